@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the server reads from the environment, validated once at boot.
+ * All problems are reported together so a misconfigured deployment is fixed in one go.
+ */
+const EnvSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** PostgreSQL to use. Unset: an embedded PostgreSQL is started with its data under DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  /** Where uploaded artifact files are stored; default DATA_DIR/artifacts. */
+  ARTIFACT_DIR: z.string().min(1).optional(),
+  /** A RUNNING run whose last heartbeat is older than this becomes CRASHED. */
+  HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
+  /** How often each server instance looks for runs that went silent. */
+  CRASH_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
+  /** When set, every request must carry `Authorization: Bearer <key>`. */
+  RUNBOARD_API_KEY: z.string().min(8).optional(),
+  MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(50_000),
+  DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // Empty strings mean "unset" (docker-compose and shells often pass VAR= ).
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

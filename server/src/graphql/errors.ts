@@ -1,0 +1,36 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Stable error codes clients can switch on (`extensions.code`). Messages are for people;
+ * codes are the contract. Keep this list in sync with the README's "Errors" section.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  INVALID_FILTER: 'INVALID_FILTER',
+  INVALID_STATE_TRANSITION: 'INVALID_STATE_TRANSITION',
+  RUN_NOT_ACTIVE: 'RUN_NOT_ACTIVE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function userError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+export const notFound = (what: string, id: string) =>
+  userError(ErrorCode.NOT_FOUND, `${what} ${JSON.stringify(id)} does not exist.`, { id });
+
+export const badInput = (field: string, message: string) =>
+  userError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field });
+
+/** PostgreSQL rejects malformed UUIDs with 22P02; an id that cannot exist is simply "not found". */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function assertId(what: string, id: string): string {
+  if (!UUID_RE.test(id)) throw notFound(what, id);
+  return id.toLowerCase();
+}

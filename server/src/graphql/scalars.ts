@@ -1,0 +1,97 @@
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { badInput } from './errors.js';
+
+/**
+ * GraphQL's Float cannot carry NaN or ±Infinity, yet diverging losses are real training outcomes.
+ * MetricValue is a JSON number when finite and one of the strings "NaN", "Infinity", "-Infinity" otherwise.
+ */
+export function encodeMetricValue(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  if (Number.isNaN(v)) return 'NaN';
+  return v > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function decodeMetricValue(v: unknown): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (v === 'NaN') return Number.NaN;
+  if (v === 'Infinity' || v === '+Infinity') return Number.POSITIVE_INFINITY;
+  if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
+  throw badInput('value', `expected a number or "NaN", "Infinity", "-Infinity", got ${JSON.stringify(v)}`);
+}
+
+function literal(ast: ValueNode): unknown {
+  switch (ast.kind) {
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map(literal);
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
+    default:
+      throw badInput('literal', 'variables are not allowed inside JSON literals');
+  }
+}
+
+export const MetricValueScalar = new GraphQLScalarType<number, number | string>({
+  name: 'MetricValue',
+  description:
+    'A metric value: a JSON number when finite, otherwise one of the strings "NaN", "Infinity", "-Infinity" ' +
+    '(GraphQL Float cannot represent them). Accepted the same way as input.',
+  serialize: (v) => encodeMetricValue(Number(v)),
+  parseValue: decodeMetricValue,
+  parseLiteral: (ast) => decodeMetricValue(literal(ast)),
+});
+
+export const NumberColumnScalar = new GraphQLScalarType<never, (number | string | null)[]>({
+  name: 'NumberColumn',
+  description:
+    'A whole column of numbers as one JSON array, encoded like MetricValue (non-finite values as strings, ' +
+    'null where absent). Used for long series: one scalar is far cheaper to serialise than one object per point.',
+  serialize: (v) => v as (number | string | null)[],
+});
+
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  description: 'An instant as an ISO-8601 string with milliseconds, always UTC (e.g. "2026-11-28T08:00:00.000Z").',
+  serialize: (v) => (v instanceof Date ? v : new Date(v as string | number)).toISOString(),
+  parseValue: (v) => {
+    const d = new Date(v as string | number);
+    if (typeof v !== 'string' && typeof v !== 'number') throw badInput('DateTime', 'expected an ISO-8601 string');
+    if (Number.isNaN(d.getTime())) throw badInput('DateTime', `invalid date ${JSON.stringify(v)}`);
+    return d;
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw badInput('DateTime', 'expected an ISO-8601 string');
+    const d = new Date(ast.value);
+    if (Number.isNaN(d.getTime())) throw badInput('DateTime', `invalid date ${JSON.stringify(ast.value)}`);
+    return d;
+  },
+});
+
+export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSON',
+  description: 'Any JSON value (objects for config and system info).',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+  parseLiteral: literal,
+});
+
+export const scalarTypeDefs = /* GraphQL */ `
+  scalar MetricValue
+  scalar NumberColumn
+  scalar DateTime
+  scalar JSON
+`;
+
+export const scalarResolvers = {
+  MetricValue: MetricValueScalar,
+  NumberColumn: NumberColumnScalar,
+  DateTime: DateTimeScalar,
+  JSON: JSONScalar,
+};

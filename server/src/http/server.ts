@@ -1,0 +1,153 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Env } from '../config/env.js';
+import { createContext, createServices, type Context } from '../context.js';
+import { connectDatabase } from '../db/database.js';
+import { ErrorCode } from '../graphql/errors.js';
+import { limitsRule } from '../graphql/limits.js';
+import { buildSchema } from '../graphql/schema.js';
+import { startCrashDetector } from '../jobs/crash-detector.js';
+import { PgListener } from '../pubsub/pg-listener.js';
+import { handleArtifactRequest } from './artifacts.js';
+import { readBody, sendJson } from './util.js';
+
+export type ServerOptions = Pick<
+  Env,
+  'HOST' | 'PORT' | 'DATA_DIR' | 'ARTIFACT_DIR' | 'HEARTBEAT_TIMEOUT_SECONDS' | 'CRASH_SWEEP_INTERVAL_MS' | 'RUNBOARD_API_KEY' | 'MAX_QUERY_DEPTH' | 'MAX_QUERY_COST' | 'DB_POOL_SIZE'
+> & { databaseUrl: string; log?: (m: string) => void };
+
+export interface RunningServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024; // a 1M-point logMetrics batch fits
+
+/** Our own errors carry a code; anything else is a bug or an outage and is not shown to clients verbatim. */
+function formatError(formatted: GraphQLFormattedError, error: unknown, log: (m: string) => void): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  log(`internal error: ${(original as Error)?.stack ?? String(original)}`);
+  return { ...formatted, message: 'Internal server error; see the server log.' };
+}
+
+function authorised(headers: IncomingMessage['headers'], key: string | undefined): boolean {
+  if (!key) return true;
+  return headers.authorization === `Bearer ${key}` || headers['x-api-key'] === key;
+}
+
+/**
+ * One HTTP server: GraphQL over HTTP at /graphql (Apollo Server), GraphQL subscriptions over WebSocket
+ * (graphql-ws) on the same path, artifact upload/download under /artifacts, and /healthz.
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? (() => {});
+  const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE);
+  const listener = new PgListener(opts.databaseUrl, log);
+  await listener.start();
+  const services = createServices(db, listener, opts);
+  const schema = buildSchema();
+  const httpServer = createServer();
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const validationRules = [limitsRule(opts.MAX_QUERY_DEPTH, opts.MAX_QUERY_COST)];
+  const wsServer = useServer<Record<string, unknown>, { ctx?: Context }>(
+    {
+      schema,
+      // graphql-ws takes a validate function rather than a rule list; apply the same bounds as HTTP.
+      validate: (sch, doc, rules) => validate(sch, doc, [...(rules ?? specifiedRules), ...validationRules]),
+      onConnect: (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const key = (params.apiKey as string | undefined) ?? String(params.authorization ?? '').replace(/^Bearer /, '');
+        return !opts.RUNBOARD_API_KEY || key === opts.RUNBOARD_API_KEY;
+      },
+      context: () => createContext(services),
+    },
+    wss,
+  );
+  const apollo = new ApolloServer<Context>({
+    schema,
+    validationRules,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (f, e) => formatError(f, e, log),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+  const stopCrashDetector = startCrashDetector(db.pool, opts.HEARTBEAT_TIMEOUT_SECONDS, opts.CRASH_SWEEP_INTERVAL_MS, log);
+
+  httpServer.on('request', async (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-headers', 'content-type, authorization, x-api-key, apollo-require-preflight');
+    res.setHeader('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+      if (url.pathname === '/healthz') {
+        await db.pool.query('SELECT 1');
+        return sendJson(res, 200, { ok: true });
+      }
+      if (!authorised(req.headers, opts.RUNBOARD_API_KEY)) {
+        return sendJson(res, 401, { errors: [{ message: 'Missing or wrong API key.', extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+      }
+      if (url.pathname.startsWith('/artifacts/')) return await handleArtifactRequest(req, res, url, services.artifacts);
+      if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found; GraphQL is at /graphql' });
+      const raw = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : null;
+      if (raw === 'too-large') {
+        return sendJson(res, 413, { errors: [{ message: `Request body over ${MAX_BODY_BYTES} bytes.`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+      }
+      let body: unknown = undefined;
+      if (raw !== null) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+        }
+      }
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => createContext(services),
+      });
+      for (const [k, v] of result.headers) res.setHeader(k, v);
+      res.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') return void res.end(result.body.string);
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (err) {
+      log(`request failed: ${(err as Error).stack}`);
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.PORT, opts.HOST, resolve);
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : opts.PORT;
+  const host = opts.HOST.includes(':') ? `[${opts.HOST}]` : opts.HOST;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    port,
+    async stop() {
+      stopCrashDetector();
+      for (const client of wss.clients) client.terminate();
+      await apollo.stop();
+      await listener.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { Database } from '../../db/database.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
+import { LIMITS, checkName, checkPageSize, checkTags, checkText } from '../validate.js';
+
+export interface CreateExperimentInput {
+  name: string;
+  description?: string | null;
+  tags?: string[] | null;
+}
+
+export interface UpdateExperimentInput {
+  name?: string | null;
+  description?: string | null;
+  tags?: string[] | null;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
+
+export class ExperimentService {
+  constructor(private readonly db: Database) {}
+
+  async create(input: CreateExperimentInput) {
+    const data = {
+      name: checkName('name', input.name),
+      description: checkText('description', input.description ?? '', LIMITS.description),
+      tags: checkTags('tags', input.tags ?? []),
+    };
+    try {
+      return await this.db.prisma.experiment.create({ data });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw userError(ErrorCode.ALREADY_EXISTS, `An experiment named ${JSON.stringify(data.name)} already exists.`);
+      }
+      throw err;
+    }
+  }
+
+  /** The experiment with this name, created when missing; safe under concurrent callers. */
+  async ensure(name: string) {
+    const clean = checkName('experimentName', name);
+    await this.db.pool.query(
+      `INSERT INTO experiments (id, name) VALUES (gen_random_uuid(), $1) ON CONFLICT (name) DO NOTHING`,
+      [clean],
+    );
+    return this.db.prisma.experiment.findUniqueOrThrow({ where: { name: clean } });
+  }
+
+  async update(id: string, input: UpdateExperimentInput) {
+    const data: Prisma.ExperimentUpdateInput = {};
+    if (input.name != null) data.name = checkName('name', input.name);
+    if (input.description != null) data.description = checkText('description', input.description, LIMITS.description);
+    if (input.tags != null) data.tags = checkTags('tags', input.tags);
+    try {
+      return await this.db.prisma.experiment.update({ where: { id: assertId('Experiment', id) }, data });
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025') throw notFound('Experiment', id);
+      if (isUniqueViolation(err)) throw userError(ErrorCode.ALREADY_EXISTS, `An experiment named ${JSON.stringify(data.name)} already exists.`);
+      throw err;
+    }
+  }
+
+  async delete(id: string): Promise<string> {
+    const { count } = await this.db.prisma.experiment.deleteMany({ where: { id: assertId('Experiment', id) } });
+    if (count === 0) throw notFound('Experiment', id);
+    return id;
+  }
+
+  async get(args: { id?: string | null; name?: string | null }) {
+    if ((args.id == null) === (args.name == null)) throw badInput('experiment', 'give exactly one of id and name');
+    if (args.id != null) {
+      if (!/^[0-9a-f-]{36}$/i.test(args.id)) return null;
+      return this.db.prisma.experiment.findUnique({ where: { id: args.id } });
+    }
+    return this.db.prisma.experiment.findUnique({ where: { name: args.name! } });
+  }
+
+  async list(search: string | null | undefined, first: number | null | undefined) {
+    const limit = checkPageSize(first, 200, 1000);
+    const pattern = search ? `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    // Most recently active first: the newest run change, else the experiment's own update time.
+    const { rows } = await this.db.pool.query<{ id: string }>(
+      `SELECT e.id FROM experiments e
+         LEFT JOIN LATERAL (SELECT max(r.updated_at) AS last FROM runs r WHERE r.experiment_id = e.id) a ON true
+        WHERE $1::text IS NULL OR e.name ILIKE $1 OR e.description ILIKE $1
+              OR EXISTS (SELECT 1 FROM unnest(e.tags) t WHERE t ILIKE $1)
+        ORDER BY greatest(a.last, e.updated_at) DESC, e.id
+        LIMIT $2`,
+      [pattern, limit],
+    );
+    const found = await this.db.prisma.experiment.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    const byId = new Map(found.map((e) => [e.id, e]));
+    return rows.map((r) => byId.get(r.id)!).filter(Boolean);
+  }
+
+  async runCounts(experimentIds: readonly string[]) {
+    const { rows } = await this.db.pool.query<{ experiment_id: string; status: string; count: number; last: Date | null }>(
+      `SELECT experiment_id, status::text AS status, count(*)::int AS count, max(updated_at) AS last
+         FROM runs WHERE experiment_id = ANY($1::uuid[]) GROUP BY experiment_id, status ORDER BY status`,
+      [experimentIds],
+    );
+    return experimentIds.map((id) => {
+      const mine = rows.filter((r) => r.experiment_id === id);
+      const last = mine.reduce<Date | null>((acc, r) => (r.last && (!acc || r.last > acc) ? r.last : acc), null);
+      return { counts: mine.map((r) => ({ status: r.status, count: r.count })), last };
+    });
+  }
+}

@@ -1,0 +1,132 @@
+import type pg from 'pg';
+import { ErrorCode, badInput, userError } from '../../graphql/errors.js';
+import { FilterError, SqlParams, compileFilter, compileOrderField } from '../filter/index.js';
+import { checkPageSize } from '../validate.js';
+import { RUN_COLUMNS, type RunRow, type RunStatus } from './store.js';
+
+export interface RunListArgs {
+  experimentId?: string | null;
+  experimentName?: string | null;
+  status?: RunStatus[] | null;
+  tags?: string[] | null;
+  where?: string | null;
+  orderBy?: { field: string; direction?: 'ASC' | 'DESC' | null }[] | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface RunPage {
+  edges: { cursor: string; node: RunRow }[];
+  nodes: RunRow[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+interface SortKey {
+  sql: string;
+  type: string;
+  desc: boolean;
+}
+
+function filterError(err: unknown): never {
+  if (err instanceof FilterError) {
+    throw userError(ErrorCode.INVALID_FILTER, err.message, { position: err.position });
+  }
+  throw err;
+}
+
+const encodeCursor = (values: (string | null)[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+
+function decodeCursor(cursor: string, length: number): (string | null)[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values) && values.length === length && values.every((v) => v === null || typeof v === 'string')) {
+      return values as (string | null)[];
+    }
+  } catch {}
+  throw badInput('after', 'is not a cursor of this query (cursors are only valid with the same orderBy)');
+}
+
+/**
+ * Keyset pagination over arbitrary sort keys. Each requested key becomes two: "is null" (so nulls
+ * sort last in either direction) and the value itself; the run id breaks ties. A cursor holds the last
+ * row's key values as text, and the next page starts strictly after that tuple.
+ */
+export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage> {
+  const first = checkPageSize(args.first, 50);
+  const params = new SqlParams();
+  const where: string[] = [];
+  if (args.experimentId != null) {
+    if (!/^[0-9a-f-]{36}$/i.test(args.experimentId)) where.push('false');
+    else where.push(`r.experiment_id = ${params.add(args.experimentId)}::uuid`);
+  }
+  if (args.experimentName != null) {
+    where.push(`r.experiment_id = (SELECT id FROM experiments WHERE name = ${params.add(args.experimentName)})`);
+  }
+  if (args.status?.length) where.push(`r.status::text = ANY(${params.add(args.status)}::text[])`);
+  if (args.tags?.length) where.push(`r.tags @> ${params.add(args.tags)}::text[]`);
+  if (args.where?.trim()) {
+    try {
+      where.push(`(${compileFilter(args.where, params)})`);
+    } catch (err) {
+      filterError(err);
+    }
+  }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const filterParams = [...params.values];
+
+  const keys: SortKey[] = [];
+  const orderBy = args.orderBy?.length ? args.orderBy : [{ field: 'createdAt', direction: 'DESC' as const }];
+  for (const o of orderBy) {
+    let compiled: { sql: string; type: string };
+    try {
+      compiled = compileOrderField(o.field, params);
+    } catch (err) {
+      filterError(err);
+    }
+    keys.push({ sql: `((${compiled.sql}) IS NULL)`, type: 'boolean', desc: false });
+    keys.push({ sql: `(${compiled.sql})`, type: compiled.type === 'RunStatus' ? '"RunStatus"' : compiled.type, desc: o.direction === 'DESC' });
+  }
+  keys.push({ sql: 'r.id', type: 'uuid', desc: false });
+
+  const conditions = [...where];
+  if (args.after) {
+    const values = decodeCursor(args.after, keys.length);
+    // (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... ; "=" is IS NOT DISTINCT FROM so null groups compare equal.
+    const disjuncts = keys.map((k, i) => {
+      const eqs = keys.slice(0, i).map((e, j) => `${e.sql} IS NOT DISTINCT FROM ${params.add(values[j])}::${e.type}`);
+      const cmp = `${k.sql} ${k.desc ? '<' : '>'} ${params.add(values[i])}::${k.type}`;
+      return `(${[...eqs, cmp].join(' AND ')})`;
+    });
+    conditions.push(`(${disjuncts.join(' OR ')})`);
+  }
+  const order = keys.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
+  const keyCols = keys.map((k, i) => `(${k.sql})::text AS "_k${i}"`).join(', ');
+  const sql = `SELECT ${RUN_COLUMNS}, ${keyCols} FROM runs r
+    ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+    ORDER BY ${order} LIMIT ${first + 1}`;
+  let rows: (RunRow & Record<string, unknown>)[];
+  try {
+    ({ rows } = await db.query(sql, params.values));
+  } catch (err) {
+    // e.g. a cursor value that does not cast to the key's type
+    if ((err as { code?: string }).code === '22P02') throw badInput('after', 'is not a cursor of this query');
+    throw err;
+  }
+  const page = rows.slice(0, first);
+  const edges = page.map((row) => {
+    const values = keys.map((_, i) => (row[`_k${i}`] as string | null) ?? null);
+    for (let i = 0; i < keys.length; i++) delete row[`_k${i}`];
+    return { cursor: encodeCursor(values), node: row as RunRow };
+  });
+  let total: Promise<number> | undefined;
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: () =>
+      (total ??= db
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM runs r ${whereSql}`, filterParams)
+        .then((r) => r.rows[0]!.n)),
+  };
+}

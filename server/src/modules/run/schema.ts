@@ -1,0 +1,254 @@
+export const runTypeDefs = /* GraphQL */ `
+  """
+  Lifecycle of a run. QUEUED -> RUNNING -> FINISHED | FAILED | CANCELED; a RUNNING run whose heartbeat
+  stops becomes CRASHED, and a CRASHED run that heartbeats or logs again is RUNNING once more.
+  FINISHED, FAILED and CANCELED are final.
+  """
+  enum RunStatus {
+    "Registered, not started yet."
+    QUEUED
+    "Training; expected to heartbeat."
+    RUNNING
+    "Ended normally."
+    FINISHED
+    "Ended with an error reported by the trainer."
+    FAILED
+    "Stopped heartbeating for longer than the server's timeout."
+    CRASHED
+    "Stopped on request."
+    CANCELED
+  }
+
+  "One training run: its configuration, lifecycle and metrics."
+  type Run {
+    "Stable identifier (UUID)."
+    id: ID!
+    "Id of the experiment the run belongs to."
+    experimentId: ID!
+    "The experiment the run belongs to."
+    experiment: Experiment!
+    "Display name, unique only by convention."
+    name: String!
+    "Where the run is in its lifecycle."
+    status: RunStatus!
+    "Hyperparameters, as given at creation (JSON object)."
+    config: JSON!
+    "Labels."
+    tags: [String!]!
+    "Free-form notes (Markdown)."
+    notes: String!
+    "Where and how the run executes: host, engines/backends, library versions (JSON object)."
+    systemInfo: JSON!
+    "When the run was registered."
+    createdAt: DateTime!
+    "When the run last changed in any way."
+    updatedAt: DateTime!
+    "When startRun was called."
+    startedAt: DateTime
+    "When the run reached a final status (or CRASHED)."
+    finishedAt: DateTime
+    "Last heartbeat, metric batch or start."
+    lastHeartbeatAt: DateTime
+    "Process exit code reported by finishRun."
+    exitCode: Int
+    "Error reported by finishRun, or why the server marked the run CRASHED."
+    errorMessage: String
+    "The run's event sequence number: the seq of its latest event (state change or metric batch)."
+    seq: Int!
+    "Latest value, extremes and count for every metric key (never scans history)."
+    metrics: [MetricSummary!]!
+    "Summary of one metric key, or null when it was never logged."
+    metric(key: String!): MetricSummary
+    "Raw history of one metric, by ascending step."
+    history(
+      "Metric key."
+      key: String!
+      "Only steps greater than this."
+      afterStep: Int
+      "At most this many points (1..100000)."
+      first: Int = 10000
+    ): [MetricPoint!]!
+    "Files and models recorded for the run."
+    artifacts: [Artifact!]!
+  }
+
+  "A page of runs."
+  type RunConnection {
+    "The runs of this page with their cursors."
+    edges: [RunEdge!]!
+    "The runs of this page."
+    nodes: [Run!]!
+    "Where the page sits in the whole result."
+    pageInfo: PageInfo!
+    "Number of runs matching the filter, over all pages."
+    totalCount: Int!
+  }
+
+  "A run with the cursor that points just after it."
+  type RunEdge {
+    "Pass as \`after\` to get the runs that follow this one."
+    cursor: String!
+    "The run."
+    node: Run!
+  }
+
+  "Cursor pagination state."
+  type PageInfo {
+    "Whether more runs follow this page."
+    hasNextPage: Boolean!
+    "Cursor of the last run of this page."
+    endCursor: String
+  }
+
+  "Sort direction."
+  enum SortDirection {
+    "Smallest first; nulls last."
+    ASC
+    "Largest first; nulls last."
+    DESC
+  }
+
+  """
+  A sort key: \`name\`, \`status\`, \`createdAt\`, \`startedAt\`, \`finishedAt\`, \`updatedAt\`,
+  \`config.<path>\` (e.g. \`config.optimizer.lr\`), \`metrics.<key>\` (latest value),
+  \`min(metrics.<key>)\` or \`max(metrics.<key>)\`.
+  """
+  input RunOrder {
+    "The field to sort on."
+    field: String!
+    "Direction; nulls always sort last."
+    direction: SortDirection = ASC
+  }
+
+  "Which runs to return. Every given part must hold (AND)."
+  input RunFilter {
+    "Only runs of this experiment."
+    experimentId: ID
+    "Only runs of the experiment with this name."
+    experimentName: String
+    "Only runs in one of these statuses."
+    status: [RunStatus!]
+    "Only runs carrying every one of these tags."
+    tags: [String!]
+    """
+    Predicates in Runboard's filter language, for example
+    \`config.lr < 1e-4 AND metrics.val_acc >= 0.9\`,
+    \`(config.optimizer = "adam" OR config.optimizer = "rmsprop") AND NOT status = FAILED\`,
+    \`config.batch BETWEEN 16 AND 64\`, \`config.size IN (32, 48)\`, \`tags HAS "baseline"\`,
+    \`max(metrics.val_acc) > 0.8\`, \`name ~ "sweep"\` (case-insensitive substring), \`config.seed EXISTS\`.
+    Operators: = != < <= > >= ~ BETWEEN IN HAS EXISTS, joined by AND, OR, NOT and parentheses.
+    Errors come back with code INVALID_FILTER and the position of the problem.
+    """
+    where: String
+  }
+
+  "Fields of a new run."
+  input CreateRunInput {
+    "The experiment, by id."
+    experimentId: ID
+    "The experiment, by name; created when it does not exist yet (like W&B projects)."
+    experimentName: String
+    "Display name; default \`run-<n>\` numbered within the experiment."
+    name: String
+    "Hyperparameters: a JSON object of at most 1 MB (default {})."
+    config: JSON
+    "Labels."
+    tags: [String!] = []
+    "Free-form notes."
+    notes: String = ""
+    "Host, engines, versions: a JSON object (default {})."
+    systemInfo: JSON
+  }
+
+  "Changes to a run; omitted fields stay as they are."
+  input UpdateRunInput {
+    "New display name."
+    name: String
+    "Replaces the tag list."
+    tags: [String!]
+    "Replaces the notes."
+    notes: String
+  }
+
+  "How a run ended, as reported by its trainer."
+  enum FinalRunStatus {
+    "Ended normally."
+    FINISHED
+    "Ended with an error."
+    FAILED
+    "Stopped on request."
+    CANCELED
+  }
+
+  "What kind of change a RunEvent reports."
+  enum RunEventKind {
+    "The run was created."
+    CREATED
+    "Status, tags, notes, heartbeat-driven state or other fields changed."
+    UPDATED
+    "The run was deleted; \`run\` is null."
+    DELETED
+  }
+
+  "A change to a run, delivered to subscribers."
+  type RunEvent {
+    "The run's sequence number after this change; pass the last one you saw as \`since\` to resume."
+    seq: Int!
+    "The run the event is about."
+    runId: ID!
+    "The experiment of the run."
+    experimentId: ID!
+    "What happened."
+    kind: RunEventKind!
+    "The run as it is now (null when deleted)."
+    run: Run
+  }
+
+  "The last sequence number a subscriber saw for one run."
+  input RunSeqInput {
+    "The run."
+    runId: ID!
+    "The last seq received for it; events with a greater seq are replayed."
+    seq: Int!
+  }
+
+  extend type Query {
+    "Runs matching a filter, in the requested order, one page at a time."
+    runs(
+      "Which runs."
+      filter: RunFilter
+      "Sort keys, applied in order; the run id breaks ties. Default: newest first."
+      orderBy: [RunOrder!]
+      "Page size (1..500)."
+      first: Int = 50
+      "Cursor of the last run of the previous page."
+      after: String
+    ): RunConnection!
+    "One run by id; null when it does not exist."
+    run(id: ID!): Run
+  }
+
+  extend type Mutation {
+    "Registers a run (what a trainer does first). It starts QUEUED; call startRun when training begins."
+    createRun(input: CreateRunInput!): Run!
+    "Marks a QUEUED (or CRASHED) run RUNNING and records where it runs; systemInfo is merged in."
+    startRun(id: ID!, systemInfo: JSON): Run!
+    "Tells the server the run is alive. A CRASHED run comes back to RUNNING. Returns the run, so a trainer can see a CANCELED status."
+    heartbeat(runId: ID!): Run!
+    "Ends a run with a final status, its exit code and error message."
+    finishRun(id: ID!, status: FinalRunStatus!, exitCode: Int, error: String): Run!
+    "Changes a run's name, tags or notes."
+    updateRun(id: ID!, input: UpdateRunInput!): Run!
+    "Deletes a run with its metrics and artifact records. Returns the id."
+    deleteRun(id: ID!): ID!
+  }
+
+  extend type Subscription {
+    """
+    Changes to runs: of one experiment (\`experimentId\`) or of given runs (\`runIds\`).
+    With \`since\`, first replays the current state of every run whose seq is greater than given
+    (runs of the experiment not listed count as seq 0), then streams live events without gaps or duplicates.
+    """
+    runChanged(experimentId: ID, runIds: [ID!], since: [RunSeqInput!]): RunEvent!
+  }
+`;

@@ -1,0 +1,54 @@
+/**
+ * A push-to-pull bridge: events pushed by the listener are pulled by graphql-ws through
+ * `for await`. Unbounded on purpose: a slow WebSocket consumer is bounded by its socket instead,
+ * and graphql-ws calls return() when the client goes away, which runs `onClose`.
+ */
+export class AsyncQueue<T> implements AsyncIterableIterator<T> {
+  private items: T[] = [];
+  private waiters: ((r: IteratorResult<T>) => void)[] = [];
+  private failure: unknown = null;
+  private done = false;
+
+  constructor(private readonly onClose: () => void = () => {}) {}
+
+  push(item: T): void {
+    if (this.done) return;
+    const waiter = this.waiters.shift();
+    if (waiter) waiter({ value: item, done: false });
+    else this.items.push(item);
+  }
+
+  fail(err: unknown): void {
+    this.failure = err;
+    for (const w of this.waiters.splice(0)) w(Promise.reject(err) as never);
+    this.close();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(err: unknown): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.reject(err);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private close(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
+    this.onClose();
+  }
+}

@@ -1,0 +1,158 @@
+import type pg from 'pg';
+import { badInput } from '../graphql/errors.js';
+import { RUN_COLUMNS, findRun, type RunRow } from '../modules/run/store.js';
+import { AsyncQueue } from './async-queue.js';
+import type { PgListener } from './pg-listener.js';
+import { topics, type MetricsNotice, type RunEventKind, type RunNotice } from './topics.js';
+
+export interface MetricsEvent {
+  runId: string;
+  seq: number;
+  points: { key: string; step: number; value: number; wallTime: Date }[];
+}
+
+export interface RunEvent {
+  seq: number;
+  runId: string;
+  experimentId: string;
+  kind: RunEventKind;
+  run: RunRow | null;
+}
+
+const UUID = /^[0-9a-f-]{36}$/i;
+
+/**
+ * Turns NOTIFY notices into GraphQL subscription streams with resume-by-seq.
+ * Per subscription, work runs strictly in order (a promise chain): the replay of missed events is
+ * queued before any live notice, and every delivery advances a per-run "last seq", so a live event
+ * the replay already covered is dropped. Rows are read once per server per event (short-lived cache),
+ * not once per subscriber.
+ */
+export class LiveService {
+  private readonly batchCache = new Map<string, Promise<MetricsEvent['points']>>();
+  private readonly runCache = new Map<string, Promise<RunRow | null>>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly listener: PgListener,
+  ) {}
+
+  metricsLogged(runIds: string[], keys: string[] | null, since: { runId: string; seq: number }[] | null): AsyncIterableIterator<MetricsEvent> {
+    if (runIds.length === 0) throw badInput('runIds', 'must name at least one run');
+    const ids = runIds.map((id) => id.toLowerCase()).filter((id) => UUID.test(id));
+    const keySet = keys?.length ? new Set(keys) : null;
+    const last = new Map<string, number>();
+    let chain: Promise<void> = Promise.resolve();
+    const unsubscribers: (() => void)[] = [];
+    const queue = new AsyncQueue<MetricsEvent>(() => unsubscribers.forEach((u) => u()));
+    const enqueue = (task: () => Promise<void>) => {
+      chain = chain.then(task).catch((err) => queue.fail(err));
+    };
+    const deliver = (runId: string, seq: number, points: MetricsEvent['points']) => {
+      last.set(runId, seq);
+      const mine = keySet ? points.filter((p) => keySet.has(p.key)) : points;
+      if (mine.length > 0) queue.push({ runId, seq, points: mine });
+    };
+    const replay = async () => {
+      const { rows } = await this.pool.query<{ runId: string; seq: number }>(
+        `SELECT b.run_id AS "runId", b.seq FROM unnest($1::uuid[], $2::int8[]) AS q(run_id, after)
+           JOIN metric_batches b ON b.run_id = q.run_id AND b.seq > q.after ORDER BY b.run_id, b.seq`,
+        [[...last.keys()], [...last.values()]],
+      );
+      for (const r of rows) if (r.seq > (last.get(r.runId) ?? 0)) deliver(r.runId, r.seq, await this.loadBatch(r.runId, r.seq));
+    };
+    for (const runId of ids) {
+      unsubscribers.push(
+        this.listener.subscribe(topics.metrics(runId), (n: MetricsNotice) =>
+          enqueue(async () => {
+            if (n.seq <= (last.get(n.runId) ?? -1)) return;
+            deliver(n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
+          }),
+        ),
+      );
+    }
+    unsubscribers.push(this.listener.onResync(() => enqueue(replay)));
+    enqueue(async () => {
+      // Where each run's stream starts: the seq the client gave, else "now".
+      const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
+      const { rows } = await this.pool.query<{ id: string; seq: number }>('SELECT id, seq FROM runs WHERE id = ANY($1::uuid[])', [ids]);
+      for (const r of rows) last.set(r.id, given.get(r.id) ?? (since ? 0 : r.seq));
+      if (since) await replay();
+    });
+    return queue;
+  }
+
+  runChanged(
+    args: { experimentId?: string | null; runIds?: string[] | null },
+    since: { runId: string; seq: number }[] | null,
+  ): AsyncIterableIterator<RunEvent> {
+    const runIds = args.runIds?.map((id) => id.toLowerCase()) ?? null;
+    if ((args.experimentId == null) === (runIds == null)) throw badInput('runChanged', 'give exactly one of experimentId and runIds');
+    const experimentId = args.experimentId?.toLowerCase() ?? null;
+    const last = new Map<string, number>();
+    let chain: Promise<void> = Promise.resolve();
+    const unsubscribers: (() => void)[] = [];
+    const queue = new AsyncQueue<RunEvent>(() => unsubscribers.forEach((u) => u()));
+    const enqueue = (task: () => Promise<void>) => {
+      chain = chain.then(task).catch((err) => queue.fail(err));
+    };
+    const onNotice = (n: RunNotice) =>
+      enqueue(async () => {
+        if (n.seq <= (last.get(n.runId) ?? -1)) return;
+        const run = n.kind === 'DELETED' ? null : await this.loadRun(n.runId, n.seq);
+        // The row may already be newer than the notice; report it at its own seq so the next notice is skipped.
+        const seq = run ? Math.max(n.seq, run.stateSeq) : n.seq;
+        last.set(n.runId, seq);
+        queue.push({ seq, runId: n.runId, experimentId: n.experimentId, kind: run || n.kind === 'DELETED' ? n.kind : 'DELETED', run });
+      });
+    const replay = async (given: Map<string, number>, fallback: number) => {
+      const scope = experimentId ? `r.experiment_id = $1::uuid` : `r.id = ANY($1::uuid[])`;
+      const scopeParam = experimentId ?? runIds!.filter((id) => UUID.test(id));
+      if (experimentId && !UUID.test(experimentId)) return;
+      const { rows } = await this.pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE ${scope} ORDER BY r.created_at`, [scopeParam]);
+      for (const run of rows) {
+        const after = last.get(run.id) ?? given.get(run.id) ?? fallback;
+        if (run.stateSeq <= after) continue;
+        last.set(run.id, run.stateSeq);
+        queue.push({ seq: run.stateSeq, runId: run.id, experimentId: run.experimentId, kind: 'UPDATED', run });
+      }
+    };
+    if (experimentId) unsubscribers.push(this.listener.subscribe(topics.experiment(experimentId), onNotice));
+    for (const id of runIds ?? []) unsubscribers.push(this.listener.subscribe(topics.run(id), onNotice));
+    unsubscribers.push(this.listener.onResync(() => enqueue(() => replay(new Map(), 0))));
+    if (since) {
+      const given = new Map(since.map((s) => [s.runId.toLowerCase(), s.seq]));
+      enqueue(() => replay(given, 0));
+    }
+    return queue;
+  }
+
+  private loadBatch(runId: string, seq: number): Promise<MetricsEvent['points']> {
+    return this.cached(this.batchCache, `${runId}:${seq}`, async () => {
+      const { rows } = await this.pool.query<{ key: string; step: number; value: number; wallTime: Date }>(
+        `SELECT m.key, m.step, m.value, m.wall_time AS "wallTime"
+           FROM metric_batches b JOIN metrics m
+             ON m.run_id = b.run_id AND m.key = ANY(b.keys) AND m.step BETWEEN b.min_step AND b.max_step AND m.seq = b.seq
+          WHERE b.run_id = $1 AND b.seq = $2 ORDER BY m.key, m.step`,
+        [runId, seq],
+      );
+      return rows;
+    });
+  }
+
+  private loadRun(runId: string, seq: number): Promise<RunRow | null> {
+    return this.cached(this.runCache, `${runId}:${seq}`, () => findRun(this.pool, runId));
+  }
+
+  /** Many subscribers on this server share one read per event; entries expire after a few seconds. */
+  private cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = load();
+      cache.set(key, hit);
+      setTimeout(() => cache.delete(key), 5000).unref();
+      hit.catch(() => cache.delete(key));
+    }
+    return hit;
+  }
+}

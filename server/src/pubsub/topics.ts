@@ -1,0 +1,56 @@
+/**
+ * Every event the server fans out, by topic. Writers never publish directly: they call the notify
+ * helpers below inside their transaction, PostgreSQL delivers the NOTIFY when (and only if) it commits,
+ * and every server process LISTENing on the channel dispatches it to its local subscribers.
+ * Payloads carry ids and the sequence number only; subscribers read the rows they need.
+ */
+import type { Prisma } from '../generated/prisma/client.js';
+import type pg from 'pg';
+
+export const CHANNEL = 'runboard_events';
+
+export type RunEventKind = 'CREATED' | 'UPDATED' | 'DELETED';
+
+export interface RunNotice {
+  type: 'run';
+  runId: string;
+  experimentId: string;
+  seq: number;
+  kind: RunEventKind;
+}
+
+export interface MetricsNotice {
+  type: 'metrics';
+  runId: string;
+  seq: number;
+}
+
+export type Notice = RunNotice | MetricsNotice;
+
+/** Topic name -> payload type. Per-id topics keep dispatch O(subscribers of that id). */
+export interface TopicMap {
+  [topic: `run:${string}`]: RunNotice;
+  [topic: `experiment:${string}`]: RunNotice;
+  [topic: `metrics:${string}`]: MetricsNotice;
+}
+
+export const topics = {
+  run: (runId: string) => `run:${runId}` as const,
+  experiment: (experimentId: string) => `experiment:${experimentId}` as const,
+  metrics: (runId: string) => `metrics:${runId}` as const,
+};
+
+export function topicsOf(notice: Notice): (keyof TopicMap)[] {
+  return notice.type === 'run'
+    ? [topics.run(notice.runId), topics.experiment(notice.experimentId)]
+    : [topics.metrics(notice.runId)];
+}
+
+/** The one place events are published from: a NOTIFY inside the writing transaction. */
+export async function notifyPg(client: pg.ClientBase, notice: Notice): Promise<void> {
+  await client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(notice)]);
+}
+
+export async function notifyPrisma(tx: Prisma.TransactionClient, notice: Notice): Promise<void> {
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(notice)})`;
+}
