@@ -70,12 +70,12 @@ export function limitsRule(maxDepth: number, maxCost: number) {
         if (!root) return;
         const { depth, cost } = measure(node.selectionSet, root, 1, new Set());
         if (depth > maxDepth) {
-          context.reportError(new GraphQLError(`Query is ${depth} levels deep; the limit is ${maxDepth}.`, { nodes: [node], extensions: { code: ErrorCode.QUERY_TOO_DEEP } }));
+          context.reportError(new GraphQLError(`Query is ${depth} levels deep; the limit is ${maxDepth}.`, { nodes: [node], extensions: { code: ErrorCode.QUERY_TOO_DEEP, limitCode: ErrorCode.QUERY_TOO_DEEP } }));
         } else if (cost > maxCost) {
           context.reportError(
             new GraphQLError(`Query cost ${cost} exceeds the limit ${maxCost}; ask for smaller pages or fewer nested lists.`, {
               nodes: [node],
-              extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost },
+              extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limitCode: ErrorCode.QUERY_TOO_COMPLEX, cost },
             }),
           );
         }

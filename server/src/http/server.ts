@@ -32,6 +32,12 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024; // a 1M-point logMetrics batch fits
 
 /** Our own errors carry a code; anything else is a bug or an outage and is not shown to clients verbatim. */
 function formatError(formatted: GraphQLFormattedError, error: unknown, log: (m: string) => void): GraphQLFormattedError {
+  // Apollo relabels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules keep their own code.
+  const limitCode = formatted.extensions?.limitCode;
+  if (limitCode) {
+    const { limitCode: _, ...extensions } = formatted.extensions!;
+    return { ...formatted, extensions: { ...extensions, code: limitCode } };
+  }
   const original = unwrapResolverError(error);
   if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
   log(`internal error: ${(original as Error)?.stack ?? String(original)}`);

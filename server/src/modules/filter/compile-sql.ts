@@ -18,7 +18,7 @@
  * otherwise sort NaN above everything, so `> 1` would match it); `= NaN` / `!= NaN` test for it.
  */
 import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.js';
-import { FilterError } from './errors.js';
+import { FILTER_LIMITS, FilterError } from './errors.js';
 import { parseFilter } from './parser.js';
 import {
   COLUMNS,
@@ -47,9 +47,12 @@ function rejectNaN(field: FieldRef, op: string, v: FilterValue): void {
 
 // ---------------------------------------------------------------- config.<path>
 
-function configCompare(field: Extract<FieldRef, { kind: 'config' }>, op: CompareOp, v: FilterValue, p: SqlParams, at: number): string {
+/** `path` may be passed in so an IN list binds the path segments once, not once per value. */
+function configCompare(
+  field: Extract<FieldRef, { kind: 'config' }>, op: CompareOp, v: FilterValue, p: SqlParams, at: number,
+  path = configPathArray(field.path, p),
+): string {
   rejectNaN(field, op, v);
-  const path = configPathArray(field.path, p);
   const json = `(r.config #> ${path})`;
   const text = `(r.config #>> ${path})`;
   if (v.kind === 'null' || v.kind === 'boolean') {
@@ -194,8 +197,11 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
         throw opError(field, 'IN', 'HAS, e.g. tags HAS "baseline"', node.opPosition);
       }
       // Other fields: IN is exactly a disjunction of `=`, with the same typing rules.
+      const path = field.kind === 'config' ? configPathArray(field.path, p) : '';
       const parts = node.values.map((v) =>
-        field.kind === 'config' ? configCompare(field, '=', v, p, node.opPosition) : columnCompare(field, '=', v, p, node.opPosition),
+        field.kind === 'config'
+          ? configCompare(field, '=', v, p, node.opPosition, path)
+          : columnCompare(field, '=', v, p, node.opPosition),
       );
       return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
     }
@@ -241,6 +247,6 @@ function compileNode(node: FilterNode, p: SqlParams): string {
  * `TRUE` so an emptied filter box means "no filter"; parseFilter itself rejects blank input.
  */
 export function compileFilter(source: string, params: SqlParams): string {
-  if (source.trim() === '' && source.length <= 4000) return 'TRUE';
+  if (source.trim() === '' && source.length <= FILTER_LIMITS.maxLength) return 'TRUE';
   return compileFilterNode(parseFilter(source), params);
 }

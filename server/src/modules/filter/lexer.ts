@@ -23,9 +23,10 @@ export type Token =
   | { kind: '(' | ')' | ','; position: number; end: number }
   | { kind: 'eof'; position: number; end: number };
 
-const WORD_START = /[A-Za-z_]/;
+/** Unicode letters so non-English config keys (config.größe) need no quoting. */
+const WORD_START = /[\p{L}_]/u;
 /** `-` and `/` are allowed inside words so metric keys like train/loss and lr-decay need no quotes. */
-const WORD_CHAR = /[A-Za-z0-9_\-/]/;
+const WORD_CHAR = /[\p{L}\p{N}_\-/]/u;
 const NUMBER_RE = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
 const ESCAPES: Record<string, string> = {
   n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0',
@@ -105,7 +106,7 @@ export function tokenize(source: string): Token[] {
       value = Number(raw);
     }
     // `12abc`, `1.2.3`, `1e`: reject instead of silently splitting into two tokens.
-    if (end < n && /[A-Za-z0-9_.]/.test(source[end]!)) {
+    if (end < n && /[\p{L}\p{N}_.]/u.test(source[end]!)) {
       throw new FilterError(`Invalid number at position ${start}: ${JSON.stringify(source.slice(start, end + 1))}`, start);
     }
     return { kind: 'number', value, raw, position: start, end };

@@ -13,8 +13,6 @@
  * the parser only checks shape, so the AST stays useful for other consumers.
  */
 import {
-  COLUMN_NAMES,
-  type ColumnName,
   type CompareOp,
   type FieldRef,
   type FilterNode,
@@ -22,19 +20,11 @@ import {
   type PredicateNode,
 } from './ast.js';
 import { FILTER_LIMITS, FilterError } from './errors.js';
+import { FIELDS_HINT, resolveField } from './fields.js';
 import { tokenize, type Token } from './lexer.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'between', 'in', 'has', 'exists', 'true', 'false', 'null']);
 const OPERATORS_HINT = 'an operator (= != < <= > >= ~ BETWEEN IN HAS EXISTS)';
-const FIELDS_HINT =
-  `config.<path>, metrics.<key>, min(metrics.<key>), max(metrics.<key>) or one of ${COLUMN_NAMES.join(', ')}`;
-
-/** camelCase names case-insensitively, plus the snake_case column names people copy from SQL. */
-const COLUMN_LOOKUP = new Map<string, ColumnName>();
-for (const c of COLUMN_NAMES) {
-  COLUMN_LOOKUP.set(c.toLowerCase(), c);
-  COLUMN_LOOKUP.set(c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), c);
-}
 
 class Parser {
   private i = 0;
@@ -161,7 +151,7 @@ class Parser {
       this.next();
       const inner = this.peek();
       if (inner.kind !== 'path') throw this.unexpected(inner, `metrics.<key> inside ${fn}()`);
-      const field = this.resolveField(inner);
+      const field = resolveField(this.source, inner);
       if (field.kind !== 'metric') {
         throw new FilterError(
           `${fn}() at position ${t.position} applies only to metrics: write ${fn}(metrics.<key>)`, inner.position);
@@ -171,43 +161,7 @@ class Parser {
       return { ...field, aggregate: fn, position: t.position, text: this.source.slice(t.position, close.end) };
     }
     this.next();
-    return this.resolveField(t);
-  }
-
-  private resolveField(t: Extract<Token, { kind: 'path' }>): FieldRef {
-    const [root, ...rest] = t.segments;
-    const text = this.source.slice(t.position, t.end);
-    const rootName = root!.text.toLowerCase();
-    if (rootName === 'config') {
-      if (rest.length === 0) {
-        throw new FilterError(`"config" at position ${t.position} needs a path, e.g. config.lr or config.optimizer.name`, t.position);
-      }
-      return { kind: 'config', path: rest.map((s) => s.text), position: t.position, text };
-    }
-    if (rootName === 'metrics') {
-      if (rest.length === 0) {
-        throw new FilterError(`"metrics" at position ${t.position} needs a key, e.g. metrics.val_loss`, t.position);
-      }
-      if (rest.length > 1) {
-        // Metric keys are flat; a dot is part of the key and must be quoted to avoid ambiguity with paths.
-        const key = rest.map((s) => s.text).join('.');
-        throw new FilterError(
-          `Metric key ${JSON.stringify(key)} at position ${rest[0]!.position} contains dots: quote it, e.g. metrics.${JSON.stringify(key)}`,
-          rest[0]!.position,
-        );
-      }
-      const key = rest[0]!;
-      if (key.text === '') throw new FilterError(`Empty metric key at position ${key.position}`, key.position);
-      return { kind: 'metric', key: key.text, aggregate: 'last', position: t.position, text };
-    }
-    const column = COLUMN_LOOKUP.get(root!.text.toLowerCase()) ?? COLUMN_LOOKUP.get(root!.text);
-    if (column) {
-      if (rest.length > 0) {
-        throw new FilterError(`Field "${column}" at position ${t.position} has no sub-fields`, rest[0]!.position - 1);
-      }
-      return { kind: 'column', column, position: t.position, text };
-    }
-    throw new FilterError(`Unknown field ${JSON.stringify(text)} at position ${t.position}: expected ${FIELDS_HINT}`, t.position);
+    return resolveField(this.source, t);
   }
 
   private parsePredicate(): FilterNode {

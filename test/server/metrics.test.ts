@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let s: TestServer;
+let db: pg.Client;
+before(async () => {
+  s = await startTestServer();
+  db = new pg.Client({ connectionString: s.database.url });
+  await db.connect();
+});
+after(async () => {
+  await db.end();
+  await s.close();
+});
+
+const LOG = `mutation($id: ID!, $p: [MetricPointInput!]!) { logMetrics(runId: $id, points: $p) { seq accepted } }`;
+
+async function runningRun(experiment = 'metrics', config: Record<string, unknown> = {}): Promise<string> {
+  const { createRun } = await s.gql(`mutation($e: String, $c: JSON) { createRun(input: { experimentName: $e, config: $c }) { id } }`, { e: experiment, c: config });
+  await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: createRun.id });
+  return createRun.id;
+}
+
+const summary = (id: string) =>
+  s.gql(`query($id: ID!) { run(id: $id) { metrics { key count firstStep lastStep lastValue min minStep max maxStep } } }`, { id }).then((d) => d.run.metrics);
+
+test('epoch metrics round-trip with history, summaries and NaN/Infinity kept faithfully', async () => {
+  const id = await runningRun();
+  const epochs = [
+    { loss: 0.69, acc: 0.52, val_loss: 0.66, val_acc: 0.6 },
+    { loss: 0.41, acc: 0.81, val_loss: 0.45, val_acc: 0.84 },
+    { loss: 'NaN', acc: 0.5, val_loss: 'Infinity', val_acc: 0.5 },
+  ];
+  for (const [step, e] of epochs.entries()) {
+    const points = Object.entries(e).map(([key, value]) => ({ key, step, value }));
+    const { logMetrics } = await s.gql(LOG, { id, p: points });
+    assert.equal(logMetrics.accepted, 4);
+  }
+  const m = Object.fromEntries((await summary(id)).map((x: any) => [x.key, x]));
+  assert.deepEqual(m.loss, { key: 'loss', count: 3, firstStep: 0, lastStep: 2, lastValue: 'NaN', min: 0.41, minStep: 1, max: 0.69, maxStep: 0 });
+  assert.deepEqual(m.val_loss, { key: 'val_loss', count: 3, firstStep: 0, lastStep: 2, lastValue: 'Infinity', min: 0.45, minStep: 1, max: 'Infinity', maxStep: 2 });
+  assert.equal(m.val_acc.max, 0.84);
+  const { rows } = await db.query(`SELECT value FROM metrics WHERE run_id = $1 AND key = 'loss' AND step = 2`, [id]);
+  assert.ok(Number.isNaN(rows[0].value), 'NaN stored as NaN, not null');
+  const hist = await s.gql(`query($id: ID!) { run(id: $id) { history(key: "val_loss") { step value } } }`, { id });
+  assert.deepEqual(hist.run.history, [{ step: 0, value: 0.66 }, { step: 1, value: 0.45 }, { step: 2, value: 'Infinity' }]);
+  const bad = await s.request(LOG, { id, p: [{ key: 'loss', step: 3, value: 'nan-ish' }] });
+  assert.equal(bad.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+});
+
+test('re-logging the same (run, key, step) replaces it; extremes are recomputed; retries are idempotent', async () => {
+  const id = await runningRun();
+  const batch = [0, 1, 2, 3].map((step) => ({ key: 'loss', step, value: [5, 1, 3, 4][step] }));
+  await s.gql(LOG, { id, p: batch });
+  await s.gql(LOG, { id, p: batch }); // a retry after a lost response
+  let m = (await summary(id))[0];
+  assert.equal(m.count, 4);
+  assert.equal(m.min, 1);
+  // Replace the minimum: the old extreme must disappear from the summary.
+  await s.gql(LOG, { id, p: [{ key: 'loss', step: 1, value: 2 }] });
+  m = (await summary(id))[0];
+  assert.deepEqual([m.count, m.min, m.minStep, m.max, m.maxStep, m.lastValue], [4, 2, 1, 5, 0, 4]);
+  const { rows } = await db.query(`SELECT count(*)::int AS n FROM metrics WHERE run_id = $1`, [id]);
+  assert.equal(rows[0].n, 4);
+  // Duplicates inside one batch: the later one wins.
+  const dup = await s.gql(LOG, { id, p: [{ key: 'acc', step: 0, value: 0.1 }, { key: 'acc', step: 0, value: 0.9 }] });
+  assert.equal(dup.logMetrics.accepted, 1);
+  assert.equal((await summary(id)).find((x: any) => x.key === 'acc').lastValue, 0.9);
+});
+
+test('truncateMetrics removes later steps and rebuilds summaries (resume from checkpoint)', async () => {
+  const id = await runningRun();
+  await s.gql(LOG, { id, p: Array.from({ length: 10 }, (_, step) => ({ key: 'val_acc', step, value: step / 10 })) });
+  const { truncateMetrics } = await s.gql(`mutation($id: ID!) { truncateMetrics(runId: $id, afterStep: 4) { deleted } }`, { id });
+  assert.equal(truncateMetrics.deleted, 5);
+  const m = (await summary(id))[0];
+  assert.deepEqual([m.count, m.lastStep, m.lastValue, m.max, m.maxStep], [5, 4, 0.4, 0.4, 4]);
+  const series = await s.gql(`query($id: ID!) { metricSeries(runIds: [$id], keys: ["val_acc"], maxPoints: 2) { downsampled columns { step max } } }`, { id });
+  assert.equal(series.metricSeries[0].columns.step.at(-1), 4, 'rollups were rebuilt too');
+});
+
+test('logging is refused for runs that are not running, and nothing is written', async () => {
+  const { createRun } = await s.gql(`mutation { createRun(input: { experimentName: "metrics" }) { id } }`);
+  const queued = await s.request(LOG, { id: createRun.id, p: [{ key: 'a', step: 0, value: 1 }] });
+  assert.equal(queued.errors?.[0].extensions.code, 'RUN_NOT_ACTIVE');
+  assert.match(queued.errors![0].message, /startRun/);
+  const id = await runningRun();
+  await s.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id });
+  const done = await s.request(LOG, { id, p: [{ key: 'a', step: 0, value: 1 }] });
+  assert.equal(done.errors?.[0].extensions.code, 'RUN_NOT_ACTIVE');
+  const unknown = await s.request(LOG, { id: '0d3c1a52-0000-4000-8000-000000000000', p: [{ key: 'a', step: 0, value: 1 }] });
+  assert.equal(unknown.errors?.[0].extensions.code, 'NOT_FOUND');
+  // One bad point fails the whole request: no partial batch.
+  const live = await runningRun();
+  const bad = await s.request(LOG, { id: live, p: [{ key: 'ok', step: 0, value: 1 }, { key: '', step: 1, value: 1 }] });
+  assert.equal(bad.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+  const negative = await s.request(LOG, { id: live, p: [{ key: 'ok', step: -1, value: 1 }] });
+  assert.equal(negative.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+  const { rows } = await db.query(`SELECT (SELECT count(*) FROM metrics WHERE run_id = ANY($1)) + (SELECT count(*) FROM metric_latest WHERE run_id = ANY($1)) AS n`, [[createRun.id, id, live]]);
+  assert.equal(Number(rows[0].n), 0);
+});
+
+test('a large batch is chunked inside one transaction', async () => {
+  const id = await runningRun();
+  const points = Array.from({ length: 12_345 }, (_, i) => ({ key: ['loss', 'acc', 'lr'][i % 3]!, step: Math.floor(i / 3), value: Math.sin(i) }));
+  const { logMetrics } = await s.gql(LOG, { id, p: points });
+  assert.equal(logMetrics.accepted, 12_345);
+  const { rows } = await db.query(`SELECT count(*)::int AS n, count(DISTINCT seq)::int AS seqs FROM metrics WHERE run_id = $1`, [id]);
+  assert.deepEqual(rows[0], { n: 12_345, seqs: 1 });
+});
+
+test('50 concurrent loggers: every point lands exactly once', async () => {
+  const ids = await Promise.all(Array.from({ length: 5 }, () => runningRun('concurrent')));
+  await Promise.all(
+    Array.from({ length: 50 }, async (_, w) => {
+      for (let epoch = 0; epoch < 4; epoch++) {
+        const points = ['loss', 'acc'].map((k) => ({ key: `${k}_${w}`, step: epoch, value: w + epoch / 10 }));
+        await s.gql(LOG, { id: ids[w % 5], p: points });
+      }
+    }),
+  );
+  const { rows } = await db.query(`SELECT count(*)::int AS n FROM metrics WHERE run_id = ANY($1)`, [ids]);
+  assert.equal(rows[0].n, 50 * 4 * 2);
+  const seqs = await db.query(`SELECT run_id, array_agg(seq ORDER BY seq) AS s FROM metric_batches WHERE run_id = ANY($1) GROUP BY run_id`, [ids]);
+  for (const r of seqs.rows) assert.equal(new Set(r.s).size, 40, 'each batch got its own seq');
+});
+
+test('metricSeries: raw when small; downsampled with min/max kept (spikes survive) when long', async () => {
+  const id = await runningRun();
+  const steps = 5000;
+  const points = Array.from({ length: steps }, (_, step) => ({ key: 'loss', step, value: step === 3333 ? 100 : 1 - step / steps }));
+  await s.gql(LOG, { id, p: points });
+  const q = `query($ids: [ID!]!, $k: [String!]!, $m: Int) { metricSeries(runIds: $ids, keys: $k, maxPoints: $m) {
+    runId key downsampled bucketSize totalPoints columns { step value min max wallTime } points { step value min max } } }`;
+  const raw = (await s.gql(q, { ids: [id], k: ['loss'], m: 10_000 })).metricSeries[0];
+  assert.equal(raw.downsampled, false);
+  assert.equal(raw.columns.step.length, steps);
+  const ds = (await s.gql(q, { ids: [id], k: ['loss'], m: 200 })).metricSeries[0];
+  assert.equal(ds.downsampled, true);
+  assert.equal(ds.totalPoints, steps);
+  assert.ok(ds.columns.step.length <= 200 && ds.columns.step.length >= 100, `${ds.columns.step.length} points`);
+  assert.equal(Math.max(...ds.columns.max), 100, 'the spike survives downsampling');
+  assert.equal(Math.min(...ds.columns.min), 1 - (steps - 1) / steps);
+  assert.equal(ds.columns.step.at(-1), steps - 1, 'the last point is exact');
+  assert.equal(ds.points.length, ds.columns.step.length);
+  for (let i = 1; i < ds.columns.step.length; i++) assert.ok(ds.columns.step[i] > ds.columns.step[i - 1]);
+  const none = await s.gql(q, { ids: [id, 'not-a-run'], k: ['nope'], m: 100 });
+  assert.deepEqual(none.metricSeries, []);
+});
+
+test('compareRuns: config differences and final/best per metric with the step reached, any number of runs', async () => {
+  const configs = [
+    { lr: 2e-5, batch: 20, optimizer: { name: 'rmsprop' } },
+    { lr: 1e-4, batch: 20, optimizer: { name: 'rmsprop' } },
+    { lr: 1e-4, batch: 32, optimizer: { name: 'adam' }, augment: true },
+  ];
+  const ids: string[] = [];
+  for (const [i, c] of configs.entries()) {
+    const id = await runningRun('compare', c);
+    ids.push(id);
+    const curve = [0.5, [0.7, 0.8, 0.9][i]!, 0.65];
+    await s.gql(LOG, { id, p: curve.flatMap((v, step) => [{ key: 'val_acc', step, value: v }, { key: 'val_loss', step, value: 1 - v }]) });
+  }
+  const many = await Promise.all(Array.from({ length: 60 }, () => runningRun('compare')));
+  const { compareRuns } = await s.gql(
+    `query($ids: [ID!]!) { compareRuns(runIds: $ids) {
+        runs { id } diff: config { path values differs } all: config(differencesOnly: false) { path differs }
+        metrics { key goal bestRunId results { runId final finalStep best bestStep } } } }`,
+    { ids: [...ids, ...many] },
+  );
+  assert.equal(compareRuns.runs.length, 63);
+  const diffPaths = compareRuns.diff.map((r: any) => r.path);
+  assert.deepEqual(diffPaths, ['augment', 'batch', 'lr', 'optimizer.name']);
+  const acc = compareRuns.metrics.find((m: any) => m.key === 'val_acc');
+  assert.equal(acc.goal, 'MAXIMIZE');
+  assert.equal(acc.bestRunId, ids[2]);
+  assert.deepEqual(acc.results[2], { runId: ids[2], final: 0.65, finalStep: 2, best: 0.9, bestStep: 1 });
+  assert.equal(acc.results[10].final, null);
+  const loss = compareRuns.metrics.find((m: any) => m.key === 'val_loss');
+  assert.equal(loss.goal, 'MINIMIZE');
+  assert.equal(loss.results[0].bestStep, 1);
+  const unknown = await s.request(`{ compareRuns(runIds: ["0d3c1a52-0000-4000-8000-000000000000"]) { runs { id } } }`);
+  assert.equal(unknown.errors?.[0].extensions.code, 'NOT_FOUND');
+  const keys = await s.gql(`query($ids: [ID!]) { metricKeys(runIds: $ids) }`, { ids });
+  assert.deepEqual(keys.metricKeys, ['val_acc', 'val_loss']);
+});
