@@ -26,6 +26,7 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+export const ENV_KEYS = Object.keys(EnvSchema.shape);
 
 export class EnvError extends Error {}
 

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import pg from 'pg';
+import { parse } from 'yaml';
+import { ENV_KEYS, loadEnv } from '../../server/src/config/env.js';
+import { migrate } from '../../server/src/db/migrate.js';
+import { createTestDatabase } from '../helpers/db.js';
+
+test('env is validated once, with every problem reported together', () => {
+  assert.throws(
+    () => loadEnv({ PORT: 'eighty', HEARTBEAT_TIMEOUT_SECONDS: '-1', DATABASE_URL: 'mysql://x' }),
+    (err: Error) => /PORT/.test(err.message) && /HEARTBEAT_TIMEOUT_SECONDS/.test(err.message) && /DATABASE_URL/.test(err.message),
+  );
+  const env = loadEnv({ PORT: '', DATABASE_URL: '' });
+  assert.equal(env.PORT, 4000);
+  assert.equal(env.DATABASE_URL, undefined);
+});
+
+test('migrations: Prisma-compatible history, idempotent, safe when several servers boot at once', async () => {
+  const db = await createTestDatabase(); // already migrated once
+  try {
+    const again = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url)]);
+    assert.deepEqual(again, [[], [], []]);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    const { rows } = await c.query(`SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations`);
+    await c.end();
+    assert.equal(rows.length, 1);
+    const sql = readFileSync('prisma/migrations/20261128080000_init/migration.sql');
+    const { createHash } = await import('node:crypto');
+    assert.equal(rows[0].checksum, createHash('sha256').update(sql).digest('hex'));
+    assert.ok(rows[0].finished_at);
+  } finally {
+    await db.drop();
+  }
+});
+
+test('migrations refuse a non-empty database without history (P3005)', async () => {
+  const db = await createTestDatabase();
+  try {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query('DROP TABLE _prisma_migrations');
+    await c.end();
+    await assert.rejects(migrate(db.url), /P3005/);
+  } finally {
+    await db.drop();
+  }
+});
+
+test('schema.graphql is the committed contract and matches the server (drift check)', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/print-schema.ts', '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('docker-compose.yml parses and agrees with the server (ports, env names)', () => {
+  const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
+  assert.deepEqual(Object.keys(compose.services).sort(), ['postgres', 'server']);
+  const server = compose.services.server;
+  for (const key of Object.keys(server.environment)) assert.ok(ENV_KEYS.includes(key), `unknown env ${key}`);
+  assert.deepEqual(server.ports, [`${server.environment.PORT}:${server.environment.PORT}`]);
+  const url = new URL(server.environment.DATABASE_URL);
+  const pgEnv = compose.services.postgres.environment;
+  assert.deepEqual([url.hostname, url.username, url.password, url.pathname.slice(1)], ['postgres', pgEnv.POSTGRES_USER, pgEnv.POSTGRES_PASSWORD, pgEnv.POSTGRES_DB]);
+  assert.equal(server.depends_on.postgres.condition, 'service_healthy');
+  assert.ok(compose.services.postgres.healthcheck && server.healthcheck);
+  assert.ok(compose.services.postgres.volumes[0].startsWith('pgdata:'));
+  assert.match(server.healthcheck.test.join(' '), /healthz/);
+});
+
+async function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutMs: number): Promise<string> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${out}`)), timeoutMs);
+    const on = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = out.match(re);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+  });
+}
+
+test('npm start path: embedded PostgreSQL, migrations, GraphQL; Ctrl-C stops cleanly and data survives a restart', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'runboard-start-'));
+  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
+  const env = { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)) };
+  const boot = async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const line = await waitForLine(child, /GraphQL ready at (\S+)/, 60_000);
+    return { child, url: line.split(' ').pop()! };
+  };
+  const stop = (child: ReturnType<typeof spawn>) =>
+    new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => resolve(code));
+      child.kill('SIGINT');
+    });
+  const post = (url: string, query: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then((r) => r.json() as Promise<any>);
+  try {
+    const first = await boot();
+    const created = await post(first.url, `mutation { createExperiment(input: { name: "persisted" }) { id } }`);
+    assert.ok(created.data.createExperiment.id);
+    assert.equal(await stop(first.child), 0);
+    const second = await boot();
+    const found = await post(second.url, `{ experiment(name: "persisted") { id } }`);
+    assert.equal(found.data.experiment.id, created.data.createExperiment.id);
+    assert.equal(await stop(second.child), 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

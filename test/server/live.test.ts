@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { sweepCrashedRuns } from '../../server/src/jobs/crash-detector.js';
+import { collect, startTestServer, type TestServer } from '../helpers/server.js';
+
+let a: TestServer;
+let b: TestServer; // a second server process's worth of state on the same database
+before(async () => {
+  a = await startTestServer();
+  b = await startTestServer({ database: a.database });
+});
+after(async () => {
+  await b.close();
+  await a.close();
+});
+
+const LOG = `mutation($id: ID!, $p: [MetricPointInput!]!) { logMetrics(runId: $id, points: $p) { seq } }`;
+const METRICS_SUB = `subscription($ids: [ID!]!, $keys: [String!], $since: [RunSeqInput!]) {
+  metricsLogged(runIds: $ids, keys: $keys, since: $since) { runId seq points { key step value } } }`;
+const RUNS_SUB = `subscription($e: ID, $ids: [ID!], $since: [RunSeqInput!]) {
+  runChanged(experimentId: $e, runIds: $ids, since: $since) { seq kind runId run { status name } } }`;
+
+async function newRun(server: TestServer, experiment: string) {
+  const { createRun } = await server.gql(`mutation($e: String) { createRun(input: { experimentName: $e }) { id experiment { id } } }`, { e: experiment });
+  await server.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: createRun.id });
+  return { id: createRun.id as string, experimentId: createRun.experiment.id as string };
+}
+
+const epoch = (id: string, step: number) => ({ id, p: [{ key: 'loss', step, value: 1 / (step + 1) }, { key: 'val_acc', step, value: step / 10 }] });
+const delivered = (events: any[]) => events.flatMap((e) => e.metricsLogged.points.map((p: any) => `${p.key}@${p.step}`));
+
+test('a subscriber receives points another client logs, filtered by key, in seq order', async () => {
+  const run = await newRun(a, 'live');
+  const sub = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], keys: ['val_acc'] });
+  await sleep(200); // let the subscription register before logging
+  for (let step = 0; step < 5; step++) await a.gql(LOG, epoch(run.id, step));
+  const events = await sub.until((e) => e.length >= 5);
+  assert.deepEqual(delivered(events), [0, 1, 2, 3, 4].map((s) => `val_acc@${s}`));
+  const seqs = events.map((e) => e.metricsLogged.seq);
+  assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+  sub.dispose();
+});
+
+test('resume by sequence after a disconnect: no gap, no duplicate', async () => {
+  const run = await newRun(a, 'resume');
+  const first = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id] });
+  await sleep(200);
+  for (let step = 0; step < 3; step++) await a.gql(LOG, epoch(run.id, step));
+  const seen = await first.until((e) => e.length >= 3);
+  const lastSeq = seen.at(-1).metricsLogged.seq;
+  first.dispose(); // the dashboard loses its connection...
+  for (let step = 3; step < 6; step++) await a.gql(LOG, epoch(run.id, step)); // ...while training goes on
+  const second = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], since: [{ runId: run.id, seq: lastSeq }] });
+  await sleep(200);
+  for (let step = 6; step < 8; step++) await a.gql(LOG, epoch(run.id, step));
+  const resumed = await second.until((e) => e.length >= 5);
+  await sleep(200);
+  const all = [...delivered(seen), ...delivered(resumed)];
+  const expected = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((s) => [`loss@${s}`, `val_acc@${s}`]);
+  assert.deepEqual(all, expected);
+  second.dispose();
+});
+
+test('run changes reach subscribers of the experiment and of the run, with replay via since', async () => {
+  const run = await newRun(a, 'runs-live');
+  const byExperiment = collect<any>(a.ws(), RUNS_SUB, { e: run.experimentId });
+  const byRun = collect<any>(b.ws(), RUNS_SUB, { ids: [run.id] });
+  await sleep(200);
+  await a.gql(`mutation($id: ID!) { updateRun(id: $id, input: { tags: ["x"] }) { id } }`, { id: run.id });
+  await a.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: run.id });
+  const other = await a.gql(`mutation { createRun(input: { experimentName: "runs-live", name: "late" }) { id } }`);
+  const evs = await byExperiment.until((e) => e.length >= 3);
+  assert.deepEqual(evs.map((e) => [e.runChanged.kind, e.runChanged.run.status]), [['UPDATED', 'RUNNING'], ['UPDATED', 'FINISHED'], ['CREATED', 'QUEUED']]);
+  const mine = await byRun.until((e) => e.length >= 2);
+  assert.equal(mine.at(-1).runChanged.run.status, 'FINISHED');
+  assert.ok(!mine.some((e) => e.runChanged.runId === other.createRun.id), 'per-run topic only carries that run');
+  // A reconnecting table asks for what changed since the seqs it has: only the runs with newer state come back.
+  const since = [{ runId: run.id, seq: evs[1].runChanged.seq }];
+  const replay = collect<any>(a.ws(), RUNS_SUB, { e: run.experimentId, since });
+  const got = await replay.until((e) => e.length >= 1);
+  await sleep(300);
+  assert.deepEqual(got.map((e) => e.runChanged.runId), [other.createRun.id]);
+  await a.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: other.createRun.id });
+  const del = await byExperiment.until((e) => e.some((x) => x.runChanged.kind === 'DELETED'));
+  assert.equal(del.at(-1).runChanged.run, null);
+  for (const c of [byExperiment, byRun, replay]) c.dispose();
+});
+
+test('two server instances on one database: every event reaches subscribers of both', async () => {
+  const run = await newRun(a, 'fanout');
+  const onA = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id] });
+  const onB = collect<any>(b.ws(), METRICS_SUB, { ids: [run.id] });
+  await sleep(200);
+  for (let step = 0; step < 4; step++) await (step % 2 ? a : b).gql(LOG, epoch(run.id, step)); // writes through both
+  const [ea, eb] = await Promise.all([onA.until((e) => e.length >= 4), onB.until((e) => e.length >= 4)]);
+  assert.deepEqual(delivered(ea), delivered(eb));
+  assert.equal(delivered(ea).length, 8);
+  onA.dispose();
+  onB.dispose();
+});
+
+test('crash detection: a silent RUNNING run becomes CRASHED once, with an event, even with two sweepers', async () => {
+  const run = await newRun(a, 'crash');
+  const sub = collect<any>(b.ws(), RUNS_SUB, { ids: [run.id] });
+  await sleep(200);
+  const db = new pg.Pool({ connectionString: a.database.url, max: 4 });
+  await db.query(`UPDATE runs SET last_heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, [run.id]);
+  const fresh = await newRun(a, 'crash'); // heartbeat just now: must survive
+  const results = await Promise.all([sweepCrashedRuns(db, 60), sweepCrashedRuns(db, 60), sweepCrashedRuns(db, 60)]);
+  assert.deepEqual(results.flat(), [run.id], 'exactly one sweeper marked it');
+  const events = await sub.until((e) => e.length >= 1);
+  await sleep(300);
+  assert.equal(events.length, 1);
+  assert.equal(events[0].runChanged.run.status, 'CRASHED');
+  const { run: crashed } = await a.gql(`query($id: ID!) { run(id: $id) { status errorMessage finishedAt } }`, { id: run.id });
+  assert.equal(crashed.status, 'CRASHED');
+  assert.match(crashed.errorMessage, /No heartbeat for 60 s/);
+  assert.equal((await a.gql(`query($id: ID!) { run(id: $id) { status } }`, { id: fresh.id })).run.status, 'RUNNING');
+  // The trainer was only partitioned: its next heartbeat brings the run back.
+  const hb = await a.gql(`mutation($id: ID!) { heartbeat(runId: $id) { status finishedAt } }`, { id: run.id });
+  assert.deepEqual(hb.heartbeat, { status: 'RUNNING', finishedAt: null });
+  await db.end();
+  sub.dispose();
+});
+
+test('the crash detector runs by itself in each server', async () => {
+  const c = await startTestServer({ heartbeatTimeoutSeconds: 0.5, crashSweepIntervalMs: 100 });
+  try {
+    const run = await newRun(c, 'auto-crash');
+    await sleep(1500);
+    const { run: r } = await c.gql(`query($id: ID!) { run(id: $id) { status } }`, { id: run.id });
+    assert.equal(r.status, 'CRASHED');
+  } finally {
+    await c.close();
+  }
+});
