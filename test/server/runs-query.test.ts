@@ -68,7 +68,7 @@ test('cursor pagination walks every run exactly once in order, with totalCount',
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const { runs } = await s.gql(
+      const { runs }: { runs: any } = await s.gql(
         `query($o: [RunOrder!], $after: String) { runs(orderBy: $o, first: 2, after: $after) { totalCount nodes { name } pageInfo { hasNextPage endCursor } } }`,
         { o, after },
       );
