@@ -3,6 +3,10 @@ import type { Env } from './config/env.js';
 import type { Database } from './db/database.js';
 import { ArtifactService } from './modules/artifact/service.js';
 import { ExperimentService } from './modules/experiment/service.js';
+import { LogService } from './modules/launch/logs.js';
+import type { RunQueue } from './modules/launch/queue.js';
+import { LaunchService } from './modules/launch/service.js';
+import { SweepService } from './modules/sweep/service.js';
 import { RunService } from './modules/run/service.js';
 import { LiveService } from './pubsub/live.js';
 import type { PgListener } from './pubsub/pg-listener.js';
@@ -14,16 +18,23 @@ export interface Services {
   runs: RunService;
   artifacts: ArtifactService;
   live: LiveService;
+  launch: LaunchService;
+  logs: LogService;
+  sweeps: SweepService;
 }
 
-export function createServices(db: Database, listener: PgListener, env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>): Services {
+export function createServices(db: Database, listener: PgListener, queue: RunQueue, env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>): Services {
   const experiments = new ExperimentService(db);
+  const runs = new RunService(db, experiments);
   return {
     db,
     experiments,
-    runs: new RunService(db, experiments),
+    runs,
     artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`),
     live: new LiveService(db.pool, listener),
+    launch: new LaunchService(db, queue, experiments, runs),
+    logs: new LogService(db.pool, listener),
+    sweeps: new SweepService(db, queue, experiments, runs),
   };
 }
 

@@ -36,6 +36,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     MAX_QUERY_DEPTH: 12,
     MAX_QUERY_COST: 50_000,
     DB_POOL_SIZE: 10,
+    // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).
+    log: process.env.TEST_SERVER_LOG ? (m) => console.error(`[server] ${m}`) : undefined,
   });
   const request = async (query: string, variables?: Record<string, unknown>) => {
     const res = await fetch(server.url, {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -27,13 +28,15 @@ test('migrations: Prisma-compatible history, idempotent, safe when several serve
     assert.deepEqual(again, [[], [], []]);
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
-    const { rows } = await c.query(`SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations`);
+    const { rows } = await c.query(`SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name`);
     await c.end();
-    assert.equal(rows.length, 1);
-    const sql = readFileSync('prisma/migrations/20261128080000_init/migration.sql');
-    const { createHash } = await import('node:crypto');
-    assert.equal(rows[0].checksum, createHash('sha256').update(sql).digest('hex'));
-    assert.ok(rows[0].finished_at);
+    const dirs = readdirSync('prisma/migrations', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    assert.deepEqual(rows.map((r) => r.migration_name), dirs, 'each migration applied exactly once');
+    for (const row of rows) {
+      const sql = readFileSync(`prisma/migrations/${row.migration_name}/migration.sql`);
+      assert.equal(row.checksum, createHash('sha256').update(sql).digest('hex'), 'checksum = sha256 of the file, as Prisma writes it');
+      assert.ok(row.finished_at);
+    }
   } finally {
     await db.drop();
   }

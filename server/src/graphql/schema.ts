@@ -5,8 +5,12 @@ import { experimentResolvers } from '../modules/experiment/resolvers.js';
 import { experimentTypeDefs } from '../modules/experiment/schema.js';
 import { metricResolvers } from '../modules/metric/resolvers.js';
 import { metricTypeDefs } from '../modules/metric/schema.js';
+import { launchResolvers } from '../modules/launch/resolvers.js';
+import { launchTypeDefs } from '../modules/launch/schema.js';
 import { runResolvers } from '../modules/run/resolvers.js';
 import { runTypeDefs } from '../modules/run/schema.js';
+import { sweepResolvers } from '../modules/sweep/resolvers.js';
+import { sweepTypeDefs } from '../modules/sweep/schema.js';
 import { scalarResolvers, scalarTypeDefs } from './scalars.js';
 
 const rootTypeDefs = /* GraphQL */ `
@@ -20,7 +24,7 @@ const rootTypeDefs = /* GraphQL */ `
 
 export function buildSchema() {
   return makeExecutableSchema({
-    typeDefs: [rootTypeDefs, scalarTypeDefs, experimentTypeDefs, runTypeDefs, metricTypeDefs, artifactTypeDefs],
-    resolvers: [scalarResolvers, experimentResolvers, runResolvers, metricResolvers, artifactResolvers],
+    typeDefs: [rootTypeDefs, scalarTypeDefs, experimentTypeDefs, runTypeDefs, metricTypeDefs, artifactTypeDefs, launchTypeDefs, sweepTypeDefs],
+    resolvers: [scalarResolvers, experimentResolvers, runResolvers, metricResolvers, artifactResolvers, launchResolvers, sweepResolvers],
   });
 }

@@ -12,6 +12,8 @@ import { ErrorCode } from '../graphql/errors.js';
 import { limitsRule } from '../graphql/limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { startCrashDetector } from '../jobs/crash-detector.js';
+import { startLeaseReconciler } from '../jobs/lease-reconciler.js';
+import { RunQueue } from '../modules/launch/queue.js';
 import { PgListener } from '../pubsub/pg-listener.js';
 import { handleArtifactRequest } from './artifacts.js';
 import { readBody, sendJson } from './util.js';
@@ -58,7 +60,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
-  const services = createServices(db, listener, opts);
+  const queue = await RunQueue.start(opts.databaseUrl, Math.max(1, Math.round(opts.CRASH_SWEEP_INTERVAL_MS / 1000)), log);
+  const services = createServices(db, listener, queue, opts);
   const schema = buildSchema();
   const httpServer = createServer();
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
@@ -90,6 +93,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   await apollo.start();
   const stopCrashDetector = startCrashDetector(db.pool, opts.HEARTBEAT_TIMEOUT_SECONDS, opts.CRASH_SWEEP_INTERVAL_MS, log);
+  const stopLeaseReconciler = startLeaseReconciler(services.launch, opts.CRASH_SWEEP_INTERVAL_MS, log);
 
   httpServer.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('access-control-allow-origin', '*');
@@ -150,8 +154,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     async stop() {
       stopCrashDetector();
+      stopLeaseReconciler();
       for (const client of wss.clients) client.terminate();
       await apollo.stop();
+      await queue.stop();
       await listener.stop();
       await db.close();
     },

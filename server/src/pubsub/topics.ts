@@ -25,25 +25,39 @@ export interface MetricsNotice {
   seq: number;
 }
 
-export type Notice = RunNotice | MetricsNotice;
+/** New trainer output lines for a run, up to and including `line`. */
+export interface LogsNotice {
+  type: 'logs';
+  runId: string;
+  line: number;
+}
+
+export type Notice = RunNotice | MetricsNotice | LogsNotice;
 
 /** Topic name -> payload type. Per-id topics keep dispatch O(subscribers of that id). */
 export interface TopicMap {
   [topic: `run:${string}`]: RunNotice;
   [topic: `experiment:${string}`]: RunNotice;
   [topic: `metrics:${string}`]: MetricsNotice;
+  [topic: `logs:${string}`]: LogsNotice;
 }
 
 export const topics = {
   run: (runId: string) => `run:${runId}` as const,
   experiment: (experimentId: string) => `experiment:${experimentId}` as const,
   metrics: (runId: string) => `metrics:${runId}` as const,
+  logs: (runId: string) => `logs:${runId}` as const,
 };
 
 export function topicsOf(notice: Notice): (keyof TopicMap)[] {
-  return notice.type === 'run'
-    ? [topics.run(notice.runId), topics.experiment(notice.experimentId)]
-    : [topics.metrics(notice.runId)];
+  switch (notice.type) {
+    case 'run':
+      return [topics.run(notice.runId), topics.experiment(notice.experimentId)];
+    case 'metrics':
+      return [topics.metrics(notice.runId)];
+    case 'logs':
+      return [topics.logs(notice.runId)];
+  }
 }
 
 /** The one place events are published from: a NOTIFY inside the writing transaction. */

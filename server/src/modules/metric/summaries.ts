@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ROLLUP_LEVELS, type BucketSummary, type KeySummary } from './aggregate.js';
+import { float8Array, int2Array, int4Array, int8Array, textArray } from './pg-arrays.js';
 
 /**
  * Maintains metric_latest and metric_rollups. The fast path merges a batch's aggregates into the
@@ -38,16 +39,16 @@ export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySumm
        count = t.count + EXCLUDED.count`,
     [
       runId,
-      rows.map((r) => r.key),
-      rows.map((r) => r.firstStep),
-      rows.map((r) => r.lastStep),
-      rows.map((r) => r.lastValue),
-      rows.map((r) => toSeconds(r.lastWallTime)),
-      rows.map((r) => r.minValue),
-      rows.map((r) => r.minStep),
-      rows.map((r) => r.maxValue),
-      rows.map((r) => r.maxStep),
-      rows.map((r) => r.count),
+      textArray(rows.map((r) => r.key)),
+      int8Array(rows.map((r) => r.firstStep)),
+      int8Array(rows.map((r) => r.lastStep)),
+      float8Array(rows.map((r) => r.lastValue)),
+      float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
+      float8Array(rows.map((r) => r.minValue)),
+      int8Array(rows.map((r) => r.minStep)),
+      float8Array(rows.map((r) => r.maxValue)),
+      int8Array(rows.map((r) => r.maxStep)),
+      int8Array(rows.map((r) => r.count)),
     ],
   );
 }
@@ -69,15 +70,15 @@ export async function mergeRollups(c: pg.ClientBase, runId: string, rows: Bucket
        count = t.count + EXCLUDED.count`,
     [
       runId,
-      rows.map((r) => r.key),
-      rows.map((r) => r.level),
-      rows.map((r) => r.bucket),
-      rows.map((r) => r.minValue),
-      rows.map((r) => r.maxValue),
-      rows.map((r) => r.lastStep),
-      rows.map((r) => r.lastValue),
-      rows.map((r) => toSeconds(r.lastWallTime)),
-      rows.map((r) => r.count),
+      textArray(rows.map((r) => r.key)),
+      int2Array(rows.map((r) => r.level)),
+      int8Array(rows.map((r) => r.bucket)),
+      float8Array(rows.map((r) => r.minValue)),
+      float8Array(rows.map((r) => r.maxValue)),
+      int8Array(rows.map((r) => r.lastStep)),
+      float8Array(rows.map((r) => r.lastValue)),
+      float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
+      int4Array(rows.map((r) => r.count)),
     ],
   );
 }

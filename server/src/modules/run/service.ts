@@ -141,7 +141,7 @@ export class RunService {
    * The one way run state changes: guarded UPDATE + seq bump + NOTIFY, in one transaction.
    * `set` receives a placeholder function that binds a value and returns its `$n`.
    */
-  private async transition(
+  async transition(
     id: string,
     from: readonly RunStatus[],
     action: string,
@@ -175,7 +175,7 @@ export class RunService {
     });
   }
 
-  private notify(c: pg.ClientBase, run: RunRow, kind: RunEventKind) {
+  notify(c: pg.ClientBase, run: RunRow, kind: RunEventKind) {
     return notifyPg(c, { type: 'run', runId: run.id, experimentId: run.experimentId, seq: run.seq, kind });
   }
 }

@@ -1,0 +1,34 @@
+import { configSchema } from '../../../../trainers/src/config.ts';
+import { z } from 'zod';
+import { ErrorCode, userError } from '../../graphql/errors.js';
+
+/**
+ * The trainer's configuration schema is the contract between launchRun and the trainer process:
+ * the server validates with the very zod schema the trainer parses its --config with, strictly
+ * (unknown keys are errors), and stores the normalised config (defaults filled in) on the run.
+ * Connection settings are the agent's business, never part of a run's config.
+ */
+const AGENT_OWNED = ['server', 'apiKey', 'offline', 'journal'] as const;
+const strictSchema = (configSchema as unknown as z.ZodObject).strict();
+
+export function validateTrainerConfig(experiment: string, config: unknown, field = 'config'): Record<string, unknown> {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw userError(ErrorCode.BAD_USER_INPUT, `${field}: must be a JSON object`, { field });
+  }
+  for (const key of AGENT_OWNED) {
+    if (key in config) throw userError(ErrorCode.BAD_USER_INPUT, `${field}.${key}: is set by the agent, not by the launch`, { field: `${field}.${key}` });
+  }
+  const parsed = strictSchema.safeParse({ ...config, experiment });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: [field, ...i.path.map(String)].join('.'), message: i.message }));
+    throw userError(ErrorCode.BAD_USER_INPUT, `Invalid trainer config: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { field, issues });
+  }
+  const normalised = { ...(parsed.data as Record<string, unknown>) };
+  for (const key of AGENT_OWNED) delete normalised[key];
+  return normalised;
+}
+
+/** JSON Schema of the launch config, for forms (the dashboard's launch page). */
+export function trainerConfigJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema as unknown as z.ZodType, { unrepresentable: 'any', io: 'input' });
+}

@@ -1,0 +1,113 @@
+import { PgBoss } from 'pg-boss';
+import type pg from 'pg';
+
+/**
+ * The run queue, on pg-boss (a maintained PostgreSQL job queue) in the same database.
+ * Why pg-boss: it has per-job heartbeats (`heartbeatSeconds`: a job whose worker stops touching it is
+ * failed or retried by pg-boss's supervisor, which is exactly a lease), attempt-fenced touch/complete,
+ * retries, cancellation, transactional `send` (the run row and its job commit together) and global
+ * per-group concurrency (used for sweep parallelism). graphile-worker's locks last a fixed 4 hours,
+ * too coarse to notice a dead agent within a minute.
+ *
+ * Agents never talk to pg-boss directly: they use GraphQL (claimRuns / renewLeases / reportRunExit),
+ * so an agent on another machine needs only the server URL and an API key.
+ */
+export const LEASE_SECONDS = 20; // pg-boss's minimum is 10; agents renew every LEASE_SECONDS / 4
+const EXPIRE_SECONDS = 24 * 3600; // pg-boss caps an active job's lifetime at 24 h
+
+export interface RunJob {
+  runId: string;
+}
+
+/** One queue per label set, so an agent only fetches runs whose required labels it has. */
+export function queueName(labels: readonly string[]): string {
+  return labels.length === 0 ? 'runs' : `runs.${[...labels].sort().join('.')}`;
+}
+
+export function labelsOfQueue(name: string): string[] {
+  return name === 'runs' ? [] : name.slice('runs.'.length).split('.');
+}
+
+const asDb = (client: pg.ClientBase) => ({
+  executeSql: async (text: string, values?: unknown[]) => client.query(text, values as unknown[]),
+});
+
+export class RunQueue {
+  private readonly knownQueues = new Set<string>();
+
+  private constructor(readonly boss: PgBoss) {}
+
+  static async start(databaseUrl: string, superviseIntervalSeconds: number, log: (m: string) => void): Promise<RunQueue> {
+    const boss = new PgBoss({
+      connectionString: databaseUrl,
+      schema: 'pgboss',
+      max: 4,
+      superviseIntervalSeconds,
+      schedule: false,
+    });
+    boss.on('error', (err: Error) => log(`queue: ${err.message}`));
+    await boss.start();
+    return new RunQueue(boss);
+  }
+
+  async ensureQueue(name: string): Promise<void> {
+    if (this.knownQueues.has(name)) return;
+    const existing = await this.boss.getQueue(name);
+    if (!existing) {
+      await this.boss.createQueue(name, { heartbeatSeconds: LEASE_SECONDS, expireInSeconds: EXPIRE_SECONDS, retryDelay: 0 }).catch(async (err) => {
+        if (!(await this.boss.getQueue(name))) throw err; // lost a race with another server: fine
+      });
+    }
+    this.knownQueues.add(name);
+  }
+
+  /** Enqueues inside the caller's transaction: the run and its job exist together or not at all. */
+  async send(client: pg.ClientBase, queue: string, job: RunJob, opts: { retries: number; priority: number; group?: { id: string; tier: string } }): Promise<string> {
+    await this.ensureQueue(queue);
+    const id = await this.boss.send(queue, { ...job }, {
+      retryLimit: opts.retries,
+      retryDelay: 0,
+      priority: opts.priority,
+      heartbeatSeconds: LEASE_SECONDS,
+      expireInSeconds: EXPIRE_SECONDS,
+      group: opts.group,
+      db: asDb(client),
+    });
+    if (!id) throw new Error('queue refused the job');
+    return id;
+  }
+
+  /** Queues whose label set the agent's labels cover. */
+  async queuesFor(agentLabels: readonly string[]): Promise<string[]> {
+    const queues = await this.boss.getQueues();
+    const have = new Set(agentLabels);
+    return queues.map((q) => q.name).filter((n) => n === 'runs' || (n.startsWith('runs.') && labelsOfQueue(n).every((l) => have.has(l))));
+  }
+
+  async fetch(queue: string, max: number, sweepLimits: Record<string, number>) {
+    return this.boss.fetch<RunJob>(queue, {
+      batchSize: max,
+      // Sweep runs carry group { id: sweepId, tier: "p<parallelism>" }; pg-boss counts active jobs per
+      // group across every server, so a sweep never has more than its parallelism running.
+      groupConcurrency: { default: 1_000_000, tiers: sweepLimits },
+    });
+  }
+
+  /** Renews leases; fenced by attempt, so a lease pg-boss already handed to someone else is not renewed. Returns the renewed job ids. */
+  async touch(queue: string, jobs: { id: string; retryCount: number }[]): Promise<Set<string>> {
+    const res = (await this.boss.touch(queue, jobs)) as { settled?: string[] };
+    return new Set(res.settled ?? []);
+  }
+
+  complete(queue: string, job: string | { id: string; retryCount: number }, output: object) {
+    return this.boss.complete(queue, job, output);
+  }
+
+  cancel(queue: string, jobId: string, client?: pg.ClientBase) {
+    return this.boss.cancel(queue, jobId, client ? { db: asDb(client) } : undefined);
+  }
+
+  stop() {
+    return this.boss.stop({ graceful: false, timeout: 2000 });
+  }
+}

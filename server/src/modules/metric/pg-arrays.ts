@@ -1,0 +1,86 @@
+/**
+ * Array parameters in PostgreSQL's binary format. node-postgres sends a Buffer parameter as binary, and a
+ * `$n::float8[]` parameter then goes through array_recv instead of array_in. For the big unnest inserts of
+ * logMetrics this matters: pg's own text serialisation of four 10k-element arrays costs ~40 ms of server
+ * CPU and PostgreSQL's array_in/float8in another ~20 ms; the binary form costs a few ms in total.
+ *
+ * Layout (see array_recv): ndim int32, has-null flag int32, element type oid int32, then per dimension
+ * length int32 and lower bound int32, then per element its byte length int32 (-1 for NULL) and its bytes.
+ */
+
+const OID = { int2: 21, int4: 23, int8: 20, float8: 701, text: 25 } as const;
+type ElementType = keyof typeof OID;
+const WIDTH: Record<Exclude<ElementType, 'text'>, number> = { int2: 2, int4: 4, int8: 8, float8: 8 };
+const TWO_32 = 4294967296;
+
+function header(buf: Buffer, n: number, hasNull: boolean, type: ElementType): number {
+  buf.writeInt32BE(1, 0);
+  buf.writeInt32BE(hasNull ? 1 : 0, 4);
+  buf.writeInt32BE(OID[type], 8);
+  buf.writeInt32BE(n, 12);
+  buf.writeInt32BE(1, 16);
+  return 20;
+}
+
+/** A fixed-width numeric array (null/undefined elements become NULL). Integers must be safe integers. */
+function numeric(type: Exclude<ElementType, 'text'>, values: readonly (number | null | undefined)[]): Buffer {
+  const width = WIDTH[type];
+  let nulls = 0;
+  for (const v of values) if (v == null) nulls++;
+  const buf = Buffer.allocUnsafe(20 + values.length * 4 + (values.length - nulls) * width);
+  let o = header(buf, values.length, nulls > 0, type);
+  for (const v of values) {
+    if (v == null) {
+      buf.writeInt32BE(-1, o);
+      o += 4;
+      continue;
+    }
+    buf.writeInt32BE(width, o);
+    o += 4;
+    switch (type) {
+      case 'float8':
+        buf.writeDoubleBE(v, o);
+        break;
+      case 'int8': {
+        if (!Number.isSafeInteger(v)) throw new RangeError(`int8 array element ${v} is not a safe integer`);
+        const hi = Math.floor(v / TWO_32);
+        buf.writeInt32BE(hi, o);
+        buf.writeUInt32BE(v - hi * TWO_32, o + 4);
+        break;
+      }
+      case 'int4':
+        buf.writeInt32BE(v, o);
+        break;
+      case 'int2':
+        buf.writeInt16BE(v, o);
+        break;
+    }
+    o += width;
+  }
+  return buf;
+}
+
+export const float8Array = (values: readonly (number | null | undefined)[]) => numeric('float8', values);
+export const int8Array = (values: readonly (number | null | undefined)[]) => numeric('int8', values);
+export const int4Array = (values: readonly (number | null | undefined)[]) => numeric('int4', values);
+export const int2Array = (values: readonly (number | null | undefined)[]) => numeric('int2', values);
+
+/** A text[] without NULLs; repeated strings (metric keys) are encoded once. */
+export function textArray(values: readonly string[]): Buffer {
+  const encoded = new Map<string, Buffer>();
+  let size = 20;
+  for (const v of values) {
+    let b = encoded.get(v);
+    if (!b) encoded.set(v, (b = Buffer.from(v, 'utf8')));
+    size += 4 + b.length;
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let o = header(buf, values.length, false, 'text');
+  for (const v of values) {
+    const b = encoded.get(v)!;
+    buf.writeInt32BE(b.length, o);
+    o += 4;
+    o += b.copy(buf, o);
+  }
+  return buf;
+}

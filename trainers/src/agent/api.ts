@@ -1,0 +1,80 @@
+// The agent's side of the agent protocol (see schema.graphql: registerAgent, claimRuns, renewLeases,
+// reportRunExit, appendRunLogs). Calls are retried with backoff, so a server restart is ridden out.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Assignment {
+  run: { id: string; name: string; config: Record<string, unknown>; experiment: { name: string } };
+  attempt: number;
+  leaseSeconds: number;
+}
+
+export class AgentApi {
+  constructor(
+    private readonly url: string,
+    private readonly apiKey?: string,
+    private readonly log: (m: string) => void = () => {},
+  ) {}
+
+  /** One GraphQL call; transport failures and 5xx are retried until `deadline`, GraphQL errors are thrown. */
+  async call<T>(query: string, variables: Record<string, unknown>, deadlineMs = 60_000): Promise<T> {
+    const until = Date.now() + deadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(15_000),
+        });
+        if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
+        const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+        if (body.errors?.length) {
+          const e = body.errors[0]!;
+          throw Object.assign(new Error(`${e.extensions?.code ?? 'ERROR'}: ${e.message}`), { graphql: true });
+        }
+        return body.data as T;
+      } catch (err) {
+        if ((err as { graphql?: boolean }).graphql || Date.now() > until) throw err;
+        if (attempt % 10 === 0) this.log(`server unreachable (${(err as Error).message}); retrying`);
+        await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+  }
+
+  register(input: { id: string; name: string; host: string; labels: string[]; gpus: string[]; concurrency: number; info: object }) {
+    return this.call(`mutation($i: RegisterAgentInput!) { registerAgent(input: $i) { id } }`, { i: input }, Infinity);
+  }
+
+  async claim(agentId: string, max: number): Promise<Assignment[]> {
+    const d = await this.call<{ claimRuns: Assignment[] }>(
+      `mutation($a: ID!, $m: Int!) { claimRuns(agentId: $a, max: $m) { attempt leaseSeconds run { id name config experiment { name } } } }`,
+      { a: agentId, m: max },
+    );
+    return d.claimRuns;
+  }
+
+  async renew(agentId: string, runIds: string[]): Promise<{ cancel: string[]; lost: string[] }> {
+    const d = await this.call<{ renewLeases: { cancel: string[]; lost: string[] } }>(
+      `mutation($a: ID!, $r: [ID!]!) { renewLeases(agentId: $a, runIds: $r) { cancel lost } }`,
+      { a: agentId, r: runIds },
+      10_000,
+    );
+    return d.renewLeases;
+  }
+
+  reportExit(agentId: string, runId: string, exitCode: number | null, signal: string | null, error: string | null) {
+    return this.call(
+      `mutation($a: ID!, $r: ID!, $c: Int, $s: String, $e: String) { reportRunExit(agentId: $a, runId: $r, exitCode: $c, signal: $s, error: $e) { status } }`,
+      { a: agentId, r: runId, c: exitCode, s: signal, e: error },
+      Infinity,
+    );
+  }
+
+  appendLogs(runId: string, lines: { stream: 'STDOUT' | 'STDERR'; text: string; time: string }[]) {
+    return this.call(`mutation($r: ID!, $l: [LogLineInput!]!) { appendRunLogs(runId: $r, lines: $l) }`, { r: runId, l: lines }, Infinity);
+  }
+
+  startRun(runId: string, systemInfo: object) {
+    return this.call(`mutation($r: ID!, $s: JSON) { startRun(id: $r, systemInfo: $s) { status } }`, { r: runId, s: systemInfo });
+  }
+}

@@ -1,0 +1,54 @@
+// `npm run agent -- --server http://host:4000/graphql --concurrency 2 [--gpus 0,1] [--labels gpu,a100] [--api-key K]`
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { Agent } from './agent.ts';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string', default: process.env.RUNBOARD_SERVER ?? 'http://127.0.0.1:4000/graphql' },
+    'api-key': { type: 'string', default: process.env.RUNBOARD_API_KEY },
+    concurrency: { type: 'string', default: '1' },
+    gpus: { type: 'string', default: '' },
+    labels: { type: 'string', default: '' },
+    name: { type: 'string' },
+    grace: { type: 'string', default: '10' },
+    command: { type: 'string' },
+  },
+});
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const parsed = z
+  .object({
+    server: z.url(),
+    apiKey: z.string().optional(),
+    concurrency: z.coerce.number().int().min(1).max(256),
+    gpus: z.array(z.string().regex(/^\d+$/, 'GPU indices are numbers')),
+    labels: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)),
+    name: z.string().optional(),
+    graceSeconds: z.coerce.number().min(0),
+    command: z.array(z.string()).optional(),
+  })
+  .safeParse({
+    server: values.server,
+    apiKey: values['api-key'],
+    concurrency: values.concurrency,
+    gpus: list(values.gpus!),
+    labels: list(values.labels!),
+    name: values.name,
+    graceSeconds: values.grace,
+    command: values.command ? values.command.split(' ').filter(Boolean) : undefined,
+  });
+if (!parsed.success) {
+  console.error(`Invalid agent options:\n${parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  process.exit(2);
+}
+const opts = parsed.data;
+// With GPUs, run at most one trainer per GPU unless asked otherwise.
+const agent = new Agent({ ...opts, concurrency: opts.gpus.length ? Math.min(opts.concurrency, opts.gpus.length) : opts.concurrency });
+await agent.start();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, async () => {
+    console.log(`[agent] ${sig}: stopping trainers`);
+    await agent.stop(true);
+    process.exit(0);
+  });
+}

@@ -1,0 +1,39 @@
+// Forwards a child's output to the server line by line, in order, in small batches.
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { AgentApi } from './api.ts';
+
+type Line = { stream: 'STDOUT' | 'STDERR'; text: string; time: string };
+
+export class LogPump {
+  private pending: Line[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  lastStderr: string[] = [];
+
+  constructor(
+    private readonly api: AgentApi,
+    private readonly runId: string,
+    private readonly echo: (line: string) => void = () => {},
+  ) {}
+
+  attach(stream: Readable, kind: 'STDOUT' | 'STDERR'): void {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (text) => {
+      this.pending.push({ stream: kind, text, time: new Date().toISOString() });
+      if (kind === 'STDERR') this.lastStderr = [...this.lastStderr.slice(-4), text];
+      this.echo(text);
+      if (this.pending.length >= 500) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), 250);
+    });
+  }
+
+  /** Batches are sent one after another, so lines keep their order even across retries. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() => this.api.appendLogs(this.runId, batch).then(() => undefined)).catch(() => {});
+    return this.flushing;
+  }
+}
