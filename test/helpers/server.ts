@@ -7,6 +7,7 @@ export interface TestServerOptions {
   /** Reuse a database (e.g. a second instance on the same one). */
   database?: TestDatabase;
   heartbeatTimeoutSeconds?: number;
+  leaseSeconds?: number;
   crashSweepIntervalMs?: number;
   apiKey?: string;
 }
@@ -31,6 +32,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     DATA_DIR: `.data/test-${database.name}`,
     ARTIFACT_DIR: undefined,
     HEARTBEAT_TIMEOUT_SECONDS: opts.heartbeatTimeoutSeconds ?? 60,
+    LEASE_SECONDS: opts.leaseSeconds ?? 20,
     CRASH_SWEEP_INTERVAL_MS: opts.crashSweepIntervalMs ?? 60_000,
     RUNBOARD_API_KEY: opts.apiKey,
     MAX_QUERY_DEPTH: 12,

@@ -92,10 +92,10 @@ async function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutM
   });
 }
 
-test('npm start path: embedded PostgreSQL, migrations, GraphQL; Ctrl-C stops cleanly and data survives a restart', async () => {
+test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctrl-C stops cleanly and data survives a restart', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'runboard-start-'));
   chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
-  const env = { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)) };
+  const env = { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', WEB: 'off', EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)) };
   const boot = async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const line = await waitForLine(child, /GraphQL ready at (\S+)/, 60_000);
@@ -111,6 +111,9 @@ test('npm start path: embedded PostgreSQL, migrations, GraphQL; Ctrl-C stops cle
   try {
     const first = await boot();
     const created = await post(first.url, `mutation { createExperiment(input: { name: "persisted" }) { id } }`);
+    // the embedded default also runs a local trainer agent, so launchRun works with no other set-up
+    const { data } = await post(first.url, `{ agents { name online } }`);
+    assert.deepEqual(data.agents, [{ name: 'local', online: true }]);
     assert.ok(created.data.createExperiment.id);
     assert.equal(await stop(first.child), 0);
     const second = await boot();

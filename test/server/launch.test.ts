@@ -18,7 +18,7 @@ const ledger = path.join(mkdtempSync(path.join(tmpdir(), 'runboard-ledger-')), '
 
 before(async () => {
   process.env.PROTOCOL_LEDGER = ledger;
-  s = await startTestServer({ crashSweepIntervalMs: 1000 });
+  s = await startTestServer({ crashSweepIntervalMs: 1000, leaseSeconds: 10 });
   db = new pg.Pool({ connectionString: s.database.url, max: 2 });
   await s.gql(`mutation { createExperiment(input: { name: "launch" }) { id } }`);
 });

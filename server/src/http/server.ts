@@ -13,7 +13,7 @@ import { limitsRule } from '../graphql/limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { startCrashDetector } from '../jobs/crash-detector.js';
 import { startLeaseReconciler } from '../jobs/lease-reconciler.js';
-import { RunQueue } from '../modules/launch/queue.js';
+import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.js';
 import { PgListener } from '../pubsub/pg-listener.js';
 import { handleArtifactRequest } from './artifacts.js';
 import { readBody, sendJson } from './util.js';
@@ -21,7 +21,7 @@ import { readBody, sendJson } from './util.js';
 export type ServerOptions = Pick<
   Env,
   'HOST' | 'PORT' | 'DATA_DIR' | 'ARTIFACT_DIR' | 'HEARTBEAT_TIMEOUT_SECONDS' | 'CRASH_SWEEP_INTERVAL_MS' | 'RUNBOARD_API_KEY' | 'MAX_QUERY_DEPTH' | 'MAX_QUERY_COST' | 'DB_POOL_SIZE'
-> & { databaseUrl: string; log?: (m: string) => void };
+> & { databaseUrl: string; LEASE_SECONDS?: number; log?: (m: string) => void };
 
 export interface RunningServer {
   url: string;
@@ -60,7 +60,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
-  const queue = await RunQueue.start(opts.databaseUrl, Math.max(1, Math.round(opts.CRASH_SWEEP_INTERVAL_MS / 1000)), log);
+  const queue = await RunQueue.start(opts.databaseUrl, opts.LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS, Math.max(1, Math.round(opts.CRASH_SWEEP_INTERVAL_MS / 1000)), log);
   const services = createServices(db, listener, queue, opts);
   const schema = buildSchema();
   const httpServer = createServer();
@@ -85,6 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     validationRules,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // main.ts stops everything in order on SIGINT/SIGTERM
     formatError: (f, e) => formatError(f, e, log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

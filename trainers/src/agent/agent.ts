@@ -63,14 +63,14 @@ export class Agent {
     });
     this.log(`agent ${this.id} online: concurrency ${this.opts.concurrency}, labels [${this.opts.labels}], gpus [${this.opts.gpus}]`);
     this.loops.push(setInterval(() => void this.claim(), this.opts.pollMs ?? 500));
-    this.loops.push(setInterval(() => void this.renew(), 5000));
+    this.scheduleRenewal();
     void this.claim();
   }
 
   /** Stops claiming; with `killRuns`, terminates running trainers too (they end CANCELED or are requeued). */
   async stop(killRuns = true): Promise<void> {
     this.stopped = true;
-    this.loops.forEach(clearInterval);
+    this.loops.forEach(clearTimeout);
     if (killRuns) for (const s of this.slots.values()) s.child.kill('SIGTERM');
     while (this.slots.size > 0) await new Promise((r) => setTimeout(r, 100));
   }
@@ -99,6 +99,7 @@ export class Agent {
   }
 
   private async launch(a: Assignment): Promise<void> {
+    this.leaseSeconds = a.leaseSeconds;
     const gpu = this.freeGpu();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
     const configFile = path.join(dir, 'config.json');
@@ -138,6 +139,18 @@ export class Agent {
     this.slots.delete(slot.runId);
     await rm(slot.dir, { recursive: true, force: true });
     void this.claim();
+  }
+
+  private leaseSeconds = 20;
+
+  /** Renews at a quarter of the lease, so three renewals in a row can fail before the lease is lost. */
+  private scheduleRenewal(): void {
+    if (this.stopped) return;
+    const timer = setTimeout(async () => {
+      await this.renew();
+      this.scheduleRenewal();
+    }, (this.leaseSeconds * 1000) / 4);
+    this.loops.push(timer);
   }
 
   private async renew(): Promise<void> {

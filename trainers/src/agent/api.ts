@@ -35,7 +35,7 @@ export class AgentApi {
         return body.data as T;
       } catch (err) {
         if ((err as { graphql?: boolean }).graphql || Date.now() > until) throw err;
-        if (attempt % 10 === 0) this.log(`server unreachable (${(err as Error).message}); retrying`);
+        if (attempt % 10 === 0) this.log(`server unreachable (${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ""}); retrying`);
         await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
       }
     }

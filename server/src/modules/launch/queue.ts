@@ -12,7 +12,8 @@ import type pg from 'pg';
  * Agents never talk to pg-boss directly: they use GraphQL (claimRuns / renewLeases / reportRunExit),
  * so an agent on another machine needs only the server URL and an API key.
  */
-export const LEASE_SECONDS = 20; // pg-boss's minimum is 10; agents renew every LEASE_SECONDS / 4
+/** Default lease; pg-boss's minimum is 10. Agents renew every lease / 4. */
+export const DEFAULT_LEASE_SECONDS = 20;
 const EXPIRE_SECONDS = 24 * 3600; // pg-boss caps an active job's lifetime at 24 h
 
 export interface RunJob {
@@ -35,9 +36,12 @@ const asDb = (client: pg.ClientBase) => ({
 export class RunQueue {
   private readonly knownQueues = new Set<string>();
 
-  private constructor(readonly boss: PgBoss) {}
+  private constructor(
+    readonly boss: PgBoss,
+    readonly leaseSeconds: number,
+  ) {}
 
-  static async start(databaseUrl: string, superviseIntervalSeconds: number, log: (m: string) => void): Promise<RunQueue> {
+  static async start(databaseUrl: string, leaseSeconds: number, superviseIntervalSeconds: number, log: (m: string) => void): Promise<RunQueue> {
     const boss = new PgBoss({
       connectionString: databaseUrl,
       schema: 'pgboss',
@@ -47,14 +51,14 @@ export class RunQueue {
     });
     boss.on('error', (err: Error) => log(`queue: ${err.message}`));
     await boss.start();
-    return new RunQueue(boss);
+    return new RunQueue(boss, leaseSeconds);
   }
 
   async ensureQueue(name: string): Promise<void> {
     if (this.knownQueues.has(name)) return;
     const existing = await this.boss.getQueue(name);
     if (!existing) {
-      await this.boss.createQueue(name, { heartbeatSeconds: LEASE_SECONDS, expireInSeconds: EXPIRE_SECONDS, retryDelay: 0 }).catch(async (err) => {
+      await this.boss.createQueue(name, { heartbeatSeconds: this.leaseSeconds, expireInSeconds: EXPIRE_SECONDS, retryDelay: 0 }).catch(async (err) => {
         if (!(await this.boss.getQueue(name))) throw err; // lost a race with another server: fine
       });
     }
@@ -68,7 +72,7 @@ export class RunQueue {
       retryLimit: opts.retries,
       retryDelay: 0,
       priority: opts.priority,
-      heartbeatSeconds: LEASE_SECONDS,
+      heartbeatSeconds: this.leaseSeconds,
       expireInSeconds: EXPIRE_SECONDS,
       group: opts.group,
       db: asDb(client),

@@ -7,7 +7,7 @@ import type { RunService } from '../run/service.js';
 import { RUN_COLUMNS, findRun, type RunRow } from '../run/store.js';
 import { LIMITS, checkName, checkTags, checkText } from '../validate.js';
 import { validateTrainerConfig } from './config-contract.js';
-import { LEASE_SECONDS, queueName, type RunQueue } from './queue.js';
+import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.js';
 
 export interface LaunchRunInput {
   experimentId?: string | null;
@@ -43,8 +43,8 @@ export interface AgentRow {
   lastSeenAt: Date;
 }
 
-/** An agent unheard of for this long is offline (it renews leases every LEASE_SECONDS / 4). */
-export const AGENT_OFFLINE_SECONDS = LEASE_SECONDS * 1.5;
+/** An agent unheard of for this long is offline (agents poll every 0.5 s and renew every lease / 4). */
+export const AGENT_OFFLINE_SECONDS = DEFAULT_LEASE_SECONDS * 1.5;
 const AGENT_COLUMNS = `id, name, host, coalesce(labels, '{}') AS labels, coalesce(gpus, '{}') AS gpus, concurrency, info,
   started_at AS "startedAt", last_seen_at AS "lastSeenAt"`;
 
@@ -176,7 +176,7 @@ export class LaunchService {
           if (rows[0]) await this.runs.notify(c, rows[0], 'UPDATED');
           return rows[0] ?? null;
         });
-        if (run) out.push({ run, attempt: job.retryCount, leaseSeconds: LEASE_SECONDS });
+        if (run) out.push({ run, attempt: job.retryCount, leaseSeconds: this.queue.leaseSeconds });
         else await this.queue.complete(q, job.id, { skipped: 'run no longer queued' }); // canceled or deleted meanwhile
       }
     }
