@@ -62,7 +62,7 @@ test('schema.graphql is the committed contract and matches the server (drift che
 
 test('docker-compose.yml parses and agrees with the server (ports, env names)', () => {
   const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
-  assert.deepEqual(Object.keys(compose.services).sort(), ['postgres', 'server']);
+  assert.ok(['postgres', 'server', 'agent'].every((k) => k in compose.services), Object.keys(compose.services).join());
   const server = compose.services.server;
   for (const key of Object.keys(server.environment)) assert.ok(ENV_KEYS.includes(key), `unknown env ${key}`);
   assert.deepEqual(server.ports, [`${server.environment.PORT}:${server.environment.PORT}`]);
@@ -73,6 +73,17 @@ test('docker-compose.yml parses and agrees with the server (ports, env names)', 
   assert.ok(compose.services.postgres.healthcheck && server.healthcheck);
   assert.ok(compose.services.postgres.volumes[0].startsWith('pgdata:'));
   assert.match(server.healthcheck.test.join(' '), /healthz/);
+  // GPU agents: scalable (no fixed name or host port), reach the server by service name, one GPU each
+  const agent = compose.services.agent;
+  assert.equal(agent.container_name, undefined);
+  assert.equal(agent.ports, undefined);
+  const serverFlag = agent.command[agent.command.indexOf('--server') + 1];
+  assert.equal(serverFlag, `http://server:${server.environment.PORT}/graphql`);
+  assert.deepEqual(agent.deploy.resources.reservations.devices[0], { driver: 'nvidia', count: 1, capabilities: ['gpu'] });
+  assert.equal(agent.depends_on.server.condition, 'service_healthy');
+  const dockerfile = readFileSync(agent.build.dockerfile, 'utf8');
+  assert.match(dockerfile, /tfjs-node-gpu@4\.22/);
+  assert.match(dockerfile, /trainers\/src\/agent\/cli\.ts/);
 });
 
 async function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutMs: number): Promise<string> {
