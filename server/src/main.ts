@@ -3,6 +3,8 @@ import { EnvError, loadEnv } from './config/env.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { startServer, type RunningServer } from './http/server.js';
+import { Agent } from '../../trainers/src/agent/agent.ts';
+import { startWeb, type RunningWeb } from '../../web/start.ts';
 
 /**
  * `npm start`: with DATABASE_URL unset, an embedded PostgreSQL keeps its data under DATA_DIR/pg;
@@ -14,13 +16,22 @@ async function main() {
   const log = (m: string) => (quiet ? undefined : console.log(`[runboard] ${m}`));
   let embedded: EmbeddedDatabase | null = null;
   let server: RunningServer | null = null;
+  let web: RunningWeb | null = null;
+  let agent: Agent | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
-    await server?.stop().catch((e) => console.error(e));
-    await embedded?.stop().catch((e) => console.error(e));
+    const step = async (what: string, fn: (() => Promise<unknown>) | undefined) => {
+      if (!fn) return;
+      await fn().catch((e) => console.error(e));
+      log(`stopped ${what}`);
+    };
+    await step('agent', agent ? () => agent!.stop(true) : undefined);
+    await step('dashboard', web ? () => web!.stop() : undefined);
+    await step('server', server ? () => server!.stop() : undefined);
+    await step('embedded PostgreSQL', embedded ? () => embedded!.stop() : undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -28,7 +39,7 @@ async function main() {
 
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(path.join(env.DATA_DIR, 'pg'), env.EMBEDDED_PG_PORT, log);
+    embedded = await startEmbeddedPostgres(path.join(env.DATA_DIR, 'pg'), env.EMBEDDED_PG_PORT, log, true);
     databaseUrl = embedded.url;
     log(`embedded PostgreSQL on port ${env.EMBEDDED_PG_PORT} (data in ${path.join(env.DATA_DIR, 'pg')})`);
   }
@@ -36,6 +47,15 @@ async function main() {
   if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
   server = await startServer({ ...env, databaseUrl, log });
   log(`GraphQL ready at ${server.url} (subscriptions: ${server.wsUrl})`);
+  if (env.LOCAL_AGENT === 'on' || (env.LOCAL_AGENT === 'auto' && !env.DATABASE_URL)) {
+    agent = new Agent({ server: server.url, apiKey: env.RUNBOARD_API_KEY, concurrency: env.LOCAL_AGENT_CONCURRENCY, gpus: [], labels: [], name: 'local', log: (m) => log(`agent: ${m}`) });
+    await agent.start();
+  }
+  if (env.WEB === 'on') {
+    log('starting the dashboard (the first start builds it, which takes a minute or two)');
+    web = await startWeb({ port: env.WEB_PORT, host: env.HOST, apiUrl: server.url, log: (l) => log(`web: ${l}`) });
+    log(`Dashboard ready at ${web.url}`);
+  }
 }
 
 main().catch((err) => {

@@ -146,6 +146,11 @@ test('metricSeries: raw when small; downsampled with min/max kept (spikes surviv
   assert.equal(ds.columns.step.at(-1), steps - 1, 'the last point is exact');
   assert.equal(ds.points.length, ds.columns.step.length);
   for (let i = 1; i < ds.columns.step.length; i++) assert.ok(ds.columns.step[i] > ds.columns.step[i - 1]);
+  // At most 8x too long: bucketed from history with an exact width, so close to maxPoints points.
+  const near = (await s.gql(q, { ids: [id], k: ['loss'], m: 1000 })).metricSeries[0];
+  assert.deepEqual([near.downsampled, near.bucketSize, near.columns.step.length], [true, 5, 1000]);
+  assert.equal(Math.max(...near.columns.max), 100, 'the spike survives');
+  assert.equal(near.columns.step.at(-1), steps - 1);
   const none = await s.gql(q, { ids: [id, 'not-a-run'], k: ['nope'], m: 100 });
   assert.deepEqual(none.metricSeries, []);
 });

@@ -1,0 +1,160 @@
+/**
+ * npm run bench:ingest — points/s through the logMetrics mutation over real HTTP.
+ * Batches of 1, 100 and 10,000 points (4 keys, increasing steps, ISO wallTime like the trainers send),
+ * each at concurrency 1 and BENCH_CONCURRENCY (default 4) clients (one run per client: a run's batches
+ * serialise on its row lock), plus "one epoch" (10 keys, one point each) latency at concurrency 1.
+ * Figures are medians over BENCH_TRIALS (default 5) trials. Env: BENCH_INPROC=1 runs the server in-process.
+ */
+import { createBenchDatabase, pgSettings } from './lib/db.js';
+import { GqlClient, KEYS, LOG_METRICS, createRunningRuns, makePoints, parse } from './lib/gql.js';
+import { CpuMeter, cpuDelta } from './lib/cpu.js';
+import { startBenchServer } from './lib/server.js';
+import { environment, fmt, median, percentile, printLoad, printTargets, round, table, writeResults, type Target } from './lib/stats.js';
+
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const FOUR_KEYS = KEYS.slice(0, 4);
+/** Requests per client per trial, by batch size: enough to time, bounded in total. */
+const REQUESTS: Record<number, number> = { 1: 300, 100: 150, 10_000: 8 };
+
+interface TrialResult {
+  pointsPerSec: number;
+  p50: number;
+  p99: number;
+  latencies: number[];
+}
+
+interface CaseResult {
+  case: string;
+  batch: number;
+  concurrency: number;
+  trials: number;
+  requestsPerTrial: number;
+  pointsPerSec: number; // median over trials
+  p50Ms: number; // median over trials of the trial's p50
+  p99Ms: number; // median over trials of the trial's p99
+  pooledP99Ms: number; // p99 over every request of every trial
+  trialPointsPerSec: number[];
+  /** CPU ms per 1,000 points over all trials, by party, and the throughput that CPU allows on 2 idle cores. */
+  cpuMsPer1kPoints: { server: number; postgres: number; client: number; total: number };
+  idleTwoCorePointsPerSec: number;
+}
+
+/** One client logging `requests` batches of `batch` points to its own run; returns each request's latency. */
+async function client(http: GqlClient, runId: string, batch: number, keys: string[], requests: number, state: { step: number }) {
+  const latencies: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    const { points, nextStep } = makePoints(batch, keys, state.step);
+    state.step = nextStep;
+    const body = JSON.stringify({ query: LOG_METRICS, variables: { runId, points } });
+    const t0 = performance.now();
+    const text = await http.post(body);
+    latencies.push(performance.now() - t0);
+    const data = parse<{ logMetrics: { accepted: number } }>(text);
+    if (data.logMetrics.accepted !== batch) throw new Error(`accepted ${data.logMetrics.accepted} of ${batch}`);
+  }
+  return latencies;
+}
+
+async function runCase(http: GqlClient, cpu: CpuMeter, name: string, runIds: string[], batch: number, keys: string[], requests: number): Promise<CaseResult> {
+  const states = runIds.map(() => ({ step: 0 }));
+  // warm-up: JIT, plan caches, pool connections
+  await Promise.all(runIds.map((id, i) => client(http, id, batch, keys, Math.min(3, requests), states[i]!)));
+  const trials: TrialResult[] = [];
+  const cpu0 = await cpu.sample();
+  for (let t = 0; t < TRIALS; t++) {
+    const t0 = performance.now();
+    const per = await Promise.all(runIds.map((id, i) => client(http, id, batch, keys, requests, states[i]!)));
+    const seconds = (performance.now() - t0) / 1000;
+    const latencies = per.flat();
+    trials.push({ pointsPerSec: (latencies.length * batch) / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies });
+  }
+  const all = trials.flatMap((t) => t.latencies);
+  const used = cpuDelta(cpu0, await cpu.sample());
+  const per1k = (ms: number) => round((ms / (all.length * batch)) * 1000, 2);
+  const totalMs = used.serverMs + used.postgresMs + used.clientMs;
+  const r: CaseResult = {
+    case: name,
+    batch,
+    concurrency: runIds.length,
+    trials: TRIALS,
+    requestsPerTrial: requests * runIds.length,
+    pointsPerSec: round(median(trials.map((t) => t.pointsPerSec)), 0),
+    p50Ms: round(median(trials.map((t) => t.p50))),
+    p99Ms: round(median(trials.map((t) => t.p99))),
+    pooledP99Ms: round(percentile(all, 99)),
+    trialPointsPerSec: trials.map((t) => round(t.pointsPerSec, 0)),
+    cpuMsPer1kPoints: { server: per1k(used.serverMs), postgres: per1k(used.postgresMs), client: per1k(used.clientMs), total: per1k(totalMs) },
+    idleTwoCorePointsPerSec: round((2 * all.length * batch) / (totalMs / 1000), 0),
+  };
+  console.log(
+    `${name.padEnd(14)} batch=${String(batch).padStart(5)} c=${r.concurrency}: ${fmt(r.pointsPerSec, 0).padStart(9)} points/s, ` +
+      `p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms (trials: ${r.trialPointsPerSec.map((x) => fmt(x, 0)).join(', ')}); ` +
+      `CPU ms/1k points server ${r.cpuMsPer1kPoints.server} + postgres ${r.cpuMsPer1kPoints.postgres} + client ${r.cpuMsPer1kPoints.client}`,
+  );
+  return r;
+}
+
+async function main() {
+  const db = await createBenchDatabase('ingest');
+  const server = await startBenchServer(db.url, 'ingest');
+  const http = new GqlClient(server.url, 64);
+  const cpu = new CpuMeter(server.mode === 'child' ? server.pid : -1, db.name);
+  await cpu.start();
+  console.log(`bench:ingest — server ${server.mode} pid ${server.pid} at ${server.url}, db ${db.name}, ${TRIALS} trials per case, NODE_ENV=${process.env.NODE_ENV ?? ''}`);
+  const loadBefore = await printLoad('start');
+  try {
+    const results: CaseResult[] = [];
+    for (const batch of [1, 100, 10_000]) {
+      for (const c of [...new Set([1, CONCURRENCY])]) {
+        const runs = await createRunningRuns(http, `ingest-${batch}-c${c}`, c);
+        results.push(await runCase(http, cpu, `batch-${batch}`, runs, batch, FOUR_KEYS, REQUESTS[batch]!));
+      }
+    }
+    const [epochRun] = await createRunningRuns(http, 'ingest-epoch', 1);
+    const epoch = await runCase(http, cpu, 'one-epoch', [epochRun!], KEYS.length, KEYS, 200);
+    results.push(epoch);
+
+    console.log(
+      '\n' +
+        table(
+          ['case', 'batch', 'clients', 'points/s (median)', 'p50 ms', 'p99 ms', 'pooled p99 ms', 'CPU ms/1k pts srv+pg+cli', 'points/s on 2 idle cores*'],
+          results.map((r) => [
+            r.case, r.batch, r.concurrency, fmt(r.pointsPerSec, 0), r.p50Ms, r.p99Ms, r.pooledP99Ms,
+            `${r.cpuMsPer1kPoints.server}+${r.cpuMsPer1kPoints.postgres}+${r.cpuMsPer1kPoints.client}`, fmt(r.idleTwoCorePointsPerSec, 0),
+          ]),
+        ),
+    );
+    console.log('* 2 cores / CPU per point (server + its PostgreSQL backends + this client): what the work needs, whatever else runs on the box.');
+    const big = results.filter((r) => r.batch === 10_000).sort((a, b) => b.pointsPerSec - a.pointsPerSec)[0]!;
+    const targets: Target[] = [
+      { name: `10k-point batches, best of c=1/c=${CONCURRENCY} (c=${big.concurrency})`, target: '>= 100,000 points/s', measured: big.pointsPerSec, unit: 'points/s', pass: big.pointsPerSec >= 100_000 },
+      { name: 'one epoch (10 points) p99', target: '<= 20 ms', measured: epoch.p99Ms, unit: 'ms', pass: epoch.p99Ms <= 20 },
+    ];
+    const loadAfter = await printLoad('end');
+    printTargets('bench:ingest', targets);
+    console.log(
+      `(10k batches, c=${big.concurrency}: CPU ${big.cpuMsPer1kPoints.total} ms per 1k points = server ${big.cpuMsPer1kPoints.server} + PostgreSQL ` +
+        `${big.cpuMsPer1kPoints.postgres} + client ${big.cpuMsPer1kPoints.client}; on 2 otherwise idle cores that is ~${fmt(big.idleTwoCorePointsPerSec, 0)} points/s. ` +
+        `Load average during the run: ${loadBefore[0]} -> ${loadAfter[0]}.)`,
+    );
+    const file = await writeResults('ingest', {
+      bench: 'ingest',
+      environment: { ...(await environment()), serverMode: server.mode, postgres: await pgSettings(db.url), loadBefore, loadAfter },
+      config: { trials: TRIALS, concurrency: CONCURRENCY, requestsPerClientPerTrial: REQUESTS, keys: FOUR_KEYS, epochKeys: KEYS },
+      results,
+      targets,
+    });
+    console.log(`\nresults written to ${file}`);
+  } finally {
+    await cpu.stop();
+    http.close();
+    await server.stop();
+    await db.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,255 @@
+// The trainer against the REAL Runboard server (test/helpers/server.ts: real PostgreSQL), including
+// an outage: a TCP pass-through that is cut and restored stands between trainer and server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import net from 'node:net';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { validateConfig, type TrainConfig } from '../../trainers/src/config.ts';
+import { train } from '../../trainers/src/train/trainer.ts';
+import { RunboardClient, encodeMetricValue } from '../../trainers/src/tracking/graphql-client.ts';
+import { ServerTracker, replayJournalFile } from '../../trainers/src/tracking/server-tracker.ts';
+import { Journal } from '../../trainers/src/tracking/journal.ts';
+import { randomVggWeights } from '../../trainers/src/model/weights.ts';
+import { tempDir, makeImageFolders, TWO_CLASSES } from './helpers.ts';
+
+const W = randomVggWeights(7);
+let server: TestServer;
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  await server?.close();
+});
+
+/** A cuttable TCP pass-through to the server: down() refuses connections, up() restores them. */
+async function passThrough(target: URL): Promise<{ url: string; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let srv: net.Server;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      srv = net.createServer((c) => {
+        const s = net.connect(Number(target.port), target.hostname);
+        sockets.add(c).add(s);
+        c.pipe(s).pipe(c);
+        const end = () => (c.destroy(), s.destroy());
+        c.on('error', end).on('close', end);
+        s.on('error', end).on('close', end);
+      });
+      srv.listen(port, '127.0.0.1', () => {
+        port = (srv.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  await listen();
+  const down = async () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await new Promise<void>((r) => srv.close(() => r()));
+  };
+  return { url: `http://127.0.0.1:${port}/graphql`, down, up: listen, close: down };
+}
+
+async function folders(t: Parameters<typeof tempDir>[0]) {
+  const root = await tempDir(t);
+  const dirs = await makeImageFolders(root, TWO_CLASSES, { train: 8, validation: 4 }, 32, 5);
+  const cfg = (extra: Partial<TrainConfig> = {}) =>
+    validateConfig({
+      experiment: 'trainer-e2e',
+      train: dirs.train!,
+      val: dirs.validation!,
+      size: 32,
+      batch: 4,
+      epochs: 3,
+      lr: 1e-3,
+      preprocessing: 'caffe',
+      cacheDir: join(root, 'cache'),
+      output: join(root, 'model'),
+      ...extra,
+    });
+  return { root, cfg };
+}
+
+const RUN_QUERY = `query($id: ID!) { run(id: $id) { status exitCode errorMessage systemInfo config
+  experiment { name } metrics { key count lastStep lastValue } artifacts { name kind size }
+  history(key: "val_acc") { step value } } }`;
+
+test('MetricValue encoding of non-finite numbers', () => {
+  assert.deepEqual([1.5, NaN, Infinity, -Infinity].map(encodeMetricValue), [1.5, 'NaN', 'Infinity', '-Infinity']);
+});
+
+test('a run is created, started, logs every epoch, uploads its model and finishes on the server', async (t) => {
+  const { root, cfg } = await folders(t);
+  const tracker = new ServerTracker({ client: new RunboardClient({ url: server.url }), journalPath: join(root, 'journal.jsonl'), heartbeatSeconds: 0.2, log: () => {} });
+  const r = await train(cfg({ name: 'e2e-ok' }), { tracker, weights: W });
+  await tracker.finish(r.status, 0);
+  assert.ok(tracker.runId);
+  const { run } = await server.gql(RUN_QUERY, { id: tracker.runId });
+  assert.equal(run.status, 'FINISHED');
+  assert.equal(run.exitCode, 0);
+  assert.equal(run.experiment.name, 'trainer-e2e');
+  assert.equal(run.config.lr, 1e-3);
+  assert.match(run.systemInfo.engines.prefix, /onnxruntime-node/);
+  assert.match(run.systemInfo.engines.head, /tfjs 4\.22\.0/);
+  const keys = Object.fromEntries(run.metrics.map((m: { key: string; count: number; lastStep: number }) => [m.key, [m.count, m.lastStep]]));
+  for (const k of ['loss', 'acc', 'val_loss', 'val_acc', 'lr', 'epoch_seconds', 'images_per_second', 'phase']) assert.deepEqual(keys[k], [3, 3], k);
+  assert.deepEqual(run.history.map((p: { step: number }) => p.step), [1, 2, 3]);
+  assert.deepEqual(run.artifacts.map((a: { name: string }) => a.name).sort(), ['model/model.json', 'model/weights.bin']);
+  assert.equal(tracker.pending, 0);
+  assert.ok(!existsSync(join(root, 'journal.jsonl')), 'journal left behind after full delivery');
+});
+
+test('server unreachable from the start: training goes on, the journal replays in order when it is back', async (t) => {
+  const { root, cfg } = await folders(t);
+  const proxy = await passThrough(new URL(server.url));
+  t.after(() => proxy.close().catch(() => {}));
+  await proxy.down();
+  const logs: string[] = [];
+  const journalPath = join(root, 'journal.jsonl');
+  const tracker = new ServerTracker({ client: new RunboardClient({ url: proxy.url, timeoutMs: 2000 }), journalPath, heartbeatSeconds: 60, log: (m) => logs.push(m) });
+  let restored = false;
+  const r = await train(cfg({ name: 'e2e-outage', epochs: 3 }), {
+    tracker,
+    weights: W,
+    progress: {
+      phase() {},
+      batch() {},
+      message() {},
+      close() {},
+      epochEnd() {
+        // after epoch 2 the server comes back; epoch 3's log call replays the backlog first
+        if (!restored && tracker.pending >= 4) {
+          restored = true;
+          void proxy.up();
+        }
+      },
+    },
+  });
+  assert.equal(r.status, 'FINISHED');
+  assert.equal(r.history.length, 3);
+  assert.ok(logs.some((l) => l.includes('unreachable')), logs.join('\n'));
+  await tracker.finish('FINISHED', 0);
+  assert.equal(tracker.pending, 0);
+  const { run } = await server.gql(RUN_QUERY, { id: tracker.runId });
+  assert.equal(run.status, 'FINISHED');
+  assert.deepEqual(run.history.map((p: { step: number }) => p.step), [1, 2, 3]);
+  assert.deepEqual(run.history.map((p: { value: number }) => p.value), r.history.map((h) => h.metrics.val_acc));
+});
+
+test('a journal left by a dead process is delivered by replayJournalFile', async (t) => {
+  const root = await tempDir(t);
+  const path = join(root, 'left.jsonl');
+  const j = await Journal.open(path);
+  const wallTime = new Date().toISOString();
+  await j.append({ op: 'createRun', localId: 'local:x', input: { experimentName: 'trainer-e2e', name: 'from-journal', config: { lr: 1 }, tags: ['replayed'], systemInfo: {} } });
+  await j.append({ op: 'startRun', runId: 'local:x', systemInfo: { host: 'gone' } });
+  await j.append({ op: 'logMetrics', runId: 'local:x', points: [{ key: 'loss', step: 1, value: 'NaN', wallTime }] });
+  await j.append({ op: 'finishRun', runId: 'local:x', status: 'FAILED', exitCode: 1, error: 'boom' });
+  // re-read from disk, as a new process would
+  const r = await replayJournalFile(new RunboardClient({ url: server.url }), path, () => {});
+  assert.deepEqual(r, { delivered: 4, left: 0 });
+  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name ~ \\"from-journal\\"" }) { nodes { id status errorMessage tags metrics { key lastValue } } } }`);
+  const run = data.runs.nodes[0];
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.errorMessage, 'boom');
+  assert.deepEqual(run.metrics, [{ key: 'loss', lastValue: 'NaN' }]);
+});
+
+test('canceling the run on the server stops the trainer after the current batch (heartbeat sees CANCELED)', async (t) => {
+  const { root, cfg } = await folders(t);
+  const stop = { requested: false };
+  const tracker = new ServerTracker({
+    client: new RunboardClient({ url: server.url }),
+    journalPath: join(root, 'j.jsonl'),
+    heartbeatSeconds: 0.1,
+    onCanceled: () => (stop.requested = true),
+    log: () => {},
+  });
+  let canceled = false;
+  const r = await train(cfg({ name: 'e2e-cancel', epochs: 200 }), {
+    tracker,
+    weights: W,
+    stop,
+    progress: {
+      phase() {},
+      batch() {},
+      message() {},
+      close() {},
+      epochEnd() {
+        if (!canceled && tracker.runId) {
+          canceled = true;
+          void server.gql(`mutation($id: ID!) { finishRun(id: $id, status: CANCELED, exitCode: 0) { status } }`, { id: tracker.runId });
+        }
+      },
+    },
+  });
+  assert.equal(r.status, 'CANCELED');
+  assert.ok(r.history.length < 200);
+  await tracker.finish('CANCELED', 0);
+  const { run } = await server.gql(RUN_QUERY, { id: tracker.runId });
+  assert.equal(run.status, 'CANCELED');
+});
+
+test('CLI: an exception after the run started marks it FAILED with the error, exit code 1', async (t) => {
+  const { root, cfg } = await folders(t);
+  const c = cfg();
+  await writeFile(join(c.train, 'cats', 'zz-broken.png'), 'not a png');
+  const res = await runCli(['--experiment', 'trainer-e2e', '--name', 'cli-broken', '--train', c.train, '--val', c.val, '--size', '32', '--epochs', '1',
+    '--server', server.url, '--cache-dir', join(root, 'cache'), '--output', join(root, 'model'), '--journal', join(root, 'j.jsonl')]);
+  assert.equal(res.code, 1, res.stderr);
+  assert.match(res.stderr, /cannot decode .*zz-broken\.png/);
+  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"cli-broken\\"" }) { nodes { status exitCode errorMessage } } }`);
+  const run = data.runs.nodes[0];
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.exitCode, 1);
+  assert.match(run.errorMessage, /cannot decode/);
+});
+
+test('CLI: SIGINT stops after the current batch, logs the partial epoch and marks the run CANCELED (exit 130)', async (t) => {
+  const { root, cfg } = await folders(t);
+  const c = cfg();
+  let sent = false;
+  const res = await runCli(
+    ['--experiment', 'trainer-e2e', '--name', 'cli-sigint', '--train', c.train, '--val', c.val, '--size', '32', '--epochs', '100000', '--batch', '2',
+      '--preprocessing', 'caffe', '--server', server.url, '--cache-dir', join(root, 'cache'), '--output', join(root, 'model'), '--journal', join(root, 'j.jsonl')],
+    (out, child) => {
+      if (!sent && /epoch 2\/100000/.test(out)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    },
+  );
+  assert.equal(res.code, 130, res.stderr);
+  assert.match(res.stderr, /SIGINT: stopping after the current batch/);
+  assert.match(res.stderr, /CANCELED/);
+  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"cli-sigint\\"" }) { nodes { status exitCode artifacts { name } metric(key: "loss") { lastStep } } } }`);
+  const run = data.runs.nodes[0];
+  assert.equal(run.status, 'CANCELED');
+  assert.equal(run.exitCode, 130);
+  assert.ok(run.metric.lastStep >= 2, 'the interrupted epoch was not logged');
+  assert.equal(run.artifacts.length, 2, 'model of the work done is saved and uploaded');
+});
+
+/** Runs the real CLI (`npm run train` = tsx trainers/src/cli.ts) as a child process. */
+function runCli(args: string[], onStdout?: (all: string, child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'trainers/src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

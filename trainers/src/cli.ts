@@ -1,0 +1,111 @@
+// npm run train -- --experiment cats-vs-dogs --train data/train --val data/validation [...]
+// Exit codes: 0 finished, 1 failed, 2 bad config, 130/143 stopped by SIGINT/SIGTERM.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { configFromArgs, ConfigError, type TrainConfig } from './config.ts';
+import { train, defaultRunName } from './train/trainer.ts';
+import { TerminalProgress } from './train/progress.ts';
+import { NullTracker, type Tracker } from './tracking/tracker.ts';
+import { RunboardClient } from './tracking/graphql-client.ts';
+import { ServerTracker, replayJournalFile } from './tracking/server-tracker.ts';
+import type { StopSignal } from './train/epoch-loop.ts';
+
+const err = (s: string) => process.stderr.write(`${s}\n`);
+
+async function replay(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { 'replay-journal': { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' } } });
+  const server = values.server ?? process.env.RUNBOARD_SERVER;
+  if (!server || !values['replay-journal']) {
+    err('usage: npm run train -- --replay-journal FILE --server URL [--api-key K]');
+    return 2;
+  }
+  const client = new RunboardClient({ url: server, apiKey: values['api-key'] ?? process.env.RUNBOARD_API_KEY });
+  const r = await replayJournalFile(client, values['replay-journal'], err);
+  err(`replayed ${r.delivered} call(s); ${r.left} left${r.left ? ' (server unreachable)' : ''}`);
+  return r.left ? 1 : 0;
+}
+
+function makeTracker(cfg: TrainConfig, stop: StopSignal): Tracker {
+  if (cfg.offline || !cfg.server) {
+    err(cfg.offline ? 'offline: metrics are not sent to a server' : 'no --server given: running offline');
+    return new NullTracker();
+  }
+  const journal = cfg.journal ?? join('.data', 'journal', `${cfg.experiment}-${defaultRunName(cfg)}.jsonl`.replace(/[^\w.-]+/g, '_'));
+  return new ServerTracker({
+    client: new RunboardClient({ url: cfg.server, apiKey: cfg.apiKey }),
+    journalPath: journal,
+    heartbeatSeconds: cfg.heartbeatSeconds,
+    onCanceled: () => {
+      if (stop.requested) return;
+      stop.requested = true;
+      stop.reason = 'run canceled on the server';
+      err('\nrun was canceled on the server: stopping after the current batch');
+    },
+    log: err,
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--replay-journal')) return replay(argv);
+  let cfg: TrainConfig;
+  try {
+    cfg = await configFromArgs(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  // Pin the run name now so the journal file and the run agree.
+  cfg = { ...cfg, name: defaultRunName(cfg) };
+  const stop: StopSignal = { requested: false };
+  let signalCode = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.requested && signalCode) {
+      err(`\n${sig} again: aborting now`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    signalCode = sig === 'SIGINT' ? 130 : 143;
+    stop.requested = true;
+    stop.reason = sig;
+    err(`\n${sig}: stopping after the current batch (send it again to abort immediately)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const tracker = makeTracker(cfg, stop);
+  let started = false;
+  const startTracker = tracker.start.bind(tracker);
+  tracker.start = async (info) => {
+    started = true;
+    await startTracker(info);
+  };
+  try {
+    const r = await train(cfg, { tracker, stop, progress: new TerminalProgress() });
+    const code = r.status === 'CANCELED' ? signalCode : 0;
+    await tracker.finish(r.status, code);
+    const last = r.history.at(-1)?.metrics;
+    err(
+      `${r.status}: ${r.runName}${tracker.runId ? ` (run ${tracker.runId})` : ''}` +
+        (last?.val_acc !== undefined ? `, val_acc=${last.val_acc.toFixed(4)}` : '') +
+        (r.test ? `, test_acc=${r.test.acc.toFixed(4)}` : '') +
+        `, model in ${r.modelDir}`,
+    );
+    return code;
+  } catch (e) {
+    const msg = (e as Error).stack ?? String(e);
+    err(`training failed: ${msg}`);
+    if (started) await tracker.finish('FAILED', 1, msg);
+    return 1;
+  }
+}
+
+// Explicit exit: native handles (onnxruntime, sharp's pool) must not keep a finished run alive.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    err(String((e as Error).stack ?? e));
+    process.exit(1);
+  },
+);

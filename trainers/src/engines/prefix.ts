@@ -1,0 +1,110 @@
+// The frozen prefix of VGG16 (block1_conv1 .. cut) as a batch function. The fast path is an
+// ONNX graph built in code and run by onnxruntime-node (~10x tfjs-wasm on this CPU); tfjs is
+// the fallback and the parity reference.
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { buildVggBase, setVggWeights } from '../model/vgg16.ts';
+import { outputShapeAfter } from '../model/vgg16-spec.ts';
+import type { VggWeights } from '../model/weights.ts';
+import { buildVggOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-vgg.ts';
+
+export type PrefixEngineName = 'onnx' | 'tfjs' | 'identity';
+
+export interface PrefixEngine {
+  name: PrefixEngineName;
+  /** e.g. "onnxruntime-node 1.30.0 (cpu)" — recorded in the run's systemInfo. */
+  description: string;
+  cut: string | null;
+  size: number;
+  outShape: [number, number, number];
+  /** x: n preprocessed NHWC images; returns n * prod(outShape) features. */
+  run(x: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+export async function createOnnxPrefix(w: VggWeights, cut: string, size: number, threads?: number): Promise<PrefixEngine> {
+  const ort = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
+  const session = await ort.InferenceSession.create(buildVggOnnx(w, cut), {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
+  const version = (require('onnxruntime-node/package.json') as { version: string }).version;
+  const outShape = outputShapeAfter(cut, size);
+  return {
+    name: 'onnx',
+    description: `onnxruntime-node ${version} (cpu EP)`,
+    cut,
+    size,
+    outShape,
+    async run(x, n) {
+      const input = new ort.Tensor('float32', x, [n, size, size, 3]);
+      const out = await session.run({ [ONNX_INPUT]: input });
+      const t = out[ONNX_OUTPUT]!;
+      const data = t.data as Float32Array;
+      // Copy: the result buffer belongs to ort and the caller may keep it in a cache.
+      const copy = Float32Array.from(data);
+      t.dispose?.();
+      input.dispose?.();
+      return copy;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}
+
+export async function createTfjsPrefix(w: VggWeights, cut: string, size: number): Promise<PrefixEngine> {
+  const model = buildVggBase(size, cut);
+  setVggWeights(model, w);
+  const outShape = outputShapeAfter(cut, size);
+  return {
+    name: 'tfjs',
+    description: `tfjs ${tf.version_core} (${tf.getBackend()})`,
+    cut,
+    size,
+    outShape,
+    async run(x, n) {
+      const out = tf.tidy(() => model.predict(tf.tensor4d(x, [n, size, size, 3])) as tf.Tensor);
+      const data = (await out.data()) as Float32Array;
+      out.dispose();
+      return data;
+    },
+    async dispose() {
+      model.dispose();
+    },
+  };
+}
+
+/** Prefer onnxruntime; fall back to tfjs if its native binding cannot load. */
+export async function createPrefix(
+  engine: 'onnx' | 'tfjs' | 'auto',
+  w: VggWeights,
+  cut: string | null,
+  size: number,
+): Promise<PrefixEngine> {
+  if (cut === null) return createIdentityPrefix(size);
+  if (engine === 'tfjs') return createTfjsPrefix(w, cut, size);
+  try {
+    return await createOnnxPrefix(w, cut, size);
+  } catch (e) {
+    if (engine === 'onnx') throw e;
+    process.stderr.write(`onnxruntime-node unavailable (${(e as Error).message}); frozen prefix runs in tfjs\n`);
+    return createTfjsPrefix(w, cut, size);
+  }
+}
+
+/** Fine-tuning from block1_conv1 freezes nothing: the "prefix" is just the preprocessed image. */
+export function createIdentityPrefix(size: number): PrefixEngine {
+  return {
+    name: 'identity',
+    description: 'none (nothing frozen)',
+    cut: null,
+    size,
+    outShape: [size, size, 3],
+    run: async (x) => Float32Array.from(x),
+    dispose: async () => {},
+  };
+}

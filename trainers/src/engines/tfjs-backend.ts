@@ -1,0 +1,68 @@
+// Picks the tfjs backend for the trainable part: tfjs-node-gpu, tfjs-node (native TF; optional,
+// never dependencies — they cannot be installed here), then wasm, then the pure-JS cpu backend.
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { registerWasmConv2DBackpropFilter } from './wasm-backprop-filter.ts';
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  backend: string;
+  package: string;
+  version: string;
+  notes: string[];
+}
+
+const require = createRequire(import.meta.url);
+
+function pkgVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function tryImport(name: string): Promise<boolean> {
+  try {
+    await import(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let chosen: BackendInfo | null = null;
+
+export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  if (chosen && (choice === 'auto' || chosen.backend === choice || (choice === 'tensorflow' && chosen.backend === 'tensorflow'))) return chosen;
+  const notes: string[] = [];
+  if (choice === 'auto' || choice === 'tensorflow') {
+    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) {
+        chosen = { backend: 'tensorflow', package: pkg, version: pkgVersion(pkg), notes };
+        return chosen;
+      }
+      notes.push(`${pkg} not available`);
+    }
+    if (choice === 'tensorflow') throw new Error('tfjs-node(-gpu) is not installed');
+  }
+  if (choice === 'auto' || choice === 'wasm') {
+    try {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      // Worker threads do not start under Node for this build: stay single-threaded.
+      wasm.setThreadsCount?.(1);
+      if (await tf.setBackend('wasm')) {
+        if (registerWasmConv2DBackpropFilter()) notes.push('Conv2DBackpropFilter: shim registered (one Conv2D per gradient)');
+        chosen = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: pkgVersion('@tensorflow/tfjs-backend-wasm'), notes };
+        return chosen;
+      }
+    } catch (e) {
+      if (choice === 'wasm') throw e;
+      notes.push(`wasm backend failed: ${(e as Error).message}`);
+    }
+  }
+  await tf.setBackend('cpu');
+  chosen = { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: pkgVersion('@tensorflow/tfjs-backend-cpu'), notes };
+  return chosen;
+}

@@ -1,0 +1,63 @@
+// Per-split feature provider for one phase: memory first, then the disk cache, then the frozen
+// prefix (in batches). Lazy, so the first epoch pays for the base and later epochs don't.
+import type { PrefixEngine } from '../engines/prefix.ts';
+import type { FeatureCache } from './feature-cache.ts';
+import { preprocessInto, type Preprocessing } from '../data/image.ts';
+
+export class FeatureStore {
+  private readonly mem: Array<Float32Array | undefined>;
+  baseSeconds = 0;
+  computed = 0;
+
+  constructor(
+    private readonly pixels: Uint8Array[],
+    private readonly contentHashes: string[],
+    private readonly prefix: PrefixEngine,
+    private readonly preprocessing: Preprocessing,
+    private readonly cache: FeatureCache | null,
+    private readonly runBatch = 16,
+  ) {
+    this.mem = new Array(pixels.length);
+  }
+
+  get featureLength(): number {
+    return this.prefix.outShape.reduce((a, b) => a * b, 1);
+  }
+
+  async get(indices: number[]): Promise<Float32Array[]> {
+    const missing: number[] = [];
+    for (const i of indices) {
+      if (this.mem[i] || missing.includes(i)) continue;
+      const hit = this.cache ? await this.cache.get(this.contentHashes[i]!) : null;
+      if (hit) this.mem[i] = hit;
+      else missing.push(i);
+    }
+    for (let s = 0; s < missing.length; s += this.runBatch) {
+      const chunk = missing.slice(s, s + this.runBatch);
+      const feats = await runPrefix(this.prefix, chunk.map((i) => this.pixels[i]!), this.preprocessing);
+      this.baseSeconds += feats.seconds;
+      this.computed += chunk.length;
+      for (const [k, i] of chunk.entries()) {
+        this.mem[i] = feats.out[k]!;
+        if (this.cache) await this.cache.put(this.contentHashes[i]!, feats.out[k]!);
+      }
+    }
+    return indices.map((i) => this.mem[i]!);
+  }
+}
+
+/** Preprocess raw (or augmented float) pixels and run the prefix; returns one array per image. */
+export async function runPrefix(
+  prefix: PrefixEngine,
+  images: ArrayLike<number>[],
+  preprocessing: Preprocessing,
+): Promise<{ out: Float32Array[]; seconds: number }> {
+  const t0 = performance.now();
+  const per = prefix.size * prefix.size * 3;
+  const x = new Float32Array(images.length * per);
+  images.forEach((px, k) => preprocessInto(px, preprocessing, x, k * per));
+  const y = await prefix.run(x, images.length);
+  const len = y.length / images.length;
+  const out = images.map((_, k) => y.slice(k * len, (k + 1) * len));
+  return { out, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,133 @@
+// Small typed client for the parts of Runboard's GraphQL API (schema.graphql) a trainer uses.
+// Distinguishes "server unreachable" (TransportError: journal and retry later) from "server
+// said no" (ApiError: retrying the same call will not help).
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { MetricPoint, RunStatus } from './tracker.ts';
+
+export class TransportError extends Error {}
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** MetricValue scalar: finite numbers as JSON numbers, the rest as "NaN"/"Infinity"/"-Infinity". */
+export function encodeMetricValue(v: number | string): number | string {
+  if (typeof v === 'string') return v; // already encoded (e.g. read back from the journal)
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+export interface RunRef {
+  id: string;
+  name: string;
+  status: string;
+}
+
+export interface ClientOptions {
+  /** Server base URL (http://host:4000) or its /graphql endpoint. */
+  url: string;
+  apiKey?: string;
+  timeoutMs?: number;
+}
+
+const RUN_FIELDS = 'id name status';
+
+export class RunboardClient {
+  readonly graphqlUrl: string;
+  readonly origin: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly opts: ClientOptions) {
+    const u = new URL(opts.url);
+    if (!u.pathname.endsWith('/graphql')) u.pathname = `${u.pathname.replace(/\/$/, '')}/graphql`;
+    this.graphqlUrl = u.toString();
+    this.origin = u.origin;
+    this.headers = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
+  }
+
+  async request<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...this.headers },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
+      });
+    } catch (e) {
+      throw new TransportError(`cannot reach ${this.graphqlUrl}: ${(e as Error).message}`);
+    }
+    if (res.status >= 500 || res.status === 429) throw new TransportError(`${this.graphqlUrl} answered HTTP ${res.status}`);
+    let body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      throw new TransportError(`${this.graphqlUrl} answered HTTP ${res.status} without JSON`);
+    }
+    if (body.errors?.length) {
+      const e = body.errors[0]!;
+      throw new ApiError(`${e.extensions?.code ?? 'ERROR'}: ${e.message}`, e.extensions?.code);
+    }
+    if (!body.data) throw new ApiError(`HTTP ${res.status} without data`, undefined);
+    return body.data;
+  }
+
+  async createRun(input: { experimentName: string; name: string; config: unknown; tags: string[]; systemInfo: unknown }): Promise<RunRef> {
+    const d = await this.request<{ createRun: RunRef }>(`mutation($input: CreateRunInput!) { createRun(input: $input) { ${RUN_FIELDS} } }`, { input });
+    return d.createRun;
+  }
+
+  async startRun(id: string, systemInfo: unknown): Promise<RunRef> {
+    const d = await this.request<{ startRun: RunRef }>(`mutation($id: ID!, $s: JSON) { startRun(id: $id, systemInfo: $s) { ${RUN_FIELDS} } }`, { id, s: systemInfo });
+    return d.startRun;
+  }
+
+  async logMetrics(runId: string, points: Array<Omit<MetricPoint, 'value'> & { value: number | string }>): Promise<{ accepted: number; seq: number }> {
+    const d = await this.request<{ logMetrics: { accepted: number; seq: number } }>(
+      `mutation($runId: ID!, $points: [MetricPointInput!]!) { logMetrics(runId: $runId, points: $points) { accepted seq } }`,
+      { runId, points: points.map((p) => ({ ...p, value: encodeMetricValue(p.value) })) },
+    );
+    return d.logMetrics;
+  }
+
+  async heartbeat(runId: string): Promise<RunRef> {
+    const d = await this.request<{ heartbeat: RunRef }>(`mutation($id: ID!) { heartbeat(runId: $id) { ${RUN_FIELDS} } }`, { id: runId });
+    return d.heartbeat;
+  }
+
+  async finishRun(id: string, status: RunStatus, exitCode: number, error?: string): Promise<RunRef> {
+    const d = await this.request<{ finishRun: RunRef }>(
+      `mutation($id: ID!, $status: FinalRunStatus!, $code: Int, $error: String) { finishRun(id: $id, status: $status, exitCode: $code, error: $error) { ${RUN_FIELDS} } }`,
+      { id, status, code: exitCode, error: error ?? null },
+    );
+    return d.finishRun;
+  }
+
+  /** PUT /artifacts/<runId>/<name>?kind=... streams a file to the server's artifact store. */
+  async uploadArtifact(runId: string, name: string, path: string, kind: string): Promise<{ id: string; sha256: string; size: number }> {
+    const size = (await stat(path)).size;
+    const url = `${this.origin}/artifacts/${encodeURIComponent(runId)}/${name.split('/').map(encodeURIComponent).join('/')}?kind=${encodeURIComponent(kind)}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'PUT',
+        headers: { 'content-length': String(size), 'content-type': 'application/octet-stream', ...this.headers },
+        body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+        duplex: 'half',
+        signal: AbortSignal.timeout(Math.max(60_000, size / 1000)),
+      } as RequestInit);
+    } catch (e) {
+      throw new TransportError(`cannot upload to ${url}: ${(e as Error).message}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { id?: string; sha256?: string; size?: number; error?: { code?: string; message?: string } };
+    if (res.status >= 500) throw new TransportError(`upload ${url}: HTTP ${res.status}`);
+    if (!res.ok || !body.id) throw new ApiError(`upload ${name}: ${body.error?.message ?? `HTTP ${res.status}`}`, body.error?.code);
+    return { id: body.id, sha256: body.sha256 ?? '', size: body.size ?? size };
+  }
+}

@@ -1,0 +1,138 @@
+// One training phase: epochs of seeded-shuffled batches through the trainable tfjs part, fed
+// by the frozen prefix's features (cached, or computed per batch on augmented images).
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, makeRng, shuffledIndices } from '../util/rng.ts';
+import { augment, type AugmentOptions } from '../data/augment.ts';
+import { FeatureStore, runPrefix } from '../features/feature-store.ts';
+import type { PrefixEngine } from '../engines/prefix.ts';
+import type { Preprocessing } from '../data/image.ts';
+import type { ProgressSink } from './progress.ts';
+import { fmtMetrics } from './progress.ts';
+
+export interface StopSignal {
+  requested: boolean;
+  reason?: string;
+}
+
+export interface Split {
+  pixels: Uint8Array[];
+  labels: number[];
+  /** Flattened targets: 1 per image (binary) or numClasses (one-hot). */
+  targets: Float32Array;
+  targetWidth: number;
+  features: FeatureStore;
+}
+
+export interface PhaseSpec {
+  name: string;
+  index: number;
+  epochs: number;
+  lr: number;
+  firstStep: number; // global epoch step this phase starts after
+}
+
+export interface EpochRecord {
+  step: number;
+  phase: string;
+  metrics: Record<string, number>;
+  partial: boolean;
+}
+
+export interface PhaseDeps {
+  model: tf.LayersModel;
+  prefix: PrefixEngine;
+  train: Split;
+  val: Split;
+  batchSize: number;
+  seed: number;
+  preprocessing: Preprocessing;
+  augment: AugmentOptions | null;
+  stop: StopSignal;
+  progress: ProgressSink;
+  onEpoch: (r: EpochRecord) => Promise<void>;
+}
+
+function toTensors(feats: Float32Array[], shape: number[], split: Split, idx: number[]): [tf.Tensor, tf.Tensor] {
+  const len = feats[0]!.length;
+  const x = new Float32Array(feats.length * len);
+  feats.forEach((f, k) => x.set(f, k * len));
+  const w = split.targetWidth;
+  const y = new Float32Array(idx.length * w);
+  idx.forEach((i, k) => y.set(split.targets.subarray(i * w, (i + 1) * w), k * w));
+  return [tf.tensor(x, [feats.length, ...shape]), tf.tensor2d(y, [idx.length, w])];
+}
+
+/** Mean loss/accuracy over a split, in batches (weighted by batch size like Keras). */
+export async function evaluateSplit(model: tf.LayersModel, prefix: PrefixEngine, split: Split, batchSize: number): Promise<{ loss: number; acc: number }> {
+  let loss = 0;
+  let acc = 0;
+  const n = split.labels.length;
+  for (let s = 0; s < n; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, k) => s + k);
+    const [x, y] = toTensors(await split.features.get(idx), prefix.outShape, split, idx);
+    const r = model.evaluate(x, y, { batchSize: idx.length }) as tf.Scalar[];
+    loss += (await r[0]!.data())[0]! * idx.length;
+    acc += (await r[1]!.data())[0]! * idx.length;
+    tf.dispose([x, y, ...r]);
+  }
+  return { loss: loss / n, acc: acc / n };
+}
+
+export async function runPhase(p: PhaseSpec, d: PhaseDeps): Promise<{ stopped: boolean; lastStep: number }> {
+  const n = d.train.labels.length;
+  const batches = Math.ceil(n / d.batchSize);
+  d.progress.phase(p.name, p.epochs);
+  let step = p.firstStep;
+  for (let e = 1; e <= p.epochs; e++) {
+    step = p.firstStep + e;
+    const t0 = performance.now();
+    const order = shuffledIndices(n, makeRng(deriveSeed(d.seed, step)));
+    const augRng = makeRng(deriveSeed(d.seed, step, 1));
+    let loss = 0;
+    let acc = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      const idx = order.slice(b * d.batchSize, (b + 1) * d.batchSize);
+      let feats: Float32Array[];
+      if (d.augment) {
+        const aug = idx.map((i) => augment(d.train.pixels[i]!, d.prefix.size, d.augment!, augRng));
+        feats = (await runPrefix(d.prefix, aug, d.preprocessing)).out;
+      } else feats = await d.train.features.get(idx);
+      const [x, y] = toTensors(feats, d.prefix.outShape, d.train, idx);
+      const r = (await d.model.trainOnBatch(x, y)) as number[];
+      tf.dispose([x, y]);
+      loss += r[0]! * idx.length;
+      acc += r[1]! * idx.length;
+      seen += idx.length;
+      d.progress.batch({
+        phase: p.name,
+        epoch: e,
+        epochs: p.epochs,
+        batch: b + 1,
+        batches,
+        elapsedSeconds: (performance.now() - t0) / 1000,
+        metrics: { loss: loss / seen, acc: acc / seen },
+      });
+      if (d.stop.requested) break;
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const metrics: Record<string, number> = { loss: loss / seen, acc: acc / seen };
+    const partial = seen < n;
+    if (!partial) {
+      const v = await evaluateSplit(d.model, d.prefix, d.val, d.batchSize);
+      metrics.val_loss = v.loss;
+      metrics.val_acc = v.acc;
+    }
+    const epochSeconds = (performance.now() - t0) / 1000;
+    Object.assign(metrics, {
+      lr: p.lr,
+      epoch_seconds: epochSeconds,
+      images_per_second: seen / trainSeconds,
+      phase: p.index,
+    });
+    d.progress.epochEnd(`[${p.name}] epoch ${e}/${p.epochs}${partial ? ` (stopped after ${seen}/${n} images)` : ''} ${fmtMetrics(metrics)}`);
+    await d.onEpoch({ step, phase: p.name, metrics, partial });
+    if (d.stop.requested) return { stopped: true, lastStep: step };
+  }
+  return { stopped: false, lastStep: step };
+}

@@ -1,0 +1,5 @@
+import { LaunchForm } from '@/components/launch-form';
+
+export default function LaunchPage() {
+  return <LaunchForm />;
+}

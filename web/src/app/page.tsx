@@ -1,0 +1,5 @@
+import { ExperimentsList } from '@/components/experiments-list';
+
+export default function HomePage() {
+  return <ExperimentsList />;
+}

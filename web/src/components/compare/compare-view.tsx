@@ -1,0 +1,176 @@
+'use client';
+
+import Link from 'next/link';
+import { Suspense, use, useEffect, useMemo, useRef, useState } from 'react';
+import { useClient, useQuery } from 'urql';
+import { CompareRunsDocument, CompareSeqsDocument, type CompareSeqsQuery } from '@/gql/graphql';
+import { runColor } from '@/lib/colors';
+import { describeError, type ApiProblem } from '@/lib/errors';
+import type { RunSeq } from '@/lib/live';
+import { maxPointsFor, type XAxisMode } from '@/lib/series';
+import { useLiveSeries } from '@/lib/use-live-series';
+import { Loading, Notice } from '../notice';
+import { useApi } from '../providers';
+import type { ComparePrefetch } from '@/lib/compare-prefetch';
+import { CompareCharts, type CompareRun } from './compare-charts';
+import { ConfigDiff } from './config-diff';
+import { MetricSummary } from './metric-summary';
+import { RunPanels } from './run-panels';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function CompareView({ runIds, prefetch }: { runIds: string[]; prefetch?: Promise<ComparePrefetch | null> }) {
+  const bad = runIds.filter((id) => !UUID_RE.test(id));
+  if (!runIds.length) {
+    return (
+      <Notice kind="info" title="No runs to compare.">
+        <p>Select runs on an <Link href="/">experiment</Link> page, or open <code>/compare?runs=id1,id2,…</code>.</p>
+      </Notice>
+    );
+  }
+  if (bad.length) {
+    return <Notice title="Some run ids in the URL are not valid." problem={{ message: `Not run ids: ${bad.join(', ')}` }} />;
+  }
+  if (!prefetch) return <CompareLoaded runIds={runIds} initial={null} />;
+  return (
+    <Suspense fallback={<Loading what="runs" />}>
+      <WithPrefetch runIds={runIds} prefetch={prefetch} />
+    </Suspense>
+  );
+}
+
+/** Waits for the data the server started fetching (streamed with the page); null means fetch here. */
+function WithPrefetch({ runIds, prefetch }: { runIds: string[]; prefetch: Promise<ComparePrefetch | null> }) {
+  const initial = use(prefetch);
+  return <CompareLoaded runIds={runIds} initial={initial} />;
+}
+
+function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: ComparePrefetch | null }) {
+  const { apiUrl } = useApi();
+  const client = useClient();
+  const [differencesOnly, setDifferencesOnly] = useState(true);
+  const [xMode, setXMode] = useState<XAxisMode>('step');
+  const [smoothing, setSmoothing] = useState(0);
+  const [bands, setBands] = useState(true);
+  const [tab, setTab] = useState<'overlay' | 'panels'>('overlay');
+  // About one point per pixel of chart width (charts sit in a grid of >= 480 px columns).
+  const [maxPoints] = useState(() => {
+    if (initial) return initial.maxPoints;
+    if (typeof window === 'undefined') return 500;
+    const w = Math.min(window.innerWidth, 1600) - 48;
+    return maxPointsFor(w / Math.max(1, Math.floor(w / 480)) - 80);
+  });
+
+  // Step 1: seqs and keys (small and fast). The series query follows immediately, before anything
+  // heavy renders; config and best/final values load after the charts.
+  const [head, setHead] = useState<{ data: CompareSeqsQuery | null; problem: ApiProblem | null }>({ data: initial?.head ?? null, problem: null });
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => void performance.mark('runboard:compare-mounted'), []); // for bench/web.ts
+  useEffect(() => {
+    if (attempt === 0 && initial) return; // the server already fetched it
+    let cancelled = false;
+    void client.query(CompareSeqsDocument, { runIds }, { requestPolicy: 'network-only' }).toPromise().then((r) => {
+      if (!cancelled) setHead({ data: r.data ?? null, problem: describeError(r.error, apiUrl) ?? (r.data ? null : { message: 'No data' }) });
+    });
+    return () => void (cancelled = true);
+  }, [client, runIds, apiUrl, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
+  const seqs = useMemo<RunSeq[] | null>(() => head.data?.compareRuns.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null, [head.data]);
+  // No keys yet: subscribe to every key (null) so metrics appear as soon as the runs log them.
+  const keys = useMemo(() => (head.data?.metricKeys.length ? head.data.metricKeys : null), [head.data]);
+  const series = useLiveSeries(seqs, keys, maxPoints, initial?.series);
+
+  const chartsReady = series.version > 0 || !!series.problem;
+  const [{ data, fetching }, refetch] = useQuery({ query: CompareRunsDocument, variables: { runIds, differencesOnly }, pause: !chartsReady });
+  const cmp = data?.compareRuns;
+
+  // Best/final values come from the server: refresh them 1.5 s after points start streaming in (one
+  // refetch per burst, and always one after the last point).
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    if (series.version < 2 || refreshTimer.current) return;
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = null;
+      refetch({ requestPolicy: 'network-only' });
+    }, 1500);
+  }, [series.version, refetch]);
+  useEffect(() => () => void (refreshTimer.current && clearTimeout(refreshTimer.current)), []);
+
+  const runs: CompareRun[] = useMemo(() => (head.data ? head.data.compareRuns.runs.map((r, i) => ({ id: r.id, name: r.name, color: runColor(i) })) : []), [head.data]);
+
+  const problem = head.problem;
+  if (problem) {
+    const notFound = problem.code === 'NOT_FOUND';
+    return (
+      <Notice title={notFound ? 'A run in the URL does not exist.' : 'Could not load the comparison.'} problem={problem} onRetry={notFound ? undefined : () => setAttempt((a) => a + 1)}>
+        <p><Link href="/">Back to experiments</Link></p>
+      </Notice>
+    );
+  }
+  if (!head.data) return <Loading what="runs" />;
+  const experiments = [...new Map(head.data.compareRuns.runs.map((r) => [r.experiment.id, r.experiment])).values()];
+  return (
+    <section>
+      <div className="crumbs">
+        <Link href="/">Experiments</Link> /{' '}
+        {experiments.map((e) => (
+          <Link key={e.id} href={`/experiments/${e.id}`} style={{ marginRight: 8 }} prefetch={false}>
+            {e.name}
+          </Link>
+        ))}
+      </div>
+      <div className="page-head">
+        <h1>Compare {runs.length} run{runs.length === 1 ? '' : 's'}</h1>
+      </div>
+      <div className="legend" data-testid="legend">
+        {runs.map((r) => (
+          // prefetch off: a hundred legend links would each prefetch a run page.
+          <Link key={r.id} href={`/runs/${r.id}`} style={{ color: 'inherit' }} prefetch={false}>
+            <span className="swatch" style={{ background: r.color }} />
+            {r.name}
+          </Link>
+        ))}
+      </div>
+      <div className="controls panel">
+        <label>
+          <input type="radio" checked={tab === 'overlay'} onChange={() => setTab('overlay')} /> overlay
+        </label>
+        <label>
+          <input type="radio" checked={tab === 'panels'} onChange={() => setTab('panels')} data-testid="tab-panels" /> per-run panels
+        </label>
+        <label>
+          x-axis
+          <select value={xMode} onChange={(e) => setXMode(e.target.value as XAxisMode)} data-testid="x-axis">
+            <option value="step">step</option>
+            <option value="relative">time since start</option>
+            <option value="wall">wall time</option>
+          </select>
+        </label>
+        <label>
+          smoothing (EMA)
+          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" />
+          <span style={{ width: 32 }}>{smoothing.toFixed(2)}</span>
+        </label>
+        <label title="Shaded min–max of each bucket where the server downsampled">
+          <input type="checkbox" checked={bands} onChange={(e) => setBands(e.target.checked)} /> min/max band
+        </label>
+      </div>
+      {series.problem && <Notice title="Could not load metrics." problem={series.problem} onRetry={series.reload} />}
+      {series.live.state === 'error' && <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />}
+      {!chartsReady ? (
+        <Loading what="metrics" />
+      ) : tab === 'overlay' ? (
+        <CompareCharts runs={runs} keys={series.keys} data={series} xMode={xMode} smoothing={smoothing} bands={bands} />
+      ) : (
+        <RunPanels runs={runs} data={series} />
+      )}
+      {cmp ? (
+        <>
+          <MetricSummary runs={runs} metrics={cmp.metrics} />
+          <ConfigDiff runs={runs} rows={cmp.config} differencesOnly={differencesOnly} onToggle={setDifferencesOnly} loading={fetching} />
+        </>
+      ) : (
+        chartsReady && <Loading what="config and summary" />
+      )}
+    </section>
+  );
+}

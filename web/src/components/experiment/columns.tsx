@@ -1,0 +1,88 @@
+import type { RunRowFragment } from '@/gql/graphql';
+import { flatten, formatJsonValue } from '@/lib/format';
+import { formatNumber, inferGoal, type WireNumber } from '@/lib/metric-value';
+
+export interface Column {
+  id: string;
+  label: string;
+  /** RunOrder.field for server-side sorting; null when the column cannot be sorted. */
+  sortField: string | null;
+  numeric?: boolean;
+  /** The raw value (for export). */
+  value(run: RunRowFragment): unknown;
+  /** The cell text. */
+  text(run: RunRowFragment): string;
+}
+
+/** Quotes a path segment for the filter/order language when it is not a plain word. */
+export function fieldSegment(name: string): string {
+  return /^[\p{L}_][\p{L}\p{N}_\-/]*$/u.test(name) ? name : `\`${name.replace(/`/g, '\\`')}\``;
+}
+
+export const BASE_COLUMNS: Column[] = [
+  { id: 'name', label: 'Name', sortField: 'name', value: (r) => r.name, text: (r) => r.name },
+  { id: 'status', label: 'Status', sortField: 'status', value: (r) => r.status, text: (r) => r.status },
+  { id: 'createdAt', label: 'Created', sortField: 'createdAt', value: (r) => r.createdAt, text: (r) => new Date(r.createdAt).toLocaleString() },
+  { id: 'tags', label: 'Tags', sortField: null, value: (r) => r.tags, text: (r) => r.tags.join(', ') },
+];
+
+const flatCache = new WeakMap<object, Record<string, unknown>>();
+function flatConfig(run: RunRowFragment): Record<string, unknown> {
+  const cfg = (run.config ?? {}) as object;
+  let f = flatCache.get(cfg);
+  if (!f) flatCache.set(cfg, (f = flatten(cfg)));
+  return f;
+}
+
+export function configColumn(path: string): Column {
+  return {
+    id: `config.${path}`,
+    label: path,
+    sortField: `config.${path.split('.').map(fieldSegment).join('.')}`,
+    numeric: true,
+    value: (r) => flatConfig(r)[path] ?? null,
+    text: (r) => {
+      const v = flatConfig(r)[path];
+      return typeof v === 'number' ? formatNumber(v) : formatJsonValue(v);
+    },
+  };
+}
+
+function summary(run: RunRowFragment, key: string) {
+  return run.metrics.find((m) => m.key === key);
+}
+
+export function metricColumns(key: string): Column[] {
+  const goal = inferGoal(key);
+  const agg = goal === 'MINIMIZE' ? 'min' : 'max';
+  const field = `metrics.${fieldSegment(key)}`;
+  const best = (r: RunRowFragment): WireNumber => {
+    const s = summary(r, key);
+    return s ? (goal === 'MINIMIZE' ? s.min : s.max) : null;
+  };
+  return [
+    {
+      id: `last:${key}`,
+      label: `${key} (last)`,
+      sortField: field,
+      numeric: true,
+      value: (r) => summary(r, key)?.lastValue ?? null,
+      text: (r) => formatNumber(summary(r, key)?.lastValue),
+    },
+    {
+      id: `best:${key}`,
+      label: `${key} (${agg})`,
+      sortField: `${agg}(${field})`,
+      numeric: true,
+      value: (r) => best(r),
+      text: (r) => formatNumber(best(r)),
+    },
+  ];
+}
+
+/** Config paths seen in the loaded runs, in first-seen order. */
+export function configPaths(runs: RunRowFragment[]): string[] {
+  const seen = new Set<string>();
+  for (const r of runs.slice(0, 200)) for (const k of Object.keys(flatConfig(r))) seen.add(k);
+  return [...seen];
+}

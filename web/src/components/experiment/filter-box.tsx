@@ -1,0 +1,72 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import type { ApiProblem } from '@/lib/errors';
+
+const EXAMPLES = [
+  'config.lr < 1e-2 AND metrics.val_acc >= 0.9',
+  'status = RUNNING OR status = QUEUED',
+  'config.batch IN (32, 64)',
+  'max(metrics.val_acc) > 0.8',
+  'name ~ "sweep"',
+  'tags HAS "baseline"',
+];
+
+/**
+ * The filter language box. The server is the only parser, so an INVALID_FILTER error is shown with
+ * its message and the problem position underlined in a copy of the text.
+ */
+export function FilterBox({ value, onApply, problem }: { value: string; onApply: (where: string) => void; problem: ApiProblem | null }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  const invalid = problem?.code === 'INVALID_FILTER';
+  const pos = invalid && problem.position !== undefined ? Math.min(problem.position, value.length) : null;
+  return (
+    <form
+      className="filter-box"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApply(text.trim());
+      }}
+    >
+      <div className="toolbar" style={{ margin: 0 }}>
+        <input
+          type="text"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder={`Filter, e.g. ${EXAMPLES[0]}`}
+          aria-label="Filter runs"
+          aria-invalid={invalid}
+          className={invalid ? 'invalid' : ''}
+          list="filter-examples"
+          data-testid="filter-input"
+        />
+        <datalist id="filter-examples">
+          {EXAMPLES.map((x) => (
+            <option key={x} value={x} />
+          ))}
+        </datalist>
+        <button type="submit" data-testid="filter-apply">Apply</button>
+        {value && (
+          <button type="button" onClick={() => onApply('')}>
+            Clear
+          </button>
+        )}
+      </div>
+      {invalid && (
+        <div className="filter-error" role="alert" data-testid="filter-error">
+          {problem.message}
+          {pos !== null && (
+            <pre>
+              {value.slice(0, pos)}
+              <mark>{value.slice(pos, pos + 1) || ' '}</mark>
+              {value.slice(pos + 1)}
+              {'\n'}
+              {' '.repeat(pos)}^ position {pos}
+            </pre>
+          )}
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,176 @@
+'use client';
+
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useClient } from 'urql';
+import { ExperimentRunChangedDocument, MetricsLoggedDocument, RunsPageDocument, type MetricsLoggedSubscription, type RunOrder, type RunRowFragment } from '@/gql/graphql';
+import { toNumber } from '@/lib/metric-value';
+import { describeError, type ApiProblem } from '@/lib/errors';
+import { SeqTracker, useLiveSubscription } from '@/lib/live';
+import { useApi } from '../providers';
+
+export const PAGE_SIZE = 100;
+
+/** Runs that may still log metrics, so their table cells need the metricsLogged stream. */
+const ACTIVE = new Set(['RUNNING', 'QUEUED', 'CRASHED']);
+
+type LoggedPoint = MetricsLoggedSubscription['metricsLogged']['points'][number];
+
+/** The run's metric summaries with new points folded in (last value, extremes ignoring NaN, count). */
+function withPoints(run: RunRowFragment, points: LoggedPoint[]): RunRowFragment {
+  const metrics = run.metrics.map((m) => ({ ...m }));
+  for (const p of points) {
+    let m = metrics.find((x) => x.key === p.key);
+    if (!m) metrics.push((m = { key: p.key, lastValue: p.value, lastStep: p.step, min: null, max: null, count: 0 }));
+    if (p.step >= m.lastStep) (m.lastValue = p.value), (m.lastStep = p.step);
+    const v = toNumber(p.value);
+    if (!Number.isNaN(v)) {
+      if (m.min === null || v < toNumber(m.min)) m.min = p.value;
+      if (m.max === null || v > toNumber(m.max)) m.max = p.value;
+    }
+    m.count++;
+  }
+  return { ...run, metrics };
+}
+
+interface State {
+  rows: RunRowFragment[];
+  totalCount: number | null;
+  endCursor: string | null;
+  hasNext: boolean;
+  loading: boolean;
+  problem: ApiProblem | null;
+}
+
+const INITIAL: State = { rows: [], totalCount: null, endCursor: null, hasNext: false, loading: true, problem: null };
+
+/**
+ * The runs of one experiment, server-filtered and server-sorted, loaded a page at a time (cursor),
+ * kept current by the runChanged subscription: rows update in place; created runs are counted so
+ * the user can reload (inserting them would ignore the filter and order).
+ */
+export function useRuns(experimentId: string, where: string, orderBy: RunOrder[], onActivity: () => void) {
+  const client = useClient();
+  const { apiUrl } = useApi();
+  const [state, setState] = useState<State>(INITIAL);
+  const [newRuns, setNewRuns] = useState(0);
+  const generation = useRef(0);
+  const tracker = useRef(new SeqTracker());
+  // Separate from `tracker`: the two subscriptions share each run's seq space but are not ordered
+  // with respect to each other.
+  const metricTracker = useRef(new SeqTracker());
+  const orderKey = JSON.stringify(orderBy);
+
+  const fetchPage = useCallback(
+    async (after: string | null, first = PAGE_SIZE) => {
+      const gen = generation.current;
+      setState((s) => ({ ...s, loading: true }));
+      const res = await client
+        .query(RunsPageDocument, { experimentId, where: where || null, orderBy: JSON.parse(orderKey), first, after }, { requestPolicy: 'network-only' })
+        .toPromise();
+      if (gen !== generation.current) return; // filter or order changed meanwhile
+      if (res.error || !res.data) {
+        setState((s) => ({ ...s, loading: false, problem: describeError(res.error, apiUrl) ?? { message: 'No data' } }));
+        return;
+      }
+      const page = res.data.runs;
+      for (const r of page.nodes) {
+        tracker.current.set(r.id, r.seq);
+        if (metricTracker.current.get(r.id) === undefined) metricTracker.current.set(r.id, r.seq);
+      }
+      setState((s) => ({
+        rows: after ? [...s.rows, ...page.nodes] : page.nodes,
+        totalCount: page.totalCount,
+        endCursor: page.pageInfo.endCursor ?? null,
+        hasNext: page.pageInfo.hasNextPage,
+        loading: false,
+        problem: null,
+      }));
+    },
+    [client, experimentId, where, orderKey, apiUrl],
+  );
+
+  const reload = useCallback(() => {
+    generation.current++;
+    setNewRuns(0);
+    setState((s) => ({ ...INITIAL, rows: s.rows.length && !s.problem ? s.rows : [] }));
+    void fetchPage(null);
+  }, [fetchPage]);
+
+  useEffect(() => reload(), [reload]);
+
+  const loadMore = useCallback(() => {
+    if (state.loading || !state.hasNext) return;
+    void fetchPage(state.endCursor);
+  }, [fetchPage, state.loading, state.hasNext, state.endCursor]);
+
+  const live = useLiveSubscription(
+    ExperimentRunChangedDocument,
+    { experimentId },
+    // First subscribe: live only (replaying 5,000 runs' state is pointless right after loading them).
+    // After a drop: replay what changed since the seqs we hold.
+    (resuming) => (resuming ? tracker.current.since() : undefined),
+    ({ runChanged: ev }) => {
+      if (!tracker.current.accept(ev.runId, ev.seq)) return;
+      onActivity();
+      if (ev.kind === 'DELETED' || !ev.run) {
+        setState((s) => ({ ...s, rows: s.rows.filter((r) => r.id !== ev.runId), totalCount: s.totalCount === null ? null : s.totalCount - 1 }));
+        return;
+      }
+      const run = ev.run;
+      setState((s) => {
+        const i = s.rows.findIndex((r) => r.id === run.id);
+        if (i < 0) {
+          if (ev.kind === 'CREATED') setNewRuns((n) => n + 1);
+          return s;
+        }
+        const rows = s.rows.slice();
+        rows[i] = run;
+        return { ...s, rows };
+      });
+    },
+  );
+
+  // Latest/best metric cells of active runs follow metricsLogged (logging does not emit runChanged).
+  const activeKey = useMemo(
+    () => state.rows.filter((r) => ACTIVE.has(r.status)).map((r) => r.id).sort().join(','),
+    [state.rows],
+  );
+  useLiveSubscription(
+    MetricsLoggedDocument,
+    activeKey ? { runIds: activeKey.split(','), keys: null } : null,
+    () => {
+      const ids = new Set(activeKey.split(','));
+      return metricTracker.current.since().filter((s) => ids.has(s.runId));
+    },
+    ({ metricsLogged: ev }) => {
+      if (!metricTracker.current.accept(ev.runId, ev.seq)) return;
+      setState((s) => {
+        const i = s.rows.findIndex((r) => r.id === ev.runId);
+        if (i < 0) return s;
+        const rows = s.rows.slice();
+        rows[i] = withPoints(rows[i]!, ev.points);
+        return { ...s, rows };
+      });
+    },
+  );
+
+  return { ...state, newRuns, reload, loadMore, live };
+}
+
+/** Every matching run (for export), fetched in pages of 500. */
+export async function fetchAllRuns(
+  client: ReturnType<typeof useClient>,
+  experimentId: string,
+  where: string,
+  orderBy: RunOrder[],
+): Promise<RunRowFragment[]> {
+  const out: RunRowFragment[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const res = await client.query(RunsPageDocument, { experimentId, where: where || null, orderBy, first: 500, after }, { requestPolicy: 'network-only' }).toPromise();
+    if (res.error || !res.data) throw res.error ?? new Error('No data');
+    out.push(...res.data.runs.nodes);
+    if (!res.data.runs.pageInfo.hasNextPage) return out;
+    after = res.data.runs.pageInfo.endCursor ?? null;
+  }
+}

@@ -1,0 +1,82 @@
+'use client';
+
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { useQuery } from 'urql';
+import { ExperimentsDocument } from '@/gql/graphql';
+import { describeError } from '@/lib/errors';
+import { timeAgo } from '@/lib/format';
+import { Loading, Notice } from './notice';
+import { StatusBadge } from './status-badge';
+import { useApi } from './providers';
+
+export function ExperimentsList() {
+  const { apiUrl } = useApi();
+  const [search, setSearch] = useState('');
+  const [debounced, setDebounced] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setDebounced(search.trim()), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: ExperimentsDocument,
+    variables: { search: debounced || null, first: 500 },
+  });
+  const problem = describeError(error, apiUrl);
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Experiments</h1>
+        <input
+          type="search"
+          className="search"
+          placeholder="Search name, description or tag…"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          aria-label="Search experiments"
+        />
+      </div>
+      {problem && <Notice title="Could not load experiments" problem={problem} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
+      {!data && fetching && <Loading what="experiments" />}
+      {data && data.experiments.length === 0 && (
+        <Notice kind="info" title={debounced ? `No experiment matches “${debounced}”.` : 'No experiments yet.'}>
+          {!debounced && <p>Runs logged by a trainer (or created on the Launch page) create their experiment.</p>}
+        </Notice>
+      )}
+      {data && data.experiments.length > 0 && (
+        <table className="grid" data-testid="experiments-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Runs</th>
+              <th>By status</th>
+              <th>Last activity</th>
+              <th>Tags</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.experiments.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <Link href={`/experiments/${e.id}`}>{e.name}</Link>
+                  {e.description && <div className="muted small">{e.description}</div>}
+                </td>
+                <td className="num">{e.runCount}</td>
+                <td>
+                  {e.runCounts.map((c) => (
+                    <span key={c.status} className="count-chip">
+                      <StatusBadge status={c.status} /> {c.count}
+                    </span>
+                  ))}
+                </td>
+                <td title={e.lastActivityAt ?? ''}>{timeAgo(e.lastActivityAt)}</td>
+                <td>{e.tags.map((t) => <span key={t} className="tag">{t}</span>)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

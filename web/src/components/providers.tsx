@@ -1,0 +1,81 @@
+'use client';
+
+import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Client, Provider, cacheExchange, fetchExchange } from 'urql';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+
+export type SocketState = 'idle' | 'connecting' | 'live' | 'down';
+
+interface Api {
+  apiUrl: string;
+  wsUrl: string;
+  ws: WsClient;
+  socket: SocketStore;
+}
+
+const ApiContext = createContext<Api | null>(null);
+
+/** Tiny external store so any component can show the WebSocket state without re-rendering the tree. */
+class SocketStore {
+  state: SocketState = 'idle';
+  private listeners = new Set<() => void>();
+  set(s: SocketState) {
+    if (s === this.state) return;
+    this.state = s;
+    for (const l of this.listeners) l();
+  }
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => void this.listeners.delete(l);
+  };
+  get = () => this.state;
+}
+
+export function Providers({ apiUrl, wsUrl, children }: { apiUrl: string; wsUrl: string; children: React.ReactNode }) {
+  const [api] = useState<Api>(() => {
+    const socket = new SocketStore();
+    // retryAttempts 0: reconnection is done by useLiveSubscription, which re-subscribes with a fresh
+    // `since` per run. graphql-ws's own retry would replay the stale variables of the first subscribe.
+    const ws = createWsClient({
+      url: wsUrl,
+      lazy: true,
+      retryAttempts: 0,
+      keepAlive: 10_000,
+      on: {
+        connecting: () => socket.set('connecting'),
+        connected: () => socket.set('live'),
+        closed: () => socket.set('down'),
+      },
+    });
+    return { apiUrl, wsUrl, ws, socket };
+  });
+  const client = useMemo(
+    () =>
+      new Client({
+        url: apiUrl,
+        exchanges: [cacheExchange, fetchExchange],
+        // POST with JSON: Apollo's CSRF protection rejects urql's default GET queries without a preflight header.
+        preferGetMethod: false,
+        // Data here is live; the document cache would serve stale pages after navigation.
+        requestPolicy: 'cache-and-network',
+      }),
+    [apiUrl],
+  );
+  useEffect(() => () => void api.ws.dispose(), [api]);
+  return (
+    <ApiContext.Provider value={api}>
+      <Provider value={client}>{children}</Provider>
+    </ApiContext.Provider>
+  );
+}
+
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi outside <Providers>');
+  return api;
+}
+
+export function useSocketState(): SocketState {
+  const { socket } = useApi();
+  return useSyncExternalStore(socket.subscribe, socket.get, () => 'idle' as SocketState);
+}

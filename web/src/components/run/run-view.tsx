@@ -1,0 +1,116 @@
+'use client';
+
+import Link from 'next/link';
+import { useMemo, useRef, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { CancelRunDocument, RunChangedByIdDocument, RunDetailDocument, type RunChangedByIdSubscription } from '@/gql/graphql';
+import { describeError } from '@/lib/errors';
+import { formatDuration } from '@/lib/format';
+import { SeqTracker, useLiveSubscription } from '@/lib/live';
+import { maxPointsFor } from '@/lib/series';
+import { useLiveSeries } from '@/lib/use-live-series';
+import { Loading, Notice } from '../notice';
+import { useApi } from '../providers';
+import { StatusBadge } from '../status-badge';
+import { RunCharts } from './run-charts';
+import { RunEditors } from './run-editors';
+import { Artifacts, KeyValues, RunTimes } from './run-info';
+
+type LiveRun = NonNullable<RunChangedByIdSubscription['runChanged']['run']>;
+const ACTIVE = new Set(['RUNNING', 'QUEUED', 'CRASHED']);
+// A CRASHED run's message (missing heartbeats) is still worth showing; a revived RUNNING one's is stale.
+const SHOW_ERROR = new Set(['FAILED', 'CANCELED', 'CRASHED']);
+
+export function RunView({ id }: { id: string }) {
+  const { apiUrl } = useApi();
+  const [{ data, error, fetching }, refetch] = useQuery({ query: RunDetailDocument, variables: { id }, requestPolicy: 'network-only' });
+  const [liveRun, setLiveRun] = useState<LiveRun | null>(null);
+  const [deleted, setDeleted] = useState(false);
+  const tracker = useRef<SeqTracker | null>(null);
+  const [cancelState, cancel] = useMutation(CancelRunDocument);
+  const run = data?.run;
+  if (run && !tracker.current) tracker.current = new SeqTracker([{ runId: run.id, seq: run.seq }]);
+
+  // The seq from RunDetail was read before the series query, so metricsLogged resumes from it.
+  const runSeqs = useMemo(() => (run ? [{ runId: run.id, seq: run.seq }] : null), [run?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  const series = useLiveSeries(runSeqs, null, maxPointsFor(900));
+
+  useLiveSubscription(
+    RunChangedByIdDocument,
+    run ? { runIds: [run.id] } : null,
+    () => tracker.current?.since(),
+    ({ runChanged: ev }) => {
+      if (!tracker.current?.accept(ev.runId, ev.seq)) return;
+      if (ev.kind === 'DELETED') setDeleted(true);
+      else if (ev.run) setLiveRun(ev.run);
+    },
+  );
+
+  const problem = describeError(error, apiUrl);
+  if (problem) {
+    const notFound = problem.code === 'NOT_FOUND';
+    return (
+      <Notice title={notFound ? 'No such run.' : 'Could not load the run.'} problem={problem} onRetry={notFound ? undefined : () => refetch({ requestPolicy: 'network-only' })}>
+        <p><Link href="/">Back to experiments</Link></p>
+      </Notice>
+    );
+  }
+  if (!data || (fetching && !run)) return <Loading what="run" />;
+  if (!run) {
+    return (
+      <Notice title="No such run." problem={{ message: `There is no run with id “${id}”.` }}>
+        <p><Link href="/">Back to experiments</Link></p>
+      </Notice>
+    );
+  }
+  const cur = { ...run, ...(liveRun ?? {}) };
+  const elapsed = cur.startedAt ? (cur.finishedAt ? Date.parse(cur.finishedAt) : Date.now()) - Date.parse(cur.startedAt) : NaN;
+  const cancelProblem = describeError(cancelState.error);
+  return (
+    <section>
+      <div className="crumbs">
+        <Link href="/">Experiments</Link> / <Link href={`/experiments/${run.experiment.id}`}>{run.experiment.name}</Link> /
+      </div>
+      <div className="page-head">
+        <h1 data-testid="run-name">{cur.name}</h1>
+        <StatusBadge status={cur.status} />
+        <span className="muted">{formatDuration(elapsed)}</span>
+        <Link href={`/compare?runs=${run.id}`}>Compare…</Link>
+        {ACTIVE.has(cur.status) && (
+          <button
+            type="button"
+            className="danger"
+            data-testid="cancel-run"
+            disabled={cancelState.fetching}
+            onClick={() => confirm(`Cancel run ${cur.name}?`) && void cancel({ id: run.id })}
+          >
+            Cancel run
+          </button>
+        )}
+      </div>
+      {deleted && <Notice kind="warning" title="This run was deleted." />}
+      {cancelProblem && <Notice title="Could not cancel the run." problem={cancelProblem} />}
+      {cur.errorMessage && SHOW_ERROR.has(cur.status) && <Notice kind={cur.status === 'FAILED' ? 'error' : 'warning'} title="Error reported" problem={{ message: cur.errorMessage }} />}
+      {series.problem && <Notice title="Could not load metrics." problem={series.problem} onRetry={series.reload} />}
+      {series.live.state === 'error' && <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />}
+      {series.loading && series.version === 0 ? <Loading what="metrics" /> : <RunCharts runId={run.id} data={series} />}
+      <div className="two-col" style={{ marginTop: 16 }}>
+        <div className="panel">
+          <h2>Config</h2>
+          <KeyValues obj={run.config} testId="run-config" />
+        </div>
+        <div className="panel">
+          <h2>System</h2>
+          <KeyValues obj={run.systemInfo} testId="run-system" />
+          <h2>Times</h2>
+          <RunTimes run={cur} />
+        </div>
+      </div>
+      <RunEditors id={run.id} tags={cur.tags} notes={cur.notes} />
+      <div className="panel">
+        <h2>Artifacts</h2>
+        <Artifacts run={run} apiUrl={apiUrl} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,30 @@
+/** MetricValue / NumberColumn entries travel as numbers or "NaN" / "Infinity" / "-Infinity" strings. */
+export type WireNumber = number | string | null | undefined;
+
+export function toNumber(v: WireNumber): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  if (v === null || v === undefined) return NaN;
+  const n = Number(v);
+  return Number.isNaN(n) ? NaN : n;
+}
+
+/** Compact display: 4 significant digits, keeps integers whole, names non-finite values. */
+export function formatNumber(v: WireNumber): string {
+  if (v === null || v === undefined) return '—';
+  const n = toNumber(v);
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return '∞';
+  if (n === -Infinity) return '−∞';
+  if (Number.isInteger(n) && Math.abs(n) < 1e9) return String(n);
+  const a = Math.abs(n);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return n.toExponential(3);
+  return String(Number(n.toPrecision(4)));
+}
+
+/** Loss-like names are minimised; mirrors the server's inference for MetricComparison.goal. */
+export function inferGoal(key: string): 'MINIMIZE' | 'MAXIMIZE' {
+  return /loss|error|mse|mae|perplexity/i.test(key) ? 'MINIMIZE' : 'MAXIMIZE';
+}

@@ -1,0 +1,139 @@
+'use client';
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useClient } from 'urql';
+import { MetricKeysForRunsDocument, MetricSeriesDocument, MetricsLoggedDocument, type MetricSeriesQuery } from '@/gql/graphql';
+import { describeError, type ApiProblem } from './errors';
+import { SeqTracker, useLiveSubscription, type LiveState, type RunSeq } from './live';
+import { toNumber } from './metric-value';
+import { emptySeries, mergePoint, seriesFromColumns, type Series } from './series';
+import { useApi } from '@/components/providers';
+
+export const seriesKey = (runId: string, key: string) => `${runId}\u0000${key}`;
+
+export interface LiveSeries {
+  /** (run, key) -> series; mutated in place, `version` says when. */
+  series: Map<string, Series>;
+  version: number;
+  loading: boolean;
+  problem: ApiProblem | null;
+  live: { state: LiveState; error: string | null };
+  /** Every metric key seen so far (initial load plus live points), sorted. */
+  keys: string[];
+  reload: () => void;
+}
+
+/**
+ * Metric series of some runs, loaded once with metricSeries (columns, downsampled to maxPoints) and then
+ * kept current by metricsLogged. `runs` must carry each run's seq read BEFORE the series were loaded:
+ * the subscription replays from there, so nothing logged in between is missed, and replayed points
+ * overwrite the same (key, step) instead of duplicating it.
+ * `keys: null` means every key (and new keys appear live); otherwise only those keys.
+ */
+export function useLiveSeries(
+  runs: RunSeq[] | null,
+  keys: string[] | null,
+  maxPoints: number,
+  /** Series already fetched (on the server, after `runs`' seqs were read): used once instead of a query. */
+  initial?: MetricSeriesQuery['metricSeries'] | null,
+): LiveSeries {
+  const client = useClient();
+  const { apiUrl } = useApi();
+  const [state, setState] = useState<{ loading: boolean; problem: ApiProblem | null; version: number; ready: boolean }>({
+    loading: true,
+    problem: null,
+    version: 0,
+    ready: false,
+  });
+  const [attempt, setAttempt] = useState(0);
+  const seriesRef = useRef(new Map<string, Series>());
+  const keysRef = useRef(new Set<string>());
+  const tracker = useRef(new SeqTracker());
+  const frame = useRef<number | null>(null);
+  const initialRef = useRef(initial ?? null);
+  const runsKey = runs ? JSON.stringify(runs) : null;
+  const keysKey = keys ? JSON.stringify(keys) : null;
+
+  useEffect(() => {
+    if (runsKey === null) return;
+    const runList = JSON.parse(runsKey) as RunSeq[];
+    let cancelled = false;
+    (async () => {
+      const pre = initialRef.current;
+      initialRef.current = null; // a retry or new runs must query again
+      if (pre && keysKey) {
+        const map = new Map<string, Series>();
+        for (const s of pre) map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
+        performance.mark('runboard:series-loaded');
+        seriesRef.current = map;
+        keysRef.current = new Set(JSON.parse(keysKey) as string[]);
+        tracker.current = new SeqTracker(runList);
+        setState((s) => ({ loading: false, problem: null, version: s.version + 1, ready: true }));
+        return;
+      }
+      setState((s) => ({ ...s, loading: true, problem: null, ready: false }));
+      let wanted: string[] = keysKey ? (JSON.parse(keysKey) as string[]) : [];
+      if (!keysKey) {
+        const k = await client.query(MetricKeysForRunsDocument, { runIds: runList.map((r) => r.runId) }, { requestPolicy: 'network-only' }).toPromise();
+        if (cancelled) return;
+        if (k.error) return setState((s) => ({ ...s, loading: false, problem: describeError(k.error, apiUrl) }));
+        wanted = k.data?.metricKeys ?? [];
+      }
+      const map = new Map<string, Series>();
+      if (wanted.length && runList.length) {
+        const res = await client
+          .query(MetricSeriesDocument, { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints }, { requestPolicy: 'network-only' })
+          .toPromise();
+        if (cancelled) return;
+        if (res.error || !res.data) return setState((s) => ({ ...s, loading: false, problem: describeError(res.error, apiUrl) ?? { message: 'No data' } }));
+        for (const s of res.data.metricSeries) map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
+      }
+      // For bench/web.ts: splits load time into fetching and drawing.
+      performance.mark('runboard:series-loaded');
+      seriesRef.current = map;
+      keysRef.current = new Set(wanted);
+      tracker.current = new SeqTracker(runList);
+      setState((s) => ({ loading: false, problem: null, version: s.version + 1, ready: true }));
+    })().catch((e: unknown) => !cancelled && setState((s) => ({ ...s, loading: false, problem: { message: (e as Error).message } })));
+    return () => {
+      cancelled = true;
+    };
+  }, [client, apiUrl, runsKey, keysKey, maxPoints, attempt]);
+
+  // Re-render at most once per animation frame however many batches arrive.
+  const bump = useCallback(() => {
+    if (frame.current !== null) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null;
+      setState((s) => ({ ...s, version: s.version + 1 }));
+    });
+  }, []);
+  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
+
+  const live = useLiveSubscription(
+    MetricsLoggedDocument,
+    state.ready && runsKey ? { runIds: (JSON.parse(runsKey) as RunSeq[]).map((r) => r.runId), keys: keysKey ? (JSON.parse(keysKey) as string[]) : null } : null,
+    () => tracker.current.since(),
+    ({ metricsLogged: ev }) => {
+      if (!tracker.current.accept(ev.runId, ev.seq)) return; // already applied (overlapping replay)
+      for (const p of ev.points) {
+        const k = seriesKey(ev.runId, p.key);
+        let s = seriesRef.current.get(k);
+        if (!s) seriesRef.current.set(k, (s = emptySeries(ev.runId, p.key)));
+        keysRef.current.add(p.key);
+        mergePoint(s, p.step, toNumber(p.value), Date.parse(p.wallTime));
+      }
+      bump();
+    },
+  );
+
+  return {
+    series: seriesRef.current,
+    version: state.version,
+    loading: state.loading,
+    problem: state.problem,
+    live,
+    keys: [...keysRef.current].sort(),
+    reload: () => setAttempt((a) => a + 1),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Programmatic start of the dashboard (used by `npm start` via server/src/main.ts, the web tests and
+ * bench/web.ts): Next.js with `dir: web` behind a plain node http server.
+ *
+ * The API URL is handed over at runtime (RUNBOARD_API_URL, read by the root layout per request), so the
+ * same production build works against any server. A production build is made first when there is none
+ * or when web sources changed since the last one (a source hash is kept in .next/).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The part of Next's programmatic API used here. Loaded with require rather than `import next from
+ * 'next'`: importing Next's types would pull its global declarations (e.g. a required
+ * ProcessEnv.NODE_ENV) into the root TypeScript program, which includes this file via the tests.
+ */
+interface NextApp {
+  prepare(): Promise<void>;
+  getRequestHandler(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
+  getUpgradeHandler(): (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>;
+  close(): Promise<void>;
+}
+type NextFactory = (opts: { dev: boolean; dir: string; hostname: string; port: number; quiet: boolean; httpServer: Server }) => NextApp;
+const require = createRequire(import.meta.url);
+
+export interface StartWebOptions {
+  port: number;
+  apiUrl: string;
+  dev?: boolean;
+  /** Host to bind (default 127.0.0.1). */
+  host?: string;
+  /** Called with build progress lines; default: silent unless the build fails. */
+  log?: (line: string) => void;
+}
+
+export interface RunningWeb {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
+const HASH_FILE = path.join(WEB_DIR, '.next', 'runboard-source-hash');
+
+function* walk(dir: string): Generator<string> {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else yield p;
+  }
+}
+
+/** Hash of everything that goes into the build: sources, config and the dependency lockfile. */
+export function sourceHash(): string {
+  const h = createHash('sha256');
+  const files = [...walk(path.join(WEB_DIR, 'src'))].sort();
+  for (const f of [...files, path.join(WEB_DIR, 'next.config.ts'), path.join(WEB_DIR, 'tsconfig.json'), path.join(WEB_DIR, '..', 'package-lock.json')]) {
+    if (!fs.existsSync(f)) continue;
+    h.update(path.relative(WEB_DIR, f)).update('\0').update(fs.readFileSync(f)).update('\0');
+  }
+  return h.digest('hex');
+}
+
+export function buildIsFresh(): boolean {
+  if (!fs.existsSync(path.join(WEB_DIR, '.next', 'BUILD_ID'))) return false;
+  try {
+    return fs.readFileSync(HASH_FILE, 'utf8').trim() === sourceHash();
+  } catch {
+    return false;
+  }
+}
+
+/** `next build web` in a child process (it spawns workers and sets process-wide state). */
+export async function buildWeb(log?: (line: string) => void): Promise<void> {
+  const hash = sourceHash();
+  const nextBin = require.resolve('next/dist/bin/next');
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [nextBin, 'build', WEB_DIR], {
+      cwd: path.join(WEB_DIR, '..'),
+      env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (b: Buffer) => {
+      for (const line of b.toString().split('\n').filter(Boolean)) {
+        output.push(line);
+        log?.(line);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}):\n${output.slice(-40).join('\n')}`))));
+  });
+  fs.writeFileSync(HASH_FILE, hash);
+}
+
+export async function startWeb(opts: StartWebOptions): Promise<RunningWeb> {
+  const dev = opts.dev ?? false;
+  const host = opts.host ?? '127.0.0.1';
+  if (!dev && !buildIsFresh()) await buildWeb(opts.log);
+  // Read by the root layout at request time.
+  process.env.RUNBOARD_API_URL = opts.apiUrl;
+  process.env.NEXT_TELEMETRY_DISABLED = '1';
+  const server: Server = createServer();
+  const mod = require('next') as NextFactory | { default: NextFactory };
+  const next = typeof mod === 'function' ? mod : mod.default;
+  const app = next({ dev, dir: WEB_DIR, hostname: host, port: opts.port, quiet: !dev, httpServer: server });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  server.on('request', (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      console.error('[web] request failed', err);
+      if (!res.headersSent) res.writeHead(500).end('Internal error');
+    });
+  });
+  if (dev) {
+    const upgrade = app.getUpgradeHandler();
+    server.on('upgrade', (req, socket, head) => void upgrade(req, socket, head));
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await app.close();
+    },
+  };
+}
