@@ -30,11 +30,12 @@ function makeTracker(cfg: TrainConfig, stop: StopSignal): Tracker {
     err(cfg.offline ? 'offline: metrics are not sent to a server' : 'no --server given: running offline');
     return new NullTracker();
   }
-  const journal = cfg.journal ?? join('.data', 'journal', `${cfg.experiment}-${defaultRunName(cfg)}.jsonl`.replace(/[^\w.-]+/g, '_'));
+  const journal = cfg.journal ?? join('.data', 'journal', `${cfg.runId ?? `${cfg.experiment}-${defaultRunName(cfg)}`}.jsonl`.replace(/[^\w.-]+/g, '_'));
   return new ServerTracker({
     client: new RunboardClient({ url: cfg.server, apiKey: cfg.apiKey }),
     journalPath: journal,
     heartbeatSeconds: cfg.heartbeatSeconds,
+    existingRunId: cfg.runId,
     onCanceled: () => {
       if (stop.requested) return;
       stop.requested = true;
@@ -73,6 +74,15 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Started by an agent (IPC channel): if the agent dies (kill -9), its lease lapses and the run may be
+  // requeued elsewhere, so this trainer must not go on. The channel must not keep a finished trainer alive.
+  if (process.channel) {
+    process.channel.unref();
+    process.on('disconnect', () => {
+      err('agent went away: stopping now');
+      process.exit(1);
+    });
+  }
 
   const tracker = makeTracker(cfg, stop);
   let started = false;

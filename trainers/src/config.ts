@@ -54,6 +54,8 @@ export const configSchema = z
     offline: bool.default(false),
     journal: z.string().optional(),
     heartbeatSeconds: z.coerce.number().positive().default(15),
+    /** A run created elsewhere (launchRun): an agent passes it, and the trainer starts that run instead of creating one. */
+    runId: z.uuid().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.epochs === 0 && !c.fineTuneFrom) ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'must be > 0 unless fine-tuning' });
@@ -96,6 +98,7 @@ const FLAGS = {
   offline: { type: 'boolean' },
   journal: { type: 'string' },
   'heartbeat-seconds': { type: 'string' },
+  'run-id': { type: 'string' },
 } as const;
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -136,5 +139,6 @@ export async function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = pr
   }
   raw.server ??= env.RUNBOARD_SERVER;
   raw.apiKey ??= env.RUNBOARD_API_KEY;
+  raw.runId ??= env.RUNBOARD_RUN_ID;
   return validateConfig(raw);
 }

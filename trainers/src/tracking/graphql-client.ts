@@ -27,6 +27,8 @@ export interface RunRef {
   id: string;
   name: string;
   status: string;
+  /** Someone asked to stop the run (cancelRun); the trainer stops after the current batch. */
+  cancelRequested?: boolean;
 }
 
 export interface ClientOptions {
@@ -36,7 +38,7 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-const RUN_FIELDS = 'id name status';
+const RUN_FIELDS = 'id name status cancelRequested';
 
 export class RunboardClient {
   readonly graphqlUrl: string;

@@ -66,6 +66,8 @@ export interface ServerTrackerOptions {
   finishTimeoutMs?: number;
   onCanceled?: () => void;
   log?: (msg: string) => void;
+  /** Start this existing run (launched through the queue) instead of creating one. */
+  existingRunId?: string;
 }
 
 export class ServerTracker implements Tracker {
@@ -97,8 +99,13 @@ export class ServerTracker implements Tracker {
 
   async start(info: RunStartInfo): Promise<void> {
     this.journal = await Journal.open(this.o.journalPath);
-    await this.journal.append({ op: 'createRun', localId: this.localId, input: { ...info } });
-    await this.journal.append({ op: 'startRun', runId: this.localId, systemInfo: info.systemInfo });
+    if (this.o.existingRunId) {
+      this.runId = this.o.existingRunId;
+      await this.journal.append({ op: 'startRun', runId: this.runId, systemInfo: info.systemInfo });
+    } else {
+      await this.journal.append({ op: 'createRun', localId: this.localId, input: { ...info } });
+      await this.journal.append({ op: 'startRun', runId: this.localId, systemInfo: info.systemInfo });
+    }
     await this.flush();
     this.timer = setInterval(() => void this.tick(), this.o.heartbeatSeconds * 1000);
     this.timer.unref();
@@ -155,7 +162,7 @@ export class ServerTracker implements Tracker {
     if (!this.runId) return;
     try {
       const run = await this.o.client.heartbeat(this.runId);
-      if (run.status === 'CANCELED') this.o.onCanceled?.();
+      if (run.status === 'CANCELED' || run.cancelRequested) this.o.onCanceled?.();
     } catch (err) {
       if (!(err instanceof TransportError) && !(err instanceof ApiError)) throw err;
     }

@@ -8,7 +8,7 @@ import { ErrorCode, userError } from '../../graphql/errors.js';
  * (unknown keys are errors), and stores the normalised config (defaults filled in) on the run.
  * Connection settings are the agent's business, never part of a run's config.
  */
-const AGENT_OWNED = ['server', 'apiKey', 'offline', 'journal'] as const;
+const AGENT_OWNED = ['server', 'apiKey', 'offline', 'journal', 'runId'] as const;
 const strictSchema = (configSchema as unknown as z.ZodObject).strict();
 
 export function validateTrainerConfig(experiment: string, config: unknown, field = 'config'): Record<string, unknown> {
