@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { CHANNEL } from '../pubsub/topics.js';
+import { every } from './periodic.js';
 
 /**
  * Marks RUNNING runs whose heartbeat is older than the timeout as CRASHED. Every server instance runs
@@ -24,19 +25,8 @@ export async function sweepCrashedRuns(pool: pg.Pool, timeoutSeconds: number): P
 }
 
 export function startCrashDetector(pool: pg.Pool, timeoutSeconds: number, intervalMs: number, log: (m: string) => void) {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const ids = await sweepCrashedRuns(pool, timeoutSeconds);
-      if (ids.length) log(`marked ${ids.length} silent run(s) CRASHED: ${ids.join(', ')}`);
-    } catch (err) {
-      log(`crash sweep failed: ${(err as Error).message}`);
-    } finally {
-      running = false;
-    }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(intervalMs, 'crash sweep', async () => {
+    const ids = await sweepCrashedRuns(pool, timeoutSeconds);
+    if (ids.length) log(`marked ${ids.length} silent run(s) CRASHED: ${ids.join(', ')}`);
+  }, log);
 }

@@ -48,6 +48,17 @@ export class ExperimentService {
     return this.db.prisma.experiment.findUniqueOrThrow({ where: { name: clean } });
   }
 
+  /** The experiment named by exactly one of id and name; NOT_FOUND when it does not exist. */
+  async resolve(args: { experimentId?: string | null; experimentName?: string | null }) {
+    if ((args.experimentId == null) === (args.experimentName == null)) throw badInput('experiment', 'give exactly one of experimentId and experimentName');
+    const experiment =
+      args.experimentId != null
+        ? await this.db.prisma.experiment.findUnique({ where: { id: assertId('Experiment', args.experimentId) } })
+        : await this.db.prisma.experiment.findUnique({ where: { name: args.experimentName! } });
+    if (!experiment) throw notFound('Experiment', args.experimentId ?? args.experimentName!);
+    return experiment;
+  }
+
   async update(id: string, input: UpdateExperimentInput) {
     const data: Prisma.ExperimentUpdateInput = {};
     if (input.name != null) data.name = checkName('name', input.name);

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { inTransaction, type Database } from '../../db/database.js';
 import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
-import { notifyPg } from '../../pubsub/topics.js';
 import type { ExperimentService } from '../experiment/service.js';
 import type { RunService } from '../run/service.js';
 import { RUN_COLUMNS, findRun, type RunRow } from '../run/store.js';
@@ -48,6 +47,14 @@ export const AGENT_OFFLINE_SECONDS = DEFAULT_LEASE_SECONDS * 1.5;
 const AGENT_COLUMNS = `id, name, host, coalesce(labels, '{}') AS labels, coalesce(gpus, '{}') AS gpus, concurrency, info,
   started_at AS "startedAt", last_seen_at AS "lastSeenAt"`;
 
+/** Labels name queues (runs.<label>.<label>), so they are restricted to a safe alphabet. */
+export function checkLabels(labels: string[]): string[] {
+  const clean = checkTags('labels', labels);
+  const bad = clean.find((l) => !/^[A-Za-z0-9_-]+$/.test(l));
+  if (bad !== undefined) throw badInput('labels', `${JSON.stringify(bad)}: letters, digits, _ and - only`);
+  return clean;
+}
+
 /** Inserts a QUEUED run with its queue job in the caller's transaction (used by launchRun and sweeps). */
 export async function insertLaunchedRun(
   c: pg.ClientBase,
@@ -86,18 +93,13 @@ export class LaunchService {
   ) {}
 
   async launchRun(input: LaunchRunInput): Promise<RunRow> {
-    if ((input.experimentId == null) === (input.experimentName == null)) throw badInput('experiment', 'give exactly one of experimentId and experimentName');
     const retries = input.retries ?? 0;
     if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw badInput('retries', 'must be between 0 and 100');
-    const labels = checkTags('labels', input.labels ?? []).filter((l) => /^[A-Za-z0-9_-]+$/.test(l) || (() => { throw badInput('labels', 'letters, digits, _ and - only'); })());
+    const labels = checkLabels(input.labels ?? []);
     const tags = checkTags('tags', input.tags ?? []);
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
     const name = input.name != null ? checkName('name', input.name) : null;
-    const experiment =
-      input.experimentId != null
-        ? await this.db.prisma.experiment.findUnique({ where: { id: assertId('Experiment', input.experimentId) } })
-        : await this.db.prisma.experiment.findUnique({ where: { name: input.experimentName! } });
-    if (!experiment) throw notFound('Experiment', input.experimentId ?? input.experimentName!);
+    const experiment = await this.experiments.resolve(input);
     const config = validateTrainerConfig(experiment.name, input.config);
     return inTransaction(this.db.pool, (c) =>
       insertLaunchedRun(c, this.queue, this.runs, { experimentId: experiment.id, name, config, tags, notes, labels, retries, priority: input.priority ?? 0 }),

@@ -1,13 +1,13 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { inTransaction, type Database } from '../../db/database.js';
-import { assertId, badInput, notFound } from '../../graphql/errors.js';
+import { badInput } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
 import { validateTrainerConfig } from '../launch/config-contract.js';
 import type { RunQueue } from '../launch/queue.js';
-import { insertLaunchedRun } from '../launch/service.js';
+import { checkLabels, insertLaunchedRun } from '../launch/service.js';
 import type { RunService } from '../run/service.js';
 import { RUN_COLUMNS, type RunRow } from '../run/store.js';
-import { checkName, checkTags } from '../validate.js';
+import { checkName } from '../validate.js';
 import { applyPoint, generate, parseSpace } from './space.js';
 
 export interface LaunchSweepInput {
@@ -57,21 +57,16 @@ export class SweepService {
   ) {}
 
   async launch(input: LaunchSweepInput): Promise<SweepRow> {
-    if ((input.experimentId == null) === (input.experimentName == null)) throw badInput('experiment', 'give exactly one of experimentId and experimentName');
     if (!Number.isInteger(input.maxRuns) || input.maxRuns < 1 || input.maxRuns > 1000) throw badInput('maxRuns', 'must be between 1 and 1000');
     if (!Number.isInteger(input.parallelism) || input.parallelism < 1 || input.parallelism > 256) throw badInput('parallelism', 'must be between 1 and 256');
     const metric = checkName('metric', input.metric, 250);
-    const experiment =
-      input.experimentId != null
-        ? await this.db.prisma.experiment.findUnique({ where: { id: assertId('Experiment', input.experimentId) } })
-        : await this.db.prisma.experiment.findUnique({ where: { name: input.experimentName! } });
-    if (!experiment) throw notFound('Experiment', input.experimentId ?? input.experimentName!);
+    const experiment = await this.experiments.resolve(input);
     if (input.baseConfig === null || typeof input.baseConfig !== 'object' || Array.isArray(input.baseConfig)) throw badInput('baseConfig', 'must be a JSON object');
     const params = parseSpace(input.space);
     const seed = input.seed ?? randomInt(2 ** 31);
     const points = generate(params, input.method, input.maxRuns, seed);
     const configs = points.map((pt, i) => validateTrainerConfig(experiment.name, applyPoint(input.baseConfig as Record<string, unknown>, pt), `runs[${i}].config`));
-    const labels = checkTags('labels', input.labels ?? []);
+    const labels = checkLabels(input.labels ?? []);
     const retries = input.retries ?? 0;
     const id = randomUUID();
     const name = input.name != null ? checkName('name', input.name) : `sweep-${id.slice(0, 8)}`;

@@ -1,3 +1,4 @@
+import { makeRng } from '../../../../trainers/src/util/rng.ts';
 import { badInput } from '../../graphql/errors.js';
 
 /**
@@ -35,18 +36,6 @@ export function parseSpace(space: unknown): Param[] {
   return params;
 }
 
-/** mulberry32: small, fast, seedable; a sweep's RANDOM draws are reproducible from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function generate(params: Param[], method: 'GRID' | 'RANDOM', maxRuns: number, seed: number): Record<string, unknown>[] {
   if (method === 'GRID') {
     const ranged = params.find((p) => p.kind !== 'values');
@@ -58,7 +47,7 @@ export function generate(params: Param[], method: 'GRID' | 'RANDOM', maxRuns: nu
     }
     return points.slice(0, maxRuns);
   }
-  const next = rng(seed);
+  const next = makeRng(seed); // the trainer's seeded RNG: a sweep's RANDOM draws are reproducible from its seed
   return Array.from({ length: maxRuns }, () =>
     Object.fromEntries(
       params.map((p) => {
