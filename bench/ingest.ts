@@ -97,7 +97,10 @@ async function runCase(http: GqlClient, cpu: CpuMeter, name: string, runIds: str
 
 async function main() {
   const db = await createBenchDatabase('ingest');
-  const server = await startBenchServer(db.url, 'ingest');
+  const server = await startBenchServer(db.url, 'ingest').catch(async (err) => {
+    await db.drop();
+    throw err;
+  });
   const http = new GqlClient(server.url, 64);
   const cpu = new CpuMeter(server.mode === 'child' ? server.pid : -1, db.name);
   await cpu.start();

@@ -29,7 +29,10 @@ interface Sent {
 
 async function main() {
   const db = await createBenchDatabase('live');
-  const server = await startBenchServer(db.url, 'live');
+  const server = await startBenchServer(db.url, 'live').catch(async (err) => {
+    await db.drop();
+    throw err;
+  });
   const http = new GqlClient(server.url);
   const clients: Client[] = [];
   const disposers: (() => void)[] = [];

@@ -99,7 +99,10 @@ async function timeSql(pool: pg.Pool, runIds: string[]) {
 
 async function main() {
   const db = await createBenchDatabase('query');
-  const server = await startBenchServer(db.url, 'query');
+  const server = await startBenchServer(db.url, 'query').catch(async (err) => {
+    await db.drop();
+    throw err;
+  });
   const http = new GqlClient(server.url);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 }); // two: the split read runs halves in parallel
   console.log(`bench:query — server ${server.mode} pid ${server.pid}; ${RUNS} runs x ${KEYS4.length} keys x ${STEPS} steps`);

@@ -7,7 +7,8 @@
  *     image through the base every epoch (what Keras's fit on flow_from_directory does).
  *  3. Block-5 fine-tuning throughput (tfjs-wasm with the Conv2DBackpropFilter shim).
  * Flags: --epochs N (30) --per-class N (40 train, half as many validation) --size N (150)
- *        --seconds S (time per forward measurement, 5) --skip-torch --quick (small everything).
+ *        --seconds S (time per forward measurement, 5) --skip-torch --quick (small everything)
+ *        --only forward|runs|fine-tune (one section).
  * Results are printed and written to bench-results/trainer.json. Mind the load average printed
  * first: on a shared 2-core machine other processes skew every figure.
  */
@@ -36,6 +37,7 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'skip-torch': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const quick = flags.quick!;
@@ -150,7 +152,11 @@ async function benchRuns(root: string): Promise<void> {
   ];
   console.table(rows);
   results.frozenRuns = rows;
+}
 
+async function benchFineTune(root: string): Promise<void> {
+  const d = await dataset(join(root, 'data-ft'));
+  const base = { experiment: 'bench', train: d.train, val: d.val, size: SIZE, batch: 20, lr: 2e-5, offline: true, output: join(root, 'model'), cacheDir: join(root, 'cache') };
   log(`\n== block-5 fine-tuning at ${SIZE}x${SIZE} (prefix to block4_pool on onnxruntime, block 5 + head on tfjs-wasm) ==`);
   const r = await train(validateConfig({ ...base, epochs: 1, fineTuneFrom: 'block5_conv1', fineTuneEpochs: 2, fineTuneLr: 1e-5 }), { tracker: new NullTracker(), weights: W });
   const ft = r.history.filter((h) => h.phase === 'fine-tune');
@@ -162,11 +168,14 @@ async function benchRuns(root: string): Promise<void> {
 const root = await mkdtemp(join(tmpdir(), 'rb-bench-trainer-'));
 try {
   log(`load average at start: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
-  await benchForward();
-  await benchRuns(root);
+  const only = flags.only;
+  if (!only || only === 'forward') await benchForward();
+  if (!only || only === 'runs') await benchRuns(root);
+  if (!only || only === 'fine-tune') await benchFineTune(root);
   await mkdir('bench-results', { recursive: true });
-  await writeFile('bench-results/trainer.json', JSON.stringify(results, null, 2));
-  log('\nwrote bench-results/trainer.json');
+  const out = only ? `bench-results/trainer-${only}.json` : 'bench-results/trainer.json';
+  await writeFile(out, JSON.stringify(results, null, 2));
+  log(`\nwrote ${out}`);
 } finally {
   await rm(root, { recursive: true, force: true });
 }

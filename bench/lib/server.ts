@@ -33,6 +33,7 @@ export async function startBenchServer(databaseUrl: string, name: string): Promi
     DB_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
     WEB: 'off',
     LOCAL_AGENT: 'off',
+    NODE_ENV: 'production', // as `npm start` runs it: graphql-js skips its development-mode checks
   };
   if (process.env.BENCH_INPROC === '1') {
     const s = await startServer({

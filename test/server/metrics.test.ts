@@ -191,3 +191,26 @@ test('compareRuns: config differences and final/best per metric with the step re
   const keys = await s.gql(`query($ids: [ID!]) { metricKeys(runIds: $ids) }`, { ids });
   assert.deepEqual(keys.metricKeys, ['val_acc', 'val_loss']);
 });
+
+test('deleting a run or an experiment deletes all their metric rows (history and rollups have no foreign key)', async () => {
+  const counts = async (ids: string[]) => {
+    const { rows } = await db.query(
+      `SELECT (SELECT count(*) FROM metrics WHERE run_id = ANY($1))::int AS m, (SELECT count(*) FROM metric_rollups WHERE run_id = ANY($1))::int AS r,
+              (SELECT count(*) FROM metric_latest WHERE run_id = ANY($1))::int AS l, (SELECT count(*) FROM metric_batches WHERE run_id = ANY($1))::int AS b`,
+      [ids],
+    );
+    return rows[0];
+  };
+  const a = await runningRun('purge-a');
+  const b = await runningRun('purge-b');
+  const c = await runningRun('purge-b');
+  for (const id of [a, b, c]) await s.gql(LOG, { id, p: Array.from({ length: 40 }, (_, step) => ({ key: 'loss', step, value: step })) });
+  assert.ok((await counts([a])).m === 40 && (await counts([a])).r > 0);
+  await s.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: a });
+  assert.deepEqual(await counts([a]), { m: 0, r: 0, l: 0, b: 0 });
+  const { experiment } = await s.gql(`{ experiment(name: "purge-b") { id } }`);
+  await s.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: experiment.id });
+  assert.deepEqual(await counts([b, c]), { m: 0, r: 0, l: 0, b: 0 });
+  const again = await s.request(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: experiment.id });
+  assert.equal(again.errors?.[0].extensions.code, 'NOT_FOUND');
+});

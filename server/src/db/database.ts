@@ -22,7 +22,8 @@ const types = {
 };
 
 export function connectDatabase(url: string, poolSize = 10): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // JIT compilation costs more than it saves on our short, index-driven queries (9.5 ms on a series read).
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, options: '-c jit=off' });
   pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing the process
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
   return {

@@ -1,4 +1,5 @@
-import type { Database } from '../../db/database.js';
+import { inTransaction, type Database } from '../../db/database.js';
+import { purgeMetricRows } from '../run/purge.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
 import { LIMITS, checkName, checkPageSize, checkTags, checkText } from '../validate.js';
@@ -74,9 +75,13 @@ export class ExperimentService {
   }
 
   async delete(id: string): Promise<string> {
-    const { count } = await this.db.prisma.experiment.deleteMany({ where: { id: assertId('Experiment', id) } });
-    if (count === 0) throw notFound('Experiment', id);
-    return id;
+    const experimentId = assertId('Experiment', id);
+    return inTransaction(this.db.pool, async (c) => {
+      await purgeMetricRows(c, 'SELECT id FROM runs WHERE experiment_id = $1', [experimentId]);
+      const { rowCount } = await c.query('DELETE FROM experiments WHERE id = $1', [experimentId]);
+      if (!rowCount) throw notFound('Experiment', id);
+      return id;
+    });
   }
 
   async get(args: { id?: string | null; name?: string | null }) {

@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import type pg from 'pg';
+import { inTransaction } from '../../db/database.js';
 
 /**
  * The run queue, on pg-boss (a maintained PostgreSQL job queue) in the same database.
@@ -88,12 +89,20 @@ export class RunQueue {
     return queues.map((q) => q.name).filter((n) => n === 'runs' || (n.startsWith('runs.') && labelsOfQueue(n).every((l) => have.has(l))));
   }
 
-  async fetch(queue: string, max: number, sweepLimits: Record<string, number>) {
-    return this.boss.fetch<RunJob>(queue, {
-      batchSize: max,
-      // Sweep runs carry group { id: sweepId, tier: "p<parallelism>" }; pg-boss counts active jobs per
-      // group across every server, so a sweep never has more than its parallelism running.
-      groupConcurrency: { default: 1_000_000, tiers: sweepLimits },
+  /**
+   * Claims up to `max` jobs. pg-boss counts a group's active jobs in the same statement that claims, so two
+   * claimers at once could both see "1 of 2 active" and take one each; a transaction-scoped advisory lock per
+   * queue serialises claims (across servers too), which keeps sweep parallelism exact. Claims take a few ms.
+   */
+  async fetch(pool: pg.Pool, queue: string, max: number, sweepLimits: Record<string, number>) {
+    return inTransaction(pool, async (c) => {
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`runboard:claim:${queue}`]);
+      return this.boss.fetch<RunJob>(queue, {
+        batchSize: max,
+        // Sweep runs carry group { id: sweepId, tier: "p<parallelism>" }: at most that many active per sweep.
+        groupConcurrency: { default: 1_000_000, tiers: sweepLimits },
+        db: asDb(c),
+      });
     });
   }
 

@@ -162,7 +162,7 @@ export class LaunchService {
     const out: { run: RunRow; attempt: number; leaseSeconds: number }[] = [];
     for (const q of await this.queue.queuesFor(agent.labels)) {
       if (out.length >= max) break;
-      for (const job of await this.queue.fetch(q, max - out.length, limits)) {
+      for (const job of await this.queue.fetch(this.db.pool, q, max - out.length, limits)) {
         const run = await inTransaction(this.db.pool, async (c) => {
           const { rows } = await c.query<RunRow>(
             // A retried job may reach a new agent before reconcileLeases has requeued the run: the higher

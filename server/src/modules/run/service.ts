@@ -4,6 +4,7 @@ import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphq
 import { notifyPg, type RunEventKind } from '../../pubsub/topics.js';
 import type { ExperimentService } from '../experiment/service.js';
 import { LIMITS, checkJsonObject, checkName, checkTags, checkText } from '../validate.js';
+import { purgeMetricRows } from './purge.js';
 import { FINAL_STATUSES, RUN_COLUMNS, findRun, type RunRow, type RunStatus } from './store.js';
 
 export interface CreateRunInput {
@@ -127,6 +128,7 @@ export class RunService {
   async delete(id: string): Promise<string> {
     const runId = assertId('Run', id);
     return inTransaction(this.db.pool, async (c) => {
+      await purgeMetricRows(c, 'SELECT id FROM runs WHERE id = $1', [runId]);
       const { rows } = await c.query<{ experimentId: string; seq: number }>(
         `DELETE FROM runs WHERE id = $1 RETURNING experiment_id AS "experimentId", seq`,
         [runId],
