@@ -1,6 +1,6 @@
 /**
  * Dashboard pages against a real server, PostgreSQL and headless Chromium: experiment table, filter
- * language (and its errors), export, selection -> compare, config diff, launch form, bad ids.
+ * language (and its errors), export, selection -> compare, config diff, bad ids (launching: launch.test.ts).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -200,28 +200,6 @@ test('run page shows accuracy and loss charts, config and system info; notes and
   await shot(page, 'run');
 });
 
-test('launch form: invalid JSON is caught in the page, server validation errors are shown, a valid run is created', async () => {
-  await page.goto(`${stack.webUrl}/launch`);
-  await page.fill('[data-testid="launch-experiment"]', 'launched');
-  await page.fill('[data-testid="launch-config"]', '{ "lr": }');
-  await page.locator('[data-testid="config-error"]').waitFor();
-  assert.equal(await page.locator('[data-testid="launch-submit"]').isDisabled(), true);
-
-  await page.fill('[data-testid="launch-config"]', '{ "lr": 0.01 }');
-  await page.fill('[data-testid="launch-experiment"]', 'x'.repeat(300));
-  await page.click('[data-testid="launch-submit"]');
-  await page.locator('[data-testid="notice-error"]').waitFor();
-  await shot(page, 'launch-error');
-
-  await page.fill('[data-testid="launch-experiment"]', 'launched');
-  await page.fill('[data-testid="launch-name"]', 'from-the-form');
-  await page.click('[data-testid="launch-submit"]');
-  await page.waitForURL(/\/runs\//);
-  await page.locator('[data-testid="run-name"]', { hasText: 'from-the-form' }).waitFor();
-  const d = await stack.gql(`{ runs(filter: { experimentName: "launched" }) { nodes { name status config } } }`);
-  assert.deepEqual(d.runs.nodes, [{ name: 'from-the-form', status: 'QUEUED', config: { lr: 0.01 } }]);
-});
-
 test('unknown or malformed ids in the URL show a message, not a blank page', async () => {
   const cases: [string, RegExp][] = [
     [`/experiments/00000000-0000-4000-8000-000000000000`, /no such experiment/i],
@@ -231,6 +209,8 @@ test('unknown or malformed ids in the URL show a message, not a blank page', asy
     [`/compare?runs=00000000-0000-4000-8000-000000000000`, /does not exist/i],
     [`/compare?runs=garbage`, /not valid/i],
     [`/compare`, /no runs to compare/i],
+    [`/sweeps/00000000-0000-4000-8000-000000000000`, /no such sweep/i],
+    [`/sweeps/nope`, /no such sweep/i],
     [`/no/such/page`, /not found/i],
   ];
   for (const [path, re] of cases) {

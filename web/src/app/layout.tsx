@@ -27,7 +27,8 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             <Link href="/" className="brand">Runboard</Link>
             <nav>
               <Link href="/">Experiments</Link>
-              <Link href="/launch">Launch run</Link>
+              <Link href="/launch">Launch</Link>
+              <Link href="/agents">Agents</Link>
             </nav>
             <ConnectionIndicator />
           </header>

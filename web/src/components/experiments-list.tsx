@@ -9,6 +9,7 @@ import { timeAgo } from '@/lib/format';
 import { Loading, Notice } from './notice';
 import { StatusBadge } from './status-badge';
 import { useApi } from './providers';
+import { QueueSummary } from './agents/queue-summary';
 
 export function ExperimentsList() {
   const { apiUrl } = useApi();
@@ -28,6 +29,7 @@ export function ExperimentsList() {
     <section>
       <div className="page-head">
         <h1>Experiments</h1>
+        <QueueSummary />
         <input
           type="search"
           className="search"

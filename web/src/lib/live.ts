@@ -19,20 +19,25 @@ export type LiveState = 'connecting' | 'live' | 'retrying' | 'error';
  * the server replays exactly the events missed while disconnected. Events at or below a run's known
  * seq are dropped by the caller (`onData` gets them all; see SeqTracker) in case a replay overlaps.
  * Pass `variables: null` to stay unsubscribed (e.g. until the initial query has provided the seqs).
+ * `resume` supplies variables that must be fresh on every (re)subscribe for subscriptions that resume by
+ * something other than `since` (runLogs resumes by `afterLine`); they are not part of the identity key.
  */
 export function useLiveSubscription<TData, TVars extends Record<string, unknown>>(
   doc: TypedDocumentNode<TData, TVars>,
   variables: Omit<TVars, 'since'> | null,
   since: (resuming: boolean) => RunSeq[] | undefined,
   onData: (data: TData) => void,
+  resume?: () => Partial<TVars>,
 ): { state: LiveState; error: string | null } {
-  const { ws } = useApi();
+  const { ws, socket } = useApi();
   const [state, setState] = useState<LiveState>('connecting');
   const [error, setError] = useState<string | null>(null);
   const onDataRef = useRef(onData);
   const sinceRef = useRef(since);
+  const resumeRef = useRef(resume);
   onDataRef.current = onData;
   sinceRef.current = since;
+  resumeRef.current = resume;
   const key = variables === null ? null : JSON.stringify(variables);
 
   useEffect(() => {
@@ -56,7 +61,7 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
       if (stopped) return;
       setState('connecting');
       unsubscribe = ws.subscribe<TData>(
-        { query, variables: { ...vars, since: sinceRef.current(starts++ > 0) } },
+        { query, variables: { ...vars, ...resumeRef.current?.(), since: sinceRef.current(starts++ > 0) } },
         {
           next: (result) => {
             if (result.errors?.length) {
@@ -84,7 +89,9 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
           },
         },
       );
-      // Mark live as soon as the socket is up even if no event has arrived yet.
+      // Mark live as soon as the socket is up even if no event has arrived yet. When another
+      // subscription already opened it, 'connected' will not fire again: the socket state says so.
+      if (socket.state === 'live') setState('live');
       const off = ws.on('connected', () => {
         if (!stopped) {
           attempt = 0;
@@ -99,7 +106,7 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
       clearTimeout(timer);
       unsubscribe?.();
     };
-  }, [key, doc, ws]);
+  }, [key, doc, ws, socket]);
 
   return { state, error };
 }

@@ -1,5 +1,8 @@
-import { LaunchForm } from '@/components/launch-form';
+import { LaunchPage } from '@/components/launch/launch-page';
 
-export default function LaunchPage() {
-  return <LaunchForm />;
+/** /launch[?tab=sweep][&experiment=name] */
+export default async function Launch({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const sp = await searchParams;
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
+  return <LaunchPage initialTab={one(sp.tab) === 'sweep' ? 'sweep' : 'run'} initialExperiment={one(sp.experiment)} />;
 }

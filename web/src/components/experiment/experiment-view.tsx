@@ -14,6 +14,7 @@ import { BASE_COLUMNS, configColumn, configPaths, metricColumns, type Column } f
 import { ColumnPicker } from './column-picker';
 import { FilterBox } from './filter-box';
 import { RunsTable } from './runs-table';
+import { ExperimentSweeps } from './experiment-sweeps';
 import { fetchAllRuns, useRuns } from './use-runs';
 
 const DEFAULT_ORDER: RunOrder[] = [{ field: 'createdAt', direction: 'DESC' }];
@@ -132,6 +133,8 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
       <div className="page-head">
         <h1 data-testid="experiment-name">{exp.name}</h1>
         <span className="muted">last activity {timeAgo(exp.lastActivityAt)}</span>
+        <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
+        <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
       </div>
       {exp.description && <p className="muted">{exp.description}</p>}
       <div className="toolbar" data-testid="status-counts">
@@ -140,6 +143,7 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
           <span key={c.status} className="count-chip"><StatusBadge status={c.status} /> {c.count}</span>
         ))}
       </div>
+      <ExperimentSweeps experimentId={exp.id} />
       <FilterBox value={where} onApply={(w) => setWhere(w)} problem={filterProblem} />
       <div className="toolbar">
         <ColumnPicker configPaths={paths} metricKeys={metricKeys} config={config} metrics={metrics} onChange={setChosen} />

@@ -1,9 +1,16 @@
 'use client';
 
 import Link from 'next/link';
-import { useMemo, useRef, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
-import { CancelRunDocument, RunChangedByIdDocument, RunDetailDocument, type RunChangedByIdSubscription } from '@/gql/graphql';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useClient, useMutation, useQuery } from 'urql';
+import {
+  CancelRunDocument,
+  RunChangedByIdDocument,
+  RunDetailDocument,
+  RunLaunchPollDocument,
+  type RunChangedByIdSubscription,
+  type RunLaunchInfoFragment,
+} from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { formatDuration } from '@/lib/format';
 import { SeqTracker, useLiveSubscription } from '@/lib/live';
@@ -15,11 +22,33 @@ import { StatusBadge } from '../status-badge';
 import { RunCharts } from './run-charts';
 import { RunEditors } from './run-editors';
 import { Artifacts, KeyValues, RunTimes } from './run-info';
+import { LaunchInfo, WaitingForAgent } from './launch-info';
+import { RunLogs } from './run-logs';
 
 type LiveRun = NonNullable<RunChangedByIdSubscription['runChanged']['run']>;
 const ACTIVE = new Set(['RUNNING', 'QUEUED', 'CRASHED']);
 // A CRASHED run's message (missing heartbeats) is still worth showing; a revived RUNNING one's is stale.
 const SHOW_ERROR = new Set(['FAILED', 'CANCELED', 'CRASHED']);
+const POLL_MS = 5000;
+
+/**
+ * launch.waitingForAgent flips when agents come and go, which sends no run event: poll it while the run
+ * is QUEUED. A newer live event (the run claimed, canceled) replaces the polled value.
+ */
+function usePolledLaunch(id: string, queued: boolean, liveRun: unknown): RunLaunchInfoFragment | null {
+  const client = useClient();
+  const [polled, setPolled] = useState<RunLaunchInfoFragment | null>(null);
+  useEffect(() => setPolled(null), [liveRun]);
+  useEffect(() => {
+    if (!queued) return;
+    const t = setInterval(async () => {
+      const r = await client.query(RunLaunchPollDocument, { id }, { requestPolicy: 'network-only' }).toPromise();
+      if (r.data?.run?.launch) setPolled(r.data.run.launch);
+    }, POLL_MS);
+    return () => clearInterval(t);
+  }, [client, id, queued]);
+  return polled;
+}
 
 export function RunView({ id }: { id: string }) {
   const { apiUrl } = useApi();
@@ -29,6 +58,7 @@ export function RunView({ id }: { id: string }) {
   const tracker = useRef<SeqTracker | null>(null);
   const [cancelState, cancel] = useMutation(CancelRunDocument);
   const run = data?.run;
+  const polledLaunch = usePolledLaunch(id, (liveRun ?? run)?.status === 'QUEUED', liveRun);
   if (run && !tracker.current) tracker.current = new SeqTracker([{ runId: run.id, seq: run.seq }]);
 
   // The seq from RunDetail was read before the series query, so metricsLogged resumes from it.
@@ -66,6 +96,8 @@ export function RunView({ id }: { id: string }) {
   const cur = { ...run, ...(liveRun ?? {}) };
   const elapsed = cur.startedAt ? (cur.finishedAt ? Date.parse(cur.finishedAt) : Date.now()) - Date.parse(cur.startedAt) : NaN;
   const cancelProblem = describeError(cancelState.error);
+  const launch = polledLaunch ?? cur.launch;
+  const active = ACTIVE.has(cur.status);
   return (
     <section>
       <div className="crumbs">
@@ -76,7 +108,7 @@ export function RunView({ id }: { id: string }) {
         <StatusBadge status={cur.status} />
         <span className="muted">{formatDuration(elapsed)}</span>
         <Link href={`/compare?runs=${run.id}`}>Compare…</Link>
-        {ACTIVE.has(cur.status) && (
+        {active && !cur.cancelRequested && (
           <button
             type="button"
             className="danger"
@@ -90,10 +122,26 @@ export function RunView({ id }: { id: string }) {
       </div>
       {deleted && <Notice kind="warning" title="This run was deleted." />}
       {cancelProblem && <Notice title="Could not cancel the run." problem={cancelProblem} />}
+      {active && cur.cancelRequested && (
+        <Notice kind="info" title="Cancel requested.">
+          <p data-testid="cancel-requested">
+            {launch ? 'Its agent is stopping the trainer (SIGTERM, then SIGKILL after a grace period); the run then ends CANCELED.' : 'The trainer registered this run itself: it stops when it next sees cancelRequested, and the run ends CANCELED.'}
+          </p>
+        </Notice>
+      )}
+      {cur.status === 'QUEUED' && launch?.waitingForAgent && <WaitingForAgent launch={launch} />}
       {cur.errorMessage && SHOW_ERROR.has(cur.status) && <Notice kind={cur.status === 'FAILED' ? 'error' : 'warning'} title="Error reported" problem={{ message: cur.errorMessage }} />}
       {series.problem && <Notice title="Could not load metrics." problem={series.problem} onRetry={series.reload} />}
       {series.live.state === 'error' && <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />}
-      {series.loading && series.version === 0 ? <Loading what="metrics" /> : <RunCharts runId={run.id} data={series} />}
+      {series.loading && series.version === 0 ? (
+        <Loading what="metrics" />
+      ) : cur.status === 'QUEUED' && series.keys.length === 0 ? (
+        // Empty charts say nothing before the trainer starts; they appear with the run's first points.
+        <p className="muted" data-testid="no-metrics-yet">No metrics yet: the run has not started.</p>
+      ) : (
+        <RunCharts runId={run.id} data={series} />
+      )}
+      <RunLogs runId={run.id} />
       <div className="two-col" style={{ marginTop: 16 }}>
         <div className="panel">
           <h2>Config</h2>
@@ -104,6 +152,8 @@ export function RunView({ id }: { id: string }) {
           <KeyValues obj={run.systemInfo} testId="run-system" />
           <h2>Times</h2>
           <RunTimes run={cur} />
+          <h2>Launch</h2>
+          <LaunchInfo launch={launch} />
         </div>
       </div>
       <RunEditors id={run.id} tags={cur.tags} notes={cur.notes} />
