@@ -46,6 +46,10 @@ test('epoch metrics round-trip with history, summaries and NaN/Infinity kept fai
   assert.ok(Number.isNaN(rows[0].value), 'NaN stored as NaN, not null');
   const hist = await s.gql(`query($id: ID!) { run(id: $id) { history(key: "val_loss") { step value } } }`, { id });
   assert.deepEqual(hist.run.history, [{ step: 0, value: 0.66 }, { step: 1, value: 0.45 }, { step: 2, value: 'Infinity' }]);
+  const series = await s.gql(`query($id: ID!) { metricSeries(runIds: [$id], keys: ["loss", "val_loss"]) { columns { value min max } points { value min } } }`, { id });
+  assert.deepEqual(series.metricSeries[0].columns, { value: [0.69, 0.41, 'NaN'], min: [0.69, 0.41, null], max: [0.69, 0.41, null] });
+  assert.deepEqual(series.metricSeries[0].points.at(-1), { value: 'NaN', min: null });
+  assert.deepEqual(series.metricSeries[1].columns.value, [0.66, 0.45, 'Infinity']);
   const bad = await s.request(LOG, { id, p: [{ key: 'loss', step: 3, value: 'nan-ish' }] });
   assert.equal(bad.errors?.[0].extensions.code, 'BAD_USER_INPUT');
 });

@@ -1,5 +1,4 @@
 import type { Context, LatestRow } from '../../context.js';
-import { encodeMetricValue } from '../../graphql/scalars.js';
 import { compareRuns, type Goal } from './compare.js';
 import { logMetrics, truncateMetrics, type PointInput } from './ingest.js';
 import { metricSeries, type Series } from './series.js';
@@ -48,11 +47,6 @@ export const metricResolvers = {
         min: s.columns.min[i],
         max: s.columns.max[i],
       })),
-  },
-  SeriesColumns: {
-    value: (c: Series['columns']) => c.value.map(encodeMetricValue),
-    min: (c: Series['columns']) => c.min.map((v) => (v === null ? null : encodeMetricValue(v))),
-    max: (c: Series['columns']) => c.max.map((v) => (v === null ? null : encodeMetricValue(v))),
   },
   RunComparison: {
     config: (c: { config: (d: boolean) => unknown }, a: { differencesOnly: boolean }) => c.config(a.differencesOnly),

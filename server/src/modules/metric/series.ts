@@ -2,11 +2,17 @@ import type pg from 'pg';
 import { badInput } from '../../graphql/errors.js';
 import { ROLLUP_LEVELS } from './aggregate.js';
 
+/**
+ * Values as the API encodes MetricValue: numbers, or "NaN" / "Infinity" / "-Infinity". PostgreSQL's json
+ * renders non-finite float8 exactly that way, so the columns pass from the database to the response as is.
+ */
+export type Encoded = number | string;
+
 export interface SeriesColumns {
   step: number[];
-  value: number[];
-  min: (number | null)[];
-  max: (number | null)[];
+  value: Encoded[];
+  min: (Encoded | null)[];
+  max: (Encoded | null)[];
   wallTime: number[];
 }
 
@@ -49,10 +55,6 @@ function choosePlan(count: number, firstStep: number, lastStep: number, maxPoint
   }
   return { kind: 'rollup', level: ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]! };
 }
-
-// PostgreSQL's json renders NaN/Infinity as the strings "NaN"/"Infinity"; turn them back into numbers.
-const num = (v: number | string | null): number | null =>
-  v === null ? null : typeof v === 'number' ? v : v === 'NaN' ? Number.NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v);
 
 type Row = { runId: string; key: string; s: number[]; v: (number | string)[]; mn: (number | string | null)[] | null; mx: (number | string | null)[] | null; w: number[] };
 
@@ -151,7 +153,6 @@ export async function metricSeries(db: pg.Pool, runIds: string[], keys: string[]
       const plan = planByPair.get(`${runId}\u0000${key}`);
       const row = byPair.get(`${runId}\u0000${key}`);
       if (!plan || !row) continue;
-      const value = row.v.map((x) => num(x)!);
       out.push({
         runId,
         key,
@@ -160,9 +161,10 @@ export async function metricSeries(db: pg.Pool, runIds: string[], keys: string[]
         totalPoints: plan.count,
         columns: {
           step: row.s,
-          value,
-          min: row.mn ? row.mn.map(num) : value.map((v) => (Number.isNaN(v) ? null : v)),
-          max: row.mx ? row.mx.map(num) : value.map((v) => (Number.isNaN(v) ? null : v)),
+          value: row.v,
+          // raw points: each is its own bucket, whose min/max ignore NaN like the rollups do
+          min: row.mn ?? row.v.map((v) => (v === 'NaN' ? null : v)),
+          max: row.mx ?? row.v.map((v) => (v === 'NaN' ? null : v)),
           wallTime: row.w,
         },
       });
