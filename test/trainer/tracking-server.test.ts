@@ -140,6 +140,35 @@ test('server unreachable from the start: training goes on, the journal replays i
   assert.deepEqual(run.history.map((p: { value: number }) => p.value), r.history.map((h) => h.metrics.val_acc));
 });
 
+test('a black-holed server never stalls training; what could not be sent stays in the journal for --replay-journal', async (t) => {
+  // Accepts connections and never answers: the worst case for a trainer (no fast ECONNREFUSED).
+  const sockets: net.Socket[] = [];
+  const hole = net.createServer((c) => void sockets.push(c));
+  await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()));
+  t.after(() => {
+    for (const c of sockets) c.destroy();
+    hole.close();
+  });
+  const url = `http://127.0.0.1:${(hole.address() as net.AddressInfo).port}/graphql`;
+  const root = await tempDir(t);
+  const journalPath = join(root, 'j.jsonl');
+  const logs: string[] = [];
+  const tracker = new ServerTracker({ client: new RunboardClient({ url, timeoutMs: 1000 }), journalPath, heartbeatSeconds: 60, finishTimeoutMs: 1500, log: (m) => logs.push(m) });
+  await tracker.start({ experimentName: 'trainer-e2e', name: 'black-hole', config: {}, tags: [], systemInfo: {} });
+  const t0 = performance.now();
+  for (let step = 1; step <= 3; step++) await tracker.logMetrics([{ key: 'loss', step, value: 1 / step, wallTime: new Date().toISOString() }]);
+  assert.ok(performance.now() - t0 < 500, `logMetrics waited on the network (${performance.now() - t0} ms)`);
+  await tracker.finish('FINISHED', 0);
+  assert.ok(logs.some((l) => l.includes('--replay-journal')), logs.join('\n'));
+  const left = await Journal.open(journalPath);
+  assert.deepEqual(left.all().map((e) => e.call.op), ['createRun', 'startRun', 'logMetrics', 'logMetrics', 'logMetrics', 'finishRun']);
+  // later, from another process, against the real server
+  assert.deepEqual(await replayJournalFile(new RunboardClient({ url: server.url }), journalPath, () => {}), { delivered: 6, left: 0 });
+  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"black-hole\\"" }) { nodes { status metric(key: "loss") { count lastStep } } } }`);
+  assert.equal(data.runs.nodes[0].status, 'FINISHED');
+  assert.deepEqual(data.runs.nodes[0].metric, { count: 3, lastStep: 3 });
+});
+
 test('a journal left by a dead process is delivered by replayJournalFile', async (t) => {
   const root = await tempDir(t);
   const path = join(root, 'left.jsonl');
@@ -159,7 +188,8 @@ test('a journal left by a dead process is delivered by replayJournalFile', async
   assert.deepEqual(run.metrics, [{ key: 'loss', lastValue: 'NaN' }]);
 });
 
-test('canceling the run on the server stops the trainer after the current batch (heartbeat sees CANCELED)', async (t) => {
+for (const how of ['cancelRun', 'finishRun(CANCELED)'] as const) {
+test(`${how} on the server stops the trainer after the current batch (seen by the heartbeat)`, async (t) => {
   const { root, cfg } = await folders(t);
   const stop = { requested: false };
   const tracker = new ServerTracker({
@@ -170,7 +200,7 @@ test('canceling the run on the server stops the trainer after the current batch 
     log: () => {},
   });
   let canceled = false;
-  const r = await train(cfg({ name: 'e2e-cancel', epochs: 200 }), {
+  const r = await train(cfg({ name: `e2e-cancel-${how}`, epochs: 200 }), {
     tracker,
     weights: W,
     stop,
@@ -182,7 +212,12 @@ test('canceling the run on the server stops the trainer after the current batch 
       epochEnd() {
         if (!canceled && tracker.runId) {
           canceled = true;
-          void server.gql(`mutation($id: ID!) { finishRun(id: $id, status: CANCELED, exitCode: 0) { status } }`, { id: tracker.runId });
+          void server.gql(
+            how === 'cancelRun'
+              ? `mutation($id: ID!) { cancelRun(id: $id) { status } }`
+              : `mutation($id: ID!) { finishRun(id: $id, status: CANCELED, exitCode: 0) { status } }`,
+            { id: tracker.runId },
+          );
         }
       },
     },
@@ -193,6 +228,7 @@ test('canceling the run on the server stops the trainer after the current batch 
   const { run } = await server.gql(RUN_QUERY, { id: tracker.runId });
   assert.equal(run.status, 'CANCELED');
 });
+}
 
 test('CLI: an exception after the run started marks it FAILED with the error, exit code 1', async (t) => {
   const { root, cfg } = await folders(t);

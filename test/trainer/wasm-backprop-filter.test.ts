@@ -1,4 +1,5 @@
-// tfjs-backend-wasm lacks Conv2DBackpropFilter; our shim must match the cpu kernel.
+// tfjs-backend-wasm lacks Conv2DBackpropFilter (and its Conv2DBackpropInput is slow); the
+// replacements must match the cpu kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -12,25 +13,28 @@ test('wasm backend is active with the shim registered', () => {
   assert.equal(tf.getBackend(), 'wasm');
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'kernel missing');
   assert.ok(info.notes.some((n) => n.includes('Conv2DBackpropFilter')));
+  assert.ok(info.notes.some((n) => n.includes('Conv2DBackpropInput')));
 });
 
-async function gradOn(backend: string, x: number[][][][], f: number[][][][], strides: number, pad: 'same' | 'valid', dilations = 1): Promise<Float32Array> {
+async function gradOn(backend: string, x: number[][][][], f: number[][][][], strides: number, pad: 'same' | 'valid', dilations = 1): Promise<[Float32Array, Float32Array]> {
   await tf.setBackend(backend);
-  const xt = tf.tensor4d(x);
-  const g = tf.grad((ff: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xt, ff as tf.Tensor4D, strides, pad, 'NHWC', dilations))))(tf.tensor4d(f));
-  const out = (await g.data()) as Float32Array;
-  tf.dispose([xt, g]);
+  const [xt, ft] = [tf.tensor4d(x), tf.tensor4d(f)];
+  const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad, 'NHWC', dilations))))([xt, ft]);
+  const out: [Float32Array, Float32Array] = [(await df!.data()) as Float32Array, (await dx!.data()) as Float32Array];
+  tf.dispose([xt, ft, dx!, df!]);
   return out;
 }
 
-for (const [strides, pad, dil] of [[1, 'same', 1], [2, 'valid', 1], [2, 'same', 1], [3, 'valid', 1]] as const) {
-  test(`conv kernel gradient on wasm equals cpu (strides ${strides}, ${pad}, dilation ${dil})`, async () => {
+for (const [strides, pad, dil] of [[1, 'same', 1], [1, 'valid', 1], [2, 'valid', 1], [2, 'same', 1], [3, 'valid', 1]] as const) {
+  test(`conv gradients (kernel and input) on wasm equal cpu (strides ${strides}, ${pad}, dilation ${dil})`, async () => {
     const x = tf.randomNormal([2, 9, 8, 3], 0, 1, 'float32', 1).arraySync() as number[][][][];
     const f = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2).arraySync() as number[][][][];
     const cpu = await gradOn('cpu', x, f, strides, pad, dil);
     const wasm = await gradOn('wasm', x, f, strides, pad, dil);
-    const scale = Math.max(...cpu.map(Math.abs));
-    assert.ok(maxAbsDiff(cpu, wasm) <= 1e-5 * scale, `max diff ${maxAbsDiff(cpu, wasm)} (scale ${scale})`);
+    for (const [k, what] of [[0, 'dW'], [1, 'dx']] as const) {
+      const scale = Math.max(...cpu[k].map(Math.abs));
+      assert.ok(maxAbsDiff(cpu[k], wasm[k]) <= 1e-5 * scale, `${what}: max diff ${maxAbsDiff(cpu[k], wasm[k])} (scale ${scale})`);
+    }
   });
 }
 

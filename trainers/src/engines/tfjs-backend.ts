@@ -2,7 +2,7 @@
 // never dependencies — they cannot be installed here), then wasm, then the pure-JS cpu backend.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { registerWasmConv2DBackpropFilter } from './wasm-backprop-filter.ts';
+import { registerWasmConv2DBackpropFilter, registerWasmFastConv2DBackpropInput } from './wasm-backprop-filter.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -54,6 +54,7 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
       wasm.setThreadsCount?.(1);
       if (await tf.setBackend('wasm')) {
         if (registerWasmConv2DBackpropFilter()) notes.push('Conv2DBackpropFilter: shim registered (one Conv2D per gradient)');
+        if (registerWasmFastConv2DBackpropInput()) notes.push('Conv2DBackpropInput: stride-1 case routed through Conv2D');
         chosen = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: pkgVersion('@tensorflow/tfjs-backend-wasm'), notes };
         return chosen;
       }

@@ -79,3 +79,62 @@ export function registerWasmConv2DBackpropFilter(): boolean {
   registered = true;
   return true;
 }
+
+/**
+ * dx for a stride-1, dilation-1 conv as a plain Conv2D of the padded dy with the spatially
+ * flipped, in/out-swapped kernel:  dx = conv2d(pad(dy), rot180(W)^T, 'valid').
+ * Exported for the unit test.
+ */
+export function conv2dBackpropInputViaConv(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: [number, number, number, number],
+  pad: { top: number; left: number },
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [fh, fw] = filter.shape;
+    const [, h, w] = inputShape;
+    const [, oh, ow] = dy.shape;
+    const pt = fh - 1 - pad.top;
+    const pl = fw - 1 - pad.left;
+    const pb = h - oh + pad.top;
+    const pr = w - ow + pad.left;
+    // rot180 as a gather of the fh*fw taps in reverse order (wasm's Reverse kernel is slow)
+    const [, , ci, co] = filter.shape;
+    const rev = tf.range(fh * fw - 1, -1, -1, 'int32');
+    const rot = tf.reshape(tf.gather(tf.reshape(filter, [fh * fw, ci, co]), rev), [fh, fw, ci, co]);
+    const wf = tf.transpose(rot, [0, 1, 3, 2]) as tf.Tensor4D;
+    const dyp = tf.pad(dy, [[0, 0], [pt, pb], [pl, pr], [0, 0]]);
+    return tf.conv2d(dyp, wf, 1, 'valid');
+  });
+}
+
+let inputRegistered = false;
+
+/**
+ * wasm's own Conv2DBackpropInput is a naive loop (~60% of a block-5 fine-tuning step at 150x150);
+ * for stride 1 / dilation 1 (every VGG conv) route it through XNNPACK's Conv2D instead, and keep
+ * the original kernel for anything else.
+ */
+export function registerWasmFastConv2DBackpropInput(): boolean {
+  if (inputRegistered) return false;
+  const orig = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (!orig) return false;
+  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    setupFunc: orig.setupFunc,
+    kernelFunc: (args) => {
+      const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const a = args.attrs as unknown as { strides: number | [number, number]; pad: Attrs['pad']; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
+      const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
+      if (a.dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1 || !(dy instanceof tf.Tensor) || !(filter instanceof tf.Tensor)) {
+        return orig.kernelFunc(args);
+      }
+      return conv2dBackpropInputViaConv(dy as tf.Tensor4D, filter as tf.Tensor4D, a.inputShape, info.padInfo) as unknown as tf.TensorInfo;
+    },
+  });
+  inputRegistered = true;
+  return true;
+}

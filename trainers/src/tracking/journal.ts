@@ -22,6 +22,8 @@ export interface JournalEntry {
   call: JournalOp;
 }
 
+let tmpCounter = 0;
+
 export class Journal {
   private entries: JournalEntry[] = [];
   private nextSeq = 1;
@@ -61,8 +63,8 @@ export class Journal {
     await this.persist();
   }
 
-  async shift(): Promise<void> {
-    this.entries.shift();
+  async shift(count = 1): Promise<void> {
+    this.entries.splice(0, count);
     await this.persist();
   }
 
@@ -80,7 +82,8 @@ export class Journal {
         return;
       }
       await mkdir(dirname(this.path), { recursive: true });
-      const tmp = `${this.path}.tmp`;
+      // unique temp name: a replaying process may write the same journal concurrently
+      const tmp = `${this.path}.${process.pid}.${++tmpCounter}.tmp`;
       await writeFile(tmp, `${snapshot}\n`);
       await rename(tmp, this.path);
     });

@@ -46,16 +46,35 @@ async function deliver(client: RunboardClient, journal: Journal, e: JournalEntry
  */
 export async function drainJournal(client: RunboardClient, journal: Journal, st: DeliveryState): Promise<boolean> {
   for (let e = journal.peek(); e; e = journal.peek()) {
+    // Consecutive logMetrics of one run go as ONE request (the API takes any batch size), so a
+    // backlog after an outage, or epochs faster than a round trip, drain in a few requests.
+    const n = e.call.op === 'logMetrics' ? coalescible(journal.all(), e.call.runId) : 1;
     try {
-      await deliver(client, journal, e, st);
+      if (n > 1) {
+        const points = journal.all().slice(0, n).flatMap((x) => (x.call.op === 'logMetrics' ? x.call.points : []));
+        await deliver(client, journal, { ...e, call: { ...e.call, points } as typeof e.call }, st);
+      } else await deliver(client, journal, e, st);
     } catch (err) {
       if (err instanceof TransportError) return false;
       if (!(err instanceof ApiError)) throw err;
-      st.log(`tracking: server rejected ${e.call.op} (#${e.seq}): ${err.message}; dropped`);
+      st.log(`tracking: server rejected ${e.call.op} (#${e.seq}${n > 1 ? `..#${e.seq + n - 1}` : ''}): ${err.message}; dropped`);
     }
-    await journal.shift();
+    await journal.shift(n);
   }
   return true;
+}
+
+const MAX_COALESCED_POINTS = 50_000;
+
+function coalescible(entries: readonly JournalEntry[], runId: string): number {
+  let n = 0;
+  let points = 0;
+  for (const x of entries) {
+    if (x.call.op !== 'logMetrics' || x.call.runId !== runId || points + x.call.points.length > MAX_COALESCED_POINTS) break;
+    points += x.call.points.length;
+    n++;
+  }
+  return Math.max(1, n);
 }
 
 export interface ServerTrackerOptions {
@@ -76,6 +95,7 @@ export class ServerTracker implements Tracker {
   private localId = `local:${randomUUID()}`;
   private journal!: Journal;
   private flushing: Promise<boolean> | null = null;
+  private queuedFlush: Promise<boolean> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly st: DeliveryState;
   private readonly log: (msg: string) => void;
@@ -107,7 +127,8 @@ export class ServerTracker implements Tracker {
       await this.journal.append({ op: 'startRun', runId: this.localId, systemInfo: info.systemInfo });
     }
     await this.flush();
-    this.timer = setInterval(() => void this.tick(), this.o.heartbeatSeconds * 1000);
+    // tick() must never reject: an unhandled rejection would take the trainer down
+    this.timer = setInterval(() => void this.tick().catch((e: Error) => this.log(`tracking: ${e.message}`)), this.o.heartbeatSeconds * 1000);
     this.timer.unref();
   }
 
@@ -115,12 +136,12 @@ export class ServerTracker implements Tracker {
     if (!points.length) return;
     const wire = points.map((p) => ({ ...p, value: encodeMetricValue(p.value) }));
     await this.journal.append({ op: 'logMetrics', runId: this.ref, points: wire });
-    await this.flush();
+    this.flushInBackground();
   }
 
   async addArtifact(name: string, path: string, kind: string): Promise<void> {
     await this.journal.append({ op: 'uploadArtifact', runId: this.ref, name, path, kind });
-    await this.flush();
+    this.flushInBackground();
   }
 
   async finish(status: RunStatus, exitCode: number, error?: string): Promise<void> {
@@ -128,7 +149,9 @@ export class ServerTracker implements Tracker {
     this.timer = null;
     await this.journal.append({ op: 'finishRun', runId: this.ref, status, exitCode, ...(error ? { error: error.slice(0, 10_000) } : {}) });
     const deadline = Date.now() + (this.o.finishTimeoutMs ?? 30_000);
-    while (!(await this.flush()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    while (this.journal.size && Date.now() < deadline) {
+      if (!(await this.flush())) await new Promise((r) => setTimeout(r, 1000));
+    }
     if (this.journal.size) {
       this.log(
         `tracking: server still unreachable; ${this.journal.size} call(s) kept in ${this.o.journalPath}. ` +
@@ -137,29 +160,53 @@ export class ServerTracker implements Tracker {
     }
   }
 
-  /** One delivery pass at a time; concurrent callers share it. */
-  flush(): Promise<boolean> {
-    this.flushing ??= drainJournal(this.o.client, this.journal, this.st)
-      .then((ok) => {
-        if (ok !== this.online) this.log(ok ? 'tracking: server reachable again, journal replayed' : `tracking: server unreachable, journaling to ${this.o.journalPath}`);
-        this.online = ok;
-        const id = this.st.ids.get(this.localId);
-        if (id) this.runId = id;
-        return ok;
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    return this.flushing;
+  /**
+   * Training never waits on the network: once a call is safely in the journal, delivery runs in
+   * the background (a black-holed server would otherwise stall every epoch for the HTTP timeout).
+   */
+  private flushInBackground(): void {
+    this.flush().catch((e: Error) => this.log(`tracking: ${e.message}`));
   }
 
-  /** Heartbeat interval: replay the backlog if any, else heartbeat and watch for CANCELED. */
-  async tick(): Promise<void> {
-    if (this.journal.size) {
-      await this.flush();
-      return;
+  /**
+   * One delivery pass at a time. A call made while a pass is running gets the NEXT pass (at most
+   * one is queued), so whatever it appended before calling is always attempted.
+   */
+  flush(): Promise<boolean> {
+    if (!this.flushing) {
+      this.flushing = this.pass().finally(() => {
+        this.flushing = null;
+      });
+      return this.flushing;
     }
-    if (!this.runId) return;
+    this.queuedFlush ??= this.flushing.then(
+      () => this.startQueued(),
+      () => this.startQueued(),
+    );
+    return this.queuedFlush;
+  }
+
+  private startQueued(): Promise<boolean> {
+    this.queuedFlush = null;
+    return this.flush();
+  }
+
+  private async pass(): Promise<boolean> {
+    const ok = await drainJournal(this.o.client, this.journal, this.st);
+    if (ok !== this.online) this.log(ok ? 'tracking: server reachable again, journal replayed' : `tracking: server unreachable, journaling to ${this.o.journalPath}`);
+    this.online = ok;
+    const id = this.st.ids.get(this.localId);
+    if (id) this.runId = id;
+    return ok;
+  }
+
+  /**
+   * Heartbeat interval: push any backlog (in the background) and, while the server is reachable,
+   * heartbeat to learn about a cancel, even when metrics are queued faster than they drain.
+   */
+  async tick(): Promise<void> {
+    if (this.journal.size) this.flushInBackground();
+    if (!this.runId || !this.online) return;
     try {
       const run = await this.o.client.heartbeat(this.runId);
       if (run.status === 'CANCELED' || run.cancelRequested) this.o.onCanceled?.();

@@ -1,5 +1,6 @@
 // Server-side only (imported by server components).
 import { CompareSeqsDocument, MetricSeriesDocument, type CompareSeqsQuery, type MetricSeriesQuery } from '@/gql/graphql';
+import { maxPointsForOverlay } from './series';
 import { serverQuery } from './server-api';
 
 export interface ComparePrefetch {
@@ -9,7 +10,7 @@ export interface ComparePrefetch {
 }
 
 /** About one point per pixel of a chart in a two-column grid on a common screen. */
-export const SSR_MAX_POINTS = 600;
+export const SSR_CHART_WIDTH = 600;
 
 /**
  * Seqs first, then the series (the order matters: metricsLogged resumes from those seqs). Started by the
@@ -18,9 +19,10 @@ export const SSR_MAX_POINTS = 600;
 export async function prefetchCompare(runIds: string[]): Promise<ComparePrefetch | null> {
   const head = await serverQuery(CompareSeqsDocument, { runIds });
   if (!head) return null;
-  if (!head.metricKeys.length) return { head, series: [], maxPoints: SSR_MAX_POINTS };
-  const s = await serverQuery(MetricSeriesDocument, { runIds, keys: head.metricKeys, maxPoints: SSR_MAX_POINTS }, 15_000);
-  return s ? { head, series: s.metricSeries.map(compact), maxPoints: SSR_MAX_POINTS } : null;
+  const maxPoints = maxPointsForOverlay(SSR_CHART_WIDTH, runIds.length);
+  if (!head.metricKeys.length) return { head, series: [], maxPoints };
+  const s = await serverQuery(MetricSeriesDocument, { runIds, keys: head.metricKeys, maxPoints }, 15_000);
+  return s ? { head, series: s.metricSeries.map(compact), maxPoints } : null;
 }
 
 /** 6 significant digits: far below a pixel, and it shrinks the payload streamed into the page by ~40%. */

@@ -117,3 +117,13 @@ export function toChartCols(s: Series, xMode: XAxisMode, smoothing: number, with
 export function maxPointsFor(widthPx: number): number {
   return Math.max(50, Math.min(2000, Math.round(widthPx)));
 }
+
+/**
+ * Points per line of a chart that overlays `lines` runs: at most one per pixel, and about 10,000 per chart in
+ * all, so 100 overlaid runs get 100 points each (the server keeps each bucket's min/max, so spikes survive)
+ * and the page stays light enough to draw in well under a second.
+ */
+export const POINTS_PER_CHART = 10_000;
+export function maxPointsForOverlay(widthPx: number, lines: number): number {
+  return Math.max(50, Math.min(maxPointsFor(widthPx), Math.floor(POINTS_PER_CHART / Math.max(1, lines))));
+}

@@ -7,7 +7,7 @@ import { CompareRunsDocument, CompareSeqsDocument, type CompareSeqsQuery } from 
 import { runColor } from '@/lib/colors';
 import { describeError, type ApiProblem } from '@/lib/errors';
 import type { RunSeq } from '@/lib/live';
-import { maxPointsFor, type XAxisMode } from '@/lib/series';
+import { maxPointsForOverlay, type XAxisMode } from '@/lib/series';
 import { useLiveSeries } from '@/lib/use-live-series';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
@@ -53,12 +53,12 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   const [smoothing, setSmoothing] = useState(0);
   const [bands, setBands] = useState(true);
   const [tab, setTab] = useState<'overlay' | 'panels'>('overlay');
-  // About one point per pixel of chart width (charts sit in a grid of >= 480 px columns).
+  // About one point per pixel of chart width (charts sit in a grid of >= 480 px columns), within a budget per chart.
   const [maxPoints] = useState(() => {
     if (initial) return initial.maxPoints;
-    if (typeof window === 'undefined') return 500;
+    if (typeof window === 'undefined') return maxPointsForOverlay(500, runIds.length);
     const w = Math.min(window.innerWidth, 1600) - 48;
-    return maxPointsFor(w / Math.max(1, Math.floor(w / 480)) - 80);
+    return maxPointsForOverlay(w / Math.max(1, Math.floor(w / 480)) - 80, runIds.length);
   });
 
   // Step 1: seqs and keys (small and fast). The series query follows immediately, before anything
