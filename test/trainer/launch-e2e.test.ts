@@ -12,7 +12,7 @@ let s: TestServer;
 let agent: Agent;
 before(async () => {
   s = await startTestServer();
-  agent = new Agent({ server: s.url, concurrency: 1, gpus: [], labels: [], pollMs: 200, log: () => {} });
+  agent = new Agent({ server: s.url, concurrency: 1, gpus: ['0'], labels: [], pollMs: 200, log: () => {} }); // GPU 0 is only a label here (no CUDA): it must be recorded on the run
   await agent.start();
 });
 after(async () => {
@@ -39,6 +39,8 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
   const metrics = Object.fromEntries(run.metrics.map((m: any) => [m.key, m]));
   for (const key of ['loss', 'acc', 'val_loss', 'val_acc']) assert.equal(metrics[key]?.count, 2, `${key} once per epoch`);
   assert.ok(run.systemInfo.agent?.host, 'the agent recorded where it ran');
+  assert.equal(run.systemInfo.gpu, '0', 'and on which GPU');
+  assert.ok(run.systemInfo.engines, 'and the trainer its engines');
   assert.ok(run.logs.lines.length > 0, 'the trainer output reached the server');
   assert.equal(run.launch.attempt, 0);
 });

@@ -21,6 +21,9 @@ export function hostInfo(): Record<string, unknown> {
     cpuCount: cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
+    // Set by a trainer agent (trainers/src/agent): which GPU it gave this run, and which attempt this is.
+    gpu: process.env.CUDA_VISIBLE_DEVICES ?? null,
+    attempt: process.env.RUNBOARD_ATTEMPT !== undefined ? Number(process.env.RUNBOARD_ATTEMPT) : null,
     packages: {
       '@tensorflow/tfjs': tf.version.tfjs,
       '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
