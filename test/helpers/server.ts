@@ -8,6 +8,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   heartbeatTimeoutSeconds?: number;
   leaseSeconds?: number;
+  /** Listen on this port (to restart a server where its clients expect it); default: any free port. */
+  port?: number;
   crashSweepIntervalMs?: number;
   apiKey?: string;
 }
@@ -28,7 +30,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const server = await startServer({
     databaseUrl: database.url,
     HOST: '127.0.0.1',
-    PORT: 0,
+    PORT: opts.port ?? 0,
     DATA_DIR: `.data/test-${database.name}`,
     ARTIFACT_DIR: undefined,
     HEARTBEAT_TIMEOUT_SECONDS: opts.heartbeatTimeoutSeconds ?? 60,
