@@ -57,6 +57,11 @@ export const LOG_METRICS = `mutation Log($runId: ID!, $points: [MetricPointInput
   logMetrics(runId: $runId, points: $points) { accepted seq }
 }`;
 
+/** The same mutation with the batch as parallel columns (MetricColumnsInput). */
+export const LOG_METRICS_COLUMNS = `mutation LogColumns($runId: ID!, $columns: MetricColumnsInput!) {
+  logMetrics(runId: $runId, columns: $columns) { accepted seq }
+}`;
+
 /** Creates and starts `n` runs in one experiment; returns their ids. */
 export async function createRunningRuns(client: GqlClient, experimentName: string, n: number): Promise<string[]> {
   const ids: string[] = [];

@@ -218,3 +218,21 @@ test('deleting a run or an experiment deletes all their metric rows (history and
   const again = await s.request(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: experiment.id });
   assert.equal(again.errors?.[0].extensions.code, 'NOT_FOUND');
 });
+
+test('the column form of logMetrics logs the same points; ragged columns are refused', async () => {
+  const id = await runningRun();
+  const { logMetrics } = await s.gql(
+    `mutation($id: ID!, $c: MetricColumnsInput) { logMetrics(runId: $id, columns: $c) { accepted } }`,
+    { id, c: { keys: ['loss', 'loss', 'acc'], steps: [0, 1, 1], values: [0.9, 'NaN', 0.6], wallTimes: ['2026-11-28T08:00:00.000Z', '2026-11-28T08:00:01.000Z', '2026-11-28T08:00:01.000Z'] } },
+  );
+  assert.equal(logMetrics.accepted, 3);
+  const hist = await s.gql(`query($id: ID!) { run(id: $id) { history(key: "loss") { step value wallTime } } }`, { id });
+  assert.deepEqual(hist.run.history, [
+    { step: 0, value: 0.9, wallTime: '2026-11-28T08:00:00.000Z' },
+    { step: 1, value: 'NaN', wallTime: '2026-11-28T08:00:01.000Z' },
+  ]);
+  const ragged = await s.request(`mutation($id: ID!) { logMetrics(runId: $id, columns: { keys: ["a", "b"], steps: [0], values: [1, 2] }) { accepted } }`, { id });
+  assert.equal(ragged.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+  const empty = await s.request(`mutation($id: ID!) { logMetrics(runId: $id) { accepted } }`, { id });
+  assert.equal(empty.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+});

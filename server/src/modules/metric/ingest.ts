@@ -14,6 +14,24 @@ export interface PointInput {
   wallTime?: Date | null;
 }
 
+export interface ColumnsInput {
+  keys: string[];
+  steps: number[];
+  values: number[];
+  wallTimes?: Date[] | null;
+}
+
+/** The column form of a batch, as points; every column must have one entry per point. */
+export function pointsOfColumns(c: ColumnsInput): PointInput[] {
+  const n = c.keys.length;
+  if (c.steps.length !== n || c.values.length !== n || (c.wallTimes && c.wallTimes.length !== n)) {
+    throw badInput('columns', `keys, steps, values (and wallTimes) must have the same length (got ${n}, ${c.steps.length}, ${c.values.length}${c.wallTimes ? `, ${c.wallTimes.length}` : ''})`);
+  }
+  const out: PointInput[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { key: c.keys[i]!, step: c.steps[i]!, value: c.values[i]!, wallTime: c.wallTimes?.[i] ?? null };
+  return out;
+}
+
 /** Rows per INSERT statement: bounds statement size; the whole request is still one transaction. */
 const CHUNK = 5000;
 const CONTROL = /[\u0000-\u001f\u007f]/;

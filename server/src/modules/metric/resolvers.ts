@@ -1,6 +1,6 @@
 import type { Context, LatestRow } from '../../context.js';
 import { compareRuns, type Goal } from './compare.js';
-import { logMetrics, truncateMetrics, type PointInput } from './ingest.js';
+import { logMetrics, pointsOfColumns, truncateMetrics, type ColumnsInput, type PointInput } from './ingest.js';
 import { metricSeries, type Series } from './series.js';
 
 type Since = { runId: string; seq: number }[] | null;
@@ -22,7 +22,8 @@ export const metricResolvers = {
     },
   },
   Mutation: {
-    logMetrics: (_: unknown, a: { runId: string; points: PointInput[] }, ctx: Context) => logMetrics(ctx.services.db.pool, a.runId, a.points),
+    logMetrics: (_: unknown, a: { runId: string; points?: PointInput[] | null; columns?: ColumnsInput | null }, ctx: Context) =>
+      logMetrics(ctx.services.db.pool, a.runId, [...(a.points ?? []), ...(a.columns ? pointsOfColumns(a.columns) : [])]),
     truncateMetrics: (_: unknown, a: { runId: string; afterStep: number }, ctx: Context) =>
       truncateMetrics(ctx.services.db.pool, a.runId, a.afterStep),
   },
