@@ -17,7 +17,7 @@ test('server restart while runs are queued and running: nothing is lost, the age
   cleanup.push(() => database.drop());
   const agent = new Agent({ server: s.url, concurrency: 1, gpus: [], labels: [], command: PROTOCOL, pollMs: 200, log: () => {} });
   await agent.start();
-  cleanup.push(() => agent.stop(true));
+  cleanup.push(() => agent.stop(true)); // if the test fails early; stopping twice is harmless
   await s.gql(`mutation { createExperiment(input: { name: "restart" }) { id } }`);
   const launch = (n: string) =>
     s.gql(`mutation($c: JSON!, $n: String) { launchRun(input: { experimentName: "restart", config: $c, name: $n }) { id } }`, {
@@ -34,6 +34,7 @@ test('server restart while runs are queued and running: nothing is lost, the age
   await sleep(2000);
   s = await startTestServer({ database, port, crashSweepIntervalMs: 1000 });
   cleanup.push(() => s.stop());
+  cleanup.push(() => agent.stop(true)); // runs first: the agent reports to a live server, then the server stops
 
   for (const until = Date.now() + 60_000; ; await sleep(250)) {
     const [a, b] = [await status(s, running), await status(s, queued)];

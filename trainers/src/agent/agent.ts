@@ -72,7 +72,10 @@ export class Agent {
     this.stopped = true;
     this.loops.forEach(clearTimeout);
     if (killRuns) for (const s of this.slots.values()) s.child.kill('SIGTERM');
-    while (this.slots.size > 0) await new Promise((r) => setTimeout(r, 100));
+    // Trainers get a few seconds to end and be reported; after that (server gone?) give up on them.
+    for (const until = Date.now() + 15_000; this.slots.size > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    for (const s of this.slots.values()) s.child.kill('SIGKILL');
+    this.api.close();
   }
 
   get running(): string[] {

@@ -9,22 +9,30 @@ export interface Assignment {
 }
 
 export class AgentApi {
+  /** Aborted by close(): pending retries (some retry until the server answers) give up when the agent stops. */
+  private readonly closing = new AbortController();
+
   constructor(
     private readonly url: string,
     private readonly apiKey?: string,
     private readonly log: (m: string) => void = () => {},
   ) {}
 
+  close(): void {
+    this.closing.abort();
+  }
+
   /** One GraphQL call; transport failures and 5xx are retried until `deadline`, GraphQL errors are thrown. */
   async call<T>(query: string, variables: Record<string, unknown>, deadlineMs = 60_000): Promise<T> {
     const until = Date.now() + deadlineMs;
     for (let attempt = 0; ; attempt++) {
+      if (this.closing.signal.aborted) throw new Error('agent stopped');
       try {
         const res = await fetch(this.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) },
           body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.timeout(15_000),
+          signal: AbortSignal.any([AbortSignal.timeout(15_000), this.closing.signal]),
         });
         if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
         const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
@@ -34,7 +42,7 @@ export class AgentApi {
         }
         return body.data as T;
       } catch (err) {
-        if ((err as { graphql?: boolean }).graphql || Date.now() > until) throw err;
+        if ((err as { graphql?: boolean }).graphql || Date.now() > until || this.closing.signal.aborted) throw err;
         if (attempt % 10 === 0) this.log(`server unreachable (${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ""}); retrying`);
         await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
       }
