@@ -1,6 +1,12 @@
 // The agent's side of the agent protocol (see schema.graphql: registerAgent, claimRuns, renewLeases,
 // reportRunExit, appendRunLogs). Calls are retried with backoff, so a server restart is ridden out.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
+import { AppendRunLogsDocument, ClaimRunsDocument, RegisterAgentDocument, RenewLeasesDocument, ReportRunExitDocument } from '../gql/graphql.ts';
+
+const printedDocs = new WeakMap<DocumentNode, string>();
+const printed = (doc: DocumentNode) => printedDocs.get(doc) ?? (printedDocs.set(doc, print(doc)), printedDocs.get(doc)!);
 
 export interface Assignment {
   run: { id: string; name: string; config: Record<string, unknown>; experiment: { name: string } };
@@ -49,40 +55,30 @@ export class AgentApi {
     }
   }
 
-  register(input: { id: string; name: string; host: string; labels: string[]; gpus: string[]; concurrency: number; info: object }) {
-    return this.call(`mutation($i: RegisterAgentInput!) { registerAgent(input: $i) { id } }`, { i: input }, Infinity);
+  /** A typed document generated from schema.graphql (trainers/src/graphql/agent.graphql, `npm run codegen`). */
+  send<R, V extends Record<string, unknown>>(doc: TypedDocumentNode<R, V>, variables: V, deadlineMs?: number): Promise<R> {
+    return this.call<R>(printed(doc), variables, deadlineMs);
+  }
+
+  register(input: { id: string; name: string; host: string; labels: string[]; gpus: string[]; concurrency: number; info: Record<string, unknown> }) {
+    return this.send(RegisterAgentDocument, { input }, Infinity);
   }
 
   async claim(agentId: string, max: number): Promise<Assignment[]> {
-    const d = await this.call<{ claimRuns: Assignment[] }>(
-      `mutation($a: ID!, $m: Int!) { claimRuns(agentId: $a, max: $m) { attempt leaseSeconds run { id name config experiment { name } } } }`,
-      { a: agentId, m: max },
-    );
+    const d = await this.send(ClaimRunsDocument, { agentId, max });
     return d.claimRuns;
   }
 
   async renew(agentId: string, runIds: string[]): Promise<{ cancel: string[]; lost: string[] }> {
-    const d = await this.call<{ renewLeases: { cancel: string[]; lost: string[] } }>(
-      `mutation($a: ID!, $r: [ID!]!) { renewLeases(agentId: $a, runIds: $r) { cancel lost } }`,
-      { a: agentId, r: runIds },
-      10_000,
-    );
+    const d = await this.send(RenewLeasesDocument, { agentId, runIds }, 10_000);
     return d.renewLeases;
   }
 
   reportExit(agentId: string, runId: string, exitCode: number | null, signal: string | null, error: string | null) {
-    return this.call(
-      `mutation($a: ID!, $r: ID!, $c: Int, $s: String, $e: String) { reportRunExit(agentId: $a, runId: $r, exitCode: $c, signal: $s, error: $e) { status } }`,
-      { a: agentId, r: runId, c: exitCode, s: signal, e: error },
-      Infinity,
-    );
+    return this.send(ReportRunExitDocument, { agentId, runId, exitCode, signal, error }, Infinity);
   }
 
   appendLogs(runId: string, lines: { stream: 'STDOUT' | 'STDERR'; text: string; time: string }[]) {
-    return this.call(`mutation($r: ID!, $l: [LogLineInput!]!) { appendRunLogs(runId: $r, lines: $l) }`, { r: runId, l: lines }, Infinity);
-  }
-
-  startRun(runId: string, systemInfo: object) {
-    return this.call(`mutation($r: ID!, $s: JSON) { startRun(id: $r, systemInfo: $s) { status } }`, { r: runId, s: systemInfo });
+    return this.send(AppendRunLogsDocument, { runId, lines }, Infinity);
   }
 }

@@ -1,6 +1,9 @@
 // Small typed client for the parts of Runboard's GraphQL API (schema.graphql) a trainer uses.
 // Distinguishes "server unreachable" (TransportError: journal and retry later) from "server
 // said no" (ApiError: retrying the same call will not help).
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
+import { CreateRunDocument, FinishRunDocument, HeartbeatDocument, LogMetricsDocument, StartRunDocument, type CreateRunMutationVariables } from '../gql/graphql.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -38,7 +41,8 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-const RUN_FIELDS = 'id name status cancelRequested';
+const printedDocs = new WeakMap<DocumentNode, string>();
+const printed = (doc: DocumentNode) => printedDocs.get(doc) ?? (printedDocs.set(doc, print(doc)), printedDocs.get(doc)!);
 
 export class RunboardClient {
   readonly graphqlUrl: string;
@@ -80,34 +84,33 @@ export class RunboardClient {
     return body.data;
   }
 
+  /** A typed document generated from schema.graphql (trainers/src/graphql/*.graphql, `npm run codegen`). */
+  async send<R, V extends Record<string, unknown>>(doc: TypedDocumentNode<R, V>, variables: V): Promise<R> {
+    return this.request<R>(printed(doc), variables);
+  }
+
   async createRun(input: { experimentName: string; name: string; config: unknown; tags: string[]; systemInfo: unknown }): Promise<RunRef> {
-    const d = await this.request<{ createRun: RunRef }>(`mutation($input: CreateRunInput!) { createRun(input: $input) { ${RUN_FIELDS} } }`, { input });
+    const d = await this.send(CreateRunDocument, { input: input as CreateRunMutationVariables['input'] });
     return d.createRun;
   }
 
   async startRun(id: string, systemInfo: unknown): Promise<RunRef> {
-    const d = await this.request<{ startRun: RunRef }>(`mutation($id: ID!, $s: JSON) { startRun(id: $id, systemInfo: $s) { ${RUN_FIELDS} } }`, { id, s: systemInfo });
+    const d = await this.send(StartRunDocument, { id, systemInfo: systemInfo as Record<string, unknown> });
     return d.startRun;
   }
 
   async logMetrics(runId: string, points: Array<Omit<MetricPoint, 'value'> & { value: number | string }>): Promise<{ accepted: number; seq: number }> {
-    const d = await this.request<{ logMetrics: { accepted: number; seq: number } }>(
-      `mutation($runId: ID!, $points: [MetricPointInput!]!) { logMetrics(runId: $runId, points: $points) { accepted seq } }`,
-      { runId, points: points.map((p) => ({ ...p, value: encodeMetricValue(p.value) })) },
-    );
+    const d = await this.send(LogMetricsDocument, { runId, points: points.map((p) => ({ ...p, value: encodeMetricValue(p.value) })) });
     return d.logMetrics;
   }
 
   async heartbeat(runId: string): Promise<RunRef> {
-    const d = await this.request<{ heartbeat: RunRef }>(`mutation($id: ID!) { heartbeat(runId: $id) { ${RUN_FIELDS} } }`, { id: runId });
+    const d = await this.send(HeartbeatDocument, { runId });
     return d.heartbeat;
   }
 
   async finishRun(id: string, status: RunStatus, exitCode: number, error?: string): Promise<RunRef> {
-    const d = await this.request<{ finishRun: RunRef }>(
-      `mutation($id: ID!, $status: FinalRunStatus!, $code: Int, $error: String) { finishRun(id: $id, status: $status, exitCode: $code, error: $error) { ${RUN_FIELDS} } }`,
-      { id, status, code: exitCode, error: error ?? null },
-    );
+    const d = await this.send(FinishRunDocument, { id, status, exitCode, error: error ?? null });
     return d.finishRun;
   }
 
