@@ -6,44 +6,29 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * against the API contract (schema.graphql) into web/src/gql/graphql.ts, which is committed.
  * `npm run codegen:check` fails when the committed output has drifted from the schema or operations.
  */
-const shared = {
-  plugins: ['typescript-operations', 'typed-document-node'],
-} as const;
+/** One generated file per client; they differ only in where the operations live and how JSON is typed. */
+function target(documents: string, jsonType: string) {
+  return {
+    plugins: ['typescript-operations', 'typed-document-node'],
+    documents: [documents],
+    config: {
+      // Scalars as they travel over the wire (see schema.graphql).
+      scalars: { DateTime: 'string', JSON: jsonType, MetricValue: 'number | string', NumberColumn: 'Array<number | string | null>' },
+      enumsAsTypes: true,
+      useTypeImports: true,
+      avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
+      skipTypename: true,
+    },
+  };
+}
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
   generates: {
-    'web/src/gql/graphql.ts': {
-      ...shared,
-      documents: ['web/src/graphql/**/*.graphql'],
-      config: {
-        // Scalars as they travel over the wire (see schema.graphql).
-        scalars: {
-          DateTime: 'string',
-          JSON: 'unknown',
-          MetricValue: 'number | string',
-          NumberColumn: 'Array<number | string | null>',
-        },
-        enumsAsTypes: true,
-        useTypeImports: true,
-        avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
-        skipTypename: true,
-      },
-    },
+    'web/src/gql/graphql.ts': target('web/src/graphql/**/*.graphql', 'unknown'),
     // The trainer's and the agent's operations, checked against the same contract.
-    'trainers/src/gql/graphql.ts': {
-      ...shared,
-      documents: ['trainers/src/graphql/**/*.graphql'],
-      config: {
-        scalars: { DateTime: 'string', JSON: 'Record<string, unknown>', MetricValue: 'number | string', NumberColumn: 'Array<number | string | null>' },
-        enumsAsTypes: true,
-        useTypeImports: true,
-        avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
-        skipTypename: true,
-      },
-    },
+    'trainers/src/gql/graphql.ts': target('trainers/src/graphql/**/*.graphql', 'Record<string, unknown>'),
   },
-  hooks: {},
 };
 
 export default config;

@@ -2,11 +2,9 @@
 // reportRunExit, appendRunLogs). Calls are retried with backoff, so a server restart is ridden out.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print, type DocumentNode } from 'graphql';
+import { queryText } from '../gql/print.ts';
 import { AppendRunLogsDocument, ClaimRunsDocument, RegisterAgentDocument, RenewLeasesDocument, ReportRunExitDocument } from '../gql/graphql.ts';
 
-const printedDocs = new WeakMap<DocumentNode, string>();
-const printed = (doc: DocumentNode) => printedDocs.get(doc) ?? (printedDocs.set(doc, print(doc)), printedDocs.get(doc)!);
 
 export interface Assignment {
   run: { id: string; name: string; config: Record<string, unknown>; experiment: { name: string } };
@@ -57,7 +55,7 @@ export class AgentApi {
 
   /** A typed document generated from schema.graphql (trainers/src/graphql/agent.graphql, `npm run codegen`). */
   send<R, V extends Record<string, unknown>>(doc: TypedDocumentNode<R, V>, variables: V, deadlineMs?: number): Promise<R> {
-    return this.call<R>(printed(doc), variables, deadlineMs);
+    return this.call<R>(queryText(doc), variables, deadlineMs);
   }
 
   register(input: { id: string; name: string; host: string; labels: string[]; gpus: string[]; concurrency: number; info: Record<string, unknown> }) {

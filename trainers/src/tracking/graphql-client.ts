@@ -2,7 +2,7 @@
 // Distinguishes "server unreachable" (TransportError: journal and retry later) from "server
 // said no" (ApiError: retrying the same call will not help).
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print, type DocumentNode } from 'graphql';
+import { queryText } from '../gql/print.ts';
 import { CreateRunDocument, FinishRunDocument, HeartbeatDocument, LogMetricsDocument, StartRunDocument, type CreateRunMutationVariables } from '../gql/graphql.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -41,8 +41,6 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-const printedDocs = new WeakMap<DocumentNode, string>();
-const printed = (doc: DocumentNode) => printedDocs.get(doc) ?? (printedDocs.set(doc, print(doc)), printedDocs.get(doc)!);
 
 export class RunboardClient {
   readonly graphqlUrl: string;
@@ -86,7 +84,7 @@ export class RunboardClient {
 
   /** A typed document generated from schema.graphql (trainers/src/graphql/*.graphql, `npm run codegen`). */
   async send<R, V extends Record<string, unknown>>(doc: TypedDocumentNode<R, V>, variables: V): Promise<R> {
-    return this.request<R>(printed(doc), variables);
+    return this.request<R>(queryText(doc), variables);
   }
 
   async createRun(input: { experimentName: string; name: string; config: unknown; tags: string[]; systemInfo: unknown }): Promise<RunRef> {
