@@ -28,13 +28,21 @@ async function newRun(server: TestServer, experiment: string) {
   return { id: createRun.id as string, experimentId: createRun.experiment.id as string };
 }
 
+/**
+ * `since` for a run as it is now. Subscribing with it instead of sleeping until the subscription
+ * has registered means nothing logged in between is missed, however slow the machine (it is replayed).
+ */
+async function sinceNow(server: TestServer, runId: string) {
+  const { run } = await server.gql(`query($id: ID!) { run(id: $id) { seq } }`, { id: runId });
+  return [{ runId, seq: run.seq as number }];
+}
+
 const epoch = (id: string, step: number) => ({ id, p: [{ key: 'loss', step, value: 1 / (step + 1) }, { key: 'val_acc', step, value: step / 10 }] });
 const delivered = (events: any[]) => events.flatMap((e) => e.metricsLogged.points.map((p: any) => `${p.key}@${p.step}`));
 
 test('a subscriber receives points another client logs, filtered by key, in seq order', async () => {
   const run = await newRun(a, 'live');
-  const sub = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], keys: ['val_acc'] });
-  await sleep(200); // let the subscription register before logging
+  const sub = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], keys: ['val_acc'], since: await sinceNow(a, run.id) });
   for (let step = 0; step < 5; step++) await a.gql(LOG, epoch(run.id, step));
   const events = await sub.until((e) => e.length >= 5);
   assert.deepEqual(delivered(events), [0, 1, 2, 3, 4].map((s) => `val_acc@${s}`));
@@ -45,15 +53,13 @@ test('a subscriber receives points another client logs, filtered by key, in seq 
 
 test('resume by sequence after a disconnect: no gap, no duplicate', async () => {
   const run = await newRun(a, 'resume');
-  const first = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id] });
-  await sleep(200);
+  const first = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], since: await sinceNow(a, run.id) });
   for (let step = 0; step < 3; step++) await a.gql(LOG, epoch(run.id, step));
   const seen = await first.until((e) => e.length >= 3);
   const lastSeq = seen.at(-1).metricsLogged.seq;
   first.dispose(); // the dashboard loses its connection...
   for (let step = 3; step < 6; step++) await a.gql(LOG, epoch(run.id, step)); // ...while training goes on
   const second = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], since: [{ runId: run.id, seq: lastSeq }] });
-  await sleep(200);
   for (let step = 6; step < 8; step++) await a.gql(LOG, epoch(run.id, step));
   const resumed = await second.until((e) => e.length >= 5);
   await sleep(200);
@@ -65,20 +71,28 @@ test('resume by sequence after a disconnect: no gap, no duplicate', async () => 
 
 test('run changes reach subscribers of the experiment and of the run, with replay via since', async () => {
   const run = await newRun(a, 'runs-live');
-  const byExperiment = collect<any>(a.ws(), RUNS_SUB, { e: run.experimentId });
-  const byRun = collect<any>(b.ws(), RUNS_SUB, { ids: [run.id] });
-  await sleep(200);
+  const start = await sinceNow(a, run.id);
+  const byExperiment = collect<any>(a.ws(), RUNS_SUB, { e: run.experimentId, since: start });
+  const byRun = collect<any>(b.ws(), RUNS_SUB, { ids: [run.id], since: start });
   await a.gql(`mutation($id: ID!) { updateRun(id: $id, input: { tags: ["x"] }) { id } }`, { id: run.id });
   await a.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: run.id });
   const other = await a.gql(`mutation { createRun(input: { experimentName: "runs-live", name: "late" }) { id } }`);
-  const evs = await byExperiment.until((e) => e.length >= 3);
-  assert.deepEqual(evs.map((e) => [e.runChanged.kind, e.runChanged.run.status]), [['UPDATED', 'RUNNING'], ['UPDATED', 'FINISHED'], ['CREATED', 'QUEUED']]);
-  const mine = await byRun.until((e) => e.length >= 2);
-  assert.equal(mine.at(-1).runChanged.run.status, 'FINISHED');
-  assert.ok(!mine.some((e) => e.runChanged.runId === other.createRun.id), 'per-run topic only carries that run');
+  const of = (events: any[], id: string) => events.map((e) => e.runChanged).filter((e) => e.runId === id);
+  const finished = (events: any[]) => of(events, run.id).at(-1)?.run.status === 'FINISHED';
+  const evs = await byExperiment.until((e) => finished(e) && of(e, other.createRun.id).length > 0);
+  // A subscriber reads the run's row when a notice arrives; if the row has already moved on, it reports
+  // that newer state at its newer seq and skips the notice it covered. So states may coalesce, never reorder.
+  const mineOnA = of(evs, run.id);
+  assert.ok(['RUNNING,FINISHED', 'FINISHED'].includes(mineOnA.map((e) => e.run.status).join()), JSON.stringify(mineOnA));
+  assert.ok(mineOnA.every((e) => e.kind === 'UPDATED'));
+  assertIncreasing(mineOnA.map((e) => e.seq));
+  assert.deepEqual(of(evs, other.createRun.id).map((e) => [e.kind, e.run.status, e.run.name]), [['CREATED', 'QUEUED', 'late']]);
+  const mineOnB = await byRun.until(finished);
+  assertIncreasing(mineOnB.map((e) => e.runChanged.seq));
+  assert.equal(mineOnB.at(-1).runChanged.seq, mineOnA.at(-1).seq, 'both servers end at the same seq');
+  assert.ok(!mineOnB.some((e) => e.runChanged.runId === other.createRun.id), 'per-run topic only carries that run');
   // A reconnecting table asks for what changed since the seqs it has: only the runs with newer state come back.
-  const since = [{ runId: run.id, seq: evs[1].runChanged.seq }];
-  const replay = collect<any>(a.ws(), RUNS_SUB, { e: run.experimentId, since });
+  const replay = collect<any>(a.ws(), RUNS_SUB, { e: run.experimentId, since: [{ runId: run.id, seq: mineOnA.at(-1).seq }] });
   const got = await replay.until((e) => e.length >= 1);
   await sleep(300);
   assert.deepEqual(got.map((e) => e.runChanged.runId), [other.createRun.id]);
@@ -88,11 +102,15 @@ test('run changes reach subscribers of the experiment and of the run, with repla
   for (const c of [byExperiment, byRun, replay]) c.dispose();
 });
 
+function assertIncreasing(seqs: number[]) {
+  assert.deepEqual(seqs, [...new Set(seqs)].sort((x, y) => x - y), `seqs strictly increase: ${seqs}`);
+}
+
 test('two server instances on one database: every event reaches subscribers of both', async () => {
   const run = await newRun(a, 'fanout');
-  const onA = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id] });
-  const onB = collect<any>(b.ws(), METRICS_SUB, { ids: [run.id] });
-  await sleep(200);
+  const start = await sinceNow(a, run.id);
+  const onA = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], since: start });
+  const onB = collect<any>(b.ws(), METRICS_SUB, { ids: [run.id], since: start });
   for (let step = 0; step < 4; step++) await (step % 2 ? a : b).gql(LOG, epoch(run.id, step)); // writes through both
   const [ea, eb] = await Promise.all([onA.until((e) => e.length >= 4), onB.until((e) => e.length >= 4)]);
   assert.deepEqual(delivered(ea), delivered(eb));
@@ -103,8 +121,7 @@ test('two server instances on one database: every event reaches subscribers of b
 
 test('crash detection: a silent RUNNING run becomes CRASHED once, with an event, even with two sweepers', async () => {
   const run = await newRun(a, 'crash');
-  const sub = collect<any>(b.ws(), RUNS_SUB, { ids: [run.id] });
-  await sleep(200);
+  const sub = collect<any>(b.ws(), RUNS_SUB, { ids: [run.id], since: await sinceNow(a, run.id) });
   const db = new pg.Pool({ connectionString: a.database.url, max: 4 });
   await db.query(`UPDATE runs SET last_heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, [run.id]);
   const fresh = await newRun(a, 'crash'); // heartbeat just now: must survive
