@@ -1,14 +1,17 @@
 /**
  * npm run bench:trainer — figures for the trainer's speed claims (not a test):
  *  1. VGG16 conv-base forward img/s at 150x150 and 48x48: onnxruntime-node (graph built in code)
- *     vs tfjs-wasm vs tfjs-cpu (48 only; ~0.1 img/s at 150) vs a PyTorch reference (Debian
- *     python3-torch, when installed).
- *  2. A frozen-base run (default 30 epochs) with the feature cache vs pushing every training
- *     image through the base every epoch (what Keras's fit on flow_from_directory does).
- *  3. Block-5 fine-tuning throughput (tfjs-wasm with the Conv2DBackpropFilter shim).
+ *     against a PyTorch reference (Debian python3-torch, bench/trainer-torch-ref.py), interleaved
+ *     over --rounds rounds and reported as medians, with GFLOP/s against the machine's peak;
+ *     tfjs-wasm and tfjs-cpu once, for scale.
+ *  2. A frozen-base run (default 30 epochs) with the feature cache (cold, then warm) against the
+ *     same run pushing every training and validation image through the base every epoch (what
+ *     Keras's fit() on flow_from_directory generators does).
+ *  3. Block-5 fine-tuning img/s (block5 + head trained on cached block4_pool features) against the
+ *     same step in PyTorch.
  * Flags: --epochs N (30) --per-class N (40 train, half as many validation) --size N (150)
- *        --seconds S (time per forward measurement, 5) --skip-torch --quick (small everything)
- *        --only forward|runs|fine-tune (one section).
+ *        --seconds S (time per forward measurement, 5) --rounds R (3) --peak GFLOPS (447)
+ *        --skip-torch --quick (small everything) --only forward|runs|fine-tune (one section).
  * Results are printed and written to bench-results/trainer.json. Mind the load average printed
  * first: on a shared 2-core machine other processes skew every figure.
  */
@@ -23,11 +26,13 @@ import * as tf from '@tensorflow/tfjs';
 import { initTfjsBackend } from '../trainers/src/engines/tfjs-backend.ts';
 import { createOnnxPrefix, createTfjsPrefix, type PrefixEngine } from '../trainers/src/engines/prefix.ts';
 import { randomVggWeights } from '../trainers/src/model/weights.ts';
+import { convFlops } from '../trainers/src/model/vgg16-spec.ts';
 import { validateConfig } from '../trainers/src/config.ts';
 import { train } from '../trainers/src/train/trainer.ts';
 import { NullTracker } from '../trainers/src/tracking/tracker.ts';
 import { exportFashionMnist, FMNIST_DIR } from '../trainers/src/data/fashion-mnist.ts';
 import { hostInfo } from '../trainers/src/train/system-info.ts';
+import { median } from './lib/stats.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -35,6 +40,9 @@ const { values: flags } = parseArgs({
     'per-class': { type: 'string', default: '40' },
     size: { type: 'string', default: '150' },
     seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    // FP32 peak of this machine's 2 threads, as measured for the project brief (AVX-512 FMA).
+    peak: { type: 'string', default: '447' },
     'skip-torch': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
@@ -45,10 +53,14 @@ const EPOCHS = quick ? 3 : Number(flags.epochs);
 const PER_CLASS = quick ? 6 : Number(flags['per-class']);
 const SIZE = quick ? 48 : Number(flags.size);
 const SECONDS = quick ? 1 : Number(flags.seconds);
+const ROUNDS = quick ? 1 : Number(flags.rounds);
+const PEAK = Number(flags.peak);
 const W = randomVggWeights(1);
-const results: Record<string, unknown> = { host: hostInfo(), loadAverageAtStart: os.loadavg(), flags };
+const results: Record<string, unknown> = { host: hostInfo(), loadAverageAtStart: os.loadavg(), flags, peakGflops: PEAK };
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const r1 = (v: number) => Math.round(v * 10) / 10;
+const r2 = (v: number) => Math.round(v * 100) / 100;
+const gflops = (imgPerS: number, flopsPerImage: number) => `${Math.round((imgPerS * flopsPerImage) / 1e9)} (${Math.round((imgPerS * flopsPerImage) / 1e7 / PEAK)}% of peak)`;
 
 async function forwardRate(p: PrefixEngine, batch: number, seconds: number): Promise<number> {
   const x = Float32Array.from({ length: batch * p.size * p.size * 3 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
@@ -62,32 +74,38 @@ async function forwardRate(p: PrefixEngine, batch: number, seconds: number): Pro
   return n / ((performance.now() - t0) / 1000);
 }
 
-function torchRates(sizes: number[]): Record<number, number> | string {
-  if (flags['skip-torch']) return 'skipped (--skip-torch)';
+/** One run of the PyTorch reference script; null when torch is missing or skipped (reason in `torchMissing`). */
+let torchMissing: string | null = null;
+function torch(mode: 'forward' | 'finetune', arg: string): Array<{ size: number; img_per_s: number }> | null {
+  if (flags['skip-torch']) torchMissing = 'skipped (--skip-torch)';
   const py = '/usr/bin/python3';
-  if (!existsSync(py) || spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) return 'not installed (apt-get install -y python3-torch)';
-  const r = spawnSync(py, ['bench/trainer-torch-ref.py', String(os.cpus().length), String(SECONDS), sizes.join(',')], {
+  if (!torchMissing && (!existsSync(py) || spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0)) torchMissing = 'not installed (apt-get install -y python3-torch)';
+  if (torchMissing) return null;
+  const r = spawnSync(py, ['bench/trainer-torch-ref.py', mode, String(os.availableParallelism()), String(SECONDS), arg], {
     encoding: 'utf8',
     env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' },
   });
-  if (r.status !== 0) return `failed: ${r.stderr.slice(-300)}`;
-  const out: Record<number, number> = {};
-  for (const line of r.stdout.trim().split('\n')) {
-    const j = JSON.parse(line) as { size: number; img_per_s: number; torch: string };
-    out[j.size] = j.img_per_s;
-    results.torchVersion = j.torch;
-  }
-  return out;
+  if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr.slice(-500)}`);
+  return r.stdout.trim().split('\n').map((line) => {
+    const j = JSON.parse(line) as { size: number; img_per_s: number; torch: string; threads: number };
+    results.torch = { version: j.torch, threads: j.threads };
+    return j;
+  });
 }
 
 async function benchForward(): Promise<void> {
-  log('\n== VGG16 conv base forward (img/s, batch 20 unless noted) ==');
+  log(`\n== VGG16 conv base forward (img/s, batches of 20; median of ${ROUNDS} interleaved rounds of ${SECONDS} s) ==`);
   const sizes = quick ? [48] : [150, 48];
   const rows: Array<Record<string, unknown>> = [];
-  const torch = torchRates(sizes);
   for (const size of sizes) {
+    const onnxRates: number[] = [];
+    const torchRates: number[] = [];
     const onnx = await createOnnxPrefix(W, 'block5_pool', size);
-    const onnxRate = await forwardRate(onnx, 20, SECONDS);
+    for (let round = 0; round < ROUNDS; round++) {
+      onnxRates.push(await forwardRate(onnx, 20, SECONDS));
+      const t = torch('forward', String(size));
+      if (t) torchRates.push(t[0]!.img_per_s);
+    }
     await onnx.dispose();
     await initTfjsBackend('wasm');
     const wasm = await createTfjsPrefix(W, 'block5_pool', size);
@@ -101,13 +119,25 @@ async function benchForward(): Promise<void> {
       await cpu.dispose();
       await tf.setBackend('wasm');
     }
-    const torchRate = typeof torch === 'string' ? torch : r1(torch[size] ?? NaN);
-    rows.push({ size, onnxruntime: r1(onnxRate), 'tfjs-wasm': r1(wasmRate), 'tfjs-cpu': cpuRate, pytorch: torchRate, 'onnx/wasm': r1(onnxRate / wasmRate) });
+    const o = median(onnxRates);
+    const t = torchRates.length ? median(torchRates) : null;
+    const flops = convFlops(size, 'block5_pool');
+    rows.push({
+      size,
+      'GFLOP/img': r2(flops / 1e9),
+      onnxruntime: r1(o),
+      pytorch: t === null ? torchMissing : r1(t),
+      'onnx/torch': t === null ? '-' : r2(o / t),
+      'onnx GFLOP/s': gflops(o, flops),
+      'tfjs-wasm': r1(wasmRate),
+      'tfjs-cpu': cpuRate,
+      onnxRounds: onnxRates.map(r1),
+      torchRounds: torchRates.map(r1),
+    });
   }
-  console.table(rows);
+  console.table(rows.map(({ onnxRounds, torchRounds, ...r }) => r));
   results.forward = rows;
 }
-
 async function dataset(root: string): Promise<{ train: string; val: string; source: string }> {
   if (existsSync(join(FMNIST_DIR, 'train-images-idx3-ubyte.gz'))) {
     await exportFashionMnist({ out: root, classes: [0, 9], size: SIZE, perClass: PER_CLASS, valPerClass: Math.max(2, PER_CLASS / 2), testPerClass: 1, valFraction: 0.1 });
@@ -131,9 +161,9 @@ async function benchRuns(root: string): Promise<void> {
     cacheDir: join(root, 'cache'),
   };
   log(`\n== frozen base, ${EPOCHS} epochs, ${PER_CLASS * 2} train + ${PER_CLASS} val images at ${SIZE}x${SIZE} (${d.source}) ==`);
-  const time = async (label: string, extra: Record<string, unknown>) => {
+  const time = async (label: string, extra: Record<string, unknown>, recomputeBaseEveryEpoch = false) => {
     const t0 = performance.now();
-    const r = await train(validateConfig({ ...base, ...extra }), { tracker: new NullTracker(), weights: W });
+    const r = await train(validateConfig({ ...base, ...extra }), { tracker: new NullTracker(), weights: W, recomputeBaseEveryEpoch });
     const s = (performance.now() - t0) / 1000;
     const ep = r.history.map((h) => h.metrics.epoch_seconds!);
     const row = { run: label, total_s: r1(s), epoch1_s: r1(ep[0]!), later_epoch_s: Math.round((ep.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, ep.length - 1)) * 1000) / 1000, base_images: r.cache.computed, cache_hits: r.cache.hits, val_acc: r.history.at(-1)!.metrics.val_acc };
@@ -143,13 +173,10 @@ async function benchRuns(root: string): Promise<void> {
   const rows = [
     await time('cache, cold (first run)', {}),
     await time('cache, warm (same data again)', {}),
-    // Identity "augmentation" sends every training image through the base every epoch.
-    await time('no cache: base recomputed every epoch', {
-      noCache: true,
-      augment: true,
-      augmentation: { rotationRange: 0, widthShiftRange: 0, heightShiftRange: 0, shearRange: 0, zoomRange: 0, horizontalFlip: false },
-    }),
+    await time('no cache: base recomputed every epoch', {}, true),
   ];
+  const baseline = rows[2]!.total_s;
+  for (const r of rows) (r as Record<string, unknown>)['x of recomputing'] = `1/${r1(baseline / r.total_s)}`;
   console.table(rows);
   results.frozenRuns = rows;
 }
@@ -157,12 +184,25 @@ async function benchRuns(root: string): Promise<void> {
 async function benchFineTune(root: string): Promise<void> {
   const d = await dataset(join(root, 'data-ft'));
   const base = { experiment: 'bench', train: d.train, val: d.val, size: SIZE, batch: 20, lr: 2e-5, offline: true, output: join(root, 'model'), cacheDir: join(root, 'cache') };
-  log(`\n== block-5 fine-tuning at ${SIZE}x${SIZE} (prefix to block4_pool on onnxruntime, block 5 + head on tfjs-wasm) ==`);
-  const r = await train(validateConfig({ ...base, epochs: 1, fineTuneFrom: 'block5_conv1', fineTuneEpochs: 2, fineTuneLr: 1e-5 }), { tracker: new NullTracker(), weights: W });
-  const ft = r.history.filter((h) => h.phase === 'fine-tune');
-  const row = { 'epoch 1 img/s (incl. prefix)': r1(ft[0]!.metrics.images_per_second!), 'epoch 2 img/s (train step only)': r1(ft[1]!.metrics.images_per_second!), engines: r.systemInfo.engines };
+  log(`\n== block-5 fine-tuning at ${SIZE}x${SIZE}: block5 + head trained on cached block4_pool features ==`);
+  const epochs = quick ? 2 : 4;
+  const r = await train(validateConfig({ ...base, epochs: 1, fineTuneFrom: 'block5_conv1', fineTuneEpochs: epochs, fineTuneLr: 1e-5 }), { tracker: new NullTracker(), weights: W });
+  // Epoch 1 of the phase also runs the prefix (block1..block4) once; later epochs are the training step alone.
+  const ours = median(r.history.filter((h) => h.phase === 'fine-tune').slice(1).map((h) => h.metrics.images_per_second!));
+  const torchRates = Array.from({ length: ROUNDS }, () => torch('finetune', String(SIZE))?.[0]!.img_per_s).filter((v): v is number => v !== undefined);
+  const t = torchRates.length ? median(torchRates) : null;
+  // Per image: forward through block5, the weight gradient of all three convs, and the input
+  // gradient of conv2 and conv3 (conv1's input is frozen): 8/3 of the block's forward FLOPs.
+  const flops = (convFlops(SIZE, 'block5_pool', 'block4_pool') * 8) / 3;
+  const row = {
+    'trainer img/s (median of epochs 2+)': r1(ours),
+    'pytorch img/s': t === null ? torchMissing : r1(t),
+    'trainer/torch': t === null ? '-' : r2(ours / t),
+    'trainer GFLOP/s': gflops(ours, flops),
+    engines: r.systemInfo.engines,
+  };
   console.log(row);
-  results.fineTune = row;
+  results.fineTune = { ...row, torchRounds: torchRates.map(r1) };
 }
 
 const root = await mkdtemp(join(tmpdir(), 'rb-bench-trainer-'));

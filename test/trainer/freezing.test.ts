@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { buildFullModel, freezeThrough } from '../../trainers/src/model/vgg16.ts';
+import { buildFullModel, freezeThrough, setVggWeights } from '../../trainers/src/model/vgg16.ts';
+import { randomVggWeights } from '../../trainers/src/model/weights.ts';
 import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
 
 await initTfjsBackend('wasm'); // fast path + our Conv2DBackpropFilter shim
@@ -16,6 +17,7 @@ function snapshot(m: tf.LayersModel): Map<string, Buffer> {
 
 async function trainFrozen(lastFrozen: string): Promise<{ before: Map<string, Buffer>; after: Map<string, Buffer> }> {
   const m = buildFullModel(32, { task: 'binary', numClasses: 2, units: 8, dropout: 0, seed: 3 });
+  setVggWeights(m, randomVggWeights(3)); // conv layers are built zeroed; every caller sets weights
   freezeThrough(m, lastFrozen);
   m.compile({ optimizer: tf.train.rmsprop(1e-2), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   const before = snapshot(m);

@@ -3,6 +3,7 @@
 // the fallback and the parity reference.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { buildVggBase, setVggWeights } from '../model/vgg16.ts';
 import { outputShapeAfter } from '../model/vgg16-spec.ts';
 import type { VggWeights } from '../model/weights.ts';
@@ -24,31 +25,51 @@ export interface PrefixEngine {
 
 const require = createRequire(import.meta.url);
 
-export async function createOnnxPrefix(w: VggWeights, cut: string, size: number, threads?: number): Promise<PrefixEngine> {
+/**
+ * Images per onnxruntime call: ~90k input pixels (4 at 150x150, 39 at 48x48). Measured here at
+ * 150x150: 24.1 img/s in calls of 4 against 20.9 in calls of 20 (activations stay in cache);
+ * at 48x48 calls of 20 beat calls of 4 (199 vs 180 img/s).
+ */
+export function onnxChunk(size: number): number {
+  return Math.max(1, Math.floor(90_000 / (size * size)));
+}
+
+/**
+ * `threads` defaults to every logical CPU: onnxruntime's own default counts physical cores and
+ * ran on one thread on this 2-vCPU machine (9.5 img/s at 150x150 against 20.9 with 2).
+ */
+export async function createOnnxPrefix(w: VggWeights, cut: string, size: number, threads = os.availableParallelism()): Promise<PrefixEngine> {
   const ort = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
   const session = await ort.InferenceSession.create(buildVggOnnx(w, cut), {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
-    ...(threads ? { intraOpNumThreads: threads } : {}),
+    intraOpNumThreads: threads,
   });
   const version = (require('onnxruntime-node/package.json') as { version: string }).version;
   const outShape = outputShapeAfter(cut, size);
+  const perIn = size * size * 3;
+  const perOut = outShape[0] * outShape[1] * outShape[2];
+  const chunk = onnxChunk(size);
   return {
     name: 'onnx',
-    description: `onnxruntime-node ${version} (cpu EP)`,
+    description: `onnxruntime-node ${version} (cpu EP, ${threads} threads)`,
     cut,
     size,
     outShape,
     async run(x, n) {
-      const input = new ort.Tensor('float32', x, [n, size, size, 3]);
-      const out = await session.run({ [ONNX_INPUT]: input });
-      const t = out[ONNX_OUTPUT]!;
-      const data = t.data as Float32Array;
-      // Copy: the result buffer belongs to ort and the caller may keep it in a cache.
-      const copy = Float32Array.from(data);
-      t.dispose?.();
-      input.dispose?.();
-      return copy;
+      // One output array for the whole batch; the results are copied out of ort's buffers
+      // because the caller may keep them (feature cache).
+      const all = new Float32Array(n * perOut);
+      for (let s = 0; s < n; s += chunk) {
+        const m = Math.min(chunk, n - s);
+        const input = new ort.Tensor('float32', x.subarray(s * perIn, (s + m) * perIn), [m, size, size, 3]);
+        const out = await session.run({ [ONNX_INPUT]: input });
+        const t = out[ONNX_OUTPUT]!;
+        all.set(t.data as Float32Array, s * perOut);
+        t.dispose?.();
+        input.dispose?.();
+      }
+      return all;
     },
     async dispose() {
       await session.release();

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerWasmConv2DBackpropFilter, registerWasmFastConv2DBackpropInput } from './wasm-backprop-filter.ts';
+import { registerWasmPlainMatMul } from './wasm-matmul.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -55,6 +56,8 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
       if (await tf.setBackend('wasm')) {
         if (registerWasmConv2DBackpropFilter()) notes.push('Conv2DBackpropFilter: shim registered (one Conv2D per gradient)');
         if (registerWasmFastConv2DBackpropInput()) notes.push('Conv2DBackpropInput: stride-1 case routed through Conv2D');
+        const plain = registerWasmPlainMatMul();
+        if (plain.length) notes.push(`${plain.join(', ')}: transposed operands transposed explicitly first`);
         chosen = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: pkgVersion('@tensorflow/tfjs-backend-wasm'), notes };
         return chosen;
       }

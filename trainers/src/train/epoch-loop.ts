@@ -62,8 +62,18 @@ function toTensors(feats: Float32Array[], shape: number[], split: Split, idx: nu
   return [tf.tensor(x, [feats.length, ...shape]), tf.tensor2d(y, [idx.length, w])];
 }
 
+/**
+ * Evaluation batches hold up to ~4M feature floats (512 images of block5_pool at 150x150), not the
+ * training batch size: the result is the same weighted mean, and each batch costs one repacking of
+ * the head's weights (wasm's matMul packs its weight operand per call once the weights changed).
+ */
+export function evalBatchSize(trainBatch: number, featureLength: number): number {
+  return Math.max(trainBatch, Math.floor(4_000_000 / featureLength));
+}
+
 /** Mean loss/accuracy over a split, in batches (weighted by batch size like Keras). */
-export async function evaluateSplit(model: tf.LayersModel, prefix: PrefixEngine, split: Split, batchSize: number): Promise<{ loss: number; acc: number }> {
+export async function evaluateSplit(model: tf.LayersModel, prefix: PrefixEngine, split: Split, trainBatch: number): Promise<{ loss: number; acc: number }> {
+  const batchSize = evalBatchSize(trainBatch, split.features.featureLength);
   let loss = 0;
   let acc = 0;
   const n = split.labels.length;

@@ -14,6 +14,7 @@ import { createPrefix, type PrefixEngine } from '../engines/prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
 import { FeatureCache } from '../features/feature-cache.ts';
 import { FeatureStore } from '../features/feature-store.ts';
+import { HeapRmsprop } from './heap-rmsprop.ts';
 import { runPhase, evaluateSplit, type Split, type StopSignal, type EpochRecord } from './epoch-loop.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { hostInfo } from './system-info.ts';
@@ -25,6 +26,11 @@ export interface TrainerDeps {
   progress?: ProgressSink;
   /** Pre-loaded weights (tests); otherwise cfg.weights is loaded. */
   weights?: VggWeights;
+  /**
+   * Baseline for `npm run bench:trainer` only: push every training and validation image through
+   * the frozen base every epoch, as Keras's fit() on flow_from_directory generators does.
+   */
+  recomputeBaseEveryEpoch?: boolean;
 }
 
 export interface TrainResult {
@@ -105,7 +111,8 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   let step = 0;
   const stores: FeatureStore[] = [];
   const split = (d: Loaded, p: PrefixEngine, cache: FeatureCache | null): Split => {
-    const features = new FeatureStore(d.im.pixels, d.im.contentHashes, p, cfg.preprocessing, cache);
+    const recompute = deps.recomputeBaseEveryEpoch ?? false;
+    const features = new FeatureStore(d.im.pixels, d.im.contentHashes, p, cfg.preprocessing, recompute ? null : cache, !recompute);
     stores.push(features);
     return { pixels: d.im.pixels, labels: d.ds.labels, targets: d.targets, targetWidth: d.width, features };
   };
@@ -124,7 +131,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       setVggWeights(model, current);
       if (prevModel) copyWeightsByName(prevModel, model); // head (and any tuned convs) carry over
       model.compile({
-        optimizer: tf.train.rmsprop(ph.lr),
+        optimizer: new HeapRmsprop(ph.lr), // tf.train.rmsprop's arithmetic, fused (see heap-rmsprop.ts)
         loss: task === 'binary' ? 'binaryCrossentropy' : 'categoricalCrossentropy',
         metrics: ['accuracy'],
       });
