@@ -106,7 +106,9 @@ export async function startWeb(opts: StartWebOptions): Promise<RunningWeb> {
   // Read by the root layout at request time.
   process.env.RUNBOARD_API_URL = opts.apiUrl;
   process.env.NEXT_TELEMETRY_DISABLED = '1';
-  const server: Server = createServer();
+  // The compare view keeps its selection in the URL (any number of runs): Node's default 16 KiB
+  // header limit would refuse ~400 run ids with 431; 1 MiB holds ~28,000.
+  const server: Server = createServer({ maxHeaderSize: 1024 * 1024 });
   const mod = require('next') as NextFactory | { default: NextFactory };
   const next = typeof mod === 'function' ? mod : mod.default;
   const app = next({ dev, dir: WEB_DIR, hostname: host, port: opts.port, quiet: !dev, httpServer: server });

@@ -221,3 +221,13 @@ test('unknown or malformed ids in the URL show a message, not a blank page', asy
   }
   await shot(page, 'bad-id');
 });
+
+test('a compare URL naming 1,000 runs is served (no header-size refusal) and says which ids do not exist', async () => {
+  const missing = Array.from({ length: 997 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+  const ids = [...runs.slice(0, 3).map((r) => r.id), ...missing];
+  const res = await page.goto(`${stack.webUrl}/compare?runs=${ids.join(',')}`);
+  assert.equal(res?.status(), 200);
+  const notice = page.locator('.notice');
+  await notice.first().waitFor({ timeout: 20_000 });
+  assert.match(await notice.first().innerText(), /does not exist/i);
+});
