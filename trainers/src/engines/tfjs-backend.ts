@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerWasmConv2DBackpropFilter, registerWasmFastConv2DBackpropInput } from './wasm-backprop-filter.ts';
 import { registerWasmPlainMatMul } from './wasm-matmul.ts';
+import { registerOrtConvKernels } from './ort-conv-kernels.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -58,6 +59,9 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
         if (registerWasmFastConv2DBackpropInput()) notes.push('Conv2DBackpropInput: stride-1 case routed through Conv2D');
         const plain = registerWasmPlainMatMul();
         if (plain.length) notes.push(`${plain.join(', ')}: transposed operands transposed explicitly first`);
+        // Must come after the conv shims above (they become its fallbacks). RUNBOARD_ORT_KERNELS=0 opts out.
+        const ortConv = registerOrtConvKernels();
+        if (ortConv.length) notes.push(`${ortConv.join(', ')}: run on onnxruntime-node in a worker thread above 8 MFLOP (RUNBOARD_ORT_KERNELS=0 disables)`);
         chosen = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: pkgVersion('@tensorflow/tfjs-backend-wasm'), notes };
         return chosen;
       }
