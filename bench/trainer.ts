@@ -9,7 +9,7 @@
  *     Keras's fit() on flow_from_directory generators does).
  *  3. Block-5 fine-tuning img/s (block5 + head trained on cached block4_pool features) against the
  *     same step in PyTorch.
- * Flags: --epochs N (30) --per-class N (40 train, half as many validation) --size N (150)
+ * Flags: --epochs N (30) --per-class N (100: 200 train + 100 validation images) --size N (150)
  *        --seconds S (time per forward measurement, 5) --rounds R (3) --peak GFLOPS (447)
  *        --skip-torch --quick (small everything) --only forward|runs|fine-tune (one section).
  * Results are printed and written to bench-results/trainer.json. Mind the load average printed
@@ -37,7 +37,7 @@ import { median } from './lib/stats.ts';
 const { values: flags } = parseArgs({
   options: {
     epochs: { type: 'string', default: '30' },
-    'per-class': { type: 'string', default: '40' },
+    'per-class': { type: 'string', default: '100' },
     size: { type: 'string', default: '150' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },

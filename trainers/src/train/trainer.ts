@@ -92,16 +92,20 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     featureCache: cfg.augment || cfg.noCache ? null : resolve(cfg.cacheDir),
     artifacts: { modelDir, format: 'tfjs-layers-model' },
   };
-  // The first phase's frozen prefix is built before the run starts so the engine that really
-  // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
-  let prefix: PrefixEngine | null = phases[0] ? await createPrefix(cfg.prefixEngine, weights, phases[0].cut, cfg.size) : null;
-  (systemInfo.engines as Record<string, unknown>).prefix = prefix?.description ?? 'none';
   type Loaded = { ds: FolderDataset; im: Awaited<ReturnType<typeof loadImages>>; targets: Float32Array; width: number };
   const load = async (ds: FolderDataset): Promise<Loaded> => {
     const im = await loadImages(ds, cfg.size, cfg.interpolation);
     const width = task === 'binary' ? 1 : classes.length;
     return { ds, im, targets: task === 'binary' ? Float32Array.from(ds.labels) : oneHot(ds.labels, classes.length), width };
   };
+  // Decoding images (sharp, on libuv's threads) overlaps building the prefix's ONNX session.
+  // Awaited inside the try below, so a bad image still fails the run it belongs to.
+  const loading = Promise.all([load(trainDs), load(valDs), testDs ? load(testDs) : null]);
+  loading.catch(() => {});
+  // The first phase's frozen prefix is built before the run starts so the engine that really
+  // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
+  let prefix: PrefixEngine | null = phases[0] ? await createPrefix(cfg.prefixEngine, weights, phases[0].cut, cfg.size) : null;
+  (systemInfo.engines as Record<string, unknown>).prefix = prefix?.description ?? 'none';
   const history: EpochRecord[] = [];
   const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
   const head = { task, numClasses: classes.length, units: cfg.units, dropout: cfg.dropout, seed: cfg.seed };
@@ -119,7 +123,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
 
   try {
     await deps.tracker.start({ experimentName: cfg.experiment, name: runName, config: { ...cfg, apiKey: undefined }, tags: cfg.tags, systemInfo });
-    const [trainData, valData, testData] = await Promise.all([load(trainDs), load(valDs), testDs ? load(testDs) : null]);
+    const [trainData, valData, testData] = await loading;
     for (const [index, ph] of phases.entries()) {
       if (stopped) break;
       if (index > 0 || !prefix) {
