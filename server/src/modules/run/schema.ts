@@ -248,6 +248,8 @@ export const runTypeDefs = /* GraphQL */ `
     Changes to runs: of one experiment (\`experimentId\`) or of given runs (\`runIds\`).
     With \`since\`, first replays the current state of every run whose seq is greater than given
     (runs of the experiment not listed count as seq 0), then streams live events without gaps or duplicates.
+    An event carries the run as it is when delivered, so changes in quick succession may arrive as one event
+    with the newer state and seq: seqs only increase, and the last event always has the current state.
     """
     runChanged(experimentId: ID, runIds: [ID!], since: [RunSeqInput!]): RunEvent!
   }
