@@ -98,7 +98,13 @@ export class RunboardClient {
   }
 
   async logMetrics(runId: string, points: Array<Omit<MetricPoint, 'value'> & { value: number | string }>): Promise<{ accepted: number; seq: number }> {
-    const d = await this.send(LogMetricsDocument, { runId, points: points.map((p) => ({ ...p, value: encodeMetricValue(p.value) })) });
+    const columns = {
+      keys: points.map((p) => p.key),
+      steps: points.map((p) => p.step),
+      values: points.map((p) => encodeMetricValue(p.value)),
+      wallTimes: points.every((p) => p.wallTime != null) ? points.map((p) => p.wallTime!) : undefined,
+    };
+    const d = await this.send(LogMetricsDocument, { runId, columns });
     return d.logMetrics;
   }
 
