@@ -3,21 +3,7 @@
 // at the graph boundary (NHWC activations, HWIO filters); weights are graph INPUTS, not
 // initializers, because they change every training step. Shapes are static per graph (the
 // worker caches one session per key), which lets ORT plan memory once.
-import { ProtoWriter } from './protobuf.ts';
-
-// onnx.proto enum values
-const FLOAT = 1;
-const INT64 = 7;
-const ATTR_INT = 2;
-const ATTR_INTS = 7;
-
-type Attr = { name: string; ints: number[] } | { name: string; i: number };
-interface Node {
-  op: string;
-  inputs: string[];
-  output: string;
-  attrs?: Attr[];
-}
+import { writeOnnxModel, type OnnxAttr, type OnnxInitializer, type OnnxNode } from './onnx-model.ts';
 
 /** What the kernels know about a conv (a subset of tfjs's Conv2DInfo, always NHWC). */
 export interface ConvGeom {
@@ -47,11 +33,11 @@ export interface OrtGraph {
 }
 
 class GraphBuilder {
-  nodes: Node[] = [];
-  consts: Array<{ name: string; dims: number[]; data: BigInt64Array }> = [];
+  nodes: OnnxNode[] = [];
+  consts: OnnxInitializer[] = [];
   private seq = 0;
 
-  add(op: string, inputs: string[], attrs?: Attr[], output = `t${this.seq++}`): string {
+  add(op: string, inputs: string[], attrs?: OnnxAttr[], output = `t${this.seq++}`): string {
     this.nodes.push({ op, inputs, output, attrs });
     return output;
   }
@@ -63,41 +49,7 @@ class GraphBuilder {
   }
 
   finish(inputs: OrtGraph['inputs'], output: OrtGraph['output']): Uint8Array {
-    const valueInfo = (w: ProtoWriter, name: string, dims: number[]) => {
-      w.string(1, name);
-      w.message(2, (t) => t.message(1, (tt) => tt.int(1, FLOAT).message(2, (s) => dims.forEach((d) => s.message(1, (dim) => dim.int(1, d))))));
-    };
-    const model = new ProtoWriter();
-    model.int(1, 8); // ir_version 8
-    model.string(2, 'runboard-ort-conv');
-    model.message(8, (op) => op.string(1, '').int(2, 13)); // opset 13
-    model.message(7, (g) => {
-      for (const n of this.nodes) {
-        g.message(1, (nw) => {
-          for (const i of n.inputs) nw.string(1, i);
-          nw.string(2, n.output).string(3, n.output).string(4, n.op);
-          for (const a of n.attrs ?? []) {
-            nw.message(5, (aw) => {
-              aw.string(1, a.name);
-              if ('ints' in a) {
-                for (const v of a.ints) aw.int(8, v);
-                aw.int(20, ATTR_INTS);
-              } else aw.int(3, a.i).int(20, ATTR_INT);
-            });
-          }
-        });
-      }
-      g.string(2, 'conv');
-      for (const c of this.consts) {
-        g.message(5, (tw) => {
-          for (const d of c.dims) tw.int(1, d);
-          tw.int(2, INT64).string(8, c.name).bytes(9, new Uint8Array(c.data.buffer));
-        });
-      }
-      for (const i of inputs) g.message(11, (vi) => valueInfo(vi, i.name, i.dims));
-      g.message(12, (vi) => valueInfo(vi, output.name, output.dims));
-    });
-    return model.finish();
+    return writeOnnxModel({ producer: 'runboard-ort-conv', name: 'conv', nodes: this.nodes, initializers: this.consts, inputs, outputs: [output] });
   }
 }
 

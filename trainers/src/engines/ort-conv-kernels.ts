@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { OrtConvClient } from './ort-conv-client.ts';
+import { overrideWasmKernel, type WasmHeapBackend } from './wasm-kernels.ts';
 import type { ConvGeom, ConvOp } from './ort-conv-graphs.ts';
 
 /**
@@ -38,10 +39,6 @@ function idOf(t: tf.TensorInfo): number {
 }
 
 type Info = tf.TensorInfo;
-interface WasmBackend {
-  typedArrayFromHeap(t: Info): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32'): Info;
-}
 
 
 let client: OrtConvClient | null = null;
@@ -76,7 +73,7 @@ function geom(xShape: number[], fShape: number[], a: ConvAttrs): ConvGeom | null
 }
 
 /** Run on ORT and copy into a new wasm tensor; null means "use the fallback". */
-function viaOrt(backend: WasmBackend, op: ConvOp, g: ConvGeom, ins: Info[], outShape: number[], cacheInput = -1): Info | null {
+function viaOrt(backend: WasmHeapBackend, op: ConvOp, g: ConvGeom, ins: Info[], outShape: number[], cacheInput = -1): Info | null {
   if (!client || ins.some((t) => t.dtype !== 'float32')) return null;
   // tfjs data behind a dataId never changes (variables get a new dataId on assign), so the
   // dataId identifies the filter's contents.
@@ -88,10 +85,8 @@ function viaOrt(backend: WasmBackend, op: ConvOp, g: ConvGeom, ins: Info[], outS
   return out;
 }
 
-type KernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => Info | Info[];
-
 /** Returns an ORT result or null; `orig` runs otherwise. */
-const KERNELS: Record<string, (inputs: Record<string, Info | undefined>, attrs: Record<string, unknown>, b: WasmBackend) => Info | null> = {
+const KERNELS: Record<string, (inputs: Record<string, Info | undefined>, attrs: Record<string, unknown>, b: WasmHeapBackend) => Info | null> = {
   Conv2D: ({ x, filter }, a, b) => {
     const g = geom(x!.shape, filter!.shape, a as unknown as ConvAttrs);
     return g && viaOrt(b, 'fwd', g, [x!, filter!], [g.n, g.oh, g.ow, g.co], 1);
@@ -136,21 +131,17 @@ export function registerOrtConvKernels(threads = os.availableParallelism()): str
   }
   const done: string[] = [];
   for (const [name, fn] of Object.entries(KERNELS)) {
-    const orig = tf.getKernel(name, 'wasm');
-    if (wrapped.has(name) || !orig) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      ...orig,
-      kernelFunc: ((args: Parameters<KernelFn>[0]) => {
-        let out: Info | null = null;
-        try {
-          out = fn(args.inputs as Record<string, Info | undefined>, (args.attrs ?? {}) as Record<string, unknown>, args.backend as WasmBackend);
-        } catch (e) {
-          if (client) client.lastError = (e as Error).message;
-        }
-        return out ?? (orig.kernelFunc as KernelFn)(args);
-      }) as tf.KernelFunc,
+    if (wrapped.has(name)) continue;
+    const ok = overrideWasmKernel(name, (orig) => (args) => {
+      let out: Info | null = null;
+      try {
+        out = fn(args.inputs as Record<string, Info | undefined>, (args.attrs ?? {}) as Record<string, unknown>, args.backend as unknown as WasmHeapBackend);
+      } catch (e) {
+        if (client) client.lastError = (e as Error).message;
+      }
+      return out ?? orig(args);
     });
+    if (!ok) continue;
     wrapped.add(name);
     done.push(name);
   }

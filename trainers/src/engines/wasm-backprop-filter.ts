@@ -3,6 +3,7 @@
 // does have: the weight gradient rewritten as a single Conv2D, which wasm runs on XNNPACK
 // (~4x faster at block 5 than an im2col/per-tap matMul version measured first).
 import * as tf from '@tensorflow/tfjs';
+import { overrideWasmKernel, withTensorView } from './wasm-kernels.ts';
 
 export const KERNEL_NAME = 'Conv2DBackpropFilter';
 
@@ -57,22 +58,9 @@ export function registerWasmConv2DBackpropFilter(): boolean {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs }) => {
       const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      // Ops called inside a kernel are not recorded on the gradient tape (kernelDepth > 0).
-      // The engine passes the op's own Tensors as inputs; wrap bare TensorInfos with an
-      // extra backend ref so disposing the wrapper cannot free the caller's data.
-      const wrap = (t: tf.TensorInfo): [tf.Tensor4D, boolean] => {
-        if (t instanceof tf.Tensor) return [t as tf.Tensor4D, false];
-        const w = tf.engine().makeTensorFromTensorInfo(t) as tf.Tensor4D;
-        tf.engine().backend.incRef(t.dataId);
-        return [w, true];
-      };
-      const [xt, ownX] = wrap(x);
-      const [dyt, ownDy] = wrap(dy);
       // Returning a Tensor (it has a rank) makes the engine use it as the output as is; it
       // lives in the caller's scope, so tidy()/dispose by the gradient code frees it.
-      const out = conv2dBackpropFilterViaConv(xt, dyt, attrs as unknown as Attrs);
-      if (ownX) xt.dispose();
-      if (ownDy) dyt.dispose();
+      const out = withTensorView(x, (xt) => withTensorView(dy, (dyt) => conv2dBackpropFilterViaConv(xt as tf.Tensor4D, dyt as tf.Tensor4D, attrs as unknown as Attrs)));
       return out as unknown as tf.TensorInfo;
     },
   });
@@ -118,23 +106,14 @@ let inputRegistered = false;
  */
 export function registerWasmFastConv2DBackpropInput(): boolean {
   if (inputRegistered) return false;
-  const orig = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (!orig) return false;
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    setupFunc: orig.setupFunc,
-    kernelFunc: (args) => {
-      const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const a = args.attrs as unknown as { strides: number | [number, number]; pad: Attrs['pad']; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
-      const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
-      if (a.dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1 || !(dy instanceof tf.Tensor) || !(filter instanceof tf.Tensor)) {
-        return orig.kernelFunc(args);
-      }
-      return conv2dBackpropInputViaConv(dy as tf.Tensor4D, filter as tf.Tensor4D, a.inputShape, info.padInfo) as unknown as tf.TensorInfo;
-    },
+  inputRegistered = overrideWasmKernel('Conv2DBackpropInput', (orig) => (args) => {
+    const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as { strides: number | [number, number]; pad: Attrs['pad']; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
+    const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
+    if (a.dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1 || !(dy instanceof tf.Tensor) || !(filter instanceof tf.Tensor)) {
+      return orig(args);
+    }
+    return conv2dBackpropInputViaConv(dy as tf.Tensor4D, filter as tf.Tensor4D, a.inputShape, info.padInfo) as unknown as tf.TensorInfo;
   });
-  inputRegistered = true;
-  return true;
+  return inputRegistered;
 }

@@ -5,52 +5,40 @@
 // This wraps BatchMatMul and _FusedMatMul on wasm: transposed operands are transposed once,
 // explicitly, and the original kernel runs on the plain product.
 import * as tf from '@tensorflow/tfjs';
+import { overrideWasmKernel, withTensorView } from './wasm-kernels.ts';
 
 const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 const done = new Set<string>();
+
+/** The last two axes swapped, as a new tensor. */
+function transposeLast(t: tf.TensorInfo): tf.Tensor {
+  return withTensorView(t, (view) => {
+    const perm = view.shape.map((_, i) => i);
+    [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2]!, perm[perm.length - 1]!];
+    return tf.transpose(view, perm);
+  });
+}
 
 /** Register the wrappers; returns the kernels wrapped (none when already done or absent). */
 export function registerWasmPlainMatMul(): string[] {
   const wrapped: string[] = [];
   for (const name of KERNELS) {
     if (done.has(name)) continue;
-    const orig = tf.getKernel(name, 'wasm');
-    if (!orig) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      kernelName: name,
-      backendName: 'wasm',
-      setupFunc: orig.setupFunc,
-      disposeFunc: orig.disposeFunc,
-      kernelFunc: (args) => {
-        const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
-        const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-        if (!attrs.transposeA && !attrs.transposeB) return orig.kernelFunc(args);
-        // Ops called inside a kernel are not taped (no gradients through this), and the
-        // transposed copies are freed as soon as the product exists.
-        const flip = (t: tf.TensorInfo, on: boolean): { t: tf.TensorInfo; own: tf.Tensor | null } => {
-          if (!on) return { t, own: null };
-          // The engine passes the op's own Tensors; a bare TensorInfo gets a temporary view with
-          // its own backend ref, so disposing the view cannot free the caller's data.
-          const bare = !(t instanceof tf.Tensor);
-          const view = bare ? tf.engine().makeTensorFromTensorInfo(t) : (t as tf.Tensor);
-          if (bare) tf.engine().backend.incRef(t.dataId);
-          const perm = view.shape.map((_, i) => i);
-          [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2]!, perm[perm.length - 1]!];
-          const out = tf.transpose(view, perm);
-          if (bare) view.dispose();
-          return { t: out, own: out };
-        };
-        const fa = flip(a, attrs.transposeA);
-        const fb = flip(b, attrs.transposeB);
-        try {
-          return orig.kernelFunc({ ...args, inputs: { ...args.inputs, a: fa.t, b: fb.t }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
-        } finally {
-          fa.own?.dispose();
-          fb.own?.dispose();
-        }
-      },
+    const ok = overrideWasmKernel(name, (orig) => (args) => {
+      const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
+      if (!attrs.transposeA && !attrs.transposeB) return orig(args);
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      // The transposed copies are freed as soon as the product exists.
+      const ta = attrs.transposeA ? transposeLast(a) : null;
+      const tb = attrs.transposeB ? transposeLast(b) : null;
+      try {
+        return orig({ ...args, inputs: { ...args.inputs, a: ta ?? a, b: tb ?? b }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+      } finally {
+        ta?.dispose();
+        tb?.dispose();
+      }
     });
+    if (!ok) continue;
     done.add(name);
     wrapped.push(name);
   }

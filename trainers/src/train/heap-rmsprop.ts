@@ -8,13 +8,10 @@
 //   ms <- rho*ms + (1-rho)*g^2 ;  w <- w - lr*g/sqrt(ms + eps)
 // On other backends it is the stock optimizer.
 import * as tf from '@tensorflow/tfjs';
+import type { WasmHeapBackend } from '../engines/wasm-kernels.ts';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
 
 export class HeapRmsprop extends tf.RMSPropOptimizer {
   private readonly meanSquares = new Map<string, Float32Array>();
@@ -25,7 +22,7 @@ export class HeapRmsprop extends tf.RMSPropOptimizer {
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     if (tf.getBackend() !== 'wasm') return super.applyGradients(variableGradients);
-    const backend = tf.backend() as unknown as WasmBackend;
+    const backend = tf.backend() as unknown as WasmHeapBackend;
     const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     const lr = this.learningRate;
     const rho = this.decay;
@@ -54,6 +51,13 @@ export class HeapRmsprop extends tf.RMSPropOptimizer {
   override async getWeights(): Promise<NamedTensor[]> {
     if (tf.getBackend() !== 'wasm') return super.getWeights();
     return [await this.saveIterations(), ...[...this.meanSquares].map(([name, ms]) => ({ name: `${name}/rms`, tensor: tf.tensor(ms) }))];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    if (tf.getBackend() !== 'wasm') return super.setWeights(weightValues);
+    for (const { name, tensor } of await this.extractIterations(weightValues)) {
+      if (name.endsWith('/rms')) this.meanSquares.set(name.slice(0, -'/rms'.length), (await tensor.data()) as Float32Array);
+    }
   }
 
   override dispose(): void {
