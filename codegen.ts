@@ -13,7 +13,12 @@ function target(documents: string, jsonType: string) {
     documents: [documents],
     config: {
       // Scalars as they travel over the wire (see schema.graphql).
-      scalars: { DateTime: 'string', JSON: jsonType, MetricValue: 'number | string', NumberColumn: 'Array<number | string | null>' },
+      scalars: {
+        DateTime: 'string',
+        JSON: jsonType,
+        MetricValue: 'number | string',
+        NumberColumn: 'Array<number | string | null>',
+      },
       enumsAsTypes: true,
       useTypeImports: true,
       avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },

@@ -5,17 +5,29 @@
  * serialise on its row lock), plus "one epoch" (10 keys, one point each) latency at concurrency 1.
  * Figures are medians over BENCH_TRIALS (default 5) trials. Env: BENCH_INPROC=1 runs the server in-process.
  */
-import { createBenchDatabase, pgSettings } from './lib/db.js';
-import { GqlClient, KEYS, LOG_METRICS, LOG_METRICS_COLUMNS, createRunningRuns, makePoints, parse } from './lib/gql.js';
+
 import { CpuMeter, cpuDelta } from './lib/cpu.js';
+import { createBenchDatabase, pgSettings } from './lib/db.js';
+import { createRunningRuns, GqlClient, KEYS, LOG_METRICS, LOG_METRICS_COLUMNS, makePoints, parse } from './lib/gql.js';
 import { startBenchServer } from './lib/server.js';
-import { environment, fmt, median, percentile, printLoad, printTargets, round, table, writeResults, type Target } from './lib/stats.js';
+import {
+  environment,
+  fmt,
+  median,
+  percentile,
+  printLoad,
+  printTargets,
+  round,
+  type Target,
+  table,
+  writeResults,
+} from './lib/stats.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const FOUR_KEYS = KEYS.slice(0, 4);
 /** Requests per client per trial, by batch size: enough to time, bounded in total. */
-const REQUESTS: Record<number, number> = { 1: 300, 100: 150, 10_000: 8 };
+const REQUESTS: Record<number, number> = { 1: 300, 100: 150, 10000: 8 };
 
 interface TrialResult {
   pointsPerSec: number;
@@ -41,7 +53,15 @@ interface CaseResult {
 }
 
 /** One client logging `requests` batches of `batch` points to its own run; returns each request's latency. */
-async function client(http: GqlClient, runId: string, batch: number, keys: string[], requests: number, state: { step: number }, columns = false) {
+async function client(
+  http: GqlClient,
+  runId: string,
+  batch: number,
+  keys: string[],
+  requests: number,
+  state: { step: number },
+  columns = false,
+) {
   const latencies: number[] = [];
   for (let i = 0; i < requests; i++) {
     const { points, nextStep } = makePoints(batch, keys, state.step);
@@ -49,7 +69,15 @@ async function client(http: GqlClient, runId: string, batch: number, keys: strin
     const body = columns
       ? JSON.stringify({
           query: LOG_METRICS_COLUMNS,
-          variables: { runId, columns: { keys: points.map((p) => p.key), steps: points.map((p) => p.step), values: points.map((p) => p.value), wallTimes: points.map((p) => p.wallTime) } },
+          variables: {
+            runId,
+            columns: {
+              keys: points.map((p) => p.key),
+              steps: points.map((p) => p.step),
+              values: points.map((p) => p.value),
+              wallTimes: points.map((p) => p.wallTime),
+            },
+          },
         })
       : JSON.stringify({ query: LOG_METRICS, variables: { runId, points } });
     const t0 = performance.now();
@@ -61,7 +89,16 @@ async function client(http: GqlClient, runId: string, batch: number, keys: strin
   return latencies;
 }
 
-async function runCase(http: GqlClient, cpu: CpuMeter, name: string, runIds: string[], batch: number, keys: string[], requests: number, columns = false): Promise<CaseResult> {
+async function runCase(
+  http: GqlClient,
+  cpu: CpuMeter,
+  name: string,
+  runIds: string[],
+  batch: number,
+  keys: string[],
+  requests: number,
+  columns = false,
+): Promise<CaseResult> {
   const states = runIds.map(() => ({ step: 0 }));
   // warm-up: JIT, plan caches, pool connections
   await Promise.all(runIds.map((id, i) => client(http, id, batch, keys, Math.min(3, requests), states[i]!, columns)));
@@ -72,7 +109,12 @@ async function runCase(http: GqlClient, cpu: CpuMeter, name: string, runIds: str
     const per = await Promise.all(runIds.map((id, i) => client(http, id, batch, keys, requests, states[i]!, columns)));
     const seconds = (performance.now() - t0) / 1000;
     const latencies = per.flat();
-    trials.push({ pointsPerSec: (latencies.length * batch) / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies });
+    trials.push({
+      pointsPerSec: (latencies.length * batch) / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      latencies,
+    });
   }
   const all = trials.flatMap((t) => t.latencies);
   const used = cpuDelta(cpu0, await cpu.sample());
@@ -89,7 +131,12 @@ async function runCase(http: GqlClient, cpu: CpuMeter, name: string, runIds: str
     p99Ms: round(median(trials.map((t) => t.p99))),
     pooledP99Ms: round(percentile(all, 99)),
     trialPointsPerSec: trials.map((t) => round(t.pointsPerSec, 0)),
-    cpuMsPer1kPoints: { server: per1k(used.serverMs), postgres: per1k(used.postgresMs), client: per1k(used.clientMs), total: per1k(totalMs) },
+    cpuMsPer1kPoints: {
+      server: per1k(used.serverMs),
+      postgres: per1k(used.postgresMs),
+      client: per1k(used.clientMs),
+      total: per1k(totalMs),
+    },
     idleTwoCorePointsPerSec: round((2 * all.length * batch) / (totalMs / 1000), 0),
   };
   console.log(
@@ -109,7 +156,9 @@ async function main() {
   const http = new GqlClient(server.url, 64);
   const cpu = new CpuMeter(server.mode === 'child' ? server.pid : -1, db.name);
   await cpu.start();
-  console.log(`bench:ingest — server ${server.mode} pid ${server.pid} at ${server.url}, db ${db.name}, ${TRIALS} trials per case, NODE_ENV=${process.env.NODE_ENV ?? ''}`);
+  console.log(
+    `bench:ingest — server ${server.mode} pid ${server.pid} at ${server.url}, db ${db.name}, ${TRIALS} trials per case, NODE_ENV=${process.env.NODE_ENV ?? ''}`,
+  );
   const loadBefore = await printLoad('start');
   try {
     const results: CaseResult[] = [];
@@ -131,18 +180,49 @@ async function main() {
     console.log(
       '\n' +
         table(
-          ['case', 'batch', 'clients', 'points/s (median)', 'p50 ms', 'p99 ms', 'pooled p99 ms', 'CPU ms/1k pts srv+pg+cli', 'points/s on 2 idle cores*'],
+          [
+            'case',
+            'batch',
+            'clients',
+            'points/s (median)',
+            'p50 ms',
+            'p99 ms',
+            'pooled p99 ms',
+            'CPU ms/1k pts srv+pg+cli',
+            'points/s on 2 idle cores*',
+          ],
           results.map((r) => [
-            r.case, r.batch, r.concurrency, fmt(r.pointsPerSec, 0), r.p50Ms, r.p99Ms, r.pooledP99Ms,
-            `${r.cpuMsPer1kPoints.server}+${r.cpuMsPer1kPoints.postgres}+${r.cpuMsPer1kPoints.client}`, fmt(r.idleTwoCorePointsPerSec, 0),
+            r.case,
+            r.batch,
+            r.concurrency,
+            fmt(r.pointsPerSec, 0),
+            r.p50Ms,
+            r.p99Ms,
+            r.pooledP99Ms,
+            `${r.cpuMsPer1kPoints.server}+${r.cpuMsPer1kPoints.postgres}+${r.cpuMsPer1kPoints.client}`,
+            fmt(r.idleTwoCorePointsPerSec, 0),
           ]),
         ),
     );
-    console.log('* 2 cores / CPU per point (server + its PostgreSQL backends + this client): what the work needs, whatever else runs on the box.');
+    console.log(
+      '* 2 cores / CPU per point (server + its PostgreSQL backends + this client): what the work needs, whatever else runs on the box.',
+    );
     const big = results.filter((r) => r.batch === 10_000).sort((a, b) => b.pointsPerSec - a.pointsPerSec)[0]!;
     const targets: Target[] = [
-      { name: `10k-point batches, best of c=1/c=${CONCURRENCY} (${big.case}, c=${big.concurrency})`, target: '>= 100,000 points/s', measured: big.pointsPerSec, unit: 'points/s', pass: big.pointsPerSec >= 100_000 },
-      { name: 'one epoch (10 points) p99', target: '<= 20 ms', measured: epoch.p99Ms, unit: 'ms', pass: epoch.p99Ms <= 20 },
+      {
+        name: `10k-point batches, best of c=1/c=${CONCURRENCY} (${big.case}, c=${big.concurrency})`,
+        target: '>= 100,000 points/s',
+        measured: big.pointsPerSec,
+        unit: 'points/s',
+        pass: big.pointsPerSec >= 100_000,
+      },
+      {
+        name: 'one epoch (10 points) p99',
+        target: '<= 20 ms',
+        measured: epoch.p99Ms,
+        unit: 'ms',
+        pass: epoch.p99Ms <= 20,
+      },
     ];
     const loadAfter = await printLoad('end');
     printTargets('bench:ingest', targets);
@@ -153,8 +233,20 @@ async function main() {
     );
     const file = await writeResults('ingest', {
       bench: 'ingest',
-      environment: { ...(await environment()), serverMode: server.mode, postgres: await pgSettings(db.url), loadBefore, loadAfter },
-      config: { trials: TRIALS, concurrency: CONCURRENCY, requestsPerClientPerTrial: REQUESTS, keys: FOUR_KEYS, epochKeys: KEYS },
+      environment: {
+        ...(await environment()),
+        serverMode: server.mode,
+        postgres: await pgSettings(db.url),
+        loadBefore,
+        loadAfter,
+      },
+      config: {
+        trials: TRIALS,
+        concurrency: CONCURRENCY,
+        requestsPerClientPerTrial: REQUESTS,
+        keys: FOUR_KEYS,
+        epochKeys: KEYS,
+      },
       results,
       targets,
     });

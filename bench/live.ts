@@ -6,11 +6,24 @@
  * Latency can be negative when the event is read before the mutation's response.
  */
 import type { Client } from 'graphql-ws';
-import { createBenchDatabase, pgSettings } from './lib/db.js';
-import { GqlClient, KEYS, LOG_METRICS, createRunningRuns, makePoints, parse } from './lib/gql.js';
 import { CpuMeter, cpuDelta } from './lib/cpu.js';
+import { createBenchDatabase, pgSettings } from './lib/db.js';
+import { createRunningRuns, GqlClient, KEYS, LOG_METRICS, makePoints, parse } from './lib/gql.js';
 import { startBenchServer, wsClient } from './lib/server.js';
-import { environment, fmt, median, percentile, printLoad, printTargets, round, sleep, summary, table, writeResults, type Target } from './lib/stats.js';
+import {
+  environment,
+  fmt,
+  median,
+  percentile,
+  printLoad,
+  printTargets,
+  round,
+  sleep,
+  summary,
+  type Target,
+  table,
+  writeResults,
+} from './lib/stats.js';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100);
 const MUTATIONS = Number(process.env.BENCH_MUTATIONS ?? 200);
@@ -36,7 +49,9 @@ async function main() {
   const http = new GqlClient(server.url);
   const clients: Client[] = [];
   const disposers: (() => void)[] = [];
-  console.log(`bench:live — server ${server.mode} pid ${server.pid}, ${SUBSCRIBERS} subscribers, ${TRIALS} x ${MUTATIONS} mutations`);
+  console.log(
+    `bench:live — server ${server.mode} pid ${server.pid}, ${SUBSCRIBERS} subscribers, ${TRIALS} x ${MUTATIONS} mutations`,
+  );
   const loadBefore = await printLoad('start');
   try {
     const [runId] = await createRunningRuns(http, 'live', 1);
@@ -61,7 +76,10 @@ async function main() {
               sent.received.push(now);
               if (sent.received.length === SUBSCRIBERS) sent.done();
             },
-            error: (e) => (errors++, console.error('subscription error', e)),
+            error: (e) => {
+              errors++;
+              console.error('subscription error', e);
+            },
             complete: () => {},
           },
         ),
@@ -80,7 +98,8 @@ async function main() {
     // warm-up: until every subscriber is live (subscriptions start asynchronously)
     const warmupStart = performance.now();
     while (firstSeen.size < SUBSCRIBERS) {
-      if (performance.now() - warmupStart > 30_000) throw new Error(`only ${firstSeen.size} subscribers live after 30 s`);
+      if (performance.now() - warmupStart > 30_000)
+        throw new Error(`only ${firstSeen.size} subscribers live after 30 s`);
       await log();
       await sleep(50);
     }
@@ -88,7 +107,14 @@ async function main() {
     const cpu = new CpuMeter(server.mode === 'child' ? server.pid : -1, db.name);
     await cpu.start();
     const cpu0 = await cpu.sample();
-    const trials: { p50: number; p99: number; lastP99: number; samples: number[]; lastPerMutation: number[]; fromSend: number[] }[] = [];
+    const trials: {
+      p50: number;
+      p99: number;
+      lastP99: number;
+      samples: number[];
+      lastPerMutation: number[];
+      fromSend: number[];
+    }[] = [];
     const mutationMs: number[] = []; // the logging client's own round trip while the subscribers listen
     let timeouts = 0;
     for (let t = 0; t < TRIALS; t++) {
@@ -107,11 +133,21 @@ async function main() {
         const timer = sleep(5000).then(() => 'timeout');
         if ((await Promise.race([all, timer])) === 'timeout') timeouts++;
         bySeq.delete(seq);
-        for (const r of sent.received) samples.push(r - returnedAt), fromSend.push(r - sentAt);
+        for (const r of sent.received) {
+          samples.push(r - returnedAt);
+          fromSend.push(r - sentAt);
+        }
         lastPerMutation.push(Math.max(...sent.received) - returnedAt);
         if (GAP_MS) await sleep(GAP_MS);
       }
-      trials.push({ p50: percentile(samples, 50), p99: percentile(samples, 99), lastP99: percentile(lastPerMutation, 99), samples, lastPerMutation, fromSend });
+      trials.push({
+        p50: percentile(samples, 50),
+        p99: percentile(samples, 99),
+        lastP99: percentile(lastPerMutation, 99),
+        samples,
+        lastPerMutation,
+        fromSend,
+      });
       console.log(
         `trial ${t + 1}: ${samples.length} deliveries, p50 ${fmt(percentile(samples, 50), 2)} ms, p99 ${fmt(percentile(samples, 99), 2)} ms, ` +
           `slowest subscriber per mutation p99 ${fmt(percentile(lastPerMutation, 99), 2)} ms`,
@@ -120,8 +156,14 @@ async function main() {
     const used = cpuDelta(cpu0, await cpu.sample());
     await cpu.stop();
     const n = TRIALS * MUTATIONS;
-    const cpuPerMutation = { serverMs: round(used.serverMs / n), postgresMs: round(used.postgresMs / n), clientMs: round(used.clientMs / n) };
-    console.log(`CPU per mutation + fan-out to ${SUBSCRIBERS}: server ${cpuPerMutation.serverMs} ms, PostgreSQL ${cpuPerMutation.postgresMs} ms, client (all subscribers) ${cpuPerMutation.clientMs} ms`);
+    const cpuPerMutation = {
+      serverMs: round(used.serverMs / n),
+      postgresMs: round(used.postgresMs / n),
+      clientMs: round(used.clientMs / n),
+    };
+    console.log(
+      `CPU per mutation + fan-out to ${SUBSCRIBERS}: server ${cpuPerMutation.serverMs} ms, PostgreSQL ${cpuPerMutation.postgresMs} ms, client (all subscribers) ${cpuPerMutation.clientMs} ms`,
+    );
     const pooled = summary(trials.flatMap((t) => t.samples));
     const fromSend = summary(trials.flatMap((t) => t.fromSend));
     const last = summary(trials.flatMap((t) => t.lastPerMutation));
@@ -156,14 +198,32 @@ async function main() {
     );
     console.log(`missed deliveries ${result.missedDeliveries}, timeouts ${timeouts}, errors ${errors}`);
     const targets: Target[] = [
-      { name: `delivery to ${SUBSCRIBERS} subscribers p99 (median of trials)`, target: '<= 50 ms', measured: result.p99Ms, unit: 'ms', pass: result.p99Ms <= 50 && result.missedDeliveries === 0 },
+      {
+        name: `delivery to ${SUBSCRIBERS} subscribers p99 (median of trials)`,
+        target: '<= 50 ms',
+        measured: result.p99Ms,
+        unit: 'ms',
+        pass: result.p99Ms <= 50 && result.missedDeliveries === 0,
+      },
     ];
     const loadAfter = await printLoad('end');
     printTargets('bench:live', targets);
     const file = await writeResults('live', {
       bench: 'live',
-      environment: { ...(await environment()), serverMode: server.mode, postgres: await pgSettings(db.url), loadBefore, loadAfter },
-      config: { subscribers: SUBSCRIBERS, mutations: MUTATIONS, trials: TRIALS, gapMs: GAP_MS, pointsPerMutation: KEYS.length },
+      environment: {
+        ...(await environment()),
+        serverMode: server.mode,
+        postgres: await pgSettings(db.url),
+        loadBefore,
+        loadAfter,
+      },
+      config: {
+        subscribers: SUBSCRIBERS,
+        mutations: MUTATIONS,
+        trials: TRIALS,
+        gapMs: GAP_MS,
+        pointsPerMutation: KEYS.length,
+      },
       result,
       targets,
     });

@@ -6,12 +6,22 @@
  * runs, timed directly (and EXPLAIN ANALYZE of the rollup read), vs the whole HTTP request.
  */
 import pg from 'pg';
-import { createBenchDatabase, pgSettings } from './lib/db.js';
-import { GqlClient, LOG_METRICS, createRunningRuns, makePoints, parse } from './lib/gql.js';
-import { CpuMeter, cpuDelta } from './lib/cpu.js';
 import { ROLLUP_SQL } from '../server/src/modules/metric/series.js';
+import { CpuMeter, cpuDelta } from './lib/cpu.js';
+import { createBenchDatabase, pgSettings } from './lib/db.js';
+import { createRunningRuns, GqlClient, LOG_METRICS, makePoints, parse } from './lib/gql.js';
 import { startBenchServer } from './lib/server.js';
-import { environment, fmt, percentile, printLoad, printTargets, round, summary, table, writeResults, type Target } from './lib/stats.js';
+import {
+  environment,
+  fmt,
+  printLoad,
+  printTargets,
+  round,
+  summary,
+  type Target,
+  table,
+  writeResults,
+} from './lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const STEPS = Number(process.env.BENCH_STEPS ?? 10_000);
@@ -40,12 +50,20 @@ async function seed(http: GqlClient, runIds: string[]) {
         latencies.push(performance.now() - t);
         if (res.logMetrics.accepted !== points.length) throw new Error('seed: points not accepted');
         const done = runIds.length - queue.length;
-        if (done % 20 === 0) console.log(`  seeded ${done}/${runIds.length} runs (${fmt(((done * points.length) / (performance.now() - t0)) * 1000, 0)} points/s)`);
+        if (done % 20 === 0)
+          console.log(
+            `  seeded ${done}/${runIds.length} runs (${fmt(((done * points.length) / (performance.now() - t0)) * 1000, 0)} points/s)`,
+          );
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds: round(seconds), points: runIds.length * STEPS * KEYS4.length, pointsPerSec: round((runIds.length * STEPS * KEYS4.length) / seconds, 0), requestMs: summary(latencies) };
+  return {
+    seconds: round(seconds),
+    points: runIds.length * STEPS * KEYS4.length,
+    pointsPerSec: round((runIds.length * STEPS * KEYS4.length) / seconds, 0),
+    requestMs: summary(latencies),
+  };
 }
 
 /** The rollup read before the LATERAL rewrite (GROUP BY + ORDER BY inside json_agg), kept for comparison. */
@@ -72,20 +90,27 @@ async function timeSql(pool: pg.Pool, runIds: string[]) {
   const previous: number[] = [];
   for (let i = 0; i < 7; i++) {
     let t = performance.now();
-    await pool.query(`SELECT run_id, key, count, first_step, last_step FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`, [runIds, KEYS4]);
+    await pool.query(
+      `SELECT run_id, key, count, first_step, last_step FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
+      [runIds, KEYS4],
+    );
     plan.push(performance.now() - t);
     t = performance.now();
     await pool.query(ROLLUP_SQL, params(pairs));
     current.push(performance.now() - t);
     t = performance.now();
     const half = Math.ceil(pairs.length / 2);
-    await Promise.all([pool.query(ROLLUP_SQL, params(pairs.slice(0, half))), pool.query(ROLLUP_SQL, params(pairs.slice(half)))]);
+    await Promise.all([
+      pool.query(ROLLUP_SQL, params(pairs.slice(0, half))),
+      pool.query(ROLLUP_SQL, params(pairs.slice(half))),
+    ]);
     split.push(performance.now() - t);
     t = performance.now();
     await pool.query(PREVIOUS_ROLLUP_SQL, params(pairs));
     previous.push(performance.now() - t);
   }
-  const explain = async (sql: string) => (await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params(pairs))).rows.map((r) => r['QUERY PLAN'] as string);
+  const explain = async (sql: string) =>
+    (await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params(pairs))).rows.map((r) => r['QUERY PLAN'] as string);
   return {
     level,
     planQueryMs: summary(plan),
@@ -105,12 +130,16 @@ async function main() {
   });
   const http = new GqlClient(server.url);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 }); // two: the split read runs halves in parallel
-  console.log(`bench:query — server ${server.mode} pid ${server.pid}; ${RUNS} runs x ${KEYS4.length} keys x ${STEPS} steps`);
+  console.log(
+    `bench:query — server ${server.mode} pid ${server.pid}; ${RUNS} runs x ${KEYS4.length} keys x ${STEPS} steps`,
+  );
   try {
     const runIds = await createRunningRuns(http, 'query', RUNS);
     const loadBefore = await printLoad('seed start');
     const seeded = await seed(http, runIds);
-    console.log(`seeded ${fmt(seeded.points, 0)} points in ${seeded.seconds} s: ${fmt(seeded.pointsPerSec, 0)} points/s (40k-point requests, c=${SEED_CONCURRENCY}; request p50 ${seeded.requestMs.p50} ms)`);
+    console.log(
+      `seeded ${fmt(seeded.points, 0)} points in ${seeded.seconds} s: ${fmt(seeded.pointsPerSec, 0)} points/s (40k-point requests, c=${SEED_CONCURRENCY}; request p50 ${seeded.requestMs.p50} ms)`,
+    );
     await pool.query('VACUUM ANALYZE');
     const body = JSON.stringify({ query: SERIES, variables: { runIds, keys: KEYS4, maxPoints: MAX_POINTS } });
     let bytes = 0;
@@ -118,9 +147,12 @@ async function main() {
     for (let i = 0; i < 3; i++) {
       const text = await http.post(body);
       bytes = Buffer.byteLength(text);
-      const series = parse<{ metricSeries: { downsampled: boolean; bucketSize: number; totalPoints: number; columns: { step: number[] } }[] }>(text).metricSeries;
+      const series = parse<{
+        metricSeries: { downsampled: boolean; bucketSize: number; totalPoints: number; columns: { step: number[] } }[];
+      }>(text).metricSeries;
       check = `${series.length} series, bucketSize ${series[0]?.bucketSize}, ${series[0]?.columns.step.length} points each, totalPoints ${series[0]?.totalPoints}`;
-      if (series.length !== RUNS * KEYS4.length) throw new Error(`expected ${RUNS * KEYS4.length} series, got ${series.length}`);
+      if (series.length !== RUNS * KEYS4.length)
+        throw new Error(`expected ${RUNS * KEYS4.length} series, got ${series.length}`);
     }
     console.log(`response: ${check}; ${fmt(bytes / 1024, 0)} KiB`);
     await printLoad('queries start');
@@ -135,10 +167,18 @@ async function main() {
     }
     const used = cpuDelta(cpu0, await cpu.sample());
     await cpu.stop();
-    const cpuPerQuery = { serverMs: round(used.serverMs / QUERIES, 1), postgresMs: round(used.postgresMs / QUERIES, 1), clientMs: round(used.clientMs / QUERIES, 1) };
+    const cpuPerQuery = {
+      serverMs: round(used.serverMs / QUERIES, 1),
+      postgresMs: round(used.postgresMs / QUERIES, 1),
+      clientMs: round(used.clientMs / QUERIES, 1),
+    };
     const q = summary(latencies);
-    console.log(`metricSeries over HTTP x${QUERIES}: p50 ${q.p50} ms, p90 ${q.p90} ms, p99 ${q.p99} ms (min ${q.min}, max ${q.max})`);
-    console.log(`CPU per query: server ${cpuPerQuery.serverMs} ms, PostgreSQL ${cpuPerQuery.postgresMs} ms, client ${cpuPerQuery.clientMs} ms`);
+    console.log(
+      `metricSeries over HTTP x${QUERIES}: p50 ${q.p50} ms, p90 ${q.p90} ms, p99 ${q.p99} ms (min ${q.min}, max ${q.max})`,
+    );
+    console.log(
+      `CPU per query: server ${cpuPerQuery.serverMs} ms, PostgreSQL ${cpuPerQuery.postgresMs} ms, client ${cpuPerQuery.clientMs} ms`,
+    );
     const sql = await timeSql(pool, runIds);
     console.log(
       '\nbreakdown (ms):\n' +
@@ -147,23 +187,60 @@ async function main() {
           [
             ['whole request over HTTP', q.p50, q.p99],
             ['SQL: plan from metric_latest', sql.planQueryMs.p50, sql.planQueryMs.p99],
-            [`SQL: rollup read, level ${sql.level}, all pairs in one query`, sql.rollupQueryMs.p50, sql.rollupQueryMs.p99],
-            ['SQL: same in two halves in parallel (what the server does)', sql.rollupSplitInTwoMs.p50, sql.rollupSplitInTwoMs.p99],
-            ['SQL: previous rollup read (GROUP BY, ORDER BY in json_agg)', sql.previousRollupQueryMs.p50, sql.previousRollupQueryMs.p99],
-            ['rest: GraphQL execution, JSON serialisation, HTTP', round(q.p50 - sql.planQueryMs.p50 - sql.rollupSplitInTwoMs.p50), ''],
+            [
+              `SQL: rollup read, level ${sql.level}, all pairs in one query`,
+              sql.rollupQueryMs.p50,
+              sql.rollupQueryMs.p99,
+            ],
+            [
+              'SQL: same in two halves in parallel (what the server does)',
+              sql.rollupSplitInTwoMs.p50,
+              sql.rollupSplitInTwoMs.p99,
+            ],
+            [
+              'SQL: previous rollup read (GROUP BY, ORDER BY in json_agg)',
+              sql.previousRollupQueryMs.p50,
+              sql.previousRollupQueryMs.p99,
+            ],
+            [
+              'rest: GraphQL execution, JSON serialisation, HTTP',
+              round(q.p50 - sql.planQueryMs.p50 - sql.rollupSplitInTwoMs.p50),
+              '',
+            ],
           ],
         ),
     );
     console.log(`EXPLAIN ANALYZE of the rollup read:\n  ${sql.rollupExplain.join('\n  ')}`);
     console.log(`EXPLAIN ANALYZE of the previous rollup read:\n  ${sql.previousRollupExplain.join('\n  ')}`);
     const loadAfter = await printLoad('end');
-    const targets: Target[] = [{ name: `metricSeries ${RUNS}x${KEYS4.length} series, maxPoints ${MAX_POINTS}, p50`, target: '<= 300 ms', measured: q.p50, unit: 'ms', pass: q.p50 <= 300 }];
+    const targets: Target[] = [
+      {
+        name: `metricSeries ${RUNS}x${KEYS4.length} series, maxPoints ${MAX_POINTS}, p50`,
+        target: '<= 300 ms',
+        measured: q.p50,
+        unit: 'ms',
+        pass: q.p50 <= 300,
+      },
+    ];
     targets.push({ name: 'same, p99', target: '<= 300 ms', measured: q.p99, unit: 'ms', pass: q.p99 <= 300 });
     printTargets('bench:query', targets);
     const file = await writeResults('query', {
       bench: 'query',
-      environment: { ...(await environment()), serverMode: server.mode, postgres: await pgSettings(db.url), loadBefore, loadAfter },
-      config: { runs: RUNS, keys: KEYS4, steps: STEPS, maxPoints: MAX_POINTS, queries: QUERIES, seedConcurrency: SEED_CONCURRENCY },
+      environment: {
+        ...(await environment()),
+        serverMode: server.mode,
+        postgres: await pgSettings(db.url),
+        loadBefore,
+        loadAfter,
+      },
+      config: {
+        runs: RUNS,
+        keys: KEYS4,
+        steps: STEPS,
+        maxPoints: MAX_POINTS,
+        queries: QUERIES,
+        seedConcurrency: SEED_CONCURRENCY,
+      },
       seed: seeded,
       response: { bytes, check },
       queryMs: q,

@@ -50,7 +50,15 @@ const PY = '/usr/bin/python3'; // Debian's python with torch, not the pyenv one 
 const root = await mkdtemp(join(tmpdir(), 'rb-parity-'));
 try {
   const data = join(root, 'fmnist');
-  await exportFashionMnist({ out: data, classes, size, perClass: Number(a['per-class']), valPerClass: Number(a['val-per-class']), testPerClass: 1, valFraction: 0.2 });
+  await exportFashionMnist({
+    out: data,
+    classes,
+    size,
+    perClass: Number(a['per-class']),
+    valPerClass: Number(a['val-per-class']),
+    testPerClass: 1,
+    valFraction: 0.2,
+  });
   const cfg = validateConfig({
     experiment: 'parity',
     name: 'parity',
@@ -92,7 +100,10 @@ try {
     env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' },
   });
   if (py.status !== 0) throw new Error(`reference failed (${py.status}): ${py.stderr}`);
-  const ref = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { torch: string; epochs: Array<Record<string, number>> };
+  const ref = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as {
+    torch: string;
+    epochs: Array<Record<string, number>>;
+  };
 
   // 4. Compare.
   const rows = ours.map((m, i) => {
@@ -114,25 +125,48 @@ try {
   const pass = maxDAcc <= tolerance;
 
   const f = (x: number, d = 4) => x.toFixed(d).padStart(d + 3);
-  console.log(`trainer vs PyTorch — ${classes.map((c) => FMNIST_CLASSES[c]).join(' vs ')} at ${size}x${size}, ${trainF.n} train / ${valF.n} val, batch ${cfg.batch}, RMSprop lr ${cfg.lr}, seed ${seed}`);
-  console.log(`tfjs ${tf.version_core} (${tf.getBackend()}), prefix ${String((r.systemInfo.engines as Record<string, unknown>).prefix)}; torch ${ref.torch}`);
-  console.log('epoch  val_acc  val_acc_torch  |Δacc| pts   val_loss  val_loss_torch  |Δloss|    train_loss  train_loss_torch');
+  console.log(
+    `trainer vs PyTorch — ${classes.map((c) => FMNIST_CLASSES[c]).join(' vs ')} at ${size}x${size}, ${trainF.n} train / ${valF.n} val, batch ${cfg.batch}, RMSprop lr ${cfg.lr}, seed ${seed}`,
+  );
+  console.log(
+    `tfjs ${tf.version_core} (${tf.getBackend()}), prefix ${String((r.systemInfo.engines as Record<string, unknown>).prefix)}; torch ${ref.torch}`,
+  );
+  console.log(
+    'epoch  val_acc  val_acc_torch  |Δacc| pts   val_loss  val_loss_torch  |Δloss|    train_loss  train_loss_torch',
+  );
   for (const x of rows)
     console.log(
       `${String(x.epoch).padStart(5)} ${f(x.val_acc)} ${f(x.val_acc_torch).padStart(14)} ${x.d_val_acc_points.toFixed(2).padStart(11)} ${f(x.val_loss).padStart(10)} ${f(x.val_loss_torch).padStart(15)} ${x.d_val_loss.toExponential(1).padStart(8)} ${f(x.loss).padStart(12)} ${f(x.loss_torch).padStart(17)}`,
     );
   if (a['control-order']) console.log('NEGATIVE CONTROL: the reference used a different batch order on purpose');
-  console.log(`max |Δ val_acc| = ${maxDAcc.toFixed(2)} points, max |Δ val_loss| = ${maxDLoss.toExponential(2)} → ${pass ? 'PASS' : 'MISS'} (tolerance ${tolerance} point)`);
+  console.log(
+    `max |Δ val_acc| = ${maxDAcc.toFixed(2)} points, max |Δ val_loss| = ${maxDLoss.toExponential(2)} → ${pass ? 'PASS' : 'MISS'} (tolerance ${tolerance} point)`,
+  );
 
   await mkdir('bench-results', { recursive: true });
   await writeFile(
     a['control-order'] ? 'bench-results/parity-control.json' : 'bench-results/parity.json',
-    JSON.stringify(
+    `${JSON.stringify(
       {
         when: new Date().toISOString(),
         control: a['control-order'] ? 'reference fed a different batch order (negative control)' : null,
-        setup: { classes: classes.map((c) => FMNIST_CLASSES[c]), size, nTrain: trainF.n, nVal: valF.n, epochs: cfg.epochs, batch: cfg.batch, lr: cfg.lr, seed, preprocessing: cfg.preprocessing, weights: weights.source },
-        engines: { tfjs: `${tf.version_core} (${tf.getBackend()})`, prefix: (r.systemInfo.engines as Record<string, unknown>).prefix, torch: ref.torch },
+        setup: {
+          classes: classes.map((c) => FMNIST_CLASSES[c]),
+          size,
+          nTrain: trainF.n,
+          nVal: valF.n,
+          epochs: cfg.epochs,
+          batch: cfg.batch,
+          lr: cfg.lr,
+          seed,
+          preprocessing: cfg.preprocessing,
+          weights: weights.source,
+        },
+        engines: {
+          tfjs: `${tf.version_core} (${tf.getBackend()})`,
+          prefix: (r.systemInfo.engines as Record<string, unknown>).prefix,
+          torch: ref.torch,
+        },
         trainerSeconds,
         rows,
         maxDeltaValAccPoints: maxDAcc,
@@ -142,7 +176,7 @@ try {
       },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
   process.exitCode = pass ? 0 : 1;
 } finally {

@@ -15,23 +15,23 @@
  * Results are printed and written to bench-results/trainer.json. Mind the load average printed
  * first: on a shared 2-core machine other processes skew every figure.
  */
-import os from 'node:os';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initTfjsBackend } from '../trainers/src/engines/tfjs-backend.ts';
-import { createOnnxPrefix, createTfjsPrefix, type PrefixEngine } from '../trainers/src/engines/prefix.ts';
-import { randomVggWeights } from '../trainers/src/model/weights.ts';
-import { convFlops } from '../trainers/src/model/vgg16-spec.ts';
 import { validateConfig } from '../trainers/src/config.ts';
-import { train } from '../trainers/src/train/trainer.ts';
-import { NullTracker } from '../trainers/src/tracking/tracker.ts';
 import { exportFashionMnist, FMNIST_DIR } from '../trainers/src/data/fashion-mnist.ts';
+import { createOnnxPrefix, createTfjsPrefix, type PrefixEngine } from '../trainers/src/engines/prefix.ts';
+import { initTfjsBackend } from '../trainers/src/engines/tfjs-backend.ts';
+import { convFlops } from '../trainers/src/model/vgg16-spec.ts';
+import { randomVggWeights } from '../trainers/src/model/weights.ts';
+import { NullTracker } from '../trainers/src/tracking/tracker.ts';
 import { hostInfo } from '../trainers/src/train/system-info.ts';
+import { train } from '../trainers/src/train/trainer.ts';
 import { median } from './lib/stats.ts';
 
 const { values: flags } = parseArgs({
@@ -56,11 +56,17 @@ const SECONDS = quick ? 1 : Number(flags.seconds);
 const ROUNDS = quick ? 1 : Number(flags.rounds);
 const PEAK = Number(flags.peak);
 const W = randomVggWeights(1);
-const results: Record<string, unknown> = { host: hostInfo(), loadAverageAtStart: os.loadavg(), flags, peakGflops: PEAK };
+const results: Record<string, unknown> = {
+  host: hostInfo(),
+  loadAverageAtStart: os.loadavg(),
+  flags,
+  peakGflops: PEAK,
+};
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const r2 = (v: number) => Math.round(v * 100) / 100;
-const gflops = (imgPerS: number, flopsPerImage: number) => `${Math.round((imgPerS * flopsPerImage) / 1e9)} (${Math.round((imgPerS * flopsPerImage) / 1e7 / PEAK)}% of peak)`;
+const gflops = (imgPerS: number, flopsPerImage: number) =>
+  `${Math.round((imgPerS * flopsPerImage) / 1e9)} (${Math.round((imgPerS * flopsPerImage) / 1e7 / PEAK)}% of peak)`;
 
 async function forwardRate(p: PrefixEngine, batch: number, seconds: number): Promise<number> {
   const x = Float32Array.from({ length: batch * p.size * p.size * 3 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
@@ -79,18 +85,26 @@ let torchMissing: string | null = null;
 function torch(mode: 'forward' | 'finetune', arg: string): Array<{ size: number; img_per_s: number }> | null {
   if (flags['skip-torch']) torchMissing = 'skipped (--skip-torch)';
   const py = '/usr/bin/python3';
-  if (!torchMissing && (!existsSync(py) || spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0)) torchMissing = 'not installed (apt-get install -y python3-torch)';
+  if (!torchMissing && (!existsSync(py) || spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0))
+    torchMissing = 'not installed (apt-get install -y python3-torch)';
   if (torchMissing) return null;
-  const r = spawnSync(py, ['bench/trainer-torch-ref.py', mode, String(os.availableParallelism()), String(SECONDS), arg], {
-    encoding: 'utf8',
-    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' },
-  });
+  const r = spawnSync(
+    py,
+    ['bench/trainer-torch-ref.py', mode, String(os.availableParallelism()), String(SECONDS), arg],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' },
+    },
+  );
   if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr.slice(-500)}`);
-  return r.stdout.trim().split('\n').map((line) => {
-    const j = JSON.parse(line) as { size: number; img_per_s: number; torch: string; threads: number };
-    results.torch = { version: j.torch, threads: j.threads };
-    return j;
-  });
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const j = JSON.parse(line) as { size: number; img_per_s: number; torch: string; threads: number };
+      results.torch = { version: j.torch, threads: j.threads };
+      return j;
+    });
 }
 
 async function benchForward(): Promise<void> {
@@ -140,7 +154,15 @@ async function benchForward(): Promise<void> {
 }
 async function dataset(root: string): Promise<{ train: string; val: string; source: string }> {
   if (existsSync(join(FMNIST_DIR, 'train-images-idx3-ubyte.gz'))) {
-    await exportFashionMnist({ out: root, classes: [0, 9], size: SIZE, perClass: PER_CLASS, valPerClass: Math.max(2, PER_CLASS / 2), testPerClass: 1, valFraction: 0.1 });
+    await exportFashionMnist({
+      out: root,
+      classes: [0, 9],
+      size: SIZE,
+      perClass: PER_CLASS,
+      valPerClass: Math.max(2, PER_CLASS / 2),
+      testPerClass: 1,
+      valFraction: 0.1,
+    });
     return { train: join(root, 'train'), val: join(root, 'validation'), source: 'fashion-mnist t-shirt vs ankle-boot' };
   }
   throw new Error('the bench uses Fashion-MNIST: apt-get install -y dataset-fashion-mnist');
@@ -160,13 +182,27 @@ async function benchRuns(root: string): Promise<void> {
     output: join(root, 'model'),
     cacheDir: join(root, 'cache'),
   };
-  log(`\n== frozen base, ${EPOCHS} epochs, ${PER_CLASS * 2} train + ${PER_CLASS} val images at ${SIZE}x${SIZE} (${d.source}) ==`);
+  log(
+    `\n== frozen base, ${EPOCHS} epochs, ${PER_CLASS * 2} train + ${PER_CLASS} val images at ${SIZE}x${SIZE} (${d.source}) ==`,
+  );
   const time = async (label: string, extra: Record<string, unknown>, recomputeBaseEveryEpoch = false) => {
     const t0 = performance.now();
-    const r = await train(validateConfig({ ...base, ...extra }), { tracker: new NullTracker(), weights: W, recomputeBaseEveryEpoch });
+    const r = await train(validateConfig({ ...base, ...extra }), {
+      tracker: new NullTracker(),
+      weights: W,
+      recomputeBaseEveryEpoch,
+    });
     const s = (performance.now() - t0) / 1000;
     const ep = r.history.map((h) => h.metrics.epoch_seconds!);
-    const row = { run: label, total_s: r1(s), epoch1_s: r1(ep[0]!), later_epoch_s: Math.round((ep.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, ep.length - 1)) * 1000) / 1000, base_images: r.cache.computed, cache_hits: r.cache.hits, val_acc: r.history.at(-1)!.metrics.val_acc };
+    const row = {
+      run: label,
+      total_s: r1(s),
+      epoch1_s: r1(ep[0]!),
+      later_epoch_s: Math.round((ep.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, ep.length - 1)) * 1000) / 1000,
+      base_images: r.cache.computed,
+      cache_hits: r.cache.hits,
+      val_acc: r.history.at(-1)!.metrics.val_acc,
+    };
     log(`${label}: ${JSON.stringify(row)}`);
     return row;
   };
@@ -183,13 +219,33 @@ async function benchRuns(root: string): Promise<void> {
 
 async function benchFineTune(root: string): Promise<void> {
   const d = await dataset(join(root, 'data-ft'));
-  const base = { experiment: 'bench', train: d.train, val: d.val, size: SIZE, batch: 20, lr: 2e-5, offline: true, output: join(root, 'model'), cacheDir: join(root, 'cache') };
+  const base = {
+    experiment: 'bench',
+    train: d.train,
+    val: d.val,
+    size: SIZE,
+    batch: 20,
+    lr: 2e-5,
+    offline: true,
+    output: join(root, 'model'),
+    cacheDir: join(root, 'cache'),
+  };
   log(`\n== block-5 fine-tuning at ${SIZE}x${SIZE}: block5 + head trained on cached block4_pool features ==`);
   const epochs = quick ? 2 : 4;
-  const r = await train(validateConfig({ ...base, epochs: 1, fineTuneFrom: 'block5_conv1', fineTuneEpochs: epochs, fineTuneLr: 1e-5 }), { tracker: new NullTracker(), weights: W });
+  const r = await train(
+    validateConfig({ ...base, epochs: 1, fineTuneFrom: 'block5_conv1', fineTuneEpochs: epochs, fineTuneLr: 1e-5 }),
+    { tracker: new NullTracker(), weights: W },
+  );
   // Epoch 1 of the phase also runs the prefix (block1..block4) once; later epochs are the training step alone.
-  const ours = median(r.history.filter((h) => h.phase === 'fine-tune').slice(1).map((h) => h.metrics.images_per_second!));
-  const torchRates = Array.from({ length: ROUNDS }, () => torch('finetune', String(SIZE))?.[0]!.img_per_s).filter((v): v is number => v !== undefined);
+  const ours = median(
+    r.history
+      .filter((h) => h.phase === 'fine-tune')
+      .slice(1)
+      .map((h) => h.metrics.images_per_second!),
+  );
+  const torchRates = Array.from({ length: ROUNDS }, () => torch('finetune', String(SIZE))?.[0]?.img_per_s).filter(
+    (v): v is number => v !== undefined,
+  );
   const t = torchRates.length ? median(torchRates) : null;
   // Per image: forward through block5, the weight gradient of all three convs, and the input
   // gradient of conv2 and conv3 (conv1's input is frozen): 8/3 of the block's forward FLOPs.
@@ -207,7 +263,12 @@ async function benchFineTune(root: string): Promise<void> {
 
 const root = await mkdtemp(join(tmpdir(), 'rb-bench-trainer-'));
 try {
-  log(`load average at start: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+  log(
+    `load average at start: ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
   const only = flags.only;
   if (!only || only === 'forward') await benchForward();
   if (!only || only === 'runs') await benchRuns(root);

@@ -11,8 +11,8 @@
  */
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
-import { startWeb } from '../web/start.js';
 import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.js';
+import { startWeb } from '../web/start.js';
 
 const API = process.env.RUNBOARD_API ?? 'http://127.0.0.1:4000/graphql';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -31,7 +31,11 @@ async function seed(): Promise<string[]> {
     Array.from({ length: 4 }, async () => {
       while (next < RUNS) {
         const i = next++;
-        const run = await createRun(gql, { experimentName: name, name: `bench-${String(i).padStart(3, '0')}`, config: { lr: [0.1, 0.01, 0.001][i % 3], batch: [16, 32, 64, 128][i % 4], seed: i } });
+        const run = await createRun(gql, {
+          experimentName: name,
+          name: `bench-${String(i).padStart(3, '0')}`,
+          config: { lr: [0.1, 0.01, 0.001][i % 3], batch: [16, 32, 64, 128][i % 4], seed: i },
+        });
         await startRun(gql, run.id);
         await logMetrics(gql, run.id, curves(i, EPOCHS, 0, KEYS));
         await finishRun(gql, run.id);
@@ -39,7 +43,9 @@ async function seed(): Promise<string[]> {
       }
     }),
   );
-  console.log(`seeded ${RUNS} runs x ${EPOCHS} epochs x ${KEYS.length} metrics into "${name}" in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${RUNS} runs x ${EPOCHS} epochs x ${KEYS.length} metrics into "${name}" in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return ids;
 }
 
@@ -82,7 +88,8 @@ async function main() {
         performance.now(),
         performance.getEntriesByName('runboard:compare-mounted')[0]?.startTime ?? NaN,
         performance.getEntriesByName('runboard:series-loaded')[0]?.startTime ?? NaN,
-        (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.responseStart ?? NaN,
+        (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.responseStart ??
+          NaN,
         (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.responseEnd ?? NaN,
       ]);
       if (i > 0) times.push(ms!);
@@ -99,10 +106,18 @@ async function main() {
     await browser.close();
     await web?.stop();
   }
-  const result = { runs: RUNS, epochs: EPOCHS, metrics: KEYS.length, loads: times, medianMs: Math.round(median(times)) };
+  const result = {
+    runs: RUNS,
+    epochs: EPOCHS,
+    metrics: KEYS.length,
+    loads: times,
+    medianMs: Math.round(median(times)),
+  };
   fs.mkdirSync('bench-results', { recursive: true });
   fs.writeFileSync('bench-results/web.json', JSON.stringify(result, null, 2));
-  console.log(`compare view render (navigation start -> all ${KEYS.length} charts drawn with ${RUNS} lines): median ${result.medianMs} ms over ${times.length} loads`);
+  console.log(
+    `compare view render (navigation start -> all ${KEYS.length} charts drawn with ${RUNS} lines): median ${result.medianMs} ms over ${times.length} loads`,
+  );
 }
 
 main().catch((e) => {

@@ -19,7 +19,10 @@ const { values } = parseArgs({
 const int = z.coerce.number().int().positive();
 const schema = z.object({
   out: z.string().min(1, '--out is required'),
-  classes: z.string().transform((s) => s.split(',').map(Number)).pipe(z.array(z.number().int().min(0).max(9)).min(2)),
+  classes: z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .pipe(z.array(z.number().int().min(0).max(9)).min(2)),
   size: int.min(8),
   perClass: int.optional(),
   valPerClass: int.optional(),
@@ -43,5 +46,12 @@ if (!parsed.success) {
 }
 const t0 = Date.now();
 const s = await exportFashionMnist(parsed.data);
-for (const [split, c] of Object.entries(s.counts)) console.log(`${split}: ${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-console.log(`wrote ${parsed.data.out} (${parsed.data.classes.map((c) => FMNIST_CLASSES[c]).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+for (const [split, c] of Object.entries(s.counts))
+  console.log(
+    `${split}: ${Object.entries(c)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+console.log(
+  `wrote ${parsed.data.out} (${parsed.data.classes.map((c) => FMNIST_CLASSES[c]).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+);

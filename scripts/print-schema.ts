@@ -6,7 +6,7 @@ import { buildSchema } from '../server/src/graphql/schema.js';
 
 const file = new URL('../schema.graphql', import.meta.url);
 const header = '# Generated from server/src/modules/*/schema.ts by `npm run schema:print`. Do not edit.\n\n';
-const sdl = header + printSchema(lexicographicSortSchema(buildSchema())) + '\n';
+const sdl = `${header + printSchema(lexicographicSortSchema(buildSchema()))}\n`;
 if (process.argv.includes('--check')) {
   let current = '';
   try {

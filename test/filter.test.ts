@@ -1,15 +1,15 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import {
-  FILTER_LIMITS,
-  FilterError,
-  SqlParams,
   compileFilter,
   compileOrderField,
+  FILTER_LIMITS,
+  FilterError,
+  type FilterNode,
   parseField,
   parseFilter,
-  type FilterNode,
+  SqlParams,
 } from '../server/src/modules/filter/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -54,7 +54,10 @@ describe('parser', () => {
     );
     assert.equal(show(parseFilter('NOT NOT config.a = 1')), 'not(not(config.a=1))');
     // chains stay flat (n-ary)
-    assert.equal(show(parseFilter('config.a=1 and config.b=2 AND config.c=3')), 'and(config.a=1, config.b=2, config.c=3)');
+    assert.equal(
+      show(parseFilter('config.a=1 and config.b=2 AND config.c=3')),
+      'and(config.a=1, config.b=2, config.c=3)',
+    );
   });
 
   test('keywords are case-insensitive', () => {
@@ -90,7 +93,9 @@ describe('parser', () => {
     assert.equal(agg.field.aggregate, 'max');
     assert.equal(agg.field.key, 'val_acc');
     const mn = parseFilter('min(metrics.`a b`) < 1');
-    assert.ok(mn.type === 'compare' && mn.field.kind === 'metric' && mn.field.aggregate === 'min' && mn.field.key === 'a b');
+    assert.ok(
+      mn.type === 'compare' && mn.field.kind === 'metric' && mn.field.aggregate === 'min' && mn.field.key === 'a b',
+    );
   });
 
   test('string literals: both quotes and escapes', () => {
@@ -109,13 +114,25 @@ describe('parser', () => {
       return [n.value.raw, n.value.value];
     });
     assert.deepEqual(raw, [
-      ['1e-4', 1e-4], ['-3.5', -3.5], ['.5', 0.5], ['42', 42], ['1E+3', 1000],
-      ['-Infinity', -Infinity], ['NaN', NaN], ['Infinity', Infinity], ['2', 2],
+      ['1e-4', 1e-4],
+      ['-3.5', -3.5],
+      ['.5', 0.5],
+      ['42', 42],
+      ['1E+3', 1000],
+      ['-Infinity', -Infinity],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+      ['2', 2],
     ]);
   });
 
   test('columns: camelCase case-insensitively and snake_case', () => {
-    for (const [src, column] of [['createdAt', 'createdAt'], ['created_at', 'createdAt'], ['STATUS', 'status'], ['experiment_id', 'experimentId']]) {
+    for (const [src, column] of [
+      ['createdAt', 'createdAt'],
+      ['created_at', 'createdAt'],
+      ['STATUS', 'status'],
+      ['experiment_id', 'experimentId'],
+    ]) {
       const f = parseField(src!);
       assert.ok(f.kind === 'column');
       assert.equal(f.column, column);
@@ -175,7 +192,11 @@ describe('compiler (no database)', () => {
     assertFilterError(() => c('name HAS "x"'), 5, 'HAS only with tags');
     assertFilterError(() => c('config.tags HAS "x"'), 12, 'HAS only with tags');
     assertFilterError(() => c('tags HAS baseline'), 9, 'quote text as "baseline"');
-    assertFilterError(() => c('status = RUNING'), 9, 'Unknown status "RUNING" at position 9: expected one of QUEUED, RUNNING, FINISHED, FAILED, CRASHED, CANCELED');
+    assertFilterError(
+      () => c('status = RUNING'),
+      9,
+      'Unknown status "RUNING" at position 9: expected one of QUEUED, RUNNING, FINISHED, FAILED, CRASHED, CANCELED',
+    );
     assertFilterError(() => c('createdAt > "yesterday"'), 12, 'Invalid timestamp');
     assertFilterError(() => c('createdAt > "2026-02-31"'), 12, 'Invalid timestamp');
     assertFilterError(() => c('createdAt > 5'), 12, 'Cannot compare createdAt with a number');
@@ -237,7 +258,10 @@ describe('compiler (no database)', () => {
     );
     assert.ok(!sql.includes('DROP'), sql);
     assert.ok(!sql.includes(evil));
-    assert.ok(p.values.every((v) => typeof v === 'string'), 'all bound values are strings');
+    assert.ok(
+      p.values.every((v) => typeof v === 'string'),
+      'all bound values are strings',
+    );
     const order = compileOrderField(`config."${evil}"`, p);
     assert.ok(!order.sql.includes('DROP'));
   });
@@ -267,19 +291,55 @@ describe('against PostgreSQL', () => {
       `INSERT INTO experiments (id, name) VALUES (gen_random_uuid(), 'exp') RETURNING id`,
     );
     const exp = rows[0]!.id;
-    const runs: Array<{ name: string; status: string; config: unknown; tags: string[] | null; created: string; started?: string; notes?: string }> = [
+    const runs: Array<{
+      name: string;
+      status: string;
+      config: unknown;
+      tags: string[] | null;
+      created: string;
+      started?: string;
+      notes?: string;
+    }> = [
       {
-        name: 'sweep-alpha', status: 'FINISHED', created: '2026-10-15T00:00:00Z', started: '2026-10-15T01:00:00Z', tags: ['baseline', 'resnet'],
+        name: 'sweep-alpha',
+        status: 'FINISHED',
+        created: '2026-10-15T00:00:00Z',
+        started: '2026-10-15T01:00:00Z',
+        tags: ['baseline', 'resnet'],
         notes: 'Good run',
-        config: { lr: 0.00005, optimizer: 'adam', batch: 32, size: 32, augment: true, seed: 1, nested: { depth: { x: 3 } },
-          'a.b': { 'c/d': 'weird' }, layers: [64, 128] },
+        config: {
+          lr: 0.00005,
+          optimizer: 'adam',
+          batch: 32,
+          size: 32,
+          augment: true,
+          seed: 1,
+          nested: { depth: { x: 3 } },
+          'a.b': { 'c/d': 'weird' },
+          layers: [64, 128],
+        },
       },
       {
-        name: 'Sweep-beta', status: 'FAILED', created: '2026-11-05T00:00:00Z', tags: ['resnet'],
-        config: { lr: 0.001, optimizer: 'rmsprop', batch: 64, size: 48, augment: false, nested: { depth: { x: 5 } }, layers: [32] },
+        name: 'Sweep-beta',
+        status: 'FAILED',
+        created: '2026-11-05T00:00:00Z',
+        tags: ['resnet'],
+        config: {
+          lr: 0.001,
+          optimizer: 'rmsprop',
+          batch: 64,
+          size: 48,
+          augment: false,
+          nested: { depth: { x: 5 } },
+          layers: [32],
+        },
       },
       {
-        name: 'manual_100%', status: 'RUNNING', created: '2026-11-20T12:30:00Z', started: '2026-11-20T12:31:00Z', tags: null,
+        name: 'manual_100%',
+        status: 'RUNNING',
+        created: '2026-11-20T12:30:00Z',
+        started: '2026-11-20T12:31:00Z',
+        tags: null,
         config: { lr: '0.001', optimizer: 'sgd', batch: 16, seed: null, nested: 'flat' },
       },
       { name: `x'; DROP TABLE runs; --`, status: 'QUEUED', created: '2026-11-25T00:00:00Z', tags: [], config: {} },
@@ -292,7 +352,9 @@ describe('against PostgreSQL', () => {
       );
     }
     // A number beyond float precision, which JSON.stringify could not produce.
-    await client.query(`UPDATE runs SET config = config || '{"big": 12345678901234567890}'::jsonb WHERE name = 'sweep-alpha'`);
+    await client.query(
+      `UPDATE runs SET config = config || '{"big": 12345678901234567890}'::jsonb WHERE name = 'sweep-alpha'`,
+    );
     // [run, key, last, min, max]; min/max are NULL when every value was NaN.
     const metrics: Array<[string, string, number, number | null, number | null]> = [
       ['sweep-alpha', 'val_acc', 0.95, 0.5, 0.95],
@@ -454,7 +516,10 @@ describe('against PostgreSQL', () => {
   });
 
   test('ids', async () => {
-    const { rows } = await client.query<{ id: string; experiment_id: string }>(`SELECT id, experiment_id FROM runs WHERE name = $1`, [ALPHA]);
+    const { rows } = await client.query<{ id: string; experiment_id: string }>(
+      `SELECT id, experiment_id FROM runs WHERE name = $1`,
+      [ALPHA],
+    );
     const { id, experiment_id } = rows[0]!;
     assert.deepEqual(await match(`id = "${id.toUpperCase()}"`), [ALPHA]);
     assert.deepEqual(await match(`id != "${id}" AND experimentId = "${experiment_id}"`), sorted(BETA, MANUAL, EVIL));
@@ -463,7 +528,10 @@ describe('against PostgreSQL', () => {
   test('SQL injection attempts are plain data', async () => {
     assert.deepEqual(await match(`name = "x'; DROP TABLE runs; --"`), [EVIL]);
     assert.deepEqual(await match(`name = 'x\\'; DROP TABLE runs; --'`), [EVIL]);
-    assert.deepEqual(await match(`config."x'); DROP TABLE runs; --" EXISTS OR metrics."'; DELETE FROM runs; --" > 0`), []);
+    assert.deepEqual(
+      await match(`config."x'); DROP TABLE runs; --" EXISTS OR metrics."'; DELETE FROM runs; --" > 0`),
+      [],
+    );
     assert.deepEqual(await match(`name ~ "s; --"`), [EVIL]);
     const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM runs');
     assert.equal(Number(rows[0]!.n), 4);
@@ -509,7 +577,10 @@ describe('against PostgreSQL', () => {
       `SELECT r.name FROM runs r WHERE ${key.sql} > ${cursor}::${key.type} ORDER BY ${key.sql}`,
       params.values,
     );
-    assert.deepEqual(rows.map((r) => r.name), [BETA]);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      [BETA],
+    );
 
     const p2 = new SqlParams();
     const st = compileOrderField('status', p2);
@@ -518,6 +589,9 @@ describe('against PostgreSQL', () => {
       `SELECT r.name FROM runs r WHERE ${st.sql} >= ${c2}::"${st.type}" ORDER BY r.name COLLATE "C"`,
       p2.values,
     );
-    assert.deepEqual(res.rows.map((r) => r.name), sorted(ALPHA, BETA, MANUAL));
+    assert.deepEqual(
+      res.rows.map((r) => r.name),
+      sorted(ALPHA, BETA, MANUAL),
+    );
   });
 });

@@ -8,9 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,11 +21,25 @@ import { fileURLToPath } from 'node:url';
  */
 interface NextApp {
   prepare(): Promise<void>;
-  getRequestHandler(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
-  getUpgradeHandler(): (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>;
+  getRequestHandler(): (
+    req: import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+  ) => Promise<void>;
+  getUpgradeHandler(): (
+    req: import('node:http').IncomingMessage,
+    socket: import('node:stream').Duplex,
+    head: Buffer,
+  ) => Promise<void>;
   close(): Promise<void>;
 }
-type NextFactory = (opts: { dev: boolean; dir: string; hostname: string; port: number; quiet: boolean; httpServer: Server }) => NextApp;
+type NextFactory = (opts: {
+  dev: boolean;
+  dir: string;
+  hostname: string;
+  port: number;
+  quiet: boolean;
+  httpServer: Server;
+}) => NextApp;
 const require = createRequire(import.meta.url);
 
 export interface StartWebOptions {
@@ -58,7 +72,12 @@ function* walk(dir: string): Generator<string> {
 export function sourceHash(): string {
   const h = createHash('sha256');
   const files = [...walk(path.join(WEB_DIR, 'src'))].sort();
-  for (const f of [...files, path.join(WEB_DIR, 'next.config.ts'), path.join(WEB_DIR, 'tsconfig.json'), path.join(WEB_DIR, '..', 'package-lock.json')]) {
+  for (const f of [
+    ...files,
+    path.join(WEB_DIR, 'next.config.ts'),
+    path.join(WEB_DIR, 'tsconfig.json'),
+    path.join(WEB_DIR, '..', 'package-lock.json'),
+  ]) {
     if (!fs.existsSync(f)) continue;
     h.update(path.relative(WEB_DIR, f)).update('\0').update(fs.readFileSync(f)).update('\0');
   }
@@ -94,7 +113,9 @@ export async function buildWeb(log?: (line: string) => void): Promise<void> {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}):\n${output.slice(-40).join('\n')}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}):\n${output.slice(-40).join('\n')}`)),
+    );
   });
   fs.writeFileSync(HASH_FILE, hash);
 }

@@ -41,7 +41,9 @@ export class CpuMeter {
   }
 
   private async backends(): Promise<number[]> {
-    const { rows } = await this.admin!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [this.database]);
+    const { rows } = await this.admin!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+      this.database,
+    ]);
     return rows.map((r) => r.pid);
   }
 
@@ -67,5 +69,9 @@ export class CpuMeter {
 }
 
 export function cpuDelta(a: CpuSample, b: CpuSample): CpuSample {
-  return { serverMs: b.serverMs - a.serverMs, postgresMs: b.postgresMs - a.postgresMs, clientMs: b.clientMs - a.clientMs };
+  return {
+    serverMs: b.serverMs - a.serverMs,
+    postgresMs: b.postgresMs - a.postgresMs,
+    clientMs: b.clientMs - a.clientMs,
+  };
 }

@@ -76,7 +76,18 @@ export async function createRunningRuns(client: GqlClient, experimentName: strin
   return ids;
 }
 
-export const KEYS = ['loss', 'acc', 'val_loss', 'val_acc', 'lr', 'grad_norm', 'top5_acc', 'val_top5_acc', 'epoch_time', 'throughput'];
+export const KEYS = [
+  'loss',
+  'acc',
+  'val_loss',
+  'val_acc',
+  'lr',
+  'grad_norm',
+  'top5_acc',
+  'val_top5_acc',
+  'epoch_time',
+  'throughput',
+];
 
 export interface Point {
   key: string;
@@ -89,7 +100,12 @@ export interface Point {
  * `n` points over `keys`, one point per key per step starting at `firstStep`
  * (so steps increase and keys interleave as a trainer logs them). Returns the points and the next step.
  */
-export function makePoints(n: number, keys: string[], firstStep: number, t0 = Date.now()): { points: Point[]; nextStep: number } {
+export function makePoints(
+  n: number,
+  keys: string[],
+  firstStep: number,
+  t0 = Date.now(),
+): { points: Point[]; nextStep: number } {
   const points: Point[] = [];
   let step = firstStep;
   while (points.length < n) {
@@ -97,7 +113,12 @@ export function makePoints(n: number, keys: string[], firstStep: number, t0 = Da
     for (const key of keys) {
       if (points.length === n) break;
       const x = step / 1000;
-      points.push({ key, step, value: key.includes('loss') ? 2 * Math.exp(-x) + Math.random() * 0.05 : 1 - Math.exp(-x) * 0.9, wallTime });
+      points.push({
+        key,
+        step,
+        value: key.includes('loss') ? 2 * Math.exp(-x) + Math.random() * 0.05 : 1 - Math.exp(-x) * 0.9,
+        wallTime,
+      });
     }
     step++;
   }

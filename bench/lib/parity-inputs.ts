@@ -9,15 +9,16 @@
  *  - batch order: runPhase shuffles with shuffledIndices(n, makeRng(deriveSeed(seed, step))),
  *    step = epoch for the first phase, so the orders are recomputed with the same functions.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../trainers/src/config.ts';
-import { scanFolder, loadImages, type FolderDataset } from '../../trainers/src/data/folder-dataset.ts';
+import { type FolderDataset, loadImages, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
 import { FeatureCache } from '../../trainers/src/features/feature-cache.ts';
-import { hashWeights, type VggWeights } from '../../trainers/src/model/weights.ts';
 import { buildTrainablePart } from '../../trainers/src/model/vgg16.ts';
 import { outputShapeAfter } from '../../trainers/src/model/vgg16-spec.ts';
+import { hashWeights, type VggWeights } from '../../trainers/src/model/weights.ts';
 import { deriveSeed, makeRng, shuffledIndices } from '../../trainers/src/util/rng.ts';
 
 const CUT = 'block5_pool'; // head-only phase: the whole conv base is the frozen prefix
@@ -33,7 +34,13 @@ export async function cachedFeatures(cfg: TrainConfig, weights: VggWeights, ds: 
   const len = outputShapeAfter(CUT, cfg.size).reduce((a, b) => a * b, 1);
   const cache = new FeatureCache(
     resolve(cfg.cacheDir),
-    { weightsHash: hashWeights(weights, CUT), cut: CUT, preprocessing: cfg.preprocessing, size: cfg.size, interpolation: cfg.interpolation },
+    {
+      weightsHash: hashWeights(weights, CUT),
+      cut: CUT,
+      preprocessing: cfg.preprocessing,
+      size: cfg.size,
+      interpolation: cfg.interpolation,
+    },
     len,
   );
   const { contentHashes } = await loadImages(ds, cfg.size, cfg.interpolation);
@@ -68,7 +75,8 @@ export function initialHead(cfg: TrainConfig): Record<string, { data: Float32Arr
   const a = read();
   const b = read();
   for (const k of Object.keys(a)) {
-    if (!a[k]!.data.every((v, i) => v === b[k]!.data[i])) throw new Error(`${k}: head init is not deterministic, cannot replay it`);
+    if (!a[k]!.data.every((v, i) => v === b[k]!.data[i]))
+      throw new Error(`${k}: head init is not deterministic, cannot replay it`);
   }
   return a;
 }

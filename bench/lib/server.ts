@@ -3,9 +3,9 @@
  * server/src/main.ts`), so server CPU is not shared with the client's event loop; BENCH_INPROC=1
  * runs it in this process instead (handy with --cpu-prof).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startServer } from '../../server/src/http/server.js';
 
@@ -88,7 +88,10 @@ export async function startBenchServer(databaseUrl: string, name: string): Promi
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => (clearTimeout(timer), resolve()));
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };

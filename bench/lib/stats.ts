@@ -28,7 +28,8 @@ export function round(v: number, digits = 2): number {
   return Math.round(v * f) / f;
 }
 
-export const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v));
+export const fmt = (v: number, digits = 1) =>
+  Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v);
 
 /** Prints rows as an aligned text table. */
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -61,7 +62,7 @@ export async function writeResults(name: string, data: unknown): Promise<string>
   const dir = path.resolve(import.meta.dirname, '../../bench-results');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  await writeFile(file, JSON.stringify(data, null, 2) + '\n');
+  await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
 
@@ -70,7 +71,14 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Machine facts worth recording next to the figures. */
 export async function environment() {
   const os = await import('node:os');
-  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, date: new Date().toISOString(), nodeEnv: process.env.NODE_ENV ?? null, loadAvg: os.loadavg().map((x) => round(x)) };
+  return {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    date: new Date().toISOString(),
+    nodeEnv: process.env.NODE_ENV ?? null,
+    loadAvg: os.loadavg().map((x) => round(x)),
+  };
 }
 
 /** Other processes on this 2-core box skew every figure; say how busy it was. */

@@ -8,8 +8,8 @@ import {
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
-import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
 
 /**
@@ -34,11 +34,15 @@ function loadEngine(): Promise<typeof bg> {
     // A Rust panic surfaces in JS as a bare "RuntimeError: unreachable"; the engine hands the panic's
     // message to this global first (Prisma's CLI installs the same hook).
     const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
-    g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (message) => process.stderr.write(`prisma schema engine panicked: ${message}\n`) };
+    g.PRISMA_WASM_PANIC_REGISTRY ??= {
+      set_message: (message) => process.stderr.write(`prisma schema engine panicked: ${message}\n`),
+    };
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(gluePath.replace(/\.js$/, '.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bg as unknown as WebAssembly.ModuleImports });
+    const { instance } = await WebAssembly.instantiate(bytes, {
+      './schema_engine_bg.js': bg as unknown as WebAssembly.ModuleImports,
+    });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return bg;
@@ -103,7 +107,8 @@ const TEXT_OID = 25;
 function reportCharAsText(client: pg.PoolClient): void {
   const fix = <R>(res: R): R => {
     for (const r of Array.isArray(res) ? res : [res]) {
-      for (const f of (r as pg.QueryResult | undefined)?.fields ?? []) if (f.dataTypeID === CHAR_OID) f.dataTypeID = TEXT_OID;
+      for (const f of (r as pg.QueryResult | undefined)?.fields ?? [])
+        if (f.dataTypeID === CHAR_OID) f.dataTypeID = TEXT_OID;
     }
     return res;
   };
@@ -112,8 +117,12 @@ function reportCharAsText(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: { submit?: unknown }, values?: unknown, callback?: unknown) => {
     if (typeof config?.submit === 'function') return query(config, values, callback);
-    if (typeof values === 'function') return query(config, (err: Error | undefined, res: unknown) => (values as Callback)(err, res && fix(res)));
-    if (typeof callback === 'function') return query(config, values, (err: Error | undefined, res: unknown) => (callback as Callback)(err, res && fix(res)));
+    if (typeof values === 'function')
+      return query(config, (err: Error | undefined, res: unknown) => (values as Callback)(err, res && fix(res)));
+    if (typeof callback === 'function')
+      return query(config, values, (err: Error | undefined, res: unknown) =>
+        (callback as Callback)(err, res && fix(res)),
+      );
     return (query(config, values) as Promise<unknown>).then(fix);
   };
 }
@@ -178,7 +187,12 @@ class ScratchDatabases implements SqlMigrationAwareDriverAdapterFactory {
     adapter.dispose = async () => {
       await dispose();
       // A DROP DATABASE takes up to a second on a busy server; nothing waits for it but close().
-      this.dropping.push(this.drop(name).then(() => undefined, (e: Error) => e));
+      this.dropping.push(
+        this.drop(name).then(
+          () => undefined,
+          (e: Error) => e,
+        ),
+      );
     };
     return adapter;
   }
@@ -194,7 +208,8 @@ class ScratchDatabases implements SqlMigrationAwareDriverAdapterFactory {
     const errors = await Promise.all(this.dropping);
     const results = await Promise.allSettled([...this.created].map((name) => this.drop(name)));
     const failed = [...errors.filter((e) => e), ...results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))];
-    if (failed.length) throw new AggregateError(failed, `could not drop scratch databases: ${[...this.created].join(', ')}`);
+    if (failed.length)
+      throw new AggregateError(failed, `could not drop scratch databases: ${[...this.created].join(', ')}`);
   }
 }
 
@@ -208,14 +223,20 @@ export interface EngineSession {
  * Starts the engine on a fresh scratch database of DATABASE_URL's server (the role needs CREATEDB).
  * Set PRISMA_ENGINE_LOG=1 to see the engine's own log lines on stderr.
  */
-export async function openSchemaEngine(databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): Promise<EngineSession> {
+export async function openSchemaEngine(
+  databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
+): Promise<EngineSession> {
   const wasm = await loadEngine();
   const scratch = new ScratchDatabases(serverConfig(databaseUrl));
   await scratch.createMain();
   try {
     const log = process.env.PRISMA_ENGINE_LOG ? (line: string) => process.stderr.write(`${line}\n`) : () => {};
     // Initial datamodels only tell the engine about multiSchema namespaces, which we do not use.
-    const engine = await wasm.SchemaEngine.new({ datamodels: undefined }, log, bindMigrationAwareSqlAdapterFactory(scratch));
+    const engine = await wasm.SchemaEngine.new(
+      { datamodels: undefined },
+      log,
+      bindMigrationAwareSqlAdapterFactory(scratch),
+    );
     let closed: Promise<void> | undefined;
     return {
       engine,

@@ -14,7 +14,10 @@ const NO_FILTERS = { externalTables: [], externalEnums: [] };
 /** The migrations directory in the shape the engine reads (the CLI normally loads it for it). */
 export async function readMigrationList(dir = MIGRATIONS_DIR): Promise<MigrationList> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const lockPath = path.join(dir, 'migration_lock.toml');
   return {
     baseDir: dir,
@@ -86,7 +89,10 @@ export async function createMigration(
     filters: NO_FILTERS,
   });
   if (out.migrationScript === null) return null;
-  const dirName = afterExisting(out.generatedMigrationName, migrationsList.migrationDirectories.map((d) => d.path));
+  const dirName = afterExisting(
+    out.generatedMigrationName,
+    migrationsList.migrationDirectories.map((d) => d.path),
+  );
   const dir = path.join(migrationsDir, dirName);
   await mkdir(dir);
   await writeFile(path.join(dir, `migration.${out.extension}`), out.migrationScript);
@@ -100,7 +106,11 @@ export async function createMigration(
  */
 export function afterExisting(generated: string, existing: string[]): string {
   const stamp = /^(\d{14})_(.*)$/s.exec(generated);
-  const last = existing.map((n) => /^\d{14}/.exec(n)?.[0]).filter((s): s is string => !!s).sort().at(-1);
+  const last = existing
+    .map((n) => /^\d{14}/.exec(n)?.[0])
+    .filter((s): s is string => !!s)
+    .sort()
+    .at(-1);
   if (!stamp || !last || stamp[1]! > last) return generated;
   const t = last.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/, '$1-$2-$3T$4:$5:$6Z');
   const next = new Date(Date.parse(t) + 1000).toISOString().replace(/\D/g, '').slice(0, 14);

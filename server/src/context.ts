@@ -6,8 +6,8 @@ import { ExperimentService } from './modules/experiment/service.js';
 import { LogService } from './modules/launch/logs.js';
 import type { RunQueue } from './modules/launch/queue.js';
 import { LaunchService } from './modules/launch/service.js';
-import { SweepService } from './modules/sweep/service.js';
 import { RunService } from './modules/run/service.js';
+import { SweepService } from './modules/sweep/service.js';
 import { LiveService } from './pubsub/live.js';
 import type { PgListener } from './pubsub/pg-listener.js';
 
@@ -23,7 +23,12 @@ export interface Services {
   sweeps: SweepService;
 }
 
-export function createServices(db: Database, listener: PgListener, queue: RunQueue, env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>): Services {
+export function createServices(
+  db: Database,
+  listener: PgListener,
+  queue: RunQueue,
+  env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>,
+): Services {
   const experiments = new ExperimentService(db);
   const runs = new RunService(db, experiments);
   return {

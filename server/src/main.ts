@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { EnvError, loadEnv } from './config/env.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
-import { migrate } from './db/migrate.js';
-import { startServer, type RunningServer } from './http/server.js';
 import { Agent } from '../../trainers/src/agent/agent.ts';
-import { startWeb, type RunningWeb } from '../../web/start.ts';
+import { type RunningWeb, startWeb } from '../../web/start.ts';
+import { EnvError, loadEnv } from './config/env.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
+import { migrate } from './db/migrate.js';
+import { type RunningServer, startServer } from './http/server.js';
 
 /**
  * `npm start`: with DATABASE_URL unset, an embedded PostgreSQL keeps its data under DATA_DIR/pg;
@@ -48,7 +48,15 @@ async function main() {
   server = await startServer({ ...env, databaseUrl, log });
   log(`GraphQL ready at ${server.url} (subscriptions: ${server.wsUrl})`);
   if (env.LOCAL_AGENT === 'on' || (env.LOCAL_AGENT === 'auto' && !env.DATABASE_URL)) {
-    agent = new Agent({ server: server.url, apiKey: env.RUNBOARD_API_KEY, concurrency: env.LOCAL_AGENT_CONCURRENCY, gpus: [], labels: [], name: 'local', log: (m) => log(`agent: ${m}`) });
+    agent = new Agent({
+      server: server.url,
+      apiKey: env.RUNBOARD_API_KEY,
+      concurrency: env.LOCAL_AGENT_CONCURRENCY,
+      gpus: [],
+      labels: [],
+      name: 'local',
+      log: (m) => log(`agent: ${m}`),
+    });
     await agent.start();
   }
   if (env.WEB === 'on') {

@@ -1,6 +1,6 @@
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startServer, type RunningServer } from '../../server/src/http/server.js';
+import { type RunningServer, startServer } from '../../server/src/http/server.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export interface TestServerOptions {
@@ -46,7 +46,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const request = async (query: string, variables?: Record<string, unknown>) => {
     const res = await fetch(server.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
     return (await res.json()) as { data?: any; errors?: any[] };
@@ -104,8 +107,22 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
     until(pred: (e: T[]) => boolean, timeoutMs = 5000): Promise<T[]> {
       if (pred(events)) return Promise.resolve(events);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out; got ${events.length} events: ${JSON.stringify(events).slice(0, 500)}; errors ${JSON.stringify(errors)}`)), timeoutMs);
-        waiters.push({ pred, resolve: () => (clearTimeout(timer), resolve(events)) });
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `timed out; got ${events.length} events: ${JSON.stringify(events).slice(0, 500)}; errors ${JSON.stringify(errors)}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          pred,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(events);
+          },
+        });
       });
     },
   };

@@ -14,7 +14,8 @@ import { createTestDatabase } from '../helpers/db.js';
 test('env is validated once, with every problem reported together', () => {
   assert.throws(
     () => loadEnv({ PORT: 'eighty', HEARTBEAT_TIMEOUT_SECONDS: '-1', DATABASE_URL: 'mysql://x' }),
-    (err: Error) => /PORT/.test(err.message) && /HEARTBEAT_TIMEOUT_SECONDS/.test(err.message) && /DATABASE_URL/.test(err.message),
+    (err: Error) =>
+      /PORT/.test(err.message) && /HEARTBEAT_TIMEOUT_SECONDS/.test(err.message) && /DATABASE_URL/.test(err.message),
   );
   const env = loadEnv({ PORT: '', DATABASE_URL: '' });
   assert.equal(env.PORT, 4000);
@@ -28,13 +29,26 @@ test('migrations: Prisma-compatible history, idempotent, safe when several serve
     assert.deepEqual(again, [[], [], []]);
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
-    const { rows } = await c.query(`SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name`);
+    const { rows } = await c.query(
+      `SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name`,
+    );
     await c.end();
-    const dirs = readdirSync('prisma/migrations', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-    assert.deepEqual(rows.map((r) => r.migration_name), dirs, 'each migration applied exactly once');
+    const dirs = readdirSync('prisma/migrations', { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    assert.deepEqual(
+      rows.map((r) => r.migration_name),
+      dirs,
+      'each migration applied exactly once',
+    );
     for (const row of rows) {
       const sql = readFileSync(`prisma/migrations/${row.migration_name}/migration.sql`);
-      assert.equal(row.checksum, createHash('sha256').update(sql).digest('hex'), 'checksum = sha256 of the file, as Prisma writes it');
+      assert.equal(
+        row.checksum,
+        createHash('sha256').update(sql).digest('hex'),
+        'checksum = sha256 of the file, as Prisma writes it',
+      );
       assert.ok(row.finished_at);
     }
   } finally {
@@ -56,19 +70,27 @@ test('migrations refuse a non-empty database without history (P3005)', async () 
 });
 
 test('schema.graphql is the committed contract and matches the server (drift check)', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/print-schema.ts', '--check'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/print-schema.ts', '--check'], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
 });
 
 test('docker-compose.yml parses and agrees with the server (ports, env names)', () => {
   const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
-  assert.ok(['postgres', 'server', 'agent'].every((k) => k in compose.services), Object.keys(compose.services).join());
+  assert.ok(
+    ['postgres', 'server', 'agent'].every((k) => k in compose.services),
+    Object.keys(compose.services).join(),
+  );
   const server = compose.services.server;
   for (const key of Object.keys(server.environment)) assert.ok(ENV_KEYS.includes(key), `unknown env ${key}`);
   assert.deepEqual(server.ports, [`${server.environment.PORT}:${server.environment.PORT}`]);
   const url = new URL(server.environment.DATABASE_URL);
   const pgEnv = compose.services.postgres.environment;
-  assert.deepEqual([url.hostname, url.username, url.password, url.pathname.slice(1)], ['postgres', pgEnv.POSTGRES_USER, pgEnv.POSTGRES_PASSWORD, pgEnv.POSTGRES_DB]);
+  assert.deepEqual(
+    [url.hostname, url.username, url.password, url.pathname.slice(1)],
+    ['postgres', pgEnv.POSTGRES_USER, pgEnv.POSTGRES_PASSWORD, pgEnv.POSTGRES_DB],
+  );
   assert.equal(server.depends_on.postgres.condition, 'service_healthy');
   assert.ok(compose.services.postgres.healthcheck && server.healthcheck);
   assert.ok(compose.services.postgres.volumes[0].startsWith('pgdata:'));
@@ -79,7 +101,11 @@ test('docker-compose.yml parses and agrees with the server (ports, env names)', 
   assert.equal(agent.ports, undefined);
   const serverFlag = agent.command[agent.command.indexOf('--server') + 1];
   assert.equal(serverFlag, `http://server:${server.environment.PORT}/graphql`);
-  assert.deepEqual(agent.deploy.resources.reservations.devices[0], { driver: 'nvidia', count: 1, capabilities: ['gpu'] });
+  assert.deepEqual(agent.deploy.resources.reservations.devices[0], {
+    driver: 'nvidia',
+    count: 1,
+    capabilities: ['gpu'],
+  });
   assert.equal(agent.depends_on.server.condition, 'service_healthy');
   const dockerfile = readFileSync(agent.build.dockerfile, 'utf8');
   assert.match(dockerfile, /tfjs-node-gpu@4\.22/);
@@ -106,9 +132,19 @@ async function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutM
 test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctrl-C stops cleanly and data survives a restart', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'runboard-start-'));
   chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
-  const env = { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', WEB: 'off', EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)) };
+  const env = {
+    ...process.env,
+    DATABASE_URL: '',
+    DATA_DIR: dataDir,
+    PORT: '0',
+    WEB: 'off',
+    EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)),
+  };
   const boot = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const line = await waitForLine(child, /GraphQL ready at (\S+)/, 60_000);
     return { child, url: line.split(' ').pop()! };
   };
@@ -118,7 +154,11 @@ test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctr
       child.kill('SIGINT');
     });
   const post = (url: string, query: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then((r) => r.json() as Promise<any>);
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    }).then((r) => r.json() as Promise<any>);
   try {
     const first = await boot();
     const created = await post(first.url, `mutation { createExperiment(input: { name: "persisted" }) { id } }`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -29,7 +29,16 @@ after(async () => {
 });
 
 function startAgent(opts: { concurrency?: number; labels?: string[]; graceSeconds?: number } = {}) {
-  const agent = new Agent({ server: s.url, concurrency: opts.concurrency ?? 1, gpus: [], labels: opts.labels ?? [], command: PROTOCOL, graceSeconds: opts.graceSeconds ?? 5, pollMs: 200, log: () => {} });
+  const agent = new Agent({
+    server: s.url,
+    concurrency: opts.concurrency ?? 1,
+    gpus: [],
+    labels: opts.labels ?? [],
+    command: PROTOCOL,
+    graceSeconds: opts.graceSeconds ?? 5,
+    pollMs: 200,
+    log: () => {},
+  });
   agents.push(agent);
   return agent.start().then(() => agent);
 }
@@ -38,7 +47,11 @@ const LAUNCH = `mutation($c: JSON!, $n: String, $l: [String!], $r: Int) {
   launchRun(input: { experimentName: "launch", config: $c, name: $n, labels: $l, retries: $r }) { id status config launch { waitingForAgent attempt } } }`;
 const RUN = `query($id: ID!) { run(id: $id) { status exitCode errorMessage systemInfo metrics { key count } launch { attempt agent { id } } logs { lines { line stream text } } } }`;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -48,10 +61,19 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined |
   }
 }
 const status = async (id: string) => (await s.gql(RUN, { id })).run.status as string;
-const ledgerEntries = () => (existsSync(ledger) ? readFileSync(ledger, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const ledgerEntries = () =>
+  existsSync(ledger)
+    ? readFileSync(ledger, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 
 test('launchRun validates the config against the trainer schema and queues nothing when it is wrong', async () => {
-  const jobsBefore = Number((await db.query(`SELECT count(*) FROM pgboss.job`).catch(() => ({ rows: [{ count: 0 }] }))).rows[0].count);
+  const jobsBefore = Number(
+    (await db.query(`SELECT count(*) FROM pgboss.job`).catch(() => ({ rows: [{ count: 0 }] }))).rows[0].count,
+  );
   const bad = await s.request(LAUNCH, { c: { ...base, lrr: 1, epochs: 'many' } });
   assert.equal(bad.errors?.[0].extensions.code, 'BAD_USER_INPUT');
   const paths = bad.errors![0].extensions.issues.map((i: any) => i.path);
@@ -59,7 +81,9 @@ test('launchRun validates the config against the trainer schema and queues nothi
   assert.match(bad.errors![0].message, /lrr/);
   const agentOwned = await s.request(LAUNCH, { c: { ...base, server: 'http://x' } });
   assert.equal(agentOwned.errors?.[0].extensions.code, 'BAD_USER_INPUT');
-  const unknownExperiment = await s.request(`mutation { launchRun(input: { experimentName: "nope", config: {} }) { id } }`);
+  const unknownExperiment = await s.request(
+    `mutation { launchRun(input: { experimentName: "nope", config: {} }) { id } }`,
+  );
   assert.equal(unknownExperiment.errors?.[0].extensions.code, 'NOT_FOUND');
   assert.equal(Number((await db.query(`SELECT count(*) FROM runs`)).rows[0].count), 0);
   const jobsAfter = Number((await db.query(`SELECT count(*) FROM pgboss.job`)).rows[0].count);
@@ -83,7 +107,9 @@ test('with no agent online the run waits QUEUED and says so; cancel takes it out
 
 test('launch -> an agent runs the trainer -> FINISHED with metrics and logs, tailed live', async () => {
   const { launchRun } = await s.gql(LAUNCH, { c: { ...base, epochs: 3 }, n: 'via-agent' });
-  const tail = collect<any>(s.ws(), `subscription($id: ID!) { runLogs(runId: $id) { lines { line text } } }`, { id: launchRun.id });
+  const tail = collect<any>(s.ws(), `subscription($id: ID!) { runLogs(runId: $id) { lines { line text } } }`, {
+    id: launchRun.id,
+  });
   await startAgent();
   await waitFor('FINISHED', async () => (await status(launchRun.id)) === 'FINISHED');
   const { run } = await s.gql(RUN, { id: launchRun.id });
@@ -94,7 +120,10 @@ test('launch -> an agent runs the trainer -> FINISHED with metrics and logs, tai
   assert.equal(run.launch.attempt, 0);
   await waitFor('logs', async () => (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.length >= 4);
   const lines = (await s.gql(RUN, { id: launchRun.id })).run.logs.lines;
-  assert.deepEqual(lines.map((l: any) => l.line), lines.map((_: unknown, i: number) => i + 1));
+  assert.deepEqual(
+    lines.map((l: any) => l.line),
+    lines.map((_: unknown, i: number) => i + 1),
+  );
   assert.ok(lines.some((l: any) => l.stream === 'STDOUT' && /epoch 3\/3/.test(l.text)));
   assert.ok(lines.some((l: any) => l.stream === 'STDERR' && /done/.test(l.text)));
   const live = await tail.until((e) => e.flatMap((x) => x.runLogs.lines).length >= 4);
@@ -109,7 +138,9 @@ test('cancel a running run: SIGTERM reaches the trainer and the run ends CANCELE
   await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: launchRun.id });
   await waitFor('CANCELED', async () => (await status(launchRun.id)) === 'CANCELED', 20_000);
   const logs = (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.map((l: any) => l.text);
-  await waitFor('stop line', async () => (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.some((l: any) => /stopping after epoch/.test(l.text)));
+  await waitFor('stop line', async () =>
+    (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.some((l: any) => /stopping after epoch/.test(l.text)),
+  );
   assert.ok(logs.length < 200);
   process.env.PROTOCOL_EPOCH_MS = '100';
 });
@@ -117,8 +148,13 @@ test('cancel a running run: SIGTERM reaches the trainer and the run ends CANCELE
 test('two agents, 10 runs: each run runs exactly once', async () => {
   await startAgent({ concurrency: 2 });
   const ids: string[] = [];
-  for (let i = 0; i < 10; i++) ids.push((await s.gql(LAUNCH, { c: { ...base, epochs: 2 }, n: `batch-${i}` })).launchRun.id);
-  await waitFor('all finished', async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'), 60_000);
+  for (let i = 0; i < 10; i++)
+    ids.push((await s.gql(LAUNCH, { c: { ...base, epochs: 2 }, n: `batch-${i}` })).launchRun.id);
+  await waitFor(
+    'all finished',
+    async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'),
+    60_000,
+  );
   const starts = ledgerEntries().filter((e) => e.what === 'start' && ids.includes(e.runId));
   assert.equal(starts.length, 10);
   assert.equal(new Set(starts.map((e) => e.runId)).size, 10);
@@ -136,9 +172,23 @@ test('a sweep of 4 grid points at parallelism 2 never runs more than 2 at once',
   );
   const ids = launchSweep.runs.map((r: any) => r.id);
   assert.equal(ids.length, 4);
-  assert.deepEqual(launchSweep.runs.map((r: any) => [r.config.lr, r.config.units]), [[1e-5, 128], [1e-5, 256], [2e-5, 128], [2e-5, 256]]);
-  await waitFor('sweep finished', async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'), 60_000);
-  const events = ledgerEntries().filter((e) => ids.includes(e.runId) && (e.what === 'start' || e.what === 'end')).sort((a, b) => a.t - b.t);
+  assert.deepEqual(
+    launchSweep.runs.map((r: any) => [r.config.lr, r.config.units]),
+    [
+      [1e-5, 128],
+      [1e-5, 256],
+      [2e-5, 128],
+      [2e-5, 256],
+    ],
+  );
+  await waitFor(
+    'sweep finished',
+    async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'),
+    60_000,
+  );
+  const events = ledgerEntries()
+    .filter((e) => ids.includes(e.runId) && (e.what === 'start' || e.what === 'end'))
+    .sort((a, b) => a.t - b.t);
   let live = 0;
   let peak = 0;
   for (const e of events) {
@@ -146,25 +196,51 @@ test('a sweep of 4 grid points at parallelism 2 never runs more than 2 at once',
     peak = Math.max(peak, live);
   }
   assert.equal(peak, 2, `parallelism reached but not exceeded: ${JSON.stringify(events)}`);
-  const { sweep } = await s.gql(`query($id: ID!) { sweep(id: $id) { bestRun { id } bestValue parameters { name points { value metric } } runCounts { status count } } }`, { id: launchSweep.id });
+  const { sweep } = await s.gql(
+    `query($id: ID!) { sweep(id: $id) { bestRun { id } bestValue parameters { name points { value metric } } runCounts { status count } } }`,
+    { id: launchSweep.id },
+  );
   assert.equal(sweep.bestValue, 1 / 12);
-  assert.deepEqual(sweep.parameters.map((p: any) => p.name), ['lr', 'units']);
+  assert.deepEqual(
+    sweep.parameters.map((p: any) => p.name),
+    ['lr', 'units'],
+  );
   assert.equal(sweep.parameters[0].points.length, 4);
   process.env.PROTOCOL_EPOCH_MS = '100';
-  const badGrid = await s.request(`mutation { launchSweep(input: { experimentName: "launch", baseConfig: {train: "a", val: "b"}, space: { lr: { min: 0.1, max: 1 } }, method: GRID, maxRuns: 2, parallelism: 1, metric: "loss", goal: MINIMIZE }) { id } }`);
+  const badGrid = await s.request(
+    `mutation { launchSweep(input: { experimentName: "launch", baseConfig: {train: "a", val: "b"}, space: { lr: { min: 0.1, max: 1 } }, method: GRID, maxRuns: 2, parallelism: 1, metric: "loss", goal: MINIMIZE }) { id } }`,
+  );
   assert.equal(badGrid.errors?.[0].extensions.code, 'BAD_USER_INPUT');
 });
 
 test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, or CRASHED (retries 0)', async () => {
   await Promise.all(agents.splice(0).map((a) => a.stop(true)));
   process.env.PROTOCOL_EPOCH_MS = '500';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'trainers/src/agent/cli.ts', '--server', s.url, '--concurrency', '2', '--command', PROTOCOL.join(' ')], {
-    env: process.env,
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'trainers/src/agent/cli.ts',
+      '--server',
+      s.url,
+      '--concurrency',
+      '2',
+      '--command',
+      PROTOCOL.join(' '),
+    ],
+    {
+      env: process.env,
+      stdio: 'ignore',
+    },
+  );
   const requeue = (await s.gql(LAUNCH, { c: { ...base, epochs: 30 }, r: 1, n: 'requeue-me' })).launchRun.id;
   const crash = (await s.gql(LAUNCH, { c: { ...base, epochs: 30 }, r: 0, n: 'crash-me' })).launchRun.id;
-  await waitFor('both running', async () => (await status(requeue)) === 'RUNNING' && (await status(crash)) === 'RUNNING', 30_000);
+  await waitFor(
+    'both running',
+    async () => (await status(requeue)) === 'RUNNING' && (await status(crash)) === 'RUNNING',
+    30_000,
+  );
   child.kill('SIGKILL');
   const killedAt = Date.now();
   await waitFor('crashed', async () => (await status(crash)) === 'CRASHED', 60_000);
@@ -179,5 +255,8 @@ test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, 
   assert.equal(run.launch.attempt, 1);
   const starts = ledgerEntries().filter((e) => e.runId === requeue && e.what === 'start');
   assert.equal(starts.length, 2, 'ran once per attempt');
-  assert.ok(!ledgerEntries().some((e) => e.runId === crash && e.what === 'end'), 'the orphaned trainer stopped with its agent');
+  assert.ok(
+    !ledgerEntries().some((e) => e.runId === crash && e.what === 'end'),
+    'the orphaned trainer stopped with its agent',
+  );
 });

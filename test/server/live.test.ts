@@ -23,7 +23,10 @@ const RUNS_SUB = `subscription($e: ID, $ids: [ID!], $since: [RunSeqInput!]) {
   runChanged(experimentId: $e, runIds: $ids, since: $since) { seq kind runId run { status name } } }`;
 
 async function newRun(server: TestServer, experiment: string) {
-  const { createRun } = await server.gql(`mutation($e: String) { createRun(input: { experimentName: $e }) { id experiment { id } } }`, { e: experiment });
+  const { createRun } = await server.gql(
+    `mutation($e: String) { createRun(input: { experimentName: $e }) { id experiment { id } } }`,
+    { e: experiment },
+  );
   await server.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: createRun.id });
   return { id: createRun.id as string, experimentId: createRun.experiment.id as string };
 }
@@ -37,17 +40,30 @@ async function sinceNow(server: TestServer, runId: string) {
   return [{ runId, seq: run.seq as number }];
 }
 
-const epoch = (id: string, step: number) => ({ id, p: [{ key: 'loss', step, value: 1 / (step + 1) }, { key: 'val_acc', step, value: step / 10 }] });
-const delivered = (events: any[]) => events.flatMap((e) => e.metricsLogged.points.map((p: any) => `${p.key}@${p.step}`));
+const epoch = (id: string, step: number) => ({
+  id,
+  p: [
+    { key: 'loss', step, value: 1 / (step + 1) },
+    { key: 'val_acc', step, value: step / 10 },
+  ],
+});
+const delivered = (events: any[]) =>
+  events.flatMap((e) => e.metricsLogged.points.map((p: any) => `${p.key}@${p.step}`));
 
 test('a subscriber receives points another client logs, filtered by key, in seq order', async () => {
   const run = await newRun(a, 'live');
   const sub = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], keys: ['val_acc'], since: await sinceNow(a, run.id) });
   for (let step = 0; step < 5; step++) await a.gql(LOG, epoch(run.id, step));
   const events = await sub.until((e) => e.length >= 5);
-  assert.deepEqual(delivered(events), [0, 1, 2, 3, 4].map((s) => `val_acc@${s}`));
+  assert.deepEqual(
+    delivered(events),
+    [0, 1, 2, 3, 4].map((s) => `val_acc@${s}`),
+  );
   const seqs = events.map((e) => e.metricsLogged.seq);
-  assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((x, y) => x - y),
+  );
   sub.dispose();
 });
 
@@ -83,19 +99,31 @@ test('run changes reach subscribers of the experiment and of the run, with repla
   // A subscriber reads the run's row when a notice arrives; if the row has already moved on, it reports
   // that newer state at its newer seq and skips the notice it covered. So states may coalesce, never reorder.
   const mineOnA = of(evs, run.id);
-  assert.ok(['RUNNING,FINISHED', 'FINISHED'].includes(mineOnA.map((e) => e.run.status).join()), JSON.stringify(mineOnA));
+  assert.ok(
+    ['RUNNING,FINISHED', 'FINISHED'].includes(mineOnA.map((e) => e.run.status).join()),
+    JSON.stringify(mineOnA),
+  );
   assert.ok(mineOnA.every((e) => e.kind === 'UPDATED'));
   assertIncreasing(mineOnA.map((e) => e.seq));
-  assert.deepEqual(of(evs, other.createRun.id).map((e) => [e.kind, e.run.status, e.run.name]), [['CREATED', 'QUEUED', 'late']]);
+  assert.deepEqual(
+    of(evs, other.createRun.id).map((e) => [e.kind, e.run.status, e.run.name]),
+    [['CREATED', 'QUEUED', 'late']],
+  );
   const mineOnB = await byRun.until(finished);
   assertIncreasing(mineOnB.map((e) => e.runChanged.seq));
   assert.equal(mineOnB.at(-1).runChanged.seq, mineOnA.at(-1).seq, 'both servers end at the same seq');
   assert.ok(!mineOnB.some((e) => e.runChanged.runId === other.createRun.id), 'per-run topic only carries that run');
   // A reconnecting table asks for what changed since the seqs it has: only the runs with newer state come back.
-  const replay = collect<any>(a.ws(), RUNS_SUB, { e: run.experimentId, since: [{ runId: run.id, seq: mineOnA.at(-1).seq }] });
+  const replay = collect<any>(a.ws(), RUNS_SUB, {
+    e: run.experimentId,
+    since: [{ runId: run.id, seq: mineOnA.at(-1).seq }],
+  });
   const got = await replay.until((e) => e.length >= 1);
   await sleep(300);
-  assert.deepEqual(got.map((e) => e.runChanged.runId), [other.createRun.id]);
+  assert.deepEqual(
+    got.map((e) => e.runChanged.runId),
+    [other.createRun.id],
+  );
   await a.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: other.createRun.id });
   const del = await byExperiment.until((e) => e.some((x) => x.runChanged.kind === 'DELETED'));
   assert.equal(del.at(-1).runChanged.run, null);
@@ -103,7 +131,11 @@ test('run changes reach subscribers of the experiment and of the run, with repla
 });
 
 function assertIncreasing(seqs: number[]) {
-  assert.deepEqual(seqs, [...new Set(seqs)].sort((x, y) => x - y), `seqs strictly increase: ${seqs}`);
+  assert.deepEqual(
+    seqs,
+    [...new Set(seqs)].sort((x, y) => x - y),
+    `seqs strictly increase: ${seqs}`,
+  );
 }
 
 test('two server instances on one database: every event reaches subscribers of both', async () => {
@@ -131,7 +163,9 @@ test('crash detection: a silent RUNNING run becomes CRASHED once, with an event,
   await sleep(300);
   assert.equal(events.length, 1);
   assert.equal(events[0].runChanged.run.status, 'CRASHED');
-  const { run: crashed } = await a.gql(`query($id: ID!) { run(id: $id) { status errorMessage finishedAt } }`, { id: run.id });
+  const { run: crashed } = await a.gql(`query($id: ID!) { run(id: $id) { status errorMessage finishedAt } }`, {
+    id: run.id,
+  });
   assert.equal(crashed.status, 'CRASHED');
   assert.match(crashed.errorMessage, /No heartbeat for 60 s/);
   assert.equal((await a.gql(`query($id: ID!) { run(id: $id) { status } }`, { id: fresh.id })).run.status, 'RUNNING');

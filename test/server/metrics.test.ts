@@ -18,13 +18,21 @@ after(async () => {
 const LOG = `mutation($id: ID!, $p: [MetricPointInput!]!) { logMetrics(runId: $id, points: $p) { seq accepted } }`;
 
 async function runningRun(experiment = 'metrics', config: Record<string, unknown> = {}): Promise<string> {
-  const { createRun } = await s.gql(`mutation($e: String, $c: JSON) { createRun(input: { experimentName: $e, config: $c }) { id } }`, { e: experiment, c: config });
+  const { createRun } = await s.gql(
+    `mutation($e: String, $c: JSON) { createRun(input: { experimentName: $e, config: $c }) { id } }`,
+    { e: experiment, c: config },
+  );
   await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: createRun.id });
   return createRun.id;
 }
 
 const summary = (id: string) =>
-  s.gql(`query($id: ID!) { run(id: $id) { metrics { key count firstStep lastStep lastValue min minStep max maxStep } } }`, { id }).then((d) => d.run.metrics);
+  s
+    .gql(
+      `query($id: ID!) { run(id: $id) { metrics { key count firstStep lastStep lastValue min minStep max maxStep } } }`,
+      { id },
+    )
+    .then((d) => d.run.metrics);
 
 test('epoch metrics round-trip with history, summaries and NaN/Infinity kept faithfully', async () => {
   const id = await runningRun();
@@ -39,15 +47,46 @@ test('epoch metrics round-trip with history, summaries and NaN/Infinity kept fai
     assert.equal(logMetrics.accepted, 4);
   }
   const m = Object.fromEntries((await summary(id)).map((x: any) => [x.key, x]));
-  assert.deepEqual(m.loss, { key: 'loss', count: 3, firstStep: 0, lastStep: 2, lastValue: 'NaN', min: 0.41, minStep: 1, max: 0.69, maxStep: 0 });
-  assert.deepEqual(m.val_loss, { key: 'val_loss', count: 3, firstStep: 0, lastStep: 2, lastValue: 'Infinity', min: 0.45, minStep: 1, max: 'Infinity', maxStep: 2 });
+  assert.deepEqual(m.loss, {
+    key: 'loss',
+    count: 3,
+    firstStep: 0,
+    lastStep: 2,
+    lastValue: 'NaN',
+    min: 0.41,
+    minStep: 1,
+    max: 0.69,
+    maxStep: 0,
+  });
+  assert.deepEqual(m.val_loss, {
+    key: 'val_loss',
+    count: 3,
+    firstStep: 0,
+    lastStep: 2,
+    lastValue: 'Infinity',
+    min: 0.45,
+    minStep: 1,
+    max: 'Infinity',
+    maxStep: 2,
+  });
   assert.equal(m.val_acc.max, 0.84);
   const { rows } = await db.query(`SELECT value FROM metrics WHERE run_id = $1 AND key = 'loss' AND step = 2`, [id]);
   assert.ok(Number.isNaN(rows[0].value), 'NaN stored as NaN, not null');
   const hist = await s.gql(`query($id: ID!) { run(id: $id) { history(key: "val_loss") { step value } } }`, { id });
-  assert.deepEqual(hist.run.history, [{ step: 0, value: 0.66 }, { step: 1, value: 0.45 }, { step: 2, value: 'Infinity' }]);
-  const series = await s.gql(`query($id: ID!) { metricSeries(runIds: [$id], keys: ["loss", "val_loss"]) { columns { value min max } points { value min } } }`, { id });
-  assert.deepEqual(series.metricSeries[0].columns, { value: [0.69, 0.41, 'NaN'], min: [0.69, 0.41, null], max: [0.69, 0.41, null] });
+  assert.deepEqual(hist.run.history, [
+    { step: 0, value: 0.66 },
+    { step: 1, value: 0.45 },
+    { step: 2, value: 'Infinity' },
+  ]);
+  const series = await s.gql(
+    `query($id: ID!) { metricSeries(runIds: [$id], keys: ["loss", "val_loss"]) { columns { value min max } points { value min } } }`,
+    { id },
+  );
+  assert.deepEqual(series.metricSeries[0].columns, {
+    value: [0.69, 0.41, 'NaN'],
+    min: [0.69, 0.41, null],
+    max: [0.69, 0.41, null],
+  });
   assert.deepEqual(series.metricSeries[0].points.at(-1), { value: 'NaN', min: null });
   assert.deepEqual(series.metricSeries[1].columns.value, [0.66, 0.45, 'Infinity']);
   const bad = await s.request(LOG, { id, p: [{ key: 'loss', step: 3, value: 'nan-ish' }] });
@@ -69,7 +108,13 @@ test('re-logging the same (run, key, step) replaces it; extremes are recomputed;
   const { rows } = await db.query(`SELECT count(*)::int AS n FROM metrics WHERE run_id = $1`, [id]);
   assert.equal(rows[0].n, 4);
   // Duplicates inside one batch: the later one wins.
-  const dup = await s.gql(LOG, { id, p: [{ key: 'acc', step: 0, value: 0.1 }, { key: 'acc', step: 0, value: 0.9 }] });
+  const dup = await s.gql(LOG, {
+    id,
+    p: [
+      { key: 'acc', step: 0, value: 0.1 },
+      { key: 'acc', step: 0, value: 0.9 },
+    ],
+  });
   assert.equal(dup.logMetrics.accepted, 1);
   assert.equal((await summary(id)).find((x: any) => x.key === 'acc').lastValue, 0.9);
 });
@@ -77,11 +122,17 @@ test('re-logging the same (run, key, step) replaces it; extremes are recomputed;
 test('truncateMetrics removes later steps and rebuilds summaries (resume from checkpoint)', async () => {
   const id = await runningRun();
   await s.gql(LOG, { id, p: Array.from({ length: 10 }, (_, step) => ({ key: 'val_acc', step, value: step / 10 })) });
-  const { truncateMetrics } = await s.gql(`mutation($id: ID!) { truncateMetrics(runId: $id, afterStep: 4) { deleted } }`, { id });
+  const { truncateMetrics } = await s.gql(
+    `mutation($id: ID!) { truncateMetrics(runId: $id, afterStep: 4) { deleted } }`,
+    { id },
+  );
   assert.equal(truncateMetrics.deleted, 5);
   const m = (await summary(id))[0];
   assert.deepEqual([m.count, m.lastStep, m.lastValue, m.max, m.maxStep], [5, 4, 0.4, 0.4, 4]);
-  const series = await s.gql(`query($id: ID!) { metricSeries(runIds: [$id], keys: ["val_acc"], maxPoints: 2) { downsampled columns { step max } } }`, { id });
+  const series = await s.gql(
+    `query($id: ID!) { metricSeries(runIds: [$id], keys: ["val_acc"], maxPoints: 2) { downsampled columns { step max } } }`,
+    { id },
+  );
   assert.equal(series.metricSeries[0].columns.step.at(-1), 4, 'rollups were rebuilt too');
 });
 
@@ -94,24 +145,43 @@ test('logging is refused for runs that are not running, and nothing is written',
   await s.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id });
   const done = await s.request(LOG, { id, p: [{ key: 'a', step: 0, value: 1 }] });
   assert.equal(done.errors?.[0].extensions.code, 'RUN_NOT_ACTIVE');
-  const unknown = await s.request(LOG, { id: '0d3c1a52-0000-4000-8000-000000000000', p: [{ key: 'a', step: 0, value: 1 }] });
+  const unknown = await s.request(LOG, {
+    id: '0d3c1a52-0000-4000-8000-000000000000',
+    p: [{ key: 'a', step: 0, value: 1 }],
+  });
   assert.equal(unknown.errors?.[0].extensions.code, 'NOT_FOUND');
   // One bad point fails the whole request: no partial batch.
   const live = await runningRun();
-  const bad = await s.request(LOG, { id: live, p: [{ key: 'ok', step: 0, value: 1 }, { key: '', step: 1, value: 1 }] });
+  const bad = await s.request(LOG, {
+    id: live,
+    p: [
+      { key: 'ok', step: 0, value: 1 },
+      { key: '', step: 1, value: 1 },
+    ],
+  });
   assert.equal(bad.errors?.[0].extensions.code, 'BAD_USER_INPUT');
   const negative = await s.request(LOG, { id: live, p: [{ key: 'ok', step: -1, value: 1 }] });
   assert.equal(negative.errors?.[0].extensions.code, 'BAD_USER_INPUT');
-  const { rows } = await db.query(`SELECT (SELECT count(*) FROM metrics WHERE run_id = ANY($1)) + (SELECT count(*) FROM metric_latest WHERE run_id = ANY($1)) AS n`, [[createRun.id, id, live]]);
+  const { rows } = await db.query(
+    `SELECT (SELECT count(*) FROM metrics WHERE run_id = ANY($1)) + (SELECT count(*) FROM metric_latest WHERE run_id = ANY($1)) AS n`,
+    [[createRun.id, id, live]],
+  );
   assert.equal(Number(rows[0].n), 0);
 });
 
 test('a large batch is chunked inside one transaction', async () => {
   const id = await runningRun();
-  const points = Array.from({ length: 12_345 }, (_, i) => ({ key: ['loss', 'acc', 'lr'][i % 3]!, step: Math.floor(i / 3), value: Math.sin(i) }));
+  const points = Array.from({ length: 12_345 }, (_, i) => ({
+    key: ['loss', 'acc', 'lr'][i % 3]!,
+    step: Math.floor(i / 3),
+    value: Math.sin(i),
+  }));
   const { logMetrics } = await s.gql(LOG, { id, p: points });
   assert.equal(logMetrics.accepted, 12_345);
-  const { rows } = await db.query(`SELECT count(*)::int AS n, count(DISTINCT seq)::int AS seqs FROM metrics WHERE run_id = $1`, [id]);
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n, count(DISTINCT seq)::int AS seqs FROM metrics WHERE run_id = $1`,
+    [id],
+  );
   assert.deepEqual(rows[0], { n: 12_345, seqs: 1 });
 });
 
@@ -127,14 +197,21 @@ test('50 concurrent loggers: every point lands exactly once', async () => {
   );
   const { rows } = await db.query(`SELECT count(*)::int AS n FROM metrics WHERE run_id = ANY($1)`, [ids]);
   assert.equal(rows[0].n, 50 * 4 * 2);
-  const seqs = await db.query(`SELECT run_id, array_agg(seq ORDER BY seq) AS s FROM metric_batches WHERE run_id = ANY($1) GROUP BY run_id`, [ids]);
+  const seqs = await db.query(
+    `SELECT run_id, array_agg(seq ORDER BY seq) AS s FROM metric_batches WHERE run_id = ANY($1) GROUP BY run_id`,
+    [ids],
+  );
   for (const r of seqs.rows) assert.equal(new Set(r.s).size, 40, 'each batch got its own seq');
 });
 
 test('metricSeries: raw when small; downsampled with min/max kept (spikes survive) when long', async () => {
   const id = await runningRun();
   const steps = 5000;
-  const points = Array.from({ length: steps }, (_, step) => ({ key: 'loss', step, value: step === 3333 ? 100 : 1 - step / steps }));
+  const points = Array.from({ length: steps }, (_, step) => ({
+    key: 'loss',
+    step,
+    value: step === 3333 ? 100 : 1 - step / steps,
+  }));
   await s.gql(LOG, { id, p: points });
   const q = `query($ids: [ID!]!, $k: [String!]!, $m: Int) { metricSeries(runIds: $ids, keys: $k, maxPoints: $m) {
     runId key downsampled bucketSize totalPoints columns { step value min max wallTime } points { step value min max } } }`;
@@ -170,7 +247,13 @@ test('compareRuns: config differences and final/best per metric with the step re
     const id = await runningRun('compare', c);
     ids.push(id);
     const curve = [0.5, [0.7, 0.8, 0.9][i]!, 0.65];
-    await s.gql(LOG, { id, p: curve.flatMap((v, step) => [{ key: 'val_acc', step, value: v }, { key: 'val_loss', step, value: 1 - v }]) });
+    await s.gql(LOG, {
+      id,
+      p: curve.flatMap((v, step) => [
+        { key: 'val_acc', step, value: v },
+        { key: 'val_loss', step, value: 1 - v },
+      ]),
+    });
   }
   const many = await Promise.all(Array.from({ length: 60 }, () => runningRun('compare')));
   const { compareRuns } = await s.gql(
@@ -208,7 +291,8 @@ test('deleting a run or an experiment deletes all their metric rows (history and
   const a = await runningRun('purge-a');
   const b = await runningRun('purge-b');
   const c = await runningRun('purge-b');
-  for (const id of [a, b, c]) await s.gql(LOG, { id, p: Array.from({ length: 40 }, (_, step) => ({ key: 'loss', step, value: step })) });
+  for (const id of [a, b, c])
+    await s.gql(LOG, { id, p: Array.from({ length: 40 }, (_, step) => ({ key: 'loss', step, value: step })) });
   assert.ok((await counts([a])).m === 40 && (await counts([a])).r > 0);
   await s.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: a });
   assert.deepEqual(await counts([a]), { m: 0, r: 0, l: 0, b: 0 });
@@ -223,7 +307,15 @@ test('the column form of logMetrics logs the same points; ragged columns are ref
   const id = await runningRun();
   const { logMetrics } = await s.gql(
     `mutation($id: ID!, $c: MetricColumnsInput) { logMetrics(runId: $id, columns: $c) { accepted } }`,
-    { id, c: { keys: ['loss', 'loss', 'acc'], steps: [0, 1, 1], values: [0.9, 'NaN', 0.6], wallTimes: ['2026-11-28T08:00:00.000Z', '2026-11-28T08:00:01.000Z', '2026-11-28T08:00:01.000Z'] } },
+    {
+      id,
+      c: {
+        keys: ['loss', 'loss', 'acc'],
+        steps: [0, 1, 1],
+        values: [0.9, 'NaN', 0.6],
+        wallTimes: ['2026-11-28T08:00:00.000Z', '2026-11-28T08:00:01.000Z', '2026-11-28T08:00:01.000Z'],
+      },
+    },
   );
   assert.equal(logMetrics.accepted, 3);
   const hist = await s.gql(`query($id: ID!) { run(id: $id) { history(key: "loss") { step value wallTime } } }`, { id });
@@ -231,7 +323,10 @@ test('the column form of logMetrics logs the same points; ragged columns are ref
     { step: 0, value: 0.9, wallTime: '2026-11-28T08:00:00.000Z' },
     { step: 1, value: 'NaN', wallTime: '2026-11-28T08:00:01.000Z' },
   ]);
-  const ragged = await s.request(`mutation($id: ID!) { logMetrics(runId: $id, columns: { keys: ["a", "b"], steps: [0], values: [1, 2] }) { accepted } }`, { id });
+  const ragged = await s.request(
+    `mutation($id: ID!) { logMetrics(runId: $id, columns: { keys: ["a", "b"], steps: [0], values: [1, 2] }) { accepted } }`,
+    { id },
+  );
   assert.equal(ragged.errors?.[0].extensions.code, 'BAD_USER_INPUT');
   const empty = await s.request(`mutation($id: ID!) { logMetrics(runId: $id) { accepted } }`, { id });
   assert.equal(empty.errors?.[0].extensions.code, 'BAD_USER_INPUT');

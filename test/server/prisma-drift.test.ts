@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { DEFAULT_DATABASE_URL, openSchemaEngine, type EngineSession } from '../../scripts/lib/prisma-engine.js';
+import { DEFAULT_DATABASE_URL, type EngineSession, openSchemaEngine } from '../../scripts/lib/prisma-engine.js';
 import {
   afterExisting,
   createMigration,
@@ -70,11 +70,18 @@ test('db:migration writes the missing migration, after which there is no drift',
   const migrations = path.join(work, 'migrations');
   await cp(MIGRATIONS_DIR, migrations, { recursive: true });
   const existing = (await readdir(migrations)).filter((n) => /^\d{14}_/.test(n)).sort();
-  const name = await createMigration(session.engine, 'drift_probe', { migrationsDir: migrations, schemaPath: driftedSchema });
-  assert.ok(name && name.endsWith('_drift_probe') && name > existing.at(-1)!, `bad migration name ${name}`);
+  const name = await createMigration(session.engine, 'drift_probe', {
+    migrationsDir: migrations,
+    schemaPath: driftedSchema,
+  });
+  assert.ok(name, 'no migration was created');
+  assert.ok(name.endsWith('_drift_probe') && name > existing.at(-1)!, `bad migration name ${name}`);
   assert.match(await readFile(path.join(migrations, name, 'migration.sql'), 'utf8'), /"drift_probe" TEXT/);
   // Nothing left to migrate: the new migration brings the history up to the schema.
-  assert.equal(await createMigration(session.engine, 'again', { migrationsDir: migrations, schemaPath: driftedSchema }), null);
+  assert.equal(
+    await createMigration(session.engine, 'again', { migrationsDir: migrations, schemaPath: driftedSchema }),
+    null,
+  );
 });
 
 test('new migrations sort after the existing ones even when those are dated in the future', () => {
@@ -88,7 +95,9 @@ test('closing the engine drops every scratch database it created', async () => {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`runboard\\_engine\\_${process.pid}\\_%`]);
+    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+      `runboard\\_engine\\_${process.pid}\\_%`,
+    ]);
     assert.deepEqual(rows, []);
   } finally {
     await c.end();

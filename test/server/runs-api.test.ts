@@ -32,8 +32,14 @@ test('experiments: create, get by id and name, search, rename, duplicate name re
   const dup = await s.request(`mutation { createExperiment(input: { name: "cats-vs-dogs" }) { id } }`);
   assert.equal(dup.errors?.[0].extensions.code, 'ALREADY_EXISTS');
   const found = await s.gql(`{ experiments(search: "VISION") { name } }`);
-  assert.deepEqual(found.experiments.map((x: any) => x.name), ['cats-vs-dogs']);
-  const renamed = await s.gql(`mutation($id: ID!) { updateExperiment(id: $id, input: { description: "new" }) { description } }`, { id: e.id });
+  assert.deepEqual(
+    found.experiments.map((x: any) => x.name),
+    ['cats-vs-dogs'],
+  );
+  const renamed = await s.gql(
+    `mutation($id: ID!) { updateExperiment(id: $id, input: { description: "new" }) { description } }`,
+    { id: e.id },
+  );
   assert.equal(renamed.updateExperiment.description, 'new');
   const missing = await s.gql(`{ experiment(name: "nope") { id } }`);
   assert.equal(missing.experiment, null);
@@ -53,11 +59,16 @@ test('run lifecycle: create (auto-creates the experiment), start, heartbeat, fin
   const early = await s.request(`mutation($id: ID!) { heartbeat(runId: $id) { status } }`, { id: run.id });
   assert.equal(early.errors?.[0].extensions.code, 'INVALID_STATE_TRANSITION');
 
-  const { startRun } = await s.gql(`mutation($id: ID!) { startRun(id: $id, systemInfo: { host: "gpu-1", engine: "onnx" }) { status seq startedAt systemInfo } }`, { id: run.id });
+  const { startRun } = await s.gql(
+    `mutation($id: ID!) { startRun(id: $id, systemInfo: { host: "gpu-1", engine: "onnx" }) { status seq startedAt systemInfo } }`,
+    { id: run.id },
+  );
   assert.equal(startRun.status, 'RUNNING');
   assert.equal(startRun.seq, 2);
   assert.deepEqual(startRun.systemInfo, { host: 'gpu-1', engine: 'onnx' });
-  const { heartbeat } = await s.gql(`mutation($id: ID!) { heartbeat(runId: $id) { status seq lastHeartbeatAt } }`, { id: run.id });
+  const { heartbeat } = await s.gql(`mutation($id: ID!) { heartbeat(runId: $id) { status seq lastHeartbeatAt } }`, {
+    id: run.id,
+  });
   assert.equal(heartbeat.status, 'RUNNING');
   assert.equal(heartbeat.seq, 2, 'heartbeats are not events');
 
@@ -69,7 +80,9 @@ test('run lifecycle: create (auto-creates the experiment), start, heartbeat, fin
   const again = await s.gql(fin, { id: run.id });
   assert.equal(again.finishRun.seq, finishRun.seq, 'a retried finishRun changes nothing');
 
-  const fail = await s.request(`mutation($id: ID!) { finishRun(id: $id, status: FAILED, error: "x") { status } }`, { id: run.id });
+  const fail = await s.request(`mutation($id: ID!) { finishRun(id: $id, status: FAILED, error: "x") { status } }`, {
+    id: run.id,
+  });
   assert.equal(fail.errors?.[0].extensions.code, 'INVALID_STATE_TRANSITION');
   assert.match(fail.errors![0].message, /FINISHED/);
   const restart = await s.request(`mutation($id: ID!) { startRun(id: $id) { status } }`, { id: run.id });
@@ -83,14 +96,19 @@ test('run lifecycle: create (auto-creates the experiment), start, heartbeat, fin
 });
 
 test('tags, notes, rename, failure details and delete', async () => {
-  const { createRun: run } = await s.gql(`mutation { createRun(input: { experimentName: "edits", name: "r" }) { id } }`);
+  const { createRun: run } = await s.gql(
+    `mutation { createRun(input: { experimentName: "edits", name: "r" }) { id } }`,
+  );
   const { updateRun } = await s.gql(
     `mutation($id: ID!) { updateRun(id: $id, input: { tags: ["best", "best", "v2"], notes: "**lr** too high", name: "renamed" }) { tags notes name } }`,
     { id: run.id },
   );
   assert.deepEqual(updateRun, { tags: ['best', 'v2'], notes: '**lr** too high', name: 'renamed' });
   await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: run.id });
-  const { finishRun } = await s.gql(`mutation($id: ID!) { finishRun(id: $id, status: FAILED, exitCode: 137, error: "OOM in block5_conv3") { status exitCode errorMessage } }`, { id: run.id });
+  const { finishRun } = await s.gql(
+    `mutation($id: ID!) { finishRun(id: $id, status: FAILED, exitCode: 137, error: "OOM in block5_conv3") { status exitCode errorMessage } }`,
+    { id: run.id },
+  );
   assert.deepEqual(finishRun, { status: 'FAILED', exitCode: 137, errorMessage: 'OOM in block5_conv3' });
   const del = await s.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: run.id });
   assert.equal(del.deleteRun, run.id);
@@ -106,9 +124,17 @@ test('bad input gets stable codes and writes nothing', async () => {
     [`mutation { createRun(input: { experimentId: "9d3c1a52-0000-4000-8000-000000000000" }) { id } }`, {}, 'NOT_FOUND'],
     [`mutation { createRun(input: { experimentId: "not-a-uuid" }) { id } }`, {}, 'NOT_FOUND'],
     [`mutation { createRun(input: {}) { id } }`, {}, 'BAD_USER_INPUT'],
-    [`mutation($n: String) { createRun(input: { experimentName: "x", name: $n }) { id } }`, { n: 'n'.repeat(201) }, 'BAD_USER_INPUT'],
+    [
+      `mutation($n: String) { createRun(input: { experimentName: "x", name: $n }) { id } }`,
+      { n: 'n'.repeat(201) },
+      'BAD_USER_INPUT',
+    ],
     [`mutation { createRun(input: { experimentName: "x", config: [1, 2] }) { id } }`, {}, 'BAD_USER_INPUT'],
-    [`mutation($t: [String!]) { createRun(input: { experimentName: "x", tags: $t }) { id } }`, { t: ['ok', 'bad\u0007tag'] }, 'BAD_USER_INPUT'],
+    [
+      `mutation($t: [String!]) { createRun(input: { experimentName: "x", tags: $t }) { id } }`,
+      { t: ['ok', 'bad\u0007tag'] },
+      'BAD_USER_INPUT',
+    ],
     [`mutation { createExperiment(input: { name: "   " }) { id } }`, {}, 'BAD_USER_INPUT'],
     [`mutation { startRun(id: "2f1e8a2c-1111-4111-8111-111111111111") { id } }`, {}, 'NOT_FOUND'],
     [`mutation { updateRun(id: "2f1e8a2c-1111-4111-8111-111111111111", input: {}) { id } }`, {}, 'BAD_USER_INPUT'],
@@ -124,18 +150,30 @@ test('bad input gets stable codes and writes nothing', async () => {
     assert.ok(res.errors![0].message.length > 10, 'a message a person can act on');
   }
   assert.equal(await count('runs'), runsBefore);
-  assert.equal(await count('experiments'), expBefore, 'a failed createRun must not leave its auto-created experiment... or any experiment');
+  assert.equal(
+    await count('experiments'),
+    expBefore,
+    'a failed createRun must not leave its auto-created experiment... or any experiment',
+  );
 });
 
 test('malformed JSON bodies, unknown routes and API keys', async () => {
-  const res = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+  const res = await fetch(s.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"query": ',
+  });
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as any).errors[0].extensions.code, 'BAD_USER_INPUT');
   const health = await fetch(s.url.replace('/graphql', '/healthz'));
   assert.deepEqual(await health.json(), { ok: true });
   const locked = await startTestServer({ apiKey: 'secret-key-123' });
   try {
-    const denied = await fetch(locked.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ experiments { id } }"}' });
+    const denied = await fetch(locked.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ experiments { id } }"}',
+    });
     assert.equal(denied.status, 401);
     assert.equal(((await denied.json()) as any).errors[0].extensions.code, 'UNAUTHENTICATED');
     assert.deepEqual(await locked.gql(`{ experiments { id } }`), { experiments: [] });
@@ -149,7 +187,9 @@ test('query depth and cost are bounded', async () => {
     `{ runs { nodes { experiment { runs { nodes { experiment { runs { nodes { experiment { runs { nodes { experiment { id } } } } } } } } } } } } }`,
   );
   assert.equal(deep.errors?.[0].extensions.code, 'QUERY_TOO_DEEP');
-  const costly = await s.request(`{ experiments(first: 1000) { runs(first: 500) { nodes { metrics { key } artifacts { id } } } } }`);
+  const costly = await s.request(
+    `{ experiments(first: 1000) { runs(first: 500) { nodes { metrics { key } artifacts { id } } } } }`,
+  );
   assert.equal(costly.errors?.[0].extensions.code, 'QUERY_TOO_COMPLEX');
   const fine = await s.request(`{ experiments { runs(first: 20) { nodes { metrics { key } } } } }`);
   assert.equal(fine.errors, undefined);

@@ -7,18 +7,27 @@ const ids: Record<string, string> = {};
 before(async () => {
   s = await startTestServer();
   const specs = [
-    { name: 'a', config: { lr: 2e-5, batch: 20, optimizer: 'rmsprop' }, acc: 0.91, tags: ['baseline'], status: 'FINISHED' },
+    {
+      name: 'a',
+      config: { lr: 2e-5, batch: 20, optimizer: 'rmsprop' },
+      acc: 0.91,
+      tags: ['baseline'],
+      status: 'FINISHED',
+    },
     { name: 'b', config: { lr: 1e-4, batch: 20, optimizer: 'adam' }, acc: 0.95, tags: [], status: 'FINISHED' },
     { name: 'c', config: { lr: 1e-5, batch: 64, optimizer: 'adam' }, acc: 0.7, tags: ['baseline'], status: 'RUNNING' },
     { name: 'd', config: { lr: 5e-5, batch: 32 }, acc: null, tags: [], status: 'QUEUED' },
     { name: 'e', config: { lr: 3e-5, batch: 16, optimizer: 'sgd' }, acc: 0.5, tags: [], status: 'FAILED' },
   ];
   for (const spec of specs) {
-    const { createRun } = await s.gql(`mutation($n: String, $c: JSON, $t: [String!]) { createRun(input: { experimentName: "sweep", name: $n, config: $c, tags: $t }) { id } }`, {
-      n: spec.name,
-      c: spec.config,
-      t: spec.tags,
-    });
+    const { createRun } = await s.gql(
+      `mutation($n: String, $c: JSON, $t: [String!]) { createRun(input: { experimentName: "sweep", name: $n, config: $c, tags: $t }) { id } }`,
+      {
+        n: spec.name,
+        c: spec.config,
+        t: spec.tags,
+      },
+    );
     const id = createRun.id;
     ids[spec.name] = id;
     if (spec.status === 'QUEUED') continue;
@@ -26,10 +35,17 @@ before(async () => {
     if (spec.acc !== null) {
       await s.gql(`mutation($id: ID!, $p: [MetricPointInput!]!) { logMetrics(runId: $id, points: $p) { seq } }`, {
         id,
-        p: [{ key: 'val_acc', step: 0, value: spec.acc / 2 }, { key: 'val_acc', step: 1, value: spec.acc }],
+        p: [
+          { key: 'val_acc', step: 0, value: spec.acc / 2 },
+          { key: 'val_acc', step: 1, value: spec.acc },
+        ],
       });
     }
-    if (spec.status !== 'RUNNING') await s.gql(`mutation($id: ID!, $st: FinalRunStatus!) { finishRun(id: $id, status: $st) { id } }`, { id, st: spec.status });
+    if (spec.status !== 'RUNNING')
+      await s.gql(`mutation($id: ID!, $st: FinalRunStatus!) { finishRun(id: $id, status: $st) { id } }`, {
+        id,
+        st: spec.status,
+      });
   }
 });
 after(() => s.close());
@@ -43,7 +59,8 @@ async function names(args: Record<string, unknown>): Promise<string[]> {
 }
 
 test('filter language over config and latest metrics, joined with status and tags', async () => {
-  const where = (w: string, extra: Record<string, unknown> = {}) => names({ f: { experimentName: 'sweep', where: w, ...extra }, o: [{ field: 'name' }] });
+  const where = (w: string, extra: Record<string, unknown> = {}) =>
+    names({ f: { experimentName: 'sweep', where: w, ...extra }, o: [{ field: 'name' }] });
   assert.deepEqual(await where('config.lr < 1e-4 AND metrics.val_acc >= 0.9'), ['a']);
   assert.deepEqual(await where('config.lr <= 1e-4 AND metrics.val_acc >= 0.9'), ['a', 'b']);
   assert.deepEqual(await where('config.optimizer = "adam" OR config.batch BETWEEN 30 AND 40'), ['b', 'c', 'd']);
@@ -60,7 +77,15 @@ test('ordering by config and metric fields, nulls last both ways', async () => {
   assert.deepEqual(await names({ o: [{ field: 'config.lr' }] }), ['c', 'a', 'e', 'd', 'b']);
   assert.deepEqual(await names({ o: [{ field: 'metrics.val_acc', direction: 'DESC' }] }), ['b', 'a', 'c', 'e', 'd']);
   assert.deepEqual(await names({ o: [{ field: 'metrics.val_acc', direction: 'ASC' }] }), ['e', 'c', 'a', 'b', 'd']);
-  assert.deepEqual(await names({ o: [{ field: 'config.batch', direction: 'DESC' }, { field: 'name', direction: 'DESC' }] }), ['c', 'd', 'b', 'a', 'e']);
+  assert.deepEqual(
+    await names({
+      o: [
+        { field: 'config.batch', direction: 'DESC' },
+        { field: 'name', direction: 'DESC' },
+      ],
+    }),
+    ['c', 'd', 'b', 'a', 'e'],
+  );
 });
 
 test('cursor pagination walks every run exactly once in order, with totalCount', async () => {
@@ -84,12 +109,16 @@ test('cursor pagination walks every run exactly once in order, with totalCount',
 });
 
 test('experiments list reports run counts by status and last activity', async () => {
-  const { experiment } = await s.gql(`{ experiment(name: "sweep") { runCount lastActivityAt runCounts { status count } runs(where: "config.batch = 20") { totalCount } } }`);
-  assert.equal(experiment.runCount, 5);
-  assert.deepEqual(
-    Object.fromEntries(experiment.runCounts.map((c: any) => [c.status, c.count])),
-    { FAILED: 1, FINISHED: 2, QUEUED: 1, RUNNING: 1 },
+  const { experiment } = await s.gql(
+    `{ experiment(name: "sweep") { runCount lastActivityAt runCounts { status count } runs(where: "config.batch = 20") { totalCount } } }`,
   );
+  assert.equal(experiment.runCount, 5);
+  assert.deepEqual(Object.fromEntries(experiment.runCounts.map((c: any) => [c.status, c.count])), {
+    FAILED: 1,
+    FINISHED: 2,
+    QUEUED: 1,
+    RUNNING: 1,
+  });
   assert.ok(Date.parse(experiment.lastActivityAt) > Date.now() - 60_000);
   assert.equal(experiment.runs.totalCount, 2);
 });

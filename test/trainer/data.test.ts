@@ -1,34 +1,50 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
 import sharp from 'sharp';
-import { scanFolder, loadImages, oneHot } from '../../trainers/src/data/folder-dataset.ts';
+import { applyTransform, augment, DEFAULT_AUGMENT, drawParams } from '../../trainers/src/data/augment.ts';
+import { exportFashionMnist, FMNIST_DIR, parseIdx } from '../../trainers/src/data/fashion-mnist.ts';
+import { loadImages, oneHot, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
 import { decodeImage, preprocessInto } from '../../trainers/src/data/image.ts';
-import { applyTransform, augment, drawParams, DEFAULT_AUGMENT } from '../../trainers/src/data/augment.ts';
-import { parseIdx, exportFashionMnist, FMNIST_DIR } from '../../trainers/src/data/fashion-mnist.ts';
 import { makeRng, shuffledIndices } from '../../trainers/src/util/rng.ts';
-import { tempDir, makeImageFolders, TWO_CLASSES, maxAbsDiff } from './helpers.ts';
+import { makeImageFolders, maxAbsDiff, TWO_CLASSES, tempDir } from './helpers.ts';
 
 test('scanFolder: classes sorted like flow_from_directory, labels by class index, non-images skipped', async (t) => {
   const root = await tempDir(t);
-  await makeImageFolders(root, [{ name: 'zebra', rgb: [1, 2, 3] }, { name: 'ant', rgb: [4, 5, 6] }], { train: 2 });
+  await makeImageFolders(
+    root,
+    [
+      { name: 'zebra', rgb: [1, 2, 3] },
+      { name: 'ant', rgb: [4, 5, 6] },
+    ],
+    { train: 2 },
+  );
   await writeFile(join(root, 'train', 'ant', 'notes.txt'), 'x');
   const ds = await scanFolder(join(root, 'train'));
   assert.deepEqual(ds.classes, ['ant', 'zebra']);
   assert.deepEqual(ds.labels, [0, 0, 1, 1]);
   assert.ok(ds.files.every((f) => f.endsWith('.png')));
-  await assert.rejects(scanFolder(join(root, 'train'), ['ant', 'bee']), /has classes \[ant, zebra\] but training has \[ant, bee\]/);
+  await assert.rejects(
+    scanFolder(join(root, 'train'), ['ant', 'bee']),
+    /has classes \[ant, zebra\] but training has \[ant, bee\]/,
+  );
   await assert.rejects(scanFolder(join(root, 'missing')), /cannot read image folder/);
 });
 
 test('decodeImage: grayscale and RGBA become RGB at the requested size', async () => {
-  const gray = await sharp(Buffer.alloc(10 * 10, 77), { raw: { width: 10, height: 10, channels: 1 } }).png().toBuffer();
+  const gray = await sharp(Buffer.alloc(10 * 10, 77), { raw: { width: 10, height: 10, channels: 1 } })
+    .png()
+    .toBuffer();
   const g = await decodeImage(gray, 32, 'nearest');
   assert.equal(g.length, 32 * 32 * 3);
   assert.ok(g.every((v) => v === 77));
-  const rgba = await sharp(Buffer.from(Array.from({ length: 4 * 4 * 4 }, (_, i) => [10, 20, 30, 128][i % 4]!)), { raw: { width: 4, height: 4, channels: 4 } }).png().toBuffer();
+  const rgba = await sharp(Buffer.from(Array.from({ length: 4 * 4 * 4 }, (_, i) => [10, 20, 30, 128][i % 4]!)), {
+    raw: { width: 4, height: 4, channels: 4 },
+  })
+    .png()
+    .toBuffer();
   const c = await decodeImage(rgba, 33, 'bilinear');
   assert.equal(c.length, 33 * 33 * 3);
   // alpha is dropped (not composited); sharp's resize may round by one level
@@ -39,7 +55,10 @@ test('preprocessing: rescale 1/255 and Keras caffe mode (BGR, ImageNet means)', 
   const px = [255, 0, 51];
   const r = new Float32Array(3);
   preprocessInto(px, 'rescale', r, 0);
-  assert.deepEqual([...r].map((v) => +v.toFixed(4)), [1, 0, 0.2]);
+  assert.deepEqual(
+    [...r].map((v) => +v.toFixed(4)),
+    [1, 0, 0.2],
+  );
   const c = new Float32Array(3);
   preprocessInto(px, 'caffe', c, 0);
   assert.ok(maxAbsDiff(c, [51 - 103.939, 0 - 116.779, 255 - 123.68]) < 1e-4, `got ${[...c]}`);
@@ -70,7 +89,10 @@ test('seeded shuffling is a deterministic permutation', () => {
   const a = shuffledIndices(50, makeRng(1));
   assert.deepEqual(a, shuffledIndices(50, makeRng(1)));
   assert.notDeepEqual(a, shuffledIndices(50, makeRng(2)));
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });
 
 test('oneHot and loadImages content hashes', async (t) => {
@@ -91,7 +113,10 @@ test('IDX parsing checks the header against the payload', () => {
 });
 
 test('Fashion-MNIST export writes class-name folders of PNGs at the requested size', async (t) => {
-  assert.ok(existsSync(`${FMNIST_DIR}/train-images-idx3-ubyte.gz`), 'dataset-fashion-mnist must be installed (apt-get install -y dataset-fashion-mnist)');
+  assert.ok(
+    existsSync(`${FMNIST_DIR}/train-images-idx3-ubyte.gz`),
+    'dataset-fashion-mnist must be installed (apt-get install -y dataset-fashion-mnist)',
+  );
   const out = await tempDir(t);
   const s = await exportFashionMnist({ out, classes: [0, 9], size: 40, perClass: 3, valFraction: 0.1 });
   assert.deepEqual(s.counts.train, { 't-shirt': 3, 'ankle-boot': 3 });
@@ -102,6 +127,6 @@ test('Fashion-MNIST export writes class-name folders of PNGs at the requested si
   const meta = await sharp(ds.files[0]!).metadata();
   assert.deepEqual([meta.width, meta.height], [40, 40]);
   // validation comes from the end of the train set, disjoint from train
-  const trainNames = new Set((await readdir(join(out, 'train', 't-shirt'))));
+  const trainNames = new Set(await readdir(join(out, 'train', 't-shirt')));
   for (const n of await readdir(join(out, 'validation', 't-shirt'))) assert.ok(!trainNames.has(n));
 });

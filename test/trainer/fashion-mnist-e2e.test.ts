@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { validateConfig, type TrainConfig } from '../../trainers/src/config.ts';
+import { type TrainConfig, validateConfig } from '../../trainers/src/config.ts';
 import { exportFashionMnist } from '../../trainers/src/data/fashion-mnist.ts';
 import { randomVggWeights } from '../../trainers/src/model/weights.ts';
 import { RunboardClient } from '../../trainers/src/tracking/graphql-client.ts';
@@ -39,11 +39,25 @@ test('trouser vs bag at 32x32: FINISHED, one point per key per epoch, accuracy f
       ...extra,
     });
   const run = async (c: TrainConfig) => {
-    const tracker = new ServerTracker({ client: new RunboardClient({ url: server.url }), journalPath: join(root, `${c.name}.jsonl`), heartbeatSeconds: 1, log: () => {} });
+    const tracker = new ServerTracker({
+      client: new RunboardClient({ url: server.url }),
+      journalPath: join(root, `${c.name}.jsonl`),
+      heartbeatSeconds: 1,
+      log: () => {},
+    });
     const r = await train(c, { tracker, weights: W });
     await tracker.finish(r.status, 0);
-    const { run } = await server.gql(`query($id: ID!) { run(id: $id) { status metrics { key count lastStep max } } }`, { id: tracker.runId });
-    return { r, run, metrics: Object.fromEntries(run.metrics.map((m: { key: string }) => [m.key, m])) as Record<string, { count: number; lastStep: number; max: number }> };
+    const { run } = await server.gql(`query($id: ID!) { run(id: $id) { status metrics { key count lastStep max } } }`, {
+      id: tracker.runId,
+    });
+    return {
+      r,
+      run,
+      metrics: Object.fromEntries(run.metrics.map((m: { key: string }) => [m.key, m])) as Record<
+        string,
+        { count: number; lastStep: number; max: number }
+      >,
+    };
   };
 
   const first = await run(cfg({ name: 'head' }));
@@ -51,13 +65,22 @@ test('trouser vs bag at 32x32: FINISHED, one point per key per epoch, accuracy f
   for (const key of ['loss', 'acc', 'val_loss', 'val_acc', 'lr', 'epoch_seconds', 'images_per_second']) {
     assert.equal(first.metrics[key]?.count, 8, `${key}: one point per epoch`);
   }
-  assert.ok(first.metrics.val_acc!.max >= 0.85, `val_acc ${first.metrics.val_acc!.max} should be far above chance (0.5)`);
+  assert.ok(
+    first.metrics.val_acc!.max >= 0.85,
+    `val_acc ${first.metrics.val_acc!.max} should be far above chance (0.5)`,
+  );
   assert.ok(first.r.cache.computed > 0 && first.r.cache.hits === 0);
 
-  const second = await run(cfg({ name: 'fine-tune', epochs: 2, fineTuneFrom: 'block5_conv1', fineTuneEpochs: 1, fineTuneLr: 1e-4 }));
+  const second = await run(
+    cfg({ name: 'fine-tune', epochs: 2, fineTuneFrom: 'block5_conv1', fineTuneEpochs: 1, fineTuneLr: 1e-4 }),
+  );
   assert.equal(second.run.status, 'FINISHED');
-  assert.ok(second.r.cache.hits > 0, 'the frozen prefix features come from the first run\'s cache');
+  assert.ok(second.r.cache.hits > 0, "the frozen prefix features come from the first run's cache");
   assert.equal(second.metrics.loss!.count, 3, 'two head epochs and one fine-tuning epoch');
   assert.equal(first.metrics.loss!.lastStep, 8, 'steps are epochs, from 1');
-  assert.equal(second.metrics.loss!.lastStep, 3, 'fine-tuning continues the step count: epochs 1-2 head, 3 fine-tuning');
+  assert.equal(
+    second.metrics.loss!.lastStep,
+    3,
+    'fine-tuning continues the step count: epochs 1-2 head, 3 fine-tuning',
+  );
 });

@@ -1,17 +1,21 @@
 // tfjs-layers 4.22 resets trainable=false on a NESTED model when the outer one compiles; the
 // trainer builds flat models and freezes per layer. These tests train and compare bytes.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
 import { buildFullModel, freezeThrough, setVggWeights } from '../../trainers/src/model/vgg16.ts';
 import { randomVggWeights } from '../../trainers/src/model/weights.ts';
-import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
 
 await initTfjsBackend('wasm'); // fast path + our Conv2DBackpropFilter shim
 
 function snapshot(m: tf.LayersModel): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const l of m.layers) l.getWeights().forEach((w, i) => out.set(`${l.name}/${i}`, Buffer.from((w.dataSync() as Float32Array).buffer.slice(0))));
+  for (const l of m.layers)
+    l.getWeights().forEach((w, i) =>
+      out.set(`${l.name}/${i}`, Buffer.from((w.dataSync() as Float32Array).buffer.slice(0))),
+    );
   return out;
 }
 
@@ -53,7 +57,10 @@ test('a nested model with trainable=false still gets updated by fit (why layers 
   // pushed down to the nested layers, so the optimizer updates them anyway. If tfjs fixes it,
   // this fails and the workaround can be revisited.
   const inp = tf.input({ shape: [3] });
-  const inner = tf.model({ inputs: inp, outputs: tf.layers.dense({ units: 2, name: 'inner_dense' }).apply(inp) as tf.SymbolicTensor });
+  const inner = tf.model({
+    inputs: inp,
+    outputs: tf.layers.dense({ units: 2, name: 'inner_dense' }).apply(inp) as tf.SymbolicTensor,
+  });
   const outer = tf.sequential({ layers: [inner, tf.layers.dense({ units: 1, name: 'outer_dense' })] });
   inner.trainable = false;
   outer.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
@@ -61,7 +68,10 @@ test('a nested model with trainable=false still gets updated by fit (why layers 
   const [x, y] = [tf.ones([4, 3]), tf.ones([4, 1])];
   await outer.fit(x, y, { epochs: 2, verbose: 0 });
   const after = inner.getWeights()[0]!.dataSync();
-  assert.ok(before.some((v, i) => v !== after[i]), 'nested frozen weights unexpectedly stayed fixed');
+  assert.ok(
+    before.some((v, i) => v !== after[i]),
+    'nested frozen weights unexpectedly stayed fixed',
+  );
   tf.dispose([x, y]);
   outer.dispose();
 });

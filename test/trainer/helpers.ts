@@ -1,11 +1,14 @@
 // Shared fixtures for trainer tests: tiny generated image folders and temp dirs.
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { makeRng } from '../../trainers/src/util/rng.ts';
 
-export async function tempDir(t: { after: (fn: () => Promise<void>) => void }, prefix = 'rb-trainer-'): Promise<string> {
+export async function tempDir(
+  t: { after: (fn: () => Promise<void>) => void },
+  prefix = 'rb-trainer-',
+): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix));
   t.after(() => rm(d, { recursive: true, force: true }));
   return d;
@@ -42,7 +45,9 @@ export async function makeImageFolders(
               const v = (inSq ? 255 - c.rgb[ch]! : c.rgb[ch]!) + (rng() - 0.5) * 40;
               px[(y * size + x) * 3 + ch] = Math.max(0, Math.min(255, Math.round(v)));
             }
-        await sharp(px, { raw: { width: size, height: size, channels: 3 } }).png().toFile(join(dir, `${String(i).padStart(3, '0')}.png`));
+        await sharp(px, { raw: { width: size, height: size, channels: 3 } })
+          .png()
+          .toFile(join(dir, `${String(i).padStart(3, '0')}.png`));
       }
     }
   }

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../trainers/src/agent/agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { makeImageFolders, tempDir, TWO_CLASSES } from './helpers.ts';
+import { makeImageFolders, TWO_CLASSES, tempDir } from './helpers.ts';
 
 let s: TestServer;
 let agent: Agent;
@@ -24,9 +24,20 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
   const root = await tempDir(t);
   const dirs = await makeImageFolders(root, TWO_CLASSES, { train: 8, validation: 4 }, 32, 3);
   await s.gql(`mutation { createExperiment(input: { name: "launched" }) { id } }`);
-  const { launchRun } = await s.gql(`mutation($c: JSON!) { launchRun(input: { experimentName: "launched", config: $c }) { id } }`, {
-    c: { train: dirs.train, val: dirs.validation, size: 32, batch: 4, epochs: 2, cacheDir: `${root}/cache`, output: `${root}/model` },
-  });
+  const { launchRun } = await s.gql(
+    `mutation($c: JSON!) { launchRun(input: { experimentName: "launched", config: $c }) { id } }`,
+    {
+      c: {
+        train: dirs.train,
+        val: dirs.validation,
+        size: 32,
+        batch: 4,
+        epochs: 2,
+        cacheDir: `${root}/cache`,
+        output: `${root}/model`,
+      },
+    },
+  );
   let run: any;
   for (const until = Date.now() + 150_000; Date.now() < until; await sleep(500)) {
     ({ run } = await s.gql(
@@ -35,9 +46,14 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
     ));
     if (!['QUEUED', 'RUNNING'].includes(run.status)) break;
   }
-  assert.equal(run.status, 'FINISHED', `${run.status}: ${run.errorMessage}\n${run.logs.lines.map((l: any) => l.text).join('\n')}`);
+  assert.equal(
+    run.status,
+    'FINISHED',
+    `${run.status}: ${run.errorMessage}\n${run.logs.lines.map((l: any) => l.text).join('\n')}`,
+  );
   const metrics = Object.fromEntries(run.metrics.map((m: any) => [m.key, m]));
-  for (const key of ['loss', 'acc', 'val_loss', 'val_acc']) assert.equal(metrics[key]?.count, 2, `${key} once per epoch`);
+  for (const key of ['loss', 'acc', 'val_loss', 'val_acc'])
+    assert.equal(metrics[key]?.count, 2, `${key} once per epoch`);
   assert.ok(run.systemInfo.agent?.host, 'the agent recorded where it ran');
   assert.equal(run.systemInfo.gpu, '0', 'and on which GPU');
   assert.ok(run.systemInfo.engines, 'and the trainer its engines');

@@ -1,23 +1,26 @@
 // The frozen prefix runs as an ONNX graph built in code; it must compute what tfjs computes.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { ProtoWriter } from '../../trainers/src/engines/protobuf.ts';
-import { buildVggOnnx } from '../../trainers/src/engines/onnx-vgg.ts';
-import { createOnnxPrefix, createTfjsPrefix, createPrefix } from '../../trainers/src/engines/prefix.ts';
-import { randomVggWeights } from '../../trainers/src/model/weights.ts';
 import { preprocessInto } from '../../trainers/src/data/image.ts';
-import { makeRng } from '../../trainers/src/util/rng.ts';
-
+import { buildVggOnnx } from '../../trainers/src/engines/onnx-vgg.ts';
+import { createOnnxPrefix, createPrefix, createTfjsPrefix } from '../../trainers/src/engines/prefix.ts';
+import { ProtoWriter } from '../../trainers/src/engines/protobuf.ts';
 import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
+import { randomVggWeights } from '../../trainers/src/model/weights.ts';
+import { makeRng } from '../../trainers/src/util/rng.ts';
 
 await initTfjsBackend('wasm');
 const W = randomVggWeights(21);
 
 test('protobuf writer: varints, negative int64, length-delimited and packed fields', () => {
   assert.deepEqual([...new ProtoWriter().int(1, 150).finish()], [0x08, 0x96, 0x01]);
-  assert.deepEqual([...new ProtoWriter().int(2, -1).finish()], [0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+  assert.deepEqual(
+    [...new ProtoWriter().int(2, -1).finish()],
+    [0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+  );
   assert.deepEqual([...new ProtoWriter().string(2, 'hi').finish()], [0x12, 2, 0x68, 0x69]);
   assert.deepEqual([...new ProtoWriter().packedInts(4, [3, 270]).finish()], [0x22, 3, 3, 0x8e, 0x02]);
   assert.deepEqual([...new ProtoWriter().message(3, (w) => w.int(1, 1)).finish()], [0x1a, 2, 0x08, 0x01]);
@@ -43,7 +46,11 @@ function images(n: number, size: number, seed: number, mode: 'rescale' | 'caffe'
 
 // Reference: tfjs on wasm (the trainer's engine) for the deep cuts, the pure-JS cpu kernels for a
 // shallow one (cpu needs ~7 s per full base at 32x32, too slow for CI).
-for (const [cut, size, backend] of [['block5_pool', 32, 'wasm'], ['block4_pool', 40, 'wasm'], ['block2_pool', 33, 'cpu']] as const) {
+for (const [cut, size, backend] of [
+  ['block5_pool', 32, 'wasm'],
+  ['block4_pool', 40, 'wasm'],
+  ['block2_pool', 33, 'cpu'],
+] as const) {
   test(`ONNX features match tfjs-${backend} to 1e-4 (cut ${cut}, ${size}x${size})`, async () => {
     await tf.setBackend(backend);
     const onnx = await createOnnxPrefix(W, cut, size);

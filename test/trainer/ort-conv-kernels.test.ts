@@ -1,12 +1,18 @@
 // The onnxruntime-backed wasm conv kernels (trainers/src/engines/ort-conv-kernels.ts) must give
 // the tfjs cpu backend's results, really run on ORT (not silently fall back), and fall back to
 // wasm when the worker is gone. No mocks: real ORT worker, real wasm and cpu backends.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import {
+  ortConvClientState,
+  registerOrtConvKernels,
+  setOrtConvMinFlops,
+  stopOrtConvWorker,
+} from '../../trainers/src/engines/ort-conv-kernels.ts';
 import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
-import { ortConvClientState, registerOrtConvKernels, setOrtConvMinFlops, stopOrtConvWorker } from '../../trainers/src/engines/ort-conv-kernels.ts';
 import { maxAbsDiff } from './helpers.ts';
 
 const info = await initTfjsBackend('wasm');
@@ -39,7 +45,9 @@ async function kernelsOn(backend: string, c: Case): Promise<Record<string, Float
   const bias = tf.randomNormal([c.f[3]], 0, 1, 'float32', 3);
   const conv = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations ?? 1 };
   const y = tf.engine().runKernel('Conv2D', { x, filter: f }, conv) as tf.Tensor4D;
-  const fused = tf.engine().runKernel('FusedConv2D', { x, filter: f, bias }, { ...conv, activation: 'relu' }) as tf.Tensor;
+  const fused = tf
+    .engine()
+    .runKernel('FusedConv2D', { x, filter: f, bias }, { ...conv, activation: 'relu' }) as tf.Tensor;
   const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 4);
   const out: Record<string, tf.Tensor> = { y, fused };
   // tfjs refuses gradients for dilation > 1 with these kernels' attrs, so only forward there.
@@ -63,7 +71,10 @@ function assertClose(want: Float32Array, got: Float32Array, what: string, rel = 
 
 test('ORT conv kernels are registered on wasm and noted', () => {
   assert.equal(tf.getBackend(), 'wasm');
-  assert.ok(info.notes.some((n) => n.includes('onnxruntime-node in a worker')), info.notes.join('; '));
+  assert.ok(
+    info.notes.some((n) => n.includes('onnxruntime-node in a worker')),
+    info.notes.join('; '),
+  );
   assert.deepEqual(registerOrtConvKernels(), [], 'registering twice is a no-op');
 });
 
@@ -91,9 +102,25 @@ test('tf.grads through a small conv net on wasm (ORT) equals cpu', async () => {
       tf.randomNormal([6], 0, 0.1, 'float32', 9),
     ];
     const net = (x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) => {
-      const h = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w1 as tf.Tensor4D, bias: b1, activation: 'relu', strides: 1, pad: 'same' });
-      const y = tf.fused.conv2d({ x: h, filter: w2 as tf.Tensor4D, bias: b2, activation: 'relu', strides: 2, pad: 'valid' });
-      return tf.sum(tf.square(tf.conv2d(y, tf.onesLike(w2).slice([0, 0, 0, 0], [3, 3, 6, 4]) as tf.Tensor4D, 1, 'same')));
+      const h = tf.fused.conv2d({
+        x: x as tf.Tensor4D,
+        filter: w1 as tf.Tensor4D,
+        bias: b1,
+        activation: 'relu',
+        strides: 1,
+        pad: 'same',
+      });
+      const y = tf.fused.conv2d({
+        x: h,
+        filter: w2 as tf.Tensor4D,
+        bias: b2,
+        activation: 'relu',
+        strides: 2,
+        pad: 'valid',
+      });
+      return tf.sum(
+        tf.square(tf.conv2d(y, tf.onesLike(w2).slice([0, 0, 0, 0], [3, 3, 6, 4]) as tf.Tensor4D, 1, 'same')),
+      );
     };
     const gs = tf.grads(net as (...t: tf.Tensor[]) => tf.Tensor)(ins);
     const out = await Promise.all(gs.map(async (g) => (await g.data()) as Float32Array));
@@ -115,7 +142,8 @@ test('no tensors leak through the ORT kernels during training steps', async () =
   const opt = tf.train.sgd(0.01);
   const calls = ortConvClientState()!.calls;
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) opt.minimize(() => tf.sum(tf.relu(tf.conv2d(x, v as unknown as tf.Tensor4D, 1, 'same'))) as tf.Scalar);
+  for (let i = 0; i < 3; i++)
+    opt.minimize(() => tf.sum(tf.relu(tf.conv2d(x, v as unknown as tf.Tensor4D, 1, 'same'))) as tf.Scalar);
   assert.ok(ortConvClientState()!.calls - calls >= 6);
   assert.ok(tf.memory().numTensors - before <= 2, `leaked ${tf.memory().numTensors - before} tensors`);
   tf.dispose([x, v]);
@@ -129,7 +157,10 @@ test('the worker does not keep the process alive, and RUNBOARD_ORT_KERNELS=0 opt
     const info = await initTfjsBackend('wasm');
     tf.conv2d(tf.ones([4, 9, 9, 64]), tf.ones([3, 3, 64, 64]), 1, 'same').dataSync();
     console.log(JSON.stringify({ ort: info.notes.some((n) => n.includes('onnxruntime')), calls: ortConvClientState()?.calls ?? 0 }));`;
-  for (const [env, want] of [['1', { ort: true, calls: 1 }], ['0', { ort: false, calls: 0 }]] as const) {
+  for (const [env, want] of [
+    ['1', { ort: true, calls: 1 }],
+    ['0', { ort: false, calls: 0 }],
+  ] as const) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, RUNBOARD_ORT_KERNELS: env },

@@ -1,20 +1,21 @@
 // The trainer against the REAL Runboard server (test/helpers/server.ts: real PostgreSQL), including
 // an outage: a TCP pass-through that is cut and restored stands between trainer and server.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import net from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { validateConfig, type TrainConfig } from '../../trainers/src/config.ts';
-import { train } from '../../trainers/src/train/trainer.ts';
-import { RunboardClient, encodeMetricValue } from '../../trainers/src/tracking/graphql-client.ts';
-import { ServerTracker, replayJournalFile } from '../../trainers/src/tracking/server-tracker.ts';
-import { Journal } from '../../trainers/src/tracking/journal.ts';
+import net from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type TrainConfig, validateConfig } from '../../trainers/src/config.ts';
 import { randomVggWeights } from '../../trainers/src/model/weights.ts';
-import { tempDir, makeImageFolders, TWO_CLASSES } from './helpers.ts';
+import { encodeMetricValue, RunboardClient } from '../../trainers/src/tracking/graphql-client.ts';
+import { Journal } from '../../trainers/src/tracking/journal.ts';
+import { replayJournalFile, ServerTracker } from '../../trainers/src/tracking/server-tracker.ts';
+import { train } from '../../trainers/src/train/trainer.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { makeImageFolders, TWO_CLASSES, tempDir } from './helpers.ts';
 
 const W = randomVggWeights(7);
 let server: TestServer;
@@ -26,7 +27,9 @@ after(async () => {
 });
 
 /** A cuttable TCP pass-through to the server: down() refuses connections, up() restores them. */
-async function passThrough(target: URL): Promise<{ url: string; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
+async function passThrough(
+  target: URL,
+): Promise<{ url: string; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   let srv: net.Server;
   let port = 0;
@@ -36,7 +39,10 @@ async function passThrough(target: URL): Promise<{ url: string; down(): Promise<
         const s = net.connect(Number(target.port), target.hostname);
         sockets.add(c).add(s);
         c.pipe(s).pipe(c);
-        const end = () => (c.destroy(), s.destroy());
+        const end = () => {
+          c.destroy();
+          s.destroy();
+        };
         c.on('error', end).on('close', end);
         s.on('error', end).on('close', end);
       });
@@ -84,7 +90,12 @@ test('MetricValue encoding of non-finite numbers', () => {
 
 test('a run is created, started, logs every epoch, uploads its model and finishes on the server', async (t) => {
   const { root, cfg } = await folders(t);
-  const tracker = new ServerTracker({ client: new RunboardClient({ url: server.url }), journalPath: join(root, 'journal.jsonl'), heartbeatSeconds: 0.2, log: () => {} });
+  const tracker = new ServerTracker({
+    client: new RunboardClient({ url: server.url }),
+    journalPath: join(root, 'journal.jsonl'),
+    heartbeatSeconds: 0.2,
+    log: () => {},
+  });
   const r = await train(cfg({ name: 'e2e-ok' }), { tracker, weights: W });
   await tracker.finish(r.status, 0);
   assert.ok(tracker.runId);
@@ -95,10 +106,19 @@ test('a run is created, started, logs every epoch, uploads its model and finishe
   assert.equal(run.config.lr, 1e-3);
   assert.match(run.systemInfo.engines.prefix, /onnxruntime-node/);
   assert.match(run.systemInfo.engines.head, /tfjs 4\.22\.0/);
-  const keys = Object.fromEntries(run.metrics.map((m: { key: string; count: number; lastStep: number }) => [m.key, [m.count, m.lastStep]]));
-  for (const k of ['loss', 'acc', 'val_loss', 'val_acc', 'lr', 'epoch_seconds', 'images_per_second', 'phase']) assert.deepEqual(keys[k], [3, 3], k);
-  assert.deepEqual(run.history.map((p: { step: number }) => p.step), [1, 2, 3]);
-  assert.deepEqual(run.artifacts.map((a: { name: string }) => a.name).sort(), ['model/model.json', 'model/weights.bin']);
+  const keys = Object.fromEntries(
+    run.metrics.map((m: { key: string; count: number; lastStep: number }) => [m.key, [m.count, m.lastStep]]),
+  );
+  for (const k of ['loss', 'acc', 'val_loss', 'val_acc', 'lr', 'epoch_seconds', 'images_per_second', 'phase'])
+    assert.deepEqual(keys[k], [3, 3], k);
+  assert.deepEqual(
+    run.history.map((p: { step: number }) => p.step),
+    [1, 2, 3],
+  );
+  assert.deepEqual(run.artifacts.map((a: { name: string }) => a.name).sort(), [
+    'model/model.json',
+    'model/weights.bin',
+  ]);
   assert.equal(tracker.pending, 0);
   assert.ok(!existsSync(join(root, 'journal.jsonl')), 'journal left behind after full delivery');
 });
@@ -110,7 +130,12 @@ test('server unreachable from the start: training goes on, the journal replays i
   await proxy.down();
   const logs: string[] = [];
   const journalPath = join(root, 'journal.jsonl');
-  const tracker = new ServerTracker({ client: new RunboardClient({ url: proxy.url, timeoutMs: 2000 }), journalPath, heartbeatSeconds: 60, log: (m) => logs.push(m) });
+  const tracker = new ServerTracker({
+    client: new RunboardClient({ url: proxy.url, timeoutMs: 2000 }),
+    journalPath,
+    heartbeatSeconds: 60,
+    log: (m) => logs.push(m),
+  });
   let restored = false;
   const r = await train(cfg({ name: 'e2e-outage', epochs: 3 }), {
     tracker,
@@ -131,13 +156,22 @@ test('server unreachable from the start: training goes on, the journal replays i
   });
   assert.equal(r.status, 'FINISHED');
   assert.equal(r.history.length, 3);
-  assert.ok(logs.some((l) => l.includes('unreachable')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('unreachable')),
+    logs.join('\n'),
+  );
   await tracker.finish('FINISHED', 0);
   assert.equal(tracker.pending, 0);
   const { run } = await server.gql(RUN_QUERY, { id: tracker.runId });
   assert.equal(run.status, 'FINISHED');
-  assert.deepEqual(run.history.map((p: { step: number }) => p.step), [1, 2, 3]);
-  assert.deepEqual(run.history.map((p: { value: number }) => p.value), r.history.map((h) => h.metrics.val_acc));
+  assert.deepEqual(
+    run.history.map((p: { step: number }) => p.step),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    run.history.map((p: { value: number }) => p.value),
+    r.history.map((h) => h.metrics.val_acc),
+  );
 });
 
 test('a black-holed server never stalls training; what could not be sent stays in the journal for --replay-journal', async (t) => {
@@ -153,18 +187,36 @@ test('a black-holed server never stalls training; what could not be sent stays i
   const root = await tempDir(t);
   const journalPath = join(root, 'j.jsonl');
   const logs: string[] = [];
-  const tracker = new ServerTracker({ client: new RunboardClient({ url, timeoutMs: 1000 }), journalPath, heartbeatSeconds: 60, finishTimeoutMs: 1500, log: (m) => logs.push(m) });
+  const tracker = new ServerTracker({
+    client: new RunboardClient({ url, timeoutMs: 1000 }),
+    journalPath,
+    heartbeatSeconds: 60,
+    finishTimeoutMs: 1500,
+    log: (m) => logs.push(m),
+  });
   await tracker.start({ experimentName: 'trainer-e2e', name: 'black-hole', config: {}, tags: [], systemInfo: {} });
   const t0 = performance.now();
-  for (let step = 1; step <= 3; step++) await tracker.logMetrics([{ key: 'loss', step, value: 1 / step, wallTime: new Date().toISOString() }]);
+  for (let step = 1; step <= 3; step++)
+    await tracker.logMetrics([{ key: 'loss', step, value: 1 / step, wallTime: new Date().toISOString() }]);
   assert.ok(performance.now() - t0 < 500, `logMetrics waited on the network (${performance.now() - t0} ms)`);
   await tracker.finish('FINISHED', 0);
-  assert.ok(logs.some((l) => l.includes('--replay-journal')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('--replay-journal')),
+    logs.join('\n'),
+  );
   const left = await Journal.open(journalPath);
-  assert.deepEqual(left.all().map((e) => e.call.op), ['createRun', 'startRun', 'logMetrics', 'logMetrics', 'logMetrics', 'finishRun']);
+  assert.deepEqual(
+    left.all().map((e) => e.call.op),
+    ['createRun', 'startRun', 'logMetrics', 'logMetrics', 'logMetrics', 'finishRun'],
+  );
   // later, from another process, against the real server
-  assert.deepEqual(await replayJournalFile(new RunboardClient({ url: server.url }), journalPath, () => {}), { delivered: 6, left: 0 });
-  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"black-hole\\"" }) { nodes { status metric(key: "loss") { count lastStep } } } }`);
+  assert.deepEqual(await replayJournalFile(new RunboardClient({ url: server.url }), journalPath, () => {}), {
+    delivered: 6,
+    left: 0,
+  });
+  const data = await server.gql(
+    `{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"black-hole\\"" }) { nodes { status metric(key: "loss") { count lastStep } } } }`,
+  );
   assert.equal(data.runs.nodes[0].status, 'FINISHED');
   assert.deepEqual(data.runs.nodes[0].metric, { count: 3, lastStep: 3 });
 });
@@ -174,14 +226,26 @@ test('a journal left by a dead process is delivered by replayJournalFile', async
   const path = join(root, 'left.jsonl');
   const j = await Journal.open(path);
   const wallTime = new Date().toISOString();
-  await j.append({ op: 'createRun', localId: 'local:x', input: { experimentName: 'trainer-e2e', name: 'from-journal', config: { lr: 1 }, tags: ['replayed'], systemInfo: {} } });
+  await j.append({
+    op: 'createRun',
+    localId: 'local:x',
+    input: {
+      experimentName: 'trainer-e2e',
+      name: 'from-journal',
+      config: { lr: 1 },
+      tags: ['replayed'],
+      systemInfo: {},
+    },
+  });
   await j.append({ op: 'startRun', runId: 'local:x', systemInfo: { host: 'gone' } });
   await j.append({ op: 'logMetrics', runId: 'local:x', points: [{ key: 'loss', step: 1, value: 'NaN', wallTime }] });
   await j.append({ op: 'finishRun', runId: 'local:x', status: 'FAILED', exitCode: 1, error: 'boom' });
   // re-read from disk, as a new process would
   const r = await replayJournalFile(new RunboardClient({ url: server.url }), path, () => {});
   assert.deepEqual(r, { delivered: 4, left: 0 });
-  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name ~ \\"from-journal\\"" }) { nodes { id status errorMessage tags metrics { key lastValue } } } }`);
+  const data = await server.gql(
+    `{ runs(filter: { experimentName: "trainer-e2e", where: "name ~ \\"from-journal\\"" }) { nodes { id status errorMessage tags metrics { key lastValue } } } }`,
+  );
   const run = data.runs.nodes[0];
   assert.equal(run.status, 'FAILED');
   assert.equal(run.errorMessage, 'boom');
@@ -189,56 +253,78 @@ test('a journal left by a dead process is delivered by replayJournalFile', async
 });
 
 for (const how of ['cancelRun', 'finishRun(CANCELED)'] as const) {
-test(`${how} on the server stops the trainer after the current batch (seen by the heartbeat)`, async (t) => {
-  const { root, cfg } = await folders(t);
-  const stop = { requested: false };
-  const tracker = new ServerTracker({
-    client: new RunboardClient({ url: server.url }),
-    journalPath: join(root, 'j.jsonl'),
-    heartbeatSeconds: 0.1,
-    onCanceled: () => (stop.requested = true),
-    log: () => {},
-  });
-  let canceled = false;
-  const r = await train(cfg({ name: `e2e-cancel-${how}`, epochs: 200 }), {
-    tracker,
-    weights: W,
-    stop,
-    progress: {
-      phase() {},
-      batch() {},
-      message() {},
-      close() {},
-      epochEnd() {
-        if (!canceled && tracker.runId) {
-          canceled = true;
-          void server.gql(
-            how === 'cancelRun'
-              ? `mutation($id: ID!) { cancelRun(id: $id) { status } }`
-              : `mutation($id: ID!) { finishRun(id: $id, status: CANCELED, exitCode: 0) { status } }`,
-            { id: tracker.runId },
-          );
-        }
+  test(`${how} on the server stops the trainer after the current batch (seen by the heartbeat)`, async (t) => {
+    const { root, cfg } = await folders(t);
+    const stop = { requested: false };
+    const tracker = new ServerTracker({
+      client: new RunboardClient({ url: server.url }),
+      journalPath: join(root, 'j.jsonl'),
+      heartbeatSeconds: 0.1,
+      onCanceled: () => (stop.requested = true),
+      log: () => {},
+    });
+    let canceled = false;
+    const r = await train(cfg({ name: `e2e-cancel-${how}`, epochs: 200 }), {
+      tracker,
+      weights: W,
+      stop,
+      progress: {
+        phase() {},
+        batch() {},
+        message() {},
+        close() {},
+        epochEnd() {
+          if (!canceled && tracker.runId) {
+            canceled = true;
+            void server.gql(
+              how === 'cancelRun'
+                ? `mutation($id: ID!) { cancelRun(id: $id) { status } }`
+                : `mutation($id: ID!) { finishRun(id: $id, status: CANCELED, exitCode: 0) { status } }`,
+              { id: tracker.runId },
+            );
+          }
+        },
       },
-    },
+    });
+    assert.equal(r.status, 'CANCELED');
+    assert.ok(r.history.length < 200);
+    await tracker.finish('CANCELED', 0);
+    const { run } = await server.gql(RUN_QUERY, { id: tracker.runId });
+    assert.equal(run.status, 'CANCELED');
   });
-  assert.equal(r.status, 'CANCELED');
-  assert.ok(r.history.length < 200);
-  await tracker.finish('CANCELED', 0);
-  const { run } = await server.gql(RUN_QUERY, { id: tracker.runId });
-  assert.equal(run.status, 'CANCELED');
-});
 }
 
 test('CLI: an exception after the run started marks it FAILED with the error, exit code 1', async (t) => {
   const { root, cfg } = await folders(t);
   const c = cfg();
   await writeFile(join(c.train, 'cats', 'zz-broken.png'), 'not a png');
-  const res = await runCli(['--experiment', 'trainer-e2e', '--name', 'cli-broken', '--train', c.train, '--val', c.val, '--size', '32', '--epochs', '1',
-    '--server', server.url, '--cache-dir', join(root, 'cache'), '--output', join(root, 'model'), '--journal', join(root, 'j.jsonl')]);
+  const res = await runCli([
+    '--experiment',
+    'trainer-e2e',
+    '--name',
+    'cli-broken',
+    '--train',
+    c.train,
+    '--val',
+    c.val,
+    '--size',
+    '32',
+    '--epochs',
+    '1',
+    '--server',
+    server.url,
+    '--cache-dir',
+    join(root, 'cache'),
+    '--output',
+    join(root, 'model'),
+    '--journal',
+    join(root, 'j.jsonl'),
+  ]);
   assert.equal(res.code, 1, res.stderr);
   assert.match(res.stderr, /cannot decode .*zz-broken\.png/);
-  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"cli-broken\\"" }) { nodes { status exitCode errorMessage } } }`);
+  const data = await server.gql(
+    `{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"cli-broken\\"" }) { nodes { status exitCode errorMessage } } }`,
+  );
   const run = data.runs.nodes[0];
   assert.equal(run.status, 'FAILED');
   assert.equal(run.exitCode, 1);
@@ -250,8 +336,32 @@ test('CLI: SIGINT stops after the current batch, logs the partial epoch and mark
   const c = cfg();
   let sent = false;
   const res = await runCli(
-    ['--experiment', 'trainer-e2e', '--name', 'cli-sigint', '--train', c.train, '--val', c.val, '--size', '32', '--epochs', '100000', '--batch', '2',
-      '--preprocessing', 'caffe', '--server', server.url, '--cache-dir', join(root, 'cache'), '--output', join(root, 'model'), '--journal', join(root, 'j.jsonl')],
+    [
+      '--experiment',
+      'trainer-e2e',
+      '--name',
+      'cli-sigint',
+      '--train',
+      c.train,
+      '--val',
+      c.val,
+      '--size',
+      '32',
+      '--epochs',
+      '100000',
+      '--batch',
+      '2',
+      '--preprocessing',
+      'caffe',
+      '--server',
+      server.url,
+      '--cache-dir',
+      join(root, 'cache'),
+      '--output',
+      join(root, 'model'),
+      '--journal',
+      join(root, 'j.jsonl'),
+    ],
     (out, child) => {
       if (!sent && /epoch 2\/100000/.test(out)) {
         sent = true;
@@ -262,7 +372,9 @@ test('CLI: SIGINT stops after the current batch, logs the partial epoch and mark
   assert.equal(res.code, 130, res.stderr);
   assert.match(res.stderr, /SIGINT: stopping after the current batch/);
   assert.match(res.stderr, /CANCELED/);
-  const data = await server.gql(`{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"cli-sigint\\"" }) { nodes { status exitCode artifacts { name } metric(key: "loss") { lastStep } } } }`);
+  const data = await server.gql(
+    `{ runs(filter: { experimentName: "trainer-e2e", where: "name = \\"cli-sigint\\"" }) { nodes { status exitCode artifacts { name } metric(key: "loss") { lastStep } } } }`,
+  );
   const run = data.runs.nodes[0];
   assert.equal(run.status, 'CANCELED');
   assert.equal(run.exitCode, 130);
@@ -271,9 +383,14 @@ test('CLI: SIGINT stops after the current batch, logs the partial epoch and mark
 });
 
 /** Runs the real CLI (`npm run train` = tsx trainers/src/cli.ts) as a child process. */
-function runCli(args: string[], onStdout?: (all: string, child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  onStdout?: (all: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'trainers/src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'trainers/src/cli.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -1,20 +1,25 @@
 // The training core end to end, offline (NullTracker), on tiny generated 32x32 images.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { validateConfig, type TrainConfig } from '../../trainers/src/config.ts';
-import { train } from '../../trainers/src/train/trainer.ts';
-import { NullTracker } from '../../trainers/src/tracking/tracker.ts';
-import { randomVggWeights, hashWeights } from '../../trainers/src/model/weights.ts';
+import { type TrainConfig, validateConfig } from '../../trainers/src/config.ts';
 import { loadModelDir } from '../../trainers/src/model/tfjs-io.ts';
 import { VGG16_CONV_LAYERS } from '../../trainers/src/model/vgg16-spec.ts';
-import { tempDir, makeImageFolders, TWO_CLASSES, THREE_CLASSES } from './helpers.ts';
+import { hashWeights, randomVggWeights } from '../../trainers/src/model/weights.ts';
+import { NullTracker } from '../../trainers/src/tracking/tracker.ts';
+import { train } from '../../trainers/src/train/trainer.ts';
+import { makeImageFolders, THREE_CLASSES, TWO_CLASSES, tempDir } from './helpers.ts';
 
 const W = randomVggWeights(7);
 
-async function setup(t: Parameters<typeof tempDir>[0], classes = TWO_CLASSES, per: Record<string, number> = { train: 12, validation: 6, test: 4 }) {
+async function setup(
+  t: Parameters<typeof tempDir>[0],
+  classes = TWO_CLASSES,
+  per: Record<string, number> = { train: 12, validation: 6, test: 4 },
+) {
   const root = await tempDir(t);
   const dirs = await makeImageFolders(root, classes, per, 32, 3);
   const base = (extra: Partial<TrainConfig> = {}): TrainConfig =>
@@ -47,7 +52,10 @@ test('binary run: per-epoch metrics, learning, frozen base untouched, model save
   assert.equal(r.status, 'FINISHED');
   assert.equal(r.task, 'binary');
   assert.deepEqual(r.classes, ['cats', 'dogs']);
-  assert.deepEqual(r.history.map((h) => h.step), [1, 2, 3, 4]);
+  assert.deepEqual(
+    r.history.map((h) => h.step),
+    [1, 2, 3, 4],
+  );
   for (const h of r.history) assert.deepEqual(Object.keys(h.metrics).sort(), EPOCH_KEYS);
   const last = r.history.at(-1)!.metrics;
   assert.ok(last.val_acc! >= 0.9, `val_acc ${last.val_acc}`);
@@ -80,9 +88,15 @@ test('second run on the same data hits the feature cache and skips the base enti
   assert.equal(again.cache.computed, 0);
   assert.equal(again.cache.hits, 36);
   // same seed, same features -> identical history
-  assert.deepEqual(again.history.map((h) => h.metrics.loss), first.history.map((h) => h.metrics.loss));
+  assert.deepEqual(
+    again.history.map((h) => h.metrics.loss),
+    first.history.map((h) => h.metrics.loss),
+  );
   // other weights -> different key -> recomputed
-  const other = await train(base({ epochs: 1, test: undefined }), { tracker: new NullTracker(), weights: randomVggWeights(8) });
+  const other = await train(base({ epochs: 1, test: undefined }), {
+    tracker: new NullTracker(),
+    weights: randomVggWeights(8),
+  });
   assert.equal(other.cache.hits, 0);
 });
 
@@ -91,43 +105,68 @@ test('categorical run with 3 classes uses softmax / categorical cross-entropy', 
   const r = await train(base({ test: undefined, epochs: 5 }), { tracker: new NullTracker(), weights: W });
   assert.equal(r.task, 'categorical');
   assert.ok(r.history.at(-1)!.metrics.val_acc! > 0.6, `val_acc ${r.history.at(-1)!.metrics.val_acc}`);
-  await assert.rejects(train(base({ test: undefined, task: 'binary' }), { tracker: new NullTracker(), weights: W }), /binary task needs exactly 2 classes/);
+  await assert.rejects(
+    train(base({ test: undefined, task: 'binary' }), { tracker: new NullTracker(), weights: W }),
+    /binary task needs exactly 2 classes/,
+  );
 });
 
 test('fine-tuning block 5: steps continue, phase and lr recorded, blocks 1-4 unchanged, block 5 trained', async (t) => {
   const { base } = await setup(t, TWO_CLASSES, { train: 6, validation: 4 });
   const tracker = new NullTracker();
-  const r = await train(base({ test: undefined, epochs: 2, fineTuneFrom: 'block5_conv1', fineTuneEpochs: 2, fineTuneLr: 1e-4 }), { tracker, weights: W });
-  assert.deepEqual(r.history.map((h) => [h.step, h.phase, h.metrics.phase, h.metrics.lr]), [
-    [1, 'head', 0, 1e-3],
-    [2, 'head', 0, 1e-3],
-    [3, 'fine-tune', 1, 1e-4],
-    [4, 'fine-tune', 1, 1e-4],
-  ]);
+  const r = await train(
+    base({ test: undefined, epochs: 2, fineTuneFrom: 'block5_conv1', fineTuneEpochs: 2, fineTuneLr: 1e-4 }),
+    { tracker, weights: W },
+  );
+  assert.deepEqual(
+    r.history.map((h) => [h.step, h.phase, h.metrics.phase, h.metrics.lr]),
+    [
+      [1, 'head', 0, 1e-3],
+      [2, 'head', 0, 1e-3],
+      [3, 'fine-tune', 1, 1e-4],
+      [4, 'fine-tune', 1, 1e-4],
+    ],
+  );
   for (const l of VGG16_CONV_LAYERS) {
-    const same = Buffer.from(r.finalWeights.layers.get(l.name)!.kernel.buffer).equals(Buffer.from(W.layers.get(l.name)!.kernel.buffer));
+    const same = Buffer.from(r.finalWeights.layers.get(l.name)!.kernel.buffer).equals(
+      Buffer.from(W.layers.get(l.name)!.kernel.buffer),
+    );
     if (l.name.startsWith('block5')) assert.ok(!same, `${l.name} was not fine-tuned`);
     else assert.ok(same, `${l.name} changed although frozen`);
   }
   const eng = tracker.started!.systemInfo.engines as Record<string, string>;
   assert.match(eng['prefix_fine-tune']!, /onnxruntime/);
   const phases = tracker.started!.systemInfo.phases as Array<{ frozenThrough: string }>;
-  assert.deepEqual(phases.map((p) => p.frozenThrough), ['block5_pool', 'block4_pool']);
+  assert.deepEqual(
+    phases.map((p) => p.frozenThrough),
+    ['block5_pool', 'block4_pool'],
+  );
 });
 
 test('fine-tuning from block1_conv1 freezes nothing: the whole base trains in tfjs (identity prefix)', async (t) => {
   const { base } = await setup(t, TWO_CLASSES, { train: 4, validation: 2 });
-  const r = await train(base({ test: undefined, epochs: 1, batch: 4, fineTuneFrom: 'block1_conv1', fineTuneEpochs: 1, fineTuneLr: 1e-5 }), { tracker: new NullTracker(), weights: W });
-  assert.equal(r.systemInfo.engines && (r.systemInfo.engines as Record<string, string>)['prefix_fine-tune'], 'none (nothing frozen)');
+  const r = await train(
+    base({ test: undefined, epochs: 1, batch: 4, fineTuneFrom: 'block1_conv1', fineTuneEpochs: 1, fineTuneLr: 1e-5 }),
+    { tracker: new NullTracker(), weights: W },
+  );
+  assert.equal(
+    r.systemInfo.engines && (r.systemInfo.engines as Record<string, string>)['prefix_fine-tune'],
+    'none (nothing frozen)',
+  );
   for (const l of ['block1_conv1', 'block3_conv2', 'block5_conv3']) {
-    const same = Buffer.from(r.finalWeights.layers.get(l)!.kernel.buffer).equals(Buffer.from(W.layers.get(l)!.kernel.buffer));
+    const same = Buffer.from(r.finalWeights.layers.get(l)!.kernel.buffer).equals(
+      Buffer.from(W.layers.get(l)!.kernel.buffer),
+    );
     assert.ok(!same, `${l} did not train`);
   }
 });
 
 test('augmentation path trains without the train-feature cache (validation still cached)', async (t) => {
   const { base } = await setup(t, TWO_CLASSES, { train: 6, validation: 4 });
-  const r = await train(base({ test: undefined, epochs: 2, augment: true }), { tracker: new NullTracker(), weights: W });
+  const r = await train(base({ test: undefined, epochs: 2, augment: true }), {
+    tracker: new NullTracker(),
+    weights: W,
+  });
   assert.equal(r.status, 'FINISHED');
   assert.equal(r.cache.computed, 8); // only validation images went through the cached path
   assert.equal(r.systemInfo.featureCache, null);

@@ -1,23 +1,39 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { buildVggBase, buildFullModel, buildTrainablePart, freezeThrough } from '../../trainers/src/model/vgg16.ts';
-import { VGG16_LAYER_NAMES, outputShapeAfter, cutBefore } from '../../trainers/src/model/vgg16-spec.ts';
+import { buildFullModel, buildTrainablePart, buildVggBase, freezeThrough } from '../../trainers/src/model/vgg16.ts';
+import { cutBefore, outputShapeAfter, VGG16_LAYER_NAMES } from '../../trainers/src/model/vgg16-spec.ts';
 
 await tf.setBackend('cpu');
 
 // keras.applications.VGG16(include_top=False).summary(): these names, 14,714,688 params.
 const KERAS_NAMES = [
-  'block1_conv1', 'block1_conv2', 'block1_pool',
-  'block2_conv1', 'block2_conv2', 'block2_pool',
-  'block3_conv1', 'block3_conv2', 'block3_conv3', 'block3_pool',
-  'block4_conv1', 'block4_conv2', 'block4_conv3', 'block4_pool',
-  'block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_pool',
+  'block1_conv1',
+  'block1_conv2',
+  'block1_pool',
+  'block2_conv1',
+  'block2_conv2',
+  'block2_pool',
+  'block3_conv1',
+  'block3_conv2',
+  'block3_conv3',
+  'block3_pool',
+  'block4_conv1',
+  'block4_conv2',
+  'block4_conv3',
+  'block4_pool',
+  'block5_conv1',
+  'block5_conv2',
+  'block5_conv3',
+  'block5_pool',
 ];
 
 test('conv base has Keras layer names, order and parameter count', () => {
   const base = buildVggBase(32);
-  assert.deepEqual(base.layers.slice(1).map((l) => l.name), KERAS_NAMES);
+  assert.deepEqual(
+    base.layers.slice(1).map((l) => l.name),
+    KERAS_NAMES,
+  );
   assert.deepEqual(VGG16_LAYER_NAMES, KERAS_NAMES);
   assert.equal(base.countParams(), 14_714_688);
   assert.deepEqual(base.outputs[0]!.shape, [null, 1, 1, 512]);
@@ -40,8 +56,18 @@ test('input sizes below 32 are rejected', () => {
 test('binary head is Flatten, Dense 256 relu, Dense 1 sigmoid; categorical ends in softmax', () => {
   const m = buildFullModel(32, { task: 'binary', numClasses: 2, units: 256, dropout: 0, seed: 1 });
   const tail = m.layers.slice(-3).map((l) => [l.name, l.getConfig().units ?? null, l.getConfig().activation ?? null]);
-  assert.deepEqual(tail, [['flatten', null, null], ['head_dense', 256, 'relu'], ['head_output', 1, 'sigmoid']]);
-  const c = buildTrainablePart(32, 'block5_pool', { task: 'categorical', numClasses: 3, units: 16, dropout: 0.5, seed: 1 });
+  assert.deepEqual(tail, [
+    ['flatten', null, null],
+    ['head_dense', 256, 'relu'],
+    ['head_output', 1, 'sigmoid'],
+  ]);
+  const c = buildTrainablePart(32, 'block5_pool', {
+    task: 'categorical',
+    numClasses: 3,
+    units: 16,
+    dropout: 0.5,
+    seed: 1,
+  });
   assert.equal(c.layers.at(-1)!.getConfig().activation, 'softmax');
   assert.deepEqual(c.outputs[0]!.shape, [null, 3]);
   assert.ok(c.layers.some((l) => l.name === 'head_dropout'));

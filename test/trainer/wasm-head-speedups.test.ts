@@ -1,8 +1,9 @@
 // The head's two wasm speed-ups must not change the arithmetic: transposed matMuls routed through
 // an explicit Transpose (wasm-matmul.ts) equal the cpu kernel, and HeapRmsprop gives the same
 // weights as tf.train.rmsprop step for step, without leaking tensors.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
 import { HeapRmsprop } from '../../trainers/src/train/heap-rmsprop.ts';
@@ -16,10 +17,18 @@ async function on<T>(backend: string, f: () => Promise<T>): Promise<T> {
 }
 
 test('the matMul wrapper is registered and noted', () => {
-  assert.ok(info.notes.some((n) => n.includes('BatchMatMul')), info.notes.join('; '));
+  assert.ok(
+    info.notes.some((n) => n.includes('BatchMatMul')),
+    info.notes.join('; '),
+  );
 });
 
-for (const [ta, tb] of [[true, false], [false, true], [true, true], [false, false]] as const) {
+for (const [ta, tb] of [
+  [true, false],
+  [false, true],
+  [true, true],
+  [false, false],
+] as const) {
   test(`matMul on wasm equals cpu (transposeA ${ta}, transposeB ${tb}; batched, and fused with bias+relu as Dense runs it)`, async () => {
     const a = tf.randomNormal(ta ? [3, 37, 5] : [3, 5, 37], 0, 1, 'float32', 1).arraySync() as number[][][];
     const b = tf.randomNormal(tb ? [3, 11, 37] : [3, 37, 11], 0, 1, 'float32', 2).arraySync() as number[][][];
@@ -29,7 +38,10 @@ for (const [ta, tb] of [[true, false], [false, true], [true, true], [false, fals
         const [at, bt, ct] = [tf.tensor3d(a), tf.tensor3d(b), tf.tensor1d(bias)];
         const plain = tf.matMul(at, bt, ta, tb);
         // (2-D like a Dense layer: wasm's fused kernel mishandles a bias on batched 3-D inputs, wrapper or not)
-        const [a2, b2] = [at.slice([0, 0, 0], [1]).squeeze([0]) as tf.Tensor2D, bt.slice([0, 0, 0], [1]).squeeze([0]) as tf.Tensor2D];
+        const [a2, b2] = [
+          at.slice([0, 0, 0], [1]).squeeze([0]) as tf.Tensor2D,
+          bt.slice([0, 0, 0], [1]).squeeze([0]) as tf.Tensor2D,
+        ];
         const fused = tf.fused.matMul({ a: a2, b: b2, transposeA: ta, transposeB: tb, bias: ct, activation: 'relu' });
         const out = [(await plain.data()) as Float32Array, (await fused.data()) as Float32Array];
         tf.dispose([at, bt, ct, a2, b2, plain, fused]);
@@ -37,7 +49,8 @@ for (const [ta, tb] of [[true, false], [false, true], [true, true], [false, fals
       });
     const cpu = await on('cpu', run);
     const wasm = await on('wasm', run);
-    for (const k of [0, 1]) assert.ok(maxAbsDiff(cpu[k]!, wasm[k]!) < 1e-4, `output ${k}: diff ${maxAbsDiff(cpu[k]!, wasm[k]!)}`);
+    for (const k of [0, 1])
+      assert.ok(maxAbsDiff(cpu[k]!, wasm[k]!) < 1e-4, `output ${k}: diff ${maxAbsDiff(cpu[k]!, wasm[k]!)}`);
   });
 }
 
@@ -47,23 +60,41 @@ test('Dense-layer gradients on wasm equal cpu (the head weight gradient is x^T d
   const grads = () =>
     on(tf.getBackend(), async () => {
       const [xt, wt] = [tf.tensor2d(x), tf.tensor2d(w)];
-      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D)))))([xt, wt]);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.relu(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D)))),
+      )([xt, wt]);
       const out = [(await dx!.data()) as Float32Array, (await dw!.data()) as Float32Array];
       tf.dispose([xt, wt, dx!, dw!]);
       return out;
     });
   const cpu = await on('cpu', grads);
   const wasm = await on('wasm', grads);
-  for (const k of [0, 1]) assert.ok(maxAbsDiff(cpu[k]!, wasm[k]!) < 1e-3, `grad ${k}: diff ${maxAbsDiff(cpu[k]!, wasm[k]!)}`);
+  for (const k of [0, 1])
+    assert.ok(maxAbsDiff(cpu[k]!, wasm[k]!) < 1e-3, `grad ${k}: diff ${maxAbsDiff(cpu[k]!, wasm[k]!)}`);
 });
 
 async function trainHead(optimizer: tf.Optimizer, steps: number): Promise<Float32Array[]> {
   const model = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [32], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })],
+    layers: [
+      tf.layers.dense({
+        inputShape: [32],
+        units: 16,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
+      tf.layers.dense({
+        units: 1,
+        activation: 'sigmoid',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      }),
+    ],
   });
   model.compile({ optimizer, loss: 'binaryCrossentropy' });
   const x = tf.randomNormal([20, 32], 0, 1, 'float32', 6);
-  const y = tf.tensor2d(Array.from({ length: 20 }, (_, i) => i % 2), [20, 1]);
+  const y = tf.tensor2d(
+    Array.from({ length: 20 }, (_, i) => i % 2),
+    [20, 1],
+  );
   for (let s = 0; s < steps; s++) await model.trainOnBatch(x, y);
   const weights = await Promise.all(model.getWeights().map(async (t) => (await t.data()) as Float32Array));
   tf.dispose([x, y]);
@@ -78,7 +109,8 @@ test('HeapRmsprop gives tf.train.rmsprop’s weights step for step on wasm, and 
   const before = tf.memory().numTensors;
   const heap = await trainHead(new HeapRmsprop(1e-2), 5);
   assert.equal(tf.memory().numTensors, before, 'tensors left behind');
-  for (const [k, w] of stock.entries()) assert.ok(maxAbsDiff(w, heap[k]!) < 1e-5, `weight ${k}: diff ${maxAbsDiff(w, heap[k]!)}`);
+  for (const [k, w] of stock.entries())
+    assert.ok(maxAbsDiff(w, heap[k]!) < 1e-5, `weight ${k}: diff ${maxAbsDiff(w, heap[k]!)}`);
   const untrained = await trainHead(new HeapRmsprop(1e-2), 0);
   assert.ok(maxAbsDiff(untrained[0]!, heap[0]!) > 1e-3, 'the optimizer must have moved the weights');
 });

@@ -1,17 +1,18 @@
 // ImageNet weights can't be downloaded here, so these tests write Keras-layout HDF5 files
 // themselves (h5wasm) and load them back, plus tfjs layers-model folders.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
-import { randomVggWeights, hashWeights } from '../../trainers/src/model/weights.ts';
-import { loadKerasH5Weights, writeKerasH5Weights, weightRole } from '../../trainers/src/model/weights-h5.ts';
-import { loadTfjsFolderWeights } from '../../trainers/src/model/weights-tfjs.ts';
 import { loadVggWeights } from '../../trainers/src/model/load-weights.ts';
-import { buildVggBase, setVggWeights, getVggWeights } from '../../trainers/src/model/vgg16.ts';
-import { saveModelDir, loadModelDir } from '../../trainers/src/model/tfjs-io.ts';
+import { loadModelDir, saveModelDir } from '../../trainers/src/model/tfjs-io.ts';
+import { buildVggBase, getVggWeights, setVggWeights } from '../../trainers/src/model/vgg16.ts';
 import { VGG16_CONV_LAYERS } from '../../trainers/src/model/vgg16-spec.ts';
+import { hashWeights, randomVggWeights } from '../../trainers/src/model/weights.ts';
+import { loadKerasH5Weights, weightRole, writeKerasH5Weights } from '../../trainers/src/model/weights-h5.ts';
+import { loadTfjsFolderWeights } from '../../trainers/src/model/weights-tfjs.ts';
 import { tempDir } from './helpers.ts';
 
 await tf.setBackend('cpu');
@@ -43,7 +44,7 @@ for (const naming of ['old', 'new'] as const) {
     // The file really has Keras's layout.
     await h5wasm.ready;
     const f = new h5wasm.File(path, 'r');
-    assert.deepEqual((f.attrs['layer_names']!.value as string[]).slice(0, 3), ['input_1', 'block1_conv1', 'block1_conv2']);
+    assert.deepEqual((f.attrs.layer_names!.value as string[]).slice(0, 3), ['input_1', 'block1_conv1', 'block1_conv2']);
     const kname = naming === 'old' ? 'block1_conv1/block1_conv1_W_1:0' : 'block1_conv1/kernel:0';
     assert.deepEqual((f.get(`block1_conv1/${kname}`) as InstanceType<typeof h5wasm.Dataset>).shape, [3, 3, 3, 64]);
     f.close();
@@ -60,7 +61,10 @@ test('a wrongly shaped kernel fails with an error naming the layer', async (t) =
   await writeKerasH5Weights(path, W, 'new', (layer, role, shape) =>
     layer === 'block3_conv2' && role === 'kernel' ? [3, 3, 256, 128] : shape,
   );
-  await assert.rejects(loadKerasH5Weights(path), /block3_conv2: kernel has shape \[3, 3, 256, 128\], expected \[3, 3, 256, 256\]/);
+  await assert.rejects(
+    loadKerasH5Weights(path),
+    /block3_conv2: kernel has shape \[3, 3, 256, 128\], expected \[3, 3, 256, 256\]/,
+  );
 });
 
 test('a file without layer_names is rejected clearly', async (t) => {
@@ -81,7 +85,10 @@ test('tfjs layers-model folder: save a base, load its weights back by layer name
   assertSameWeights(W, loaded);
   // and the model round-trips through the folder handler
   const back = await loadModelDir(dir);
-  assert.deepEqual(back.layers.map((l) => l.name), base.layers.map((l) => l.name));
+  assert.deepEqual(
+    back.layers.map((l) => l.name),
+    base.layers.map((l) => l.name),
+  );
   assertSameWeights(W, getVggWeights(back, W));
   base.dispose();
   back.dispose();

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { seedExperiment, type SeedRun } from './helpers/seed.js';
-import { shot, startStack, type Stack } from './helpers/stack.js';
+import { type SeedRun, seedExperiment } from './helpers/seed.js';
+import { type Stack, shot, startStack } from './helpers/stack.js';
 
 let stack: Stack;
 let page: Page;
@@ -26,7 +26,8 @@ after(async () => {
   await stack?.close();
 });
 
-const rowNames = (p: Page) => p.locator('[data-testid="run-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-name')));
+const rowNames = (p: Page) =>
+  p.locator('[data-testid="run-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-name')));
 
 test('experiments list shows the experiment with its run counts', async () => {
   await page.goto(`${stack.webUrl}/`);
@@ -41,7 +42,9 @@ test('experiments search narrows the list', async () => {
   await page.goto(`${stack.webUrl}/`);
   await page.locator('[data-testid="experiments-table"] tr', { hasText: 'fashion-mnist' }).waitFor();
   await page.fill('input[type="search"]', 'cats');
-  await page.waitForFunction(() => !document.querySelector('[data-testid="experiments-table"]')?.textContent?.includes('fashion-mnist'));
+  await page.waitForFunction(
+    () => !document.querySelector('[data-testid="experiments-table"]')?.textContent?.includes('fashion-mnist'),
+  );
   assert.match(await page.locator('[data-testid="experiments-table"]').innerText(), /cats-vs-dogs/);
 });
 
@@ -58,9 +61,13 @@ test('experiment page lists the seeded runs with config and metric columns', asy
 
 test('sorting on a config column asks the server for that order', async () => {
   await page.locator('[data-testid="col-config.batch"]').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="col-config.batch"]')?.getAttribute('aria-sort') === 'ascending');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="col-config.batch"]')?.getAttribute('aria-sort') === 'ascending',
+  );
   await page.waitForFunction(() => {
-    const rows = Array.from(document.querySelectorAll('[data-testid="run-row"]')).map((r) => r.getAttribute('data-run-name'));
+    const rows = Array.from(document.querySelectorAll('[data-testid="run-row"]')).map((r) =>
+      r.getAttribute('data-run-name'),
+    );
     return rows[0] === 'run-000' || rows[0] === 'run-004';
   });
   const names = await rowNames(page);
@@ -94,13 +101,25 @@ test('export downloads exactly the rows matching the filter (CSV and JSON)', asy
   await page.fill('[data-testid="filter-input"]', 'config.lr < 0.05 AND config.optimizer = "adam"');
   await page.click('[data-testid="filter-apply"]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
-  const expected = runs.filter((r) => ['run-001', 'run-005'].includes(r.name)).map((r) => r.id).sort();
+  const expected = runs
+    .filter((r) => ['run-001', 'run-005'].includes(r.name))
+    .map((r) => r.id)
+    .sort();
 
   const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
-  const csv = fs.readFileSync((await csvDl.path())!, 'utf8').trim().split('\n');
+  const csv = fs
+    .readFileSync((await csvDl.path())!, 'utf8')
+    .trim()
+    .split('\n');
   assert.equal(csv[0]!.split(',')[0], 'id');
   assert.ok(csv[0]!.includes('lr') && csv[0]!.includes('acc (last)'));
-  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]).sort(), expected);
+  assert.deepEqual(
+    csv
+      .slice(1)
+      .map((l) => l.split(',')[0])
+      .sort(),
+    expected,
+  );
 
   const [jsonDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-json"]')]);
   const rows = JSON.parse(fs.readFileSync((await jsonDl.path())!, 'utf8')) as Record<string, unknown>[];
@@ -117,7 +136,13 @@ test('select 3 runs, open compare: one line per run in every chart; config diff 
   await page.locator('[data-testid="compare-link"]').click();
   await page.waitForURL(/\/compare\?runs=/);
   const ids = new URL(page.url()).searchParams.get('runs')!.split(',');
-  assert.deepEqual(ids.sort(), runs.filter((r) => chosen.includes(r.name)).map((r) => r.id).sort());
+  assert.deepEqual(
+    ids.sort(),
+    runs
+      .filter((r) => chosen.includes(r.name))
+      .map((r) => r.id)
+      .sort(),
+  );
 
   for (const key of ['acc', 'val_acc', 'loss', 'val_loss']) {
     const chart = page.locator(`[data-testid="chart-${key}"]`);
@@ -125,24 +150,39 @@ test('select 3 runs, open compare: one line per run in every chart; config diff 
     assert.equal(await chart.locator('.run-line').count(), 3, `lines in ${key}`);
   }
   // Consistent colour per run: the same run has the same stroke in every chart.
-  const strokes = await page.evaluate((id) => Array.from(document.querySelectorAll(`.run-line-${id} path.recharts-line-curve`)).map((p) => p.getAttribute('stroke')), ids[0]);
+  const strokes = await page.evaluate(
+    (id) =>
+      Array.from(document.querySelectorAll(`.run-line-${id} path.recharts-line-curve`)).map((p) =>
+        p.getAttribute('stroke'),
+      ),
+    ids[0],
+  );
   assert.equal(new Set(strokes).size, 1);
 
   const diff = page.locator('[data-testid="config-diff"]');
   await diff.waitFor();
-  const paths = await page.locator('[data-testid="config-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
+  const paths = await page
+    .locator('[data-testid="config-row"]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
   assert.deepEqual([...paths].sort(), ['batch', 'lr', 'optimizer']);
   await page.locator('[data-testid="differences-only"]').uncheck();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="config-row"]').length > 3);
-  const all = await page.locator('[data-testid="config-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
+  const all = await page
+    .locator('[data-testid="config-row"]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
   assert.ok(all.includes('model.base'));
   await page.locator('[data-testid="differences-only"]').check();
 
   // Smoothing (EMA) changes the drawn path.
-  const before = await page.locator(`[data-testid="chart-acc"] .run-line-${ids[0]} path.recharts-line-curve`).getAttribute('d');
+  const before = await page
+    .locator(`[data-testid="chart-acc"] .run-line-${ids[0]} path.recharts-line-curve`)
+    .getAttribute('d');
   await page.locator('[data-testid="smoothing"]').fill('0.9');
   await page.waitForFunction(
-    ([id, d]) => document.querySelector(`[data-testid="chart-acc"] .run-line-${id} path.recharts-line-curve`)?.getAttribute('d') !== d,
+    ([id, d]) =>
+      document
+        .querySelector(`[data-testid="chart-acc"] .run-line-${id} path.recharts-line-curve`)
+        ?.getAttribute('d') !== d,
     [ids[0], before] as const,
   );
   await page.locator('[data-testid="smoothing"]').fill('0');

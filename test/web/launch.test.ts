@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { logMetrics, startRun } from './helpers/seed.js';
-import { shot, startStack, type Stack } from './helpers/stack.js';
+import { type Stack, shot, startStack } from './helpers/stack.js';
 
 let stack: Stack;
 let page: Page;
@@ -28,13 +28,20 @@ after(async () => {
 });
 
 const queued = async () => (await stack.gql(`{ queueStatus { queued } }`)).queueStatus.queued as number;
-const attr = (sel: string, name: string) => page.locator(sel).evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name);
+const attr = (sel: string, name: string) =>
+  page.locator(sel).evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name);
 
 async function registerAgent() {
-  await stack.gql(`mutation($id: ID!) { registerAgent(input: { id: $id, name: "test-agent", host: "gpu-box-1", concurrency: 4, gpus: ["0"] }) { id } }`, { id: agentId });
+  await stack.gql(
+    `mutation($id: ID!) { registerAgent(input: { id: $id, name: "test-agent", host: "gpu-box-1", concurrency: 4, gpus: ["0"] }) { id } }`,
+    { id: agentId },
+  );
 }
 async function claim(max = 4): Promise<string[]> {
-  const d = await stack.gql(`mutation($a: ID!, $m: Int!) { claimRuns(agentId: $a, max: $m) { run { id } } }`, { a: agentId, m: max });
+  const d = await stack.gql(`mutation($a: ID!, $m: Int!) { claimRuns(agentId: $a, max: $m) { run { id } } }`, {
+    a: agentId,
+    m: max,
+  });
   return d.claimRuns.map((c: { run: { id: string } }) => c.run.id);
 }
 
@@ -42,7 +49,9 @@ test('launch form: an invalid config shows the server issues per path and queues
   await page.goto(`${stack.webUrl}/launch`);
   const editor = page.locator('[data-testid="launch-config"]');
   // Pre-filled from trainerConfigSchema: defaults plus examples for the required fields.
-  await page.waitForFunction(() => (document.querySelector('[data-testid="launch-config"]') as HTMLTextAreaElement | null)?.value.includes('"train"'));
+  await page.waitForFunction(() =>
+    (document.querySelector('[data-testid="launch-config"]') as HTMLTextAreaElement | null)?.value.includes('"train"'),
+  );
   const defaults = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
   assert.equal(defaults.epochs, 30);
   assert.equal(defaults.train, 'data/train');
@@ -80,7 +89,10 @@ test('a valid launch opens the run page: waiting for an agent, then cancel makes
   await shot(page, 'launch-waiting');
 
   const runId = page.url().split('/runs/')[1]!;
-  const d = await stack.gql(`query($id: ID!) { run(id: $id) { status config launch { labels retries waitingForAgent } } }`, { id: runId });
+  const d = await stack.gql(
+    `query($id: ID!) { run(id: $id) { status config launch { labels retries waitingForAgent } } }`,
+    { id: runId },
+  );
   assert.equal(d.run.status, 'QUEUED');
   assert.deepEqual(d.run.launch, { labels: ['gpu'], retries: 1, waitingForAgent: true });
   assert.equal(d.run.config.train, 'data/train');
@@ -94,7 +106,11 @@ test('a valid launch opens the run page: waiting for an agent, then cancel makes
 
 test('sweep launch: space errors are shown; a valid sweep opens its page with live badges, best run and scatters', async () => {
   await page.goto(`${stack.webUrl}/launch?tab=sweep`);
-  await page.waitForFunction(() => (document.querySelector('[data-testid="sweep-base-config"]') as HTMLTextAreaElement | null)?.value.includes('"train"'));
+  await page.waitForFunction(() =>
+    (document.querySelector('[data-testid="sweep-base-config"]') as HTMLTextAreaElement | null)?.value.includes(
+      '"train"',
+    ),
+  );
   await page.fill('[data-testid="sweep-experiment"]', EXP);
   await page.fill('[data-testid="sweep-name"]', 'lr-units');
   // GRID cannot enumerate a range.
@@ -109,7 +125,12 @@ test('sweep launch: space errors are shown; a valid sweep opens its page with li
   await page.click('[data-testid="sweep-submit"]');
   await page.waitForURL(/\/sweeps\//);
   await page.locator('[data-testid="sweep-run-row"]').nth(3).waitFor();
-  assert.deepEqual(await attr('[data-testid="sweep-runs"] [data-testid="status-badge"]', 'data-status'), ['QUEUED', 'QUEUED', 'QUEUED', 'QUEUED']);
+  assert.deepEqual(await attr('[data-testid="sweep-runs"] [data-testid="status-badge"]', 'data-status'), [
+    'QUEUED',
+    'QUEUED',
+    'QUEUED',
+    'QUEUED',
+  ]);
   assert.match(await page.locator('[data-testid="sweep-best"]').innerText(), /no run has logged it yet/);
   const compare = await page.locator('[data-testid="sweep-compare"]').getAttribute('href');
   assert.equal(compare!.split('runs=')[1]!.split(',').length, 4);
@@ -120,11 +141,21 @@ test('sweep launch: space errors are shown; a valid sweep opens its page with li
   assert.equal(claimed.length, 2);
   for (const [i, id] of claimed.entries()) {
     await startRun(stack.gql, id);
-    await logMetrics(stack.gql, id, [0, 1, 2].map((step) => ({ key: 'val_acc', step, value: 0.5 + 0.1 * step + 0.05 * i })));
+    await logMetrics(
+      stack.gql,
+      id,
+      [0, 1, 2].map((step) => ({ key: 'val_acc', step, value: 0.5 + 0.1 * step + 0.05 * i })),
+    );
   }
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="sweep-runs"] [data-status="RUNNING"]').length === 2, null, { timeout: 3000 });
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="sweep-runs"] [data-status="RUNNING"]').length === 2,
+    null,
+    { timeout: 3000 },
+  );
   for (const param of ['lr', 'units']) {
-    await page.waitForSelector(`[data-testid="scatter-${param}"][data-points="2"] .recharts-scatter-symbol`, { timeout: 5000 });
+    await page.waitForSelector(`[data-testid="scatter-${param}"][data-points="2"] .recharts-scatter-symbol`, {
+      timeout: 5000,
+    });
   }
   await page.locator('[data-testid="sweep-best"]', { hasText: '0.75' }).waitFor();
   await shot(page, 'sweep');
@@ -132,14 +163,24 @@ test('sweep launch: space errors are shown; a valid sweep opens its page with li
 
 test('logs panel: lines appended through the agent protocol appear live, stderr apart, and it follows the tail', async () => {
   const d = await stack.gql(`mutation($input: LaunchRunInput!) { launchRun(input: $input) { id } }`, {
-    input: { experimentName: EXP, name: 'with-logs', config: { train: 'data/train', val: 'data/validation', epochs: 2 } },
+    input: {
+      experimentName: EXP,
+      name: 'with-logs',
+      config: { train: 'data/train', val: 'data/validation', epochs: 2 },
+    },
   });
   const runId: string = d.launchRun.id;
   assert.ok((await claim()).includes(runId)); // the sweep's other runs wait for its parallelism
   await startRun(stack.gql, runId);
   const append = (lines: { stream: 'STDOUT' | 'STDERR'; text: string }[]) =>
-    stack.gql(`mutation($r: ID!, $l: [LogLineInput!]!) { appendRunLogs(runId: $r, lines: $l) }`, { r: runId, l: lines });
-  await append([{ stream: 'STDOUT', text: 'loading data/train (2000 images)' }, { stream: 'STDOUT', text: 'VGG16 base frozen' }]);
+    stack.gql(`mutation($r: ID!, $l: [LogLineInput!]!) { appendRunLogs(runId: $r, lines: $l) }`, {
+      r: runId,
+      l: lines,
+    });
+  await append([
+    { stream: 'STDOUT', text: 'loading data/train (2000 images)' },
+    { stream: 'STDOUT', text: 'VGG16 base frozen' },
+  ]);
 
   await page.goto(`${stack.webUrl}/runs/${runId}`);
   await page.waitForSelector('[data-testid="run-logs"] [data-line="2"]');
@@ -147,15 +188,23 @@ test('logs panel: lines appended through the agent protocol appear live, stderr 
   assert.match(await page.locator('[data-testid="launch-agent"]').innerText(), /test-agent @ gpu-box-1/);
   await page.waitForTimeout(300); // let the subscription settle on the server
   const t0 = Date.now();
-  await append([{ stream: 'STDOUT', text: 'epoch 1/2 loss=0.693 acc=0.51' }, { stream: 'STDERR', text: 'W tensorflow: slow host-to-device copy' }]);
+  await append([
+    { stream: 'STDOUT', text: 'epoch 1/2 loss=0.693 acc=0.51' },
+    { stream: 'STDERR', text: 'W tensorflow: slow host-to-device copy' },
+  ]);
   await page.waitForSelector('[data-testid="run-logs"] [data-line="4"]', { timeout: 2000 });
   console.log(`# appended log lines visible after ${Date.now() - t0} ms`);
   assert.equal(await page.locator('[data-line="4"]').getAttribute('data-stream'), 'STDERR');
   assert.equal(await page.locator('[data-line="3"]').getAttribute('data-stream'), 'STDOUT');
-  assert.match(await page.locator('[data-line="4"]').getAttribute('class') ?? '', /log-stderr/);
+  assert.match((await page.locator('[data-line="4"]').getAttribute('class')) ?? '', /log-stderr/);
 
   // Many lines: the view keeps to the bottom.
-  await append(Array.from({ length: 200 }, (_, i) => ({ stream: i % 50 === 49 ? 'STDERR' : 'STDOUT', text: `step ${i} loss=${(1 / (i + 1)).toFixed(4)}` })));
+  await append(
+    Array.from({ length: 200 }, (_, i) => ({
+      stream: i % 50 === 49 ? 'STDERR' : 'STDOUT',
+      text: `step ${i} loss=${(1 / (i + 1)).toFixed(4)}`,
+    })),
+  );
   await page.waitForSelector('[data-testid="run-logs"] [data-line="204"]', { timeout: 2000 });
   await page.waitForFunction(() => {
     const el = document.querySelector('[data-testid="run-logs"]')!;

@@ -2,18 +2,21 @@
 // Exit codes: 0 finished, 1 failed, 2 bad config, 130/143 stopped by SIGINT/SIGTERM.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configFromArgs, ConfigError, type TrainConfig } from './config.ts';
-import { train, defaultRunName } from './train/trainer.ts';
-import { TerminalProgress } from './train/progress.ts';
-import { NullTracker, type Tracker } from './tracking/tracker.ts';
+import { ConfigError, configFromArgs, type TrainConfig } from './config.ts';
 import { RunboardClient } from './tracking/graphql-client.ts';
-import { ServerTracker, replayJournalFile } from './tracking/server-tracker.ts';
+import { replayJournalFile, ServerTracker } from './tracking/server-tracker.ts';
+import { NullTracker, type Tracker } from './tracking/tracker.ts';
 import type { StopSignal } from './train/epoch-loop.ts';
+import { TerminalProgress } from './train/progress.ts';
+import { defaultRunName, train } from './train/trainer.ts';
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
 async function replay(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'replay-journal': { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'replay-journal': { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' } },
+  });
   const server = values.server ?? process.env.RUNBOARD_SERVER;
   if (!server || !values['replay-journal']) {
     err('usage: npm run train -- --replay-journal FILE --server URL [--api-key K]');
@@ -30,7 +33,13 @@ function makeTracker(cfg: TrainConfig, stop: StopSignal): Tracker {
     err(cfg.offline ? 'offline: metrics are not sent to a server' : 'no --server given: running offline');
     return new NullTracker();
   }
-  const journal = cfg.journal ?? join('.data', 'journal', `${cfg.runId ?? `${cfg.experiment}-${defaultRunName(cfg)}`}.jsonl`.replace(/[^\w.-]+/g, '_'));
+  const journal =
+    cfg.journal ??
+    join(
+      '.data',
+      'journal',
+      `${cfg.runId ?? `${cfg.experiment}-${defaultRunName(cfg)}`}.jsonl`.replace(/[^\w.-]+/g, '_'),
+    );
   return new ServerTracker({
     client: new RunboardClient({ url: cfg.server, apiKey: cfg.apiKey }),
     journalPath: journal,

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { VGG16_LAYER_NAMES, MIN_INPUT_SIZE } from './model/vgg16-spec.ts';
 import { DEFAULT_AUGMENT } from './data/augment.ts';
+import { MIN_INPUT_SIZE, VGG16_LAYER_NAMES } from './model/vgg16-spec.ts';
 
 const posInt = z.coerce.number().int().positive();
 const lr = z.coerce.number().positive().max(10);
@@ -58,7 +58,8 @@ export const configSchema = z
     runId: z.uuid().optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.epochs === 0 && !c.fineTuneFrom) ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'must be > 0 unless fine-tuning' });
+    if (c.epochs === 0 && !c.fineTuneFrom)
+      ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'must be > 0 unless fine-tuning' });
     if (c.fineTuneFrom && !c.fineTuneFrom.includes('conv'))
       ctx.addIssue({ code: 'custom', path: ['fineTuneFrom'], message: 'must name a conv layer (e.g. block5_conv1)' });
   });
@@ -115,9 +116,13 @@ export function validateConfig(raw: unknown): TrainConfig {
   throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
 }
 
+type ParsedFlags = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof FLAGS; allowPositionals: false; strict: true }>
+>;
+
 /** argv (without node/script) -> validated config. Unknown flags are errors too. */
 export async function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<TrainConfig> {
-  let parsed;
+  let parsed: ParsedFlags;
   try {
     parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true });
   } catch (e) {

@@ -58,7 +58,12 @@ async function loadEmbeddedPostgres(ownSignals: boolean) {
   return EmbeddedPostgres;
 }
 
-export async function startEmbeddedPostgres(dir: string, port: number, log: (m: string) => void, ownSignals = false): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  port: number,
+  log: (m: string) => void,
+  ownSignals = false,
+): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   const adopted = pidFileOwner(databaseDir);

@@ -28,7 +28,10 @@ interface LocalMigration {
 
 async function readMigrations(dir: string): Promise<LocalMigration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
@@ -52,7 +55,10 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       `SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_prisma_migrations'`,
     );
     if (hasTable.length === 0 && Number(existing[0]!.n) > 0) {
-      throw new MigrationError('P3005', 'The database schema is not empty and has no migration history; refusing to migrate it.');
+      throw new MigrationError(
+        'P3005',
+        'The database schema is not empty and has no migration history; refusing to migrate it.',
+      );
     }
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -63,12 +69,17 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       "rolled_back_at" TIMESTAMPTZ,
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
       "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
-    const { rows: history } = await client.query<{ migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-      `SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"`,
-    );
+    const { rows: history } = await client.query<{
+      migration_name: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+    }>(`SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"`);
     const failed = history.find((h) => h.finished_at === null && h.rolled_back_at === null);
     if (failed) {
-      throw new MigrationError('P3009', `Migration ${failed.migration_name} failed earlier; resolve it before applying more.`);
+      throw new MigrationError(
+        'P3009',
+        `Migration ${failed.migration_name} failed earlier; resolve it before applying more.`,
+      );
     }
     const done = new Set(history.filter((h) => h.finished_at !== null).map((h) => h.migration_name));
     const applied: string[] = [];

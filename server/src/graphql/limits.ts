@@ -1,14 +1,14 @@
 import {
-  GraphQLError,
-  Kind,
-  getNamedType,
-  getNullableType,
-  isListType,
-  isObjectType,
-  isInterfaceType,
   type ASTVisitor,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
@@ -22,15 +22,22 @@ import { ErrorCode } from './errors.js';
 export function limitsRule(maxDepth: number, maxCost: number) {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const def of context.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+    for (const def of context.getDocument().definitions)
+      if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
-    const measure = (set: SelectionSetNode, parent: GraphQLCompositeType, depth: number, seen: Set<string>): { depth: number; cost: number } => {
+    const measure = (
+      set: SelectionSetNode,
+      parent: GraphQLCompositeType,
+      depth: number,
+      seen: Set<string>,
+    ): { depth: number; cost: number } => {
       let maxD = depth;
       let cost = 0;
       for (const sel of set.selections) {
         if (sel.kind === Kind.FIELD) {
           if (sel.name.value.startsWith('__')) continue;
-          const fieldDef = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
+          const fieldDef =
+            isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
           if (!fieldDef) continue;
           let mult = 1;
           if (isListType(getNullableType(fieldDef.type))) {
@@ -66,17 +73,30 @@ export function limitsRule(maxDepth: number, maxCost: number) {
     return {
       OperationDefinition(node) {
         const schema = context.getSchema();
-        const root = node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+        const root =
+          node.operation === 'query'
+            ? schema.getQueryType()
+            : node.operation === 'mutation'
+              ? schema.getMutationType()
+              : schema.getSubscriptionType();
         if (!root) return;
         const { depth, cost } = measure(node.selectionSet, root, 1, new Set());
         if (depth > maxDepth) {
-          context.reportError(new GraphQLError(`Query is ${depth} levels deep; the limit is ${maxDepth}.`, { nodes: [node], extensions: { code: ErrorCode.QUERY_TOO_DEEP, limitCode: ErrorCode.QUERY_TOO_DEEP } }));
+          context.reportError(
+            new GraphQLError(`Query is ${depth} levels deep; the limit is ${maxDepth}.`, {
+              nodes: [node],
+              extensions: { code: ErrorCode.QUERY_TOO_DEEP, limitCode: ErrorCode.QUERY_TOO_DEEP },
+            }),
+          );
         } else if (cost > maxCost) {
           context.reportError(
-            new GraphQLError(`Query cost ${cost} exceeds the limit ${maxCost}; ask for smaller pages or fewer nested lists.`, {
-              nodes: [node],
-              extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limitCode: ErrorCode.QUERY_TOO_COMPLEX, cost },
-            }),
+            new GraphQLError(
+              `Query cost ${cost} exceeds the limit ${maxCost}; ask for smaller pages or fewer nested lists.`,
+              {
+                nodes: [node],
+                extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limitCode: ErrorCode.QUERY_TOO_COMPLEX, cost },
+              },
+            ),
           );
         }
       },

@@ -3,10 +3,10 @@ import { artifactResolvers } from '../modules/artifact/resolvers.js';
 import { artifactTypeDefs } from '../modules/artifact/schema.js';
 import { experimentResolvers } from '../modules/experiment/resolvers.js';
 import { experimentTypeDefs } from '../modules/experiment/schema.js';
-import { metricResolvers } from '../modules/metric/resolvers.js';
-import { metricTypeDefs } from '../modules/metric/schema.js';
 import { launchResolvers } from '../modules/launch/resolvers.js';
 import { launchTypeDefs } from '../modules/launch/schema.js';
+import { metricResolvers } from '../modules/metric/resolvers.js';
+import { metricTypeDefs } from '../modules/metric/schema.js';
 import { runResolvers } from '../modules/run/resolvers.js';
 import { runTypeDefs } from '../modules/run/schema.js';
 import { sweepResolvers } from '../modules/sweep/resolvers.js';
@@ -24,7 +24,24 @@ const rootTypeDefs = /* GraphQL */ `
 
 export function buildSchema() {
   return makeExecutableSchema({
-    typeDefs: [rootTypeDefs, scalarTypeDefs, experimentTypeDefs, runTypeDefs, metricTypeDefs, artifactTypeDefs, launchTypeDefs, sweepTypeDefs],
-    resolvers: [scalarResolvers, experimentResolvers, runResolvers, metricResolvers, artifactResolvers, launchResolvers, sweepResolvers],
+    typeDefs: [
+      rootTypeDefs,
+      scalarTypeDefs,
+      experimentTypeDefs,
+      runTypeDefs,
+      metricTypeDefs,
+      artifactTypeDefs,
+      launchTypeDefs,
+      sweepTypeDefs,
+    ],
+    resolvers: [
+      scalarResolvers,
+      experimentResolvers,
+      runResolvers,
+      metricResolvers,
+      artifactResolvers,
+      launchResolvers,
+      sweepResolvers,
+    ],
   });
 }

@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Env } from '../config/env.js';
-import { createContext, createServices, type Context } from '../context.js';
+import { type Context, createContext, createServices } from '../context.js';
 import { connectDatabase } from '../db/database.js';
 import { ErrorCode } from '../graphql/errors.js';
 import { limitsRule } from '../graphql/limits.js';
@@ -21,7 +21,16 @@ import { readBody, sendJson } from './util.js';
 
 export type ServerOptions = Pick<
   Env,
-  'HOST' | 'PORT' | 'DATA_DIR' | 'ARTIFACT_DIR' | 'HEARTBEAT_TIMEOUT_SECONDS' | 'CRASH_SWEEP_INTERVAL_MS' | 'RUNBOARD_API_KEY' | 'MAX_QUERY_DEPTH' | 'MAX_QUERY_COST' | 'DB_POOL_SIZE'
+  | 'HOST'
+  | 'PORT'
+  | 'DATA_DIR'
+  | 'ARTIFACT_DIR'
+  | 'HEARTBEAT_TIMEOUT_SECONDS'
+  | 'CRASH_SWEEP_INTERVAL_MS'
+  | 'RUNBOARD_API_KEY'
+  | 'MAX_QUERY_DEPTH'
+  | 'MAX_QUERY_COST'
+  | 'DB_POOL_SIZE'
 > & { databaseUrl: string; LEASE_SECONDS?: number; log?: (m: string) => void };
 
 export interface RunningServer {
@@ -34,7 +43,11 @@ export interface RunningServer {
 const MAX_BODY_BYTES = 64 * 1024 * 1024; // a 1M-point logMetrics batch fits
 
 /** Our own errors carry a code; anything else is a bug or an outage and is not shown to clients verbatim. */
-function formatError(formatted: GraphQLFormattedError, error: unknown, log: (m: string) => void): GraphQLFormattedError {
+function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: (m: string) => void,
+): GraphQLFormattedError {
   // Apollo relabels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules keep their own code.
   const limitCode = formatted.extensions?.limitCode;
   if (limitCode) {
@@ -61,7 +74,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
-  const queue = await RunQueue.start(opts.databaseUrl, opts.LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS, Math.max(1, Math.round(opts.CRASH_SWEEP_INTERVAL_MS / 1000)), log);
+  const queue = await RunQueue.start(
+    opts.databaseUrl,
+    opts.LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS,
+    Math.max(1, Math.round(opts.CRASH_SWEEP_INTERVAL_MS / 1000)),
+    log,
+  );
   const services = createServices(db, listener, queue, opts);
   const schema = buildSchema();
   const httpServer = createServer();
@@ -92,11 +110,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // We set no cache hints; the plugin would still walk every value of large responses (~12 ms on a series query).
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsServer.dispose();
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
-  const stopCrashDetector = startCrashDetector(db.pool, opts.HEARTBEAT_TIMEOUT_SECONDS, opts.CRASH_SWEEP_INTERVAL_MS, log);
+  const stopCrashDetector = startCrashDetector(
+    db.pool,
+    opts.HEARTBEAT_TIMEOUT_SECONDS,
+    opts.CRASH_SWEEP_INTERVAL_MS,
+    log,
+  );
   const stopLeaseReconciler = startLeaseReconciler(services.launch, opts.CRASH_SWEEP_INTERVAL_MS, log);
 
   httpServer.on('request', async (req: IncomingMessage, res: ServerResponse) => {
@@ -111,24 +142,36 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return sendJson(res, 200, { ok: true });
       }
       if (!authorised(req.headers, opts.RUNBOARD_API_KEY)) {
-        return sendJson(res, 401, { errors: [{ message: 'Missing or wrong API key.', extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+        return sendJson(res, 401, {
+          errors: [{ message: 'Missing or wrong API key.', extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+        });
       }
       if (url.pathname.startsWith('/artifacts/')) return await handleArtifactRequest(req, res, url, services.artifacts);
       if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found; GraphQL is at /graphql' });
       const raw = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : null;
       if (raw === 'too-large') {
-        return sendJson(res, 413, { errors: [{ message: `Request body over ${MAX_BODY_BYTES} bytes.`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+        return sendJson(res, 413, {
+          errors: [
+            {
+              message: `Request body over ${MAX_BODY_BYTES} bytes.`,
+              extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE },
+            },
+          ],
+        });
       }
-      let body: unknown = undefined;
+      let body: unknown;
       if (raw !== null) {
         try {
           body = JSON.parse(raw.toString('utf8'));
         } catch {
-          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+          return sendJson(res, 400, {
+            errors: [{ message: 'Request body is not valid JSON.', extensions: { code: ErrorCode.BAD_USER_INPUT } }],
+          });
         }
       }
       const headers = new HeaderMap();
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => createContext(services),
@@ -140,7 +183,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.end();
     } catch (err) {
       log(`request failed: ${(err as Error).stack}`);
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
       else res.destroy();
     }
   });

@@ -24,9 +24,19 @@ export async function sweepCrashedRuns(pool: pg.Pool, timeoutSeconds: number): P
   return rows.map((r) => r.id);
 }
 
-export function startCrashDetector(pool: pg.Pool, timeoutSeconds: number, intervalMs: number, log: (m: string) => void) {
-  return every(intervalMs, 'crash sweep', async () => {
-    const ids = await sweepCrashedRuns(pool, timeoutSeconds);
-    if (ids.length) log(`marked ${ids.length} silent run(s) CRASHED: ${ids.join(', ')}`);
-  }, log);
+export function startCrashDetector(
+  pool: pg.Pool,
+  timeoutSeconds: number,
+  intervalMs: number,
+  log: (m: string) => void,
+) {
+  return every(
+    intervalMs,
+    'crash sweep',
+    async () => {
+      const ids = await sweepCrashedRuns(pool, timeoutSeconds);
+      if (ids.length) log(`marked ${ids.length} silent run(s) CRASHED: ${ids.join(', ')}`);
+    },
+    log,
+  );
 }

@@ -15,6 +15,7 @@ export const LIMITS = {
 } as const;
 
 // Control characters make names unprintable in tables and CSV exports.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function checkName(field: string, value: string, max: number = LIMITS.name): string {
@@ -37,13 +38,18 @@ export function checkTags(field: string, tags: readonly string[]): string[] {
 }
 
 export function checkJsonObject(field: string, value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badInput(field, 'must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw badInput(field, 'must be a JSON object');
   const size = Buffer.byteLength(JSON.stringify(value));
   if (size > LIMITS.jsonBytes) throw badInput(field, `must be at most ${LIMITS.jsonBytes} bytes of JSON (got ${size})`);
   return value as Record<string, unknown>;
 }
 
-export function checkPageSize(first: number | null | undefined, fallback: number, max: number = LIMITS.pageSize): number {
+export function checkPageSize(
+  first: number | null | undefined,
+  fallback: number,
+  max: number = LIMITS.pageSize,
+): number {
   const n = first ?? fallback;
   if (!Number.isInteger(n) || n < 1 || n > max) throw badInput('first', `must be between 1 and ${max}`);
   return n;

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { badInput } from '../graphql/errors.js';
-import { RUN_COLUMNS, findRun, type RunRow } from '../modules/run/store.js';
+import { findRun, RUN_COLUMNS, type RunRow } from '../modules/run/store.js';
 import { AsyncQueue } from './async-queue.js';
 import type { PgListener } from './pg-listener.js';
-import { topics, type MetricsNotice, type RunEventKind, type RunNotice } from './topics.js';
+import { type MetricsNotice, type RunEventKind, type RunNotice, topics } from './topics.js';
 
 export interface MetricsEvent {
   runId: string;
@@ -37,7 +37,11 @@ export class LiveService {
     private readonly listener: PgListener,
   ) {}
 
-  metricsLogged(runIds: string[], keys: string[] | null, since: { runId: string; seq: number }[] | null): AsyncIterableIterator<MetricsEvent> {
+  metricsLogged(
+    runIds: string[],
+    keys: string[] | null,
+    since: { runId: string; seq: number }[] | null,
+  ): AsyncIterableIterator<MetricsEvent> {
     if (runIds.length === 0) throw badInput('runIds', 'must name at least one run');
     const ids = runIds.map((id) => id.toLowerCase()).filter((id) => UUID.test(id));
     const keySet = keys?.length ? new Set(keys) : null;
@@ -59,7 +63,8 @@ export class LiveService {
            JOIN metric_batches b ON b.run_id = q.run_id AND b.seq > q.after ORDER BY b.run_id, b.seq`,
         [[...last.keys()], [...last.values()]],
       );
-      for (const r of rows) if (r.seq > (last.get(r.runId) ?? 0)) deliver(r.runId, r.seq, await this.loadBatch(r.runId, r.seq));
+      for (const r of rows)
+        if (r.seq > (last.get(r.runId) ?? 0)) deliver(r.runId, r.seq, await this.loadBatch(r.runId, r.seq));
     };
     for (const runId of ids) {
       unsubscribers.push(
@@ -75,7 +80,10 @@ export class LiveService {
     enqueue(async () => {
       // Where each run's stream starts: the seq the client gave, else "now".
       const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
-      const { rows } = await this.pool.query<{ id: string; seq: number }>('SELECT id, seq FROM runs WHERE id = ANY($1::uuid[])', [ids]);
+      const { rows } = await this.pool.query<{ id: string; seq: number }>(
+        'SELECT id, seq FROM runs WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
       for (const r of rows) last.set(r.id, given.get(r.id) ?? (since ? 0 : r.seq));
       if (since) await replay();
     });
@@ -87,7 +95,8 @@ export class LiveService {
     since: { runId: string; seq: number }[] | null,
   ): AsyncIterableIterator<RunEvent> {
     const runIds = args.runIds?.map((id) => id.toLowerCase()) ?? null;
-    if ((args.experimentId == null) === (runIds == null)) throw badInput('runChanged', 'give exactly one of experimentId and runIds');
+    if ((args.experimentId == null) === (runIds == null))
+      throw badInput('runChanged', 'give exactly one of experimentId and runIds');
     const experimentId = args.experimentId?.toLowerCase() ?? null;
     const last = new Map<string, number>();
     let chain: Promise<void> = Promise.resolve();
@@ -103,13 +112,22 @@ export class LiveService {
         // The row may already be newer than the notice; report it at its own seq so the next notice is skipped.
         const seq = run ? Math.max(n.seq, run.stateSeq) : n.seq;
         last.set(n.runId, seq);
-        queue.push({ seq, runId: n.runId, experimentId: n.experimentId, kind: run || n.kind === 'DELETED' ? n.kind : 'DELETED', run });
+        queue.push({
+          seq,
+          runId: n.runId,
+          experimentId: n.experimentId,
+          kind: run || n.kind === 'DELETED' ? n.kind : 'DELETED',
+          run,
+        });
       });
     const replay = async (given: Map<string, number>, fallback: number) => {
       const scope = experimentId ? `r.experiment_id = $1::uuid` : `r.id = ANY($1::uuid[])`;
       const scopeParam = experimentId ?? runIds!.filter((id) => UUID.test(id));
       if (experimentId && !UUID.test(experimentId)) return;
-      const { rows } = await this.pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE ${scope} ORDER BY r.created_at`, [scopeParam]);
+      const { rows } = await this.pool.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${scope} ORDER BY r.created_at`,
+        [scopeParam],
+      );
       for (const run of rows) {
         const after = last.get(run.id) ?? given.get(run.id) ?? fallback;
         if (run.stateSeq <= after) continue;

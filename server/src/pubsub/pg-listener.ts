@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CHANNEL, topicsOf, type Notice, type TopicMap } from './topics.js';
+import { CHANNEL, type Notice, type TopicMap, topicsOf } from './topics.js';
 
 type Handler<T> = (payload: T) => void;
 

@@ -4,8 +4,9 @@
  * and every server process LISTENing on the channel dispatches it to its local subscribers.
  * Payloads carry ids and the sequence number only; subscribers read the rows they need.
  */
-import type { Prisma } from '../generated/prisma/client.js';
+
 import type pg from 'pg';
+import type { Prisma } from '../generated/prisma/client.js';
 
 export const CHANNEL = 'runboard_events';
 

@@ -5,7 +5,11 @@ export type Gql = <T = any>(query: string, variables?: Record<string, unknown>) 
 
 export function gqlClient(url: string): Gql {
   return async (query, variables) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await res.json()) as { data?: any; errors?: any[] };
     if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
     return body.data;
@@ -18,17 +22,26 @@ export interface SeedRun {
   config: Record<string, unknown>;
 }
 
-export async function createRun(gql: Gql, input: { experimentName: string; name?: string; config?: Record<string, unknown>; tags?: string[] }): Promise<SeedRun> {
+export async function createRun(
+  gql: Gql,
+  input: { experimentName: string; name?: string; config?: Record<string, unknown>; tags?: string[] },
+): Promise<SeedRun> {
   const d = await gql(`mutation($input: CreateRunInput!) { createRun(input: $input) { id name config } }`, { input });
   return d.createRun;
 }
 
 export async function startRun(gql: Gql, id: string) {
-  await gql(`mutation($id: ID!) { startRun(id: $id, systemInfo: { host: "test-host", engines: ["tfjs-node"] }) { id } }`, { id });
+  await gql(
+    `mutation($id: ID!) { startRun(id: $id, systemInfo: { host: "test-host", engines: ["tfjs-node"] }) { id } }`,
+    { id },
+  );
 }
 
 export async function finishRun(gql: Gql, id: string, status: 'FINISHED' | 'FAILED' | 'CANCELED' = 'FINISHED') {
-  await gql(`mutation($id: ID!, $status: FinalRunStatus!) { finishRun(id: $id, status: $status, exitCode: 0) { id } }`, { id, status });
+  await gql(
+    `mutation($id: ID!, $status: FinalRunStatus!) { finishRun(id: $id, status: $status, exitCode: 0) { id } }`,
+    { id, status },
+  );
 }
 
 export interface Point {
@@ -39,12 +52,20 @@ export interface Point {
 }
 
 export async function logMetrics(gql: Gql, runId: string, points: Point[]): Promise<number> {
-  const d = await gql(`mutation($runId: ID!, $points: [MetricPointInput!]!) { logMetrics(runId: $runId, points: $points) { seq } }`, { runId, points });
+  const d = await gql(
+    `mutation($runId: ID!, $points: [MetricPointInput!]!) { logMetrics(runId: $runId, points: $points) { seq } }`,
+    { runId, points },
+  );
   return d.logMetrics.seq;
 }
 
 /** Plausible learning curves: accuracy rises and loss falls at a speed set by the run's lr. */
-export function curves(runIndex: number, epochs: number, fromEpoch = 0, keys = ['acc', 'val_acc', 'loss', 'val_loss']): Point[] {
+export function curves(
+  runIndex: number,
+  epochs: number,
+  fromEpoch = 0,
+  keys = ['acc', 'val_acc', 'loss', 'val_loss'],
+): Point[] {
   const speed = 0.02 + (runIndex % 7) * 0.01;
   const t0 = Date.parse('2026-11-28T08:00:00.000Z') + runIndex * 1000;
   const points: Point[] = [];
@@ -59,13 +80,24 @@ export function curves(runIndex: number, epochs: number, fromEpoch = 0, keys = [
 }
 
 /** An experiment with `runs` finished runs of `epochs` epochs; configs differ in lr and batch size. */
-export async function seedExperiment(gql: Gql, name: string, runs: number, epochs: number, opts: { finish?: boolean } = {}): Promise<SeedRun[]> {
+export async function seedExperiment(
+  gql: Gql,
+  name: string,
+  runs: number,
+  epochs: number,
+  opts: { finish?: boolean } = {},
+): Promise<SeedRun[]> {
   const out: SeedRun[] = [];
   for (let i = 0; i < runs; i++) {
     const run = await createRun(gql, {
       experimentName: name,
       name: `run-${String(i).padStart(3, '0')}`,
-      config: { lr: [0.1, 0.01, 0.001][i % 3], batch: [16, 32, 64, 128][i % 4], optimizer: i % 2 ? 'adam' : 'sgd', model: { base: 'mobilenet', dropout: 0.2 } },
+      config: {
+        lr: [0.1, 0.01, 0.001][i % 3],
+        batch: [16, 32, 64, 128][i % 4],
+        optimizer: i % 2 ? 'adam' : 'sgd',
+        model: { base: 'mobilenet', dropout: 0.2 },
+      },
       tags: i % 2 ? ['baseline'] : [],
     });
     await startRun(gql, run.id);

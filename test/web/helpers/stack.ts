@@ -3,11 +3,11 @@
  * (production build, rebuilt only when web sources changed) and headless Chromium.
  */
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../../server/src/http/server.js';
-import { startWeb, type RunningWeb } from '../../../web/start.js';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type RunningServer, startServer } from '../../../server/src/http/server.js';
+import { type RunningWeb, startWeb } from '../../../web/start.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { gqlClient, type Gql } from './seed.js';
+import { type Gql, gqlClient } from './seed.js';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const RESULTS = 'test-results';

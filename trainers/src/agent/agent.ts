@@ -1,7 +1,7 @@
 // A trainer agent: claims queued runs from the server, starts a trainer process for each, renews the
 // leases while they run, forwards their output, stops them on cancel and reports how they ended.
 // Nothing here assumes the server is on this machine: it talks GraphQL to --server only.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -61,7 +61,9 @@ export class Agent {
       concurrency: this.opts.concurrency,
       info: { node: process.version, platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length },
     });
-    this.log(`agent ${this.id} online: concurrency ${this.opts.concurrency}, labels [${this.opts.labels}], gpus [${this.opts.gpus}]`);
+    this.log(
+      `agent ${this.id} online: concurrency ${this.opts.concurrency}, labels [${this.opts.labels}], gpus [${this.opts.gpus}]`,
+    );
     this.loops.push(setInterval(() => void this.claim(), this.opts.pollMs ?? 500));
     this.scheduleRenewal();
     void this.claim();
@@ -73,7 +75,8 @@ export class Agent {
     this.loops.forEach(clearTimeout);
     if (killRuns) for (const s of this.slots.values()) s.child.kill('SIGTERM');
     // Trainers get a few seconds to end and be reported; after that (server gone?) give up on them.
-    for (const until = Date.now() + 15_000; this.slots.size > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    for (const until = Date.now() + 15_000; this.slots.size > 0 && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 100));
     for (const s of this.slots.values()) s.child.kill('SIGKILL');
     this.api.close();
   }
@@ -107,7 +110,15 @@ export class Agent {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
     const configFile = path.join(dir, 'config.json');
     await writeFile(configFile, JSON.stringify({ ...a.run.config, experiment: a.run.experiment.name }, null, 2));
-    const [cmd, ...args] = [...(this.opts.command ?? DEFAULT_TRAINER), '--config', configFile, '--run-id', a.run.id, '--server', this.opts.server];
+    const [cmd, ...args] = [
+      ...(this.opts.command ?? DEFAULT_TRAINER),
+      '--config',
+      configFile,
+      '--run-id',
+      a.run.id,
+      '--server',
+      this.opts.server,
+    ];
     const env = {
       ...process.env,
       RUNBOARD_SERVER: this.opts.server,
@@ -124,7 +135,9 @@ export class Agent {
     pump.attach(child.stderr!, 'STDERR');
     const slot: Slot = { runId: a.run.id, child, gpu, pump, killTimer: null, dir };
     this.slots.set(a.run.id, slot);
-    this.log(`run ${a.run.name} (${a.run.id}) attempt ${a.attempt} started as pid ${child.pid}${gpu !== null ? ` on GPU ${gpu}` : ''}`);
+    this.log(
+      `run ${a.run.name} (${a.run.id}) attempt ${a.attempt} started as pid ${child.pid}${gpu !== null ? ` on GPU ${gpu}` : ''}`,
+    );
     child.once('error', (err) => this.log(`run ${a.run.id}: could not start trainer: ${err.message}`));
     child.once('close', (code, signal) => void this.finished(slot, code, signal));
   }
@@ -149,10 +162,13 @@ export class Agent {
   /** Renews at a quarter of the lease, so three renewals in a row can fail before the lease is lost. */
   private scheduleRenewal(): void {
     if (this.stopped) return;
-    const timer = setTimeout(async () => {
-      await this.renew();
-      this.scheduleRenewal();
-    }, (this.leaseSeconds * 1000) / 4);
+    const timer = setTimeout(
+      async () => {
+        await this.renew();
+        this.scheduleRenewal();
+      },
+      (this.leaseSeconds * 1000) / 4,
+    );
     this.loops.push(timer);
   }
 
@@ -178,9 +194,12 @@ export class Agent {
     if (!s || s.killTimer) return;
     this.log(`run ${runId}: ${why}; SIGTERM`);
     s.child.kill('SIGTERM');
-    s.killTimer = setTimeout(() => {
-      this.log(`run ${runId}: still alive after ${this.opts.graceSeconds ?? 10} s; SIGKILL`);
-      s.child.kill('SIGKILL');
-    }, (this.opts.graceSeconds ?? 10) * 1000);
+    s.killTimer = setTimeout(
+      () => {
+        this.log(`run ${runId}: still alive after ${this.opts.graceSeconds ?? 10} s; SIGKILL`);
+        s.child.kill('SIGKILL');
+      },
+      (this.opts.graceSeconds ?? 10) * 1000,
+    );
   }
 }

@@ -2,9 +2,14 @@
 // reportRunExit, appendRunLogs). Calls are retried with backoff, so a server restart is ridden out.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  AppendRunLogsDocument,
+  ClaimRunsDocument,
+  RegisterAgentDocument,
+  RenewLeasesDocument,
+  ReportRunExitDocument,
+} from '../gql/graphql.ts';
 import { queryText } from '../gql/print.ts';
-import { AppendRunLogsDocument, ClaimRunsDocument, RegisterAgentDocument, RenewLeasesDocument, ReportRunExitDocument } from '../gql/graphql.ts';
-
 
 export interface Assignment {
   run: { id: string; name: string; config: Record<string, unknown>; experiment: { name: string } };
@@ -34,7 +39,10 @@ export class AgentApi {
       try {
         const res = await fetch(this.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+          },
           body: JSON.stringify({ query, variables }),
           signal: AbortSignal.any([AbortSignal.timeout(15_000), this.closing.signal]),
         });
@@ -47,18 +55,33 @@ export class AgentApi {
         return body.data as T;
       } catch (err) {
         if ((err as { graphql?: boolean }).graphql || Date.now() > until || this.closing.signal.aborted) throw err;
-        if (attempt % 10 === 0) this.log(`server unreachable (${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ""}); retrying`);
+        if (attempt % 10 === 0)
+          this.log(
+            `server unreachable (${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''}); retrying`,
+          );
         await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
       }
     }
   }
 
   /** A typed document generated from schema.graphql (trainers/src/graphql/agent.graphql, `npm run codegen`). */
-  send<R, V extends Record<string, unknown>>(doc: TypedDocumentNode<R, V>, variables: V, deadlineMs?: number): Promise<R> {
+  send<R, V extends Record<string, unknown>>(
+    doc: TypedDocumentNode<R, V>,
+    variables: V,
+    deadlineMs?: number,
+  ): Promise<R> {
     return this.call<R>(queryText(doc), variables, deadlineMs);
   }
 
-  register(input: { id: string; name: string; host: string; labels: string[]; gpus: string[]; concurrency: number; info: Record<string, unknown> }) {
+  register(input: {
+    id: string;
+    name: string;
+    host: string;
+    labels: string[];
+    gpus: string[];
+    concurrency: number;
+    info: Record<string, unknown>;
+  }) {
     return this.send(RegisterAgentDocument, { input }, Infinity);
   }
 

@@ -15,7 +15,11 @@ const { values } = parseArgs({
     command: { type: 'string' },
   },
 });
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const parsed = z
   .object({
     server: z.url(),
@@ -38,12 +42,17 @@ const parsed = z
     command: values.command ? values.command.split(' ').filter(Boolean) : undefined,
   });
 if (!parsed.success) {
-  console.error(`Invalid agent options:\n${parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  console.error(
+    `Invalid agent options:\n${parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}`,
+  );
   process.exit(2);
 }
 const opts = parsed.data;
 // With GPUs, run at most one trainer per GPU unless asked otherwise.
-const agent = new Agent({ ...opts, concurrency: opts.gpus.length ? Math.min(opts.concurrency, opts.gpus.length) : opts.concurrency });
+const agent = new Agent({
+  ...opts,
+  concurrency: opts.gpus.length ? Math.min(opts.concurrency, opts.gpus.length) : opts.concurrency,
+});
 await agent.start();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, async () => {

@@ -33,7 +33,9 @@ export class LogPump {
     this.timer = null;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() => this.api.appendLogs(this.runId, batch).then(() => undefined)).catch(() => {});
+    this.flushing = this.flushing
+      .then(() => this.api.appendLogs(this.runId, batch).then(() => undefined))
+      .catch(() => {});
     return this.flushing;
   }
 }

@@ -2,7 +2,7 @@
 // apply_affine_transform: rotation, height/width shift, shear, zoom composed as
 // rotation @ shift @ shear @ zoom about the image centre, bilinear sampling (order=1) with
 // fill_mode='nearest', then an optional horizontal flip.
-import { uniform, type Rng } from '../util/rng.ts';
+import { type Rng, uniform } from '../util/rng.ts';
 
 export interface AugmentOptions {
   rotationRange: number; // degrees
@@ -27,7 +27,8 @@ type M3 = number[]; // row-major 3x3
 
 function mul(a: M3, b: M3): M3 {
   const r = new Array<number>(9).fill(0);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) r[i * 3 + j]! += a[i * 3 + k]! * b[k * 3 + j]!;
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) r[i * 3 + j]! += a[i * 3 + k]! * b[k * 3 + j]!;
   return r;
 }
 
@@ -72,7 +73,7 @@ export function transformMatrix(p: TransformParams, h: number, w: number): M3 {
 export function applyTransform(src: ArrayLike<number>, h: number, w: number, p: TransformParams): Float32Array {
   const m = transformMatrix(p, h, w);
   const out = new Float32Array(h * w * 3);
-  const clamp = (v: number, hi: number) => (v < 0 ? 0 : v > hi ? hi : v);
+  const clamp = (v: number, hi: number) => (v < 0 ? 0 : Math.min(v, hi));
   for (let r = 0; r < h; r++) {
     for (let c = 0; c < w; c++) {
       // fill_mode 'nearest' == clamp sample coordinates to the edge

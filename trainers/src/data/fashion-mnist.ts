@@ -1,12 +1,23 @@
 // Fashion-MNIST (Debian package dataset-fashion-mnist: gzipped IDX files) -> train/validation/test
 // folders of PNGs with one class-name subfolder each, the layout flow_from_directory expects.
-import { readFile, mkdir } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 
 export const FMNIST_DIR = '/usr/share/datasets/fashion-mnist';
-export const FMNIST_CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
+export const FMNIST_CLASSES = [
+  't-shirt',
+  'trouser',
+  'pullover',
+  'dress',
+  'coat',
+  'sandal',
+  'shirt',
+  'sneaker',
+  'bag',
+  'ankle-boot',
+];
 
 export interface Idx {
   count: number;
@@ -52,7 +63,12 @@ export interface ExportSummary {
 export async function exportFashionMnist(o: ExportOptions): Promise<ExportSummary> {
   const src = o.sourceDir ?? FMNIST_DIR;
   const [trX, trY, teX, teY] = (await Promise.all(
-    ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => readIdx(join(src, f))),
+    [
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+    ].map((f) => readIdx(join(src, f))),
   )) as [Idx, Idx, Idx, Idx];
   const byClass = (labels: Idx, c: number) => {
     const out: number[] = [];
@@ -66,7 +82,8 @@ export async function exportFashionMnist(o: ExportOptions): Promise<ExportSummar
     if (!name) throw new Error(`class ${c} is not a Fashion-MNIST class (0-9)`);
     const all = byClass(trY, c);
     // The split is by position (deterministic): validation from the end of the train set.
-    const nVal = o.valPerClass ?? (o.perClass ? Math.max(1, Math.round(o.perClass / 2)) : Math.round(all.length * o.valFraction));
+    const nVal =
+      o.valPerClass ?? (o.perClass ? Math.max(1, Math.round(o.perClass / 2)) : Math.round(all.length * o.valFraction));
     const valIdx = all.slice(all.length - nVal);
     const trainPool = all.slice(0, all.length - nVal);
     const trainIdx = o.perClass ? trainPool.slice(0, o.perClass) : trainPool;

@@ -1,8 +1,9 @@
 // A train/validation/test folder laid out like Keras flow_from_directory: one subfolder per
 // class, classes sorted by name (so label indices match Keras's class_indices).
+
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { decodeImage, type Interpolation } from './image.ts';
 
 const IMAGE_EXT = /\.(png|jpe?g|bmp|ppm|tiff?|webp|gif)$/i;
@@ -18,7 +19,10 @@ export async function scanFolder(dir: string, expectedClasses?: string[]): Promi
   const entries = await readdir(dir, { withFileTypes: true }).catch((e: Error) => {
     throw new Error(`cannot read image folder ${dir}: ${e.message}`);
   });
-  const classes = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const classes = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   if (!classes.length) throw new Error(`${dir} has no class subfolders (expected one folder per class)`);
   if (expectedClasses && expectedClasses.join('\0') !== classes.join('\0')) {
     throw new Error(`${dir} has classes [${classes.join(', ')}] but training has [${expectedClasses.join(', ')}]`);
@@ -44,7 +48,12 @@ export interface LoadedImages {
 }
 
 /** Decode every image with bounded concurrency (sharp uses its own thread pool). */
-export async function loadImages(ds: FolderDataset, size: number, interpolation: Interpolation, concurrency = 8): Promise<LoadedImages> {
+export async function loadImages(
+  ds: FolderDataset,
+  size: number,
+  interpolation: Interpolation,
+  concurrency = 8,
+): Promise<LoadedImages> {
   const pixels = new Array<Uint8Array>(ds.files.length);
   const contentHashes = new Array<string>(ds.files.length);
   let next = 0;

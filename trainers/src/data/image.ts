@@ -6,9 +6,16 @@ export type Preprocessing = 'rescale' | 'caffe';
 export type Interpolation = 'nearest' | 'bilinear' | 'bicubic';
 
 /** Keras flow_from_directory resizes with nearest by default; sharp's kernels differ in name. */
-const KERNEL = { nearest: 'nearest', bilinear: 'linear', bicubic: 'cubic' } as const satisfies Record<Interpolation, string>;
+const KERNEL = { nearest: 'nearest', bilinear: 'linear', bicubic: 'cubic' } as const satisfies Record<
+  Interpolation,
+  string
+>;
 
-export async function decodeImage(input: string | Buffer, size: number, interpolation: Interpolation): Promise<Uint8Array> {
+export async function decodeImage(
+  input: string | Buffer,
+  size: number,
+  interpolation: Interpolation,
+): Promise<Uint8Array> {
   const { data, info } = await sharp(input)
     .removeAlpha()
     .toColourspace('srgb')
@@ -31,12 +38,7 @@ export async function decodeImage(input: string | Buffer, size: number, interpol
 const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
 
 /** Writes one preprocessed HWC image (RGB uint8 or float 0..255) into `out` at `offset`. */
-export function preprocessInto(
-  px: ArrayLike<number>,
-  mode: Preprocessing,
-  out: Float32Array,
-  offset: number,
-): void {
+export function preprocessInto(px: ArrayLike<number>, mode: Preprocessing, out: Float32Array, offset: number): void {
   const n = px.length / 3;
   if (mode === 'rescale') {
     for (let i = 0; i < px.length; i++) out[offset + i] = px[i]! / 255;

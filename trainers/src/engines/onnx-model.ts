@@ -62,7 +62,9 @@ export function writeOnnxModel(g: OnnxGraph): Uint8Array {
     for (const n of g.nodes) {
       gw.message(1, (nw) => {
         for (const i of n.inputs) nw.string(1, i);
-        nw.string(2, n.output).string(3, n.name ?? n.output).string(4, n.op);
+        nw.string(2, n.output)
+          .string(3, n.name ?? n.output)
+          .string(4, n.op);
         for (const a of n.attrs ?? []) {
           nw.message(5, (aw) => {
             aw.string(1, a.name);

@@ -1,9 +1,10 @@
 // Builds an ONNX ModelProto for the VGG16 conv base up to a cut layer, straight from the loaded
 // weights. Input/output stay NHWC (what tfjs uses) with Transposes around an NCHW body, since
 // onnxruntime's CPU Conv/MaxPool are NCHW. Kernels are converted HWIO -> OIHW here.
-import { writeOnnxModel, type OnnxInitializer, type OnnxNode } from './onnx-model.ts';
-import { VGG16_LAYERS, layerIndex } from '../model/vgg16-spec.ts';
+
+import { layerIndex, VGG16_LAYERS } from '../model/vgg16-spec.ts';
 import type { VggWeights } from '../model/weights.ts';
+import { type OnnxInitializer, type OnnxNode, writeOnnxModel } from './onnx-model.ts';
 
 function hwioToOihw(k: Float32Array, [kh, kw, ci, co]: number[]): Float32Array {
   // Written sequentially, read with a stride: ~4x faster than the other way round for 14.7M weights.
@@ -11,8 +12,7 @@ function hwioToOihw(k: Float32Array, [kh, kw, ci, co]: number[]): Float32Array {
   const hw = kh! * kw!;
   let j = 0;
   for (let o = 0; o < co!; o++)
-    for (let i = 0; i < ci!; i++)
-      for (let t = 0; t < hw; t++) out[j++] = k[(t * ci! + i) * co! + o]!;
+    for (let i = 0; i < ci!; i++) for (let t = 0; t < hw; t++) out[j++] = k[(t * ci! + i) * co! + o]!;
   return out;
 }
 
@@ -24,7 +24,13 @@ export function buildVggOnnx(w: VggWeights, cut: string): Uint8Array {
   const end = layerIndex(cut);
   const nodes: OnnxNode[] = [];
   const inits: OnnxInitializer[] = [];
-  nodes.push({ op: 'Transpose', name: 'to_nchw', inputs: [ONNX_INPUT], output: 'x_nchw', attrs: [{ name: 'perm', ints: [0, 3, 1, 2] }] });
+  nodes.push({
+    op: 'Transpose',
+    name: 'to_nchw',
+    inputs: [ONNX_INPUT],
+    output: 'x_nchw',
+    attrs: [{ name: 'perm', ints: [0, 3, 1, 2] }],
+  });
   let cur = 'x_nchw';
   for (let i = 0; i <= end; i++) {
     const l = VGG16_LAYERS[i]!;
@@ -60,7 +66,13 @@ export function buildVggOnnx(w: VggWeights, cut: string): Uint8Array {
     }
     cur = l.name;
   }
-  nodes.push({ op: 'Transpose', name: 'to_nhwc', inputs: [cur], output: ONNX_OUTPUT, attrs: [{ name: 'perm', ints: [0, 2, 3, 1] }] });
+  nodes.push({
+    op: 'Transpose',
+    name: 'to_nhwc',
+    inputs: [cur],
+    output: ONNX_OUTPUT,
+    attrs: [{ name: 'perm', ints: [0, 2, 3, 1] }],
+  });
 
   return writeOnnxModel({
     producer: 'runboard-trainer',

@@ -2,8 +2,8 @@
 // ort-conv-kernels.ts: builds/caches the per-shape ONNX graphs, copies inputs into a
 // SharedArrayBuffer, posts the request and blocks in Atomics.wait for the result. Blocking is
 // the point: tfjs kernels must return synchronously, while ORT's API is async.
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { buildConvGraph, graphKey, type ConvGeom, type ConvOp, type OrtGraph } from './ort-conv-graphs.ts';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { buildConvGraph, type ConvGeom, type ConvOp, graphKey, type OrtGraph } from './ort-conv-graphs.ts';
 
 /** A request that takes longer than this is taken as a hung worker: ORT is disabled. */
 const TIMEOUT_MS = 120_000;
@@ -83,7 +83,12 @@ export class OrtConvClient {
       this.data = new Float32Array(new SharedArrayBuffer(Math.ceil(need * 1.25) * 4));
       this.dataSent = false;
     }
-    const req: OrtConvRequest = { key, inputs: [], output: { name: graph.output.name, dims: graph.output.dims, offset: 0 }, evict: [] };
+    const req: OrtConvRequest = {
+      key,
+      inputs: [],
+      output: { name: graph.output.name, dims: graph.output.dims, offset: 0 },
+      evict: [],
+    };
     if (this.resetCache) req.resetCache = true;
     let off = 0;
     graph.inputs.forEach((gi, i) => {

@@ -3,7 +3,7 @@
 // at the graph boundary (NHWC activations, HWIO filters); weights are graph INPUTS, not
 // initializers, because they change every training step. Shapes are static per graph (the
 // worker caches one session per key), which lets ORT plan memory once.
-import { writeOnnxModel, type OnnxAttr, type OnnxInitializer, type OnnxNode } from './onnx-model.ts';
+import { type OnnxAttr, type OnnxInitializer, type OnnxNode, writeOnnxModel } from './onnx-model.ts';
 
 /** What the kernels know about a conv (a subset of tfjs's Conv2DInfo, always NHWC). */
 export interface ConvGeom {
@@ -49,7 +49,14 @@ class GraphBuilder {
   }
 
   finish(inputs: OrtGraph['inputs'], output: OrtGraph['output']): Uint8Array {
-    return writeOnnxModel({ producer: 'runboard-ort-conv', name: 'conv', nodes: this.nodes, initializers: this.consts, inputs, outputs: [output] });
+    return writeOnnxModel({
+      producer: 'runboard-ort-conv',
+      name: 'conv',
+      nodes: this.nodes,
+      initializers: this.consts,
+      inputs,
+      outputs: [output],
+    });
   }
 }
 
@@ -63,7 +70,15 @@ class GraphBuilder {
 function patches(b: GraphBuilder, x: string, g: ConvGeom): string {
   const { top, bottom, left, right } = g.pad;
   const xp = top || bottom || left || right ? b.add('Pad', [x, b.int64([0, top, left, 0, 0, bottom, right, 0])]) : x;
-  if (g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.oh === g.h + top + bottom && g.ow === g.w + left + right) return xp;
+  if (
+    g.fh === 1 &&
+    g.fw === 1 &&
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.oh === g.h + top + bottom &&
+    g.ow === g.w + left + right
+  )
+    return xp;
   const axes = b.int64([1, 2]);
   const steps = b.int64([g.sh, g.sw]);
   const taps: string[] = [];
@@ -93,7 +108,10 @@ export function buildConvGraph(op: ConvOp, g: ConvGeom): OrtGraph {
   let outDims: number[];
   if (op === 'bwd_filter') {
     // dW[(i,j,ci), co] = sum over (n,y,x) of patches(x)[(n,y,x), (i,j,ci)] * dy[(n,y,x), co]
-    inputs = [{ name: 'x', dims: xDims }, { name: 'dy', dims: yDims }];
+    inputs = [
+      { name: 'x', dims: xDims },
+      { name: 'dy', dims: yDims },
+    ];
     const m = g.n * g.oh * g.ow;
     const p = b.add('Reshape', [patches(b, 'x', g), b.int64([m, k])]);
     const dy = b.add('Reshape', ['dy', b.int64([m, g.co])]);
@@ -103,14 +121,25 @@ export function buildConvGraph(op: ConvOp, g: ConvGeom): OrtGraph {
   } else if (op === 'bwd_input' && g.sh === 1 && g.sw === 1) {
     // Stride 1: dx = conv(pad(dy), rot180(W) with in/out swapped), as the forward im2col path
     // (ORT's ConvTranspose measured 226 ms vs ~85 ms for this at block 5, 20x9x9x512).
-    inputs = [{ name: 'dy', dims: yDims }, { name: 'filter', dims: wDims }];
+    inputs = [
+      { name: 'dy', dims: yDims },
+      { name: 'filter', dims: wDims },
+    ];
     const taps = g.fh * g.fw;
-    const wt = b.add('Reshape', [b.add('Transpose', ['filter'], [{ name: 'perm', ints: [0, 1, 3, 2] }]), b.int64([taps, g.co, g.ci])]);
+    const wt = b.add('Reshape', [
+      b.add('Transpose', ['filter'], [{ name: 'perm', ints: [0, 1, 3, 2] }]),
+      b.int64([taps, g.co, g.ci]),
+    ]);
     const rot = b.add('Slice', [wt, b.int64([taps - 1]), b.int64([-taps - 1]), b.int64([0]), b.int64([-1])]);
     const w2 = b.add('Reshape', [rot, b.int64([taps * g.co, g.ci])]);
     const pt = (g.fh - 1) * g.dh - g.pad.top;
     const pl = (g.fw - 1) * g.dw - g.pad.left;
-    const pad = { top: pt, left: pl, bottom: g.h + (g.fh - 1) * g.dh - g.oh - pt, right: g.w + (g.fw - 1) * g.dw - g.ow - pl };
+    const pad = {
+      top: pt,
+      left: pl,
+      bottom: g.h + (g.fh - 1) * g.dh - g.oh - pt,
+      right: g.w + (g.fw - 1) * g.dw - g.ow - pl,
+    };
     if (Math.min(pad.top, pad.left, pad.bottom, pad.right) < 0) throw new Error('bwd_input: negative padding');
     const gi: ConvGeom = { ...g, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, pad };
     b.add('MatMul', [patches(b, 'dy', gi), w2], undefined, 'out');
@@ -118,25 +147,36 @@ export function buildConvGraph(op: ConvOp, g: ConvGeom): OrtGraph {
   } else if (op === 'bwd_input') {
     // ORT's ConvTranspose (gemm + col2im) handles every stride/dilation. Its weight layout
     // [C_in = Co, C_out = Ci, FH, FW] is HWIO permuted (3,2,0,1), the same as OIHW.
-    inputs = [{ name: 'dy', dims: yDims }, { name: 'filter', dims: wDims }];
+    inputs = [
+      { name: 'dy', dims: yDims },
+      { name: 'filter', dims: wDims },
+    ];
     const dy = b.add('Transpose', ['dy'], [{ name: 'perm', ints: [0, 3, 1, 2] }]);
     const wt = b.add('Transpose', ['filter'], [{ name: 'perm', ints: [3, 2, 0, 1] }]);
     const p = g.pad;
-    const full = (o: number, s: number, f: number, d: number, a: number, z: number) => s * (o - 1) + (f - 1) * d + 1 - a - z;
+    const full = (o: number, s: number, f: number, d: number, a: number, z: number) =>
+      s * (o - 1) + (f - 1) * d + 1 - a - z;
     const opH = g.h - full(g.oh, g.sh, g.fh, g.dh, p.top, p.bottom);
     const opW = g.w - full(g.ow, g.sw, g.fw, g.dw, p.left, p.right);
     if (opH < 0 || opW < 0) throw new Error('bwd_input: negative output_padding');
-    const dx = b.add('ConvTranspose', [dy, wt], [
-      { name: 'kernel_shape', ints: [g.fh, g.fw] },
-      { name: 'strides', ints: [g.sh, g.sw] },
-      { name: 'dilations', ints: [g.dh, g.dw] },
-      { name: 'pads', ints: [p.top, p.left, p.bottom, p.right] },
-      { name: 'output_padding', ints: [opH, opW] },
-    ]);
+    const dx = b.add(
+      'ConvTranspose',
+      [dy, wt],
+      [
+        { name: 'kernel_shape', ints: [g.fh, g.fw] },
+        { name: 'strides', ints: [g.sh, g.sw] },
+        { name: 'dilations', ints: [g.dh, g.dw] },
+        { name: 'pads', ints: [p.top, p.left, p.bottom, p.right] },
+        { name: 'output_padding', ints: [opH, opW] },
+      ],
+    );
     b.add('Transpose', [dx], [{ name: 'perm', ints: [0, 2, 3, 1] }], 'out');
     outDims = xDims;
   } else {
-    inputs = [{ name: 'x', dims: xDims }, { name: 'filter', dims: wDims }];
+    inputs = [
+      { name: 'x', dims: xDims },
+      { name: 'filter', dims: wDims },
+    ];
     const w2 = b.add('Reshape', ['filter', b.int64([k, g.co])]);
     let y = b.add('MatMul', [patches(b, 'x', g), w2]);
     if (op === 'fwd_bias' || op === 'fwd_bias_relu') {

@@ -13,11 +13,12 @@
 // fused activations, small convs below ORT_MIN_FLOPS) and any failure of the worker path falls
 // back to the kernel that was registered before (wasm's own, or the shims in
 // wasm-backprop-filter.ts), so training never depends on the worker.
-import * as tf from '@tensorflow/tfjs';
+
 import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 import { OrtConvClient } from './ort-conv-client.ts';
-import { overrideWasmKernel, type WasmHeapBackend } from './wasm-kernels.ts';
 import type { ConvGeom, ConvOp } from './ort-conv-graphs.ts';
+import { overrideWasmKernel, type WasmHeapBackend } from './wasm-kernels.ts';
 
 /**
  * Below this many FLOPs per call the worker round trip (copies, wake-ups) is not worth it and
@@ -40,7 +41,6 @@ function idOf(t: tf.TensorInfo): number {
 
 type Info = tf.TensorInfo;
 
-
 let client: OrtConvClient | null = null;
 
 /** For tests and diagnostics: calls served by ORT, and why it is off / last failure if any. */
@@ -62,23 +62,53 @@ interface ConvAttrs {
 /** Geometry in NHWC, or null when ORT should not take this call. */
 function geom(xShape: number[], fShape: number[], a: ConvAttrs): ConvGeom | null {
   if (a.dataFormat === 'NCHW' || xShape.length !== 4 || fShape.length !== 4) return null;
-  const c = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], fShape as [number, number, number, number], a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
+  const c = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    fShape as [number, number, number, number],
+    a.strides,
+    a.dilations ?? 1,
+    a.pad,
+    a.dimRoundingMode,
+  );
   if ((c.dilationHeight > 1 || c.dilationWidth > 1) && (c.strideHeight > 1 || c.strideWidth > 1)) return null;
   const g: ConvGeom = {
-    n: c.batchSize, h: c.inHeight, w: c.inWidth, ci: c.inChannels, oh: c.outHeight, ow: c.outWidth, co: c.outChannels,
-    fh: c.filterHeight, fw: c.filterWidth, sh: c.strideHeight, sw: c.strideWidth, dh: c.dilationHeight, dw: c.dilationWidth,
+    n: c.batchSize,
+    h: c.inHeight,
+    w: c.inWidth,
+    ci: c.inChannels,
+    oh: c.outHeight,
+    ow: c.outWidth,
+    co: c.outChannels,
+    fh: c.filterHeight,
+    fw: c.filterWidth,
+    sh: c.strideHeight,
+    sw: c.strideWidth,
+    dh: c.dilationHeight,
+    dw: c.dilationWidth,
     pad: { top: c.padInfo.top, bottom: c.padInfo.bottom, left: c.padInfo.left, right: c.padInfo.right },
   };
   return flops(g) >= minFlops && g.oh > 0 && g.ow > 0 ? g : null;
 }
 
 /** Run on ORT and copy into a new wasm tensor; null means "use the fallback". */
-function viaOrt(backend: WasmHeapBackend, op: ConvOp, g: ConvGeom, ins: Info[], outShape: number[], cacheInput = -1): Info | null {
+function viaOrt(
+  backend: WasmHeapBackend,
+  op: ConvOp,
+  g: ConvGeom,
+  ins: Info[],
+  outShape: number[],
+  cacheInput = -1,
+): Info | null {
   if (!client || ins.some((t) => t.dtype !== 'float32')) return null;
   // tfjs data behind a dataId never changes (variables get a new dataId on assign), so the
   // dataId identifies the filter's contents.
   const ids = ins.map((t, i) => (i === cacheInput ? idOf(t) : undefined));
-  const res = client.run(op, g, ins.map((t) => backend.typedArrayFromHeap(t)), ids);
+  const res = client.run(
+    op,
+    g,
+    ins.map((t) => backend.typedArrayFromHeap(t)),
+    ids,
+  );
   if (!res) return null;
   const out = backend.makeOutput(outShape, 'float32'); // may grow the heap: take views after
   backend.typedArrayFromHeap(out).set(res);
@@ -86,7 +116,10 @@ function viaOrt(backend: WasmHeapBackend, op: ConvOp, g: ConvGeom, ins: Info[], 
 }
 
 /** Returns an ORT result or null; `orig` runs otherwise. */
-const KERNELS: Record<string, (inputs: Record<string, Info | undefined>, attrs: Record<string, unknown>, b: WasmHeapBackend) => Info | null> = {
+const KERNELS: Record<
+  string,
+  (inputs: Record<string, Info | undefined>, attrs: Record<string, unknown>, b: WasmHeapBackend) => Info | null
+> = {
   Conv2D: ({ x, filter }, a, b) => {
     const g = geom(x!.shape, filter!.shape, a as unknown as ConvAttrs);
     return g && viaOrt(b, 'fwd', g, [x!, filter!], [g.n, g.oh, g.ow, g.co], 1);
@@ -135,7 +168,11 @@ export function registerOrtConvKernels(threads = os.availableParallelism()): str
     const ok = overrideWasmKernel(name, (orig) => (args) => {
       let out: Info | null = null;
       try {
-        out = fn(args.inputs as Record<string, Info | undefined>, (args.attrs ?? {}) as Record<string, unknown>, args.backend as unknown as WasmHeapBackend);
+        out = fn(
+          args.inputs as Record<string, Info | undefined>,
+          (args.attrs ?? {}) as Record<string, unknown>,
+          args.backend as unknown as WasmHeapBackend,
+        );
       } catch (e) {
         if (client) client.lastError = (e as Error).message;
       }

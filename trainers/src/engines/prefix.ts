@@ -1,9 +1,10 @@
 // The frozen prefix of VGG16 (block1_conv1 .. cut) as a batch function. The fast path is an
 // ONNX graph built in code and run by onnxruntime-node (~10x tfjs-wasm on this CPU); tfjs is
 // the fallback and the parity reference.
-import * as tf from '@tensorflow/tfjs';
+
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 import { buildVggBase, setVggWeights } from '../model/vgg16.ts';
 import { outputShapeAfter } from '../model/vgg16-spec.ts';
 import type { VggWeights } from '../model/weights.ts';
@@ -38,7 +39,12 @@ export function onnxChunk(size: number): number {
  * `threads` defaults to every logical CPU: onnxruntime's own default counts physical cores and
  * ran on one thread on this 2-vCPU machine (9.5 img/s at 150x150 against 20.9 with 2).
  */
-export async function createOnnxPrefix(w: VggWeights, cut: string, size: number, threads = os.availableParallelism()): Promise<PrefixEngine> {
+export async function createOnnxPrefix(
+  w: VggWeights,
+  cut: string,
+  size: number,
+  threads = os.availableParallelism(),
+): Promise<PrefixEngine> {
   const ort = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
   const session = await ort.InferenceSession.create(buildVggOnnx(w, cut), {
     executionProviders: ['cpu'],

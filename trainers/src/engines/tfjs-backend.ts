@@ -1,10 +1,11 @@
 // Picks the tfjs backend for the trainable part: tfjs-node-gpu, tfjs-node (native TF; optional,
 // never dependencies — they cannot be installed here), then wasm, then the pure-JS cpu backend.
-import * as tf from '@tensorflow/tfjs';
+
 import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { registerOrtConvKernels } from './ort-conv-kernels.ts';
 import { registerWasmConv2DBackpropFilter, registerWasmFastConv2DBackpropInput } from './wasm-backprop-filter.ts';
 import { registerWasmPlainMatMul } from './wasm-matmul.ts';
-import { registerOrtConvKernels } from './ort-conv-kernels.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -37,7 +38,11 @@ async function tryImport(name: string): Promise<boolean> {
 let chosen: BackendInfo | null = null;
 
 export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
-  if (chosen && (choice === 'auto' || chosen.backend === choice || (choice === 'tensorflow' && chosen.backend === 'tensorflow'))) return chosen;
+  if (
+    chosen &&
+    (choice === 'auto' || chosen.backend === choice || (choice === 'tensorflow' && chosen.backend === 'tensorflow'))
+  )
+    return chosen;
   const notes: string[] = [];
   if (choice === 'auto' || choice === 'tensorflow') {
     for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
@@ -55,14 +60,24 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
       // Worker threads do not start under Node for this build: stay single-threaded.
       wasm.setThreadsCount?.(1);
       if (await tf.setBackend('wasm')) {
-        if (registerWasmConv2DBackpropFilter()) notes.push('Conv2DBackpropFilter: shim registered (one Conv2D per gradient)');
-        if (registerWasmFastConv2DBackpropInput()) notes.push('Conv2DBackpropInput: stride-1 case routed through Conv2D');
+        if (registerWasmConv2DBackpropFilter())
+          notes.push('Conv2DBackpropFilter: shim registered (one Conv2D per gradient)');
+        if (registerWasmFastConv2DBackpropInput())
+          notes.push('Conv2DBackpropInput: stride-1 case routed through Conv2D');
         const plain = registerWasmPlainMatMul();
         if (plain.length) notes.push(`${plain.join(', ')}: transposed operands transposed explicitly first`);
         // Must come after the conv shims above (they become its fallbacks). RUNBOARD_ORT_KERNELS=0 opts out.
         const ortConv = registerOrtConvKernels();
-        if (ortConv.length) notes.push(`${ortConv.join(', ')}: run on onnxruntime-node in a worker thread above 8 MFLOP (RUNBOARD_ORT_KERNELS=0 disables)`);
-        chosen = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: pkgVersion('@tensorflow/tfjs-backend-wasm'), notes };
+        if (ortConv.length)
+          notes.push(
+            `${ortConv.join(', ')}: run on onnxruntime-node in a worker thread above 8 MFLOP (RUNBOARD_ORT_KERNELS=0 disables)`,
+          );
+        chosen = {
+          backend: 'wasm',
+          package: '@tensorflow/tfjs-backend-wasm',
+          version: pkgVersion('@tensorflow/tfjs-backend-wasm'),
+          notes,
+        };
         return chosen;
       }
     } catch (e) {
@@ -71,6 +86,11 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
     }
   }
   await tf.setBackend('cpu');
-  chosen = { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: pkgVersion('@tensorflow/tfjs-backend-cpu'), notes };
+  chosen = {
+    backend: 'cpu',
+    package: '@tensorflow/tfjs-backend-cpu',
+    version: pkgVersion('@tensorflow/tfjs-backend-cpu'),
+    notes,
+  };
   return chosen;
 }

@@ -18,9 +18,23 @@ type Attrs = {
 /** The math, as plain tfjs ops (also used by the unit test against the cpu kernel). */
 export function conv2dBackpropFilterViaConv(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Attrs): tf.Tensor4D {
   if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm shim): NCHW is not supported');
-  const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   // (tfjs itself refuses conv gradients with dilation > 1, so the kernel never sees them.)
-  return viaConv(x, dy, info.padInfo, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], attrs.filterShape);
+  return viaConv(
+    x,
+    dy,
+    info.padInfo,
+    [info.strideHeight, info.strideWidth],
+    [info.dilationHeight, info.dilationWidth],
+    attrs.filterShape,
+  );
 }
 
 /**
@@ -39,7 +53,15 @@ function viaConv(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const { top, bottom, left, right } = pad;
-    const xp = top || bottom || left || right ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+    const xp =
+      top || bottom || left || right
+        ? tf.pad(x, [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ])
+        : x;
     const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, Hp, Wp, N]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [OH, OW, N, Cout]
     let g = tf.conv2d(xT, dyT, [dh, dw], 'valid', 'NHWC', [sh, sw]); // [Cin, >=fh, >=fw, Cout]
@@ -60,7 +82,11 @@ export function registerWasmConv2DBackpropFilter(): boolean {
       const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
       // Returning a Tensor (it has a rank) makes the engine use it as the output as is; it
       // lives in the caller's scope, so tidy()/dispose by the gradient code frees it.
-      const out = withTensorView(x, (xt) => withTensorView(dy, (dyt) => conv2dBackpropFilterViaConv(xt as tf.Tensor4D, dyt as tf.Tensor4D, attrs as unknown as Attrs)));
+      const out = withTensorView(x, (xt) =>
+        withTensorView(dy, (dyt) =>
+          conv2dBackpropFilterViaConv(xt as tf.Tensor4D, dyt as tf.Tensor4D, attrs as unknown as Attrs),
+        ),
+      );
       return out as unknown as tf.TensorInfo;
     },
   });
@@ -92,7 +118,12 @@ export function conv2dBackpropInputViaConv(
     const rev = tf.range(fh * fw - 1, -1, -1, 'int32');
     const rot = tf.reshape(tf.gather(tf.reshape(filter, [fh * fw, ci, co]), rev), [fh, fw, ci, co]);
     const wf = tf.transpose(rot, [0, 1, 3, 2]) as tf.Tensor4D;
-    const dyp = tf.pad(dy, [[0, 0], [pt, pb], [pl, pr], [0, 0]]);
+    const dyp = tf.pad(dy, [
+      [0, 0],
+      [pt, pb],
+      [pl, pr],
+      [0, 0],
+    ]);
     return tf.conv2d(dyp, wf, 1, 'valid');
   });
 }
@@ -108,12 +139,36 @@ export function registerWasmFastConv2DBackpropInput(): boolean {
   if (inputRegistered) return false;
   inputRegistered = overrideWasmKernel('Conv2DBackpropInput', (orig) => (args) => {
     const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-    const a = args.attrs as unknown as { strides: number | [number, number]; pad: Attrs['pad']; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
-    const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
-    if (a.dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1 || !(dy instanceof tf.Tensor) || !(filter instanceof tf.Tensor)) {
+    const a = args.attrs as unknown as {
+      strides: number | [number, number];
+      pad: Attrs['pad'];
+      dataFormat: string;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      inputShape: [number, number, number, number];
+    };
+    const info = tf.backend_util.computeConv2DInfo(
+      a.inputShape,
+      filter.shape as [number, number, number, number],
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    if (
+      a.dataFormat === 'NCHW' ||
+      info.strideHeight !== 1 ||
+      info.strideWidth !== 1 ||
+      !(dy instanceof tf.Tensor) ||
+      !(filter instanceof tf.Tensor)
+    ) {
       return orig(args);
     }
-    return conv2dBackpropInputViaConv(dy as tf.Tensor4D, filter as tf.Tensor4D, a.inputShape, info.padInfo) as unknown as tf.TensorInfo;
+    return conv2dBackpropInputViaConv(
+      dy as tf.Tensor4D,
+      filter as tf.Tensor4D,
+      a.inputShape,
+      info.padInfo,
+    ) as unknown as tf.TensorInfo;
   });
   return inputRegistered;
 }

@@ -32,7 +32,11 @@ export function registerWasmPlainMatMul(): string[] {
       const ta = attrs.transposeA ? transposeLast(a) : null;
       const tb = attrs.transposeB ? transposeLast(b) : null;
       try {
-        return orig({ ...args, inputs: { ...args.inputs, a: ta ?? a, b: tb ?? b }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+        return orig({
+          ...args,
+          inputs: { ...args.inputs, a: ta ?? a, b: tb ?? b },
+          attrs: { ...args.attrs, transposeA: false, transposeB: false },
+        });
       } finally {
         ta?.dispose();
         tb?.dispose();

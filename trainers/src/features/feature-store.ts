@@ -1,8 +1,9 @@
 // Per-split feature provider for one phase: memory first, then the disk cache, then the frozen
 // prefix (in batches). Lazy, so the first epoch pays for the base and later epochs don't.
+
+import { type Preprocessing, preprocessInto } from '../data/image.ts';
 import type { PrefixEngine } from '../engines/prefix.ts';
 import type { FeatureCache } from './feature-cache.ts';
-import { preprocessInto, type Preprocessing } from '../data/image.ts';
 
 export class FeatureStore {
   private readonly mem: Array<Float32Array | undefined>;
@@ -36,7 +37,11 @@ export class FeatureStore {
     }
     for (let s = 0; s < missing.length; s += this.runBatch) {
       const chunk = missing.slice(s, s + this.runBatch);
-      const feats = await runPrefix(this.prefix, chunk.map((i) => this.pixels[i]!), this.preprocessing);
+      const feats = await runPrefix(
+        this.prefix,
+        chunk.map((i) => this.pixels[i]!),
+        this.preprocessing,
+      );
       this.baseSeconds += feats.seconds;
       this.computed += chunk.length;
       for (const [k, i] of chunk.entries()) {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
+import { randomVggWeights, type VggWeights } from './weights.ts';
 import { loadKerasH5Weights } from './weights-h5.ts';
 import { loadTfjsFolderWeights } from './weights-tfjs.ts';
-import { randomVggWeights, type VggWeights } from './weights.ts';
 
 /** --weights: a Keras .h5 file, a tfjs folder / model.json, or nothing (seeded random init). */
 export async function loadVggWeights(path: string | undefined, seed: number): Promise<VggWeights> {

@@ -1,8 +1,9 @@
 // Save/load tfjs layers models to a folder (model.json + weights.bin). Plain @tensorflow/tfjs
 // has no file:// handler (that lives in tfjs-node, which can't be installed here).
-import * as tf from '@tensorflow/tfjs';
+
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 
 export function dirSaveHandler(dir: string): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (a) => {
@@ -39,7 +40,11 @@ export async function readModelFolder(pathOrJson: string): Promise<ModelFolder> 
     weightSpecs.push(...group.weights);
   }
   const all = Buffer.concat(buffers);
-  return { json, weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer };
+  return {
+    json,
+    weightSpecs,
+    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer,
+  };
 }
 
 export function dirLoadHandler(dir: string): tf.io.IOHandler {

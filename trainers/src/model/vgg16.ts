@@ -2,7 +2,7 @@
 // sub-model) because tfjs-layers 4.22 resets `trainable = false` on a nested model when the
 // outer model compiles; flat layers frozen one by one stay frozen.
 import * as tf from '@tensorflow/tfjs';
-import { VGG16_LAYERS, layerIndex, outputShapeAfter, MIN_INPUT_SIZE } from './vgg16-spec.ts';
+import { layerIndex, MIN_INPUT_SIZE, outputShapeAfter, VGG16_LAYERS } from './vgg16-spec.ts';
 import type { VggWeights } from './weights.ts';
 
 export type Task = 'binary' | 'categorical';
@@ -28,7 +28,14 @@ function applyVggLayers(x: tf.SymbolicTensor, fromIdx: number, toIdx: number): t
     const l = VGG16_LAYERS[i]!;
     const layer =
       l.kind === 'conv'
-        ? tf.layers.conv2d({ name: l.name, filters: l.filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'zeros' })
+        ? tf.layers.conv2d({
+            name: l.name,
+            filters: l.filters,
+            kernelSize: 3,
+            padding: 'same',
+            activation: 'relu',
+            kernelInitializer: 'zeros',
+          })
         : tf.layers.maxPooling2d({ name: l.name, poolSize: 2, strides: 2, padding: 'valid' });
     y = layer.apply(y) as tf.SymbolicTensor;
   }
@@ -38,7 +45,12 @@ function applyVggLayers(x: tf.SymbolicTensor, fromIdx: number, toIdx: number): t
 function applyHead(x: tf.SymbolicTensor, h: HeadOptions): tf.SymbolicTensor {
   let y = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   y = tf.layers
-    .dense({ name: 'head_dense', units: h.units, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: h.seed }) })
+    .dense({
+      name: 'head_dense',
+      units: h.units,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: h.seed }),
+    })
     .apply(y) as tf.SymbolicTensor;
   // No seed on Dropout: tfjs reuses a seeded mask for every batch.
   if (h.dropout > 0) y = tf.layers.dropout({ name: 'head_dropout', rate: h.dropout }).apply(y) as tf.SymbolicTensor;
@@ -54,7 +66,8 @@ function applyHead(x: tf.SymbolicTensor, h: HeadOptions): tf.SymbolicTensor {
 }
 
 function checkSize(size: number): void {
-  if (!Number.isInteger(size) || size < MIN_INPUT_SIZE) throw new Error(`input size must be an integer >= ${MIN_INPUT_SIZE}, got ${size}`);
+  if (!Number.isInteger(size) || size < MIN_INPUT_SIZE)
+    throw new Error(`input size must be an integer >= ${MIN_INPUT_SIZE}, got ${size}`);
 }
 
 /** keras.applications.VGG16(include_top=False) for a size x size x 3 input. */

@@ -5,7 +5,7 @@
 // A full-model .h5 nests all that under a "model_weights" group.
 import h5wasm from 'h5wasm/node';
 import { VGG16_CONV_LAYERS } from './vgg16-spec.ts';
-import { checkShape, assertComplete, type ConvWeights, type VggWeights } from './weights.ts';
+import { assertComplete, type ConvWeights, checkShape, type VggWeights } from './weights.ts';
 
 type H5Group = InstanceType<typeof h5wasm.Group>;
 
@@ -38,14 +38,14 @@ export async function loadKerasH5Weights(path: string): Promise<VggWeights> {
     if (!('layer_names' in file.attrs) && file.keys().includes('model_weights')) {
       root = file.get('model_weights') as H5Group;
     }
-    const layerNames = strings(root.attrs['layer_names']?.value);
+    const layerNames = strings(root.attrs.layer_names?.value);
     if (!layerNames.length) throw new Error(`${path}: not a Keras weights file (no root attribute "layer_names")`);
     const layers = new Map<string, ConvWeights>();
     for (const spec of VGG16_CONV_LAYERS) {
       if (!layerNames.includes(spec.name)) continue;
       const g = root.get(spec.name) as H5Group | null;
       if (!g) throw new Error(`${path}: layer ${spec.name} is listed in layer_names but has no group`);
-      const weightNames = strings(g.attrs['weight_names']?.value);
+      const weightNames = strings(g.attrs.weight_names?.value);
       let kernel: Float32Array | null = null;
       let kernelShape: number[] = [];
       let bias: Float32Array | null = null;
@@ -62,7 +62,9 @@ export async function loadKerasH5Weights(path: string): Promise<VggWeights> {
         } else bias = data;
       }
       if (!kernel || !bias) {
-        throw new Error(`${path}: layer ${spec.name} lacks a ${kernel ? 'bias' : 'kernel'} (weight_names: ${weightNames.join(', ')})`);
+        throw new Error(
+          `${path}: layer ${spec.name} lacks a ${kernel ? 'bias' : 'kernel'} (weight_names: ${weightNames.join(', ')})`,
+        );
       }
       layers.set(spec.name, { kernel, kernelShape: kernelShape as ConvWeights['kernelShape'], bias });
     }
@@ -101,8 +103,24 @@ export async function writeKerasH5Weights(
       const inner = g.create_group(spec.name);
       const kShape = override?.(spec.name, 'kernel', [...cw.kernelShape]) ?? [...cw.kernelShape];
       const bShape = override?.(spec.name, 'bias', [cw.bias.length]) ?? [cw.bias.length];
-      inner.create_dataset({ name: kName, data: cw.kernel.subarray(0, kShape.reduce((a, b) => a * b, 1)), shape: kShape, dtype: '<f' });
-      inner.create_dataset({ name: bName, data: cw.bias.subarray(0, bShape.reduce((a, b) => a * b, 1)), shape: bShape, dtype: '<f' });
+      inner.create_dataset({
+        name: kName,
+        data: cw.kernel.subarray(
+          0,
+          kShape.reduce((a, b) => a * b, 1),
+        ),
+        shape: kShape,
+        dtype: '<f',
+      });
+      inner.create_dataset({
+        name: bName,
+        data: cw.bias.subarray(
+          0,
+          bShape.reduce((a, b) => a * b, 1),
+        ),
+        shape: bShape,
+        dtype: '<f',
+      });
     }
   } finally {
     file.close();

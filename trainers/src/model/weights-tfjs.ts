@@ -2,9 +2,9 @@
 // with tensorflowjs_converter or saved by this trainer. Weights map to layers by the layer-name
 // segment of each weight name ("vgg16/block1_conv1/kernel", "block1_conv1/kernel_1", ...).
 import * as tf from '@tensorflow/tfjs';
-import { VGG16_CONV_LAYERS } from './vgg16-spec.ts';
 import { readModelFolder } from './tfjs-io.ts';
-import { checkShape, assertComplete, type ConvWeights, type VggWeights } from './weights.ts';
+import { VGG16_CONV_LAYERS } from './vgg16-spec.ts';
+import { assertComplete, type ConvWeights, checkShape, type VggWeights } from './weights.ts';
 import { weightRole } from './weights-h5.ts';
 
 export async function loadTfjsFolderWeights(dir: string): Promise<VggWeights> {

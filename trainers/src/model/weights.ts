@@ -2,8 +2,8 @@
 // Keras/TF order [kh, kw, in, out] (HWIO) and its bias. Both the tfjs model and the ONNX
 // graph are built from this one structure, so they always agree.
 import { createHash } from 'node:crypto';
-import { VGG16_CONV_LAYERS } from './vgg16-spec.ts';
 import { makeRng } from '../util/rng.ts';
+import { VGG16_CONV_LAYERS } from './vgg16-spec.ts';
 
 export interface ConvWeights {
   kernel: Float32Array;
@@ -28,9 +28,7 @@ export function checkShape(layer: string, what: 'kernel' | 'bias', got: readonly
   const k = expectedKernelShape(layer);
   const want = what === 'kernel' ? k : [k[3]];
   if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
-    throw new Error(
-      `weights for layer ${layer}: ${what} has shape [${got.join(', ')}], expected [${want.join(', ')}]`,
-    );
+    throw new Error(`weights for layer ${layer}: ${what} has shape [${got.join(', ')}], expected [${want.join(', ')}]`);
   }
 }
 

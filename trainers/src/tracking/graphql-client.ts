@@ -1,12 +1,20 @@
 // Small typed client for the parts of Runboard's GraphQL API (schema.graphql) a trainer uses.
 // Distinguishes "server unreachable" (TransportError: journal and retry later) from "server
 // said no" (ApiError: retrying the same call will not help).
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { queryText } from '../gql/print.ts';
-import { CreateRunDocument, FinishRunDocument, HeartbeatDocument, LogMetricsDocument, StartRunDocument, type CreateRunMutationVariables } from '../gql/graphql.ts';
+
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  CreateRunDocument,
+  type CreateRunMutationVariables,
+  FinishRunDocument,
+  HeartbeatDocument,
+  LogMetricsDocument,
+  StartRunDocument,
+} from '../gql/graphql.ts';
+import { queryText } from '../gql/print.ts';
 import type { MetricPoint, RunStatus } from './tracker.ts';
 
 export class TransportError extends Error {}
@@ -41,7 +49,6 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-
 export class RunboardClient {
   readonly graphqlUrl: string;
   readonly origin: string;
@@ -67,7 +74,8 @@ export class RunboardClient {
     } catch (e) {
       throw new TransportError(`cannot reach ${this.graphqlUrl}: ${(e as Error).message}`);
     }
-    if (res.status >= 500 || res.status === 429) throw new TransportError(`${this.graphqlUrl} answered HTTP ${res.status}`);
+    if (res.status >= 500 || res.status === 429)
+      throw new TransportError(`${this.graphqlUrl} answered HTTP ${res.status}`);
     let body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
     try {
       body = (await res.json()) as typeof body;
@@ -87,7 +95,13 @@ export class RunboardClient {
     return this.request<R>(queryText(doc), variables);
   }
 
-  async createRun(input: { experimentName: string; name: string; config: unknown; tags: string[]; systemInfo: unknown }): Promise<RunRef> {
+  async createRun(input: {
+    experimentName: string;
+    name: string;
+    config: unknown;
+    tags: string[];
+    systemInfo: unknown;
+  }): Promise<RunRef> {
     const d = await this.send(CreateRunDocument, { input: input as CreateRunMutationVariables['input'] });
     return d.createRun;
   }
@@ -97,7 +111,10 @@ export class RunboardClient {
     return d.startRun;
   }
 
-  async logMetrics(runId: string, points: Array<Omit<MetricPoint, 'value'> & { value: number | string }>): Promise<{ accepted: number; seq: number }> {
+  async logMetrics(
+    runId: string,
+    points: Array<Omit<MetricPoint, 'value'> & { value: number | string }>,
+  ): Promise<{ accepted: number; seq: number }> {
     const columns = {
       keys: points.map((p) => p.key),
       steps: points.map((p) => p.step),
@@ -119,7 +136,12 @@ export class RunboardClient {
   }
 
   /** PUT /artifacts/<runId>/<name>?kind=... streams a file to the server's artifact store. */
-  async uploadArtifact(runId: string, name: string, path: string, kind: string): Promise<{ id: string; sha256: string; size: number }> {
+  async uploadArtifact(
+    runId: string,
+    name: string,
+    path: string,
+    kind: string,
+  ): Promise<{ id: string; sha256: string; size: number }> {
     const size = (await stat(path)).size;
     const url = `${this.origin}/artifacts/${encodeURIComponent(runId)}/${name.split('/').map(encodeURIComponent).join('/')}?kind=${encodeURIComponent(kind)}`;
     let res: Response;
@@ -134,9 +156,15 @@ export class RunboardClient {
     } catch (e) {
       throw new TransportError(`cannot upload to ${url}: ${(e as Error).message}`);
     }
-    const body = (await res.json().catch(() => ({}))) as { id?: string; sha256?: string; size?: number; error?: { code?: string; message?: string } };
+    const body = (await res.json().catch(() => ({}))) as {
+      id?: string;
+      sha256?: string;
+      size?: number;
+      error?: { code?: string; message?: string };
+    };
     if (res.status >= 500) throw new TransportError(`upload ${url}: HTTP ${res.status}`);
-    if (!res.ok || !body.id) throw new ApiError(`upload ${name}: ${body.error?.message ?? `HTTP ${res.status}`}`, body.error?.code);
+    if (!res.ok || !body.id)
+      throw new ApiError(`upload ${name}: ${body.error?.message ?? `HTTP ${res.status}`}`, body.error?.code);
     return { id: body.id, sha256: body.sha256 ?? '', size: body.size ?? size };
   }
 }

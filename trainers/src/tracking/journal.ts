@@ -1,13 +1,17 @@
 // Durable, ordered queue of tracking calls that could not be delivered yet (JSONL on disk).
 // The file is rewritten atomically after every change, so a crash leaves either the old or the
 // new content; `npm run train -- --replay-journal FILE` delivers what a dead process left.
-import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MetricPoint, RunStatus } from './tracker.ts';
 
 /** Run ids not known yet (created while offline) are "local:<uuid>" until createRun succeeds. */
 export type JournalOp =
-  | { op: 'createRun'; localId: string; input: { experimentName: string; name: string; config: unknown; tags: string[]; systemInfo: unknown } }
+  | {
+      op: 'createRun';
+      localId: string;
+      input: { experimentName: string; name: string; config: unknown; tags: string[]; systemInfo: unknown };
+    }
   | { op: 'startRun'; runId: string; systemInfo: unknown }
   // values already in MetricValue wire form: JSON would turn NaN/Infinity into null
   | { op: 'logMetrics'; runId: string; points: WirePoint[] }

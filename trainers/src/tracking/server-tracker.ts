@@ -4,7 +4,7 @@
 // (run, key, step). A heartbeat runs on an interval; if the server reports the run CANCELED
 // (someone stopped it from the dashboard) the trainer is asked to stop.
 import { randomUUID } from 'node:crypto';
-import { ApiError, TransportError, encodeMetricValue, type RunboardClient } from './graphql-client.ts';
+import { ApiError, encodeMetricValue, type RunboardClient, TransportError } from './graphql-client.ts';
 import { Journal, type JournalEntry } from './journal.ts';
 import type { MetricPoint, RunStartInfo, RunStatus, Tracker } from './tracker.ts';
 
@@ -51,13 +51,18 @@ export async function drainJournal(client: RunboardClient, journal: Journal, st:
     const n = e.call.op === 'logMetrics' ? coalescible(journal.all(), e.call.runId) : 1;
     try {
       if (n > 1) {
-        const points = journal.all().slice(0, n).flatMap((x) => (x.call.op === 'logMetrics' ? x.call.points : []));
+        const points = journal
+          .all()
+          .slice(0, n)
+          .flatMap((x) => (x.call.op === 'logMetrics' ? x.call.points : []));
         await deliver(client, journal, { ...e, call: { ...e.call, points } as typeof e.call }, st);
       } else await deliver(client, journal, e, st);
     } catch (err) {
       if (err instanceof TransportError) return false;
       if (!(err instanceof ApiError)) throw err;
-      st.log(`tracking: server rejected ${e.call.op} (#${e.seq}${n > 1 ? `..#${e.seq + n - 1}` : ''}): ${err.message}; dropped`);
+      st.log(
+        `tracking: server rejected ${e.call.op} (#${e.seq}${n > 1 ? `..#${e.seq + n - 1}` : ''}): ${err.message}; dropped`,
+      );
     }
     await journal.shift(n);
   }
@@ -70,7 +75,8 @@ function coalescible(entries: readonly JournalEntry[], runId: string): number {
   let n = 0;
   let points = 0;
   for (const x of entries) {
-    if (x.call.op !== 'logMetrics' || x.call.runId !== runId || points + x.call.points.length > MAX_COALESCED_POINTS) break;
+    if (x.call.op !== 'logMetrics' || x.call.runId !== runId || points + x.call.points.length > MAX_COALESCED_POINTS)
+      break;
     points += x.call.points.length;
     n++;
   }
@@ -128,7 +134,10 @@ export class ServerTracker implements Tracker {
     }
     await this.flush();
     // tick() must never reject: an unhandled rejection would take the trainer down
-    this.timer = setInterval(() => void this.tick().catch((e: Error) => this.log(`tracking: ${e.message}`)), this.o.heartbeatSeconds * 1000);
+    this.timer = setInterval(
+      () => void this.tick().catch((e: Error) => this.log(`tracking: ${e.message}`)),
+      this.o.heartbeatSeconds * 1000,
+    );
     this.timer.unref();
   }
 
@@ -147,7 +156,13 @@ export class ServerTracker implements Tracker {
   async finish(status: RunStatus, exitCode: number, error?: string): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.journal.append({ op: 'finishRun', runId: this.ref, status, exitCode, ...(error ? { error: error.slice(0, 10_000) } : {}) });
+    await this.journal.append({
+      op: 'finishRun',
+      runId: this.ref,
+      status,
+      exitCode,
+      ...(error ? { error: error.slice(0, 10_000) } : {}),
+    });
     const deadline = Date.now() + (this.o.finishTimeoutMs ?? 30_000);
     while (this.journal.size && Date.now() < deadline) {
       if (!(await this.flush())) await new Promise((r) => setTimeout(r, 1000));
@@ -193,7 +208,12 @@ export class ServerTracker implements Tracker {
 
   private async pass(): Promise<boolean> {
     const ok = await drainJournal(this.o.client, this.journal, this.st);
-    if (ok !== this.online) this.log(ok ? 'tracking: server reachable again, journal replayed' : `tracking: server unreachable, journaling to ${this.o.journalPath}`);
+    if (ok !== this.online)
+      this.log(
+        ok
+          ? 'tracking: server reachable again, journal replayed'
+          : `tracking: server unreachable, journaling to ${this.o.journalPath}`,
+      );
     this.online = ok;
     const id = this.st.ids.get(this.localId);
     if (id) this.runId = id;

@@ -1,11 +1,11 @@
 // One training phase: epochs of seeded-shuffled batches through the trainable tfjs part, fed
 // by the frozen prefix's features (cached, or computed per batch on augmented images).
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, makeRng, shuffledIndices } from '../util/rng.ts';
-import { augment, type AugmentOptions } from '../data/augment.ts';
-import { FeatureStore, runPrefix } from '../features/feature-store.ts';
-import type { PrefixEngine } from '../engines/prefix.ts';
+import { type AugmentOptions, augment } from '../data/augment.ts';
 import type { Preprocessing } from '../data/image.ts';
+import type { PrefixEngine } from '../engines/prefix.ts';
+import { type FeatureStore, runPrefix } from '../features/feature-store.ts';
+import { deriveSeed, makeRng, shuffledIndices } from '../util/rng.ts';
 import type { ProgressSink } from './progress.ts';
 import { fmtMetrics } from './progress.ts';
 
@@ -72,7 +72,12 @@ export function evalBatchSize(trainBatch: number, featureLength: number): number
 }
 
 /** Mean loss/accuracy over a split, in batches (weighted by batch size like Keras). */
-export async function evaluateSplit(model: tf.LayersModel, prefix: PrefixEngine, split: Split, trainBatch: number): Promise<{ loss: number; acc: number }> {
+export async function evaluateSplit(
+  model: tf.LayersModel,
+  prefix: PrefixEngine,
+  split: Split,
+  trainBatch: number,
+): Promise<{ loss: number; acc: number }> {
   const batchSize = evalBatchSize(trainBatch, split.features.featureLength);
   let loss = 0;
   let acc = 0;
@@ -140,7 +145,9 @@ export async function runPhase(p: PhaseSpec, d: PhaseDeps): Promise<{ stopped: b
       images_per_second: seen / trainSeconds,
       phase: p.index,
     });
-    d.progress.epochEnd(`[${p.name}] epoch ${e}/${p.epochs}${partial ? ` (stopped after ${seen}/${n} images)` : ''} ${fmtMetrics(metrics)}`);
+    d.progress.epochEnd(
+      `[${p.name}] epoch ${e}/${p.epochs}${partial ? ` (stopped after ${seen}/${n} images)` : ''} ${fmtMetrics(metrics)}`,
+    );
     await d.onEpoch({ step, phase: p.name, metrics, partial });
     if (d.stop.requested) return { stopped: true, lastStep: step };
   }

@@ -12,7 +12,6 @@ import type { WasmHeapBackend } from '../engines/wasm-kernels.ts';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
-
 export class HeapRmsprop extends tf.RMSPropOptimizer {
   private readonly meanSquares = new Map<string, Float32Array>();
 
@@ -21,9 +20,14 @@ export class HeapRmsprop extends tf.RMSPropOptimizer {
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    if (tf.getBackend() !== 'wasm') return super.applyGradients(variableGradients);
+    if (tf.getBackend() !== 'wasm') {
+      super.applyGradients(variableGradients);
+      return;
+    }
     const backend = tf.backend() as unknown as WasmHeapBackend;
-    const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    const list = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     const lr = this.learningRate;
     const rho = this.decay;
     const eps = this.epsilon;
@@ -50,13 +54,17 @@ export class HeapRmsprop extends tf.RMSPropOptimizer {
 
   override async getWeights(): Promise<NamedTensor[]> {
     if (tf.getBackend() !== 'wasm') return super.getWeights();
-    return [await this.saveIterations(), ...[...this.meanSquares].map(([name, ms]) => ({ name: `${name}/rms`, tensor: tf.tensor(ms) }))];
+    return [
+      await this.saveIterations(),
+      ...[...this.meanSquares].map(([name, ms]) => ({ name: `${name}/rms`, tensor: tf.tensor(ms) })),
+    ];
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     if (tf.getBackend() !== 'wasm') return super.setWeights(weightValues);
     for (const { name, tensor } of await this.extractIterations(weightValues)) {
-      if (name.endsWith('/rms')) this.meanSquares.set(name.slice(0, -'/rms'.length), (await tensor.data()) as Float32Array);
+      if (name.endsWith('/rms'))
+        this.meanSquares.set(name.slice(0, -'/rms'.length), (await tensor.data()) as Float32Array);
     }
   }
 

@@ -41,7 +41,9 @@ export function renderBar(s: BatchState, width = 24): string {
 export class TerminalProgress implements ProgressSink {
   private lastPlain = 0;
   constructor(
-    private readonly out: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean; columns?: number } = process.stdout,
+    private readonly out:
+      | NodeJS.WriteStream
+      | { write(s: string): unknown; isTTY?: boolean; columns?: number } = process.stdout,
     private readonly plainEverySeconds = 30,
   ) {}
 

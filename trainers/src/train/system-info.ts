@@ -1,5 +1,5 @@
-import os from 'node:os';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 
 const require = createRequire(import.meta.url);

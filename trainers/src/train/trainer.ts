@@ -1,24 +1,33 @@
 // Training core: VGG16 transfer learning the Keras way (frozen conv base + Dense head, then
 // optional block-5 fine-tuning at a lower lr, steps continuing in the same run). Independent of
 // the CLI and of the server: everything external comes in through TrainerDeps.
-import * as tf from '@tensorflow/tfjs';
+
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.ts';
-import { scanFolder, loadImages, oneHot, type FolderDataset } from '../data/folder-dataset.ts';
-import { loadVggWeights } from '../model/load-weights.ts';
-import { hashWeights, type VggWeights } from '../model/weights.ts';
-import { buildTrainablePart, buildFullModel, setVggWeights, getVggWeights, copyWeightsByName, freezeThrough, type Task } from '../model/vgg16.ts';
-import { cutBefore } from '../model/vgg16-spec.ts';
-import { saveModelDir } from '../model/tfjs-io.ts';
+import { type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
 import { createPrefix, type PrefixEngine } from '../engines/prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
 import { FeatureCache } from '../features/feature-cache.ts';
 import { FeatureStore } from '../features/feature-store.ts';
+import { loadVggWeights } from '../model/load-weights.ts';
+import { saveModelDir } from '../model/tfjs-io.ts';
+import {
+  buildFullModel,
+  buildTrainablePart,
+  copyWeightsByName,
+  freezeThrough,
+  getVggWeights,
+  setVggWeights,
+  type Task,
+} from '../model/vgg16.ts';
+import { cutBefore } from '../model/vgg16-spec.ts';
+import { hashWeights, type VggWeights } from '../model/weights.ts';
+import type { RunStatus, Tracker } from '../tracking/tracker.ts';
+import { type EpochRecord, evaluateSplit, runPhase, type Split, type StopSignal } from './epoch-loop.ts';
 import { HeapRmsprop } from './heap-rmsprop.ts';
-import { runPhase, evaluateSplit, type Split, type StopSignal, type EpochRecord } from './epoch-loop.ts';
-import { silentProgress, type ProgressSink } from './progress.ts';
+import { type ProgressSink, silentProgress } from './progress.ts';
 import { hostInfo } from './system-info.ts';
-import type { Tracker, RunStatus } from '../tracking/tracker.ts';
 
 export interface TrainerDeps {
   tracker: Tracker;
@@ -65,16 +74,22 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   const modelDir = resolve(cfg.output ?? join('.data', 'models', cfg.experiment, runName));
 
   const backend = await initTfjsBackend(cfg.backend);
-  const [trainDs, weights] = await Promise.all([scanFolder(cfg.train), deps.weights ?? loadVggWeights(cfg.weights, cfg.seed)]);
+  const [trainDs, weights] = await Promise.all([
+    scanFolder(cfg.train),
+    deps.weights ?? loadVggWeights(cfg.weights, cfg.seed),
+  ]);
   const valDs = await scanFolder(cfg.val, trainDs.classes);
   const testDs = cfg.test ? await scanFolder(cfg.test, trainDs.classes) : null;
   const classes = trainDs.classes;
   const task: Task = cfg.task === 'auto' ? (classes.length === 2 ? 'binary' : 'categorical') : cfg.task;
-  if (task === 'binary' && classes.length !== 2) throw new Error(`binary task needs exactly 2 classes, ${cfg.train} has ${classes.length}: ${classes.join(', ')}`);
+  if (task === 'binary' && classes.length !== 2)
+    throw new Error(`binary task needs exactly 2 classes, ${cfg.train} has ${classes.length}: ${classes.join(', ')}`);
 
   const phases = [
     ...(cfg.epochs > 0 ? [{ name: 'head', cut: 'block5_pool' as string | null, epochs: cfg.epochs, lr: cfg.lr }] : []),
-    ...(cfg.fineTuneFrom ? [{ name: 'fine-tune', cut: cutBefore(cfg.fineTuneFrom), epochs: cfg.fineTuneEpochs, lr: cfg.fineTuneLr }] : []),
+    ...(cfg.fineTuneFrom
+      ? [{ name: 'fine-tune', cut: cutBefore(cfg.fineTuneFrom), epochs: cfg.fineTuneEpochs, lr: cfg.fineTuneLr }]
+      : []),
   ];
   const systemInfo: Record<string, unknown> = {
     ...hostInfo(),
@@ -96,7 +111,12 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   const load = async (ds: FolderDataset): Promise<Loaded> => {
     const im = await loadImages(ds, cfg.size, cfg.interpolation);
     const width = task === 'binary' ? 1 : classes.length;
-    return { ds, im, targets: task === 'binary' ? Float32Array.from(ds.labels) : oneHot(ds.labels, classes.length), width };
+    return {
+      ds,
+      im,
+      targets: task === 'binary' ? Float32Array.from(ds.labels) : oneHot(ds.labels, classes.length),
+      width,
+    };
   };
   // Decoding images (sharp, on libuv's threads) overlaps building the prefix's ONNX session.
   // Awaited inside the try below, so a bad image still fails the run it belongs to.
@@ -104,7 +124,9 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   loading.catch(() => {});
   // The first phase's frozen prefix is built before the run starts so the engine that really
   // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
-  let prefix: PrefixEngine | null = phases[0] ? await createPrefix(cfg.prefixEngine, weights, phases[0].cut, cfg.size) : null;
+  let prefix: PrefixEngine | null = phases[0]
+    ? await createPrefix(cfg.prefixEngine, weights, phases[0].cut, cfg.size)
+    : null;
   (systemInfo.engines as Record<string, unknown>).prefix = prefix?.description ?? 'none';
   const history: EpochRecord[] = [];
   const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
@@ -116,13 +138,26 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   const stores: FeatureStore[] = [];
   const split = (d: Loaded, p: PrefixEngine, cache: FeatureCache | null): Split => {
     const recompute = deps.recomputeBaseEveryEpoch ?? false;
-    const features = new FeatureStore(d.im.pixels, d.im.contentHashes, p, cfg.preprocessing, recompute ? null : cache, !recompute);
+    const features = new FeatureStore(
+      d.im.pixels,
+      d.im.contentHashes,
+      p,
+      cfg.preprocessing,
+      recompute ? null : cache,
+      !recompute,
+    );
     stores.push(features);
     return { pixels: d.im.pixels, labels: d.ds.labels, targets: d.targets, targetWidth: d.width, features };
   };
 
   try {
-    await deps.tracker.start({ experimentName: cfg.experiment, name: runName, config: { ...cfg, apiKey: undefined }, tags: cfg.tags, systemInfo });
+    await deps.tracker.start({
+      experimentName: cfg.experiment,
+      name: runName,
+      config: { ...cfg, apiKey: undefined },
+      tags: cfg.tags,
+      systemInfo,
+    });
     const [trainData, valData, testData] = await loading;
     for (const [index, ph] of phases.entries()) {
       if (stopped) break;
@@ -146,7 +181,13 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
           ? null
           : new FeatureCache(
               resolve(cfg.cacheDir),
-              { weightsHash: hashWeights(current, ph.cut), cut: ph.cut, preprocessing: cfg.preprocessing, size: cfg.size, interpolation: cfg.interpolation },
+              {
+                weightsHash: hashWeights(current, ph.cut),
+                cut: ph.cut,
+                preprocessing: cfg.preprocessing,
+                size: cfg.size,
+                interpolation: cfg.interpolation,
+              },
               prefix.outShape.reduce((a, b) => a * b, 1),
             );
       const caches = cfg.augment ? null : cache; // augmented train images are never cached
@@ -166,7 +207,9 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
           onEpoch: async (rec) => {
             history.push(rec);
             const wallTime = new Date().toISOString();
-            await deps.tracker.logMetrics(Object.entries(rec.metrics).map(([key, value]) => ({ key, step: rec.step, value, wallTime })));
+            await deps.tracker.logMetrics(
+              Object.entries(rec.metrics).map(([key, value]) => ({ key, step: rec.step, value, wallTime })),
+            );
           },
         },
       );
@@ -203,10 +246,22 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       await saveModelDir(full, modelDir);
       full.dispose();
       progress.message(`model saved to ${modelDir}`);
-      for (const f of ['model.json', 'weights.bin']) await deps.tracker.addArtifact?.(`model/${f}`, join(modelDir, f), 'model');
+      for (const f of ['model.json', 'weights.bin'])
+        await deps.tracker.addArtifact?.(`model/${f}`, join(modelDir, f), 'model');
     }
     const status: RunStatus = stopped ? 'CANCELED' : 'FINISHED';
-    return { status, runName, classes, task, history, test, modelDir, systemInfo, finalWeights: current, cache: cacheStats };
+    return {
+      status,
+      runName,
+      classes,
+      task,
+      history,
+      test,
+      modelDir,
+      systemInfo,
+      finalWeights: current,
+      cache: cacheStats,
+    };
   } finally {
     await prefix?.dispose();
     disposeModel(prevModel);

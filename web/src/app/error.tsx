@@ -6,7 +6,9 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
     <div className="notice notice-error" role="alert">
       <strong>Something went wrong while showing this page.</strong>
       <p>{error.message}</p>
-      <button type="button" onClick={reset}>Try again</button>
+      <button type="button" onClick={reset}>
+        Try again
+      </button>
     </div>
   );
 }

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { connection } from 'next/server';
-import { Providers } from '@/components/providers';
 import { ConnectionIndicator } from '@/components/connection-indicator';
+import { Providers } from '@/components/providers';
 import { resolveApiUrls } from '@/lib/api-url';
 import './globals.css';
 
@@ -18,13 +18,17 @@ export const metadata: Metadata = {
  */
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
   await connection();
-  const api = resolveApiUrls(process.env.RUNBOARD_PUBLIC_API_URL ?? process.env.RUNBOARD_API_URL ?? process.env.NEXT_PUBLIC_RUNBOARD_API);
+  const api = resolveApiUrls(
+    process.env.RUNBOARD_PUBLIC_API_URL ?? process.env.RUNBOARD_API_URL ?? process.env.NEXT_PUBLIC_RUNBOARD_API,
+  );
   return (
     <html lang="en">
       <body>
         <Providers apiUrl={api.http} wsUrl={api.ws}>
           <header className="topbar">
-            <Link href="/" className="brand">Runboard</Link>
+            <Link href="/" className="brand">
+              Runboard
+            </Link>
             <nav>
               <Link href="/">Experiments</Link>
               <Link href="/launch">Launch</Link>

@@ -8,7 +8,12 @@ const LABEL = { idle: 'idle', connecting: 'connecting…', live: 'live', down: '
 export function ConnectionIndicator() {
   const state = useSocketState();
   return (
-    <span className={`conn conn-${state}`} data-testid="connection-state" data-state={state} title="Live updates (WebSocket)">
+    <span
+      className={`conn conn-${state}`}
+      data-testid="connection-state"
+      data-state={state}
+      title="Live updates (WebSocket)"
+    >
       <span className="dot" /> {LABEL[state]}
     </span>
   );

@@ -6,10 +6,10 @@ import { useQuery } from 'urql';
 import { ExperimentsDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { timeAgo } from '@/lib/format';
-import { Loading, Notice } from './notice';
-import { StatusBadge } from './status-badge';
-import { useApi } from './providers';
 import { QueueSummary } from './agents/queue-summary';
+import { Loading, Notice } from './notice';
+import { useApi } from './providers';
+import { StatusBadge } from './status-badge';
 
 export function ExperimentsList() {
   const { apiUrl } = useApi();
@@ -39,7 +39,13 @@ export function ExperimentsList() {
           aria-label="Search experiments"
         />
       </div>
-      {problem && <Notice title="Could not load experiments" problem={problem} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
+      {problem && (
+        <Notice
+          title="Could not load experiments"
+          problem={problem}
+          onRetry={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
       {!data && fetching && <Loading what="experiments" />}
       {data && data.experiments.length === 0 && (
         <Notice kind="info" title={debounced ? `No experiment matches “${debounced}”.` : 'No experiments yet.'}>
@@ -73,7 +79,13 @@ export function ExperimentsList() {
                   ))}
                 </td>
                 <td title={e.lastActivityAt ?? ''}>{timeAgo(e.lastActivityAt)}</td>
-                <td>{e.tags.map((t) => <span key={t} className="tag">{t}</span>)}</td>
+                <td>
+                  {e.tags.map((t) => (
+                    <span key={t} className="tag">
+                      {t}
+                    </span>
+                  ))}
+                </td>
               </tr>
             ))}
           </tbody>

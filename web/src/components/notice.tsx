@@ -19,7 +19,11 @@ export function Notice({
   onRetry?: () => void;
 }) {
   return (
-    <div className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'} data-testid={`notice-${kind}`}>
+    <div
+      className={`notice notice-${kind}`}
+      role={kind === 'error' ? 'alert' : 'status'}
+      data-testid={`notice-${kind}`}
+    >
       {title && <strong>{title}</strong>}
       {problem && <p>{problem.message}</p>}
       {children}
@@ -46,7 +50,10 @@ export function Loading({ what }: { what: string }) {
       {slow && (
         <Notice kind="warning" title="This is taking long.">
           <p>
-            The API at {apiUrl} has not answered for 8 seconds. <button type="button" onClick={() => window.location.reload()}>Reload</button>
+            The API at {apiUrl} has not answered for 8 seconds.{' '}
+            <button type="button" onClick={() => window.location.reload()}>
+              Reload
+            </button>
           </p>
         </Notice>
       )}

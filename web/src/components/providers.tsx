@@ -1,8 +1,8 @@
 'use client';
 
-import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { Client, Provider, cacheExchange, fetchExchange } from 'urql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Client, cacheExchange, fetchExchange, Provider } from 'urql';
 
 export type SocketState = 'idle' | 'connecting' | 'live' | 'down';
 

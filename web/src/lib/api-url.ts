@@ -2,7 +2,7 @@ export const DEFAULT_API_URL = 'http://127.0.0.1:4000/graphql';
 
 /** The WebSocket URL is the HTTP one with ws(s):// (subscriptions share the /graphql path). */
 export function resolveApiUrls(raw: string | undefined): { http: string; ws: string } {
-  const http = raw && raw.trim() ? raw.trim() : DEFAULT_API_URL;
+  const http = raw?.trim() ? raw.trim() : DEFAULT_API_URL;
   return { http, ws: http.replace(/^http/, 'ws') };
 }
 

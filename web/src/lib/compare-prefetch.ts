@@ -1,5 +1,10 @@
 // Server-side only (imported by server components).
-import { CompareSeqsDocument, MetricSeriesDocument, type CompareSeqsQuery, type MetricSeriesQuery } from '@/gql/graphql';
+import {
+  CompareSeqsDocument,
+  type CompareSeqsQuery,
+  MetricSeriesDocument,
+  type MetricSeriesQuery,
+} from '@/gql/graphql';
 import { maxPointsForOverlay } from './series';
 import { serverQuery } from './server-api';
 
@@ -26,7 +31,8 @@ export async function prefetchCompare(runIds: string[]): Promise<ComparePrefetch
 }
 
 /** 6 significant digits: far below a pixel, and it shrinks the payload streamed into the page by ~40%. */
-const round = (col: Array<number | string | null>) => col.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v));
+const round = (col: Array<number | string | null>) =>
+  col.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v));
 
 function compact(s: MetricSeriesQuery['metricSeries'][number]): MetricSeriesQuery['metricSeries'][number] {
   const c = s.columns;

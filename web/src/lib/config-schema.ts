@@ -78,7 +78,14 @@ export function schemaFields(schema: JsonSchema, prefix = ''): SchemaField[] {
       continue;
     }
     const enumValues = s.enum ?? s.anyOf?.find((a) => a.enum)?.enum;
-    out.push({ path, type: typeOf(s), required: required.has(key), default: s.default, enum: s.enum ? enumValues : undefined, range: rangeOf(s) });
+    out.push({
+      path,
+      type: typeOf(s),
+      required: required.has(key),
+      default: s.default,
+      enum: s.enum ? enumValues : undefined,
+      range: rangeOf(s),
+    });
   }
   return out;
 }

@@ -21,7 +21,11 @@ export function describeError(error: CombinedError | undefined | null, apiUrl?: 
   const first = error.graphQLErrors[0];
   if (!first) return { message: error.message };
   const ext = (first.extensions ?? {}) as { code?: string; position?: number };
-  return { message: first.message, code: ext.code, position: typeof ext.position === 'number' ? ext.position : undefined };
+  return {
+    message: first.message,
+    code: ext.code,
+    position: typeof ext.position === 'number' ? ext.position : undefined,
+  };
 }
 
 export function problemFromUnknown(err: unknown): ApiProblem {

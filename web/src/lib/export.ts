@@ -4,7 +4,7 @@ export function toCsv(header: string[], rows: unknown[][]): string {
     const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+  return `${[header, ...rows].map((r) => r.map(cell).join(',')).join('\n')}\n`;
 }
 
 export function download(filename: string, content: string, type: string) {

@@ -16,12 +16,18 @@ export interface Issue {
 export function issuesOf(error: CombinedError | undefined | null): Issue[] {
   const first = error?.graphQLErrors[0];
   if (!first) return [];
-  const ext = (first.extensions ?? {}) as { code?: string; field?: string; issues?: { path: string; message: string }[] };
-  if (ext.code === 'NOT_FOUND' && /^Experiment /.test(first.message)) return [{ path: 'experiment', message: first.message }];
+  const ext = (first.extensions ?? {}) as {
+    code?: string;
+    field?: string;
+    issues?: { path: string; message: string }[];
+  };
+  if (ext.code === 'NOT_FOUND' && /^Experiment /.test(first.message))
+    return [{ path: 'experiment', message: first.message }];
   if (ext.code !== 'BAD_USER_INPUT') return [];
   if (Array.isArray(ext.issues) && ext.issues.length) return mergeSweepIssues(ext.issues);
   const field = ext.field ?? '';
-  const message = field && first.message.startsWith(`${field}: `) ? first.message.slice(field.length + 2) : first.message;
+  const message =
+    field && first.message.startsWith(`${field}: `) ? first.message.slice(field.length + 2) : first.message;
   return mergeSweepIssues([{ path: field, message }]);
 }
 

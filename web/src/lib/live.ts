@@ -1,8 +1,8 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
-import { stringifyDocument } from '@urql/core';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { stringifyDocument } from '@urql/core';
+import { useEffect, useRef, useState } from 'react';
 import { useApi } from '@/components/providers';
 
 export interface RunSeq {

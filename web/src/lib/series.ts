@@ -47,7 +47,11 @@ export function emptySeries(runId: string, key: string): Series {
 export function mergePoint(s: Series, step: number, value: number, wall: number) {
   const n = s.step.length;
   if (n === 0 || step > s.step[n - 1]!) {
-    s.step.push(step), s.value.push(value), s.wall.push(wall), s.min.push(value), s.max.push(value);
+    s.step.push(step);
+    s.value.push(value);
+    s.wall.push(wall);
+    s.min.push(value);
+    s.max.push(value);
     return;
   }
   // Binary search for the first index with step >= the new one.
@@ -64,8 +68,11 @@ export function mergePoint(s: Series, step: number, value: number, wall: number)
     s.min[lo] = Math.min(s.min[lo]!, value);
     s.max[lo] = Math.max(s.max[lo]!, value);
   } else {
-    s.step.splice(lo, 0, step), s.value.splice(lo, 0, value), s.wall.splice(lo, 0, wall);
-    s.min.splice(lo, 0, value), s.max.splice(lo, 0, value);
+    s.step.splice(lo, 0, step);
+    s.value.splice(lo, 0, value);
+    s.wall.splice(lo, 0, wall);
+    s.min.splice(lo, 0, value);
+    s.max.splice(lo, 0, value);
   }
 }
 

@@ -2,12 +2,17 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
-import { MetricKeysForRunsDocument, MetricSeriesDocument, MetricsLoggedDocument, type MetricSeriesQuery } from '@/gql/graphql';
-import { describeError, type ApiProblem } from './errors';
-import { SeqTracker, useLiveSubscription, type LiveState, type RunSeq } from './live';
-import { toNumber } from './metric-value';
-import { emptySeries, mergePoint, seriesFromColumns, type Series } from './series';
 import { useApi } from '@/components/providers';
+import {
+  MetricKeysForRunsDocument,
+  MetricSeriesDocument,
+  type MetricSeriesQuery,
+  MetricsLoggedDocument,
+} from '@/gql/graphql';
+import { type ApiProblem, describeError } from './errors';
+import { type LiveState, type RunSeq, SeqTracker, useLiveSubscription } from './live';
+import { toNumber } from './metric-value';
+import { emptySeries, mergePoint, type Series, seriesFromColumns } from './series';
 
 export const seriesKey = (runId: string, key: string) => `${runId}\u0000${key}`;
 
@@ -39,12 +44,14 @@ export function useLiveSeries(
 ): LiveSeries {
   const client = useClient();
   const { apiUrl } = useApi();
-  const [state, setState] = useState<{ loading: boolean; problem: ApiProblem | null; version: number; ready: boolean }>({
-    loading: true,
-    problem: null,
-    version: 0,
-    ready: false,
-  });
+  const [state, setState] = useState<{ loading: boolean; problem: ApiProblem | null; version: number; ready: boolean }>(
+    {
+      loading: true,
+      problem: null,
+      version: 0,
+      ready: false,
+    },
+  );
   const [attempt, setAttempt] = useState(0);
   const seriesRef = useRef(new Map<string, Series>());
   const keysRef = useRef(new Set<string>());
@@ -63,7 +70,8 @@ export function useLiveSeries(
       initialRef.current = null; // a retry or new runs must query again
       if (pre && keysKey) {
         const map = new Map<string, Series>();
-        for (const s of pre) map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
+        for (const s of pre)
+          map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
         performance.mark('runboard:series-loaded');
         seriesRef.current = map;
         keysRef.current = new Set(JSON.parse(keysKey) as string[]);
@@ -74,7 +82,9 @@ export function useLiveSeries(
       setState((s) => ({ ...s, loading: true, problem: null, ready: false }));
       let wanted: string[] = keysKey ? (JSON.parse(keysKey) as string[]) : [];
       if (!keysKey) {
-        const k = await client.query(MetricKeysForRunsDocument, { runIds: runList.map((r) => r.runId) }, { requestPolicy: 'network-only' }).toPromise();
+        const k = await client
+          .query(MetricKeysForRunsDocument, { runIds: runList.map((r) => r.runId) }, { requestPolicy: 'network-only' })
+          .toPromise();
         if (cancelled) return;
         if (k.error) return setState((s) => ({ ...s, loading: false, problem: describeError(k.error, apiUrl) }));
         wanted = k.data?.metricKeys ?? [];
@@ -82,11 +92,21 @@ export function useLiveSeries(
       const map = new Map<string, Series>();
       if (wanted.length && runList.length) {
         const res = await client
-          .query(MetricSeriesDocument, { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints }, { requestPolicy: 'network-only' })
+          .query(
+            MetricSeriesDocument,
+            { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints },
+            { requestPolicy: 'network-only' },
+          )
           .toPromise();
         if (cancelled) return;
-        if (res.error || !res.data) return setState((s) => ({ ...s, loading: false, problem: describeError(res.error, apiUrl) ?? { message: 'No data' } }));
-        for (const s of res.data.metricSeries) map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
+        if (res.error || !res.data)
+          return setState((s) => ({
+            ...s,
+            loading: false,
+            problem: describeError(res.error, apiUrl) ?? { message: 'No data' },
+          }));
+        for (const s of res.data.metricSeries)
+          map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
       }
       // For bench/web.ts: splits load time into fetching and drawing.
       performance.mark('runboard:series-loaded');
@@ -94,7 +114,10 @@ export function useLiveSeries(
       keysRef.current = new Set(wanted);
       tracker.current = new SeqTracker(runList);
       setState((s) => ({ loading: false, problem: null, version: s.version + 1, ready: true }));
-    })().catch((e: unknown) => !cancelled && setState((s) => ({ ...s, loading: false, problem: { message: (e as Error).message } })));
+    })().catch(
+      (e: unknown) =>
+        !cancelled && setState((s) => ({ ...s, loading: false, problem: { message: (e as Error).message } })),
+    );
     return () => {
       cancelled = true;
     };
@@ -112,7 +135,12 @@ export function useLiveSeries(
 
   const live = useLiveSubscription(
     MetricsLoggedDocument,
-    state.ready && runsKey ? { runIds: (JSON.parse(runsKey) as RunSeq[]).map((r) => r.runId), keys: keysKey ? (JSON.parse(keysKey) as string[]) : null } : null,
+    state.ready && runsKey
+      ? {
+          runIds: (JSON.parse(runsKey) as RunSeq[]).map((r) => r.runId),
+          keys: keysKey ? (JSON.parse(keysKey) as string[]) : null,
+        }
+      : null,
     () => tracker.current.since(),
     ({ metricsLogged: ev }) => {
       if (!tracker.current.accept(ev.runId, ev.seq)) return; // already applied (overlapping replay)

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Database } from '../../db/database.js';
-import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import { checkJsonObject, checkName } from '../validate.js';
 
 export const STORED_PREFIX = 'runboard-artifact:';
@@ -102,7 +102,16 @@ export class ArtifactService {
     return id;
   }
 
-  private async upsert(data: { id?: string; runId: string; name: string; kind: string; uri: string; size: bigint; sha256: string; metadata: object }) {
+  private async upsert(data: {
+    id?: string;
+    runId: string;
+    name: string;
+    kind: string;
+    uri: string;
+    size: bigint;
+    sha256: string;
+    metadata: object;
+  }) {
     try {
       return await this.db.prisma.$transaction(async (tx) => {
         const old = await tx.artifact.findUnique({ where: { runId_name: { runId: data.runId, name: data.name } } });
@@ -113,7 +122,8 @@ export class ArtifactService {
       });
     } catch (err) {
       if ((err as { code?: string }).code === 'P2003') throw notFound('Run', data.runId);
-      if ((err as { code?: string }).code === 'P2002') throw userError(ErrorCode.ALREADY_EXISTS, `Artifact ${data.name} was written concurrently; retry.`);
+      if ((err as { code?: string }).code === 'P2002')
+        throw userError(ErrorCode.ALREADY_EXISTS, `Artifact ${data.name} was written concurrently; retry.`);
       throw err;
     }
   }

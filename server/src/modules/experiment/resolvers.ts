@@ -5,11 +5,13 @@ import type { CreateExperimentInput, UpdateExperimentInput } from './service.js'
 
 export const experimentResolvers = {
   Query: {
-    experiments: (_: unknown, a: { search?: string; first?: number }, ctx: Context) => ctx.services.experiments.list(a.search, a.first),
+    experiments: (_: unknown, a: { search?: string; first?: number }, ctx: Context) =>
+      ctx.services.experiments.list(a.search, a.first),
     experiment: (_: unknown, a: { id?: string; name?: string }, ctx: Context) => ctx.services.experiments.get(a),
   },
   Mutation: {
-    createExperiment: (_: unknown, a: { input: CreateExperimentInput }, ctx: Context) => ctx.services.experiments.create(a.input),
+    createExperiment: (_: unknown, a: { input: CreateExperimentInput }, ctx: Context) =>
+      ctx.services.experiments.create(a.input),
     updateExperiment: (_: unknown, a: { id: string; input: UpdateExperimentInput }, ctx: Context) =>
       ctx.services.experiments.update(a.id, a.input),
     deleteExperiment: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.experiments.delete(a.id),

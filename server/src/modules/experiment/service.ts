@@ -1,8 +1,8 @@
-import { inTransaction, type Database } from '../../db/database.js';
-import { purgeMetricRows } from '../run/purge.js';
+import { type Database, inTransaction } from '../../db/database.js';
 import { Prisma } from '../../generated/prisma/client.js';
-import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
-import { LIMITS, checkName, checkPageSize, checkTags, checkText } from '../validate.js';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
+import { purgeMetricRows } from '../run/purge.js';
+import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../validate.js';
 
 export interface CreateExperimentInput {
   name: string;
@@ -51,7 +51,8 @@ export class ExperimentService {
 
   /** The experiment named by exactly one of id and name; NOT_FOUND when it does not exist. */
   async resolve(args: { experimentId?: string | null; experimentName?: string | null }) {
-    if ((args.experimentId == null) === (args.experimentName == null)) throw badInput('experiment', 'give exactly one of experimentId and experimentName');
+    if ((args.experimentId == null) === (args.experimentName == null))
+      throw badInput('experiment', 'give exactly one of experimentId and experimentName');
     const experiment =
       args.experimentId != null
         ? await this.db.prisma.experiment.findUnique({ where: { id: assertId('Experiment', args.experimentId) } })
@@ -69,7 +70,8 @@ export class ExperimentService {
       return await this.db.prisma.experiment.update({ where: { id: assertId('Experiment', id) }, data });
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025') throw notFound('Experiment', id);
-      if (isUniqueViolation(err)) throw userError(ErrorCode.ALREADY_EXISTS, `An experiment named ${JSON.stringify(data.name)} already exists.`);
+      if (isUniqueViolation(err))
+        throw userError(ErrorCode.ALREADY_EXISTS, `An experiment named ${JSON.stringify(data.name)} already exists.`);
       throw err;
     }
   }
@@ -112,7 +114,12 @@ export class ExperimentService {
   }
 
   async runCounts(experimentIds: readonly string[]) {
-    const { rows } = await this.db.pool.query<{ experiment_id: string; status: string; count: number; last: Date | null }>(
+    const { rows } = await this.db.pool.query<{
+      experiment_id: string;
+      status: string;
+      count: number;
+      last: Date | null;
+    }>(
       `SELECT experiment_id, status::text AS status, count(*)::int AS count, max(updated_at) AS last
          FROM runs WHERE experiment_id = ANY($1::uuid[]) GROUP BY experiment_id, status ORDER BY status`,
       [experimentIds],

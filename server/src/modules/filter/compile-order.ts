@@ -6,8 +6,8 @@
 import type { ColumnName } from './ast.js';
 import { FilterError } from './errors.js';
 import { parseField } from './parser.js';
-import { COLUMNS, METRIC_COLUMNS, configPathArray, metricKeyParam } from './sql-fields.js';
-import { SqlParams, withScratch } from './sql-params.js';
+import { COLUMNS, configPathArray, METRIC_COLUMNS, metricKeyParam } from './sql-fields.js';
+import { type SqlParams, withScratch } from './sql-params.js';
 
 export type OrderSqlType = 'text' | 'jsonb' | 'float8' | 'timestamptz' | 'RunStatus';
 

@@ -20,28 +20,34 @@
 import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.js';
 import { FILTER_LIMITS, FilterError } from './errors.js';
 import { parseFilter } from './parser.js';
-import {
-  COLUMNS,
-  METRIC_COLUMNS,
-  configPathArray,
-  containsPattern,
-  metricKeyParam,
-  twoValued,
-} from './sql-fields.js';
-import { SqlParams, withScratch } from './sql-params.js';
+import { COLUMNS, configPathArray, containsPattern, METRIC_COLUMNS, metricKeyParam, twoValued } from './sql-fields.js';
+import { type SqlParams, withScratch } from './sql-params.js';
 import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.js';
 
 type NumberValue = Extract<FilterValue, { kind: 'number' }>;
-const SQL_OP: Record<Exclude<CompareOp, '~'>, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const SQL_OP: Record<Exclude<CompareOp, '~'>, string> = {
+  '=': '=',
+  '!=': '<>',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+};
 
 function opError(field: FieldRef, op: string, allowed: string, position: number): FilterError {
-  return new FilterError(`Operator ${op} is not supported for ${field.text} at position ${position}: use ${allowed}`, position);
+  return new FilterError(
+    `Operator ${op} is not supported for ${field.text} at position ${position}: use ${allowed}`,
+    position,
+  );
 }
 
 /** NaN has no order; only equality tests are meaningful, so reject `< NaN` rather than guess. */
 function rejectNaN(field: FieldRef, op: string, v: FilterValue): void {
   if (v.kind === 'number' && Number.isNaN(v.value) && op !== '=' && op !== '!=') {
-    throw new FilterError(`NaN at position ${v.position} can only be used with = , != or IN (in ${field.text} ${op} NaN)`, v.position);
+    throw new FilterError(
+      `NaN at position ${v.position} can only be used with = , != or IN (in ${field.text} ${op} NaN)`,
+      v.position,
+    );
   }
 }
 
@@ -49,15 +55,21 @@ function rejectNaN(field: FieldRef, op: string, v: FilterValue): void {
 
 /** `path` may be passed in so an IN list binds the path segments once, not once per value. */
 function configCompare(
-  field: Extract<FieldRef, { kind: 'config' }>, op: CompareOp, v: FilterValue, p: SqlParams, at: number,
+  field: Extract<FieldRef, { kind: 'config' }>,
+  op: CompareOp,
+  v: FilterValue,
+  p: SqlParams,
+  at: number,
   path = configPathArray(field.path, p),
 ): string {
   rejectNaN(field, op, v);
   const json = `(r.config #> ${path})`;
   const text = `(r.config #>> ${path})`;
   if (v.kind === 'null' || v.kind === 'boolean') {
-    if (op !== '=' && op !== '!=') throw opError(field, op, `= or != with ${v.kind === 'null' ? 'null' : 'true/false'}`, at);
-    if (v.kind === 'null') return op === '=' ? twoValued(`${json} = 'null'::jsonb`) : twoValued(`jsonb_typeof(${json}) <> 'null'`);
+    if (op !== '=' && op !== '!=')
+      throw opError(field, op, `= or != with ${v.kind === 'null' ? 'null' : 'true/false'}`, at);
+    if (v.kind === 'null')
+      return op === '=' ? twoValued(`${json} = 'null'::jsonb`) : twoValued(`jsonb_typeof(${json}) <> 'null'`);
     const lit = `${p.add(String(v.value))}::jsonb`;
     return op === '=' ? twoValued(`${json} = ${lit}`) : twoValued(`${json} <> ${lit}`);
   }
@@ -84,7 +96,12 @@ function configCompare(
   return `(CASE WHEN jsonb_typeof(${json}) = '${jsonType}' THEN ${cmp} ELSE false END)`;
 }
 
-function configBetween(field: Extract<FieldRef, { kind: 'config' }>, low: FilterValue, high: FilterValue, p: SqlParams): string {
+function configBetween(
+  field: Extract<FieldRef, { kind: 'config' }>,
+  low: FilterValue,
+  high: FilterValue,
+  p: SqlParams,
+): string {
   const json = `(r.config #> ${configPathArray(field.path, p)})`;
   if (low.kind === 'number' && high.kind === 'number') {
     rejectNaN(field, 'BETWEEN', low);
@@ -116,7 +133,13 @@ function metricNumber(field: Extract<FieldRef, { kind: 'metric' }>, v: FilterVal
   return v;
 }
 
-function metricCompare(field: Extract<FieldRef, { kind: 'metric' }>, op: CompareOp, v: FilterValue, p: SqlParams, at: number): string {
+function metricCompare(
+  field: Extract<FieldRef, { kind: 'metric' }>,
+  op: CompareOp,
+  v: FilterValue,
+  p: SqlParams,
+  at: number,
+): string {
   if (op === '~') throw opError(field, '~', '= != < <= > >= BETWEEN IN EXISTS', at);
   const n = metricNumber(field, v, v.kind === 'null' ? `; use NOT ${field.text} EXISTS for "never logged"` : '');
   rejectNaN(field, op, n);
@@ -129,7 +152,13 @@ function metricCompare(field: Extract<FieldRef, { kind: 'metric' }>, op: Compare
 
 // ---------------------------------------------------------------- plain columns
 
-function columnCompare(field: Extract<FieldRef, { kind: 'column' }>, op: CompareOp, v: FilterValue, p: SqlParams, at: number): string {
+function columnCompare(
+  field: Extract<FieldRef, { kind: 'column' }>,
+  op: CompareOp,
+  v: FilterValue,
+  p: SqlParams,
+  at: number,
+): string {
   const col = COLUMNS[field.column];
   if (col.type === 'text[]') throw opError(field, op, 'HAS, e.g. tags HAS "baseline"', at);
   if (v.kind === 'null') {
@@ -151,7 +180,13 @@ function columnCompare(field: Extract<FieldRef, { kind: 'column' }>, op: Compare
   return col.nullable ? twoValued(sql) : `(${sql})`;
 }
 
-function columnBetween(field: Extract<FieldRef, { kind: 'column' }>, low: FilterValue, high: FilterValue, p: SqlParams, at: number): string {
+function columnBetween(
+  field: Extract<FieldRef, { kind: 'column' }>,
+  low: FilterValue,
+  high: FilterValue,
+  p: SqlParams,
+  at: number,
+): string {
   const col = COLUMNS[field.column];
   let conv: (v: FilterValue) => string;
   if (col.type === 'timestamptz') conv = (v) => `${p.add(timestampValue(field, v))}::timestamptz`;
@@ -182,8 +217,12 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
         rejectNaN(field, 'BETWEEN', lo);
         rejectNaN(field, 'BETWEEN', hi);
         const col = METRIC_COLUMNS[field.aggregate];
-        return metricExists(field, p, () =>
-          `${col} BETWEEN ${p.add(float8Text(lo))}::float8 AND ${p.add(float8Text(hi))}::float8 AND ${col} <> 'NaN'::float8`);
+        return metricExists(
+          field,
+          p,
+          () =>
+            `${col} BETWEEN ${p.add(float8Text(lo))}::float8 AND ${p.add(float8Text(hi))}::float8 AND ${col} <> 'NaN'::float8`,
+        );
       }
       return columnBetween(field, node.low, node.high, p, node.opPosition);
     case 'in': {
@@ -191,7 +230,11 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
         // One subquery for the whole list; `=` in PostgreSQL matches NaN only to NaN, so no guard is needed.
         const col = METRIC_COLUMNS[field.aggregate];
         const nums = node.values.map((v) => metricNumber(field, v, ''));
-        return metricExists(field, p, () => `${col} IN (${nums.map((n) => `${p.add(float8Text(n))}::float8`).join(', ')})`);
+        return metricExists(
+          field,
+          p,
+          () => `${col} IN (${nums.map((n) => `${p.add(float8Text(n))}::float8`).join(', ')})`,
+        );
       }
       if (field.kind === 'column' && COLUMNS[field.column].type === 'text[]') {
         throw opError(field, 'IN', 'HAS, e.g. tags HAS "baseline"', node.opPosition);

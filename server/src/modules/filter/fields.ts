@@ -6,14 +6,16 @@ import { COLUMN_NAMES, type ColumnName, type FieldRef } from './ast.js';
 import { FilterError } from './errors.js';
 import type { Token } from './lexer.js';
 
-export const FIELDS_HINT =
-  `config.<path>, metrics.<key>, min(metrics.<key>), max(metrics.<key>) or one of ${COLUMN_NAMES.join(', ')}`;
+export const FIELDS_HINT = `config.<path>, metrics.<key>, min(metrics.<key>), max(metrics.<key>) or one of ${COLUMN_NAMES.join(', ')}`;
 
 /** camelCase names case-insensitively, plus the snake_case column names people copy from SQL. */
 const COLUMN_LOOKUP = new Map<string, ColumnName>();
 for (const c of COLUMN_NAMES) {
   COLUMN_LOOKUP.set(c.toLowerCase(), c);
-  COLUMN_LOOKUP.set(c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), c);
+  COLUMN_LOOKUP.set(
+    c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`),
+    c,
+  );
 }
 
 export function resolveField(source: string, t: Extract<Token, { kind: 'path' }>): FieldRef {
@@ -22,7 +24,10 @@ export function resolveField(source: string, t: Extract<Token, { kind: 'path' }>
   const rootName = root!.text.toLowerCase();
   if (rootName === 'config') {
     if (rest.length === 0) {
-      throw new FilterError(`"config" at position ${t.position} needs a path, e.g. config.lr or config.optimizer.name`, t.position);
+      throw new FilterError(
+        `"config" at position ${t.position} needs a path, e.g. config.lr or config.optimizer.name`,
+        t.position,
+      );
     }
     return { kind: 'config', path: rest.map((s) => s.text), position: t.position, text };
   }
@@ -49,5 +54,8 @@ export function resolveField(source: string, t: Extract<Token, { kind: 'path' }>
     }
     return { kind: 'column', column, position: t.position, text };
   }
-  throw new FilterError(`Unknown field ${JSON.stringify(text)} at position ${t.position}: expected ${FIELDS_HINT}`, t.position);
+  throw new FilterError(
+    `Unknown field ${JSON.stringify(text)} at position ${t.position}: expected ${FIELDS_HINT}`,
+    t.position,
+  );
 }

@@ -9,19 +9,20 @@
  *
  * Any problem in user input throws FilterError { message, position } -> INVALID_FILTER.
  */
-export { FilterError, FILTER_LIMITS } from './errors.js';
-export { SqlParams } from './sql-params.js';
-export { parseFilter, parseField } from './parser.js';
-export { compileFilter, compileFilterNode } from './compile-sql.js';
-export { compileOrderField, type CompiledOrderField, type OrderSqlType } from './compile-order.js';
+
 export {
   COLUMN_NAMES,
-  RUN_STATUSES,
   type ColumnName,
   type CompareOp,
   type FieldRef,
   type FilterNode,
   type FilterValue,
   type PredicateNode,
+  RUN_STATUSES,
   type RunStatusValue,
 } from './ast.js';
+export { type CompiledOrderField, compileOrderField, type OrderSqlType } from './compile-order.js';
+export { compileFilter, compileFilterNode } from './compile-sql.js';
+export { FILTER_LIMITS, FilterError } from './errors.js';
+export { parseField, parseFilter } from './parser.js';
+export { SqlParams } from './sql-params.js';

@@ -29,8 +29,16 @@ const WORD_START = /[\p{L}_]/u;
 const WORD_CHAR = /[\p{L}\p{N}_\-/]/u;
 const NUMBER_RE = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
 const ESCAPES: Record<string, string> = {
-  n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0',
-  '\\': '\\', '"': '"', "'": "'", '`': '`',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+  '0': '\0',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+  '`': '`',
 };
 
 export function describeChar(ch: string): string {
@@ -64,8 +72,7 @@ export function tokenize(source: string): Token[] {
         }
         const mapped = ESCAPES[next];
         if (mapped === undefined) {
-          throw new FilterError(
-            `Invalid escape "\\${next}" at position ${j}: use \\\\ for a backslash`, j);
+          throw new FilterError(`Invalid escape "\\${next}" at position ${j}: use \\\\ for a backslash`, j);
         }
         out += mapped;
         j += 2;
@@ -99,7 +106,10 @@ export function tokenize(source: string): Token[] {
     } else {
       const m = NUMBER_RE.exec(rest);
       if (!m) {
-        throw new FilterError(`Unexpected ${describeChar(source[start]!)} at position ${start}: expected a number`, start);
+        throw new FilterError(
+          `Unexpected ${describeChar(source[start]!)} at position ${start}: expected a number`,
+          start,
+        );
       }
       end = bodyStart + m[0].length;
       raw = (negative ? '-' : '') + m[0];
@@ -107,7 +117,10 @@ export function tokenize(source: string): Token[] {
     }
     // `12abc`, `1.2.3`, `1e`: reject instead of silently splitting into two tokens.
     if (end < n && /[\p{L}\p{N}_.]/u.test(source[end]!)) {
-      throw new FilterError(`Invalid number at position ${start}: ${JSON.stringify(source.slice(start, end + 1))}`, start);
+      throw new FilterError(
+        `Invalid number at position ${start}: ${JSON.stringify(source.slice(start, end + 1))}`,
+        start,
+      );
     }
     return { kind: 'number', value, raw, position: start, end };
   }
@@ -128,7 +141,8 @@ export function tokenize(source: string): Token[] {
       tokens.push({ kind: 'op', value: ch, position: start, end: start + len });
       i += len;
     } else if (ch === '!') {
-      if (source[i + 1] !== '=') throw new FilterError(`Unexpected "!" at position ${start}: did you mean "!="?`, start);
+      if (source[i + 1] !== '=')
+        throw new FilterError(`Unexpected "!" at position ${start}: did you mean "!="?`, start);
       tokens.push({ kind: 'op', value: '!=', position: start, end: start + 2 });
       i += 2;
     } else if (ch === '<' || ch === '>') {
@@ -172,14 +186,19 @@ export function tokenize(source: string): Token[] {
           j = e;
         } else {
           const what = c === undefined ? 'end of input' : describeChar(c);
-          throw new FilterError(`Unexpected ${what} at position ${segStart}: expected a field name after "."`, segStart);
+          throw new FilterError(
+            `Unexpected ${what} at position ${segStart}: expected a field name after "."`,
+            segStart,
+          );
         }
       }
       tokens.push({ kind: 'path', segments, position: start, end: j });
       i = j;
     } else if (ch === '`') {
       throw new FilterError(
-        `Unexpected "\`" at position ${start}: backticks quote path segments (config.\`a/b\`); use "..." for strings`, start);
+        `Unexpected "\`" at position ${start}: backticks quote path segments (config.\`a/b\`); use "..." for strings`,
+        start,
+      );
     } else {
       throw new FilterError(`Unexpected character ${describeChar(ch)} at position ${start}`, start);
     }

@@ -12,16 +12,10 @@
  * Type checking (e.g. `name < 3`) happens in the compiler, which knows each field's SQL type;
  * the parser only checks shape, so the AST stays useful for other consumers.
  */
-import {
-  type CompareOp,
-  type FieldRef,
-  type FilterNode,
-  type FilterValue,
-  type PredicateNode,
-} from './ast.js';
+import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.js';
 import { FILTER_LIMITS, FilterError } from './errors.js';
 import { FIELDS_HINT, resolveField } from './fields.js';
-import { tokenize, type Token } from './lexer.js';
+import { type Token, tokenize } from './lexer.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'between', 'in', 'has', 'exists', 'true', 'false', 'null']);
 const OPERATORS_HINT = 'an operator (= != < <= > >= ~ BETWEEN IN HAS EXISTS)';
@@ -53,7 +47,10 @@ class Parser {
   }
 
   unexpected(t: Token, expected: string): FilterError {
-    return new FilterError(`Unexpected ${this.describe(t)} at position ${t.position}: expected ${expected}`, t.position);
+    return new FilterError(
+      `Unexpected ${this.describe(t)} at position ${t.position}: expected ${expected}`,
+      t.position,
+    );
   }
 
   /** The lower-cased word when `t` is a single bare word (keywords are case-insensitive). */
@@ -154,7 +151,9 @@ class Parser {
       const field = resolveField(this.source, inner);
       if (field.kind !== 'metric') {
         throw new FilterError(
-          `${fn}() at position ${t.position} applies only to metrics: write ${fn}(metrics.<key>)`, inner.position);
+          `${fn}() at position ${t.position} applies only to metrics: write ${fn}(metrics.<key>)`,
+          inner.position,
+        );
       }
       this.next();
       const close = this.expect(')', `")" to close ${fn}(`);
@@ -176,7 +175,14 @@ class Parser {
     let t = this.peek();
     if (t.kind === 'op') {
       this.next();
-      return { type: 'compare', field, op: t.value as CompareOp, value: this.parseValue(), position, opPosition: t.position };
+      return {
+        type: 'compare',
+        field,
+        op: t.value as CompareOp,
+        value: this.parseValue(),
+        position,
+        opPosition: t.position,
+      };
     }
     // `x NOT IN (...)` etc. read naturally; they are sugar for NOT (x IN (...)).
     const negated = this.isKeyword(t, 'not');

@@ -16,7 +16,8 @@ export class SqlParams {
    *   execute with `[...yours, ...params.values]`.
    */
   constructor(readonly start = 0) {
-    if (!Number.isInteger(start) || start < 0) throw new RangeError(`SqlParams start must be a non-negative integer, got ${start}`);
+    if (!Number.isInteger(start) || start < 0)
+      throw new RangeError(`SqlParams start must be a non-negative integer, got ${start}`);
   }
 
   /** Appends a value and returns its placeholder, e.g. "$3". */

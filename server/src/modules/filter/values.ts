@@ -2,7 +2,7 @@
  * Validation and normalisation of literal values against the type a field expects.
  * Everything returned here is the string we bind as a parameter.
  */
-import { RUN_STATUSES, type FieldRef, type FilterValue } from './ast.js';
+import { type FieldRef, type FilterValue, RUN_STATUSES } from './ast.js';
 import { FilterError } from './errors.js';
 
 const KIND_NAMES: Record<FilterValue['kind'], string> = {
@@ -81,7 +81,8 @@ const TIMESTAMP_RE =
  * accepted: `Date` alone would take "1" or "March" and silently roll 2026-02-31 to March 3rd.
  */
 export function timestampValue(field: FieldRef, v: FilterValue): string {
-  if (v.kind !== 'string') throw typeError(field, v, 'a quoted ISO date such as "2026-11-01" or "2026-11-01T12:00:00Z"');
+  if (v.kind !== 'string')
+    throw typeError(field, v, 'a quoted ISO date such as "2026-11-01" or "2026-11-01T12:00:00Z"');
   const bad = () =>
     new FilterError(
       `Invalid timestamp ${JSON.stringify(v.value)} at position ${v.position}: expected ISO 8601 such as "2026-11-01" or "2026-11-01T12:00:00Z"`,
@@ -94,7 +95,15 @@ export function timestampValue(field: FieldRef, v: FilterValue): string {
   const month = Number(mo);
   const day = Number(d);
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth ||
+    Number(hh) > 23 ||
+    Number(mi) > 59 ||
+    Number(ss) > 59
+  ) {
     throw bad();
   }
   let offset = zone.toUpperCase();
@@ -102,7 +111,7 @@ export function timestampValue(field: FieldRef, v: FilterValue): string {
     const digits = offset.slice(1).replace(':', '');
     offset = `${offset[0]}${digits.slice(0, 2)}:${digits.slice(2, 4) || '00'}`;
   }
-  const ms = (frac + '000').slice(0, 3);
+  const ms = `${frac}000`.slice(0, 3);
   const date = new Date(`${y}-${mo}-${d}T${hh}:${mi}:${ss}.${ms}${offset}`);
   if (Number.isNaN(date.getTime())) throw bad();
   return date.toISOString();

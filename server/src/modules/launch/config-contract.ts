@@ -1,5 +1,5 @@
-import { configSchema } from '../../../../trainers/src/config.ts';
 import { z } from 'zod';
+import { configSchema } from '../../../../trainers/src/config.ts';
 import { ErrorCode, userError } from '../../graphql/errors.js';
 
 /**
@@ -16,12 +16,22 @@ export function validateTrainerConfig(experiment: string, config: unknown, field
     throw userError(ErrorCode.BAD_USER_INPUT, `${field}: must be a JSON object`, { field });
   }
   for (const key of AGENT_OWNED) {
-    if (key in config) throw userError(ErrorCode.BAD_USER_INPUT, `${field}.${key}: is set by the agent, not by the launch`, { field: `${field}.${key}` });
+    if (key in config)
+      throw userError(ErrorCode.BAD_USER_INPUT, `${field}.${key}: is set by the agent, not by the launch`, {
+        field: `${field}.${key}`,
+      });
   }
   const parsed = strictSchema.safeParse({ ...config, experiment });
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: [field, ...i.path.map(String)].join('.'), message: i.message }));
-    throw userError(ErrorCode.BAD_USER_INPUT, `Invalid trainer config: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { field, issues });
+    const issues = parsed.error.issues.map((i) => ({
+      path: [field, ...i.path.map(String)].join('.'),
+      message: i.message,
+    }));
+    throw userError(
+      ErrorCode.BAD_USER_INPUT,
+      `Invalid trainer config: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      { field, issues },
+    );
   }
   const normalised = { ...(parsed.data as Record<string, unknown>) };
   for (const key of AGENT_OWNED) delete normalised[key];

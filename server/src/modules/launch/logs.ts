@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/database.js';
 import { assertId, badInput, notFound } from '../../graphql/errors.js';
 import { AsyncQueue } from '../../pubsub/async-queue.js';
 import type { PgListener } from '../../pubsub/pg-listener.js';
-import { notifyPg, topics, type LogsNotice } from '../../pubsub/topics.js';
+import { type LogsNotice, notifyPg, topics } from '../../pubsub/topics.js';
 import { checkPageSize } from '../validate.js';
 
 export interface LogLine {
@@ -23,20 +23,32 @@ export class LogService {
     private readonly listener: PgListener,
   ) {}
 
-  async append(runIdRaw: string, lines: { stream: 'STDOUT' | 'STDERR'; text: string; time?: Date | null }[]): Promise<number> {
+  async append(
+    runIdRaw: string,
+    lines: { stream: 'STDOUT' | 'STDERR'; text: string; time?: Date | null }[],
+  ): Promise<number> {
     const runId = assertId('Run', runIdRaw);
     if (lines.length > MAX_LINES_PER_REQUEST) throw badInput('lines', `at most ${MAX_LINES_PER_REQUEST} per request`);
     if (lines.length === 0) return 0;
     return inTransaction(this.pool, async (c) => {
       // The counter on the run row numbers lines gap-free and serialises concurrent appends.
-      const { rows } = await c.query<{ last: number }>(`UPDATE runs SET log_lines = log_lines + $2 WHERE id = $1 RETURNING log_lines AS last`, [runId, lines.length]);
+      const { rows } = await c.query<{ last: number }>(
+        `UPDATE runs SET log_lines = log_lines + $2 WHERE id = $1 RETURNING log_lines AS last`,
+        [runId, lines.length],
+      );
       if (!rows[0]) throw notFound('Run', runIdRaw);
       const first = rows[0].last - lines.length + 1;
       const now = new Date();
       await c.query(
         `INSERT INTO run_logs (run_id, line, stream, text, time)
          SELECT $1, $2 + i - 1, s::"LogStream", t, w FROM unnest($3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS u(s, t, w, i)`,
-        [runId, first, lines.map((l) => l.stream), lines.map((l) => l.text.slice(0, MAX_LINE)), lines.map((l) => l.time ?? now)],
+        [
+          runId,
+          first,
+          lines.map((l) => l.stream),
+          lines.map((l) => l.text.slice(0, MAX_LINE)),
+          lines.map((l) => l.time ?? now),
+        ],
       );
       await notifyPg(c, { type: 'logs', runId, line: rows[0].last });
       return rows[0].last;

@@ -1,5 +1,5 @@
-import { PgBoss } from 'pg-boss';
 import type pg from 'pg';
+import { PgBoss } from 'pg-boss';
 import { inTransaction } from '../../db/database.js';
 
 /**
@@ -42,7 +42,12 @@ export class RunQueue {
     readonly leaseSeconds: number,
   ) {}
 
-  static async start(databaseUrl: string, leaseSeconds: number, superviseIntervalSeconds: number, log: (m: string) => void): Promise<RunQueue> {
+  static async start(
+    databaseUrl: string,
+    leaseSeconds: number,
+    superviseIntervalSeconds: number,
+    log: (m: string) => void,
+  ): Promise<RunQueue> {
     const boss = new PgBoss({
       connectionString: databaseUrl,
       schema: 'pgboss',
@@ -59,25 +64,36 @@ export class RunQueue {
     if (this.knownQueues.has(name)) return;
     const existing = await this.boss.getQueue(name);
     if (!existing) {
-      await this.boss.createQueue(name, { heartbeatSeconds: this.leaseSeconds, expireInSeconds: EXPIRE_SECONDS, retryDelay: 0 }).catch(async (err) => {
-        if (!(await this.boss.getQueue(name))) throw err; // lost a race with another server: fine
-      });
+      await this.boss
+        .createQueue(name, { heartbeatSeconds: this.leaseSeconds, expireInSeconds: EXPIRE_SECONDS, retryDelay: 0 })
+        .catch(async (err) => {
+          if (!(await this.boss.getQueue(name))) throw err; // lost a race with another server: fine
+        });
     }
     this.knownQueues.add(name);
   }
 
   /** Enqueues inside the caller's transaction: the run and its job exist together or not at all. */
-  async send(client: pg.ClientBase, queue: string, job: RunJob, opts: { retries: number; priority: number; group?: { id: string; tier: string } }): Promise<string> {
+  async send(
+    client: pg.ClientBase,
+    queue: string,
+    job: RunJob,
+    opts: { retries: number; priority: number; group?: { id: string; tier: string } },
+  ): Promise<string> {
     await this.ensureQueue(queue);
-    const id = await this.boss.send(queue, { ...job }, {
-      retryLimit: opts.retries,
-      retryDelay: 0,
-      priority: opts.priority,
-      heartbeatSeconds: this.leaseSeconds,
-      expireInSeconds: EXPIRE_SECONDS,
-      group: opts.group,
-      db: asDb(client),
-    });
+    const id = await this.boss.send(
+      queue,
+      { ...job },
+      {
+        retryLimit: opts.retries,
+        retryDelay: 0,
+        priority: opts.priority,
+        heartbeatSeconds: this.leaseSeconds,
+        expireInSeconds: EXPIRE_SECONDS,
+        group: opts.group,
+        db: asDb(client),
+      },
+    );
     if (!id) throw new Error('queue refused the job');
     return id;
   }
@@ -86,7 +102,9 @@ export class RunQueue {
   async queuesFor(agentLabels: readonly string[]): Promise<string[]> {
     const queues = await this.boss.getQueues();
     const have = new Set(agentLabels);
-    return queues.map((q) => q.name).filter((n) => n === 'runs' || (n.startsWith('runs.') && labelsOfQueue(n).every((l) => have.has(l))));
+    return queues
+      .map((q) => q.name)
+      .filter((n) => n === 'runs' || (n.startsWith('runs.') && labelsOfQueue(n).every((l) => have.has(l))));
   }
 
   /**

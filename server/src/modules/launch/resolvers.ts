@@ -22,27 +22,39 @@ export const launchResolvers = {
   Mutation: {
     launchRun: (_: unknown, a: { input: LaunchRunInput }, ctx: Context) => ctx.services.launch.launchRun(a.input),
     cancelRun: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.launch.cancelRun(a.id),
-    registerAgent: (_: unknown, a: { input: RegisterAgentInput }, ctx: Context) => ctx.services.launch.registerAgent(a.input),
-    claimRuns: (_: unknown, a: { agentId: string; max: number }, ctx: Context) => ctx.services.launch.claimRuns(a.agentId, a.max),
-    renewLeases: (_: unknown, a: { agentId: string; runIds: string[] }, ctx: Context) => ctx.services.launch.renewLeases(a.agentId, a.runIds),
-    reportRunExit: (_: unknown, a: { agentId: string; runId: string; exitCode?: number; signal?: string; error?: string }, ctx: Context) =>
-      ctx.services.launch.reportRunExit(a.agentId, a.runId, a.exitCode ?? null, a.signal ?? null, a.error ?? null),
-    appendRunLogs: (_: unknown, a: { runId: string; lines: { stream: 'STDOUT' | 'STDERR'; text: string; time?: Date }[] }, ctx: Context) =>
-      ctx.services.logs.append(a.runId, a.lines),
+    registerAgent: (_: unknown, a: { input: RegisterAgentInput }, ctx: Context) =>
+      ctx.services.launch.registerAgent(a.input),
+    claimRuns: (_: unknown, a: { agentId: string; max: number }, ctx: Context) =>
+      ctx.services.launch.claimRuns(a.agentId, a.max),
+    renewLeases: (_: unknown, a: { agentId: string; runIds: string[] }, ctx: Context) =>
+      ctx.services.launch.renewLeases(a.agentId, a.runIds),
+    reportRunExit: (
+      _: unknown,
+      a: { agentId: string; runId: string; exitCode?: number; signal?: string; error?: string },
+      ctx: Context,
+    ) => ctx.services.launch.reportRunExit(a.agentId, a.runId, a.exitCode ?? null, a.signal ?? null, a.error ?? null),
+    appendRunLogs: (
+      _: unknown,
+      a: { runId: string; lines: { stream: 'STDOUT' | 'STDERR'; text: string; time?: Date }[] },
+      ctx: Context,
+    ) => ctx.services.logs.append(a.runId, a.lines),
   },
   Subscription: {
     runLogs: {
-      subscribe: (_: unknown, a: { runId: string; afterLine: number }, ctx: Context) => ctx.services.logs.tail(a.runId, a.afterLine ?? 0),
+      subscribe: (_: unknown, a: { runId: string; afterLine: number }, ctx: Context) =>
+        ctx.services.logs.tail(a.runId, a.afterLine ?? 0),
       resolve: (event: unknown) => event,
     },
   },
   Run: {
     launch: (r: RunRow) => (r.jobId ? r : null),
-    logs: (r: RunRow, a: { after: number; first: number }, ctx: Context) => ctx.services.logs.page(r.id, a.after, a.first),
+    logs: (r: RunRow, a: { after: number; first: number }, ctx: Context) =>
+      ctx.services.logs.page(r.id, a.after, a.first),
     cancelRequested: (r: RunRow) => r.cancelRequestedAt !== null,
   },
   RunLaunch: {
-    agent: async (r: RunRow, _: unknown, ctx: Context) => (r.agentId ? (await ctx.services.launch.listAgents()).find((a) => a.id === r.agentId) ?? null : null),
+    agent: async (r: RunRow, _: unknown, ctx: Context) =>
+      r.agentId ? ((await ctx.services.launch.listAgents()).find((a) => a.id === r.agentId) ?? null) : null,
     waitingForAgent: async (r: RunRow, _: unknown, ctx: Context) =>
       r.status === 'QUEUED' && r.agentId === null && !(await ctx.services.launch.agentAvailable(r.labels)),
     sweep: (r: RunRow, _: unknown, ctx: Context) => (r.sweepId ? ctx.services.sweeps.get(r.sweepId) : null),

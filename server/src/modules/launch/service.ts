@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import { inTransaction, type Database } from '../../db/database.js';
-import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
+import { type Database, inTransaction } from '../../db/database.js';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
 import type { RunService } from '../run/service.js';
-import { RUN_COLUMNS, findRun, type RunRow } from '../run/store.js';
-import { LIMITS, checkName, checkTags, checkText } from '../validate.js';
+import { findRun, RUN_COLUMNS, type RunRow } from '../run/store.js';
+import { checkName, checkTags, checkText, LIMITS } from '../validate.js';
 import { validateTrainerConfig } from './config-contract.js';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.js';
 
@@ -60,7 +60,17 @@ export async function insertLaunchedRun(
   c: pg.ClientBase,
   queue: RunQueue,
   runs: RunService,
-  r: { experimentId: string; name: string | null; config: Record<string, unknown>; tags: string[]; notes: string; labels: string[]; retries: number; priority: number; sweep?: { id: string; parallelism: number } },
+  r: {
+    experimentId: string;
+    name: string | null;
+    config: Record<string, unknown>;
+    tags: string[];
+    notes: string;
+    labels: string[];
+    retries: number;
+    priority: number;
+    sweep?: { id: string; parallelism: number };
+  },
 ): Promise<RunRow> {
   const { rows } = await c.query<RunRow>(
     `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, labels, retries, sweep_id, seq, state_seq)
@@ -94,7 +104,8 @@ export class LaunchService {
 
   async launchRun(input: LaunchRunInput): Promise<RunRow> {
     const retries = input.retries ?? 0;
-    if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw badInput('retries', 'must be between 0 and 100');
+    if (!Number.isInteger(retries) || retries < 0 || retries > 100)
+      throw badInput('retries', 'must be between 0 and 100');
     const labels = checkLabels(input.labels ?? []);
     const tags = checkTags('tags', input.tags ?? []);
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
@@ -102,7 +113,16 @@ export class LaunchService {
     const experiment = await this.experiments.resolve(input);
     const config = validateTrainerConfig(experiment.name, input.config);
     return inTransaction(this.db.pool, (c) =>
-      insertLaunchedRun(c, this.queue, this.runs, { experimentId: experiment.id, name, config, tags, notes, labels, retries, priority: input.priority ?? 0 }),
+      insertLaunchedRun(c, this.queue, this.runs, {
+        experimentId: experiment.id,
+        name,
+        config,
+        tags,
+        notes,
+        labels,
+        retries,
+        priority: input.priority ?? 0,
+      }),
     );
   }
 
@@ -114,13 +134,18 @@ export class LaunchService {
       const run = rows[0];
       if (!run) throw notFound('Run', id);
       if (['FINISHED', 'FAILED', 'CANCELED'].includes(run.status)) {
-        throw userError(ErrorCode.INVALID_STATE_TRANSITION, `Run ${id} already ended (${run.status}); nothing to cancel.`, { status: run.status });
+        throw userError(
+          ErrorCode.INVALID_STATE_TRANSITION,
+          `Run ${id} already ended (${run.status}); nothing to cancel.`,
+          { status: run.status },
+        );
       }
       const unclaimed = run.status === 'QUEUED' && run.agentId === null;
       if (unclaimed && run.jobId) await this.queue.cancel(run.jobQueue!, run.jobId, c);
-      const set = unclaimed || run.status === 'CRASHED'
-        ? `status = 'CANCELED', finished_at = now(), cancel_requested_at = now()`
-        : `cancel_requested_at = coalesce(cancel_requested_at, now())`;
+      const set =
+        unclaimed || run.status === 'CRASHED'
+          ? `status = 'CANCELED', finished_at = now(), cancel_requested_at = now()`
+          : `cancel_requested_at = coalesce(cancel_requested_at, now())`;
       const { rows: updated } = await c.query<RunRow>(
         `UPDATE runs r SET ${set}, seq = seq + 1, state_seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
         [runId],
@@ -132,23 +157,37 @@ export class LaunchService {
 
   async registerAgent(input: RegisterAgentInput): Promise<AgentRow> {
     const id = assertId('Agent', input.id);
-    if (!Number.isInteger(input.concurrency) || input.concurrency < 1 || input.concurrency > 256) throw badInput('concurrency', 'must be between 1 and 256');
+    if (!Number.isInteger(input.concurrency) || input.concurrency < 1 || input.concurrency > 256)
+      throw badInput('concurrency', 'must be between 1 and 256');
     const { rows } = await this.db.pool.query<AgentRow>(
       `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, host = EXCLUDED.host, labels = EXCLUDED.labels, gpus = EXCLUDED.gpus,
          concurrency = EXCLUDED.concurrency, info = EXCLUDED.info, last_seen_at = now()
        RETURNING ${AGENT_COLUMNS}`,
-      [id, checkName('name', input.name), checkName('host', input.host), checkTags('labels', input.labels ?? []), checkTags('gpus', input.gpus ?? []), input.concurrency, input.info ?? {}],
+      [
+        id,
+        checkName('name', input.name),
+        checkName('host', input.host),
+        checkTags('labels', input.labels ?? []),
+        checkTags('gpus', input.gpus ?? []),
+        input.concurrency,
+        input.info ?? {},
+      ],
     );
     return rows[0]!;
   }
 
   listAgents(): Promise<AgentRow[]> {
-    return this.db.pool.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY last_seen_at DESC`).then((r) => r.rows);
+    return this.db.pool
+      .query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY last_seen_at DESC`)
+      .then((r) => r.rows);
   }
 
   private async seen(agentId: string): Promise<AgentRow> {
-    const { rows } = await this.db.pool.query<AgentRow>(`UPDATE agents SET last_seen_at = now() WHERE id = $1 RETURNING ${AGENT_COLUMNS}`, [assertId('Agent', agentId)]);
+    const { rows } = await this.db.pool.query<AgentRow>(
+      `UPDATE agents SET last_seen_at = now() WHERE id = $1 RETURNING ${AGENT_COLUMNS}`,
+      [assertId('Agent', agentId)],
+    );
     if (!rows[0]) throw notFound('Agent', agentId);
     return rows[0];
   }
@@ -189,7 +228,13 @@ export class LaunchService {
   async renewLeases(agentId: string, runIds: string[]) {
     await this.seen(agentId);
     const ids = runIds.map((id) => assertId('Run', id));
-    const { rows } = await this.db.pool.query<{ id: string; jobId: string; jobQueue: string; cancel: boolean; attempt: number }>(
+    const { rows } = await this.db.pool.query<{
+      id: string;
+      jobId: string;
+      jobQueue: string;
+      cancel: boolean;
+      attempt: number;
+    }>(
       `SELECT id, job_id AS "jobId", job_queue AS "jobQueue", cancel_requested_at IS NOT NULL AS cancel, attempt
          FROM runs WHERE id = ANY($1::uuid[]) AND agent_id = $2 AND job_id IS NOT NULL`,
       [ids, agentId],
@@ -198,25 +243,44 @@ export class LaunchService {
     const byQueue = new Map<string, typeof rows>();
     for (const r of rows) byQueue.set(r.jobQueue, [...(byQueue.get(r.jobQueue) ?? []), r]);
     for (const [q, list] of byQueue) {
-      const touched = await this.queue.touch(q, list.map((r) => ({ id: r.jobId, retryCount: r.attempt })));
+      const touched = await this.queue.touch(
+        q,
+        list.map((r) => ({ id: r.jobId, retryCount: r.attempt })),
+      );
       for (const r of list) if (touched.has(r.jobId)) held.add(r.id);
     }
     return { cancel: rows.filter((r) => r.cancel).map((r) => r.id), lost: ids.filter((id) => !held.has(id)) };
   }
 
   /** The trainer process ended. Settles the job; ends the run if the trainer did not (killed, crashed). */
-  async reportRunExit(agentId: string, runIdRaw: string, exitCode: number | null, signal: string | null, error: string | null) {
+  async reportRunExit(
+    agentId: string,
+    runIdRaw: string,
+    exitCode: number | null,
+    signal: string | null,
+    error: string | null,
+  ) {
     const runId = assertId('Run', runIdRaw);
     const run = await findRun(this.db.pool, runId);
     if (!run) throw notFound('Run', runIdRaw);
     if (run.agentId !== agentId) return run; // a stale agent whose lease was lost: the run is someone else's now
-    if (run.jobId) await this.queue.complete(run.jobQueue!, { id: run.jobId, retryCount: run.attempt }, { exitCode, signal });
+    if (run.jobId)
+      await this.queue.complete(run.jobQueue!, { id: run.jobId, retryCount: run.attempt }, { exitCode, signal });
     if (['FINISHED', 'FAILED', 'CANCELED'].includes(run.status)) return run;
     const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
     const status = run.cancelRequestedAt ? 'CANCELED' : exitCode === 0 ? 'FINISHED' : 'FAILED';
-    const message = status === 'FAILED' ? (error ? `${error} (${how})` : `Trainer process ended with ${how} without finishing the run.`) : null;
-    return this.runs.transition(runId, ['QUEUED', 'RUNNING', 'CRASHED'], `end as ${status}`, (p) =>
-      `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode)}::int,
+    const message =
+      status === 'FAILED'
+        ? error
+          ? `${error} (${how})`
+          : `Trainer process ended with ${how} without finishing the run.`
+        : null;
+    return this.runs.transition(
+      runId,
+      ['QUEUED', 'RUNNING', 'CRASHED'],
+      `end as ${status}`,
+      (p) =>
+        `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode)}::int,
        error_message = coalesce(${p(message)}::text, error_message)`,
     );
   }
@@ -226,7 +290,12 @@ export class LaunchService {
    * renewing and retries remain) makes the run QUEUED again; a job it failed makes the run CRASHED.
    */
   async reconcileLeases(): Promise<{ requeued: string[]; crashed: string[] }> {
-    const { rows } = await this.db.pool.query<{ id: string; experimentId: string; seq: number; outcome: 'requeued' | 'crashed' }>(
+    const { rows } = await this.db.pool.query<{
+      id: string;
+      experimentId: string;
+      seq: number;
+      outcome: 'requeued' | 'crashed';
+    }>(
       `WITH lost AS (
          SELECT r.id, j.state::text AS state, j.retry_count FROM runs r
            JOIN pgboss.job j ON j.id = r.job_id AND j.name = r.job_queue
@@ -248,7 +317,10 @@ export class LaunchService {
        SELECT *, pg_notify('runboard_events', json_build_object('type', 'run', 'runId', id, 'experimentId', "experimentId", 'seq', seq, 'kind', 'UPDATED')::text)
          FROM changed`,
     );
-    return { requeued: rows.filter((r) => r.outcome === 'requeued').map((r) => r.id), crashed: rows.filter((r) => r.outcome === 'crashed').map((r) => r.id) };
+    return {
+      requeued: rows.filter((r) => r.outcome === 'requeued').map((r) => r.id),
+      crashed: rows.filter((r) => r.outcome === 'crashed').map((r) => r.id),
+    };
   }
 
   /** Whether a queued run can be picked up by any agent online now (for "waiting for an agent" in the API). */
@@ -260,4 +332,3 @@ export class LaunchService {
     return (rowCount ?? 0) > 0;
   }
 }
-

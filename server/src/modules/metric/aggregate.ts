@@ -79,8 +79,14 @@ export function summarise(group: Point[]): KeySummary {
   for (const p of group) {
     if (Number.isNaN(p.value)) continue;
     // strict comparisons keep the first step at which an extreme was reached
-    if (s.minValue === null || p.value < s.minValue) (s.minValue = p.value), (s.minStep = p.step);
-    if (s.maxValue === null || p.value > s.maxValue) (s.maxValue = p.value), (s.maxStep = p.step);
+    if (s.minValue === null || p.value < s.minValue) {
+      s.minValue = p.value;
+      s.minStep = p.step;
+    }
+    if (s.maxValue === null || p.value > s.maxValue) {
+      s.maxValue = p.value;
+      s.maxStep = p.step;
+    }
   }
   return s;
 }

@@ -37,12 +37,23 @@ export interface Comparison {
     key: string;
     goal: Goal;
     bestRunId: string | null;
-    results: { runId: string; final: number | null; finalStep: number | null; best: number | null; bestStep: number | null }[];
+    results: {
+      runId: string;
+      final: number | null;
+      finalStep: number | null;
+      best: number | null;
+      bestStep: number | null;
+    }[];
   }[];
 }
 
 /** Reads only runs and metric_latest: the cost is independent of history length, so any number of runs works. */
-export async function compareRuns(db: pg.Pool, runIds: string[], keys: string[] | null, goals: Map<string, Goal>): Promise<Comparison> {
+export async function compareRuns(
+  db: pg.Pool,
+  runIds: string[],
+  keys: string[] | null,
+  goals: Map<string, Goal>,
+): Promise<Comparison> {
   for (const id of runIds) if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('Run', id);
   const found = await findRuns(db, runIds);
   const byId = new Map(found.map((r) => [r.id, r]));
@@ -87,5 +98,9 @@ export async function compareRuns(db: pg.Pool, runIds: string[], keys: string[] 
     const first = JSON.stringify(values[0] ?? null);
     return { path, values, differs: values.some((v) => JSON.stringify(v ?? null) !== first) };
   });
-  return { runs, metrics, config: (differencesOnly) => (differencesOnly ? rowsOfConfig.filter((r) => r.differs) : rowsOfConfig) };
+  return {
+    runs,
+    metrics,
+    config: (differencesOnly) => (differencesOnly ? rowsOfConfig.filter((r) => r.differs) : rowsOfConfig),
+  };
 }

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { inTransaction } from '../../db/database.js';
-import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import { notifyPg } from '../../pubsub/topics.js';
 import { LIMITS } from '../validate.js';
-import { buckets, dedupe, groupByKey, summarise, type Point } from './aggregate.js';
+import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.js';
 import { float8Array, int8Array, textArray } from './pg-arrays.js';
 import { mergeLatest, mergeRollups, rebuildSummaries } from './summaries.js';
 
@@ -25,21 +25,29 @@ export interface ColumnsInput {
 export function pointsOfColumns(c: ColumnsInput): PointInput[] {
   const n = c.keys.length;
   if (c.steps.length !== n || c.values.length !== n || (c.wallTimes && c.wallTimes.length !== n)) {
-    throw badInput('columns', `keys, steps, values (and wallTimes) must have the same length (got ${n}, ${c.steps.length}, ${c.values.length}${c.wallTimes ? `, ${c.wallTimes.length}` : ''})`);
+    throw badInput(
+      'columns',
+      `keys, steps, values (and wallTimes) must have the same length (got ${n}, ${c.steps.length}, ${c.values.length}${c.wallTimes ? `, ${c.wallTimes.length}` : ''})`,
+    );
   }
   const out: PointInput[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = { key: c.keys[i]!, step: c.steps[i]!, value: c.values[i]!, wallTime: c.wallTimes?.[i] ?? null };
+  for (let i = 0; i < n; i++)
+    out[i] = { key: c.keys[i]!, step: c.steps[i]!, value: c.values[i]!, wallTime: c.wallTimes?.[i] ?? null };
   return out;
 }
 
 /** Rows per INSERT statement: bounds statement size; the whole request is still one transaction. */
 const CHUNK = 5000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function validate(points: PointInput[]): Point[] {
   if (points.length === 0) throw badInput('points', 'must contain at least one point');
   if (points.length > LIMITS.pointsPerRequest) {
-    throw userError(ErrorCode.PAYLOAD_TOO_LARGE, `At most ${LIMITS.pointsPerRequest} points per request (got ${points.length}); split the batch.`);
+    throw userError(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `At most ${LIMITS.pointsPerRequest} points per request (got ${points.length}); split the batch.`,
+    );
   }
   const now = Date.now();
   return points.map((p, i) => {
@@ -129,7 +137,8 @@ export async function logMetrics(pool: pg.Pool, id: string, input: PointInput[])
       // The savepoint only matters if the invariant above were ever broken: then fall back to the upsert.
       await c.query('SAVEPOINT append_only');
       try {
-        for (let i = 0; i < points.length; i += CHUNK) await c.query(APPEND_SQL, chunkParams(runId, points.slice(i, i + CHUNK), seq));
+        for (let i = 0; i < points.length; i += CHUNK)
+          await c.query(APPEND_SQL, chunkParams(runId, points.slice(i, i + CHUNK), seq));
         await c.query('RELEASE SAVEPOINT append_only');
         appended = true;
       } catch (err) {
@@ -139,7 +148,10 @@ export async function logMetrics(pool: pg.Pool, id: string, input: PointInput[])
     }
     if (!appended) {
       for (let i = 0; i < points.length; i += CHUNK) {
-        const { rows } = await c.query<{ key: string }>(UPSERT_SQL, chunkParams(runId, points.slice(i, i + CHUNK), seq));
+        const { rows } = await c.query<{ key: string }>(
+          UPSERT_SQL,
+          chunkParams(runId, points.slice(i, i + CHUNK), seq),
+        );
         for (const r of rows) replaced.add(r.key);
       }
     }
@@ -147,10 +159,13 @@ export async function logMetrics(pool: pg.Pool, id: string, input: PointInput[])
     await mergeLatest(c, runId, fresh.map(summarise));
     await mergeRollups(c, runId, fresh.flatMap(buckets));
     await rebuildSummaries(c, runId, [...replaced]);
-    await c.query(
-      `INSERT INTO metric_batches (run_id, seq, keys, min_step, max_step) VALUES ($1, $2, $3, $4, $5)`,
-      [runId, seq, groups.map((g) => g[0]!.key), Math.min(...groups.map((g) => g[0]!.step)), Math.max(...groups.map((g) => g.at(-1)!.step))],
-    );
+    await c.query(`INSERT INTO metric_batches (run_id, seq, keys, min_step, max_step) VALUES ($1, $2, $3, $4, $5)`, [
+      runId,
+      seq,
+      groups.map((g) => g[0]!.key),
+      Math.min(...groups.map((g) => g[0]!.step)),
+      Math.max(...groups.map((g) => g.at(-1)!.step)),
+    ]);
     await notifyPg(c, { type: 'metrics', runId, seq });
     if (revived) await notifyPg(c, { type: 'run', runId, experimentId, seq, kind: 'UPDATED' });
     return { runId, seq, accepted: points.length };
@@ -169,7 +184,11 @@ export async function truncateMetrics(pool: pg.Pool, id: string, afterStep: numb
        SELECT key, count(*)::int AS n FROM del GROUP BY key`,
       [runId, afterStep],
     );
-    await rebuildSummaries(c, runId, rows.map((r) => r.key));
+    await rebuildSummaries(
+      c,
+      runId,
+      rows.map((r) => r.key),
+    );
     return { runId, deleted: rows.reduce((a, r) => a + r.n, 0) };
   });
 }

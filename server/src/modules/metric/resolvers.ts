@@ -1,6 +1,6 @@
 import type { Context, LatestRow } from '../../context.js';
 import { compareRuns, type Goal } from './compare.js';
-import { logMetrics, pointsOfColumns, truncateMetrics, type ColumnsInput, type PointInput } from './ingest.js';
+import { type ColumnsInput, logMetrics, type PointInput, pointsOfColumns, truncateMetrics } from './ingest.js';
 import { metricSeries, type Series } from './series.js';
 
 type Since = { runId: string; seq: number }[] | null;
@@ -9,7 +9,11 @@ export const metricResolvers = {
   Query: {
     metricSeries: (_: unknown, a: { runIds: string[]; keys: string[]; maxPoints: number }, ctx: Context) =>
       metricSeries(ctx.services.db.pool, a.runIds, a.keys, a.maxPoints),
-    compareRuns: (_: unknown, a: { runIds: string[]; keys?: string[]; goals?: { key: string; goal: Goal }[] }, ctx: Context) =>
+    compareRuns: (
+      _: unknown,
+      a: { runIds: string[]; keys?: string[]; goals?: { key: string; goal: Goal }[] },
+      ctx: Context,
+    ) =>
       compareRuns(ctx.services.db.pool, a.runIds, a.keys ?? null, new Map((a.goals ?? []).map((g) => [g.key, g.goal]))),
     metricKeys: async (_: unknown, a: { experimentId?: string; runIds?: string[] }, ctx: Context) => {
       const { rows } = await ctx.services.db.pool.query<{ key: string }>(
@@ -22,8 +26,15 @@ export const metricResolvers = {
     },
   },
   Mutation: {
-    logMetrics: (_: unknown, a: { runId: string; points?: PointInput[] | null; columns?: ColumnsInput | null }, ctx: Context) =>
-      logMetrics(ctx.services.db.pool, a.runId, [...(a.points ?? []), ...(a.columns ? pointsOfColumns(a.columns) : [])]),
+    logMetrics: (
+      _: unknown,
+      a: { runId: string; points?: PointInput[] | null; columns?: ColumnsInput | null },
+      ctx: Context,
+    ) =>
+      logMetrics(ctx.services.db.pool, a.runId, [
+        ...(a.points ?? []),
+        ...(a.columns ? pointsOfColumns(a.columns) : []),
+      ]),
     truncateMetrics: (_: unknown, a: { runId: string; afterStep: number }, ctx: Context) =>
       truncateMetrics(ctx.services.db.pool, a.runId, a.afterStep),
   },

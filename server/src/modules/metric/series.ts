@@ -48,7 +48,8 @@ const RAW_BUCKETING_FACTOR = 8;
  */
 function choosePlan(count: number, firstStep: number, lastStep: number, maxPoints: number): Plan['source'] {
   if (count <= maxPoints) return { kind: 'raw' };
-  if (count <= RAW_BUCKETING_FACTOR * maxPoints) return { kind: 'bucket', width: Math.ceil((lastStep - firstStep + 1) / maxPoints) };
+  if (count <= RAW_BUCKETING_FACTOR * maxPoints)
+    return { kind: 'bucket', width: Math.ceil((lastStep - firstStep + 1) / maxPoints) };
   for (const level of ROLLUP_LEVELS) {
     const buckets = Math.floor(lastStep / 2 ** level) - Math.floor(firstStep / 2 ** level) + 1;
     if (buckets <= maxPoints) return { kind: 'rollup', level };
@@ -56,7 +57,15 @@ function choosePlan(count: number, firstStep: number, lastStep: number, maxPoint
   return { kind: 'rollup', level: ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]! };
 }
 
-type Row = { runId: string; key: string; s: number[]; v: (number | string)[]; mn: (number | string | null)[] | null; mx: (number | string | null)[] | null; w: number[] };
+type Row = {
+  runId: string;
+  key: string;
+  s: number[];
+  v: (number | string)[];
+  mn: (number | string | null)[] | null;
+  mx: (number | string | null)[] | null;
+  w: number[];
+};
 
 // One LATERAL read per (run, key) pair over its ordered index range; see metricSeries.
 export const RAW_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, NULL AS mn, NULL AS mx, a.w
@@ -119,17 +128,27 @@ async function inParts(plans: Plan[], read: (part: Plan[]) => Promise<Row[]>): P
  * A series with fewer raw points than maxPoints is never downsampled, and a downsampled one never has
  * more than maxPoints buckets (see choosePlan for how many fewer).
  */
-export async function metricSeries(db: pg.Pool, runIds: string[], keys: string[], maxPoints: number): Promise<Series[]> {
-  if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS) throw badInput('maxPoints', `must be between 2 and ${MAX_POINTS}`);
+export async function metricSeries(
+  db: pg.Pool,
+  runIds: string[],
+  keys: string[],
+  maxPoints: number,
+): Promise<Series[]> {
+  if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS)
+    throw badInput('maxPoints', `must be between 2 and ${MAX_POINTS}`);
   const ids = runIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-  if (ids.length * keys.length > MAX_PAIRS) throw badInput('runIds', `at most ${MAX_PAIRS} (run, key) pairs per request`);
+  if (ids.length * keys.length > MAX_PAIRS)
+    throw badInput('runIds', `at most ${MAX_PAIRS} (run, key) pairs per request`);
   if (ids.length === 0 || keys.length === 0) return [];
   const { rows: summaries } = await db.query<Omit<Plan, 'source'>>(
     `SELECT run_id AS "runId", key, count, first_step AS "firstStep", last_step AS "lastStep"
        FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
     [ids, keys],
   );
-  const plans: Plan[] = summaries.map((s) => ({ ...s, source: choosePlan(s.count, s.firstStep, s.lastStep, maxPoints) }));
+  const plans: Plan[] = summaries.map((s) => ({
+    ...s,
+    source: choosePlan(s.count, s.firstStep, s.lastStep, maxPoints),
+  }));
   const raw = plans.filter((p) => p.source.kind === 'raw');
   const bucketed = plans.filter((p) => p.source.kind === 'bucket');
   const rolled = plans.filter((p) => p.source.kind === 'rollup');
@@ -140,7 +159,12 @@ export async function metricSeries(db: pg.Pool, runIds: string[], keys: string[]
     inParts(raw, (part) => query(RAW_SQL, [part.map((p) => p.runId), part.map((p) => p.key)])),
     bucketed.length === 0
       ? []
-      : query(BUCKET_SQL, [bucketed.map((p) => p.runId), bucketed.map((p) => p.key), bucketed.map((p) => p.firstStep), bucketed.map(widthOf)]),
+      : query(BUCKET_SQL, [
+          bucketed.map((p) => p.runId),
+          bucketed.map((p) => p.key),
+          bucketed.map((p) => p.firstStep),
+          bucketed.map(widthOf),
+        ]),
     inParts(rolled, (part) => query(ROLLUP_SQL, [part.map((p) => p.runId), part.map((p) => p.key), part.map(levelOf)])),
   ]);
   const byPair = new Map<string, Row>();
@@ -157,7 +181,8 @@ export async function metricSeries(db: pg.Pool, runIds: string[], keys: string[]
         runId,
         key,
         downsampled: plan.source.kind !== 'raw',
-        bucketSize: plan.source.kind === 'raw' ? 1 : plan.source.kind === 'bucket' ? plan.source.width : 2 ** plan.source.level,
+        bucketSize:
+          plan.source.kind === 'raw' ? 1 : plan.source.kind === 'bucket' ? plan.source.width : 2 ** plan.source.level,
         totalPoints: plan.count,
         columns: {
           step: row.s,

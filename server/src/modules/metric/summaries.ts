@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ROLLUP_LEVELS, type BucketSummary, type KeySummary } from './aggregate.js';
+import { type BucketSummary, type KeySummary, ROLLUP_LEVELS } from './aggregate.js';
 import { float8Array, int2Array, int4Array, int8Array, textArray } from './pg-arrays.js';
 
 /**

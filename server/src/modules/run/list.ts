@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { ErrorCode, badInput, userError } from '../../graphql/errors.js';
-import { FilterError, SqlParams, compileFilter, compileOrderField } from '../filter/index.js';
+import { badInput, ErrorCode, userError } from '../../graphql/errors.js';
+import { compileFilter, compileOrderField, FilterError, SqlParams } from '../filter/index.js';
 import { checkPageSize } from '../validate.js';
 import { RUN_COLUMNS, type RunRow, type RunStatus } from './store.js';
 
@@ -85,7 +85,11 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
       filterError(err);
     }
     keys.push({ sql: `((${compiled.sql}) IS NULL)`, type: 'boolean', desc: false });
-    keys.push({ sql: `(${compiled.sql})`, type: compiled.type === 'RunStatus' ? '"RunStatus"' : compiled.type, desc: o.direction === 'DESC' });
+    keys.push({
+      sql: `(${compiled.sql})`,
+      type: compiled.type === 'RunStatus' ? '"RunStatus"' : compiled.type,
+      desc: o.direction === 'DESC',
+    });
   }
   keys.push({ sql: 'r.id', type: 'uuid', desc: false });
 

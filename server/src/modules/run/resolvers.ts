@@ -8,17 +8,25 @@ type Since = { runId: string; seq: number }[] | null;
 
 export const runResolvers = {
   Query: {
-    runs: (_: unknown, a: { filter?: Omit<RunListArgs, 'orderBy' | 'first' | 'after'> } & Pick<RunListArgs, 'orderBy' | 'first' | 'after'>, ctx: Context) =>
-      listRuns(ctx.services.db.pool, { ...a.filter, orderBy: a.orderBy, first: a.first, after: a.after }),
+    runs: (
+      _: unknown,
+      a: { filter?: Omit<RunListArgs, 'orderBy' | 'first' | 'after'> } & Pick<
+        RunListArgs,
+        'orderBy' | 'first' | 'after'
+      >,
+      ctx: Context,
+    ) => listRuns(ctx.services.db.pool, { ...a.filter, orderBy: a.orderBy, first: a.first, after: a.after }),
     run: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.runs.get(a.id),
   },
   Mutation: {
     createRun: (_: unknown, a: { input: CreateRunInput }, ctx: Context) => ctx.services.runs.create(a.input),
-    startRun: (_: unknown, a: { id: string; systemInfo?: unknown }, ctx: Context) => ctx.services.runs.start(a.id, a.systemInfo),
+    startRun: (_: unknown, a: { id: string; systemInfo?: unknown }, ctx: Context) =>
+      ctx.services.runs.start(a.id, a.systemInfo),
     heartbeat: (_: unknown, a: { runId: string }, ctx: Context) => ctx.services.runs.heartbeat(a.runId),
     finishRun: (_: unknown, a: { id: string; status: RunStatus; exitCode?: number; error?: string }, ctx: Context) =>
       ctx.services.runs.finish(a.id, a.status, a.exitCode, a.error),
-    updateRun: (_: unknown, a: { id: string; input: UpdateRunInput }, ctx: Context) => ctx.services.runs.update(a.id, a.input),
+    updateRun: (_: unknown, a: { id: string; input: UpdateRunInput }, ctx: Context) =>
+      ctx.services.runs.update(a.id, a.input),
     deleteRun: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.runs.delete(a.id),
   },
   Subscription: {
@@ -31,7 +39,8 @@ export const runResolvers = {
   Run: {
     experiment: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.experiment.load(r.experimentId),
     metrics: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.latest.load(r.id),
-    metric: async (r: RunRow, a: { key: string }, ctx: Context) => (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
+    metric: async (r: RunRow, a: { key: string }, ctx: Context) =>
+      (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
     history: async (r: RunRow, a: { key: string; afterStep?: number; first?: number }, ctx: Context) => {
       const limit = checkPageSize(a.first, 10_000, 100_000);
       const { rows } = await ctx.services.db.pool.query(
@@ -47,4 +56,3 @@ export const runResolvers = {
     totalCount: (page: { totalCount: () => Promise<number> }) => page.totalCount(),
   },
 };
-

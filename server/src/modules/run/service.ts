@@ -1,11 +1,11 @@
 import type pg from 'pg';
-import { inTransaction, type Database } from '../../db/database.js';
-import { ErrorCode, assertId, badInput, notFound, userError } from '../../graphql/errors.js';
+import { type Database, inTransaction } from '../../db/database.js';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import { notifyPg, type RunEventKind } from '../../pubsub/topics.js';
 import type { ExperimentService } from '../experiment/service.js';
-import { LIMITS, checkJsonObject, checkName, checkTags, checkText } from '../validate.js';
+import { checkJsonObject, checkName, checkTags, checkText, LIMITS } from '../validate.js';
 import { purgeMetricRows } from './purge.js';
-import { FINAL_STATUSES, RUN_COLUMNS, findRun, type RunRow, type RunStatus } from './store.js';
+import { FINAL_STATUSES, findRun, RUN_COLUMNS, type RunRow, type RunStatus } from './store.js';
 
 export interface CreateRunInput {
   experimentId?: string | null;
@@ -48,7 +48,9 @@ export class RunService {
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
     const name = input.name != null ? checkName('name', input.name) : null;
     const experimentId =
-      input.experimentId != null ? assertId('Experiment', input.experimentId) : (await this.experiments.ensure(input.experimentName!)).id;
+      input.experimentId != null
+        ? assertId('Experiment', input.experimentId)
+        : (await this.experiments.ensure(input.experimentName!)).id;
     return inTransaction(this.db.pool, async (c) => {
       const exists = await c.query('SELECT 1 FROM experiments WHERE id = $1 FOR SHARE', [experimentId]);
       if (!exists.rowCount) throw notFound('Experiment', experimentId);
@@ -69,8 +71,12 @@ export class RunService {
   start(id: string, systemInfo: unknown): Promise<RunRow> {
     const info = checkJsonObject('systemInfo', systemInfo ?? {});
     // RUNNING is allowed so a trainer replaying its journal after an outage can repeat the call.
-    return this.transition(id, ['QUEUED', 'RUNNING', 'CRASHED'], 'start', (p) =>
-      `status = 'RUNNING', started_at = coalesce(started_at, now()), last_heartbeat_at = now(),
+    return this.transition(
+      id,
+      ['QUEUED', 'RUNNING', 'CRASHED'],
+      'start',
+      (p) =>
+        `status = 'RUNNING', started_at = coalesce(started_at, now()), last_heartbeat_at = now(),
        finished_at = NULL, system_info = system_info || ${p(info)}::jsonb`,
     );
   }
@@ -86,22 +92,39 @@ export class RunService {
     const run = await findRun(this.db.pool, runId);
     if (!run) throw notFound('Run', id);
     if (run.status === 'CRASHED') {
-      return this.transition(runId, ['CRASHED'], 'revive', () => `status = 'RUNNING', last_heartbeat_at = now(), finished_at = NULL`);
+      return this.transition(
+        runId,
+        ['CRASHED'],
+        'revive',
+        () => `status = 'RUNNING', last_heartbeat_at = now(), finished_at = NULL`,
+      );
     }
     if (run.status === 'QUEUED') {
-      throw userError(ErrorCode.INVALID_STATE_TRANSITION, `Run ${id} is QUEUED; call startRun before sending heartbeats.`);
+      throw userError(
+        ErrorCode.INVALID_STATE_TRANSITION,
+        `Run ${id} is QUEUED; call startRun before sending heartbeats.`,
+      );
     }
     return run; // final: the trainer learns from the returned status that it should stop
   }
 
-  async finish(id: string, status: RunStatus, exitCode: number | null | undefined, error: string | null | undefined): Promise<RunRow> {
+  async finish(
+    id: string,
+    status: RunStatus,
+    exitCode: number | null | undefined,
+    error: string | null | undefined,
+  ): Promise<RunRow> {
     if (!FINAL_STATUSES.includes(status)) throw badInput('status', `must be one of ${FINAL_STATUSES.join(', ')}`);
     const message = error != null ? checkText('error', error, LIMITS.error) : null;
     const current = await this.get(id);
     // A retried finishRun (trainer replaying after a lost response) is a no-op, not an error.
     if (current && current.status === status) return current;
-    return this.transition(id, ['QUEUED', 'RUNNING', 'CRASHED'], `finish as ${status}`, (p) =>
-      `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode ?? null)}::int,
+    return this.transition(
+      id,
+      ['QUEUED', 'RUNNING', 'CRASHED'],
+      `finish as ${status}`,
+      (p) =>
+        `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode ?? null)}::int,
        error_message = ${p(message)}::text`,
     );
   }
@@ -134,7 +157,13 @@ export class RunService {
         [runId],
       );
       if (!rows[0]) throw notFound('Run', id);
-      await notifyPg(c, { type: 'run', runId, experimentId: rows[0].experimentId, seq: rows[0].seq + 1, kind: 'DELETED' });
+      await notifyPg(c, {
+        type: 'run',
+        runId,
+        experimentId: rows[0].experimentId,
+        seq: rows[0].seq + 1,
+        kind: 'DELETED',
+      });
       return id;
     });
   }

@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { valueAt, type LaunchSweepInput, type SweepRow } from './service.js';
+import { type LaunchSweepInput, type SweepRow, valueAt } from './service.js';
 
 export const sweepResolvers = {
   Query: {
@@ -12,18 +12,28 @@ export const sweepResolvers = {
   Sweep: {
     experiment: (s: SweepRow, _: unknown, ctx: Context) => ctx.loaders.experiment.load(s.experimentId),
     runs: async (s: SweepRow, _: unknown, ctx: Context) => (await ctx.services.sweeps.results(s)).map((r) => r.run),
-    bestRun: async (s: SweepRow, _: unknown, ctx: Context) => best(s, await ctx.services.sweeps.results(s))?.run ?? null,
-    bestValue: async (s: SweepRow, _: unknown, ctx: Context) => best(s, await ctx.services.sweeps.results(s))?.value ?? null,
+    bestRun: async (s: SweepRow, _: unknown, ctx: Context) =>
+      best(s, await ctx.services.sweeps.results(s))?.run ?? null,
+    bestValue: async (s: SweepRow, _: unknown, ctx: Context) =>
+      best(s, await ctx.services.sweeps.results(s))?.value ?? null,
     runCounts: async (s: SweepRow, _: unknown, ctx: Context) => {
       const counts = new Map<string, number>();
-      for (const { run } of await ctx.services.sweeps.results(s)) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
+      for (const { run } of await ctx.services.sweeps.results(s))
+        counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
       return [...counts].map(([status, count]) => ({ status, count }));
     },
     parameters: async (s: SweepRow, _: unknown, ctx: Context) => {
       const results = await ctx.services.sweeps.results(s);
       return Object.keys(s.space)
         .filter((k) => k !== '_seed')
-        .map((name) => ({ name, points: results.map((r) => ({ runId: r.run.id, value: valueAt(r.run.config, name) ?? null, metric: r.value })) }));
+        .map((name) => ({
+          name,
+          points: results.map((r) => ({
+            runId: r.run.id,
+            value: valueAt(r.run.config, name) ?? null,
+            metric: r.value,
+          })),
+        }));
     },
   },
 };

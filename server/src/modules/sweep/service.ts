@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { inTransaction, type Database } from '../../db/database.js';
+import { type Database, inTransaction } from '../../db/database.js';
 import { badInput } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
 import { validateTrainerConfig } from '../launch/config-contract.js';
@@ -57,15 +57,24 @@ export class SweepService {
   ) {}
 
   async launch(input: LaunchSweepInput): Promise<SweepRow> {
-    if (!Number.isInteger(input.maxRuns) || input.maxRuns < 1 || input.maxRuns > 1000) throw badInput('maxRuns', 'must be between 1 and 1000');
-    if (!Number.isInteger(input.parallelism) || input.parallelism < 1 || input.parallelism > 256) throw badInput('parallelism', 'must be between 1 and 256');
+    if (!Number.isInteger(input.maxRuns) || input.maxRuns < 1 || input.maxRuns > 1000)
+      throw badInput('maxRuns', 'must be between 1 and 1000');
+    if (!Number.isInteger(input.parallelism) || input.parallelism < 1 || input.parallelism > 256)
+      throw badInput('parallelism', 'must be between 1 and 256');
     const metric = checkName('metric', input.metric, 250);
     const experiment = await this.experiments.resolve(input);
-    if (input.baseConfig === null || typeof input.baseConfig !== 'object' || Array.isArray(input.baseConfig)) throw badInput('baseConfig', 'must be a JSON object');
+    if (input.baseConfig === null || typeof input.baseConfig !== 'object' || Array.isArray(input.baseConfig))
+      throw badInput('baseConfig', 'must be a JSON object');
     const params = parseSpace(input.space);
     const seed = input.seed ?? randomInt(2 ** 31);
     const points = generate(params, input.method, input.maxRuns, seed);
-    const configs = points.map((pt, i) => validateTrainerConfig(experiment.name, applyPoint(input.baseConfig as Record<string, unknown>, pt), `runs[${i}].config`));
+    const configs = points.map((pt, i) =>
+      validateTrainerConfig(
+        experiment.name,
+        applyPoint(input.baseConfig as Record<string, unknown>, pt),
+        `runs[${i}].config`,
+      ),
+    );
     const labels = checkLabels(input.labels ?? []);
     const retries = input.retries ?? 0;
     const id = randomUUID();
@@ -74,7 +83,18 @@ export class SweepService {
       const { rows } = await c.query<SweepRow>(
         `INSERT INTO sweeps (id, experiment_id, name, method, base_config, space, max_runs, parallelism, metric, goal)
          VALUES ($1, $2, $3, $4::"SweepMethod", $5, $6, $7, $8, $9, $10) RETURNING ${SWEEP_COLUMNS}`,
-        [id, experiment.id, name, input.method, input.baseConfig, { ...(input.space as object), _seed: seed }, input.maxRuns, input.parallelism, metric, input.goal],
+        [
+          id,
+          experiment.id,
+          name,
+          input.method,
+          input.baseConfig,
+          { ...(input.space as object), _seed: seed },
+          input.maxRuns,
+          input.parallelism,
+          metric,
+          input.goal,
+        ],
       );
       for (const [i, config] of configs.entries()) {
         await insertLaunchedRun(c, this.queue, this.runs, {
@@ -122,5 +142,10 @@ export class SweepService {
 
 /** Reads a dotted path out of a config. */
 export function valueAt(config: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined), config);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined),
+      config,
+    );
 }

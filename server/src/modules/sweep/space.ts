@@ -15,20 +15,25 @@ type Param =
   | { path: string; kind: 'uniform' | 'log_uniform' | 'int_uniform'; min: number; max: number };
 
 export function parseSpace(space: unknown): Param[] {
-  if (space === null || typeof space !== 'object' || Array.isArray(space)) throw badInput('space', 'must be a JSON object of parameter -> values or range');
+  if (space === null || typeof space !== 'object' || Array.isArray(space))
+    throw badInput('space', 'must be a JSON object of parameter -> values or range');
   const params = Object.entries(space as Record<string, unknown>).map(([path, spec]): Param => {
     const where = `space.${path}`;
-    if (!/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(path)) throw badInput(where, 'parameter names are config keys, dotted for nested fields');
+    if (!/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(path))
+      throw badInput(where, 'parameter names are config keys, dotted for nested fields');
     if (Array.isArray(spec)) spec = { values: spec };
-    if (spec === null || typeof spec !== 'object') throw badInput(where, 'must be a list, { values: [...] } or { min, max, distribution }');
+    if (spec === null || typeof spec !== 'object')
+      throw badInput(where, 'must be a list, { values: [...] } or { min, max, distribution }');
     const s = spec as Record<string, unknown>;
     if (Array.isArray(s.values)) {
       if (s.values.length === 0) throw badInput(where, 'values must not be empty');
       return { path, kind: 'values', values: s.values };
     }
     const kind = (s.distribution ?? 'uniform') as string;
-    if (!['uniform', 'log_uniform', 'int_uniform'].includes(kind)) throw badInput(where, 'distribution must be uniform, log_uniform or int_uniform');
-    if (typeof s.min !== 'number' || typeof s.max !== 'number' || !(s.min < s.max)) throw badInput(where, 'needs numbers min < max');
+    if (!['uniform', 'log_uniform', 'int_uniform'].includes(kind))
+      throw badInput(where, 'distribution must be uniform, log_uniform or int_uniform');
+    if (typeof s.min !== 'number' || typeof s.max !== 'number' || !(s.min < s.max))
+      throw badInput(where, 'needs numbers min < max');
     if (kind === 'log_uniform' && s.min <= 0) throw badInput(where, 'log_uniform needs min > 0');
     return { path, kind: kind as 'uniform', min: s.min, max: s.max };
   });
@@ -36,10 +41,16 @@ export function parseSpace(space: unknown): Param[] {
   return params;
 }
 
-export function generate(params: Param[], method: 'GRID' | 'RANDOM', maxRuns: number, seed: number): Record<string, unknown>[] {
+export function generate(
+  params: Param[],
+  method: 'GRID' | 'RANDOM',
+  maxRuns: number,
+  seed: number,
+): Record<string, unknown>[] {
   if (method === 'GRID') {
     const ranged = params.find((p) => p.kind !== 'values');
-    if (ranged) throw badInput(`space.${ranged.path}`, 'GRID needs a list of values for every parameter (ranges are for RANDOM)');
+    if (ranged)
+      throw badInput(`space.${ranged.path}`, 'GRID needs a list of values for every parameter (ranges are for RANDOM)');
     let points: Record<string, unknown>[] = [{}];
     for (const p of params as Extract<Param, { kind: 'values' }>[]) {
       points = points.flatMap((pt) => p.values.map((v) => ({ ...pt, [p.path]: v })));

@@ -15,7 +15,9 @@ export function QueueSummary() {
   return (
     <Link href="/agents" className="queue-summary" data-testid="queue-summary" title="Launch queue and trainer agents">
       <span>{q.queued} queued</span> · <span>{q.running} on agents</span> ·{' '}
-      <span className={q.agentsOnline ? 'online' : 'offline'}>{q.agentsOnline} agent{q.agentsOnline === 1 ? '' : 's'} online</span>
+      <span className={q.agentsOnline ? 'online' : 'offline'}>
+        {q.agentsOnline} agent{q.agentsOnline === 1 ? '' : 's'} online
+      </span>
     </Link>
   );
 }

@@ -109,7 +109,7 @@ export function extent(lines: ChartLine[], axis: 'x' | 'y'): [number, number] | 
     if (!arr) return;
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i]!;
-      if (v === v && v !== Infinity && v !== -Infinity) {
+      if (Number.isFinite(v)) {
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
@@ -119,7 +119,10 @@ export function extent(lines: ChartLine[], axis: 'x' | 'y'): [number, number] | 
     if (axis === 'x') see(l.cols.x);
     else {
       see(l.cols.y);
-      if (l.band) see(l.cols.lo), see(l.cols.hi);
+      if (l.band) {
+        see(l.cols.lo);
+        see(l.cols.hi);
+      }
     }
   }
   if (lo === Infinity) return null;

@@ -2,9 +2,9 @@
 
 import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ChartCols, XAxisMode } from '@/lib/series';
 import { formatNumber } from '@/lib/metric-value';
-import { FastLines, extent } from './fast-lines';
+import type { ChartCols, XAxisMode } from '@/lib/series';
+import { extent, FastLines } from './fast-lines';
 
 /** Above this many lines, draw them with FastLines instead of one recharts <Line> each. */
 const FAST_ABOVE = 12;
@@ -86,7 +86,14 @@ function mergeLines(lines: ChartLine[]): { rows: Row[]; aligned: boolean } {
  * One metric chart. Animations and dots are off; with hundreds of lines they cost more than the
  * drawing itself.
  */
-export const MetricChart = memo(function MetricChart({ title, lines, xMode, height = 260, legend = false, testId }: Props) {
+export const MetricChart = memo(function MetricChart({
+  title,
+  lines,
+  xMode,
+  height = 260,
+  legend = false,
+  testId,
+}: Props) {
   const [box, width] = useWidth<HTMLDivElement>();
   const fmt = formatX(xMode);
   const empty = lines.every((l) => l.cols.x.length === 0);
@@ -94,69 +101,92 @@ export const MetricChart = memo(function MetricChart({ title, lines, xMode, heig
   const { rows, aligned } = useMemo(() => (fast ? { rows: [], aligned: true } : mergeLines(lines)), [lines, fast]);
   const domains = useMemo(() => (fast ? { x: extent(lines, 'x'), y: extent(lines, 'y') } : null), [lines, fast]);
   return (
-    <figure className="chart" data-testid={testId} data-lines={lines.length} data-points={lines.reduce((n, l) => n + l.cols.x.length, 0)}>
+    <figure
+      className="chart"
+      data-testid={testId}
+      data-lines={lines.length}
+      data-points={lines.reduce((n, l) => n + l.cols.x.length, 0)}
+    >
       <figcaption>{title}</figcaption>
       {empty ? (
-        <div className="chart-empty" style={{ height }}>No points logged yet.</div>
+        <div className="chart-empty" style={{ height }}>
+          No points logged yet.
+        </div>
       ) : (
         <div ref={box} style={{ width: '100%', height }}>
           {width !== null && width > 0 && (
-          <ComposedChart width={width} height={height} data={fast ? [{ x: domains?.x?.[0] ?? 0 }, { x: domains?.x?.[1] ?? 1 }] : rows} margin={{ top: 8, right: 16, bottom: 4, left: 4 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-            <XAxis
-              type="number"
-              dataKey="x"
-              domain={domains?.x ?? ['dataMin', 'dataMax']}
-              allowDataOverflow={fast}
-              allowDecimals={xMode !== 'step'}
-              tickFormatter={fmt}
-              allowDuplicatedCategory={false}
-              fontSize={11}
-              label={{ value: X_LABEL[xMode], position: 'insideBottomRight', offset: -2, fontSize: 10 }}
-            />
-            <YAxis type="number" domain={domains?.y ?? ['auto', 'auto']} allowDataOverflow={fast} tickFormatter={(v: number) => formatNumber(v)} fontSize={11} width={56} />
-            {!fast && (
-              <Tooltip
-                isAnimationActive={false}
-                labelFormatter={(v) => `${X_LABEL[xMode]}: ${fmt(Number(v))}`}
-                formatter={(v) => (Array.isArray(v) ? v.map((n) => formatNumber(n as number)).join(' – ') : formatNumber(v as number))}
+            <ComposedChart
+              width={width}
+              height={height}
+              data={fast ? [{ x: domains?.x?.[0] ?? 0 }, { x: domains?.x?.[1] ?? 1 }] : rows}
+              margin={{ top: 8, right: 16, bottom: 4, left: 4 }}
+            >
+              <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+              <XAxis
+                type="number"
+                dataKey="x"
+                domain={domains?.x ?? ['dataMin', 'dataMax']}
+                allowDataOverflow={fast}
+                allowDecimals={xMode !== 'step'}
+                tickFormatter={fmt}
+                allowDuplicatedCategory={false}
+                fontSize={11}
+                label={{ value: X_LABEL[xMode], position: 'insideBottomRight', offset: -2, fontSize: 10 }}
               />
-            )}
-            {legend && <Legend wrapperStyle={{ fontSize: 12 }} />}
-            {fast && domains?.x && domains.y && <FastLines lines={lines} x={domains.x} y={domains.y} />}
-            {!fast && lines.map((l, i) =>
-              l.band ? (
-                <Area
-                  key={`band-${l.id}`}
-                  dataKey={`b${i}`}
-                  name={`${l.label} min–max`}
-                  stroke="none"
-                  fill={l.color}
-                  fillOpacity={0.15}
+              <YAxis
+                type="number"
+                domain={domains?.y ?? ['auto', 'auto']}
+                allowDataOverflow={fast}
+                tickFormatter={(v: number) => formatNumber(v)}
+                fontSize={11}
+                width={56}
+              />
+              {!fast && (
+                <Tooltip
                   isAnimationActive={false}
-                  activeDot={false}
-                  legendType="none"
-                  className="band"
+                  labelFormatter={(v) => `${X_LABEL[xMode]}: ${fmt(Number(v))}`}
+                  formatter={(v) =>
+                    Array.isArray(v) ? v.map((n) => formatNumber(n as number)).join(' – ') : formatNumber(v as number)
+                  }
                 />
-              ) : null,
-            )}
-            {!fast && lines.map((l, i) => (
-              <Line
-                key={l.id}
-                dataKey={`y${i}`}
-                name={l.label}
-                stroke={l.color}
-                strokeWidth={1.5}
-                strokeDasharray={l.dashed ? '5 3' : undefined}
-                dot={false}
-                activeDot={{ r: 3 }}
-                isAnimationActive={false}
-                // Unaligned x values leave holes that are not gaps in this line's own data.
-                connectNulls={!aligned}
-                className={`run-line run-line-${l.id}`}
-              />
-            ))}
-          </ComposedChart>
+              )}
+              {legend && <Legend wrapperStyle={{ fontSize: 12 }} />}
+              {fast && domains?.x && domains.y && <FastLines lines={lines} x={domains.x} y={domains.y} />}
+              {!fast &&
+                lines.map((l, i) =>
+                  l.band ? (
+                    <Area
+                      key={`band-${l.id}`}
+                      dataKey={`b${i}`}
+                      name={`${l.label} min–max`}
+                      stroke="none"
+                      fill={l.color}
+                      fillOpacity={0.15}
+                      isAnimationActive={false}
+                      activeDot={false}
+                      legendType="none"
+                      className="band"
+                    />
+                  ) : null,
+                )}
+              {!fast &&
+                lines.map((l, i) => (
+                  <Line
+                    key={l.id}
+                    dataKey={`y${i}`}
+                    name={l.label}
+                    stroke={l.color}
+                    strokeWidth={1.5}
+                    strokeDasharray={l.dashed ? '5 3' : undefined}
+                    dot={false}
+                    activeDot={{ r: 3 }}
+                    isAnimationActive={false}
+                    // Unaligned x values leave holes that are not gaps in this line's own data.
+                    connectNulls={!aligned}
+                    className={`run-line run-line-${l.id}`}
+                  />
+                ))}
+            </ComposedChart>
           )}
         </div>
       )}

@@ -1,9 +1,9 @@
 'use client';
 
 import { useMemo } from 'react';
-import { MetricChart, type ChartLine } from '../charts/metric-chart';
-import { seriesKey, type LiveSeries } from '@/lib/use-live-series';
 import { toChartCols, type XAxisMode } from '@/lib/series';
+import { type LiveSeries, seriesKey } from '@/lib/use-live-series';
+import { type ChartLine, MetricChart } from '../charts/metric-chart';
 
 export interface CompareRun {
   id: string;
@@ -12,7 +12,21 @@ export interface CompareRun {
 }
 
 /** One chart per metric, every run overlaid in its own colour. */
-export function CompareCharts({ runs, keys, data, xMode, smoothing, bands }: { runs: CompareRun[]; keys: string[]; data: LiveSeries; xMode: XAxisMode; smoothing: number; bands: boolean }) {
+export function CompareCharts({
+  runs,
+  keys,
+  data,
+  xMode,
+  smoothing,
+  bands,
+}: {
+  runs: CompareRun[];
+  keys: string[];
+  data: LiveSeries;
+  xMode: XAxisMode;
+  smoothing: number;
+  bands: boolean;
+}) {
   const charts = useMemo(
     () =>
       keys.map((key) => ({
@@ -20,14 +34,27 @@ export function CompareCharts({ runs, keys, data, xMode, smoothing, bands }: { r
         lines: runs.flatMap<ChartLine>((r) => {
           const s = data.series.get(seriesKey(r.id, key));
           if (!s) return [];
-          return [{ id: r.id, label: r.name, color: r.color, cols: toChartCols(s, xMode, smoothing, bands && s.downsampled), band: bands && s.downsampled }];
+          return [
+            {
+              id: r.id,
+              label: r.name,
+              color: r.color,
+              cols: toChartCols(s, xMode, smoothing, bands && s.downsampled),
+              band: bands && s.downsampled,
+            },
+          ];
         }),
       })),
     // data.version marks in-place merges of live points into data.series.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [runs, keys, data.version, xMode, smoothing, bands],
   );
-  if (!keys.length) return <p className="muted" data-testid="no-metrics">These runs have not logged any metrics yet; charts appear as soon as they do.</p>;
+  if (!keys.length)
+    return (
+      <p className="muted" data-testid="no-metrics">
+        These runs have not logged any metrics yet; charts appear as soon as they do.
+      </p>
+    );
   return (
     <div className="charts" data-testid="compare-charts">
       {charts.map((c) => (

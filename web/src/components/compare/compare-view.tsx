@@ -5,13 +5,13 @@ import { Suspense, use, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { CompareRunsDocument, CompareSeqsDocument, type CompareSeqsQuery } from '@/gql/graphql';
 import { runColor } from '@/lib/colors';
-import { describeError, type ApiProblem } from '@/lib/errors';
+import type { ComparePrefetch } from '@/lib/compare-prefetch';
+import { type ApiProblem, describeError } from '@/lib/errors';
 import type { RunSeq } from '@/lib/live';
 import { maxPointsForOverlay, type XAxisMode } from '@/lib/series';
 import { useLiveSeries } from '@/lib/use-live-series';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
-import type { ComparePrefetch } from '@/lib/compare-prefetch';
 import { CompareCharts, type CompareRun } from './compare-charts';
 import { ConfigDiff } from './config-diff';
 import { MetricSummary } from './metric-summary';
@@ -24,12 +24,16 @@ export function CompareView({ runIds, prefetch }: { runIds: string[]; prefetch?:
   if (!runIds.length) {
     return (
       <Notice kind="info" title="No runs to compare.">
-        <p>Select runs on an <Link href="/">experiment</Link> page, or open <code>/compare?runs=id1,id2,…</code>.</p>
+        <p>
+          Select runs on an <Link href="/">experiment</Link> page, or open <code>/compare?runs=id1,id2,…</code>.
+        </p>
       </Notice>
     );
   }
   if (bad.length) {
-    return <Notice title="Some run ids in the URL are not valid." problem={{ message: `Not run ids: ${bad.join(', ')}` }} />;
+    return (
+      <Notice title="Some run ids in the URL are not valid." problem={{ message: `Not run ids: ${bad.join(', ')}` }} />
+    );
   }
   if (!prefetch) return <CompareLoaded runIds={runIds} initial={null} />;
   return (
@@ -63,24 +67,41 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
 
   // Step 1: seqs and keys (small and fast). The series query follows immediately, before anything
   // heavy renders; config and best/final values load after the charts.
-  const [head, setHead] = useState<{ data: CompareSeqsQuery | null; problem: ApiProblem | null }>({ data: initial?.head ?? null, problem: null });
+  const [head, setHead] = useState<{ data: CompareSeqsQuery | null; problem: ApiProblem | null }>({
+    data: initial?.head ?? null,
+    problem: null,
+  });
   const [attempt, setAttempt] = useState(0);
   useEffect(() => void performance.mark('runboard:compare-mounted'), []); // for bench/web.ts
   useEffect(() => {
     if (attempt === 0 && initial) return; // the server already fetched it
     let cancelled = false;
-    void client.query(CompareSeqsDocument, { runIds }, { requestPolicy: 'network-only' }).toPromise().then((r) => {
-      if (!cancelled) setHead({ data: r.data ?? null, problem: describeError(r.error, apiUrl) ?? (r.data ? null : { message: 'No data' }) });
-    });
+    void client
+      .query(CompareSeqsDocument, { runIds }, { requestPolicy: 'network-only' })
+      .toPromise()
+      .then((r) => {
+        if (!cancelled)
+          setHead({
+            data: r.data ?? null,
+            problem: describeError(r.error, apiUrl) ?? (r.data ? null : { message: 'No data' }),
+          });
+      });
     return () => void (cancelled = true);
   }, [client, runIds, apiUrl, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
-  const seqs = useMemo<RunSeq[] | null>(() => head.data?.compareRuns.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null, [head.data]);
+  const seqs = useMemo<RunSeq[] | null>(
+    () => head.data?.compareRuns.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null,
+    [head.data],
+  );
   // No keys yet: subscribe to every key (null) so metrics appear as soon as the runs log them.
   const keys = useMemo(() => (head.data?.metricKeys.length ? head.data.metricKeys : null), [head.data]);
   const series = useLiveSeries(seqs, keys, maxPoints, initial?.series);
 
   const chartsReady = series.version > 0 || !!series.problem;
-  const [{ data, fetching }, refetch] = useQuery({ query: CompareRunsDocument, variables: { runIds, differencesOnly }, pause: !chartsReady });
+  const [{ data, fetching }, refetch] = useQuery({
+    query: CompareRunsDocument,
+    variables: { runIds, differencesOnly },
+    pause: !chartsReady,
+  });
   const cmp = data?.compareRuns;
 
   // Best/final values come from the server: refresh them 1.5 s after points start streaming in (one
@@ -95,14 +116,23 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   }, [series.version, refetch]);
   useEffect(() => () => void (refreshTimer.current && clearTimeout(refreshTimer.current)), []);
 
-  const runs: CompareRun[] = useMemo(() => (head.data ? head.data.compareRuns.runs.map((r, i) => ({ id: r.id, name: r.name, color: runColor(i) })) : []), [head.data]);
+  const runs: CompareRun[] = useMemo(
+    () => (head.data ? head.data.compareRuns.runs.map((r, i) => ({ id: r.id, name: r.name, color: runColor(i) })) : []),
+    [head.data],
+  );
 
   const problem = head.problem;
   if (problem) {
     const notFound = problem.code === 'NOT_FOUND';
     return (
-      <Notice title={notFound ? 'A run in the URL does not exist.' : 'Could not load the comparison.'} problem={problem} onRetry={notFound ? undefined : () => setAttempt((a) => a + 1)}>
-        <p><Link href="/">Back to experiments</Link></p>
+      <Notice
+        title={notFound ? 'A run in the URL does not exist.' : 'Could not load the comparison.'}
+        problem={problem}
+        onRetry={notFound ? undefined : () => setAttempt((a) => a + 1)}
+      >
+        <p>
+          <Link href="/">Back to experiments</Link>
+        </p>
       </Notice>
     );
   }
@@ -119,7 +149,9 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
         ))}
       </div>
       <div className="page-head">
-        <h1>Compare {runs.length} run{runs.length === 1 ? '' : 's'}</h1>
+        <h1>
+          Compare {runs.length} run{runs.length === 1 ? '' : 's'}
+        </h1>
       </div>
       <div className="legend" data-testid="legend">
         {runs.map((r) => (
@@ -135,7 +167,8 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
           <input type="radio" checked={tab === 'overlay'} onChange={() => setTab('overlay')} /> overlay
         </label>
         <label>
-          <input type="radio" checked={tab === 'panels'} onChange={() => setTab('panels')} data-testid="tab-panels" /> per-run panels
+          <input type="radio" checked={tab === 'panels'} onChange={() => setTab('panels')} data-testid="tab-panels" />{' '}
+          per-run panels
         </label>
         <label>
           x-axis
@@ -147,7 +180,15 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
         </label>
         <label>
           smoothing (EMA)
-          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" />
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(Number(e.target.value))}
+            data-testid="smoothing"
+          />
           <span style={{ width: 32 }}>{smoothing.toFixed(2)}</span>
         </label>
         <label title="Shaded min–max of each bucket where the server downsampled">
@@ -155,7 +196,9 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
         </label>
       </div>
       {series.problem && <Notice title="Could not load metrics." problem={series.problem} onRetry={series.reload} />}
-      {series.live.state === 'error' && <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />}
+      {series.live.state === 'error' && (
+        <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />
+      )}
       {!chartsReady ? (
         <Loading what="metrics" />
       ) : tab === 'overlay' ? (
@@ -166,7 +209,13 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
       {cmp ? (
         <>
           <MetricSummary runs={runs} metrics={cmp.metrics} />
-          <ConfigDiff runs={runs} rows={cmp.config} differencesOnly={differencesOnly} onToggle={setDifferencesOnly} loading={fetching} />
+          <ConfigDiff
+            runs={runs}
+            rows={cmp.config}
+            differencesOnly={differencesOnly}
+            onToggle={setDifferencesOnly}
+            loading={fetching}
+          />
         </>
       ) : (
         chartsReady && <Loading what="config and summary" />

@@ -6,13 +6,31 @@ import type { CompareRun } from './compare-charts';
 
 type Row = CompareRunsQuery['compareRuns']['config'][number];
 
-export function ConfigDiff({ runs, rows, differencesOnly, onToggle, loading }: { runs: CompareRun[]; rows: Row[]; differencesOnly: boolean; onToggle: (v: boolean) => void; loading: boolean }) {
+export function ConfigDiff({
+  runs,
+  rows,
+  differencesOnly,
+  onToggle,
+  loading,
+}: {
+  runs: CompareRun[];
+  rows: Row[];
+  differencesOnly: boolean;
+  onToggle: (v: boolean) => void;
+  loading: boolean;
+}) {
   return (
     <div className="panel">
       <div className="toolbar" style={{ marginTop: 0 }}>
         <h2 style={{ margin: 0 }}>Config</h2>
         <label>
-          <input type="checkbox" checked={differencesOnly} onChange={(e) => onToggle(e.target.checked)} data-testid="differences-only" /> differences only
+          <input
+            type="checkbox"
+            checked={differencesOnly}
+            onChange={(e) => onToggle(e.target.checked)}
+            data-testid="differences-only"
+          />{' '}
+          differences only
         </label>
         {loading && <span className="muted small">updating…</span>}
       </div>
@@ -25,13 +43,21 @@ export function ConfigDiff({ runs, rows, differencesOnly, onToggle, loading }: {
               <tr>
                 <th>key</th>
                 {runs.map((r) => (
-                  <th key={r.id}><span className="swatch" style={{ background: r.color }} />{r.name}</th>
+                  <th key={r.id}>
+                    <span className="swatch" style={{ background: r.color }} />
+                    {r.name}
+                  </th>
                 ))}
               </tr>
             </thead>
             <tbody>
               {rows.map((row) => (
-                <tr key={row.path} data-testid="config-row" data-path={row.path} className={row.differs ? 'differs' : ''}>
+                <tr
+                  key={row.path}
+                  data-testid="config-row"
+                  data-path={row.path}
+                  className={row.differs ? 'differs' : ''}
+                >
                   <td>{row.differs ? <strong>{row.path}</strong> : row.path}</td>
                   {row.values.map((v, i) => (
                     <td key={runs[i]?.id ?? i}>{formatJsonValue(v)}</td>

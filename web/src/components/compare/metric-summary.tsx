@@ -25,23 +25,36 @@ export function MetricSummary({ runs, metrics }: { runs: CompareRun[]; metrics: 
             </tr>
             <tr>
               {metrics.flatMap((m) => [
-                <th key={`${m.key}-b`} className="num">best @ step</th>,
-                <th key={`${m.key}-f`} className="num">final @ step</th>,
+                <th key={`${m.key}-b`} className="num">
+                  best @ step
+                </th>,
+                <th key={`${m.key}-f`} className="num">
+                  final @ step
+                </th>,
               ])}
             </tr>
           </thead>
           <tbody>
             {runs.map((r, i) => (
               <tr key={r.id} data-testid="summary-row" data-run-id={r.id}>
-                <td><span className="swatch" style={{ background: r.color }} />{r.name}</td>
+                <td>
+                  <span className="swatch" style={{ background: r.color }} />
+                  {r.name}
+                </td>
                 {metrics.flatMap((m) => {
                   const res = m.results[i];
                   const isBest = m.bestRunId === r.id;
                   return [
-                    <td key={`${m.key}-b`} className={`num ${isBest ? 'best' : ''}`} title={isBest ? 'best run' : undefined}>
+                    <td
+                      key={`${m.key}-b`}
+                      className={`num ${isBest ? 'best' : ''}`}
+                      title={isBest ? 'best run' : undefined}
+                    >
                       {res?.best == null ? '—' : `${formatNumber(res.best)} @ ${res.bestStep}`}
                     </td>,
-                    <td key={`${m.key}-f`} className="num">{res?.final == null ? '—' : `${formatNumber(res.final)} @ ${res.finalStep}`}</td>,
+                    <td key={`${m.key}-f`} className="num">
+                      {res?.final == null ? '—' : `${formatNumber(res.final)} @ ${res.finalStep}`}
+                    </td>,
                   ];
                 })}
               </tr>

@@ -24,7 +24,8 @@ export function ColumnPicker({
     document.addEventListener('mousedown', close);
     return () => document.removeEventListener('mousedown', close);
   }, [open]);
-  const toggle = (list: string[], item: string) => (list.includes(item) ? list.filter((x) => x !== item) : [...list, item]);
+  const toggle = (list: string[], item: string) =>
+    list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
   return (
     <div className="column-picker" ref={ref}>
       <button type="button" onClick={() => setOpen(!open)} aria-expanded={open}>
@@ -36,14 +37,24 @@ export function ColumnPicker({
           {configPaths.length === 0 && <div className="muted small">No config keys.</div>}
           {configPaths.map((p) => (
             <label key={p}>
-              <input type="checkbox" checked={config.includes(p)} onChange={() => onChange({ config: toggle(config, p), metrics })} /> {p}
+              <input
+                type="checkbox"
+                checked={config.includes(p)}
+                onChange={() => onChange({ config: toggle(config, p), metrics })}
+              />{' '}
+              {p}
             </label>
           ))}
           <strong className="small">Metrics (last and best)</strong>
           {metricKeys.length === 0 && <div className="muted small">No metrics logged.</div>}
           {metricKeys.map((k) => (
             <label key={k}>
-              <input type="checkbox" checked={metrics.includes(k)} onChange={() => onChange({ config, metrics: toggle(metrics, k) })} /> {k}
+              <input
+                type="checkbox"
+                checked={metrics.includes(k)}
+                onChange={() => onChange({ config, metrics: toggle(metrics, k) })}
+              />{' '}
+              {k}
             </label>
           ))}
         </div>

@@ -22,7 +22,13 @@ export function fieldSegment(name: string): string {
 export const BASE_COLUMNS: Column[] = [
   { id: 'name', label: 'Name', sortField: 'name', value: (r) => r.name, text: (r) => r.name },
   { id: 'status', label: 'Status', sortField: 'status', value: (r) => r.status, text: (r) => r.status },
-  { id: 'createdAt', label: 'Created', sortField: 'createdAt', value: (r) => r.createdAt, text: (r) => new Date(r.createdAt).toLocaleString() },
+  {
+    id: 'createdAt',
+    label: 'Created',
+    sortField: 'createdAt',
+    value: (r) => r.createdAt,
+    text: (r) => new Date(r.createdAt).toLocaleString(),
+  },
   { id: 'tags', label: 'Tags', sortField: null, value: (r) => r.tags, text: (r) => r.tags.join(', ') },
 ];
 

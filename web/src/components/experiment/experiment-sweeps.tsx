@@ -12,13 +12,20 @@ export function ExperimentSweeps({ experimentId }: { experimentId: string }) {
   if (!data?.sweeps.length) return null;
   return (
     <details className="panel sweeps-list" data-testid="experiment-sweeps" open={data.sweeps.length <= 5}>
-      <summary><strong>Sweeps ({data.sweeps.length})</strong></summary>
+      <summary>
+        <strong>Sweeps ({data.sweeps.length})</strong>
+      </summary>
       <ul>
         {data.sweeps.map((s) => (
           <li key={s.id}>
-            <Link href={`/sweeps/${s.id}`}>{s.name}</Link> <span className="muted small">{s.method} on {s.metric}, {timeAgo(s.createdAt)}</span>{' '}
+            <Link href={`/sweeps/${s.id}`}>{s.name}</Link>{' '}
+            <span className="muted small">
+              {s.method} on {s.metric}, {timeAgo(s.createdAt)}
+            </span>{' '}
             {s.runCounts.map((c) => (
-              <span key={c.status} className="count-chip"><StatusBadge status={c.status} /> {c.count}</span>
+              <span key={c.status} className="count-chip">
+                <StatusBadge status={c.status} /> {c.count}
+              </span>
             ))}
           </li>
         ))}

@@ -8,13 +8,13 @@ import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
 import { timeAgo } from '@/lib/format';
 import { Loading, Notice } from '../notice';
-import { StatusBadge } from '../status-badge';
 import { useApi } from '../providers';
-import { BASE_COLUMNS, configColumn, configPaths, metricColumns, type Column } from './columns';
+import { StatusBadge } from '../status-badge';
 import { ColumnPicker } from './column-picker';
+import { BASE_COLUMNS, type Column, configColumn, configPaths, metricColumns } from './columns';
+import { ExperimentSweeps } from './experiment-sweeps';
 import { FilterBox } from './filter-box';
 import { RunsTable } from './runs-table';
-import { ExperimentSweeps } from './experiment-sweeps';
 import { fetchAllRuns, useRuns } from './use-runs';
 
 const DEFAULT_ORDER: RunOrder[] = [{ field: 'createdAt', direction: 'DESC' }];
@@ -28,7 +28,15 @@ function parseSort(sort: string | undefined): RunOrder[] {
   return field ? [{ field, direction: dir === 'DESC' ? 'DESC' : 'ASC' }] : DEFAULT_ORDER;
 }
 
-export function ExperimentView({ id, initialWhere = '', initialSort }: { id: string; initialWhere?: string; initialSort?: string }) {
+export function ExperimentView({
+  id,
+  initialWhere = '',
+  initialSort,
+}: {
+  id: string;
+  initialWhere?: string;
+  initialSort?: string;
+}) {
   const { apiUrl } = useApi();
   const client = useClient();
   const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
@@ -40,7 +48,8 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
     if (where) url.searchParams.set('where', where);
     else url.searchParams.delete('where');
     const o = orderBy[0];
-    if (o && JSON.stringify(orderBy) !== JSON.stringify(DEFAULT_ORDER)) url.searchParams.set('sort', `${o.field}:${o.direction ?? 'ASC'}`);
+    if (o && JSON.stringify(orderBy) !== JSON.stringify(DEFAULT_ORDER))
+      url.searchParams.set('sort', `${o.field}:${o.direction ?? 'ASC'}`);
     else url.searchParams.delete('sort');
     if (url.href !== window.location.href) window.history.replaceState(window.history.state, '', url);
   }, [where, orderBy]);
@@ -95,7 +104,14 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
       const all = await fetchAllRuns(client, id, where, orderBy);
       const base = `${exp?.name ?? 'runs'}-runs`;
       if (format === 'csv') {
-        download(`${base}.csv`, toCsv(['id', ...columns.map((c) => c.label)], all.map((r) => [r.id, ...columns.map((c) => c.value(r))])), 'text/csv');
+        download(
+          `${base}.csv`,
+          toCsv(
+            ['id', ...columns.map((c) => c.label)],
+            all.map((r) => [r.id, ...columns.map((c) => c.value(r))]),
+          ),
+          'text/csv',
+        );
       } else {
         const rows = all.map((r) => Object.fromEntries([['id', r.id], ...columns.map((c) => [c.label, c.value(r)])]));
         download(`${base}.json`, JSON.stringify(rows, null, 2), 'application/json');
@@ -111,8 +127,14 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
   if (headerProblem) {
     const notFound = headerProblem.code === 'NOT_FOUND';
     return (
-      <Notice title={notFound ? 'No such experiment.' : 'Could not load the experiment.'} problem={headerProblem} onRetry={notFound ? undefined : () => refetchHeader({ requestPolicy: 'network-only' })}>
-        <p><Link href="/">Back to experiments</Link></p>
+      <Notice
+        title={notFound ? 'No such experiment.' : 'Could not load the experiment.'}
+        problem={headerProblem}
+        onRetry={notFound ? undefined : () => refetchHeader({ requestPolicy: 'network-only' })}
+      >
+        <p>
+          <Link href="/">Back to experiments</Link>
+        </p>
       </Notice>
     );
   }
@@ -120,7 +142,9 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
   if (!exp) {
     return (
       <Notice title="No such experiment." problem={{ message: `There is no experiment with id “${id}”.` }}>
-        <p><Link href="/">Back to experiments</Link></p>
+        <p>
+          <Link href="/">Back to experiments</Link>
+        </p>
       </Notice>
     );
   }
@@ -129,7 +153,9 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
   const compareHref = `/compare?runs=${[...selected].join(',')}`;
   return (
     <section>
-      <div className="crumbs"><Link href="/">Experiments</Link> /</div>
+      <div className="crumbs">
+        <Link href="/">Experiments</Link> /
+      </div>
       <div className="page-head">
         <h1 data-testid="experiment-name">{exp.name}</h1>
         <span className="muted">last activity {timeAgo(exp.lastActivityAt)}</span>
@@ -140,31 +166,56 @@ export function ExperimentView({ id, initialWhere = '', initialSort }: { id: str
       <div className="toolbar" data-testid="status-counts">
         <strong>{exp.runCount} runs</strong>
         {exp.runCounts.map((c) => (
-          <span key={c.status} className="count-chip"><StatusBadge status={c.status} /> {c.count}</span>
+          <span key={c.status} className="count-chip">
+            <StatusBadge status={c.status} /> {c.count}
+          </span>
         ))}
       </div>
       <ExperimentSweeps experimentId={exp.id} />
       <FilterBox value={where} onApply={(w) => setWhere(w)} problem={filterProblem} />
       <div className="toolbar">
-        <ColumnPicker configPaths={paths} metricKeys={metricKeys} config={config} metrics={metrics} onChange={setChosen} />
+        <ColumnPicker
+          configPaths={paths}
+          metricKeys={metricKeys}
+          config={config}
+          metrics={metrics}
+          onChange={setChosen}
+        />
         <Link href={selected.size ? compareHref : '#'} aria-disabled={selected.size < 1} data-testid="compare-link">
-          <button type="button" className="primary" disabled={selected.size < 1}>Compare selected ({selected.size})</button>
+          <button type="button" className="primary" disabled={selected.size < 1}>
+            Compare selected ({selected.size})
+          </button>
         </Link>
-        {selected.size > 0 && <button type="button" onClick={() => setSelected(new Set())}>Clear selection</button>}
+        {selected.size > 0 && (
+          <button type="button" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </button>
+        )}
         <span className="spacer" />
         <span className="muted" data-testid="run-count">
           {runs.totalCount === null ? '' : `${runs.rows.length} of ${runs.totalCount} shown`}
         </span>
-        <button type="button" onClick={() => doExport('csv')} disabled={!!exporting} data-testid="export-csv">{exporting === 'csv' ? 'Exporting…' : 'Export CSV'}</button>
-        <button type="button" onClick={() => doExport('json')} disabled={!!exporting} data-testid="export-json">{exporting === 'json' ? 'Exporting…' : 'Export JSON'}</button>
+        <button type="button" onClick={() => doExport('csv')} disabled={!!exporting} data-testid="export-csv">
+          {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
+        </button>
+        <button type="button" onClick={() => doExport('json')} disabled={!!exporting} data-testid="export-json">
+          {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
+        </button>
       </div>
       {runs.newRuns > 0 && (
         <Notice kind="info">
-          {runs.newRuns} new run{runs.newRuns > 1 ? 's' : ''} since the table loaded. <button type="button" onClick={runs.reload}>Show</button>
+          {runs.newRuns} new run{runs.newRuns > 1 ? 's' : ''} since the table loaded.{' '}
+          <button type="button" onClick={runs.reload}>
+            Show
+          </button>
         </Notice>
       )}
-      {runs.live.state === 'error' && <Notice kind="warning" title="Live updates failed." problem={{ message: runs.live.error ?? '' }} />}
-      {runs.problem && !filterProblem && <Notice title="Could not load runs." problem={runs.problem} onRetry={runs.reload} />}
+      {runs.live.state === 'error' && (
+        <Notice kind="warning" title="Live updates failed." problem={{ message: runs.live.error ?? '' }} />
+      )}
+      {runs.problem && !filterProblem && (
+        <Notice title="Could not load runs." problem={runs.problem} onRetry={runs.reload} />
+      )}
       {runs.loading && runs.rows.length === 0 && !runs.problem && <Loading what="runs" />}
       {!runs.loading && runs.rows.length === 0 && !runs.problem && (
         <Notice kind="info">{where ? 'No run matches the filter.' : 'This experiment has no runs yet.'}</Notice>

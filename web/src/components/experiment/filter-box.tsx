@@ -16,7 +16,15 @@ const EXAMPLES = [
  * The filter language box. The server is the only parser, so an INVALID_FILTER error is shown with
  * its message and the problem position underlined in a copy of the text.
  */
-export function FilterBox({ value, onApply, problem }: { value: string; onApply: (where: string) => void; problem: ApiProblem | null }) {
+export function FilterBox({
+  value,
+  onApply,
+  problem,
+}: {
+  value: string;
+  onApply: (where: string) => void;
+  problem: ApiProblem | null;
+}) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   const invalid = problem?.code === 'INVALID_FILTER';
@@ -46,7 +54,9 @@ export function FilterBox({ value, onApply, problem }: { value: string; onApply:
             <option key={x} value={x} />
           ))}
         </datalist>
-        <button type="submit" data-testid="filter-apply">Apply</button>
+        <button type="submit" data-testid="filter-apply">
+          Apply
+        </button>
         {value && (
           <button type="button" onClick={() => onApply('')}>
             Clear

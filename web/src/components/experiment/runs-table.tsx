@@ -19,7 +19,17 @@ interface Props {
   onLoadMore: () => void;
 }
 
-const Row = memo(function Row({ run, columns, selected, onToggle }: { run: RunRowFragment; columns: Column[]; selected: boolean; onToggle: (id: string) => void }) {
+const Row = memo(function Row({
+  run,
+  columns,
+  selected,
+  onToggle,
+}: {
+  run: RunRowFragment;
+  columns: Column[];
+  selected: boolean;
+  onToggle: (id: string) => void;
+}) {
   return (
     <tr className={selected ? 'selected' : ''} data-testid="run-row" data-run-id={run.id} data-run-name={run.name}>
       <td>
@@ -32,7 +42,11 @@ const Row = memo(function Row({ run, columns, selected, onToggle }: { run: RunRo
           ) : c.id === 'status' ? (
             <StatusBadge status={run.status} />
           ) : c.id === 'tags' ? (
-            run.tags.map((t) => <span key={t} className="tag">{t}</span>)
+            run.tags.map((t) => (
+              <span key={t} className="tag">
+                {t}
+              </span>
+            ))
           ) : (
             c.text(run)
           )}
@@ -46,12 +60,25 @@ const Row = memo(function Row({ run, columns, selected, onToggle }: { run: RunRo
  * The runs table. Rows arrive a page at a time; reaching the bottom of the scroll area loads the next
  * page, so thousands of runs never need to be in the DOM at once unless the user scrolls through them.
  */
-export function RunsTable({ rows, columns, orderBy, onSort, selected, onToggle, onToggleAll, hasNext, loading, onLoadMore }: Props) {
+export function RunsTable({
+  rows,
+  columns,
+  orderBy,
+  onSort,
+  selected,
+  onToggle,
+  onToggleAll,
+  hasNext,
+  loading,
+  onLoadMore,
+}: Props) {
   const sentinel = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = sentinel.current;
     if (!el || !hasNext) return;
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onLoadMore(), { rootMargin: '200px' });
+    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onLoadMore(), {
+      rootMargin: '200px',
+    });
     io.observe(el);
     return () => io.disconnect();
   }, [hasNext, onLoadMore]);
@@ -63,7 +90,12 @@ export function RunsTable({ rows, columns, orderBy, onSort, selected, onToggle, 
         <thead>
           <tr>
             <th>
-              <input type="checkbox" checked={allSelected} onChange={(e) => onToggleAll(e.target.checked)} aria-label="Select all loaded runs" />
+              <input
+                type="checkbox"
+                checked={allSelected}
+                onChange={(e) => onToggleAll(e.target.checked)}
+                aria-label="Select all loaded runs"
+              />
             </th>
             {columns.map((c) => {
               const s = sortOf(c.sortField);

@@ -2,10 +2,17 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient } from 'urql';
-import { ExperimentRunChangedDocument, MetricsLoggedDocument, RunsPageDocument, type MetricsLoggedSubscription, type RunOrder, type RunRowFragment } from '@/gql/graphql';
-import { toNumber } from '@/lib/metric-value';
-import { describeError, type ApiProblem } from '@/lib/errors';
+import {
+  ExperimentRunChangedDocument,
+  MetricsLoggedDocument,
+  type MetricsLoggedSubscription,
+  type RunOrder,
+  type RunRowFragment,
+  RunsPageDocument,
+} from '@/gql/graphql';
+import { type ApiProblem, describeError } from '@/lib/errors';
 import { SeqTracker, useLiveSubscription } from '@/lib/live';
+import { toNumber } from '@/lib/metric-value';
 import { useApi } from '../providers';
 
 export const PAGE_SIZE = 100;
@@ -21,7 +28,10 @@ function withPoints(run: RunRowFragment, points: LoggedPoint[]): RunRowFragment 
   for (const p of points) {
     let m = metrics.find((x) => x.key === p.key);
     if (!m) metrics.push((m = { key: p.key, lastValue: p.value, lastStep: p.step, min: null, max: null, count: 0 }));
-    if (p.step >= m.lastStep) (m.lastValue = p.value), (m.lastStep = p.step);
+    if (p.step >= m.lastStep) {
+      m.lastValue = p.value;
+      m.lastStep = p.step;
+    }
     const v = toNumber(p.value);
     if (!Number.isNaN(v)) {
       if (m.min === null || v < toNumber(m.min)) m.min = p.value;
@@ -65,11 +75,19 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
       const gen = generation.current;
       setState((s) => ({ ...s, loading: true }));
       const res = await client
-        .query(RunsPageDocument, { experimentId, where: where || null, orderBy: JSON.parse(orderKey), first, after }, { requestPolicy: 'network-only' })
+        .query(
+          RunsPageDocument,
+          { experimentId, where: where || null, orderBy: JSON.parse(orderKey), first, after },
+          { requestPolicy: 'network-only' },
+        )
         .toPromise();
       if (gen !== generation.current) return; // filter or order changed meanwhile
       if (res.error || !res.data) {
-        setState((s) => ({ ...s, loading: false, problem: describeError(res.error, apiUrl) ?? { message: 'No data' } }));
+        setState((s) => ({
+          ...s,
+          loading: false,
+          problem: describeError(res.error, apiUrl) ?? { message: 'No data' },
+        }));
         return;
       }
       const page = res.data.runs;
@@ -113,7 +131,11 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
       if (!tracker.current.accept(ev.runId, ev.seq)) return;
       onActivity();
       if (ev.kind === 'DELETED' || !ev.run) {
-        setState((s) => ({ ...s, rows: s.rows.filter((r) => r.id !== ev.runId), totalCount: s.totalCount === null ? null : s.totalCount - 1 }));
+        setState((s) => ({
+          ...s,
+          rows: s.rows.filter((r) => r.id !== ev.runId),
+          totalCount: s.totalCount === null ? null : s.totalCount - 1,
+        }));
         return;
       }
       const run = ev.run;
@@ -132,7 +154,12 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
 
   // Latest/best metric cells of active runs follow metricsLogged (logging does not emit runChanged).
   const activeKey = useMemo(
-    () => state.rows.filter((r) => ACTIVE.has(r.status)).map((r) => r.id).sort().join(','),
+    () =>
+      state.rows
+        .filter((r) => ACTIVE.has(r.status))
+        .map((r) => r.id)
+        .sort()
+        .join(','),
     [state.rows],
   );
   useLiveSubscription(
@@ -167,7 +194,13 @@ export async function fetchAllRuns(
   const out: RunRowFragment[] = [];
   let after: string | null = null;
   for (;;) {
-    const res = await client.query(RunsPageDocument, { experimentId, where: where || null, orderBy, first: 500, after }, { requestPolicy: 'network-only' }).toPromise();
+    const res = await client
+      .query(
+        RunsPageDocument,
+        { experimentId, where: where || null, orderBy, first: 500, after },
+        { requestPolicy: 'network-only' },
+      )
+      .toPromise();
     if (res.error || !res.data) throw res.error ?? new Error('No data');
     out.push(...res.data.runs.nodes);
     if (!res.data.runs.pageInfo.hasNextPage) return out;

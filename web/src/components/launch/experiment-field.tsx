@@ -6,14 +6,34 @@ import type { Issue } from '@/lib/issues';
 import { IssueList } from './issue-list';
 
 /** The launch's experiment, by name: launches need an existing one, so existing names are offered. */
-export function ExperimentField({ value, onChange, issues, id }: { value: string; onChange: (v: string) => void; issues: Issue[]; id: string }) {
+export function ExperimentField({
+  value,
+  onChange,
+  issues,
+  id,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  issues: Issue[];
+  id: string;
+}) {
   const [{ data }] = useQuery({ query: ExperimentNamesDocument });
   return (
     <div className="field">
       <label htmlFor={id}>Experiment</label>
-      <input id={id} type="text" list={`${id}-names`} value={value} onChange={(e) => onChange(e.target.value)} required data-testid={`${id}-experiment`} />
+      <input
+        id={id}
+        type="text"
+        list={`${id}-names`}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        required
+        data-testid={`${id}-experiment`}
+      />
       <datalist id={`${id}-names`}>
-        {data?.experiments.map((x) => <option key={x.id} value={x.name} />)}
+        {data?.experiments.map((x) => (
+          <option key={x.id} value={x.name} />
+        ))}
       </datalist>
       <span className="hint">An existing experiment (launches do not create one).</span>
       <IssueList issues={issues} testId={`${id}-experiment-issues`} />
@@ -21,4 +41,8 @@ export function ExperimentField({ value, onChange, issues, id }: { value: string
   );
 }
 
-export const splitList = (s: string) => s.split(',').map((t) => t.trim()).filter(Boolean);
+export const splitList = (s: string) =>
+  s
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);

@@ -8,7 +8,12 @@ export function IssueList({ issues, testId = 'launch-issues' }: { issues: Issue[
       {issues.map((i) => (
         <li key={`${i.path}\u0000${i.message}`} data-testid="issue" data-path={i.path}>
           {i.path && <code>{i.path}</code>} {i.message}
-          {i.runs && <span className="muted"> (run{i.runs.length > 1 ? 's' : ''} {summarise(i.runs)})</span>}
+          {i.runs && (
+            <span className="muted">
+              {' '}
+              (run{i.runs.length > 1 ? 's' : ''} {summarise(i.runs)})
+            </span>
+          )}
         </li>
       ))}
     </ul>

@@ -24,10 +24,24 @@ export function LaunchPage({ initialTab, initialExperiment }: { initialTab: Laun
         <h1>Launch</h1>
       </div>
       <div className="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={tab === 'run'} className={tab === 'run' ? 'tab active' : 'tab'} onClick={() => setTab('run')} data-testid="tab-run">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'run'}
+          className={tab === 'run' ? 'tab active' : 'tab'}
+          onClick={() => setTab('run')}
+          data-testid="tab-run"
+        >
           Run
         </button>
-        <button type="button" role="tab" aria-selected={tab === 'sweep'} className={tab === 'sweep' ? 'tab active' : 'tab'} onClick={() => setTab('sweep')} data-testid="tab-sweep">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'sweep'}
+          className={tab === 'sweep' ? 'tab active' : 'tab'}
+          onClick={() => setTab('sweep')}
+          data-testid="tab-sweep"
+        >
           Sweep
         </button>
       </div>
@@ -36,7 +50,9 @@ export function LaunchPage({ initialTab, initialExperiment }: { initialTab: Laun
           ? 'Queues a run for a trainer agent. The config is validated against the trainer’s schema; nothing is queued when it is wrong.'
           : 'Generates runs from a search space over a base config and queues them, at most “parallelism” running at once.'}
       </p>
-      {schema.problem && <Notice title="Could not load the trainer config schema." problem={schema.problem} onRetry={schema.retry} />}
+      {schema.problem && (
+        <Notice title="Could not load the trainer config schema." problem={schema.problem} onRetry={schema.retry} />
+      )}
       {/* Both stay mounted so switching tabs keeps what was typed. */}
       <div hidden={tab !== 'run'}>
         <RunLaunchForm schema={schema} initialExperiment={initialExperiment} />

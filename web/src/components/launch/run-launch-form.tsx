@@ -52,11 +52,23 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
   return (
     <div className="launch-grid">
       <form className="panel" onSubmit={submit} data-testid="launch-form" noValidate>
-        <ExperimentField id="launch" value={experiment} onChange={setExperiment} issues={issuesUnder(issues, 'experiment')} />
+        <ExperimentField
+          id="launch"
+          value={experiment}
+          onChange={setExperiment}
+          issues={issuesUnder(issues, 'experiment')}
+        />
         <div className="field-row">
           <div className="field">
             <label htmlFor="run-name">Run name</label>
-            <input id="run-name" type="text" value={name} onChange={(e) => setName(e.target.value)} placeholder="default: run-<n>" data-testid="launch-name" />
+            <input
+              id="run-name"
+              type="text"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="default: run-<n>"
+              data-testid="launch-name"
+            />
             <IssueList issues={issuesUnder(issues, 'name')} />
           </div>
           <div className="field">
@@ -68,28 +80,66 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
         <div className="field-row">
           <div className="field">
             <label htmlFor="run-labels">Agent labels (comma separated)</label>
-            <input id="run-labels" type="text" value={labels} onChange={(e) => setLabels(e.target.value)} placeholder="e.g. gpu, a100" data-testid="launch-labels" />
+            <input
+              id="run-labels"
+              type="text"
+              value={labels}
+              onChange={(e) => setLabels(e.target.value)}
+              placeholder="e.g. gpu, a100"
+              data-testid="launch-labels"
+            />
             <span className="hint">Only agents carrying every label may run it.</span>
             <IssueList issues={issuesUnder(issues, 'labels')} />
           </div>
           <div className="field">
             <label htmlFor="run-retries">Retries</label>
-            <input id="run-retries" type="number" min={0} max={100} value={retries} onChange={(e) => setRetries(e.target.value)} data-testid="launch-retries" />
+            <input
+              id="run-retries"
+              type="number"
+              min={0}
+              max={100}
+              value={retries}
+              onChange={(e) => setRetries(e.target.value)}
+              data-testid="launch-retries"
+            />
             <span className="hint">Requeues if its agent dies; then CRASHED.</span>
             <IssueList issues={issuesUnder(issues, 'retries')} />
           </div>
         </div>
         <div className="field">
           <label htmlFor="config">Trainer config (JSON object)</label>
-          <textarea id="config" rows={22} value={config} onChange={(e) => setEdited(e.target.value)} spellCheck={false} aria-invalid={!!cfg.error || issuesUnder(issues, 'config').length > 0} data-testid="launch-config" />
-          {cfg.error && <span className="field-error" data-testid="config-error">{cfg.error}</span>}
+          <textarea
+            id="config"
+            rows={22}
+            value={config}
+            onChange={(e) => setEdited(e.target.value)}
+            spellCheck={false}
+            aria-invalid={!!cfg.error || issuesUnder(issues, 'config').length > 0}
+            data-testid="launch-config"
+          />
+          {cfg.error && (
+            <span className="field-error" data-testid="config-error">
+              {cfg.error}
+            </span>
+          )}
           <IssueList issues={issuesUnder(issues, 'config')} testId="config-issues" />
           <div className="toolbar">
-            <button type="button" onClick={() => setEdited(null)} disabled={edited === null || !schema.defaultText} data-testid="config-reset">Reset to defaults</button>
+            <button
+              type="button"
+              onClick={() => setEdited(null)}
+              disabled={edited === null || !schema.defaultText}
+              data-testid="config-reset"
+            >
+              Reset to defaults
+            </button>
           </div>
         </div>
         <IssueList issues={otherIssues} />
-        {issues.length > 0 && <p className="field-error" data-testid="nothing-queued">The server rejected the launch; nothing was queued.</p>}
+        {issues.length > 0 && (
+          <p className="field-error" data-testid="nothing-queued">
+            The server rejected the launch; nothing was queued.
+          </p>
+        )}
         {problem && <Notice title="The run could not be launched." problem={problem} />}
         <div className="toolbar">
           <button type="submit" className="primary" disabled={fetching || !!cfg.error} data-testid="launch-submit">

@@ -6,7 +6,7 @@ import { useMutation } from 'urql';
 import { LaunchSweepDocument, type MetricGoal, type SweepMethod } from '@/gql/graphql';
 import { parseObject } from '@/lib/config-schema';
 import { describeError } from '@/lib/errors';
-import { issuesOf, issuesUnder, type Issue } from '@/lib/issues';
+import { type Issue, issuesOf, issuesUnder } from '@/lib/issues';
 import { inferGoal } from '@/lib/metric-value';
 import { Notice } from '../notice';
 import { ExperimentField, splitList } from './experiment-field';
@@ -19,7 +19,21 @@ const EXAMPLES: Record<SweepMethod, string> = {
   GRID: `{\n  "lr": { "values": [1e-5, 2e-5] },\n  "units": [128, 256]\n}`,
   RANDOM: `{\n  "lr": { "min": 1e-6, "max": 1e-3, "distribution": "log_uniform" },\n  "dropout": { "min": 0, "max": 0.5 },\n  "units": [128, 256]\n}`,
 };
-const FORM_FIELDS = ['experiment', 'name', 'method', 'maxRuns', 'parallelism', 'metric', 'goal', 'labels', 'retries', 'seed', 'baseConfig', 'space', 'config'];
+const FORM_FIELDS = [
+  'experiment',
+  'name',
+  'method',
+  'maxRuns',
+  'parallelism',
+  'metric',
+  'goal',
+  'labels',
+  'retries',
+  'seed',
+  'baseConfig',
+  'space',
+  'config',
+];
 
 /** Launches a hyperparameter sweep with launchSweep: every run is generated and validated up front. */
 export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigSchema; initialExperiment: string }) {
@@ -79,12 +93,24 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         <div className="field-row">
           <div className="field">
             <label htmlFor="sweep-name">Sweep name</label>
-            <input id="sweep-name" type="text" value={name} onChange={(e) => setName(e.target.value)} placeholder="default: sweep-<id>" data-testid="sweep-name" />
+            <input
+              id="sweep-name"
+              type="text"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="default: sweep-<id>"
+              data-testid="sweep-name"
+            />
             <IssueList issues={under('name')} />
           </div>
           <div className="field">
             <label htmlFor="sweep-method">Method</label>
-            <select id="sweep-method" value={method} onChange={(e) => setMethod(e.target.value as SweepMethod)} data-testid="sweep-method">
+            <select
+              id="sweep-method"
+              value={method}
+              onChange={(e) => setMethod(e.target.value as SweepMethod)}
+              data-testid="sweep-method"
+            >
               <option value="GRID">GRID: every combination of listed values</option>
               <option value="RANDOM">RANDOM: maxRuns draws from lists and ranges</option>
             </select>
@@ -93,22 +119,49 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         <div className="field-row">
           <div className="field">
             <label htmlFor="sweep-max">Max runs</label>
-            <input id="sweep-max" type="number" min={1} max={1000} value={maxRuns} onChange={(e) => setMaxRuns(e.target.value)} data-testid="sweep-max-runs" />
+            <input
+              id="sweep-max"
+              type="number"
+              min={1}
+              max={1000}
+              value={maxRuns}
+              onChange={(e) => setMaxRuns(e.target.value)}
+              data-testid="sweep-max-runs"
+            />
             <IssueList issues={under('maxRuns')} />
           </div>
           <div className="field">
             <label htmlFor="sweep-par">Parallelism</label>
-            <input id="sweep-par" type="number" min={1} max={256} value={parallelism} onChange={(e) => setParallelism(e.target.value)} data-testid="sweep-parallelism" />
+            <input
+              id="sweep-par"
+              type="number"
+              min={1}
+              max={256}
+              value={parallelism}
+              onChange={(e) => setParallelism(e.target.value)}
+              data-testid="sweep-parallelism"
+            />
             <IssueList issues={under('parallelism')} />
           </div>
           <div className="field">
             <label htmlFor="sweep-metric">Metric</label>
-            <input id="sweep-metric" type="text" value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="sweep-metric" />
+            <input
+              id="sweep-metric"
+              type="text"
+              value={metric}
+              onChange={(e) => setMetric(e.target.value)}
+              data-testid="sweep-metric"
+            />
             <IssueList issues={under('metric')} />
           </div>
           <div className="field">
             <label htmlFor="sweep-goal">Goal</label>
-            <select id="sweep-goal" value={goal} onChange={(e) => setGoalChoice(e.target.value as MetricGoal)} data-testid="sweep-goal">
+            <select
+              id="sweep-goal"
+              value={goal}
+              onChange={(e) => setGoalChoice(e.target.value as MetricGoal)}
+              data-testid="sweep-goal"
+            >
               <option value="MAXIMIZE">maximize</option>
               <option value="MINIMIZE">minimize</option>
             </select>
@@ -117,36 +170,81 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         <div className="field-row">
           <div className="field">
             <label htmlFor="sweep-labels">Agent labels (comma separated)</label>
-            <input id="sweep-labels" type="text" value={labels} onChange={(e) => setLabels(e.target.value)} placeholder="e.g. gpu" />
+            <input
+              id="sweep-labels"
+              type="text"
+              value={labels}
+              onChange={(e) => setLabels(e.target.value)}
+              placeholder="e.g. gpu"
+            />
             <IssueList issues={under('labels')} />
           </div>
           <div className="field">
             <label htmlFor="sweep-retries">Retries per run</label>
-            <input id="sweep-retries" type="number" min={0} max={100} value={retries} onChange={(e) => setRetries(e.target.value)} />
+            <input
+              id="sweep-retries"
+              type="number"
+              min={0}
+              max={100}
+              value={retries}
+              onChange={(e) => setRetries(e.target.value)}
+            />
             <IssueList issues={under('retries')} />
           </div>
         </div>
         <div className="field">
-          <label htmlFor="sweep-space">Search space (JSON: config path → list, {'{'} values {'}'} or {'{'} min, max, distribution {'}'})</label>
-          <textarea id="sweep-space" rows={7} value={space} onChange={(e) => setSpace(e.target.value)} spellCheck={false} data-testid="sweep-space" />
+          <label htmlFor="sweep-space">
+            Search space (JSON: config path → list, {'{'} values {'}'} or {'{'} min, max, distribution {'}'})
+          </label>
+          <textarea
+            id="sweep-space"
+            rows={7}
+            value={space}
+            onChange={(e) => setSpace(e.target.value)}
+            spellCheck={false}
+            data-testid="sweep-space"
+          />
           {spc.error && <span className="field-error">{spc.error}</span>}
           <IssueList issues={[...under('space'), ...configIssues.filter(fromSpace)]} testId="space-issues" />
           <div className="toolbar">
-            <button type="button" onClick={() => setSpace(EXAMPLES[method])} data-testid="space-example">Example for {method}</button>
-            <span className="hint small">Dotted keys set nested fields (augmentation.zoomRange). Distributions: uniform, log_uniform, int_uniform.</span>
+            <button type="button" onClick={() => setSpace(EXAMPLES[method])} data-testid="space-example">
+              Example for {method}
+            </button>
+            <span className="hint small">
+              Dotted keys set nested fields (augmentation.zoomRange). Distributions: uniform, log_uniform, int_uniform.
+            </span>
           </div>
         </div>
         <div className="field">
           <label htmlFor="sweep-base">Base config (JSON object shared by every run)</label>
-          <textarea id="sweep-base" rows={14} value={baseConfig} onChange={(e) => setBaseEdited(e.target.value)} spellCheck={false} data-testid="sweep-base-config" />
+          <textarea
+            id="sweep-base"
+            rows={14}
+            value={baseConfig}
+            onChange={(e) => setBaseEdited(e.target.value)}
+            spellCheck={false}
+            data-testid="sweep-base-config"
+          />
           {base.error && <span className="field-error">{base.error}</span>}
-          <IssueList issues={[...under('baseConfig'), ...configIssues.filter((i) => !fromSpace(i))]} testId="base-config-issues" />
+          <IssueList
+            issues={[...under('baseConfig'), ...configIssues.filter((i) => !fromSpace(i))]}
+            testId="base-config-issues"
+          />
         </div>
         <IssueList issues={otherIssues} />
-        {issues.length > 0 && <p className="field-error" data-testid="nothing-queued">The server rejected the sweep; nothing was queued.</p>}
+        {issues.length > 0 && (
+          <p className="field-error" data-testid="nothing-queued">
+            The server rejected the sweep; nothing was queued.
+          </p>
+        )}
         {problem && <Notice title="The sweep could not be launched." problem={problem} />}
         <div className="toolbar">
-          <button type="submit" className="primary" disabled={fetching || !!base.error || !!spc.error} data-testid="sweep-submit">
+          <button
+            type="submit"
+            className="primary"
+            disabled={fetching || !!base.error || !!spc.error}
+            data-testid="sweep-submit"
+          >
             {fetching ? 'Launching…' : 'Launch sweep'}
           </button>
         </div>

@@ -3,8 +3,8 @@
 import { useMemo } from 'react';
 import { useQuery } from 'urql';
 import { TrainerConfigSchemaDocument } from '@/gql/graphql';
-import { defaultConfig, schemaFields, type JsonSchema, type SchemaField } from '@/lib/config-schema';
-import { describeError, type ApiProblem } from '@/lib/errors';
+import { defaultConfig, type JsonSchema, type SchemaField, schemaFields } from '@/lib/config-schema';
+import { type ApiProblem, describeError } from '@/lib/errors';
 
 export interface ConfigSchema {
   fields: SchemaField[];

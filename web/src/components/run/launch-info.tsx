@@ -11,10 +11,22 @@ export function WaitingForAgent({ launch }: { launch: RunLaunchInfoFragment }) {
   const { apiUrl } = useApi();
   const labels = launch.labels.length ? ` --labels ${launch.labels.join(',')}` : '';
   return (
-    <Notice kind="warning" title="Waiting for an agent" >
+    <Notice kind="warning" title="Waiting for an agent">
       <p data-testid="waiting-for-agent">
-        This run is queued, but no online agent {launch.labels.length ? <>carries the labels <code>{launch.labels.join(', ')}</code></> : 'is connected'}, so
-        nothing will pick it up yet. Start one with <code>npm run agent -- --server {apiUrl}{labels}</code> or see <Link href="/agents">Agents</Link>.
+        This run is queued, but no online agent{' '}
+        {launch.labels.length ? (
+          <>
+            carries the labels <code>{launch.labels.join(', ')}</code>
+          </>
+        ) : (
+          'is connected'
+        )}
+        , so nothing will pick it up yet. Start one with{' '}
+        <code>
+          npm run agent -- --server {apiUrl}
+          {labels}
+        </code>{' '}
+        or see <Link href="/agents">Agents</Link>.
       </p>
     </Notice>
   );
@@ -22,27 +34,39 @@ export function WaitingForAgent({ launch }: { launch: RunLaunchInfoFragment }) {
 
 /** How the run came through the queue: its agent, attempt and retries, labels and sweep. */
 export function LaunchInfo({ launch }: { launch: RunLaunchInfoFragment | null }) {
-  if (!launch) return <p className="muted" data-testid="launch-info">Registered by its trainer, not launched through the queue.</p>;
+  if (!launch)
+    return (
+      <p className="muted" data-testid="launch-info">
+        Registered by its trainer, not launched through the queue.
+      </p>
+    );
   return (
     <dl className="kv" data-testid="launch-info">
       <dt>agent</dt>
       <dd data-testid="launch-agent">
         {launch.agent ? (
           <>
-            {launch.agent.name} @ {launch.agent.host} <span className={launch.agent.online ? 'online' : 'muted'}>({launch.agent.online ? 'online' : 'offline'})</span>
+            {launch.agent.name} @ {launch.agent.host}{' '}
+            <span className={launch.agent.online ? 'online' : 'muted'}>
+              ({launch.agent.online ? 'online' : 'offline'})
+            </span>
           </>
         ) : (
           'not claimed yet'
         )}
       </dd>
       <dt>attempt</dt>
-      <dd>{launch.attempt + 1} of {launch.retries + 1}</dd>
+      <dd>
+        {launch.attempt + 1} of {launch.retries + 1}
+      </dd>
       <dt>labels</dt>
       <dd>{launch.labels.length ? launch.labels.join(', ') : 'any agent'}</dd>
       {launch.sweep && (
         <>
           <dt>sweep</dt>
-          <dd><Link href={`/sweeps/${launch.sweep.id}`}>{launch.sweep.name}</Link></dd>
+          <dd>
+            <Link href={`/sweeps/${launch.sweep.id}`}>{launch.sweep.name}</Link>
+          </dd>
         </>
       )}
       {launch.cancelRequestedAt && (

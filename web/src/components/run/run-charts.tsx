@@ -1,9 +1,9 @@
 'use client';
 
 import { useMemo, useState } from 'react';
-import { MetricChart, type ChartLine } from '../charts/metric-chart';
-import { seriesKey, type LiveSeries } from '@/lib/use-live-series';
 import { toChartCols, type XAxisMode } from '@/lib/series';
+import { type LiveSeries, seriesKey } from '@/lib/use-live-series';
+import { type ChartLine, MetricChart } from '../charts/metric-chart';
 
 const TRAIN = '#1f77b4';
 const VAL = '#ff7f0e';
@@ -56,7 +56,15 @@ export function RunCharts({ runId, data, compact = false }: { runId: string; dat
       )}
       <div className={compact ? 'charts charts-compact' : 'charts'}>
         {charts.map((c) => (
-          <MetricChart key={c.id} title={c.title} lines={c.lines} xMode={xMode} legend height={compact ? 180 : 260} testId={`chart-${c.id}`} />
+          <MetricChart
+            key={c.id}
+            title={c.title}
+            lines={c.lines}
+            xMode={xMode}
+            legend
+            height={compact ? 180 : 260}
+            testId={`chart-${c.id}`}
+          />
         ))}
       </div>
     </>

@@ -16,7 +16,10 @@ export function RunEditors({ id, tags, notes }: { id: string; tags: string[]; no
   useEffect(() => setNoteText(notes), [notes]);
   const dirty = tagText !== tags.join(', ') || noteText !== notes;
   const save = async () => {
-    const newTags = tagText.split(',').map((t) => t.trim()).filter(Boolean);
+    const newTags = tagText
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     const r = await update({ id, input: { tags: newTags, notes: noteText } });
     if (!r.error) setSaved(new Date().toLocaleTimeString());
   };
@@ -26,18 +29,34 @@ export function RunEditors({ id, tags, notes }: { id: string; tags: string[]; no
       <h2>Notes and tags</h2>
       <div className="field">
         <label htmlFor="run-tags">Tags (comma separated)</label>
-        <input id="run-tags" type="text" value={tagText} onChange={(e) => setTagText(e.target.value)} data-testid="tags-input" />
+        <input
+          id="run-tags"
+          type="text"
+          value={tagText}
+          onChange={(e) => setTagText(e.target.value)}
+          data-testid="tags-input"
+        />
       </div>
       <div className="field">
         <label htmlFor="run-notes">Notes (Markdown)</label>
-        <textarea id="run-notes" rows={5} value={noteText} onChange={(e) => setNoteText(e.target.value)} data-testid="notes-input" />
+        <textarea
+          id="run-notes"
+          rows={5}
+          value={noteText}
+          onChange={(e) => setNoteText(e.target.value)}
+          data-testid="notes-input"
+        />
       </div>
       <div className="toolbar">
         <button type="button" className="primary" onClick={save} disabled={!dirty || fetching} data-testid="save-run">
           {fetching ? 'Saving…' : 'Save'}
         </button>
         {saved && !dirty && <span className="muted small">Saved at {saved}</span>}
-        {problem && <span className="field-error" role="alert">{problem.message}</span>}
+        {problem && (
+          <span className="field-error" role="alert">
+            {problem.message}
+          </span>
+        )}
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 import type { RunDetailQuery } from '@/gql/graphql';
-import { flatten, formatBytes, formatDate, formatJsonValue } from '@/lib/format';
 import { apiOrigin } from '@/lib/api-url';
+import { flatten, formatBytes, formatDate, formatJsonValue } from '@/lib/format';
 
 type Run = NonNullable<RunDetailQuery['run']>;
 
@@ -23,11 +23,20 @@ export function KeyValues({ obj, testId }: { obj: unknown; testId?: string }) {
 export function RunTimes({ run }: { run: Run }) {
   return (
     <dl className="kv">
-      <dt>created</dt><dd>{formatDate(run.createdAt)}</dd>
-      <dt>started</dt><dd>{formatDate(run.startedAt)}</dd>
-      <dt>finished</dt><dd>{formatDate(run.finishedAt)}</dd>
-      <dt>last heartbeat</dt><dd>{formatDate(run.lastHeartbeatAt)}</dd>
-      {run.exitCode !== null && (<><dt>exit code</dt><dd>{run.exitCode}</dd></>)}
+      <dt>created</dt>
+      <dd>{formatDate(run.createdAt)}</dd>
+      <dt>started</dt>
+      <dd>{formatDate(run.startedAt)}</dd>
+      <dt>finished</dt>
+      <dd>{formatDate(run.finishedAt)}</dd>
+      <dt>last heartbeat</dt>
+      <dd>{formatDate(run.lastHeartbeatAt)}</dd>
+      {run.exitCode !== null && (
+        <>
+          <dt>exit code</dt>
+          <dd>{run.exitCode}</dd>
+        </>
+      )}
     </dl>
   );
 }
@@ -38,15 +47,30 @@ export function Artifacts({ run, apiUrl }: { run: Run; apiUrl: string }) {
   return (
     <table className="grid" data-testid="artifacts">
       <thead>
-        <tr><th>Name</th><th>Kind</th><th className="num">Size</th><th>Location</th></tr>
+        <tr>
+          <th>Name</th>
+          <th>Kind</th>
+          <th className="num">Size</th>
+          <th>Location</th>
+        </tr>
       </thead>
       <tbody>
         {run.artifacts.map((a) => (
           <tr key={a.id}>
-            <td>{a.downloadPath ? <a href={`${origin}${a.downloadPath}`} download>{a.name}</a> : a.name}</td>
+            <td>
+              {a.downloadPath ? (
+                <a href={`${origin}${a.downloadPath}`} download>
+                  {a.name}
+                </a>
+              ) : (
+                a.name
+              )}
+            </td>
             <td>{a.kind}</td>
             <td className="num">{formatBytes(a.size)}</td>
-            <td className="small" title={a.sha256}>{a.uri}</td>
+            <td className="small" title={a.sha256}>
+              {a.uri}
+            </td>
           </tr>
         ))}
       </tbody>

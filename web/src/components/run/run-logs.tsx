@@ -2,8 +2,8 @@
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
-import { RunLogsDocument, RunLogsTailDocument, type LogStream } from '@/gql/graphql';
-import { describeError, type ApiProblem } from '@/lib/errors';
+import { type LogStream, RunLogsDocument, RunLogsTailDocument } from '@/gql/graphql';
+import { type ApiProblem, describeError } from '@/lib/errors';
 import { useLiveSubscription } from '@/lib/live';
 import { Notice } from '../notice';
 
@@ -57,7 +57,9 @@ export function RunLogs({ runId }: { runId: string }) {
       setProblem(null);
       let more = true;
       for (let got = 0; more && got < budget; ) {
-        const r = await client.query(RunLogsDocument, { id: runId, after: last.current, first: PAGE }, { requestPolicy: 'network-only' }).toPromise();
+        const r = await client
+          .query(RunLogsDocument, { id: runId, after: last.current, first: PAGE }, { requestPolicy: 'network-only' })
+          .toPromise();
         if (r.error || !r.data?.run) {
           setProblem(describeError(r.error) ?? { message: 'The run no longer exists.' });
           break;
@@ -101,13 +103,19 @@ export function RunLogs({ runId }: { runId: string }) {
       <div className="toolbar">
         <h2 style={{ margin: 0 }}>Logs</h2>
         <span className="muted small" data-testid="log-count">
-          {last.current} line{last.current === 1 ? '' : 's'}{errCount ? `, ${errCount} on stderr` : ''}
+          {last.current} line{last.current === 1 ? '' : 's'}
+          {errCount ? `, ${errCount} on stderr` : ''}
         </span>
         <span className="spacer" />
         <span className="muted small" data-testid="log-live" data-state={caughtUp ? live.state : 'paging'}>
           {caughtUp ? (live.state === 'live' ? '● live' : live.state) : loading ? 'loading…' : 'paused'}
         </span>
-        <select value={streams} onChange={(e) => setStreams(e.target.value as typeof streams)} aria-label="Streams" data-testid="log-streams">
+        <select
+          value={streams}
+          onChange={(e) => setStreams(e.target.value as typeof streams)}
+          aria-label="Streams"
+          data-testid="log-streams"
+        >
           <option value="all">stdout + stderr</option>
           <option value="STDOUT">stdout only</option>
           <option value="STDERR">stderr only</option>
@@ -119,12 +127,20 @@ export function RunLogs({ runId }: { runId: string }) {
         )}
       </div>
       {problem && <Notice title="Could not load the logs." problem={problem} onRetry={() => void load(AUTO_LINES)} />}
-      {live.state === 'error' && <Notice kind="warning" title="Live log tail failed." problem={{ message: live.error ?? '' }} />}
+      {live.state === 'error' && (
+        <Notice kind="warning" title="Live log tail failed." problem={{ message: live.error ?? '' }} />
+      )}
       {dropped.current > 0 && <p className="muted small">{dropped.current} earlier lines not shown.</p>}
       <div className="log-view" ref={view} onScroll={onScroll} data-testid="run-logs" role="log" aria-live="off">
         {shown.length === 0 && !loading && <div className="muted log-empty">No output yet.</div>}
         {shown.map((l) => (
-          <div key={l.line} className={`log-line log-${l.stream.toLowerCase()}`} data-line={l.line} data-stream={l.stream} title={`${l.stream.toLowerCase()} · ${new Date(l.time).toLocaleTimeString()}`}>
+          <div
+            key={l.line}
+            className={`log-line log-${l.stream.toLowerCase()}`}
+            data-line={l.line}
+            data-stream={l.stream}
+            title={`${l.stream.toLowerCase()} · ${new Date(l.time).toLocaleTimeString()}`}
+          >
             <span className="log-no">{l.line}</span>
             <span className="log-text">{l.text}</span>
           </div>
@@ -133,7 +149,9 @@ export function RunLogs({ runId }: { runId: string }) {
       {hasMore && !loading && !problem && (
         <div className="toolbar">
           <span className="muted small">More output follows.</span>
-          <button type="button" onClick={() => void load(AUTO_LINES)} data-testid="log-more">Load {AUTO_LINES.toLocaleString()} more lines</button>
+          <button type="button" onClick={() => void load(AUTO_LINES)} data-testid="log-more">
+            Load {AUTO_LINES.toLocaleString()} more lines
+          </button>
         </div>
       )}
     </div>

@@ -6,10 +6,10 @@ import { useClient, useMutation, useQuery } from 'urql';
 import {
   CancelRunDocument,
   RunChangedByIdDocument,
-  RunDetailDocument,
-  RunLaunchPollDocument,
   type RunChangedByIdSubscription,
+  RunDetailDocument,
   type RunLaunchInfoFragment,
+  RunLaunchPollDocument,
 } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { formatDuration } from '@/lib/format';
@@ -19,10 +19,10 @@ import { useLiveSeries } from '@/lib/use-live-series';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { StatusBadge } from '../status-badge';
+import { LaunchInfo, WaitingForAgent } from './launch-info';
 import { RunCharts } from './run-charts';
 import { RunEditors } from './run-editors';
 import { Artifacts, KeyValues, RunTimes } from './run-info';
-import { LaunchInfo, WaitingForAgent } from './launch-info';
 import { RunLogs } from './run-logs';
 
 type LiveRun = NonNullable<RunChangedByIdSubscription['runChanged']['run']>;
@@ -52,7 +52,11 @@ function usePolledLaunch(id: string, queued: boolean, liveRun: unknown): RunLaun
 
 export function RunView({ id }: { id: string }) {
   const { apiUrl } = useApi();
-  const [{ data, error, fetching }, refetch] = useQuery({ query: RunDetailDocument, variables: { id }, requestPolicy: 'network-only' });
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: RunDetailDocument,
+    variables: { id },
+    requestPolicy: 'network-only',
+  });
   const [liveRun, setLiveRun] = useState<LiveRun | null>(null);
   const [deleted, setDeleted] = useState(false);
   const tracker = useRef<SeqTracker | null>(null);
@@ -80,8 +84,14 @@ export function RunView({ id }: { id: string }) {
   if (problem) {
     const notFound = problem.code === 'NOT_FOUND';
     return (
-      <Notice title={notFound ? 'No such run.' : 'Could not load the run.'} problem={problem} onRetry={notFound ? undefined : () => refetch({ requestPolicy: 'network-only' })}>
-        <p><Link href="/">Back to experiments</Link></p>
+      <Notice
+        title={notFound ? 'No such run.' : 'Could not load the run.'}
+        problem={problem}
+        onRetry={notFound ? undefined : () => refetch({ requestPolicy: 'network-only' })}
+      >
+        <p>
+          <Link href="/">Back to experiments</Link>
+        </p>
       </Notice>
     );
   }
@@ -89,19 +99,24 @@ export function RunView({ id }: { id: string }) {
   if (!run) {
     return (
       <Notice title="No such run." problem={{ message: `There is no run with id “${id}”.` }}>
-        <p><Link href="/">Back to experiments</Link></p>
+        <p>
+          <Link href="/">Back to experiments</Link>
+        </p>
       </Notice>
     );
   }
   const cur = { ...run, ...(liveRun ?? {}) };
-  const elapsed = cur.startedAt ? (cur.finishedAt ? Date.parse(cur.finishedAt) : Date.now()) - Date.parse(cur.startedAt) : NaN;
+  const elapsed = cur.startedAt
+    ? (cur.finishedAt ? Date.parse(cur.finishedAt) : Date.now()) - Date.parse(cur.startedAt)
+    : NaN;
   const cancelProblem = describeError(cancelState.error);
   const launch = polledLaunch ?? cur.launch;
   const active = ACTIVE.has(cur.status);
   return (
     <section>
       <div className="crumbs">
-        <Link href="/">Experiments</Link> / <Link href={`/experiments/${run.experiment.id}`}>{run.experiment.name}</Link> /
+        <Link href="/">Experiments</Link> /{' '}
+        <Link href={`/experiments/${run.experiment.id}`}>{run.experiment.name}</Link> /
       </div>
       <div className="page-head">
         <h1 data-testid="run-name">{cur.name}</h1>
@@ -125,19 +140,31 @@ export function RunView({ id }: { id: string }) {
       {active && cur.cancelRequested && (
         <Notice kind="info" title="Cancel requested.">
           <p data-testid="cancel-requested">
-            {launch ? 'Its agent is stopping the trainer (SIGTERM, then SIGKILL after a grace period); the run then ends CANCELED.' : 'The trainer registered this run itself: it stops when it next sees cancelRequested, and the run ends CANCELED.'}
+            {launch
+              ? 'Its agent is stopping the trainer (SIGTERM, then SIGKILL after a grace period); the run then ends CANCELED.'
+              : 'The trainer registered this run itself: it stops when it next sees cancelRequested, and the run ends CANCELED.'}
           </p>
         </Notice>
       )}
       {cur.status === 'QUEUED' && launch?.waitingForAgent && <WaitingForAgent launch={launch} />}
-      {cur.errorMessage && SHOW_ERROR.has(cur.status) && <Notice kind={cur.status === 'FAILED' ? 'error' : 'warning'} title="Error reported" problem={{ message: cur.errorMessage }} />}
+      {cur.errorMessage && SHOW_ERROR.has(cur.status) && (
+        <Notice
+          kind={cur.status === 'FAILED' ? 'error' : 'warning'}
+          title="Error reported"
+          problem={{ message: cur.errorMessage }}
+        />
+      )}
       {series.problem && <Notice title="Could not load metrics." problem={series.problem} onRetry={series.reload} />}
-      {series.live.state === 'error' && <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />}
+      {series.live.state === 'error' && (
+        <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />
+      )}
       {series.loading && series.version === 0 ? (
         <Loading what="metrics" />
       ) : cur.status === 'QUEUED' && series.keys.length === 0 ? (
         // Empty charts say nothing before the trainer starts; they appear with the run's first points.
-        <p className="muted" data-testid="no-metrics-yet">No metrics yet: the run has not started.</p>
+        <p className="muted" data-testid="no-metrics-yet">
+          No metrics yet: the run has not started.
+        </p>
       ) : (
         <RunCharts runId={run.id} data={series} />
       )}

@@ -15,7 +15,10 @@ function numericAxis(xs: number[], log: boolean): { domain: [number, number]; ti
   if (log) return { domain: [lo / 1.5, hi * 1.5], ticks: distinct.length <= 8 ? distinct : undefined };
   const pad = hi > lo ? (hi - lo) * 0.1 : Math.abs(lo) * 0.1 || 1;
   // Non-negative parameters (rates, sizes) never get a negative axis.
-  return { domain: [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad], ticks: distinct.length <= 8 ? distinct : undefined };
+  return {
+    domain: [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad],
+    ticks: distinct.length <= 8 ? distinct : undefined,
+  };
 }
 
 const tick = (v: number | string) => (typeof v === 'number' ? String(Number(v.toPrecision(3))) : String(v));
@@ -32,14 +35,29 @@ interface Dot {
  * numeric axis (log scale when positive and spanning two decades or more, as learning rates do); any
  * other value (strings, booleans, lists) is a category. The best run's dot is drawn apart.
  */
-export function ParamScatter({ param, metric, bestRunId, runNames }: { param: Parameter; metric: string; bestRunId: string | null; runNames: Map<string, string> }) {
+export function ParamScatter({
+  param,
+  metric,
+  bestRunId,
+  runNames,
+}: {
+  param: Parameter;
+  metric: string;
+  bestRunId: string | null;
+  runNames: Map<string, string>;
+}) {
   const router = useRouter();
   const numeric = param.points.every((p) => typeof p.value === 'number');
   const dots: Dot[] = [];
   for (const p of param.points) {
     const y = p.metric === null ? NaN : toNumber(p.metric);
     if (!Number.isFinite(y)) continue;
-    dots.push({ x: numeric ? (p.value as number) : formatJsonValue(p.value), y, runId: p.runId, run: runNames.get(p.runId) ?? p.runId });
+    dots.push({
+      x: numeric ? (p.value as number) : formatJsonValue(p.value),
+      y,
+      runId: p.runId,
+      run: runNames.get(p.runId) ?? p.runId,
+    });
   }
   // The axis spans every run's value, not only those with a metric yet, so it does not jump as runs log.
   const xs = param.points.map((p) => p.value).filter((x): x is number => typeof x === 'number');
@@ -56,10 +74,17 @@ export function ParamScatter({ param, metric, bestRunId, runNames }: { param: Pa
     <figure className="chart" data-testid={`scatter-${param.name}`} data-points={dots.length}>
       <figcaption>
         {param.name} vs {metric}
-        {waiting > 0 && <span className="muted small"> · {waiting} run{waiting > 1 ? 's' : ''} without {metric} yet</span>}
+        {waiting > 0 && (
+          <span className="muted small">
+            {' '}
+            · {waiting} run{waiting > 1 ? 's' : ''} without {metric} yet
+          </span>
+        )}
       </figcaption>
       {dots.length === 0 ? (
-        <div className="chart-empty" style={{ height: 240 }}>No run has logged {metric} yet.</div>
+        <div className="chart-empty" style={{ height: 240 }}>
+          No run has logged {metric} yet.
+        </div>
       ) : (
         <ResponsiveContainer width="100%" height={240}>
           <ScatterChart margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
@@ -75,7 +100,14 @@ export function ParamScatter({ param, metric, bestRunId, runNames }: { param: Pa
               name={param.name}
               label={{ value: param.name, position: 'insideBottom', offset: -8, fontSize: 12 }}
             />
-            <YAxis dataKey="y" type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v)} name={metric} width={64} />
+            <YAxis
+              dataKey="y"
+              type="number"
+              domain={['auto', 'auto']}
+              tickFormatter={(v: number) => formatNumber(v)}
+              name={metric}
+              width={64}
+            />
             <ZAxis range={[60, 60]} />
             <Tooltip
               cursor={{ strokeDasharray: '3 3' }}
@@ -85,14 +117,34 @@ export function ParamScatter({ param, metric, bestRunId, runNames }: { param: Pa
                 return (
                   <div className="tooltip">
                     <strong>{d.run}</strong>
-                    <div>{param.name}: {typeof d.x === 'number' ? formatNumber(d.x) : d.x}</div>
-                    <div>{metric}: {formatNumber(d.y)}</div>
+                    <div>
+                      {param.name}: {typeof d.x === 'number' ? formatNumber(d.x) : d.x}
+                    </div>
+                    <div>
+                      {metric}: {formatNumber(d.y)}
+                    </div>
                   </div>
                 );
               }}
             />
-            <Scatter name="runs" data={rest} fill="#2563eb" fillOpacity={0.75} onClick={open} cursor="pointer" isAnimationActive={false} />
-            <Scatter name="best" data={best} fill="#16a34a" shape="star" onClick={open} cursor="pointer" isAnimationActive={false} />
+            <Scatter
+              name="runs"
+              data={rest}
+              fill="#2563eb"
+              fillOpacity={0.75}
+              onClick={open}
+              cursor="pointer"
+              isAnimationActive={false}
+            />
+            <Scatter
+              name="best"
+              data={best}
+              fill="#16a34a"
+              shape="star"
+              onClick={open}
+              cursor="pointer"
+              isAnimationActive={false}
+            />
           </ScatterChart>
         </ResponsiveContainer>
       )}

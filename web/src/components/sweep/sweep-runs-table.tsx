@@ -8,10 +8,21 @@ type Sweep = NonNullable<SweepDetailQuery['sweep']>;
 
 /** Reads a dotted path out of a config (how sweep parameters address nested fields). */
 const valueAt = (config: unknown, path: string) =>
-  path.split('.').reduce<unknown>((node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined), config);
+  path
+    .split('.')
+    .reduce<unknown>(
+      (node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined),
+      config,
+    );
 
 /** The sweep's runs in launch order: status (live), each swept value and the run's best metric value. */
-export function SweepRunsTable({ sweep, statusOf }: { sweep: Sweep; statusOf: (runId: string, fallback: string) => string }) {
+export function SweepRunsTable({
+  sweep,
+  statusOf,
+}: {
+  sweep: Sweep;
+  statusOf: (runId: string, fallback: string) => string;
+}) {
   const params = sweep.parameters.map((p) => p.name);
   const metricOf = new Map(sweep.parameters[0]?.points.map((p) => [p.runId, p.metric]) ?? []);
   const bestId = sweep.bestRun?.id;
@@ -22,17 +33,42 @@ export function SweepRunsTable({ sweep, statusOf }: { sweep: Sweep; statusOf: (r
           <tr>
             <th>Run</th>
             <th>Status</th>
-            {params.map((p) => <th key={p} className="num">{p}</th>)}
-            <th className="num">{sweep.goal === 'MINIMIZE' ? 'min' : 'max'} {sweep.metric}</th>
+            {params.map((p) => (
+              <th key={p} className="num">
+                {p}
+              </th>
+            ))}
+            <th className="num">
+              {sweep.goal === 'MINIMIZE' ? 'min' : 'max'} {sweep.metric}
+            </th>
             <th>Started</th>
           </tr>
         </thead>
         <tbody>
           {sweep.runs.map((r) => (
-            <tr key={r.id} data-testid="sweep-run-row" data-run-id={r.id} className={r.id === bestId ? 'selected' : undefined}>
-              <td><Link href={`/runs/${r.id}`}>{r.name}</Link>{r.id === bestId && <span className="best-mark" title="best so far"> ★</span>}</td>
-              <td><StatusBadge status={statusOf(r.id, r.status)} /></td>
-              {params.map((p) => <td key={p} className="num">{formatJsonValue(valueAt(r.config, p))}</td>)}
+            <tr
+              key={r.id}
+              data-testid="sweep-run-row"
+              data-run-id={r.id}
+              className={r.id === bestId ? 'selected' : undefined}
+            >
+              <td>
+                <Link href={`/runs/${r.id}`}>{r.name}</Link>
+                {r.id === bestId && (
+                  <span className="best-mark" title="best so far">
+                    {' '}
+                    ★
+                  </span>
+                )}
+              </td>
+              <td>
+                <StatusBadge status={statusOf(r.id, r.status)} />
+              </td>
+              {params.map((p) => (
+                <td key={p} className="num">
+                  {formatJsonValue(valueAt(r.config, p))}
+                </td>
+              ))}
               <td className="num">{formatNumber(metricOf.get(r.id))}</td>
               <td title={r.startedAt ?? ''}>{timeAgo(r.startedAt)}</td>
             </tr>

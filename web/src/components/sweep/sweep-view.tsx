@@ -24,7 +24,11 @@ const REFRESH_MS = 1500;
  */
 export function SweepView({ id }: { id: string }) {
   const { apiUrl } = useApi();
-  const [{ data, error, fetching }, refetch] = useQuery({ query: SweepDetailDocument, variables: { id }, requestPolicy: 'network-only' });
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: SweepDetailDocument,
+    variables: { id },
+    requestPolicy: 'network-only',
+  });
   const sweep = data?.sweep;
   // Live statuses newer than the last read of the sweep, by run: { status, seq }.
   const [live, setLive] = useState<Map<string, { status: string; seq: number }>>(new Map());
@@ -77,12 +81,21 @@ export function SweepView({ id }: { id: string }) {
   );
 
   const problem = describeError(error, apiUrl);
-  if (problem) return <Notice title="Could not load the sweep." problem={problem} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (problem)
+    return (
+      <Notice
+        title="Could not load the sweep."
+        problem={problem}
+        onRetry={() => refetch({ requestPolicy: 'network-only' })}
+      />
+    );
   if (!data || (fetching && !sweep)) return <Loading what="sweep" />;
   if (!sweep) {
     return (
       <Notice title="No such sweep." problem={{ message: `There is no sweep with id “${id}”.` }}>
-        <p><Link href="/">Back to experiments</Link></p>
+        <p>
+          <Link href="/">Back to experiments</Link>
+        </p>
       </Notice>
     );
   }
@@ -96,12 +109,14 @@ export function SweepView({ id }: { id: string }) {
   return (
     <section>
       <div className="crumbs">
-        <Link href="/">Experiments</Link> / <Link href={`/experiments/${sweep.experiment.id}`}>{sweep.experiment.name}</Link> / sweeps /
+        <Link href="/">Experiments</Link> /{' '}
+        <Link href={`/experiments/${sweep.experiment.id}`}>{sweep.experiment.name}</Link> / sweeps /
       </div>
       <div className="page-head">
         <h1 data-testid="sweep-name">{sweep.name}</h1>
         <span className="muted">
-          {sweep.method} · {sweep.runs.length} of max {sweep.maxRuns} runs · {sweep.parallelism} at once · launched {formatDate(sweep.createdAt)}
+          {sweep.method} · {sweep.runs.length} of max {sweep.maxRuns} runs · {sweep.parallelism} at once · launched{' '}
+          {formatDate(sweep.createdAt)}
         </span>
         {sweep.runs.length > 0 && (
           <Link href={`/compare?runs=${sweep.runs.map((r) => r.id).join(',')}`} data-testid="sweep-compare">
@@ -111,24 +126,35 @@ export function SweepView({ id }: { id: string }) {
       </div>
       <div className="toolbar" data-testid="sweep-counts">
         {ALL_STATUSES.filter((s) => counts.has(s)).map((s) => (
-          <span key={s} className="count-chip"><StatusBadge status={s} /> {counts.get(s)}</span>
+          <span key={s} className="count-chip">
+            <StatusBadge status={s} /> {counts.get(s)}
+          </span>
         ))}
         <span className="spacer" />
         <span data-testid="sweep-best">
           Best {sweep.metric} ({sweep.goal === 'MINIMIZE' ? 'lowest' : 'highest'}):{' '}
           {sweep.bestRun ? (
             <>
-              <strong>{formatNumber(sweep.bestValue)}</strong> in <Link href={`/runs/${sweep.bestRun.id}`}>{sweep.bestRun.name}</Link>
+              <strong>{formatNumber(sweep.bestValue)}</strong> in{' '}
+              <Link href={`/runs/${sweep.bestRun.id}`}>{sweep.bestRun.name}</Link>
             </>
           ) : (
             <span className="muted">no run has logged it yet</span>
           )}
         </span>
       </div>
-      {changeLive.state === 'error' && <Notice kind="warning" title="Live updates failed." problem={{ message: changeLive.error ?? '' }} />}
+      {changeLive.state === 'error' && (
+        <Notice kind="warning" title="Live updates failed." problem={{ message: changeLive.error ?? '' }} />
+      )}
       <div className="charts">
         {sweep.parameters.map((p) => (
-          <ParamScatter key={p.name} param={p} metric={sweep.metric} bestRunId={sweep.bestRun?.id ?? null} runNames={runNames} />
+          <ParamScatter
+            key={p.name}
+            param={p}
+            metric={sweep.metric}
+            bestRunId={sweep.bestRun?.id ?? null}
+            runNames={runNames}
+          />
         ))}
       </div>
       <h2>Runs</h2>
@@ -136,7 +162,9 @@ export function SweepView({ id }: { id: string }) {
       <div className="two-col" style={{ marginTop: 16 }}>
         <div className="panel">
           <h2>Search space</h2>
-          <pre className="json" data-testid="sweep-space">{JSON.stringify(sweep.space, null, 2)}</pre>
+          <pre className="json" data-testid="sweep-space">
+            {JSON.stringify(sweep.space, null, 2)}
+          </pre>
         </div>
         <div className="panel">
           <h2>Base config</h2>

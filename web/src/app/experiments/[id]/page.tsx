@@ -11,5 +11,12 @@ export default async function ExperimentPage({
   const { id } = await params;
   const sp = await searchParams;
   const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  return <ExperimentView key={id} id={decodeURIComponent(id)} initialWhere={one(sp.where) ?? ''} initialSort={one(sp.sort)} />;
+  return (
+    <ExperimentView
+      key={id}
+      id={decodeURIComponent(id)}
+      initialWhere={one(sp.where) ?? ''}
+      initialSort={one(sp.sort)}
+    />
+  );
 }
