@@ -3,7 +3,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 /**
  * Typed documents for the dashboard and the trainers (typescript-operations 6 emits the enums and inputs it needs itself,
  * so the base `typescript` plugin would only duplicate them): operations live in web/src/graphql/*.graphql and are compiled
- * against the API contract (schema.graphql) into web/src/gql/graphql.ts, which is committed.
+ * against the API contract (contract/schema.graphql) into web/src/gql/graphql.ts, which is committed.
  * `npm run codegen:check` fails when the committed output has drifted from the schema or operations.
  */
 /** One generated file per client; they differ only in where the operations live and how JSON is typed. */
@@ -28,7 +28,7 @@ function target(documents: string, jsonType: string) {
 }
 
 const config: CodegenConfig = {
-  schema: 'schema.graphql',
+  schema: 'contract/schema.graphql',
   generates: {
     'web/src/gql/graphql.ts': target('web/src/graphql/**/*.graphql', 'unknown'),
     // The trainer's and the agent's operations, checked against the same contract.

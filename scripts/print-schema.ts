@@ -1,10 +1,10 @@
-// Writes the server's schema as SDL to schema.graphql (the committed contract web/ and trainers/ are
+// Writes the server's schema as SDL to contract/schema.graphql (the committed contract web/ and trainers/ are
 // generated from). `--check` exits 1 when the committed file differs, which is how CI catches drift.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from '../server/src/graphql/schema.js';
 
-const file = new URL('../schema.graphql', import.meta.url);
+const file = new URL('../contract/schema.graphql', import.meta.url);
 const header = '# Generated from server/src/modules/*/schema.ts by `npm run schema:print`. Do not edit.\n\n';
 const sdl = `${header + printSchema(lexicographicSortSchema(buildSchema()))}\n`;
 if (process.argv.includes('--check')) {
@@ -13,11 +13,11 @@ if (process.argv.includes('--check')) {
     current = readFileSync(file, 'utf8');
   } catch {}
   if (current !== sdl) {
-    console.error('schema.graphql is out of date: run `npm run schema:print` and commit it.');
+    console.error('contract/schema.graphql is out of date: run `npm run schema:print` and commit it.');
     process.exit(1);
   }
-  console.log('schema.graphql is up to date');
+  console.log('contract/schema.graphql is up to date');
 } else {
   writeFileSync(file, sdl);
-  console.log('wrote schema.graphql');
+  console.log('wrote contract/schema.graphql');
 }

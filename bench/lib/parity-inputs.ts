@@ -12,6 +12,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { deriveSeed, makeRng, shuffledIndices } from '@runboard/contract/rng';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../trainers/src/config.ts';
 import { type FolderDataset, loadImages, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
@@ -19,7 +20,6 @@ import { FeatureCache } from '../../trainers/src/features/feature-cache.ts';
 import { buildTrainablePart } from '../../trainers/src/model/vgg16.ts';
 import { outputShapeAfter } from '../../trainers/src/model/vgg16-spec.ts';
 import { hashWeights, type VggWeights } from '../../trainers/src/model/weights.ts';
-import { deriveSeed, makeRng, shuffledIndices } from '../../trainers/src/util/rng.ts';
 
 const CUT = 'block5_pool'; // head-only phase: the whole conv base is the frozen prefix
 

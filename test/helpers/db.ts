@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { migrate } from '@runboard/server/db/migrate';
 import pg from 'pg';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../server/src/db/embedded.js';
-import { migrate } from '../../server/src/db/migrate.js';
 
 /**
- * Each test file gets a fresh, migrated database on a real PostgreSQL: the server DATABASE_URL names
- * (CI points it at the machine's service) or, when it is unset, an embedded one under .data/test-pg.
+ * Each test file gets a fresh, migrated database on the PostgreSQL that DATABASE_URL names. `npm test`
+ * always sets it: to the server CI points it at, or to the one embedded PostgreSQL it starts for the whole run
+ * (scripts/test.ts), so no test file owns a database process that could keep it alive.
  */
-let embedded: Promise<EmbeddedDatabase> | undefined;
-
-async function serverUrl(): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  embedded ??= startEmbeddedPostgres('.data/test-pg', 54330, () => {});
-  return (await embedded).url;
+function serverUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      'DATABASE_URL is not set: run tests through `npm test` (or `npm test -- <files>`), which provides a database.',
+    );
+  }
+  return url;
 }
 
 export interface TestDatabase {
@@ -22,7 +24,7 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const base = new URL(await serverUrl());
+  const base = new URL(serverUrl());
   const name = `runboard_test_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base.toString() });
   await admin.connect();

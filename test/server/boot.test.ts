@@ -141,7 +141,7 @@ test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctr
     EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)),
   };
   const boot = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

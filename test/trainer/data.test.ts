@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { makeRng, shuffledIndices } from '@runboard/contract/rng';
 import sharp from 'sharp';
 import { applyTransform, augment, DEFAULT_AUGMENT, drawParams } from '../../trainers/src/data/augment.ts';
 import { exportFashionMnist, FMNIST_DIR, parseIdx } from '../../trainers/src/data/fashion-mnist.ts';
 import { loadImages, oneHot, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
 import { decodeImage, preprocessInto } from '../../trainers/src/data/image.ts';
-import { makeRng, shuffledIndices } from '../../trainers/src/util/rng.ts';
 import { makeImageFolders, maxAbsDiff, TWO_CLASSES, tempDir } from './helpers.ts';
 
 test('scanFolder: classes sorted like flow_from_directory, labels by class index, non-images skipped', async (t) => {

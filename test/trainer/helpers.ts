@@ -2,8 +2,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeRng } from '@runboard/contract/rng';
 import sharp from 'sharp';
-import { makeRng } from '../../trainers/src/util/rng.ts';
 
 export async function tempDir(
   t: { after: (fn: () => Promise<void>) => void },

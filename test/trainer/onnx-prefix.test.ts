@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { makeRng } from '@runboard/contract/rng';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { preprocessInto } from '../../trainers/src/data/image.ts';
@@ -10,7 +11,6 @@ import { createOnnxPrefix, createPrefix, createTfjsPrefix } from '../../trainers
 import { ProtoWriter } from '../../trainers/src/engines/protobuf.ts';
 import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
 import { randomVggWeights } from '../../trainers/src/model/weights.ts';
-import { makeRng } from '../../trainers/src/util/rng.ts';
 
 await initTfjsBackend('wasm');
 const W = randomVggWeights(21);

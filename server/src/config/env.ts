@@ -25,12 +25,6 @@ const EnvSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().positive().default(50_000),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
-  /** `npm start` serves the dashboard (web/) too; docker-compose runs it as its own service. */
-  WEB: z.enum(['on', 'off']).default('on'),
-  WEB_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** A trainer agent inside the server process, so launchRun works with no other set-up. auto: on with the embedded database. */
-  LOCAL_AGENT: z.enum(['auto', 'on', 'off']).default('auto'),
-  LOCAL_AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -29,8 +30,7 @@ export const badInput = (field: string, message: string) =>
   userError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field });
 
 /** PostgreSQL rejects malformed UUIDs with 22P02; an id that cannot exist is simply "not found". */
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function assertId(what: string, id: string): string {
-  if (!UUID_RE.test(id)) throw notFound(what, id);
+  if (!isUuid(id)) throw notFound(what, id);
   return id.toLowerCase();
 }

@@ -1,22 +1,14 @@
+import { decodeMetricValue as decodeWire, encodeMetricValue } from '@runboard/contract/metric-value';
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { badInput } from './errors.js';
 
-/**
- * GraphQL's Float cannot carry NaN or ±Infinity, yet diverging losses are real training outcomes.
- * MetricValue is a JSON number when finite and one of the strings "NaN", "Infinity", "-Infinity" otherwise.
- */
-export function encodeMetricValue(v: number): number | string {
-  if (Number.isFinite(v)) return v;
-  if (Number.isNaN(v)) return 'NaN';
-  return v > 0 ? 'Infinity' : '-Infinity';
-}
-
+/** MetricValue input: the contract's decoding, with a clear error for anything else. */
 export function decodeMetricValue(v: unknown): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (v === 'NaN') return Number.NaN;
-  if (v === 'Infinity' || v === '+Infinity') return Number.POSITIVE_INFINITY;
-  if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
-  throw badInput('value', `expected a number or "NaN", "Infinity", "-Infinity", got ${JSON.stringify(v)}`);
+  const n = decodeWire(v);
+  if (n === undefined) {
+    throw badInput('value', `expected a number or "NaN", "Infinity", "-Infinity", got ${JSON.stringify(v)}`);
+  }
+  return n;
 }
 
 function literal(ast: ValueNode): unknown {

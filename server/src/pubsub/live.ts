@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput } from '../graphql/errors.js';
 import { findRun, RUN_COLUMNS, type RunRow } from '../modules/run/store.js';
@@ -18,8 +19,6 @@ export interface RunEvent {
   kind: RunEventKind;
   run: RunRow | null;
 }
-
-const UUID = /^[0-9a-f-]{36}$/i;
 
 /**
  * Turns NOTIFY notices into GraphQL subscription streams with resume-by-seq.
@@ -43,7 +42,7 @@ export class LiveService {
     since: { runId: string; seq: number }[] | null,
   ): AsyncIterableIterator<MetricsEvent> {
     if (runIds.length === 0) throw badInput('runIds', 'must name at least one run');
-    const ids = runIds.map((id) => id.toLowerCase()).filter((id) => UUID.test(id));
+    const ids = runIds.map((id) => id.toLowerCase()).filter((id) => isUuid(id));
     const keySet = keys?.length ? new Set(keys) : null;
     const last = new Map<string, number>();
     let chain: Promise<void> = Promise.resolve();
@@ -122,8 +121,8 @@ export class LiveService {
       });
     const replay = async (given: Map<string, number>, fallback: number) => {
       const scope = experimentId ? `r.experiment_id = $1::uuid` : `r.id = ANY($1::uuid[])`;
-      const scopeParam = experimentId ?? runIds!.filter((id) => UUID.test(id));
-      if (experimentId && !UUID.test(experimentId)) return;
+      const scopeParam = experimentId ?? runIds!.filter((id) => isUuid(id));
+      if (experimentId && !isUuid(experimentId)) return;
       const { rows } = await this.pool.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${scope} ORDER BY r.created_at`,
         [scopeParam],

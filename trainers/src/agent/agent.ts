@@ -34,8 +34,13 @@ interface Slot {
   dir: string;
 }
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const DEFAULT_TRAINER = [process.execPath, '--import', 'tsx', path.join(REPO, 'trainers/src/cli.ts')];
+/** The trainer CLI of this package, run with tsx (a dependency of this package). */
+export const DEFAULT_TRAINER = [
+  process.execPath,
+  '--import',
+  'tsx',
+  fileURLToPath(new URL('../cli.ts', import.meta.url)),
+];
 
 export class Agent {
   readonly id = randomUUID();

@@ -2,7 +2,7 @@
 // apply_affine_transform: rotation, height/width shift, shear, zoom composed as
 // rotation @ shift @ shear @ zoom about the image centre, bilinear sampling (order=1) with
 // fill_mode='nearest', then an optional horizontal flip.
-import { type Rng, uniform } from '../util/rng.ts';
+import { type Rng, uniform } from '@runboard/contract/rng';
 
 export interface AugmentOptions {
   rotationRange: number; // degrees

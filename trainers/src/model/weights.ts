@@ -2,7 +2,7 @@
 // Keras/TF order [kh, kw, in, out] (HWIO) and its bias. Both the tfjs model and the ONNX
 // graph are built from this one structure, so they always agree.
 import { createHash } from 'node:crypto';
-import { makeRng } from '../util/rng.ts';
+import { makeRng } from '@runboard/contract/rng';
 import { VGG16_CONV_LAYERS } from './vgg16-spec.ts';
 
 export interface ConvWeights {

@@ -1,3 +1,4 @@
+import { encodeMetricValue as encodeWire } from '@runboard/contract/metric-value';
 // Small typed client for the parts of Runboard's GraphQL API (schema.graphql) a trainer uses.
 // Distinguishes "server unreachable" (TransportError: journal and retry later) from "server
 // said no" (ApiError: retrying the same call will not help).
@@ -27,11 +28,9 @@ export class ApiError extends Error {
   }
 }
 
-/** MetricValue scalar: finite numbers as JSON numbers, the rest as "NaN"/"Infinity"/"-Infinity". */
+/** MetricValue scalar (contract/src/metric-value.ts); a string is already encoded (read back from the journal). */
 export function encodeMetricValue(v: number | string): number | string {
-  if (typeof v === 'string') return v; // already encoded (e.g. read back from the journal)
-  if (Number.isFinite(v)) return v;
-  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return typeof v === 'string' ? v : encodeWire(v);
 }
 
 export interface RunRef {

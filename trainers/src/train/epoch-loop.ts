@@ -1,11 +1,12 @@
 // One training phase: epochs of seeded-shuffled batches through the trainable tfjs part, fed
 // by the frozen prefix's features (cached, or computed per batch on augmented images).
+
+import { deriveSeed, makeRng, shuffledIndices } from '@runboard/contract/rng';
 import * as tf from '@tensorflow/tfjs';
 import { type AugmentOptions, augment } from '../data/augment.ts';
 import type { Preprocessing } from '../data/image.ts';
 import type { PrefixEngine } from '../engines/prefix.ts';
 import { type FeatureStore, runPrefix } from '../features/feature-store.ts';
-import { deriveSeed, makeRng, shuffledIndices } from '../util/rng.ts';
 import type { ProgressSink } from './progress.ts';
 import { fmtMetrics } from './progress.ts';
 

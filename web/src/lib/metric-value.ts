@@ -1,15 +1,7 @@
-/** MetricValue / NumberColumn entries travel as numbers or "NaN" / "Infinity" / "-Infinity" strings. */
-export type WireNumber = number | string | null | undefined;
+import { toNumber, type WireNumber } from '@runboard/contract/metric-value';
 
-export function toNumber(v: WireNumber): number {
-  if (typeof v === 'number') return v;
-  if (v === 'NaN') return NaN;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  if (v === null || v === undefined) return NaN;
-  const n = Number(v);
-  return Number.isNaN(n) ? NaN : n;
-}
+/** MetricValue / NumberColumn entries travel as numbers or "NaN" / "Infinity" / "-Infinity" strings (the contract's codec). */
+export { toNumber, type WireNumber };
 
 /** Compact display: 4 significant digits, keeps integers whole, names non-finite values. */
 export function formatNumber(v: WireNumber): string {

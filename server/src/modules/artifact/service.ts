@@ -4,6 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isUuid } from '@runboard/contract/ids';
 import type { Database } from '../../db/database.js';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import { checkJsonObject, checkName } from '../validate.js';
@@ -40,7 +41,7 @@ export class ArtifactService {
   }
 
   get(id: string) {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.db.prisma.artifact.findUnique({ where: { id } });
   }
 

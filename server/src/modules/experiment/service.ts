@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 import { type Database, inTransaction } from '../../db/database.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
@@ -89,7 +90,7 @@ export class ExperimentService {
   async get(args: { id?: string | null; name?: string | null }) {
     if ((args.id == null) === (args.name == null)) throw badInput('experiment', 'give exactly one of id and name');
     if (args.id != null) {
-      if (!/^[0-9a-f-]{36}$/i.test(args.id)) return null;
+      if (!isUuid(args.id)) return null;
       return this.db.prisma.experiment.findUnique({ where: { id: args.id } });
     }
     return this.db.prisma.experiment.findUnique({ where: { name: args.name! } });

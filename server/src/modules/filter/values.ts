@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 /**
  * Validation and normalisation of literal values against the type a field expects.
  * Everything returned here is the string we bind as a parameter.
@@ -61,12 +62,10 @@ export function statusValue(field: FieldRef, v: FilterValue): string {
   return upper;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Validated here because PostgreSQL would otherwise fail the whole query with 22P02. */
 export function uuidValue(field: FieldRef, v: FilterValue): string {
   if (v.kind !== 'string') throw typeError(field, v, 'a quoted UUID');
-  if (!UUID_RE.test(v.value)) {
+  if (!isUuid(v.value)) {
     throw new FilterError(`Invalid UUID ${JSON.stringify(v.value)} at position ${v.position}`, v.position);
   }
   return v.value.toLowerCase();

@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { notFound } from '../../graphql/errors.js';
 import { findRuns, type RunRow } from '../run/store.js';
@@ -54,7 +55,7 @@ export async function compareRuns(
   keys: string[] | null,
   goals: Map<string, Goal>,
 ): Promise<Comparison> {
-  for (const id of runIds) if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('Run', id);
+  for (const id of runIds) if (!isUuid(id)) throw notFound('Run', id);
   const found = await findRuns(db, runIds);
   const byId = new Map(found.map((r) => [r.id, r]));
   const runs = runIds.map((id) => {

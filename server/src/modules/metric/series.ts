@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput } from '../../graphql/errors.js';
 import { ROLLUP_LEVELS } from './aggregate.js';
@@ -136,7 +137,7 @@ export async function metricSeries(
 ): Promise<Series[]> {
   if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS)
     throw badInput('maxPoints', `must be between 2 and ${MAX_POINTS}`);
-  const ids = runIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  const ids = runIds.filter((id) => isUuid(id));
   if (ids.length * keys.length > MAX_PAIRS)
     throw badInput('runIds', `at most ${MAX_PAIRS} (run, key) pairs per request`);
   if (ids.length === 0 || keys.length === 0) return [];

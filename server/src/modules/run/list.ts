@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput, ErrorCode, userError } from '../../graphql/errors.js';
 import { compileFilter, compileOrderField, FilterError, SqlParams } from '../filter/index.js';
@@ -57,7 +58,7 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   const params = new SqlParams();
   const where: string[] = [];
   if (args.experimentId != null) {
-    if (!/^[0-9a-f-]{36}$/i.test(args.experimentId)) where.push('false');
+    if (!isUuid(args.experimentId)) where.push('false');
     else where.push(`r.experiment_id = ${params.add(args.experimentId)}::uuid`);
   }
   if (args.experimentName != null) {

@@ -1,3 +1,4 @@
+import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { type Database, inTransaction } from '../../db/database.js';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
@@ -34,7 +35,7 @@ export class RunService {
   ) {}
 
   async get(id: string): Promise<RunRow | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    if (!isUuid(id)) return null;
     return findRun(this.db.pool, id);
   }
 

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { isUuid } from '@runboard/contract/ids';
 import { type Database, inTransaction } from '../../db/database.js';
 import { badInput } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
@@ -114,7 +115,7 @@ export class SweepService {
   }
 
   async get(id: string): Promise<SweepRow | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    if (!isUuid(id)) return null;
     const { rows } = await this.db.pool.query<SweepRow>(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }

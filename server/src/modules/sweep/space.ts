@@ -1,4 +1,4 @@
-import { makeRng } from '../../../../trainers/src/util/rng.ts';
+import { makeRng } from '@runboard/contract/rng';
 import { badInput } from '../../graphql/errors.js';
 
 /**

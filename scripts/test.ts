@@ -1,0 +1,116 @@
+// `npm test`: checks the machine has what the suite needs, runs lint, type-checks and drift checks, then every
+// test file (node's runner) against one PostgreSQL for the whole run: DATABASE_URL when set (CI may point it at
+// a service), otherwise one embedded PostgreSQL started here and stopped at the end. Each test file creates its
+// own database on it. `npm test -- test/server/x.test.ts ...` runs only those files (checks included).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '@runboard/server/db/embedded';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+/** Per test: generous for a loaded 2-core machine, but a hung test fails the run instead of stalling it. */
+const TEST_TIMEOUT_MS = 10 * 60_000;
+
+function preflight(): void {
+  const missing: string[] = [];
+  if (!existsSync(CHROMIUM))
+    missing.push(`chromium (the dashboard's browser tests run it at ${CHROMIUM}; or set CHROMIUM)`);
+  if (!existsSync(FASHION_MNIST))
+    missing.push(`dataset-fashion-mnist (the trainer's real-data tests read ${FASHION_MNIST})`);
+  if (missing.length === 0) return;
+  console.error(
+    `npm test needs packages this machine does not have:\n${missing.map((m) => `  - ${m}`).join('\n')}\n` +
+      'On Debian/Ubuntu: sudo apt-get install chromium dataset-fashion-mnist',
+  );
+  process.exit(1);
+}
+
+function testFiles(args: string[]): string[] {
+  if (args.length) return args;
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.test.ts')) found.push(p);
+    }
+  };
+  walk('test');
+  return found.sort();
+}
+
+/** A port nothing listens on now, so a second checkout's test run (or a left-over server) cannot collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+let current: ChildProcess | null = null;
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    current = spawn(cmd, args, { stdio: 'inherit', env });
+    current.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(): Promise<number> {
+  preflight();
+  for (const script of ['lint', 'typecheck', 'schema:check', 'codegen:check']) {
+    const code = await run('npm', ['run', '-s', script]);
+    if (code !== 0) {
+      console.error(`npm test: \`npm run ${script}\` failed`);
+      return code;
+    }
+  }
+  let stopDatabase: (() => Promise<void>) | null = null;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const port = process.env.TEST_PG_PORT ? Number(process.env.TEST_PG_PORT) : await freePort();
+    const db = await startEmbeddedPostgres('.data/test-pg', port, (m) => console.log(`[test] ${m}`), true);
+    stopDatabase = db.stop;
+    databaseUrl = db.url;
+    console.log(`[test] embedded PostgreSQL on port ${port} for this run`);
+  }
+  const stop = async () => {
+    current?.kill('SIGTERM');
+    await stopDatabase?.();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stop().then(() => process.exit(130)));
+  }
+  try {
+    return await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=1',
+        `--test-timeout=${TEST_TIMEOUT_MS}`,
+        // A file whose tests are done must not keep the run waiting on a leftover handle.
+        '--test-force-exit',
+        '--test-reporter=spec',
+        ...testFiles(process.argv.slice(2)),
+      ],
+      { ...process.env, DATABASE_URL: databaseUrl },
+    );
+  } finally {
+    await stopDatabase?.();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
