@@ -1,20 +1,25 @@
 import DataLoader from 'dataloader';
-import type { Env } from './config/env.js';
-import type { Database } from './db/database.js';
-import { ArtifactService } from './modules/artifact/service.js';
-import { ExperimentService } from './modules/experiment/service.js';
-import { LogService } from './modules/launch/logs.js';
-import type { RunQueue } from './modules/launch/queue.js';
-import { LaunchService } from './modules/launch/service.js';
-import { RunService } from './modules/run/service.js';
-import { SweepService } from './modules/sweep/service.js';
-import { LiveService } from './pubsub/live.js';
-import type { PgListener } from './pubsub/pg-listener.js';
+import type { Env } from './config/env.ts';
+import type { Database } from './db/database.ts';
+import { ArtifactService } from './modules/artifact/service.ts';
+import { ExperimentService } from './modules/experiment/service.ts';
+import { LogService } from './modules/launch/logs.ts';
+import type { RunQueue } from './modules/launch/queue.ts';
+import { LaunchService } from './modules/launch/service.ts';
+import { latestForRuns } from './modules/metric/store.ts';
+import { RunState } from './modules/run/run-state.ts';
+import { RunService } from './modules/run/service.ts';
+import { findRuns } from './modules/run/store.ts';
+import { SweepService } from './modules/sweep/service.ts';
+import { LiveService } from './pubsub/live.ts';
+import type { PgListener } from './pubsub/pg-listener.ts';
 
 /** Long-lived services, one set per server process. */
 export interface Services {
   db: Database;
   experiments: ExperimentService;
+  /** The owner of run status, seq and lease: every run change goes through it. */
+  runState: RunState;
   runs: RunService;
   artifacts: ArtifactService;
   live: LiveService;
@@ -30,62 +35,56 @@ export function createServices(
   env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>,
 ): Services {
   const experiments = new ExperimentService(db);
-  const runs = new RunService(db, experiments);
+  const runState = new RunState(db.pool, queue, queue.leaseSeconds);
   return {
     db,
     experiments,
-    runs,
+    runState,
+    runs: new RunService(db, experiments, runState),
     artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`),
     live: new LiveService(db.pool, listener),
-    launch: new LaunchService(db, queue, experiments, runs),
+    launch: new LaunchService(db, queue, experiments, runState),
     logs: new LogService(db.pool, listener),
-    sweeps: new SweepService(db, queue, experiments, runs),
+    sweeps: new SweepService(db, experiments, runState),
   };
 }
 
-export interface LatestRow {
-  runId: string;
-  key: string;
-  count: number;
-  firstStep: number;
-  lastStep: number;
-  lastValue: number;
-  lastWallTime: Date;
-  min: number | null;
-  minStep: number | null;
-  max: number | null;
-  maxStep: number | null;
+/** Resolves each key from one batched lookup that returns values in key order. */
+function batched<K, V>(load: (keys: readonly K[]) => Promise<V[]>) {
+  return new DataLoader<K, V>(async (keys) => load(keys));
 }
 
-/** Per-request batching, so a page of runs costs one query per relation rather than one per run. */
+/**
+ * Per-request batching: a page of runs costs one query per relation rather than one per run. Every loader
+ * calls a service or store; no SQL lives here.
+ */
 function createLoaders(s: Services) {
   return {
-    experiment: new DataLoader(async (ids: readonly string[]) => {
-      const found = await s.db.prisma.experiment.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(found.map((e) => [e.id, e]));
-      return ids.map((id) => byId.get(id) ?? new Error(`Experiment ${id} not found`));
-    }),
-    runCounts: new DataLoader((ids: readonly string[]) => s.experiments.runCounts(ids)),
-    latest: new DataLoader(async (runIds: readonly string[]) => {
-      const { rows } = await s.db.pool.query<LatestRow>(
-        `SELECT run_id AS "runId", key, count, first_step AS "firstStep", last_step AS "lastStep",
-                last_value AS "lastValue", last_wall_time AS "lastWallTime", min_value AS min, min_step AS "minStep",
-                max_value AS max, max_step AS "maxStep"
-           FROM metric_latest WHERE run_id = ANY($1::uuid[]) ORDER BY key`,
-        [runIds],
-      );
-      return runIds.map((id) => rows.filter((r) => r.runId === id));
-    }),
-    artifacts: new DataLoader(async (runIds: readonly string[]) => {
+    experiment: batched((ids: readonly string[]) => s.experiments.byIds(ids)),
+    runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
+    latest: batched((runIds: readonly string[]) => latestForRuns(s.db.pool, runIds)),
+    artifacts: batched(async (runIds: readonly string[]) => {
       const all = await s.artifacts.listForRuns(runIds);
       return runIds.map((id) => all.filter((a) => a.runId === id));
     }),
+    run: batched(async (ids: readonly string[]) => {
+      const found = new Map((await findRuns(s.db.pool, ids)).map((r) => [r.id, r]));
+      return ids.map((id) => found.get(id) ?? null);
+    }),
+    agent: batched((ids: readonly string[]) => s.launch.agentsByIds(ids)),
+    activeRunsOfAgent: batched((agentIds: readonly string[]) => s.launch.activeRunsOfAgents(agentIds)),
+    /** Agents online now; one read per request however many queued runs ask "is anyone there for me?". */
+    onlineAgents: batched((keys: readonly 'online'[]) => s.launch.onlineAgents().then((a) => keys.map(() => a))),
+    sweep: batched((ids: readonly string[]) => s.sweeps.byIds(ids)),
+    sweepResults: batched((ids: readonly string[]) => s.sweeps.resultsOf(ids)),
   };
 }
 
+export type Loaders = ReturnType<typeof createLoaders>;
+
 export interface Context {
   services: Services;
-  loaders: ReturnType<typeof createLoaders>;
+  loaders: Loaders;
 }
 
 export function createContext(services: Services): Context {

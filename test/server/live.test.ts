@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { sweepCrashedRuns } from '../../server/src/jobs/crash-detector.js';
+import { RunState } from '../../server/src/modules/run/run-state.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.js';
 
 let a: TestServer;
@@ -157,7 +157,9 @@ test('crash detection: a silent RUNNING run becomes CRASHED once, with an event,
   const db = new pg.Pool({ connectionString: a.database.url, max: 4 });
   await db.query(`UPDATE runs SET last_heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, [run.id]);
   const fresh = await newRun(a, 'crash'); // heartbeat just now: must survive
-  const results = await Promise.all([sweepCrashedRuns(db, 60), sweepCrashedRuns(db, 60), sweepCrashedRuns(db, 60)]);
+  // Three sweepers, as three servers would run them, each with its own RunState on the shared database.
+  const sweepers = [1, 2, 3].map(() => new RunState(db, null, 20));
+  const results = await Promise.all(sweepers.map((s) => s.crashSilent(60)));
   assert.deepEqual(results.flat(), [run.id], 'exactly one sweeper marked it');
   const events = await sub.until((e) => e.length >= 1);
   await sleep(300);

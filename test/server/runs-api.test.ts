@@ -166,7 +166,7 @@ test('malformed JSON bodies, unknown routes and API keys', async () => {
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as any).errors[0].extensions.code, 'BAD_USER_INPUT');
   const health = await fetch(s.url.replace('/graphql', '/healthz'));
-  assert.deepEqual(await health.json(), { ok: true });
+  assert.deepEqual(await health.json(), { ok: true, database: true, listener: true });
   const locked = await startTestServer({ apiKey: 'secret-key-123' });
   try {
     const denied = await fetch(locked.url, {

@@ -15,8 +15,8 @@ const EnvSchema = z.object({
   ARTIFACT_DIR: z.string().min(1).optional(),
   /** A RUNNING run whose last heartbeat is older than this becomes CRASHED. */
   HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
-  /** A launched run whose agent has not renewed its lease for this long is requeued or CRASHED (pg-boss minimum 10). */
-  LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(20),
+  /** A launched run whose agent has not renewed its lease for this long is requeued or CRASHED (within ~1 s). */
+  LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(20),
   /** How often each server instance looks for runs that went silent. */
   CRASH_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   /** When set, every request must carry `Authorization: Bearer <key>`. */

@@ -8,12 +8,13 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Env } from '../config/env.js';
 import { type Context, createContext, createServices } from '../context.js';
-import { connectDatabase } from '../db/database.js';
+import { connectDatabase } from '../db/database.ts';
+import { apiErrorOf, DATABASE_UNAVAILABLE } from '../db/errors.ts';
 import { ErrorCode } from '../graphql/errors.js';
 import { limitsRule } from '../graphql/limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { startCrashDetector } from '../jobs/crash-detector.js';
-import { startLeaseReconciler } from '../jobs/lease-reconciler.js';
+import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
 import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.js';
 import { PgListener } from '../pubsub/pg-listener.js';
 import { handleArtifactRequest } from './artifacts.js';
@@ -41,6 +42,8 @@ export interface RunningServer {
 }
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024; // a 1M-point logMetrics batch fits
+/** What a client is told to wait before retrying while the database is unavailable. */
+const RETRY_AFTER_SECONDS = 2;
 
 /** Our own errors carry a code; anything else is a bug or an outage and is not shown to clients verbatim. */
 function formatError(
@@ -55,6 +58,11 @@ function formatError(
     return { ...formatted, extensions: { ...extensions, code: limitCode } };
   }
   const original = unwrapResolverError(error);
+  const mapped = apiErrorOf(original);
+  if (mapped) {
+    const { http: _, ...extensions } = mapped.extensions;
+    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions };
+  }
   if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
   log(`internal error: ${(original as Error)?.stack ?? String(original)}`);
   return { ...formatted, message: 'Internal server error; see the server log.' };
@@ -71,7 +79,7 @@ function authorised(headers: IncomingMessage['headers'], key: string | undefined
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? (() => {});
-  const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE);
+  const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE, log);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
   const queue = await RunQueue.start(
@@ -110,6 +118,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // We set no cache hints; the plugin would still walk every value of large responses (~12 ms on a series query).
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // A request that failed only because the database is unreachable is worth retrying: say so in HTTP too.
+      {
+        async requestDidStart() {
+          return {
+            async willSendResponse({ response }) {
+              const body = response.body;
+              const errors = body.kind === 'single' ? body.singleResult.errors : undefined;
+              if (errors?.some((e) => e.extensions?.code === DATABASE_UNAVAILABLE)) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+              }
+            },
+          };
+        },
+      },
       {
         async serverWillStart() {
           return {
@@ -123,12 +146,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   await apollo.start();
   const stopCrashDetector = startCrashDetector(
-    db.pool,
+    services.runState,
     opts.HEARTBEAT_TIMEOUT_SECONDS,
     opts.CRASH_SWEEP_INTERVAL_MS,
     log,
   );
-  const stopLeaseReconciler = startLeaseReconciler(services.launch, opts.CRASH_SWEEP_INTERVAL_MS, log);
+  const stopLeaseExpirer = startLeaseExpirer(services.runState, Math.min(1000, opts.CRASH_SWEEP_INTERVAL_MS), log);
 
   httpServer.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('access-control-allow-origin', '*');
@@ -138,8 +161,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'OPTIONS') return void res.writeHead(204).end();
       if (url.pathname === '/healthz') {
-        await db.pool.query('SELECT 1');
-        return sendJson(res, 200, { ok: true });
+        // Up but degraded while PostgreSQL is away: the process answers, and says what is missing.
+        const database = await db.ping();
+        const ok = database && listener.connected;
+        if (!ok) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+        return sendJson(res, ok ? 200 : 503, { ok, database, listener: listener.connected });
       }
       if (!authorised(req.headers, opts.RUNBOARD_API_KEY)) {
         return sendJson(res, 401, {
@@ -182,6 +208,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (err) {
+      const mapped = apiErrorOf(err);
+      if (mapped && !res.headersSent) {
+        const status = mapped.extensions.code === DATABASE_UNAVAILABLE ? 503 : 400;
+        if (status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+        const { http: _, ...extensions } = mapped.extensions;
+        return sendJson(res, status, { errors: [{ message: mapped.message, extensions }] });
+      }
       log(`request failed: ${(err as Error).stack}`);
       if (!res.headersSent)
         sendJson(res, 500, {
@@ -204,7 +237,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     async stop() {
       stopCrashDetector();
-      stopLeaseReconciler();
+      stopLeaseExpirer();
       for (const client of wss.clients) client.terminate();
       await apollo.stop();
       await queue.stop();

@@ -34,6 +34,11 @@ export class PgListener {
     this.client = client;
   }
 
+  /** Whether the LISTEN connection is up now (for /healthz). */
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
   subscribe<K extends keyof TopicMap>(topic: K, handler: Handler<TopicMap[K]>): () => void {
     let set = this.handlers.get(topic);
     if (!set) this.handlers.set(topic, (set = new Set()));

@@ -6,7 +6,6 @@
  */
 
 import type pg from 'pg';
-import type { Prisma } from '../generated/prisma/client.js';
 
 export const CHANNEL = 'runboard_events';
 
@@ -66,6 +65,15 @@ export async function notifyPg(client: pg.ClientBase, notice: Notice): Promise<v
   await client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(notice)]);
 }
 
-export async function notifyPrisma(tx: Prisma.TransactionClient, notice: Notice): Promise<void> {
-  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(notice)})`;
+/** Publishes one run event per row (set-based changes: crash sweep, lease expiry), in one statement. */
+export async function notifyRuns(
+  client: pg.ClientBase,
+  runs: readonly { id: string; experimentId: string; seq: number }[],
+  kind: RunEventKind,
+): Promise<void> {
+  if (runs.length === 0) return;
+  const payloads = runs.map((r) =>
+    JSON.stringify({ type: 'run', runId: r.id, experimentId: r.experimentId, seq: r.seq, kind } satisfies RunNotice),
+  );
+  await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [CHANNEL, payloads]);
 }

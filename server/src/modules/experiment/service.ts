@@ -62,6 +62,13 @@ export class ExperimentService {
     return experiment;
   }
 
+  /** By id (NOT_FOUND when missing) or by name (created when missing, like a W&B project). */
+  resolveOrCreate(args: { experimentId?: string | null; experimentName?: string | null }) {
+    if ((args.experimentId == null) === (args.experimentName == null))
+      throw badInput('experiment', 'give exactly one of experimentId and experimentName');
+    return args.experimentName != null ? this.ensure(args.experimentName) : this.resolve(args);
+  }
+
   async update(id: string, input: UpdateExperimentInput) {
     const data: Prisma.ExperimentUpdateInput = {};
     if (input.name != null) data.name = checkName('name', input.name);
@@ -94,6 +101,13 @@ export class ExperimentService {
       return this.db.prisma.experiment.findUnique({ where: { id: args.id } });
     }
     return this.db.prisma.experiment.findUnique({ where: { name: args.name! } });
+  }
+
+  /** Experiments by id, in key order (null where missing): for the per-request loader. */
+  async byIds(ids: readonly string[]) {
+    const found = await this.db.prisma.experiment.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+    const byId = new Map(found.map((e) => [e.id, e]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   async list(search: string | null | undefined, first: number | null | undefined) {

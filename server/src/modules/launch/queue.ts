@@ -3,19 +3,24 @@ import { PgBoss } from 'pg-boss';
 import { inTransaction } from '../../db/database.js';
 
 /**
- * The run queue, on pg-boss (a maintained PostgreSQL job queue) in the same database.
- * Why pg-boss: it has per-job heartbeats (`heartbeatSeconds`: a job whose worker stops touching it is
- * failed or retried by pg-boss's supervisor, which is exactly a lease), attempt-fenced touch/complete,
- * retries, cancellation, transactional `send` (the run row and its job commit together) and global
- * per-group concurrency (used for sweep parallelism). graphile-worker's locks last a fixed 4 hours,
- * too coarse to notice a dead agent within a minute.
+ * The run queue, on pg-boss (a maintained PostgreSQL job queue) in the same database; this class is the only
+ * code that talks to pg-boss, and only through its API.
+ * Why pg-boss: attempt-fenced touch/complete/fail, retries, cancellation, transactional `send` (the run row
+ * and its job commit together) and global per-group concurrency (used for sweep parallelism).
+ * graphile-worker's locks last a fixed 4 hours, too coarse to notice a dead agent within a minute.
+ *
+ * The lease itself lives on the run (runs.lease_expires_at, owned by RunState), which expires it on its own
+ * one-second clock and fails the job here so pg-boss retries it. pg-boss's per-job heartbeat is kept as a
+ * backstop at three leases, so it never races the run's own lease.
  *
  * Agents never talk to pg-boss directly: they use GraphQL (claimRuns / renewLeases / reportRunExit),
  * so an agent on another machine needs only the server URL and an API key.
  */
-/** Default lease; pg-boss's minimum is 10. Agents renew every lease / 4. */
+/** Default lease; agents renew every lease / 4. */
 export const DEFAULT_LEASE_SECONDS = 20;
 const EXPIRE_SECONDS = 24 * 3600; // pg-boss caps an active job's lifetime at 24 h
+/** pg-boss's own heartbeat per job, in leases: a backstop only (see above). */
+const BACKSTOP_LEASES = 3;
 
 export interface RunJob {
   runId: string;
@@ -36,6 +41,10 @@ const asDb = (client: pg.ClientBase) => ({
 
 export class RunQueue {
   private readonly knownQueues = new Set<string>();
+  /** pg-boss refuses heartbeats under 10 s. */
+  private get backstopSeconds(): number {
+    return Math.max(10, this.leaseSeconds * BACKSTOP_LEASES);
+  }
 
   private constructor(
     readonly boss: PgBoss,
@@ -65,7 +74,7 @@ export class RunQueue {
     const existing = await this.boss.getQueue(name);
     if (!existing) {
       await this.boss
-        .createQueue(name, { heartbeatSeconds: this.leaseSeconds, expireInSeconds: EXPIRE_SECONDS, retryDelay: 0 })
+        .createQueue(name, { heartbeatSeconds: this.backstopSeconds, expireInSeconds: EXPIRE_SECONDS, retryDelay: 0 })
         .catch(async (err) => {
           if (!(await this.boss.getQueue(name))) throw err; // lost a race with another server: fine
         });
@@ -88,7 +97,7 @@ export class RunQueue {
         retryLimit: opts.retries,
         retryDelay: 0,
         priority: opts.priority,
-        heartbeatSeconds: this.leaseSeconds,
+        heartbeatSeconds: this.backstopSeconds,
         expireInSeconds: EXPIRE_SECONDS,
         group: opts.group,
         db: asDb(client),
@@ -132,6 +141,11 @@ export class RunQueue {
 
   complete(queue: string, job: string | { id: string; retryCount: number }, output: object) {
     return this.boss.complete(queue, job, output);
+  }
+
+  /** Fails the job's attempt (pg-boss retries it while retries remain), in the caller's transaction. */
+  fail(queue: string, job: { id: string; retryCount: number }, client: pg.ClientBase) {
+    return this.boss.fail(queue, job, { reason: 'lease expired' }, { db: asDb(client) });
   }
 
   cancel(queue: string, jobId: string, client?: pg.ClientBase) {

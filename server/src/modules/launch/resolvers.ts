@@ -9,15 +9,7 @@ export const launchResolvers = {
   Query: {
     agents: (_: unknown, __: unknown, ctx: Context) => ctx.services.launch.listAgents(),
     trainerConfigSchema: () => trainerConfigJsonSchema(),
-    queueStatus: async (_: unknown, __: unknown, ctx: Context) => {
-      const { rows } = await ctx.services.db.pool.query<{ queued: number; running: number; agents: number }>(
-        `SELECT (SELECT count(*)::int FROM runs WHERE job_id IS NOT NULL AND status = 'QUEUED' AND agent_id IS NULL) AS queued,
-                (SELECT count(*)::int FROM runs WHERE job_id IS NOT NULL AND agent_id IS NOT NULL AND status IN ('QUEUED', 'RUNNING')) AS running,
-                (SELECT count(*)::int FROM agents WHERE last_seen_at > now() - make_interval(secs => $1)) AS agents`,
-        [AGENT_OFFLINE_SECONDS],
-      );
-      return { queued: rows[0]!.queued, running: rows[0]!.running, agentsOnline: rows[0]!.agents };
-    },
+    queueStatus: (_: unknown, __: unknown, ctx: Context) => ctx.services.launch.queueStatus(),
   },
   Mutation: {
     launchRun: (_: unknown, a: { input: LaunchRunInput }, ctx: Context) => ctx.services.launch.launchRun(a.input),
@@ -53,20 +45,16 @@ export const launchResolvers = {
     cancelRequested: (r: RunRow) => r.cancelRequestedAt !== null,
   },
   RunLaunch: {
-    agent: async (r: RunRow, _: unknown, ctx: Context) =>
-      r.agentId ? ((await ctx.services.launch.listAgents()).find((a) => a.id === r.agentId) ?? null) : null,
-    waitingForAgent: async (r: RunRow, _: unknown, ctx: Context) =>
-      r.status === 'QUEUED' && r.agentId === null && !(await ctx.services.launch.agentAvailable(r.labels)),
-    sweep: (r: RunRow, _: unknown, ctx: Context) => (r.sweepId ? ctx.services.sweeps.get(r.sweepId) : null),
+    agent: (r: RunRow, _: unknown, ctx: Context) => (r.agentId ? ctx.loaders.agent.load(r.agentId) : null),
+    waitingForAgent: async (r: RunRow, _: unknown, ctx: Context) => {
+      if (r.status !== 'QUEUED' || r.agentId !== null) return false;
+      const online = await ctx.loaders.onlineAgents.load('online');
+      return !online.some((a) => r.labels.every((l) => a.labels.includes(l)));
+    },
+    sweep: (r: RunRow, _: unknown, ctx: Context) => (r.sweepId ? ctx.loaders.sweep.load(r.sweepId) : null),
   },
   Agent: {
     online,
-    runs: async (a: AgentRow, _: unknown, ctx: Context) => {
-      const { rows } = await ctx.services.db.pool.query<{ id: string }>(
-        `SELECT id FROM runs WHERE agent_id = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY created_at`,
-        [a.id],
-      );
-      return Promise.all(rows.map((r) => ctx.services.runs.get(r.id)));
-    },
+    runs: (a: AgentRow, _: unknown, ctx: Context) => ctx.loaders.activeRunsOfAgent.load(a.id),
   },
 };

@@ -187,7 +187,8 @@ export const launchTypeDefs = /* GraphQL */ `
     launchRun(input: LaunchRunInput!): Run!
     """
     Cancels a run: a QUEUED run leaves the queue and is CANCELED at once; a running one is stopped by its agent
-    (SIGTERM, then SIGKILL after a grace period) and ends CANCELED. Ended runs give INVALID_STATE_TRANSITION.
+    (SIGTERM, then SIGKILL after a grace period) and ends CANCELED. Cancelling a CANCELED run again is a no-op
+    (safe to retry); FINISHED and FAILED runs give INVALID_STATE_TRANSITION.
     """
     cancelRun(id: ID!): Run!
     "Agent protocol: announce an agent (idempotent)."

@@ -1,9 +1,8 @@
-import type pg from 'pg';
 import { type Database, inTransaction } from '../../db/database.js';
-import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
+import { assertId, badInput, notFound } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
-import type { RunService } from '../run/service.js';
-import { findRun, RUN_COLUMNS, type RunRow } from '../run/store.js';
+import type { RunState } from '../run/run-state.ts';
+import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
 import { checkName, checkTags, checkText, LIMITS } from '../validate.js';
 import { validateTrainerConfig } from './config-contract.js';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.js';
@@ -55,51 +54,17 @@ export function checkLabels(labels: string[]): string[] {
   return clean;
 }
 
-/** Inserts a QUEUED run with its queue job in the caller's transaction (used by launchRun and sweeps). */
-export async function insertLaunchedRun(
-  c: pg.ClientBase,
-  queue: RunQueue,
-  runs: RunService,
-  r: {
-    experimentId: string;
-    name: string | null;
-    config: Record<string, unknown>;
-    tags: string[];
-    notes: string;
-    labels: string[];
-    retries: number;
-    priority: number;
-    sweep?: { id: string; parallelism: number };
-  },
-): Promise<RunRow> {
-  const { rows } = await c.query<RunRow>(
-    `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, labels, retries, sweep_id, seq, state_seq)
-     VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT count(*) + 1 FROM runs WHERE experiment_id = $1)),
-             $3, $4, $5, $6, $7, $8, 1, 1)
-     RETURNING ${RUN_COLUMNS}`,
-    [r.experimentId, r.name, r.config, r.tags, r.notes, r.labels, r.retries, r.sweep?.id ?? null],
-  );
-  const run = rows[0]!;
-  const q = queueName(r.labels);
-  const group = r.sweep ? { id: r.sweep.id, tier: `p${r.sweep.parallelism}` } : undefined;
-  const jobId = await queue.send(c, q, { runId: run.id }, { retries: r.retries, priority: r.priority, group });
-  await c.query(`UPDATE runs SET job_id = $2, job_queue = $3 WHERE id = $1`, [run.id, jobId, q]);
-  Object.assign(run, { jobId, jobQueue: q });
-  await runs.notify(c, run, 'CREATED');
-  return run;
-}
-
 /**
  * Launching runs through the queue, and the agent protocol: register, claim (lease), renew, report exit.
- * Lease loss is detected by pg-boss (a job nobody touched for LEASE_SECONDS is retried or failed) and
- * reflected on the run by `reconcileLeases`, which every server runs with its crash detector.
+ * Every change to a run goes through RunState; this module validates input, talks to the queue and keeps
+ * the agents table. Lease loss is acted on by the lease expirer (jobs/lease-expirer.ts).
  */
 export class LaunchService {
   constructor(
     private readonly db: Database,
     private readonly queue: RunQueue,
     private readonly experiments: ExperimentService,
-    private readonly runs: RunService,
+    private readonly state: RunState,
   ) {}
 
   async launchRun(input: LaunchRunInput): Promise<RunRow> {
@@ -110,49 +75,16 @@ export class LaunchService {
     const tags = checkTags('tags', input.tags ?? []);
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
     const name = input.name != null ? checkName('name', input.name) : null;
-    const experiment = await this.experiments.resolve(input);
+    const experiment = await this.experiments.resolveOrCreate(input);
     const config = validateTrainerConfig(experiment.name, input.config);
+    const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels) };
     return inTransaction(this.db.pool, (c) =>
-      insertLaunchedRun(c, this.queue, this.runs, {
-        experimentId: experiment.id,
-        name,
-        config,
-        tags,
-        notes,
-        labels,
-        retries,
-        priority: input.priority ?? 0,
-      }),
+      this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes }, job),
     );
   }
 
-  /** QUEUED and unclaimed: leaves the queue at once. Claimed or RUNNING: the agent is told to stop it. */
-  async cancelRun(id: string): Promise<RunRow> {
-    const runId = assertId('Run', id);
-    return inTransaction(this.db.pool, async (c) => {
-      const { rows } = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE id = $1 FOR UPDATE`, [runId]);
-      const run = rows[0];
-      if (!run) throw notFound('Run', id);
-      if (['FINISHED', 'FAILED', 'CANCELED'].includes(run.status)) {
-        throw userError(
-          ErrorCode.INVALID_STATE_TRANSITION,
-          `Run ${id} already ended (${run.status}); nothing to cancel.`,
-          { status: run.status },
-        );
-      }
-      const unclaimed = run.status === 'QUEUED' && run.agentId === null;
-      if (unclaimed && run.jobId) await this.queue.cancel(run.jobQueue!, run.jobId, c);
-      const set =
-        unclaimed || run.status === 'CRASHED'
-          ? `status = 'CANCELED', finished_at = now(), cancel_requested_at = now()`
-          : `cancel_requested_at = coalesce(cancel_requested_at, now())`;
-      const { rows: updated } = await c.query<RunRow>(
-        `UPDATE runs r SET ${set}, seq = seq + 1, state_seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-        [runId],
-      );
-      await this.runs.notify(c, updated[0]!, 'UPDATED');
-      return updated[0]!;
-    });
+  cancelRun(id: string): Promise<RunRow> {
+    return this.state.cancel(id);
   }
 
   async registerAgent(input: RegisterAgentInput): Promise<AgentRow> {
@@ -202,21 +134,9 @@ export class LaunchService {
     for (const q of await this.queue.queuesFor(agent.labels)) {
       if (out.length >= max) break;
       for (const job of await this.queue.fetch(this.db.pool, q, max - out.length, limits)) {
-        const run = await inTransaction(this.db.pool, async (c) => {
-          const { rows } = await c.query<RunRow>(
-            // A retried job may reach a new agent before reconcileLeases has requeued the run: the higher
-            // attempt number is what tells a legitimate re-claim from a duplicate.
-            `UPDATE runs r SET agent_id = $2::uuid, attempt = $3, status = 'QUEUED', started_at = NULL, finished_at = NULL,
-                    seq = seq + 1, state_seq = seq + 1, updated_at = now(), error_message = NULL,
-                    system_info = system_info || jsonb_build_object('agent', jsonb_build_object('id', $2::text, 'name', $4::text, 'host', $5::text))
-              WHERE id = $1 AND job_id = $6 AND status IN ('QUEUED', 'RUNNING', 'CRASHED')
-                AND (agent_id IS NULL OR attempt < $3::int)
-              RETURNING ${RUN_COLUMNS}`,
-            [job.data.runId, agent.id, job.retryCount, agent.name, agent.host, job.id],
-          );
-          if (rows[0]) await this.runs.notify(c, rows[0], 'UPDATED');
-          return rows[0] ?? null;
-        });
+        const run = await inTransaction(this.db.pool, (c) =>
+          this.state.claim(c, job.data.runId, job.id, job.retryCount, agent),
+        );
         if (run) out.push({ run, attempt: job.retryCount, leaseSeconds: this.queue.leaseSeconds });
         else await this.queue.complete(q, job.id, { skipped: 'run no longer queued' }); // canceled or deleted meanwhile
       }
@@ -227,108 +147,55 @@ export class LaunchService {
   /** Renews the leases of the agent's runs; says which to stop (cancel requested) and which it no longer holds. */
   async renewLeases(agentId: string, runIds: string[]) {
     await this.seen(agentId);
-    const ids = runIds.map((id) => assertId('Run', id));
-    const { rows } = await this.db.pool.query<{
-      id: string;
-      jobId: string;
-      jobQueue: string;
-      cancel: boolean;
-      attempt: number;
-    }>(
-      `SELECT id, job_id AS "jobId", job_queue AS "jobQueue", cancel_requested_at IS NOT NULL AS cancel, attempt
-         FROM runs WHERE id = ANY($1::uuid[]) AND agent_id = $2 AND job_id IS NOT NULL`,
-      [ids, agentId],
+    const { held, lost } = await this.state.renewLeases(
+      agentId,
+      runIds.map((id) => assertId('Run', id)),
     );
-    const held = new Set<string>();
-    const byQueue = new Map<string, typeof rows>();
-    for (const r of rows) byQueue.set(r.jobQueue, [...(byQueue.get(r.jobQueue) ?? []), r]);
-    for (const [q, list] of byQueue) {
-      const touched = await this.queue.touch(
-        q,
-        list.map((r) => ({ id: r.jobId, retryCount: r.attempt })),
-      );
-      for (const r of list) if (touched.has(r.jobId)) held.add(r.id);
-    }
-    return { cancel: rows.filter((r) => r.cancel).map((r) => r.id), lost: ids.filter((id) => !held.has(id)) };
+    return { cancel: held.filter((r) => r.cancelRequestedAt !== null).map((r) => r.id), lost };
   }
 
-  /** The trainer process ended. Settles the job; ends the run if the trainer did not (killed, crashed). */
-  async reportRunExit(
-    agentId: string,
-    runIdRaw: string,
-    exitCode: number | null,
-    signal: string | null,
-    error: string | null,
-  ) {
-    const runId = assertId('Run', runIdRaw);
-    const run = await findRun(this.db.pool, runId);
-    if (!run) throw notFound('Run', runIdRaw);
-    if (run.agentId !== agentId) return run; // a stale agent whose lease was lost: the run is someone else's now
-    if (run.jobId)
-      await this.queue.complete(run.jobQueue!, { id: run.jobId, retryCount: run.attempt }, { exitCode, signal });
-    if (['FINISHED', 'FAILED', 'CANCELED'].includes(run.status)) return run;
-    const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
-    const status = run.cancelRequestedAt ? 'CANCELED' : exitCode === 0 ? 'FINISHED' : 'FAILED';
-    const message =
-      status === 'FAILED'
-        ? error
-          ? `${error} (${how})`
-          : `Trainer process ended with ${how} without finishing the run.`
-        : null;
-    return this.runs.transition(
-      runId,
-      ['QUEUED', 'RUNNING', 'CRASHED'],
-      `end as ${status}`,
-      (p) =>
-        `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode)}::int,
-       error_message = coalesce(${p(message)}::text, error_message)`,
-    );
+  /** The trainer process ended: see RunState.reportExit. */
+  reportRunExit(agentId: string, runId: string, exitCode: number | null, signal: string | null, error: string | null) {
+    return this.state.reportExit(agentId, runId, exitCode, signal, error);
   }
 
-  /**
-   * Mirrors pg-boss's lease decisions onto runs: a job pg-boss put back in the queue (its agent stopped
-   * renewing and retries remain) makes the run QUEUED again; a job it failed makes the run CRASHED.
-   */
-  async reconcileLeases(): Promise<{ requeued: string[]; crashed: string[] }> {
-    const { rows } = await this.db.pool.query<{
-      id: string;
-      experimentId: string;
-      seq: number;
-      outcome: 'requeued' | 'crashed';
-    }>(
-      `WITH lost AS (
-         SELECT r.id, j.state::text AS state, j.retry_count FROM runs r
-           JOIN pgboss.job j ON j.id = r.job_id AND j.name = r.job_queue
-          WHERE r.agent_id IS NOT NULL AND r.status IN ('QUEUED', 'RUNNING', 'CRASHED')
-            AND j.state::text IN ('created', 'retry', 'failed')
-          FOR UPDATE OF r SKIP LOCKED),
-       changed AS (
-         UPDATE runs r SET
-           status = CASE WHEN lost.state = 'failed' THEN 'CRASHED'::"RunStatus" ELSE 'QUEUED'::"RunStatus" END,
-           agent_id = CASE WHEN lost.state = 'failed' THEN r.agent_id END,
-           finished_at = CASE WHEN lost.state = 'failed' THEN now() END,
-           started_at = CASE WHEN lost.state = 'failed' THEN r.started_at END,
-           error_message = CASE WHEN lost.state = 'failed'
-             THEN 'Its agent stopped renewing the lease (agent died or lost the network); no retries left.'
-             ELSE 'Requeued: its agent stopped renewing the lease (attempt ' || (r.attempt + 1) || ' lost).' END,
-           seq = r.seq + 1, state_seq = r.seq + 1, updated_at = now()
-         FROM lost WHERE r.id = lost.id
-         RETURNING r.id, r.experiment_id AS "experimentId", r.seq, CASE WHEN lost.state = 'failed' THEN 'crashed' ELSE 'requeued' END AS outcome)
-       SELECT *, pg_notify('runboard_events', json_build_object('type', 'run', 'runId', id, 'experimentId', "experimentId", 'seq', seq, 'kind', 'UPDATED')::text)
-         FROM changed`,
+  /** Agents seen within AGENT_OFFLINE_SECONDS. */
+  async onlineAgents(): Promise<AgentRow[]> {
+    const { rows } = await this.db.pool.query<AgentRow>(
+      `SELECT ${AGENT_COLUMNS} FROM agents WHERE last_seen_at > now() - make_interval(secs => $1) ORDER BY last_seen_at DESC`,
+      [AGENT_OFFLINE_SECONDS],
     );
-    return {
-      requeued: rows.filter((r) => r.outcome === 'requeued').map((r) => r.id),
-      crashed: rows.filter((r) => r.outcome === 'crashed').map((r) => r.id),
-    };
+    return rows;
   }
 
-  /** Whether a queued run can be picked up by any agent online now (for "waiting for an agent" in the API). */
-  async agentAvailable(labels: string[]): Promise<boolean> {
-    const { rowCount } = await this.db.pool.query(
-      `SELECT 1 FROM agents WHERE last_seen_at > now() - make_interval(secs => $1) AND coalesce(labels, '{}') @> $2::text[] LIMIT 1`,
-      [AGENT_OFFLINE_SECONDS, labels],
+  /** Agents by id, in key order (null where missing): for the per-request loader. */
+  async agentsByIds(ids: readonly string[]): Promise<(AgentRow | null)[]> {
+    const { rows } = await this.db.pool.query<AgentRow>(
+      `SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ANY($1::uuid[])`,
+      [ids],
     );
-    return (rowCount ?? 0) > 0;
+    const byId = new Map(rows.map((a) => [a.id, a]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Each agent's claimed or running runs, oldest first, in key order. */
+  async activeRunsOfAgents(agentIds: readonly string[]): Promise<RunRow[][]> {
+    const { rows } = await this.db.pool.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.agent_id = ANY($1::uuid[]) AND r.status IN ('QUEUED', 'RUNNING')
+        ORDER BY r.created_at`,
+      [agentIds],
+    );
+    return agentIds.map((id) => rows.filter((r) => r.agentId === id));
+  }
+
+  /** Launched runs waiting, launched runs held by agents, and agents online. */
+  async queueStatus(): Promise<{ queued: number; running: number; agentsOnline: number }> {
+    const { rows } = await this.db.pool.query<{ queued: number; running: number; agentsOnline: number }>(
+      `SELECT (SELECT count(*)::int FROM runs WHERE job_id IS NOT NULL AND status = 'QUEUED' AND agent_id IS NULL) AS queued,
+              (SELECT count(*)::int FROM runs WHERE job_id IS NOT NULL AND agent_id IS NOT NULL AND status IN ('QUEUED', 'RUNNING')) AS running,
+              (SELECT count(*)::int FROM agents WHERE last_seen_at > now() - make_interval(secs => $1)) AS "agentsOnline"`,
+      [AGENT_OFFLINE_SECONDS],
+    );
+    return rows[0]!;
   }
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { inTransaction } from '../../db/database.js';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import { notifyPg } from '../../pubsub/topics.js';
+import type { RunState } from '../run/run-state.ts';
 import { LIMITS } from '../validate.js';
 import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.js';
 import { float8Array, int8Array, textArray } from './pg-arrays.js';
@@ -59,26 +60,6 @@ function validate(points: PointInput[]): Point[] {
   });
 }
 
-async function lockActiveRun(c: pg.ClientBase, runId: string, id: string) {
-  // Take the next seq and count the batch as a heartbeat; a CRASHED run that logs again is alive.
-  const { rows } = await c.query<{ seq: number; experimentId: string; revived: boolean }>(
-    `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
-            status = 'RUNNING', finished_at = NULL,
-            state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
-       FROM (SELECT id, status FROM runs WHERE id = $1 FOR UPDATE) old
-      WHERE r.id = old.id AND old.status IN ('RUNNING', 'CRASHED')
-      RETURNING r.seq, r.experiment_id AS "experimentId", old.status = 'CRASHED' AS revived`,
-    [runId],
-  );
-  if (rows[0]) return rows[0];
-  const { rows: found } = await c.query<{ status: string }>('SELECT status::text FROM runs WHERE id = $1', [runId]);
-  if (!found[0]) throw notFound('Run', id);
-  const hint = found[0].status === 'QUEUED' ? 'call startRun first' : 'its metrics are closed';
-  throw userError(ErrorCode.RUN_NOT_ACTIVE, `Run ${id} is ${found[0].status}; cannot log metrics (${hint}).`, {
-    status: found[0].status,
-  });
-}
-
 const UPSERT_SQL = `WITH ins AS (
      INSERT INTO metrics (run_id, key, step, value, wall_time, seq)
      SELECT $1, k, s, v, to_timestamp(w), $6
@@ -107,7 +88,7 @@ const chunkParams = (runId: string, chunk: Point[], seq: number) => [
 /**
  * True when every key's first step in the batch is past the last step stored for that key, so no point
  * can replace one: metric_latest.last_step is kept exact in the same transactions that write metrics, and
- * the run row lock (lockActiveRun, truncateMetrics) serialises writers of a run. A trainer logging forward
+ * the run row lock (RunState.beginIngest, truncateMetrics) serialises writers of a run. A trainer logging forward
  * is always in this case; a plain INSERT then skips the speculative-insertion and RETURNING work of the
  * upsert (~20% of the insert statement, measured on 5k-row chunks).
  */
@@ -125,12 +106,13 @@ async function appendsOnly(c: pg.ClientBase, runId: string, groups: Point[][]): 
  * createMany measured ~7k rows/s), idempotent per (run, key, step), summaries updated in the same transaction,
  * and one NOTIFY for the batch delivered on commit.
  */
-export async function logMetrics(pool: pg.Pool, id: string, input: PointInput[]) {
+export async function logMetrics(pool: pg.Pool, state: RunState, id: string, input: PointInput[]) {
   const runId = assertId('Run', id);
   const points = dedupe(validate(input));
   const groups = groupByKey(points);
   return inTransaction(pool, async (c) => {
-    const { seq, experimentId, revived } = await lockActiveRun(c, runId, id);
+    // The next seq, the batch counted as a heartbeat, a CRASHED run revived (with its event): RunState's call.
+    const { seq } = await state.beginIngest(c, runId);
     const replaced = new Set<string>();
     let appended = false;
     if (points.length >= APPEND_CHECK_MIN && (await appendsOnly(c, runId, groups))) {
@@ -167,7 +149,6 @@ export async function logMetrics(pool: pg.Pool, id: string, input: PointInput[])
       Math.max(...groups.map((g) => g.at(-1)!.step)),
     ]);
     await notifyPg(c, { type: 'metrics', runId, seq });
-    if (revived) await notifyPg(c, { type: 'run', runId, experimentId, seq, kind: 'UPDATED' });
     return { runId, seq, accepted: points.length };
   });
 }

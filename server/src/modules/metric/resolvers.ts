@@ -1,7 +1,8 @@
-import type { Context, LatestRow } from '../../context.js';
+import type { Context } from '../../context.ts';
 import { compareRuns, type Goal } from './compare.js';
 import { type ColumnsInput, logMetrics, type PointInput, pointsOfColumns, truncateMetrics } from './ingest.js';
 import { metricSeries, type Series } from './series.js';
+import { type LatestRow, metricKeys } from './store.ts';
 
 type Since = { runId: string; seq: number }[] | null;
 
@@ -15,15 +16,8 @@ export const metricResolvers = {
       ctx: Context,
     ) =>
       compareRuns(ctx.services.db.pool, a.runIds, a.keys ?? null, new Map((a.goals ?? []).map((g) => [g.key, g.goal]))),
-    metricKeys: async (_: unknown, a: { experimentId?: string; runIds?: string[] }, ctx: Context) => {
-      const { rows } = await ctx.services.db.pool.query<{ key: string }>(
-        `SELECT DISTINCT ml.key FROM metric_latest ml JOIN runs r ON r.id = ml.run_id
-          WHERE ($1::text IS NULL OR r.experiment_id::text = $1) AND ($2::text[] IS NULL OR r.id::text = ANY($2::text[]))
-          ORDER BY ml.key`,
-        [a.experimentId ?? null, a.runIds?.map((id) => id.toLowerCase()) ?? null],
-      );
-      return rows.map((r) => r.key);
-    },
+    metricKeys: (_: unknown, a: { experimentId?: string; runIds?: string[] }, ctx: Context) =>
+      metricKeys(ctx.services.db.pool, a.experimentId ?? null, a.runIds ?? null),
   },
   Mutation: {
     logMetrics: (
@@ -31,7 +25,7 @@ export const metricResolvers = {
       a: { runId: string; points?: PointInput[] | null; columns?: ColumnsInput | null },
       ctx: Context,
     ) =>
-      logMetrics(ctx.services.db.pool, a.runId, [
+      logMetrics(ctx.services.db.pool, ctx.services.runState, a.runId, [
         ...(a.points ?? []),
         ...(a.columns ? pointsOfColumns(a.columns) : []),
       ]),

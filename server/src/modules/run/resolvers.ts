@@ -1,4 +1,5 @@
 import type { Context } from '../../context.js';
+import { historyOf } from '../metric/store.ts';
 import { checkPageSize } from '../validate.js';
 import { listRuns, type RunListArgs } from './list.js';
 import type { CreateRunInput, UpdateRunInput } from './service.js';
@@ -41,15 +42,8 @@ export const runResolvers = {
     metrics: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.latest.load(r.id),
     metric: async (r: RunRow, a: { key: string }, ctx: Context) =>
       (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
-    history: async (r: RunRow, a: { key: string; afterStep?: number; first?: number }, ctx: Context) => {
-      const limit = checkPageSize(a.first, 10_000, 100_000);
-      const { rows } = await ctx.services.db.pool.query(
-        `SELECT key, step, value, wall_time AS "wallTime" FROM metrics
-          WHERE run_id = $1 AND key = $2 AND step > $3 ORDER BY step LIMIT $4`,
-        [r.id, a.key, a.afterStep ?? -1, limit],
-      );
-      return rows;
-    },
+    history: (r: RunRow, a: { key: string; afterStep?: number; first?: number }, ctx: Context) =>
+      historyOf(ctx.services.db.pool, r.id, a.key, a.afterStep ?? -1, checkPageSize(a.first, 10_000, 100_000)),
     artifacts: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.artifacts.load(r.id),
   },
   RunConnection: {

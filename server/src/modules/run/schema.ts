@@ -235,7 +235,7 @@ export const runTypeDefs = /* GraphQL */ `
     startRun(id: ID!, systemInfo: JSON): Run!
     "Tells the server the run is alive. A CRASHED run comes back to RUNNING. Returns the run, so a trainer can see a CANCELED status."
     heartbeat(runId: ID!): Run!
-    "Ends a run with a final status, its exit code and error message."
+    "Ends a run with a final status, its exit code and error message. Repeating it with the status the run already has is a no-op returning the run (safe to retry, also concurrently); another final status gives INVALID_STATE_TRANSITION."
     finishRun(id: ID!, status: FinalRunStatus!, exitCode: Int, error: String): Run!
     "Changes a run's name, tags or notes."
     updateRun(id: ID!, input: UpdateRunInput!): Run!

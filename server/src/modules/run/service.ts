@@ -1,12 +1,11 @@
 import { isUuid } from '@runboard/contract/ids';
-import type pg from 'pg';
-import { type Database, inTransaction } from '../../db/database.js';
-import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
-import { notifyPg, type RunEventKind } from '../../pubsub/topics.js';
-import type { ExperimentService } from '../experiment/service.js';
-import { checkJsonObject, checkName, checkTags, checkText, LIMITS } from '../validate.js';
-import { purgeMetricRows } from './purge.js';
-import { FINAL_STATUSES, findRun, RUN_COLUMNS, type RunRow, type RunStatus } from './store.js';
+import { type Database, inTransaction } from '../../db/database.ts';
+import { assertId, badInput } from '../../graphql/errors.ts';
+import type { ExperimentService } from '../experiment/service.ts';
+import { checkJsonObject, checkName, checkTags, checkText, LIMITS } from '../validate.ts';
+import { purgeMetricRows } from './purge.ts';
+import type { Bind, RunState } from './run-state.ts';
+import { FINAL_STATUSES, findRun, type RunRow, type RunStatus } from './store.ts';
 
 export interface CreateRunInput {
   experimentId?: string | null;
@@ -24,14 +23,12 @@ export interface UpdateRunInput {
   notes?: string | null;
 }
 
-/**
- * Run lifecycle. Every state change is one UPDATE guarded by the statuses it may start from, bumps the
- * run's seq, and NOTIFYs in the same transaction, so subscribers hear about exactly the committed changes.
- */
+/** The run API for trainers and people: validates input, then asks RunState (the owner of run state) to act. */
 export class RunService {
   constructor(
     private readonly db: Database,
     private readonly experiments: ExperimentService,
+    private readonly state: RunState,
   ) {}
 
   async get(id: string): Promise<RunRow | null> {
@@ -48,68 +45,21 @@ export class RunService {
     const tags = checkTags('tags', input.tags ?? []);
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
     const name = input.name != null ? checkName('name', input.name) : null;
-    const experimentId =
-      input.experimentId != null
-        ? assertId('Experiment', input.experimentId)
-        : (await this.experiments.ensure(input.experimentName!)).id;
-    return inTransaction(this.db.pool, async (c) => {
-      const exists = await c.query('SELECT 1 FROM experiments WHERE id = $1 FOR SHARE', [experimentId]);
-      if (!exists.rowCount) throw notFound('Experiment', experimentId);
-      const { rows } = await c.query<RunRow>(
-        `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, seq, state_seq)
-         VALUES (gen_random_uuid(), $1,
-                 coalesce($2, 'run-' || (SELECT count(*) + 1 FROM runs WHERE experiment_id = $1)),
-                 $3, $4, $5, $6, 1, 1)
-         RETURNING ${RUN_COLUMNS}`,
-        [experimentId, name, config, tags, notes, systemInfo],
-      );
-      const run = rows[0]!;
-      await this.notify(c, run, 'CREATED');
-      return run;
-    });
+    const experiment = await this.experiments.resolveOrCreate(input);
+    return inTransaction(this.db.pool, (c) =>
+      this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes, systemInfo }),
+    );
   }
 
   start(id: string, systemInfo: unknown): Promise<RunRow> {
-    const info = checkJsonObject('systemInfo', systemInfo ?? {});
-    // RUNNING is allowed so a trainer replaying its journal after an outage can repeat the call.
-    return this.transition(
-      id,
-      ['QUEUED', 'RUNNING', 'CRASHED'],
-      'start',
-      (p) =>
-        `status = 'RUNNING', started_at = coalesce(started_at, now()), last_heartbeat_at = now(),
-       finished_at = NULL, system_info = system_info || ${p(info)}::jsonb`,
-    );
+    return this.state.start(id, checkJsonObject('systemInfo', systemInfo ?? {}));
   }
 
-  async heartbeat(id: string): Promise<RunRow> {
-    const runId = assertId('Run', id);
-    // The common case touches one column and publishes nothing: heartbeats are not events.
-    const { rows } = await this.db.pool.query<RunRow>(
-      `UPDATE runs r SET last_heartbeat_at = now() WHERE id = $1 AND status = 'RUNNING' RETURNING ${RUN_COLUMNS}`,
-      [runId],
-    );
-    if (rows[0]) return rows[0];
-    const run = await findRun(this.db.pool, runId);
-    if (!run) throw notFound('Run', id);
-    if (run.status === 'CRASHED') {
-      return this.transition(
-        runId,
-        ['CRASHED'],
-        'revive',
-        () => `status = 'RUNNING', last_heartbeat_at = now(), finished_at = NULL`,
-      );
-    }
-    if (run.status === 'QUEUED') {
-      throw userError(
-        ErrorCode.INVALID_STATE_TRANSITION,
-        `Run ${id} is QUEUED; call startRun before sending heartbeats.`,
-      );
-    }
-    return run; // final: the trainer learns from the returned status that it should stop
+  heartbeat(id: string): Promise<RunRow> {
+    return this.state.heartbeat(id);
   }
 
-  async finish(
+  finish(
     id: string,
     status: RunStatus,
     exitCode: number | null | undefined,
@@ -117,21 +67,11 @@ export class RunService {
   ): Promise<RunRow> {
     if (!FINAL_STATUSES.includes(status)) throw badInput('status', `must be one of ${FINAL_STATUSES.join(', ')}`);
     const message = error != null ? checkText('error', error, LIMITS.error) : null;
-    const current = await this.get(id);
-    // A retried finishRun (trainer replaying after a lost response) is a no-op, not an error.
-    if (current && current.status === status) return current;
-    return this.transition(
-      id,
-      ['QUEUED', 'RUNNING', 'CRASHED'],
-      `finish as ${status}`,
-      (p) =>
-        `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode ?? null)}::int,
-       error_message = ${p(message)}::text`,
-    );
+    return this.state.finish(id, status, exitCode ?? null, message);
   }
 
   update(id: string, input: UpdateRunInput): Promise<RunRow> {
-    const sets: ((p: (v: unknown) => string) => string)[] = [];
+    const sets: ((p: Bind) => string)[] = [];
     if (input.name != null) {
       const name = checkName('name', input.name);
       sets.push((p) => `name = ${p(name)}`);
@@ -145,69 +85,15 @@ export class RunService {
       sets.push((p) => `notes = ${p(notes)}`);
     }
     if (sets.length === 0) throw badInput('input', 'give at least one of name, tags, notes');
-    const all: RunStatus[] = ['QUEUED', 'RUNNING', 'FINISHED', 'FAILED', 'CRASHED', 'CANCELED'];
-    return this.transition(id, all, 'update', (p) => sets.map((s) => s(p)).join(', '));
+    return this.state.edit(id, (p) => sets.map((s) => s(p)).join(', '));
   }
 
   async delete(id: string): Promise<string> {
     const runId = assertId('Run', id);
-    return inTransaction(this.db.pool, async (c) => {
+    await inTransaction(this.db.pool, async (c) => {
       await purgeMetricRows(c, 'SELECT id FROM runs WHERE id = $1', [runId]);
-      const { rows } = await c.query<{ experimentId: string; seq: number }>(
-        `DELETE FROM runs WHERE id = $1 RETURNING experiment_id AS "experimentId", seq`,
-        [runId],
-      );
-      if (!rows[0]) throw notFound('Run', id);
-      await notifyPg(c, {
-        type: 'run',
-        runId,
-        experimentId: rows[0].experimentId,
-        seq: rows[0].seq + 1,
-        kind: 'DELETED',
-      });
-      return id;
+      await this.state.delete(c, runId);
     });
-  }
-
-  /**
-   * The one way run state changes: guarded UPDATE + seq bump + NOTIFY, in one transaction.
-   * `set` receives a placeholder function that binds a value and returns its `$n`.
-   */
-  async transition(
-    id: string,
-    from: readonly RunStatus[],
-    action: string,
-    set: (p: (v: unknown) => string) => string,
-  ): Promise<RunRow> {
-    const runId = assertId('Run', id);
-    const params: unknown[] = [runId, from];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const assignments = set(p);
-    return inTransaction(this.db.pool, async (c) => {
-      const { rows } = await c.query<RunRow>(
-        `UPDATE runs r SET ${assignments}, seq = seq + 1, state_seq = seq + 1, updated_at = now()
-          WHERE id = $1 AND status::text = ANY($2::text[]) RETURNING ${RUN_COLUMNS}`,
-        params,
-      );
-      const run = rows[0];
-      if (!run) {
-        const existing = await findRun(c, runId);
-        if (!existing) throw notFound('Run', id);
-        throw userError(
-          ErrorCode.INVALID_STATE_TRANSITION,
-          `Cannot ${action} run ${id}: it is ${existing.status}; allowed only from ${from.join(', ')}.`,
-          { status: existing.status },
-        );
-      }
-      await this.notify(c, run, 'UPDATED');
-      return run;
-    });
-  }
-
-  notify(c: pg.ClientBase, run: RunRow, kind: RunEventKind) {
-    return notifyPg(c, { type: 'run', runId: run.id, experimentId: run.experimentId, seq: run.seq, kind });
+    return id;
   }
 }

@@ -1,47 +1,58 @@
 import type pg from 'pg';
+import type { Run } from '../../generated/prisma/client.ts';
 
-/** A run as every module sees it (camelCase; int8 columns already numbers). */
-export interface RunRow {
-  id: string;
-  experimentId: string;
-  name: string;
-  status: RunStatus;
-  config: Record<string, unknown>;
-  tags: string[];
-  notes: string;
-  systemInfo: Record<string, unknown>;
-  createdAt: Date;
-  updatedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  lastHeartbeatAt: Date | null;
-  exitCode: number | null;
-  errorMessage: string | null;
+export type RunStatus = Run['status'];
+export const FINAL_STATUSES: readonly RunStatus[] = ['FINISHED', 'FAILED', 'CANCELED'];
+/** Statuses a run can still leave by itself (it may still be running somewhere). */
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'CRASHED'];
+export const ALL_STATUSES: readonly RunStatus[] = [...ACTIVE_STATUSES, ...FINAL_STATUSES];
+
+/**
+ * A run as every module sees it: the Prisma model's fields (so a column added to schema.prisma must be
+ * mapped below before this compiles), with int8 counters as numbers and JSON columns as objects.
+ */
+export type RunRow = Omit<Run, 'seq' | 'stateSeq' | 'config' | 'systemInfo'> & {
   seq: number;
   stateSeq: number;
-  // launch (see modules/launch): null/0 for runs a trainer registered itself
-  jobId: string | null;
-  jobQueue: string | null;
-  labels: string[];
-  retries: number;
-  attempt: number;
-  agentId: string | null;
-  cancelRequestedAt: Date | null;
-  sweepId: string | null;
-  logLines: number;
-}
+  config: Record<string, unknown>;
+  systemInfo: Record<string, unknown>;
+};
 
-export type RunStatus = 'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CRASHED' | 'CANCELED';
-export const FINAL_STATUSES: readonly RunStatus[] = ['FINISHED', 'FAILED', 'CANCELED'];
+/** Each RunRow field and the SQL that reads it from alias `r`. */
+const RUN_FIELD_SQL: { [K in keyof RunRow]-?: string } = {
+  id: 'r.id',
+  experimentId: 'r.experiment_id',
+  name: 'r.name',
+  status: 'r.status::text',
+  config: 'r.config',
+  tags: `coalesce(r.tags, '{}')`,
+  notes: 'r.notes',
+  systemInfo: 'r.system_info',
+  createdAt: 'r.created_at',
+  updatedAt: 'r.updated_at',
+  startedAt: 'r.started_at',
+  finishedAt: 'r.finished_at',
+  lastHeartbeatAt: 'r.last_heartbeat_at',
+  exitCode: 'r.exit_code',
+  errorMessage: 'r.error_message',
+  seq: 'r.seq',
+  stateSeq: 'r.state_seq',
+  jobId: 'r.job_id',
+  jobQueue: 'r.job_queue',
+  labels: `coalesce(r.labels, '{}')`,
+  retries: 'r.retries',
+  attempt: 'r.attempt',
+  agentId: 'r.agent_id',
+  leaseExpiresAt: 'r.lease_expires_at',
+  cancelRequestedAt: 'r.cancel_requested_at',
+  sweepId: 'r.sweep_id',
+  logLines: 'r.log_lines',
+};
 
 /** Select list producing a RunRow from alias `r`. */
-export const RUN_COLUMNS = `r.id, r.experiment_id AS "experimentId", r.name, r.status::text AS status, r.config,
-  coalesce(r.tags, '{}') AS tags, r.notes, r.system_info AS "systemInfo", r.created_at AS "createdAt",
-  r.updated_at AS "updatedAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt",
-  r.last_heartbeat_at AS "lastHeartbeatAt", r.exit_code AS "exitCode", r.error_message AS "errorMessage",
-  r.seq, r.state_seq AS "stateSeq", r.job_id AS "jobId", r.job_queue AS "jobQueue", coalesce(r.labels, '{}') AS labels,
-  r.retries, r.attempt, r.agent_id AS "agentId", r.cancel_requested_at AS "cancelRequestedAt", r.sweep_id AS "sweepId",
-  r.log_lines AS "logLines"`;
+export const RUN_COLUMNS = Object.entries(RUN_FIELD_SQL)
+  .map(([field, sql]) => `${sql} AS "${field}"`)
+  .join(', ');
 
 export async function findRuns(db: pg.Pool | pg.ClientBase, ids: readonly string[]): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ANY($1::uuid[])`, [ids]);

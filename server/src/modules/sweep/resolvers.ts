@@ -11,19 +11,20 @@ export const sweepResolvers = {
   },
   Sweep: {
     experiment: (s: SweepRow, _: unknown, ctx: Context) => ctx.loaders.experiment.load(s.experimentId),
-    runs: async (s: SweepRow, _: unknown, ctx: Context) => (await ctx.services.sweeps.results(s)).map((r) => r.run),
+    runs: async (s: SweepRow, _: unknown, ctx: Context) =>
+      (await ctx.loaders.sweepResults.load(s.id)).map((r) => r.run),
     bestRun: async (s: SweepRow, _: unknown, ctx: Context) =>
-      best(s, await ctx.services.sweeps.results(s))?.run ?? null,
+      best(s, await ctx.loaders.sweepResults.load(s.id))?.run ?? null,
     bestValue: async (s: SweepRow, _: unknown, ctx: Context) =>
-      best(s, await ctx.services.sweeps.results(s))?.value ?? null,
+      best(s, await ctx.loaders.sweepResults.load(s.id))?.value ?? null,
     runCounts: async (s: SweepRow, _: unknown, ctx: Context) => {
       const counts = new Map<string, number>();
-      for (const { run } of await ctx.services.sweeps.results(s))
+      for (const { run } of await ctx.loaders.sweepResults.load(s.id))
         counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
       return [...counts].map(([status, count]) => ({ status, count }));
     },
     parameters: async (s: SweepRow, _: unknown, ctx: Context) => {
-      const results = await ctx.services.sweeps.results(s);
+      const results = await ctx.loaders.sweepResults.load(s.id);
       return Object.keys(s.space)
         .filter((k) => k !== '_seed')
         .map((name) => ({

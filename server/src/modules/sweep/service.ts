@@ -4,10 +4,10 @@ import { type Database, inTransaction } from '../../db/database.js';
 import { badInput } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
 import { validateTrainerConfig } from '../launch/config-contract.js';
-import type { RunQueue } from '../launch/queue.js';
-import { checkLabels, insertLaunchedRun } from '../launch/service.js';
-import type { RunService } from '../run/service.js';
-import { RUN_COLUMNS, type RunRow } from '../run/store.js';
+import { queueName } from '../launch/queue.ts';
+import { checkLabels } from '../launch/service.ts';
+import type { RunState } from '../run/run-state.ts';
+import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
 import { checkName } from '../validate.js';
 import { applyPoint, generate, parseSpace } from './space.js';
 
@@ -25,6 +25,12 @@ export interface LaunchSweepInput {
   seed?: number | null;
   labels?: string[] | null;
   retries?: number | null;
+}
+
+export interface SweepResult {
+  run: RunRow;
+  value: number | null;
+  step: number | null;
 }
 
 export interface SweepRow {
@@ -52,9 +58,8 @@ const SWEEP_COLUMNS = `id, experiment_id AS "experimentId", name, method::text A
 export class SweepService {
   constructor(
     private readonly db: Database,
-    private readonly queue: RunQueue,
     private readonly experiments: ExperimentService,
-    private readonly runs: RunService,
+    private readonly state: RunState,
   ) {}
 
   async launch(input: LaunchSweepInput): Promise<SweepRow> {
@@ -63,7 +68,7 @@ export class SweepService {
     if (!Number.isInteger(input.parallelism) || input.parallelism < 1 || input.parallelism > 256)
       throw badInput('parallelism', 'must be between 1 and 256');
     const metric = checkName('metric', input.metric, 250);
-    const experiment = await this.experiments.resolve(input);
+    const experiment = await this.experiments.resolveOrCreate(input);
     if (input.baseConfig === null || typeof input.baseConfig !== 'object' || Array.isArray(input.baseConfig))
       throw badInput('baseConfig', 'must be a JSON object');
     const params = parseSpace(input.space);
@@ -98,20 +103,30 @@ export class SweepService {
         ],
       );
       for (const [i, config] of configs.entries()) {
-        await insertLaunchedRun(c, this.queue, this.runs, {
-          experimentId: experiment.id,
-          name: `${name}-${i + 1}`,
-          config,
-          tags: ['sweep', name],
-          notes: `Sweep ${name}: ${JSON.stringify(points[i])}`,
-          labels,
-          retries,
-          priority: 0,
-          sweep: { id, parallelism: input.parallelism },
-        });
+        await this.state.insert(
+          c,
+          {
+            experimentId: experiment.id,
+            name: `${name}-${i + 1}`,
+            config,
+            tags: ['sweep', name],
+            notes: `Sweep ${name}: ${JSON.stringify(points[i])}`,
+          },
+          { labels, retries, priority: 0, queue: queueName(labels), sweep: { id, parallelism: input.parallelism } },
+        );
       }
       return rows[0]!;
     });
+  }
+
+  /** Sweeps by id, in key order (null where missing): for the per-request loader. */
+  async byIds(ids: readonly string[]): Promise<(SweepRow | null)[]> {
+    const { rows } = await this.db.pool.query<SweepRow>(
+      `SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE id = ANY($1::uuid[])`,
+      [ids.filter(isUuid)],
+    );
+    const byId = new Map(rows.map((s) => [s.id, s]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   async get(id: string): Promise<SweepRow | null> {
@@ -128,16 +143,22 @@ export class SweepService {
     return rows;
   }
 
-  /** The sweep's runs with their best value of the sweep metric (NaN ignored). */
-  async results(sweep: SweepRow): Promise<{ run: RunRow; value: number | null; step: number | null }[]> {
-    const best = sweep.goal === 'MINIMIZE' ? 'min' : 'max';
+  /**
+   * Each sweep's runs with their best value of the sweep's metric (NaN ignored), in key order: one query for
+   * any number of sweeps, so a sweep page's runs, best run, counts and parameter plots share one read.
+   */
+  async resultsOf(sweepIds: readonly string[]): Promise<SweepResult[][]> {
     const { rows } = await this.db.pool.query<RunRow & { _value: number | null; _step: number | null }>(
-      `SELECT ${RUN_COLUMNS}, ml.${best}_value AS _value, ml.${best}_step AS _step FROM runs r
-         LEFT JOIN metric_latest ml ON ml.run_id = r.id AND ml.key = $2
-        WHERE r.sweep_id = $1 ORDER BY r.created_at, r.name`,
-      [sweep.id, sweep.metric],
+      `SELECT ${RUN_COLUMNS},
+              CASE WHEN s.goal = 'MINIMIZE' THEN ml.min_value ELSE ml.max_value END AS _value,
+              CASE WHEN s.goal = 'MINIMIZE' THEN ml.min_step ELSE ml.max_step END AS _step
+         FROM runs r JOIN sweeps s ON s.id = r.sweep_id
+         LEFT JOIN metric_latest ml ON ml.run_id = r.id AND ml.key = s.metric
+        WHERE r.sweep_id = ANY($1::uuid[]) ORDER BY r.created_at, r.name`,
+      [sweepIds.filter(isUuid)],
     );
-    return rows.map(({ _value, _step, ...run }) => ({ run: run as RunRow, value: _value, step: _step }));
+    const results = rows.map(({ _value, _step, ...run }) => ({ run: run as RunRow, value: _value, step: _step }));
+    return sweepIds.map((id) => results.filter((r) => r.run.sweepId === id));
   }
 }
 

@@ -1,0 +1,445 @@
+import type pg from 'pg';
+import { inTransaction } from '../../db/database.ts';
+import { assertId, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
+import { notifyPg, notifyRuns, type RunEventKind } from '../../pubsub/topics.ts';
+import type { RunQueue } from '../launch/queue.ts';
+import {
+  ACTIVE_STATUSES,
+  ALL_STATUSES,
+  FINAL_STATUSES,
+  findRun,
+  RUN_COLUMNS,
+  type RunRow,
+  type RunStatus,
+} from './store.ts';
+
+/** Binds a value as the next `$n` of a statement and returns the placeholder. */
+export type Bind = (value: unknown) => string;
+
+export interface NewRun {
+  experimentId: string;
+  /** null: "run-<n>" where n counts the experiment's runs. */
+  name: string | null;
+  config: Record<string, unknown>;
+  tags: string[];
+  notes: string;
+  systemInfo?: Record<string, unknown>;
+}
+
+/** What puts a new run in the queue (launchRun, launchSweep). */
+export interface NewJob {
+  labels: string[];
+  retries: number;
+  priority: number;
+  queue: string;
+  sweep?: { id: string; parallelism: number };
+}
+
+export interface AgentRef {
+  id: string;
+  name: string;
+  host: string;
+}
+
+/**
+ * The one module that changes a run's status, seq and lease. Everything that moves a run — createRun,
+ * startRun, heartbeats that revive, finishRun, edits, deletes, a logMetrics batch, the crash detector,
+ * launch, claims, lease renewal and expiry, cancel, an agent's exit report — is a method here.
+ *
+ * Invariants every method keeps:
+ * - a change is one statement guarded by the statuses it may start from, on the locked row, so concurrent
+ *   callers (two servers' crash sweepers, a retried finishRun racing itself) cannot both apply it;
+ * - it bumps `seq` (and `state_seq` for state changes), and publishes its event with `notifyPg` in the same
+ *   transaction, so an event exists exactly when its change committed;
+ * - a repeated request for the state a run already has is a no-op returning the run, not an error
+ *   (clients retry after lost responses).
+ */
+export class RunState {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly queue: RunQueue | null,
+    private readonly leaseSeconds: number,
+  ) {}
+
+  /** Inserts a run (QUEUED, seq 1) in the caller's transaction; with `job`, queues it in the same transaction. */
+  async insert(c: pg.ClientBase, run: NewRun, job?: NewJob): Promise<RunRow> {
+    const { rows } = await c.query<RunRow>(
+      `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, seq, state_seq)
+       VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT count(*) + 1 FROM runs WHERE experiment_id = $1)),
+               $3, $4, $5, $6, $7, $8, $9, 1, 1)
+       RETURNING ${RUN_COLUMNS}`,
+      [
+        run.experimentId,
+        run.name,
+        run.config,
+        run.tags,
+        run.notes,
+        run.systemInfo ?? {},
+        job?.labels ?? [],
+        job?.retries ?? 0,
+        job?.sweep?.id ?? null,
+      ],
+    );
+    let created = rows[0]!;
+    if (job) {
+      const queue = this.requireQueue();
+      const group = job.sweep ? { id: job.sweep.id, tier: `p${job.sweep.parallelism}` } : undefined;
+      const jobId = await queue.send(c, job.queue, { runId: created.id }, { ...job, group });
+      const { rows: queued } = await c.query<RunRow>(
+        `UPDATE runs r SET job_id = $2, job_queue = $3 WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+        [created.id, jobId, job.queue],
+      );
+      created = queued[0]!;
+    }
+    await this.publish(c, created, 'CREATED');
+    return created;
+  }
+
+  /** A trainer begins (or, replaying its journal after an outage, repeats beginning) the run. */
+  start(id: string, systemInfo: Record<string, unknown>): Promise<RunRow> {
+    return this.transition(
+      id,
+      ['QUEUED', 'RUNNING', 'CRASHED'],
+      'start',
+      (p) => `status = 'RUNNING', started_at = coalesce(started_at, now()), last_heartbeat_at = now(),
+              finished_at = NULL, system_info = system_info || ${p(systemInfo)}::jsonb`,
+    );
+  }
+
+  /**
+   * Keeps a RUNNING run alive. The common case touches one column and publishes nothing (heartbeats are not
+   * events); a CRASHED run that heartbeats is RUNNING again; a final run is returned as it is, which tells the
+   * trainer to stop.
+   */
+  async heartbeat(id: string): Promise<RunRow> {
+    const runId = assertId('Run', id);
+    const { rows } = await this.pool.query<RunRow>(
+      `UPDATE runs r SET last_heartbeat_at = now() WHERE id = $1 AND status = 'RUNNING' RETURNING ${RUN_COLUMNS}`,
+      [runId],
+    );
+    if (rows[0]) return rows[0];
+    const run = await findRun(this.pool, runId);
+    if (!run) throw notFound('Run', id);
+    if (run.status === 'CRASHED') {
+      return this.transition(
+        runId,
+        ['CRASHED'],
+        'revive',
+        () => `status = 'RUNNING', last_heartbeat_at = now(), finished_at = NULL`,
+      );
+    }
+    if (run.status === 'QUEUED') {
+      throw userError(
+        ErrorCode.INVALID_STATE_TRANSITION,
+        `Run ${id} is QUEUED; call startRun before sending heartbeats.`,
+        {
+          status: run.status,
+        },
+      );
+    }
+    return run;
+  }
+
+  /** Ends a run with a final status; asking again for the status it already has is a no-op. */
+  finish(id: string, status: RunStatus, exitCode: number | null, message: string | null): Promise<RunRow> {
+    return this.transition(
+      id,
+      ACTIVE_STATUSES,
+      `finish as ${status}`,
+      (p) => `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode)}::int,
+              error_message = ${p(message)}::text, lease_expires_at = NULL`,
+      status,
+    );
+  }
+
+  /** Name, tags or notes: an event for subscribers, allowed in any status. */
+  edit(id: string, set: (p: Bind) => string): Promise<RunRow> {
+    return this.transition(id, ALL_STATUSES, 'update', set);
+  }
+
+  /** Deletes the run row in the caller's transaction (the caller purges its metric rows first). */
+  async delete(c: pg.ClientBase, id: string): Promise<void> {
+    const { rows } = await c.query<{ experimentId: string; seq: number }>(
+      `DELETE FROM runs WHERE id = $1 RETURNING experiment_id AS "experimentId", seq`,
+      [id],
+    );
+    if (!rows[0]) throw notFound('Run', id);
+    await notifyPg(c, {
+      type: 'run',
+      runId: id,
+      experimentId: rows[0].experimentId,
+      seq: rows[0].seq + 1,
+      kind: 'DELETED',
+    });
+  }
+
+  /**
+   * A logMetrics batch takes the run's next seq, in the caller's transaction, and counts as a heartbeat; a
+   * CRASHED run that logs again is RUNNING again (an event). Only RUNNING and CRASHED runs accept metrics.
+   */
+  async beginIngest(c: pg.ClientBase, runId: string): Promise<{ seq: number; experimentId: string; revived: boolean }> {
+    const { rows } = await c.query<{ seq: number; experimentId: string; revived: boolean }>(
+      `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
+              status = 'RUNNING', finished_at = NULL,
+              state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
+         FROM (SELECT id, status FROM runs WHERE id = $1 FOR UPDATE) old
+        WHERE r.id = old.id AND old.status IN ('RUNNING', 'CRASHED')
+        RETURNING r.seq, r.experiment_id AS "experimentId", old.status = 'CRASHED' AS revived`,
+      [runId],
+    );
+    const locked = rows[0];
+    if (locked) {
+      if (locked.revived) {
+        await notifyPg(c, { type: 'run', runId, experimentId: locked.experimentId, seq: locked.seq, kind: 'UPDATED' });
+      }
+      return locked;
+    }
+    const { rows: found } = await c.query<{ status: string }>('SELECT status::text FROM runs WHERE id = $1', [runId]);
+    if (!found[0]) throw notFound('Run', runId);
+    const hint = found[0].status === 'QUEUED' ? 'call startRun first' : 'its metrics are closed';
+    throw userError(ErrorCode.RUN_NOT_ACTIVE, `Run ${runId} is ${found[0].status}; cannot log metrics (${hint}).`, {
+      status: found[0].status,
+    });
+  }
+
+  /**
+   * Marks RUNNING runs whose heartbeat is older than the timeout as CRASHED. Every server instance runs this;
+   * it is still once per run because the UPDATE re-checks `status = 'RUNNING'` on the locked row.
+   */
+  async crashSilent(timeoutSeconds: number): Promise<string[]> {
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query<{ id: string; experimentId: string; seq: number }>(
+        `UPDATE runs SET status = 'CRASHED', finished_at = now(), updated_at = now(), seq = seq + 1, state_seq = seq + 1,
+                error_message = 'No heartbeat for ' || $1::text || ' s (last at ' ||
+                  to_char(last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')'
+          WHERE status = 'RUNNING' AND last_heartbeat_at < now() - make_interval(secs => $1::float8)
+          RETURNING id, experiment_id AS "experimentId", seq`,
+        [timeoutSeconds],
+      );
+      await notifyRuns(c, rows, 'UPDATED');
+      return rows.map((r) => r.id);
+    });
+  }
+
+  /**
+   * Hands a queued run to an agent with a lease, in the caller's transaction. A retried job may reach a new
+   * agent before the old lease was expired here: the higher attempt number tells a legitimate re-claim from
+   * a duplicate. Null when the run is no longer claimable (canceled or deleted meanwhile).
+   */
+  async claim(
+    c: pg.ClientBase,
+    runId: string,
+    jobId: string,
+    attempt: number,
+    agent: AgentRef,
+  ): Promise<RunRow | null> {
+    const { rows } = await c.query<RunRow>(
+      `UPDATE runs r SET agent_id = $2::uuid, attempt = $3, status = 'QUEUED', started_at = NULL, finished_at = NULL,
+              lease_expires_at = now() + make_interval(secs => $7::float8),
+              seq = seq + 1, state_seq = seq + 1, updated_at = now(), error_message = NULL,
+              system_info = system_info || jsonb_build_object('agent', jsonb_build_object('id', $2::text, 'name', $4::text, 'host', $5::text))
+        WHERE id = $1 AND job_id = $6 AND status IN ('QUEUED', 'RUNNING', 'CRASHED') AND cancel_requested_at IS NULL
+          AND (agent_id IS NULL OR attempt < $3::int)
+        RETURNING ${RUN_COLUMNS}`,
+      [runId, agent.id, attempt, agent.name, agent.host, jobId, this.leaseSeconds],
+    );
+    if (rows[0]) await this.publish(c, rows[0], 'UPDATED');
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Extends the leases the agent still holds (same agent, run not final); says which of them should stop
+   * (cancel requested) and which runs it no longer holds. Not an event: nothing a subscriber sees changes.
+   */
+  async renewLeases(agentId: string, runIds: string[]): Promise<{ held: RunRow[]; lost: string[] }> {
+    const { rows } = await this.pool.query<RunRow>(
+      `UPDATE runs r SET lease_expires_at = now() + make_interval(secs => $3::float8)
+        WHERE id = ANY($1::uuid[]) AND agent_id = $2 AND status IN ('QUEUED', 'RUNNING', 'CRASHED')
+          AND lease_expires_at IS NOT NULL
+        RETURNING ${RUN_COLUMNS}`,
+      [runIds, agentId, this.leaseSeconds],
+    );
+    // The queue's own heartbeat on each job is kept alive too (fenced by attempt): it is the backstop that
+    // would otherwise retry a healthy job. A job the queue no longer has for that attempt is not held.
+    const queue = this.requireQueue();
+    const byQueue = new Map<string, RunRow[]>();
+    for (const r of rows) if (r.jobQueue) byQueue.set(r.jobQueue, [...(byQueue.get(r.jobQueue) ?? []), r]);
+    const touched = new Set<string>();
+    for (const [name, list] of byQueue) {
+      const ok = await queue.touch(
+        name,
+        list.map((r) => ({ id: r.jobId!, retryCount: r.attempt })),
+      );
+      for (const r of list) if (ok.has(r.jobId!)) touched.add(r.id);
+    }
+    const held = rows.filter((r) => touched.has(r.id));
+    const heldIds = new Set(held.map((r) => r.id));
+    return { held, lost: runIds.filter((id) => !heldIds.has(id)) };
+  }
+
+  /**
+   * Runs whose lease ran out (their agent died or lost the network): back to QUEUED with the attempt
+   * recorded when retries remain, else CRASHED. The queue job is settled in the same transaction (pg-boss
+   * retries it, fenced by attempt, or fails it), so an agent can claim the retry as soon as this commits.
+   */
+  async expireLeases(): Promise<{ requeued: string[]; crashed: string[] }> {
+    const queue = this.requireQueue();
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query<RunRow & { outcome: 'requeued' | 'crashed' }>(
+        `WITH lost AS (
+           SELECT id, CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELED'
+                           WHEN attempt < retries THEN 'QUEUED' ELSE 'CRASHED' END::"RunStatus" AS next
+             FROM runs
+            WHERE lease_expires_at < now() AND agent_id IS NOT NULL AND status IN ('QUEUED', 'RUNNING', 'CRASHED')
+            FOR UPDATE SKIP LOCKED)
+         UPDATE runs r SET
+           status = lost.next,
+           agent_id = CASE WHEN lost.next = 'QUEUED' THEN NULL ELSE r.agent_id END,
+           finished_at = CASE WHEN lost.next = 'QUEUED' THEN NULL ELSE now() END,
+           started_at = CASE WHEN lost.next = 'QUEUED' THEN NULL ELSE r.started_at END,
+           lease_expires_at = NULL,
+           error_message = CASE lost.next
+             WHEN 'QUEUED' THEN 'Requeued: its agent stopped renewing the lease (attempt ' || (r.attempt + 1) || ' lost).'
+             WHEN 'CRASHED' THEN 'Its agent stopped renewing the lease (agent died or lost the network); no retries left.'
+             ELSE r.error_message END,
+           seq = r.seq + 1, state_seq = r.seq + 1, updated_at = now()
+          FROM lost WHERE r.id = lost.id
+          RETURNING ${RUN_COLUMNS}, CASE WHEN lost.next = 'QUEUED' THEN 'requeued' ELSE 'crashed' END AS outcome`,
+      );
+      for (const run of rows) {
+        if (run.jobId && run.jobQueue) await queue.fail(run.jobQueue, { id: run.jobId, retryCount: run.attempt }, c);
+      }
+      await notifyRuns(c, rows, 'UPDATED');
+      return {
+        requeued: rows.filter((r) => r.outcome === 'requeued').map((r) => r.id),
+        crashed: rows.filter((r) => r.outcome === 'crashed').map((r) => r.id),
+      };
+    });
+  }
+
+  /** QUEUED and unclaimed (or CRASHED): CANCELED at once, leaving the queue. Claimed or RUNNING: its agent is told to stop it. */
+  async cancel(id: string): Promise<RunRow> {
+    const runId = assertId('Run', id);
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE id = $1 FOR UPDATE`, [runId]);
+      const run = rows[0];
+      if (!run) throw notFound('Run', id);
+      if (run.status === 'CANCELED') return run; // a retried cancel
+      if (FINAL_STATUSES.includes(run.status)) {
+        throw userError(
+          ErrorCode.INVALID_STATE_TRANSITION,
+          `Run ${id} already ended (${run.status}); nothing to cancel.`,
+          {
+            status: run.status,
+          },
+        );
+      }
+      const unclaimed = run.status === 'QUEUED' && run.agentId === null;
+      if (unclaimed && run.jobId) await this.requireQueue().cancel(run.jobQueue!, run.jobId, c);
+      const set =
+        unclaimed || run.status === 'CRASHED'
+          ? `status = 'CANCELED', finished_at = now(), cancel_requested_at = coalesce(cancel_requested_at, now()), lease_expires_at = NULL`
+          : `cancel_requested_at = coalesce(cancel_requested_at, now())`;
+      const { rows: updated } = await c.query<RunRow>(
+        `UPDATE runs r SET ${set}, seq = seq + 1, state_seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+        [runId],
+      );
+      await this.publish(c, updated[0]!, 'UPDATED');
+      return updated[0]!;
+    });
+  }
+
+  /**
+   * The trainer process of a launched run ended. Settles the queue job; ends the run if the trainer did not
+   * (killed, crashed). A report from an agent that no longer holds the run (its lease was lost and the run
+   * requeued) changes nothing.
+   */
+  async reportExit(
+    agentId: string,
+    runIdRaw: string,
+    exitCode: number | null,
+    signal: string | null,
+    error: string | null,
+  ): Promise<RunRow> {
+    const runId = assertId('Run', runIdRaw);
+    const run = await findRun(this.pool, runId);
+    if (!run) throw notFound('Run', runIdRaw);
+    if (run.agentId !== agentId) return run;
+    if (run.jobId)
+      await this.requireQueue().complete(
+        run.jobQueue!,
+        { id: run.jobId, retryCount: run.attempt },
+        { exitCode, signal },
+      );
+    if (FINAL_STATUSES.includes(run.status)) {
+      if (run.leaseExpiresAt) await this.pool.query(`UPDATE runs SET lease_expires_at = NULL WHERE id = $1`, [runId]);
+      return run;
+    }
+    const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
+    const status: RunStatus = run.cancelRequestedAt ? 'CANCELED' : exitCode === 0 ? 'FINISHED' : 'FAILED';
+    const message =
+      status === 'FAILED'
+        ? error
+          ? `${error} (${how})`
+          : `Trainer process ended with ${how} without finishing the run.`
+        : null;
+    return this.transition(
+      runId,
+      ACTIVE_STATUSES,
+      `end as ${status}`,
+      (p) => `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode)}::int,
+              error_message = coalesce(${p(message)}::text, error_message), lease_expires_at = NULL`,
+      status,
+    );
+  }
+
+  /**
+   * The guarded state change behind most methods: UPDATE ... WHERE status IN (from) + seq bump + NOTIFY, in one
+   * transaction. When the guard fails because the run already has `sameAs`, the call was a repeat: the run is
+   * returned unchanged.
+   */
+  private async transition(
+    id: string,
+    from: readonly RunStatus[],
+    action: string,
+    set: (p: Bind) => string,
+    sameAs?: RunStatus,
+  ): Promise<RunRow> {
+    const runId = assertId('Run', id);
+    const params: unknown[] = [runId, from];
+    const p: Bind = (v) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const assignments = set(p);
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query<RunRow>(
+        `UPDATE runs r SET ${assignments}, seq = seq + 1, state_seq = seq + 1, updated_at = now()
+          WHERE id = $1 AND status::text = ANY($2::text[]) RETURNING ${RUN_COLUMNS}`,
+        params,
+      );
+      const run = rows[0];
+      if (run) {
+        await this.publish(c, run, 'UPDATED');
+        return run;
+      }
+      const existing = await findRun(c, runId);
+      if (!existing) throw notFound('Run', id);
+      if (sameAs !== undefined && existing.status === sameAs) return existing;
+      throw userError(
+        ErrorCode.INVALID_STATE_TRANSITION,
+        `Cannot ${action} run ${id}: it is ${existing.status}; allowed only from ${from.join(', ')}.`,
+        { status: existing.status },
+      );
+    });
+  }
+
+  private publish(c: pg.ClientBase, run: RunRow, kind: RunEventKind): Promise<void> {
+    return notifyPg(c, { type: 'run', runId: run.id, experimentId: run.experimentId, seq: run.seq, kind });
+  }
+
+  private requireQueue(): RunQueue {
+    if (!this.queue) throw new Error('RunState was created without a queue');
+    return this.queue;
+  }
+}

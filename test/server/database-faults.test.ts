@@ -1,0 +1,198 @@
+// The server rides out database faults: a backend killed mid-transaction, and a PostgreSQL restart under ten
+// logging trainers. It stays up, answers DATABASE_UNAVAILABLE (HTTP 503, Retry-After) meanwhile, reports it on
+// /healthz, resumes LISTEN by itself, and no acknowledged point is lost. These tests start their own
+// PostgreSQL (embedded, on a free port): the shared one is never restarted.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '@runboard/server/db/embedded';
+import { migrate } from '@runboard/server/db/migrate';
+import { type RunningServer, startServer } from '@runboard/server/http/server';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'runboard-faults-'));
+chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach its data directory
+let port = 0;
+let db: EmbeddedDatabase;
+let server: RunningServer;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as { port: number };
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+before(async () => {
+  port = await freePort();
+  db = await startEmbeddedPostgres(path.join(dir, 'pg'), port, () => {});
+  await migrate(db.url);
+  server = await startServer({
+    databaseUrl: db.url,
+    HOST: '127.0.0.1',
+    PORT: 0,
+    DATA_DIR: path.join(dir, 'data'),
+    ARTIFACT_DIR: undefined,
+    HEARTBEAT_TIMEOUT_SECONDS: 600,
+    CRASH_SWEEP_INTERVAL_MS: 1000,
+    RUNBOARD_API_KEY: undefined,
+    MAX_QUERY_DEPTH: 12,
+    MAX_QUERY_COST: 50_000,
+    DB_POOL_SIZE: 10,
+  });
+});
+
+after(async () => {
+  await server?.stop();
+  await db?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
+}
+
+async function newRunningRun(experiment: string): Promise<string> {
+  const created = await post(`mutation($e: String) { createRun(input: { experimentName: $e }) { id } }`, {
+    e: experiment,
+  });
+  const id = created.body.data.createRun.id as string;
+  await post(`mutation($id: ID!) { startRun(id: $id) { status } }`, { id });
+  return id;
+}
+
+const LOG = `mutation($run: ID!, $c: MetricColumnsInput!) { logMetrics(runId: $run, columns: $c) { seq accepted } }`;
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+test('a backend killed in the middle of a 400,000-point logMetrics: the request fails retryably, nothing half-written, the server stays up', async () => {
+  const runId = await newRunningRun('killed-backend');
+  const n = 400_000;
+  const columns = {
+    keys: Array.from({ length: n }, (_, i) => `k${i % 4}`),
+    steps: Array.from({ length: n }, (_, i) => Math.floor(i / 4)),
+    values: Array.from({ length: n }, (_, i) => i / n),
+  };
+  const logging = post(LOG, { run: runId, c: columns });
+  // Kill the backend while it inserts metrics (poll until the INSERT is visible, then terminate it).
+  const killed = await admin(async (c) => {
+    for (let i = 0; i < 600; i++) {
+      const { rowCount } = await c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'INSERT INTO metrics%' AND pid <> pg_backend_pid()`,
+      );
+      if (rowCount) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  });
+  assert.ok(killed, 'the insert was seen and its backend terminated');
+  const answer = await logging;
+  assert.equal(answer.status, 503);
+  assert.equal(answer.retryAfter, '2');
+  assert.equal(answer.body.errors[0].extensions.code, 'DATABASE_UNAVAILABLE');
+  const stored = await admin((c) => c.query(`SELECT count(*)::int AS n FROM metrics WHERE run_id = $1`, [runId]));
+  assert.equal(stored.rows[0].n, 0, 'the transaction rolled back whole');
+  // Still serving, and the retry succeeds.
+  const health = await fetch(server.url.replace('/graphql', '/healthz'));
+  assert.equal(health.status, 200);
+  const retried = await post(LOG, { run: runId, c: columns });
+  assert.equal(retried.body.data.logMetrics.accepted, n);
+});
+
+test('PostgreSQL restarts under 10 logging trainers: the server stays up, answers 503 meanwhile, and every acknowledged point is stored and delivered live', async () => {
+  const trainers = await Promise.all(Array.from({ length: 10 }, (_, i) => newRunningRun(`restart-${i}`)));
+  const watched = trainers[0]!;
+  const delivered = new Set<string>();
+  const ws = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const stopSub = ws.subscribe<any>(
+    {
+      query: `subscription($ids: [ID!]!) { metricsLogged(runIds: $ids) { points { key step } } }`,
+      variables: { ids: [watched] },
+    },
+    {
+      next: (v) => {
+        for (const p of v.data?.metricsLogged.points ?? []) delivered.add(`${p.key}@${p.step}`);
+      },
+      error: () => {},
+      complete: () => {},
+    },
+  );
+  const acknowledged = new Map<string, Set<number>>(trainers.map((t) => [t, new Set<number>()]));
+  const statuses = new Set<number>();
+  let stop = false;
+  const loops = trainers.map(async (runId) => {
+    for (let step = 0; !stop; ) {
+      const c = { keys: ['loss', 'acc'], steps: [step, step], values: [1 / (step + 1), step / 100] };
+      const answer = await post(LOG, { run: runId, c }).catch(() => null);
+      if (answer) statuses.add(answer.status);
+      if (answer?.body.data?.logMetrics) {
+        acknowledged.get(runId)!.add(step);
+        step++;
+      } else {
+        // A trainer's client retries: same step, so a retry after a lost answer is idempotent.
+        assert.ok(
+          !answer || answer.body.errors?.[0]?.extensions.code === 'DATABASE_UNAVAILABLE',
+          JSON.stringify(answer?.body),
+        );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+  const waitForSteps = async (min: number) => {
+    while ([...acknowledged.values()].some((s) => s.size < min)) await new Promise((r) => setTimeout(r, 50));
+  };
+  await waitForSteps(5);
+  await db.stop();
+  // While it is down: the server answers, and says the database is missing.
+  const health = await fetch(server.url.replace('/graphql', '/healthz'));
+  assert.equal(health.status, 503);
+  assert.equal(((await health.json()) as any).database, false);
+  db = await startEmbeddedPostgres(path.join(dir, 'pg'), port, () => {});
+  const before = Math.max(...[...acknowledged.values()].map((s) => s.size));
+  await waitForSteps(before + 5);
+  stop = true;
+  await Promise.all(loops);
+  assert.ok(statuses.has(503), `the outage was seen as 503 (statuses ${[...statuses].join(', ')})`);
+  const healthAfter = await fetch(server.url.replace('/graphql', '/healthz'));
+  assert.equal(healthAfter.status, 200);
+  for (const [runId, steps] of acknowledged) {
+    const { rows } = await admin((c) =>
+      c.query<{ step: number }>(`SELECT DISTINCT step::int FROM metrics WHERE run_id = $1`, [runId]),
+    );
+    const stored = new Set(rows.map((r) => r.step));
+    const missing = [...steps].filter((s) => !stored.has(s));
+    assert.deepEqual(missing, [], `run ${runId}: acknowledged steps missing from the database`);
+  }
+  // Live delivery resumed after LISTEN reconnected and replayed what it missed.
+  const expected = [...acknowledged.get(watched)!].flatMap((s) => [`loss@${s}`, `acc@${s}`]);
+  const deadline = Date.now() + 30_000;
+  while (expected.some((k) => !delivered.has(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(
+    expected.filter((k) => !delivered.has(k)),
+    [],
+  );
+  stopSub();
+  await ws.dispose();
+});
