@@ -27,9 +27,47 @@ function target(documents: string, jsonType: string) {
   };
 }
 
+/**
+ * The server's resolver types: every resolver's parent, arguments and result are checked against the
+ * contract. Object types map to the rows the services return (mappers), so a resolver only has to supply
+ * the fields a row lacks.
+ */
+const serverResolvers = {
+  plugins: ['typescript', 'typescript-resolvers'],
+  config: {
+    useTypeImports: true,
+    enumsAsTypes: true,
+    useIndexSignature: false,
+    contextType: '../context.ts#Context',
+    // Rows are imported as <Name>Model, so they never clash with the schema's own type names.
+    mapperTypeSuffix: 'Model',
+    scalars: {
+      DateTime: { input: 'Date', output: 'Date | string' },
+      JSON: 'unknown',
+      MetricValue: { input: 'number', output: 'number | string' },
+      NumberColumn: 'Array<number | string | null>',
+    },
+    mappers: {
+      Run: '../modules/run/store.ts#RunRow',
+      RunLaunch: '../modules/run/store.ts#RunRow',
+      Experiment: '../generated/prisma/client.ts#Experiment',
+      Artifact: '../generated/prisma/client.ts#Artifact',
+      Agent: '../modules/launch/service.ts#AgentRow',
+      Sweep: '../modules/sweep/service.ts#SweepRow',
+      MetricSummary: '../modules/metric/store.ts#LatestRow',
+      MetricSeries: '../modules/metric/series.ts#Series',
+      RunComparison: '../modules/metric/compare.ts#Comparison',
+      RunConnection: '../modules/run/list.ts#RunPage',
+      RunEvent: '../pubsub/live.ts#RunEvent',
+      MetricsEvent: '../pubsub/live.ts#MetricsEvent',
+    },
+  },
+};
+
 const config: CodegenConfig = {
   schema: 'contract/schema.graphql',
   generates: {
+    'server/src/graphql/resolvers-types.generated.ts': serverResolvers,
     'web/src/gql/graphql.ts': target('web/src/graphql/**/*.graphql', 'unknown'),
     // The trainer's and the agent's operations, checked against the same contract.
     'trainers/src/gql/graphql.ts': target('trainers/src/graphql/**/*.graphql', 'Record<string, unknown>'),

@@ -50,7 +50,7 @@ export function createServices(
 }
 
 /** Resolves each key from one batched lookup that returns values in key order. */
-function batched<K, V>(load: (keys: readonly K[]) => Promise<V[]>) {
+function batched<K, V>(load: (keys: readonly K[]) => Promise<(V | Error)[]>) {
   return new DataLoader<K, V>(async (keys) => load(keys));
 }
 
@@ -60,7 +60,9 @@ function batched<K, V>(load: (keys: readonly K[]) => Promise<V[]>) {
  */
 function createLoaders(s: Services) {
   return {
-    experiment: batched((ids: readonly string[]) => s.experiments.byIds(ids)),
+    experiment: batched(async (ids: readonly string[]) =>
+      (await s.experiments.byIds(ids)).map((e, i) => e ?? new Error(`Experiment ${ids[i]} not found`)),
+    ),
     runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
     latest: batched((runIds: readonly string[]) => latestForRuns(s.db.pool, runIds)),
     artifacts: batched(async (runIds: readonly string[]) => {

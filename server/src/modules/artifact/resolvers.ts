@@ -1,15 +1,13 @@
-import type { Context } from '../../context.js';
-import type { Artifact } from '../../generated/prisma/client.js';
-import { type RegisterArtifactInput, STORED_PREFIX } from './service.js';
+import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import { STORED_PREFIX } from './service.js';
 
-export const artifactResolvers = {
+export const artifactResolvers: Resolvers = {
   Mutation: {
-    registerArtifact: (_: unknown, a: { input: RegisterArtifactInput }, ctx: Context) =>
-      ctx.services.artifacts.register(a.input),
-    deleteArtifact: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.artifacts.delete(a.id),
+    registerArtifact: (_, a, ctx) => ctx.services.artifacts.register(a.input),
+    deleteArtifact: (_, a, ctx) => ctx.services.artifacts.delete(a.id),
   },
   Artifact: {
-    size: (a: Artifact) => Number(a.size),
-    downloadPath: (a: Artifact) => (a.uri.startsWith(STORED_PREFIX) ? `/artifacts/${a.id}` : null),
+    size: (a) => Number(a.size),
+    downloadPath: (a) => (a.uri.startsWith(STORED_PREFIX) ? `/artifacts/${a.id}` : null),
   },
 };

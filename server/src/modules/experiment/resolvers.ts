@@ -1,27 +1,20 @@
-import type { Context } from '../../context.js';
-import type { Experiment } from '../../generated/prisma/client.js';
-import { listRuns, type RunListArgs } from '../run/list.js';
-import type { CreateExperimentInput, UpdateExperimentInput } from './service.js';
+import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import { listRuns } from '../run/list.js';
 
-export const experimentResolvers = {
+export const experimentResolvers: Resolvers = {
   Query: {
-    experiments: (_: unknown, a: { search?: string; first?: number }, ctx: Context) =>
-      ctx.services.experiments.list(a.search, a.first),
-    experiment: (_: unknown, a: { id?: string; name?: string }, ctx: Context) => ctx.services.experiments.get(a),
+    experiments: (_, a, ctx) => ctx.services.experiments.list(a.search, a.first),
+    experiment: (_, a, ctx) => ctx.services.experiments.get(a),
   },
   Mutation: {
-    createExperiment: (_: unknown, a: { input: CreateExperimentInput }, ctx: Context) =>
-      ctx.services.experiments.create(a.input),
-    updateExperiment: (_: unknown, a: { id: string; input: UpdateExperimentInput }, ctx: Context) =>
-      ctx.services.experiments.update(a.id, a.input),
-    deleteExperiment: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.experiments.delete(a.id),
+    createExperiment: (_, a, ctx) => ctx.services.experiments.create(a.input),
+    updateExperiment: (_, a, ctx) => ctx.services.experiments.update(a.id, a.input),
+    deleteExperiment: (_, a, ctx) => ctx.services.experiments.delete(a.id),
   },
   Experiment: {
-    runCounts: async (e: Experiment, _: unknown, ctx: Context) => (await ctx.loaders.runCounts.load(e.id)).counts,
-    runCount: async (e: Experiment, _: unknown, ctx: Context) =>
-      (await ctx.loaders.runCounts.load(e.id)).counts.reduce((n, c) => n + c.count, 0),
-    lastActivityAt: async (e: Experiment, _: unknown, ctx: Context) => (await ctx.loaders.runCounts.load(e.id)).last,
-    runs: (e: Experiment, a: Omit<RunListArgs, 'experimentId' | 'experimentName'>, ctx: Context) =>
-      listRuns(ctx.services.db.pool, { ...a, experimentId: e.id }),
+    runCounts: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts,
+    runCount: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts.reduce((n, c) => n + c.count, 0),
+    lastActivityAt: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).last,
+    runs: (e, a, ctx) => listRuns(ctx.services.db.pool, { ...a, experimentId: e.id }),
   },
 };

@@ -3,6 +3,7 @@ import { type Database, inTransaction } from '../../db/database.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import { purgeMetricRows } from '../run/purge.js';
+import type { RunStatus } from '../run/store.ts';
 import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../validate.js';
 
 export interface CreateExperimentInput {
@@ -131,7 +132,7 @@ export class ExperimentService {
   async runCounts(experimentIds: readonly string[]) {
     const { rows } = await this.db.pool.query<{
       experiment_id: string;
-      status: string;
+      status: RunStatus;
       count: number;
       last: Date | null;
     }>(

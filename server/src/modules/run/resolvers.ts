@@ -1,52 +1,38 @@
-import type { Context } from '../../context.js';
+import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { RunEvent } from '../../pubsub/live.ts';
 import { historyOf } from '../metric/store.ts';
 import { checkPageSize } from '../validate.js';
-import { listRuns, type RunListArgs } from './list.js';
-import type { CreateRunInput, UpdateRunInput } from './service.js';
-import type { RunRow, RunStatus } from './store.js';
+import { listRuns } from './list.js';
 
-type Since = { runId: string; seq: number }[] | null;
-
-export const runResolvers = {
+export const runResolvers: Resolvers = {
   Query: {
-    runs: (
-      _: unknown,
-      a: { filter?: Omit<RunListArgs, 'orderBy' | 'first' | 'after'> } & Pick<
-        RunListArgs,
-        'orderBy' | 'first' | 'after'
-      >,
-      ctx: Context,
-    ) => listRuns(ctx.services.db.pool, { ...a.filter, orderBy: a.orderBy, first: a.first, after: a.after }),
-    run: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.runs.get(a.id),
+    runs: (_, a, ctx) =>
+      listRuns(ctx.services.db.pool, { ...a.filter, orderBy: a.orderBy, first: a.first, after: a.after }),
+    run: (_, a, ctx) => ctx.services.runs.get(a.id),
   },
   Mutation: {
-    createRun: (_: unknown, a: { input: CreateRunInput }, ctx: Context) => ctx.services.runs.create(a.input),
-    startRun: (_: unknown, a: { id: string; systemInfo?: unknown }, ctx: Context) =>
-      ctx.services.runs.start(a.id, a.systemInfo),
-    heartbeat: (_: unknown, a: { runId: string }, ctx: Context) => ctx.services.runs.heartbeat(a.runId),
-    finishRun: (_: unknown, a: { id: string; status: RunStatus; exitCode?: number; error?: string }, ctx: Context) =>
-      ctx.services.runs.finish(a.id, a.status, a.exitCode, a.error),
-    updateRun: (_: unknown, a: { id: string; input: UpdateRunInput }, ctx: Context) =>
-      ctx.services.runs.update(a.id, a.input),
-    deleteRun: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.runs.delete(a.id),
+    createRun: (_, a, ctx) => ctx.services.runs.create(a.input),
+    startRun: (_, a, ctx) => ctx.services.runs.start(a.id, a.systemInfo),
+    heartbeat: (_, a, ctx) => ctx.services.runs.heartbeat(a.runId),
+    finishRun: (_, a, ctx) => ctx.services.runs.finish(a.id, a.status, a.exitCode, a.error),
+    updateRun: (_, a, ctx) => ctx.services.runs.update(a.id, a.input),
+    deleteRun: (_, a, ctx) => ctx.services.runs.delete(a.id),
   },
   Subscription: {
     runChanged: {
-      subscribe: (_: unknown, a: { experimentId?: string; runIds?: string[]; since?: Since }, ctx: Context) =>
-        ctx.services.live.runChanged(a, a.since ?? null),
-      resolve: (event: unknown) => event,
+      subscribe: (_, a, ctx) => ctx.services.live.runChanged(a, a.since ?? null),
+      resolve: (event: RunEvent) => event,
     },
   },
   Run: {
-    experiment: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.experiment.load(r.experimentId),
-    metrics: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.latest.load(r.id),
-    metric: async (r: RunRow, a: { key: string }, ctx: Context) =>
-      (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
-    history: (r: RunRow, a: { key: string; afterStep?: number; first?: number }, ctx: Context) =>
+    experiment: (r, _, ctx) => ctx.loaders.experiment.load(r.experimentId),
+    metrics: (r, _, ctx) => ctx.loaders.latest.load(r.id),
+    metric: async (r, a, ctx) => (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
+    history: (r, a, ctx) =>
       historyOf(ctx.services.db.pool, r.id, a.key, a.afterStep ?? -1, checkPageSize(a.first, 10_000, 100_000)),
-    artifacts: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.artifacts.load(r.id),
+    artifacts: (r, _, ctx) => ctx.loaders.artifacts.load(r.id),
   },
   RunConnection: {
-    totalCount: (page: { totalCount: () => Promise<number> }) => page.totalCount(),
+    totalCount: (page) => page.totalCount(),
   },
 };

@@ -1,29 +1,27 @@
-import type { Context } from '../../context.js';
-import { type LaunchSweepInput, type SweepRow, valueAt } from './service.js';
+import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { RunStatus } from '../run/store.ts';
+import { type SweepRow, valueAt } from './service.js';
 
-export const sweepResolvers = {
+export const sweepResolvers: Resolvers = {
   Query: {
-    sweep: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.sweeps.get(a.id),
-    sweeps: (_: unknown, a: { experimentId?: string }, ctx: Context) => ctx.services.sweeps.list(a.experimentId),
+    sweep: (_, a, ctx) => ctx.services.sweeps.get(a.id),
+    sweeps: (_, a, ctx) => ctx.services.sweeps.list(a.experimentId),
   },
   Mutation: {
-    launchSweep: (_: unknown, a: { input: LaunchSweepInput }, ctx: Context) => ctx.services.sweeps.launch(a.input),
+    launchSweep: (_, a, ctx) => ctx.services.sweeps.launch(a.input),
   },
   Sweep: {
-    experiment: (s: SweepRow, _: unknown, ctx: Context) => ctx.loaders.experiment.load(s.experimentId),
-    runs: async (s: SweepRow, _: unknown, ctx: Context) =>
-      (await ctx.loaders.sweepResults.load(s.id)).map((r) => r.run),
-    bestRun: async (s: SweepRow, _: unknown, ctx: Context) =>
-      best(s, await ctx.loaders.sweepResults.load(s.id))?.run ?? null,
-    bestValue: async (s: SweepRow, _: unknown, ctx: Context) =>
-      best(s, await ctx.loaders.sweepResults.load(s.id))?.value ?? null,
-    runCounts: async (s: SweepRow, _: unknown, ctx: Context) => {
-      const counts = new Map<string, number>();
+    experiment: (s, _, ctx) => ctx.loaders.experiment.load(s.experimentId),
+    runs: async (s, _, ctx) => (await ctx.loaders.sweepResults.load(s.id)).map((r) => r.run),
+    bestRun: async (s, _, ctx) => best(s, await ctx.loaders.sweepResults.load(s.id))?.run ?? null,
+    bestValue: async (s, _, ctx) => best(s, await ctx.loaders.sweepResults.load(s.id))?.value ?? null,
+    runCounts: async (s, _, ctx) => {
+      const counts = new Map<RunStatus, number>();
       for (const { run } of await ctx.loaders.sweepResults.load(s.id))
         counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
       return [...counts].map(([status, count]) => ({ status, count }));
     },
-    parameters: async (s: SweepRow, _: unknown, ctx: Context) => {
+    parameters: async (s, _, ctx) => {
       const results = await ctx.loaders.sweepResults.load(s.id);
       return Object.keys(s.space)
         .filter((k) => k !== '_seed')
