@@ -1,4 +1,4 @@
-// After `npm install`: generate the Prisma client into server/src/generated/prisma.
+// After `npm install`: generate the Prisma client into server/src/generated/prisma (`npm run prisma:generate`).
 // Skipped when the Prisma CLI is not installed (`npm ci -w @runboard/trainers` for an agent image, or
 // `--omit=dev`): only the server needs the client, and nothing else imports it.
 import { spawnSync } from 'node:child_process';
@@ -8,9 +8,5 @@ if (!existsSync('node_modules/prisma/package.json') || !existsSync('server/packa
   console.log('runboard: Prisma CLI not installed here; skipping client generation (not needed without the server)');
   process.exit(0);
 }
-const r = spawnSync('npx', ['prisma', 'generate'], {
-  stdio: 'inherit',
-  // The native schema engine cannot be downloaded on our machines; generate only needs a stand-in (see the script).
-  env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: './scripts/no-schema-engine.sh' },
-});
+const r = spawnSync('npm', ['run', '-s', 'prisma:generate'], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
