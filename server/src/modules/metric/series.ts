@@ -42,6 +42,14 @@ const MAX_PAIRS = 100_000;
 const RAW_BUCKETING_FACTOR = 8;
 
 /**
+ * Most raw rows one request may bucket from history. Above it every such series is read from the finest
+ * rollup instead (fewer buckets, same min/max/last per bucket): reading raw rows costs ~1 ms per 1,000,
+ * so 100 runs x 2 keys x 2,500 steps took ~800 ms, while the rollups answer the same request in ~50 ms.
+ * Decided per request, not per series, so the lines of one chart all have the same resolution.
+ */
+export const RAW_BUCKET_BUDGET = 40_000;
+
+/**
  * Raw when the whole series fits; bucketed from history when it is at most 8x too long (so reading it is
  * bounded and the result has close to maxPoints buckets); else the finest rollup level that fits, which
  * then has at least maxPoints / 2 buckets (levels start at 16 = 2 x 8 steps and double).
@@ -50,11 +58,26 @@ function choosePlan(count: number, firstStep: number, lastStep: number, maxPoint
   if (count <= maxPoints) return { kind: 'raw' };
   if (count <= RAW_BUCKETING_FACTOR * maxPoints)
     return { kind: 'bucket', width: Math.ceil((lastStep - firstStep + 1) / maxPoints) };
+  return rollupPlan(firstStep, lastStep, maxPoints);
+}
+
+/** The finest rollup level with at most maxPoints buckets over the series' step range. */
+function rollupPlan(firstStep: number, lastStep: number, maxPoints: number): Plan['source'] {
   for (const level of ROLLUP_LEVELS) {
     const buckets = Math.floor(lastStep / 2 ** level) - Math.floor(firstStep / 2 ** level) + 1;
     if (buckets <= maxPoints) return { kind: 'rollup', level };
   }
   return { kind: 'rollup', level: ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]! };
+}
+
+/** Over the budget, series planned for raw bucketing read the rollups instead (see RAW_BUCKET_BUDGET). */
+function withinBudget(plans: Plan[], maxPoints: number, budget: number): Plan[] {
+  let rows = 0;
+  for (const p of plans) if (p.source.kind === 'bucket') rows += p.count;
+  if (rows <= budget) return plans;
+  return plans.map((p) =>
+    p.source.kind === 'bucket' ? { ...p, source: rollupPlan(p.firstStep, p.lastStep, maxPoints) } : p,
+  );
 }
 
 type Row = {
@@ -126,13 +149,14 @@ async function inParts(plans: Plan[], read: (part: Plan[]) => Promise<Row[]>): P
  * step/bucket order: no GROUP BY sort of every row (it spilled to disk at 400 series) and no per-aggregate
  * ORDER BY sorts. date_part (float8) instead of extract (numeric) for the wall times: same JSON, cheaper.
  * A series with fewer raw points than maxPoints is never downsampled, and a downsampled one never has
- * more than maxPoints buckets (see choosePlan for how many fewer).
+ * more than maxPoints buckets (see choosePlan and RAW_BUCKET_BUDGET for how many fewer).
  */
 export async function metricSeries(
   db: pg.Pool,
   runIds: string[],
   keys: string[],
   maxPoints: number,
+  rawBucketBudget = RAW_BUCKET_BUDGET,
 ): Promise<Series[]> {
   if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS)
     throw badInput('maxPoints', `must be between 2 and ${MAX_POINTS}`);
@@ -145,10 +169,11 @@ export async function metricSeries(
        FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
     [ids, keys],
   );
-  const plans: Plan[] = summaries.map((s) => ({
-    ...s,
-    source: choosePlan(s.count, s.firstStep, s.lastStep, maxPoints),
-  }));
+  const plans = withinBudget(
+    summaries.map((s) => ({ ...s, source: choosePlan(s.count, s.firstStep, s.lastStep, maxPoints) })),
+    maxPoints,
+    rawBucketBudget,
+  );
   const raw = plans.filter((p) => p.source.kind === 'raw');
   const bucketed = plans.filter((p) => p.source.kind === 'bucket');
   const rolled = plans.filter((p) => p.source.kind === 'rollup');
