@@ -8,6 +8,8 @@ export const sweepResolvers = {
   },
   Mutation: {
     launchSweep: (_: unknown, a: { input: LaunchSweepInput }, ctx: Context) => ctx.services.sweeps.launch(a.input),
+    cancelSweep: (_: unknown, a: { id: string }, ctx: Context) =>
+      ctx.services.sweeps.cancel(a.id, (runId) => ctx.services.launch.cancelRun(runId)),
   },
   Sweep: {
     experiment: (s: SweepRow, _: unknown, ctx: Context) => ctx.loaders.experiment.load(s.experimentId),
