@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { MetricsLoggedDocument, RunChangedByIdDocument, SweepDetailDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
@@ -32,7 +32,13 @@ export function SweepView({ id }: { id: string }) {
   const sweep = data?.sweep;
   // Live statuses newer than the last read of the sweep, by run: { status, seq }.
   const [live, setLive] = useState<Map<string, { status: string; seq: number }>>(new Map());
-  const runSeqs = useMemo(() => sweep?.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null, [sweep?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Taken once per sweep: the throttled re-reads (newer seqs) must not restart the subscriptions.
+  const [runSeqs, setRunSeqs] = useState<{ runId: string; seq: number }[] | null>(null);
+  const [seqsOf, setSeqsOf] = useState<string | null>(null);
+  if (sweep && seqsOf !== sweep.id) {
+    setSeqsOf(sweep.id);
+    setRunSeqs(sweep.runs.map((r) => ({ runId: r.id, seq: r.seq })));
+  }
   const changes = useRef<SeqTracker | null>(null);
   const metrics = useRef<SeqTracker | null>(null);
   if (runSeqs && !changes.current) {
