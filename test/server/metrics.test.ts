@@ -333,9 +333,9 @@ test('the column form of logMetrics logs the same points; ragged columns are ref
 });
 
 test('metricSeries: a request too big to bucket from history reads the rollups, with the same min/max/last per bucket', async () => {
-  // 8 runs x 2 keys x 2,600 steps = 41,600 raw points: over the 40,000-point raw-bucketing budget, and each
-  // series is between maxPoints and 8x maxPoints long (the shape that used to be bucketed from history).
-  const steps = 2600;
+  // 8 runs x 2 keys x 6,300 steps = 100,800 raw points: over the 100,000-point raw-bucketing budget, and
+  // each series is between maxPoints and 8x maxPoints long (the shape that used to be bucketed from history).
+  const steps = 6300;
   const keys = ['loss', 'val_acc'];
   const ids: string[] = [];
   for (let r = 0; r < 8; r++) {
@@ -353,7 +353,7 @@ test('metricSeries: a request too big to bucket from history reads the rollups, 
   }
   const q = `query($ids: [ID!]!, $k: [String!]!, $m: Int) { metricSeries(runIds: $ids, keys: $k, maxPoints: $m) {
     runId key downsampled bucketSize totalPoints columns { step value min max } } }`;
-  const { metricSeries } = await s.gql(q, { ids, k: keys, m: 500 });
+  const { metricSeries } = await s.gql(q, { ids, k: keys, m: 1000 });
   assert.equal(metricSeries.length, ids.length * keys.length);
   const raw = (await s.gql(q, { ids, k: keys, m: 100_000 })).metricSeries;
   for (const [i, got] of metricSeries.entries()) {
@@ -362,7 +362,7 @@ test('metricSeries: a request too big to bucket from history reads the rollups, 
     assert.equal(got.totalPoints, steps);
     assert.equal(got.bucketSize, 16, 'read from the finest rollup level');
     const width = got.bucketSize;
-    assert.ok(got.columns.step.length <= 500, `${got.columns.step.length} buckets`);
+    assert.ok(got.columns.step.length <= 1000, `${got.columns.step.length} buckets`);
     // Bucket the raw history the same way (aligned buckets of `width` steps) and compare every bucket.
     const want = new Map<number, { last: number; value: unknown; min: number | null; max: number | null }>();
     raw[i].columns.step.forEach((step: number, j: number) => {
@@ -399,7 +399,16 @@ test('metricSeries: a request too big to bucket from history reads the rollups, 
       'max per bucket',
     );
   }
-  // One run alone stays under the budget: bucketed from history with an exact width, close to maxPoints.
-  const one = (await s.gql(q, { ids: [ids[0]], k: ['loss'], m: 500 })).metricSeries[0];
-  assert.deepEqual([one.bucketSize, one.columns.step.length], [6, 434]);
+  // One run alone stays under the budget: bucketed from history with an exact width, close to maxPoints,
+  // and again the same last/min/max per bucket as the raw points.
+  const one = (await s.gql(q, { ids: [ids[0]], k: ['loss'], m: 1000 })).metricSeries[0];
+  assert.deepEqual([one.bucketSize, one.columns.step.length], [7, 900]);
+  const rawLoss = raw.find((r: { key: string }) => r.key === 'loss');
+  for (const [b, last] of one.columns.step.entries()) {
+    const from = b * 7;
+    const vals = rawLoss.columns.value.slice(from, last + 1).filter((v: unknown) => typeof v === 'number');
+    assert.equal(one.columns.value[b], rawLoss.columns.value[last]);
+    assert.equal(one.columns.min[b], vals.length ? Math.min(...vals) : null);
+    assert.equal(one.columns.max[b], vals.length ? Math.max(...vals) : null);
+  }
 });

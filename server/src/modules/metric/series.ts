@@ -43,11 +43,12 @@ const RAW_BUCKETING_FACTOR = 8;
 
 /**
  * Most raw rows one request may bucket from history. Above it every such series is read from the finest
- * rollup instead (fewer buckets, same min/max/last per bucket): reading raw rows costs ~1 ms per 1,000,
+ * rollup instead (fewer buckets, same min/max/last per bucket): bucketing costs ~1 ms per 1,000 raw rows,
  * so 100 runs x 2 keys x 2,500 steps took ~800 ms, while the rollups answer the same request in ~50 ms.
- * Decided per request, not per series, so the lines of one chart all have the same resolution.
+ * 100,000 rows still bucket 100 runs x 4 keys x 250 epochs exactly. Decided per request, not per series,
+ * so the lines of one chart all have the same resolution.
  */
-export const RAW_BUCKET_BUDGET = 40_000;
+export const RAW_BUCKET_BUDGET = 100_000;
 
 /**
  * Raw when the whole series fits; bucketed from history when it is at most 8x too long (so reading it is
@@ -112,19 +113,25 @@ export const ROLLUP_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.
     WHERE a.s IS NOT NULL`;
 
 // Buckets of `width` steps computed from raw history (series at most 8x maxPoints long), in the same
-// shape as a rollup bucket: the last point, and min/max ignoring NaN.
-export const BUCKET_SQL = `WITH b AS (
-       SELECT m.run_id, m.key, (m.step - q.first) / q.width AS bucket, max(m.step) AS last_step,
-              (array_agg(m.value ORDER BY m.step DESC))[1] AS last_value,
-              (array_agg(m.wall_time ORDER BY m.step DESC))[1] AS last_wall_time,
-              min(m.value) FILTER (WHERE m.value <> 'NaN') AS min_value, max(m.value) FILTER (WHERE m.value <> 'NaN') AS max_value
-         FROM unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[]) AS q(run_id, key, first, width)
-         JOIN metrics m ON m.run_id = q.run_id AND m.key = q.key
-        GROUP BY m.run_id, m.key, bucket)
-     SELECT run_id AS "runId", key, json_agg(last_step ORDER BY bucket) AS s, json_agg(last_value ORDER BY bucket) AS v,
-            json_agg(min_value ORDER BY bucket) AS mn, json_agg(max_value ORDER BY bucket) AS mx,
-            json_agg(round(date_part('epoch', last_wall_time) * 1000) ORDER BY bucket) AS w
-       FROM b GROUP BY run_id, key`;
+// shape as a rollup bucket: the last point, and min/max ignoring NaN. One LATERAL read per pair, sorted by
+// (bucket, step) so the grouping needs no second sort and each bucket's rows arrive in step order: the
+// last point is then the last array element (3-4x faster than a GROUP BY over the join with
+// array_agg(... ORDER BY step DESC) per bucket, same result).
+export const BUCKET_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.mx, a.w
+     FROM unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[]) AS q(run_id, key, first, width)
+     CROSS JOIN LATERAL (
+       SELECT json_agg(b.last_step) AS s, json_agg(b.last_value) AS v, json_agg(b.min_value) AS mn,
+              json_agg(b.max_value) AS mx, json_agg(round(date_part('epoch', b.last_wall_time) * 1000)) AS w
+         FROM (SELECT m.bucket, max(m.step) AS last_step,
+                      (array_agg(m.value))[count(*)] AS last_value,
+                      (array_agg(m.wall_time))[count(*)] AS last_wall_time,
+                      min(m.value) FILTER (WHERE m.value <> 'NaN') AS min_value,
+                      max(m.value) FILTER (WHERE m.value <> 'NaN') AS max_value
+                 FROM (SELECT (step - q.first) / q.width AS bucket, step, value, wall_time FROM metrics
+                        WHERE run_id = q.run_id AND key = q.key ORDER BY 1, step) m
+                GROUP BY m.bucket ORDER BY m.bucket) b
+     ) a
+    WHERE a.s IS NOT NULL`;
 
 /**
  * Many pairs are read as two queries on two pooled connections, so PostgreSQL builds one half's JSON while
@@ -182,14 +189,14 @@ export async function metricSeries(
   const query = (sql: string, params: unknown[]) => db.query<Row>(sql, params).then((r) => r.rows);
   const [rawRows, bucketRows, rollRows] = await Promise.all([
     inParts(raw, (part) => query(RAW_SQL, [part.map((p) => p.runId), part.map((p) => p.key)])),
-    bucketed.length === 0
-      ? []
-      : query(BUCKET_SQL, [
-          bucketed.map((p) => p.runId),
-          bucketed.map((p) => p.key),
-          bucketed.map((p) => p.firstStep),
-          bucketed.map(widthOf),
-        ]),
+    inParts(bucketed, (part) =>
+      query(BUCKET_SQL, [
+        part.map((p) => p.runId),
+        part.map((p) => p.key),
+        part.map((p) => p.firstStep),
+        part.map(widthOf),
+      ]),
+    ),
     inParts(rolled, (part) => query(ROLLUP_SQL, [part.map((p) => p.runId), part.map((p) => p.key), part.map(levelOf)])),
   ]);
   const byPair = new Map<string, Row>();
