@@ -9,6 +9,7 @@ import type { ComparePrefetch } from '@/lib/compare-prefetch';
 import { type ApiProblem, describeError } from '@/lib/errors';
 import type { RunSeq } from '@/lib/live';
 import { maxPointsForOverlay, type XAxisMode } from '@/lib/series';
+import { unpackSeries } from '@/lib/series-pack';
 import { useLiveSeries } from '@/lib/use-live-series';
 import { SmoothingSlider } from '../charts/smoothing-slider';
 import { Loading, Notice } from '../notice';
@@ -97,7 +98,8 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   );
   // No keys yet: subscribe to every key (null) so metrics appear as soon as the runs log them.
   const keys = useMemo(() => (head.data?.metricKeys.length ? head.data.metricKeys : null), [head.data]);
-  const series = useLiveSeries(seqs, keys, maxPoints, initial?.series);
+  const [initialSeries] = useState(() => (initial ? unpackSeries(initial.series) : null));
+  const series = useLiveSeries(seqs, keys, maxPoints, initialSeries);
 
   const chartsReady = series.version > 0 || !!series.problem;
   const [{ data, fetching }, refetch] = useQuery({
