@@ -33,13 +33,16 @@ export function makeScale(kind: ScaleKind, domain: [number, number], range: [num
   return { kind, domain, range, map: (v) => r0 + (v - d0) * k, invert: (px) => d0 + (px - r0) / k };
 }
 
-/** The 1, 2 or 5 x 10^n step that splits `span` into about `count` intervals. */
+/**
+ * The 1, 2 or 5 x 10^n step that splits `span` into about `count` intervals (the nearest on a log scale,
+ * as d3's ticks choose it).
+ */
 export function niceStep(span: number, count: number): number {
   if (!(span > 0) || !Number.isFinite(span)) return 1;
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  return (f >= Math.sqrt(50) ? 10 : f >= Math.sqrt(10) ? 5 : f >= Math.SQRT2 ? 2 : 1) * mag;
 }
 
 /** Rounds away float noise (0.30000000000000004 -> 0.3) at the step's precision. */
@@ -56,12 +59,12 @@ export function linearTicks(lo: number, hi: number, count: number): number[] {
   return out;
 }
 
-/** Powers of ten inside [lo, hi]; with fewer than three decades also 2x and 5x. */
+/** Powers of ten inside [lo, hi]; over at most two decades also 2x and 5x. */
 export function logTicks(lo: number, hi: number): number[] {
   if (!(lo > 0) || !(hi > lo)) return [lo];
   const e0 = Math.floor(Math.log10(lo));
   const e1 = Math.ceil(Math.log10(hi));
-  const mults = e1 - e0 <= 2 ? [1, 2, 5] : [1];
+  const mults = Math.log10(hi / lo) <= 2 ? [1, 2, 5] : [1];
   const out: number[] = [];
   for (let e = e0; e <= e1; e++)
     for (const m of mults) {
@@ -93,18 +96,6 @@ export function logDomain(lo: number, hi: number): [number, number] {
   const b = 10 ** Math.ceil(Math.log10(hi));
   // Snap to decades only when that wastes less than half a decade on either side.
   return [Math.log10(lo / a) < 0.5 ? a : lo, Math.log10(b / hi) < 0.5 ? b : hi];
-}
-
-/** Whether positive values span at least `decades` powers of ten (learning rates do). */
-export function spansDecades(values: number[], decades = 2): boolean {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (!(v > 0)) return false;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return hi / lo >= 10 ** decades;
 }
 
 /** A tick label: the tick's own digits (ticks are already round), exponents for tiny and huge values. */

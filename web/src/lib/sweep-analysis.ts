@@ -3,8 +3,27 @@
  * the metric, and a model-based importance (a small seeded random forest's impurity decrease, the kind
  * of importance W&B's parameter-importance panel shows next to the correlation).
  */
-import { formatJsonValue } from './format';
-import { spansDecades } from './scale';
+// No imports: also loaded by node's test runner (test/web/chart-math.test.ts).
+
+/** How a value reads on a category axis (as the runs table shows it). */
+export function formatJsonValue(v: unknown): string {
+  if (v === undefined || v === null) return '—';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** Whether positive values span at least `decades` powers of ten. */
+export function spansDecades(values: number[], decades: number): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!(v > 0)) return false;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return hi / lo >= 10 ** decades;
+}
 
 /** One run of the sweep: its value of each parameter and its metric (NaN until logged). */
 export interface SweepRow {

@@ -1,6 +1,6 @@
 'use client';
 
-import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import './charts.css';
 import { formatNumber } from '@/lib/metric-value';
 import { makeScale, type Scale, type ScaleKind, tickLabel } from '@/lib/scale';
@@ -18,6 +18,7 @@ import {
   yDomainOf,
   yExtent,
 } from './chart-geometry';
+import { useWidth } from './use-width';
 
 export type { ChartLine } from './chart-geometry';
 
@@ -44,24 +45,6 @@ function formatX(mode: XAxisMode): (v: number) => string {
 }
 
 const X_LABEL: Record<XAxisMode, string> = { step: 'step', wall: 'wall time', relative: 'seconds since first point' };
-
-/**
- * Width of the element, measured before paint (a ResponsiveContainer-style empty first frame is a
- * visible delay with many charts).
- */
-function useWidth<T extends HTMLElement>() {
-  const ref = useRef<T>(null);
-  const [width, setWidth] = useState<number | null>(null);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
-    const ro = new ResizeObserver(() => setWidth((w) => (w === el.clientWidth ? w : el.clientWidth)));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  return [ref, width] as const;
-}
 
 interface Built {
   id: string;

@@ -1,10 +1,11 @@
 'use client';
 
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { formatNumber } from '@/lib/metric-value';
 import { linearTicks, logTicks, niceDomain, tickLabel } from '@/lib/scale';
 import { encode, type ParamAxis, type SweepRow } from '@/lib/sweep-analysis';
 import '../charts/charts.css';
+import { useWidth } from '../charts/use-width';
 
 const M = { top: 30, right: 56, bottom: 14, left: 56 };
 const HEIGHT = 300;
@@ -93,16 +94,8 @@ export function ParallelCoordinates({
   minimize: boolean;
   onSelect: (ids: Set<string> | null) => void;
 }) {
-  const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(0);
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const [box, measured] = useWidth<HTMLDivElement>();
+  const width = measured ?? 0;
   // Brushes as [top, bottom] in pixels of the axis (0 = top), by axis name.
   const [brushes, setBrushes] = useState<Record<string, [number, number]>>({});
   const [drag, setDrag] = useState<{ axis: string; a: number; b: number } | null>(null);

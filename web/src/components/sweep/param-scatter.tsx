@@ -1,11 +1,11 @@
 'use client';
 
-import { useLayoutEffect, useRef, useState } from 'react';
 import { formatJsonValue } from '@/lib/format';
 import { formatNumber } from '@/lib/metric-value';
 import { linearTicks, logDomain, logTicks, makeScale, niceDomain, tickLabel } from '@/lib/scale';
 import { encode, type ParamAxis, type SweepRow } from '@/lib/sweep-analysis';
 import '../charts/charts.css';
+import { useWidth } from '../charts/use-width';
 
 const M = { top: 8, right: 16, bottom: 34, left: 56 };
 const HEIGHT = 240;
@@ -28,16 +28,8 @@ export function ParamScatter({
   bestRunId: string | null;
   selected: Set<string> | null;
 }) {
-  const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(0);
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const [box, measured] = useWidth<HTMLDivElement>();
+  const width = measured ?? 0;
   const dots = rows.filter((r) => Number.isFinite(r.metric));
   const waiting = rows.length - dots.length;
   const w = Math.max(10, width - M.left - M.right);
