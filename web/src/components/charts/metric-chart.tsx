@@ -32,6 +32,8 @@ interface Props {
   testId?: string;
   /** A y range shared with sibling charts (per-run panels); used while the chart is linear and not zoomed. */
   yDomain?: [number, number] | null;
+  /** The log-scale switches (off in the per-run panels, whose y ranges are shared). */
+  scaleTools?: boolean;
 }
 
 const M = { top: 8, right: 14, bottom: 22, left: 50 };
@@ -143,6 +145,7 @@ export const MetricChart = memo(function MetricChart({
   legend = false,
   testId,
   yDomain,
+  scaleTools = true,
 }: Props) {
   const [box, width] = useWidth<HTMLDivElement>();
   const [zoomed, setZoom] = useState<{ key: string; range: [number, number] } | null>(null);
@@ -242,26 +245,30 @@ export const MetricChart = memo(function MetricChart({
               reset zoom
             </button>
           )}
-          <button
-            type="button"
-            className="chip"
-            aria-pressed={logX}
-            onClick={() => setLogX((v) => !v)}
-            data-testid="log-x"
-            title="Logarithmic x axis"
-          >
-            log x
-          </button>
-          <button
-            type="button"
-            className="chip"
-            aria-pressed={logY}
-            onClick={() => setLogY((v) => !v)}
-            data-testid="log-y"
-            title="Logarithmic y axis"
-          >
-            log y
-          </button>
+          {scaleTools && (
+            <>
+              <button
+                type="button"
+                className="chip"
+                aria-pressed={logX}
+                onClick={() => setLogX((v) => !v)}
+                data-testid="log-x"
+                title="Logarithmic x axis"
+              >
+                log x
+              </button>
+              <button
+                type="button"
+                className="chip"
+                aria-pressed={logY}
+                onClick={() => setLogY((v) => !v)}
+                data-testid="log-y"
+                title="Logarithmic y axis"
+              >
+                log y
+              </button>
+            </>
+          )}
         </span>
       </figcaption>
       {empty ? (

@@ -102,6 +102,7 @@ export function RunCharts({
             height={compact ? 180 : 260}
             testId={`chart-${c.id}`}
             yDomain={yDomains?.[c.id] ?? null}
+            scaleTools={!compact}
           />
         ))}
       </div>
