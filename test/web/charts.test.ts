@@ -245,6 +245,17 @@ test('smoothing draws the raw series faintly behind the smoothed one, also in pe
   await shot(page, 'charts-panels-100');
 });
 
+test('a run with a single logged epoch is drawn (as a dot) next to a long one', async () => {
+  const one = await createRun(stack.gql, { experimentName: 'charts', name: 'one-epoch' });
+  await startRun(stack.gql, one.id);
+  await logMetrics(stack.gql, one.id, curves(0, 1));
+  await page.goto(`${stack.webUrl}/compare?runs=${one.id},${many[1]!.id}`);
+  const path = page.locator(`[data-testid="chart-acc"] .run-line-${one.id} path.line-curve`);
+  await path.waitFor({ state: 'attached' });
+  assert.match((await path.getAttribute('d')) ?? '', /^M[\d.]+,[\d.]+h0$/);
+  assert.equal(await path.getAttribute('stroke-linecap'), 'round');
+});
+
 test('sweep: parallel coordinates (lr on a log axis), brushing filters the runs, importance ranks lr first, cancel sweep', async () => {
   await stack.gql(`mutation { createExperiment(input: { name: "sweep-charts" }) { id } }`);
   const { launchSweep } = await stack.gql(

@@ -95,20 +95,24 @@ export function ticksOf(scale: Scale, count: number): number[] {
 /**
  * SVG path data in pixels for one column; a gap where a value is not drawable (NaN, or <= 0 on a log
  * axis). Only points inside [from, to) plus one neighbour each side, so a zoomed chart draws little.
+ * A point with no drawable neighbour gets a zero-length segment, which round line caps show as a dot
+ * (a run with one logged epoch is visible).
  */
 export function pathOf(x: number[], y: number[], sx: Scale, sy: Scale, from: number, to: number): string {
   let d = '';
-  let pen = false;
+  let run = 0; // points in the current subpath
   for (let i = Math.max(0, from - 1); i < Math.min(x.length, to + 1); i++) {
     const px = sx.map(x[i]!);
     const py = sy.map(y[i]!);
     if (!Number.isFinite(px) || !Number.isFinite(py)) {
-      pen = false;
+      if (run === 1) d += 'h0';
+      run = 0;
       continue;
     }
-    d += `${pen ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`;
-    pen = true;
+    d += `${run ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`;
+    run++;
   }
+  if (run === 1) d += 'h0';
   return d;
 }
 

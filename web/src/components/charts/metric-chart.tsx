@@ -92,6 +92,8 @@ const Paths = memo(function Paths({ built }: { built: Built[] }) {
             fill="none"
             stroke={b.color}
             strokeWidth={1.4}
+            strokeLinecap="round"
+            strokeLinejoin="round"
             strokeDasharray={b.dashed ? '5 3' : undefined}
           />
         </g>
