@@ -4,6 +4,8 @@
  * BENCH_SEED_CONCURRENCY clients, default 2) and reports that ingest rate too. Then BENCH_QUERIES
  * (default 30) timed queries after 3 warm-ups, plus a breakdown: the two SQL statements metricSeries
  * runs, timed directly (and EXPLAIN ANALYZE of the rollup read), vs the whole HTTP request.
+ * Then the chart shapes over BENCH_CHART_RUNS (default 100) more runs of 2,500 steps: series between maxPoints
+ * and 8x maxPoints long (the shape that was bucketed from raw history and took ~800 ms), each timed BENCH_QUERIES/3 times.
  */
 import pg from 'pg';
 import { ROLLUP_SQL } from '../server/src/modules/metric/series.js';
@@ -36,14 +38,24 @@ const SERIES = `query Series($runIds: [ID!]!, $keys: [String!]!, $maxPoints: Int
   }
 }`;
 
-async function seed(http: GqlClient, runIds: string[]) {
+const CHART_RUNS = Number(process.env.BENCH_CHART_RUNS ?? 100);
+const CHART_STEPS = 2500;
+/** What the dashboard asks for: [keys, maxPoints]. Compare overlays ask ~100 points per line at 100 runs. */
+const CHART_SHAPES: [string[], number][] = [
+  [['loss', 'val_acc'], 500],
+  [KEYS4, 100],
+  [KEYS4, 500],
+  [KEYS4, 1000],
+];
+
+async function seed(http: GqlClient, runIds: string[], steps = STEPS) {
   const queue = [...runIds];
   const latencies: number[] = [];
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: SEED_CONCURRENCY }, async () => {
       for (let id = queue.shift(); id; id = queue.shift()) {
-        const { points } = makePoints(STEPS * KEYS4.length, KEYS4, 0);
+        const { points } = makePoints(steps * KEYS4.length, KEYS4, 0);
         const body = JSON.stringify({ query: LOG_METRICS, variables: { runId: id, points } });
         const t = performance.now();
         const res = parse<{ logMetrics: { accepted: number } }>(await http.post(body));
@@ -60,8 +72,8 @@ async function seed(http: GqlClient, runIds: string[]) {
   const seconds = (performance.now() - t0) / 1000;
   return {
     seconds: round(seconds),
-    points: runIds.length * STEPS * KEYS4.length,
-    pointsPerSec: round((runIds.length * STEPS * KEYS4.length) / seconds, 0),
+    points: runIds.length * steps * KEYS4.length,
+    pointsPerSec: round((runIds.length * steps * KEYS4.length) / seconds, 0),
     requestMs: summary(latencies),
   };
 }
@@ -122,6 +134,32 @@ async function timeSql(pool: pg.Pool, runIds: string[]) {
   };
 }
 
+/** metricSeries over HTTP for each chart shape on the 2,500-step runs. */
+async function timeChartShapes(http: GqlClient, runIds: string[]) {
+  const out: { shape: string; points: number; ms: ReturnType<typeof summary> }[] = [];
+  for (const [keys, maxPoints] of CHART_SHAPES) {
+    const body = JSON.stringify({ query: SERIES, variables: { runIds, keys, maxPoints } });
+    let points = 0;
+    for (let i = 0; i < 2; i++) {
+      const series = parse<{ metricSeries: { columns: { step: number[] } }[] }>(await http.post(body)).metricSeries;
+      if (series.length !== runIds.length * keys.length) throw new Error(`chart shape: got ${series.length} series`);
+      points = series[0]!.columns.step.length;
+    }
+    const ms: number[] = [];
+    for (let i = 0; i < Math.max(5, Math.round(QUERIES / 3)); i++) {
+      const t = performance.now();
+      await http.post(body);
+      ms.push(performance.now() - t);
+    }
+    out.push({
+      shape: `${runIds.length} runs x ${keys.length} keys x ${CHART_STEPS} steps, maxPoints ${maxPoints}`,
+      points,
+      ms: summary(ms),
+    });
+  }
+  return out;
+}
+
 async function main() {
   const db = await createBenchDatabase('query');
   const server = await startBenchServer(db.url, 'query').catch(async (err) => {
@@ -180,6 +218,17 @@ async function main() {
       `CPU per query: server ${cpuPerQuery.serverMs} ms, PostgreSQL ${cpuPerQuery.postgresMs} ms, client ${cpuPerQuery.clientMs} ms`,
     );
     const sql = await timeSql(pool, runIds);
+    const chartRunIds = await createRunningRuns(http, 'query-charts', CHART_RUNS);
+    await seed(http, chartRunIds, CHART_STEPS);
+    await pool.query('VACUUM ANALYZE');
+    await printLoad('chart shapes start');
+    const shapes = await timeChartShapes(http, chartRunIds);
+    console.log(
+      `\nchart shapes (metricSeries over HTTP):\n${table(
+        ['shape', 'points per series', 'p50 ms', 'p99 ms'],
+        shapes.map((r) => [r.shape, r.points, r.ms.p50, r.ms.p99]),
+      )}`,
+    );
     console.log(
       '\nbreakdown (ms):\n' +
         table(
@@ -223,6 +272,14 @@ async function main() {
       },
     ];
     targets.push({ name: 'same, p99', target: '<= 300 ms', measured: q.p99, unit: 'ms', pass: q.p99 <= 300 });
+    for (const r of shapes)
+      targets.push({
+        name: `${r.shape}, p50`,
+        target: '< 300 ms',
+        measured: r.ms.p50,
+        unit: 'ms',
+        pass: r.ms.p50 < 300,
+      });
     printTargets('bench:query', targets);
     const file = await writeResults('query', {
       bench: 'query',
@@ -237,6 +294,8 @@ async function main() {
         runs: RUNS,
         keys: KEYS4,
         steps: STEPS,
+        chartRuns: CHART_RUNS,
+        chartSteps: CHART_STEPS,
         maxPoints: MAX_POINTS,
         queries: QUERIES,
         seedConcurrency: SEED_CONCURRENCY,
@@ -246,6 +305,7 @@ async function main() {
       queryMs: q,
       cpuPerQuery,
       breakdown: sql,
+      chartShapes: shapes,
       targets,
     });
     console.log(`\nresults written to ${file}`);

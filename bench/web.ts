@@ -1,16 +1,20 @@
 /**
  * `npm run bench:web`: how long the compare view takes to render 100 runs x 1,000 epochs x 4 metrics
- * in headless Chromium.
+ * in headless Chromium (charts with hover: nearest-line highlight and tooltip), how quickly hovering
+ * answers, and how long the per-run panels (100 runs, 200 charts) take after their tab is chosen.
  *
  * Needs a started server (`npm start`, or RUNBOARD_API=http://host:port/graphql). Seeds a fresh
  * experiment through GraphQL (one logMetrics batch of 4,000 points per run), starts the dashboard with
  * web/start.ts (or uses RUNBOARD_WEB_URL), opens /compare?runs=<all 100> several times and prints the
- * median time from navigation start until every chart has drawn one line per run.
+ * median time from navigation start until every chart has drawn one line per run; then, on the same
+ * page, the time from a mouse move over a chart until the tooltip names a run, and from clicking "per-run
+ * panels" until all panels are laid out and those in view are drawn. Prints the load average too.
  * Env: BENCH_RUNS (100), BENCH_EPOCHS (1000), BENCH_LOADS (5), CHROMIUM (/usr/bin/chromium),
  * BENCH_RUN_IDS (comma-separated ids of already seeded runs: skip seeding).
  */
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import os from 'node:os';
+import { chromium, type Page } from 'playwright-core';
 import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.js';
 import { startWeb } from '../web/start.js';
 
@@ -67,6 +71,15 @@ async function main() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   const times: number[] = [];
+  const hovers: number[] = [];
+  const panels: number[] = [];
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
+  const loadStart = load();
+  console.log(`load average at start: ${loadStart} (${os.cpus().length} cores)`);
   try {
     const url = `${base}/compare?runs=${ids.join(',')}`;
     // One warm-up load: the first request compiles nothing in production, but warms caches on both servers.
@@ -92,9 +105,15 @@ async function main() {
           NaN,
         (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.responseEnd ?? NaN,
       ]);
-      if (i > 0) times.push(ms!);
+      const hover = await hoverMs(page);
+      const panel = await panelsMs(page, ids.length);
+      if (i > 0) {
+        times.push(ms!);
+        hovers.push(hover);
+        panels.push(panel);
+      }
       console.log(
-        `${i === 0 ? 'warm-up' : `load ${i}`}: ${ms!.toFixed(0)} ms (html ${htmlFirst!.toFixed(0)}-${htmlEnd!.toFixed(0)}, hydrated ${start!.toFixed(0)}, data loaded ${loaded!.toFixed(0)}, drawn ${(ms! - loaded!).toFixed(0)} ms later)`,
+        `${i === 0 ? 'warm-up' : `load ${i}`}: ${ms!.toFixed(0)} ms (html ${htmlFirst!.toFixed(0)}-${htmlEnd!.toFixed(0)}, hydrated ${start!.toFixed(0)}, data loaded ${loaded!.toFixed(0)}, drawn ${(ms! - loaded!).toFixed(0)} ms later); hover -> tooltip ${hover.toFixed(0)} ms; per-run panels ${panel.toFixed(0)} ms`,
       );
       if (i === LOADS) {
         fs.mkdirSync('bench-results', { recursive: true });
@@ -112,12 +131,58 @@ async function main() {
     metrics: KEYS.length,
     loads: times,
     medianMs: Math.round(median(times)),
+    hoverMs: hovers.map(Math.round),
+    hoverMedianMs: Math.round(median(hovers)),
+    panelsMs: panels.map(Math.round),
+    panelsMedianMs: Math.round(median(panels)),
+    loadAverage: { start: loadStart, end: load() },
   };
   fs.mkdirSync('bench-results', { recursive: true });
   fs.writeFileSync('bench-results/web.json', JSON.stringify(result, null, 2));
   console.log(
-    `compare view render (navigation start -> all ${KEYS.length} charts drawn with ${RUNS} lines): median ${result.medianMs} ms over ${times.length} loads`,
+    `compare view render with hover (navigation start -> all ${KEYS.length} charts drawn with ${RUNS} lines): median ${result.medianMs} ms over ${times.length} loads (target <= 1500 ms)`,
   );
+  console.log(`hover -> tooltip naming the nearest of ${RUNS} runs: median ${result.hoverMedianMs} ms`);
+  console.log(
+    `per-run panels (${RUNS} runs: click -> all laid out, those in view drawn): median ${result.panelsMedianMs} ms (target <= 2000 ms)`,
+  );
+  console.log(`load average: start ${result.loadAverage.start}, end ${result.loadAverage.end}`);
+}
+
+/** Mouse over the middle of the first chart until its tooltip names a run. */
+async function hoverMs(page: Page): Promise<number> {
+  const box = await page.locator(`[data-testid="chart-${KEYS[0]}-plot"]`).boundingBox();
+  if (!box) throw new Error('no plot to hover');
+  const t0 = await page.evaluate(() => performance.now());
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction(
+    (key) => document.querySelector(`[data-testid="chart-${key}"] [data-testid="chart-tooltip"]`),
+    KEYS[0],
+    {
+      polling: 'raf',
+    },
+  );
+  const t1 = await page.evaluate(() => performance.now());
+  await page.mouse.move(0, 0);
+  return t1 - t0;
+}
+
+/** Click "per-run panels" until every panel exists and the panels in view have drawn their lines. */
+async function panelsMs(page: Page, runs: number): Promise<number> {
+  const t0 = await page.evaluate(() => performance.now());
+  await page.locator('[data-testid="tab-panels"]').check();
+  await page.waitForFunction(
+    (n) => {
+      const all = document.querySelectorAll('[data-testid="run-panels"] .run-panel');
+      if (all.length < n) return false;
+      const inView = Array.from(all).filter((p) => p.getBoundingClientRect().top < window.innerHeight);
+      return inView.every((p) => p.querySelectorAll('.run-line path.line-curve').length >= 4);
+    },
+    runs,
+    { timeout: 60_000, polling: 'raf' },
+  );
+  const t1 = await page.evaluate(() => performance.now());
+  return t1 - t0;
 }
 
 main().catch((e) => {

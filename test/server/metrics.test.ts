@@ -331,3 +331,84 @@ test('the column form of logMetrics logs the same points; ragged columns are ref
   const empty = await s.request(`mutation($id: ID!) { logMetrics(runId: $id) { accepted } }`, { id });
   assert.equal(empty.errors?.[0].extensions.code, 'BAD_USER_INPUT');
 });
+
+test('metricSeries: a request too big to bucket from history reads the rollups, with the same min/max/last per bucket', async () => {
+  // 8 runs x 2 keys x 6,300 steps = 100,800 raw points: over the 100,000-point raw-bucketing budget, and
+  // each series is between maxPoints and 8x maxPoints long (the shape that used to be bucketed from history).
+  const steps = 6300;
+  const keys = ['loss', 'val_acc'];
+  const ids: string[] = [];
+  for (let r = 0; r < 8; r++) {
+    const id = await runningRun('rollup-budget');
+    const points = keys.flatMap((key, k) =>
+      Array.from({ length: steps }, (_, step) => ({
+        key,
+        step,
+        // spikes and a NaN so min/max and "last" are not trivially the bucket edges
+        value: step === 777 + r ? Number.NaN : step % 97 === r ? 50 + r : Math.sin(step / 40 + r + k),
+      })),
+    );
+    await s.gql(LOG, { id, p: points.map((p) => ({ ...p, value: Number.isNaN(p.value) ? 'NaN' : p.value })) });
+    ids.push(id);
+  }
+  const q = `query($ids: [ID!]!, $k: [String!]!, $m: Int) { metricSeries(runIds: $ids, keys: $k, maxPoints: $m) {
+    runId key downsampled bucketSize totalPoints columns { step value min max } } }`;
+  const { metricSeries } = await s.gql(q, { ids, k: keys, m: 1000 });
+  assert.equal(metricSeries.length, ids.length * keys.length);
+  const raw = (await s.gql(q, { ids, k: keys, m: 100_000 })).metricSeries;
+  for (const [i, got] of metricSeries.entries()) {
+    assert.deepEqual([got.runId, got.key], [raw[i].runId, raw[i].key]);
+    assert.equal(got.downsampled, true);
+    assert.equal(got.totalPoints, steps);
+    assert.equal(got.bucketSize, 16, 'read from the finest rollup level');
+    const width = got.bucketSize;
+    assert.ok(got.columns.step.length <= 1000, `${got.columns.step.length} buckets`);
+    // Bucket the raw history the same way (aligned buckets of `width` steps) and compare every bucket.
+    const want = new Map<number, { last: number; value: unknown; min: number | null; max: number | null }>();
+    raw[i].columns.step.forEach((step: number, j: number) => {
+      const b = Math.floor(step / width);
+      const v = raw[i].columns.value[j];
+      const cur = want.get(b) ?? { last: step, value: v, min: null, max: null };
+      cur.last = step;
+      cur.value = v;
+      if (typeof v === 'number') {
+        cur.min = cur.min === null ? v : Math.min(cur.min, v);
+        cur.max = cur.max === null ? v : Math.max(cur.max, v);
+      }
+      want.set(b, cur);
+    });
+    const buckets = [...want.values()];
+    assert.deepEqual(
+      got.columns.step,
+      buckets.map((b) => b.last),
+      'last step per bucket',
+    );
+    assert.deepEqual(
+      got.columns.value,
+      buckets.map((b) => b.value),
+      'last value per bucket',
+    );
+    assert.deepEqual(
+      got.columns.min,
+      buckets.map((b) => b.min),
+      'min per bucket',
+    );
+    assert.deepEqual(
+      got.columns.max,
+      buckets.map((b) => b.max),
+      'max per bucket',
+    );
+  }
+  // One run alone stays under the budget: bucketed from history with an exact width, close to maxPoints,
+  // and again the same last/min/max per bucket as the raw points.
+  const one = (await s.gql(q, { ids: [ids[0]], k: ['loss'], m: 1000 })).metricSeries[0];
+  assert.deepEqual([one.bucketSize, one.columns.step.length], [7, 900]);
+  const rawLoss = raw.find((r: { key: string }) => r.key === 'loss');
+  for (const [b, last] of one.columns.step.entries()) {
+    const from = b * 7;
+    const vals = rawLoss.columns.value.slice(from, last + 1).filter((v: unknown) => typeof v === 'number');
+    assert.equal(one.columns.value[b], rawLoss.columns.value[last]);
+    assert.equal(one.columns.min[b], vals.length ? Math.min(...vals) : null);
+    assert.equal(one.columns.max[b], vals.length ? Math.max(...vals) : null);
+  }
+});

@@ -153,7 +153,7 @@ test('sweep launch: space errors are shown; a valid sweep opens its page with li
     { timeout: 3000 },
   );
   for (const param of ['lr', 'units']) {
-    await page.waitForSelector(`[data-testid="scatter-${param}"][data-points="2"] .recharts-scatter-symbol`, {
+    await page.waitForSelector(`[data-testid="scatter-${param}"][data-points="2"] circle[data-run-id]`, {
       timeout: 5000,
     });
   }

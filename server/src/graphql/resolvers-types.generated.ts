@@ -372,6 +372,9 @@ export type MetricPointInput = {
 /**
  * One metric of one run as a drawable series. Raw points when the series has at most maxPoints of them;
  * otherwise buckets of consecutive steps, each carrying its min, max and last value so spikes survive.
+ * Series up to 8x maxPoints long are bucketed from history (close to maxPoints buckets) unless the request
+ * would read more than 100,000 raw points that way; then, like longer series, they come from the stored
+ * rollups (buckets of 16, 32, ... steps; the finest level with at most maxPoints buckets).
  * Points are available as objects (`points`) or, much cheaper for long series, as columns (`columns`).
  */
 export type MetricSeries = {
@@ -439,6 +442,12 @@ export type Mutation = {
    * (safe to retry); FINISHED and FAILED runs give INVALID_STATE_TRANSITION.
    */
   cancelRun: Run;
+  /**
+   * Cancels a sweep: its QUEUED runs leave the queue at once (CANCELED) and its RUNNING ones are asked to
+   * stop (their agents cancel them), exactly as cancelRun does run by run. Runs that already ended are
+   * left alone, so calling it again is harmless. NOT_FOUND for an unknown sweep.
+   */
+  cancelSweep: Sweep;
   /** Agent protocol: take up to `max` queued runs the agent's labels allow, each with a lease. */
   claimRuns: Array<RunAssignment>;
   /** Creates an experiment. Fails with ALREADY_EXISTS when the name is taken. */
@@ -492,6 +501,12 @@ export type MutationAppendRunLogsArgs = {
 
 /** Create and change experiments, runs and metrics. */
 export type MutationCancelRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Create and change experiments, runs and metrics. */
+export type MutationCancelSweepArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1537,6 +1552,7 @@ export type MetricsEventResolvers<ContextType = Context, ParentType extends Reso
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   appendRunLogs?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationAppendRunLogsArgs, 'lines' | 'runId'>>;
   cancelRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationCancelRunArgs, 'id'>>;
+  cancelSweep?: Resolver<ResolversTypes['Sweep'], ParentType, ContextType, RequireFields<MutationCancelSweepArgs, 'id'>>;
   claimRuns?: Resolver<Array<ResolversTypes['RunAssignment']>, ParentType, ContextType, RequireFields<MutationClaimRunsArgs, 'agentId' | 'max'>>;
   createExperiment?: Resolver<ResolversTypes['Experiment'], ParentType, ContextType, RequireFields<MutationCreateExperimentArgs, 'input'>>;
   createRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationCreateRunArgs, 'input'>>;

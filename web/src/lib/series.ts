@@ -13,6 +13,8 @@ export interface Series {
   min: number[];
   max: number[];
   downsampled: boolean;
+  /** Steps per bucket (1 for raw points): each x is a bucket's last step, so the data starts up to this much earlier. */
+  bucketSize: number;
 }
 
 export interface SeriesColumnsWire {
@@ -23,11 +25,18 @@ export interface SeriesColumnsWire {
   max: WireNumber[];
 }
 
-export function seriesFromColumns(runId: string, key: string, downsampled: boolean, c: SeriesColumnsWire): Series {
+export function seriesFromColumns(
+  runId: string,
+  key: string,
+  downsampled: boolean,
+  c: SeriesColumnsWire,
+  bucketSize = 1,
+): Series {
   return {
     runId,
     key,
     downsampled,
+    bucketSize,
     step: c.step.map(toNumber),
     value: c.value.map(toNumber),
     wall: c.wallTime.map(toNumber),
@@ -37,7 +46,7 @@ export function seriesFromColumns(runId: string, key: string, downsampled: boole
 }
 
 export function emptySeries(runId: string, key: string): Series {
-  return { runId, key, step: [], value: [], wall: [], min: [], max: [], downsampled: false };
+  return { runId, key, step: [], value: [], wall: [], min: [], max: [], downsampled: false, bucketSize: 1 };
 }
 
 /**
@@ -108,8 +117,12 @@ export type XAxisMode = 'step' | 'wall' | 'relative';
 export interface ChartCols {
   x: number[];
   y: number[];
+  /** The unsmoothed values, drawn faintly behind y when smoothing is on. */
+  raw?: number[];
   lo?: number[];
   hi?: number[];
+  /** Where the data starts on x: a downsampled series' first x is its first bucket's LAST step. */
+  x0?: number;
 }
 
 /** Chart columns for one series; reuses the series' own arrays where nothing needs computing. */
@@ -117,7 +130,16 @@ export function toChartCols(s: Series, xMode: XAxisMode, smoothing: number, with
   const t0 = s.wall[0] ?? 0;
   const x = xMode === 'step' ? s.step : xMode === 'wall' ? s.wall : s.wall.map((w) => (w - t0) / 1000);
   const y = ema(s.value, smoothing);
-  return withBand ? { x, y, lo: s.min, hi: s.max } : { x, y };
+  const cols: ChartCols = { x, y };
+  if (smoothing > 0) cols.raw = s.value;
+  if (withBand) {
+    cols.lo = s.min;
+    cols.hi = s.max;
+  }
+  // Buckets are aligned to multiples of their size (rollups) or start at the first step (bucketed history).
+  if (xMode === 'step' && s.downsampled && s.step.length)
+    cols.x0 = Math.max(0, Math.floor(s.step[0]! / s.bucketSize) * s.bucketSize);
+  return cols;
 }
 
 /** The points the chart needs: roughly one per horizontal pixel is enough, never fewer than 50. */

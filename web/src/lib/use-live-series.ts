@@ -17,7 +17,10 @@ import { emptySeries, mergePoint, type Series, seriesFromColumns } from './serie
 export const seriesKey = (runId: string, key: string) => `${runId}\u0000${key}`;
 
 export interface LiveSeries {
-  /** (run, key) -> series; mutated in place, `version` says when. */
+  /**
+   * (run, key) -> series. A new Map (same Series objects, merged into in place) whenever points arrived,
+   * so components can depend on it; `version` counts those changes.
+   */
   series: Map<string, Series>;
   version: number;
   loading: boolean;
@@ -26,6 +29,15 @@ export interface LiveSeries {
   /** Every metric key seen so far (initial load plus live points), sorted. */
   keys: string[];
   reload: () => void;
+}
+
+/** What components see of the mutable map and key set (see LiveSeries.series). */
+function snapshot(series: Map<string, Series>, keys: Set<string>) {
+  return { series: new Map(series), keys: [...keys].sort() };
+}
+
+function loaded(series: Map<string, Series>, keys: Set<string>) {
+  return { loading: false, problem: null, ready: true, ...snapshot(series, keys) };
 }
 
 /**
@@ -44,14 +56,15 @@ export function useLiveSeries(
 ): LiveSeries {
   const client = useClient();
   const { apiUrl } = useApi();
-  const [state, setState] = useState<{ loading: boolean; problem: ApiProblem | null; version: number; ready: boolean }>(
-    {
-      loading: true,
-      problem: null,
-      version: 0,
-      ready: false,
-    },
-  );
+  const [state, setState] = useState<{
+    loading: boolean;
+    problem: ApiProblem | null;
+    version: number;
+    ready: boolean;
+    /** Snapshots of seriesRef / keysRef taken at each change (see LiveSeries.series). */
+    series: Map<string, Series>;
+    keys: string[];
+  }>({ loading: true, problem: null, version: 0, ready: false, series: new Map(), keys: [] });
   const [attempt, setAttempt] = useState(0);
   const seriesRef = useRef(new Map<string, Series>());
   const keysRef = useRef(new Set<string>());
@@ -66,17 +79,18 @@ export function useLiveSeries(
     const runList = JSON.parse(runsKey) as RunSeq[];
     let cancelled = false;
     (async () => {
-      const pre = initialRef.current;
-      initialRef.current = null; // a retry or new runs must query again
+      // Only the first attempt may use what the server prefetched; a retry or new runs query again.
+      const pre = attempt === 0 ? initialRef.current : null;
+      initialRef.current = null;
       if (pre && keysKey) {
         const map = new Map<string, Series>();
         for (const s of pre)
-          map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
+          map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns, s.bucketSize));
         performance.mark('runboard:series-loaded');
         seriesRef.current = map;
         keysRef.current = new Set(JSON.parse(keysKey) as string[]);
         tracker.current = new SeqTracker(runList);
-        setState((s) => ({ loading: false, problem: null, version: s.version + 1, ready: true }));
+        setState((s) => ({ ...loaded(seriesRef.current, keysRef.current), version: s.version + 1 }));
         return;
       }
       setState((s) => ({ ...s, loading: true, problem: null, ready: false }));
@@ -106,14 +120,14 @@ export function useLiveSeries(
             problem: describeError(res.error, apiUrl) ?? { message: 'No data' },
           }));
         for (const s of res.data.metricSeries)
-          map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns));
+          map.set(seriesKey(s.runId, s.key), seriesFromColumns(s.runId, s.key, s.downsampled, s.columns, s.bucketSize));
       }
       // For bench/web.ts: splits load time into fetching and drawing.
       performance.mark('runboard:series-loaded');
       seriesRef.current = map;
       keysRef.current = new Set(wanted);
       tracker.current = new SeqTracker(runList);
-      setState((s) => ({ loading: false, problem: null, version: s.version + 1, ready: true }));
+      setState((s) => ({ ...loaded(seriesRef.current, keysRef.current), version: s.version + 1 }));
     })().catch(
       (e: unknown) =>
         !cancelled && setState((s) => ({ ...s, loading: false, problem: { message: (e as Error).message } })),
@@ -128,7 +142,7 @@ export function useLiveSeries(
     if (frame.current !== null) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = null;
-      setState((s) => ({ ...s, version: s.version + 1 }));
+      setState((s) => ({ ...s, version: s.version + 1, ...snapshot(seriesRef.current, keysRef.current) }));
     });
   }, []);
   useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
@@ -156,12 +170,12 @@ export function useLiveSeries(
   );
 
   return {
-    series: seriesRef.current,
+    series: state.series,
     version: state.version,
     loading: state.loading,
     problem: state.problem,
     live,
-    keys: [...keysRef.current].sort(),
+    keys: state.keys,
     reload: () => setAttempt((a) => a + 1),
   };
 }

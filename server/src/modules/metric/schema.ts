@@ -83,6 +83,9 @@ export const metricTypeDefs = /* GraphQL */ `
   """
   One metric of one run as a drawable series. Raw points when the series has at most maxPoints of them;
   otherwise buckets of consecutive steps, each carrying its min, max and last value so spikes survive.
+  Series up to 8x maxPoints long are bucketed from history (close to maxPoints buckets) unless the request
+  would read more than 100,000 raw points that way; then, like longer series, they come from the stored
+  rollups (buckets of 16, 32, ... steps; the finest level with at most maxPoints buckets).
   Points are available as objects (\`points\`) or, much cheaper for long series, as columns (\`columns\`).
   """
   type MetricSeries {

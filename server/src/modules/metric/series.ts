@@ -43,6 +43,15 @@ const MAX_PAIRS = 100_000;
 const RAW_BUCKETING_FACTOR = 8;
 
 /**
+ * Most raw rows one request may bucket from history. Above it every such series is read from the finest
+ * rollup instead (fewer buckets, same min/max/last per bucket): bucketing costs ~1 ms per 1,000 raw rows,
+ * so 100 runs x 2 keys x 2,500 steps took ~800 ms, while the rollups answer the same request in ~50 ms.
+ * 100,000 rows still bucket 100 runs x 4 keys x 250 epochs exactly. Decided per request, not per series,
+ * so the lines of one chart all have the same resolution.
+ */
+export const RAW_BUCKET_BUDGET = 100_000;
+
+/**
  * Raw when the whole series fits; bucketed from history when it is at most 8x too long (so reading it is
  * bounded and the result has close to maxPoints buckets); else the finest rollup level that fits, which
  * then has at least maxPoints / 2 buckets (levels start at 16 = 2 x 8 steps and double).
@@ -51,11 +60,26 @@ function choosePlan(count: number, firstStep: number, lastStep: number, maxPoint
   if (count <= maxPoints) return { kind: 'raw' };
   if (count <= RAW_BUCKETING_FACTOR * maxPoints)
     return { kind: 'bucket', width: Math.ceil((lastStep - firstStep + 1) / maxPoints) };
+  return rollupPlan(firstStep, lastStep, maxPoints);
+}
+
+/** The finest rollup level with at most maxPoints buckets over the series' step range. */
+function rollupPlan(firstStep: number, lastStep: number, maxPoints: number): Plan['source'] {
   for (const level of ROLLUP_LEVELS) {
     const buckets = Math.floor(lastStep / 2 ** level) - Math.floor(firstStep / 2 ** level) + 1;
     if (buckets <= maxPoints) return { kind: 'rollup', level };
   }
   return { kind: 'rollup', level: ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]! };
+}
+
+/** Over the budget, series planned for raw bucketing read the rollups instead (see RAW_BUCKET_BUDGET). */
+function withinBudget(plans: Plan[], maxPoints: number, budget: number): Plan[] {
+  let rows = 0;
+  for (const p of plans) if (p.source.kind === 'bucket') rows += p.count;
+  if (rows <= budget) return plans;
+  return plans.map((p) =>
+    p.source.kind === 'bucket' ? { ...p, source: rollupPlan(p.firstStep, p.lastStep, maxPoints) } : p,
+  );
 }
 
 type Row = {
@@ -90,19 +114,25 @@ export const ROLLUP_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.
     WHERE a.s IS NOT NULL`;
 
 // Buckets of `width` steps computed from raw history (series at most 8x maxPoints long), in the same
-// shape as a rollup bucket: the last point, and min/max ignoring NaN.
-export const BUCKET_SQL = `WITH b AS (
-       SELECT m.run_id, m.key, (m.step - q.first) / q.width AS bucket, max(m.step) AS last_step,
-              (array_agg(m.value ORDER BY m.step DESC))[1] AS last_value,
-              (array_agg(m.wall_time ORDER BY m.step DESC))[1] AS last_wall_time,
-              min(m.value) FILTER (WHERE m.value <> 'NaN') AS min_value, max(m.value) FILTER (WHERE m.value <> 'NaN') AS max_value
-         FROM unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[]) AS q(run_id, key, first, width)
-         JOIN metrics m ON m.run_id = q.run_id AND m.key = q.key
-        GROUP BY m.run_id, m.key, bucket)
-     SELECT run_id AS "runId", key, json_agg(last_step ORDER BY bucket) AS s, json_agg(last_value ORDER BY bucket) AS v,
-            json_agg(min_value ORDER BY bucket) AS mn, json_agg(max_value ORDER BY bucket) AS mx,
-            json_agg(round(date_part('epoch', last_wall_time) * 1000) ORDER BY bucket) AS w
-       FROM b GROUP BY run_id, key`;
+// shape as a rollup bucket: the last point, and min/max ignoring NaN. One LATERAL read per pair, sorted by
+// (bucket, step) so the grouping needs no second sort and each bucket's rows arrive in step order: the
+// last point is then the last array element (3-4x faster than a GROUP BY over the join with
+// array_agg(... ORDER BY step DESC) per bucket, same result).
+export const BUCKET_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.mx, a.w
+     FROM unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[]) AS q(run_id, key, first, width)
+     CROSS JOIN LATERAL (
+       SELECT json_agg(b.last_step) AS s, json_agg(b.last_value) AS v, json_agg(b.min_value) AS mn,
+              json_agg(b.max_value) AS mx, json_agg(round(date_part('epoch', b.last_wall_time) * 1000)) AS w
+         FROM (SELECT m.bucket, max(m.step) AS last_step,
+                      (array_agg(m.value))[count(*)] AS last_value,
+                      (array_agg(m.wall_time))[count(*)] AS last_wall_time,
+                      min(m.value) FILTER (WHERE m.value <> 'NaN') AS min_value,
+                      max(m.value) FILTER (WHERE m.value <> 'NaN') AS max_value
+                 FROM (SELECT (step - q.first) / q.width AS bucket, step, value, wall_time FROM metrics
+                        WHERE run_id = q.run_id AND key = q.key ORDER BY 1, step) m
+                GROUP BY m.bucket ORDER BY m.bucket) b
+     ) a
+    WHERE a.s IS NOT NULL`;
 
 /**
  * Many pairs are read as two queries on two pooled connections, so PostgreSQL builds one half's JSON while
@@ -127,13 +157,14 @@ async function inParts(plans: Plan[], read: (part: Plan[]) => Promise<Row[]>): P
  * step/bucket order: no GROUP BY sort of every row (it spilled to disk at 400 series) and no per-aggregate
  * ORDER BY sorts. date_part (float8) instead of extract (numeric) for the wall times: same JSON, cheaper.
  * A series with fewer raw points than maxPoints is never downsampled, and a downsampled one never has
- * more than maxPoints buckets (see choosePlan for how many fewer).
+ * more than maxPoints buckets (see choosePlan and RAW_BUCKET_BUDGET for how many fewer).
  */
 export async function metricSeries(
   db: pg.Pool,
   runIds: string[],
   keys: string[],
   maxPoints: number,
+  rawBucketBudget = RAW_BUCKET_BUDGET,
 ): Promise<Series[]> {
   if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS)
     throw badInput('maxPoints', `must be between 2 and ${MAX_POINTS}`);
@@ -146,10 +177,11 @@ export async function metricSeries(
        FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
     [ids, keys],
   );
-  const plans: Plan[] = summaries.map((s) => ({
-    ...s,
-    source: choosePlan(s.count, s.firstStep, s.lastStep, maxPoints),
-  }));
+  const plans = withinBudget(
+    summaries.map((s) => ({ ...s, source: choosePlan(s.count, s.firstStep, s.lastStep, maxPoints) })),
+    maxPoints,
+    rawBucketBudget,
+  );
   const raw = plans.filter((p) => p.source.kind === 'raw');
   const bucketed = plans.filter((p) => p.source.kind === 'bucket');
   const rolled = plans.filter((p) => p.source.kind === 'rollup');
@@ -158,14 +190,14 @@ export async function metricSeries(
   const query = (sql: string, params: unknown[]) => db.query<Row>(sql, params).then((r) => r.rows);
   const [rawRows, bucketRows, rollRows] = await Promise.all([
     inParts(raw, (part) => query(RAW_SQL, [part.map((p) => p.runId), part.map((p) => p.key)])),
-    bucketed.length === 0
-      ? []
-      : query(BUCKET_SQL, [
-          bucketed.map((p) => p.runId),
-          bucketed.map((p) => p.key),
-          bucketed.map((p) => p.firstStep),
-          bucketed.map(widthOf),
-        ]),
+    inParts(bucketed, (part) =>
+      query(BUCKET_SQL, [
+        part.map((p) => p.runId),
+        part.map((p) => p.key),
+        part.map((p) => p.firstStep),
+        part.map(widthOf),
+      ]),
+    ),
     inParts(rolled, (part) => query(ROLLUP_SQL, [part.map((p) => p.runId), part.map((p) => p.key), part.map(levelOf)])),
   ]);
   const byPair = new Map<string, Row>();

@@ -9,6 +9,7 @@ export const sweepResolvers: Resolvers = {
   },
   Mutation: {
     launchSweep: (_, a, ctx) => ctx.services.sweeps.launch(a.input),
+    cancelSweep: (_, a, ctx) => ctx.services.sweeps.cancel(a.id),
   },
   Sweep: {
     experiment: (s, _, ctx) => ctx.loaders.experiment.load(s.experimentId),

@@ -107,5 +107,11 @@ export const sweepTypeDefs = /* GraphQL */ `
   extend type Mutation {
     "Creates and queues every run of a sweep in one transaction; any invalid generated config rejects the whole sweep."
     launchSweep(input: LaunchSweepInput!): Sweep!
+    """
+    Cancels a sweep: its QUEUED runs leave the queue at once (CANCELED) and its RUNNING ones are asked to
+    stop (their agents cancel them), exactly as cancelRun does run by run. Runs that already ended are
+    left alone, so calling it again is harmless. NOT_FOUND for an unknown sweep.
+    """
+    cancelSweep(id: ID!): Sweep!
   }
 `;

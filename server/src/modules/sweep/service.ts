@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { isUuid } from '@runboard/contract/ids';
+import { GraphQLError } from 'graphql';
 import { type Database, inTransaction } from '../../db/database.js';
-import { badInput } from '../../graphql/errors.js';
+import { badInput, ErrorCode, notFound } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
 import { validateTrainerConfig } from '../launch/config-contract.js';
 import { queueName } from '../launch/queue.ts';
@@ -141,6 +142,30 @@ export class SweepService {
       [experimentId ?? null],
     );
     return rows;
+  }
+
+  /**
+   * Cancels every run of the sweep that has not ended, through RunState.cancel (which takes a run off the
+   * queue or asks its agent to stop). Queued runs first, so none of them is handed to an agent freed by a
+   * stopping run. A run that ends meanwhile is skipped.
+   */
+  async cancel(id: string): Promise<SweepRow> {
+    const sweep = await this.get(id);
+    if (!sweep) throw notFound('Sweep', id);
+    const { rows } = await this.db.pool.query<{ id: string }>(
+      `SELECT id FROM runs WHERE sweep_id = $1 AND status NOT IN ('FINISHED', 'FAILED', 'CANCELED')
+        ORDER BY (status = 'QUEUED') DESC, created_at`,
+      [sweep.id],
+    );
+    for (const r of rows) {
+      try {
+        await this.state.cancel(r.id);
+      } catch (e) {
+        const ended = e instanceof GraphQLError && e.extensions.code === ErrorCode.INVALID_STATE_TRANSITION;
+        if (!ended) throw e;
+      }
+    }
+    return sweep;
   }
 
   /**

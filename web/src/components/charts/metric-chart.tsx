@@ -1,90 +1,143 @@
 'use client';
 
-import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import './charts.css';
 import { formatNumber } from '@/lib/metric-value';
-import type { ChartCols, XAxisMode } from '@/lib/series';
-import { extent, FastLines } from './fast-lines';
+import { makeScale, type Scale, type ScaleKind, tickLabel } from '@/lib/scale';
+import type { XAxisMode } from '@/lib/series';
+import {
+  bandOf,
+  type ChartLine,
+  lowerBound,
+  type Nearest,
+  nearestLine,
+  pathOf,
+  ticksOf,
+  upperBound,
+  xExtent,
+  yDomainOf,
+  yExtent,
+} from './chart-geometry';
+import { useWidth } from './use-width';
 
-/** Above this many lines, draw them with FastLines instead of one recharts <Line> each. */
-const FAST_ABOVE = 12;
-
-export interface ChartLine {
-  id: string;
-  label: string;
-  color: string;
-  cols: ChartCols;
-  /** Draw the bucket min/max band (only meaningful where the server downsampled). */
-  band?: boolean;
-  dashed?: boolean;
-}
+export type { ChartLine } from './chart-geometry';
 
 interface Props {
   title: string;
   lines: ChartLine[];
   xMode: XAxisMode;
   height?: number;
+  /** A legend under the chart whose entries hide/show their line (for charts of a few named lines). */
   legend?: boolean;
   testId?: string;
+  /** A y range shared with sibling charts (per-run panels); used while the chart is linear and not zoomed. */
+  yDomain?: [number, number] | null;
+  /** The log-scale switches (off in the per-run panels, whose y ranges are shared). */
+  scaleTools?: boolean;
 }
 
-function formatX(mode: XAxisMode) {
-  if (mode === 'wall') return (v: number) => new Date(v).toLocaleTimeString();
-  if (mode === 'relative') return (v: number) => `${formatNumber(v)}s`;
-  return (v: number) => String(v);
+const M = { top: 8, right: 14, bottom: 22, left: 50 };
+/** Drags shorter than this are clicks, not zooms. */
+const MIN_DRAG_PX = 5;
+
+function formatX(mode: XAxisMode): (v: number) => string {
+  if (mode === 'wall') return (v) => new Date(v).toLocaleTimeString();
+  if (mode === 'relative') return (v) => `${tickLabel(v)}s`;
+  return tickLabel;
 }
 
 const X_LABEL: Record<XAxisMode, string> = { step: 'step', wall: 'wall time', relative: 'seconds since first point' };
 
-/**
- * Width of the element, measured before paint. Used instead of ResponsiveContainer, which renders an
- * empty frame first and the chart only on the next ResizeObserver callback (a visible delay with
- * many charts).
- */
-function useWidth<T extends HTMLElement>() {
-  const ref = useRef<T>(null);
-  const [width, setWidth] = useState<number | null>(null);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
-    const ro = new ResizeObserver(() => setWidth((w) => (w === el.clientWidth ? w : el.clientWidth)));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  return [ref, width] as const;
+interface Built {
+  id: string;
+  color: string;
+  dashed?: boolean;
+  d: string;
+  raw: string;
+  band: string;
 }
 
-type Row = Record<string, number | null | [number, number] | undefined>;
-
-/**
- * All lines merged into one table keyed by x (y0, y1, ... and b0, b1, ... for bands). Recharts is far
- * faster with one chart-level data array than with a `data` prop per line (hundreds of lines register
- * separately otherwise). `aligned` says every line has the same x values, so a missing y is a real gap.
- */
-function mergeLines(lines: ChartLine[]): { rows: Row[]; aligned: boolean } {
-  const byX = new Map<number, Row>();
-  let aligned = true;
-  const first = lines[0]?.cols.x;
-  lines.forEach((l, i) => {
-    const { x, y, lo, hi } = l.cols;
-    if (first && (x.length !== first.length || x.some((v, j) => v !== first[j]))) aligned = false;
-    const yk = `y${i}`;
-    const bk = `b${i}`;
-    for (let j = 0; j < x.length; j++) {
-      let row = byX.get(x[j]!);
-      if (!row) byX.set(x[j]!, (row = { x: x[j]! }));
-      row[yk] = Number.isFinite(y[j]!) ? y[j]! : null;
-      if (l.band && lo && hi) row[bk] = Number.isFinite(lo[j]!) && Number.isFinite(hi[j]!) ? [lo[j]!, hi[j]!] : null;
-    }
+function build(lines: ChartLine[], sx: Scale, sy: Scale): Built[] {
+  return lines.map((l) => {
+    const { x, y, raw, lo, hi } = l.cols;
+    const from = lowerBound(x, sx.domain[0]);
+    const to = upperBound(x, sx.domain[1]);
+    return {
+      id: l.id,
+      color: l.color,
+      dashed: l.dashed,
+      d: pathOf(x, y, sx, sy, from, to),
+      raw: raw ? pathOf(x, raw, sx, sy, from, to) : '',
+      band: l.band && lo && hi ? bandOf(x, lo, hi, sx, sy, from, to) : '',
+    };
   });
-  const rows = [...byX.values()].sort((a, b) => (a.x as number) - (b.x as number));
-  return { rows, aligned };
 }
 
 /**
- * One metric chart. Animations and dots are off; with hundreds of lines they cost more than the
- * drawing itself.
+ * The lines, memoised apart from the hover state so moving the mouse never rebuilds paths. Each run is a
+ * `.run-line` group: the faint raw series (when smoothed), the band, then the smoothed line.
+ */
+const Paths = memo(function Paths({ built }: { built: Built[] }) {
+  return (
+    <>
+      {built.map((b) => (
+        <g key={b.id} className={`run-line run-line-${b.id}`} data-line-id={b.id}>
+          {b.band && <path className="band" d={b.band} fill={b.color} fillOpacity={0.12} stroke="none" />}
+          {b.raw && (
+            <path className="raw-curve" d={b.raw} fill="none" stroke={b.color} strokeOpacity={0.25} strokeWidth={1} />
+          )}
+          <path
+            className="line-curve"
+            d={b.d}
+            fill="none"
+            stroke={b.color}
+            strokeWidth={1.4}
+            strokeLinecap="round"
+            strokeLinejoin="round"
+            strokeDasharray={b.dashed ? '5 3' : undefined}
+          />
+        </g>
+      ))}
+    </>
+  );
+});
+
+function Axes({ sx, sy, w, h, fmtX }: { sx: Scale; sy: Scale; w: number; h: number; fmtX: (v: number) => string }) {
+  const xt = ticksOf(sx, Math.max(2, Math.floor(w / 90)));
+  const yt = ticksOf(sy, Math.max(2, Math.floor(h / 45)));
+  return (
+    <>
+      <g className="grid" stroke="var(--border, #e5e7eb)" strokeDasharray="3 3">
+        {yt.map((t) => (
+          <line key={`gy${t}`} x1={0} x2={w} y1={sy.map(t)} y2={sy.map(t)} />
+        ))}
+        {xt.map((t) => (
+          <line key={`gx${t}`} y1={0} y2={h} x1={sx.map(t)} x2={sx.map(t)} />
+        ))}
+      </g>
+      <g className="y-ticks" fontSize={11} textAnchor="end" fill="currentColor">
+        {yt.map((t) => (
+          <text key={t} x={-6} y={sy.map(t)} dy="0.32em" data-value={t}>
+            {tickLabel(t)}
+          </text>
+        ))}
+      </g>
+      <g className="x-ticks" fontSize={11} textAnchor="middle" fill="currentColor">
+        {xt.map((t) => (
+          <text key={t} x={sx.map(t)} y={h + 14} data-value={t}>
+            {fmtX(t)}
+          </text>
+        ))}
+      </g>
+    </>
+  );
+}
+
+/**
+ * One metric chart in plain SVG: drag on the plot to zoom x (double-click or "reset" to undo), log or
+ * linear per axis, the nearest line highlighted with a tooltip at any number of lines, the raw series
+ * faint behind a smoothed one. State is mirrored in data-* attributes (domains, scales, hovered line)
+ * for tests and tools.
  */
 export const MetricChart = memo(function MetricChart({
   title,
@@ -93,101 +146,237 @@ export const MetricChart = memo(function MetricChart({
   height = 260,
   legend = false,
   testId,
+  yDomain,
+  scaleTools = true,
 }: Props) {
   const [box, width] = useWidth<HTMLDivElement>();
-  const fmt = formatX(xMode);
+  const [zoomed, setZoom] = useState<{ key: string; range: [number, number] } | null>(null);
+  const [logX, setLogX] = useState(false);
+  const [logY, setLogY] = useState(false);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [hover, setHover] = useState<(Nearest & { px: number; py: number }) | null>(null);
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  const frame = useRef<number | null>(null);
+  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
+  const clipId = `clip${useId().replace(/[^\w-]/g, '')}`;
+  // A zoom belongs to one x axis (step/time, linear/log): another makes it meaningless.
+  const zoomKey = `${xMode}|${logX}`;
+  const zoom = zoomed?.key === zoomKey ? zoomed.range : null;
+
+  const fmtX = formatX(xMode);
+  const xKind: ScaleKind = logX ? 'log' : 'linear';
+  const yKind: ScaleKind = logY ? 'log' : 'linear';
+  const visible = useMemo(() => (hidden.size ? lines.filter((l) => !hidden.has(l.id)) : lines), [lines, hidden]);
+  const w = Math.max(10, (width ?? 0) - M.left - M.right);
+  const h = Math.max(10, height - M.top - M.bottom);
+  const geo = useMemo(() => {
+    const full = xExtent(visible, xKind);
+    if (!full) return null;
+    const xd = zoom ?? full;
+    const shared = !zoom && yKind === 'linear' && yDomain ? yDomain : null;
+    const ye = shared ?? yExtent(visible, xd, yKind);
+    if (!ye) return null;
+    const yd = shared ?? yDomainOf(ye, yKind, Math.max(2, Math.floor(h / 45)));
+    const sx = makeScale(xKind, xd, [0, w]);
+    const sy = makeScale(yKind, yd, [h, 0]);
+    return { sx, sy, built: build(visible, sx, sy) };
+  }, [visible, zoom, xKind, yKind, yDomain, w, h]);
+
+  const plotX = (e: React.PointerEvent) => {
+    const r = (e.currentTarget as Element).getBoundingClientRect();
+    return [Math.min(w, Math.max(0, e.clientX - r.left)), Math.min(h, Math.max(0, e.clientY - r.top))] as const;
+  };
+  const onMove = (e: React.PointerEvent) => {
+    const [px, py] = plotX(e);
+    if (drag) {
+      setDrag({ a: drag.a, b: px });
+      return;
+    }
+    if (!geo || frame.current !== null) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null;
+      const n = nearestLine(visible, geo.sx, geo.sy, px, py);
+      setHover(n ? { ...n, px: geo.sx.map(n.x), py: geo.sy.map(n.y) } : null);
+    });
+  };
+  const onDown = (e: React.PointerEvent) => {
+    if (e.button !== 0) return;
+    (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
+    const [px] = plotX(e);
+    setDrag({ a: px, b: px });
+  };
+  const onUp = () => {
+    if (drag && geo && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
+      const a = geo.sx.invert(Math.min(drag.a, drag.b));
+      const b = geo.sx.invert(Math.max(drag.a, drag.b));
+      setZoom({ key: zoomKey, range: [a, b] });
+      setHover(null);
+    }
+    setDrag(null);
+  };
+  const toggle = useCallback(
+    (id: string) =>
+      setHidden((s) => {
+        const n = new Set(s);
+        if (!n.delete(id)) n.add(id);
+        return n;
+      }),
+    [],
+  );
+
+  const hovered = hover ? visible.find((l) => l.id === hover.id) : undefined;
   const empty = lines.every((l) => l.cols.x.length === 0);
-  const fast = lines.length > FAST_ABOVE;
-  const { rows, aligned } = useMemo(() => (fast ? { rows: [], aligned: true } : mergeLines(lines)), [lines, fast]);
-  const domains = useMemo(() => (fast ? { x: extent(lines, 'x'), y: extent(lines, 'y') } : null), [lines, fast]);
   return (
     <figure
       className="chart"
       data-testid={testId}
-      data-lines={lines.length}
-      data-points={lines.reduce((n, l) => n + l.cols.x.length, 0)}
+      data-lines={visible.length}
+      data-points={visible.reduce((n, l) => n + l.cols.x.length, 0)}
+      data-x-domain={geo ? geo.sx.domain.join(',') : ''}
+      data-y-domain={geo ? geo.sy.domain.join(',') : ''}
+      data-x-scale={xKind}
+      data-y-scale={yKind}
+      data-zoomed={zoom ? 'true' : 'false'}
+      data-hover-id={hovered?.id ?? ''}
     >
-      <figcaption>{title}</figcaption>
+      <figcaption className="chart-head">
+        <span className="chart-title">{title}</span>
+        <span className="chart-tools">
+          {zoom && (
+            <button type="button" className="chip" onClick={() => setZoom(null)} data-testid="zoom-reset">
+              reset zoom
+            </button>
+          )}
+          {scaleTools && (
+            <>
+              <button
+                type="button"
+                className="chip"
+                aria-pressed={logX}
+                onClick={() => setLogX((v) => !v)}
+                data-testid="log-x"
+                title="Logarithmic x axis"
+              >
+                log x
+              </button>
+              <button
+                type="button"
+                className="chip"
+                aria-pressed={logY}
+                onClick={() => setLogY((v) => !v)}
+                data-testid="log-y"
+                title="Logarithmic y axis"
+              >
+                log y
+              </button>
+            </>
+          )}
+        </span>
+      </figcaption>
       {empty ? (
         <div className="chart-empty" style={{ height }}>
           No points logged yet.
         </div>
       ) : (
-        <div ref={box} style={{ width: '100%', height }}>
-          {width !== null && width > 0 && (
-            <ComposedChart
-              width={width}
-              height={height}
-              data={fast ? [{ x: domains?.x?.[0] ?? 0 }, { x: domains?.x?.[1] ?? 1 }] : rows}
-              margin={{ top: 8, right: 16, bottom: 4, left: 4 }}
-            >
-              <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-              <XAxis
-                type="number"
-                dataKey="x"
-                domain={domains?.x ?? ['dataMin', 'dataMax']}
-                allowDataOverflow={fast}
-                allowDecimals={xMode !== 'step'}
-                tickFormatter={fmt}
-                allowDuplicatedCategory={false}
-                fontSize={11}
-                label={{ value: X_LABEL[xMode], position: 'insideBottomRight', offset: -2, fontSize: 10 }}
-              />
-              <YAxis
-                type="number"
-                domain={domains?.y ?? ['auto', 'auto']}
-                allowDataOverflow={fast}
-                tickFormatter={(v: number) => formatNumber(v)}
-                fontSize={11}
-                width={56}
-              />
-              {!fast && (
-                <Tooltip
-                  isAnimationActive={false}
-                  labelFormatter={(v) => `${X_LABEL[xMode]}: ${fmt(Number(v))}`}
-                  formatter={(v) =>
-                    Array.isArray(v) ? v.map((n) => formatNumber(n as number)).join(' – ') : formatNumber(v as number)
-                  }
-                />
-              )}
-              {legend && <Legend wrapperStyle={{ fontSize: 12 }} />}
-              {fast && domains?.x && domains.y && <FastLines lines={lines} x={domains.x} y={domains.y} />}
-              {!fast &&
-                lines.map((l, i) =>
-                  l.band ? (
-                    <Area
-                      key={`band-${l.id}`}
-                      dataKey={`b${i}`}
-                      name={`${l.label} min–max`}
-                      stroke="none"
-                      fill={l.color}
-                      fillOpacity={0.15}
-                      isAnimationActive={false}
-                      activeDot={false}
-                      legendType="none"
-                      className="band"
-                    />
-                  ) : null,
-                )}
-              {!fast &&
-                lines.map((l, i) => (
-                  <Line
-                    key={l.id}
-                    dataKey={`y${i}`}
-                    name={l.label}
-                    stroke={l.color}
-                    strokeWidth={1.5}
-                    strokeDasharray={l.dashed ? '5 3' : undefined}
-                    dot={false}
-                    activeDot={{ r: 3 }}
-                    isAnimationActive={false}
-                    // Unaligned x values leave holes that are not gaps in this line's own data.
-                    connectNulls={!aligned}
-                    className={`run-line run-line-${l.id}`}
+        <div ref={box} className="chart-box" style={{ height }}>
+          {width !== null && width > 0 && geo && (
+            <svg width={width} height={height} role="img" aria-label={`${title} chart`}>
+              <defs>
+                <clipPath id={clipId}>
+                  <rect width={w} height={h} />
+                </clipPath>
+              </defs>
+              <g transform={`translate(${M.left},${M.top})`}>
+                <Axes sx={geo.sx} sy={geo.sy} w={w} h={h} fmtX={fmtX} />
+                <text x={w} y={h + 14} dy={-18} fontSize={10} textAnchor="end" fill="var(--muted, #6b7280)">
+                  {X_LABEL[xMode]}
+                </text>
+                <g clipPath={`url(#${clipId})`} className={hovered ? 'lines hovering' : 'lines'}>
+                  <Paths built={geo.built} />
+                  {hovered && (
+                    <g className="hover-line" pointerEvents="none">
+                      <path
+                        d={geo.built.find((b) => b.id === hovered.id)?.d}
+                        fill="none"
+                        stroke={hovered.color}
+                        strokeWidth={2.6}
+                      />
+                      <circle cx={hover!.px} cy={hover!.py} r={3.5} fill={hovered.color} />
+                    </g>
+                  )}
+                </g>
+                {drag && Math.abs(drag.b - drag.a) > 0 && (
+                  <rect
+                    className="zoom-brush"
+                    x={Math.min(drag.a, drag.b)}
+                    width={Math.abs(drag.b - drag.a)}
+                    height={h}
+                    fill="var(--accent, #2563eb)"
+                    fillOpacity={0.12}
                   />
-                ))}
-            </ComposedChart>
+                )}
+                {/* biome-ignore lint/a11y/noStaticElementInteractions: a pointer surface (drag-zoom, hover); its actions are also buttons */}
+                <rect
+                  className="plot-overlay"
+                  aria-label="Drag to zoom the x axis; double-click to reset"
+                  data-testid={testId ? `${testId}-plot` : undefined}
+                  width={w}
+                  height={h}
+                  fill="transparent"
+                  style={{ cursor: 'crosshair', touchAction: 'none' }}
+                  onPointerMove={onMove}
+                  onPointerDown={onDown}
+                  onPointerUp={onUp}
+                  onPointerLeave={() => !drag && setHover(null)}
+                  onDoubleClick={() => setZoom(null)}
+                />
+              </g>
+            </svg>
           )}
+          {hovered && hover && (
+            <div
+              className="tooltip chart-tooltip"
+              data-testid="chart-tooltip"
+              data-run-id={hovered.id}
+              style={{
+                left: Math.min(M.left + hover.px + 12, Math.max(0, (width ?? 0) - 190)),
+                top: Math.max(0, M.top + hover.py - 44),
+              }}
+            >
+              <div>
+                <span className="swatch" style={{ background: hovered.color }} />
+                <strong>{hovered.label}</strong>
+              </div>
+              <div>
+                {X_LABEL[xMode]}: {fmtX(hover.x)}
+              </div>
+              <div>
+                {title}: {formatNumber(hover.y)}
+                {hovered.cols.raw && (
+                  <span className="muted"> (raw {formatNumber(hovered.cols.raw[hover.index] ?? Number.NaN)})</span>
+                )}
+              </div>
+            </div>
+          )}
+        </div>
+      )}
+      {legend && (
+        <div className="chart-legend">
+          {lines.map((l) => (
+            <button
+              key={l.id}
+              type="button"
+              className="legend-item"
+              aria-pressed={!hidden.has(l.id)}
+              data-testid="chart-legend-item"
+              data-line-id={l.id}
+              data-hidden={hidden.has(l.id) ? 'true' : 'false'}
+              onClick={() => toggle(l.id)}
+            >
+              <span className="swatch" style={{ background: l.color, opacity: hidden.has(l.id) ? 0.3 : 1 }} />
+              {l.label}
+            </button>
+          ))}
         </div>
       )}
     </figure>

@@ -11,7 +11,7 @@ export interface CompareRun {
   color: string;
 }
 
-/** One chart per metric, every run overlaid in its own colour. */
+/** One chart per metric, every shown run overlaid in its own colour. */
 export function CompareCharts({
   runs,
   keys,
@@ -27,12 +27,13 @@ export function CompareCharts({
   smoothing: number;
   bands: boolean;
 }) {
+  const { series } = data;
   const charts = useMemo(
     () =>
       keys.map((key) => ({
         key,
         lines: runs.flatMap<ChartLine>((r) => {
-          const s = data.series.get(seriesKey(r.id, key));
+          const s = series.get(seriesKey(r.id, key));
           if (!s) return [];
           return [
             {
@@ -45,9 +46,8 @@ export function CompareCharts({
           ];
         }),
       })),
-    // data.version marks in-place merges of live points into data.series.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [runs, keys, data.version, xMode, smoothing, bands],
+    // `series` is a new Map whenever live points were merged (see useLiveSeries).
+    [runs, keys, series, xMode, smoothing, bands],
   );
   if (!keys.length)
     return (

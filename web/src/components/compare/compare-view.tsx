@@ -9,12 +9,15 @@ import type { ComparePrefetch } from '@/lib/compare-prefetch';
 import { type ApiProblem, describeError } from '@/lib/errors';
 import type { RunSeq } from '@/lib/live';
 import { maxPointsForOverlay, type XAxisMode } from '@/lib/series';
+import { unpackSeries } from '@/lib/series-pack';
 import { useLiveSeries } from '@/lib/use-live-series';
+import { SmoothingSlider } from '../charts/smoothing-slider';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { CompareCharts, type CompareRun } from './compare-charts';
 import { ConfigDiff } from './config-diff';
 import { MetricSummary } from './metric-summary';
+import { RunLegend } from './run-legend';
 import { RunPanels } from './run-panels';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -57,6 +60,7 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   const [smoothing, setSmoothing] = useState(0);
   const [bands, setBands] = useState(true);
   const [tab, setTab] = useState<'overlay' | 'panels'>('overlay');
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   // About one point per pixel of chart width (charts sit in a grid of >= 480 px columns), within a budget per chart.
   const [maxPoints] = useState(() => {
     if (initial) return initial.maxPoints;
@@ -87,14 +91,15 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
           });
       });
     return () => void (cancelled = true);
-  }, [client, runIds, apiUrl, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [client, runIds, apiUrl, attempt, initial]);
   const seqs = useMemo<RunSeq[] | null>(
     () => head.data?.compareRuns.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null,
     [head.data],
   );
   // No keys yet: subscribe to every key (null) so metrics appear as soon as the runs log them.
   const keys = useMemo(() => (head.data?.metricKeys.length ? head.data.metricKeys : null), [head.data]);
-  const series = useLiveSeries(seqs, keys, maxPoints, initial?.series);
+  const [initialSeries] = useState(() => (initial ? unpackSeries(initial.series) : null));
+  const series = useLiveSeries(seqs, keys, maxPoints, initialSeries);
 
   const chartsReady = series.version > 0 || !!series.problem;
   const [{ data, fetching }, refetch] = useQuery({
@@ -120,6 +125,8 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
     () => (head.data ? head.data.compareRuns.runs.map((r, i) => ({ id: r.id, name: r.name, color: runColor(i) })) : []),
     [head.data],
   );
+
+  const shown = useMemo(() => (hidden.size ? runs.filter((r) => !hidden.has(r.id)) : runs), [runs, hidden]);
 
   const problem = head.problem;
   if (problem) {
@@ -153,15 +160,7 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
           Compare {runs.length} run{runs.length === 1 ? '' : 's'}
         </h1>
       </div>
-      <div className="legend" data-testid="legend">
-        {runs.map((r) => (
-          // prefetch off: a hundred legend links would each prefetch a run page.
-          <Link key={r.id} href={`/runs/${r.id}`} style={{ color: 'inherit' }} prefetch={false}>
-            <span className="swatch" style={{ background: r.color }} />
-            {r.name}
-          </Link>
-        ))}
-      </div>
+      <RunLegend runs={runs} hidden={hidden} onChange={setHidden} />
       <div className="controls panel">
         <label>
           <input type="radio" checked={tab === 'overlay'} onChange={() => setTab('overlay')} /> overlay
@@ -178,19 +177,7 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
             <option value="wall">wall time</option>
           </select>
         </label>
-        <label>
-          smoothing (EMA)
-          <input
-            type="range"
-            min={0}
-            max={0.99}
-            step={0.01}
-            value={smoothing}
-            onChange={(e) => setSmoothing(Number(e.target.value))}
-            data-testid="smoothing"
-          />
-          <span style={{ width: 32 }}>{smoothing.toFixed(2)}</span>
-        </label>
+        <SmoothingSlider value={smoothing} onChange={setSmoothing} />
         <label title="Shaded min–max of each bucket where the server downsampled">
           <input type="checkbox" checked={bands} onChange={(e) => setBands(e.target.checked)} /> min/max band
         </label>
@@ -202,9 +189,16 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
       {!chartsReady ? (
         <Loading what="metrics" />
       ) : tab === 'overlay' ? (
-        <CompareCharts runs={runs} keys={series.keys} data={series} xMode={xMode} smoothing={smoothing} bands={bands} />
+        <CompareCharts
+          runs={shown}
+          keys={series.keys}
+          data={series}
+          xMode={xMode}
+          smoothing={smoothing}
+          bands={bands}
+        />
       ) : (
-        <RunPanels runs={runs} data={series} />
+        <RunPanels runs={shown} data={series} xMode={xMode} smoothing={smoothing} />
       )}
       {cmp ? (
         <>

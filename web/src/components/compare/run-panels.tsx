@@ -1,34 +1,52 @@
 'use client';
 
 import Link from 'next/link';
-import { useState } from 'react';
+import { useMemo } from 'react';
+import { niceDomain } from '@/lib/scale';
+import type { XAxisMode } from '@/lib/series';
 import type { LiveSeries } from '@/lib/use-live-series';
-import { RunCharts } from '../run/run-charts';
+import { yExtent } from '../charts/chart-geometry';
+import { panelLines, RUN_GROUPS, RunCharts } from '../run/run-charts';
 import type { CompareRun } from './compare-charts';
 
-const FIRST = 12;
-
-/** Side-by-side accuracy and loss panels per run (12 at first: 100 runs would be 200 charts). */
-export function RunPanels({ runs, data }: { runs: CompareRun[]; data: LiveSeries }) {
-  const [all, setAll] = useState(false);
-  const shown = all ? runs : runs.slice(0, FIRST);
+/**
+ * Side-by-side accuracy and loss panels, one per shown run, every panel of a metric group on the same
+ * y range so they can be compared at a glance. Panels off screen are skipped by the browser's layout
+ * and paint (content-visibility), which keeps 100 runs (200 charts) quick.
+ */
+export function RunPanels({
+  runs,
+  data,
+  xMode,
+  smoothing,
+}: {
+  runs: CompareRun[];
+  data: LiveSeries;
+  xMode: XAxisMode;
+  smoothing: number;
+}) {
+  const { series } = data;
+  const yDomains = useMemo(() => {
+    const out: Record<string, [number, number] | null> = {};
+    for (const g of RUN_GROUPS) {
+      const lines = runs.flatMap((r) => panelLines(series, r.id, g.keys, xMode, smoothing));
+      const ext = yExtent(lines, [-Infinity, Infinity], 'linear');
+      out[g.id] = ext ? niceDomain(ext[0], ext[1], 4) : null;
+    }
+    return out;
+  }, [runs, series, xMode, smoothing]);
   return (
-    <>
-      <div className="panels" data-testid="run-panels">
-        {shown.map((r) => (
-          <div key={r.id} className="panel" style={{ borderTop: `4px solid ${r.color}` }}>
-            <h2 style={{ margin: '0 0 4px' }}>
-              <Link href={`/runs/${r.id}`}>{r.name}</Link>
-            </h2>
-            <RunCharts runId={r.id} data={data} compact />
-          </div>
-        ))}
-      </div>
-      {!all && runs.length > FIRST && (
-        <button type="button" onClick={() => setAll(true)}>
-          Show all {runs.length} runs
-        </button>
-      )}
-    </>
+    <div className="panels" data-testid="run-panels" data-panels={runs.length}>
+      {runs.map((r) => (
+        <div key={r.id} className="panel run-panel" style={{ borderTop: `4px solid ${r.color}` }} data-run-id={r.id}>
+          <h2 style={{ margin: '0 0 4px' }}>
+            <Link href={`/runs/${r.id}`} prefetch={false}>
+              {r.name}
+            </Link>
+          </h2>
+          <RunCharts runId={r.id} data={data} compact xMode={xMode} smoothing={smoothing} yDomains={yDomains} />
+        </div>
+      ))}
+    </div>
   );
 }

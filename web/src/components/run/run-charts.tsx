@@ -1,45 +1,81 @@
 'use client';
 
 import { useMemo, useState } from 'react';
-import { toChartCols, type XAxisMode } from '@/lib/series';
+import { type Series, toChartCols, type XAxisMode } from '@/lib/series';
 import { type LiveSeries, seriesKey } from '@/lib/use-live-series';
 import { type ChartLine, MetricChart } from '../charts/metric-chart';
+import { SmoothingSlider } from '../charts/smoothing-slider';
 
 const TRAIN = '#1f77b4';
 const VAL = '#ff7f0e';
 
-/** Groups: accuracy (acc, val_acc), loss (loss, val_loss), then one chart per other metric. */
+/** The fixed groups of a run's charts: accuracy (acc, val_acc) and loss (loss, val_loss). */
+export const RUN_GROUPS = [
+  { id: 'accuracy', title: 'Accuracy (acc, val_acc)', keys: ['acc', 'val_acc'] },
+  { id: 'loss', title: 'Loss (loss, val_loss)', keys: ['loss', 'val_loss'] },
+];
+
+/** Groups, then one chart per other metric. */
 function groups(keys: string[]): { title: string; keys: string[]; id: string }[] {
-  const out = [
-    { id: 'accuracy', title: 'Accuracy (acc, val_acc)', keys: ['acc', 'val_acc'] },
-    { id: 'loss', title: 'Loss (loss, val_loss)', keys: ['loss', 'val_loss'] },
-  ];
+  const out = [...RUN_GROUPS];
   const used = new Set(out.flatMap((g) => g.keys));
   for (const k of keys) if (!used.has(k)) out.push({ id: k, title: k, keys: [k] });
   return out;
 }
 
-export function RunCharts({ runId, data, compact = false }: { runId: string; data: LiveSeries; compact?: boolean }) {
-  const [xMode, setXMode] = useState<XAxisMode>('step');
-  const charts = useMemo(() => {
-    const gs = compact ? groups([]) : groups(data.keys);
-    return gs.map((g) => ({
-      ...g,
-      lines: g.keys.map<ChartLine>((k, i) => {
-        const s = data.series.get(seriesKey(runId, k));
-        return {
-          id: k,
-          label: k,
-          color: i === 0 ? TRAIN : VAL,
-          dashed: k.startsWith('val_'),
-          cols: s ? toChartCols(s, xMode, 0, s.downsampled) : { x: [], y: [] },
-          band: s?.downsampled,
-        };
-      }),
-    }));
-    // data.version changes whenever points were merged into the (mutable) series map.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [data.version, data.keys.join(','), runId, xMode, compact]);
+/** One run's lines for a group of keys: training solid, validation dashed. */
+export function panelLines(
+  series: Map<string, Series>,
+  runId: string,
+  keys: string[],
+  xMode: XAxisMode,
+  smoothing: number,
+): ChartLine[] {
+  return keys.map<ChartLine>((k, i) => {
+    const s = series.get(seriesKey(runId, k));
+    return {
+      id: k,
+      label: k,
+      color: i === 0 ? TRAIN : VAL,
+      dashed: k.startsWith('val_'),
+      cols: s ? toChartCols(s, xMode, smoothing, s.downsampled) : { x: [], y: [] },
+      band: s?.downsampled,
+    };
+  });
+}
+
+/**
+ * A run's charts. Standalone (run page) it has its own x-axis and smoothing controls; in compare's
+ * per-run panels (`compact`) those come from the page, with y ranges shared across panels.
+ */
+export function RunCharts({
+  runId,
+  data,
+  compact = false,
+  xMode: xModeProp,
+  smoothing: smoothingProp,
+  yDomains,
+}: {
+  runId: string;
+  data: LiveSeries;
+  compact?: boolean;
+  xMode?: XAxisMode;
+  smoothing?: number;
+  yDomains?: Record<string, [number, number] | null>;
+}) {
+  const [ownXMode, setXMode] = useState<XAxisMode>('step');
+  const [ownSmoothing, setSmoothing] = useState(0);
+  const xMode = xModeProp ?? ownXMode;
+  const smoothing = smoothingProp ?? ownSmoothing;
+  const { series, keys } = data;
+  const charts = useMemo(
+    () =>
+      groups(compact ? [] : keys).map((g) => ({
+        ...g,
+        lines: panelLines(series, runId, g.keys, xMode, smoothing),
+      })),
+    [series, keys, compact, runId, xMode, smoothing],
+  );
   return (
     <>
       {!compact && (
@@ -52,6 +88,7 @@ export function RunCharts({ runId, data, compact = false }: { runId: string; dat
               <option value="wall">wall time</option>
             </select>
           </label>
+          <SmoothingSlider value={smoothing} onChange={setSmoothing} />
         </div>
       )}
       <div className={compact ? 'charts charts-compact' : 'charts'}>
@@ -64,6 +101,8 @@ export function RunCharts({ runId, data, compact = false }: { runId: string; dat
             legend
             height={compact ? 180 : 260}
             testId={`chart-${c.id}`}
+            yDomain={yDomains?.[c.id] ?? null}
+            scaleTools={!compact}
           />
         ))}
       </div>

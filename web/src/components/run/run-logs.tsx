@@ -30,7 +30,8 @@ export function RunLogs({ runId }: { runId: string }) {
   const lines = useRef<Line[]>([]);
   const last = useRef(0);
   const dropped = useRef(0);
-  const [version, setVersion] = useState(0);
+  // Bumped when lines (a mutable ref) change, to re-render.
+  const [, setVersion] = useState(0);
   const [hasMore, setHasMore] = useState(true);
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
@@ -85,10 +86,11 @@ export function RunLogs({ runId }: { runId: string }) {
     () => ({ afterLine: last.current }),
   );
 
+  // After every render (new lines, another stream filter): keep the end in view while following.
   useLayoutEffect(() => {
     const el = view.current;
     if (el && follow) el.scrollTop = el.scrollHeight;
-  }, [version, follow, streams]);
+  });
   const onScroll = () => {
     const el = view.current;
     if (!el) return;

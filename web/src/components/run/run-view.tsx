@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import {
   CancelRunDocument,
@@ -38,7 +38,12 @@ const POLL_MS = 5000;
 function usePolledLaunch(id: string, queued: boolean, liveRun: unknown): RunLaunchInfoFragment | null {
   const client = useClient();
   const [polled, setPolled] = useState<RunLaunchInfoFragment | null>(null);
-  useEffect(() => setPolled(null), [liveRun]);
+  // A newer live event supersedes the polled value (adjusted while rendering, as React recommends).
+  const [seenLive, setSeenLive] = useState(liveRun);
+  if (seenLive !== liveRun) {
+    setSeenLive(liveRun);
+    setPolled(null);
+  }
   useEffect(() => {
     if (!queued) return;
     const t = setInterval(async () => {
@@ -66,7 +71,9 @@ export function RunView({ id }: { id: string }) {
   if (run && !tracker.current) tracker.current = new SeqTracker([{ runId: run.id, seq: run.seq }]);
 
   // The seq from RunDetail was read before the series query, so metricsLogged resumes from it.
-  const runSeqs = useMemo(() => (run ? [{ runId: run.id, seq: run.seq }] : null), [run?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Taken once per run id: a refetch of the run (newer seq) must not reload the series.
+  const [runSeqs, setRunSeqs] = useState<{ runId: string; seq: number }[] | null>(null);
+  if (run && runSeqs?.[0]?.runId !== run.id) setRunSeqs([{ runId: run.id, seq: run.seq }]);
   const series = useLiveSeries(runSeqs, null, maxPointsFor(900));
 
   useLiveSubscription(

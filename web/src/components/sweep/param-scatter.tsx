@@ -1,79 +1,65 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
-import type { SweepDetailQuery } from '@/gql/graphql';
 import { formatJsonValue } from '@/lib/format';
-import { formatNumber, toNumber } from '@/lib/metric-value';
+import { formatNumber } from '@/lib/metric-value';
+import { linearTicks, logDomain, logTicks, makeScale, niceDomain, tickLabel } from '@/lib/scale';
+import { encode, type ParamAxis, type SweepRow } from '@/lib/sweep-analysis';
+import '../charts/charts.css';
+import { useWidth } from '../charts/use-width';
 
-type Parameter = NonNullable<SweepDetailQuery['sweep']>['parameters'][number];
-/** Padded numeric domain, and ticks at the swept values when there are few (a GRID's lists). */
-function numericAxis(xs: number[], log: boolean): { domain: [number, number]; ticks?: number[] } {
-  const distinct = [...new Set(xs)].sort((a, b) => a - b);
-  const lo = distinct[0] ?? 0;
-  const hi = distinct.at(-1) ?? 1;
-  if (log) return { domain: [lo / 1.5, hi * 1.5], ticks: distinct.length <= 8 ? distinct : undefined };
-  const pad = hi > lo ? (hi - lo) * 0.1 : Math.abs(lo) * 0.1 || 1;
-  // Non-negative parameters (rates, sizes) never get a negative axis.
-  return {
-    domain: [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad],
-    ticks: distinct.length <= 8 ? distinct : undefined,
-  };
-}
-
-const tick = (v: number | string) => (typeof v === 'number' ? String(Number(v.toPrecision(3))) : String(v));
-
-interface Dot {
-  x: number | string;
-  y: number;
-  runId: string;
-  run: string;
-}
+const M = { top: 8, right: 16, bottom: 34, left: 56 };
+const HEIGHT = 240;
 
 /**
  * One swept parameter against the sweep metric, a dot per run that logged it. Numeric parameters get a
- * numeric axis (log scale when positive and spanning two decades or more, as learning rates do); any
- * other value (strings, booleans, lists) is a category. The best run's dot is drawn apart.
+ * numeric axis (log when they span a decade or more, as learning rates do); anything else is a category.
+ * The best run's dot is green; runs outside the parallel-coordinates brush fade. Each dot links to its run.
  */
 export function ParamScatter({
-  param,
+  axis,
+  rows,
   metric,
   bestRunId,
-  runNames,
+  selected,
 }: {
-  param: Parameter;
+  axis: ParamAxis;
+  rows: SweepRow[];
   metric: string;
   bestRunId: string | null;
-  runNames: Map<string, string>;
+  selected: Set<string> | null;
 }) {
-  const router = useRouter();
-  const numeric = param.points.every((p) => typeof p.value === 'number');
-  const dots: Dot[] = [];
-  for (const p of param.points) {
-    const y = p.metric === null ? NaN : toNumber(p.metric);
-    if (!Number.isFinite(y)) continue;
-    dots.push({
-      x: numeric ? (p.value as number) : formatJsonValue(p.value),
-      y,
-      runId: p.runId,
-      run: runNames.get(p.runId) ?? p.runId,
-    });
+  const [box, measured] = useWidth<HTMLDivElement>();
+  const width = measured ?? 0;
+  const dots = rows.filter((r) => Number.isFinite(r.metric));
+  const waiting = rows.length - dots.length;
+  const w = Math.max(10, width - M.left - M.right);
+  const h = HEIGHT - M.top - M.bottom;
+
+  let xOf: (r: SweepRow) => number;
+  let xTicks: { x: number; label: string }[];
+  if (axis.kind === 'category') {
+    const n = axis.categories.length;
+    const at = (k: number) => ((k + 0.5) / n) * w;
+    xOf = (r) => at(encode(axis, r.values[axis.name]));
+    xTicks = axis.categories.map((c, k) => ({ x: at(k), label: c }));
+  } else {
+    const log = axis.kind === 'log';
+    const dom = log ? logDomain(axis.min, axis.max) : niceDomain(axis.min, axis.max, 5);
+    const sx = makeScale(log ? 'log' : 'linear', dom, [0, w]);
+    xOf = (r) => sx.map(r.values[axis.name] as number);
+    xTicks = (log ? logTicks(dom[0], dom[1]) : linearTicks(dom[0], dom[1], Math.max(2, Math.floor(w / 80)))).map(
+      (t) => ({ x: sx.map(t), label: tickLabel(t) }),
+    );
   }
-  // The axis spans every run's value, not only those with a metric yet, so it does not jump as runs log.
-  const xs = param.points.map((p) => p.value).filter((x): x is number => typeof x === 'number');
-  const log = numeric && xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 100;
-  const axis = numeric ? numericAxis(xs, log) : null;
-  const waiting = param.points.length - dots.length;
-  const best = dots.filter((d) => d.runId === bestRunId);
-  const rest = dots.filter((d) => d.runId !== bestRunId);
-  const open = (d: unknown) => {
-    const id = (d as { payload?: Dot } | undefined)?.payload?.runId;
-    if (id) router.push(`/runs/${id}`);
-  };
+  const ms = dots.map((d) => d.metric);
+  const yd = ms.length ? niceDomain(Math.min(...ms), Math.max(...ms), 4) : ([0, 1] as [number, number]);
+  const sy = makeScale('linear', yd, [h, 0]);
+  const yTicks = linearTicks(yd[0], yd[1], 4);
+
   return (
-    <figure className="chart" data-testid={`scatter-${param.name}`} data-points={dots.length}>
+    <figure className="chart" data-testid={`scatter-${axis.name}`} data-points={dots.length} data-x-scale={axis.kind}>
       <figcaption>
-        {param.name} vs {metric}
+        {axis.name} vs {metric}
         {waiting > 0 && (
           <span className="muted small">
             {' '}
@@ -82,71 +68,62 @@ export function ParamScatter({
         )}
       </figcaption>
       {dots.length === 0 ? (
-        <div className="chart-empty" style={{ height: 240 }}>
+        <div className="chart-empty" style={{ height: HEIGHT }}>
           No run has logged {metric} yet.
         </div>
       ) : (
-        <ResponsiveContainer width="100%" height={240}>
-          <ScatterChart margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis
-              dataKey="x"
-              type={numeric ? 'number' : 'category'}
-              scale={log ? 'log' : 'auto'}
-              domain={axis?.domain}
-              ticks={axis?.ticks}
-              allowDuplicatedCategory={false}
-              tickFormatter={tick}
-              name={param.name}
-              label={{ value: param.name, position: 'insideBottom', offset: -8, fontSize: 12 }}
-            />
-            <YAxis
-              dataKey="y"
-              type="number"
-              domain={['auto', 'auto']}
-              tickFormatter={(v: number) => formatNumber(v)}
-              name={metric}
-              width={64}
-            />
-            <ZAxis range={[60, 60]} />
-            <Tooltip
-              cursor={{ strokeDasharray: '3 3' }}
-              content={({ payload }) => {
-                const d = payload?.[0]?.payload as Dot | undefined;
-                if (!d) return null;
-                return (
-                  <div className="tooltip">
-                    <strong>{d.run}</strong>
-                    <div>
-                      {param.name}: {typeof d.x === 'number' ? formatNumber(d.x) : d.x}
-                    </div>
-                    <div>
-                      {metric}: {formatNumber(d.y)}
-                    </div>
-                  </div>
-                );
-              }}
-            />
-            <Scatter
-              name="runs"
-              data={rest}
-              fill="#2563eb"
-              fillOpacity={0.75}
-              onClick={open}
-              cursor="pointer"
-              isAnimationActive={false}
-            />
-            <Scatter
-              name="best"
-              data={best}
-              fill="#16a34a"
-              shape="star"
-              onClick={open}
-              cursor="pointer"
-              isAnimationActive={false}
-            />
-          </ScatterChart>
-        </ResponsiveContainer>
+        <div ref={box} className="chart-box" style={{ height: HEIGHT }}>
+          {width > 0 && (
+            <svg width={width} height={HEIGHT} role="img" aria-label={`${axis.name} against ${metric}`}>
+              <g transform={`translate(${M.left},${M.top})`}>
+                <g stroke="var(--border, #e5e7eb)" strokeDasharray="3 3">
+                  {yTicks.map((t) => (
+                    <line key={t} x1={0} x2={w} y1={sy.map(t)} y2={sy.map(t)} />
+                  ))}
+                </g>
+                <g fontSize={11} fill="currentColor" textAnchor="end" className="y-ticks">
+                  {yTicks.map((t) => (
+                    <text key={t} x={-6} y={sy.map(t)} dy="0.32em">
+                      {tickLabel(t)}
+                    </text>
+                  ))}
+                </g>
+                <g fontSize={11} fill="currentColor" textAnchor="middle" className="x-ticks">
+                  {xTicks.map((t) => (
+                    <text key={`${t.label}-${t.x}`} x={t.x} y={h + 14}>
+                      {t.label}
+                    </text>
+                  ))}
+                </g>
+                <text x={w / 2} y={h + 30} fontSize={12} textAnchor="middle" fill="currentColor">
+                  {axis.name}
+                  {axis.kind === 'log' ? ' (log scale)' : ''}
+                </text>
+                {dots.map((d) => {
+                  const best = d.runId === bestRunId;
+                  const faded = selected !== null && !selected.has(d.runId);
+                  return (
+                    <a key={d.runId} href={`/runs/${d.runId}`} aria-label={`Open ${d.name}`}>
+                      <circle
+                        cx={xOf(d)}
+                        cy={sy.map(d.metric)}
+                        r={best ? 6 : 4.5}
+                        fill={best ? '#16a34a' : '#2563eb'}
+                        fillOpacity={faded ? 0.12 : 0.8}
+                        data-run-id={d.runId}
+                      >
+                        <title>
+                          {d.name}: {axis.name} {formatJsonValue(d.values[axis.name])}, {metric}{' '}
+                          {formatNumber(d.metric)}
+                        </title>
+                      </circle>
+                    </a>
+                  );
+                })}
+              </g>
+            </svg>
+          )}
+        </div>
       )}
     </figure>
   );

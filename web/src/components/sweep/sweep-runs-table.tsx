@@ -19,9 +19,12 @@ const valueAt = (config: unknown, path: string) =>
 export function SweepRunsTable({
   sweep,
   statusOf,
+  only,
 }: {
   sweep: Sweep;
   statusOf: (runId: string, fallback: string) => string;
+  /** Show only these runs (the parallel-coordinates brush); null shows all. */
+  only?: Set<string> | null;
 }) {
   const params = sweep.parameters.map((p) => p.name);
   const metricOf = new Map(sweep.parameters[0]?.points.map((p) => [p.runId, p.metric]) ?? []);
@@ -45,7 +48,7 @@ export function SweepRunsTable({
           </tr>
         </thead>
         <tbody>
-          {sweep.runs.map((r) => (
+          {(only ? sweep.runs.filter((r) => only.has(r.id)) : sweep.runs).map((r) => (
             <tr
               key={r.id}
               data-testid="sweep-run-row"

@@ -2,20 +2,62 @@
 
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useQuery } from 'urql';
-import { MetricsLoggedDocument, RunChangedByIdDocument, SweepDetailDocument } from '@/gql/graphql';
+import { useMutation, useQuery } from 'urql';
+import {
+  CancelSweepDocument,
+  MetricsLoggedDocument,
+  RunChangedByIdDocument,
+  SweepDetailDocument,
+  type SweepDetailQuery,
+} from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { formatDate } from '@/lib/format';
 import { SeqTracker, useLiveSubscription } from '@/lib/live';
-import { formatNumber } from '@/lib/metric-value';
+import { formatNumber, toNumber } from '@/lib/metric-value';
+import { type ParamAxis, paramAxis, type SweepRow } from '@/lib/sweep-analysis';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { ALL_STATUSES, StatusBadge } from '../status-badge';
+import { ParallelCoordinates } from './parallel-coordinates';
+import { ParamImportance } from './param-importance';
 import { ParamScatter } from './param-scatter';
 import { SweepRunsTable } from './sweep-runs-table';
 
 // Best value and the scatter points are computed by the server; re-read at most this often while runs log.
 const REFRESH_MS = 1500;
+const ENDED = new Set(['FINISHED', 'FAILED', 'CANCELED']);
+
+type Sweep = NonNullable<SweepDetailQuery['sweep']>;
+
+/** Each run's parameter values and metric, and an axis per parameter (log for those spanning decades). */
+function analysisOf(sweep: Sweep): { rows: SweepRow[]; axes: ParamAxis[] } {
+  const names = new Map(sweep.runs.map((r) => [r.id, r.name]));
+  const byRun = new Map<string, SweepRow>();
+  for (const p of sweep.parameters)
+    for (const pt of p.points) {
+      let row = byRun.get(pt.runId);
+      if (!row) {
+        row = {
+          runId: pt.runId,
+          name: names.get(pt.runId) ?? pt.runId,
+          values: {},
+          metric: pt.metric === null ? Number.NaN : toNumber(pt.metric),
+        };
+        byRun.set(pt.runId, row);
+      }
+      row.values[p.name] = pt.value;
+    }
+  const rows = [...byRun.values()];
+  const space = (sweep.space ?? {}) as Record<string, unknown>;
+  const axes = sweep.parameters.map((p) =>
+    paramAxis(
+      p.name,
+      p.points.map((pt) => pt.value),
+      space[p.name],
+    ),
+  );
+  return { rows, axes };
+}
 
 /**
  * /sweeps/[id]: the sweep's runs with live status badges (runChanged on its run ids), the best run so
@@ -32,7 +74,13 @@ export function SweepView({ id }: { id: string }) {
   const sweep = data?.sweep;
   // Live statuses newer than the last read of the sweep, by run: { status, seq }.
   const [live, setLive] = useState<Map<string, { status: string; seq: number }>>(new Map());
-  const runSeqs = useMemo(() => sweep?.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null, [sweep?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Taken once per sweep: the throttled re-reads (newer seqs) must not restart the subscriptions.
+  const [runSeqs, setRunSeqs] = useState<{ runId: string; seq: number }[] | null>(null);
+  const [seqsOf, setSeqsOf] = useState<string | null>(null);
+  if (sweep && seqsOf !== sweep.id) {
+    setSeqsOf(sweep.id);
+    setRunSeqs(sweep.runs.map((r) => ({ runId: r.id, seq: r.seq })));
+  }
   const changes = useRef<SeqTracker | null>(null);
   const metrics = useRef<SeqTracker | null>(null);
   if (runSeqs && !changes.current) {
@@ -71,6 +119,12 @@ export function SweepView({ id }: { id: string }) {
     },
   );
 
+  const analysis = useMemo(() => (sweep ? analysisOf(sweep) : null), [sweep]);
+  // Runs inside the parallel-coordinates brushes; null when nothing is brushed.
+  const [selected, setSelected] = useState<Set<string> | null>(null);
+  const [cancelState, cancelSweep] = useMutation(CancelSweepDocument);
+  const [confirming, setConfirming] = useState(false);
+
   const statusOf = useCallback(
     (runId: string, fallback: string) => {
       const l = live.get(runId);
@@ -105,7 +159,8 @@ export function SweepView({ id }: { id: string }) {
     const s = statusOf(r.id, r.status);
     counts.set(s, (counts.get(s) ?? 0) + 1);
   }
-  const runNames = new Map(sweep.runs.map((r) => [r.id, r.name]));
+  const active = sweep.runs.filter((r) => !ENDED.has(statusOf(r.id, r.status))).length;
+  const cancelProblem = describeError(cancelState.error, apiUrl);
   return (
     <section>
       <div className="crumbs">
@@ -123,6 +178,31 @@ export function SweepView({ id }: { id: string }) {
             Compare all {sweep.runs.length} runs…
           </Link>
         )}
+        {active > 0 &&
+          (confirming ? (
+            <span className="toolbar" style={{ margin: 0 }}>
+              <button
+                type="button"
+                className="danger"
+                disabled={cancelState.fetching}
+                data-testid="sweep-cancel-confirm"
+                onClick={async () => {
+                  const r = await cancelSweep({ id: sweep.id });
+                  if (!r.error) setConfirming(false);
+                  refresh();
+                }}
+              >
+                {cancelState.fetching ? 'Cancelling…' : `Cancel ${active} unfinished run${active === 1 ? '' : 's'}`}
+              </button>
+              <button type="button" onClick={() => setConfirming(false)}>
+                Keep running
+              </button>
+            </span>
+          ) : (
+            <button type="button" onClick={() => setConfirming(true)} data-testid="sweep-cancel">
+              Cancel sweep…
+            </button>
+          ))}
       </div>
       <div className="toolbar" data-testid="sweep-counts">
         {ALL_STATUSES.filter((s) => counts.has(s)).map((s) => (
@@ -146,19 +226,52 @@ export function SweepView({ id }: { id: string }) {
       {changeLive.state === 'error' && (
         <Notice kind="warning" title="Live updates failed." problem={{ message: changeLive.error ?? '' }} />
       )}
-      <div className="charts">
-        {sweep.parameters.map((p) => (
-          <ParamScatter
-            key={p.name}
-            param={p}
+      {cancelProblem && <Notice title="Could not cancel the sweep." problem={cancelProblem} />}
+      {cancelState.data && (
+        <p className="muted small" data-testid="sweep-cancel-done">
+          Sweep cancelled: {cancelState.data.cancelSweep.runs.filter((r) => r.status === 'CANCELED').length} runs
+          canceled;{' '}
+          {
+            cancelState.data.cancelSweep.runs.filter((r) => r.status !== 'CANCELED' && r.launch?.cancelRequestedAt)
+              .length
+          }{' '}
+          running runs asked to stop (their agents end them).
+        </p>
+      )}
+      {analysis && analysis.axes.length > 0 && (
+        <>
+          <ParallelCoordinates
+            rows={analysis.rows}
+            axes={analysis.axes}
             metric={sweep.metric}
-            bestRunId={sweep.bestRun?.id ?? null}
-            runNames={runNames}
+            minimize={sweep.goal === 'MINIMIZE'}
+            onSelect={setSelected}
           />
-        ))}
-      </div>
-      <h2>Runs</h2>
-      <SweepRunsTable sweep={sweep} statusOf={statusOf} />
+          <ParamImportance rows={analysis.rows} axes={analysis.axes} metric={sweep.metric} />
+          <div className="charts">
+            {analysis.axes.map((a) => (
+              <ParamScatter
+                key={a.name}
+                axis={a}
+                rows={analysis.rows}
+                metric={sweep.metric}
+                bestRunId={sweep.bestRun?.id ?? null}
+                selected={selected}
+              />
+            ))}
+          </div>
+        </>
+      )}
+      <h2>
+        Runs
+        {selected && (
+          <span className="muted small" data-testid="sweep-runs-filtered">
+            {' '}
+            · {selected.size} of {sweep.runs.length} in the brushed ranges
+          </span>
+        )}
+      </h2>
+      <SweepRunsTable sweep={sweep} statusOf={statusOf} only={selected} />
       <div className="two-col" style={{ marginTop: 16 }}>
         <div className="panel">
           <h2>Search space</h2>
