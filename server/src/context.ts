@@ -8,6 +8,7 @@ import type { RunQueue } from './modules/launch/queue.js';
 import { LaunchService } from './modules/launch/service.js';
 import { RunService } from './modules/run/service.js';
 import { SweepService } from './modules/sweep/service.js';
+import { ViewService } from './modules/view/service.js';
 import { LiveService } from './pubsub/live.js';
 import type { PgListener } from './pubsub/pg-listener.js';
 
@@ -21,6 +22,7 @@ export interface Services {
   launch: LaunchService;
   logs: LogService;
   sweeps: SweepService;
+  views: ViewService;
 }
 
 export function createServices(
@@ -40,6 +42,7 @@ export function createServices(
     launch: new LaunchService(db, queue, experiments, runs),
     logs: new LogService(db.pool, listener),
     sweeps: new SweepService(db, queue, experiments, runs),
+    views: new ViewService(db),
   };
 }
 

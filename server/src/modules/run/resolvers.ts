@@ -1,7 +1,7 @@
 import type { Context } from '../../context.js';
 import { checkPageSize } from '../validate.js';
 import { listRuns, type RunListArgs } from './list.js';
-import type { CreateRunInput, UpdateRunInput } from './service.js';
+import type { BulkRunUpdateInput, CreateRunInput, UpdateRunInput } from './service.js';
 import type { RunRow, RunStatus } from './store.js';
 
 type Since = { runId: string; seq: number }[] | null;
@@ -28,6 +28,9 @@ export const runResolvers = {
     updateRun: (_: unknown, a: { id: string; input: UpdateRunInput }, ctx: Context) =>
       ctx.services.runs.update(a.id, a.input),
     deleteRun: (_: unknown, a: { id: string }, ctx: Context) => ctx.services.runs.delete(a.id),
+    updateRuns: (_: unknown, a: { ids: string[]; input: BulkRunUpdateInput }, ctx: Context) =>
+      ctx.services.runs.updateMany(a.ids, a.input),
+    deleteRuns: (_: unknown, a: { ids: string[] }, ctx: Context) => ctx.services.runs.deleteMany(a.ids),
   },
   Subscription: {
     runChanged: {

@@ -17,6 +17,21 @@ export interface CreateRunInput {
   systemInfo?: unknown;
 }
 
+export interface BulkRunUpdateInput {
+  addTags?: string[] | null;
+  removeTags?: string[] | null;
+  archived?: boolean | null;
+}
+
+/** Bulk operations take at most this many runs (one transaction, one statement). */
+export const MAX_BULK_RUNS = 1000;
+
+/** 1..MAX_BULK_RUNS valid, distinct run ids (lower-case); a malformed id is NOT_FOUND like everywhere else. */
+function checkRunIds(ids: readonly string[]): string[] {
+  if (ids.length === 0 || ids.length > MAX_BULK_RUNS) throw badInput('ids', `give 1..${MAX_BULK_RUNS} run ids`);
+  return [...new Set(ids.map((id) => assertId('Run', id)))];
+}
+
 export interface UpdateRunInput {
   name?: string | null;
   tags?: string[] | null;
@@ -166,6 +181,65 @@ export class RunService {
       });
       return id;
     });
+  }
+
+  /**
+   * Tags and archive flag of many runs, all or none: the rows are locked first so a missing id fails
+   * before anything is written. Tag order is kept (existing tags first, new ones appended once).
+   */
+  async updateMany(ids: readonly string[], input: BulkRunUpdateInput): Promise<RunRow[]> {
+    const runIds = checkRunIds(ids);
+    const add = checkTags('addTags', input.addTags ?? []);
+    const remove = checkTags('removeTags', input.removeTags ?? []);
+    const archived = input.archived ?? null;
+    if (!add.length && !remove.length && archived === null)
+      throw badInput('input', 'give at least one of addTags, removeTags, archived');
+    return inTransaction(this.db.pool, async (c) => {
+      await this.lockAll(c, runIds);
+      const { rows } = await c.query<RunRow>(
+        `UPDATE runs r SET
+           tags = (SELECT coalesce(array_agg(t ORDER BY o), '{}') FROM
+                    (SELECT t, min(o) AS o FROM unnest(coalesce(r.tags, '{}') || $2::text[]) WITH ORDINALITY u(t, o)
+                      WHERE NOT t = ANY($3::text[]) GROUP BY t) x),
+           archived = coalesce($4::boolean, r.archived),
+           seq = seq + 1, state_seq = seq + 1, updated_at = now()
+         WHERE id = ANY($1::uuid[]) RETURNING ${RUN_COLUMNS}`,
+        [runIds, add, remove, archived],
+      );
+      const over = rows.find((r) => r.tags.length > LIMITS.tags);
+      if (over) throw badInput('addTags', `run ${over.id} would carry more than ${LIMITS.tags} tags`);
+      for (const run of rows) await this.notify(c, run, 'UPDATED');
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return runIds.map((id) => byId.get(id)!);
+    });
+  }
+
+  /** Deletes many runs with their metric rows, all or none (a missing id rolls everything back). */
+  async deleteMany(ids: readonly string[]): Promise<string[]> {
+    const runIds = checkRunIds(ids);
+    return inTransaction(this.db.pool, async (c) => {
+      await this.lockAll(c, runIds);
+      await purgeMetricRows(c, 'SELECT unnest($1::uuid[])', [runIds]);
+      const { rows } = await c.query<{ id: string; experimentId: string; seq: number }>(
+        `DELETE FROM runs WHERE id = ANY($1::uuid[]) RETURNING id, experiment_id AS "experimentId", seq`,
+        [runIds],
+      );
+      for (const r of rows) {
+        await notifyPg(c, { type: 'run', runId: r.id, experimentId: r.experimentId, seq: r.seq + 1, kind: 'DELETED' });
+      }
+      return runIds;
+    });
+  }
+
+  /** Locks the runs (in id order, so concurrent bulk calls cannot deadlock); NOT_FOUND names a missing one. */
+  private async lockAll(c: pg.ClientBase, runIds: string[]): Promise<void> {
+    const { rows } = await c.query<{ id: string }>(
+      'SELECT id FROM runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [runIds],
+    );
+    if (rows.length === runIds.length) return;
+    const found = new Set(rows.map((r) => r.id));
+    throw notFound('Run', runIds.find((id) => !found.has(id))!);
   }
 
   /**

@@ -29,6 +29,7 @@ export interface RunRow {
   cancelRequestedAt: Date | null;
   sweepId: string | null;
   logLines: number;
+  archived: boolean;
 }
 
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CRASHED' | 'CANCELED';
@@ -41,7 +42,7 @@ export const RUN_COLUMNS = `r.id, r.experiment_id AS "experimentId", r.name, r.s
   r.last_heartbeat_at AS "lastHeartbeatAt", r.exit_code AS "exitCode", r.error_message AS "errorMessage",
   r.seq, r.state_seq AS "stateSeq", r.job_id AS "jobId", r.job_queue AS "jobQueue", coalesce(r.labels, '{}') AS labels,
   r.retries, r.attempt, r.agent_id AS "agentId", r.cancel_requested_at AS "cancelRequestedAt", r.sweep_id AS "sweepId",
-  r.log_lines AS "logLines"`;
+  r.log_lines AS "logLines", r.archived`;
 
 export async function findRuns(db: pg.Pool | pg.ClientBase, ids: readonly string[]): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ANY($1::uuid[])`, [ids]);
