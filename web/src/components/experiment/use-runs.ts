@@ -8,6 +8,7 @@ import {
   type MetricsLoggedSubscription,
   type RunOrder,
   type RunRowFragment,
+  RunsCountDocument,
   RunsPageDocument,
 } from '@/gql/graphql';
 import { type ApiProblem, describeError } from '@/lib/errors';
@@ -58,7 +59,13 @@ const INITIAL: State = { rows: [], totalCount: null, endCursor: null, hasNext: f
  * kept current by the runChanged subscription: rows update in place; created runs are counted so
  * the user can reload (inserting them would ignore the filter and order).
  */
-export function useRuns(experimentId: string, where: string, orderBy: RunOrder[], onActivity: () => void) {
+export function useRuns(
+  experimentId: string,
+  where: string,
+  orderBy: RunOrder[],
+  onActivity: () => void,
+  archived: boolean | null = false,
+) {
   const client = useClient();
   const { apiUrl } = useApi();
   const [state, setState] = useState<State>(INITIAL);
@@ -77,17 +84,18 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
       const res = await client
         .query(
           RunsPageDocument,
-          { experimentId, where: where || null, orderBy: JSON.parse(orderKey), first, after },
+          { experimentId, where: where || null, archived, orderBy: JSON.parse(orderKey), first, after },
           { requestPolicy: 'network-only' },
         )
         .toPromise();
       if (gen !== generation.current) return; // filter or order changed meanwhile
       if (res.error || !res.data) {
-        setState((s) => ({
-          ...s,
+        // The rows on screen no longer answer the question asked: show none rather than stale ones.
+        setState({
+          ...INITIAL,
           loading: false,
           problem: describeError(res.error, apiUrl) ?? { message: 'No data' },
-        }));
+        });
         return;
       }
       const page = res.data.runs;
@@ -104,8 +112,26 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
         problem: null,
       }));
     },
-    [client, experimentId, where, orderKey, apiUrl],
+    [client, experimentId, where, orderKey, apiUrl, archived],
   );
+
+  // Creates and deletes change how many runs match; the server counts (the filter may or may not match
+  // a created run, and a deleted run may never have been loaded). Coalesced: bursts cost one query.
+  const countTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const recount = useCallback(() => {
+    if (countTimer.current) return;
+    countTimer.current = setTimeout(async () => {
+      countTimer.current = null;
+      const gen = generation.current;
+      const res = await client
+        .query(RunsCountDocument, { experimentId, where: where || null, archived }, { requestPolicy: 'network-only' })
+        .toPromise();
+      if (gen !== generation.current || !res.data) return;
+      const n = res.data.runs.totalCount;
+      setState((s) => (s.totalCount === null ? s : { ...s, totalCount: n }));
+    }, 300);
+  }, [client, experimentId, where, archived]);
+  useEffect(() => () => void (countTimer.current && clearTimeout(countTimer.current)), []);
 
   const reload = useCallback(() => {
     generation.current++;
@@ -131,22 +157,25 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
       if (!tracker.current.accept(ev.runId, ev.seq)) return;
       onActivity();
       if (ev.kind === 'DELETED' || !ev.run) {
-        setState((s) => ({
-          ...s,
-          rows: s.rows.filter((r) => r.id !== ev.runId),
-          totalCount: s.totalCount === null ? null : s.totalCount - 1,
-        }));
+        setState((s) => ({ ...s, rows: s.rows.filter((r) => r.id !== ev.runId) }));
+        recount();
         return;
       }
       const run = ev.run;
+      if (ev.kind === 'CREATED') {
+        setNewRuns((n) => n + 1);
+        recount();
+        return;
+      }
       setState((s) => {
         const i = s.rows.findIndex((r) => r.id === run.id);
-        if (i < 0) {
-          if (ev.kind === 'CREATED') setNewRuns((n) => n + 1);
-          return s;
-        }
+        if (i < 0) return s;
         const rows = s.rows.slice();
-        rows[i] = run;
+        // Archived (or unarchived) elsewhere: it leaves this list; the count follows.
+        if (run.archived !== rows[i]!.archived && archived !== null) {
+          rows.splice(i, 1);
+          recount();
+        } else rows[i] = run;
         return { ...s, rows };
       });
     },
@@ -190,6 +219,7 @@ export async function fetchAllRuns(
   experimentId: string,
   where: string,
   orderBy: RunOrder[],
+  archived: boolean | null = false,
 ): Promise<RunRowFragment[]> {
   const out: RunRowFragment[] = [];
   let after: string | null = null;
@@ -197,7 +227,7 @@ export async function fetchAllRuns(
     const res = await client
       .query(
         RunsPageDocument,
-        { experimentId, where: where || null, orderBy, first: 500, after },
+        { experimentId, where: where || null, archived, orderBy, first: 500, after },
         { requestPolicy: 'network-only' },
       )
       .toPromise();

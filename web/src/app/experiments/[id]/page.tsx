@@ -1,22 +1,16 @@
+import { notFound } from 'next/navigation';
 import { ExperimentView } from '@/components/experiment/experiment-view';
+import { ExperimentExistsDocument } from '@/gql/graphql';
+import { serverQuery } from '@/lib/server-api';
 
-/** /experiments/<id>?where=<filter>&sort=<field>:<ASC|DESC> */
-export default async function ExperimentPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { id } = await params;
-  const sp = await searchParams;
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  return (
-    <ExperimentView
-      key={id}
-      id={decodeURIComponent(id)}
-      initialWhere={one(sp.where) ?? ''}
-      initialSort={one(sp.sort)}
-    />
-  );
+/**
+ * /experiments/<id>?where=&sort=&cols=&group=&archived=&chart=&band=&view= (see lib/view-state.ts).
+ * A missing experiment answers HTTP 404; when the API cannot be asked, the page renders and the client
+ * reports the problem itself.
+ */
+export default async function ExperimentPage({ params }: { params: Promise<{ id: string }> }) {
+  const id = decodeURIComponent((await params).id);
+  const found = await serverQuery(ExperimentExistsDocument, { id });
+  if (found && !found.experiment) notFound();
+  return <ExperimentView key={id} id={id} />;
 }
