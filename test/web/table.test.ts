@@ -99,7 +99,7 @@ test('a saved view restores filter, sort and columns, from the list and from its
   // Columns: drop optimizer, add model.dropout.
   await page.click('[data-testid="columns-button"]');
   await page
-    .locator('[data-testid="columns-config"] label', { hasText: 'config.optimizer' })
+    .locator('[data-testid="columns-config"] label', { hasText: /^\s*optimizer$/ })
     .locator('input')
     .uncheck();
   await page.fill('[data-testid="columns-search"]', 'dropout');
@@ -304,12 +304,21 @@ test('at 390 px wide no page scrolls sideways; the runs table scrolls inside its
   const { id, seeded } = await openExperiment('narrow', 3);
   const page = await stack.browser.newPage({ viewport: { width: 390, height: 844 } });
   const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  // Names the widest offenders, so a failure says what to fix.
+  const offenders = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className}[${Math.round(el.getBoundingClientRect().right)}]`)
+        .join(' '),
+    );
   await page.goto(`${stack.webUrl}/`);
   await page.locator('[data-testid="experiments-table"]').waitFor();
   assert.ok((await overflow()) <= 0, 'experiments list');
   await page.goto(`${stack.webUrl}/experiments/${id}`);
   await waitRows(page, 3);
-  assert.ok((await overflow()) <= 0, `experiment page overflows by ${await overflow()} px`);
+  assert.ok((await overflow()) <= 0, `experiment page overflows by ${await overflow()} px: ${await offenders()}`);
   const scroller = page.locator('[data-testid="runs-scroll"]');
   assert.ok(await scroller.evaluate((el) => el.scrollWidth > el.clientWidth), 'the table scrolls inside its box');
   await scroller.evaluate((el) => {
@@ -321,7 +330,7 @@ test('at 390 px wide no page scrolls sideways; the runs table scrolls inside its
   assert.ok(nameBox && scrollBox && nameBox.x >= scrollBox.x && nameBox.x < scrollBox.x + 60, 'name column pinned');
   await page.goto(`${stack.webUrl}/runs/${seeded[0]!.id}`);
   await page.locator('[data-testid="run-config"]').waitFor();
-  assert.ok((await overflow()) <= 0, `run page overflows by ${await overflow()} px`);
+  assert.ok((await overflow()) <= 0, `run page overflows by ${await overflow()} px: ${await offenders()}`);
   await shot(page, 'narrow-run');
   await page.close();
 });
