@@ -217,3 +217,27 @@ test('comparing a config number with a string (or the converse) is INVALID_FILTE
   await makeRuns('typed-other', 1, () => ({ lr: 'high' }));
   assert.equal((await query('config.lr = "high"')).errors?.[0].extensions.code, 'INVALID_FILTER');
 });
+
+test('Run.metrics(keys) returns only the asked keys, for a page of runs in one go', async () => {
+  const ids = await makeRuns('metric-keys', 2);
+  for (const id of ids) {
+    await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id });
+    await s.gql(
+      `mutation($id: ID!) { logMetrics(runId: $id, points: [{ key: "a", step: 0, value: 1 }, { key: "b", step: 0, value: 2 }, { key: "c", step: 0, value: 3 }]) { seq } }`,
+      { id },
+    );
+  }
+  const d = await s.gql(
+    `{ runs(filter: { experimentName: "metric-keys" }, orderBy: [{ field: "name" }]) { nodes { name some: metrics(keys: ["c", "a", "zz"]) { key lastValue } all: metrics { key } } } }`,
+  );
+  for (const run of d.runs.nodes) {
+    assert.deepEqual(run.some, [
+      { key: 'a', lastValue: 1 },
+      { key: 'c', lastValue: 3 },
+    ]);
+    assert.deepEqual(
+      run.all.map((m: any) => m.key),
+      ['a', 'b', 'c'],
+    );
+  }
+});

@@ -307,7 +307,7 @@ test('at 390 px wide no page scrolls sideways; the runs table scrolls inside its
   // Names the widest offenders, so a failure says what to fix.
   const offenders = () =>
     page.evaluate(() =>
-      [...document.querySelectorAll('body *')]
+      Array.from(document.querySelectorAll('body *'))
         .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
         .slice(0, 5)
         .map((el) => `${el.tagName.toLowerCase()}.${el.className}[${Math.round(el.getBoundingClientRect().right)}]`)

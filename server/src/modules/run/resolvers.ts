@@ -1,10 +1,40 @@
-import type { Context } from '../../context.js';
+import DataLoader from 'dataloader';
+import type { Context, LatestRow } from '../../context.js';
 import { checkPageSize } from '../validate.js';
 import { listRuns, type RunListArgs } from './list.js';
 import type { BulkRunUpdateInput, CreateRunInput, UpdateRunInput } from './service.js';
 import type { RunRow, RunStatus } from './store.js';
 
 type Since = { runId: string; seq: number }[] | null;
+
+/** Per request and per key list: one query for a page of runs, reading only the asked keys. */
+const keyLoaders = new WeakMap<object, Map<string, DataLoader<string, LatestRow[]>>>();
+function latestForKeys(ctx: Context, keys: string[]): DataLoader<string, LatestRow[]> {
+  let byKeys = keyLoaders.get(ctx.loaders);
+  if (!byKeys) keyLoaders.set(ctx.loaders, (byKeys = new Map()));
+  const id = JSON.stringify(keys);
+  let loader = byKeys.get(id);
+  if (!loader) {
+    loader = new DataLoader(async (runIds: readonly string[]) => {
+      const { rows } = await ctx.services.db.pool.query<LatestRow>(
+        `SELECT run_id AS "runId", key, count, first_step AS "firstStep", last_step AS "lastStep",
+                last_value AS "lastValue", last_wall_time AS "lastWallTime", min_value AS min, min_step AS "minStep",
+                max_value AS max, max_step AS "maxStep"
+           FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[]) ORDER BY key`,
+        [runIds, keys],
+      );
+      const byRun = new Map<string, LatestRow[]>();
+      for (const r of rows) {
+        const list = byRun.get(r.runId);
+        if (list) list.push(r);
+        else byRun.set(r.runId, [r]);
+      }
+      return runIds.map((id) => byRun.get(id) ?? []);
+    });
+    byKeys.set(id, loader);
+  }
+  return loader;
+}
 
 export const runResolvers = {
   Query: {
@@ -41,7 +71,8 @@ export const runResolvers = {
   },
   Run: {
     experiment: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.experiment.load(r.experimentId),
-    metrics: (r: RunRow, _: unknown, ctx: Context) => ctx.loaders.latest.load(r.id),
+    metrics: (r: RunRow, a: { keys?: string[] | null }, ctx: Context) =>
+      a.keys ? latestForKeys(ctx, a.keys).load(r.id) : ctx.loaders.latest.load(r.id),
     metric: async (r: RunRow, a: { key: string }, ctx: Context) =>
       (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
     history: async (r: RunRow, a: { key: string; afterStep?: number; first?: number }, ctx: Context) => {

@@ -57,8 +57,11 @@ export const runTypeDefs = /* GraphQL */ `
     errorMessage: String
     "The run's event sequence number: the seq of its latest event (state change or metric batch)."
     seq: Int!
-    "Latest value, extremes and count for every metric key (never scans history)."
-    metrics: [MetricSummary!]!
+    """
+    Latest value, extremes and count for every metric key (never scans history). With \`keys\`, only
+    those (a table showing 2 of a run's 1,500 metrics asks for 2).
+    """
+    metrics("Only these keys; all when omitted." keys: [String!]): [MetricSummary!]!
     "Summary of one metric key, or null when it was never logged."
     metric(key: String!): MetricSummary
     "Raw history of one metric, by ascending step."

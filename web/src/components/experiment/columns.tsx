@@ -128,6 +128,17 @@ export function chosenColumns(
   };
 }
 
+/**
+ * The metric summaries the runs query loads: the chosen metric columns, or by default the main metrics
+ * (asked for before the experiment's keys are known, so the common case needs no second request),
+ * falling back to the first two keys once it turns out none of the main ones is logged.
+ */
+export function metricKeysToFetch(cols: string[] | null, metricKeys: string[] | undefined): string[] {
+  if (cols) return cols.filter((c) => c.startsWith('m:')).map((c) => c.slice(2));
+  if (!metricKeys || MAIN_METRICS.some((k) => metricKeys.includes(k))) return MAIN_METRICS;
+  return metricKeys.filter((k) => !k.startsWith('system/')).slice(0, 2);
+}
+
 export const columnIds = (c: { config: string[]; metrics: string[] }) => [
   ...c.config.map((p) => `c:${p}`),
   ...c.metrics.map((k) => `m:${k}`),

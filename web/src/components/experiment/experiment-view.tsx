@@ -21,6 +21,7 @@ import {
   configColumn,
   configPaths,
   metricColumns,
+  metricKeysToFetch,
 } from './columns';
 import { ExperimentActions } from './experiment-actions';
 import { ExperimentSweeps } from './experiment-sweeps';
@@ -43,6 +44,7 @@ function parseSort(sort: string): RunOrder[] {
   return field ? [{ field, direction: dir === 'DESC' ? 'DESC' : 'ASC' }] : DEFAULT_ORDER;
 }
 
+const EMPTY: string[] = [];
 const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
 
 /**
@@ -70,9 +72,11 @@ export function ExperimentView({ id }: { id: string }) {
   }, [refetchHeader]);
   useEffect(() => () => void (headerTimer.current && clearTimeout(headerTimer.current)), []);
 
-  const runs = useRuns(id, view.where, orderBy, onActivity, archived);
+  const headerKeys = header.data?.metricKeys;
+  const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
+  const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys);
   const exp = header.data?.experiment;
-  const metricKeys = header.data?.metricKeys ?? [];
+  const metricKeys = headerKeys ?? EMPTY;
   const paths = useMemo(() => configPaths(runs.rows), [runs.rows]);
   const chosen = useMemo(() => chosenColumns(view.cols, runs.rows, metricKeys), [view.cols, runs.rows, metricKeys]);
   const columns: Column[] = useMemo(
@@ -129,7 +133,7 @@ export function ExperimentView({ id }: { id: string }) {
   const doExport = async (format: 'csv' | 'json') => {
     setExporting(format);
     try {
-      const all = await fetchAllRuns(client, id, view.where, orderBy, archived);
+      const all = await fetchAllRuns(client, id, view.where, orderBy, archived, fetchKeys);
       const base = `${exp?.name ?? 'runs'}-runs`;
       if (format === 'csv') {
         download(

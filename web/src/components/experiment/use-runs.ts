@@ -65,6 +65,8 @@ export function useRuns(
   orderBy: RunOrder[],
   onActivity: () => void,
   archived: boolean | null = false,
+  /** Metric summaries to load per run (the table's metric columns); null = all. */
+  metricKeys: string[] | null = null,
 ) {
   const client = useClient();
   const { apiUrl } = useApi();
@@ -76,6 +78,7 @@ export function useRuns(
   // with respect to each other.
   const metricTracker = useRef(new SeqTracker());
   const orderKey = JSON.stringify(orderBy);
+  const keysKey = metricKeys ? JSON.stringify(metricKeys) : null;
 
   const fetchPage = useCallback(
     async (after: string | null, first = PAGE_SIZE) => {
@@ -84,7 +87,15 @@ export function useRuns(
       const res = await client
         .query(
           RunsPageDocument,
-          { experimentId, where: where || null, archived, orderBy: JSON.parse(orderKey), first, after },
+          {
+            experimentId,
+            where: where || null,
+            archived,
+            orderBy: JSON.parse(orderKey),
+            first,
+            after,
+            metricKeys: keysKey ? JSON.parse(keysKey) : null,
+          },
           { requestPolicy: 'network-only' },
         )
         .toPromise();
@@ -112,7 +123,7 @@ export function useRuns(
         problem: null,
       }));
     },
-    [client, experimentId, where, orderKey, apiUrl, archived],
+    [client, experimentId, where, orderKey, apiUrl, archived, keysKey],
   );
 
   // Creates and deletes change how many runs match; the server counts (the filter may or may not match
@@ -149,7 +160,7 @@ export function useRuns(
 
   const live = useLiveSubscription(
     ExperimentRunChangedDocument,
-    { experimentId },
+    { experimentId, metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null },
     // First subscribe: live only (replaying 5,000 runs' state is pointless right after loading them).
     // After a drop: replay what changed since the seqs we hold.
     (resuming) => (resuming ? tracker.current.since() : undefined),
@@ -193,7 +204,7 @@ export function useRuns(
   );
   useLiveSubscription(
     MetricsLoggedDocument,
-    activeKey ? { runIds: activeKey.split(','), keys: null } : null,
+    activeKey ? { runIds: activeKey.split(','), keys: keysKey ? (JSON.parse(keysKey) as string[]) : null } : null,
     () => {
       const ids = new Set(activeKey.split(','));
       return metricTracker.current.since().filter((s) => ids.has(s.runId));
@@ -220,6 +231,7 @@ export async function fetchAllRuns(
   where: string,
   orderBy: RunOrder[],
   archived: boolean | null = false,
+  metricKeys: string[] | null = null,
 ): Promise<RunRowFragment[]> {
   const out: RunRowFragment[] = [];
   let after: string | null = null;
@@ -227,7 +239,7 @@ export async function fetchAllRuns(
     const res = await client
       .query(
         RunsPageDocument,
-        { experimentId, where: where || null, archived, orderBy, first: 500, after },
+        { experimentId, where: where || null, archived, orderBy, first: 500, after, metricKeys },
         { requestPolicy: 'network-only' },
       )
       .toPromise();
