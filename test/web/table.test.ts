@@ -222,10 +222,16 @@ test('comparing a number with a string is a filter error; the rows are cleared a
 test('missing runs, experiments and sweeps answer HTTP 404; the favicon is served', async () => {
   const page = await stack.newPage();
   const missing = '00000000-0000-4000-8000-000000000000';
-  for (const path of [`/runs/${missing}`, `/experiments/${missing}`, `/sweeps/${missing}`, '/runs/not-an-id']) {
+  const cases: [string, RegExp][] = [
+    [`/runs/${missing}`, /no such run/i],
+    [`/experiments/${missing}`, /no such experiment/i],
+    [`/sweeps/${missing}`, /no such sweep/i],
+    ['/runs/not-an-id', /no such run/i],
+  ];
+  for (const [path, text] of cases) {
     const res = await page.goto(`${stack.webUrl}${path}`);
     assert.equal(res?.status(), 404, path);
-    await page.getByText('Page not found.').waitFor();
+    assert.match(await page.locator('[data-testid="not-found"]').innerText(), text);
   }
   const run = await createRun(stack.gql, { experimentName: 'exists' });
   const ok = await page.goto(`${stack.webUrl}/runs/${run.id}`);
@@ -333,4 +339,21 @@ test('at 390 px wide no page scrolls sideways; the runs table scrolls inside its
   assert.ok((await overflow()) <= 0, `run page overflows by ${await overflow()} px: ${await offenders()}`);
   await shot(page, 'narrow-run');
   await page.close();
+});
+
+test('a compare link with a missing id compares the others and names the missing one', async () => {
+  const seeded = await seedExperiment(stack.gql, 'compare-missing', 2, 3);
+  const missing = '00000000-0000-4000-8000-00000000beef';
+  const page = await stack.newPage();
+  const res = await page.goto(`${stack.webUrl}/compare?runs=${seeded[0]!.id},${missing},${seeded[1]!.id},garbage`);
+  assert.equal(res?.status(), 200);
+  const notice = page.locator('[data-testid="compare-missing"]');
+  await notice.waitFor();
+  assert.match(
+    await notice.innerText(),
+    /one run in the link does not exist and one id is not valid; comparing the other 2/i,
+  );
+  assert.match(await page.locator('[data-testid="compare-absent"]').innerText(), new RegExp(missing));
+  // The other two runs are compared: their names appear in the comparison.
+  for (const r of seeded) await page.getByText(r.name).first().waitFor();
 });
