@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.js';
 import { startWeb } from '../web/start.js';
+import { benchTables } from './web-table.js';
 
 const API = process.env.RUNBOARD_API ?? 'http://127.0.0.1:4000/graphql';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -118,6 +119,11 @@ async function main() {
   console.log(
     `compare view render (navigation start -> all ${KEYS.length} charts drawn with ${RUNS} lines): median ${result.medianMs} ms over ${times.length} loads`,
   );
+  // Experiment-table shapes (5,000 runs; Aim's 1,500 x 1,500 metrics): bench/web-table.ts. BENCH_TABLE_SHAPES= skips.
+  if (process.env.BENCH_TABLE_SHAPES !== '') {
+    const tables = await benchTables();
+    fs.writeFileSync('bench-results/web-table.json', JSON.stringify(tables, null, 2));
+  }
 }
 
 main().catch((e) => {

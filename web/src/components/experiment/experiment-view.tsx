@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
-import { ExperimentHeaderDocument, type RunOrder } from '@/gql/graphql';
+import { ExperimentHeaderDocument, ExperimentMetricKeysDocument, type RunOrder } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
 import { timeAgo } from '@/lib/format';
@@ -55,6 +55,7 @@ export function ExperimentView({ id }: { id: string }) {
   const { apiUrl } = useApi();
   const client = useClient();
   const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
+  const [keysResult, refetchKeys] = useQuery({ query: ExperimentMetricKeysDocument, variables: { id } });
   const [view, setView] = useViewState();
   const orderBy = useMemo(() => parseSort(view.sort), [view.sort]);
   const archived = view.archived ? null : false;
@@ -63,16 +64,22 @@ export function ExperimentView({ id }: { id: string }) {
 
   // Run events change the status counts; refresh the header at most every 2 s.
   const headerTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const keysFetchedAt = useRef(0);
   const onActivity = useCallback(() => {
     if (headerTimer.current) return;
     headerTimer.current = setTimeout(() => {
       headerTimer.current = null;
       refetchHeader({ requestPolicy: 'network-only' });
+      // Keys change rarely and cost a scan of every summary: at most every 30 s.
+      if (Date.now() - keysFetchedAt.current > 30_000) {
+        keysFetchedAt.current = Date.now();
+        refetchKeys({ requestPolicy: 'network-only' });
+      }
     }, 2000);
-  }, [refetchHeader]);
+  }, [refetchHeader, refetchKeys]);
   useEffect(() => () => void (headerTimer.current && clearTimeout(headerTimer.current)), []);
 
-  const headerKeys = header.data?.metricKeys;
+  const headerKeys = keysResult.data?.metricKeys;
   const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
   const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys);
   const exp = header.data?.experiment;
