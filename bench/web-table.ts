@@ -27,7 +27,7 @@ import { median, round } from './lib/stats.js';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
 
-interface Shape {
+export interface Shape {
   name: string;
   runs: number;
   params: number;
@@ -37,7 +37,7 @@ interface Shape {
   paintTargetMs: number;
 }
 
-function shapes(): Shape[] {
+export function shapes(): Shape[] {
   const want = (process.env.BENCH_TABLE_SHAPES ?? '5k,aim').split(',');
   const metrics = Number(process.env.BENCH_AIM_METRICS ?? 1500);
   const history = process.env.BENCH_AIM_HISTORY_KEYS ?? '10';
@@ -67,7 +67,7 @@ function shapes(): Shape[] {
 /** Metric key i: the 4 usual ones first, then m_0004, m_0005, ... */
 const metricKey = (i: number) => ['val_acc', 'val_loss', 'acc', 'loss'][i] ?? `m_${String(i).padStart(4, '0')}`;
 
-async function seedShape(url: string, s: Shape): Promise<string> {
+export async function seedShape(url: string, s: Shape): Promise<string> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {

@@ -241,3 +241,23 @@ test('Run.metrics(keys) returns only the asked keys, for a page of runs in one g
     );
   }
 });
+
+test('metricKeys(experimentId) lists the keys logged by that experiment only, sorted', async () => {
+  const [a] = await makeRuns('keys-a', 1);
+  const [b] = await makeRuns('keys-b', 1);
+  for (const [id, keys] of [
+    [a, ['z', 'm', 'shared']],
+    [b, ['other', 'shared']],
+  ] as const) {
+    await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id });
+    await s.gql(`mutation($id: ID!, $p: [MetricPointInput!]!) { logMetrics(runId: $id, points: $p) { seq } }`, {
+      id,
+      p: keys.map((key) => ({ key, step: 0, value: 1 })),
+    });
+  }
+  const exp = await s.gql(`{ experiment(name: "keys-a") { id } }`);
+  const d = await s.gql(`query($e: ID) { metricKeys(experimentId: $e) }`, { e: exp.experiment.id });
+  assert.deepEqual(d.metricKeys, ['m', 'shared', 'z']);
+  const none = await s.gql(`{ metricKeys(experimentId: "not-a-uuid") }`);
+  assert.deepEqual(none.metricKeys, []);
+});

@@ -93,3 +93,22 @@ export function viewStateSearch(s: Partial<ViewState>): string {
   const text = q.toString();
   return text ? `?${text}` : '';
 }
+
+export interface SortKey {
+  field: string;
+  direction: 'ASC' | 'DESC';
+}
+
+export const DEFAULT_SORT: SortKey[] = [{ field: 'createdAt', direction: 'DESC' }];
+
+/** `field:DESC` (the `sort` parameter) -> the runs query's orderBy; newest first when absent. */
+export function parseSort(sort: string): SortKey[] {
+  if (!sort) return DEFAULT_SORT;
+  const i = sort.lastIndexOf(':');
+  const field = i > 0 ? sort.slice(0, i) : sort;
+  const dir = i > 0 ? sort.slice(i + 1).toUpperCase() : 'ASC';
+  return field ? [{ field, direction: dir === 'DESC' ? 'DESC' : 'ASC' }] : DEFAULT_SORT;
+}
+
+/** Runs per page of the experiment table (the server component's prefetch uses the same). */
+export const RUNS_PAGE_SIZE = 100;

@@ -44,7 +44,7 @@ export default async function ComparePage({
           <strong>{missingTitle(absent.length, invalid.length, shown.length)}</strong>
           {absent.length > 0 && (
             <p className="small" data-testid="compare-absent">
-              Do not exist:{' '}
+              Each of these does not exist:{' '}
               {absent.map((id) => (
                 <code key={id}>{id} </code>
               ))}

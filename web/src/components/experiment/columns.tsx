@@ -119,12 +119,14 @@ export function chosenColumns(
       metrics: cols.filter((c) => c.startsWith('m:')).map((c) => c.slice(2)),
     };
   }
-  const main = MAIN_METRICS.filter((k) => metricKeys.includes(k));
+  // Before the experiment's keys have loaded (e.g. server rendering), the keys the rows carry stand in.
+  const known = metricKeys.length ? metricKeys : [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))];
+  const main = MAIN_METRICS.filter((k) => known.includes(k));
   const varying = varyingConfigPaths(runs);
   return {
     // Capped so a run with hundreds of params still gives a readable table; the picker adds more.
     config: (varying.length ? varying : configPaths(runs)).slice(0, MAX_DEFAULT_CONFIG_COLUMNS),
-    metrics: main.length ? main : metricKeys.filter((k) => !k.startsWith('system/')).slice(0, 2),
+    metrics: main.length ? main : known.filter((k) => !k.startsWith('system/')).slice(0, 2),
   };
 }
 

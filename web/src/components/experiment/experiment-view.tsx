@@ -3,11 +3,17 @@
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
-import { ExperimentHeaderDocument, ExperimentMetricKeysDocument, type RunOrder } from '@/gql/graphql';
+import {
+  ExperimentHeaderDocument,
+  ExperimentMetricKeysDocument,
+  type ExperimentPageQuery,
+  type RunOrder,
+} from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
 import { timeAgo } from '@/lib/format';
 import { groupRuns } from '@/lib/group-series';
+import { parseSort } from '@/lib/view-state';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { StatusBadge } from '../status-badge';
@@ -33,17 +39,6 @@ import { SavedViews } from './saved-views';
 import { fetchAllRuns, useRuns } from './use-runs';
 import { useViewState } from './use-view-state';
 
-const DEFAULT_ORDER: RunOrder[] = [{ field: 'createdAt', direction: 'DESC' }];
-
-/** `field:DESC` <-> RunOrder[] (the `sort` URL parameter). */
-function parseSort(sort: string): RunOrder[] {
-  if (!sort) return DEFAULT_ORDER;
-  const i = sort.lastIndexOf(':');
-  const field = i > 0 ? sort.slice(0, i) : sort;
-  const dir = i > 0 ? sort.slice(i + 1).toUpperCase() : 'ASC';
-  return field ? [{ field, direction: dir === 'DESC' ? 'DESC' : 'ASC' }] : DEFAULT_ORDER;
-}
-
 const EMPTY: string[] = [];
 const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
 
@@ -51,13 +46,13 @@ const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
  * An experiment's page. Filter, sort, columns, grouping, archived toggle, chart settings and the saved
  * view in use all live in the URL (useViewState); selection is the only state kept in memory.
  */
-export function ExperimentView({ id }: { id: string }) {
+export function ExperimentView({ id, initial }: { id: string; initial?: ExperimentPageQuery | null }) {
   const { apiUrl } = useApi();
   const client = useClient();
   const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
   const [keysResult, refetchKeys] = useQuery({ query: ExperimentMetricKeysDocument, variables: { id } });
   const [view, setView] = useViewState();
-  const orderBy = useMemo(() => parseSort(view.sort), [view.sort]);
+  const orderBy: RunOrder[] = useMemo(() => parseSort(view.sort), [view.sort]);
   const archived = view.archived ? null : false;
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [exporting, setExporting] = useState<string | null>(null);
@@ -81,8 +76,10 @@ export function ExperimentView({ id }: { id: string }) {
 
   const headerKeys = keysResult.data?.metricKeys;
   const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
-  const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys);
-  const exp = header.data?.experiment;
+  const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys, initial?.runs);
+  // Until the client's own header query answers, the server's prefetch stands in (same fields).
+  const headerData = header.data ?? (initial ? { experiment: initial.experiment } : undefined);
+  const exp = headerData?.experiment;
   const metricKeys = headerKeys ?? EMPTY;
   const paths = useMemo(() => configPaths(runs.rows), [runs.rows]);
   const chosen = useMemo(() => chosenColumns(view.cols, runs.rows, metricKeys), [view.cols, runs.rows, metricKeys]);
@@ -177,7 +174,7 @@ export function ExperimentView({ id }: { id: string }) {
       </Notice>
     );
   }
-  if (!header.data) return <Loading what="experiment" />;
+  if (!headerData) return <Loading what="experiment" />;
   if (!exp) {
     return (
       <Notice title="No such experiment." problem={{ message: `There is no experiment with id “${id}”.` }}>
@@ -198,7 +195,9 @@ export function ExperimentView({ id }: { id: string }) {
       </div>
       <div className="page-head">
         <h1 data-testid="experiment-name">{exp.name}</h1>
-        <span className="muted">last activity {timeAgo(exp.lastActivityAt)}</span>
+        <span className="muted" suppressHydrationWarning>
+          last activity {timeAgo(exp.lastActivityAt)}
+        </span>
         <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
         <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
         <ExperimentActions

@@ -49,7 +49,8 @@ const Row = memo(function Row({
         <input type="checkbox" checked={selected} onChange={() => onToggle(run.id)} aria-label={`Select ${run.name}`} />
       </td>
       {columns.map((c) => (
-        <td key={c.id} className={cellClass(c)} data-col={c.id}>
+        // Dates render in the viewer's locale and zone, which server rendering cannot know.
+        <td key={c.id} className={cellClass(c)} data-col={c.id} suppressHydrationWarning>
           {c.id === 'name' ? (
             <>
               <Link href={`/runs/${run.id}`}>{run.name}</Link>

@@ -14,9 +14,10 @@ import {
 import { type ApiProblem, describeError } from '@/lib/errors';
 import { SeqTracker, useLiveSubscription } from '@/lib/live';
 import { toNumber } from '@/lib/metric-value';
+import { RUNS_PAGE_SIZE } from '@/lib/view-state';
 import { useApi } from '../providers';
 
-export const PAGE_SIZE = 100;
+export const PAGE_SIZE = RUNS_PAGE_SIZE;
 
 /** Runs that may still log metrics, so their table cells need the metricsLogged stream. */
 const ACTIVE = new Set(['RUNNING', 'QUEUED', 'CRASHED']);
@@ -54,6 +55,23 @@ interface State {
 
 const INITIAL: State = { rows: [], totalCount: null, endCursor: null, hasNext: false, loading: true, problem: null };
 
+export interface InitialPage {
+  totalCount: number;
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  nodes: RunRowFragment[];
+}
+
+function stateOfPage(page: InitialPage): State {
+  return {
+    rows: page.nodes,
+    totalCount: page.totalCount,
+    endCursor: page.pageInfo.endCursor ?? null,
+    hasNext: page.pageInfo.hasNextPage,
+    loading: false,
+    problem: null,
+  };
+}
+
 /**
  * The runs of one experiment, server-filtered and server-sorted, loaded a page at a time (cursor),
  * kept current by the runChanged subscription: rows update in place; created runs are counted so
@@ -67,10 +85,13 @@ export function useRuns(
   archived: boolean | null = false,
   /** Metric summaries to load per run (the table's metric columns); null = all. */
   metricKeys: string[] | null = null,
+  /** The first page as the server component fetched it with these same arguments (no refetch on mount). */
+  initialPage?: InitialPage | null,
 ) {
   const client = useClient();
   const { apiUrl } = useApi();
-  const [state, setState] = useState<State>(INITIAL);
+  const [state, setState] = useState<State>(() => (initialPage ? stateOfPage(initialPage) : INITIAL));
+  const skipFirstLoad = useRef(!!initialPage);
   const [newRuns, setNewRuns] = useState(0);
   const generation = useRef(0);
   const tracker = useRef(new SeqTracker());
@@ -151,7 +172,18 @@ export function useRuns(
     void fetchPage(null);
   }, [fetchPage]);
 
-  useEffect(() => reload(), [reload]);
+  useEffect(() => {
+    if (skipFirstLoad.current) {
+      skipFirstLoad.current = false;
+      for (const r of state.rows) {
+        tracker.current.set(r.id, r.seq);
+        metricTracker.current.set(r.id, r.seq);
+      }
+      return;
+    }
+    reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- state.rows only matters on the first run
+  }, [reload]);
 
   const loadMore = useCallback(() => {
     if (state.loading || !state.hasNext) return;
