@@ -117,13 +117,20 @@ export async function seedShape(url: string, s: Shape): Promise<string> {
   }
 }
 
-/** Navigation start -> first run row in the DOM. */
-async function firstPaint(browser: Browser, url: string): Promise<number> {
+/** Navigation start -> first run row in the DOM; with when the HTML started and finished arriving. */
+async function firstPaint(browser: Browser, url: string): Promise<{ ms: number; htmlStart: number; htmlEnd: number }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   try {
     await page.goto(url, { waitUntil: 'commit' });
     await page.waitForSelector('[data-testid="run-row"]', { timeout: 60_000 });
-    return await page.evaluate(() => performance.now());
+    return await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      return {
+        ms: performance.now(),
+        htmlStart: nav?.responseStart ?? Number.NaN,
+        htmlEnd: nav?.responseEnd ?? Number.NaN,
+      };
+    });
   } finally {
     await page.close();
   }
@@ -165,9 +172,11 @@ export async function benchTables(): Promise<Record<string, unknown>[]> {
       const load = os.loadavg();
       const times: number[] = [];
       for (let i = 0; i <= LOADS; i++) {
-        const ms = await firstPaint(browser, url);
+        const { ms, htmlStart, htmlEnd } = await firstPaint(browser, url);
         if (i > 0) times.push(ms);
-        console.log(`[${shape.name}] ${i === 0 ? 'warm-up' : `load ${i}`}: first row after ${ms.toFixed(0)} ms`);
+        console.log(
+          `[${shape.name}] ${i === 0 ? 'warm-up' : `load ${i}`}: first row after ${ms.toFixed(0)} ms (html ${htmlStart.toFixed(0)}-${htmlEnd.toFixed(0)} ms)`,
+        );
       }
       const result: Record<string, unknown> = {
         shape: shape.name,
