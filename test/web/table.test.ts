@@ -362,3 +362,38 @@ test('a compare link with a missing id compares the others and names the missing
   // The other two runs are compared: their names appear in the comparison.
   for (const r of seeded) await page.getByText(r.name).first().waitFor();
 });
+
+test('the run page shows system/* series in its System section', async () => {
+  const run = await createRun(stack.gql, { experimentName: 'system-metrics' });
+  await stack.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: run.id });
+  const points = [0, 5, 10].flatMap((step, i) => [
+    { key: 'system/cpu_percent', step, value: [120, 180, 150][i]! },
+    { key: 'system/rss_mb', step, value: [900, 950, 1010][i]! },
+    { key: 'val_acc', step: i, value: 0.5 + i / 10 },
+  ]);
+  await stack.gql(`mutation($id: ID!, $p: [MetricPointInput!]!) { logMetrics(runId: $id, points: $p) { seq } }`, {
+    id: run.id,
+    p: points,
+  });
+  const page = await stack.newPage();
+  await page.goto(`${stack.webUrl}/runs/${run.id}`);
+  const section = page.locator('[data-testid="system-metrics"]');
+  await section.waitFor();
+  const latest = await section
+    .locator('[data-testid="system-metric"]')
+    .evaluateAll((rows) =>
+      rows.map((r) => `${r.getAttribute('data-key')}=${r.querySelector('[data-testid="system-latest"]')?.textContent}`),
+    );
+  assert.deepEqual(latest, ['system/cpu_percent=150', 'system/rss_mb=1010']);
+  assert.match(await section.innerText(), /CPU %[\s\S]*120 – 180/);
+  // A later sample arrives live.
+  await stack.gql(
+    `mutation($id: ID!) { logMetrics(runId: $id, points: [{ key: "system/rss_mb", step: 15, value: 1100 }]) { seq } }`,
+    {
+      id: run.id,
+    },
+  );
+  await page.waitForFunction(
+    () => document.querySelector('[data-key="system/rss_mb"] [data-testid="system-latest"]')?.textContent === '1100',
+  );
+});
