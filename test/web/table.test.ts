@@ -397,3 +397,25 @@ test('the run page shows system/* series in its System section', async () => {
     () => document.querySelector('[data-key="system/rss_mb"] [data-testid="system-latest"]')?.textContent === '1100',
   );
 });
+
+test('group counts cover every matching run, beyond the first page of 100', async () => {
+  const name = 'group-many';
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      for (let i = w; i < 130; i += 4)
+        await createRun(stack.gql, { experimentName: name, config: { arm: i % 2 ? 'a' : 'b', i } });
+    }),
+  );
+  const id = await experimentId(name);
+  const page = await stack.newPage();
+  await page.goto(`${stack.webUrl}/experiments/${id}?group=arm`);
+  await page.waitForFunction(
+    () =>
+      Array.from(document.querySelectorAll('[data-testid="group-row"]'))
+        .map((r) => `${r.getAttribute('data-group')}:${r.getAttribute('data-count')}`)
+        .join(' ') === 'arm=a:65 arm=b:65',
+    undefined,
+    { timeout: 30_000 },
+  );
+  assert.equal(await page.locator('[data-testid="run-count"]').innerText(), '130 of 130 shown');
+});

@@ -89,10 +89,10 @@ export function ExperimentView({ id, initial }: { id: string; initial?: Experime
   );
   const groups = useMemo(() => (view.group.length ? groupRuns(runs.rows, view.group) : null), [runs.rows, view.group]);
   // Group counts must cover every matching run, not the first page: load the rest while grouping.
-  const { hasNext, loading, loadMore } = runs;
+  const { hasNext, loading, loadBigPage } = runs;
   useEffect(() => {
-    if (view.group.length && hasNext && !loading) loadMore();
-  }, [view.group.length, hasNext, loading, loadMore]);
+    if (view.group.length && hasNext && !loading) loadBigPage();
+  }, [view.group.length, hasNext, loading, loadBigPage]);
 
   // Selected runs that left the list (deleted, archived, filtered out) are no longer selected.
   useEffect(() => {

@@ -189,6 +189,11 @@ export function useRuns(
     if (state.loading || !state.hasNext) return;
     void fetchPage(state.endCursor);
   }, [fetchPage, state.loading, state.hasNext, state.endCursor]);
+  /** The next page in the API's largest size (grouping needs every matching run). */
+  const loadBigPage = useCallback(() => {
+    if (state.loading || !state.hasNext) return;
+    void fetchPage(state.endCursor, 500);
+  }, [fetchPage, state.loading, state.hasNext, state.endCursor]);
 
   const live = useLiveSubscription(
     ExperimentRunChangedDocument,
@@ -253,7 +258,7 @@ export function useRuns(
     },
   );
 
-  return { ...state, newRuns, reload, loadMore, live };
+  return { ...state, newRuns, reload, loadMore, loadBigPage, live };
 }
 
 /** Every matching run (for export), fetched in pages of 500. */
