@@ -219,9 +219,14 @@ test('comparing a number with a string is a filter error; the rows are cleared a
   // Underscores stay visible: the input's line box is taller than the glyphs' descent.
   const box = await page.locator('[data-testid="filter-input"]').evaluate((el) => {
     const cs = getComputedStyle(el);
-    return { line: Number.parseFloat(cs.lineHeight), font: Number.parseFloat(cs.fontSize) };
+    return {
+      line: Number.parseFloat(cs.lineHeight),
+      font: Number.parseFloat(cs.fontSize),
+      placeholderOverflow: getComputedStyle(el, '::placeholder').overflow,
+    };
   });
   assert.ok(box.line >= box.font * 1.4, `line-height ${box.line} for font ${box.font}`);
+  assert.equal(box.placeholderOverflow, 'visible', 'the placeholder is not clipped to the glyph height');
 });
 
 test('missing runs, experiments and sweeps answer HTTP 404; the favicon is served', async () => {
