@@ -72,14 +72,14 @@ describe('group-series', () => {
     assert.deepEqual(groupStats([]), []);
   });
 
-  test('varying paths: differing values or present in only some runs; alphabetical', () => {
+  test('varying paths: differing values first, then keys only some runs have; each alphabetical', () => {
     assert.deepEqual(
       varyingPaths([
-        { lr: 0.1, model: 'vgg', seed: 1, extra: true },
-        { lr: 0.01, model: 'vgg', seed: 1 },
-        { lr: 0.1, model: 'vgg', seed: 1 },
+        { lr: 0.1, model: 'vgg', seed: 1, extra: true, aug: 'flip' },
+        { lr: 0.01, model: 'vgg', seed: 1, dropout: 0.2 },
+        { lr: 0.1, model: 'vgg', seed: 1, dropout: 0.5 },
       ]),
-      ['extra', 'lr'],
+      ['dropout', 'lr', 'aug', 'extra'],
     );
     assert.deepEqual(varyingPaths([{ a: [1, 2] }, { a: [1, 2] }]), []);
   });

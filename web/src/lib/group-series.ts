@@ -118,19 +118,23 @@ export function bandOf(p: GroupPoint, band: 'minmax' | 'std'): [number, number] 
   return band === 'std' ? [p.mean - p.std, p.mean + p.std] : [p.min, p.max];
 }
 
-/** Config paths (flattened, dotted) whose values differ between runs; alphabetical. */
+/**
+ * Config paths (flattened, dotted) that vary between runs, alphabetical: first those whose values differ
+ * among the runs that have them, then those only some runs have (e.g. keys a single launched run added),
+ * so a cap on the number of columns keeps the informative ones.
+ */
 export function varyingPaths(flatConfigs: readonly Record<string, unknown>[]): string[] {
   const first = new Map<string, string>();
-  const varies = new Set<string>();
+  const differ = new Set<string>();
   for (const flat of flatConfigs) {
     for (const [k, v] of Object.entries(flat)) {
       const text = JSON.stringify(v);
       const seen = first.get(k);
       if (seen === undefined) first.set(k, text);
-      else if (seen !== text) varies.add(k);
+      else if (seen !== text) differ.add(k);
     }
   }
-  // A key only some runs have also varies (present vs absent).
-  for (const k of first.keys()) if (flatConfigs.some((f) => !(k in f))) varies.add(k);
-  return [...varies].sort((a, b) => a.localeCompare(b));
+  const partial = [...first.keys()].filter((k) => !differ.has(k) && flatConfigs.some((f) => !(k in f)));
+  const alpha = (a: string, b: string) => a.localeCompare(b);
+  return [...[...differ].sort(alpha), ...partial.sort(alpha)];
 }

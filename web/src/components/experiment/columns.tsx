@@ -124,8 +124,11 @@ export function chosenColumns(
   const main = MAIN_METRICS.filter((k) => known.includes(k));
   const varying = varyingConfigPaths(runs);
   return {
-    // Capped so a run with hundreds of params still gives a readable table; the picker adds more.
-    config: (varying.length ? varying : configPaths(runs)).slice(0, MAX_DEFAULT_CONFIG_COLUMNS),
+    // Capped so a run with hundreds of params still gives a readable table (keys whose values differ are
+    // kept first); shown alphabetically. The picker adds more.
+    config: (varying.length ? varying : configPaths(runs))
+      .slice(0, MAX_DEFAULT_CONFIG_COLUMNS)
+      .sort((a, b) => a.localeCompare(b)),
     metrics: main.length ? main : known.filter((k) => !k.startsWith('system/')).slice(0, 2),
   };
 }
