@@ -17,6 +17,7 @@ import os from 'node:os';
 import { chromium, type Page } from 'playwright-core';
 import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.js';
 import { startWeb } from '../web/start.js';
+import { benchTables } from './web-table.js';
 
 const API = process.env.RUNBOARD_API ?? 'http://127.0.0.1:4000/graphql';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -147,6 +148,11 @@ async function main() {
     `per-run panels (${RUNS} runs: click -> all laid out, those in view drawn): median ${result.panelsMedianMs} ms (target <= 2000 ms)`,
   );
   console.log(`load average: start ${result.loadAverage.start}, end ${result.loadAverage.end}`);
+  // Experiment-table shapes (5,000 runs; Aim's 1,500 x 1,500 metrics): bench/web-table.ts. BENCH_TABLE_SHAPES= skips.
+  if (process.env.BENCH_TABLE_SHAPES !== '') {
+    const tables = await benchTables();
+    fs.writeFileSync('bench-results/web-table.json', JSON.stringify(tables, null, 2));
+  }
 }
 
 /** Mouse over the middle of the first chart until its tooltip names a run. */

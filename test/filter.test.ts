@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import {
+  checkConfigTypes,
   compileFilter,
   compileOrderField,
+  configTypeUses,
   FILTER_LIMITS,
   FilterError,
   type FilterNode,
+  observeTypesSql,
   parseField,
   parseFilter,
+  pathKey,
   SqlParams,
 } from '../server/src/modules/filter/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -276,6 +280,64 @@ describe('compiler (no database)', () => {
     assert.deepEqual(p.values, []);
     assert.deepEqual(compileOrderField(' createdAt ', p), { sql: 'r.created_at', type: 'timestamptz' });
     assert.deepEqual(compileOrderField('status', p), { sql: 'r.status', type: 'RunStatus' });
+  });
+});
+
+describe('number-vs-string config comparisons (no database)', () => {
+  const uses = (src: string) => configTypeUses(parseFilter(src));
+  const observed = (entries: [string[], { number: boolean; string: boolean }][]) =>
+    new Map(entries.map(([path, seen]) => [pathKey(path), seen]));
+
+  test('collects every config comparison with a number or string literal, in filter order', () => {
+    assert.deepEqual(
+      uses('config.lr < 0.1 AND (NOT config.opt.name = "adam" OR config.b IN (1, "x")) AND config.c BETWEEN 1 AND 2'),
+      [
+        { path: ['lr'], field: 'config.lr', type: 'number', position: 12 },
+        { path: ['opt', 'name'], field: 'config.opt.name', type: 'string', position: 43 },
+        { path: ['b'], field: 'config.b', type: 'number', position: 66 },
+        { path: ['b'], field: 'config.b', type: 'string', position: 69 },
+        { path: ['c'], field: 'config.c', type: 'number', position: 96 },
+        { path: ['c'], field: 'config.c', type: 'number', position: 102 },
+      ],
+    );
+  });
+
+  test('null, booleans, EXISTS, metrics and columns take no part', () => {
+    assert.deepEqual(
+      uses('config.a = null AND config.b = true AND config.c EXISTS AND metrics.x > 1 AND name ~ "y"'),
+      [],
+    );
+  });
+
+  test('a literal of the type the path never holds, while it holds the other, is an error at the literal', () => {
+    const onlyNumbers = observed([[['lr'], { number: true, string: false }]]);
+    assertFilterError(
+      () => checkConfigTypes(uses('config.lr < "abc"'), onlyNumbers),
+      12,
+      'Cannot compare config.lr with a string at position 12: config.lr holds numbers',
+    );
+    const onlyStrings = observed([[['opt'], { number: false, string: true }]]);
+    assertFilterError(
+      () => checkConfigTypes(uses('config.opt = "a" OR config.opt = 3'), onlyStrings),
+      33,
+      'config.opt holds strings in these runs; compare with a string',
+    );
+  });
+
+  test('mixed, absent and non-scalar paths are left alone', () => {
+    const seen = observed([
+      [['mixed'], { number: true, string: true }],
+      [['obj'], { number: false, string: false }],
+    ]);
+    checkConfigTypes(uses('config.mixed < "a" AND config.mixed > 1 AND config.obj = 1 AND config.absent = "x"'), seen);
+  });
+
+  test('the observing SQL binds every path segment and aggregates to two booleans per path', () => {
+    const p = new SqlParams(2);
+    const sql = observeTypesSql([['a', "x'; DROP TABLE runs; --"], ['b']], p);
+    assert.deepEqual(p.values, ['a', "x'; DROP TABLE runs; --", 'b']);
+    assert.ok(!sql.includes('DROP'), sql);
+    assert.match(sql, /AS n0, .* AS s0, .* AS n1, .* AS s1$/);
   });
 });
 

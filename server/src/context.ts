@@ -11,6 +11,7 @@ import { RunState } from './modules/run/run-state.ts';
 import { RunService } from './modules/run/service.ts';
 import { findRuns } from './modules/run/store.ts';
 import { SweepService } from './modules/sweep/service.ts';
+import { ViewService } from './modules/view/service.ts';
 import { LiveService } from './pubsub/live.ts';
 import type { PgListener } from './pubsub/pg-listener.ts';
 
@@ -26,6 +27,7 @@ export interface Services {
   launch: LaunchService;
   logs: LogService;
   sweeps: SweepService;
+  views: ViewService;
 }
 
 export function createServices(
@@ -46,12 +48,24 @@ export function createServices(
     launch: new LaunchService(db, queue, experiments, runState),
     logs: new LogService(db.pool, listener),
     sweeps: new SweepService(db, experiments, runState),
+    views: new ViewService(db),
   };
 }
 
 /** Resolves each key from one batched lookup that returns values in key order. */
 function batched<K, V>(load: (keys: readonly K[]) => Promise<(V | Error)[]>) {
   return new DataLoader<K, V>(async (keys) => load(keys));
+}
+
+/** One value per distinct key list, made on first use. */
+function memoByKeys<T>(make: (keys: readonly string[]) => T): (keys: readonly string[]) => T {
+  const made = new Map<string, T>();
+  return (keys) => {
+    const id = JSON.stringify(keys);
+    let value = made.get(id);
+    if (value === undefined) made.set(id, (value = make(keys)));
+    return value;
+  };
 }
 
 /**
@@ -65,6 +79,10 @@ function createLoaders(s: Services) {
     ),
     runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
     latest: batched((runIds: readonly string[]) => latestForRuns(s.db.pool, runIds)),
+    /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
+    latestOfKeys: memoByKeys((keys: readonly string[]) =>
+      batched((runIds: readonly string[]) => latestForRuns(s.db.pool, runIds, keys)),
+    ),
     artifacts: batched(async (runIds: readonly string[]) => {
       const all = await s.artifacts.listForRuns(runIds);
       return runIds.map((id) => all.filter((a) => a.runId === id));

@@ -84,6 +84,16 @@ export type Artifact = {
   uri: Scalars['String']['output'];
 };
 
+/** Changes applied to each of several runs at once (updateRuns); omitted fields stay as they are. */
+export type BulkRunUpdateInput = {
+  /** Tags added to each run (a tag it already carries is kept once). */
+  addTags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Archive (true) or unarchive (false) the runs. */
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Tags removed from each run. */
+  removeTags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 /** One flattened config key across the compared runs. */
 export type ConfigRow = {
   __typename?: 'ConfigRow';
@@ -158,6 +168,7 @@ export type Experiment = {
  */
 export type ExperimentRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<Array<RunOrder>>;
   status?: InputMaybe<Array<RunStatus>>;
@@ -460,6 +471,13 @@ export type Mutation = {
   deleteExperiment: Scalars['ID']['output'];
   /** Deletes a run with its metrics and artifact records. Returns the id. */
   deleteRun: Scalars['ID']['output'];
+  /**
+   * Deletes 1..1000 runs with their metrics and artifact records in one transaction: all or none
+   * (NOT_FOUND names a missing id). Returns the ids.
+   */
+  deleteRuns: Array<Scalars['ID']['output']>;
+  /** Deletes a saved view. Returns the id; NOT_FOUND when it does not exist. */
+  deleteView: Scalars['ID']['output'];
   /** Ends a run with a final status, its exit code and error message. Repeating it with the status the run already has is a no-op returning the run (safe to retry, also concurrently); another final status gives INVALID_STATE_TRANSITION. */
   finishRun: Run;
   /** Tells the server the run is alive. A CRASHED run comes back to RUNNING. Returns the run, so a trainer can see a CANCELED status. */
@@ -481,6 +499,8 @@ export type Mutation = {
   renewLeases: LeaseRenewal;
   /** Agent protocol: a trainer process ended; ends the run if the trainer did not. */
   reportRunExit: Run;
+  /** Saves a view; a view of the same name in the same experiment is replaced (same id). */
+  saveView: SavedView;
   /** Marks a QUEUED (or CRASHED) run RUNNING and records where it runs; systemInfo is merged in. */
   startRun: Run;
   /** Removes every point with step > afterStep, e.g. for a run resumed from a checkpoint. */
@@ -489,6 +509,11 @@ export type Mutation = {
   updateExperiment: Experiment;
   /** Changes a run's name, tags or notes. */
   updateRun: Run;
+  /**
+   * Applies the same change to 1..1000 runs in one transaction: all of them change or none does
+   * (NOT_FOUND names a missing id). Each changed run gets a runChanged event. Returns the runs.
+   */
+  updateRuns: Array<Run>;
 };
 
 
@@ -544,6 +569,18 @@ export type MutationDeleteExperimentArgs = {
 
 /** Create and change experiments, runs and metrics. */
 export type MutationDeleteRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Create and change experiments, runs and metrics. */
+export type MutationDeleteRunsArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
+/** Create and change experiments, runs and metrics. */
+export type MutationDeleteViewArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -613,6 +650,12 @@ export type MutationReportRunExitArgs = {
 
 
 /** Create and change experiments, runs and metrics. */
+export type MutationSaveViewArgs = {
+  input: SaveViewInput;
+};
+
+
+/** Create and change experiments, runs and metrics. */
 export type MutationStartRunArgs = {
   id: Scalars['ID']['input'];
   systemInfo?: InputMaybe<Scalars['JSON']['input']>;
@@ -637,6 +680,13 @@ export type MutationUpdateExperimentArgs = {
 export type MutationUpdateRunArgs = {
   id: Scalars['ID']['input'];
   input: UpdateRunInput;
+};
+
+
+/** Create and change experiments, runs and metrics. */
+export type MutationUpdateRunsArgs = {
+  ids: Array<Scalars['ID']['input']>;
+  input: BulkRunUpdateInput;
 };
 
 /** Cursor pagination state. */
@@ -672,6 +722,10 @@ export type Query = {
   run?: Maybe<Run>;
   /** Runs matching a filter, in the requested order, one page at a time. */
   runs: RunConnection;
+  /** One saved view, or null when it does not exist. */
+  savedView?: Maybe<SavedView>;
+  /** The saved views of an experiment, by name. NOT_FOUND when the experiment does not exist. */
+  savedViews: Array<SavedView>;
   /** One sweep; null when unknown. */
   sweep?: Maybe<Sweep>;
   /** Sweeps, newest first, optionally of one experiment. */
@@ -730,6 +784,18 @@ export type QueryRunsArgs = {
   filter?: InputMaybe<RunFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<Array<RunOrder>>;
+};
+
+
+/** Read experiments, runs and metrics. */
+export type QuerySavedViewArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read experiments, runs and metrics. */
+export type QuerySavedViewsArgs = {
+  experimentId: Scalars['ID']['input'];
 };
 
 
@@ -794,6 +860,8 @@ export type RegisterArtifactInput = {
 /** One training run: its configuration, lifecycle and metrics. */
 export type Run = {
   __typename?: 'Run';
+  /** Archived runs are left out of run lists unless asked for (RunFilter.archived); nothing else changes. */
+  archived: Scalars['Boolean']['output'];
   /** Files and models recorded for the run. */
   artifacts: Array<Artifact>;
   /** Whether a cancel was requested (trainers registered without an agent should stop when this is true). */
@@ -824,7 +892,10 @@ export type Run = {
   logs: LogPage;
   /** Summary of one metric key, or null when it was never logged. */
   metric?: Maybe<MetricSummary>;
-  /** Latest value, extremes and count for every metric key (never scans history). */
+  /**
+   * Latest value, extremes and count for every metric key (never scans history). With `keys`, only
+   * those (a table showing 2 of a run's 1,500 metrics asks for 2).
+   */
   metrics: Array<MetricSummary>;
   /** Display name, unique only by convention. */
   name: Scalars['String']['output'];
@@ -863,6 +934,12 @@ export type RunLogsArgs = {
 /** One training run: its configuration, lifecycle and metrics. */
 export type RunMetricArgs = {
   key: Scalars['String']['input'];
+};
+
+
+/** One training run: its configuration, lifecycle and metrics. */
+export type RunMetricsArgs = {
+  keys?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** A run handed to an agent. */
@@ -941,6 +1018,8 @@ export type RunEventKind =
 
 /** Which runs to return. Every given part must hold (AND). */
 export type RunFilter = {
+  /** false (default): runs that are not archived; true: only archived runs; null: both. */
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
   /** Only runs of this experiment. */
   experimentId?: InputMaybe<Scalars['ID']['input']>;
   /** Only runs of the experiment with this name. */
@@ -956,7 +1035,8 @@ export type RunFilter = {
    * `config.batch BETWEEN 16 AND 64`, `config.size IN (32, 48)`, `tags HAS "baseline"`,
    * `max(metrics.val_acc) > 0.8`, `name ~ "sweep"` (case-insensitive substring), `config.seed EXISTS`.
    * Operators: = != < <= > >= ~ BETWEEN IN HAS EXISTS, joined by AND, OR, NOT and parentheses.
-   * Errors come back with code INVALID_FILTER and the position of the problem.
+   * Errors come back with code INVALID_FILTER and the position of the problem; comparing a config
+   * path with a string when the runs in scope hold only numbers there (or the converse) is such an error.
    */
   where?: InputMaybe<Scalars['String']['input']>;
 };
@@ -1041,6 +1121,40 @@ export type RunStatusCount = {
   count: Scalars['Int']['output'];
   /** The status. */
   status: RunStatus;
+};
+
+/** A view to save. */
+export type SaveViewInput = {
+  /** The experiment the view belongs to. */
+  experimentId: Scalars['ID']['input'];
+  /** Name, 1..200 characters; saving under an existing name replaces that view's state. */
+  name: Scalars['String']['input'];
+  /** The page state (a JSON object, at most the JSON size limit of run configs). */
+  state: Scalars['JSON']['input'];
+};
+
+/**
+ * A named state of an experiment's dashboard page (filter, sort, columns, grouping, chart settings),
+ * saved so it can be reopened and shared. Names are unique per experiment.
+ */
+export type SavedView = {
+  __typename?: 'SavedView';
+  /** When the view was first saved. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The experiment whose page this view belongs to. */
+  experimentId: Scalars['ID']['output'];
+  /** Stable identifier (UUID); the page URL `/experiments/<experimentId>?view=<id>` opens it. */
+  id: Scalars['ID']['output'];
+  /** Name, unique within the experiment. */
+  name: Scalars['String']['output'];
+  /**
+   * The page state as a JSON object of URL parameters, e.g.
+   * `{"where": "config.lr < 0.01", "sort": "metrics.val_acc:DESC", "cols": "config.lr,m:val_acc", "group": "config.lr"}`.
+   * The server stores it as given; the dashboard decides what the keys mean.
+   */
+  state: Scalars['JSON']['output'];
+  /** When it was last saved. */
+  updatedAt: Scalars['DateTime']['output'];
 };
 
 /** A series as parallel arrays, index i describing one point. */
@@ -1295,6 +1409,7 @@ export type ResolversTypes = {
   Agent: ResolverTypeWrapper<AgentRowModel>;
   Artifact: ResolverTypeWrapper<ArtifactModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BulkRunUpdateInput: BulkRunUpdateInput;
   ConfigRow: ResolverTypeWrapper<ConfigRow>;
   CreateExperimentInput: CreateExperimentInput;
   CreateRunInput: CreateRunInput;
@@ -1345,6 +1460,8 @@ export type ResolversTypes = {
   RunSeqInput: RunSeqInput;
   RunStatus: RunStatus;
   RunStatusCount: ResolverTypeWrapper<RunStatusCount>;
+  SaveViewInput: SaveViewInput;
+  SavedView: ResolverTypeWrapper<SavedView>;
   SeriesColumns: ResolverTypeWrapper<SeriesColumns>;
   SeriesPoint: ResolverTypeWrapper<SeriesPoint>;
   SortDirection: SortDirection;
@@ -1364,6 +1481,7 @@ export type ResolversParentTypes = {
   Agent: AgentRowModel;
   Artifact: ArtifactModel;
   Boolean: Scalars['Boolean']['output'];
+  BulkRunUpdateInput: BulkRunUpdateInput;
   ConfigRow: ConfigRow;
   CreateExperimentInput: CreateExperimentInput;
   CreateRunInput: CreateRunInput;
@@ -1409,6 +1527,8 @@ export type ResolversParentTypes = {
   RunOrder: RunOrder;
   RunSeqInput: RunSeqInput;
   RunStatusCount: RunStatusCount;
+  SaveViewInput: SaveViewInput;
+  SavedView: SavedView;
   SeriesColumns: SeriesColumns;
   SeriesPoint: SeriesPoint;
   String: Scalars['String']['output'];
@@ -1465,7 +1585,7 @@ export type ExperimentResolvers<ContextType = Context, ParentType extends Resolv
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   runCounts?: Resolver<Array<ResolversTypes['RunStatusCount']>, ParentType, ContextType>;
-  runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ExperimentRunsArgs, 'first'>>;
+  runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ExperimentRunsArgs, 'archived' | 'first'>>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
@@ -1559,6 +1679,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteArtifact?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteArtifactArgs, 'id'>>;
   deleteExperiment?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteExperimentArgs, 'id'>>;
   deleteRun?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteRunArgs, 'id'>>;
+  deleteRuns?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<MutationDeleteRunsArgs, 'ids'>>;
+  deleteView?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteViewArgs, 'id'>>;
   finishRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationFinishRunArgs, 'id' | 'status'>>;
   heartbeat?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationHeartbeatArgs, 'runId'>>;
   launchRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationLaunchRunArgs, 'input'>>;
@@ -1568,10 +1690,12 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   registerArtifact?: Resolver<ResolversTypes['Artifact'], ParentType, ContextType, RequireFields<MutationRegisterArtifactArgs, 'input'>>;
   renewLeases?: Resolver<ResolversTypes['LeaseRenewal'], ParentType, ContextType, RequireFields<MutationRenewLeasesArgs, 'agentId' | 'runIds'>>;
   reportRunExit?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationReportRunExitArgs, 'agentId' | 'runId'>>;
+  saveView?: Resolver<ResolversTypes['SavedView'], ParentType, ContextType, RequireFields<MutationSaveViewArgs, 'input'>>;
   startRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationStartRunArgs, 'id'>>;
   truncateMetrics?: Resolver<ResolversTypes['TruncateMetricsResult'], ParentType, ContextType, RequireFields<MutationTruncateMetricsArgs, 'afterStep' | 'runId'>>;
   updateExperiment?: Resolver<ResolversTypes['Experiment'], ParentType, ContextType, RequireFields<MutationUpdateExperimentArgs, 'id' | 'input'>>;
   updateRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationUpdateRunArgs, 'id' | 'input'>>;
+  updateRuns?: Resolver<Array<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<MutationUpdateRunsArgs, 'ids' | 'input'>>;
 };
 
 export interface NumberColumnScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['NumberColumn'], any> {
@@ -1593,6 +1717,8 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   queueStatus?: Resolver<ResolversTypes['QueueStatus'], ParentType, ContextType>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<QueryRunsArgs, 'first'>>;
+  savedView?: Resolver<Maybe<ResolversTypes['SavedView']>, ParentType, ContextType, RequireFields<QuerySavedViewArgs, 'id'>>;
+  savedViews?: Resolver<Array<ResolversTypes['SavedView']>, ParentType, ContextType, RequireFields<QuerySavedViewsArgs, 'experimentId'>>;
   sweep?: Resolver<Maybe<ResolversTypes['Sweep']>, ParentType, ContextType, RequireFields<QuerySweepArgs, 'id'>>;
   sweeps?: Resolver<Array<ResolversTypes['Sweep']>, ParentType, ContextType, Partial<QuerySweepsArgs>>;
   trainerConfigSchema?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
@@ -1605,6 +1731,7 @@ export type QueueStatusResolvers<ContextType = Context, ParentType extends Resol
 };
 
 export type RunResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Run'] = ResolversParentTypes['Run']> = {
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   artifacts?: Resolver<Array<ResolversTypes['Artifact']>, ParentType, ContextType>;
   cancelRequested?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   config?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
@@ -1620,7 +1747,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   launch?: Resolver<Maybe<ResolversTypes['RunLaunch']>, ParentType, ContextType>;
   logs?: Resolver<ResolversTypes['LogPage'], ParentType, ContextType, RequireFields<RunLogsArgs, 'after' | 'first'>>;
   metric?: Resolver<Maybe<ResolversTypes['MetricSummary']>, ParentType, ContextType, RequireFields<RunMetricArgs, 'key'>>;
-  metrics?: Resolver<Array<ResolversTypes['MetricSummary']>, ParentType, ContextType>;
+  metrics?: Resolver<Array<ResolversTypes['MetricSummary']>, ParentType, ContextType, Partial<RunMetricsArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1684,6 +1811,15 @@ export type RunMetricResultResolvers<ContextType = Context, ParentType extends R
 export type RunStatusCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunStatusCount'] = ResolversParentTypes['RunStatusCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+};
+
+export type SavedViewResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SavedView'] = ResolversParentTypes['SavedView']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  experimentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type SeriesColumnsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SeriesColumns'] = ResolversParentTypes['SeriesColumns']> = {
@@ -1775,6 +1911,7 @@ export type Resolvers<ContextType = Context> = {
   RunLaunch?: RunLaunchResolvers<ContextType>;
   RunMetricResult?: RunMetricResultResolvers<ContextType>;
   RunStatusCount?: RunStatusCountResolvers<ContextType>;
+  SavedView?: SavedViewResolvers<ContextType>;
   SeriesColumns?: SeriesColumnsResolvers<ContextType>;
   SeriesPoint?: SeriesPointResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -11,6 +11,8 @@ import { runResolvers } from '../modules/run/resolvers.js';
 import { runTypeDefs } from '../modules/run/schema.js';
 import { sweepResolvers } from '../modules/sweep/resolvers.js';
 import { sweepTypeDefs } from '../modules/sweep/schema.js';
+import { viewResolvers } from '../modules/view/resolvers.js';
+import { viewTypeDefs } from '../modules/view/schema.js';
 import { scalarResolvers, scalarTypeDefs } from './scalars.js';
 
 const rootTypeDefs = /* GraphQL */ `
@@ -33,6 +35,7 @@ export function buildSchema() {
       artifactTypeDefs,
       launchTypeDefs,
       sweepTypeDefs,
+      viewTypeDefs,
     ],
     resolvers: [
       scalarResolvers,
@@ -42,6 +45,7 @@ export function buildSchema() {
       artifactResolvers,
       launchResolvers,
       sweepResolvers,
+      viewResolvers,
     ],
   });
 }

@@ -23,6 +23,7 @@ import {
 } from '../model/vgg16.ts';
 import { cutBefore } from '../model/vgg16-spec.ts';
 import { hashWeights, type VggWeights } from '../model/weights.ts';
+import { SystemSampler } from '../tracking/system-metrics.ts';
 import type { RunStatus, Tracker } from '../tracking/tracker.ts';
 import { type EpochRecord, evaluateSplit, runPhase, type Split, type StopSignal } from './epoch-loop.ts';
 import { HeapRmsprop } from './heap-rmsprop.ts';
@@ -40,6 +41,8 @@ export interface TrainerDeps {
    * the frozen base every epoch, as Keras's fit() on flow_from_directory generators does.
    */
   recomputeBaseEveryEpoch?: boolean;
+  /** How often system/* metrics (CPU, RSS, GPU) are sampled; 0 turns sampling off. Default 5000 ms. */
+  systemMetricsMs?: number;
 }
 
 export interface TrainResult {
@@ -136,6 +139,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   let stopped = false;
   let step = 0;
   const stores: FeatureStore[] = [];
+  let sampler: SystemSampler | null = null;
   const split = (d: Loaded, p: PrefixEngine, cache: FeatureCache | null): Split => {
     const recompute = deps.recomputeBaseEveryEpoch ?? false;
     const features = new FeatureStore(
@@ -158,6 +162,8 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       tags: cfg.tags,
       systemInfo,
     });
+    const sampleMs = deps.systemMetricsMs ?? 5000;
+    if (sampleMs > 0) sampler = new SystemSampler(deps.tracker, { intervalMs: sampleMs }).start();
     const [trainData, valData, testData] = await loading;
     for (const [index, ph] of phases.entries()) {
       if (stopped) break;
@@ -263,6 +269,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       cache: cacheStats,
     };
   } finally {
+    sampler?.stop();
     await prefix?.dispose();
     disposeModel(prevModel);
     progress.close();

@@ -1,15 +1,72 @@
 'use client';
 
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
-import { useQuery } from 'urql';
-import { ExperimentsDocument } from '@/gql/graphql';
+import { useMutation, useQuery } from 'urql';
+import { CreateExperimentDocument, ExperimentsDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { timeAgo } from '@/lib/format';
 import { QueueSummary } from './agents/queue-summary';
 import { Loading, Notice } from './notice';
 import { useApi } from './providers';
 import { StatusBadge } from './status-badge';
+
+/** Name (and optional description) of a new experiment; opens it once created. */
+function CreateExperiment() {
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [{ fetching, error }, create] = useMutation(CreateExperimentDocument);
+  const problem = describeError(error);
+  if (!open)
+    return (
+      <button type="button" className="primary" onClick={() => setOpen(true)} data-testid="new-experiment">
+        New experiment
+      </button>
+    );
+  return (
+    <form
+      className="toolbar panel"
+      data-testid="create-experiment"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await create({ input: { name: name.trim(), description: description.trim() } });
+        if (r.data) router.push(`/experiments/${r.data.createExperiment.id}`);
+      }}
+    >
+      <input
+        type="text"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        placeholder="Name"
+        aria-label="Experiment name"
+        data-testid="new-experiment-name"
+        // biome-ignore lint/a11y/noAutofocus: the user asked for a new experiment
+        autoFocus
+      />
+      <input
+        type="text"
+        value={description}
+        onChange={(e) => setDescription(e.target.value)}
+        placeholder="Description (optional)"
+        aria-label="Experiment description"
+      />
+      <button type="submit" className="primary" disabled={!name.trim() || fetching} data-testid="new-experiment-create">
+        Create
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      {problem && (
+        <span className="field-error" role="alert">
+          {problem.message}
+        </span>
+      )}
+    </form>
+  );
+}
 
 export function ExperimentsList() {
   const { apiUrl } = useApi();
@@ -38,6 +95,7 @@ export function ExperimentsList() {
           onChange={(e) => setSearch(e.target.value)}
           aria-label="Search experiments"
         />
+        <CreateExperiment />
       </div>
       {problem && (
         <Notice
@@ -53,43 +111,45 @@ export function ExperimentsList() {
         </Notice>
       )}
       {data && data.experiments.length > 0 && (
-        <table className="grid" data-testid="experiments-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Runs</th>
-              <th>By status</th>
-              <th>Last activity</th>
-              <th>Tags</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.experiments.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <Link href={`/experiments/${e.id}`}>{e.name}</Link>
-                  {e.description && <div className="muted small">{e.description}</div>}
-                </td>
-                <td className="num">{e.runCount}</td>
-                <td>
-                  {e.runCounts.map((c) => (
-                    <span key={c.status} className="count-chip">
-                      <StatusBadge status={c.status} /> {c.count}
-                    </span>
-                  ))}
-                </td>
-                <td title={e.lastActivityAt ?? ''}>{timeAgo(e.lastActivityAt)}</td>
-                <td>
-                  {e.tags.map((t) => (
-                    <span key={t} className="tag">
-                      {t}
-                    </span>
-                  ))}
-                </td>
+        <div className="table-scroll">
+          <table className="grid" data-testid="experiments-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Runs</th>
+                <th>By status</th>
+                <th>Last activity</th>
+                <th>Tags</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.experiments.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <Link href={`/experiments/${e.id}`}>{e.name}</Link>
+                    {e.description && <div className="muted small">{e.description}</div>}
+                  </td>
+                  <td className="num">{e.runCount}</td>
+                  <td>
+                    {e.runCounts.map((c) => (
+                      <span key={c.status} className="count-chip">
+                        <StatusBadge status={c.status} /> {c.count}
+                      </span>
+                    ))}
+                  </td>
+                  <td title={e.lastActivityAt ?? ''}>{timeAgo(e.lastActivityAt)}</td>
+                  <td>
+                    {e.tags.map((t) => (
+                      <span key={t} className="tag">
+                        {t}
+                      </span>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

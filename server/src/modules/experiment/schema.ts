@@ -30,6 +30,8 @@ export const experimentTypeDefs = /* GraphQL */ `
       status: [RunStatus!]
       "Only runs carrying every one of these tags."
       tags: [String!]
+      "false (default): runs that are not archived; true: only archived runs; null: both."
+      archived: Boolean = false
       "Sort keys, applied in order; the run id breaks ties."
       orderBy: [RunOrder!]
       "Page size (1..500)."

@@ -23,6 +23,14 @@ export {
 } from './ast.js';
 export { type CompiledOrderField, compileOrderField, type OrderSqlType } from './compile-order.js';
 export { compileFilter, compileFilterNode } from './compile-sql.js';
+export {
+  type ConfigTypeUse,
+  checkConfigTypes,
+  configTypeUses,
+  type ObservedTypes,
+  observeTypesSql,
+  pathKey,
+} from './config-types.js';
 export { FILTER_LIMITS, FilterError } from './errors.js';
 export { parseField, parseFilter } from './parser.js';
 export { SqlParams } from './sql-params.js';

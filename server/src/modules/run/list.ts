@@ -1,7 +1,19 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput, ErrorCode, userError } from '../../graphql/errors.js';
-import { compileFilter, compileOrderField, FilterError, SqlParams } from '../filter/index.js';
+import {
+  checkConfigTypes,
+  compileFilterNode,
+  compileOrderField,
+  configTypeUses,
+  FilterError,
+  type FilterNode,
+  type ObservedTypes,
+  observeTypesSql,
+  parseFilter,
+  pathKey,
+  SqlParams,
+} from '../filter/index.js';
 import { checkPageSize } from '../validate.js';
 import { RUN_COLUMNS, type RunRow, type RunStatus } from './store.js';
 
@@ -10,6 +22,8 @@ export interface RunListArgs {
   experimentName?: string | null;
   status?: RunStatus[] | null;
   tags?: string[] | null;
+  /** false (the default): only runs not archived; true: only archived runs; null: both. */
+  archived?: boolean | null;
   where?: string | null;
   orderBy?: { field: string; direction?: 'ASC' | 'DESC' | null }[] | null;
   first?: number | null;
@@ -49,6 +63,28 @@ function decodeCursor(cursor: string, length: number): (string | null)[] {
 }
 
 /**
+ * Rejects `config.lr < "abc"` when the runs in scope (the conditions besides the filter) hold only
+ * numbers at lr, and the converse; see filter/config-types.ts. One aggregate query, only when the
+ * filter compares config paths with numbers or strings.
+ */
+async function checkTypesInScope(db: pg.Pool, node: FilterNode, scope: string[], scopeValues: unknown[]) {
+  const uses = configTypeUses(node);
+  if (!uses.length) return;
+  const paths = [...new Map(uses.map((u) => [pathKey(u.path), u.path])).values()];
+  const params = new SqlParams(scopeValues.length);
+  const select = observeTypesSql(paths, params);
+  const { rows } = await db.query<Record<string, boolean>>(
+    `SELECT ${select} FROM runs r ${scope.length ? `WHERE ${scope.join(' AND ')}` : ''}`,
+    [...scopeValues, ...params.values],
+  );
+  const row = rows[0]!;
+  const observed = new Map<string, ObservedTypes>(
+    paths.map((p, i) => [pathKey(p), { number: row[`n${i}`]!, string: row[`s${i}`]! }]),
+  );
+  checkConfigTypes(uses, observed);
+}
+
+/**
  * Keyset pagination over arbitrary sort keys. Each requested key becomes two: "is null" (so nulls
  * sort last in either direction) and the value itself; the run id breaks ties. A cursor holds the last
  * row's key values as text, and the next page starts strictly after that tuple.
@@ -66,9 +102,16 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   }
   if (args.status?.length) where.push(`r.status::text = ANY(${params.add(args.status)}::text[])`);
   if (args.tags?.length) where.push(`r.tags @> ${params.add(args.tags)}::text[]`);
+  const archived = args.archived === undefined ? false : args.archived;
+  if (archived !== null) where.push(archived ? 'r.archived' : 'NOT r.archived');
   if (args.where?.trim()) {
     try {
-      where.push(`(${compileFilter(args.where, params)})`);
+      const node = parseFilter(args.where);
+      const scope = [...where];
+      const scopeValues = [...params.values];
+      const compiled = compileFilterNode(node, params); // its own type errors come first
+      await checkTypesInScope(db, node, scope, scopeValues);
+      where.push(`(${compiled})`);
     } catch (err) {
       filterError(err);
     }

@@ -17,6 +17,8 @@ export const runResolvers: Resolvers = {
     finishRun: (_, a, ctx) => ctx.services.runs.finish(a.id, a.status, a.exitCode, a.error),
     updateRun: (_, a, ctx) => ctx.services.runs.update(a.id, a.input),
     deleteRun: (_, a, ctx) => ctx.services.runs.delete(a.id),
+    updateRuns: (_, a, ctx) => ctx.services.runs.updateMany(a.ids, a.input),
+    deleteRuns: (_, a, ctx) => ctx.services.runs.deleteMany(a.ids),
   },
   Subscription: {
     runChanged: {
@@ -26,7 +28,7 @@ export const runResolvers: Resolvers = {
   },
   Run: {
     experiment: (r, _, ctx) => ctx.loaders.experiment.load(r.experimentId),
-    metrics: (r, _, ctx) => ctx.loaders.latest.load(r.id),
+    metrics: (r, a, ctx) => (a.keys ? ctx.loaders.latestOfKeys(a.keys).load(r.id) : ctx.loaders.latest.load(r.id)),
     metric: async (r, a, ctx) => (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
     history: (r, a, ctx) =>
       historyOf(ctx.services.db.pool, r.id, a.key, a.afterStep ?? -1, checkPageSize(a.first, 10_000, 100_000)),

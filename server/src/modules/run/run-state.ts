@@ -157,6 +157,57 @@ export class RunState {
     return this.transition(id, ALL_STATUSES, 'update', set);
   }
 
+  /**
+   * An edit of many runs (tags, archive flag), all or none: the rows are locked in id order (concurrent bulk
+   * calls cannot deadlock) and a missing id is NOT_FOUND before anything is written. `check` may refuse the
+   * result, which rolls it back. One event per run.
+   */
+  editMany(runIds: string[], set: (p: Bind) => string, check: (rows: RunRow[]) => void = () => {}): Promise<RunRow[]> {
+    const params: unknown[] = [runIds];
+    const p: Bind = (v) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const assignments = set(p);
+    return inTransaction(this.pool, async (c) => {
+      await this.lockAll(c, runIds);
+      const { rows } = await c.query<RunRow>(
+        `UPDATE runs r SET ${assignments}, seq = seq + 1, state_seq = seq + 1, updated_at = now()
+          WHERE id = ANY($1::uuid[]) RETURNING ${RUN_COLUMNS}`,
+        params,
+      );
+      check(rows);
+      for (const run of rows) await this.publish(c, run, 'UPDATED');
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return runIds.map((id) => byId.get(id)!);
+    });
+  }
+
+  /** Deletes many runs in the caller's transaction, all or none, one DELETED event each. */
+  async deleteMany(c: pg.ClientBase, runIds: string[]): Promise<void> {
+    await this.lockAll(c, runIds);
+    const { rows } = await c.query<{ id: string; experimentId: string; seq: number }>(
+      `DELETE FROM runs WHERE id = ANY($1::uuid[]) RETURNING id, experiment_id AS "experimentId", seq`,
+      [runIds],
+    );
+    await notifyRuns(
+      c,
+      rows.map((r) => ({ ...r, seq: r.seq + 1 })),
+      'DELETED',
+    );
+  }
+
+  /** Locks the runs in id order; NOT_FOUND names a missing one. */
+  private async lockAll(c: pg.ClientBase, runIds: string[]): Promise<void> {
+    const { rows } = await c.query<{ id: string }>(
+      'SELECT id FROM runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [runIds],
+    );
+    if (rows.length === runIds.length) return;
+    const found = new Set(rows.map((r) => r.id));
+    throw notFound('Run', runIds.find((id) => !found.has(id))!);
+  }
+
   /** Deletes the run row in the caller's transaction (the caller purges its metric rows first). */
   async delete(c: pg.ClientBase, id: string): Promise<void> {
     const { rows } = await c.query<{ experimentId: string; seq: number }>(

@@ -35,6 +35,8 @@ export const runTypeDefs = /* GraphQL */ `
     config: JSON!
     "Labels."
     tags: [String!]!
+    "Archived runs are left out of run lists unless asked for (RunFilter.archived); nothing else changes."
+    archived: Boolean!
     "Free-form notes (Markdown)."
     notes: String!
     "Where and how the run executes: host, engines/backends, library versions (JSON object)."
@@ -55,8 +57,11 @@ export const runTypeDefs = /* GraphQL */ `
     errorMessage: String
     "The run's event sequence number: the seq of its latest event (state change or metric batch)."
     seq: Int!
-    "Latest value, extremes and count for every metric key (never scans history)."
-    metrics: [MetricSummary!]!
+    """
+    Latest value, extremes and count for every metric key (never scans history). With \`keys\`, only
+    those (a table showing 2 of a run's 1,500 metrics asks for 2).
+    """
+    metrics("Only these keys; all when omitted." keys: [String!]): [MetricSummary!]!
     "Summary of one metric key, or null when it was never logged."
     metric(key: String!): MetricSummary
     "Raw history of one metric, by ascending step."
@@ -130,6 +135,8 @@ export const runTypeDefs = /* GraphQL */ `
     status: [RunStatus!]
     "Only runs carrying every one of these tags."
     tags: [String!]
+    "false (default): runs that are not archived; true: only archived runs; null: both."
+    archived: Boolean = false
     """
     Predicates in Runboard's filter language, for example
     \`config.lr < 1e-4 AND metrics.val_acc >= 0.9\`,
@@ -137,7 +144,8 @@ export const runTypeDefs = /* GraphQL */ `
     \`config.batch BETWEEN 16 AND 64\`, \`config.size IN (32, 48)\`, \`tags HAS "baseline"\`,
     \`max(metrics.val_acc) > 0.8\`, \`name ~ "sweep"\` (case-insensitive substring), \`config.seed EXISTS\`.
     Operators: = != < <= > >= ~ BETWEEN IN HAS EXISTS, joined by AND, OR, NOT and parentheses.
-    Errors come back with code INVALID_FILTER and the position of the problem.
+    Errors come back with code INVALID_FILTER and the position of the problem; comparing a config
+    path with a string when the runs in scope hold only numbers there (or the converse) is such an error.
     """
     where: String
   }
@@ -168,6 +176,16 @@ export const runTypeDefs = /* GraphQL */ `
     tags: [String!]
     "Replaces the notes."
     notes: String
+  }
+
+  "Changes applied to each of several runs at once (updateRuns); omitted fields stay as they are."
+  input BulkRunUpdateInput {
+    "Tags added to each run (a tag it already carries is kept once)."
+    addTags: [String!]
+    "Tags removed from each run."
+    removeTags: [String!]
+    "Archive (true) or unarchive (false) the runs."
+    archived: Boolean
   }
 
   "How a run ended, as reported by its trainer."
@@ -241,6 +259,16 @@ export const runTypeDefs = /* GraphQL */ `
     updateRun(id: ID!, input: UpdateRunInput!): Run!
     "Deletes a run with its metrics and artifact records. Returns the id."
     deleteRun(id: ID!): ID!
+    """
+    Applies the same change to 1..1000 runs in one transaction: all of them change or none does
+    (NOT_FOUND names a missing id). Each changed run gets a runChanged event. Returns the runs.
+    """
+    updateRuns(ids: [ID!]!, input: BulkRunUpdateInput!): [Run!]!
+    """
+    Deletes 1..1000 runs with their metrics and artifact records in one transaction: all or none
+    (NOT_FOUND names a missing id). Returns the ids.
+    """
+    deleteRuns(ids: [ID!]!): [ID!]!
   }
 
   extend type Subscription {

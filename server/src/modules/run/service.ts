@@ -17,6 +17,21 @@ export interface CreateRunInput {
   systemInfo?: unknown;
 }
 
+export interface BulkRunUpdateInput {
+  addTags?: string[] | null;
+  removeTags?: string[] | null;
+  archived?: boolean | null;
+}
+
+/** Bulk operations take at most this many runs (one transaction, one statement). */
+export const MAX_BULK_RUNS = 1000;
+
+/** 1..MAX_BULK_RUNS valid, distinct run ids (lower-case); a malformed id is NOT_FOUND like everywhere else. */
+function checkRunIds(ids: readonly string[]): string[] {
+  if (ids.length === 0 || ids.length > MAX_BULK_RUNS) throw badInput('ids', `give 1..${MAX_BULK_RUNS} run ids`);
+  return [...new Set(ids.map((id) => assertId('Run', id)))];
+}
+
 export interface UpdateRunInput {
   name?: string | null;
   tags?: string[] | null;
@@ -95,5 +110,39 @@ export class RunService {
       await this.state.delete(c, runId);
     });
     return id;
+  }
+
+  /**
+   * Tags and archive flag of many runs, all or none (a missing id fails before anything is written). Tag order
+   * is kept: existing tags first, new ones appended once.
+   */
+  updateMany(ids: readonly string[], input: BulkRunUpdateInput): Promise<RunRow[]> {
+    const runIds = checkRunIds(ids);
+    const add = checkTags('addTags', input.addTags ?? []);
+    const remove = checkTags('removeTags', input.removeTags ?? []);
+    const archived = input.archived ?? null;
+    if (!add.length && !remove.length && archived === null)
+      throw badInput('input', 'give at least one of addTags, removeTags, archived');
+    return this.state.editMany(
+      runIds,
+      (p) => `tags = (SELECT coalesce(array_agg(t ORDER BY o), '{}') FROM
+                (SELECT t, min(o) AS o FROM unnest(coalesce(r.tags, '{}') || ${p(add)}::text[]) WITH ORDINALITY u(t, o)
+                  WHERE NOT t = ANY(${p(remove)}::text[]) GROUP BY t) x),
+              archived = coalesce(${p(archived)}::boolean, r.archived)`,
+      (rows) => {
+        const over = rows.find((r) => r.tags.length > LIMITS.tags);
+        if (over) throw badInput('addTags', `run ${over.id} would carry more than ${LIMITS.tags} tags`);
+      },
+    );
+  }
+
+  /** Deletes many runs with their metric rows, all or none (a missing id rolls everything back). */
+  async deleteMany(ids: readonly string[]): Promise<string[]> {
+    const runIds = checkRunIds(ids);
+    await inTransaction(this.db.pool, async (c) => {
+      await purgeMetricRows(c, 'SELECT unnest($1::uuid[])', [runIds]);
+      await this.state.deleteMany(c, runIds);
+    });
+    return runIds;
   }
 }

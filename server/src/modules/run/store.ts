@@ -47,6 +47,7 @@ const RUN_FIELD_SQL: { [K in keyof RunRow]-?: string } = {
   cancelRequestedAt: 'r.cancel_requested_at',
   sweepId: 'r.sweep_id',
   logLines: 'r.log_lines',
+  archived: 'r.archived',
 };
 
 /** Select list producing a RunRow from alias `r`. */

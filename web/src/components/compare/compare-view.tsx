@@ -1,4 +1,5 @@
 'use client';
+import { isUuid } from '@runboard/contract/ids';
 
 import Link from 'next/link';
 import { Suspense, use, useEffect, useMemo, useRef, useState } from 'react';
@@ -20,10 +21,9 @@ import { MetricSummary } from './metric-summary';
 import { RunLegend } from './run-legend';
 import { RunPanels } from './run-panels';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function CompareView({ runIds, prefetch }: { runIds: string[]; prefetch?: Promise<ComparePrefetch | null> }) {
-  const bad = runIds.filter((id) => !UUID_RE.test(id));
+  const bad = runIds.filter((id) => !isUuid(id));
   if (!runIds.length) {
     return (
       <Notice kind="info" title="No runs to compare.">

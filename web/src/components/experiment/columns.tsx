@@ -1,5 +1,6 @@
 import type { RunRowFragment } from '@/gql/graphql';
 import { flatten, formatJsonValue } from '@/lib/format';
+import { varyingPaths } from '@/lib/group-series';
 import { formatNumber, inferGoal, type WireNumber } from '@/lib/metric-value';
 
 export interface Column {
@@ -86,9 +87,64 @@ export function metricColumns(key: string): Column[] {
   ];
 }
 
-/** Config paths seen in the loaded runs, in first-seen order. */
+/** Config paths seen in the loaded runs, alphabetical (a stable place for every key). */
 export function configPaths(runs: RunRowFragment[]): string[] {
   const seen = new Set<string>();
-  for (const r of runs.slice(0, 200)) for (const k of Object.keys(flatConfig(r))) seen.add(k);
-  return [...seen];
+  for (const r of runs.slice(0, 500)) for (const k of Object.keys(flatConfig(r))) seen.add(k);
+  return [...seen].sort((a, b) => a.localeCompare(b));
 }
+
+/** Config paths whose values differ between the loaded runs (the ones worth a column), alphabetical. */
+export function varyingConfigPaths(runs: RunRowFragment[]): string[] {
+  return varyingPaths(runs.slice(0, 500).map(flatConfig));
+}
+
+const MAX_DEFAULT_CONFIG_COLUMNS = 12;
+
+/** The metrics people read first, in this order, when the experiment logs them. */
+export const MAIN_METRICS = ['val_acc', 'val_loss', 'acc', 'loss', 'accuracy', 'val_accuracy'];
+
+/**
+ * Column choice as stored in the URL (`c:<path>`, `m:<key>`). Default: the config keys that vary
+ * plus the main metrics (or the first two metrics when none of those is logged).
+ */
+export function chosenColumns(
+  cols: string[] | null,
+  runs: RunRowFragment[],
+  metricKeys: string[],
+): { config: string[]; metrics: string[] } {
+  if (cols) {
+    return {
+      config: cols.filter((c) => c.startsWith('c:')).map((c) => c.slice(2)),
+      metrics: cols.filter((c) => c.startsWith('m:')).map((c) => c.slice(2)),
+    };
+  }
+  // Before the experiment's keys have loaded (e.g. server rendering), the keys the rows carry stand in.
+  const known = metricKeys.length ? metricKeys : [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))];
+  const main = MAIN_METRICS.filter((k) => known.includes(k));
+  const varying = varyingConfigPaths(runs);
+  return {
+    // Capped so a run with hundreds of params still gives a readable table (keys whose values differ are
+    // kept first); shown alphabetically. The picker adds more.
+    config: (varying.length ? varying : configPaths(runs))
+      .slice(0, MAX_DEFAULT_CONFIG_COLUMNS)
+      .sort((a, b) => a.localeCompare(b)),
+    metrics: main.length ? main : known.filter((k) => !k.startsWith('system/')).slice(0, 2),
+  };
+}
+
+/**
+ * The metric summaries the runs query loads: the chosen metric columns, or by default the main metrics
+ * (asked for before the experiment's keys are known, so the common case needs no second request),
+ * falling back to the first two keys once it turns out none of the main ones is logged.
+ */
+export function metricKeysToFetch(cols: string[] | null, metricKeys: string[] | undefined): string[] {
+  if (cols) return cols.filter((c) => c.startsWith('m:')).map((c) => c.slice(2));
+  if (!metricKeys || MAIN_METRICS.some((k) => metricKeys.includes(k))) return MAIN_METRICS;
+  return metricKeys.filter((k) => !k.startsWith('system/')).slice(0, 2);
+}
+
+export const columnIds = (c: { config: string[]; metrics: string[] }) => [
+  ...c.config.map((p) => `c:${p}`),
+  ...c.metrics.map((k) => `m:${k}`),
+];

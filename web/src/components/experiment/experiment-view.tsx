@@ -3,91 +3,118 @@
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
-import { ExperimentHeaderDocument, type RunOrder } from '@/gql/graphql';
+import {
+  ExperimentHeaderDocument,
+  ExperimentMetricKeysDocument,
+  type ExperimentPageQuery,
+  type RunOrder,
+} from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
 import { timeAgo } from '@/lib/format';
+import { groupRuns } from '@/lib/group-series';
+import { parseSort } from '@/lib/view-state';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { StatusBadge } from '../status-badge';
+import { BulkActions } from './bulk-actions';
 import { ColumnPicker } from './column-picker';
-import { BASE_COLUMNS, type Column, configColumn, configPaths, metricColumns } from './columns';
+import {
+  BASE_COLUMNS,
+  type Column,
+  chosenColumns,
+  columnIds,
+  configColumn,
+  configPaths,
+  metricColumns,
+  metricKeysToFetch,
+} from './columns';
+import { ExperimentActions } from './experiment-actions';
 import { ExperimentSweeps } from './experiment-sweeps';
 import { FilterBox } from './filter-box';
+import { GroupChart } from './group-chart';
+import { GroupPicker } from './group-picker';
 import { RunsTable } from './runs-table';
+import { SavedViews } from './saved-views';
 import { fetchAllRuns, useRuns } from './use-runs';
+import { useViewState } from './use-view-state';
 
-const DEFAULT_ORDER: RunOrder[] = [{ field: 'createdAt', direction: 'DESC' }];
+const EMPTY: string[] = [];
+const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
 
-/** `?sort=field:DESC` <-> RunOrder[] (the filter goes in `?where=`), so a view can be shared by URL. */
-function parseSort(sort: string | undefined): RunOrder[] {
-  if (!sort) return DEFAULT_ORDER;
-  const i = sort.lastIndexOf(':');
-  const field = i > 0 ? sort.slice(0, i) : sort;
-  const dir = i > 0 ? sort.slice(i + 1).toUpperCase() : 'ASC';
-  return field ? [{ field, direction: dir === 'DESC' ? 'DESC' : 'ASC' }] : DEFAULT_ORDER;
-}
-
-export function ExperimentView({
-  id,
-  initialWhere = '',
-  initialSort,
-}: {
-  id: string;
-  initialWhere?: string;
-  initialSort?: string;
-}) {
+/**
+ * An experiment's page. Filter, sort, columns, grouping, archived toggle, chart settings and the saved
+ * view in use all live in the URL (useViewState); selection is the only state kept in memory.
+ */
+export function ExperimentView({ id, initial }: { id: string; initial?: ExperimentPageQuery | null }) {
   const { apiUrl } = useApi();
   const client = useClient();
   const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
-  const [where, setWhere] = useState(initialWhere);
-  const [orderBy, setOrderBy] = useState<RunOrder[]>(() => parseSort(initialSort));
-  // Keep the URL in step without a navigation (the table state lives here, not in the router).
-  useEffect(() => {
-    const url = new URL(window.location.href);
-    if (where) url.searchParams.set('where', where);
-    else url.searchParams.delete('where');
-    const o = orderBy[0];
-    if (o && JSON.stringify(orderBy) !== JSON.stringify(DEFAULT_ORDER))
-      url.searchParams.set('sort', `${o.field}:${o.direction ?? 'ASC'}`);
-    else url.searchParams.delete('sort');
-    if (url.href !== window.location.href) window.history.replaceState(window.history.state, '', url);
-  }, [where, orderBy]);
+  const [keysResult, refetchKeys] = useQuery({ query: ExperimentMetricKeysDocument, variables: { id } });
+  const [view, setView] = useViewState();
+  const orderBy: RunOrder[] = useMemo(() => parseSort(view.sort), [view.sort]);
+  const archived = view.archived ? null : false;
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [chosen, setChosen] = useState<{ config: string[]; metrics: string[] } | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
 
   // Run events change the status counts; refresh the header at most every 2 s.
   const headerTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const keysFetchedAt = useRef(0);
   const onActivity = useCallback(() => {
     if (headerTimer.current) return;
     headerTimer.current = setTimeout(() => {
       headerTimer.current = null;
       refetchHeader({ requestPolicy: 'network-only' });
+      // Keys change rarely and cost a scan of every summary: at most every 30 s.
+      if (Date.now() - keysFetchedAt.current > 30_000) {
+        keysFetchedAt.current = Date.now();
+        refetchKeys({ requestPolicy: 'network-only' });
+      }
     }, 2000);
-  }, [refetchHeader]);
+  }, [refetchHeader, refetchKeys]);
   useEffect(() => () => void (headerTimer.current && clearTimeout(headerTimer.current)), []);
 
-  const runs = useRuns(id, where, orderBy, onActivity);
-  const exp = header.data?.experiment;
-  const metricKeys = header.data?.metricKeys ?? [];
+  const headerKeys = keysResult.data?.metricKeys;
+  const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
+  const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys, initial?.runs);
+  // Until the client's own header query answers, the server's prefetch stands in (same fields).
+  const headerData = header.data ?? (initial ? { experiment: initial.experiment } : undefined);
+  const exp = headerData?.experiment;
+  const metricKeys = headerKeys ?? EMPTY;
   const paths = useMemo(() => configPaths(runs.rows), [runs.rows]);
-  // Until the user picks, show a few config keys and the first metrics.
-  const config = chosen?.config ?? paths.slice(0, 6);
-  const metrics = chosen?.metrics ?? metricKeys.slice(0, 4);
+  const chosen = useMemo(() => chosenColumns(view.cols, runs.rows, metricKeys), [view.cols, runs.rows, metricKeys]);
   const columns: Column[] = useMemo(
-    () => [...BASE_COLUMNS, ...config.map(configColumn), ...metrics.flatMap(metricColumns)],
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [config.join('\u0000'), metrics.join('\u0000')],
+    () => [...BASE_COLUMNS, ...chosen.config.map(configColumn), ...chosen.metrics.flatMap(metricColumns)],
+    [chosen],
   );
+  const groups = useMemo(() => (view.group.length ? groupRuns(runs.rows, view.group) : null), [runs.rows, view.group]);
+  // Group counts must cover every matching run, not the first page: load the rest while grouping.
+  const { hasNext, loading, loadBigPage } = runs;
+  useEffect(() => {
+    if (view.group.length && hasNext && !loading) loadBigPage();
+  }, [view.group.length, hasNext, loading, loadBigPage]);
 
-  const onSort = useCallback((field: string) => {
-    setOrderBy((cur) => {
-      const c = cur[0];
-      if (c?.field === field) return [{ field, direction: c.direction === 'DESC' ? 'ASC' : 'DESC' }];
-      return [{ field, direction: field.startsWith('config.') || field === 'name' ? 'ASC' : 'DESC' }];
+  // Selected runs that left the list (deleted, archived, filtered out) are no longer selected.
+  useEffect(() => {
+    setSelected((s) => {
+      if (!s.size) return s;
+      const present = new Set(runs.rows.map((r) => r.id));
+      const next = new Set([...s].filter((x) => present.has(x)));
+      return next.size === s.size ? s : next;
     });
-  }, []);
+  }, [runs.rows]);
+
+  const onSort = useCallback(
+    (field: string) => {
+      const c = orderBy[0];
+      const next: RunOrder =
+        c?.field === field
+          ? { field, direction: c.direction === 'DESC' ? 'ASC' : 'DESC' }
+          : { field, direction: field.startsWith('config.') || field === 'name' ? 'ASC' : 'DESC' };
+      setView({ sort: sortText(next) });
+    },
+    [orderBy, setView],
+  );
   const onToggle = useCallback((rid: string) => {
     setSelected((s) => {
       const n = new Set(s);
@@ -96,12 +123,21 @@ export function ExperimentView({
       return n;
     });
   }, []);
-  const onToggleAll = (select: boolean) => setSelected(select ? new Set(runs.rows.map((r) => r.id)) : new Set());
+  const onToggleMany = useCallback((ids: string[], select: boolean) => {
+    setSelected((s) => {
+      const n = new Set(s);
+      for (const x of ids) {
+        if (select) n.add(x);
+        else n.delete(x);
+      }
+      return n;
+    });
+  }, []);
 
   const doExport = async (format: 'csv' | 'json') => {
     setExporting(format);
     try {
-      const all = await fetchAllRuns(client, id, where, orderBy);
+      const all = await fetchAllRuns(client, id, view.where, orderBy, archived, fetchKeys);
       const base = `${exp?.name ?? 'runs'}-runs`;
       if (format === 'csv') {
         download(
@@ -138,7 +174,7 @@ export function ExperimentView({
       </Notice>
     );
   }
-  if (!header.data) return <Loading what="experiment" />;
+  if (!headerData) return <Loading what="experiment" />;
   if (!exp) {
     return (
       <Notice title="No such experiment." problem={{ message: `There is no experiment with id “${id}”.` }}>
@@ -151,16 +187,25 @@ export function ExperimentView({
 
   const filterProblem = runs.problem?.code === 'INVALID_FILTER' ? runs.problem : null;
   const compareHref = `/compare?runs=${[...selected].join(',')}`;
+  const chartMetric = view.chart || chosen.metrics[0] || metricKeys[0] || '';
   return (
-    <section>
+    <section className="experiment-page">
       <div className="crumbs">
         <Link href="/">Experiments</Link> /
       </div>
       <div className="page-head">
         <h1 data-testid="experiment-name">{exp.name}</h1>
-        <span className="muted">last activity {timeAgo(exp.lastActivityAt)}</span>
+        <span className="muted" suppressHydrationWarning>
+          last activity {timeAgo(exp.lastActivityAt)}
+        </span>
         <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
         <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
+        <ExperimentActions
+          id={exp.id}
+          name={exp.name}
+          runCount={exp.runCount}
+          onRenamed={() => refetchHeader({ requestPolicy: 'network-only' })}
+        />
       </div>
       {exp.description && <p className="muted">{exp.description}</p>}
       <div className="toolbar" data-testid="status-counts">
@@ -172,16 +217,32 @@ export function ExperimentView({
         ))}
       </div>
       <ExperimentSweeps experimentId={exp.id} />
-      <FilterBox value={where} onApply={(w) => setWhere(w)} problem={filterProblem} />
+      <SavedViews experimentId={exp.id} state={view} onApply={setView} />
+      <FilterBox value={view.where} onApply={(w) => setView({ where: w })} problem={filterProblem} />
       <div className="toolbar">
         <ColumnPicker
           configPaths={paths}
           metricKeys={metricKeys}
-          config={config}
-          metrics={metrics}
-          onChange={setChosen}
+          config={chosen.config}
+          metrics={chosen.metrics}
+          onChange={(c) => setView({ cols: columnIds(c) })}
         />
-        <Link href={selected.size ? compareHref : '#'} aria-disabled={selected.size < 1} data-testid="compare-link">
+        <GroupPicker paths={paths} group={view.group} onChange={(group) => setView({ group })} />
+        <label className="small">
+          <input
+            type="checkbox"
+            checked={view.archived}
+            onChange={(e) => setView({ archived: e.target.checked })}
+            data-testid="show-archived"
+          />{' '}
+          Show archived
+        </label>
+        <Link
+          href={selected.size ? compareHref : '#'}
+          aria-disabled={selected.size < 1}
+          data-testid="compare-link"
+          tabIndex={-1}
+        >
           <button type="button" className="primary" disabled={selected.size < 1}>
             Compare selected ({selected.size})
           </button>
@@ -193,7 +254,9 @@ export function ExperimentView({
         )}
         <span className="spacer" />
         <span className="muted" data-testid="run-count">
-          {runs.totalCount === null ? '' : `${runs.rows.length} of ${runs.totalCount} shown`}
+          {runs.problem || runs.totalCount === null
+            ? ''
+            : `${Math.min(runs.rows.length, runs.totalCount)} of ${runs.totalCount} shown`}
         </span>
         <button type="button" onClick={() => doExport('csv')} disabled={!!exporting} data-testid="export-csv">
           {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
@@ -202,6 +265,16 @@ export function ExperimentView({
           {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
         </button>
       </div>
+      {selected.size > 0 && (
+        <BulkActions
+          ids={[...selected]}
+          showingArchived={view.archived}
+          onDone={(what) => {
+            if (what === 'deleted') setSelected(new Set());
+            runs.reload();
+          }}
+        />
+      )}
       {runs.newRuns > 0 && (
         <Notice kind="info">
           {runs.newRuns} new run{runs.newRuns > 1 ? 's' : ''} since the table loaded.{' '}
@@ -213,22 +286,37 @@ export function ExperimentView({
       {runs.live.state === 'error' && (
         <Notice kind="warning" title="Live updates failed." problem={{ message: runs.live.error ?? '' }} />
       )}
+      {filterProblem && (
+        <p className="muted small" data-testid="filter-cleared">
+          No runs are shown until the filter is fixed or cleared.
+        </p>
+      )}
       {runs.problem && !filterProblem && (
         <Notice title="Could not load runs." problem={runs.problem} onRetry={runs.reload} />
       )}
       {runs.loading && runs.rows.length === 0 && !runs.problem && <Loading what="runs" />}
       {!runs.loading && runs.rows.length === 0 && !runs.problem && (
-        <Notice kind="info">{where ? 'No run matches the filter.' : 'This experiment has no runs yet.'}</Notice>
+        <Notice kind="info">{view.where ? 'No run matches the filter.' : 'This experiment has no runs yet.'}</Notice>
+      )}
+      {groups && groups.length > 0 && chartMetric && (
+        <GroupChart
+          groups={groups}
+          metric={chartMetric}
+          metricKeys={metricKeys}
+          band={view.band}
+          onChange={(c) => setView(c)}
+        />
       )}
       {runs.rows.length > 0 && (
         <RunsTable
           rows={runs.rows}
+          groups={groups}
           columns={columns}
           orderBy={orderBy}
           onSort={onSort}
           selected={selected}
           onToggle={onToggle}
-          onToggleAll={onToggleAll}
+          onToggleMany={onToggleMany}
           hasNext={runs.hasNext}
           loading={runs.loading}
           onLoadMore={runs.loadMore}

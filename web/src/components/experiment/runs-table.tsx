@@ -1,22 +1,30 @@
 'use client';
 
 import Link from 'next/link';
-import { memo, useEffect, useRef } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { RunOrder, RunRowFragment } from '@/gql/graphql';
+import type { RunGroup } from '@/lib/group-series';
 import { StatusBadge } from '../status-badge';
 import type { Column } from './columns';
 
 interface Props {
   rows: RunRowFragment[];
+  /** When grouping: the rows in groups (each group a header row with its count, then its runs). */
+  groups: RunGroup<RunRowFragment>[] | null;
   columns: Column[];
   orderBy: RunOrder[];
   onSort: (field: string) => void;
   selected: Set<string>;
   onToggle: (id: string) => void;
-  onToggleAll: (select: boolean) => void;
+  onToggleMany: (ids: string[], select: boolean) => void;
   hasNext: boolean;
   loading: boolean;
   onLoadMore: () => void;
+}
+
+function cellClass(c: Column): string {
+  if (c.id === 'name') return 'pin-name';
+  return c.numeric ? 'num' : '';
 }
 
 const Row = memo(function Row({
@@ -31,14 +39,23 @@ const Row = memo(function Row({
   onToggle: (id: string) => void;
 }) {
   return (
-    <tr className={selected ? 'selected' : ''} data-testid="run-row" data-run-id={run.id} data-run-name={run.name}>
-      <td>
+    <tr
+      className={`${selected ? 'selected' : ''}${run.archived ? ' archived' : ''}`}
+      data-testid="run-row"
+      data-run-id={run.id}
+      data-run-name={run.name}
+    >
+      <td className="pin-check">
         <input type="checkbox" checked={selected} onChange={() => onToggle(run.id)} aria-label={`Select ${run.name}`} />
       </td>
       {columns.map((c) => (
-        <td key={c.id} className={c.numeric ? 'num' : ''} data-col={c.id}>
+        // Dates render in the viewer's locale and zone, which server rendering cannot know.
+        <td key={c.id} className={cellClass(c)} data-col={c.id} suppressHydrationWarning>
           {c.id === 'name' ? (
-            <Link href={`/runs/${run.id}`}>{run.name}</Link>
+            <>
+              <Link href={`/runs/${run.id}`}>{run.name}</Link>
+              {run.archived && <span className="tag muted"> archived</span>}
+            </>
           ) : c.id === 'status' ? (
             <StatusBadge status={run.status} />
           ) : c.id === 'tags' ? (
@@ -56,23 +73,90 @@ const Row = memo(function Row({
   );
 });
 
+function SortHeader({ column, order, onSort }: { column: Column; order?: RunOrder; onSort: (f: string) => void }) {
+  const label = `${column.label}${order ? (order.direction === 'DESC' ? ' ▼' : ' ▲') : ''}`;
+  return (
+    <th
+      className={cellClass(column)}
+      aria-sort={order ? (order.direction === 'DESC' ? 'descending' : 'ascending') : undefined}
+      data-testid={`col-${column.id}`}
+      scope="col"
+    >
+      {column.sortField ? (
+        <button
+          type="button"
+          className="sort-button"
+          onClick={() => onSort(column.sortField!)}
+          title={`Sort by ${column.sortField}`}
+        >
+          {label}
+        </button>
+      ) : (
+        label
+      )}
+    </th>
+  );
+}
+
+function GroupHeader({
+  group,
+  span,
+  collapsed,
+  onCollapse,
+  selected,
+  onToggleMany,
+}: {
+  group: RunGroup<RunRowFragment>;
+  span: number;
+  collapsed: boolean;
+  onCollapse: () => void;
+  selected: Set<string>;
+  onToggleMany: (ids: string[], select: boolean) => void;
+}) {
+  const ids = group.runs.map((r) => r.id);
+  const all = ids.every((id) => selected.has(id));
+  return (
+    <tr className="group-row" data-testid="group-row" data-group={group.label} data-count={group.runs.length}>
+      <td className="pin-check">
+        <input
+          type="checkbox"
+          checked={all}
+          onChange={() => onToggleMany(ids, !all)}
+          aria-label={`Select the runs of ${group.label}`}
+        />
+      </td>
+      <td colSpan={span} className="pin-name">
+        <button type="button" className="link-button" onClick={onCollapse} aria-expanded={!collapsed}>
+          {collapsed ? '▸' : '▾'} <strong>{group.label}</strong>
+        </button>{' '}
+        <span className="muted" data-testid="group-count">
+          {group.runs.length} run{group.runs.length === 1 ? '' : 's'}
+        </span>
+      </td>
+    </tr>
+  );
+}
+
 /**
  * The runs table. Rows arrive a page at a time; reaching the bottom of the scroll area loads the next
- * page, so thousands of runs never need to be in the DOM at once unless the user scrolls through them.
+ * page. The header row sticks to the top and the selection and name columns to the left of the
+ * scroll box, so wide tables scroll inside their box with every row still named.
  */
 export function RunsTable({
   rows,
+  groups,
   columns,
   orderBy,
   onSort,
   selected,
   onToggle,
-  onToggleAll,
+  onToggleMany,
   hasNext,
   loading,
   onLoadMore,
 }: Props) {
   const sentinel = useRef<HTMLDivElement>(null);
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   useEffect(() => {
     const el = sentinel.current;
     if (!el || !hasNext) return;
@@ -84,42 +168,55 @@ export function RunsTable({
   }, [hasNext, onLoadMore]);
   const sortOf = (field: string | null) => (field ? orderBy.find((o) => o.field === field) : undefined);
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  const renderRows = (list: RunRowFragment[]) =>
+    list.map((r) => <Row key={r.id} run={r} columns={columns} selected={selected.has(r.id)} onToggle={onToggle} />);
   return (
-    <div className="table-scroll">
-      <table className="grid" data-testid="runs-table">
+    <div className="table-scroll" data-testid="runs-scroll">
+      <table className="grid runs-grid" data-testid="runs-table">
         <thead>
           <tr>
-            <th>
+            <th className="pin-check">
               <input
                 type="checkbox"
                 checked={allSelected}
-                onChange={(e) => onToggleAll(e.target.checked)}
+                onChange={(e) =>
+                  onToggleMany(
+                    rows.map((r) => r.id),
+                    e.target.checked,
+                  )
+                }
                 aria-label="Select all loaded runs"
               />
             </th>
-            {columns.map((c) => {
-              const s = sortOf(c.sortField);
-              return (
-                <th
-                  key={c.id}
-                  className={`${c.sortField ? 'sortable' : ''} ${c.numeric ? 'num' : ''}`}
-                  onClick={c.sortField ? () => onSort(c.sortField!) : undefined}
-                  aria-sort={s ? (s.direction === 'DESC' ? 'descending' : 'ascending') : undefined}
-                  title={c.sortField ? `Sort by ${c.sortField}` : undefined}
-                  data-testid={`col-${c.id}`}
-                >
-                  {c.label}
-                  {s ? (s.direction === 'DESC' ? ' ▼' : ' ▲') : ''}
-                </th>
-              );
-            })}
+            {columns.map((c) => (
+              <SortHeader key={c.id} column={c} order={sortOf(c.sortField)} onSort={onSort} />
+            ))}
           </tr>
         </thead>
-        <tbody>
-          {rows.map((r) => (
-            <Row key={r.id} run={r} columns={columns} selected={selected.has(r.id)} onToggle={onToggle} />
-          ))}
-        </tbody>
+        {groups ? (
+          groups.map((g) => (
+            <tbody key={g.key}>
+              <GroupHeader
+                group={g}
+                span={columns.length}
+                collapsed={collapsed.has(g.key)}
+                onCollapse={() =>
+                  setCollapsed((s) => {
+                    const n = new Set(s);
+                    if (n.has(g.key)) n.delete(g.key);
+                    else n.add(g.key);
+                    return n;
+                  })
+                }
+                selected={selected}
+                onToggleMany={onToggleMany}
+              />
+              {!collapsed.has(g.key) && renderRows(g.runs)}
+            </tbody>
+          ))
+        ) : (
+          <tbody>{renderRows(rows)}</tbody>
+        )}
       </table>
       {hasNext && (
         <div ref={sentinel} className="toolbar" style={{ justifyContent: 'center', padding: 8 }}>

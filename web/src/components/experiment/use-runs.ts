@@ -8,14 +8,16 @@ import {
   type MetricsLoggedSubscription,
   type RunOrder,
   type RunRowFragment,
+  RunsCountDocument,
   RunsPageDocument,
 } from '@/gql/graphql';
 import { type ApiProblem, describeError } from '@/lib/errors';
 import { SeqTracker, useLiveSubscription } from '@/lib/live';
 import { toNumber } from '@/lib/metric-value';
+import { RUNS_PAGE_SIZE } from '@/lib/view-state';
 import { useApi } from '../providers';
 
-export const PAGE_SIZE = 100;
+export const PAGE_SIZE = RUNS_PAGE_SIZE;
 
 /** Runs that may still log metrics, so their table cells need the metricsLogged stream. */
 const ACTIVE = new Set(['RUNNING', 'QUEUED', 'CRASHED']);
@@ -53,15 +55,43 @@ interface State {
 
 const INITIAL: State = { rows: [], totalCount: null, endCursor: null, hasNext: false, loading: true, problem: null };
 
+export interface InitialPage {
+  totalCount: number;
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  nodes: RunRowFragment[];
+}
+
+function stateOfPage(page: InitialPage): State {
+  return {
+    rows: page.nodes,
+    totalCount: page.totalCount,
+    endCursor: page.pageInfo.endCursor ?? null,
+    hasNext: page.pageInfo.hasNextPage,
+    loading: false,
+    problem: null,
+  };
+}
+
 /**
  * The runs of one experiment, server-filtered and server-sorted, loaded a page at a time (cursor),
  * kept current by the runChanged subscription: rows update in place; created runs are counted so
  * the user can reload (inserting them would ignore the filter and order).
  */
-export function useRuns(experimentId: string, where: string, orderBy: RunOrder[], onActivity: () => void) {
+export function useRuns(
+  experimentId: string,
+  where: string,
+  orderBy: RunOrder[],
+  onActivity: () => void,
+  archived: boolean | null = false,
+  /** Metric summaries to load per run (the table's metric columns); null = all. */
+  metricKeys: string[] | null = null,
+  /** The first page as the server component fetched it with these same arguments (no refetch on mount). */
+  initialPage?: InitialPage | null,
+) {
   const client = useClient();
   const { apiUrl } = useApi();
-  const [state, setState] = useState<State>(INITIAL);
+  const [state, setState] = useState<State>(() => (initialPage ? stateOfPage(initialPage) : INITIAL));
+  const skipFirstLoad = useRef(!!initialPage);
   const [newRuns, setNewRuns] = useState(0);
   const generation = useRef(0);
   const tracker = useRef(new SeqTracker());
@@ -69,6 +99,7 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
   // with respect to each other.
   const metricTracker = useRef(new SeqTracker());
   const orderKey = JSON.stringify(orderBy);
+  const keysKey = metricKeys ? JSON.stringify(metricKeys) : null;
 
   const fetchPage = useCallback(
     async (after: string | null, first = PAGE_SIZE) => {
@@ -77,17 +108,26 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
       const res = await client
         .query(
           RunsPageDocument,
-          { experimentId, where: where || null, orderBy: JSON.parse(orderKey), first, after },
+          {
+            experimentId,
+            where: where || null,
+            archived,
+            orderBy: JSON.parse(orderKey),
+            first,
+            after,
+            metricKeys: keysKey ? JSON.parse(keysKey) : null,
+          },
           { requestPolicy: 'network-only' },
         )
         .toPromise();
       if (gen !== generation.current) return; // filter or order changed meanwhile
       if (res.error || !res.data) {
-        setState((s) => ({
-          ...s,
+        // The rows on screen no longer answer the question asked: show none rather than stale ones.
+        setState({
+          ...INITIAL,
           loading: false,
           problem: describeError(res.error, apiUrl) ?? { message: 'No data' },
-        }));
+        });
         return;
       }
       const page = res.data.runs;
@@ -104,8 +144,26 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
         problem: null,
       }));
     },
-    [client, experimentId, where, orderKey, apiUrl],
+    [client, experimentId, where, orderKey, apiUrl, archived, keysKey],
   );
+
+  // Creates and deletes change how many runs match; the server counts (the filter may or may not match
+  // a created run, and a deleted run may never have been loaded). Coalesced: bursts cost one query.
+  const countTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const recount = useCallback(() => {
+    if (countTimer.current) return;
+    countTimer.current = setTimeout(async () => {
+      countTimer.current = null;
+      const gen = generation.current;
+      const res = await client
+        .query(RunsCountDocument, { experimentId, where: where || null, archived }, { requestPolicy: 'network-only' })
+        .toPromise();
+      if (gen !== generation.current || !res.data) return;
+      const n = res.data.runs.totalCount;
+      setState((s) => (s.totalCount === null ? s : { ...s, totalCount: n }));
+    }, 300);
+  }, [client, experimentId, where, archived]);
+  useEffect(() => () => void (countTimer.current && clearTimeout(countTimer.current)), []);
 
   const reload = useCallback(() => {
     generation.current++;
@@ -114,16 +172,32 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
     void fetchPage(null);
   }, [fetchPage]);
 
-  useEffect(() => reload(), [reload]);
+  useEffect(() => {
+    if (skipFirstLoad.current) {
+      skipFirstLoad.current = false;
+      for (const r of state.rows) {
+        tracker.current.set(r.id, r.seq);
+        metricTracker.current.set(r.id, r.seq);
+      }
+      return;
+    }
+    reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- state.rows only matters on the first run
+  }, [reload]);
 
   const loadMore = useCallback(() => {
     if (state.loading || !state.hasNext) return;
     void fetchPage(state.endCursor);
   }, [fetchPage, state.loading, state.hasNext, state.endCursor]);
+  /** The next page in the API's largest size (grouping needs every matching run). */
+  const loadBigPage = useCallback(() => {
+    if (state.loading || !state.hasNext) return;
+    void fetchPage(state.endCursor, 500);
+  }, [fetchPage, state.loading, state.hasNext, state.endCursor]);
 
   const live = useLiveSubscription(
     ExperimentRunChangedDocument,
-    { experimentId },
+    { experimentId, metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null },
     // First subscribe: live only (replaying 5,000 runs' state is pointless right after loading them).
     // After a drop: replay what changed since the seqs we hold.
     (resuming) => (resuming ? tracker.current.since() : undefined),
@@ -131,22 +205,25 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
       if (!tracker.current.accept(ev.runId, ev.seq)) return;
       onActivity();
       if (ev.kind === 'DELETED' || !ev.run) {
-        setState((s) => ({
-          ...s,
-          rows: s.rows.filter((r) => r.id !== ev.runId),
-          totalCount: s.totalCount === null ? null : s.totalCount - 1,
-        }));
+        setState((s) => ({ ...s, rows: s.rows.filter((r) => r.id !== ev.runId) }));
+        recount();
         return;
       }
       const run = ev.run;
+      if (ev.kind === 'CREATED') {
+        setNewRuns((n) => n + 1);
+        recount();
+        return;
+      }
       setState((s) => {
         const i = s.rows.findIndex((r) => r.id === run.id);
-        if (i < 0) {
-          if (ev.kind === 'CREATED') setNewRuns((n) => n + 1);
-          return s;
-        }
+        if (i < 0) return s;
         const rows = s.rows.slice();
-        rows[i] = run;
+        // Archived (or unarchived) elsewhere: it leaves this list; the count follows.
+        if (run.archived !== rows[i]!.archived && archived !== null) {
+          rows.splice(i, 1);
+          recount();
+        } else rows[i] = run;
         return { ...s, rows };
       });
     },
@@ -164,7 +241,7 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
   );
   useLiveSubscription(
     MetricsLoggedDocument,
-    activeKey ? { runIds: activeKey.split(','), keys: null } : null,
+    activeKey ? { runIds: activeKey.split(','), keys: keysKey ? (JSON.parse(keysKey) as string[]) : null } : null,
     () => {
       const ids = new Set(activeKey.split(','));
       return metricTracker.current.since().filter((s) => ids.has(s.runId));
@@ -181,7 +258,7 @@ export function useRuns(experimentId: string, where: string, orderBy: RunOrder[]
     },
   );
 
-  return { ...state, newRuns, reload, loadMore, live };
+  return { ...state, newRuns, reload, loadMore, loadBigPage, live };
 }
 
 /** Every matching run (for export), fetched in pages of 500. */
@@ -190,6 +267,8 @@ export async function fetchAllRuns(
   experimentId: string,
   where: string,
   orderBy: RunOrder[],
+  archived: boolean | null = false,
+  metricKeys: string[] | null = null,
 ): Promise<RunRowFragment[]> {
   const out: RunRowFragment[] = [];
   let after: string | null = null;
@@ -197,7 +276,7 @@ export async function fetchAllRuns(
     const res = await client
       .query(
         RunsPageDocument,
-        { experimentId, where: where || null, orderBy, first: 500, after },
+        { experimentId, where: where || null, archived, orderBy, first: 500, after, metricKeys },
         { requestPolicy: 'network-only' },
       )
       .toPromise();

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { useMutation } from 'urql';
 import { UpdateRunDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
+import { Markdown } from '@/lib/markdown';
 
 /** Tags (comma separated) and Markdown notes, saved with updateRun. */
 export function RunEditors({ id, tags, notes }: { id: string; tags: string[]; notes: string }) {
@@ -27,6 +28,11 @@ export function RunEditors({ id, tags, notes }: { id: string; tags: string[]; no
   return (
     <div className="panel">
       <h2>Notes and tags</h2>
+      {notes.trim() ? (
+        <Markdown source={notes} className="markdown run-notes" />
+      ) : (
+        <p className="muted small">No notes yet.</p>
+      )}
       <div className="field">
         <label htmlFor="run-tags">Tags (comma separated)</label>
         <input

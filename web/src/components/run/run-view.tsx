@@ -24,6 +24,7 @@ import { RunCharts } from './run-charts';
 import { RunEditors } from './run-editors';
 import { Artifacts, KeyValues, RunTimes } from './run-info';
 import { RunLogs } from './run-logs';
+import { SystemMetrics } from './system-metrics';
 
 type LiveRun = NonNullable<RunChangedByIdSubscription['runChanged']['run']>;
 const ACTIVE = new Set(['RUNNING', 'QUEUED', 'CRASHED']);
@@ -182,7 +183,8 @@ export function RunView({ id }: { id: string }) {
           <KeyValues obj={run.config} testId="run-config" />
         </div>
         <div className="panel">
-          <h2>System</h2>
+          <SystemMetrics runId={run.id} data={series} />
+          <h2>Host and engines</h2>
           <KeyValues obj={run.systemInfo} testId="run-system" />
           <h2>Times</h2>
           <RunTimes run={cur} />

@@ -1,22 +1,44 @@
+import { notFound } from 'next/navigation';
+import { metricKeysToFetch } from '@/components/experiment/columns';
 import { ExperimentView } from '@/components/experiment/experiment-view';
+import { ExperimentExistsDocument, ExperimentPageDocument } from '@/gql/graphql';
+import { serverQuery } from '@/lib/server-api';
+import { parseSort, RUNS_PAGE_SIZE, readViewState } from '@/lib/view-state';
 
-/** /experiments/<id>?where=<filter>&sort=<field>:<ASC|DESC> */
+type SearchParams = Record<string, string | string[] | undefined>;
+
+/**
+ * /experiments/<id>?where=&sort=&cols=&group=&archived=&chart=&band=&view= (see lib/view-state.ts).
+ * The header and the first page of runs are fetched here with the same arguments the client would use,
+ * so the HTML already holds the table. A missing experiment answers HTTP 404; when the API cannot be
+ * asked (or the filter is invalid), the page renders without data and the client reports the problem.
+ */
 export default async function ExperimentPage({
   params,
   searchParams,
 }: {
   params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
+  searchParams: Promise<SearchParams>;
 }) {
-  const { id } = await params;
+  const id = decodeURIComponent((await params).id);
   const sp = await searchParams;
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  return (
-    <ExperimentView
-      key={id}
-      id={decodeURIComponent(id)}
-      initialWhere={one(sp.where) ?? ''}
-      initialSort={one(sp.sort)}
-    />
-  );
+  const one = (k: string) => {
+    const v = sp[k];
+    return (Array.isArray(v) ? v[0] : v) ?? null;
+  };
+  const view = readViewState({ get: one });
+  const initial = await serverQuery(ExperimentPageDocument, {
+    id,
+    where: view.where || null,
+    archived: view.archived ? null : false,
+    orderBy: parseSort(view.sort),
+    first: RUNS_PAGE_SIZE,
+    metricKeys: metricKeysToFetch(view.cols, undefined),
+  });
+  if (initial && !initial.experiment) notFound();
+  if (!initial) {
+    const found = await serverQuery(ExperimentExistsDocument, { id });
+    if (found && !found.experiment) notFound();
+  }
+  return <ExperimentView key={id} id={id} initial={initial} />;
 }

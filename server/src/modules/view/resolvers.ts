@@ -1,0 +1,14 @@
+import type { Context } from '../../context.js';
+import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { SaveViewInput } from './service.js';
+
+export const viewResolvers: Resolvers = {
+  Query: {
+    savedViews: (_, a, ctx) => ctx.services.views.list(a.experimentId),
+    savedView: (_, a, ctx) => ctx.services.views.get(a.id),
+  },
+  Mutation: {
+    saveView: (_, a, ctx) => ctx.services.views.save(a.input),
+    deleteView: (_, a, ctx) => ctx.services.views.delete(a.id),
+  },
+};

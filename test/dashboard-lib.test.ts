@@ -1,0 +1,134 @@
+/**
+ * The dashboard's pure helpers: grouping runs and per-step group statistics (lib/group-series.ts), and
+ * the experiment page's URL state (lib/view-state.ts) that saved views store.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { bandOf, configValue, groupRuns, groupStats, varyingPaths } from '../web/src/lib/group-series.ts';
+import {
+  decodeList,
+  encodeList,
+  readViewState,
+  savedStateOf,
+  viewStateFromSaved,
+  viewStateSearch,
+} from '../web/src/lib/view-state.ts';
+
+describe('group-series', () => {
+  const runs = [
+    { id: 'a', config: { lr: 0.01, opt: { name: 'adam' } } },
+    { id: 'b', config: { lr: 0.001, opt: { name: 'sgd' } } },
+    { id: 'c', config: { lr: 0.01, opt: { name: 'sgd' } } },
+    { id: 'd', config: { lr: 'auto' } },
+    { id: 'e', config: {} },
+  ];
+
+  test('configValue follows dotted paths and stops at non-objects', () => {
+    assert.equal(configValue(runs[0]!.config, 'opt.name'), 'adam');
+    assert.equal(configValue(runs[0]!.config, 'lr.x'), undefined);
+    assert.equal(configValue(null, 'lr'), undefined);
+  });
+
+  test('groups by one key: numbers in numeric order, then strings, then runs without the key', () => {
+    const groups = groupRuns(runs, ['lr']);
+    assert.deepEqual(
+      groups.map((g) => [g.label, g.runs.map((r) => r.id)]),
+      [
+        ['lr=0.001', ['b']],
+        ['lr=0.01', ['a', 'c']],
+        ['lr=auto', ['d']],
+        ['lr=—', ['e']],
+      ],
+    );
+  });
+
+  test('groups by two keys: one group per distinct pair, labelled in key order', () => {
+    const groups = groupRuns(runs.slice(0, 3), ['lr', 'opt.name']);
+    assert.deepEqual(
+      groups.map((g) => `${g.label}:${g.runs.length}`),
+      ['lr=0.001, opt.name=sgd:1', 'lr=0.01, opt.name=adam:1', 'lr=0.01, opt.name=sgd:1'],
+    );
+  });
+
+  test('group statistics per step: mean, min, max, population std, run count; non-finite values left out', () => {
+    const stats = groupStats([
+      [
+        { step: 0, value: 1 },
+        { step: 1, value: 2 },
+      ],
+      [
+        { step: 0, value: 3 },
+        { step: 1, value: Number.NaN },
+        { step: 2, value: 5 },
+      ],
+    ]);
+    assert.deepEqual(stats, [
+      { step: 0, mean: 2, min: 1, max: 3, std: 1, n: 2 },
+      { step: 1, mean: 2, min: 2, max: 2, std: 0, n: 1 },
+      { step: 2, mean: 5, min: 5, max: 5, std: 0, n: 1 },
+    ]);
+    assert.deepEqual(bandOf(stats[0]!, 'minmax'), [1, 3]);
+    assert.deepEqual(bandOf(stats[0]!, 'std'), [1, 3]);
+    assert.deepEqual(groupStats([]), []);
+  });
+
+  test('varying paths: differing values first, then keys only some runs have; each alphabetical', () => {
+    assert.deepEqual(
+      varyingPaths([
+        { lr: 0.1, model: 'vgg', seed: 1, extra: true, aug: 'flip' },
+        { lr: 0.01, model: 'vgg', seed: 1, dropout: 0.2 },
+        { lr: 0.1, model: 'vgg', seed: 1, dropout: 0.5 },
+      ]),
+      ['dropout', 'lr', 'aug', 'extra'],
+    );
+    assert.deepEqual(varyingPaths([{ a: [1, 2] }, { a: [1, 2] }]), []);
+  });
+});
+
+describe('view-state', () => {
+  test('lists escape commas and percent signs inside items', () => {
+    const items = ['c:lr', 'c:weird,key', 'm:100%'];
+    assert.equal(encodeList(items), 'c:lr,c:weird%2Ckey,m:100%25');
+    assert.deepEqual(decodeList(encodeList(items)), items);
+    assert.deepEqual(decodeList(''), []);
+    assert.deepEqual(decodeList(null), []);
+  });
+
+  test('URL -> state -> URL round-trips; defaults stay out of the URL', () => {
+    const search = viewStateSearch({
+      where: 'config.lr < 0.01',
+      sort: 'metrics.val_acc:DESC',
+      cols: ['c:lr', 'm:val_acc'],
+      group: ['lr', 'batch'],
+      archived: true,
+      chart: 'val_loss',
+      band: 'std',
+      view: 'v1',
+    });
+    const state = readViewState(new URLSearchParams(search));
+    assert.deepEqual(state, {
+      where: 'config.lr < 0.01',
+      sort: 'metrics.val_acc:DESC',
+      cols: ['c:lr', 'm:val_acc'],
+      group: ['lr', 'batch'],
+      archived: true,
+      chart: 'val_loss',
+      band: 'std',
+      view: 'v1',
+    });
+    assert.equal(viewStateSearch(readViewState(new URLSearchParams(''))), '');
+    // No `cols` means "default columns"; an empty `cols` means "no optional columns".
+    assert.equal(readViewState(new URLSearchParams('')).cols, null);
+    assert.deepEqual(readViewState(new URLSearchParams('cols=')).cols, []);
+  });
+
+  test('a saved view stores the settings without its own id, and reading it back ignores junk', () => {
+    const state = readViewState(new URLSearchParams('where=x&sort=name:ASC&view=v9'));
+    assert.deepEqual(savedStateOf(state), { where: 'x', sort: 'name:ASC' });
+    const back = viewStateFromSaved({ where: 'x', sort: 'name:ASC', group: 42, evil: 'y' }, 'v9');
+    assert.equal(back.where, 'x');
+    assert.deepEqual(back.group, []);
+    assert.equal(back.view, 'v9');
+    assert.equal(viewStateFromSaved([1, 2], 'v').where, '');
+  });
+});
