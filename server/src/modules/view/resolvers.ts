@@ -1,6 +1,4 @@
-import type { Context } from '../../context.js';
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
-import type { SaveViewInput } from './service.js';
 
 export const viewResolvers: Resolvers = {
   Query: {

@@ -3,7 +3,6 @@ import { CompareView } from '@/components/compare/compare-view';
 import { prefetchCompare } from '@/lib/compare-prefetch';
 import { existingRunIds } from '@/lib/existing-runs';
 
-
 /**
  * /compare?runs=id1,id2,... (any number of runs; also accepts repeated ?runs= parameters).
  * The data fetch starts here, on the server, and is streamed to the client component, so it overlaps

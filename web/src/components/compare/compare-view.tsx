@@ -21,7 +21,6 @@ import { MetricSummary } from './metric-summary';
 import { RunLegend } from './run-legend';
 import { RunPanels } from './run-panels';
 
-
 export function CompareView({ runIds, prefetch }: { runIds: string[]; prefetch?: Promise<ComparePrefetch | null> }) {
   const bad = runIds.filter((id) => !isUuid(id));
   if (!runIds.length) {
