@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createRunningRun, errorCode, gqlRequest, runStatus, uniqueName } from '../helpers/gql.js';
+import { createRunningRun, errorCode, runStatus, uniqueName } from '../helpers/gql.js';
 import { collect, startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -44,13 +44,14 @@ test('PAYLOAD_TOO_LARGE: a request body over 64 MB gets HTTP 413 with the code',
   const run = await createRunningRun(s.gql, { experimentName: uniqueName('payload-bytes') });
   // 64 MiB + 1 of JSON: a long run of spaces inside a valid document, so only its size is wrong.
   const prefix = `{"query":"mutation($id: ID!) { heartbeat(runId: $id) { id } }","variables":{"id":"${run.id}"}`;
-  const body = prefix + ' '.repeat(64 * 1024 * 1024 + 1 - prefix.length - 1) + '}';
+  const padded = (bytes: number) => `${prefix}${' '.repeat(bytes - prefix.length - 1)}}`;
+  const body = padded(64 * 1024 * 1024 + 1);
   const res = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   assert.equal(res.status, 413);
   const json = (await res.json()) as any;
   assert.equal(json.errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
   // Exactly at the limit it is accepted: the bound is 64 MB, not something smaller.
-  const atLimit = prefix + ' '.repeat(64 * 1024 * 1024 - prefix.length - 1) + '}';
+  const atLimit = padded(64 * 1024 * 1024);
   const ok = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: atLimit });
   assert.equal(ok.status, 200);
   assert.equal(((await ok.json()) as any).data.heartbeat.id, run.id);
