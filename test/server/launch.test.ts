@@ -309,27 +309,33 @@ test('RANDOM sweeps: maxRuns draws inside the space, reproducible by seed', asyn
     dropout: { min: 0, max: 0.5 },
     units: [128, 256],
   };
-  const sweep = async (seed: number) =>
+  const sweep = async (seed: number, maxRuns = 6) =>
     (
       await s.gql(
-        `mutation($e: String!, $l: [String!], $b: JSON!, $sp: JSON!, $seed: Int) { launchSweep(input: { experimentName: $e, labels: $l,
-          baseConfig: $b, space: $sp, method: RANDOM, seed: $seed, maxRuns: 6, parallelism: 1, metric: "loss", goal: MINIMIZE }) { runs { config } } }`,
-        { e: sc.experiment, l: [sc.label], b: { ...base, epochs: 1 }, sp: space, seed },
+        `mutation($e: String!, $l: [String!], $b: JSON!, $sp: JSON!, $seed: Int, $n: Int!) { launchSweep(input: { experimentName: $e, labels: $l,
+          baseConfig: $b, space: $sp, method: RANDOM, seed: $seed, maxRuns: $n, parallelism: 1, metric: "loss", goal: MINIMIZE }) { runs { config } } }`,
+        { e: sc.experiment, l: [sc.label], b: { ...base, epochs: 1 }, sp: space, seed, n: maxRuns },
       )
     ).launchSweep.runs.map((r: any) => ({ lr: r.config.lr, dropout: r.config.dropout, units: r.config.units }));
   const a = await sweep(7);
   assert.equal(a.length, 6);
-  for (const c of a) {
+  assert.equal(new Set(a.map((c: any) => c.lr)).size, 6, 'each run draws its own lr');
+  // The distributions, on 300 seeded (so deterministic) draws: log-uniform puts 2/3 of lr below 1e-4
+  // (uniform would put 1/10), dropout averages 0.25, both units values occur.
+  const many = await sweep(11, 300);
+  assert.equal(many.length, 300);
+  for (const c of many) {
     assert.ok(c.lr >= 1e-6 && c.lr <= 1e-3, `lr ${c.lr}`);
     assert.ok(c.dropout >= 0 && c.dropout <= 0.5, `dropout ${c.dropout}`);
     assert.ok([128, 256].includes(c.units), `units ${c.units}`);
   }
-  assert.equal(new Set(a.map((c: any) => c.lr)).size, 6, 'each run draws its own lr');
-  // log-uniform: the draws spread over the decades rather than crowding near max.
-  assert.ok(
-    a.some((c: any) => c.lr < 1e-4),
-    JSON.stringify(a),
-  );
+  const share = (f: (c: any) => boolean) => many.filter(f).length / many.length;
+  const belowE4 = share((c) => c.lr < 1e-4);
+  assert.ok(belowE4 > 0.55 && belowE4 < 0.78, `share of lr < 1e-4: ${belowE4}`);
+  const meanDropout = many.reduce((t: number, c: any) => t + c.dropout, 0) / many.length;
+  assert.ok(meanDropout > 0.2 && meanDropout < 0.3, `mean dropout ${meanDropout}`);
+  const small = share((c) => c.units === 128);
+  assert.ok(small > 0.35 && small < 0.65, `share of units 128: ${small}`);
   assert.deepEqual(await sweep(7), a, 'the same seed draws the same configs');
   assert.notDeepEqual(await sweep(8), a, 'another seed draws others');
 });
