@@ -75,7 +75,7 @@ export function useLiveSeries(
         performance.mark('runboard:series-loaded');
         seriesRef.current = map;
         keysRef.current = new Set(JSON.parse(keysKey) as string[]);
-        tracker.current = new SeqTracker(runList);
+        tracker.current = new SeqTracker(runList, 'series');
         setState((s) => ({ loading: false, problem: null, version: s.version + 1, ready: true }));
         return;
       }
@@ -112,7 +112,7 @@ export function useLiveSeries(
       performance.mark('runboard:series-loaded');
       seriesRef.current = map;
       keysRef.current = new Set(wanted);
-      tracker.current = new SeqTracker(runList);
+      tracker.current = new SeqTracker(runList, 'series');
       setState((s) => ({ loading: false, problem: null, version: s.version + 1, ready: true }));
     })().catch(
       (e: unknown) =>
