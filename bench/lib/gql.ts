@@ -1,5 +1,6 @@
 /** A minimal GraphQL-over-HTTP client on a keep-alive agent (less client CPU than fetch). */
 import http from 'node:http';
+import { checked, createRunningRun, type Gql, type GraphQLBody } from '../../test/helpers/gql.js';
 
 export class GqlClient {
   private readonly agent: http.Agent;
@@ -48,9 +49,7 @@ export class GqlClient {
 }
 
 export function parse<T>(text: string): T {
-  const body = JSON.parse(text) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 1000)}`);
-  return body.data as T;
+  return checked(JSON.parse(text) as GraphQLBody<T>);
 }
 
 export const LOG_METRICS = `mutation Log($runId: ID!, $points: [MetricPointInput!]!) {
@@ -62,17 +61,14 @@ export const LOG_METRICS_COLUMNS = `mutation LogColumns($runId: ID!, $columns: M
   logMetrics(runId: $runId, columns: $columns) { accepted seq }
 }`;
 
-/** Creates and starts `n` runs in one experiment; returns their ids. */
+/** Creates and starts `n` runs in one experiment (the tests' createRunningRun); returns their ids. */
 export async function createRunningRuns(client: GqlClient, experimentName: string, n: number): Promise<string[]> {
+  const gql: Gql = (query, variables) => client.gql(query, variables);
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const { createRun } = await client.gql<{ createRun: { id: string } }>(
-      `mutation($input: CreateRunInput!) { createRun(input: $input) { id } }`,
-      { input: { experimentName, name: `bench-${i}`, config: { lr: 0.001, batch: 64 } } },
+  for (let i = 0; i < n; i++)
+    ids.push(
+      (await createRunningRun(gql, { experimentName, name: `bench-${i}`, config: { lr: 0.001, batch: 64 } })).id,
     );
-    await client.gql(`mutation($id: ID!) { startRun(id: $id) { id status } }`, { id: createRun.id });
-    ids.push(createRun.id);
-  }
   return ids;
 }
 

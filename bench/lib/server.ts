@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startServer } from '../../server/src/http/server.js';
+import { serverOptions } from '../../test/helpers/options.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** BENCH_SERVER_ROOT: run the server from another checkout (e.g. a copy with older code) for before/after figures. */
@@ -36,19 +37,13 @@ export async function startBenchServer(databaseUrl: string, name: string): Promi
     NODE_ENV: 'production', // as `npm start` runs it: graphql-js skips its development-mode checks
   };
   if (process.env.BENCH_INPROC === '1') {
-    const s = await startServer({
-      databaseUrl,
-      HOST: env.HOST,
-      PORT: 0,
-      DATA_DIR: env.DATA_DIR,
-      ARTIFACT_DIR: undefined,
-      HEARTBEAT_TIMEOUT_SECONDS: 3600,
-      CRASH_SWEEP_INTERVAL_MS: 600_000,
-      RUNBOARD_API_KEY: undefined,
-      MAX_QUERY_DEPTH: 12,
-      MAX_QUERY_COST: 50_000,
-      DB_POOL_SIZE: Number(env.DB_POOL_SIZE),
-    });
+    const s = await startServer(
+      serverOptions(databaseUrl, `bench-${name}`, {
+        heartbeatTimeoutSeconds: 3600,
+        crashSweepIntervalMs: 600_000,
+        poolSize: Number(env.DB_POOL_SIZE),
+      }),
+    );
     return { url: s.url, wsUrl: s.wsUrl, mode: 'in-process', pid: process.pid, stop: () => s.stop() };
   }
   const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];

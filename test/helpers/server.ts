@@ -2,6 +2,8 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type RunningServer, startServer } from '../../server/src/http/server.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { checked, gqlRequest } from './gql.js';
+import { serverOptions } from './options.js';
 
 export interface TestServerOptions {
   /** Reuse a database (e.g. a second instance on the same one). */
@@ -27,42 +29,26 @@ export interface TestServer extends RunningServer {
 /** A real server on an ephemeral port over a fresh database on the real PostgreSQL. */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const database = opts.database ?? (await createTestDatabase());
-  const server = await startServer({
-    databaseUrl: database.url,
-    HOST: '127.0.0.1',
-    PORT: opts.port ?? 0,
-    DATA_DIR: `.data/test-${database.name}`,
-    ARTIFACT_DIR: undefined,
-    HEARTBEAT_TIMEOUT_SECONDS: opts.heartbeatTimeoutSeconds ?? 60,
-    LEASE_SECONDS: opts.leaseSeconds ?? 20,
-    CRASH_SWEEP_INTERVAL_MS: opts.crashSweepIntervalMs ?? 60_000,
-    RUNBOARD_API_KEY: opts.apiKey,
-    MAX_QUERY_DEPTH: 12,
-    MAX_QUERY_COST: 50_000,
-    DB_POOL_SIZE: 10,
-    // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).
-    log: process.env.TEST_SERVER_LOG ? (m) => console.error(`[server] ${m}`) : undefined,
-  });
-  const request = async (query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(server.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as { data?: any; errors?: any[] };
-  };
+  const server = await startServer(
+    serverOptions(database.url, `test-${database.name}`, {
+      port: opts.port,
+      heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds,
+      leaseSeconds: opts.leaseSeconds,
+      crashSweepIntervalMs: opts.crashSweepIntervalMs,
+      apiKey: opts.apiKey,
+      // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).
+      log: process.env.TEST_SERVER_LOG ? (m) => console.error(`[server] ${m}`) : undefined,
+    }),
+  );
+  const request = (query: string, variables?: Record<string, unknown>) =>
+    gqlRequest(server.url, query, variables, opts.apiKey);
   const clients: Client[] = [];
   return {
     ...server,
     database,
     request,
     async gql(query, variables) {
-      const body = await request(query, variables);
-      if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-      return body.data;
+      return checked(await request(query, variables));
     },
     ws() {
       const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });

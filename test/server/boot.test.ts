@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { ENV_KEYS, loadEnv } from '../../server/src/config/env.js';
 import { migrate } from '../../server/src/db/migrate.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { withTimeout } from '../helpers/wait.js';
 
 test('env is validated once, with every problem reported together', () => {
   assert.throws(
@@ -49,7 +50,7 @@ test('migrations: Prisma-compatible history, idempotent, safe when several serve
         createHash('sha256').update(sql).digest('hex'),
         'checksum = sha256 of the file, as Prisma writes it',
       );
-      assert.ok(row.finished_at);
+      assert.ok(row.finished_at instanceof Date, 'finished');
     }
   } finally {
     await db.drop();
@@ -129,7 +130,8 @@ async function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutM
   });
 }
 
-test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctrl-C stops cleanly and data survives a restart', async () => {
+/** Runs scripts/start.ts as `npm start` does, on its own data directory and embedded PostgreSQL port. */
+function startScript(t: TestContext, extraEnv: Record<string, string> = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'runboard-start-'));
   chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
   const env = {
@@ -139,39 +141,76 @@ test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctr
     PORT: '0',
     WEB: 'off',
     EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)),
+    ...extraEnv,
   };
-  const boot = async () => {
+  const children: ReturnType<typeof spawn>[] = [];
+  t.after(() => {
+    // A failed assertion must not leave a server (and its PostgreSQL) behind.
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    // Nor its embedded PostgreSQL, which outlives a server killed without its shutdown.
+    const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+      } catch {}
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const boot = async (ready: RegExp = /GraphQL ready at (\S+)/, timeoutMs = 60_000) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const line = await waitForLine(child, /GraphQL ready at (\S+)/, 60_000);
-    return { child, url: line.split(' ').pop()! };
+    children.push(child);
+    const graphql = waitForLine(child, /GraphQL ready at (\S+)/, timeoutMs);
+    graphql.catch(() => {}); // reported through `ready` when the server never comes up
+    const line = await waitForLine(child, ready, timeoutMs);
+    return { child, url: (await graphql).split(' ').pop()!, line };
   };
+  /** Ctrl-C, bounded: a shutdown that hangs fails the test instead of hanging `npm test`. */
   const stop = (child: ReturnType<typeof spawn>) =>
-    new Promise<number | null>((resolve) => {
-      child.once('exit', (code) => resolve(code));
-      child.kill('SIGINT');
-    });
-  const post = (url: string, query: string) =>
-    fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    }).then((r) => r.json() as Promise<any>);
-  try {
-    const first = await boot();
-    const created = await post(first.url, `mutation { createExperiment(input: { name: "persisted" }) { id } }`);
-    // the embedded default also runs a local trainer agent, so launchRun works with no other set-up
-    const { data } = await post(first.url, `{ agents { name online } }`);
-    assert.deepEqual(data.agents, [{ name: 'local', online: true }]);
-    assert.ok(created.data.createExperiment.id);
-    assert.equal(await stop(first.child), 0);
-    const second = await boot();
-    const found = await post(second.url, `{ experiment(name: "persisted") { id } }`);
-    assert.equal(found.data.experiment.id, created.data.createExperiment.id);
-    assert.equal(await stop(second.child), 0);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+    withTimeout(
+      new Promise<number | null>((resolve) => {
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGINT');
+      }),
+      30_000,
+      'shutdown after SIGINT',
+    );
+  return { boot, stop };
+}
+
+const post = (url: string, query: string) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  }).then((r) => r.json() as Promise<any>);
+
+test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctrl-C stops cleanly and data survives a restart', async (t) => {
+  const { boot, stop } = startScript(t);
+  const first = await boot();
+  const created = await post(first.url, `mutation { createExperiment(input: { name: "persisted" }) { id } }`);
+  // the embedded default also runs a local trainer agent, so launchRun works with no other set-up
+  const { data } = await post(first.url, `{ agents { name online } }`);
+  assert.deepEqual(data.agents, [{ name: 'local', online: true }]);
+  assert.match(created.data.createExperiment.id, /^[0-9a-f-]{36}$/);
+  assert.equal(await stop(first.child), 0);
+  const second = await boot();
+  const found = await post(second.url, `{ experiment(name: "persisted") { id } }`);
+  assert.equal(found.data.experiment.id, created.data.createExperiment.id);
+  assert.equal(await stop(second.child), 0);
+});
+
+test('npm start serves the dashboard next to the API, pointed at it', async (t) => {
+  const { boot, stop } = startScript(t, { WEB: 'on', WEB_PORT: '0' });
+  // The first start builds the dashboard when there is no current build: minutes on a loaded machine.
+  const started = await boot(/Dashboard ready at (\S+)/, 900_000);
+  const webUrl = started.line.split(' ').pop()!;
+  const res = await fetch(webUrl);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<title>Runboard<\/title>/);
+  assert.ok(html.includes(started.url), `the page is configured with the API URL ${started.url}`);
+  assert.equal(await stop(started.child), 0);
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../trainers/src/agent/agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { setEnv, waitFor } from '../helpers/wait.js';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const cleanup: (() => Promise<void>)[] = [];
@@ -10,8 +10,9 @@ after(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-test('server restart while runs are queued and running: nothing is lost, the agent reconnects', async () => {
-  process.env.PROTOCOL_EPOCH_MS = '200';
+test('server restart while runs are queued and running: nothing is lost, the agent reconnects', async (t) => {
+  setEnv(t, { PROTOCOL_EPOCH_MS: '200' });
+  const agentLog: string[] = [];
   let s: TestServer = await startTestServer({ crashSweepIntervalMs: 1000 });
   const { port, database } = s;
   cleanup.push(() => database.drop());
@@ -22,7 +23,7 @@ test('server restart while runs are queued and running: nothing is lost, the age
     labels: [],
     command: PROTOCOL,
     pollMs: 200,
-    log: () => {},
+    log: (m) => agentLog.push(m),
   });
   await agent.start();
   cleanup.push(() => agent.stop(true)); // if the test fails early; stopping twice is harmless
@@ -39,21 +40,21 @@ test('server restart while runs are queued and running: nothing is lost, the age
   const queued = (await launch('queued')).launchRun.id;
   const status = async (server: TestServer, id: string) =>
     (await server.gql(`query($id: ID!) { run(id: $id) { status } }`, { id })).run.status;
-  for (const until = Date.now() + 30_000; (await status(s, running)) !== 'RUNNING'; await sleep(100))
-    assert.ok(Date.now() < until);
+  await waitFor(async () => (await status(s, running)) === 'RUNNING', { what: 'RUNNING' });
 
   // Restart the server where the agent and trainer expect it, on the same database.
   await s.stop();
-  await sleep(2000);
+  // Down until the agent has noticed (a failed call), so the restart is one it must ride out.
+  const before = agentLog.length;
+  await waitFor(() => agentLog.slice(before).some((m) => /failed/.test(m)), { what: 'the agent to notice the outage' });
   s = await startTestServer({ database, port, crashSweepIntervalMs: 1000 });
   cleanup.push(() => s.stop());
   cleanup.push(() => agent.stop(true)); // runs first: the agent reports to a live server, then the server stops
 
-  for (const until = Date.now() + 60_000; ; await sleep(250)) {
-    const [a, b] = [await status(s, running), await status(s, queued)];
-    if (a === 'FINISHED' && b === 'FINISHED') break;
-    assert.ok(Date.now() < until, `still ${a} / ${b}`);
-  }
+  await waitFor(async () => (await status(s, running)) === 'FINISHED' && (await status(s, queued)) === 'FINISHED', {
+    timeout: 90_000,
+    what: 'both runs FINISHED',
+  });
   const { run } = await s.gql(
     `query($id: ID!) { run(id: $id) { metrics { key count } launch { attempt } logs { lines { text } } } }`,
     { id: running },

@@ -1,67 +1,83 @@
+/**
+ * Launching through the queue with real agents (in-process or a CLI child) running the protocol trainer.
+ * Every test has its own experiment, its own agent label (so no other test's agent can take its runs) and
+ * its own agents, stopped when it ends: any test runs alone and in any order.
+ */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { Agent } from '../../trainers/src/agent/agent.ts';
+import { uniqueName } from '../helpers/gql.js';
 import { collect, startTestServer, type TestServer } from '../helpers/server.js';
+import { setEnv, waitFor } from '../helpers/wait.js';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const base = { train: 'data/train', val: 'data/validation', size: 32, batch: 4 };
+/** pg-boss's minimum; the tests below bound lease decisions by it. */
+const LEASE_SECONDS = 10;
+/** Lease expiry is noticed by pg-boss's supervisor and the reconciler, both every second here. */
+const LEASE_NOTICED_MS = (LEASE_SECONDS + 8) * 1000;
 let s: TestServer;
 let db: pg.Pool;
-const agents: Agent[] = [];
 const ledger = path.join(mkdtempSync(path.join(tmpdir(), 'runboard-ledger-')), 'ledger.jsonl');
 
 before(async () => {
   process.env.PROTOCOL_LEDGER = ledger;
-  s = await startTestServer({ crashSweepIntervalMs: 1000, leaseSeconds: 10 });
+  s = await startTestServer({ crashSweepIntervalMs: 1000, leaseSeconds: LEASE_SECONDS });
   db = new pg.Pool({ connectionString: s.database.url, max: 2 });
-  await s.gql(`mutation { createExperiment(input: { name: "launch" }) { id } }`);
 });
 after(async () => {
-  await Promise.all(agents.map((a) => a.stop(true)));
   await db.end();
   await s.close();
 });
 
-function startAgent(opts: { concurrency?: number; labels?: string[]; graceSeconds?: number } = {}) {
+interface Scope {
+  experiment: string;
+  label: string;
+}
+
+/** A fresh experiment and agent label for one test. */
+async function scope(): Promise<Scope> {
+  const experiment = uniqueName('launch');
+  await s.gql(`mutation($n: String!) { createExperiment(input: { name: $n }) { id } }`, { n: experiment });
+  return { experiment, label: uniqueName('label') };
+}
+
+async function startAgent(
+  t: TestContext,
+  sc: Scope,
+  opts: { concurrency?: number; gpus?: string[]; graceSeconds?: number; log?: (m: string) => void } = {},
+) {
   const agent = new Agent({
     server: s.url,
     concurrency: opts.concurrency ?? 1,
-    gpus: [],
-    labels: opts.labels ?? [],
+    gpus: opts.gpus ?? [],
+    labels: [sc.label],
     command: PROTOCOL,
     graceSeconds: opts.graceSeconds ?? 5,
     pollMs: 200,
-    log: () => {},
+    log: opts.log ?? (() => {}),
   });
-  agents.push(agent);
-  return agent.start().then(() => agent);
+  t.after(() => agent.stop(true));
+  await agent.start();
+  return agent;
 }
 
-const LAUNCH = `mutation($c: JSON!, $n: String, $l: [String!], $r: Int) {
-  launchRun(input: { experimentName: "launch", config: $c, name: $n, labels: $l, retries: $r }) { id status config launch { waitingForAgent attempt } } }`;
-const RUN = `query($id: ID!) { run(id: $id) { status exitCode errorMessage systemInfo metrics { key count } launch { attempt agent { id } } logs { lines { line stream text } } } }`;
+const LAUNCH = `mutation($e: String!, $c: JSON!, $n: String, $l: [String!], $r: Int) {
+  launchRun(input: { experimentName: $e, config: $c, name: $n, labels: $l, retries: $r }) { id status config launch { waitingForAgent attempt } } }`;
+const launch = async (sc: Scope, config: object, more: { n?: string; r?: number } = {}) =>
+  (await s.gql(LAUNCH, { e: sc.experiment, l: [sc.label], c: { ...base, ...config }, ...more })).launchRun;
+const RUN = `query($id: ID!) { run(id: $id) { status exitCode errorMessage systemInfo cancelRequested metrics { key count } launch { attempt agent { id } } logs { lines { line stream text } } } }`;
 
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 const status = async (id: string) => (await s.gql(RUN, { id })).run.status as string;
-const ledgerEntries = () =>
+const untilStatus = (id: string, want: string, timeout = 60_000) =>
+  waitFor(async () => (await status(id)) === want, { timeout, what: `run ${id} ${want}` });
+const ledgerEntries = (): { runId: string; what: string; t: number; attempt: string; pid: number; gpu?: string }[] =>
   existsSync(ledger)
     ? readFileSync(ledger, 'utf8')
         .trim()
@@ -69,93 +85,159 @@ const ledgerEntries = () =>
         .filter(Boolean)
         .map((l) => JSON.parse(l))
     : [];
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 test('launchRun validates the config against the trainer schema and queues nothing when it is wrong', async () => {
-  const jobsBefore = Number(
-    (await db.query(`SELECT count(*) FROM pgboss.job`).catch(() => ({ rows: [{ count: 0 }] }))).rows[0].count,
-  );
-  const bad = await s.request(LAUNCH, { c: { ...base, lrr: 1, epochs: 'many' } });
+  const sc = await scope();
+  const jobs = async () => Number((await db.query(`SELECT count(*) FROM pgboss.job`)).rows[0].count);
+  const jobsBefore = await jobs();
+  const bad = await s.request(LAUNCH, { e: sc.experiment, c: { ...base, lrr: 1, epochs: 'many' } });
   assert.equal(bad.errors?.[0].extensions.code, 'BAD_USER_INPUT');
   const paths = bad.errors![0].extensions.issues.map((i: any) => i.path);
-  assert.ok(paths.includes('config.epochs') && paths.some((p: string) => p === 'config'), JSON.stringify(paths));
+  assert.ok(paths.includes('config.epochs') && paths.includes('config'), JSON.stringify(paths));
   assert.match(bad.errors![0].message, /lrr/);
-  const agentOwned = await s.request(LAUNCH, { c: { ...base, server: 'http://x' } });
+  const agentOwned = await s.request(LAUNCH, { e: sc.experiment, c: { ...base, server: 'http://x' } });
   assert.equal(agentOwned.errors?.[0].extensions.code, 'BAD_USER_INPUT');
-  const unknownExperiment = await s.request(
-    `mutation { launchRun(input: { experimentName: "nope", config: {} }) { id } }`,
-  );
+  const unknownExperiment = await s.request(LAUNCH, { e: uniqueName('nope'), c: base });
   assert.equal(unknownExperiment.errors?.[0].extensions.code, 'NOT_FOUND');
-  assert.equal(Number((await db.query(`SELECT count(*) FROM runs`)).rows[0].count), 0);
-  const jobsAfter = Number((await db.query(`SELECT count(*) FROM pgboss.job`)).rows[0].count);
-  assert.equal(jobsAfter, jobsBefore);
+  const runs = await s.gql(`query($n: String!) { experiment(name: $n) { runs { totalCount } } }`, { n: sc.experiment });
+  assert.equal(runs.experiment.runs.totalCount, 0);
+  assert.equal(await jobs(), jobsBefore);
   const schema = await s.gql(`{ trainerConfigSchema }`);
-  assert.ok(schema.trainerConfigSchema.properties.lr, 'the JSON Schema lists the trainer fields');
+  assert.equal(schema.trainerConfigSchema.properties.lr.type, 'number', 'the JSON Schema lists the trainer fields');
 });
 
 test('with no agent online the run waits QUEUED and says so; cancel takes it out of the queue', async () => {
-  const { launchRun } = await s.gql(LAUNCH, { c: { ...base, epochs: 2 }, l: ['nobody-has-this'] });
+  const sc = await scope();
+  const queued = async () => (await s.gql(`{ queueStatus { queued } }`)).queueStatus.queued as number;
+  const before = await queued();
+  const launchRun = await launch(sc, { epochs: 2 });
   assert.equal(launchRun.status, 'QUEUED');
   assert.equal(launchRun.launch.waitingForAgent, true);
   assert.equal(launchRun.config.lr, 2e-5, 'stored with the trainer defaults filled in');
-  const q = await s.gql(`{ queueStatus { queued agentsOnline } }`);
-  assert.ok(q.queueStatus.queued >= 1);
+  assert.equal(await queued(), before + 1);
   const { cancelRun } = await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: launchRun.id });
   assert.equal(cancelRun.status, 'CANCELED');
+  assert.equal(await queued(), before);
   // A retried cancel (its response was lost) is a no-op, like a retried finishRun.
-  const again = await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { status seq } }`, { id: launchRun.id });
+  const again = await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: launchRun.id });
   assert.equal(again.cancelRun.status, 'CANCELED');
 });
 
-test('launch -> an agent runs the trainer -> FINISHED with metrics and logs, tailed live', async () => {
-  const { launchRun } = await s.gql(LAUNCH, { c: { ...base, epochs: 3 }, n: 'via-agent' });
+test('launch -> an agent runs the trainer -> FINISHED with metrics and logs, tailed live', async (t) => {
+  const sc = await scope();
+  const launchRun = await launch(sc, { epochs: 3 }, { n: 'via-agent' });
   const tail = collect<any>(s.ws(), `subscription($id: ID!) { runLogs(runId: $id) { lines { line text } } }`, {
     id: launchRun.id,
   });
-  await startAgent();
-  await waitFor('FINISHED', async () => (await status(launchRun.id)) === 'FINISHED');
+  t.after(() => tail.dispose());
+  const agent = await startAgent(t, sc);
+  await untilStatus(launchRun.id, 'FINISHED');
   const { run } = await s.gql(RUN, { id: launchRun.id });
   assert.equal(run.exitCode, 0);
   assert.deepEqual(run.metrics, [{ key: 'loss', count: 3 }]);
   assert.equal(run.systemInfo.engine, 'protocol-trainer');
-  assert.ok(run.systemInfo.agent.host, 'records where it ran');
+  assert.equal(run.systemInfo.agent.id, agent.id, 'records where it ran');
   assert.equal(run.launch.attempt, 0);
-  await waitFor('logs', async () => (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.length >= 4);
-  const lines = (await s.gql(RUN, { id: launchRun.id })).run.logs.lines;
+  // 3 epoch lines on stdout and the final line on stderr, numbered 1..4.
+  const lines = await waitFor(
+    async () => {
+      const l = (await s.gql(RUN, { id: launchRun.id })).run.logs.lines;
+      return l.length === 4 && l;
+    },
+    { what: '4 log lines' },
+  );
   assert.deepEqual(
-    lines.map((l: any) => l.line),
-    lines.map((_: unknown, i: number) => i + 1),
+    lines.map((l: any) => [l.line, l.stream, l.text]),
+    [
+      [1, 'STDOUT', 'epoch 1/3 loss=1.0000'],
+      [2, 'STDOUT', 'epoch 2/3 loss=0.5000'],
+      [3, 'STDOUT', 'epoch 3/3 loss=0.3333'],
+      [4, 'STDERR', 'done (this line goes to stderr)'],
+    ],
   );
-  assert.ok(lines.some((l: any) => l.stream === 'STDOUT' && /epoch 3\/3/.test(l.text)));
-  assert.ok(lines.some((l: any) => l.stream === 'STDERR' && /done/.test(l.text)));
-  const live = await tail.until((e) => e.flatMap((x) => x.runLogs.lines).length >= 4);
-  assert.ok(live.flatMap((x) => x.runLogs.lines).some((l: any) => /epoch 1\/3/.test(l.text)));
-  tail.dispose();
+  const live = await tail.until((e) => e.flatMap((x) => x.runLogs.lines).length >= 4, 30_000);
+  assert.deepEqual(
+    live.flatMap((x) => x.runLogs.lines).map((l: any) => l.line),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(tail.errors, []);
 });
 
-test('cancel a running run: SIGTERM reaches the trainer and the run ends CANCELED', async () => {
-  process.env.PROTOCOL_EPOCH_MS = '300';
-  const { launchRun } = await s.gql(LAUNCH, { c: { ...base, epochs: 200 } });
-  await waitFor('RUNNING', async () => (await status(launchRun.id)) === 'RUNNING');
+test('cancel a running run: SIGTERM reaches the trainer and the run ends CANCELED', async (t) => {
+  setEnv(t, { PROTOCOL_EPOCH_MS: '300' });
+  const sc = await scope();
+  await startAgent(t, sc);
+  const launchRun = await launch(sc, { epochs: 200 });
+  await untilStatus(launchRun.id, 'RUNNING');
   await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: launchRun.id });
-  await waitFor('CANCELED', async () => (await status(launchRun.id)) === 'CANCELED', 20_000);
-  const logs = (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.map((l: any) => l.text);
-  await waitFor('stop line', async () =>
-    (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.some((l: any) => /stopping after epoch/.test(l.text)),
+  await untilStatus(launchRun.id, 'CANCELED');
+  // The trainer itself ended the run: it logged why, finished CANCELED with its own exit code.
+  const stopLine = await waitFor(
+    async () =>
+      (await s.gql(RUN, { id: launchRun.id })).run.logs.lines.find((l: any) => /stopping after epoch/.test(l.text)),
+    { what: 'the trainer stop line' },
   );
-  assert.ok(logs.length < 200);
-  process.env.PROTOCOL_EPOCH_MS = '100';
+  const epochsRun = Number(/stopping after epoch (\d+)/.exec(stopLine.text)![1]);
+  assert.ok(epochsRun < 200, `stopped early (after ${epochsRun})`);
+  const { run } = await s.gql(RUN, { id: launchRun.id });
+  assert.equal(run.exitCode, 143);
+  assert.ok(ledgerEntries().some((e) => e.runId === launchRun.id && e.what === 'canceled'));
 });
 
-test('two agents, 10 runs: each run runs exactly once', async () => {
-  await startAgent({ concurrency: 2 });
+test('SIGKILL after --grace: a trainer that ignores SIGTERM is killed after the grace period and ends CANCELED', async (t) => {
+  setEnv(t, { PROTOCOL_EPOCH_MS: '200', PROTOCOL_IGNORE_SIGTERM: '1' });
+  const sc = await scope();
+  const logs: { t: number; m: string }[] = [];
+  const graceSeconds = 2;
+  await startAgent(t, sc, { graceSeconds, log: (m) => logs.push({ t: Date.now(), m }) });
+  const launchRun = await launch(sc, { epochs: 500 });
+  await untilStatus(launchRun.id, 'RUNNING');
+  const pid = (await waitFor(() => ledgerEntries().find((e) => e.runId === launchRun.id && e.what === 'start'))).pid;
+  await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: launchRun.id });
+  await untilStatus(launchRun.id, 'CANCELED');
+  assert.equal(alive(pid), false);
+  const term = logs.find((l) => l.m.includes(launchRun.id) && /SIGTERM/.test(l.m));
+  const kill = logs.find((l) => l.m.includes(launchRun.id) && /SIGKILL/.test(l.m));
+  assert.ok(term && kill, JSON.stringify(logs));
+  assert.ok(kill.t - term.t >= graceSeconds * 1000 - 50, `SIGKILL ${kill.t - term.t} ms after SIGTERM`);
+  // The trainer never got to end the run itself: the agent's exit report did.
+  assert.ok(!ledgerEntries().some((e) => e.runId === launchRun.id && e.what === 'canceled'));
+  const { run } = await s.gql(RUN, { id: launchRun.id });
+  assert.equal(run.exitCode, null);
+});
+
+test('CUDA_VISIBLE_DEVICES per run: an agent with two GPUs gives each concurrent run its own', async (t) => {
+  setEnv(t, { PROTOCOL_EPOCH_MS: '100' });
+  const sc = await scope();
+  const ids = [(await launch(sc, { epochs: 30 })).id, (await launch(sc, { epochs: 30 })).id];
+  await startAgent(t, sc, { concurrency: 2, gpus: ['0', '1'] });
+  for (const id of ids) await untilStatus(id, 'FINISHED');
+  const starts = ledgerEntries().filter((e) => ids.includes(e.runId) && e.what === 'start');
+  assert.equal(starts.length, 2);
+  assert.deepEqual(starts.map((e) => e.gpu).sort(), ['0', '1']);
+  // They overlapped, so one GPU each was a choice, not a coincidence of running one after the other.
+  const ends = ledgerEntries().filter((e) => ids.includes(e.runId) && e.what === 'end');
+  assert.ok(Math.max(...starts.map((e) => e.t)) < Math.min(...ends.map((e) => e.t)), 'the two runs overlapped');
+});
+
+test('two agents, 10 runs: each run runs exactly once', async (t) => {
+  const sc = await scope();
+  await startAgent(t, sc, { concurrency: 2 });
+  await startAgent(t, sc, { concurrency: 2 });
   const ids: string[] = [];
-  for (let i = 0; i < 10; i++)
-    ids.push((await s.gql(LAUNCH, { c: { ...base, epochs: 2 }, n: `batch-${i}` })).launchRun.id);
-  await waitFor(
-    'all finished',
-    async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'),
-    60_000,
-  );
+  for (let i = 0; i < 10; i++) ids.push((await launch(sc, { epochs: 2 }, { n: `batch-${i}` })).id);
+  await waitFor(async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'), {
+    timeout: 90_000,
+    what: 'all finished',
+  });
   const starts = ledgerEntries().filter((e) => e.what === 'start' && ids.includes(e.runId));
   assert.equal(starts.length, 10);
   assert.equal(new Set(starts.map((e) => e.runId)).size, 10);
@@ -163,16 +245,22 @@ test('two agents, 10 runs: each run runs exactly once', async () => {
   assert.equal(agentsUsed.rows[0].n, 2, 'both agents took work');
 });
 
-test('a sweep of 4 grid points at parallelism 2 never runs more than 2 at once', async () => {
-  process.env.PROTOCOL_EPOCH_MS = '250';
-  await startAgent({ concurrency: 3 }); // 3 agents with 1 + 2 + 3 slots: only the sweep's parallelism limits it
+test('a sweep of 4 grid points at parallelism 2 never runs more than 2 at once', async (t) => {
+  setEnv(t, { PROTOCOL_EPOCH_MS: '250' });
+  const sc = await scope();
+  // 3 agents with 1 + 2 + 3 slots: only the sweep's parallelism limits it.
+  for (const concurrency of [1, 2, 3]) await startAgent(t, sc, { concurrency });
   const { launchSweep } = await s.gql(
-    `mutation($b: JSON!, $sp: JSON!) { launchSweep(input: { experimentName: "launch", name: "grid", baseConfig: $b, space: $sp,
+    `mutation($e: String!, $l: [String!], $b: JSON!, $sp: JSON!) { launchSweep(input: { experimentName: $e, labels: $l, name: "grid", baseConfig: $b, space: $sp,
         method: GRID, maxRuns: 10, parallelism: 2, metric: "loss", goal: MINIMIZE }) { id runs { id config } } }`,
-    { b: { ...base, epochs: 12 }, sp: { lr: [1e-5, 2e-5], units: { values: [128, 256] } } },
+    {
+      e: sc.experiment,
+      l: [sc.label],
+      b: { ...base, epochs: 12 },
+      sp: { lr: [1e-5, 2e-5], units: { values: [128, 256] } },
+    },
   );
   const ids = launchSweep.runs.map((r: any) => r.id);
-  assert.equal(ids.length, 4);
   assert.deepEqual(
     launchSweep.runs.map((r: any) => [r.config.lr, r.config.units]),
     [
@@ -182,11 +270,10 @@ test('a sweep of 4 grid points at parallelism 2 never runs more than 2 at once',
       [2e-5, 256],
     ],
   );
-  await waitFor(
-    'sweep finished',
-    async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'),
-    60_000,
-  );
+  await waitFor(async () => (await Promise.all(ids.map(status))).every((x) => x === 'FINISHED'), {
+    timeout: 90_000,
+    what: 'sweep finished',
+  });
   const events = ledgerEntries()
     .filter((e) => ids.includes(e.runId) && (e.what === 'start' || e.what === 'end'))
     .sort((a, b) => a.t - b.t);
@@ -207,57 +294,174 @@ test('a sweep of 4 grid points at parallelism 2 never runs more than 2 at once',
     ['lr', 'units'],
   );
   assert.equal(sweep.parameters[0].points.length, 4);
-  process.env.PROTOCOL_EPOCH_MS = '100';
+  assert.deepEqual(sweep.runCounts, [{ status: 'FINISHED', count: 4 }]);
   const badGrid = await s.request(
-    `mutation { launchSweep(input: { experimentName: "launch", baseConfig: {train: "a", val: "b"}, space: { lr: { min: 0.1, max: 1 } }, method: GRID, maxRuns: 2, parallelism: 1, metric: "loss", goal: MINIMIZE }) { id } }`,
+    `mutation($e: String!) { launchSweep(input: { experimentName: $e, baseConfig: {train: "a", val: "b"}, space: { lr: { min: 0.1, max: 1 } }, method: GRID, maxRuns: 2, parallelism: 1, metric: "loss", goal: MINIMIZE }) { id } }`,
+    { e: sc.experiment },
   );
   assert.equal(badGrid.errors?.[0].extensions.code, 'BAD_USER_INPUT');
 });
 
-test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, or CRASHED (retries 0)', async () => {
-  await Promise.all(agents.splice(0).map((a) => a.stop(true)));
-  process.env.PROTOCOL_EPOCH_MS = '500';
+test('RANDOM sweeps: maxRuns draws inside the space, reproducible by seed', async () => {
+  const sc = await scope();
+  const space = {
+    lr: { min: 1e-6, max: 1e-3, distribution: 'log_uniform' },
+    dropout: { min: 0, max: 0.5 },
+    units: [128, 256],
+  };
+  const sweep = async (seed: number, maxRuns = 6) =>
+    (
+      await s.gql(
+        `mutation($e: String!, $l: [String!], $b: JSON!, $sp: JSON!, $seed: Int, $n: Int!) { launchSweep(input: { experimentName: $e, labels: $l,
+          baseConfig: $b, space: $sp, method: RANDOM, seed: $seed, maxRuns: $n, parallelism: 1, metric: "loss", goal: MINIMIZE }) { runs { config } } }`,
+        { e: sc.experiment, l: [sc.label], b: { ...base, epochs: 1 }, sp: space, seed, n: maxRuns },
+      )
+    ).launchSweep.runs.map((r: any) => ({ lr: r.config.lr, dropout: r.config.dropout, units: r.config.units }));
+  const a = await sweep(7);
+  assert.equal(a.length, 6);
+  assert.equal(new Set(a.map((c: any) => c.lr)).size, 6, 'each run draws its own lr');
+  // The distributions, on 300 seeded (so deterministic) draws: log-uniform puts 2/3 of lr below 1e-4
+  // (uniform would put 1/10), dropout averages 0.25, both units values occur.
+  const many = await sweep(11, 300);
+  assert.equal(many.length, 300);
+  for (const c of many) {
+    assert.ok(c.lr >= 1e-6 && c.lr <= 1e-3, `lr ${c.lr}`);
+    assert.ok(c.dropout >= 0 && c.dropout <= 0.5, `dropout ${c.dropout}`);
+    assert.ok([128, 256].includes(c.units), `units ${c.units}`);
+  }
+  const share = (f: (c: any) => boolean) => many.filter(f).length / many.length;
+  const belowE4 = share((c) => c.lr < 1e-4);
+  assert.ok(belowE4 > 0.55 && belowE4 < 0.78, `share of lr < 1e-4: ${belowE4}`);
+  const meanDropout = many.reduce((t: number, c: any) => t + c.dropout, 0) / many.length;
+  assert.ok(meanDropout > 0.2 && meanDropout < 0.3, `mean dropout ${meanDropout}`);
+  const small = share((c) => c.units === 128);
+  assert.ok(small > 0.35 && small < 0.65, `share of units 128: ${small}`);
+  assert.deepEqual(await sweep(7), a, 'the same seed draws the same configs');
+  assert.notDeepEqual(await sweep(8), a, 'another seed draws others');
+});
+
+test('a healthy agent keeps a run alive past its lease by renewing it', async (t) => {
+  // The run takes ~1.6 leases; without renewals pg-boss would retry or fail it after one.
+  setEnv(t, { PROTOCOL_EPOCH_MS: '250' });
+  const sc = await scope();
+  await startAgent(t, sc);
+  const { id } = await launch(sc, { epochs: Math.ceil((LEASE_SECONDS * 1600) / 250) }, { r: 1 });
+  await untilStatus(id, 'RUNNING');
+  const startedAt = Date.now();
+  await untilStatus(id, 'FINISHED', 120_000);
+  assert.ok(Date.now() - startedAt > LEASE_SECONDS * 1000, 'the run outlived one lease');
+  const { run } = await s.gql(RUN, { id });
+  assert.equal(run.launch.attempt, 0, 'never requeued');
+  assert.equal(run.errorMessage, null);
+  assert.equal(ledgerEntries().filter((e) => e.runId === id && e.what === 'start').length, 1);
+});
+
+test('attempt fencing: a stale agent whose lease was requeued elsewhere can neither renew nor complete the run', async () => {
+  const sc = await scope();
+  const register = (id: string) =>
+    s.gql(
+      `mutation($id: ID!, $n: String!, $l: [String!]) { registerAgent(input: { id: $id, host: "h", name: $n, concurrency: 1, labels: $l }) { id } }`,
+      { id, n: `agent-${id}`, l: [sc.label] },
+    );
+  const claim = async (agentId: string) =>
+    (
+      await s.gql(`mutation($a: ID!) { claimRuns(agentId: $a, max: 1) { attempt leaseSeconds run { id } } }`, {
+        a: agentId,
+      })
+    ).claimRuns;
+  const renew = async (agentId: string, runId: string) =>
+    (
+      await s.gql(`mutation($a: ID!, $r: [ID!]!) { renewLeases(agentId: $a, runIds: $r) { lost cancel } }`, {
+        a: agentId,
+        r: [runId],
+      })
+    ).renewLeases;
+  const report = (agentId: string, runId: string) =>
+    s.gql(`mutation($a: ID!, $r: ID!) { reportRunExit(agentId: $a, runId: $r, exitCode: 0) { status } }`, {
+      a: agentId,
+      r: runId,
+    });
+  const stale = randomUUID();
+  const fresh = randomUUID();
+  await register(stale);
+  await register(fresh);
+  const { id } = await launch(sc, { epochs: 1 }, { r: 1 });
+  const [first] = await waitFor(async () => {
+    const c = await claim(stale);
+    return c.length > 0 && c;
+  });
+  assert.deepEqual(first, { attempt: 0, leaseSeconds: LEASE_SECONDS, run: { id } });
+  await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id });
+  const claimedAt = Date.now();
+  // The stale agent goes silent: after one lease the run is requeued for another attempt.
+  await waitFor(async () => (await status(id)) === 'QUEUED', { timeout: LEASE_NOTICED_MS, what: 'requeued' });
+  assert.ok(Date.now() - claimedAt >= LEASE_SECONDS * 1000 * 0.9, 'not requeued before the lease ran out');
+  const [second] = await waitFor(async () => {
+    const c = await claim(fresh);
+    return c.length > 0 && c;
+  });
+  assert.deepEqual(second, { attempt: 1, leaseSeconds: LEASE_SECONDS, run: { id } });
+  await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id });
+
+  assert.deepEqual(await renew(stale, id), { lost: [id], cancel: [] }, 'the stale agent is told to stop');
+  assert.equal(
+    (await report(stale, id)).reportRunExit.status,
+    'RUNNING',
+    "a stale exit report does not end attempt 1's run",
+  );
+  assert.deepEqual(await renew(fresh, id), { lost: [], cancel: [] }, 'attempt 1 still holds its lease');
+  assert.equal((await report(fresh, id)).reportRunExit.status, 'FINISHED');
+  const { run } = await s.gql(RUN, { id });
+  assert.equal(run.launch.attempt, 1);
+  assert.equal(run.launch.agent.id, fresh);
+});
+
+test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, or CRASHED (retries 0), within a lease', async (t) => {
+  setEnv(t, { PROTOCOL_EPOCH_MS: '500' });
+  const sc = await scope();
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'trainers/src/agent/cli.ts',
-      '--server',
-      s.url,
-      '--concurrency',
-      '2',
-      '--command',
-      PROTOCOL.join(' '),
+      ...['--import', 'tsx', 'trainers/src/agent/cli.ts', '--server', s.url, '--concurrency', '2'],
+      ...['--labels', sc.label, '--command', PROTOCOL.join(' ')],
     ],
-    {
-      env: process.env,
-      stdio: 'ignore',
-    },
+    { env: process.env, stdio: 'ignore' },
   );
-  const requeue = (await s.gql(LAUNCH, { c: { ...base, epochs: 30 }, r: 1, n: 'requeue-me' })).launchRun.id;
-  const crash = (await s.gql(LAUNCH, { c: { ...base, epochs: 30 }, r: 0, n: 'crash-me' })).launchRun.id;
-  await waitFor(
-    'both running',
-    async () => (await status(requeue)) === 'RUNNING' && (await status(crash)) === 'RUNNING',
-    30_000,
-  );
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const requeue = (await launch(sc, { epochs: 60 }, { r: 1, n: 'requeue-me' })).id;
+  const crash = (await launch(sc, { epochs: 60 }, { r: 0, n: 'crash-me' })).id;
+  await waitFor(async () => (await status(requeue)) === 'RUNNING' && (await status(crash)) === 'RUNNING', {
+    timeout: 60_000,
+    what: 'both running',
+  });
+  const pids = ledgerEntries()
+    .filter((e) => [requeue, crash].includes(e.runId) && e.what === 'start')
+    .map((e) => e.pid);
+  assert.equal(pids.length, 2);
   child.kill('SIGKILL');
-  const killedAt = Date.now();
-  await waitFor('crashed', async () => (await status(crash)) === 'CRASHED', 60_000);
-  await waitFor('requeued', async () => ['QUEUED'].includes(await status(requeue)), 60_000);
-  assert.ok(Date.now() - killedAt < 60_000, 'within 60 s');
+  // The orphaned trainers notice their agent is gone (IPC disconnect) and stop at once, long before
+  // the lease runs out: a requeued run must never have two trainers.
+  await waitFor(() => pids.every((p) => !alive(p)), { timeout: 15_000, what: 'orphaned trainers to exit' });
+  // The lease is what decides: both runs are dealt with within one lease (plus the supervisor's tick).
+  await waitFor(async () => (await status(crash)) === 'CRASHED' && (await status(requeue)) === 'QUEUED', {
+    timeout: LEASE_NOTICED_MS,
+    what: 'CRASHED and requeued within a lease',
+  });
   const crashed = (await s.gql(RUN, { id: crash })).run;
   assert.match(crashed.errorMessage, /lease/);
-  process.env.PROTOCOL_EPOCH_MS = '50';
-  await startAgent();
-  await waitFor('requeued run finished', async () => (await status(requeue)) === 'FINISHED', 60_000);
+  process.env.PROTOCOL_EPOCH_MS = '50'; // restored by the setEnv above
+  await startAgent(t, sc);
+  await untilStatus(requeue, 'FINISHED');
   const { run } = await s.gql(RUN, { id: requeue });
   assert.equal(run.launch.attempt, 1);
   const starts = ledgerEntries().filter((e) => e.runId === requeue && e.what === 'start');
-  assert.equal(starts.length, 2, 'ran once per attempt');
-  assert.ok(
-    !ledgerEntries().some((e) => e.runId === crash && e.what === 'end'),
-    'the orphaned trainer stopped with its agent',
+  assert.deepEqual(
+    starts.map((e) => e.attempt),
+    ['0', '1'],
+    'ran once per attempt',
   );
+  assert.ok(!ledgerEntries().some((e) => e.runId === crash && e.what === 'end'), 'the crashed run never finished');
+  assert.equal(await status(crash), 'CRASHED');
 });

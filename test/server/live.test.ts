@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { RunState } from '../../server/src/modules/run/run-state.ts';
+import { runStatus } from '../helpers/gql.js';
 import { collect, startTestServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 let a: TestServer;
 let b: TestServer; // a second server process's worth of state on the same database
@@ -77,11 +78,14 @@ test('resume by sequence after a disconnect: no gap, no duplicate', async () => 
   for (let step = 3; step < 6; step++) await a.gql(LOG, epoch(run.id, step)); // ...while training goes on
   const second = collect<any>(a.ws(), METRICS_SUB, { ids: [run.id], since: [{ runId: run.id, seq: lastSeq }] });
   for (let step = 6; step < 8; step++) await a.gql(LOG, epoch(run.id, step));
-  const resumed = await second.until((e) => e.length >= 5);
-  await sleep(200);
+  await second.until((e) => e.length >= 5);
+  // A last batch as a barrier: events arrive in seq order, so once it is here any duplicate replay would be too.
+  await a.gql(LOG, epoch(run.id, 8));
+  const resumed = await second.until((e) => delivered(e).includes('loss@8'));
   const all = [...delivered(seen), ...delivered(resumed)];
-  const expected = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((s) => [`loss@${s}`, `val_acc@${s}`]);
+  const expected = [0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((s) => [`loss@${s}`, `val_acc@${s}`]);
   assert.deepEqual(all, expected);
+  assert.deepEqual([...first.errors, ...second.errors], []);
   second.dispose();
 });
 
@@ -118,16 +122,23 @@ test('run changes reach subscribers of the experiment and of the run, with repla
     e: run.experimentId,
     since: [{ runId: run.id, seq: mineOnA.at(-1).seq }],
   });
-  const got = await replay.until((e) => e.length >= 1);
-  await sleep(300);
+  await replay.until((e) => e.length >= 1);
+  // Barrier: a change to the other run after the replay; everything the replay sent comes before it.
+  await a.gql(`mutation($id: ID!) { updateRun(id: $id, input: { tags: ["barrier"] }) { id } }`, {
+    id: other.createRun.id,
+  });
+  const got = await replay.until((e) => e.length >= 2);
   assert.deepEqual(
     got.map((e) => e.runChanged.runId),
-    [other.createRun.id],
+    [other.createRun.id, other.createRun.id],
   );
   await a.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: other.createRun.id });
   const del = await byExperiment.until((e) => e.some((x) => x.runChanged.kind === 'DELETED'));
   assert.equal(del.at(-1).runChanged.run, null);
-  for (const c of [byExperiment, byRun, replay]) c.dispose();
+  for (const c of [byExperiment, byRun, replay]) {
+    assert.deepEqual(c.errors, []);
+    c.dispose();
+  }
 });
 
 function assertIncreasing(seqs: number[]) {
@@ -161,10 +172,7 @@ test('crash detection: a silent RUNNING run becomes CRASHED once, with an event,
   const sweepers = [1, 2, 3].map(() => new RunState(db, null, 20));
   const results = await Promise.all(sweepers.map((s) => s.crashSilent(60)));
   assert.deepEqual(results.flat(), [run.id], 'exactly one sweeper marked it');
-  const events = await sub.until((e) => e.length >= 1);
-  await sleep(300);
-  assert.equal(events.length, 1);
-  assert.equal(events[0].runChanged.run.status, 'CRASHED');
+  await sub.until((e) => e.length >= 1);
   const { run: crashed } = await a.gql(`query($id: ID!) { run(id: $id) { status errorMessage finishedAt } }`, {
     id: run.id,
   });
@@ -174,18 +182,20 @@ test('crash detection: a silent RUNNING run becomes CRASHED once, with an event,
   // The trainer was only partitioned: its next heartbeat brings the run back.
   const hb = await a.gql(`mutation($id: ID!) { heartbeat(runId: $id) { status finishedAt } }`, { id: run.id });
   assert.deepEqual(hb.heartbeat, { status: 'RUNNING', finishedAt: null });
+  // The revival's event is a barrier: between it and the start there was exactly one CRASHED event.
+  const events = await sub.until((e) => e.some((x) => x.runChanged.run.status === 'RUNNING'));
+  assert.deepEqual(
+    events.map((e) => e.runChanged.run.status),
+    ['CRASHED', 'RUNNING'],
+  );
+  assert.deepEqual(sub.errors, []);
   await db.end();
   sub.dispose();
 });
 
-test('the crash detector runs by itself in each server', async () => {
+test('the crash detector runs by itself in each server', async (t) => {
   const c = await startTestServer({ heartbeatTimeoutSeconds: 0.5, crashSweepIntervalMs: 100 });
-  try {
-    const run = await newRun(c, 'auto-crash');
-    await sleep(1500);
-    const { run: r } = await c.gql(`query($id: ID!) { run(id: $id) { status } }`, { id: run.id });
-    assert.equal(r.status, 'CRASHED');
-  } finally {
-    await c.close();
-  }
+  t.after(() => c.close());
+  const run = await newRun(c, 'auto-crash');
+  await waitFor(async () => (await runStatus(c.gql, run.id)) === 'CRASHED', { what: 'CRASHED by the server itself' });
 });

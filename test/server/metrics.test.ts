@@ -412,3 +412,110 @@ test('metricSeries: a request too big to bucket from history reads the rollups, 
     assert.equal(one.columns.max[b], vals.length ? Math.max(...vals) : null);
   }
 });
+
+/**
+ * Batches of 1,000+ points take the append-only path (plain INSERT when every key only moves forward) with
+ * an upsert fallback; journal replays of up to 50,000 points go through it. What is stored must match a
+ * plain model of "the last value logged for each (key, step)", whatever mix of retries and overlaps.
+ */
+type Model = Map<string, Map<number, number>>;
+const LOG_COLUMNS = `mutation($id: ID!, $c: MetricColumnsInput) { logMetrics(runId: $id, columns: $c) { accepted } }`;
+
+function bigBatch(keys: string[], from: number, to: number, f: (key: string, step: number) => number) {
+  return keys.flatMap((key) =>
+    Array.from({ length: to - from }, (_, i) => ({ key, step: from + i, value: f(key, from + i) })),
+  );
+}
+const toColumns = (points: { key: string; step: number; value: number }[]) => ({
+  keys: points.map((p) => p.key),
+  steps: points.map((p) => p.step),
+  values: points.map((p) => p.value),
+});
+function apply(model: Model, points: { key: string; step: number; value: number }[]) {
+  for (const p of points) {
+    if (!model.has(p.key)) model.set(p.key, new Map());
+    model.get(p.key)!.set(p.step, p.value);
+  }
+}
+
+/** Stored rows, summaries and the downsampled series all agree with the model. */
+async function assertMatches(id: string, model: Model) {
+  const { rows } = await db.query<{ key: string; step: string; value: number }>(
+    `SELECT key, step, value FROM metrics WHERE run_id = $1 ORDER BY key, step`,
+    [id],
+  );
+  const want = [...model.keys()]
+    .sort()
+    .flatMap((key) => [...model.get(key)!].sort((a, b) => a[0] - b[0]).map(([step, value]) => ({ key, step, value })));
+  assert.equal(rows.length, want.length, 'one row per (key, step)');
+  assert.deepEqual(
+    rows.map((r) => ({ key: r.key, step: Number(r.step), value: r.value })),
+    want,
+  );
+  const summaries = Object.fromEntries((await summary(id)).map((m: any) => [m.key, m]));
+  for (const [key, steps] of model) {
+    const entries = [...steps].sort((a, b) => a[0] - b[0]);
+    const min = entries.reduce((a, b) => (b[1] < a[1] ? b : a));
+    const max = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
+    assert.deepEqual(summaries[key], {
+      key,
+      count: entries.length,
+      firstStep: entries[0]![0],
+      lastStep: entries.at(-1)![0],
+      lastValue: entries.at(-1)![1],
+      min: min[1],
+      minStep: min[0],
+      max: max[1],
+      maxStep: max[0],
+    });
+    // The downsampled series (rollups) keep every bucket's true extremes.
+    const series = await s.gql(
+      `query($id: ID!, $k: String!) { metricSeries(runIds: [$id], keys: [$k], maxPoints: 50) { totalPoints points { min max } } }`,
+      { id, k: key },
+    );
+    const [one] = series.metricSeries;
+    assert.equal(one.totalPoints, entries.length, `${key} totalPoints`);
+    assert.equal(Math.min(...one.points.map((p: any) => p.min)), min[1], `${key} series min`);
+    assert.equal(Math.max(...one.points.map((p: any) => p.max)), max[1], `${key} series max`);
+  }
+}
+
+test('1,000+ point batches are idempotent: re-logged, half-overlapping, and in the columns form', async () => {
+  const id = await runningRun();
+  const model: Model = new Map();
+  const keys = ['loss', 'acc'];
+  const a = bigBatch(keys, 0, 1000, (k, st) => (k === 'loss' ? 1 + st / 1000 : st / 1000));
+  for (const batch of [a, a]) {
+    // The second is a retry after a lost response: the same 2,000 points again.
+    assert.equal((await s.gql(LOG, { id, p: batch })).logMetrics.accepted, 2000);
+    apply(model, batch);
+    await assertMatches(id, model);
+  }
+  // Half overlaps what is stored (steps 500..999 replaced, 1000..1499 new), with new extremes in the overlap.
+  const b = bigBatch(keys, 500, 1500, (k, st) => (k === 'loss' ? 3 - st / 1000 : -st / 1000));
+  await s.gql(LOG, { id, p: b });
+  apply(model, b);
+  await assertMatches(id, model);
+  // The columns form of a re-log, then of another half-overlapping batch.
+  assert.equal((await s.gql(LOG_COLUMNS, { id, c: toColumns(b) })).logMetrics.accepted, 2000);
+  await assertMatches(id, model);
+  const c = bigBatch(keys, 1000, 2000, (k, st) => (k === 'loss' ? 0.5 + st / 100_000 : 0.25));
+  await s.gql(LOG_COLUMNS, { id, c: toColumns(c) });
+  apply(model, c);
+  await assertMatches(id, model);
+});
+
+test('the append-only fast path falls back to the upsert when a batch does overlap (savepoint)', async () => {
+  const id = await runningRun();
+  const model: Model = new Map();
+  const a = bigBatch(['loss'], 0, 1500, (_, st) => st);
+  await s.gql(LOG, { id, p: a });
+  apply(model, a);
+  // Make the batch look append-only to the pre-check (as if a concurrent writer had raced it), so the
+  // plain INSERT runs into existing rows and only the savepoint fallback can store it correctly.
+  await db.query(`UPDATE metric_latest SET last_step = -1 WHERE run_id = $1`, [id]);
+  const again = bigBatch(['loss'], 0, 1500, (_, st) => -st - 1);
+  assert.equal((await s.gql(LOG, { id, p: again })).logMetrics.accepted, 1500);
+  apply(model, again);
+  await assertMatches(id, model);
+});

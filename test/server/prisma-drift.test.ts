@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { DEFAULT_DATABASE_URL, type EngineSession, openSchemaEngine } from '../../scripts/lib/prisma-engine.js';
+import { type EngineSession, openSchemaEngine } from '../../scripts/lib/prisma-engine.js';
 import {
   afterExisting,
   createMigration,
@@ -19,7 +19,10 @@ import {
  * built from) are written by hand and must describe the same database. Prisma's schema engine, run as
  * wasm on scratch databases, checks that; the same engine authors new migrations.
  */
-const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+// The server the rest of the suite uses: npm test always sets DATABASE_URL (to the machine's PostgreSQL or
+// the embedded one it started), so the scratch databases land where every other test's do.
+const databaseUrl = process.env.DATABASE_URL ?? '';
+if (!databaseUrl) throw new Error('DATABASE_URL must be set; npm test sets it');
 let session: EngineSession;
 let work: string;
 let driftedSchema: string;

@@ -2,10 +2,11 @@
 // real server: the path a user takes from the dashboard's launch form. 32x32 inputs, tiny generated
 // folders, random weights: it checks the wiring, the benchmark measures speed.
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../trainers/src/agent/agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { makeImageFolders, TWO_CLASSES, tempDir } from './helpers.ts';
 
 let s: TestServer;
@@ -38,14 +39,14 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
       },
     },
   );
-  let run: any;
-  for (const until = Date.now() + 150_000; Date.now() < until; await sleep(500)) {
-    ({ run } = await s.gql(
-      `query($id: ID!) { run(id: $id) { status errorMessage systemInfo metrics { key count lastStep } launch { attempt agent { name } } logs(first: 500) { lines { stream text } } } }`,
-      { id: launchRun.id },
-    ));
-    if (!['QUEUED', 'RUNNING'].includes(run.status)) break;
-  }
+  const query = `query($id: ID!) { run(id: $id) { status errorMessage systemInfo metrics { key count lastStep } launch { attempt agent { name } } logs(first: 500) { lines { stream text } } } }`;
+  const run = await waitFor(
+    async () => {
+      const { run } = await s.gql(query, { id: launchRun.id });
+      return !['QUEUED', 'RUNNING'].includes(run.status) && run;
+    },
+    { timeout: 300_000, interval: 500, what: 'the launched run to end' },
+  );
   assert.equal(
     run.status,
     'FINISHED',
@@ -54,9 +55,14 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
   const metrics = Object.fromEntries(run.metrics.map((m: any) => [m.key, m]));
   for (const key of ['loss', 'acc', 'val_loss', 'val_acc'])
     assert.equal(metrics[key]?.count, 2, `${key} once per epoch`);
-  assert.ok(run.systemInfo.agent?.host, 'the agent recorded where it ran');
+  assert.equal(run.systemInfo.agent.host, os.hostname(), 'the agent recorded where it ran');
+  assert.equal(run.systemInfo.agent.id, agent.id);
   assert.equal(run.systemInfo.gpu, '0', 'and on which GPU');
-  assert.ok(run.systemInfo.engines, 'and the trainer its engines');
-  assert.ok(run.logs.lines.length > 0, 'the trainer output reached the server');
+  assert.match(run.systemInfo.engines.head, /^tfjs 4\.22\.0 /, 'and the trainer its engines');
+  assert.equal(typeof run.systemInfo.engines.prefix, 'string');
+  assert.ok(
+    run.logs.lines.some((l: any) => /epoch 2\/2/.test(l.text)),
+    `the trainer output reached the server:\n${run.logs.lines.map((l: any) => l.text).join('\n')}`,
+  );
   assert.equal(run.launch.attempt, 0);
 });

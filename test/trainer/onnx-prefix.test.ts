@@ -1,6 +1,11 @@
-// The frozen prefix runs as an ONNX graph built in code; it must compute what tfjs computes.
+// The frozen prefix runs as an ONNX graph built in code; it must compute the VGG16 base exactly:
+// checked against PyTorch for the deep cuts and against tfjs's cpu kernels for a shallow one.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { makeRng } from '@runboard/contract/rng';
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +15,7 @@ import { buildVggOnnx } from '../../trainers/src/engines/onnx-vgg.ts';
 import { createOnnxPrefix, createPrefix, createTfjsPrefix } from '../../trainers/src/engines/prefix.ts';
 import { ProtoWriter } from '../../trainers/src/engines/protobuf.ts';
 import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
+import { outputShapeAfter, VGG16_LAYERS } from '../../trainers/src/model/vgg16-spec.ts';
 import { randomVggWeights } from '../../trainers/src/model/weights.ts';
 
 await initTfjsBackend('wasm');
@@ -44,38 +50,89 @@ function images(n: number, size: number, seed: number, mode: 'rescale' | 'caffe'
   return x;
 }
 
-// Reference: tfjs on wasm (the trainer's engine) for the deep cuts, the pure-JS cpu kernels for a
-// shallow one (cpu needs ~7 s per full base at 32x32, too slow for CI).
-for (const [cut, size, backend] of [
-  ['block5_pool', 32, 'wasm'],
-  ['block4_pool', 40, 'wasm'],
-  ['block2_pool', 33, 'cpu'],
+/** max |a - b| and max |b|, for a tolerance relative to the feature scale (caffe inputs are ~100x larger). */
+function compare(a: Float32Array, b: Float32Array) {
+  assert.equal(a.length, b.length);
+  let maxDiff = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+    maxAbs = Math.max(maxAbs, Math.abs(b[i]!));
+  }
+  assert.ok(maxAbs > 1e-3, `features are degenerate (max |f| = ${maxAbs})`);
+  return { maxDiff, maxAbs, ok: maxDiff <= 1e-4 * Math.max(1, maxAbs) };
+}
+
+/**
+ * The VGG16 base up to `cut` computed by PyTorch (float64) from the same weights and inputs: independent of
+ * the ONNX writer and of onnxruntime (the tfjs-wasm backend runs large convolutions on onnxruntime too).
+ */
+async function torchFeatures(cut: string, size: number, n: number, x: Float32Array): Promise<Float32Array> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'runboard-torch-ref-'));
+  try {
+    const layers = [];
+    for (const l of VGG16_LAYERS) {
+      if (l.kind === 'conv') {
+        const w = W.layers.get(l.name)!;
+        await writeFile(
+          path.join(dir, `${l.name}.kernel.f32`),
+          Buffer.from(w.kernel.buffer, w.kernel.byteOffset, w.kernel.byteLength),
+        );
+        await writeFile(
+          path.join(dir, `${l.name}.bias.f32`),
+          Buffer.from(w.bias.buffer, w.bias.byteOffset, w.bias.byteLength),
+        );
+        layers.push({ kind: 'conv', name: l.name, kernelShape: w.kernelShape });
+      } else layers.push({ kind: 'pool', name: l.name });
+      if (l.name === cut) break;
+    }
+    await writeFile(path.join(dir, 'meta.json'), JSON.stringify({ n, size, cut, layers }));
+    await writeFile(path.join(dir, 'x.f32'), Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+    // Debian's python has torch (the pyenv python3 on PATH does not).
+    const r = spawnSync('/usr/bin/python3', ['test/trainer/vgg-prefix-torch-ref.py', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const buf = await readFile(path.join(dir, 'features.f32'));
+    return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// The deep cuts (where onnxruntime does the large convolutions) against PyTorch; the ONNX layout, padding
+// and pooling are checked against an implementation that shares nothing with them.
+for (const [cut, size] of [
+  ['block5_pool', 32],
+  ['block4_pool', 40],
+  ['block4_conv3', 33],
 ] as const) {
-  test(`ONNX features match tfjs-${backend} to 1e-4 (cut ${cut}, ${size}x${size})`, async () => {
-    await tf.setBackend(backend);
+  test(`ONNX features match a PyTorch reference to 1e-4 (cut ${cut}, ${size}x${size})`, async () => {
     const onnx = await createOnnxPrefix(W, cut, size);
-    const ref = await createTfjsPrefix(W, cut, size);
-    assert.deepEqual(onnx.outShape, ref.outShape);
+    assert.deepEqual(onnx.outShape, outputShapeAfter(cut, size));
     for (const mode of ['rescale', 'caffe'] as const) {
       const x = images(3, size, 5, mode);
-      const a = await onnx.run(x, 3);
-      const b = await ref.run(x, 3);
-      assert.equal(a.length, b.length);
-      let maxDiff = 0;
-      let maxAbs = 0;
-      for (let i = 0; i < a.length; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
-        maxAbs = Math.max(maxAbs, Math.abs(b[i]!));
-      }
-      assert.ok(maxAbs > 1e-3, `features are degenerate (max |f| = ${maxAbs})`);
-      // absolute 1e-4, and relative to the feature scale (caffe inputs are ~100x larger)
-      assert.ok(maxDiff <= 1e-4 * Math.max(1, maxAbs), `${mode}: max |onnx - tfjs| = ${maxDiff} (max |f| = ${maxAbs})`);
+      const c = compare(await onnx.run(x, 3), await torchFeatures(cut, size, 3, x));
+      assert.ok(c.ok, `${mode}: max |onnx - torch| = ${c.maxDiff} (max |f| = ${c.maxAbs})`);
     }
     await onnx.dispose();
-    await ref.dispose();
-    await tf.setBackend('wasm');
   });
 }
+
+// A shallow cut against the pure-JS tfjs cpu kernels (no onnxruntime inside; ~7 s per full base at
+// 32x32, so only here).
+test('ONNX features match tfjs-cpu to 1e-4 (cut block2_pool, 33x33)', async () => {
+  await tf.setBackend('cpu');
+  const onnx = await createOnnxPrefix(W, 'block2_pool', 33);
+  const ref = await createTfjsPrefix(W, 'block2_pool', 33);
+  assert.deepEqual(onnx.outShape, ref.outShape);
+  for (const mode of ['rescale', 'caffe'] as const) {
+    const x = images(3, 33, 5, mode);
+    const c = compare(await onnx.run(x, 3), await ref.run(x, 3));
+    assert.ok(c.ok, `${mode}: max |onnx - tfjs| = ${c.maxDiff} (max |f| = ${c.maxAbs})`);
+  }
+  await onnx.dispose();
+  await ref.dispose();
+  await tf.setBackend('wasm');
+});
 
 test('createPrefix: auto picks onnxruntime; a null cut is the identity', async () => {
   const p = await createPrefix('auto', W, 'block1_pool', 32);

@@ -1,20 +1,9 @@
 /**
  * Seeding through the public GraphQL API (what trainers do), shared by the web tests and bench/web.ts.
  */
-export type Gql = <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+import { createRun as createRunAs, type Gql, gqlClient } from '../../helpers/gql.js';
 
-export function gqlClient(url: string): Gql {
-  return async (query, variables) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: any; errors?: any[] };
-    if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-    return body.data;
-  };
-}
+export { type Gql, gqlClient };
 
 export interface SeedRun {
   id: string;
@@ -26,8 +15,7 @@ export async function createRun(
   gql: Gql,
   input: { experimentName: string; name?: string; config?: Record<string, unknown>; tags?: string[] },
 ): Promise<SeedRun> {
-  const d = await gql(`mutation($input: CreateRunInput!) { createRun(input: $input) { id name config } }`, { input });
-  return d.createRun;
+  return createRunAs(gql, input);
 }
 
 export async function startRun(gql: Gql, id: string) {

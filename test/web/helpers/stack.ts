@@ -7,6 +7,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../../../server/src/http/server.js';
 import { type RunningWeb, startWeb } from '../../../web/start.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { serverOptions } from '../../helpers/options.js';
 import { type Gql, gqlClient } from './seed.js';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -29,19 +30,7 @@ export interface Stack {
 }
 
 function apiOptions(database: TestDatabase, port: number) {
-  return {
-    databaseUrl: database.url,
-    HOST: '127.0.0.1',
-    PORT: port,
-    DATA_DIR: `.data/test-${database.name}`,
-    ARTIFACT_DIR: undefined,
-    HEARTBEAT_TIMEOUT_SECONDS: 600,
-    CRASH_SWEEP_INTERVAL_MS: 60_000,
-    RUNBOARD_API_KEY: undefined,
-    MAX_QUERY_DEPTH: 12,
-    MAX_QUERY_COST: 50_000,
-    DB_POOL_SIZE: 10,
-  };
+  return serverOptions(database.url, `test-${database.name}`, { port, heartbeatTimeoutSeconds: 600 });
 }
 
 export async function startStack(): Promise<Stack> {

@@ -5,10 +5,9 @@ import { stringifyDocument } from '@urql/core';
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '@/components/providers';
 
-export interface RunSeq {
-  runId: string;
-  seq: number;
-}
+import type { RunSeq } from './seq-tracker';
+
+export type { RunSeq };
 
 export type LiveState = 'connecting' | 'live' | 'retrying' | 'error';
 
@@ -111,26 +110,4 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
   return { state, error };
 }
 
-/** Last applied seq per run: decides which events are new and what to pass as `since`. */
-export class SeqTracker {
-  private seqs = new Map<string, number>();
-  constructor(initial: Iterable<RunSeq> = []) {
-    for (const r of initial) this.seqs.set(r.runId, r.seq);
-  }
-  /** True (and records it) when the event is newer than anything applied for that run. */
-  accept(runId: string, seq: number): boolean {
-    const prev = this.seqs.get(runId);
-    if (prev !== undefined && seq <= prev) return false;
-    this.seqs.set(runId, seq);
-    return true;
-  }
-  get(runId: string): number | undefined {
-    return this.seqs.get(runId);
-  }
-  set(runId: string, seq: number) {
-    this.seqs.set(runId, Math.max(seq, this.seqs.get(runId) ?? -1));
-  }
-  since(): RunSeq[] {
-    return [...this.seqs].map(([runId, seq]) => ({ runId, seq }));
-  }
-}
+export { SeqTracker } from './seq-tracker';

@@ -89,7 +89,7 @@ export function useLiveSeries(
         performance.mark('runboard:series-loaded');
         seriesRef.current = map;
         keysRef.current = new Set(JSON.parse(keysKey) as string[]);
-        tracker.current = new SeqTracker(runList);
+        tracker.current = new SeqTracker(runList, 'series');
         setState((s) => ({ ...loaded(seriesRef.current, keysRef.current), version: s.version + 1 }));
         return;
       }
@@ -126,7 +126,7 @@ export function useLiveSeries(
       performance.mark('runboard:series-loaded');
       seriesRef.current = map;
       keysRef.current = new Set(wanted);
-      tracker.current = new SeqTracker(runList);
+      tracker.current = new SeqTracker(runList, 'series');
       setState((s) => ({ ...loaded(seriesRef.current, keysRef.current), version: s.version + 1 }));
     })().catch(
       (e: unknown) =>

@@ -62,6 +62,9 @@ export class RunQueue {
       schema: 'pgboss',
       max: 4,
       superviseIntervalSeconds,
+      // Heartbeat (lease) expiry is checked in pg-boss's monitor pass, which by default runs a queue at most
+      // once a minute: a dead agent's runs would wait up to LEASE_SECONDS + 60 s. Tie it to the supervisor.
+      monitorIntervalSeconds: superviseIntervalSeconds,
       schedule: false,
     });
     boss.on('error', (err: Error) => log(`queue: ${err.message}`));

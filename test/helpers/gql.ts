@@ -1,0 +1,70 @@
+/**
+ * GraphQL over HTTP for tests and benchmarks, and the run lifecycle calls every test needs: one
+ * definition, so a schema change breaks one place.
+ */
+export type Gql = <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
+export interface GraphQLBody<T = any> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, any> }[];
+}
+
+/** POSTs one operation and returns the whole body ({ data, errors }), for tests that expect errors. */
+export async function gqlRequest<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  apiKey?: string,
+): Promise<GraphQLBody<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GraphQLBody<T>;
+}
+
+/** Throws on any GraphQL error, so a test never reads `data` of a failed call. */
+export function checked<T>(body: GraphQLBody<T>): T {
+  if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 2000)}`);
+  if (body.data === undefined) throw new Error('GraphQL response without data');
+  return body.data;
+}
+
+export function gqlClient(url: string, apiKey?: string): Gql {
+  return async (query, variables) => checked(await gqlRequest(url, query, variables, apiKey));
+}
+
+/** The first error's extensions.code (or undefined), for asserting stable error codes. */
+export const errorCode = (body: GraphQLBody) => body.errors?.[0]?.extensions?.code as string | undefined;
+
+export interface RunInput {
+  experimentName: string;
+  name?: string;
+  config?: Record<string, unknown>;
+  tags?: string[];
+}
+
+export async function createRun(gql: Gql, input: RunInput): Promise<{ id: string; name: string; config: any }> {
+  const d = await gql(`mutation($input: CreateRunInput!) { createRun(input: $input) { id name config } }`, { input });
+  return d.createRun;
+}
+
+export async function startRun(gql: Gql, id: string, systemInfo?: Record<string, unknown>): Promise<void> {
+  await gql(`mutation($id: ID!, $s: JSON) { startRun(id: $id, systemInfo: $s) { id } }`, { id, s: systemInfo });
+}
+
+/** Creates a run and starts it (RUNNING, ready for metrics): what a trainer does first. */
+export async function createRunningRun(gql: Gql, input: RunInput, systemInfo?: Record<string, unknown>) {
+  const run = await createRun(gql, input);
+  await startRun(gql, run.id, systemInfo);
+  return run;
+}
+
+export async function runStatus(gql: Gql, id: string): Promise<string> {
+  return (await gql(`query($id: ID!) { run(id: $id) { status } }`, { id })).run.status;
+}
+
+/** A unique name per call, so each test works in its own experiment whatever ran before it. */
+let counter = 0;
+export const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}-${Date.now().toString(36)}`;
