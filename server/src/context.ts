@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import type { Env } from './config/env.js';
 import type { Database } from './db/database.js';
 import { ArtifactService } from './modules/artifact/service.js';
+import type { Principal } from './modules/auth/scopes.js';
+import type { AuthService } from './modules/auth/service.js';
 import { ExperimentService } from './modules/experiment/service.js';
 import { LogService } from './modules/launch/logs.js';
 import type { RunQueue } from './modules/launch/queue.js';
@@ -21,6 +23,7 @@ export interface Services {
   launch: LaunchService;
   logs: LogService;
   sweeps: SweepService;
+  auth: AuthService;
 }
 
 export function createServices(
@@ -28,6 +31,7 @@ export function createServices(
   listener: PgListener,
   queue: RunQueue,
   env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>,
+  auth: AuthService,
 ): Services {
   const experiments = new ExperimentService(db);
   const runs = new RunService(db, experiments);
@@ -40,6 +44,7 @@ export function createServices(
     launch: new LaunchService(db, queue, experiments, runs),
     logs: new LogService(db.pool, listener),
     sweeps: new SweepService(db, queue, experiments, runs),
+    auth,
   };
 }
 
@@ -86,8 +91,10 @@ function createLoaders(s: Services) {
 export interface Context {
   services: Services;
   loaders: ReturnType<typeof createLoaders>;
+  /** The caller (API key and scopes), checked by graphql/access.ts before any root field runs. */
+  auth: Principal;
 }
 
-export function createContext(services: Services): Context {
-  return { services, loaders: createLoaders(services) };
+export function createContext(services: Services, auth: Principal): Context {
+  return { services, loaders: createLoaders(services), auth };
 }
