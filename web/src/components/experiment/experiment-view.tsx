@@ -9,6 +9,7 @@ import { download, toCsv } from '@/lib/export';
 import { timeAgo } from '@/lib/format';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
+import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { ColumnPicker } from './column-picker';
 import { BASE_COLUMNS, type Column, configColumn, configPaths, metricColumns } from './columns';
@@ -38,6 +39,7 @@ export function ExperimentView({
   initialSort?: string;
 }) {
   const { apiUrl } = useApi();
+  const canLaunch = useCan('LAUNCH');
   const client = useClient();
   const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
   const [where, setWhere] = useState(initialWhere);
@@ -159,8 +161,12 @@ export function ExperimentView({
       <div className="page-head">
         <h1 data-testid="experiment-name">{exp.name}</h1>
         <span className="muted">last activity {timeAgo(exp.lastActivityAt)}</span>
-        <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
-        <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
+        {canLaunch && (
+          <>
+            <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
+            <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
+          </>
+        )}
       </div>
       {exp.description && <p className="muted">{exp.description}</p>}
       <div className="toolbar" data-testid="status-counts">
