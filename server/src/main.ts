@@ -50,7 +50,7 @@ async function main() {
   if (env.LOCAL_AGENT === 'on' || (env.LOCAL_AGENT === 'auto' && !env.DATABASE_URL)) {
     agent = new Agent({
       server: server.url,
-      apiKey: env.RUNBOARD_API_KEY,
+      apiKey: env.RUNBOARD_ADMIN_KEY ?? env.RUNBOARD_API_KEY,
       concurrency: env.LOCAL_AGENT_CONCURRENCY,
       gpus: [],
       labels: [],

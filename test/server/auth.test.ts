@@ -402,3 +402,13 @@ async function waitFor<T>(fn: () => Promise<T>, timeoutMs = 15_000): Promise<T> 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test('docker-compose.yml requires RUNBOARD_ADMIN_KEY and gives agents their key in the environment', async () => {
+  const { parse } = await import('yaml');
+  const { readFileSync } = await import('node:fs');
+  const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
+  assert.match(compose.services.server.environment.RUNBOARD_ADMIN_KEY, /^\$\{RUNBOARD_ADMIN_KEY:\?/);
+  assert.equal(compose.services.server.environment.HOST, '0.0.0.0');
+  assert.ok(!compose.services.agent.command.some((a: string) => a.startsWith('--api-key')));
+  assert.match(compose.services.agent.environment.RUNBOARD_API_KEY, /RUNBOARD_ADMIN_KEY:\?/);
+});

@@ -90,8 +90,9 @@ test('without a session the dashboard sends the browser to sign in, and its /gra
   assert.equal(res.status, 401);
   await page.fill('input[name="key"]', 'rb_000000000000_not-a-real-key-at-all-000000000000000');
   await page.click('button[type="submit"]');
-  await page.getByRole('alert').waitFor();
-  assert.match(await page.getByRole('alert').innerText(), /not valid/);
+  const alert = page.locator('.sign-in [role="alert"]');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /not valid/);
   assert.deepEqual(await context.cookies(), []);
   await context.close();
 });
@@ -115,7 +116,6 @@ test('signing in sets an httpOnly SameSite=Strict cookie; HTTP and live WebSocke
   await gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: runId });
   await page.locator('[data-testid="status-badge"][data-status="FINISHED"]').first().waitFor({ timeout: 30_000 });
   await context.close();
-  // Revoking the key ends what the session can do.
 });
 
 test('a READ-only session sees data but no launch, cancel or edit controls', async () => {
