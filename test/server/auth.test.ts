@@ -174,6 +174,8 @@ test('a key limited to experiments reads and writes only those', async () => {
   assert.deepEqual(listed.body.data.experiments, [{ name: 'mine' }]);
   assert.equal(listed.body.data.runs.nodes.length, 1);
   assert.equal(code(await call(key, `{ agents { id } }`)), 'FORBIDDEN');
+  const live = await firstEvent(key, `subscription($e: ID!) { runChanged(experimentId: $e) { seq } }`, { e: theirsId });
+  assert.equal(live.error?.[0]?.extensions?.code, 'FORBIDDEN');
   assert.equal(mine.body.errors, undefined);
 });
 
@@ -182,29 +184,11 @@ test('subscriptions: scopes are checked when they start; keys come from connecti
   const read = (await createKey(['READ'])).key;
   const runId = (await call(ADMIN, CREATE_RUN, { name: 'live' })).body.data.createRun.id;
   const subscribe = (apiKey: string | undefined) =>
-    new Promise<{ error?: any; data?: any }>((resolve) => {
-      const client = createClient({
-        url: s.wsUrl,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { apiKey },
-      });
-      const done = (r: { error?: any; data?: any }) => {
-        void client.dispose();
-        resolve(r);
-      };
-      client.subscribe(
-        {
-          query: `subscription($r: [ID!]!) { runChanged(runIds: $r, since: [{ runId: "${runId}", seq: 0 }]) { run { id } } }`,
-          variables: { r: [runId] },
-        },
-        {
-          next: (v) => done(v.errors ? { error: v.errors } : { data: v.data }),
-          error: (e) => done({ error: e }),
-          complete: () => done({}),
-        },
-      );
-    });
+    firstEvent(
+      apiKey,
+      `subscription($r: [ID!]!) { runChanged(runIds: $r, since: [{ runId: "${runId}", seq: 0 }]) { run { id } } }`,
+      { r: [runId] },
+    );
   const noScope = await subscribe(log);
   assert.equal(noScope.error?.[0]?.extensions?.code, 'FORBIDDEN');
   assert.equal(noScope.error?.[0]?.extensions?.scope, 'READ');
@@ -215,6 +199,30 @@ test('subscriptions: scopes are checked when they start; keys come from connecti
   assert.equal(ok.error, undefined);
   assert.equal(ok.data.runChanged.run.id, runId);
 });
+
+/** The first thing a subscription yields: data, GraphQL errors, or the socket's close event. */
+function firstEvent(apiKey: string | undefined, query: string, variables: Record<string, unknown>) {
+  return new Promise<{ error?: any; data?: any }>((resolve) => {
+    const client = createClient({
+      url: s.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { apiKey },
+    });
+    const done = (r: { error?: any; data?: any }) => {
+      void client.dispose();
+      resolve(r);
+    };
+    client.subscribe(
+      { query, variables },
+      {
+        next: (v) => done(v.errors ? { error: v.errors } : { data: v.data }),
+        error: (e) => done({ error: e }),
+        complete: () => done({}),
+      },
+    );
+  });
+}
 
 function rawRequest(
   port: number,

@@ -29,18 +29,27 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
   const pathname = usePathname();
   useEffect(() => {
     let live = true;
-    fetch('/api/session', { cache: 'no-store' })
-      .then((r) => (r.ok ? (r.json() as Promise<SessionInfo>) : null))
-      .then((s) => {
-        if (!live || !s) return;
-        setSession(s);
-        if (s.authRequired && !s.signedIn && pathname !== SIGN_IN_PATH) {
-          location.replace(`${SIGN_IN_PATH}?next=${encodeURIComponent(location.pathname + location.search)}`);
-        }
-      })
-      .catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Asked again until it answers: while the API is down the session is unknown and controls stay hidden.
+    const ask = () =>
+      fetch('/api/session', { cache: 'no-store' })
+        .then((r) => (r.ok ? (r.json() as Promise<SessionInfo>) : null))
+        .catch(() => null)
+        .then((s) => {
+          if (!live) return;
+          if (!s) {
+            timer = setTimeout(ask, 2000);
+            return;
+          }
+          setSession(s);
+          if (s.authRequired && !s.signedIn && pathname !== SIGN_IN_PATH) {
+            location.replace(`${SIGN_IN_PATH}?next=${encodeURIComponent(location.pathname + location.search)}`);
+          }
+        });
+    void ask();
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [pathname]);
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
