@@ -144,6 +144,11 @@ test('scope boundaries: READ cannot log, LOG cannot launch, AGENT can claim, ADM
     code(await call(ADMIN, `mutation { createApiKey(input: { name: "x", scopes: [] }) { key } }`)),
     'BAD_USER_INPUT',
   );
+  const nul = await call(ADMIN, `mutation($n: String!) { createApiKey(input: { name: $n, scopes: [READ] }) { key } }`, {
+    n: 'a\u0000b',
+  });
+  assert.equal(code(nul), 'BAD_USER_INPUT');
+  assert.equal(code(await call(ADMIN, `mutation { revokeApiKey(id: "nope") { id } }`)), 'NOT_FOUND');
 });
 
 test('a key limited to experiments reads and writes only those', async () => {

@@ -85,13 +85,17 @@ export class AuthService {
 
   async create(input: CreateApiKeyInput): Promise<{ key: string; apiKey: ApiKeyRow }> {
     const name = input.name.trim();
-    if (!name || name.length > 100) throw badInput('name', 'give 1 to 100 characters.');
+    // Control characters (NUL above all, which PostgreSQL refuses) have no place in a label.
+    const control = { test: (v: string) => [...v].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127) };
+    if (!name || name.length > 100 || control.test(name)) {
+      throw badInput('name', 'give 1 to 100 characters, no control characters.');
+    }
     const scopes = [...new Set(input.scopes)];
     if (!scopes.length) throw badInput('scopes', `give at least one of ${SCOPES.join(', ')}.`);
     const bad = scopes.filter((s) => !SCOPES.includes(s));
     if (bad.length) throw badInput('scopes', `unknown ${bad.join(', ')}; use ${SCOPES.join(', ')}.`);
     const experiments = [...new Set((input.experiments ?? []).map((e) => e.trim()))];
-    if (experiments.some((e) => !e || e.length > 200) || experiments.length > 1000) {
+    if (experiments.some((e) => !e || e.length > 200 || control.test(e)) || experiments.length > 1000) {
       throw badInput('experiments', 'give up to 1000 experiment ids or names of 1 to 200 characters.');
     }
     const { key, prefix, hash } = generateKey();
