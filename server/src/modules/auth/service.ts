@@ -86,8 +86,7 @@ export class AuthService {
   async create(input: CreateApiKeyInput): Promise<{ key: string; apiKey: ApiKeyRow }> {
     const name = input.name.trim();
     // Control characters (NUL above all, which PostgreSQL refuses) have no place in a label.
-    const control = { test: (v: string) => [...v].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127) };
-    if (!name || name.length > 100 || control.test(name)) {
+    if (!name || name.length > 100 || hasControlCharacter(name)) {
       throw badInput('name', 'give 1 to 100 characters, no control characters.');
     }
     const scopes = [...new Set(input.scopes)];
@@ -95,7 +94,7 @@ export class AuthService {
     const bad = scopes.filter((s) => !SCOPES.includes(s));
     if (bad.length) throw badInput('scopes', `unknown ${bad.join(', ')}; use ${SCOPES.join(', ')}.`);
     const experiments = [...new Set((input.experiments ?? []).map((e) => e.trim()))];
-    if (experiments.some((e) => !e || e.length > 200 || control.test(e)) || experiments.length > 1000) {
+    if (experiments.some((e) => !e || e.length > 200 || hasControlCharacter(e)) || experiments.length > 1000) {
       throw badInput('experiments', 'give up to 1000 experiment ids or names of 1 to 200 characters.');
     }
     const { key, prefix, hash } = generateKey();
@@ -170,6 +169,14 @@ export class AuthService {
     this.touched.set(id, now);
     this.store.touch(id).catch((e) => this.log(`could not record key use: ${(e as Error).message}`));
   }
+}
+
+function hasControlCharacter(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 32 || c === 127) return true;
+  }
+  return false;
 }
 
 function forbiddenExperiment(field: string, detail: string) {
