@@ -90,13 +90,9 @@ function assertExposureSafe(host: string, auth: AuthService) {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? (() => {});
   const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE);
-  const auth = await AuthService.start(db.pool, opts.RUNBOARD_ADMIN_KEY ?? opts.RUNBOARD_API_KEY, log).catch(
-    async (e) => {
-      await db.close();
-      throw e;
-    },
-  );
+  let auth: AuthService;
   try {
+    auth = await AuthService.start(db.pool, opts.RUNBOARD_ADMIN_KEY ?? opts.RUNBOARD_API_KEY, log);
     assertExposureSafe(opts.HOST, auth);
   } catch (e) {
     await db.close();
