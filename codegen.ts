@@ -58,6 +58,7 @@ const serverResolvers = {
       MetricSeries: '../modules/metric/series.ts#Series',
       RunComparison: '../modules/metric/compare.ts#Comparison',
       RunConnection: '../modules/run/list.ts#RunPage',
+      ApiKey: '../modules/auth/store.ts#ApiKeyRow',
       RunEvent: '../pubsub/live.ts#RunEvent',
       MetricsEvent: '../pubsub/live.ts#MetricsEvent',
     },

@@ -11,7 +11,6 @@ import { z } from 'zod';
 const LauncherEnv = z.object({
   /** Serve the dashboard too. */
   WEB: z.enum(['on', 'off']).default('on'),
-  WEB_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** A trainer agent in this process, so launchRun works with no other set-up. auto: on with the embedded database. */
   LOCAL_AGENT: z.enum(['auto', 'on', 'off']).default('auto'),
   LOCAL_AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
@@ -47,7 +46,7 @@ async function main() {
   if (launcher.LOCAL_AGENT === 'on' || (launcher.LOCAL_AGENT === 'auto' && !env.DATABASE_URL)) {
     agent = new Agent({
       server: booted.server.url,
-      apiKey: env.RUNBOARD_API_KEY,
+      apiKey: env.RUNBOARD_ADMIN_KEY ?? env.RUNBOARD_API_KEY,
       concurrency: launcher.LOCAL_AGENT_CONCURRENCY,
       gpus: [],
       labels: [],
@@ -59,7 +58,7 @@ async function main() {
   if (launcher.WEB === 'on') {
     log('starting the dashboard (the first start builds it, which takes a minute or two)');
     web = await startWeb({
-      port: launcher.WEB_PORT,
+      port: env.WEB_PORT,
       host: env.HOST,
       apiUrl: booted.server.url,
       log: (l) => log(`web: ${l}`),

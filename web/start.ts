@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SessionProxy } from './session-proxy.ts';
 
 /**
  * The part of Next's programmatic API used here. Loaded with require rather than `import next from
@@ -126,6 +127,10 @@ export async function startWeb(opts: StartWebOptions): Promise<RunningWeb> {
   if (!dev && !buildIsFresh()) await buildWeb(opts.log);
   // Read by the root layout at request time.
   process.env.RUNBOARD_API_URL = opts.apiUrl;
+  let boundPort = opts.port;
+  // The browser talks only to this server: /graphql (HTTP and WebSocket) is relayed to the API with the
+  // signed-in session's key, so API keys never reach browser JavaScript (web/session-proxy.ts).
+  const proxy = new SessionProxy({ apiUrl: opts.apiUrl, host, port: () => boundPort });
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   // The compare view keeps its selection in the URL (any number of runs): Node's default 16 KiB
   // header limit would refuse ~400 run ids with 431; 1 MiB holds ~28,000.
@@ -135,30 +140,54 @@ export async function startWeb(opts: StartWebOptions): Promise<RunningWeb> {
   const app = next({ dev, dir: WEB_DIR, hostname: host, port: opts.port, quiet: !dev, httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();
-  server.on('request', (req, res) => {
+  server.on('request', async (req, res) => {
+    try {
+      if (await proxy.handle(req, res)) return;
+    } catch (err) {
+      console.error('[web] proxy failed', err);
+      if (!res.headersSent) res.writeHead(502).end('API proxy failed');
+      return;
+    }
     handle(req, res).catch((err: unknown) => {
       console.error('[web] request failed', err);
       if (!res.headersSent) res.writeHead(500).end('Internal error');
     });
   });
-  if (dev) {
-    const upgrade = app.getUpgradeHandler();
-    server.on('upgrade', (req, socket, head) => void upgrade(req, socket, head));
-  }
+  const nextUpgrade = dev ? app.getUpgradeHandler() : null;
+  server.on('upgrade', (req, socket, head) => {
+    if (proxy.upgrade(req, socket, head)) return;
+    if (nextUpgrade) void nextUpgrade(req, socket, head);
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, host, resolve);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
+  boundPort = port;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     async stop() {
       await new Promise<void>((resolve) => {
+        proxy.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await app.close();
     },
   };
+}
+
+// `npx tsx web/start.ts`: the dashboard alone, against RUNBOARD_API_URL (its server relays /graphql and sessions,
+// which `next start` alone would not). WEB_PORT (3000) and HOST (127.0.0.1) as for `npm start`.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const apiUrl = process.env.RUNBOARD_API_URL ?? 'http://127.0.0.1:4000/graphql';
+  startWeb({ port: Number(process.env.WEB_PORT ?? 3000), host: process.env.HOST, apiUrl, log: console.log }).then(
+    (w) => console.log(`Dashboard ready at ${w.url} (API ${apiUrl})`),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

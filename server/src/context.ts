@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import type { Env } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { ArtifactService } from './modules/artifact/service.ts';
+import type { Principal } from './modules/auth/scopes.ts';
+import type { AuthService } from './modules/auth/service.ts';
 import { ExperimentService } from './modules/experiment/service.ts';
 import { LogService } from './modules/launch/logs.ts';
 import type { RunQueue } from './modules/launch/queue.ts';
@@ -28,6 +30,7 @@ export interface Services {
   logs: LogService;
   sweeps: SweepService;
   views: ViewService;
+  auth: AuthService;
 }
 
 export function createServices(
@@ -35,6 +38,7 @@ export function createServices(
   listener: PgListener,
   queue: RunQueue,
   env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>,
+  auth: AuthService,
 ): Services {
   const experiments = new ExperimentService(db);
   const runState = new RunState(db.pool, queue, queue.leaseSeconds);
@@ -49,6 +53,7 @@ export function createServices(
     logs: new LogService(db.pool, listener),
     sweeps: new SweepService(db, experiments, runState),
     views: new ViewService(db),
+    auth,
   };
 }
 
@@ -105,8 +110,10 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface Context {
   services: Services;
   loaders: Loaders;
+  /** The caller (API key and scopes), checked by graphql/access.ts before any root field runs. */
+  auth: Principal;
 }
 
-export function createContext(services: Services): Context {
-  return { services, loaders: createLoaders(services) };
+export function createContext(services: Services, auth: Principal): Context {
+  return { services, loaders: createLoaders(services), auth };
 }

@@ -9,20 +9,21 @@ import { NullTracker, type Tracker } from './tracking/tracker.ts';
 import type { StopSignal } from './train/epoch-loop.ts';
 import { TerminalProgress } from './train/progress.ts';
 import { defaultRunName, train } from './train/trainer.ts';
+import { readApiKey, rejectsKeyInArgv } from './util/api-key.ts';
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
 async function replay(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'replay-journal': { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' } },
+    options: { 'replay-journal': { type: 'string' }, server: { type: 'string' }, 'api-key-file': { type: 'string' } },
   });
   const server = values.server ?? process.env.RUNBOARD_SERVER;
   if (!server || !values['replay-journal']) {
-    err('usage: npm run train -- --replay-journal FILE --server URL [--api-key K]');
+    err('usage: npm run train -- --replay-journal FILE --server URL [--api-key-file F]  (or RUNBOARD_API_KEY)');
     return 2;
   }
-  const client = new RunboardClient({ url: server, apiKey: values['api-key'] ?? process.env.RUNBOARD_API_KEY });
+  const client = new RunboardClient({ url: server, apiKey: readApiKey(values['api-key-file']) });
   const r = await replayJournalFile(client, values['replay-journal'], err);
   err(`replayed ${r.delivered} call(s); ${r.left} left${r.left ? ' (server unreachable)' : ''}`);
   return r.left ? 1 : 0;
@@ -56,6 +57,11 @@ function makeTracker(cfg: TrainConfig, stop: StopSignal): Tracker {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const keyInArgv = rejectsKeyInArgv(argv);
+  if (keyInArgv) {
+    err(keyInArgv);
+    return 2;
+  }
   if (argv.includes('--replay-journal')) return replay(argv);
   let cfg: TrainConfig;
   try {

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_AUGMENT } from './data/augment.ts';
 import { MIN_INPUT_SIZE, VGG16_LAYER_NAMES } from './model/vgg16-spec.ts';
+import { readApiKey, rejectsKeyInArgv } from './util/api-key.ts';
 
 const posInt = z.coerce.number().int().positive();
 const lr = z.coerce.number().positive().max(10);
@@ -95,7 +96,7 @@ const FLAGS = {
   'no-cache': { type: 'boolean' },
   output: { type: 'string' },
   server: { type: 'string' },
-  'api-key': { type: 'string' },
+  'api-key-file': { type: 'string' },
   offline: { type: 'boolean' },
   journal: { type: 'string' },
   'heartbeat-seconds': { type: 'string' },
@@ -122,6 +123,8 @@ type ParsedFlags = ReturnType<
 
 /** argv (without node/script) -> validated config. Unknown flags are errors too. */
 export async function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<TrainConfig> {
+  const keyInArgv = rejectsKeyInArgv(argv);
+  if (keyInArgv) throw new ConfigError([keyInArgv]);
   let parsed: ParsedFlags;
   try {
     parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true });
@@ -138,12 +141,16 @@ export async function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = pr
     }
   }
   for (const [k, val] of Object.entries(v)) {
-    if (k === 'config' || val === undefined) continue;
+    if (k === 'config' || k === 'apiKeyFile' || k === 'api-key-file' || val === undefined) continue;
     if (k === 'tag') raw.tags = val;
     else raw[camel(k)] = val;
   }
   raw.server ??= env.RUNBOARD_SERVER;
-  raw.apiKey ??= env.RUNBOARD_API_KEY;
+  try {
+    raw.apiKey ??= readApiKey(v['api-key-file'] as string | undefined, env);
+  } catch (e) {
+    throw new ConfigError([(e as Error).message]);
+  }
   raw.runId ??= env.RUNBOARD_RUN_ID;
   return validateConfig(raw);
 }

@@ -19,8 +19,29 @@ const EnvSchema = z.object({
   LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(20),
   /** How often each server instance looks for runs that went silent. */
   CRASH_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
-  /** When set, every request must carry `Authorization: Bearer <key>`. */
+  /**
+   * The bootstrap ADMIN key: when set, every request must carry `Authorization: Bearer <key>` (or another key made
+   * with createApiKey / `npm run keys`). Required when HOST is not loopback. Generate one: `openssl rand -base64 32`.
+   */
+  RUNBOARD_ADMIN_KEY: z.string().min(8).optional(),
+  /** Older name of RUNBOARD_ADMIN_KEY, still accepted (RUNBOARD_ADMIN_KEY wins when both are set). */
   RUNBOARD_API_KEY: z.string().min(8).optional(),
+  /**
+   * Browser origins allowed to call the API (CORS and WebSocket Origin), comma-separated, e.g.
+   * `https://runboard.example.com`. Default: the dashboard's own origin (http://localhost:WEB_PORT on loopback).
+   */
+  /** The dashboard's port (served by `npm start`), for the default CORS origin. */
+  WEB_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  RUNBOARD_CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim().toLowerCase().replace(/\/$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'each origin is scheme://host[:port], or *')))
+    .optional(),
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(50_000),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),

@@ -7,6 +7,7 @@ import type { LatestRow as LatestRowModel } from '../modules/metric/store.ts';
 import type { Series as SeriesModel } from '../modules/metric/series.ts';
 import type { Comparison as ComparisonModel } from '../modules/metric/compare.ts';
 import type { RunPage as RunPageModel } from '../modules/run/list.ts';
+import type { ApiKeyRow as ApiKeyRowModel } from '../modules/auth/store.ts';
 import type { RunEvent as RunEventModel, MetricsEvent as MetricsEventModel } from '../pubsub/live.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null;
@@ -54,6 +55,37 @@ export type Agent = {
   /** When it started. */
   startedAt: Scalars['DateTime']['output'];
 };
+
+/** An API key. The key itself is shown once, by createApiKey; the server keeps only its sha256. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  /** Experiment ids or names the key is limited to; null: every experiment. */
+  experiments?: Maybe<Array<Scalars['String']['output']>>;
+  id: Scalars['ID']['output'];
+  /** When the key was last used (recorded at most about once a minute), or null when never. */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** A label for people, e.g. "ci" or "gpu-box-3 agent". */
+  name: Scalars['String']['output'];
+  /** The key's first characters (rb_<prefix>_...), to tell keys apart without revealing them. */
+  prefix: Scalars['String']['output'];
+  /** When the key was revoked, or null while it works. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  scopes: Array<ApiKeyScope>;
+};
+
+/** What an API key may do. ADMIN includes every other scope; AGENT includes LOG (an agent's trainers use its key). */
+export type ApiKeyScope =
+  /** Everything, including API keys and deletes. */
+  | 'ADMIN'
+  /** The agent protocol: register, claim, renew leases, report exits, append run logs. */
+  | 'AGENT'
+  /** Launch and cancel runs and sweeps. */
+  | 'LAUNCH'
+  /** What a trainer does: create, start, update and finish runs, log metrics, heartbeats, artifacts. */
+  | 'LOG'
+  /** Read experiments, runs, metrics, logs, agents and the queue; subscribe to live updates. */
+  | 'READ';
 
 /**
  * A file or model produced by a run. Files uploaded with `PUT /artifacts/<runId>/<name>` are stored on
@@ -105,6 +137,14 @@ export type ConfigRow = {
   values: Array<Maybe<Scalars['JSON']['output']>>;
 };
 
+export type CreateApiKeyInput = {
+  /** Limit the key to these experiments (ids or names; a name also covers an experiment created later with it). */
+  experiments?: InputMaybe<Array<Scalars['String']['input']>>;
+  name: Scalars['String']['input'];
+  /** At least one scope. */
+  scopes: Array<ApiKeyScope>;
+};
+
 /** Fields of a new experiment. */
 export type CreateExperimentInput = {
   /** Description, up to 10,000 characters. */
@@ -131,6 +171,13 @@ export type CreateRunInput = {
   systemInfo?: InputMaybe<Scalars['JSON']['input']>;
   /** Labels. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** A new key. `key` is shown only here: store it now, it cannot be read again. */
+export type CreatedApiKey = {
+  __typename?: 'CreatedApiKey';
+  apiKey: ApiKey;
+  key: Scalars['String']['output'];
 };
 
 /**
@@ -461,6 +508,8 @@ export type Mutation = {
   cancelSweep: Sweep;
   /** Agent protocol: take up to `max` queued runs the agent's labels allow, each with a lease. */
   claimRuns: Array<RunAssignment>;
+  /** Creates an API key and returns it once. Creating the first key turns authentication on. */
+  createApiKey: CreatedApiKey;
   /** Creates an experiment. Fails with ALREADY_EXISTS when the name is taken. */
   createExperiment: Experiment;
   /** Registers a run (what a trainer does first). It starts QUEUED; call startRun when training begins. */
@@ -499,6 +548,8 @@ export type Mutation = {
   renewLeases: LeaseRenewal;
   /** Agent protocol: a trainer process ended; ends the run if the trainer did not. */
   reportRunExit: Run;
+  /** Revokes a key at once (by id). Returns the key's record. */
+  revokeApiKey: ApiKey;
   /** Saves a view; a view of the same name in the same experiment is replaced (same id). */
   saveView: SavedView;
   /** Marks a QUEUED (or CRASHED) run RUNNING and records where it runs; systemInfo is merged in. */
@@ -540,6 +591,12 @@ export type MutationCancelSweepArgs = {
 export type MutationClaimRunsArgs = {
   agentId: Scalars['ID']['input'];
   max: Scalars['Int']['input'];
+};
+
+
+/** Create and change experiments, runs and metrics. */
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -650,6 +707,12 @@ export type MutationReportRunExitArgs = {
 
 
 /** Create and change experiments, runs and metrics. */
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Create and change experiments, runs and metrics. */
 export type MutationSaveViewArgs = {
   input: SaveViewInput;
 };
@@ -703,6 +766,8 @@ export type Query = {
   __typename?: 'Query';
   /** Agents, most recently seen first. */
   agents: Array<Agent>;
+  /** Every API key (without the keys themselves); revoked ones too with includeRevoked. */
+  apiKeys: Array<ApiKey>;
   /** Config differences and final/best metric values of any number of runs. */
   compareRuns: RunComparison;
   /** One experiment by id or by name (give exactly one); null when it does not exist. */
@@ -732,6 +797,14 @@ export type Query = {
   sweeps: Array<Sweep>;
   /** The JSON Schema of a trainer config (what launchRun validates against). */
   trainerConfigSchema: Scalars['JSON']['output'];
+  /** The caller's identity and scopes. Needs no key. */
+  viewer: Viewer;
+};
+
+
+/** Read experiments, runs and metrics. */
+export type QueryApiKeysArgs = {
+  includeRevoked?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1333,6 +1406,21 @@ export type UpdateRunInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** Who the caller is, as far as the server can tell. Answered with no key at all, so clients can find out whether they must sign in. */
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** True when the server requires an API key. */
+  authRequired: Scalars['Boolean']['output'];
+  /** False when a key is required and none was given. */
+  authenticated: Scalars['Boolean']['output'];
+  /** Experiments the key is limited to, or null for all. */
+  experiments?: Maybe<Array<Scalars['String']['output']>>;
+  /** The name of the caller's key, or null without one. */
+  keyName?: Maybe<Scalars['String']['output']>;
+  /** What the caller may do (implied scopes included). Every scope when the server requires no key. */
+  scopes: Array<ApiKeyScope>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1407,12 +1495,16 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Agent: ResolverTypeWrapper<AgentRowModel>;
+  ApiKey: ResolverTypeWrapper<ApiKeyRowModel>;
+  ApiKeyScope: ApiKeyScope;
   Artifact: ResolverTypeWrapper<ArtifactModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BulkRunUpdateInput: BulkRunUpdateInput;
   ConfigRow: ResolverTypeWrapper<ConfigRow>;
+  CreateApiKeyInput: CreateApiKeyInput;
   CreateExperimentInput: CreateExperimentInput;
   CreateRunInput: CreateRunInput;
+  CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Experiment: ResolverTypeWrapper<ExperimentModel>;
   FinalRunStatus: FinalRunStatus;
@@ -1474,17 +1566,21 @@ export type ResolversTypes = {
   TruncateMetricsResult: ResolverTypeWrapper<TruncateMetricsResult>;
   UpdateExperimentInput: UpdateExperimentInput;
   UpdateRunInput: UpdateRunInput;
+  Viewer: ResolverTypeWrapper<Viewer>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Agent: AgentRowModel;
+  ApiKey: ApiKeyRowModel;
   Artifact: ArtifactModel;
   Boolean: Scalars['Boolean']['output'];
   BulkRunUpdateInput: BulkRunUpdateInput;
   ConfigRow: ConfigRow;
+  CreateApiKeyInput: CreateApiKeyInput;
   CreateExperimentInput: CreateExperimentInput;
   CreateRunInput: CreateRunInput;
+  CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
   Experiment: ExperimentModel;
   Float: Scalars['Float']['output'];
@@ -1539,6 +1635,7 @@ export type ResolversParentTypes = {
   TruncateMetricsResult: TruncateMetricsResult;
   UpdateExperimentInput: UpdateExperimentInput;
   UpdateRunInput: UpdateRunInput;
+  Viewer: Viewer;
 };
 
 export type AgentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
@@ -1552,6 +1649,17 @@ export type AgentResolvers<ContextType = Context, ParentType extends ResolversPa
   online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   runs?: Resolver<Array<ResolversTypes['Run']>, ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ApiKeyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  experiments?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ApiKeyScope']>, ParentType, ContextType>;
 };
 
 export type ArtifactResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Artifact'] = ResolversParentTypes['Artifact']> = {
@@ -1571,6 +1679,11 @@ export type ConfigRowResolvers<ContextType = Context, ParentType extends Resolve
   differs?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   values?: Resolver<Array<Maybe<ResolversTypes['JSON']>>, ParentType, ContextType>;
+};
+
+export type CreatedApiKeyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1674,6 +1787,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   cancelRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationCancelRunArgs, 'id'>>;
   cancelSweep?: Resolver<ResolversTypes['Sweep'], ParentType, ContextType, RequireFields<MutationCancelSweepArgs, 'id'>>;
   claimRuns?: Resolver<Array<ResolversTypes['RunAssignment']>, ParentType, ContextType, RequireFields<MutationClaimRunsArgs, 'agentId' | 'max'>>;
+  createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createExperiment?: Resolver<ResolversTypes['Experiment'], ParentType, ContextType, RequireFields<MutationCreateExperimentArgs, 'input'>>;
   createRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationCreateRunArgs, 'input'>>;
   deleteArtifact?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteArtifactArgs, 'id'>>;
@@ -1690,6 +1804,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   registerArtifact?: Resolver<ResolversTypes['Artifact'], ParentType, ContextType, RequireFields<MutationRegisterArtifactArgs, 'input'>>;
   renewLeases?: Resolver<ResolversTypes['LeaseRenewal'], ParentType, ContextType, RequireFields<MutationRenewLeasesArgs, 'agentId' | 'runIds'>>;
   reportRunExit?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationReportRunExitArgs, 'agentId' | 'runId'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   saveView?: Resolver<ResolversTypes['SavedView'], ParentType, ContextType, RequireFields<MutationSaveViewArgs, 'input'>>;
   startRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationStartRunArgs, 'id'>>;
   truncateMetrics?: Resolver<ResolversTypes['TruncateMetricsResult'], ParentType, ContextType, RequireFields<MutationTruncateMetricsArgs, 'afterStep' | 'runId'>>;
@@ -1709,6 +1824,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType>;
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<QueryApiKeysArgs, 'includeRevoked'>>;
   compareRuns?: Resolver<ResolversTypes['RunComparison'], ParentType, ContextType, RequireFields<QueryCompareRunsArgs, 'runIds'>>;
   experiment?: Resolver<Maybe<ResolversTypes['Experiment']>, ParentType, ContextType, Partial<QueryExperimentArgs>>;
   experiments?: Resolver<Array<ResolversTypes['Experiment']>, ParentType, ContextType, RequireFields<QueryExperimentsArgs, 'first'>>;
@@ -1722,6 +1838,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   sweep?: Resolver<Maybe<ResolversTypes['Sweep']>, ParentType, ContextType, RequireFields<QuerySweepArgs, 'id'>>;
   sweeps?: Resolver<Array<ResolversTypes['Sweep']>, ParentType, ContextType, Partial<QuerySweepsArgs>>;
   trainerConfigSchema?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
 export type QueueStatusResolvers<ContextType = Context, ParentType extends ResolversParentTypes['QueueStatus'] = ResolversParentTypes['QueueStatus']> = {
@@ -1879,10 +1996,20 @@ export type TruncateMetricsResultResolvers<ContextType = Context, ParentType ext
   runId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type ViewerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
+  authRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  authenticated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  experiments?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  keyName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ApiKeyScope']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = Context> = {
   Agent?: AgentResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
   Artifact?: ArtifactResolvers<ContextType>;
   ConfigRow?: ConfigRowResolvers<ContextType>;
+  CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Experiment?: ExperimentResolvers<ContextType>;
   JSON?: GraphQLScalarType;
@@ -1919,5 +2046,6 @@ export type Resolvers<ContextType = Context> = {
   SweepParameter?: SweepParameterResolvers<ContextType>;
   SweepPoint?: SweepPointResolvers<ContextType>;
   TruncateMetricsResult?: TruncateMetricsResultResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
 };
 

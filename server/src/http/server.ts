@@ -6,18 +6,23 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { GraphQLError, type GraphQLFormattedError, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Env } from '../config/env.js';
+import { type Env, EnvError } from '../config/env.js';
 import { type Context, createContext, createServices } from '../context.js';
 import { connectDatabase } from '../db/database.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../db/errors.ts';
+import { accessPlugin } from '../graphql/access.ts';
 import { ErrorCode } from '../graphql/errors.js';
 import { limitsRule } from '../graphql/limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { startCrashDetector } from '../jobs/crash-detector.js';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
+import type { Principal } from '../modules/auth/scopes.ts';
+import { AuthService } from '../modules/auth/service.ts';
 import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.js';
 import { PgListener } from '../pubsub/pg-listener.js';
+import { artifactAccessError } from './artifact-access.js';
 import { handleArtifactRequest } from './artifacts.js';
+import { defaultOrigins, hostAllowed, isLoopbackHost, originAllowed, presentedKey } from './exposure.js';
 import { readBody, sendJson } from './util.js';
 
 export type ServerOptions = Pick<
@@ -32,7 +37,12 @@ export type ServerOptions = Pick<
   | 'MAX_QUERY_DEPTH'
   | 'MAX_QUERY_COST'
   | 'DB_POOL_SIZE'
-> & { databaseUrl: string; LEASE_SECONDS?: number; log?: (m: string) => void };
+> &
+  Partial<Pick<Env, 'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT'>> & {
+    databaseUrl: string;
+    LEASE_SECONDS?: number;
+    log?: (m: string) => void;
+  };
 
 export interface RunningServer {
   url: string;
@@ -68,9 +78,17 @@ function formatError(
   return { ...formatted, message: 'Internal server error; see the server log.' };
 }
 
-function authorised(headers: IncomingMessage['headers'], key: string | undefined): boolean {
-  if (!key) return true;
-  return headers.authorization === `Bearer ${key}` || headers['x-api-key'] === key;
+function sendError(res: ServerResponse, status: number, code: string, message: string, extra = {}) {
+  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+/** A server other machines can reach must not run without keys. */
+function assertExposureSafe(host: string, auth: AuthService) {
+  if (isLoopbackHost(host) || auth.authRequired) return;
+  throw new EnvError(
+    `Refusing to listen on ${host} without an API key: anyone who can reach it could read and change everything.\n` +
+      '  Set RUNBOARD_ADMIN_KEY (e.g. `export RUNBOARD_ADMIN_KEY=$(openssl rand -base64 32)`), or bind HOST=127.0.0.1.',
+  );
 }
 
 /**
@@ -80,6 +98,15 @@ function authorised(headers: IncomingMessage['headers'], key: string | undefined
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? (() => {});
   const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE, log);
+  let auth: AuthService;
+  try {
+    auth = await AuthService.start(db.pool, opts.RUNBOARD_ADMIN_KEY ?? opts.RUNBOARD_API_KEY, log);
+    assertExposureSafe(opts.HOST, auth);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const origins = opts.RUNBOARD_CORS_ORIGINS ?? defaultOrigins(opts.HOST, opts.WEB_PORT ?? 3000);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
   const queue = await RunQueue.start(
@@ -88,22 +115,39 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     Math.max(1, Math.round(opts.CRASH_SWEEP_INTERVAL_MS / 1000)),
     log,
   );
-  const services = createServices(db, listener, queue, opts);
+  const services = createServices(db, listener, queue, opts, auth);
   const schema = buildSchema();
   const httpServer = createServer();
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  let boundPort = opts.PORT;
+  // Browsers always send Origin on WebSocket upgrades and CORS does not apply to them: a page on any site could
+  // otherwise drive the API through a visitor's browser. Non-browser clients send none and use keys.
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    verifyClient: ({ req }: { req: IncomingMessage }) =>
+      hostAllowed(opts.HOST, boundPort, req.headers.host) && originAllowed(origins, req.headers.origin),
+  });
   const validationRules = [limitsRule(opts.MAX_QUERY_DEPTH, opts.MAX_QUERY_COST)];
-  const wsServer = useServer<Record<string, unknown>, { ctx?: Context }>(
+  const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
       // graphql-ws takes a validate function rather than a rule list; apply the same bounds as HTTP.
       validate: (sch, doc, rules) => validate(sch, doc, [...(rules ?? specifiedRules), ...validationRules]),
-      onConnect: (ctx) => {
+      // The key comes from connectionParams ({ apiKey } or { authorization: 'Bearer ...' }) or, for proxies such
+      // as the dashboard's server, the upgrade request's Authorization header. A wrong or missing key (when keys
+      // are required) closes the socket with 4403; scopes are checked per subscription when it starts.
+      onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
-        const key = (params.apiKey as string | undefined) ?? String(params.authorization ?? '').replace(/^Bearer /, '');
-        return !opts.RUNBOARD_API_KEY || key === opts.RUNBOARD_API_KEY;
+        const fromParams =
+          (typeof params.apiKey === 'string' && params.apiKey) ||
+          String(params.authorization ?? '').replace(/^Bearer /, '') ||
+          undefined;
+        const principal = await auth.authenticate(fromParams ?? presentedKey(ctx.extra.request));
+        if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
+        ctx.extra.principal = principal;
+        return true;
       },
-      context: () => createContext(services),
+      context: (ctx) => createContext(services, ctx.extra.principal!),
     },
     wss,
   );
@@ -133,6 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           };
         },
       },
+      accessPlugin(),
       {
         async serverWillStart() {
           return {
@@ -154,10 +199,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stopLeaseExpirer = startLeaseExpirer(services.runState, Math.min(1000, opts.CRASH_SWEEP_INTERVAL_MS), log);
 
   httpServer.on('request', async (req: IncomingMessage, res: ServerResponse) => {
-    res.setHeader('access-control-allow-origin', '*');
-    res.setHeader('access-control-allow-headers', 'content-type, authorization, x-api-key, apollo-require-preflight');
-    res.setHeader('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
     try {
+      if (!hostAllowed(opts.HOST, boundPort, req.headers.host)) {
+        return sendError(res, 421, ErrorCode.FORBIDDEN, 'Host header not allowed: use localhost, 127.0.0.1 or [::1].');
+      }
+      const origin = req.headers.origin;
+      if (!originAllowed(origins, origin)) {
+        return sendError(res, 403, ErrorCode.FORBIDDEN, `Origin ${origin} is not allowed (RUNBOARD_CORS_ORIGINS).`);
+      }
+      if (origin) {
+        res.setHeader('access-control-allow-origin', origin);
+        res.setHeader('vary', 'Origin');
+        res.setHeader(
+          'access-control-allow-headers',
+          'content-type, authorization, x-api-key, apollo-require-preflight',
+        );
+        res.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
+      }
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'OPTIONS') return void res.writeHead(204).end();
       if (url.pathname === '/healthz') {
@@ -167,12 +225,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (!ok) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
         return sendJson(res, ok ? 200 : 503, { ok, database, listener: listener.connected });
       }
-      if (!authorised(req.headers, opts.RUNBOARD_API_KEY)) {
-        return sendJson(res, 401, {
-          errors: [{ message: 'Missing or wrong API key.', extensions: { code: ErrorCode.UNAUTHENTICATED } }],
-        });
+      const principal = await auth.authenticate(presentedKey(req));
+      if (!principal) return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'Wrong or revoked API key.');
+      if (url.pathname.startsWith('/artifacts/')) {
+        const denied = await artifactAccessError(req, url, principal, auth);
+        if (denied) {
+          const code = String(denied.extensions.code);
+          return sendError(res, code === ErrorCode.UNAUTHENTICATED ? 401 : 403, code, denied.message, {
+            ...denied.extensions,
+          });
+        }
+        return await handleArtifactRequest(req, res, url, services.artifacts);
       }
-      if (url.pathname.startsWith('/artifacts/')) return await handleArtifactRequest(req, res, url, services.artifacts);
       if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found; GraphQL is at /graphql' });
       const raw = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : null;
       if (raw === 'too-large') {
@@ -200,7 +264,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => createContext(services),
+        context: async () => createContext(services, principal),
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);
       res.statusCode = result.status ?? 200;
@@ -230,6 +294,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : opts.PORT;
+  boundPort = port;
   const host = opts.HOST.includes(':') ? `[${opts.HOST}]` : opts.HOST;
   return {
     url: `http://${host}:${port}/graphql`,

@@ -1,12 +1,20 @@
-// `npm run agent -- --server http://host:4000/graphql --concurrency 2 [--gpus 0,1] [--labels gpu,a100] [--api-key K]`
+// `npm run agent -- --server http://host:4000/graphql --concurrency 2 [--gpus 0,1] [--labels gpu,a100] [--api-key-file F]`
+// The key comes from RUNBOARD_API_KEY or --api-key-file, never argv; trainers get it through their environment.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { readApiKey, rejectsKeyInArgv } from '../util/api-key.ts';
 import { Agent } from './agent.ts';
+
+const keyInArgv = rejectsKeyInArgv(process.argv.slice(2));
+if (keyInArgv) {
+  console.error(keyInArgv);
+  process.exit(2);
+}
 
 const { values } = parseArgs({
   options: {
     server: { type: 'string', default: process.env.RUNBOARD_SERVER ?? 'http://127.0.0.1:4000/graphql' },
-    'api-key': { type: 'string', default: process.env.RUNBOARD_API_KEY },
+    'api-key-file': { type: 'string' },
     concurrency: { type: 'string', default: '1' },
     gpus: { type: 'string', default: '' },
     labels: { type: 'string', default: '' },
@@ -20,6 +28,13 @@ const list = (s: string) =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+let apiKey: string | undefined;
+try {
+  apiKey = readApiKey(values['api-key-file']);
+} catch (e) {
+  console.error(`Invalid agent options:\n  --api-key-file: ${(e as Error).message}`);
+  process.exit(2);
+}
 const parsed = z
   .object({
     server: z.url(),
@@ -33,7 +48,7 @@ const parsed = z
   })
   .safeParse({
     server: values.server,
-    apiKey: values['api-key'],
+    apiKey,
     concurrency: values.concurrency,
     gpus: list(values.gpus!),
     labels: list(values.labels!),

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { connection } from 'next/server';
 import { ConnectionIndicator } from '@/components/connection-indicator';
 import { Providers } from '@/components/providers';
+import { LaunchLink, SessionMenu } from '@/components/session';
 import { resolveApiUrls } from '@/lib/api-url';
 import './globals.css';
 
@@ -12,15 +13,15 @@ export const metadata: Metadata = {
 };
 
 /**
- * The API URL is read per request (not inlined at build time) so one production build can be pointed
- * at any server. The browser uses RUNBOARD_PUBLIC_API_URL when set (e.g. the dashboard is opened from
- * another machine), else RUNBOARD_API_URL (set by `startWeb({ apiUrl })`), else NEXT_PUBLIC_RUNBOARD_API.
+ * The browser talks to GraphQL at /graphql on the dashboard's own origin: the dashboard's server relays it
+ * (HTTP and WebSocket) to the API with the signed-in session's key (web/session-proxy.ts), so no key and no
+ * cross-origin call is ever needed in the browser. RUNBOARD_PUBLIC_API_URL, read per request, points the browser
+ * at an API directly instead (only for servers without keys, the API allowing this origin in RUNBOARD_CORS_ORIGINS).
  */
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
   await connection();
-  const api = resolveApiUrls(
-    process.env.RUNBOARD_PUBLIC_API_URL ?? process.env.RUNBOARD_API_URL ?? process.env.NEXT_PUBLIC_RUNBOARD_API,
-  );
+  const direct = process.env.RUNBOARD_PUBLIC_API_URL;
+  const api = direct ? resolveApiUrls(direct) : { http: '/graphql', ws: '/graphql' };
   return (
     <html lang="en">
       <body>
@@ -31,10 +32,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             </Link>
             <nav>
               <Link href="/">Experiments</Link>
-              <Link href="/launch">Launch</Link>
+              <LaunchLink />
               <Link href="/agents">Agents</Link>
             </nav>
             <ConnectionIndicator />
+            <SessionMenu />
           </header>
           <main>{children}</main>
         </Providers>

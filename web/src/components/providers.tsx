@@ -3,6 +3,7 @@
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Client, cacheExchange, fetchExchange, Provider } from 'urql';
+import { SessionProvider } from './session';
 
 export type SocketState = 'idle' | 'connecting' | 'live' | 'down';
 
@@ -37,7 +38,9 @@ export function Providers({ apiUrl, wsUrl, children }: { apiUrl: string; wsUrl: 
     // retryAttempts 0: reconnection is done by useLiveSubscription, which re-subscribes with a fresh
     // `since` per run. graphql-ws's own retry would replay the stale variables of the first subscribe.
     const ws = createWsClient({
-      url: wsUrl,
+      // A path (the default: the dashboard's own server relays it) becomes ws(s)://<this host>/graphql.
+      url: () =>
+        wsUrl.startsWith('/') ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${wsUrl}` : wsUrl,
       lazy: true,
       retryAttempts: 0,
       keepAlive: 10_000,
@@ -64,7 +67,9 @@ export function Providers({ apiUrl, wsUrl, children }: { apiUrl: string; wsUrl: 
   useEffect(() => () => void api.ws.dispose(), [api]);
   return (
     <ApiContext.Provider value={api}>
-      <Provider value={client}>{children}</Provider>
+      <Provider value={client}>
+        <SessionProvider>{children}</SessionProvider>
+      </Provider>
     </ApiContext.Provider>
   );
 }

@@ -21,6 +21,13 @@ export function describeError(error: CombinedError | undefined | null, apiUrl?: 
   const first = error.graphQLErrors[0];
   if (!first) return { message: error.message };
   const ext = (first.extensions ?? {}) as { code?: string; position?: number };
+  // The dashboard's server relays /graphql; it answers API_UNREACHABLE when the API behind it is down.
+  if (ext.code === 'API_UNREACHABLE') {
+    return {
+      message: `Cannot reach the Runboard API${apiUrl ? ` behind ${apiUrl}` : ''}: ${first.message} Is the server running?`,
+      offline: true,
+    };
+  }
   return {
     message: first.message,
     code: ext.code,

@@ -8,12 +8,14 @@ import { describeError } from '@/lib/errors';
 import { timeAgo } from '@/lib/format';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
+import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { usePolling } from './use-polled';
 
 /** /agents: the launch queue's state and every agent the server has heard of, online ones first. */
 export function AgentsView() {
   const { apiUrl } = useApi();
+  const canLaunch = useCan('LAUNCH');
   const [{ data, error }, refetch] = useQuery({ query: AgentsDocument, requestPolicy: 'network-only' });
   usePolling(useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]));
   const problem = describeError(error, apiUrl);
@@ -32,7 +34,7 @@ export function AgentsView() {
     <section>
       <div className="page-head">
         <h1>Agents</h1>
-        <Link href="/launch">Launch a run…</Link>
+        {canLaunch && <Link href="/launch">Launch a run…</Link>}
       </div>
       <div className="stats" data-testid="queue-status">
         <div className="stat">

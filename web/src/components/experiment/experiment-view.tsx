@@ -16,6 +16,7 @@ import { groupRuns } from '@/lib/group-series';
 import { parseSort } from '@/lib/view-state';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
+import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { BulkActions } from './bulk-actions';
 import { ColumnPicker } from './column-picker';
@@ -48,6 +49,7 @@ const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
  */
 export function ExperimentView({ id, initial }: { id: string; initial?: ExperimentPageQuery | null }) {
   const { apiUrl } = useApi();
+  const canLaunch = useCan('LAUNCH');
   const client = useClient();
   const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
   const [keysResult, refetchKeys] = useQuery({ query: ExperimentMetricKeysDocument, variables: { id } });
@@ -198,8 +200,12 @@ export function ExperimentView({ id, initial }: { id: string; initial?: Experime
         <span className="muted" suppressHydrationWarning>
           last activity {timeAgo(exp.lastActivityAt)}
         </span>
-        <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
-        <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
+        {canLaunch && (
+          <>
+            <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
+            <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
+          </>
+        )}
         <ExperimentActions
           id={exp.id}
           name={exp.name}

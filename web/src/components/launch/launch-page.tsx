@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import { Notice } from '../notice';
+import { useCan } from '../session';
 import { RunLaunchForm } from './run-launch-form';
 import { SweepLaunchForm } from './sweep-launch-form';
 import { useConfigSchema } from './use-config-schema';
@@ -10,6 +11,7 @@ export type LaunchTab = 'run' | 'sweep';
 
 /** /launch: one run or a sweep, both queued for trainer agents. The tab lives in `?tab=` for links. */
 export function LaunchPage({ initialTab, initialExperiment }: { initialTab: LaunchTab; initialExperiment: string }) {
+  const canLaunch = useCan('LAUNCH');
   const [tab, setTab] = useState<LaunchTab>(initialTab);
   const schema = useConfigSchema();
   useEffect(() => {
@@ -18,6 +20,14 @@ export function LaunchPage({ initialTab, initialExperiment }: { initialTab: Laun
     else url.searchParams.delete('tab');
     if (url.href !== window.location.href) window.history.replaceState(window.history.state, '', url);
   }, [tab]);
+  if (!canLaunch) {
+    return (
+      <section>
+        <h1>Launch</h1>
+        <Notice kind="info" title="Your API key cannot launch runs (it needs the LAUNCH scope)." />
+      </section>
+    );
+  }
   return (
     <section>
       <div className="page-head">

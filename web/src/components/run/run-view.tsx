@@ -18,6 +18,7 @@ import { maxPointsFor } from '@/lib/series';
 import { useLiveSeries } from '@/lib/use-live-series';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
+import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { LaunchInfo, WaitingForAgent } from './launch-info';
 import { RunCharts } from './run-charts';
@@ -67,6 +68,9 @@ export function RunView({ id }: { id: string }) {
   const [deleted, setDeleted] = useState(false);
   const tracker = useRef<SeqTracker | null>(null);
   const [cancelState, cancel] = useMutation(CancelRunDocument);
+  // A session without these scopes is not offered the controls (the API refuses them anyway).
+  const canCancel = useCan('LAUNCH');
+  const canEdit = useCan('LOG');
   const run = data?.run;
   const polledLaunch = usePolledLaunch(id, (liveRun ?? run)?.status === 'QUEUED', liveRun);
   if (run && !tracker.current) tracker.current = new SeqTracker([{ runId: run.id, seq: run.seq }]);
@@ -131,7 +135,7 @@ export function RunView({ id }: { id: string }) {
         <StatusBadge status={cur.status} />
         <span className="muted">{formatDuration(elapsed)}</span>
         <Link href={`/compare?runs=${run.id}`}>Compare…</Link>
-        {active && !cur.cancelRequested && (
+        {canCancel && active && !cur.cancelRequested && (
           <button
             type="button"
             className="danger"
@@ -192,7 +196,7 @@ export function RunView({ id }: { id: string }) {
           <LaunchInfo launch={launch} />
         </div>
       </div>
-      <RunEditors id={run.id} tags={cur.tags} notes={cur.notes} />
+      {canEdit && <RunEditors id={run.id} tags={cur.tags} notes={cur.notes} />}
       <div className="panel">
         <h2>Artifacts</h2>
         <Artifacts run={run} apiUrl={apiUrl} />

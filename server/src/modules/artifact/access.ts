@@ -1,0 +1,9 @@
+import { type AccessTable, targets } from '../auth/scopes.js';
+
+/** Who may call this module's root fields (enforced by graphql/access.ts; see auth/scopes.ts). */
+export const artifactAccess: AccessTable = {
+  Mutation: {
+    registerArtifact: { requires: 'LOG', experiments: (a) => targets.runs([a.input?.runId]) },
+    deleteArtifact: { requires: 'ADMIN', experiments: (a) => [{ artifactId: a.id }] },
+  },
+};
