@@ -81,10 +81,16 @@ test('launchRun validates the config against the trainer schema and queues nothi
   assert.match(bad.errors![0].message, /lrr/);
   const agentOwned = await s.request(LAUNCH, { c: { ...base, server: 'http://x' } });
   assert.equal(agentOwned.errors?.[0].extensions.code, 'BAD_USER_INPUT');
-  const unknownExperiment = await s.request(
+  // A new experiment name with a bad config: refused, and the experiment is not created half-way.
+  const invalidIntoNew = await s.request(
     `mutation { launchRun(input: { experimentName: "nope", config: {} }) { id } }`,
   );
-  assert.equal(unknownExperiment.errors?.[0].extensions.code, 'NOT_FOUND');
+  assert.equal(invalidIntoNew.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+  assert.equal((await s.gql(`{ experiment(name: "nope") { id } }`)).experiment, null);
+  const typed = await s.request(LAUNCH, { c: { ...base, lr: 'fast' } });
+  assert.equal(typed.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+  assert.match(typed.errors![0].message, /config\.lr: expected a number, got "fast"/);
+  assert.doesNotMatch(typed.errors![0].message, /NaN/);
   assert.equal(Number((await db.query(`SELECT count(*) FROM runs`)).rows[0].count), 0);
   const jobsAfter = Number((await db.query(`SELECT count(*) FROM pgboss.job`)).rows[0].count);
   assert.equal(jobsAfter, jobsBefore);

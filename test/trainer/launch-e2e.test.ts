@@ -2,6 +2,9 @@
 // real server: the path a user takes from the dashboard's launch form. 32x32 inputs, tiny generated
 // folders, random weights: it checks the wiring, the benchmark measures speed.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../trainers/src/agent/agent.ts';
@@ -10,14 +13,27 @@ import { makeImageFolders, TWO_CLASSES, tempDir } from './helpers.ts';
 
 let s: TestServer;
 let agent: Agent;
+let dataRoot: string;
 before(async () => {
   s = await startTestServer();
-  agent = new Agent({ server: s.url, concurrency: 1, gpus: ['0'], labels: [], pollMs: 200, log: () => {} }); // GPU 0 is only a label here (no CUDA): it must be recorded on the run
+  dataRoot = await mkdtemp(join(tmpdir(), 'rb-data-root-'));
+  // GPU 0 is only a label here (no CUDA): it must be recorded on the run
+  agent = new Agent({
+    server: s.url,
+    concurrency: 1,
+    gpus: ['0'],
+    labels: [],
+    pollMs: 200,
+    log: () => {},
+    name: 'gpu-1',
+    dataRoots: [dataRoot],
+  });
   await agent.start();
 });
 after(async () => {
   await agent.stop(true);
   await s.close();
+  await rm(dataRoot, { recursive: true, force: true });
 });
 
 test('a run launched through GraphQL is trained by an agent and ends FINISHED with per-epoch metrics and logs', async (t) => {
@@ -30,6 +46,7 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
       c: {
         train: dirs.train,
         val: dirs.validation,
+        weights: 'random',
         size: 32,
         batch: 4,
         epochs: 2,
@@ -59,4 +76,41 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
   assert.ok(run.systemInfo.engines, 'and the trainer its engines');
   assert.ok(run.logs.lines.length > 0, 'the trainer output reached the server');
   assert.equal(run.launch.attempt, 0);
+});
+
+test('a launch with a missing folder, into a new experiment name, is FAILED within 2 s with the cause first', async () => {
+  // No createExperiment: launchRun creates "fresh-experiment" as createRun would.
+  const { launchRun } = await s.gql(
+    `mutation($c: JSON!) { launchRun(input: { experimentName: "fresh-experiment", config: $c }) { id experiment { name } } }`,
+    { c: { train: 'data/train', val: 'data/validation', weights: 'random', size: 32 } },
+  );
+  assert.equal(launchRun.experiment.name, 'fresh-experiment');
+  let run: any;
+  for (const until = Date.now() + 60_000; Date.now() < until; await sleep(100)) {
+    ({ run } = await s.gql(
+      `query($id: ID!) { run(id: $id) { status errorMessage createdAt startedAt finishedAt logs(first: 50) { lines { stream text } } } }`,
+      { id: launchRun.id },
+    ));
+    if (!['QUEUED', 'RUNNING'].includes(run.status)) break;
+  }
+  assert.equal(run.status, 'FAILED');
+  assert.ok(
+    run.errorMessage.startsWith(`train folder data/train not found under data root ${dataRoot} on agent gpu-1`),
+    run.errorMessage,
+  );
+  assert.doesNotMatch(run.errorMessage, /\bat .*\.ts:\d+/, 'no stack frames in errorMessage');
+  assert.equal(run.startedAt, null, 'it never reported RUNNING');
+  const took = Date.parse(run.finishedAt) - Date.parse(run.createdAt);
+  assert.ok(took < 2000, `FAILED ${took} ms after the launch`);
+  assert.ok(run.logs.lines.some((l: any) => l.text.startsWith('error: train folder data/train not found')));
+});
+
+test('the agent advertises its data roots and named data sets', async () => {
+  const { agents } = await s.gql(`{ agents { name info } }`);
+  const me = agents.find((a: any) => a.name === 'gpu-1');
+  assert.deepEqual(me.info.dataRoots, [dataRoot]);
+  assert.deepEqual(
+    me.info.datasets.map((d: any) => d.name),
+    ['cats_vs_dogs', 'fashion_mnist:A,B'],
+  );
 });

@@ -68,6 +68,7 @@ async function folders(t: Parameters<typeof tempDir>[0]) {
       experiment: 'trainer-e2e',
       train: dirs.train!,
       val: dirs.validation!,
+      weights: 'random',
       size: 32,
       batch: 4,
       epochs: 3,
@@ -116,6 +117,7 @@ test('a run is created, started, logs every epoch, uploads its model and finishe
     [1, 2, 3],
   );
   assert.deepEqual(run.artifacts.map((a: { name: string }) => a.name).sort(), [
+    'model/base.json',
     'model/model.json',
     'model/weights.bin',
   ]);
@@ -297,16 +299,18 @@ for (const how of ['cancelRun', 'finishRun(CANCELED)'] as const) {
 test('CLI: an exception after the run started marks it FAILED with the error, exit code 1', async (t) => {
   const { root, cfg } = await folders(t);
   const c = cfg();
-  await writeFile(join(c.train, 'cats', 'zz-broken.png'), 'not a png');
+  await writeFile(join(c.train!, 'cats', 'zz-broken.png'), 'not a png');
   const res = await runCli([
     '--experiment',
     'trainer-e2e',
     '--name',
     'cli-broken',
     '--train',
-    c.train,
+    c.train!,
     '--val',
-    c.val,
+    c.val!,
+    '--weights',
+    'random',
     '--size',
     '32',
     '--epochs',
@@ -342,9 +346,11 @@ test('CLI: SIGINT stops after the current batch, logs the partial epoch and mark
       '--name',
       'cli-sigint',
       '--train',
-      c.train,
+      c.train!,
       '--val',
-      c.val,
+      c.val!,
+      '--weights',
+      'random',
       '--size',
       '32',
       '--epochs',

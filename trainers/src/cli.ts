@@ -113,9 +113,12 @@ async function main(argv: string[]): Promise<number> {
     );
     return code;
   } catch (e) {
-    const msg = (e as Error).stack ?? String(e);
-    err(`training failed: ${msg}`);
-    if (started) await tracker.finish('FAILED', 1, msg);
+    // The cause goes first and alone into the run's errorMessage; the stack only into the logs.
+    // The last line, "error: <cause>", is what an agent reports when the run never started.
+    const cause = (e as Error).message ?? String(e);
+    err(`training failed: ${(e as Error).stack ?? String(e)}`);
+    err(`error: ${cause}`);
+    if (started) await tracker.finish('FAILED', 1, cause);
     return 1;
   }
 }

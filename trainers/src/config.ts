@@ -25,10 +25,18 @@ export const configSchema = z
     experiment: z.string().min(1, 'is required'),
     name: z.string().min(1).optional(),
     tags: z.array(z.string()).default([]),
-    train: z.string().min(1, 'is required'),
-    val: z.string().min(1, 'is required'),
+    /**
+     * A data set by name ("cats_vs_dogs", "fashion_mnist:0,9[@N]") or a folder holding train/ and
+     * validation/ (test/ optional), looked up under the agent's data roots. Or give train and val.
+     */
+    data: z.string().min(1).optional(),
+    train: z.string().min(1).optional(),
+    val: z.string().min(1).optional(),
     test: z.string().min(1).optional(),
-    weights: z.string().min(1).optional(),
+    /** "imagenet" (Keras's VGG16 notop file, fetched and cached), "random" (asked for), or a .h5 file / tfjs folder. */
+    weights: z.string().min(1).default('imagenet'),
+    /** Also save the whole model (59 MB with the frozen base); by default only the trained layers are saved. */
+    exportFullModel: bool.default(false),
     epochs: z.coerce.number().int().min(0).default(30),
     lr: lr.default(2e-5),
     size: z.coerce.number().int().min(MIN_INPUT_SIZE, `must be >= ${MIN_INPUT_SIZE}`).max(1024).default(150),
@@ -58,6 +66,13 @@ export const configSchema = z
     runId: z.uuid().optional(),
   })
   .superRefine((c, ctx) => {
+    if (!c.data && (!c.train || !c.val))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message:
+          'is required (cats_vs_dogs, fashion_mnist:A,B, or a folder with train/ and validation/), unless train and val are given',
+      });
     if (c.epochs === 0 && !c.fineTuneFrom)
       ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'must be > 0 unless fine-tuning' });
     if (c.fineTuneFrom && !c.fineTuneFrom.includes('conv'))
@@ -71,6 +86,7 @@ const FLAGS = {
   experiment: { type: 'string' },
   name: { type: 'string' },
   tag: { type: 'string', multiple: true },
+  data: { type: 'string' },
   train: { type: 'string' },
   val: { type: 'string' },
   test: { type: 'string' },
@@ -94,6 +110,7 @@ const FLAGS = {
   'cache-dir': { type: 'string' },
   'no-cache': { type: 'boolean' },
   output: { type: 'string' },
+  'export-full-model': { type: 'boolean' },
   server: { type: 'string' },
   'api-key': { type: 'string' },
   offline: { type: 'boolean' },
@@ -110,10 +127,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * An issue's message with the value that was given: z.coerce.number() turns "fast" into NaN and
+ * would say "received NaN", which names neither the field's type nor what the user wrote.
+ */
+export function issueMessage(i: z.core.$ZodIssue, raw: unknown): string {
+  if (i.code === 'invalid_type' && i.expected === 'number') {
+    const given = i.path.reduce<unknown>(
+      (node, k) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[k] : undefined),
+      raw,
+    );
+    return `expected a number, got ${JSON.stringify(given) ?? 'nothing'}`;
+  }
+  return i.message;
+}
+
 export function validateConfig(raw: unknown): TrainConfig {
   const r = configSchema.safeParse(raw);
   if (r.success) return r.data;
-  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${issueMessage(i, raw)}`));
 }
 
 type ParsedFlags = ReturnType<

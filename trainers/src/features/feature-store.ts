@@ -9,6 +9,9 @@ export class FeatureStore {
   private readonly mem: Array<Float32Array | undefined>;
   baseSeconds = 0;
   computed = 0;
+  hits = 0;
+  /** Called after each batch through the base (the trainer prints throttled "n/N images" lines). */
+  onComputed: ((store: FeatureStore) => void) | null = null;
 
   constructor(
     private readonly pixels: Uint8Array[],
@@ -23,6 +26,10 @@ export class FeatureStore {
     this.mem = new Array(pixels.length);
   }
 
+  get size(): number {
+    return this.pixels.length;
+  }
+
   get featureLength(): number {
     return this.prefix.outShape.reduce((a, b) => a * b, 1);
   }
@@ -32,8 +39,10 @@ export class FeatureStore {
     for (const i of indices) {
       if (this.mem[i] || missing.includes(i)) continue;
       const hit = this.cache ? await this.cache.get(this.contentHashes[i]!) : null;
-      if (hit) this.mem[i] = hit;
-      else missing.push(i);
+      if (hit) {
+        this.mem[i] = hit;
+        this.hits++;
+      } else missing.push(i);
     }
     for (let s = 0; s < missing.length; s += this.runBatch) {
       const chunk = missing.slice(s, s + this.runBatch);
@@ -48,6 +57,7 @@ export class FeatureStore {
         this.mem[i] = feats.out[k]!;
         if (this.cache) await this.cache.put(this.contentHashes[i]!, feats.out[k]!);
       }
+      this.onComputed?.(this);
     }
     const out = indices.map((i) => this.mem[i]!);
     if (!this.memo) for (const i of indices) this.mem[i] = undefined;

@@ -110,11 +110,18 @@ export class LaunchService {
     const tags = checkTags('tags', input.tags ?? []);
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
     const name = input.name != null ? checkName('name', input.name) : null;
-    const experiment = await this.experiments.resolve(input);
-    const config = validateTrainerConfig(experiment.name, input.config);
+    // Like createRun, a launch into a new experiment name creates it, but only once the config is
+    // valid, so a rejected launch writes nothing.
+    const byName = input.experimentId == null && input.experimentName != null;
+    const experiment = byName ? null : await this.experiments.resolve(input);
+    const config = validateTrainerConfig(
+      experiment?.name ?? checkName('experimentName', input.experimentName!),
+      input.config,
+    );
+    const target = experiment ?? (await this.experiments.ensure(input.experimentName!));
     return inTransaction(this.db.pool, (c) =>
       insertLaunchedRun(c, this.queue, this.runs, {
-        experimentId: experiment.id,
+        experimentId: target.id,
         name,
         config,
         tags,
