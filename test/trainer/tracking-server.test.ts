@@ -369,7 +369,7 @@ test('CLI: SIGINT stops after the current batch, logs the partial epoch and mark
       join(root, 'j.jsonl'),
     ],
     (out, child) => {
-      if (!sent && /epoch 2\/100000/.test(out)) {
+      if (!sent && /Epoch 2\/100000/.test(out)) {
         sent = true;
         child.kill('SIGINT');
       }
@@ -385,7 +385,7 @@ test('CLI: SIGINT stops after the current batch, logs the partial epoch and mark
   assert.equal(run.status, 'CANCELED');
   assert.equal(run.exitCode, 130);
   assert.ok(run.metric.lastStep >= 2, 'the interrupted epoch was not logged');
-  assert.equal(run.artifacts.length, 2, 'model of the work done is saved and uploaded');
+  assert.equal(run.artifacts.length, 3, 'the trained layers (and base.json) of the work done are saved and uploaded');
 });
 
 /** Runs the real CLI (`npm run train` = tsx trainers/src/cli.ts) as a child process. */

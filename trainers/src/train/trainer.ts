@@ -9,7 +9,8 @@ import type { TrainConfig } from '../config.ts';
 import { progressPrinter } from '../data/downloads.ts';
 import { type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
 import { resolveData } from '../data/resolve-data.ts';
-import { createPrefix, type PrefixEngine } from '../engines/prefix.ts';
+import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
+import { detectAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
 import { FeatureCache } from '../features/feature-cache.ts';
 import { FeatureStore } from '../features/feature-store.ts';
@@ -156,9 +157,18 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   loading.catch(() => {});
   // The first phase's frozen prefix is built before the run starts so the engine that really
   // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
-  let prefix: PrefixEngine | null = phases[0]
-    ? await createPrefix(cfg.prefixEngine, weights, phases[0].cut, cfg.size)
-    : null;
+  const choice = selectPrefixEngine(cfg.prefixEngine, await detectAvailability(backend.backend, backend.package));
+  Object.assign(systemInfo.engines as Record<string, unknown>, {
+    prefixDevice: choice.device,
+    prefixReason: choice.reason,
+  });
+  say(`frozen base on the ${choice.device}: ${choice.reason}`);
+  // Built lazily: on a warm feature cache no image goes through the base, so no session is needed.
+  const makePrefix = async (w: VggWeights, cut: string | null) =>
+    cut === null
+      ? createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice)
+      : lazyPrefix(choice, () => createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice), cut, cfg.size);
+  let prefix: PrefixEngine | null = phases[0] ? await makePrefix(weights, phases[0].cut) : null;
   (systemInfo.engines as Record<string, unknown>).prefix = prefix?.description ?? 'none';
   const history: EpochRecord[] = [];
   const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
@@ -216,7 +226,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       if (stopped) break;
       if (index > 0 || !prefix) {
         await prefix?.dispose();
-        prefix = await createPrefix(cfg.prefixEngine, current, ph.cut, cfg.size);
+        prefix = await makePrefix(current, ph.cut);
       }
       (systemInfo.engines as Record<string, unknown>)[`prefix_${ph.name}`] = prefix.description;
       const model = buildTrainablePart(cfg.size, ph.cut, head);
