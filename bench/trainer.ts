@@ -279,7 +279,7 @@ async function benchOverhead(root: string): Promise<void> {
       return (await finished([r.launchRun.id]))[0]!;
     };
     log(
-      `\n== per-run overhead: launch -> FINISHED, 5 head-only epochs, ${PER_CLASS * 2}+${PER_CLASS} images at ${SIZE}x${SIZE} ==`,
+      `\n== per-run overhead: launch -> FINISHED, 5 head-only epochs, ${PER_CLASS * 2}+${PER_CLASS} images at ${SIZE}x${SIZE} (${d.source}) ==`,
     );
     const warm = await launch('warm-up (computes and caches the features)');
     log(`warm-up run (cold feature cache): ${r1(warm)} s`);
