@@ -114,3 +114,45 @@ test('the agent advertises its data roots and named data sets', async () => {
     ['cats_vs_dogs', 'fashion_mnist:A,B'],
   );
 });
+
+test('an agent without GPUs hands runs to a trainer started ahead of time (imports done), which trains them', async (t) => {
+  const cpuAgent = new Agent({ server: s.url, concurrency: 1, gpus: [], labels: ['cpu'], pollMs: 200, log: () => {} });
+  await cpuAgent.start();
+  t.after(() => cpuAgent.stop(true));
+  const root = await mkdtemp(join(tmpdir(), 'rb-warm-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dirs = await makeImageFolders(root, TWO_CLASSES, { train: 4, validation: 2 }, 32, 4);
+  const ids: string[] = [];
+  for (const name of ['warm-1', 'warm-2']) {
+    const { launchRun } = await s.gql(
+      `mutation($c: JSON!, $n: String) { launchRun(input: { experimentName: "launched", name: $n, labels: ["cpu"], config: $c }) { id } }`,
+      {
+        n: name,
+        c: {
+          train: dirs.train,
+          val: dirs.validation,
+          weights: 'random',
+          size: 32,
+          batch: 4,
+          epochs: 1,
+          cacheDir: `${root}/cache`,
+        },
+      },
+    );
+    ids.push(launchRun.id);
+  }
+  for (const id of ids) {
+    let run: any;
+    for (const until = Date.now() + 150_000; Date.now() < until; await sleep(300)) {
+      ({ run } = await s.gql(
+        `query($id: ID!) { run(id: $id) { name status errorMessage logs(first: 500) { lines { text } } } }`,
+        { id },
+      ));
+      if (!['QUEUED', 'RUNNING'].includes(run.status)) break;
+    }
+    const text = run.logs.lines.map((l: any) => l.text).join('\n');
+    assert.equal(run.status, 'FINISHED', `${run.errorMessage}\n${text}`);
+    assert.match(text, /warm trainer \(pid \d+\): modules and tfjs backend were ready/);
+    assert.match(text, new RegExp(`run ${run.name} \\(id ${id}\\)`), "the trainer uses the launch's run name");
+  }
+});

@@ -32,6 +32,11 @@ export interface AgentOptions {
    * Default: on for the VGG16 trainer, off for a custom `command` (its config may mean something else).
    */
   prepare?: boolean;
+  /**
+   * Keep one trainer process started ahead (imports and tfjs backend done) for the next run. Default: on
+   * for the VGG16 trainer on agents without GPUs (a GPU is chosen per run, before tfjs-node-gpu loads).
+   */
+  warmSpare?: boolean;
 }
 
 interface Slot {
@@ -59,6 +64,7 @@ export class Agent {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   readonly name: string;
   readonly dataRoots: string[];
+  private spare: ChildProcess | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.log = opts.log ?? ((m) => console.log(`[agent] ${m}`));
@@ -86,6 +92,7 @@ export class Agent {
     this.log(
       `agent ${this.id} online: concurrency ${this.opts.concurrency}, labels [${this.opts.labels}], gpus [${this.opts.gpus}]`,
     );
+    this.startSpare();
     this.loops.push(setInterval(() => void this.claim(), this.opts.pollMs ?? 500));
     this.scheduleRenewal();
     void this.claim();
@@ -95,6 +102,8 @@ export class Agent {
   async stop(killRuns = true): Promise<void> {
     this.stopped = true;
     this.loops.forEach(clearTimeout);
+    this.spare?.kill('SIGKILL');
+    this.spare = null;
     if (killRuns) for (const s of this.slots.values()) s.child.kill('SIGTERM');
     // Trainers get a few seconds to end and be reported; after that (server gone?) give up on them.
     for (const until = Date.now() + 15_000; this.slots.size > 0 && Date.now() < until; )
@@ -166,15 +175,8 @@ export class Agent {
       configFile,
       JSON.stringify({ ...config, experiment: a.run.experiment.name, name: a.run.name }, null, 2),
     );
-    const [cmd, ...args] = [
-      ...(this.opts.command ?? DEFAULT_TRAINER),
-      '--config',
-      configFile,
-      '--run-id',
-      a.run.id,
-      '--server',
-      this.opts.server,
-    ];
+    const trainerArgs = ['--config', configFile, '--run-id', a.run.id, '--server', this.opts.server];
+    const [cmd, ...args] = [...(this.opts.command ?? DEFAULT_TRAINER), ...trainerArgs];
     const env = {
       ...process.env,
       RUNBOARD_SERVER: this.opts.server,
@@ -185,7 +187,16 @@ export class Agent {
     };
     // The IPC channel is how a trainer notices its agent died (kill -9): it gets 'disconnect' and stops,
     // so a run requeued elsewhere never has two trainers.
-    const child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const spare = gpu === null ? this.takeSpare() : null;
+    let child: ChildProcess;
+    if (spare) {
+      spare.send({
+        argv: trainerArgs,
+        env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
+      });
+      child = spare;
+    } else child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    setImmediate(() => this.startSpare());
     pump.attach(child.stdout!, 'STDOUT');
     pump.attach(child.stderr!, 'STDERR');
     const slot: Slot = { runId: a.run.id, child, gpu, pump, killTimer: null, dir };
@@ -213,6 +224,34 @@ export class Agent {
     this.slots.delete(slot.runId);
     await rm(slot.dir, { recursive: true, force: true });
     void this.claim();
+  }
+
+  private get sparesWanted(): boolean {
+    return (this.opts.warmSpare ?? (!this.opts.command && this.opts.gpus.length === 0)) && !this.stopped;
+  }
+
+  /** Starts the next run's trainer ahead of time (see --warm-spare in trainers/src/cli.ts). */
+  private startSpare(): void {
+    if (!this.sparesWanted || this.spare) return;
+    const [cmd, ...args] = [...(this.opts.command ?? DEFAULT_TRAINER), '--warm-spare'];
+    const env = {
+      ...process.env,
+      RUNBOARD_SERVER: this.opts.server,
+      ...(this.opts.apiKey ? { RUNBOARD_API_KEY: this.opts.apiKey } : {}),
+    };
+    const child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    child.once('error', (err) => this.log(`warm trainer could not start: ${err.message}`));
+    child.once('exit', () => {
+      if (this.spare === child) this.spare = null;
+    });
+    this.spare = child;
+  }
+
+  /** The warm trainer, if it is still alive; the caller hands it a run. */
+  private takeSpare(): ChildProcess | null {
+    const s = this.spare;
+    this.spare = null;
+    return s && s.exitCode === null && s.signalCode === null && s.connected ? s : null;
   }
 
   /** One in-flight promise per key: concurrent runs needing the same download wait for one fetch. */
