@@ -22,6 +22,8 @@ export class FeatureStore {
     /** false: forget features after each get(), so every epoch pays for the base (the bench's baseline). */
     private readonly memo = true,
     private readonly runBatch = 16,
+    /** Decodes an image not decoded yet (lazily loaded images: only cache misses are ever decoded). */
+    private readonly decode: ((i: number) => Promise<Uint8Array>) | null = null,
   ) {
     this.mem = new Array(pixels.length);
   }
@@ -46,11 +48,8 @@ export class FeatureStore {
     }
     for (let s = 0; s < missing.length; s += this.runBatch) {
       const chunk = missing.slice(s, s + this.runBatch);
-      const feats = await runPrefix(
-        this.prefix,
-        chunk.map((i) => this.pixels[i]!),
-        this.preprocessing,
-      );
+      const images = await Promise.all(chunk.map((i) => this.pixels[i] ?? this.decode!(i)));
+      const feats = await runPrefix(this.prefix, images, this.preprocessing);
       this.baseSeconds += feats.seconds;
       this.computed += chunk.length;
       for (const [k, i] of chunk.entries()) {

@@ -122,6 +122,10 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       ? [{ name: 'fine-tune', cut: cutBefore(cfg.fineTuneFrom), epochs: cfg.fineTuneEpochs, lr: cfg.fineTuneLr }]
       : []),
   ];
+  // Pixels are needed up front only to augment, with nothing frozen, or without the feature cache;
+  // otherwise only images whose features miss the cache are decoded.
+  const eagerDecode =
+    cfg.augment || cfg.noCache || deps.recomputeBaseEveryEpoch === true || phases.some((p) => p.cut === null);
   const systemInfo: Record<string, unknown> = {
     ...hostInfo(),
     engines: {
@@ -142,7 +146,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   };
   type Loaded = { ds: FolderDataset; im: Awaited<ReturnType<typeof loadImages>>; targets: Float32Array; width: number };
   const load = async (ds: FolderDataset): Promise<Loaded> => {
-    const im = await loadImages(ds, cfg.size, cfg.interpolation);
+    const im = await loadImages(ds, cfg.size, cfg.interpolation, 8, eagerDecode);
     const width = task === 'binary' ? 1 : classes.length;
     return {
       ds,
@@ -200,6 +204,8 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       cfg.preprocessing,
       recompute ? null : cache,
       !recompute,
+      16,
+      d.im.decode,
     );
     stores.push(features);
     let lastLine = performance.now();
