@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromArgs, type TrainConfig } from './config.ts';
 import { initTfjsBackend } from './engines/tfjs-backend.ts';
+import { loadVggWeights } from './model/load-weights.ts';
+import { hashWeights } from './model/weights.ts';
 import { RunboardClient } from './tracking/graphql-client.ts';
 import { replayJournalFile, ServerTracker } from './tracking/server-tracker.ts';
 import { NullTracker, type Tracker } from './tracking/tracker.ts';
@@ -133,6 +135,11 @@ async function argvOrWork(argv: string[]): Promise<string[]> {
   if (argv[0] !== '--warm-spare') return argv;
   process.once('disconnect', () => process.exit(0)); // agent gone before handing over a run
   await initTfjsBackend('auto').catch(() => {});
+  // The weights file the agent's previous run used (most likely the next one's too): parsed now.
+  if (argv[1] === '--preload-weights' && argv[2])
+    await loadVggWeights(argv[2], 0)
+      .then((w) => hashWeights(w, 'block5_pool')) // the feature cache's key for a frozen base
+      .catch(() => {});
   const work = await new Promise<{ argv: string[]; env: Record<string, string> }>((resolve) =>
     process.once('message', (m) => resolve(m as { argv: string[]; env: Record<string, string> })),
   );

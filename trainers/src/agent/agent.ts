@@ -65,6 +65,8 @@ export class Agent {
   readonly name: string;
   readonly dataRoots: string[];
   private spare: ChildProcess | null = null;
+  /** The weights file of the last prepared run: the next warm trainer preloads it. */
+  private lastWeights: string | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.log = opts.log ?? ((m) => console.log(`[agent] ${m}`));
@@ -167,6 +169,7 @@ export class Agent {
     }
     this.preparing.delete(a.run.id);
     if (this.stopped) return;
+    if (typeof config.weights === 'string' && config.weights !== 'random') this.lastWeights = config.weights;
     const gpu = this.freeGpu();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
     const configFile = path.join(dir, 'config.json');
@@ -233,7 +236,11 @@ export class Agent {
   /** Starts the next run's trainer ahead of time (see --warm-spare in trainers/src/cli.ts). */
   private startSpare(): void {
     if (!this.sparesWanted || this.spare) return;
-    const [cmd, ...args] = [...(this.opts.command ?? DEFAULT_TRAINER), '--warm-spare'];
+    const [cmd, ...args] = [
+      ...(this.opts.command ?? DEFAULT_TRAINER),
+      '--warm-spare',
+      ...(this.lastWeights ? ['--preload-weights', this.lastWeights] : []),
+    ];
     const env = {
       ...process.env,
       RUNBOARD_SERVER: this.opts.server,
