@@ -268,7 +268,7 @@ export type CompareRunsQueryVariables = Exact<{
 }>;
 
 
-export type CompareRunsQuery = { compareRuns: { runs: Array<{ id: string, name: string, status: RunStatus, seq: number, experimentId: string, experiment: { id: string, name: string } }>, config: Array<{ path: string, values: Array<unknown>, differs: boolean }>, metrics: Array<{ key: string, goal: MetricGoal, bestRunId: string | null, results: Array<{ runId: string, best: number | string | null, bestStep: number | null, final: number | string | null, finalStep: number | null }> }> } };
+export type CompareRunsQuery = { compareRuns: { runs: Array<{ id: string, name: string, status: RunStatus, seq: number, experimentId: string, experiment: { id: string, name: string } }>, config: Array<{ path: string, values: Array<unknown>, differs: boolean }>, metrics: Array<{ key: string, goal: MetricGoal | null, bestRunId: string | null, results: Array<{ runId: string, best: number | string | null, bestStep: number | null, final: number | string | null, finalStep: number | null }> }> } };
 
 export type CompareSeqsQueryVariables = Exact<{
   runIds: Array<string | number> | string | number;
