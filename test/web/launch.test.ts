@@ -111,7 +111,7 @@ test('sweep launch: space errors are shown; a valid sweep opens its page with li
   await page.goto(`${stack.webUrl}/launch?tab=sweep`);
   await page.waitForFunction(() =>
     (document.querySelector('[data-testid="sweep-base-config"]') as HTMLTextAreaElement | null)?.value.includes(
-      '"train"',
+      '"data"',
     ),
   );
   await page.fill('[data-testid="sweep-experiment"]', EXP);
