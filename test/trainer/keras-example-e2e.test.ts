@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type DownloadEntry, fetchCached } from '../../trainers/src/data/downloads.ts';
+import { type DownloadEntry, FASHION_MNIST_FILES, fetchCached } from '../../trainers/src/data/downloads.ts';
+import { resolveData } from '../../trainers/src/data/resolve-data.ts';
 import { unzipTo } from '../../trainers/src/data/unzip.ts';
 import { resolveWeights } from '../../trainers/src/model/resolve-weights.ts';
 import { randomVggWeights } from '../../trainers/src/model/weights.ts';
@@ -216,4 +217,44 @@ test('a zip entry escaping the extraction folder is refused and nothing is unpac
   await assert.rejects(unzipTo(join(dir, 'evil.zip'), join(dir, 'out', 'x')), /cannot unpack/);
   assert.ok(!existsSync(join(dir, 'out', 'evil.txt')));
   assert.ok(!existsSync(join(dir, 'out', 'x')));
+});
+
+test('fashion_mnist:A,B without the Debian files: the four files are fetched and verified, then exported', async (t) => {
+  const dir = await tempDir(t);
+  const debian = '/usr/share/datasets/fashion-mnist';
+  const files = Object.fromEntries(
+    await Promise.all(
+      Object.entries(FASHION_MNIST_FILES).map(
+        async ([name, file]) => [name, await readFile(join(debian, file))] as const,
+      ),
+    ),
+  );
+  const mirror = await startDownloadServer(
+    Object.fromEntries(Object.entries(files).map(([name, body]) => [`/fmnist/${name}`, { body }])),
+  );
+  t.after(() => mirror.close());
+  const downloads = Object.fromEntries(
+    Object.entries(files).map(([name, body]) => [
+      name,
+      {
+        url: mirror.url(`/fmnist/${name}`),
+        sha256: sha256(body),
+        file: FASHION_MNIST_FILES[name as keyof typeof FASHION_MNIST_FILES],
+      },
+    ]),
+  );
+  const saved = process.env.RUNBOARD_FASHION_MNIST_DIR;
+  process.env.RUNBOARD_FASHION_MNIST_DIR = join(dir, 'not-installed');
+  t.after(() => {
+    if (saved === undefined) delete process.env.RUNBOARD_FASHION_MNIST_DIR;
+    else process.env.RUNBOARD_FASHION_MNIST_DIR = saved;
+  });
+  const r = await resolveData(
+    { data: 'fashion_mnist:0,9@3' },
+    { roots: [dir], cacheDir: join(dir, 'cache'), downloads, progress: () => {} },
+  );
+  assert.equal(mirror.requests.length, 4);
+  assert.deepEqual((await readdir(r.train)).sort(), ['ankle-boot', 't-shirt']);
+  assert.equal((await readdir(join(r.train, 't-shirt'))).length, 3);
+  assert.ok(r.test);
 });

@@ -24,6 +24,14 @@ export interface DownloadEntry {
   source?: string;
 }
 
+/** Table names of the four Fashion-MNIST files: fashion_mnist_train_images, ..._t10k_labels. */
+export const FASHION_MNIST_FILES = {
+  fashion_mnist_train_images: 'train-images-idx3-ubyte.gz',
+  fashion_mnist_train_labels: 'train-labels-idx1-ubyte.gz',
+  fashion_mnist_t10k_images: 't10k-images-idx3-ubyte.gz',
+  fashion_mnist_t10k_labels: 't10k-labels-idx1-ubyte.gz',
+} as const;
+
 /**
  * The built-in table. VGG16: URL and md5 exactly as keras/src/applications/vgg16.py passes them to
  * get_file (WEIGHTS_PATH_NO_TOP, file_hash). cats_and_dogs_filtered: the URL of TensorFlow's
@@ -41,7 +49,28 @@ export const DEFAULT_DOWNLOADS: Record<string, DownloadEntry> = {
     url: 'https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip',
     source: 'tensorflow/docs site/en/tutorials/images/transfer_learning.ipynb (_URL; no hash published)',
   },
+  // Fashion-MNIST when Debian's dataset-fashion-mnist is not installed (its files are re-compressed,
+  // so their hashes differ from these): URL base and SHA-256s of keras/src/datasets/fashion_mnist.py.
+  ...fashionMnistEntries({
+    'train-images-idx3-ubyte.gz': '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84',
+    'train-labels-idx1-ubyte.gz': 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845',
+    't10k-images-idx3-ubyte.gz': '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073',
+    't10k-labels-idx1-ubyte.gz': '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5',
+  }),
 };
+
+function fashionMnistEntries(sha256: Record<string, string>): Record<string, DownloadEntry> {
+  return Object.fromEntries(
+    Object.entries(FASHION_MNIST_FILES).map(([name, file]) => [
+      name,
+      {
+        url: `https://storage.googleapis.com/tensorflow/tf-keras-datasets/${file}`,
+        sha256: sha256[file]!,
+        source: 'keras/src/datasets/fashion_mnist.py (base URL, FILE_HASHES)',
+      },
+    ]),
+  );
+}
 
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${n}}$`), `must be ${n} hex digits`);
 const entrySchema = z

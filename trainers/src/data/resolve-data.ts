@@ -5,7 +5,14 @@
 // choosing the roots. Errors start with the cause, in words a user can act on.
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { cacheRoot, type DownloadEntry, type FetchOptions, fetchCached, loadDownloads } from './downloads.ts';
+import {
+  cacheRoot,
+  type DownloadEntry,
+  FASHION_MNIST_FILES,
+  type FetchOptions,
+  fetchCached,
+  loadDownloads,
+} from './downloads.ts';
 import { exportFashionMnist, FMNIST_CLASSES, FMNIST_DIR } from './fashion-mnist.ts';
 import { unzipTo } from './unzip.ts';
 
@@ -99,11 +106,21 @@ async function fashionMnist(spec: string, ctx: ResolveContext): Promise<Resolved
     );
   const classes = m[1]!.split(',').map(Number);
   const perClass = Number(m[2] ?? 1000);
-  const sourceDir = process.env.RUNBOARD_FASHION_MNIST_DIR || FMNIST_DIR;
-  if (!(await isDir(sourceDir)))
-    throw new DataNotFoundError(
-      `Fashion-MNIST files not found in ${sourceDir}${ctx.agentName ? ` on agent ${ctx.agentName}` : ''}: install them with \`apt-get install -y dataset-fashion-mnist\` or set RUNBOARD_FASHION_MNIST_DIR`,
-    );
+  let sourceDir = process.env.RUNBOARD_FASHION_MNIST_DIR || FMNIST_DIR;
+  if (!(await isDir(sourceDir))) {
+    // No Debian package: the four files from Keras's mirror, verified against Keras's SHA-256s.
+    const cache = ctx.cacheDir ?? cacheRoot();
+    sourceDir = join(cache, 'fashion-mnist');
+    const table = ctx.downloads ?? (await loadDownloads());
+    try {
+      for (const name of Object.keys(FASHION_MNIST_FILES))
+        await fetchCached(name, table, { cacheDir: sourceDir, log: ctx.log, progress: ctx.progress });
+    } catch (e) {
+      throw new DataNotFoundError(
+        `Fashion-MNIST files not found in ${FMNIST_DIR}${ctx.agentName ? ` on agent ${ctx.agentName}` : ''} and not downloadable: ${(e as Error).message} (or \`apt-get install -y dataset-fashion-mnist\`, or set RUNBOARD_FASHION_MNIST_DIR)`,
+      );
+    }
+  }
   const out = join(ctx.cacheDir ?? cacheRoot(), 'datasets', `fashion_mnist-${classes.join('_')}-${perClass}`);
   if (!(await isDir(join(out, 'test')))) {
     ctx.log?.(`exporting Fashion-MNIST classes ${classes.join(',')} (${perClass} per class) to ${out}`);
