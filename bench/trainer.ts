@@ -11,7 +11,9 @@
  *     same step in PyTorch.
  * Flags: --epochs N (30) --per-class N (100: 200 train + 100 validation images) --size N (150)
  *        --seconds S (time per forward measurement, 5) --rounds R (3) --peak GFLOPS (447)
- *        --skip-torch --quick (small everything) --only forward|runs|fine-tune (one section).
+ *        --skip-torch --quick (small everything) --only forward|runs|fine-tune|overhead (one section).
+ *  4. Per-run overhead through the server and an agent (launch -> FINISHED): a 5-epoch head-only run on
+ *     cached features and a 12-run sweep on them (targets <= 5 s per run, <= 60 s per sweep).
  * Results are printed and written to bench-results/trainer.json. Mind the load average printed
  * first: on a shared 2-core machine other processes skew every figure.
  */
@@ -217,6 +219,102 @@ async function benchRuns(root: string): Promise<void> {
   results.frozenRuns = rows;
 }
 
+/**
+ * Per-run overhead as a user sees it: launchRun -> FINISHED through the real server, an agent and the
+ * trainer process, for a 5-epoch head-only run on cached features (the feature cache is warmed by one
+ * run first), then a 12-run sweep over lr on the same cached features. Times are the run rows' own
+ * created_at -> finished_at. Targets: <= 5 s per run, <= 60 s per sweep.
+ */
+async function benchOverhead(root: string): Promise<void> {
+  const { createBenchDatabase } = await import('./lib/db.ts');
+  const { startBenchServer } = await import('./lib/server.ts');
+  const { Agent } = await import('../trainers/src/agent/agent.ts');
+  const { AgentApi } = await import('../trainers/src/agent/api.ts');
+  const { writeKerasH5Weights } = await import('../trainers/src/model/weights-h5.ts');
+  const pg = (await import('pg')).default;
+  const d = await dataset(join(root, 'data'));
+  const weightsFile = join(root, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5');
+  await writeKerasH5Weights(weightsFile, W, 'old');
+  const db = await createBenchDatabase('trainer_overhead');
+  const server = await startBenchServer(db.url, 'trainer-overhead');
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  const agent = new Agent({
+    server: server.url,
+    concurrency: 1,
+    gpus: [],
+    labels: [],
+    dataRoots: [root],
+    log: () => {},
+  });
+  const api = new AgentApi(server.url);
+  try {
+    await agent.start();
+    const config = {
+      data: 'data',
+      weights: weightsFile,
+      size: SIZE,
+      batch: 20,
+      epochs: 5,
+      lr: 2e-5,
+      cacheDir: join(root, 'cache'),
+    };
+    const finished = async (ids: string[]) => {
+      for (;;) {
+        const { rows } = await pool.query<{ status: string; s: number; err: string | null }>(
+          `SELECT status, extract(epoch FROM finished_at - created_at) AS s, error_message AS err FROM runs WHERE id = ANY($1::uuid[])`,
+          [ids],
+        );
+        const bad = rows.find((r) => ['FAILED', 'CRASHED', 'CANCELED'].includes(r.status));
+        if (bad) throw new Error(`a bench run ended ${bad.status}: ${bad.err}`);
+        if (rows.length === ids.length && rows.every((r) => r.status === 'FINISHED'))
+          return rows.map((r) => Number(r.s));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const launch = async (name: string) => {
+      const r = await api.call<{ launchRun: { id: string } }>(
+        `mutation($c: JSON!, $n: String) { launchRun(input: { experimentName: "bench-overhead", config: $c, name: $n }) { id } }`,
+        { c: config, n: name },
+      );
+      return (await finished([r.launchRun.id]))[0]!;
+    };
+    log(
+      `\n== per-run overhead: launch -> FINISHED, 5 head-only epochs, ${PER_CLASS * 2}+${PER_CLASS} images at ${SIZE}x${SIZE} (${d.source}) ==`,
+    );
+    const warm = await launch('warm-up (computes and caches the features)');
+    log(`warm-up run (cold feature cache): ${r1(warm)} s`);
+    const single: number[] = [];
+    for (let i = 0; i < 3; i++) single.push(await launch(`cached-${i + 1}`));
+    log(
+      `head-only run on cached features: median ${r2(median(single))} s (${single.map(r2).join(', ')}); target <= 5 s`,
+    );
+    const t0 = Date.now();
+    const { launchSweep } = await api.call<{ launchSweep: { id: string } }>(
+      `mutation($c: JSON!, $space: JSON!) { launchSweep(input: { experimentName: "bench-overhead", baseConfig: $c, space: $space,
+         method: GRID, maxRuns: 12, parallelism: 1, metric: "val_acc", goal: MAXIMIZE }) { id } }`,
+      { c: config, space: { lr: { values: Array.from({ length: 12 }, (_, i) => 1e-5 * (i + 1)) } } },
+    );
+    const { rows } = await pool.query<{ id: string }>(`SELECT id FROM runs WHERE sweep_id = $1`, [launchSweep.id]);
+    const perRun = await finished(rows.map((r) => r.id));
+    const sweepSeconds = (Date.now() - t0) / 1000;
+    log(`12-run sweep on cached features: ${r1(sweepSeconds)} s (${r2(sweepSeconds / 12)} s/run); target <= 60 s`);
+    results.overhead = {
+      warmUpSeconds: r2(warm),
+      headOnlyRunSeconds: single.map(r2),
+      headOnlyRunMedian: r2(median(single)),
+      sweep12Seconds: r1(sweepSeconds),
+      sweepRunSeconds: perRun.map(r2),
+      loadAverageAtEnd: os.loadavg(),
+    };
+  } finally {
+    await agent.stop(true);
+    api.close();
+    await pool.end();
+    await server.stop();
+    await db.drop();
+  }
+}
+
 async function benchFineTune(root: string): Promise<void> {
   const d = await dataset(join(root, 'data-ft'));
   const base = {
@@ -273,6 +371,7 @@ try {
   if (!only || only === 'forward') await benchForward();
   if (!only || only === 'runs') await benchRuns(root);
   if (!only || only === 'fine-tune') await benchFineTune(root);
+  if (!only || only === 'overhead') await benchOverhead(root);
   await mkdir('bench-results', { recursive: true });
   const out = only ? `bench-results/trainer-${only}.json` : 'bench-results/trainer.json';
   await writeFile(out, JSON.stringify(results, null, 2));

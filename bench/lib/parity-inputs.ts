@@ -54,8 +54,9 @@ export async function cachedFeatures(cfg: TrainConfig, weights: VggWeights, ds: 
 }
 
 export async function splitsOf(cfg: TrainConfig): Promise<{ train: FolderDataset; val: FolderDataset }> {
-  const train = await scanFolder(cfg.train);
-  return { train, val: await scanFolder(cfg.val, train.classes) };
+  // The parity bench always passes explicit train/val folders.
+  const train = await scanFolder(cfg.train!);
+  return { train, val: await scanFolder(cfg.val!, train.classes) };
 }
 
 /** The head's initial weights, in tfjs layout (Dense kernel [in, out]). */

@@ -105,8 +105,16 @@ test('launchRun validates the config against the trainer schema and queues nothi
   assert.match(bad.errors![0].message, /lrr/);
   const agentOwned = await s.request(LAUNCH, { e: sc.experiment, c: { ...base, server: 'http://x' } });
   assert.equal(agentOwned.errors?.[0].extensions.code, 'BAD_USER_INPUT');
-  const unknownExperiment = await s.request(LAUNCH, { e: uniqueName('nope'), c: base });
-  assert.equal(unknownExperiment.errors?.[0].extensions.code, 'NOT_FOUND');
+  // A new experiment name with a bad config: refused, and the experiment is not created half-way.
+  const newName = uniqueName('nope');
+  const invalidIntoNew = await s.request(LAUNCH, { e: newName, c: {} });
+  assert.equal(invalidIntoNew.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+  const absent = await s.gql(`query($n: String!) { experiment(name: $n) { id } }`, { n: newName });
+  assert.equal(absent.experiment, null);
+  const typed = await s.request(LAUNCH, { e: sc.experiment, c: { ...base, lr: 'fast' } });
+  assert.equal(typed.errors?.[0].extensions.code, 'BAD_USER_INPUT');
+  assert.match(typed.errors![0].message, /config\.lr: expected a number, got "fast"/);
+  assert.doesNotMatch(typed.errors![0].message, /NaN/);
   const runs = await s.gql(`query($n: String!) { experiment(name: $n) { runs { totalCount } } }`, { n: sc.experiment });
   assert.equal(runs.experiment.runs.totalCount, 0);
   assert.equal(await jobs(), jobsBefore);

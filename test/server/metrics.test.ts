@@ -252,6 +252,8 @@ test('compareRuns: config differences and final/best per metric with the step re
       p: curve.flatMap((v, step) => [
         { key: 'val_acc', step, value: v },
         { key: 'val_loss', step, value: 1 - v },
+        { key: 'lr', step, value: c.lr },
+        { key: 'phase', step, value: step > 1 ? 1 : 0 },
       ]),
     });
   }
@@ -273,10 +275,23 @@ test('compareRuns: config differences and final/best per metric with the step re
   const loss = compareRuns.metrics.find((m: any) => m.key === 'val_loss');
   assert.equal(loss.goal, 'MINIMIZE');
   assert.equal(loss.results[0].bestStep, 1);
+  // No goal known for lr or phase: shown with their final values, never ranked.
+  for (const key of ['lr', 'phase']) {
+    const m = compareRuns.metrics.find((x: any) => x.key === key);
+    assert.equal(m.goal, null, key);
+    assert.equal(m.bestRunId, null, key);
+    assert.equal(m.results[0].best, null, key);
+    assert.ok(m.results[0].final !== null, key);
+  }
+  const given = await s.gql(
+    `query($ids: [ID!]!) { compareRuns(runIds: $ids, keys: ["lr"], goals: [{ key: "lr", goal: MINIMIZE }]) { metrics { key goal bestRunId } } }`,
+    { ids },
+  );
+  assert.deepEqual(given.compareRuns.metrics, [{ key: 'lr', goal: 'MINIMIZE', bestRunId: ids[0] }]);
   const unknown = await s.request(`{ compareRuns(runIds: ["0d3c1a52-0000-4000-8000-000000000000"]) { runs { id } } }`);
   assert.equal(unknown.errors?.[0].extensions.code, 'NOT_FOUND');
   const keys = await s.gql(`query($ids: [ID!]) { metricKeys(runIds: $ids) }`, { ids });
-  assert.deepEqual(keys.metricKeys, ['val_acc', 'val_loss']);
+  assert.deepEqual(keys.metricKeys, ['lr', 'phase', 'val_acc', 'val_loss']);
 });
 
 test('deleting a run or an experiment deletes all their metric rows (history and rollups have no foreign key)', async () => {

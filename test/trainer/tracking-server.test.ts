@@ -69,6 +69,7 @@ async function folders(t: Parameters<typeof tempDir>[0]) {
       experiment: 'trainer-e2e',
       train: dirs.train!,
       val: dirs.validation!,
+      weights: 'random',
       size: 32,
       batch: 4,
       epochs: 3,
@@ -117,6 +118,7 @@ test('a run is created, started, logs every epoch, uploads its model and finishe
     [1, 2, 3],
   );
   assert.deepEqual(run.artifacts.map((a: { name: string }) => a.name).sort(), [
+    'model/base.json',
     'model/model.json',
     'model/weights.bin',
   ]);
@@ -333,16 +335,18 @@ for (const how of ['cancelRun', 'finishRun(CANCELED)'] as const) {
 test('CLI: an exception after the run started marks it FAILED with the error, exit code 1', async (t) => {
   const { root, cfg } = await folders(t);
   const c = cfg();
-  await writeFile(join(c.train, 'cats', 'zz-broken.png'), 'not a png');
+  await writeFile(join(c.train!, 'cats', 'zz-broken.png'), 'not a png');
   const res = await runCli([
     '--experiment',
     'trainer-e2e',
     '--name',
     'cli-broken',
     '--train',
-    c.train,
+    c.train!,
     '--val',
-    c.val,
+    c.val!,
+    '--weights',
+    'random',
     '--size',
     '32',
     '--epochs',
@@ -382,9 +386,11 @@ for (const [signal, code] of [
         '--name',
         `cli-${signal}`,
         '--train',
-        c.train,
+        c.train!,
         '--val',
-        c.val,
+        c.val!,
+        '--weights',
+        'random',
         '--size',
         '32',
         '--epochs',
@@ -403,7 +409,7 @@ for (const [signal, code] of [
         join(root, 'j.jsonl'),
       ],
       (out, child) => {
-        if (!sent && /epoch 2\/100000/.test(out)) {
+        if (!sent && /Epoch 2\/100000/.test(out)) {
           sent = true;
           child.kill(signal);
         }
@@ -420,7 +426,7 @@ for (const [signal, code] of [
     assert.equal(run.status, 'CANCELED');
     assert.equal(run.exitCode, code);
     assert.ok(run.metric.lastStep >= 2, 'the interrupted epoch was not logged');
-    assert.equal(run.artifacts.length, 2, 'model of the work done is saved and uploaded');
+    assert.equal(run.artifacts.length, 3, 'the trained layers (and base.json) of the work done are saved and uploaded');
   });
 }
 

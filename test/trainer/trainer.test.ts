@@ -1,7 +1,7 @@
 // The training core end to end, offline (NullTracker), on tiny generated 32x32 images.
 
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -48,7 +48,7 @@ const EPOCH_KEYS = ['acc', 'epoch_seconds', 'images_per_second', 'loss', 'lr', '
 test('binary run: per-epoch metrics, learning, frozen base untouched, model saved and reloadable', async (t) => {
   const { base } = await setup(t);
   const tracker = new NullTracker();
-  const r = await train(base(), { tracker, weights: W });
+  const r = await train(base({ exportFullModel: true }), { tracker, weights: W });
   assert.equal(r.status, 'FINISHED');
   assert.equal(r.task, 'binary');
   assert.deepEqual(r.classes, ['cats', 'dogs']);
@@ -76,6 +76,19 @@ test('binary run: per-epoch metrics, learning, frozen base untouched, model save
   const m = await loadModelDir(r.modelDir);
   assert.equal(m.layers.at(-1)!.name, 'head_output');
   assert.equal(m.layers.filter((l) => VGG16_CONV_LAYERS.some((c) => c.name === l.name)).length, 13);
+  m.dispose();
+});
+
+test('by default a frozen-base run saves only the trained layers plus the base weights hash', async (t) => {
+  const { base } = await setup(t);
+  const r = await train(base({ epochs: 1 }), { tracker: new NullTracker(), weights: W });
+  assert.deepEqual((await readdir(r.modelDir)).sort(), ['base.json', 'model.json', 'weights.bin']);
+  const info = JSON.parse(await readFile(join(r.modelDir, 'base.json'), 'utf8'));
+  assert.equal(info.frozenThrough, 'block5_pool');
+  assert.equal(info.weightsSha256, hashWeights(W, 'block5_pool'));
+  const m = await loadModelDir(r.modelDir);
+  assert.equal(m.layers.filter((l) => VGG16_CONV_LAYERS.some((c) => c.name === l.name)).length, 0, 'no base layers');
+  assert.ok((await stat(join(r.modelDir, 'weights.bin'))).size < 1e6, 'head only, not the 59 MB base');
   m.dispose();
 });
 

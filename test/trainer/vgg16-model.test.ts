@@ -91,3 +91,8 @@ test('freezeThrough marks exactly the layers up to the cut as non-trainable', ()
   assert.deepEqual(trainable, ['block5_conv1', 'block5_conv2', 'block5_conv3', 'head_dense', 'head_output']);
   m.dispose();
 });
+
+test('the trainer config contract names exactly the layers the VGG16 model builds', async () => {
+  const { VGG16_LAYER_NAMES: contractNames } = await import('@runboard/contract/trainer-config');
+  assert.deepEqual([...contractNames], VGG16_LAYER_NAMES);
+});

@@ -59,13 +59,16 @@ test('launch form: an invalid config shows the server issues per path and queues
   const queuedBefore = await queued();
   await page.goto(`${stack.webUrl}/launch`);
   const editor = page.locator('[data-testid="launch-config"]');
-  // Pre-filled from trainerConfigSchema: defaults plus examples for the required fields.
+  // Pre-filled from trainerConfigSchema's defaults and the first preset (the Keras example): a data set
+  // by name, never a folder that may not exist.
   await page.waitForFunction(() =>
-    (document.querySelector('[data-testid="launch-config"]') as HTMLTextAreaElement | null)?.value.includes('"train"'),
+    (document.querySelector('[data-testid="launch-config"]') as HTMLTextAreaElement | null)?.value.includes('"data"'),
   );
   const defaults = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
   assert.equal(defaults.epochs, 30);
-  assert.equal(defaults.train, 'data/train');
+  assert.equal(defaults.data, 'cats_vs_dogs');
+  assert.equal(defaults.weights, 'imagenet');
+  assert.equal(defaults.train, undefined);
   assert.equal(defaults.experiment, undefined);
 
   await page.fill('[data-testid="launch-experiment"]', EXP);
@@ -114,7 +117,7 @@ test('a valid launch opens the run page: waiting for an agent, then cancel makes
   );
   assert.equal(d.run.status, 'QUEUED');
   assert.deepEqual(d.run.launch, { labels: [label], retries: 1, waitingForAgent: true });
-  assert.equal(d.run.config.train, 'data/train');
+  assert.equal(d.run.config.data, 'cats_vs_dogs');
   assert.equal(await queued(), queuedBefore + 1);
 
   await page.click('[data-testid="cancel-run"]');
@@ -129,7 +132,7 @@ test('sweep launch: space errors are shown; a valid sweep opens its page with li
   await page.goto(`${stack.webUrl}/launch?tab=sweep`);
   await page.waitForFunction(() =>
     (document.querySelector('[data-testid="sweep-base-config"]') as HTMLTextAreaElement | null)?.value.includes(
-      '"train"',
+      '"data"',
     ),
   );
   await page.fill('[data-testid="sweep-experiment"]', EXP);
@@ -280,5 +283,28 @@ test('the experiment page lists its sweeps', async () => {
   await page.locator('[data-testid="experiments-table"] a', { hasText: EXP }).click();
   await page.locator('[data-testid="experiment-sweeps"] a', { hasText: 'lr-units' }).waitFor();
   await shot(page, 'experiment-with-sweeps');
+  await page.close();
+});
+
+test('a UI-only user launches the fine-tuning preset into a new experiment name, which the launch creates', async () => {
+  const page = await stack.newPage();
+  const experiment = uniqueName('made-by-launch');
+  await page.goto(`${stack.webUrl}/launch`);
+  await page.waitForFunction(() =>
+    (document.querySelector('[data-testid="launch-config"]') as HTMLTextAreaElement | null)?.value.includes('"data"'),
+  );
+  await page.fill('[data-testid="launch-experiment"]', experiment);
+  await page.selectOption('[data-testid="launch-preset"]', 'keras-cats-vs-dogs-fine-tune');
+  const cfg = JSON.parse(await page.locator('[data-testid="launch-config"]').inputValue());
+  assert.equal(cfg.fineTuneFrom, 'block5_conv1');
+  await page.click('[data-testid="launch-submit"]');
+  await page.waitForURL(/\/runs\//);
+  const runId = page.url().split('/runs/')[1]!;
+  const d = await stack.gql(`query($id: ID!) { run(id: $id) { experiment { name } config } }`, { id: runId });
+  assert.equal(d.run.experiment.name, experiment);
+  assert.deepEqual(
+    [d.run.config.data, d.run.config.weights, d.run.config.size, d.run.config.batch, d.run.config.lr],
+    ['cats_vs_dogs', 'imagenet', 150, 20, 2e-5],
+  );
   await page.close();
 });

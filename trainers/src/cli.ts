@@ -3,6 +3,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromArgs, type TrainConfig } from './config.ts';
+import { initTfjsBackend } from './engines/tfjs-backend.ts';
+import { loadVggWeights } from './model/load-weights.ts';
+import { hashWeights } from './model/weights.ts';
 import { RunboardClient } from './tracking/graphql-client.ts';
 import { replayJournalFile, ServerTracker } from './tracking/server-tracker.ts';
 import { NullTracker, type Tracker } from './tracking/tracker.ts';
@@ -119,18 +122,46 @@ async function main(argv: string[]): Promise<number> {
     );
     return code;
   } catch (e) {
-    const msg = (e as Error).stack ?? String(e);
-    err(`training failed: ${msg}`);
-    if (started) await tracker.finish('FAILED', 1, msg);
+    // The cause goes first and alone into the run's errorMessage; the stack only into the logs.
+    // The last line, "error: <cause>", is what an agent reports when the run never started.
+    const cause = (e as Error).message ?? String(e);
+    err(`training failed: ${(e as Error).stack ?? String(e)}`);
+    err(`error: ${cause}`);
+    if (started) await tracker.finish('FAILED', 1, cause);
     return 1;
   }
 }
 
+/**
+ * `--warm-spare` (started by an agent ahead of time): everything is imported and the tfjs backend is
+ * initialised now, then the process waits for its run's argv and environment over IPC. Start-up (~3.5 s
+ * of CPU here, most of a run on cached features) is then paid while the previous run trains.
+ */
+async function argvOrWork(argv: string[]): Promise<string[]> {
+  if (argv[0] !== '--warm-spare') return argv;
+  process.once('disconnect', () => process.exit(0)); // agent gone before handing over a run
+  await initTfjsBackend('auto').catch(() => {});
+  // The weights file the agent's previous run used (most likely the next one's too): parsed now.
+  if (argv[1] === '--preload-weights' && argv[2])
+    await loadVggWeights(argv[2], 0)
+      .then((w) => hashWeights(w, 'block5_pool')) // the feature cache's key for a frozen base
+      .catch(() => {});
+  const work = await new Promise<{ argv: string[]; env: Record<string, string> }>((resolve) =>
+    process.once('message', (m) => resolve(m as { argv: string[]; env: Record<string, string> })),
+  );
+  process.removeAllListeners('disconnect');
+  Object.assign(process.env, work.env);
+  err(`warm trainer (pid ${process.pid}): modules and tfjs backend were ready before this run was handed over`);
+  return work.argv;
+}
+
 // Explicit exit: native handles (onnxruntime, sharp's pool) must not keep a finished run alive.
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    err(String((e as Error).stack ?? e));
-    process.exit(1);
-  },
-);
+argvOrWork(process.argv.slice(2))
+  .then(main)
+  .then(
+    (code) => process.exit(code),
+    (e) => {
+      err(String((e as Error).stack ?? e));
+      process.exit(1);
+    },
+  );

@@ -1,77 +1,18 @@
 // Trainer configuration: CLI flags and/or a JSON file (--config), validated with zod so every
-// problem is reported at once before any work starts. CLI flags override the file.
+// problem is reported at once before any work starts. CLI flags override the file. The schema itself is the
+// contract's (contract/src/trainer-config.ts): the server validates launches with the same one.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { configSchema, issueMessage, type TrainConfig } from '@runboard/contract/trainer-config';
 import { z } from 'zod';
-import { DEFAULT_AUGMENT } from './data/augment.ts';
-import { MIN_INPUT_SIZE, VGG16_LAYER_NAMES } from './model/vgg16-spec.ts';
 import { readApiKey, rejectsKeyInArgv } from './util/api-key.ts';
-
-const posInt = z.coerce.number().int().positive();
-const lr = z.coerce.number().positive().max(10);
-
-export const augmentSchema = z.object({
-  rotationRange: z.coerce.number().min(0).max(180).default(DEFAULT_AUGMENT.rotationRange),
-  widthShiftRange: z.coerce.number().min(0).max(1).default(DEFAULT_AUGMENT.widthShiftRange),
-  heightShiftRange: z.coerce.number().min(0).max(1).default(DEFAULT_AUGMENT.heightShiftRange),
-  shearRange: z.coerce.number().min(0).max(90).default(DEFAULT_AUGMENT.shearRange),
-  zoomRange: z.coerce.number().min(0).max(0.95).default(DEFAULT_AUGMENT.zoomRange),
-  horizontalFlip: z.boolean().default(DEFAULT_AUGMENT.horizontalFlip),
-});
-
-const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
-
-export const configSchema = z
-  .object({
-    experiment: z.string().min(1, 'is required'),
-    name: z.string().min(1).optional(),
-    tags: z.array(z.string()).default([]),
-    train: z.string().min(1, 'is required'),
-    val: z.string().min(1, 'is required'),
-    test: z.string().min(1).optional(),
-    weights: z.string().min(1).optional(),
-    epochs: z.coerce.number().int().min(0).default(30),
-    lr: lr.default(2e-5),
-    size: z.coerce.number().int().min(MIN_INPUT_SIZE, `must be >= ${MIN_INPUT_SIZE}`).max(1024).default(150),
-    batch: posInt.default(20),
-    fineTuneFrom: z.enum(VGG16_LAYER_NAMES as [string, ...string[]]).optional(),
-    fineTuneEpochs: z.coerce.number().int().min(0).default(10),
-    fineTuneLr: lr.default(1e-5),
-    task: z.enum(['auto', 'binary', 'categorical']).default('auto'),
-    units: posInt.default(256),
-    dropout: z.coerce.number().min(0).lt(1).default(0),
-    preprocessing: z.enum(['rescale', 'caffe']).default('rescale'),
-    interpolation: z.enum(['nearest', 'bilinear', 'bicubic']).default('nearest'),
-    augment: bool.default(false),
-    augmentation: augmentSchema.default(augmentSchema.parse({})),
-    seed: z.coerce.number().int().min(0).default(42),
-    prefixEngine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
-    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-    cacheDir: z.string().default('.data/feature-cache'),
-    noCache: bool.default(false),
-    output: z.string().optional(),
-    server: z.url().optional(),
-    apiKey: z.string().optional(),
-    offline: bool.default(false),
-    journal: z.string().optional(),
-    heartbeatSeconds: z.coerce.number().positive().default(15),
-    /** A run created elsewhere (launchRun): an agent passes it, and the trainer starts that run instead of creating one. */
-    runId: z.uuid().optional(),
-  })
-  .superRefine((c, ctx) => {
-    if (c.epochs === 0 && !c.fineTuneFrom)
-      ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'must be > 0 unless fine-tuning' });
-    if (c.fineTuneFrom && !c.fineTuneFrom.includes('conv'))
-      ctx.addIssue({ code: 'custom', path: ['fineTuneFrom'], message: 'must name a conv layer (e.g. block5_conv1)' });
-  });
-
-export type TrainConfig = z.infer<typeof configSchema>;
 
 const FLAGS = {
   config: { type: 'string' },
   experiment: { type: 'string' },
   name: { type: 'string' },
   tag: { type: 'string', multiple: true },
+  data: { type: 'string' },
   train: { type: 'string' },
   val: { type: 'string' },
   test: { type: 'string' },
@@ -95,6 +36,7 @@ const FLAGS = {
   'cache-dir': { type: 'string' },
   'no-cache': { type: 'boolean' },
   output: { type: 'string' },
+  'export-full-model': { type: 'boolean' },
   server: { type: 'string' },
   'api-key-file': { type: 'string' },
   offline: { type: 'boolean' },
@@ -111,10 +53,12 @@ export class ConfigError extends Error {
   }
 }
 
+export { augmentSchema, configSchema, issueMessage, type TrainConfig } from '@runboard/contract/trainer-config';
+
 export function validateConfig(raw: unknown): TrainConfig {
   const r = configSchema.safeParse(raw);
   if (r.success) return r.data;
-  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${issueMessage(i, raw)}`));
 }
 
 type ParsedFlags = ReturnType<

@@ -42,6 +42,12 @@ export type Agent = {
   host: Scalars['String']['output'];
   /** Chosen by the agent at start (UUID). */
   id: Scalars['ID']['output'];
+  /**
+   * What it reported at registration: node, platform, cpus, and what runs launched on it can use:
+   * dataRoots (folders relative data paths resolve under), datasets ([{name, cached}], the named data
+   * sets it can fetch or has cached) and folders (names under a data root holding a train/ folder).
+   */
+  info: Scalars['JSON']['output'];
   /** What it offers (e.g. gpu, a100). */
   labels: Array<Scalars['String']['output']>;
   /** When the server last heard from it. */
@@ -242,7 +248,7 @@ export type LaunchRunInput = {
   config: Scalars['JSON']['input'];
   /** The experiment, by id. */
   experimentId?: InputMaybe<Scalars['ID']['input']>;
-  /** The experiment, by name (it must exist). */
+  /** The experiment, by name; created when it does not exist yet (as createRun does), once the launch is valid. */
   experimentName?: InputMaybe<Scalars['String']['input']>;
   /** Only agents carrying every one of these labels may run it (e.g. ["gpu"]). */
   labels?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -264,7 +270,7 @@ export type LaunchSweepInput = {
   baseConfig: Scalars['JSON']['input'];
   /** The experiment, by id. */
   experimentId?: InputMaybe<Scalars['ID']['input']>;
-  /** The experiment, by name. */
+  /** The experiment, by name; created when it does not exist yet, once the sweep is valid. */
   experimentName?: InputMaybe<Scalars['String']['input']>;
   /** Whether the metric is minimised or maximised. */
   goal: MetricGoal;
@@ -289,6 +295,8 @@ export type LaunchSweepInput = {
    * "dropout": {"min": 0, "max": 0.5}, "lr": {"min": 1e-6, "max": 1e-3, "distribution": "log_uniform"}}`.
    */
   space: Scalars['JSON']['input'];
+  /** Which value of the metric summarises a run: LAST (default; what the saved model scored) or BEST over epochs. */
+  summary?: InputMaybe<SweepSummary>;
 };
 
 /** Answer to a lease renewal. */
@@ -377,10 +385,14 @@ export type MetricColumnsInput = {
 /** One metric across the compared runs. */
 export type MetricComparison = {
   __typename?: 'MetricComparison';
-  /** Id of the run with the best value, or null when none logged this key. */
+  /** Id of the run with the best value; null when none logged this key or the metric has no goal. */
   bestRunId?: Maybe<Scalars['ID']['output']>;
-  /** The goal used for `best`: inferred from the name (loss/error/mse/mae/perplexity minimise) unless overridden. */
-  goal: MetricGoal;
+  /**
+   * The goal used for `best`, unless overridden inferred from the name: loss/error/mse/mae/perplexity/time
+   * minimise, acc/auc/precision/recall/f1/score/throughput maximise. Null for other names (lr, phase, ...):
+   * such metrics are not ranked (best and bestRunId null) unless a goal is given in `goals`.
+   */
+  goal?: Maybe<MetricGoal>;
   /** Metric name. */
   key: Scalars['String']['output'];
   /** Each run's result, aligned with RunComparison.runs. */
@@ -1318,9 +1330,9 @@ export type Sweep = {
   __typename?: 'Sweep';
   /** The config every run starts from. */
   baseConfig: Scalars['JSON']['output'];
-  /** The run with the best metric value so far (NaN ignored), or null. */
+  /** The run whose summary value (see summary) is best so far (NaN ignored), or null. */
   bestRun?: Maybe<Run>;
-  /** That best value. */
+  /** That run's summary value. */
   bestValue?: Maybe<Scalars['MetricValue']['output']>;
   /** When it was launched. */
   createdAt: Scalars['DateTime']['output'];
@@ -1348,6 +1360,8 @@ export type Sweep = {
   runs: Array<Run>;
   /** The search space as given (plus `_seed`). */
   space: Scalars['JSON']['output'];
+  /** Which value of the metric summarises each run (LAST or BEST). */
+  summary: SweepSummary;
 };
 
 /** How a sweep picks points of its space. */
@@ -1366,16 +1380,23 @@ export type SweepParameter = {
   points: Array<SweepPoint>;
 };
 
-/** A run's value of a parameter and its best metric value. */
+/** A run's value of a parameter and its summary value of the sweep metric. */
 export type SweepPoint = {
   __typename?: 'SweepPoint';
-  /** The run's best value of the sweep metric (null until logged). */
+  /** The run's LAST or BEST value of the sweep metric, per the sweep's summary (null until logged). */
   metric?: Maybe<Scalars['MetricValue']['output']>;
   /** The run. */
   runId: Scalars['ID']['output'];
   /** The parameter's value in that run's config. */
   value?: Maybe<Scalars['JSON']['output']>;
 };
+
+/** Which value of the sweep metric stands for a run. */
+export type SweepSummary =
+  /** The best value over all epochs (by the sweep's goal), NaN ignored. */
+  | 'BEST'
+  /** The last logged value: what the run's saved model scored. */
+  | 'LAST';
 
 /** What truncateMetrics removed. */
 export type TruncateMetricsResult = {
@@ -1563,6 +1584,7 @@ export type ResolversTypes = {
   SweepMethod: SweepMethod;
   SweepParameter: ResolverTypeWrapper<SweepParameter>;
   SweepPoint: ResolverTypeWrapper<SweepPoint>;
+  SweepSummary: SweepSummary;
   TruncateMetricsResult: ResolverTypeWrapper<TruncateMetricsResult>;
   UpdateExperimentInput: UpdateExperimentInput;
   UpdateRunInput: UpdateRunInput;
@@ -1643,6 +1665,7 @@ export type AgentResolvers<ContextType = Context, ParentType extends ResolversPa
   gpus?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  info?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   labels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1737,7 +1760,7 @@ export type LogPageResolvers<ContextType = Context, ParentType extends Resolvers
 
 export type MetricComparisonResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MetricComparison'] = ResolversParentTypes['MetricComparison']> = {
   bestRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
-  goal?: Resolver<ResolversTypes['MetricGoal'], ParentType, ContextType>;
+  goal?: Resolver<Maybe<ResolversTypes['MetricGoal']>, ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   results?: Resolver<Array<ResolversTypes['RunMetricResult']>, ParentType, ContextType>;
 };
@@ -1978,6 +2001,7 @@ export type SweepResolvers<ContextType = Context, ParentType extends ResolversPa
   runCounts?: Resolver<Array<ResolversTypes['RunStatusCount']>, ParentType, ContextType>;
   runs?: Resolver<Array<ResolversTypes['Run']>, ParentType, ContextType>;
   space?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['SweepSummary'], ParentType, ContextType>;
 };
 
 export type SweepParameterResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SweepParameter'] = ResolversParentTypes['SweepParameter']> = {

@@ -7,8 +7,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableData } from '../data/resolve-data.ts';
 import { AgentApi, type Assignment } from './api.ts';
 import { LogPump } from './log-pump.ts';
+import { prepareRun } from './prepare.ts';
 
 export interface AgentOptions {
   server: string;
@@ -23,6 +25,18 @@ export interface AgentOptions {
   graceSeconds?: number;
   pollMs?: number;
   log?: (m: string) => void;
+  /** Folders relative data paths are looked up under (default: the working directory). */
+  dataRoots?: string[];
+  /**
+   * Resolve data and weights before starting the trainer (fail fast, one download per agent).
+   * Default: on for the VGG16 trainer, off for a custom `command` (its config may mean something else).
+   */
+  prepare?: boolean;
+  /**
+   * Keep one trainer process started ahead (imports and tfjs backend done) for the next run. Default: on
+   * for the VGG16 trainer on agents without GPUs (a GPU is chosen per run, before tfjs-node-gpu loads).
+   */
+  warmSpare?: boolean;
 }
 
 interface Slot {
@@ -50,25 +64,42 @@ export class Agent {
   private loops: NodeJS.Timeout[] = [];
   private claiming = false;
   private readonly log: (m: string) => void;
+  /** Runs claimed whose data and weights are being resolved: their leases are renewed too. */
+  private readonly preparing = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  readonly name: string;
+  readonly dataRoots: string[];
+  private spare: ChildProcess | null = null;
+  /** The weights file of the last prepared run: the next warm trainer preloads it. */
+  private lastWeights: string | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.log = opts.log ?? ((m) => console.log(`[agent] ${m}`));
     this.api = new AgentApi(opts.server, opts.apiKey, this.log);
+    this.name = opts.name ?? `${os.hostname()}-${process.pid}`;
+    this.dataRoots = (opts.dataRoots ?? [process.cwd()]).map((r) => path.resolve(r));
   }
 
   async start(): Promise<void> {
     await this.api.register({
       id: this.id,
-      name: this.opts.name ?? `${os.hostname()}-${process.pid}`,
+      name: this.name,
       host: os.hostname(),
       labels: this.opts.labels,
       gpus: this.opts.gpus,
       concurrency: this.opts.concurrency,
-      info: { node: process.version, platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length },
+      info: {
+        node: process.version,
+        platform: `${os.platform()}-${os.arch()}`,
+        cpus: os.cpus().length,
+        // What runs launched here can use: the Launch page lists these.
+        ...(await availableData(this.dataRoots)),
+      },
     });
     this.log(
       `agent ${this.id} online: concurrency ${this.opts.concurrency}, labels [${this.opts.labels}], gpus [${this.opts.gpus}]`,
     );
+    this.startSpare();
     this.loops.push(setInterval(() => void this.claim(), this.opts.pollMs ?? 500));
     this.scheduleRenewal();
     void this.claim();
@@ -78,6 +109,8 @@ export class Agent {
   async stop(killRuns = true): Promise<void> {
     this.stopped = true;
     this.loops.forEach(clearTimeout);
+    this.spare?.kill('SIGKILL');
+    this.spare = null;
     if (killRuns) for (const s of this.slots.values()) s.child.kill('SIGTERM');
     // Trainers get a few seconds to end and be reported; after that (server gone?) give up on them.
     for (const until = Date.now() + 15_000; this.slots.size > 0 && Date.now() < until; )
@@ -87,7 +120,7 @@ export class Agent {
   }
 
   get running(): string[] {
-    return [...this.slots.keys()];
+    return [...this.slots.keys(), ...this.preparing];
   }
 
   private freeGpu(): string | null {
@@ -97,7 +130,7 @@ export class Agent {
   }
 
   private async claim(): Promise<void> {
-    const free = this.opts.concurrency - this.slots.size;
+    const free = this.opts.concurrency - this.slots.size - this.preparing.size;
     if (this.stopped || this.claiming || free <= 0) return;
     this.claiming = true;
     try {
@@ -109,21 +142,49 @@ export class Agent {
     }
   }
 
+  /**
+   * Resolves the run's data and weights here, before any trainer starts: a missing folder fails the
+   * run at once with the cause, and downloads happen once per agent (concurrent runs share them).
+   */
   private async launch(a: Assignment): Promise<void> {
     this.leaseSeconds = a.leaseSeconds;
+    const pump = new LogPump(this.api, a.run.id);
+    this.preparing.add(a.run.id);
+    let config: Record<string, unknown> = a.run.config;
+    try {
+      if (this.opts.prepare ?? !this.opts.command)
+        config = await prepareRun(a.run.config, {
+          roots: this.dataRoots,
+          agentName: this.name,
+          say: (line) => pump.line('STDOUT', line),
+          share: (key, fn) => this.shared(key, fn),
+        });
+    } catch (err) {
+      const cause = (err as Error).message;
+      pump.line('STDERR', `error: ${cause}`);
+      await pump.flush();
+      this.preparing.delete(a.run.id);
+      this.log(`run ${a.run.name} (${a.run.id}) cannot start: ${cause}`);
+      try {
+        await this.api.reportExit(this.id, a.run.id, 1, null, cause);
+      } catch (e) {
+        this.log(`run ${a.run.id}: could not report its failure: ${(e as Error).message}`);
+      }
+      return;
+    }
+    this.preparing.delete(a.run.id);
+    if (this.stopped) return;
+    if (typeof config.weights === 'string' && config.weights !== 'random') this.lastWeights = config.weights;
     const gpu = this.freeGpu();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
     const configFile = path.join(dir, 'config.json');
-    await writeFile(configFile, JSON.stringify({ ...a.run.config, experiment: a.run.experiment.name }, null, 2));
-    const [cmd, ...args] = [
-      ...(this.opts.command ?? DEFAULT_TRAINER),
-      '--config',
+    // The server's run name goes to the trainer, so launch, logs and artifacts all say the same name.
+    await writeFile(
       configFile,
-      '--run-id',
-      a.run.id,
-      '--server',
-      this.opts.server,
-    ];
+      JSON.stringify({ ...config, experiment: a.run.experiment.name, name: a.run.name }, null, 2),
+    );
+    const trainerArgs = ['--config', configFile, '--run-id', a.run.id, '--server', this.opts.server];
+    const [cmd, ...args] = [...(this.opts.command ?? DEFAULT_TRAINER), ...trainerArgs];
     const env = {
       ...process.env,
       RUNBOARD_SERVER: this.opts.server,
@@ -134,8 +195,16 @@ export class Agent {
     };
     // The IPC channel is how a trainer notices its agent died (kill -9): it gets 'disconnect' and stops,
     // so a run requeued elsewhere never has two trainers.
-    const child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    const pump = new LogPump(this.api, a.run.id);
+    const spare = gpu === null ? this.takeSpare() : null;
+    let child: ChildProcess;
+    if (spare) {
+      spare.send({
+        argv: trainerArgs,
+        env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
+      });
+      child = spare;
+    } else child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    setImmediate(() => this.startSpare());
     pump.attach(child.stdout!, 'STDOUT');
     pump.attach(child.stderr!, 'STDERR');
     const slot: Slot = { runId: a.run.id, child, gpu, pump, killTimer: null, dir };
@@ -150,7 +219,10 @@ export class Agent {
   private async finished(slot: Slot, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (slot.killTimer) clearTimeout(slot.killTimer);
     await slot.pump.flush();
-    const error = code !== 0 && slot.pump.lastStderr.length ? slot.pump.lastStderr.join('\n') : null;
+    const error =
+      code !== 0 && (slot.pump.cause || slot.pump.lastStderr.length)
+        ? (slot.pump.cause ?? slot.pump.lastStderr.join('\n'))
+        : null;
     try {
       await this.api.reportExit(this.id, slot.runId, code, signal, error);
     } catch (err) {
@@ -160,6 +232,48 @@ export class Agent {
     this.slots.delete(slot.runId);
     await rm(slot.dir, { recursive: true, force: true });
     void this.claim();
+  }
+
+  private get sparesWanted(): boolean {
+    return (this.opts.warmSpare ?? (!this.opts.command && this.opts.gpus.length === 0)) && !this.stopped;
+  }
+
+  /** Starts the next run's trainer ahead of time (see --warm-spare in trainers/src/cli.ts). */
+  private startSpare(): void {
+    if (!this.sparesWanted || this.spare) return;
+    const [cmd, ...args] = [
+      ...(this.opts.command ?? DEFAULT_TRAINER),
+      '--warm-spare',
+      ...(this.lastWeights ? ['--preload-weights', this.lastWeights] : []),
+    ];
+    const env = {
+      ...process.env,
+      RUNBOARD_SERVER: this.opts.server,
+      ...(this.opts.apiKey ? { RUNBOARD_API_KEY: this.opts.apiKey } : {}),
+    };
+    const child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    child.once('error', (err) => this.log(`warm trainer could not start: ${err.message}`));
+    child.once('exit', () => {
+      if (this.spare === child) this.spare = null;
+    });
+    this.spare = child;
+  }
+
+  /** The warm trainer, if it is still alive; the caller hands it a run. */
+  private takeSpare(): ChildProcess | null {
+    const s = this.spare;
+    this.spare = null;
+    return s && s.exitCode === null && s.signalCode === null && s.connected ? s : null;
+  }
+
+  /** One in-flight promise per key: concurrent runs needing the same download wait for one fetch. */
+  private shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.inFlight.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fn().finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    }
+    return p;
   }
 
   private leaseSeconds = 20;
@@ -178,7 +292,7 @@ export class Agent {
   }
 
   private async renew(): Promise<void> {
-    if (this.slots.size === 0) return;
+    if (this.running.length === 0) return;
     try {
       const { cancel, lost } = await this.api.renew(this.id, this.running);
       for (const id of cancel) this.terminate(id, 'cancel requested');

@@ -10,6 +10,8 @@ export class LogPump {
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   lastStderr: string[] = [];
+  /** The trainer's own one-line cause ("error: ..."), preferred over the last stderr lines (stack frames). */
+  cause: string | null = null;
 
   constructor(
     private readonly api: AgentApi,
@@ -17,10 +19,18 @@ export class LogPump {
     private readonly echo: (line: string) => void = () => {},
   ) {}
 
+  /** A line from the agent itself (resolving data and weights before the trainer starts). */
+  line(kind: 'STDOUT' | 'STDERR', text: string): void {
+    this.pending.push({ stream: kind, text, time: new Date().toISOString() });
+    if (this.pending.length >= 500) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), 250);
+  }
+
   attach(stream: Readable, kind: 'STDOUT' | 'STDERR'): void {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (text) => {
       this.pending.push({ stream: kind, text, time: new Date().toISOString() });
       if (kind === 'STDERR') this.lastStderr = [...this.lastStderr.slice(-4), text];
+      if (kind === 'STDERR' && text.startsWith('error: ')) this.cause = text.slice('error: '.length);
       this.echo(text);
       if (this.pending.length >= 500) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), 250);

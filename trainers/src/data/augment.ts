@@ -3,6 +3,7 @@
 // rotation @ shift @ shear @ zoom about the image centre, bilinear sampling (order=1) with
 // fill_mode='nearest', then an optional horizontal flip.
 import { type Rng, uniform } from '@runboard/contract/rng';
+import { DEFAULT_AUGMENT as CONTRACT_DEFAULT_AUGMENT } from '@runboard/contract/trainer-config';
 
 export interface AugmentOptions {
   rotationRange: number; // degrees
@@ -14,14 +15,8 @@ export interface AugmentOptions {
 }
 
 /** The Keras cats-vs-dogs example's settings. */
-export const DEFAULT_AUGMENT: AugmentOptions = {
-  rotationRange: 40,
-  widthShiftRange: 0.2,
-  heightShiftRange: 0.2,
-  shearRange: 0.2,
-  zoomRange: 0.2,
-  horizontalFlip: true,
-};
+/** The Keras example's augmentation (defined with the rest of the trainer config in the contract). */
+export const DEFAULT_AUGMENT: AugmentOptions = CONTRACT_DEFAULT_AUGMENT;
 
 type M3 = number[]; // row-major 3x3
 

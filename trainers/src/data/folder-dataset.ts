@@ -41,36 +41,48 @@ export async function scanFolder(dir: string, expectedClasses?: string[]): Promi
 }
 
 export interface LoadedImages {
-  /** size*size*3 RGB uint8 per image, already resized. */
+  /** size*size*3 RGB uint8 per image, already resized; holes until decode(i) when loaded lazily. */
   pixels: Uint8Array[];
   /** sha256 of each file's bytes (feature-cache key material). */
   contentHashes: string[];
+  /** Decodes image i (once) and returns its pixels. */
+  decode(i: number): Promise<Uint8Array>;
 }
 
-/** Decode every image with bounded concurrency (sharp uses its own thread pool). */
+/**
+ * Hashes every image file and, with `eager`, decodes it (bounded concurrency; sharp uses its own
+ * thread pool). Lazily loaded images are decoded only when their features are not in the cache, so a
+ * run on cached features (every run of a sweep after the first) never decodes an image.
+ */
 export async function loadImages(
   ds: FolderDataset,
   size: number,
   interpolation: Interpolation,
   concurrency = 8,
+  eager = true,
 ): Promise<LoadedImages> {
   const pixels = new Array<Uint8Array>(ds.files.length);
   const contentHashes = new Array<string>(ds.files.length);
+  const decodeBuf = async (i: number, buf: Buffer) => {
+    try {
+      pixels[i] = await decodeImage(buf, size, interpolation);
+    } catch (e) {
+      throw new Error(`cannot decode ${ds.files[i]}: ${(e as Error).message}`);
+    }
+    return pixels[i]!;
+  };
   let next = 0;
   const worker = async () => {
     while (next < ds.files.length) {
       const i = next++;
       const buf = await readFile(ds.files[i]!);
       contentHashes[i] = createHash('sha256').update(buf).digest('hex');
-      try {
-        pixels[i] = await decodeImage(buf, size, interpolation);
-      } catch (e) {
-        throw new Error(`cannot decode ${ds.files[i]}: ${(e as Error).message}`);
-      }
+      if (eager) await decodeBuf(i, buf);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { pixels, contentHashes };
+  const decode = async (i: number) => pixels[i] ?? decodeBuf(i, await readFile(ds.files[i]!));
+  return { pixels, contentHashes, decode };
 }
 
 export function oneHot(labels: number[], numClasses: number): Float32Array {

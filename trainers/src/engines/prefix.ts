@@ -9,6 +9,7 @@ import { buildVggBase, setVggWeights } from '../model/vgg16.ts';
 import { outputShapeAfter } from '../model/vgg16-spec.ts';
 import type { VggWeights } from '../model/weights.ts';
 import { buildVggOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-vgg.ts';
+import type { PrefixChoice } from './select-prefix.ts';
 
 export type PrefixEngineName = 'onnx' | 'tfjs' | 'identity';
 
@@ -44,10 +45,11 @@ export async function createOnnxPrefix(
   cut: string,
   size: number,
   threads = os.availableParallelism(),
+  provider: 'cpu' | 'cuda' = 'cpu',
 ): Promise<PrefixEngine> {
   const ort = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
   const session = await ort.InferenceSession.create(buildVggOnnx(w, cut), {
-    executionProviders: ['cpu'],
+    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
   });
@@ -58,7 +60,7 @@ export async function createOnnxPrefix(
   const chunk = onnxChunk(size);
   return {
     name: 'onnx',
-    description: `onnxruntime-node ${version} (cpu EP, ${threads} threads)`,
+    description: `onnxruntime-node ${version} (${provider} EP${provider === 'cpu' ? `, ${threads} threads` : ''})`,
     cut,
     size,
     outShape,
@@ -105,22 +107,60 @@ export async function createTfjsPrefix(w: VggWeights, cut: string, size: number)
   };
 }
 
-/** Prefer onnxruntime; fall back to tfjs if its native binding cannot load. */
+/**
+ * The engine `choice` names (see select-prefix.ts: a GPU when one is usable); onnxruntime falls back to
+ * tfjs if its native binding cannot load, unless onnx was asked for explicitly.
+ */
 export async function createPrefix(
   engine: 'onnx' | 'tfjs' | 'auto',
   w: VggWeights,
   cut: string | null,
   size: number,
+  choice?: PrefixChoice,
 ): Promise<PrefixEngine> {
   if (cut === null) return createIdentityPrefix(size);
-  if (engine === 'tfjs') return createTfjsPrefix(w, cut, size);
+  if (engine === 'tfjs' || choice?.engine === 'tfjs') return createTfjsPrefix(w, cut, size);
   try {
-    return await createOnnxPrefix(w, cut, size);
+    return await createOnnxPrefix(w, cut, size, undefined, choice?.provider ?? 'cpu');
   } catch (e) {
     if (engine === 'onnx') throw e;
     process.stderr.write(`onnxruntime-node unavailable (${(e as Error).message}); frozen prefix runs in tfjs\n`);
     return createTfjsPrefix(w, cut, size);
   }
+}
+
+/**
+ * The prefix built on first use: a run whose features all come from the cache (every run of a sweep
+ * after the first) never builds the 59 MB ONNX session or tfjs model at all.
+ */
+export function lazyPrefix(
+  choice: PrefixChoice,
+  make: () => Promise<PrefixEngine>,
+  cut: string,
+  size: number,
+): PrefixEngine & { built: boolean } {
+  let real: Promise<PrefixEngine> | null = null;
+  const version = (require('onnxruntime-node/package.json') as { version: string }).version;
+  return {
+    name: choice.engine,
+    description:
+      choice.engine === 'onnx'
+        ? `onnxruntime-node ${version} (${choice.provider} EP; built on the first feature-cache miss)`
+        : `tfjs ${tf.version_core} (built on the first feature-cache miss)`,
+    cut,
+    size,
+    outShape: outputShapeAfter(cut, size),
+    get built() {
+      return real !== null;
+    },
+    async run(x, n) {
+      real ??= make();
+      return (await real).run(x, n);
+    },
+    async dispose() {
+      if (real) await (await real).dispose();
+    },
+  };
 }
 
 /** Fine-tuning from block1_conv1 freezes nothing: the "prefix" is just the preprocessed image. */

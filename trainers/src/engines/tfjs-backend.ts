@@ -37,7 +37,23 @@ async function tryImport(name: string): Promise<boolean> {
 
 let chosen: BackendInfo | null = null;
 
+/**
+ * tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js..." into the
+ * run's output on its first tensor. We choose the backend on purpose (tfjs-node cannot be
+ * installed here), so the banner is noise: mark the CPU backend as already used. tf.env PROD
+ * would also silence it but would silence every other tfjs warning with it.
+ */
+export function silenceTfjsNodeBanner(): void {
+  try {
+    const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+    if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+  } catch {
+    // no cpu backend registered: nothing to silence
+  }
+}
+
 export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  silenceTfjsNodeBanner();
   if (
     chosen &&
     (choice === 'auto' || chosen.backend === choice || (choice === 'tensorflow' && chosen.backend === 'tensorflow'))

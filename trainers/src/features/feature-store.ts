@@ -9,6 +9,9 @@ export class FeatureStore {
   private readonly mem: Array<Float32Array | undefined>;
   baseSeconds = 0;
   computed = 0;
+  hits = 0;
+  /** Called after each batch through the base (the trainer prints throttled "n/N images" lines). */
+  onComputed: ((store: FeatureStore) => void) | null = null;
 
   constructor(
     private readonly pixels: Uint8Array[],
@@ -19,8 +22,14 @@ export class FeatureStore {
     /** false: forget features after each get(), so every epoch pays for the base (the bench's baseline). */
     private readonly memo = true,
     private readonly runBatch = 16,
+    /** Decodes an image not decoded yet (lazily loaded images: only cache misses are ever decoded). */
+    private readonly decode: ((i: number) => Promise<Uint8Array>) | null = null,
   ) {
     this.mem = new Array(pixels.length);
+  }
+
+  get size(): number {
+    return this.pixels.length;
   }
 
   get featureLength(): number {
@@ -32,22 +41,22 @@ export class FeatureStore {
     for (const i of indices) {
       if (this.mem[i] || missing.includes(i)) continue;
       const hit = this.cache ? await this.cache.get(this.contentHashes[i]!) : null;
-      if (hit) this.mem[i] = hit;
-      else missing.push(i);
+      if (hit) {
+        this.mem[i] = hit;
+        this.hits++;
+      } else missing.push(i);
     }
     for (let s = 0; s < missing.length; s += this.runBatch) {
       const chunk = missing.slice(s, s + this.runBatch);
-      const feats = await runPrefix(
-        this.prefix,
-        chunk.map((i) => this.pixels[i]!),
-        this.preprocessing,
-      );
+      const images = await Promise.all(chunk.map((i) => this.pixels[i] ?? this.decode!(i)));
+      const feats = await runPrefix(this.prefix, images, this.preprocessing);
       this.baseSeconds += feats.seconds;
       this.computed += chunk.length;
       for (const [k, i] of chunk.entries()) {
         this.mem[i] = feats.out[k]!;
         if (this.cache) await this.cache.put(this.contentHashes[i]!, feats.out[k]!);
       }
+      this.onComputed?.(this);
     }
     const out = indices.map((i) => this.mem[i]!);
     if (!this.memo) for (const i of indices) this.mem[i] = undefined;

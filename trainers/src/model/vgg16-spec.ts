@@ -59,7 +59,7 @@ export function outputShapeAfter(name: string | null, size: number): [number, nu
   return [h, h, c];
 }
 
-export const MIN_INPUT_SIZE = 32;
+export { MIN_INPUT_SIZE } from '@runboard/contract/trainer-config';
 
 /**
  * Forward FLOPs (2 per multiply-add) of the conv layers strictly after `after` up to and including

@@ -48,8 +48,22 @@ export function randomVggWeights(seed: number): VggWeights {
   return { source: `random-init(seed=${seed})`, layers };
 }
 
+/** Hashes per weights object and cut: VggWeights are never changed in place (training makes new ones). */
+const hashes = new WeakMap<VggWeights, Map<string, string>>();
+
 /** Content hash over all kernels/biases in layer order; keys the feature cache. */
 export function hashWeights(w: VggWeights, upToLayer?: string): string {
+  const memo = hashes.get(w) ?? new Map<string, string>();
+  hashes.set(w, memo);
+  const key = upToLayer ?? '';
+  const known = memo.get(key);
+  if (known) return known;
+  const digest = computeHash(w, upToLayer);
+  memo.set(key, digest);
+  return digest;
+}
+
+function computeHash(w: VggWeights, upToLayer?: string): string {
   const h = createHash('sha256');
   for (const l of VGG16_CONV_LAYERS) {
     const cw = w.layers.get(l.name);

@@ -8,7 +8,7 @@ import type { Preprocessing } from '../data/image.ts';
 import type { PrefixEngine } from '../engines/prefix.ts';
 import { type FeatureStore, runPrefix } from '../features/feature-store.ts';
 import type { ProgressSink } from './progress.ts';
-import { fmtMetrics } from './progress.ts';
+import { kerasEpochLine } from './progress.ts';
 
 export interface StopSignal {
   requested: boolean;
@@ -147,7 +147,7 @@ export async function runPhase(p: PhaseSpec, d: PhaseDeps): Promise<{ stopped: b
       phase: p.index,
     });
     d.progress.epochEnd(
-      `[${p.name}] epoch ${e}/${p.epochs}${partial ? ` (stopped after ${seen}/${n} images)` : ''} ${fmtMetrics(metrics)}`,
+      kerasEpochLine(e, p.epochs, epochSeconds, metrics, partial ? `stopped after ${seen}/${n} images` : null),
     );
     await d.onEpoch({ step, phase: p.name, metrics, partial });
     if (d.stop.requested) return { stopped: true, lastStep: step };

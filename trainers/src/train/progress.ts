@@ -31,6 +31,23 @@ export function fmtMetrics(m: Record<string, number>): string {
     .join(' ');
 }
 
+/** Keras's fit() epoch summary: `Epoch 3/30 - 2.1s - loss: 0.4120 - acc: 0.8100 - val_loss: 0.3900 - val_acc: 0.8300`. */
+export function kerasEpochLine(
+  epoch: number,
+  epochs: number,
+  seconds: number,
+  m: Record<string, number>,
+  note: string | null = null,
+): string {
+  const shown = ['loss', 'acc', 'val_loss', 'val_acc'].filter((k) => m[k] !== undefined);
+  return [
+    `Epoch ${epoch}/${epochs}`,
+    `${seconds.toFixed(1)}s`,
+    ...shown.map((k) => `${k}: ${m[k]!.toFixed(4)}`),
+    ...(note ? [note] : []),
+  ].join(' - ');
+}
+
 export function renderBar(s: BatchState, width = 24): string {
   const frac = s.batch / s.batches;
   const filled = Math.round(frac * width);

@@ -2,25 +2,22 @@
 // optional block-5 fine-tuning at a lower lr, steps continuing in the same run). Independent of
 // the CLI and of the server: everything external comes in through TrainerDeps.
 
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.ts';
+import { progressPrinter } from '../data/downloads.ts';
 import { type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
-import { createPrefix, type PrefixEngine } from '../engines/prefix.ts';
+import { resolveData } from '../data/resolve-data.ts';
+import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
+import { detectAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
 import { FeatureCache } from '../features/feature-cache.ts';
 import { FeatureStore } from '../features/feature-store.ts';
+import { saveArtifacts } from '../model/artifacts.ts';
 import { loadVggWeights } from '../model/load-weights.ts';
-import { saveModelDir } from '../model/tfjs-io.ts';
-import {
-  buildFullModel,
-  buildTrainablePart,
-  copyWeightsByName,
-  freezeThrough,
-  getVggWeights,
-  setVggWeights,
-  type Task,
-} from '../model/vgg16.ts';
+import { resolveWeights } from '../model/resolve-weights.ts';
+import { buildTrainablePart, copyWeightsByName, getVggWeights, setVggWeights, type Task } from '../model/vgg16.ts';
 import { cutBefore } from '../model/vgg16-spec.ts';
 import { hashWeights, type VggWeights } from '../model/weights.ts';
 import { SystemSampler } from '../tracking/system-metrics.ts';
@@ -66,27 +63,61 @@ function disposeModel(m: tf.LayersModel | null): void {
   m.dispose();
 }
 
+/** Milliseconds plus a random suffix: two unnamed runs started together never share a name or model folder. */
 export function defaultRunName(cfg: TrainConfig): string {
-  return cfg.name ?? `${cfg.experiment}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '-').replace('Z', '');
+  return cfg.name ?? `${cfg.experiment}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** A launched run's folder carries its id too: server-side names ("run-3") are not unique across experiments' lives. */
+export function runFolderName(cfg: TrainConfig, runName: string): string {
+  return cfg.runId ? `${runName}-${cfg.runId.slice(0, 8)}` : runName;
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** Weights as asked for, with the Keras-style line saying what was loaded (or the warning for random). */
+async function loadWeightsFor(cfg: TrainConfig, say: (l: string) => void) {
+  const t0 = performance.now();
+  const r = await resolveWeights(cfg.weights, { log: say, progress: progressPrinter('vgg16 weights') });
+  if (r.kind === 'random') {
+    say(
+      'WARNING: weights "random": the VGG16 base is randomly initialised, so its features carry no ImageNet knowledge and accuracy stays near chance. Use weights "imagenet" for transfer learning.',
+    );
+    return { weights: await loadVggWeights(undefined, cfg.seed), file: null };
+  }
+  const weights = await loadVggWeights(r.path, cfg.seed);
+  const s = (performance.now() - t0) / 1000;
+  say(
+    `weights: ${basename(r.path)}${r.hash ? ` (${r.hash})` : ''}, ${mb(r.bytes)}, ${r.downloaded ? `downloaded and loaded in ${s.toFixed(1)}s` : `loaded in ${s.toFixed(1)}s`}`,
+  );
+  return { weights, file: { path: r.path, hash: r.hash ?? null, bytes: r.bytes, downloaded: r.downloaded } };
 }
 
 export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainResult> {
   const stop = deps.stop ?? { requested: false };
   const progress = deps.progress ?? silentProgress;
   const runName = defaultRunName(cfg);
-  const modelDir = resolve(cfg.output ?? join('.data', 'models', cfg.experiment, runName));
+  const modelDir = resolve(cfg.output ?? join('.data', 'models', cfg.experiment, runFolderName(cfg, runName)));
+  const say = (l: string) => progress.message(l);
+  say(`run ${runName}${cfg.runId ? ` (id ${cfg.runId})` : ''}: experiment ${cfg.experiment}`);
 
   const backend = await initTfjsBackend(cfg.backend);
-  const [trainDs, weights] = await Promise.all([
-    scanFolder(cfg.train),
-    deps.weights ?? loadVggWeights(cfg.weights, cfg.seed),
+  const data = await resolveData(cfg, { roots: [process.cwd()], log: say, progress: progressPrinter('data') });
+  const [trainDs, loaded] = await Promise.all([
+    scanFolder(data.train),
+    deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say),
   ]);
-  const valDs = await scanFolder(cfg.val, trainDs.classes);
-  const testDs = cfg.test ? await scanFolder(cfg.test, trainDs.classes) : null;
+  const weights = loaded.weights;
+  const valDs = await scanFolder(data.val, trainDs.classes);
+  const testDs = data.test ? await scanFolder(data.test, trainDs.classes) : null;
+  say(
+    `data: ${data.source}: ${trainDs.files.length} train, ${valDs.files.length} validation${testDs ? `, ${testDs.files.length} test` : ''} images in ${trainDs.classes.length} classes (${trainDs.classes.join(', ')})`,
+  );
   const classes = trainDs.classes;
   const task: Task = cfg.task === 'auto' ? (classes.length === 2 ? 'binary' : 'categorical') : cfg.task;
   if (task === 'binary' && classes.length !== 2)
-    throw new Error(`binary task needs exactly 2 classes, ${cfg.train} has ${classes.length}: ${classes.join(', ')}`);
+    throw new Error(`binary task needs exactly 2 classes, ${data.train} has ${classes.length}: ${classes.join(', ')}`);
 
   const phases = [
     ...(cfg.epochs > 0 ? [{ name: 'head', cut: 'block5_pool' as string | null, epochs: cfg.epochs, lr: cfg.lr }] : []),
@@ -94,6 +125,10 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       ? [{ name: 'fine-tune', cut: cutBefore(cfg.fineTuneFrom), epochs: cfg.fineTuneEpochs, lr: cfg.fineTuneLr }]
       : []),
   ];
+  // Pixels are needed up front only to augment, with nothing frozen, or without the feature cache;
+  // otherwise only images whose features miss the cache are decoded.
+  const eagerDecode =
+    cfg.augment || cfg.noCache || deps.recomputeBaseEveryEpoch === true || phases.some((p) => p.cut === null);
   const systemInfo: Record<string, unknown> = {
     ...hostInfo(),
     engines: {
@@ -102,7 +137,9 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       tfjsBackendNotes: backend.notes,
     },
     weights: weights.source,
+    weightsFile: loaded.file,
     randomInit: weights.source.startsWith('random-init'),
+    data: data.source,
     classes,
     task,
     dataset: { train: trainDs.files.length, validation: valDs.files.length, test: testDs?.files.length ?? 0 },
@@ -112,7 +149,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   };
   type Loaded = { ds: FolderDataset; im: Awaited<ReturnType<typeof loadImages>>; targets: Float32Array; width: number };
   const load = async (ds: FolderDataset): Promise<Loaded> => {
-    const im = await loadImages(ds, cfg.size, cfg.interpolation);
+    const im = await loadImages(ds, cfg.size, cfg.interpolation, 8, eagerDecode);
     const width = task === 'binary' ? 1 : classes.length;
     return {
       ds,
@@ -127,20 +164,42 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   loading.catch(() => {});
   // The first phase's frozen prefix is built before the run starts so the engine that really
   // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
-  let prefix: PrefixEngine | null = phases[0]
-    ? await createPrefix(cfg.prefixEngine, weights, phases[0].cut, cfg.size)
-    : null;
+  const choice = selectPrefixEngine(cfg.prefixEngine, await detectAvailability(backend.backend, backend.package));
+  Object.assign(systemInfo.engines as Record<string, unknown>, {
+    prefixDevice: choice.device,
+    prefixReason: choice.reason,
+  });
+  say(`frozen base on the ${choice.device}: ${choice.reason}`);
+  // Built lazily: on a warm feature cache no image goes through the base, so no session is needed.
+  const makePrefix = async (w: VggWeights, cut: string | null) =>
+    cut === null
+      ? createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice)
+      : lazyPrefix(choice, () => createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice), cut, cfg.size);
+  let prefix: PrefixEngine | null = phases[0] ? await makePrefix(weights, phases[0].cut) : null;
   (systemInfo.engines as Record<string, unknown>).prefix = prefix?.description ?? 'none';
   const history: EpochRecord[] = [];
   const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
   const head = { task, numClasses: classes.length, units: cfg.units, dropout: cfg.dropout, seed: cfg.seed };
   let current = weights;
+  let lastCache: FeatureCache | null = null;
+  const sayFeatures = (cut: string | null, splits: Record<string, Split>) => {
+    const parts = Object.entries(splits).map(([name, sp]) => {
+      const f = sp.features;
+      return `${name} ${f.computed + f.hits}/${f.size} (cache hits ${f.hits}, computed ${f.computed})`;
+    });
+    const all = Object.values(splits);
+    const computed = all.reduce((a, sp) => a + sp.features.computed, 0);
+    const secs = all.reduce((a, sp) => a + sp.features.baseSeconds, 0);
+    say(
+      `features [${cut}]: ${parts.join(', ')}${computed ? `, ${(computed / Math.max(secs, 1e-9)).toFixed(1)} images/s through the base` : ''}`,
+    );
+  };
   let prevModel: tf.LayersModel | null = null;
   let stopped = false;
   let step = 0;
   const stores: FeatureStore[] = [];
   let sampler: SystemSampler | null = null;
-  const split = (d: Loaded, p: PrefixEngine, cache: FeatureCache | null): Split => {
+  const split = (d: Loaded, p: PrefixEngine, cache: FeatureCache | null, name: string): Split => {
     const recompute = deps.recomputeBaseEveryEpoch ?? false;
     const features = new FeatureStore(
       d.im.pixels,
@@ -149,8 +208,18 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       cfg.preprocessing,
       recompute ? null : cache,
       !recompute,
+      16,
+      d.im.decode,
     );
     stores.push(features);
+    let lastLine = performance.now();
+    features.onComputed = (f) => {
+      if (performance.now() - lastLine < 5000) return;
+      lastLine = performance.now();
+      say(
+        `features [${p.cut}]: ${f.computed + f.hits}/${f.size} ${name} images (cache hits ${f.hits}), ${(f.computed / Math.max(f.baseSeconds, 1e-9)).toFixed(1)} images/s through the base`,
+      );
+    };
     return { pixels: d.im.pixels, labels: d.ds.labels, targets: d.targets, targetWidth: d.width, features };
   };
 
@@ -169,7 +238,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       if (stopped) break;
       if (index > 0 || !prefix) {
         await prefix?.dispose();
-        prefix = await createPrefix(cfg.prefixEngine, current, ph.cut, cfg.size);
+        prefix = await makePrefix(current, ph.cut);
       }
       (systemInfo.engines as Record<string, unknown>)[`prefix_${ph.name}`] = prefix.description;
       const model = buildTrainablePart(cfg.size, ph.cut, head);
@@ -197,13 +266,19 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
               prefix.outShape.reduce((a, b) => a * b, 1),
             );
       const caches = cfg.augment ? null : cache; // augmented train images are never cached
+      lastCache = cache;
+      if (index > 0)
+        say(`phase ${ph.name}: layers after ${ph.cut ?? 'the input'} trainable, lr ${ph.lr}, ${ph.epochs} epoch(s)`);
+      const trainSplit = split(trainData, prefix, caches, 'train');
+      const valSplit = split(valData, prefix, cache, 'validation');
+      const phaseEpoch0 = history.length;
       const r = await runPhase(
         { name: ph.name, index, epochs: ph.epochs, lr: ph.lr, firstStep: step },
         {
           model,
           prefix,
-          train: split(trainData, prefix, caches),
-          val: split(valData, prefix, cache),
+          train: trainSplit,
+          val: valSplit,
           batchSize: cfg.batch,
           seed: cfg.seed,
           preprocessing: cfg.preprocessing,
@@ -212,6 +287,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
           progress,
           onEpoch: async (rec) => {
             history.push(rec);
+            if (history.length === phaseEpoch0 + 1) sayFeatures(ph.cut, { train: trainSplit, validation: valSplit });
             const wallTime = new Date().toISOString();
             await deps.tracker.logMetrics(
               Object.entries(rec.metrics).map(([key, value]) => ({ key, step: rec.step, value, wallTime })),
@@ -234,7 +310,10 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
 
     let test: TrainResult['test'];
     if (testData && prefix && prevModel && !stopped) {
-      test = await evaluateSplit(prevModel, prefix, split(testData, prefix, null), cfg.batch);
+      // Test features are cached like the others (same key: weights, cut, preprocessing, size).
+      const testSplit = split(testData, prefix, lastCache, 'test');
+      test = await evaluateSplit(prevModel, prefix, testSplit, cfg.batch);
+      sayFeatures(prefix.cut, { test: testSplit });
       const wallTime = new Date().toISOString();
       await deps.tracker.logMetrics([
         { key: 'test_loss', step, value: test.loss, wallTime },
@@ -243,17 +322,21 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       progress.message(`test: loss=${test.loss.toFixed(4)} acc=${test.acc.toFixed(4)}`);
     }
 
-    // Export base + head as one flat tfjs model; frozen flags mirror the last phase.
     if (prevModel) {
-      const full = buildFullModel(cfg.size, head);
-      setVggWeights(full, current);
-      copyWeightsByName(prevModel, full);
-      freezeThrough(full, phases.at(-1)?.cut ?? null);
-      await saveModelDir(full, modelDir);
-      full.dispose();
-      progress.message(`model saved to ${modelDir}`);
-      for (const f of ['model.json', 'weights.bin'])
-        await deps.tracker.addArtifact?.(`model/${f}`, join(modelDir, f), 'model');
+      const lastCut = phases.at(-1)?.cut ?? null;
+      const saved = await saveArtifacts({
+        cfg,
+        modelDir,
+        trainable: prevModel,
+        lastCut,
+        current,
+        head,
+        weightsSource: weights.source,
+        weightsFile: loaded.file,
+      });
+      (systemInfo.artifacts as Record<string, unknown>).format = saved.format;
+      for (const f of saved.files) await deps.tracker.addArtifact?.(`model/${f}`, join(modelDir, f), 'model');
+      say(`artifacts: ${saved.files.join(', ')} (${mb(saved.bytes)}, ${saved.format}) saved to ${modelDir}`);
     }
     const status: RunStatus = stopped ? 'CANCELED' : 'FINISHED';
     return {

@@ -38,12 +38,6 @@ export interface SchemaField {
  */
 export const NOT_IN_EDITOR = new Set(['experiment', 'name', 'tags', 'server', 'apiKey', 'offline', 'journal', 'runId']);
 
-/**
- * Example values for required fields without a default, so the pre-filled config is launchable as is
- * (the README's dataset layout). Unknown required fields get an empty value of their type.
- */
-const EXAMPLES: Record<string, unknown> = { train: 'data/train', val: 'data/validation' };
-
 // zod writes Number.MAX_SAFE_INTEGER as the maximum of unbounded integers: not worth showing.
 const isBound = (n: number | undefined): n is number => typeof n === 'number' && Math.abs(n) < Number.MAX_SAFE_INTEGER;
 
@@ -100,14 +94,19 @@ function emptyOf(s: JsonSchema): unknown {
   return '';
 }
 
-/** A config with every default filled in and an example for each required field: valid as it stands. */
-export function defaultConfig(schema: JsonSchema): Record<string, unknown> {
+/**
+ * A config with every default filled in, then a preset's values (the Keras example by default, whose
+ * data set and weights are fetched by name, so the result is launchable as it stands; no made-up
+ * folder paths). Required fields still missing get an empty value of their type.
+ */
+export function defaultConfig(schema: JsonSchema, preset: Record<string, unknown> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const required = new Set(schema.required ?? []);
   for (const [key, s] of Object.entries(schema.properties ?? {})) {
     if (NOT_IN_EDITOR.has(key)) continue;
-    if (s.default !== undefined) out[key] = s.default;
-    else if (required.has(key)) out[key] = key in EXAMPLES ? EXAMPLES[key] : emptyOf(s);
+    if (key in preset) out[key] = preset[key];
+    else if (s.default !== undefined) out[key] = s.default;
+    else if (required.has(key)) out[key] = emptyOf(s);
   }
   return out;
 }

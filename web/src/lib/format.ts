@@ -1,7 +1,10 @@
 export function formatJsonValue(v: unknown): string {
   if (v === undefined || v === null) return '—';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // Float32 round-trips (0.5000000059604645) print as what was meant: 7 significant digits is all a
+  // float32 holds; integers and short decimals are unchanged.
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(7)));
+  if (typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
 }
 

@@ -1,5 +1,5 @@
+import { configSchema, issueMessage } from '@runboard/contract/trainer-config';
 import { z } from 'zod';
-import { configSchema } from '../../../../trainers/src/config.ts';
 import { ErrorCode, userError } from '../../graphql/errors.js';
 
 /**
@@ -21,11 +21,12 @@ export function validateTrainerConfig(experiment: string, config: unknown, field
         field: `${field}.${key}`,
       });
   }
-  const parsed = strictSchema.safeParse({ ...config, experiment });
+  const input = { ...config, experiment };
+  const parsed = strictSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({
       path: [field, ...i.path.map(String)].join('.'),
-      message: i.message,
+      message: issueMessage(i, input),
     }));
     throw userError(
       ErrorCode.BAD_USER_INPUT,

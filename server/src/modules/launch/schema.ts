@@ -3,7 +3,7 @@ export const launchTypeDefs = /* GraphQL */ `
   input LaunchRunInput {
     "The experiment, by id."
     experimentId: ID
-    "The experiment, by name (it must exist)."
+    "The experiment, by name; created when it does not exist yet (as createRun does), once the launch is valid."
     experimentName: String
     "Display name; default \`run-<n>\`."
     name: String
@@ -65,6 +65,12 @@ export const launchTypeDefs = /* GraphQL */ `
     lastSeenAt: DateTime!
     "Runs it is running now."
     runs: [Run!]!
+    """
+    What it reported at registration: node, platform, cpus, and what runs launched on it can use:
+    dataRoots (folders relative data paths resolve under), datasets ([{name, cached}], the named data
+    sets it can fetch or has cached) and folders (names under a data root holding a train/ folder).
+    """
+    info: JSON!
   }
 
   "What an agent tells the server about itself."

@@ -75,8 +75,15 @@ export class LaunchService {
     const tags = checkTags('tags', input.tags ?? []);
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
     const name = input.name != null ? checkName('name', input.name) : null;
-    const experiment = await this.experiments.resolveOrCreate(input);
-    const config = validateTrainerConfig(experiment.name, input.config);
+    // Like createRun, a launch into a new experiment name creates it, but only once the config is
+    // valid, so a rejected launch writes nothing.
+    const byName = input.experimentId == null && input.experimentName != null;
+    const known = byName ? null : await this.experiments.resolve(input);
+    const config = validateTrainerConfig(
+      known?.name ?? checkName('experimentName', input.experimentName!),
+      input.config,
+    );
+    const experiment = known ?? (await this.experiments.ensure(input.experimentName!));
     const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels) };
     return inTransaction(this.db.pool, (c) =>
       this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes }, job),

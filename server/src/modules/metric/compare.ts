@@ -5,9 +5,16 @@ import { findRuns, type RunRow } from '../run/store.js';
 
 export type Goal = 'MINIMIZE' | 'MAXIMIZE';
 
-/** W&B-style default: names that read like a loss or an error are minimised, everything else maximised. */
-export function inferGoal(key: string): Goal {
-  return /loss|err|mse|mae|rmse|perplexity|ppl|time|seconds|latency/i.test(key) ? 'MINIMIZE' : 'MAXIMIZE';
+/**
+ * The goal a metric's name implies: losses, errors and durations are minimised; accuracy-like scores
+ * and throughputs maximised. Anything else (lr, phase, epoch, ...) has no goal: ranking a learning
+ * rate "best" would be noise, so such metrics are shown but not ranked unless a goal is given.
+ */
+export function inferGoal(key: string): Goal | null {
+  if (/loss|err|mse|mae|rmse|perplexity|ppl|time|seconds|latency/i.test(key)) return 'MINIMIZE';
+  if (/acc|accuracy|auc|precision|recall|f1|iou|dice|map\b|score|per_second|throughput|reward/i.test(key))
+    return 'MAXIMIZE';
+  return null;
 }
 
 interface LatestRow {
@@ -36,7 +43,7 @@ export interface Comparison {
   config: (differencesOnly: boolean) => { path: string; values: unknown[]; differs: boolean }[];
   metrics: {
     key: string;
-    goal: Goal;
+    goal: Goal | null;
     bestRunId: string | null;
     results: {
       runId: string;
@@ -82,6 +89,8 @@ export async function compareRuns(
     const results = runs.map((run) => {
       const row = perRun.get(run.id);
       if (!row) return { runId: run.id, final: null, finalStep: null, best: null, bestStep: null };
+      if (goal === null)
+        return { runId: run.id, final: row.lastValue, finalStep: row.lastStep, best: null, bestStep: null };
       const best = goal === 'MINIMIZE' ? row.minValue : row.maxValue;
       const bestStep = goal === 'MINIMIZE' ? row.minStep : row.maxStep;
       if (best !== null && (bestValue === null || (goal === 'MINIMIZE' ? best < bestValue : best > bestValue))) {

@@ -176,11 +176,15 @@ export const metricTypeDefs = /* GraphQL */ `
   type MetricComparison {
     "Metric name."
     key: String!
-    "The goal used for \`best\`: inferred from the name (loss/error/mse/mae/perplexity minimise) unless overridden."
-    goal: MetricGoal!
+    """
+    The goal used for \`best\`, unless overridden inferred from the name: loss/error/mse/mae/perplexity/time
+    minimise, acc/auc/precision/recall/f1/score/throughput maximise. Null for other names (lr, phase, ...):
+    such metrics are not ranked (best and bestRunId null) unless a goal is given in \`goals\`.
+    """
+    goal: MetricGoal
     "Each run's result, aligned with RunComparison.runs."
     results: [RunMetricResult!]!
-    "Id of the run with the best value, or null when none logged this key."
+    "Id of the run with the best value; null when none logged this key or the metric has no goal."
     bestRunId: ID
   }
 

@@ -7,6 +7,14 @@ export const sweepTypeDefs = /* GraphQL */ `
     RANDOM
   }
 
+  "Which value of the sweep metric stands for a run."
+  enum SweepSummary {
+    "The last logged value: what the run's saved model scored."
+    LAST
+    "The best value over all epochs (by the sweep's goal), NaN ignored."
+    BEST
+  }
+
   """
   A hyperparameter sweep: runs generated from a space over a base config, queued with bounded parallelism.
   Over a frozen VGG16 base, the trainer's feature cache lets every run after the first skip the conv base.
@@ -32,13 +40,15 @@ export const sweepTypeDefs = /* GraphQL */ `
     metric: String!
     "Whether smaller or larger metric values are better."
     goal: MetricGoal!
+    "Which value of the metric summarises each run (LAST or BEST)."
+    summary: SweepSummary!
     "When it was launched."
     createdAt: DateTime!
     "Its runs, in launch order."
     runs: [Run!]!
-    "The run with the best metric value so far (NaN ignored), or null."
+    "The run whose summary value (see summary) is best so far (NaN ignored), or null."
     bestRun: Run
-    "That best value."
+    "That run's summary value."
     bestValue: MetricValue
     "Each swept parameter against the metric: one point per run that logged the metric."
     parameters: [SweepParameter!]!
@@ -54,13 +64,13 @@ export const sweepTypeDefs = /* GraphQL */ `
     points: [SweepPoint!]!
   }
 
-  "A run's value of a parameter and its best metric value."
+  "A run's value of a parameter and its summary value of the sweep metric."
   type SweepPoint {
     "The run."
     runId: ID!
     "The parameter's value in that run's config."
     value: JSON
-    "The run's best value of the sweep metric (null until logged)."
+    "The run's LAST or BEST value of the sweep metric, per the sweep's summary (null until logged)."
     metric: MetricValue
   }
 
@@ -68,7 +78,7 @@ export const sweepTypeDefs = /* GraphQL */ `
   input LaunchSweepInput {
     "The experiment, by id."
     experimentId: ID
-    "The experiment, by name."
+    "The experiment, by name; created when it does not exist yet, once the sweep is valid."
     experimentName: String
     "Name; default sweep-<id prefix>."
     name: String
@@ -89,6 +99,8 @@ export const sweepTypeDefs = /* GraphQL */ `
     metric: String!
     "Whether the metric is minimised or maximised."
     goal: MetricGoal!
+    "Which value of the metric summarises a run: LAST (default; what the saved model scored) or BEST over epochs."
+    summary: SweepSummary = LAST
     "Seed for RANDOM draws."
     seed: Int
     "Agent labels every run needs."

@@ -23,6 +23,7 @@ export interface LaunchSweepInput {
   parallelism: number;
   metric: string;
   goal: 'MINIMIZE' | 'MAXIMIZE';
+  summary?: 'LAST' | 'BEST' | null;
   seed?: number | null;
   labels?: string[] | null;
   retries?: number | null;
@@ -45,11 +46,12 @@ export interface SweepRow {
   parallelism: number;
   metric: string;
   goal: 'MINIMIZE' | 'MAXIMIZE';
+  summary: 'LAST' | 'BEST';
   createdAt: Date;
 }
 
 const SWEEP_COLUMNS = `id, experiment_id AS "experimentId", name, method::text AS method, base_config AS "baseConfig", space,
-  max_runs AS "maxRuns", parallelism, metric, goal, created_at AS "createdAt"`;
+  max_runs AS "maxRuns", parallelism, metric, goal, summary, created_at AS "createdAt"`;
 
 /**
  * Sweeps: every run is generated, validated against the trainer contract and queued in one transaction
@@ -69,7 +71,10 @@ export class SweepService {
     if (!Number.isInteger(input.parallelism) || input.parallelism < 1 || input.parallelism > 256)
       throw badInput('parallelism', 'must be between 1 and 256');
     const metric = checkName('metric', input.metric, 250);
-    const experiment = await this.experiments.resolveOrCreate(input);
+    // A new experiment name is created (as createRun and launchRun do), after everything is validated.
+    const byName = input.experimentId == null && input.experimentName != null;
+    const known = byName ? null : await this.experiments.resolve(input);
+    const experimentName = known?.name ?? checkName('experimentName', input.experimentName!);
     if (input.baseConfig === null || typeof input.baseConfig !== 'object' || Array.isArray(input.baseConfig))
       throw badInput('baseConfig', 'must be a JSON object');
     const params = parseSpace(input.space);
@@ -77,19 +82,20 @@ export class SweepService {
     const points = generate(params, input.method, input.maxRuns, seed);
     const configs = points.map((pt, i) =>
       validateTrainerConfig(
-        experiment.name,
+        experimentName,
         applyPoint(input.baseConfig as Record<string, unknown>, pt),
         `runs[${i}].config`,
       ),
     );
     const labels = checkLabels(input.labels ?? []);
     const retries = input.retries ?? 0;
+    const experiment = known ?? (await this.experiments.ensure(experimentName));
     const id = randomUUID();
     const name = input.name != null ? checkName('name', input.name) : `sweep-${id.slice(0, 8)}`;
     return inTransaction(this.db.pool, async (c) => {
       const { rows } = await c.query<SweepRow>(
-        `INSERT INTO sweeps (id, experiment_id, name, method, base_config, space, max_runs, parallelism, metric, goal)
-         VALUES ($1, $2, $3, $4::"SweepMethod", $5, $6, $7, $8, $9, $10) RETURNING ${SWEEP_COLUMNS}`,
+        `INSERT INTO sweeps (id, experiment_id, name, method, base_config, space, max_runs, parallelism, metric, goal, summary)
+         VALUES ($1, $2, $3, $4::"SweepMethod", $5, $6, $7, $8, $9, $10, $11) RETURNING ${SWEEP_COLUMNS}`,
         [
           id,
           experiment.id,
@@ -101,6 +107,7 @@ export class SweepService {
           input.parallelism,
           metric,
           input.goal,
+          input.summary ?? 'LAST',
         ],
       );
       for (const [i, config] of configs.entries()) {
@@ -169,14 +176,17 @@ export class SweepService {
   }
 
   /**
-   * Each sweep's runs with their best value of the sweep's metric (NaN ignored), in key order: one query for
-   * any number of sweeps, so a sweep page's runs, best run, counts and parameter plots share one read.
+   * Each sweep's runs with their summary of the sweep's metric (the last value, or the best with NaN ignored), in
+   * key order: one query for any number of sweeps, so a sweep page's runs, best run, counts and parameter plots
+   * share one read.
    */
   async resultsOf(sweepIds: readonly string[]): Promise<SweepResult[][]> {
     const { rows } = await this.db.pool.query<RunRow & { _value: number | null; _step: number | null }>(
       `SELECT ${RUN_COLUMNS},
-              CASE WHEN s.goal = 'MINIMIZE' THEN ml.min_value ELSE ml.max_value END AS _value,
-              CASE WHEN s.goal = 'MINIMIZE' THEN ml.min_step ELSE ml.max_step END AS _step
+              CASE WHEN s.summary = 'LAST' THEN ml.last_value
+                   WHEN s.goal = 'MINIMIZE' THEN ml.min_value ELSE ml.max_value END AS _value,
+              CASE WHEN s.summary = 'LAST' THEN ml.last_step
+                   WHEN s.goal = 'MINIMIZE' THEN ml.min_step ELSE ml.max_step END AS _step
          FROM runs r JOIN sweeps s ON s.id = r.sweep_id
          LEFT JOIN metric_latest ml ON ml.run_id = r.id AND ml.key = s.metric
         WHERE r.sweep_id = ANY($1::uuid[]) ORDER BY r.created_at, r.name`,

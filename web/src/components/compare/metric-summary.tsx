@@ -19,7 +19,10 @@ export function MetricSummary({ runs, metrics }: { runs: CompareRun[]; metrics: 
               <th rowSpan={2}>run</th>
               {metrics.map((m) => (
                 <th key={m.key} colSpan={2} style={{ textAlign: 'center' }}>
-                  {m.key} <span className="muted">({m.goal === 'MINIMIZE' ? 'min' : 'max'} is best)</span>
+                  {m.key}{' '}
+                  <span className="muted">
+                    ({m.goal === 'MINIMIZE' ? 'min is best' : m.goal === 'MAXIMIZE' ? 'max is best' : 'not ranked'})
+                  </span>
                 </th>
               ))}
             </tr>

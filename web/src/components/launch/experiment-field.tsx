@@ -5,7 +5,7 @@ import { ExperimentNamesDocument } from '@/gql/graphql';
 import type { Issue } from '@/lib/issues';
 import { IssueList } from './issue-list';
 
-/** The launch's experiment, by name: launches need an existing one, so existing names are offered. */
+/** The launch's experiment, by name: existing names are offered; a new name is created by the launch. */
 export function ExperimentField({
   value,
   onChange,
@@ -35,7 +35,7 @@ export function ExperimentField({
           <option key={x.id} value={x.name} />
         ))}
       </datalist>
-      <span className="hint">An existing experiment (launches do not create one).</span>
+      <span className="hint">An existing experiment, or a new name: it is created when the launch is accepted.</span>
       <IssueList issues={issues} testId={`${id}-experiment-issues`} />
     </div>
   );

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Notice } from '../notice';
 import { useCan } from '../session';
+import { AgentDataPanel } from './agent-data';
 import { RunLaunchForm } from './run-launch-form';
 import { SweepLaunchForm } from './sweep-launch-form';
 import { useConfigSchema } from './use-config-schema';
@@ -63,6 +64,7 @@ export function LaunchPage({ initialTab, initialExperiment }: { initialTab: Laun
       {schema.problem && (
         <Notice title="Could not load the trainer config schema." problem={schema.problem} onRetry={schema.retry} />
       )}
+      <AgentDataPanel />
       {/* Both stay mounted so switching tabs keeps what was typed. */}
       <div hidden={tab !== 'run'}>
         <RunLaunchForm schema={schema} initialExperiment={initialExperiment} />

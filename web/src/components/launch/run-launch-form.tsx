@@ -10,6 +10,7 @@ import { issuesOf, issuesUnder } from '@/lib/issues';
 import { Notice } from '../notice';
 import { ExperimentField, splitList } from './experiment-field';
 import { IssueList } from './issue-list';
+import { PresetPicker } from './preset-picker';
 import { SchemaReference } from './schema-reference';
 import type { ConfigSchema } from './use-config-schema';
 
@@ -106,6 +107,7 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
             <IssueList issues={issuesUnder(issues, 'retries')} />
           </div>
         </div>
+        <PresetPicker id="launch" presetText={schema.presetText} onPick={setEdited} />
         <div className="field">
           <label htmlFor="config">Trainer config (JSON object)</label>
           <textarea

@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation } from 'urql';
-import { LaunchSweepDocument, type MetricGoal, type SweepMethod } from '@/gql/graphql';
+import { LaunchSweepDocument, type MetricGoal, type SweepMethod, type SweepSummary } from '@/gql/graphql';
 import { parseObject } from '@/lib/config-schema';
 import { describeError } from '@/lib/errors';
 import { type Issue, issuesOf, issuesUnder } from '@/lib/issues';
@@ -27,6 +27,7 @@ const FORM_FIELDS = [
   'parallelism',
   'metric',
   'goal',
+  'summary',
   'labels',
   'retries',
   'seed',
@@ -47,6 +48,7 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
   // null: follow the metric's name (loss-like names are minimised), like the server's compare view.
   const [goalChoice, setGoalChoice] = useState<MetricGoal | null>(null);
   const goal = goalChoice ?? inferGoal(metric);
+  const [summary, setSummary] = useState<SweepSummary>('LAST');
   const [labels, setLabels] = useState('');
   const [retries, setRetries] = useState('0');
   const [baseEdited, setBaseEdited] = useState<string | null>(null);
@@ -77,6 +79,7 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         parallelism: Number(parallelism),
         metric: metric.trim(),
         goal,
+        summary,
         labels: splitList(labels),
         retries: Number(retries) || 0,
         baseConfig: base.value,
@@ -164,6 +167,18 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
             >
               <option value="MAXIMIZE">maximize</option>
               <option value="MINIMIZE">minimize</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="sweep-summary">Per run</label>
+            <select
+              id="sweep-summary"
+              value={summary}
+              onChange={(e) => setSummary(e.target.value as SweepSummary)}
+              data-testid="sweep-summary"
+            >
+              <option value="LAST">last value (the saved model)</option>
+              <option value="BEST">best value over epochs</option>
             </select>
           </div>
         </div>

@@ -5,11 +5,14 @@ import { useQuery } from 'urql';
 import { TrainerConfigSchemaDocument } from '@/gql/graphql';
 import { defaultConfig, type JsonSchema, type SchemaField, schemaFields } from '@/lib/config-schema';
 import { type ApiProblem, describeError } from '@/lib/errors';
+import { PRESETS } from '@/lib/presets';
 
 export interface ConfigSchema {
   fields: SchemaField[];
-  /** The default config as pretty JSON, or null while the schema loads. */
+  /** The default config (the first preset) as pretty JSON, or null while the schema loads. */
   defaultText: string | null;
+  /** Each preset's full config as pretty JSON, by preset id (empty while the schema loads). */
+  presetText: Record<string, string>;
   problem: ApiProblem | null;
   retry: () => void;
 }
@@ -21,7 +24,10 @@ export function useConfigSchema(): ConfigSchema {
     const schema = (data?.trainerConfigSchema ?? null) as JsonSchema | null;
     return {
       fields: schema ? schemaFields(schema) : [],
-      defaultText: schema ? JSON.stringify(defaultConfig(schema), null, 2) : null,
+      defaultText: schema ? JSON.stringify(defaultConfig(schema, PRESETS[0]!.config), null, 2) : null,
+      presetText: schema
+        ? Object.fromEntries(PRESETS.map((p) => [p.id, JSON.stringify(defaultConfig(schema, p.config), null, 2)]))
+        : {},
       problem: describeError(error),
       retry: () => refetch({ requestPolicy: 'network-only' }),
     };

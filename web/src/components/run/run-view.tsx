@@ -21,6 +21,7 @@ import { useApi } from '../providers';
 import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { LaunchInfo, WaitingForAgent } from './launch-info';
+import { RunBadges } from './run-badges';
 import { RunCharts } from './run-charts';
 import { RunEditors } from './run-editors';
 import { Artifacts, KeyValues, RunTimes } from './run-info';
@@ -133,6 +134,7 @@ export function RunView({ id }: { id: string }) {
       <div className="page-head">
         <h1 data-testid="run-name">{cur.name}</h1>
         <StatusBadge status={cur.status} />
+        <RunBadges systemInfo={cur.systemInfo} />
         <span className="muted">{formatDuration(elapsed)}</span>
         <Link href={`/compare?runs=${run.id}`}>Compare…</Link>
         {canCancel && active && !cur.cancelRequested && (

@@ -42,7 +42,7 @@ export function SweepRunsTable({
               </th>
             ))}
             <th className="num">
-              {sweep.goal === 'MINIMIZE' ? 'min' : 'max'} {sweep.metric}
+              {sweep.summary === 'LAST' ? 'last' : sweep.goal === 'MINIMIZE' ? 'min' : 'max'} {sweep.metric}
             </th>
             <th>Started</th>
           </tr>

@@ -212,7 +212,9 @@ export function SweepView({ id }: { id: string }) {
         ))}
         <span className="spacer" />
         <span data-testid="sweep-best">
-          Best {sweep.metric} ({sweep.goal === 'MINIMIZE' ? 'lowest' : 'highest'}):{' '}
+          Best {sweep.summary === 'LAST' ? 'last' : 'best-over-epochs'} {sweep.metric} (
+          {sweep.goal === 'MINIMIZE' ? 'lowest' : 'highest'}, each run's {sweep.summary === 'LAST' ? 'final' : 'best'}{' '}
+          value):{' '}
           {sweep.bestRun ? (
             <>
               <strong>{formatNumber(sweep.bestValue)}</strong> in{' '}

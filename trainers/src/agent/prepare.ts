@@ -1,0 +1,47 @@
+// The agent's half of "fail fast": before a trainer process is started, the run's data and weights
+// are resolved on this machine (folders under the agent's data roots, named data sets and ImageNet
+// weights fetched into the cache). The trainer then gets absolute paths and does no lookups.
+import { progressPrinter } from '../data/downloads.ts';
+import { resolveData } from '../data/resolve-data.ts';
+import { resolveWeights } from '../model/resolve-weights.ts';
+
+export interface PrepareContext {
+  roots: string[];
+  agentName: string;
+  /** A line for the run's logs. */
+  say: (line: string) => void;
+  /** Runs `fn` once for concurrent callers with the same key (one download per agent). */
+  share: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+export async function prepareRun(config: Record<string, unknown>, ctx: PrepareContext) {
+  const out = { ...config };
+  const progressOut = { write: (s: string) => ctx.say(s.trimEnd()), isTTY: false };
+  const req = { data: str(config.data), train: str(config.train), val: str(config.val), test: str(config.test) };
+  const t0 = performance.now();
+  const data = await ctx.share(`data:${JSON.stringify(req)}`, () =>
+    resolveData(req, {
+      roots: ctx.roots,
+      agentName: ctx.agentName,
+      log: ctx.say,
+      progress: progressPrinter(req.data ?? 'data', progressOut),
+    }),
+  );
+  delete out.data;
+  Object.assign(out, { train: data.train, val: data.val, ...(data.test ? { test: data.test } : {}) });
+  const weights = str(config.weights) ?? 'imagenet';
+  const w = await ctx.share(`weights:${weights}`, () =>
+    resolveWeights(weights, {
+      roots: ctx.roots,
+      log: ctx.say,
+      progress: progressPrinter('vgg16 weights', progressOut),
+    }),
+  );
+  out.weights = w.kind === 'random' ? 'random' : w.path;
+  ctx.say(
+    `agent ${ctx.agentName}: data ${data.source}; weights ${w.kind === 'random' ? 'random' : w.label} (resolved in ${((performance.now() - t0) / 1000).toFixed(1)}s)`,
+  );
+  return out;
+}

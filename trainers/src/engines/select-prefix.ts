@@ -1,0 +1,110 @@
+// Which engine runs the frozen VGG16 base, and why. The base is the expensive part (~15 GFLOP per
+// 150x150 image), so a GPU wins whenever one is usable: onnxruntime's CUDA execution provider first
+// (same ONNX graph as on the CPU), then tfjs-node-gpu (tfjs's "tensorflow" backend from the GPU
+// package). Without either, onnxruntime on the CPU (~10x tfjs-wasm here). A pure function of what
+// is available, so the choice is testable on machines without a GPU.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+export type PrefixRequest = 'auto' | 'onnx' | 'tfjs';
+
+export interface EngineAvailability {
+  /** Execution providers onnxruntime-node can use here (e.g. ['cpu'] or ['cpu', 'cuda']); empty if it cannot load. */
+  ortProviders: string[];
+  /** The tfjs backend in use and the package that provides it. */
+  tfjsBackend: string;
+  tfjsPackage: string | null;
+  /** CUDA_VISIBLE_DEVICES as the agent set it ('' or '-1' hides every GPU). */
+  cudaVisibleDevices?: string | null;
+}
+
+export interface PrefixChoice {
+  engine: 'onnx' | 'tfjs';
+  /** onnxruntime execution provider ('cuda' | 'cpu'); null for tfjs. */
+  provider: 'cuda' | 'cpu' | null;
+  device: 'GPU' | 'CPU';
+  reason: string;
+}
+
+const gpuHidden = (a: EngineAvailability) => a.cudaVisibleDevices === '' || a.cudaVisibleDevices === '-1';
+
+export function selectPrefixEngine(requested: PrefixRequest, a: EngineAvailability): PrefixChoice {
+  const ortCuda = a.ortProviders.includes('cuda') && !gpuHidden(a);
+  const tfjsGpu = a.tfjsBackend === 'tensorflow' && a.tfjsPackage === '@tensorflow/tfjs-node-gpu' && !gpuHidden(a);
+  const ortCpu = a.ortProviders.includes('cpu');
+  if (requested === 'tfjs')
+    return tfjsGpu
+      ? { engine: 'tfjs', provider: null, device: 'GPU', reason: 'tfjs requested; tfjs-node-gpu is loaded' }
+      : {
+          engine: 'tfjs',
+          provider: null,
+          device: 'CPU',
+          reason: `tfjs requested; backend ${a.tfjsBackend} runs on the CPU`,
+        };
+  if (requested === 'onnx' || ortCuda)
+    return ortCuda
+      ? {
+          engine: 'onnx',
+          provider: 'cuda',
+          device: 'GPU',
+          reason: `${requested === 'onnx' ? 'onnx requested' : 'auto'}: onnxruntime's CUDA execution provider is available`,
+        }
+      : {
+          engine: 'onnx',
+          provider: 'cpu',
+          device: 'CPU',
+          reason: 'onnx requested: onnxruntime has no usable CUDA execution provider here, so the CPU provider',
+        };
+  if (tfjsGpu)
+    return {
+      engine: 'tfjs',
+      provider: null,
+      device: 'GPU',
+      reason:
+        'auto: tfjs-node-gpu is loaded and onnxruntime has no CUDA provider, so the base runs in TensorFlow on the GPU',
+    };
+  if (ortCpu)
+    return {
+      engine: 'onnx',
+      provider: 'cpu',
+      device: 'CPU',
+      reason: `auto: no GPU engine${gpuHidden(a) ? ' (CUDA_VISIBLE_DEVICES hides the GPUs)' : ' (no onnxruntime CUDA provider, no tfjs-node-gpu)'}; onnxruntime on the CPU is the fastest CPU engine`,
+    };
+  return {
+    engine: 'tfjs',
+    provider: null,
+    device: 'CPU',
+    reason: `auto: onnxruntime-node cannot load here; tfjs (${a.tfjsBackend}) on the CPU`,
+  };
+}
+
+/**
+ * What this process can use. onnxruntime-node lists 'cuda' as "not bundled": its CUDA provider library
+ * is only there when installed with `--onnxruntime-node-install=cuda`, so its file is looked for.
+ */
+export async function detectAvailability(tfjsBackend: string, tfjsPackage: string | null): Promise<EngineAvailability> {
+  let ortProviders: string[] = [];
+  try {
+    const ort = (await import('onnxruntime-node')) as unknown as {
+      listSupportedBackends?: () => { name: string; bundled: boolean }[];
+    };
+    const bin = join(
+      dirname(require.resolve('onnxruntime-node/package.json')),
+      'bin',
+      'napi-v6',
+      process.platform,
+      process.arch,
+    );
+    const cudaInstalled = existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
+    ortProviders = (ort.listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }])
+      .filter((b) => (b.name === 'cuda' ? b.bundled || cudaInstalled : b.bundled && b.name === 'cpu'))
+      .map((b) => b.name);
+  } catch {
+    ortProviders = [];
+  }
+  return { ortProviders, tfjsBackend, tfjsPackage, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null };
+}
