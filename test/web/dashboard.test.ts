@@ -366,7 +366,9 @@ test('time x-axis: compare charts plot against seconds since the first point or 
     assert.ok(ticks.length > 1, `x ticks: ${ticks}`);
     return Math.max(...ticks.map((t) => Number.parseFloat(t)));
   };
-  assert.equal(maxOf(await xTicks(page, 'acc')), 9, 'by step first');
+  // By step first: steps 0..9 on 1-2-5 ticks, so the last tick is 8 or 10 (never seconds).
+  const byStep = maxOf(await xTicks(page, 'acc'));
+  assert.ok(byStep >= 8 && byStep <= 10, `by step first: last tick ${byStep}`);
   await page.selectOption('[data-testid="x-axis"]', 'relative');
   await page.locator('[data-testid="chart-acc"]', { hasText: 'seconds since first point' }).waitFor();
   const relative = await xTicks(page, 'acc');
