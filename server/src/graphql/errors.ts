@@ -14,6 +14,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
+  RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -33,4 +35,22 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 export function assertId(what: string, id: string): string {
   if (!UUID_RE.test(id)) throw notFound(what, id);
   return id.toLowerCase();
+}
+
+const OUR_CODES = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * The stable code for an error Apollo would otherwise label generically, or null to keep its label:
+ * - a validation error wrapping one of our coded errors (a scalar refusing a literal) keeps our code;
+ * - a PostgreSQL data exception (SQLSTATE class 22: a value the database cannot represent) or program
+ *   limit (54) is bad input, not a server fault. The failed statement rolled its transaction back.
+ */
+export function refinedCode(error: unknown, original: unknown): ErrorCode | null {
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) {
+    const inner = error.originalError.extensions?.code;
+    if (typeof inner === 'string' && OUR_CODES.has(inner)) return inner as ErrorCode;
+  }
+  const sqlState = (original as { code?: unknown } | null)?.code;
+  if (typeof sqlState === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(sqlState)) return ErrorCode.BAD_USER_INPUT;
+  return null;
 }

@@ -3,14 +3,14 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { GraphQLError, type GraphQLFormattedError, specifiedRules, validate } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLFormattedError, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Env } from '../config/env.js';
 import { type Context, createContext, createServices } from '../context.js';
 import { connectDatabase } from '../db/database.js';
-import { ErrorCode } from '../graphql/errors.js';
-import { limitsRule } from '../graphql/limits.js';
+import { ErrorCode, refinedCode } from '../graphql/errors.js';
+import { checkWithVariables, limitsRule, MAX_RESPONSE_BYTES, textNestingError } from '../graphql/limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { startCrashDetector } from '../jobs/crash-detector.js';
 import { startLeaseReconciler } from '../jobs/lease-reconciler.js';
@@ -55,6 +55,12 @@ function formatError(
     return { ...formatted, extensions: { ...extensions, code: limitCode } };
   }
   const original = unwrapResolverError(error);
+  const refined = refinedCode(error, original);
+  if (refined) {
+    if (!(original instanceof GraphQLError)) log(`database refused a value: ${(original as Error)?.message}`);
+    const message = original instanceof GraphQLError ? formatted.message : 'A value was refused by the database.';
+    return { ...formatted, message, extensions: { ...formatted.extensions, code: refined } };
+  }
   if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
   log(`internal error: ${(original as Error)?.stack ?? String(original)}`);
   return { ...formatted, message: 'Internal server error; see the server log.' };
@@ -95,6 +101,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const key = (params.apiKey as string | undefined) ?? String(params.authorization ?? '').replace(/^Bearer /, '');
         return !opts.RUNBOARD_API_KEY || key === opts.RUNBOARD_API_KEY;
       },
+      onSubscribe: (_ctx, _id, payload) => {
+        const nesting = textNestingError(payload.query);
+        if (nesting) return [nesting];
+        let doc: DocumentNode;
+        try {
+          doc = parse(payload.query);
+        } catch {
+          return undefined; // graphql-ws reports the syntax error itself
+        }
+        const limit = checkWithVariables(
+          schema,
+          doc,
+          payload.operationName,
+          payload.variables,
+          opts.MAX_QUERY_DEPTH,
+          opts.MAX_QUERY_COST,
+        );
+        return limit ? [limit] : undefined;
+      },
       context: () => createContext(services),
     },
     wss,
@@ -110,6 +135,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // We set no cache hints; the plugin would still walk every value of large responses (~12 ms on a series query).
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        // Validation cannot see variable values (`first: $n`); measure again once they are known.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, operationName, request }) {
+              const limit = checkWithVariables(
+                schema,
+                document,
+                operationName,
+                request.variables,
+                opts.MAX_QUERY_DEPTH,
+                opts.MAX_QUERY_COST,
+              );
+              if (limit) {
+                limit.extensions.http = { status: 400 };
+                throw limit;
+              }
+            },
+          };
+        },
+      },
       {
         async serverWillStart() {
           return {
@@ -169,6 +215,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           });
         }
       }
+      const nesting = textNestingError(
+        (body as { query?: unknown } | undefined)?.query ?? url.searchParams.get('query'),
+      );
+      if (nesting) return sendJson(res, 400, { errors: [nesting.toJSON()] });
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -178,7 +228,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);
       res.statusCode = result.status ?? 200;
-      if (result.body.kind === 'complete') return void res.end(result.body.string);
+      if (result.body.kind === 'complete') {
+        // A backstop behind the cost and point budgets: never send a response of hundreds of MB.
+        if (Buffer.byteLength(result.body.string) > MAX_RESPONSE_BYTES) {
+          return sendJson(res, 400, {
+            errors: [
+              {
+                message: `The response would exceed ${MAX_RESPONSE_BYTES} bytes; ask for fewer runs, keys or points.`,
+                extensions: { code: ErrorCode.RESPONSE_TOO_LARGE },
+              },
+            ],
+          });
+        }
+        return void res.end(result.body.string);
+      }
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (err) {

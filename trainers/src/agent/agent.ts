@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentApi, type Assignment } from './api.ts';
+import { confineLaunchConfig } from './launch-paths.ts';
 import { LogPump } from './log-pump.ts';
+import { PathConfinementError } from './path-confinement.ts';
 
 export interface AgentOptions {
   server: string;
@@ -22,6 +24,10 @@ export interface AgentOptions {
   /** Seconds between SIGTERM and SIGKILL when a run is cancelled. */
   graceSeconds?: number;
   pollMs?: number;
+  /** Folders launched runs may read from; every input path must resolve inside one. Default: ./data. */
+  dataRoots?: string[];
+  /** The folder launched runs write to (models, feature cache, journals). Default: ./runs. */
+  outputRoot?: string;
   log?: (m: string) => void;
 }
 
@@ -106,10 +112,24 @@ export class Agent {
 
   private async launch(a: Assignment): Promise<void> {
     this.leaseSeconds = a.leaseSeconds;
+    let config: Record<string, unknown>;
+    try {
+      config = await confineLaunchConfig(
+        a.run.config,
+        { id: a.run.id, name: a.run.name, experiment: a.run.experiment.name },
+        { dataRoots: this.opts.dataRoots ?? ['data'], outputRoot: this.opts.outputRoot ?? 'runs' },
+      );
+    } catch (err) {
+      if (!(err instanceof PathConfinementError)) throw err;
+      // Refused before any process starts; the message names only the launch's own input and our roots.
+      this.log(`run ${a.run.id} refused: ${err.message}`);
+      await this.api.reportExit(this.id, a.run.id, 2, null, `refused by the agent: ${err.message}`).catch(() => {});
+      return;
+    }
     const gpu = this.freeGpu();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
     const configFile = path.join(dir, 'config.json');
-    await writeFile(configFile, JSON.stringify({ ...a.run.config, experiment: a.run.experiment.name }, null, 2));
+    await writeFile(configFile, JSON.stringify(config, null, 2));
     const [cmd, ...args] = [
       ...(this.opts.command ?? DEFAULT_TRAINER),
       '--config',

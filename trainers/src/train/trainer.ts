@@ -4,6 +4,7 @@
 
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { sanitiseSegment } from '../agent/path-confinement.ts';
 import type { TrainConfig } from '../config.ts';
 import { type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
 import { createPrefix, type PrefixEngine } from '../engines/prefix.ts';
@@ -71,7 +72,11 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   const stop = deps.stop ?? { requested: false };
   const progress = deps.progress ?? silentProgress;
   const runName = defaultRunName(cfg);
-  const modelDir = resolve(cfg.output ?? join('.data', 'models', cfg.experiment, runName));
+  // Names are user text: sanitised before they become folders (an experiment "../../x" stays under .data/models).
+  const modelDir = resolve(
+    cfg.output ??
+      join('.data', 'models', sanitiseSegment(cfg.experiment, 'experiment'), sanitiseSegment(runName, 'run')),
+  );
 
   const backend = await initTfjsBackend(cfg.backend);
   const [trainDs, weights] = await Promise.all([

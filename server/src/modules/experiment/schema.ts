@@ -30,7 +30,7 @@ export const experimentTypeDefs = /* GraphQL */ `
       status: [RunStatus!]
       "Only runs carrying every one of these tags."
       tags: [String!]
-      "Sort keys, applied in order; the run id breaks ties."
+      "Sort keys (at most 10), applied in order; the run id breaks ties."
       orderBy: [RunOrder!]
       "Page size (1..500)."
       first: Int = 50

@@ -4,7 +4,7 @@ import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphq
 import type { ExperimentService } from '../experiment/service.js';
 import type { RunService } from '../run/service.js';
 import { findRun, RUN_COLUMNS, type RunRow } from '../run/store.js';
-import { checkName, checkTags, checkText, LIMITS } from '../validate.js';
+import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.js';
 import { validateTrainerConfig } from './config-contract.js';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.js';
 
@@ -269,10 +269,11 @@ export class LaunchService {
     if (['FINISHED', 'FAILED', 'CANCELED'].includes(run.status)) return run;
     const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
     const status = run.cancelRequestedAt ? 'CANCELED' : exitCode === 0 ? 'FINISHED' : 'FAILED';
+    // The agent's copy of the trainer's stderr: stored whatever it holds (NUL would fail the write).
     const message =
       status === 'FAILED'
         ? error
-          ? `${error} (${how})`
+          ? `${sanitiseText(error.slice(0, LIMITS.error))} (${how})`
           : `Trainer process ended with ${how} without finishing the run.`
         : null;
     return this.runs.transition(
