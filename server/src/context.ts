@@ -27,7 +27,7 @@ export function createServices(
   db: Database,
   listener: PgListener,
   queue: RunQueue,
-  env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>,
+  env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'> & { ARTIFACT_MAX_BYTES?: number },
 ): Services {
   const experiments = new ExperimentService(db);
   const runs = new RunService(db, experiments);
@@ -35,7 +35,7 @@ export function createServices(
     db,
     experiments,
     runs,
-    artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`),
+    artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`, env.ARTIFACT_MAX_BYTES),
     live: new LiveService(db.pool, listener),
     launch: new LaunchService(db, queue, experiments, runs),
     logs: new LogService(db.pool, listener),

@@ -12,6 +12,7 @@ export interface TestServerOptions {
   port?: number;
   crashSweepIntervalMs?: number;
   apiKey?: string;
+  artifactMaxBytes?: number;
 }
 
 export interface TestServer extends RunningServer {
@@ -37,6 +38,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     LEASE_SECONDS: opts.leaseSeconds ?? 20,
     CRASH_SWEEP_INTERVAL_MS: opts.crashSweepIntervalMs ?? 60_000,
     RUNBOARD_API_KEY: opts.apiKey,
+    ARTIFACT_MAX_BYTES: opts.artifactMaxBytes,
     MAX_QUERY_DEPTH: 12,
     MAX_QUERY_COST: 50_000,
     DB_POOL_SIZE: 10,

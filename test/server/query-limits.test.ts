@@ -40,7 +40,7 @@ async function attack(query: string, variables?: Record<string, unknown>) {
 }
 
 function fanOut(n: number): string {
-  const frags = [`fragment F0 on Query { experiments { id name runs { nodes { id } } } }`];
+  const frags = [`fragment F0 on Query { experiments(first: 10) { id name runs(first: 10) { nodes { id } } } }`];
   for (let i = 1; i <= n; i++) frags.push(`fragment F${i} on Query { ...F${i - 1} ...F${i - 1} }`);
   return `query { ...F${n} } ${frags.join(' ')}`;
 }

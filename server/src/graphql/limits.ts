@@ -14,6 +14,7 @@ import {
   isObjectType,
   Kind,
   type OperationDefinitionNode,
+  parse,
   type SelectionSetNode,
   type ValidationContext,
   type ValueNode,
@@ -91,7 +92,12 @@ export function measureOperation(
     return m;
   };
 
-  const measureSet = (set: SelectionSetNode, parent: GraphQLCompositeType, depth: number): Measure => {
+  const measureSet = (
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    depth: number,
+    inConnection = false,
+  ): Measure => {
     let maxD = depth;
     let cost = 0;
     let points = 0;
@@ -104,14 +110,18 @@ export function measureOperation(
       if (sel.kind === Kind.FRAGMENT_SPREAD) add(measureFragment(sel.name.value), depth);
       else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        if (t && (isObjectType(t) || isInterfaceType(t))) add(measureSet(sel.selectionSet, t, depth), 0);
+        if (t && (isObjectType(t) || isInterfaceType(t))) add(measureSet(sel.selectionSet, t, depth, inConnection), 0);
       } else {
         if (sel.name.value.startsWith('__')) continue;
         const def = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
         if (!def) continue;
+        // A page (`runs(first: n) { nodes {...} }`) multiplies by n at the connection; its own lists
+        // (nodes, edges) then hold those n items, not 10 more each.
+        const isList = isListType(getNullableType(def.type));
+        const first = intArg(sel, def, 'first', vars);
         let mult = 1;
-        if (isListType(getNullableType(def.type)))
-          mult = intArg(sel, def, 'first', vars) ?? listLength(sel, 'runIds', vars) ?? 10;
+        if (first !== undefined) mult = first;
+        else if (isList) mult = listLength(sel, 'runIds', vars) ?? (inConnection ? 1 : 10);
         if (sel.name.value === 'metricSeries') {
           // What it really returns: up to maxPoints buckets for every run x key.
           const runs = listLength(sel, 'runIds', vars) ?? 1;
@@ -120,7 +130,7 @@ export function measureOperation(
         }
         const named = getNamedType(def.type);
         if (sel.selectionSet && (isObjectType(named) || isInterfaceType(named))) {
-          const inner = measureSet(sel.selectionSet, named, depth + 1);
+          const inner = measureSet(sel.selectionSet, named, depth + 1, first !== undefined && !isList);
           maxD = Math.max(maxD, inner.depth);
           cost += 1 + mult * inner.cost;
           points += inner.points * mult;
@@ -254,4 +264,29 @@ export function textNestingError(doc: unknown): GraphQLError | null {
   return new GraphQLError(`The document nests brackets more than ${MAX_TEXT_NESTING} levels deep.`, {
     extensions: { code: ErrorCode.QUERY_TOO_DEEP },
   });
+}
+
+/**
+ * Every bound, checked on the request text before Apollo or graphql-ws validate it: graphql's own rules
+ * are not linear (OverlappingFieldsCanBeMerged compares 5,000 aliases pairwise), so a hostile document
+ * must be refused before they run. Unparseable text returns null and is reported by the normal path.
+ */
+export function preflight(
+  schema: GraphQLSchema,
+  query: unknown,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  maxDepth: number,
+  maxCost: number,
+): GraphQLError | null {
+  if (typeof query !== 'string') return null;
+  const nesting = textNestingError(query);
+  if (nesting) return nesting;
+  let doc: DocumentNode;
+  try {
+    doc = parse(query, { noLocation: true });
+  } catch {
+    return null;
+  }
+  return aliasError(doc) ?? checkWithVariables(schema, doc, operationName, variables, maxDepth, maxCost);
 }

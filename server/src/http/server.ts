@@ -3,14 +3,14 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { type DocumentNode, GraphQLError, type GraphQLFormattedError, parse, specifiedRules, validate } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Env } from '../config/env.js';
 import { type Context, createContext, createServices } from '../context.js';
 import { connectDatabase } from '../db/database.js';
 import { ErrorCode, refinedCode } from '../graphql/errors.js';
-import { checkWithVariables, limitsRule, MAX_RESPONSE_BYTES, textNestingError } from '../graphql/limits.js';
+import { checkWithVariables, limitsRule, MAX_RESPONSE_BYTES, preflight } from '../graphql/limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { startCrashDetector } from '../jobs/crash-detector.js';
 import { startLeaseReconciler } from '../jobs/lease-reconciler.js';
@@ -31,7 +31,7 @@ export type ServerOptions = Pick<
   | 'MAX_QUERY_DEPTH'
   | 'MAX_QUERY_COST'
   | 'DB_POOL_SIZE'
-> & { databaseUrl: string; LEASE_SECONDS?: number; log?: (m: string) => void };
+> & { databaseUrl: string; LEASE_SECONDS?: number; ARTIFACT_MAX_BYTES?: number; log?: (m: string) => void };
 
 export interface RunningServer {
   url: string;
@@ -64,6 +64,29 @@ function formatError(
   if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
   log(`internal error: ${(original as Error)?.stack ?? String(original)}`);
   return { ...formatted, message: 'Internal server error; see the server log.' };
+}
+
+/** The request's document and variables (POST body or GET parameters) against every bound. */
+function preflightHttp(
+  schema: GraphQLSchema,
+  body: unknown,
+  url: URL,
+  opts: Pick<ServerOptions, 'MAX_QUERY_DEPTH' | 'MAX_QUERY_COST'>,
+): GraphQLError | null {
+  let req = body as { query?: unknown; operationName?: string; variables?: Record<string, unknown> } | undefined;
+  if (!req || typeof req !== 'object') {
+    let variables: Record<string, unknown> | undefined;
+    try {
+      variables = JSON.parse(url.searchParams.get('variables') ?? 'null') ?? undefined;
+    } catch {}
+    req = {
+      query: url.searchParams.get('query'),
+      operationName: url.searchParams.get('operationName') ?? undefined,
+      variables,
+    };
+  }
+  const vars = req.variables && typeof req.variables === 'object' ? req.variables : undefined;
+  return preflight(schema, req.query, req.operationName, vars, opts.MAX_QUERY_DEPTH, opts.MAX_QUERY_COST);
 }
 
 function authorised(headers: IncomingMessage['headers'], key: string | undefined): boolean {
@@ -102,17 +125,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return !opts.RUNBOARD_API_KEY || key === opts.RUNBOARD_API_KEY;
       },
       onSubscribe: (_ctx, _id, payload) => {
-        const nesting = textNestingError(payload.query);
-        if (nesting) return [nesting];
-        let doc: DocumentNode;
-        try {
-          doc = parse(payload.query);
-        } catch {
-          return undefined; // graphql-ws reports the syntax error itself
-        }
-        const limit = checkWithVariables(
+        const limit = preflight(
           schema,
-          doc,
+          payload.query,
           payload.operationName,
           payload.variables,
           opts.MAX_QUERY_DEPTH,
@@ -215,10 +230,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           });
         }
       }
-      const nesting = textNestingError(
-        (body as { query?: unknown } | undefined)?.query ?? url.searchParams.get('query'),
-      );
-      if (nesting) return sendJson(res, 400, { errors: [nesting.toJSON()] });
+      const limit = preflightHttp(schema, body, url, opts);
+      if (limit) {
+        const { limitCode: _, ...extensions } = limit.extensions;
+        return sendJson(res, 400, { errors: [{ message: limit.message, extensions }] });
+      }
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);

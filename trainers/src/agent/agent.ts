@@ -150,7 +150,7 @@ export class Agent {
     // The IPC channel is how a trainer notices its agent died (kill -9): it gets 'disconnect' and stops,
     // so a run requeued elsewhere never has two trainers.
     const child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    const pump = new LogPump(this.api, a.run.id);
+    const pump = new LogPump(this.api, a.run.id, undefined, (m) => this.log(`run ${a.run.id}: ${m}`));
     pump.attach(child.stdout!, 'STDOUT');
     pump.attach(child.stderr!, 'STDERR');
     const slot: Slot = { runId: a.run.id, child, gpu, pump, killTimer: null, dir };
