@@ -2,26 +2,41 @@
 // real server: the path a user takes from the dashboard's launch form. 32x32 inputs, tiny generated
 // folders, random weights: it checks the wiring, the benchmark measures speed.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../trainers/src/agent/agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { makeImageFolders, TWO_CLASSES, tempDir } from './helpers.ts';
+import { makeImageFolders, TWO_CLASSES } from './helpers.ts';
 
 let s: TestServer;
 let agent: Agent;
+let root: string;
 before(async () => {
   s = await startTestServer();
-  agent = new Agent({ server: s.url, concurrency: 1, gpus: ['0'], labels: [], pollMs: 200, log: () => {} }); // GPU 0 is only a label here (no CUDA): it must be recorded on the run
+  root = await mkdtemp(join(tmpdir(), 'rb-launch-e2e-'));
+  // The agent only reads inside its data roots and writes inside its output root.
+  agent = new Agent({
+    server: s.url,
+    concurrency: 1,
+    gpus: ['0'], // only a label here (no CUDA): it must be recorded on the run
+    labels: [],
+    pollMs: 200,
+    dataRoots: [root],
+    outputRoot: join(root, 'out'),
+    log: () => {},
+  });
   await agent.start();
 });
 after(async () => {
   await agent.stop(true);
   await s.close();
+  await rm(root, { recursive: true, force: true });
 });
 
-test('a run launched through GraphQL is trained by an agent and ends FINISHED with per-epoch metrics and logs', async (t) => {
-  const root = await tempDir(t);
+test('a run launched through GraphQL is trained by an agent and ends FINISHED with per-epoch metrics and logs', async () => {
   const dirs = await makeImageFolders(root, TWO_CLASSES, { train: 8, validation: 4 }, 32, 3);
   await s.gql(`mutation { createExperiment(input: { name: "launched" }) { id } }`);
   const { launchRun } = await s.gql(
@@ -33,8 +48,8 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
         size: 32,
         batch: 4,
         epochs: 2,
-        cacheDir: `${root}/cache`,
-        output: `${root}/model`,
+        cacheDir: 'cache',
+        output: 'model',
       },
     },
   );
