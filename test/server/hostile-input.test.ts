@@ -170,3 +170,27 @@ test('a log line with a NUL is stored sanitised; the rest of its batch is kept',
     ['before', 'bad\ufffdline\ufffd', 'after'],
   );
 });
+
+test('NUL and lone surrogates in lookups and searches are BAD_USER_INPUT or simply match nothing', async () => {
+  const id = await runningRun();
+  for (const [query, variables] of [
+    [`query($n: String) { experiment(name: $n) { id } }`, { n: 'a\u0000' }],
+    [`query($s: String) { experiments(search: $s) { id } }`, { s: '\u0000' }],
+    [`query($id: ID!) { run(id: $id) { id } }`, { id: '\u0000' }],
+    [`query($id: ID!, $k: String!) { run(id: $id) { metric(key: $k) { count } } }`, { id, k: 'a\u0000' }],
+    [
+      `query($ids: [ID!]!, $k: [String!]!) { metricSeries(runIds: $ids, keys: $k) { key } }`,
+      { ids: [id], k: ['\u0000'] },
+    ],
+    [`query($w: String) { runs(filter: { where: $w }) { nodes { id } } }`, { w: 'name = "\u0000"' }],
+    [`query($t: [String!]) { runs(filter: { tags: $t }) { nodes { id } } }`, { t: ['\u0000'] }],
+    [`query($e: String) { runs(filter: { experimentName: $e }) { nodes { id } } }`, { e: '\ud800\u0000' }],
+  ] as const) {
+    const res = await s.request(query, variables);
+    if (res.errors)
+      assert.ok(
+        ['BAD_USER_INPUT', 'INVALID_FILTER'].includes(res.errors[0].extensions.code),
+        `${query}: ${JSON.stringify(res.errors)}`,
+      );
+  }
+});

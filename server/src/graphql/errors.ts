@@ -50,7 +50,22 @@ export function refinedCode(error: unknown, original: unknown): ErrorCode | null
     const inner = error.originalError.extensions?.code;
     if (typeof inner === 'string' && OUR_CODES.has(inner)) return inner as ErrorCode;
   }
-  const sqlState = (original as { code?: unknown } | null)?.code;
-  if (typeof sqlState === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(sqlState)) return ErrorCode.BAD_USER_INPUT;
-  return null;
+  return databaseCodes(original).some((c) => BAD_VALUE_SQLSTATE.test(c) || PRISMA_BAD_VALUE.has(c))
+    ? ErrorCode.BAD_USER_INPUT
+    : null;
+}
+
+const BAD_VALUE_SQLSTATE = /^(22|54)[0-9A-Z]{3}$/;
+/** Prisma's own codes for a value the column cannot take (too long, invalid, out of range, malformed). */
+const PRISMA_BAD_VALUE = new Set(['P2000', 'P2006', 'P2007', 'P2020', 'P2023']);
+
+/** Codes on an error from pg (`code`) or Prisma's driver adapter (`meta.driverAdapterError.cause.originalCode`). */
+function databaseCodes(err: unknown, depth = 0): string[] {
+  if (!err || typeof err !== 'object' || depth > 4) return [];
+  const e = err as Record<string, unknown>;
+  const own = [e.code, e.originalCode].filter((c): c is string => typeof c === 'string');
+  return [
+    ...own,
+    ...['cause', 'meta', 'driverAdapterError'].flatMap((k) => (k in e ? databaseCodes(e[k], depth + 1) : [])),
+  ];
 }
