@@ -13,6 +13,7 @@ export interface TestServerOptions {
   crashSweepIntervalMs?: number;
   apiKey?: string;
   artifactMaxBytes?: number;
+  maxResponseBytes?: number;
 }
 
 export interface TestServer extends RunningServer {
@@ -39,6 +40,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     CRASH_SWEEP_INTERVAL_MS: opts.crashSweepIntervalMs ?? 60_000,
     RUNBOARD_API_KEY: opts.apiKey,
     ARTIFACT_MAX_BYTES: opts.artifactMaxBytes,
+    MAX_RESPONSE_BYTES: opts.maxResponseBytes,
     MAX_QUERY_DEPTH: 12,
     MAX_QUERY_COST: 50_000,
     DB_POOL_SIZE: 10,

@@ -110,3 +110,19 @@ test('the same bounds apply to subscriptions over WebSocket', async () => {
   assert.ok(Array.isArray(err), JSON.stringify(err));
   assert.equal(err[0].extensions.code, 'TOO_MANY_ALIASES');
 });
+
+test('a response over the size limit is RESPONSE_TOO_LARGE instead of being sent', async () => {
+  const small = await startTestServer({ maxResponseBytes: 4096 });
+  try {
+    for (let i = 0; i < 40; i++)
+      await small.gql(`mutation($n: String!) { createExperiment(input: { name: $n }) { id } }`, {
+        n: `experiment-${i}-${'x'.repeat(100)}`,
+      });
+    const res = await small.request(`{ experiments { id name description } }`);
+    assert.equal(res.errors?.[0].extensions.code, 'RESPONSE_TOO_LARGE', JSON.stringify(res).slice(0, 200));
+    const fine = await small.request(`{ experiments(first: 3) { id } }`);
+    assert.equal(fine.errors, undefined);
+  } finally {
+    await small.close();
+  }
+});

@@ -63,7 +63,8 @@ function listLength(field: FieldNode, name: string, vars: Vars): number | undefi
  * Depth, cost and series points of one operation, in time linear in the document: each fragment is
  * measured once (its numbers do not depend on where it is spread) and reused, so `...F0 ...F0` nested
  * 25 times costs 25 measurements, not 2^25 walks. Cost: every field 1; a list field multiplies its
- * selection's cost by `first` (literal, variable value or default), else the length of `runIds`, else 10.
+ * selection's cost by `first` (literal, variable value or default), else the length of `runIds`, else
+ * the enclosing page's `first`, else 10.
  * `vars` null means "not known yet" (validation): variables then count as the argument's default.
  */
 export function measureOperation(
@@ -96,7 +97,8 @@ export function measureOperation(
     set: SelectionSetNode,
     parent: GraphQLCompositeType,
     depth: number,
-    inConnection = false,
+    /** Set inside a page (`runs(first: n) {...}`): the page's lists (nodes, edges) hold n items. */
+    pageSize?: number,
   ): Measure => {
     let maxD = depth;
     let cost = 0;
@@ -110,18 +112,17 @@ export function measureOperation(
       if (sel.kind === Kind.FRAGMENT_SPREAD) add(measureFragment(sel.name.value), depth);
       else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        if (t && (isObjectType(t) || isInterfaceType(t))) add(measureSet(sel.selectionSet, t, depth, inConnection), 0);
+        if (t && (isObjectType(t) || isInterfaceType(t))) add(measureSet(sel.selectionSet, t, depth, pageSize), 0);
       } else {
         if (sel.name.value.startsWith('__')) continue;
         const def = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
         if (!def) continue;
-        // A page (`runs(first: n) { nodes {...} }`) multiplies by n at the connection; its own lists
-        // (nodes, edges) then hold those n items, not 10 more each.
+        // A page (`runs(first: n) { totalCount nodes {...} }`): n multiplies its lists (nodes, edges),
+        // not the page's own fields, so an oversized `first` still reaches the resolver's page-size check.
         const isList = isListType(getNullableType(def.type));
         const first = intArg(sel, def, 'first', vars);
         let mult = 1;
-        if (first !== undefined) mult = first;
-        else if (isList) mult = listLength(sel, 'runIds', vars) ?? (inConnection ? 1 : 10);
+        if (isList) mult = first ?? listLength(sel, 'runIds', vars) ?? pageSize ?? 10;
         if (sel.name.value === 'metricSeries') {
           // What it really returns: up to maxPoints buckets for every run x key.
           const runs = listLength(sel, 'runIds', vars) ?? 1;
@@ -130,7 +131,7 @@ export function measureOperation(
         }
         const named = getNamedType(def.type);
         if (sel.selectionSet && (isObjectType(named) || isInterfaceType(named))) {
-          const inner = measureSet(sel.selectionSet, named, depth + 1, first !== undefined && !isList);
+          const inner = measureSet(sel.selectionSet, named, depth + 1, isList ? undefined : first);
           maxD = Math.max(maxD, inner.depth);
           cost += 1 + mult * inner.cost;
           points += inner.points * mult;

@@ -31,7 +31,14 @@ export type ServerOptions = Pick<
   | 'MAX_QUERY_DEPTH'
   | 'MAX_QUERY_COST'
   | 'DB_POOL_SIZE'
-> & { databaseUrl: string; LEASE_SECONDS?: number; ARTIFACT_MAX_BYTES?: number; log?: (m: string) => void };
+> & {
+  databaseUrl: string;
+  LEASE_SECONDS?: number;
+  ARTIFACT_MAX_BYTES?: number;
+  /** Largest HTTP response body (default MAX_RESPONSE_BYTES, 64 MB). */
+  MAX_RESPONSE_BYTES?: number;
+  log?: (m: string) => void;
+};
 
 export interface RunningServer {
   url: string;
@@ -113,6 +120,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const schema = buildSchema();
   const httpServer = createServer();
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const maxResponse = opts.MAX_RESPONSE_BYTES ?? MAX_RESPONSE_BYTES;
   const validationRules = [limitsRule(opts.MAX_QUERY_DEPTH, opts.MAX_QUERY_COST)];
   const wsServer = useServer<Record<string, unknown>, { ctx?: Context }>(
     {
@@ -246,17 +254,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.statusCode = result.status ?? 200;
       if (result.body.kind === 'complete') {
         // A backstop behind the cost and point budgets: never send a response of hundreds of MB.
-        if (Buffer.byteLength(result.body.string) > MAX_RESPONSE_BYTES) {
+        const text = result.body.string;
+        if (text.length > maxResponse / 3 && Buffer.byteLength(text) > maxResponse) {
           return sendJson(res, 400, {
             errors: [
               {
-                message: `The response would exceed ${MAX_RESPONSE_BYTES} bytes; ask for fewer runs, keys or points.`,
+                message: `The response would exceed ${maxResponse} bytes; ask for fewer runs, keys or points.`,
                 extensions: { code: ErrorCode.RESPONSE_TOO_LARGE },
               },
             ],
           });
         }
-        return void res.end(result.body.string);
+        return void res.end(text);
       }
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
