@@ -37,7 +37,7 @@ export function createServices(
   db: Database,
   listener: PgListener,
   queue: RunQueue,
-  env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'>,
+  env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'> & { ARTIFACT_MAX_BYTES?: number },
   auth: AuthService,
 ): Services {
   const experiments = new ExperimentService(db);
@@ -47,7 +47,7 @@ export function createServices(
     experiments,
     runState,
     runs: new RunService(db, experiments, runState),
-    artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`),
+    artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`, env.ARTIFACT_MAX_BYTES),
     live: new LiveService(db.pool, listener),
     launch: new LaunchService(db, queue, experiments, runState),
     logs: new LogService(db.pool, listener),

@@ -11,6 +11,8 @@ export interface ServerOptionOverrides {
   crashSweepIntervalMs?: number;
   apiKey?: string;
   poolSize?: number;
+  artifactMaxBytes?: number;
+  maxResponseBytes?: number;
   log?: (m: string) => void;
 }
 
@@ -28,6 +30,8 @@ export function serverOptions(databaseUrl: string, dataName: string, o: ServerOp
     MAX_QUERY_DEPTH: 12,
     MAX_QUERY_COST: 50_000,
     DB_POOL_SIZE: o.poolSize ?? 10,
+    ARTIFACT_MAX_BYTES: o.artifactMaxBytes,
+    MAX_RESPONSE_BYTES: o.maxResponseBytes,
     log: o.log,
   };
 }

@@ -14,6 +14,8 @@ export interface TestServerOptions {
   port?: number;
   crashSweepIntervalMs?: number;
   apiKey?: string;
+  artifactMaxBytes?: number;
+  maxResponseBytes?: number;
 }
 
 export interface TestServer extends RunningServer {
@@ -36,6 +38,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       leaseSeconds: opts.leaseSeconds,
       crashSweepIntervalMs: opts.crashSweepIntervalMs,
       apiKey: opts.apiKey,
+      artifactMaxBytes: opts.artifactMaxBytes,
+      maxResponseBytes: opts.maxResponseBytes,
       // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).
       log: process.env.TEST_SERVER_LOG ? (m) => console.error(`[server] ${m}`) : undefined,
     }),

@@ -28,6 +28,7 @@ before(async () => {
     log: () => {},
     name: 'gpu-1',
     dataRoots: [dataRoot],
+    outputRoot: join(dataRoot, 'out'),
   });
   await agent.start();
 });
@@ -37,9 +38,8 @@ after(async () => {
   await rm(dataRoot, { recursive: true, force: true });
 });
 
-test('a run launched through GraphQL is trained by an agent and ends FINISHED with per-epoch metrics and logs', async (t) => {
-  const root = await tempDir(t);
-  const dirs = await makeImageFolders(root, TWO_CLASSES, { train: 8, validation: 4 }, 32, 3);
+test('a run launched through GraphQL is trained by an agent and ends FINISHED with per-epoch metrics and logs', async () => {
+  const dirs = await makeImageFolders(dataRoot, TWO_CLASSES, { train: 8, validation: 4 }, 32, 3);
   await s.gql(`mutation { createExperiment(input: { name: "launched" }) { id } }`);
   const { launchRun } = await s.gql(
     `mutation($c: JSON!) { launchRun(input: { experimentName: "launched", config: $c }) { id } }`,
@@ -51,8 +51,8 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
         size: 32,
         batch: 4,
         epochs: 2,
-        cacheDir: `${root}/cache`,
-        output: `${root}/model`,
+        cacheDir: 'cache',
+        output: 'model',
       },
     },
   );

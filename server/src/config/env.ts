@@ -13,6 +13,12 @@ const EnvSchema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** Where uploaded artifact files are stored; default DATA_DIR/artifacts. */
   ARTIFACT_DIR: z.string().min(1).optional(),
+  /** Largest artifact upload accepted (bytes); larger ones are refused with 413 before anything is kept. */
+  ARTIFACT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
   /** A RUNNING run whose last heartbeat is older than this becomes CRASHED. */
   HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   /** A launched run whose agent has not renewed its lease for this long is requeued or CRASHED (within ~1 s). */

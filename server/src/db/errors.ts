@@ -17,26 +17,33 @@ const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '08000
 const CONNECTION_MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|EPIPE|Client has encountered a connection error|Connection ended|the database system is (starting up|shutting down|in recovery)|Can't reach database server|Pool is ending|Cannot use a pool after calling end/i;
 
-interface DbErrorLike {
-  code?: unknown;
-  message?: unknown;
-  cause?: unknown;
+/** Codes on an error from pg (`code`) or Prisma's driver adapter (`meta.driverAdapterError.cause.originalCode`). */
+function databaseCodes(err: unknown, depth = 0): string[] {
+  if (!err || typeof err !== 'object' || depth > 4) return [];
+  const e = err as Record<string, unknown>;
+  const own = [e.code, e.originalCode].filter((c): c is string => typeof c === 'string');
+  return [
+    ...own,
+    ...['cause', 'meta', 'driverAdapterError'].flatMap((k) => (k in e ? databaseCodes(e[k], depth + 1) : [])),
+  ];
 }
 
-function codeOf(err: DbErrorLike): string | undefined {
-  return typeof err.code === 'string' ? err.code : undefined;
+function messagesOf(err: unknown, depth = 0): string[] {
+  if (!err || typeof err !== 'object' || depth > 4) return [];
+  const e = err as Record<string, unknown>;
+  return [
+    ...(typeof e.message === 'string' ? [e.message] : []),
+    ...['cause', 'meta', 'driverAdapterError'].flatMap((k) => (k in e ? messagesOf(e[k], depth + 1) : [])),
+  ];
 }
 
 export function isConnectionError(err: unknown): boolean {
-  for (let e = err as DbErrorLike | undefined, depth = 0; e && depth < 5; e = e.cause as DbErrorLike, depth++) {
-    const code = codeOf(e);
-    if (code && (CONNECTION_SQLSTATES.has(code) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)))
-      return true;
-    // Prisma's adapter wraps driver errors; P1001 is "can't reach database server".
-    if (code === 'P1001' || code === 'P1017') return true;
-    if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;
-  }
-  return false;
+  const codes = databaseCodes(err);
+  if (
+    codes.some((c) => CONNECTION_SQLSTATES.has(c) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|P1001|P1017)$/.test(c))
+  )
+    return true;
+  return messagesOf(err).some((m) => CONNECTION_MESSAGES.test(m));
 }
 
 /** SQLSTATEs of statement errors that are the caller's input, with the API code for each. */
@@ -51,6 +58,9 @@ const INPUT_SQLSTATES: Record<string, { code: string; message: string }> = {
   '54001': { code: 'BAD_USER_INPUT', message: 'A value is nested too deeply.' },
   '54000': { code: 'BAD_USER_INPUT', message: 'A value is too large.' },
 };
+const BAD_VALUE_SQLSTATE = /^(22|54)[0-9A-Z]{3}$/;
+/** Prisma's own codes for a value the column cannot take (too long, invalid, out of range, malformed). */
+const PRISMA_BAD_VALUE = new Set(['P2000', 'P2006', 'P2007', 'P2020', 'P2023']);
 
 /** The API error for a database error, or null when `err` is not one we recognise (a bug: logged as internal). */
 export function apiErrorOf(err: unknown): GraphQLError | null {
@@ -60,11 +70,17 @@ export function apiErrorOf(err: unknown): GraphQLError | null {
       extensions: { code: DATABASE_UNAVAILABLE, retryable: true, http: { status: 503 } },
     });
   }
-  const e = err as DbErrorLike;
-  const sqlstate = codeOf(e) ?? codeOf((e?.cause ?? {}) as DbErrorLike);
-  const known = sqlstate ? INPUT_SQLSTATES[sqlstate] : undefined;
-  if (known) return new GraphQLError(known.message, { extensions: { code: known.code, sqlstate } });
-  if (sqlstate === 'P2002') return new GraphQLError('That already exists.', { extensions: { code: 'ALREADY_EXISTS' } });
-  if (sqlstate === 'P2025') return new GraphQLError('Not found.', { extensions: { code: 'NOT_FOUND' } });
+  for (const code of databaseCodes(err)) {
+    const known = INPUT_SQLSTATES[code];
+    if (known) return new GraphQLError(known.message, { extensions: { code: known.code, sqlstate: code } });
+    // Any other data exception (class 22: a value the database cannot represent) or program limit (54), and
+    // Prisma's codes for a value a column cannot take, are bad input; the statement rolled its transaction back.
+    if (BAD_VALUE_SQLSTATE.test(code) || PRISMA_BAD_VALUE.has(code))
+      return new GraphQLError('A value was refused by the database.', {
+        extensions: { code: 'BAD_USER_INPUT', sqlstate: code },
+      });
+    if (code === 'P2002') return new GraphQLError('That already exists.', { extensions: { code: 'ALREADY_EXISTS' } });
+    if (code === 'P2025') return new GraphQLError('Not found.', { extensions: { code: 'NOT_FOUND' } });
+  }
   return null;
 }

@@ -15,6 +15,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
+  RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
 } as const;
@@ -34,4 +36,18 @@ export const badInput = (field: string, message: string) =>
 export function assertId(what: string, id: string): string {
   if (!isUuid(id)) throw notFound(what, id);
   return id.toLowerCase();
+}
+
+const OUR_CODES = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * A validation error wrapping one of our coded errors (a scalar refusing a literal) keeps our code instead of
+ * Apollo's generic label; null otherwise. Database errors are mapped in db/errors.ts.
+ */
+export function wrappedCode(error: unknown): ErrorCode | null {
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) {
+    const inner = error.originalError.extensions?.code;
+    if (typeof inner === 'string' && OUR_CODES.has(inner)) return inner as ErrorCode;
+  }
+  return null;
 }

@@ -1,105 +1,293 @@
 import {
   type ASTVisitor,
+  type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
   getNamedType,
   getNullableType,
   isInterfaceType,
   isListType,
   isObjectType,
   Kind,
+  type OperationDefinitionNode,
+  parse,
   type SelectionSetNode,
   type ValidationContext,
+  type ValueNode,
 } from 'graphql';
 import { ErrorCode } from './errors.js';
 
+/** Aliased fields allowed in one selection set, and in a whole document. */
+export const MAX_ALIASES_PER_SELECTION = 100;
+export const MAX_ALIASES_PER_DOCUMENT = 500;
+/** Points one request may ask metricSeries for, over all its runs x keys x maxPoints. */
+export const MAX_SERIES_POINTS = 1_000_000;
+/** Largest response body sent over HTTP; a bigger one is replaced by RESPONSE_TOO_LARGE. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export interface Measure {
+  depth: number;
+  cost: number;
+  /** metricSeries points the operation may return. */
+  points: number;
+}
+
+type Vars = Record<string, unknown> | null;
+
+function argValue(node: ValueNode | undefined, vars: Vars): unknown {
+  if (!node) return undefined;
+  if (node.kind === Kind.VARIABLE) return vars?.[node.name.value];
+  if (node.kind === Kind.INT) return Number(node.value);
+  if (node.kind === Kind.LIST) return node.values;
+  return undefined;
+}
+
+/** A whole number the argument really has (literal, variable value, else the schema default). */
+function intArg(field: FieldNode, def: GraphQLField<unknown, unknown>, name: string, vars: Vars): number | undefined {
+  const v = argValue(field.arguments?.find((a) => a.name.value === name)?.value, vars);
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, v);
+  const d = def.args.find((a) => a.name === name)?.defaultValue;
+  return typeof d === 'number' ? d : undefined;
+}
+
+function listLength(field: FieldNode, name: string, vars: Vars): number | undefined {
+  const v = argValue(field.arguments?.find((a) => a.name.value === name)?.value, vars);
+  return Array.isArray(v) ? v.length : undefined;
+}
+
 /**
- * Depth and cost bounds, checked during validation, before anything executes.
- * Cost: every field costs 1; a list field multiplies the cost of its selection by its `first`
- * argument (the literal, else the argument's default), by the length of a literal `runIds` list, or by 10.
+ * Depth, cost and series points of one operation, in time linear in the document: each fragment is
+ * measured once (its numbers do not depend on where it is spread) and reused, so `...F0 ...F0` nested
+ * 25 times costs 25 measurements, not 2^25 walks. Cost: every field 1; a list field multiplies its
+ * selection's cost by `first` (literal, variable value or default), else the length of `runIds`, else
+ * the enclosing page's `first`, else 10.
+ * `vars` null means "not known yet" (validation): variables then count as the argument's default.
  */
-export function limitsRule(maxDepth: number, maxCost: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const def of context.getDocument().definitions)
-      if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+export function measureOperation(
+  schema: GraphQLSchema,
+  doc: DocumentNode,
+  op: OperationDefinitionNode,
+  vars: Vars,
+): Measure {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const memo = new Map<string, Measure>();
+  const visiting = new Set<string>();
 
-    const measure = (
-      set: SelectionSetNode,
-      parent: GraphQLCompositeType,
-      depth: number,
-      seen: Set<string>,
-    ): { depth: number; cost: number } => {
-      let maxD = depth;
-      let cost = 0;
-      for (const sel of set.selections) {
-        if (sel.kind === Kind.FIELD) {
-          if (sel.name.value.startsWith('__')) continue;
-          const fieldDef =
-            isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
-          if (!fieldDef) continue;
-          let mult = 1;
-          if (isListType(getNullableType(fieldDef.type))) {
-            const firstArg = sel.arguments?.find((a) => a.name.value === 'first');
-            const idsArg = sel.arguments?.find((a) => a.name.value === 'runIds');
-            const defaultFirst = fieldDef.args.find((a) => a.name === 'first')?.defaultValue;
-            if (firstArg?.value.kind === Kind.INT) mult = Number(firstArg.value.value);
-            else if (idsArg?.value.kind === Kind.LIST) mult = Math.max(1, idsArg.value.values.length);
-            else if (typeof defaultFirst === 'number') mult = defaultFirst;
-            else mult = 10;
-          }
-          const named = getNamedType(fieldDef.type);
-          if (sel.selectionSet && (isObjectType(named) || isInterfaceType(named))) {
-            const inner = measure(sel.selectionSet, named, depth + 1, seen);
-            maxD = Math.max(maxD, inner.depth);
-            cost += 1 + mult * inner.cost;
-          } else cost += 1;
-        } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-          const inner = measure(sel.selectionSet, parent, depth, seen);
-          maxD = Math.max(maxD, inner.depth);
-          cost += inner.cost;
-        } else {
-          const frag = fragments.get(sel.name.value);
-          if (!frag || seen.has(frag.name.value)) continue; // cycles are reported by graphql's own rule
-          const inner = measure(frag.selectionSet, parent, depth, new Set([...seen, frag.name.value]));
-          maxD = Math.max(maxD, inner.depth);
-          cost += inner.cost;
-        }
-      }
-      return { depth: maxD, cost };
+  const measureFragment = (name: string): Measure => {
+    const known = memo.get(name);
+    if (known) return known;
+    const frag = fragments.get(name);
+    const type = frag && schema.getType(frag.typeCondition.name.value);
+    // Unknown fragments and cycles are reported by graphql's own rules; they add nothing here.
+    if (!frag || visiting.has(name) || !type || !(isObjectType(type) || isInterfaceType(type)))
+      return { depth: 0, cost: 0, points: 0 };
+    visiting.add(name);
+    const m = measureSet(frag.selectionSet, type, 0);
+    visiting.delete(name);
+    memo.set(name, m);
+    return m;
+  };
+
+  const measureSet = (
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    depth: number,
+    /** Set inside a page (`runs(first: n) {...}`): the page's lists (nodes, edges) hold n items. */
+    pageSize?: number,
+  ): Measure => {
+    let maxD = depth;
+    let cost = 0;
+    let points = 0;
+    const add = (m: Measure, offset: number) => {
+      maxD = Math.max(maxD, m.depth + offset);
+      cost += m.cost;
+      points += m.points;
     };
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FRAGMENT_SPREAD) add(measureFragment(sel.name.value), depth);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
+        if (t && (isObjectType(t) || isInterfaceType(t))) add(measureSet(sel.selectionSet, t, depth, pageSize), 0);
+      } else {
+        if (sel.name.value.startsWith('__')) continue;
+        const def = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
+        if (!def) continue;
+        // A page (`runs(first: n) { totalCount nodes {...} }`): n multiplies its lists (nodes, edges),
+        // not the page's own fields, so an oversized `first` still reaches the resolver's page-size check.
+        const isList = isListType(getNullableType(def.type));
+        const first = intArg(sel, def, 'first', vars);
+        let mult = 1;
+        if (isList) mult = first ?? listLength(sel, 'runIds', vars) ?? pageSize ?? 10;
+        if (sel.name.value === 'metricSeries') {
+          // What it really returns: up to maxPoints buckets for every run x key.
+          const runs = listLength(sel, 'runIds', vars) ?? 1;
+          const keys = listLength(sel, 'keys', vars) ?? 1;
+          points += runs * keys * (intArg(sel, def, 'maxPoints', vars) ?? 1000);
+        }
+        const named = getNamedType(def.type);
+        if (sel.selectionSet && (isObjectType(named) || isInterfaceType(named))) {
+          const inner = measureSet(sel.selectionSet, named, depth + 1, isList ? undefined : first);
+          maxD = Math.max(maxD, inner.depth);
+          cost += 1 + mult * inner.cost;
+          points += inner.points * mult;
+        } else cost += 1;
+      }
+    }
+    return { depth: maxD, cost, points };
+  };
 
+  const root =
+    op.operation === 'query'
+      ? schema.getQueryType()
+      : op.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
+  if (!root) return { depth: 0, cost: 0, points: 0 };
+  return measureSet(op.selectionSet, root, 1);
+}
+
+const limitError = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
+  // Apollo relabels validation errors GRAPHQL_VALIDATION_FAILED; formatError restores `limitCode`.
+  new GraphQLError(message, { extensions: { code, limitCode: code, ...extra } });
+
+/** The first limit a measured operation breaks, or null. */
+export function checkMeasure(m: Measure, maxDepth: number, maxCost: number): GraphQLError | null {
+  if (m.depth > maxDepth)
+    return limitError(ErrorCode.QUERY_TOO_DEEP, `Query is ${m.depth} levels deep; the limit is ${maxDepth}.`);
+  if (m.cost > maxCost)
+    return limitError(
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `Query cost ${m.cost} exceeds the limit ${maxCost}; ask for smaller pages or fewer nested lists.`,
+      { cost: m.cost },
+    );
+  if (m.points > MAX_SERIES_POINTS)
+    return limitError(
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `metricSeries may return ${m.points} points (runs x keys x maxPoints); the limit per request is ${MAX_SERIES_POINTS}.`,
+      { points: m.points },
+    );
+  return null;
+}
+
+/** Aliases per selection set and per document; counted on the text, so fragments count once. */
+function aliasError(doc: DocumentNode): GraphQLError | null {
+  let total = 0;
+  const stack: SelectionSetNode[] = [];
+  for (const def of doc.definitions)
+    if (def.kind === Kind.OPERATION_DEFINITION || def.kind === Kind.FRAGMENT_DEFINITION) stack.push(def.selectionSet);
+  while (stack.length) {
+    const set = stack.pop()!;
+    let here = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD && sel.alias) here++;
+      if (sel.kind !== Kind.FRAGMENT_SPREAD && sel.selectionSet) stack.push(sel.selectionSet);
+    }
+    total += here;
+    if (here > MAX_ALIASES_PER_SELECTION || total > MAX_ALIASES_PER_DOCUMENT)
+      return limitError(
+        ErrorCode.TOO_MANY_ALIASES,
+        `At most ${MAX_ALIASES_PER_SELECTION} aliased fields per selection and ${MAX_ALIASES_PER_DOCUMENT} per document.`,
+      );
+  }
+  return null;
+}
+
+/**
+ * Alias and depth bounds, checked during validation, before anything executes. Cost needs variable
+ * values (`first: $n`), which validation does not have: checkWithVariables measures it once they are
+ * known (an Apollo plugin hook for HTTP, graphql-ws's onSubscribe for WebSocket).
+ */
+export function limitsRule(maxDepth: number, _maxCost: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const aliases = aliasError(context.getDocument());
+    if (aliases) context.reportError(aliases);
     return {
       OperationDefinition(node) {
-        const schema = context.getSchema();
-        const root =
-          node.operation === 'query'
-            ? schema.getQueryType()
-            : node.operation === 'mutation'
-              ? schema.getMutationType()
-              : schema.getSubscriptionType();
-        if (!root) return;
-        const { depth, cost } = measure(node.selectionSet, root, 1, new Set());
-        if (depth > maxDepth) {
-          context.reportError(
-            new GraphQLError(`Query is ${depth} levels deep; the limit is ${maxDepth}.`, {
-              nodes: [node],
-              extensions: { code: ErrorCode.QUERY_TOO_DEEP, limitCode: ErrorCode.QUERY_TOO_DEEP },
-            }),
-          );
-        } else if (cost > maxCost) {
-          context.reportError(
-            new GraphQLError(
-              `Query cost ${cost} exceeds the limit ${maxCost}; ask for smaller pages or fewer nested lists.`,
-              {
-                nodes: [node],
-                extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limitCode: ErrorCode.QUERY_TOO_COMPLEX, cost },
-              },
-            ),
-          );
-        }
+        if (aliases) return;
+        const m = measureOperation(context.getSchema(), context.getDocument(), node, null);
+        const err = checkMeasure({ depth: m.depth, cost: 0, points: 0 }, maxDepth, Number.POSITIVE_INFINITY);
+        if (err) context.reportError(err);
       },
     };
   };
+}
+
+/** The same bounds once variable values are known (an Apollo plugin hook and graphql-ws's onSubscribe). */
+export function checkWithVariables(
+  schema: GraphQLSchema,
+  doc: DocumentNode,
+  operationName: string | null | undefined,
+  vars: Record<string, unknown> | null | undefined,
+  maxDepth: number,
+  maxCost: number,
+): GraphQLError | null {
+  const op = doc.definitions.find(
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
+  if (!op) return null;
+  return checkMeasure(measureOperation(schema, doc, op, vars ?? {}), maxDepth, maxCost);
+}
+/** Brackets deeper than this in a document's text are refused before graphql's recursive parser runs. */
+export const MAX_TEXT_NESTING = 128;
+
+/**
+ * How deeply `{`, `[` and `(` nest in a GraphQL document, skipping strings, block strings and comments.
+ * graphql-js parses recursively: a few thousand levels of a JSON literal overflow the stack, which it
+ * reports as a parse error "Maximum call stack size exceeded". One linear scan avoids that.
+ */
+export function textNestingDepth(doc: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < doc.length; i++) {
+    const ch = doc[i];
+    if (ch === '#') {
+      while (i < doc.length && doc[i] !== '\n') i++;
+    } else if (ch === '"') {
+      const block = doc.startsWith('"""', i);
+      const end = block ? '"""' : '"';
+      for (i += end.length; i < doc.length && !doc.startsWith(end, i); i++) if (doc[i] === '\\') i++;
+      i += end.length - 1;
+    } else if (ch === '{' || ch === '[' || ch === '(') {
+      if (++depth > max) max = depth;
+    } else if (ch === '}' || ch === ']' || ch === ')') depth--;
+  }
+  return max;
+}
+
+export function textNestingError(doc: unknown): GraphQLError | null {
+  if (typeof doc !== 'string' || textNestingDepth(doc) <= MAX_TEXT_NESTING) return null;
+  return new GraphQLError(`The document nests brackets more than ${MAX_TEXT_NESTING} levels deep.`, {
+    extensions: { code: ErrorCode.QUERY_TOO_DEEP },
+  });
+}
+
+/**
+ * Every bound, checked on the request text before Apollo or graphql-ws validate it: graphql's own rules
+ * are not linear (OverlappingFieldsCanBeMerged compares 5,000 aliases pairwise), so a hostile document
+ * must be refused before they run. Unparseable text returns null and is reported by the normal path.
+ */
+export function preflight(
+  schema: GraphQLSchema,
+  query: unknown,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  maxDepth: number,
+  maxCost: number,
+): GraphQLError | null {
+  if (typeof query !== 'string') return null;
+  const nesting = textNestingError(query);
+  if (nesting) return nesting;
+  let doc: DocumentNode;
+  try {
+    doc = parse(query, { noLocation: true });
+  } catch {
+    return null;
+  }
+  return aliasError(doc) ?? checkWithVariables(schema, doc, operationName, variables, maxDepth, maxCost);
 }

@@ -790,7 +790,8 @@ export type Query = {
   metricKeys: Array<Scalars['String']['output']>;
   /**
    * Series for every (run, key) pair, downsampled on the server to at most maxPoints points each.
-   * Pairs never logged are omitted. Any number of runs.
+   * Pairs never logged are omitted. Any number of runs, as long as runs x keys x maxPoints (over all
+   * metricSeries fields of a request) stays within 1,000,000 points; beyond that: QUERY_TOO_COMPLEX.
    */
   metricSeries: Array<MetricSeries>;
   /** How many runs wait and run, and how many agents are online. */

@@ -1,5 +1,6 @@
 import { decodeMetricValue as decodeWire, encodeMetricValue } from '@runboard/contract/metric-value';
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { jsonProblem, MAX_JSON_DEPTH } from '../modules/validate.js';
 import { badInput } from './errors.js';
 
 /** MetricValue input: the contract's decoding, with a clear error for anything else. */
@@ -11,7 +12,8 @@ export function decodeMetricValue(v: unknown): number {
   return n;
 }
 
-function literal(ast: ValueNode): unknown {
+function literal(ast: ValueNode, depth = 1): unknown {
+  if (depth > MAX_JSON_DEPTH) throw badInput('JSON', `must not be nested more than ${MAX_JSON_DEPTH} levels deep`);
   switch (ast.kind) {
     case Kind.INT:
     case Kind.FLOAT:
@@ -22,9 +24,9 @@ function literal(ast: ValueNode): unknown {
     case Kind.NULL:
       return null;
     case Kind.LIST:
-      return ast.values.map(literal);
+      return ast.values.map((v) => literal(v, depth + 1));
     case Kind.OBJECT:
-      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value, depth + 1)]));
     default:
       throw badInput('literal', 'variables are not allowed inside JSON literals');
   }
@@ -70,9 +72,16 @@ export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
   name: 'JSON',
   description: 'Any JSON value (objects for config and system info).',
   serialize: (v) => v,
-  parseValue: (v) => v,
-  parseLiteral: literal,
+  parseValue: checkedJson,
+  parseLiteral: (ast) => checkedJson(literal(ast)),
 });
+
+/** jsonb cannot store NUL or lone surrogates, and hostile depth must not reach recursive code: refuse early. */
+function checkedJson(v: unknown): unknown {
+  const problem = jsonProblem(v);
+  if (problem) throw badInput('JSON', problem);
+  return v;
+}
 
 export const scalarTypeDefs = /* GraphQL */ `
   scalar MetricValue

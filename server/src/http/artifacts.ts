@@ -16,7 +16,15 @@ export async function handleArtifactRequest(
   url: URL,
   artifacts: ArtifactService,
 ) {
-  const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
+  } catch {
+    // decodeURIComponent throws URIError on a broken escape such as %E0%A4%A
+    return sendJson(res, 400, {
+      error: { code: 'BAD_USER_INPUT', message: 'The path is not valid percent-encoded UTF-8.' },
+    });
+  }
   try {
     if (req.method === 'PUT' && parts.length >= 2) {
       const artifact = await artifacts.store(
@@ -24,6 +32,7 @@ export async function handleArtifactRequest(
         parts.slice(1).join('/'),
         url.searchParams.get('kind') ?? 'file',
         req,
+        declaredLength(req),
       );
       return sendJson(res, 201, {
         ...artifact,
@@ -36,11 +45,10 @@ export async function handleArtifactRequest(
       if (!artifact?.uri.startsWith('runboard-artifact:')) {
         return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `No stored artifact ${parts[0]}` } });
       }
-      const filename = artifact.name.split('/').pop()!.replace(/"/g, '');
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': String(artifact.size),
-        'content-disposition': `attachment; filename="${filename}"`,
+        'content-disposition': contentDisposition(artifact.name.split('/').pop()!),
         etag: `"${artifact.sha256}"`,
       });
       return await pipeline(createReadStream(artifacts.filePath(artifact.id)), res);
@@ -51,8 +59,26 @@ export async function handleArtifactRequest(
   } catch (err) {
     if (err instanceof GraphQLError) {
       const code = String(err.extensions.code);
-      return sendJson(res, code === 'NOT_FOUND' ? 404 : 400, { error: { code, message: err.message } });
+      const status = code === 'NOT_FOUND' ? 404 : code === 'PAYLOAD_TOO_LARGE' ? 413 : 400;
+      // Refused before the body was read: close rather than drain what may be gigabytes.
+      if (status === 413 || !req.complete) res.setHeader('connection', 'close');
+      return sendJson(res, status, { error: { code, message: err.message } });
     }
     throw err;
   }
+}
+
+function declaredLength(req: IncomingMessage): number | undefined {
+  const n = Number(req.headers['content-length']);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * RFC 6266 with RFC 5987: an ASCII fallback in `filename` (Node refuses header values beyond Latin-1,
+ * which made non-Latin-1 names a 500) and the real UTF-8 name in `filename*`.
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

@@ -3,7 +3,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { GraphQLError, type GraphQLFormattedError, specifiedRules, validate } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { type Env, EnvError } from '../config/env.js';
@@ -11,8 +11,8 @@ import { type Context, createContext, createServices } from '../context.js';
 import { connectDatabase } from '../db/database.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../db/errors.ts';
 import { accessPlugin } from '../graphql/access.ts';
-import { ErrorCode } from '../graphql/errors.js';
-import { limitsRule } from '../graphql/limits.js';
+import { ErrorCode, wrappedCode } from '../graphql/errors.js';
+import { checkWithVariables, limitsRule, MAX_RESPONSE_BYTES, preflight } from '../graphql/limits.js';
 import { buildSchema } from '../graphql/schema.js';
 import { startCrashDetector } from '../jobs/crash-detector.js';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
@@ -41,6 +41,9 @@ export type ServerOptions = Pick<
   Partial<Pick<Env, 'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT'>> & {
     databaseUrl: string;
     LEASE_SECONDS?: number;
+    ARTIFACT_MAX_BYTES?: number;
+    /** Largest HTTP response body (default MAX_RESPONSE_BYTES, 64 MB). */
+    MAX_RESPONSE_BYTES?: number;
     log?: (m: string) => void;
   };
 
@@ -68,6 +71,8 @@ function formatError(
     return { ...formatted, extensions: { ...extensions, code: limitCode } };
   }
   const original = unwrapResolverError(error);
+  const wrapped = wrappedCode(error);
+  if (wrapped) return { ...formatted, extensions: { ...formatted.extensions, code: wrapped } };
   const mapped = apiErrorOf(original);
   if (mapped) {
     const { http: _, ...extensions } = mapped.extensions;
@@ -89,6 +94,29 @@ function assertExposureSafe(host: string, auth: AuthService) {
     `Refusing to listen on ${host} without an API key: anyone who can reach it could read and change everything.\n` +
       '  Set RUNBOARD_ADMIN_KEY (e.g. `export RUNBOARD_ADMIN_KEY=$(openssl rand -base64 32)`), or bind HOST=127.0.0.1.',
   );
+}
+
+/** The request's document and variables (POST body or GET parameters) against every bound. */
+function preflightHttp(
+  schema: GraphQLSchema,
+  body: unknown,
+  url: URL,
+  opts: Pick<ServerOptions, 'MAX_QUERY_DEPTH' | 'MAX_QUERY_COST'>,
+): GraphQLError | null {
+  let req = body as { query?: unknown; operationName?: string; variables?: Record<string, unknown> } | undefined;
+  if (!req || typeof req !== 'object') {
+    let variables: Record<string, unknown> | undefined;
+    try {
+      variables = JSON.parse(url.searchParams.get('variables') ?? 'null') ?? undefined;
+    } catch {}
+    req = {
+      query: url.searchParams.get('query'),
+      operationName: url.searchParams.get('operationName') ?? undefined,
+      variables,
+    };
+  }
+  const vars = req.variables && typeof req.variables === 'object' ? req.variables : undefined;
+  return preflight(schema, req.query, req.operationName, vars, opts.MAX_QUERY_DEPTH, opts.MAX_QUERY_COST);
 }
 
 /**
@@ -127,6 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     verifyClient: ({ req }: { req: IncomingMessage }) =>
       hostAllowed(opts.HOST, boundPort, req.headers.host) && originAllowed(origins, req.headers.origin),
   });
+  const maxResponse = opts.MAX_RESPONSE_BYTES ?? MAX_RESPONSE_BYTES;
   const validationRules = [limitsRule(opts.MAX_QUERY_DEPTH, opts.MAX_QUERY_COST)];
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
@@ -146,6 +175,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
         return true;
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        const limit = preflight(
+          schema,
+          payload.query,
+          payload.operationName,
+          payload.variables,
+          opts.MAX_QUERY_DEPTH,
+          opts.MAX_QUERY_COST,
+        );
+        return limit ? [limit] : undefined;
       },
       context: (ctx) => createContext(services, ctx.extra.principal!),
     },
@@ -178,6 +218,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         },
       },
       accessPlugin(),
+      {
+        // Validation cannot see variable values (`first: $n`); measure again once they are known.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, operationName, request }) {
+              const limit = checkWithVariables(
+                schema,
+                document,
+                operationName,
+                request.variables,
+                opts.MAX_QUERY_DEPTH,
+                opts.MAX_QUERY_COST,
+              );
+              if (limit) {
+                limit.extensions.http = { status: 400 };
+                throw limit;
+              }
+            },
+          };
+        },
+      },
       {
         async serverWillStart() {
           return {
@@ -259,6 +320,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           });
         }
       }
+      const limit = preflightHttp(schema, body, url, opts);
+      if (limit) {
+        const { limitCode: _, ...extensions } = limit.extensions;
+        return sendJson(res, 400, { errors: [{ message: limit.message, extensions }] });
+      }
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -268,7 +334,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);
       res.statusCode = result.status ?? 200;
-      if (result.body.kind === 'complete') return void res.end(result.body.string);
+      if (result.body.kind === 'complete') {
+        // A backstop behind the cost and point budgets: never send a response of hundreds of MB.
+        const text = result.body.string;
+        if (text.length > maxResponse / 3 && Buffer.byteLength(text) > maxResponse) {
+          return sendJson(res, 400, {
+            errors: [
+              {
+                message: `The response would exceed ${maxResponse} bytes; ask for fewer runs, keys or points.`,
+                extensions: { code: ErrorCode.RESPONSE_TOO_LARGE },
+              },
+            ],
+          });
+        }
+        return void res.end(text);
+      }
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (err) {

@@ -28,7 +28,48 @@ export function checkName(field: string, value: string, max: number = LIMITS.nam
 
 export function checkText(field: string, value: string, max: number): string {
   if (value.length > max) throw badInput(field, `must be at most ${max} characters (got ${value.length})`);
+  // PostgreSQL text cannot hold U+0000; refusing it here keeps the request from failing half-way.
+  if (value.includes('\0')) throw badInput(field, 'must not contain NUL (U+0000) characters');
   return value;
+}
+
+/** In a `u` regex a well-paired surrogate is one code point, so only lone halves match. */
+export const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Stored text that must not be refused (trainer output): NUL and lone surrogates become U+FFFD. */
+export function sanitiseText(value: string): string {
+  return value.replace(/\0|\p{Surrogate}/gu, '\ufffd');
+}
+
+/** Deepest JSON nesting accepted in config, systemInfo and metadata. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Why a JSON value cannot be stored as jsonb, or null: nesting deeper than MAX_JSON_DEPTH, NUL characters
+ * or lone UTF-16 surrogates in keys or strings (jsonb rejects both). Iterative, so hostile depth cannot
+ * overflow the stack.
+ */
+export function jsonProblem(value: unknown): string | null {
+  const stack: [unknown, number][] = [[value, 1]];
+  const badString = (s: string) =>
+    s.includes('\0') ? 'NUL (U+0000) characters' : LONE_SURROGATE.test(s) ? 'lone UTF-16 surrogates' : null;
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      const bad = badString(v);
+      if (bad) return `must not contain ${bad}`;
+    } else if (v !== null && typeof v === 'object') {
+      if (depth > MAX_JSON_DEPTH) return `must not be nested more than ${MAX_JSON_DEPTH} levels deep`;
+      if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
+      else
+        for (const [k, x] of Object.entries(v)) {
+          const bad = badString(k);
+          if (bad) return `keys must not contain ${bad}`;
+          stack.push([x, depth + 1]);
+        }
+    }
+  }
+  return null;
 }
 
 export function checkTags(field: string, tags: readonly string[]): string[] {
@@ -40,6 +81,8 @@ export function checkTags(field: string, tags: readonly string[]): string[] {
 export function checkJsonObject(field: string, value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw badInput(field, 'must be a JSON object');
+  const problem = jsonProblem(value);
+  if (problem) throw badInput(field, problem);
   const size = Buffer.byteLength(JSON.stringify(value));
   if (size > LIMITS.jsonBytes) throw badInput(field, `must be at most ${LIMITS.jsonBytes} bytes of JSON (got ${size})`);
   return value as Record<string, unknown>;

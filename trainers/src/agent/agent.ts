@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableData } from '../data/resolve-data.ts';
 import { AgentApi, type Assignment } from './api.ts';
+import { confineLaunchConfig } from './launch-paths.ts';
 import { LogPump } from './log-pump.ts';
+import { PathConfinementError } from './path-confinement.ts';
 import { prepareRun } from './prepare.ts';
 
 export interface AgentOptions {
@@ -24,9 +26,11 @@ export interface AgentOptions {
   /** Seconds between SIGTERM and SIGKILL when a run is cancelled. */
   graceSeconds?: number;
   pollMs?: number;
-  log?: (m: string) => void;
-  /** Folders relative data paths are looked up under (default: the working directory). */
+  /** Folders launched runs may read from; every input path must resolve inside one. Default: ./data. */
   dataRoots?: string[];
+  /** The folder launched runs write to (models, feature cache, journals). Default: ./runs. */
+  outputRoot?: string;
+  log?: (m: string) => void;
   /**
    * Resolve data and weights before starting the trainer (fail fast, one download per agent).
    * Default: on for the VGG16 trainer, off for a custom `command` (its config may mean something else).
@@ -77,7 +81,7 @@ export class Agent {
     this.log = opts.log ?? ((m) => console.log(`[agent] ${m}`));
     this.api = new AgentApi(opts.server, opts.apiKey, this.log);
     this.name = opts.name ?? `${os.hostname()}-${process.pid}`;
-    this.dataRoots = (opts.dataRoots ?? [process.cwd()]).map((r) => path.resolve(r));
+    this.dataRoots = (opts.dataRoots ?? ['data']).map((r) => path.resolve(r));
   }
 
   async start(): Promise<void> {
@@ -148,12 +152,27 @@ export class Agent {
    */
   private async launch(a: Assignment): Promise<void> {
     this.leaseSeconds = a.leaseSeconds;
-    const pump = new LogPump(this.api, a.run.id);
+    const pump = new LogPump(this.api, a.run.id, undefined, (m) => this.log(`run ${a.run.id}: ${m}`));
+    // First every path in the config is confined to this agent's roots (a launch is hostile input), then
+    // data sets and weights are resolved (downloaded once per agent).
+    let config: Record<string, unknown>;
+    try {
+      config = await confineLaunchConfig(
+        a.run.config,
+        { id: a.run.id, name: a.run.name, experiment: a.run.experiment.name },
+        { dataRoots: this.dataRoots, outputRoot: this.opts.outputRoot ?? 'runs' },
+      );
+    } catch (err) {
+      if (!(err instanceof PathConfinementError)) throw err;
+      // Refused before any process starts; the message names only the launch's own input and our roots.
+      this.log(`run ${a.run.id} refused: ${err.message}`);
+      await this.api.reportExit(this.id, a.run.id, 2, null, `refused by the agent: ${err.message}`).catch(() => {});
+      return;
+    }
     this.preparing.add(a.run.id);
-    let config: Record<string, unknown> = a.run.config;
     try {
       if (this.opts.prepare ?? !this.opts.command)
-        config = await prepareRun(a.run.config, {
+        config = await prepareRun(config, {
           roots: this.dataRoots,
           agentName: this.name,
           say: (line) => pump.line('STDOUT', line),

@@ -1,4 +1,5 @@
-// `npm run agent -- --server http://host:4000/graphql --concurrency 2 [--gpus 0,1] [--labels gpu,a100] [--api-key-file F]`
+// `npm run agent -- --server http://host:4000/graphql --concurrency 2 [--gpus 0,1] [--labels gpu,a100] [--api-key-file F]
+//   [--data-root DIR]... (default ./data; launches may only read inside these) [--output-root DIR] (default ./runs)`
 // The key comes from RUNBOARD_API_KEY or --api-key-file, never argv; trainers get it through their environment.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     name: { type: 'string' },
     grace: { type: 'string', default: '10' },
     command: { type: 'string' },
+    'data-root': { type: 'string', multiple: true },
+    'output-root': { type: 'string', default: 'runs' },
   },
 });
 const list = (s: string) =>
@@ -45,6 +48,8 @@ const parsed = z
     name: z.string().optional(),
     graceSeconds: z.coerce.number().min(0),
     command: z.array(z.string()).optional(),
+    dataRoots: z.array(z.string().min(1)).min(1),
+    outputRoot: z.string().min(1),
   })
   .safeParse({
     server: values.server,
@@ -55,6 +60,8 @@ const parsed = z
     name: values.name,
     graceSeconds: values.grace,
     command: values.command ? values.command.split(' ').filter(Boolean) : undefined,
+    dataRoots: values['data-root']?.length ? values['data-root'] : ['data'],
+    outputRoot: values['output-root'],
   });
 if (!parsed.success) {
   console.error(

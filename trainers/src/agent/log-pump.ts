@@ -3,6 +3,14 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { AgentApi } from './api.ts';
 
+/**
+ * A trainer may print anything (binary junk, a NUL from a C library): such a line is made storable
+ * (NUL and lone surrogates become U+FFFD) rather than failing, and losing, its whole batch.
+ */
+export function sanitiseLine(text: string): string {
+  return text.replace(/\0|\p{Surrogate}/gu, '\ufffd');
+}
+
 type Line = { stream: 'STDOUT' | 'STDERR'; text: string; time: string };
 
 export class LogPump {
@@ -17,6 +25,7 @@ export class LogPump {
     private readonly api: AgentApi,
     private readonly runId: string,
     private readonly echo: (line: string) => void = () => {},
+    private readonly onError: (message: string) => void = () => {},
   ) {}
 
   /** A line from the agent itself (resolving data and weights before the trainer starts). */
@@ -27,7 +36,8 @@ export class LogPump {
   }
 
   attach(stream: Readable, kind: 'STDOUT' | 'STDERR'): void {
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (text) => {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (raw) => {
+      const text = sanitiseLine(raw);
       this.pending.push({ stream: kind, text, time: new Date().toISOString() });
       if (kind === 'STDERR') this.lastStderr = [...this.lastStderr.slice(-4), text];
       if (kind === 'STDERR' && text.startsWith('error: ')) this.cause = text.slice('error: '.length);
@@ -45,7 +55,7 @@ export class LogPump {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing
       .then(() => this.api.appendLogs(this.runId, batch).then(() => undefined))
-      .catch(() => {});
+      .catch((err) => this.onError(`could not forward ${batch.length} log line(s): ${(err as Error).message}`));
     return this.flushing;
   }
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { sanitiseSegment } from '../agent/path-confinement.ts';
 import type { TrainConfig } from '../config.ts';
 import { progressPrinter } from '../data/downloads.ts';
 import { type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
@@ -98,7 +99,16 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   const stop = deps.stop ?? { requested: false };
   const progress = deps.progress ?? silentProgress;
   const runName = defaultRunName(cfg);
-  const modelDir = resolve(cfg.output ?? join('.data', 'models', cfg.experiment, runFolderName(cfg, runName)));
+  // Names are user text: sanitised before they become folders (an experiment "../../x" stays under .data/models).
+  const modelDir = resolve(
+    cfg.output ??
+      join(
+        '.data',
+        'models',
+        sanitiseSegment(cfg.experiment, 'experiment'),
+        sanitiseSegment(runFolderName(cfg, runName), 'run'),
+      ),
+  );
   const say = (l: string) => progress.message(l);
   say(`run ${runName}${cfg.runId ? ` (id ${cfg.runId})` : ''}: experiment ${cfg.experiment}`);
 

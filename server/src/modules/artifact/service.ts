@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isUuid } from '@runboard/contract/ids';
 import type { Database } from '../../db/database.js';
@@ -30,6 +30,8 @@ export class ArtifactService {
   constructor(
     private readonly db: Database,
     private readonly dir: string,
+    /** Uploads larger than this are refused (ARTIFACT_MAX_BYTES). */
+    readonly maxBytes: number = 1024 ** 3,
   ) {}
 
   filePath(id: string): string {
@@ -61,10 +63,16 @@ export class ArtifactService {
     return this.upsert(data);
   }
 
-  /** Stores an uploaded file and records it; replaces an earlier artifact of the same name. */
-  async store(runIdRaw: string, name: string, kind: string, body: Readable) {
+  /**
+   * Stores an uploaded file and records it; replaces an earlier artifact of the same name. Everything
+   * that can be checked is checked before the first byte is written; a body over maxBytes is cut off and
+   * its partial file removed; a file whose row cannot be written is removed too.
+   */
+  async store(runIdRaw: string, name: string, kind: string, body: Readable, declaredBytes?: number) {
     const runId = assertId('Run', runIdRaw);
     const cleanName = checkName('name', name, 500);
+    const cleanKind = checkName('kind', kind, 64);
+    if (declaredBytes !== undefined && declaredBytes > this.maxBytes) throw this.tooLarge();
     const run = await this.db.prisma.run.findUnique({ where: { id: runId }, select: { id: true } });
     if (!run) throw notFound('Run', runIdRaw);
     await mkdir(this.dir, { recursive: true });
@@ -72,27 +80,46 @@ export class ArtifactService {
     const tmp = path.join(this.dir, `.${id}.part`);
     const hash = createHash('sha256');
     let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      size += chunk.length;
+    const limit = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        size += chunk.length;
+        if (size > this.maxBytes) return done(this.tooLarge());
+        hash.update(chunk);
+        done(null, chunk);
+      },
     });
     try {
-      await pipeline(body, createWriteStream(tmp));
+      await pipeline(body, limit, createWriteStream(tmp));
       await rename(tmp, this.filePath(id));
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
-    return this.upsert({
-      id,
-      runId,
-      name: cleanName,
-      kind: checkName('kind', kind, 64),
-      uri: `${STORED_PREFIX}${id}`,
-      size: BigInt(size),
-      sha256: hash.digest('hex'),
-      metadata: {},
-    });
+    try {
+      return await this.upsert({
+        id,
+        runId,
+        name: cleanName,
+        kind: cleanKind,
+        uri: `${STORED_PREFIX}${id}`,
+        size: BigInt(size),
+        sha256: hash.digest('hex'),
+        metadata: {},
+      });
+    } catch (err) {
+      await rm(this.filePath(id), { force: true });
+      throw err;
+    }
+  }
+
+  private tooLarge() {
+    return userError(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `Artifacts are limited to ${this.maxBytes} bytes (ARTIFACT_MAX_BYTES).`,
+      {
+        maxBytes: this.maxBytes,
+      },
+    );
   }
 
   async delete(id: string): Promise<string> {

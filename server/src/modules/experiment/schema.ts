@@ -32,7 +32,7 @@ export const experimentTypeDefs = /* GraphQL */ `
       tags: [String!]
       "false (default): runs that are not archived; true: only archived runs; null: both."
       archived: Boolean = false
-      "Sort keys, applied in order; the run id breaks ties."
+      "Sort keys (at most 10), applied in order; the run id breaks ties."
       orderBy: [RunOrder!]
       "Page size (1..500)."
       first: Int = 50

@@ -112,6 +112,7 @@ export function timestampValue(field: FieldRef, v: FilterValue): string {
   }
   const ms = `${frac}000`.slice(0, 3);
   const date = new Date(`${y}-${mo}-${d}T${hh}:${mi}:${ss}.${ms}${offset}`);
-  if (Number.isNaN(date.getTime())) throw bad();
+  // Year 0 (or a zone pushing 0001-01-01 before it) is valid ISO but out of PostgreSQL's AD range: 22008.
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) throw bad();
   return date.toISOString();
 }

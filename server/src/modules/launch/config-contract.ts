@@ -1,6 +1,7 @@
 import { configSchema, issueMessage } from '@runboard/contract/trainer-config';
 import { z } from 'zod';
-import { ErrorCode, userError } from '../../graphql/errors.js';
+import { badInput, ErrorCode, userError } from '../../graphql/errors.js';
+import { jsonProblem } from '../validate.js';
 
 /**
  * The trainer's configuration schema is the contract between launchRun and the trainer process:
@@ -15,6 +16,8 @@ export function validateTrainerConfig(experiment: string, config: unknown, field
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw userError(ErrorCode.BAD_USER_INPUT, `${field}: must be a JSON object`, { field });
   }
+  const problem = jsonProblem(config);
+  if (problem) throw badInput(field, problem);
   for (const key of AGENT_OWNED) {
     if (key in config)
       throw userError(ErrorCode.BAD_USER_INPUT, `${field}.${key}: is set by the agent, not by the launch`, {

@@ -4,7 +4,7 @@ import { assertId, badInput, notFound } from '../../graphql/errors.js';
 import { AsyncQueue } from '../../pubsub/async-queue.js';
 import type { PgListener } from '../../pubsub/pg-listener.js';
 import { type LogsNotice, notifyPg, topics } from '../../pubsub/topics.js';
-import { checkPageSize } from '../validate.js';
+import { checkPageSize, sanitiseText } from '../validate.js';
 
 export interface LogLine {
   line: number;
@@ -46,7 +46,8 @@ export class LogService {
           runId,
           first,
           lines.map((l) => l.stream),
-          lines.map((l) => l.text.slice(0, MAX_LINE)),
+          // Trainer output is kept whatever it holds: NUL and lone surrogates become U+FFFD, never a refused batch.
+          lines.map((l) => sanitiseText(l.text.slice(0, MAX_LINE))),
           lines.map((l) => l.time ?? now),
         ],
       );

@@ -3,7 +3,7 @@ import { assertId, badInput, notFound } from '../../graphql/errors.js';
 import type { ExperimentService } from '../experiment/service.js';
 import type { RunState } from '../run/run-state.ts';
 import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
-import { checkName, checkTags, checkText, LIMITS } from '../validate.js';
+import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.js';
 import { validateTrainerConfig } from './config-contract.js';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.js';
 
@@ -161,9 +161,10 @@ export class LaunchService {
     return { cancel: held.filter((r) => r.cancelRequestedAt !== null).map((r) => r.id), lost };
   }
 
-  /** The trainer process ended: see RunState.reportExit. */
+  /** The trainer process ended: see RunState.reportExit. The agent's copy of the trainer's stderr is stored whatever it holds (NUL would fail the write). */
   reportRunExit(agentId: string, runId: string, exitCode: number | null, signal: string | null, error: string | null) {
-    return this.state.reportExit(agentId, runId, exitCode, signal, error);
+    const message = error === null ? null : sanitiseText(error.slice(0, LIMITS.error));
+    return this.state.reportExit(agentId, runId, exitCode, signal, message);
   }
 
   /** Agents seen within AGENT_OFFLINE_SECONDS. */

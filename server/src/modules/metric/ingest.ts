@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/database.js';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
 import { notifyPg } from '../../pubsub/topics.js';
 import type { RunState } from '../run/run-state.ts';
-import { LIMITS } from '../validate.js';
+import { LIMITS, LONE_SURROGATE } from '../validate.js';
 import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.js';
 import { float8Array, int8Array, textArray } from './pg-arrays.js';
 import { mergeLatest, mergeRollups, rebuildSummaries } from './summaries.js';
@@ -52,8 +52,12 @@ function validate(points: PointInput[]): Point[] {
   }
   const now = Date.now();
   return points.map((p, i) => {
-    if (p.key.length === 0 || p.key.length > LIMITS.metricKey || CONTROL.test(p.key)) {
-      throw badInput(`points[${i}].key`, `must be 1..${LIMITS.metricKey} characters without control characters`);
+    // A lone surrogate would be stored as U+FFFD, so two different keys could collide as one.
+    if (p.key.length === 0 || p.key.length > LIMITS.metricKey || CONTROL.test(p.key) || LONE_SURROGATE.test(p.key)) {
+      throw badInput(
+        `points[${i}].key`,
+        `must be 1..${LIMITS.metricKey} characters without control characters or lone surrogates`,
+      );
     }
     if (p.step < 0) throw badInput(`points[${i}].step`, 'must be >= 0');
     return { key: p.key, step: p.step, value: p.value, wallTime: p.wallTime ? p.wallTime.getTime() : now };
@@ -101,6 +105,17 @@ async function appendsOnly(c: pg.ClientBase, runId: string, groups: Point[][]): 
   return groups.every((g) => !last.has(g[0]!.key) || g[0]!.step > last.get(g[0]!.key)!);
 }
 
+/** A loop, not Math.min(...array): spreading ~125k+ groups overflows the call stack. */
+function stepRange(groups: Point[][]): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const g of groups) {
+    min = Math.min(min, g[0]!.step);
+    max = Math.max(max, g.at(-1)!.step);
+  }
+  return { min, max };
+}
+
 /**
  * logMetrics: one transaction per request, chunked set-based inserts (unnest arrays, sent in binary; Prisma's
  * createMany measured ~7k rows/s), idempotent per (run, key, step), summaries updated in the same transaction,
@@ -141,12 +156,13 @@ export async function logMetrics(pool: pg.Pool, state: RunState, id: string, inp
     await mergeLatest(c, runId, fresh.map(summarise));
     await mergeRollups(c, runId, fresh.flatMap(buckets));
     await rebuildSummaries(c, runId, [...replaced]);
+    const { min, max } = stepRange(groups);
     await c.query(`INSERT INTO metric_batches (run_id, seq, keys, min_step, max_step) VALUES ($1, $2, $3, $4, $5)`, [
       runId,
       seq,
       groups.map((g) => g[0]!.key),
-      Math.min(...groups.map((g) => g[0]!.step)),
-      Math.max(...groups.map((g) => g.at(-1)!.step)),
+      min,
+      max,
     ]);
     await notifyPg(c, { type: 'metrics', runId, seq });
     return { runId, seq, accepted: points.length };

@@ -215,7 +215,8 @@ export const metricTypeDefs = /* GraphQL */ `
   extend type Query {
     """
     Series for every (run, key) pair, downsampled on the server to at most maxPoints points each.
-    Pairs never logged are omitted. Any number of runs.
+    Pairs never logged are omitted. Any number of runs, as long as runs x keys x maxPoints (over all
+    metricSeries fields of a request) stays within 1,000,000 points; beyond that: QUERY_TOO_COMPLEX.
     """
     metricSeries(runIds: [ID!]!, keys: [String!]!, maxPoints: Int = 1000): [MetricSeries!]!
     "Config differences and final/best metric values of any number of runs."

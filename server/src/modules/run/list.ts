@@ -50,6 +50,8 @@ function filterError(err: unknown): never {
   throw err;
 }
 
+const MAX_ORDER_KEYS = 10;
+
 const encodeCursor = (values: (string | null)[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
 
 function decodeCursor(cursor: string, length: number): (string | null)[] {
@@ -121,6 +123,8 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
 
   const keys: SortKey[] = [];
   const orderBy = args.orderBy?.length ? args.orderBy : [{ field: 'createdAt', direction: 'DESC' as const }];
+  // Each key becomes two sort expressions and a cursor column; PostgreSQL caps a select list at 1664.
+  if (orderBy.length > MAX_ORDER_KEYS) throw badInput('orderBy', `at most ${MAX_ORDER_KEYS} sort keys`);
   for (const o of orderBy) {
     let compiled: { sql: string; type: string };
     try {
@@ -157,8 +161,14 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   try {
     ({ rows } = await db.query(sql, params.values));
   } catch (err) {
-    // e.g. a cursor value that does not cast to the key's type
-    if ((err as { code?: string }).code === '22P02') throw badInput('after', 'is not a cursor of this query');
+    // Class 22 (data exception): a forged cursor value that does not cast to its key's type (bad text,
+    // date out of range, NUL...), or a filter constant PostgreSQL cannot represent.
+    if (String((err as { code?: string }).code).startsWith('22')) {
+      if (args.after) throw badInput('after', 'is not a cursor of this query');
+      throw userError(ErrorCode.INVALID_FILTER, `A filter value is out of range: ${(err as Error).message}`, {
+        position: 0,
+      });
+    }
     throw err;
   }
   const page = rows.slice(0, first);

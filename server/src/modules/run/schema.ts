@@ -235,7 +235,7 @@ export const runTypeDefs = /* GraphQL */ `
     runs(
       "Which runs."
       filter: RunFilter
-      "Sort keys, applied in order; the run id breaks ties. Default: newest first."
+      "Sort keys (at most 10), applied in order; the run id breaks ties. Default: newest first."
       orderBy: [RunOrder!]
       "Page size (1..500)."
       first: Int = 50
