@@ -6,10 +6,10 @@
  * Figures are medians over BENCH_TRIALS (default 5) trials. Env: BENCH_INPROC=1 runs the server in-process.
  */
 
-import { CpuMeter, cpuDelta } from './lib/cpu.js';
-import { createBenchDatabase, pgSettings } from './lib/db.js';
-import { createRunningRuns, GqlClient, KEYS, LOG_METRICS, LOG_METRICS_COLUMNS, makePoints, parse } from './lib/gql.js';
-import { startBenchServer } from './lib/server.js';
+import { CpuMeter, cpuDelta } from './lib/cpu.ts';
+import { createBenchDatabase, pgSettings } from './lib/db.ts';
+import { createRunningRuns, GqlClient, KEYS, LOG_METRICS, LOG_METRICS_COLUMNS, makePoints, parse } from './lib/gql.ts';
+import { startBenchServer } from './lib/server.ts';
 import {
   environment,
   fmt,
@@ -21,7 +21,7 @@ import {
   type Target,
   table,
   writeResults,
-} from './lib/stats.js';
+} from './lib/stats.ts';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);

@@ -6,10 +6,10 @@
  * Latency can be negative when the event is read before the mutation's response.
  */
 import type { Client } from 'graphql-ws';
-import { CpuMeter, cpuDelta } from './lib/cpu.js';
-import { createBenchDatabase, pgSettings } from './lib/db.js';
-import { createRunningRuns, GqlClient, KEYS, LOG_METRICS, makePoints, parse } from './lib/gql.js';
-import { startBenchServer, wsClient } from './lib/server.js';
+import { CpuMeter, cpuDelta } from './lib/cpu.ts';
+import { createBenchDatabase, pgSettings } from './lib/db.ts';
+import { createRunningRuns, GqlClient, KEYS, LOG_METRICS, makePoints, parse } from './lib/gql.ts';
+import { startBenchServer, wsClient } from './lib/server.ts';
 import {
   environment,
   fmt,
@@ -23,7 +23,7 @@ import {
   type Target,
   table,
   writeResults,
-} from './lib/stats.js';
+} from './lib/stats.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100);
 const MUTATIONS = Number(process.env.BENCH_MUTATIONS ?? 200);

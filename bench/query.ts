@@ -8,11 +8,11 @@
  * and 8x maxPoints long (the shape that was bucketed from raw history and took ~800 ms), each timed BENCH_QUERIES/3 times.
  */
 import pg from 'pg';
-import { ROLLUP_SQL } from '../server/src/modules/metric/series.js';
-import { CpuMeter, cpuDelta } from './lib/cpu.js';
-import { createBenchDatabase, pgSettings } from './lib/db.js';
-import { createRunningRuns, GqlClient, LOG_METRICS, makePoints, parse } from './lib/gql.js';
-import { startBenchServer } from './lib/server.js';
+import { ROLLUP_SQL } from '../server/src/modules/metric/series.ts';
+import { CpuMeter, cpuDelta } from './lib/cpu.ts';
+import { createBenchDatabase, pgSettings } from './lib/db.ts';
+import { createRunningRuns, GqlClient, LOG_METRICS, makePoints, parse } from './lib/gql.ts';
+import { startBenchServer } from './lib/server.ts';
 import {
   environment,
   fmt,
@@ -23,7 +23,7 @@ import {
   type Target,
   table,
   writeResults,
-} from './lib/stats.js';
+} from './lib/stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const STEPS = Number(process.env.BENCH_STEPS ?? 10_000);

@@ -20,10 +20,10 @@
 import os from 'node:os';
 import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
-import { startWeb } from '../web/start.js';
-import { createBenchDatabase } from './lib/db.js';
-import { startBenchServer } from './lib/server.js';
-import { median, round } from './lib/stats.js';
+import { startWeb } from '../web/start.ts';
+import { createBenchDatabase } from './lib/db.ts';
+import { startBenchServer } from './lib/server.ts';
+import { median, round } from './lib/stats.ts';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
 

@@ -15,9 +15,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { chromium, type Page } from 'playwright-core';
-import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.js';
-import { startWeb } from '../web/start.js';
-import { benchTables } from './web-table.js';
+import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.ts';
+import { startWeb } from '../web/start.ts';
+import { benchTables } from './web-table.ts';
 
 const API = process.env.RUNBOARD_API ?? 'http://127.0.0.1:4000/graphql';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);

@@ -4,12 +4,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { EnvError, loadEnv } from '../server/src/config/env.js';
-import { startEmbeddedPostgres } from '../server/src/db/embedded.js';
-import { migrate } from '../server/src/db/migrate.js';
-import { SCOPES, type Scope } from '../server/src/modules/auth/scopes.js';
-import { AuthService } from '../server/src/modules/auth/service.js';
-import type { ApiKeyRow } from '../server/src/modules/auth/store.js';
+import { EnvError, loadEnv } from '../server/src/config/env.ts';
+import { startEmbeddedPostgres } from '../server/src/db/embedded.ts';
+import { migrate } from '../server/src/db/migrate.ts';
+import { SCOPES, type Scope } from '../server/src/modules/auth/scopes.ts';
+import { AuthService } from '../server/src/modules/auth/service.ts';
+import type { ApiKeyRow } from '../server/src/modules/auth/store.ts';
 
 const USAGE = `usage:
   npm run keys -- create --name NAME --scopes ${SCOPES.map((s) => s.toLowerCase()).join(',')} [--experiments ID_OR_NAME,...]

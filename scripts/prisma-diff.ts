@@ -3,8 +3,8 @@
 // --exit-code`: exit 0 when they agree, 2 when a migration is missing (npm run db:migration -- <name>), 1 on error.
 // Optional argument: another schema file to diff against.
 import path from 'node:path';
-import { openSchemaEngine } from './lib/prisma-engine.js';
-import { diffMigrationsToSchema, SCHEMA_PATH } from './lib/prisma-migrations.js';
+import { openSchemaEngine } from './lib/prisma-engine.ts';
+import { diffMigrationsToSchema, SCHEMA_PATH } from './lib/prisma-migrations.ts';
 
 const schemaPath = process.argv[2] ? path.resolve(process.argv[2]) : SCHEMA_PATH;
 const session = await openSchemaEngine();

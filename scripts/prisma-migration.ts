@@ -1,8 +1,8 @@
 // `npm run db:migration -- <name>`: writes prisma/migrations/<timestamp>_<name>/migration.sql with the
 // SQL that takes the existing migrations to prisma/schema.prisma (`prisma migrate dev --create-only`).
 // Edit schema.prisma first; review the file, then `npm run db:migrate` applies it.
-import { openSchemaEngine } from './lib/prisma-engine.js';
-import { createMigration } from './lib/prisma-migrations.js';
+import { openSchemaEngine } from './lib/prisma-engine.ts';
+import { createMigration } from './lib/prisma-migrations.ts';
 
 // Prisma's CLI slugifies names the same way: migration directories stay snake_case.
 const name = (process.argv[2] ?? '')

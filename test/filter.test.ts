@@ -14,8 +14,8 @@ import {
   parseFilter,
   pathKey,
   SqlParams,
-} from '../server/src/modules/filter/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+} from '../server/src/modules/filter/index.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 /** Asserts that `fn` throws a FilterError at `position` whose message contains `fragment`. */
 function assertFilterError(fn: () => unknown, position: number, fragment: string | RegExp): void {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { ADMIN_URL } from './db.js';
+import { ADMIN_URL } from './db.ts';
 
 const TICK_MS = 10; // CLK_TCK = 100 on Linux
 

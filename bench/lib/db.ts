@@ -1,6 +1,6 @@
 /** A fresh, migrated database per benchmark run on DATABASE_URL's server, dropped at the end. */
 import pg from 'pg';
-import { migrate } from '../../server/src/db/migrate.js';
+import { migrate } from '../../server/src/db/migrate.ts';
 
 export const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test';
 

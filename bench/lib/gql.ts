@@ -1,6 +1,6 @@
 /** A minimal GraphQL-over-HTTP client on a keep-alive agent (less client CPU than fetch). */
 import http from 'node:http';
-import { checked, createRunningRun, type Gql, type GraphQLBody } from '../../test/helpers/gql.js';
+import { checked, createRunningRun, type Gql, type GraphQLBody } from '../../test/helpers/gql.ts';
 
 export class GqlClient {
   private readonly agent: http.Agent;

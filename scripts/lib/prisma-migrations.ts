@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
-import type { SchemaEngine } from './prisma-engine.js';
+import type { SchemaEngine } from './prisma-engine.ts';
 
 /** What `prisma migrate diff` / `migrate dev --create-only` compute, on the wasm engine. */
 export const ROOT = path.resolve(import.meta.dirname, '../..');

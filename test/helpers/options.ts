@@ -2,7 +2,7 @@
  * In-process server options for tests and benchmarks, in one place so a new required setting is added
  * once. Defaults are quiet: no crash sweeps or heartbeat timeouts unless a test asks for them.
  */
-import type { ServerOptions } from '../../server/src/http/server.js';
+import type { ServerOptions } from '../../server/src/http/server.ts';
 
 export interface ServerOptionOverrides {
   port?: number;

@@ -1,9 +1,9 @@
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { type RunningServer, startServer } from '../../server/src/http/server.js';
-import { createTestDatabase, type TestDatabase } from './db.js';
-import { checked, gqlRequest } from './gql.js';
-import { serverOptions } from './options.js';
+import { type RunningServer, startServer } from '../../server/src/http/server.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+import { checked, gqlRequest } from './gql.ts';
+import { serverOptions } from './options.ts';
 
 export interface TestServerOptions {
   /** Reuse a database (e.g. a second instance on the same one). */

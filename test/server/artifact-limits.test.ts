@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const MAX = 64 * 1024;
 let s: TestServer;

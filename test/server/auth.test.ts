@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { undeclaredFields } from '../../server/src/graphql/access.js';
-import { accessTable, buildBareSchema } from '../../server/src/graphql/schema.js';
-import { startServer } from '../../server/src/http/server.js';
-import { createTestDatabase } from '../helpers/db.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { undeclaredFields } from '../../server/src/graphql/access.ts';
+import { accessTable, buildBareSchema } from '../../server/src/graphql/schema.ts';
+import { startServer } from '../../server/src/http/server.ts';
+import { createTestDatabase } from '../helpers/db.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ADMIN = 'admin-key-for-tests-0123456789';
 let s: TestServer;

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { parse } from 'yaml';
-import { ENV_KEYS, loadEnv } from '../../server/src/config/env.js';
-import { migrate } from '../../server/src/db/migrate.js';
-import { createTestDatabase } from '../helpers/db.js';
-import { withTimeout } from '../helpers/wait.js';
+import { ENV_KEYS, loadEnv } from '../../server/src/config/env.ts';
+import { migrate } from '../../server/src/db/migrate.ts';
+import { createTestDatabase } from '../helpers/db.ts';
+import { withTimeout } from '../helpers/wait.ts';
 
 test('env is validated once, with every problem reported together', () => {
   assert.throws(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Agent } from '../../trainers/src/agent/agent.ts';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { setEnv, waitFor } from '../helpers/wait.js';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { setEnv, waitFor } from '../helpers/wait.ts';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const cleanup: (() => Promise<void>)[] = [];

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { Agent } from '../../trainers/src/agent/agent.ts';
-import { uniqueName } from '../helpers/gql.js';
-import { collect, startTestServer, type TestServer } from '../helpers/server.js';
-import { setEnv, waitFor } from '../helpers/wait.js';
+import { uniqueName } from '../helpers/gql.ts';
+import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { setEnv, waitFor } from '../helpers/wait.ts';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const base = { train: 'data/train', val: 'data/validation', size: 32, batch: 4 };

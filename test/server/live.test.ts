@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { RunState } from '../../server/src/modules/run/run-state.ts';
-import { runStatus } from '../helpers/gql.js';
-import { collect, startTestServer, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { runStatus } from '../helpers/gql.ts';
+import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let a: TestServer;
 let b: TestServer; // a second server process's worth of state on the same database

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { type EngineSession, openSchemaEngine } from '../../scripts/lib/prisma-engine.js';
+import { type EngineSession, openSchemaEngine } from '../../scripts/lib/prisma-engine.ts';
 import {
   afterExisting,
   createMigration,
   diffMigrationsToSchema,
   MIGRATIONS_DIR,
   SCHEMA_PATH,
-} from '../../scripts/lib/prisma-migrations.js';
+} from '../../scripts/lib/prisma-migrations.ts';
 
 /**
  * prisma/schema.prisma (what the client is generated from) and prisma/migrations (what databases are

@@ -3,7 +3,7 @@
 // asserted); bench-style figures come from `duration` in the spec reporter.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let s: TestServer;
 let runIds: string[];

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createRunningRun, errorCode, runStatus, uniqueName } from '../helpers/gql.js';
-import { collect, startTestServer, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { createRunningRun, errorCode, runStatus, uniqueName } from '../helpers/gql.ts';
+import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let s: TestServer;
 before(async () => {

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Agent } from '../../trainers/src/agent/agent.ts';
 import { ConfigError, configFromArgs } from '../../trainers/src/config.ts';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** API keys reach trainers and agents through the environment or a file, never argv (visible in `ps`). */
 const ADMIN = 'admin-key-for-trainer-tests-123';

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { linearTicks, logDomain, logTicks, niceDomain, niceStep, tickLabel } from '../../web/src/lib/scale.js';
-import { forestImportance, paramAxis, parameterImportance, pearson } from '../../web/src/lib/sweep-analysis.js';
+import { linearTicks, logDomain, logTicks, niceDomain, niceStep, tickLabel } from '../../web/src/lib/scale.ts';
+import { forestImportance, paramAxis, parameterImportance, pearson } from '../../web/src/lib/sweep-analysis.ts';
 
 test('ticks are 1-2-5 multiples and domains end on them (0.41..0.98 -> 0.4..1, not 1.05)', () => {
   assert.deepEqual(niceDomain(0.41, 0.98, 5), [0.4, 1]);

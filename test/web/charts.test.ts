@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createRun, curves, finishRun, logMetrics, type Point, type SeedRun, startRun } from './helpers/seed.js';
-import { type Stack, shot, startStack } from './helpers/stack.js';
+import { createRun, curves, finishRun, logMetrics, type Point, type SeedRun, startRun } from './helpers/seed.ts';
+import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 let page: Page;

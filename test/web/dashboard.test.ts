@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { uniqueName } from '../helpers/gql.js';
-import { createRun, logMetrics, seedExperiment, startRun } from './helpers/seed.js';
-import { type Stack, shot, startStack } from './helpers/stack.js';
+import { uniqueName } from '../helpers/gql.ts';
+import { createRun, logMetrics, seedExperiment, startRun } from './helpers/seed.ts';
+import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { uniqueName } from '../helpers/gql.js';
-import { logMetrics, startRun } from './helpers/seed.js';
-import { type Stack, shot, startStack } from './helpers/stack.js';
+import { uniqueName } from '../helpers/gql.ts';
+import { logMetrics, startRun } from './helpers/seed.ts';
+import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 

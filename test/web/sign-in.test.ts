@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
-import { type RunningServer, startServer } from '../../server/src/http/server.js';
-import { type RunningWeb, startWeb } from '../../web/start.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { CHROMIUM } from './helpers/stack.js';
+import { type RunningServer, startServer } from '../../server/src/http/server.ts';
+import { type RunningWeb, startWeb } from '../../web/start.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { CHROMIUM } from './helpers/stack.ts';
 
 const ADMIN = 'admin-key-for-sign-in-tests-42';
 let database: TestDatabase;

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createRun, type SeedRun, seedExperiment } from './helpers/seed.js';
-import { type Stack, shot, startStack } from './helpers/stack.js';
+import { createRun, type SeedRun, seedExperiment } from './helpers/seed.ts';
+import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 

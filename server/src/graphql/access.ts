@@ -6,9 +6,9 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { Context } from '../context.js';
-import type { AccessTable, FieldAccess, Principal } from '../modules/auth/scopes.js';
-import { ErrorCode, userError } from './errors.js';
+import type { Context } from '../context.ts';
+import type { AccessTable, FieldAccess, Principal } from '../modules/auth/scopes.ts';
+import { ErrorCode, userError } from './errors.ts';
 
 export const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'] as const;
 

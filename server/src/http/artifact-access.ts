@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
-import { unauthenticated } from '../graphql/access.js';
-import { ErrorCode, userError } from '../graphql/errors.js';
-import type { Principal } from '../modules/auth/scopes.js';
-import type { AuthService } from '../modules/auth/service.js';
+import { unauthenticated } from '../graphql/access.ts';
+import { ErrorCode, userError } from '../graphql/errors.ts';
+import type { Principal } from '../modules/auth/scopes.ts';
+import type { AuthService } from '../modules/auth/service.ts';
 
 /**
  * The artifact routes are plain HTTP, outside the GraphQL access table: an upload (PUT /artifacts/<runId>/...)

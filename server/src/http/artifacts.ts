@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { GraphQLError } from 'graphql';
-import type { ArtifactService } from '../modules/artifact/service.js';
-import { sendJson } from './util.js';
+import type { ArtifactService } from '../modules/artifact/service.ts';
+import { sendJson } from './util.ts';
 
 /**
  * PUT /artifacts/<runId>/<name...>?kind=model  uploads a file (streamed to disk, hashed on the way).

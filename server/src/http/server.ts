@@ -6,24 +6,24 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { type Env, EnvError } from '../config/env.js';
-import { type Context, createContext, createServices } from '../context.js';
+import { type Env, EnvError } from '../config/env.ts';
+import { type Context, createContext, createServices } from '../context.ts';
 import { connectDatabase } from '../db/database.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../db/errors.ts';
 import { accessPlugin } from '../graphql/access.ts';
-import { ErrorCode, wrappedCode } from '../graphql/errors.js';
-import { checkWithVariables, limitsRule, MAX_RESPONSE_BYTES, preflight } from '../graphql/limits.js';
-import { buildSchema } from '../graphql/schema.js';
-import { startCrashDetector } from '../jobs/crash-detector.js';
+import { ErrorCode, wrappedCode } from '../graphql/errors.ts';
+import { checkWithVariables, limitsRule, MAX_RESPONSE_BYTES, preflight } from '../graphql/limits.ts';
+import { buildSchema } from '../graphql/schema.ts';
+import { startCrashDetector } from '../jobs/crash-detector.ts';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import { AuthService } from '../modules/auth/service.ts';
-import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.js';
-import { PgListener } from '../pubsub/pg-listener.js';
-import { artifactAccessError } from './artifact-access.js';
-import { handleArtifactRequest } from './artifacts.js';
-import { defaultOrigins, hostAllowed, isLoopbackHost, originAllowed, presentedKey } from './exposure.js';
-import { readBody, sendJson } from './util.js';
+import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.ts';
+import { PgListener } from '../pubsub/pg-listener.ts';
+import { artifactAccessError } from './artifact-access.ts';
+import { handleArtifactRequest } from './artifacts.ts';
+import { defaultOrigins, hostAllowed, isLoopbackHost, originAllowed, presentedKey } from './exposure.ts';
+import { readBody, sendJson } from './util.ts';
 
 export type ServerOptions = Pick<
   Env,

@@ -1,10 +1,10 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
-import { badInput } from '../graphql/errors.js';
-import { findRun, RUN_COLUMNS, type RunRow } from '../modules/run/store.js';
-import { AsyncQueue } from './async-queue.js';
-import type { PgListener } from './pg-listener.js';
-import { type MetricsNotice, type RunEventKind, type RunNotice, topics } from './topics.js';
+import { badInput } from '../graphql/errors.ts';
+import { findRun, RUN_COLUMNS, type RunRow } from '../modules/run/store.ts';
+import { AsyncQueue } from './async-queue.ts';
+import type { PgListener } from './pg-listener.ts';
+import { type MetricsNotice, type RunEventKind, type RunNotice, topics } from './topics.ts';
 
 export interface MetricsEvent {
   runId: string;

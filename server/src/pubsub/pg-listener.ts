@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CHANNEL, type Notice, type TopicMap, topicsOf } from './topics.js';
+import { CHANNEL, type Notice, type TopicMap, topicsOf } from './topics.ts';
 
 type Handler<T> = (payload: T) => void;
 

@@ -1,7 +1,7 @@
 /**
  * Seeding through the public GraphQL API (what trainers do), shared by the web tests and bench/web.ts.
  */
-import { createRun as createRunAs, type Gql, gqlClient } from '../../helpers/gql.js';
+import { createRun as createRunAs, type Gql, gqlClient } from '../../helpers/gql.ts';
 
 export { type Gql, gqlClient };
 

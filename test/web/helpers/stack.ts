@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, startServer } from '../../../server/src/http/server.js';
-import { type RunningWeb, startWeb } from '../../../web/start.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { serverOptions } from '../../helpers/options.js';
-import { type Gql, gqlClient } from './seed.js';
+import { type RunningServer, startServer } from '../../../server/src/http/server.ts';
+import { type RunningWeb, startWeb } from '../../../web/start.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
+import { serverOptions } from '../../helpers/options.ts';
+import { type Gql, gqlClient } from './seed.ts';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const RESULTS = 'test-results';

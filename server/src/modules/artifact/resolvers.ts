@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
-import { STORED_PREFIX } from './service.js';
+import { STORED_PREFIX } from './service.ts';
 
 export const artifactResolvers: Resolvers = {
   Mutation: {

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
-import { SCOPES } from './scopes.js';
+import { SCOPES } from './scopes.ts';
 
 export const authResolvers: Resolvers = {
   Query: {

@@ -1,4 +1,4 @@
-import type { AccessTable } from './scopes.js';
+import type { AccessTable } from './scopes.ts';
 
 export const authTypeDefs = /* GraphQL */ `
   """

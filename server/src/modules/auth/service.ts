@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
-import { generateKey, hashKey, keyPrefix, sameHash } from './keys.js';
+import { badInput, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
+import { generateKey, hashKey, keyPrefix, sameHash } from './keys.ts';
 import {
   ANONYMOUS_PRINCIPAL,
   expandScopes,
@@ -9,8 +9,8 @@ import {
   SCOPES,
   type Scope,
   type Target,
-} from './scopes.js';
-import { type ApiKeyRow, ApiKeyStore } from './store.js';
+} from './scopes.ts';
+import { type ApiKeyRow, ApiKeyStore } from './store.ts';
 
 /** A key seen within this long is not looked up again (revocation on this server clears it at once). */
 const CACHE_MS = 5_000;

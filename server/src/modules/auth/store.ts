@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Scope } from './scopes.js';
+import type { Scope } from './scopes.ts';
 
 export interface ApiKeyRow {
   id: string;

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
-import { listRuns } from '../run/list.js';
+import { listRuns } from '../run/list.ts';
 
 export const experimentResolvers: Resolvers = {
   Query: {

@@ -1,10 +1,10 @@
 import { isUuid } from '@runboard/contract/ids';
-import { type Database, inTransaction } from '../../db/database.js';
-import { Prisma } from '../../generated/prisma/client.js';
-import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
-import { purgeMetricRows } from '../run/purge.js';
+import { type Database, inTransaction } from '../../db/database.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
+import { purgeMetricRows } from '../run/purge.ts';
 import type { RunStatus } from '../run/store.ts';
-import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../validate.js';
+import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../validate.ts';
 
 export interface CreateExperimentInput {
   name: string;

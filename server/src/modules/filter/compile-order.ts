@@ -3,11 +3,11 @@
  * `createdAt`...), compiled to a SQL expression over `r` plus the SQL type of that expression,
  * so the caller can cast keyset-cursor values back (`$n::jsonb`, `$n::"RunStatus"`...).
  */
-import type { ColumnName } from './ast.js';
-import { FilterError } from './errors.js';
-import { parseField } from './parser.js';
-import { COLUMNS, configPathArray, METRIC_COLUMNS, metricKeyParam } from './sql-fields.js';
-import { type SqlParams, withScratch } from './sql-params.js';
+import type { ColumnName } from './ast.ts';
+import { FilterError } from './errors.ts';
+import { parseField } from './parser.ts';
+import { COLUMNS, configPathArray, METRIC_COLUMNS, metricKeyParam } from './sql-fields.ts';
+import { type SqlParams, withScratch } from './sql-params.ts';
 
 export type OrderSqlType = 'text' | 'jsonb' | 'float8' | 'timestamptz' | 'RunStatus';
 

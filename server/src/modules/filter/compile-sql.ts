@@ -17,12 +17,12 @@
  * value satisfies it. NaN values never satisfy a comparison with a number (PostgreSQL would
  * otherwise sort NaN above everything, so `> 1` would match it); `= NaN` / `!= NaN` test for it.
  */
-import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.js';
-import { FILTER_LIMITS, FilterError } from './errors.js';
-import { parseFilter } from './parser.js';
-import { COLUMNS, configPathArray, containsPattern, METRIC_COLUMNS, metricKeyParam, twoValued } from './sql-fields.js';
-import { type SqlParams, withScratch } from './sql-params.js';
-import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.js';
+import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.ts';
+import { FILTER_LIMITS, FilterError } from './errors.ts';
+import { parseFilter } from './parser.ts';
+import { COLUMNS, configPathArray, containsPattern, METRIC_COLUMNS, metricKeyParam, twoValued } from './sql-fields.ts';
+import { type SqlParams, withScratch } from './sql-params.ts';
+import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.ts';
 
 type NumberValue = Extract<FilterValue, { kind: 'number' }>;
 const SQL_OP: Record<Exclude<CompareOp, '~'>, string> = {

@@ -12,10 +12,10 @@
  *    or null are left alone (the comparison is meaningful or simply matches nothing).
  *  - The error points at the literal, like every other type error of the language.
  */
-import type { FilterNode, FilterValue, PredicateNode } from './ast.js';
-import { FilterError } from './errors.js';
-import { configPathArray } from './sql-fields.js';
-import type { SqlParams } from './sql-params.js';
+import type { FilterNode, FilterValue, PredicateNode } from './ast.ts';
+import { FilterError } from './errors.ts';
+import { configPathArray } from './sql-fields.ts';
+import type { SqlParams } from './sql-params.ts';
 
 export type JsonScalarType = 'number' | 'string';
 

@@ -2,9 +2,9 @@
  * Field references: turns a lexed path token (`config.a.b`, `metrics.k`, `createdAt`) into a
  * FieldRef. Shared by filters and sort keys so both accept exactly the same field grammar.
  */
-import { COLUMN_NAMES, type ColumnName, type FieldRef } from './ast.js';
-import { FilterError } from './errors.js';
-import type { Token } from './lexer.js';
+import { COLUMN_NAMES, type ColumnName, type FieldRef } from './ast.ts';
+import { FilterError } from './errors.ts';
+import type { Token } from './lexer.ts';
 
 export const FIELDS_HINT = `config.<path>, metrics.<key>, min(metrics.<key>), max(metrics.<key>) or one of ${COLUMN_NAMES.join(', ')}`;
 

@@ -20,9 +20,9 @@ export {
   type PredicateNode,
   RUN_STATUSES,
   type RunStatusValue,
-} from './ast.js';
-export { type CompiledOrderField, compileOrderField, type OrderSqlType } from './compile-order.js';
-export { compileFilter, compileFilterNode } from './compile-sql.js';
+} from './ast.ts';
+export { type CompiledOrderField, compileOrderField, type OrderSqlType } from './compile-order.ts';
+export { compileFilter, compileFilterNode } from './compile-sql.ts';
 export {
   type ConfigTypeUse,
   checkConfigTypes,
@@ -30,7 +30,7 @@ export {
   type ObservedTypes,
   observeTypesSql,
   pathKey,
-} from './config-types.js';
-export { FILTER_LIMITS, FilterError } from './errors.js';
-export { parseField, parseFilter } from './parser.js';
-export { SqlParams } from './sql-params.js';
+} from './config-types.ts';
+export { FILTER_LIMITS, FilterError } from './errors.ts';
+export { parseField, parseFilter } from './parser.ts';
+export { SqlParams } from './sql-params.ts';

@@ -6,7 +6,7 @@
  * (array indices) and may be quoted to hold dots or other special characters, which would
  * otherwise clash with number and string literals.
  */
-import { FilterError } from './errors.js';
+import { FilterError } from './errors.ts';
 
 export interface PathSegment {
   text: string;

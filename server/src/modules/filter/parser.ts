@@ -12,10 +12,10 @@
  * Type checking (e.g. `name < 3`) happens in the compiler, which knows each field's SQL type;
  * the parser only checks shape, so the AST stays useful for other consumers.
  */
-import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.js';
-import { FILTER_LIMITS, FilterError } from './errors.js';
-import { FIELDS_HINT, resolveField } from './fields.js';
-import { type Token, tokenize } from './lexer.js';
+import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.ts';
+import { FILTER_LIMITS, FilterError } from './errors.ts';
+import { FIELDS_HINT, resolveField } from './fields.ts';
+import { type Token, tokenize } from './lexer.ts';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'between', 'in', 'has', 'exists', 'true', 'false', 'null']);
 const OPERATORS_HINT = 'an operator (= != < <= > >= ~ BETWEEN IN HAS EXISTS)';

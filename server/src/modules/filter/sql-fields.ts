@@ -2,8 +2,8 @@
  * SQL for the things a field can denote, shared by the filter and sort-key compilers.
  * All SQL is written against the runs table aliased `r`.
  */
-import type { ColumnName } from './ast.js';
-import type { SqlParams } from './sql-params.js';
+import type { ColumnName } from './ast.ts';
+import type { SqlParams } from './sql-params.ts';
 
 export type ColumnType = 'text' | 'uuid' | 'timestamptz' | 'RunStatus' | 'text[]';
 

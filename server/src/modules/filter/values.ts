@@ -3,8 +3,8 @@ import { isUuid } from '@runboard/contract/ids';
  * Validation and normalisation of literal values against the type a field expects.
  * Everything returned here is the string we bind as a parameter.
  */
-import { type FieldRef, type FilterValue, RUN_STATUSES } from './ast.js';
-import { FilterError } from './errors.js';
+import { type FieldRef, type FilterValue, RUN_STATUSES } from './ast.ts';
+import { FilterError } from './errors.ts';
 
 const KIND_NAMES: Record<FilterValue['kind'], string> = {
   number: 'a number',

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import { inTransaction } from '../../db/database.js';
-import { assertId, badInput, notFound } from '../../graphql/errors.js';
-import { AsyncQueue } from '../../pubsub/async-queue.js';
-import type { PgListener } from '../../pubsub/pg-listener.js';
-import { type LogsNotice, notifyPg, topics } from '../../pubsub/topics.js';
-import { checkPageSize, sanitiseText } from '../validate.js';
+import { inTransaction } from '../../db/database.ts';
+import { assertId, badInput, notFound } from '../../graphql/errors.ts';
+import { AsyncQueue } from '../../pubsub/async-queue.ts';
+import type { PgListener } from '../../pubsub/pg-listener.ts';
+import { type LogsNotice, notifyPg, topics } from '../../pubsub/topics.ts';
+import { checkPageSize, sanitiseText } from '../validate.ts';
 
 export interface LogLine {
   line: number;

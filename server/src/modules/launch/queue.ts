@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { inTransaction } from '../../db/database.js';
+import { inTransaction } from '../../db/database.ts';
 
 /**
  * The run queue, on pg-boss (a maintained PostgreSQL job queue) in the same database; this class is the only

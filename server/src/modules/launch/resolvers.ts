@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
-import { trainerConfigJsonSchema } from './config-contract.js';
+import { trainerConfigJsonSchema } from './config-contract.ts';
 import type { LogLine } from './logs.ts';
-import { AGENT_OFFLINE_SECONDS, type AgentRow } from './service.js';
+import { AGENT_OFFLINE_SECONDS, type AgentRow } from './service.ts';
 
 const online = (a: AgentRow) => Date.now() - a.lastSeenAt.getTime() < AGENT_OFFLINE_SECONDS * 1000;
 

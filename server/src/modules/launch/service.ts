@@ -1,11 +1,11 @@
-import { type Database, inTransaction } from '../../db/database.js';
-import { assertId, badInput, notFound } from '../../graphql/errors.js';
-import type { ExperimentService } from '../experiment/service.js';
+import { type Database, inTransaction } from '../../db/database.ts';
+import { assertId, badInput, notFound } from '../../graphql/errors.ts';
+import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
 import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
-import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.js';
-import { validateTrainerConfig } from './config-contract.js';
-import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.js';
+import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.ts';
+import { validateTrainerConfig } from './config-contract.ts';
+import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.ts';
 
 export interface LaunchRunInput {
   experimentId?: string | null;

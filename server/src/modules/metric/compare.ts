@@ -1,7 +1,7 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
-import { notFound } from '../../graphql/errors.js';
-import { findRuns, type RunRow } from '../run/store.js';
+import { notFound } from '../../graphql/errors.ts';
+import { findRuns, type RunRow } from '../run/store.ts';
 
 export type Goal = 'MINIMIZE' | 'MAXIMIZE';
 

@@ -1,12 +1,12 @@
 import type pg from 'pg';
-import { inTransaction } from '../../db/database.js';
-import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.js';
-import { notifyPg } from '../../pubsub/topics.js';
+import { inTransaction } from '../../db/database.ts';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
+import { notifyPg } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
-import { LIMITS, LONE_SURROGATE } from '../validate.js';
-import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.js';
-import { float8Array, int8Array, textArray } from './pg-arrays.js';
-import { mergeLatest, mergeRollups, rebuildSummaries } from './summaries.js';
+import { LIMITS, LONE_SURROGATE } from '../validate.ts';
+import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.ts';
+import { float8Array, int8Array, textArray } from './pg-arrays.ts';
+import { mergeLatest, mergeRollups, rebuildSummaries } from './summaries.ts';
 
 export interface PointInput {
   key: string;

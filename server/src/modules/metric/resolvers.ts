@@ -1,8 +1,8 @@
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
 import type { MetricsEvent } from '../../pubsub/live.ts';
-import { compareRuns } from './compare.js';
-import { logMetrics, pointsOfColumns, truncateMetrics } from './ingest.js';
-import { metricSeries } from './series.js';
+import { compareRuns } from './compare.ts';
+import { logMetrics, pointsOfColumns, truncateMetrics } from './ingest.ts';
+import { metricSeries } from './series.ts';
 import { metricKeys } from './store.ts';
 
 export const metricResolvers: Resolvers = {

@@ -1,7 +1,7 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
-import { badInput } from '../../graphql/errors.js';
-import { ROLLUP_LEVELS } from './aggregate.js';
+import { badInput } from '../../graphql/errors.ts';
+import { ROLLUP_LEVELS } from './aggregate.ts';
 
 /**
  * Values as the API encodes MetricValue: numbers, or "NaN" / "Infinity" / "-Infinity". PostgreSQL's json

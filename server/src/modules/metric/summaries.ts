@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { type BucketSummary, type KeySummary, ROLLUP_LEVELS } from './aggregate.js';
-import { float8Array, int2Array, int4Array, int8Array, textArray } from './pg-arrays.js';
+import { type BucketSummary, type KeySummary, ROLLUP_LEVELS } from './aggregate.ts';
+import { float8Array, int2Array, int4Array, int8Array, textArray } from './pg-arrays.ts';
 
 /**
  * Maintains metric_latest and metric_rollups. The fast path merges a batch's aggregates into the

@@ -1,6 +1,6 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
-import { badInput, ErrorCode, userError } from '../../graphql/errors.js';
+import { badInput, ErrorCode, userError } from '../../graphql/errors.ts';
 import {
   checkConfigTypes,
   compileFilterNode,
@@ -13,9 +13,9 @@ import {
   parseFilter,
   pathKey,
   SqlParams,
-} from '../filter/index.js';
-import { checkPageSize } from '../validate.js';
-import { RUN_COLUMNS, type RunRow, type RunStatus } from './store.js';
+} from '../filter/index.ts';
+import { checkPageSize } from '../validate.ts';
+import { RUN_COLUMNS, type RunRow, type RunStatus } from './store.ts';
 
 export interface RunListArgs {
   experimentId?: string | null;

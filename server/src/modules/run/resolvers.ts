@@ -1,8 +1,8 @@
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
 import type { RunEvent } from '../../pubsub/live.ts';
 import { historyOf } from '../metric/store.ts';
-import { checkPageSize } from '../validate.js';
-import { listRuns } from './list.js';
+import { checkPageSize } from '../validate.ts';
+import { listRuns } from './list.ts';
 
 export const runResolvers: Resolvers = {
   Query: {

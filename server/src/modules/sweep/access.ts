@@ -1,4 +1,4 @@
-import { type AccessTable, targets } from '../auth/scopes.js';
+import { type AccessTable, targets } from '../auth/scopes.ts';
 
 /** Who may call this module's root fields (enforced by graphql/access.ts; see auth/scopes.ts). */
 export const sweepAccess: AccessTable = {

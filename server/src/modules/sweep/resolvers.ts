@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
 import type { RunStatus } from '../run/store.ts';
-import { type SweepRow, valueAt } from './service.js';
+import { type SweepRow, valueAt } from './service.ts';
 
 export const sweepResolvers: Resolvers = {
   Query: {

@@ -1,16 +1,16 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { isUuid } from '@runboard/contract/ids';
 import { GraphQLError } from 'graphql';
-import { type Database, inTransaction } from '../../db/database.js';
-import { badInput, ErrorCode, notFound } from '../../graphql/errors.js';
-import type { ExperimentService } from '../experiment/service.js';
-import { validateTrainerConfig } from '../launch/config-contract.js';
+import { type Database, inTransaction } from '../../db/database.ts';
+import { badInput, ErrorCode, notFound } from '../../graphql/errors.ts';
+import type { ExperimentService } from '../experiment/service.ts';
+import { validateTrainerConfig } from '../launch/config-contract.ts';
 import { queueName } from '../launch/queue.ts';
 import { checkLabels } from '../launch/service.ts';
 import type { RunState } from '../run/run-state.ts';
 import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
-import { checkName } from '../validate.js';
-import { applyPoint, generate, parseSpace } from './space.js';
+import { checkName } from '../validate.ts';
+import { applyPoint, generate, parseSpace } from './space.ts';
 
 export interface LaunchSweepInput {
   experimentId?: string | null;

@@ -1,8 +1,8 @@
 import { isUuid } from '@runboard/contract/ids';
-import type { Database } from '../../db/database.js';
-import { Prisma } from '../../generated/prisma/client.js';
-import { assertId, notFound } from '../../graphql/errors.js';
-import { checkJsonObject, checkName } from '../validate.js';
+import type { Database } from '../../db/database.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { assertId, notFound } from '../../graphql/errors.ts';
+import { checkJsonObject, checkName } from '../validate.ts';
 
 export interface SaveViewInput {
   experimentId: string;
