@@ -205,11 +205,10 @@ export class SessionProxy {
     return `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
   }
 
-  /** DNS rebinding: on a loopback bind, only loopback names with our port. */
+  /** DNS rebinding: on a loopback bind, only loopback host names (any port: SSH tunnels forward other ports). */
   private hostAllowed(req: IncomingMessage): boolean {
     if (!isLoopback(this.opts.host)) return true;
-    const m = /^(localhost|127\.0\.0\.1|\[::1\]):(\d+)$/i.exec(req.headers.host ?? '');
-    return Boolean(m && Number(m[2]) === this.opts.port());
+    return /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(req.headers.host ?? '');
   }
 
   /** Browsers send Origin on POST and WebSocket; it must be this server itself. No Origin: not a browser page. */

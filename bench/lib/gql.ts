@@ -6,7 +6,11 @@ export class GqlClient {
   private readonly agent: http.Agent;
   private readonly target: URL;
 
-  constructor(url: string, maxSockets = 16) {
+  constructor(
+    url: string,
+    maxSockets = 16,
+    private readonly apiKey?: string,
+  ) {
     this.target = new URL(url);
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
@@ -21,7 +25,11 @@ export class GqlClient {
           port: this.target.port,
           path: this.target.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -22,7 +22,8 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(databaseUrl: string, name: string): Promise<BenchServer> {
+/** `adminKey`: run with keys on (RUNBOARD_ADMIN_KEY), as a team deployment does. */
+export async function startBenchServer(databaseUrl: string, name: string, adminKey?: string): Promise<BenchServer> {
   const env = {
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
@@ -49,7 +50,7 @@ export async function startBenchServer(databaseUrl: string, name: string): Promi
   const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
   const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', 'server/src/main.ts'], {
     cwd: SERVER_ROOT,
-    env: { ...process.env, ...env, RUNBOARD_API_KEY: '' },
+    env: { ...process.env, ...env, RUNBOARD_API_KEY: '', RUNBOARD_ADMIN_KEY: adminKey ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -92,6 +93,12 @@ export async function startBenchServer(databaseUrl: string, name: string): Promi
   };
 }
 
-export function wsClient(wsUrl: string): Client {
-  return createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+export function wsClient(wsUrl: string, apiKey?: string): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    connectionParams: apiKey ? { apiKey } : undefined,
+  });
 }

@@ -95,6 +95,8 @@ test('docker-compose.yml parses and agrees with the server (ports, env names)', 
   assert.equal(server.depends_on.postgres.condition, 'service_healthy');
   assert.ok(compose.services.postgres.healthcheck && server.healthcheck);
   assert.ok(compose.services.postgres.volumes[0].startsWith('pgdata:'));
+  for (const [name, service] of Object.entries<any>(compose.services))
+    assert.equal(service.restart, 'unless-stopped', `${name} comes back after a crash`);
   assert.match(server.healthcheck.test.join(' '), /healthz/);
   // GPU agents: scalable (no fixed name or host port), reach the server by service name, one GPU each
   const agent = compose.services.agent;
@@ -211,6 +213,18 @@ test('npm start serves the dashboard next to the API, pointed at it', async (t) 
   assert.equal(res.status, 200);
   const html = await res.text();
   assert.match(html, /<title>Runboard<\/title>/);
-  assert.ok(html.includes(started.url), `the page is configured with the API URL ${started.url}`);
+  // The dashboard's own /graphql relays to this API: what the API has, the page's data source has too.
+  const name = `relay-${Date.now()}`;
+  await fetch(started.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `mutation { createExperiment(input: { name: "${name}" }) { id } }` }),
+  });
+  const relayed = await fetch(`${webUrl.replace(/\/$/, '')}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `{ experiment(name: "${name}") { name } }` }),
+  });
+  assert.deepEqual(await relayed.json(), { data: { experiment: { name } } });
   assert.equal(await stop(started.child), 0);
 });

@@ -128,8 +128,9 @@ test('PostgreSQL restarts under 10 logging trainers: the server stays up, answer
   const ws = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
   const stopSub = ws.subscribe<any>(
     {
-      query: `subscription($ids: [ID!]!) { metricsLogged(runIds: $ids) { points { key step } } }`,
-      variables: { ids: [watched] },
+      query: `subscription($ids: [ID!]!, $since: [RunSeqInput!]) { metricsLogged(runIds: $ids, since: $since) { points { key step } } }`,
+      // From the start: logging begins before the subscription is registered, and since replays what it missed.
+      variables: { ids: [watched], since: [{ runId: watched, seq: 0 }] },
     },
     {
       next: (v) => {
@@ -175,8 +176,13 @@ test('PostgreSQL restarts under 10 logging trainers: the server stays up, answer
   stop = true;
   await Promise.all(loops);
   assert.ok(statuses.has(503), `the outage was seen as 503 (statuses ${[...statuses].join(', ')})`);
-  const healthAfter = await fetch(server.url.replace('/graphql', '/healthz'));
-  assert.equal(healthAfter.status, 200);
+  // /healthz is healthy again once LISTEN has reconnected too (it retries every 500 ms).
+  let healthAfter = 0;
+  for (const until = Date.now() + 30_000; Date.now() < until && healthAfter !== 200; ) {
+    healthAfter = (await fetch(server.url.replace('/graphql', '/healthz'))).status;
+    if (healthAfter !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(healthAfter, 200);
   for (const [runId, steps] of acknowledged) {
     const { rows } = await admin((c) =>
       c.query<{ step: number }>(`SELECT DISTINCT step::int FROM metrics WHERE run_id = $1`, [runId]),

@@ -78,7 +78,7 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
   assert.match(run.systemInfo.engines.head, /^tfjs 4\.22\.0 /, 'and the trainer its engines');
   assert.equal(typeof run.systemInfo.engines.prefix, 'string');
   assert.ok(
-    run.logs.lines.some((l: any) => /epoch 2\/2/.test(l.text)),
+    run.logs.lines.some((l: any) => /epoch 2\/2/i.test(l.text)),
     `the trainer output reached the server:\n${run.logs.lines.map((l: any) => l.text).join('\n')}`,
   );
   assert.equal(run.launch.attempt, 0);
@@ -122,11 +122,20 @@ test('the agent advertises its data roots and named data sets', async () => {
 });
 
 test('an agent without GPUs hands runs to a trainer started ahead of time (imports done), which trains them', async (t) => {
-  const cpuAgent = new Agent({ server: s.url, concurrency: 1, gpus: [], labels: ['cpu'], pollMs: 200, log: () => {} });
-  await cpuAgent.start();
-  t.after(() => cpuAgent.stop(true));
   const root = await mkdtemp(join(tmpdir(), 'rb-warm-'));
   t.after(() => rm(root, { recursive: true, force: true }));
+  const cpuAgent = new Agent({
+    server: s.url,
+    concurrency: 1,
+    gpus: [],
+    labels: ['cpu'],
+    pollMs: 200,
+    log: () => {},
+    dataRoots: [root],
+    outputRoot: join(root, 'out'),
+  });
+  await cpuAgent.start();
+  t.after(() => cpuAgent.stop(true));
   const dirs = await makeImageFolders(root, TWO_CLASSES, { train: 4, validation: 2 }, 32, 4);
   const ids: string[] = [];
   for (const name of ['warm-1', 'warm-2']) {
@@ -141,7 +150,7 @@ test('an agent without GPUs hands runs to a trainer started ahead of time (impor
           size: 32,
           batch: 4,
           epochs: 1,
-          cacheDir: `${root}/cache`,
+          cacheDir: 'cache',
         },
       },
     );

@@ -93,7 +93,7 @@ test('a valid launch opens the run page: waiting for an agent, then cancel makes
   const queuedBefore = await queued();
   await page.goto(`${stack.webUrl}/launch`);
   await page.waitForFunction(() =>
-    (document.querySelector('[data-testid="launch-config"]') as HTMLTextAreaElement | null)?.value.includes('"train"'),
+    (document.querySelector('[data-testid="launch-config"]') as HTMLTextAreaElement | null)?.value.includes('"data"'),
   );
   await page.fill('[data-testid="launch-experiment"]', EXP);
   await page.fill('[data-testid="launch-name"]', 'first-launch');

@@ -15,11 +15,12 @@ export function isLoopbackHost(host: string): boolean {
  * attacker.example whose DNS later resolves to 127.0.0.1 sends `Host: attacker.example` and is refused.
  * Servers bound to other addresses sit behind names we cannot know; they rely on keys instead.
  */
-export function hostAllowed(bindHost: string, port: number, hostHeader: string | undefined): boolean {
+export function hostAllowed(bindHost: string, hostHeader: string | undefined): boolean {
   if (!isLoopbackHost(bindHost)) return true;
   if (!hostHeader) return false;
-  const m = /^(localhost|127\.0\.0\.1|\[::1\]):(\d+)$/i.exec(hostHeader.trim());
-  return Boolean(m && Number(m[2]) === port);
+  // DNS rebinding sends a foreign host name; the port is not checked, so SSH tunnels and local proxies that
+  // forward another port to this one (Host: localhost:8080) keep working.
+  return /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(hostHeader.trim());
 }
 
 /** Origins allowed by default: the dashboard's own origin (on the same host, WEB_PORT). */

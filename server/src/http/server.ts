@@ -146,14 +146,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const services = createServices(db, listener, queue, opts, auth);
   const schema = buildSchema();
   const httpServer = createServer();
-  let boundPort = opts.PORT;
   // Browsers always send Origin on WebSocket upgrades and CORS does not apply to them: a page on any site could
   // otherwise drive the API through a visitor's browser. Non-browser clients send none and use keys.
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
     verifyClient: ({ req }: { req: IncomingMessage }) =>
-      hostAllowed(opts.HOST, boundPort, req.headers.host) && originAllowed(origins, req.headers.origin),
+      hostAllowed(opts.HOST, req.headers.host) && originAllowed(origins, req.headers.origin),
   });
   const maxResponse = opts.MAX_RESPONSE_BYTES ?? MAX_RESPONSE_BYTES;
   const validationRules = [limitsRule(opts.MAX_QUERY_DEPTH, opts.MAX_QUERY_COST)];
@@ -261,7 +260,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   httpServer.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      if (!hostAllowed(opts.HOST, boundPort, req.headers.host)) {
+      if (!hostAllowed(opts.HOST, req.headers.host)) {
         return sendError(res, 421, ErrorCode.FORBIDDEN, 'Host header not allowed: use localhost, 127.0.0.1 or [::1].');
       }
       const origin = req.headers.origin;
@@ -374,7 +373,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : opts.PORT;
-  boundPort = port;
   const host = opts.HOST.includes(':') ? `[${opts.HOST}]` : opts.HOST;
   return {
     url: `http://${host}:${port}/graphql`,

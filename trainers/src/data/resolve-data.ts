@@ -4,7 +4,7 @@
 // roots (the agent's; the CLI's is its working directory), so a confinement policy plugs in by
 // choosing the roots. Errors start with the cause, in words a user can act on.
 import { readdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   cacheRoot,
   type DownloadEntry,
@@ -59,6 +59,12 @@ function where(ctx: ResolveContext): string {
 async function findFolder(role: string, p: string, ctx: ResolveContext): Promise<string> {
   const candidates = isAbsolute(p) ? [p] : ctx.roots.map((r) => resolve(r, p));
   for (const c of candidates) if (await isDir(c)) return c;
+  // A path the agent already confined to one of its roots is named relative to that root, as the user wrote it.
+  const root = isAbsolute(p) ? ctx.roots.find((r) => p.startsWith(`${r}${sep}`)) : undefined;
+  if (root)
+    throw new DataNotFoundError(
+      `${role} folder ${relative(root, p)} not found under data root ${root}${ctx.agentName ? ` on agent ${ctx.agentName}` : ''}`,
+    );
   throw new DataNotFoundError(
     isAbsolute(p)
       ? `${role} folder ${p} not found${ctx.agentName ? ` on agent ${ctx.agentName}` : ''}`
