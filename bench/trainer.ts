@@ -244,6 +244,7 @@ async function benchOverhead(root: string): Promise<void> {
     gpus: [],
     labels: [],
     dataRoots: [root],
+    outputRoot: join(root, 'out'),
     log: () => {},
   });
   const api = new AgentApi(server.url);
@@ -256,7 +257,7 @@ async function benchOverhead(root: string): Promise<void> {
       batch: 20,
       epochs: 5,
       lr: 2e-5,
-      cacheDir: join(root, 'cache'),
+      cacheDir: 'cache', // under the agent's output root, shared by every run (the feature cache)
     };
     const finished = async (ids: string[]) => {
       for (;;) {

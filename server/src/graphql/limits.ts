@@ -281,13 +281,35 @@ export function preflight(
   maxCost: number,
 ): GraphQLError | null {
   if (typeof query !== 'string') return null;
-  const nesting = textNestingError(query);
-  if (nesting) return nesting;
-  let doc: DocumentNode;
-  try {
-    doc = parse(query, { noLocation: true });
-  } catch {
-    return null;
-  }
+  const doc = parsedOnce(query);
+  if (doc instanceof GraphQLError) return doc;
+  if (doc === null) return null;
   return aliasError(doc) ?? checkWithVariables(schema, doc, operationName, variables, maxDepth, maxCost);
+}
+
+/**
+ * Trainers and dashboards send the same few documents over and over: the text checks and the parse are done once
+ * per distinct document (a bounded cache, oldest dropped first), so the limits cost ~nothing on the hot path.
+ * A document that does not parse is left to Apollo, which reports it.
+ */
+const PARSED = new Map<string, DocumentNode | GraphQLError | null>();
+const PARSED_MAX = 500;
+const CACHEABLE_CHARS = 64 * 1024;
+
+function parsedOnce(query: string): DocumentNode | GraphQLError | null {
+  const hit = PARSED.get(query);
+  if (hit !== undefined) return hit;
+  let result: DocumentNode | GraphQLError | null = textNestingError(query);
+  if (!result) {
+    try {
+      result = parse(query, { noLocation: true });
+    } catch {
+      result = null;
+    }
+  }
+  if (query.length <= CACHEABLE_CHARS) {
+    if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(query, result);
+  }
+  return result;
 }
