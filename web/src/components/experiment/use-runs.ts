@@ -229,6 +229,15 @@ export function useRuns(
     },
   );
 
+  // The rows and count were read before the subscription existed, and its first subscribe replays nothing: a run
+  // created or deleted in between would be missed. One recount as soon as it is live closes that gap.
+  const wasLive = useRef(false);
+  useEffect(() => {
+    if (live.state !== 'live' || wasLive.current) return;
+    wasLive.current = true;
+    recount();
+  }, [live.state, recount]);
+
   // Latest/best metric cells of active runs follow metricsLogged (logging does not emit runChanged).
   const activeKey = useMemo(
     () =>
