@@ -26,9 +26,8 @@ interface Session {
 export interface SessionProxyOptions {
   /** The API's GraphQL URL, e.g. http://127.0.0.1:4000/graphql. */
   apiUrl: string;
-  /** The address this server binds; on loopback, Host headers must name loopback with our port. */
+  /** The address this server binds; on loopback, Host headers must name a loopback host. */
   host: string;
-  port: () => number;
 }
 
 function isLoopback(host: string): boolean {

@@ -127,10 +127,9 @@ export async function startWeb(opts: StartWebOptions): Promise<RunningWeb> {
   if (!dev && !buildIsFresh()) await buildWeb(opts.log);
   // Read by the root layout at request time.
   process.env.RUNBOARD_API_URL = opts.apiUrl;
-  let boundPort = opts.port;
   // The browser talks only to this server: /graphql (HTTP and WebSocket) is relayed to the API with the
   // signed-in session's key, so API keys never reach browser JavaScript (web/session-proxy.ts).
-  const proxy = new SessionProxy({ apiUrl: opts.apiUrl, host, port: () => boundPort });
+  const proxy = new SessionProxy({ apiUrl: opts.apiUrl, host });
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   // The compare view keeps its selection in the URL (any number of runs): Node's default 16 KiB
   // header limit would refuse ~400 run ids with 431; 1 MiB holds ~28,000.
@@ -165,7 +164,6 @@ export async function startWeb(opts: StartWebOptions): Promise<RunningWeb> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  boundPort = port;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     async stop() {

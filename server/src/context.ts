@@ -11,7 +11,6 @@ import { LaunchService } from './modules/launch/service.ts';
 import { latestForRuns } from './modules/metric/store.ts';
 import { RunState } from './modules/run/run-state.ts';
 import { RunService } from './modules/run/service.ts';
-import { findRuns } from './modules/run/store.ts';
 import { SweepService } from './modules/sweep/service.ts';
 import { ViewService } from './modules/view/service.ts';
 import { LiveService } from './pubsub/live.ts';
@@ -91,10 +90,6 @@ function createLoaders(s: Services) {
     artifacts: batched(async (runIds: readonly string[]) => {
       const all = await s.artifacts.listForRuns(runIds);
       return runIds.map((id) => all.filter((a) => a.runId === id));
-    }),
-    run: batched(async (ids: readonly string[]) => {
-      const found = new Map((await findRuns(s.db.pool, ids)).map((r) => [r.id, r]));
-      return ids.map((id) => found.get(id) ?? null);
     }),
     agent: batched((ids: readonly string[]) => s.launch.agentsByIds(ids)),
     activeRunsOfAgent: batched((agentIds: readonly string[]) => s.launch.activeRunsOfAgents(agentIds)),

@@ -12,7 +12,7 @@ import { connectDatabase } from '../db/database.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../db/errors.ts';
 import { accessPlugin } from '../graphql/access.ts';
 import { ErrorCode, wrappedCode } from '../graphql/errors.ts';
-import { checkWithVariables, limitsRule, MAX_RESPONSE_BYTES, preflight } from '../graphql/limits.ts';
+import { limitsRule, MAX_RESPONSE_BYTES, preflight } from '../graphql/limits.ts';
 import { buildSchema } from '../graphql/schema.ts';
 import { startCrashDetector } from '../jobs/crash-detector.ts';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
@@ -217,27 +217,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         },
       },
       accessPlugin(),
-      {
-        // Validation cannot see variable values (`first: $n`); measure again once they are known.
-        async requestDidStart() {
-          return {
-            async didResolveOperation({ document, operationName, request }) {
-              const limit = checkWithVariables(
-                schema,
-                document,
-                operationName,
-                request.variables,
-                opts.MAX_QUERY_DEPTH,
-                opts.MAX_QUERY_COST,
-              );
-              if (limit) {
-                limit.extensions.http = { status: 400 };
-                throw limit;
-              }
-            },
-          };
-        },
-      },
       {
         async serverWillStart() {
           return {
