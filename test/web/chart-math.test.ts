@@ -1,9 +1,12 @@
 /**
  * The chart and sweep-analysis maths on their own (no browser): 1-2-5 ticks and domains, log ticks,
- * and the random-forest importance finding the parameter that drives the metric.
+ * the random-forest importance finding the parameter that drives the metric, and the compare page's URL
+ * state and group lines.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { groupChartCols, groupCompareRuns } from '../../web/src/lib/compare-groups.ts';
+import { type CompareState, compareSearch, readCompareState } from '../../web/src/lib/compare-state.ts';
 import { linearTicks, logDomain, logTicks, niceDomain, niceStep, tickLabel } from '../../web/src/lib/scale.ts';
 import { forestImportance, paramAxis, parameterImportance, pearson } from '../../web/src/lib/sweep-analysis.ts';
 
@@ -80,4 +83,81 @@ test('importance: the forest credits the parameter that drives the metric; corre
   );
   // Runs without the metric are left out; too few runs give no importance.
   assert.ok(parameterImportance(rows.slice(0, 3), axes).every((i) => i.importance === 0));
+});
+
+test('compare URL state: defaults give no parameters, runs= keeps its text, every setting reads back', () => {
+  const defaults = readCompareState(new URLSearchParams(''));
+  assert.equal(compareSearch('?runs=a,b', defaults), '?runs=a,b');
+  assert.equal(compareSearch('', defaults), '');
+  const s: CompareState = {
+    tab: 'panels',
+    hidden: ['b'],
+    smoothing: 0.604,
+    xMode: 'wall',
+    bands: false,
+    differencesOnly: false,
+    group: ['opt.lr', 'odd,key%'],
+    band: 'std',
+  };
+  const q = compareSearch('?runs=a,b&tab=overlay&smooth=0.9', s);
+  assert.equal(
+    q,
+    '?runs=a,b&tab=panels&hide=b&smooth=0.6&x=wall&bands=0&diff=all&group=opt.lr,odd%252Ckey%2525&band=std',
+  );
+  assert.deepEqual(readCompareState(new URLSearchParams(q)), {
+    ...s,
+    hidden: ['b'],
+    group: [...s.group],
+    smoothing: 0.6,
+  });
+  // Hand-edited values fall back to defaults or the slider's range.
+  const odd = readCompareState(new URLSearchParams('smooth=7&x=banana&tab=x&band=wide'));
+  assert.deepEqual([odd.smoothing, odd.xMode, odd.tab, odd.band], [0.99, 'step', 'overlay', 'minmax']);
+  assert.equal(readCompareState(new URLSearchParams('smooth=abc')).smoothing, 0);
+});
+
+test('compare groups come from config rows; a key without a row does not split; null joins "—"', () => {
+  const runs = ['r1', 'r2', 'r3', 'r4'].map((id) => ({ id }));
+  const config = {
+    runIds: ['r4', 'r3', 'r2', 'r1'],
+    rows: [
+      { path: 'opt.lr', values: [0.01, 0.1, 0.01, 0.1] },
+      { path: 'seed', values: [2, 1, null, 1] },
+    ],
+  };
+  const byLr = groupCompareRuns(runs, ['opt.lr'], config);
+  assert.deepEqual(
+    byLr.map((g) => [g.label, g.runs.map((r) => r.id)]),
+    [
+      ['opt.lr=0.01', ['r2', 'r4']],
+      ['opt.lr=0.1', ['r1', 'r3']],
+    ],
+  );
+  assert.deepEqual(
+    groupCompareRuns(runs, ['seed', 'same'], config).map((g) => g.label),
+    ['seed=1', 'seed=2', 'seed=—'],
+  );
+  assert.deepEqual(
+    groupCompareRuns(runs, ['same'], config).map((g) => [g.label, g.runs.length]),
+    [['all runs', 4]],
+  );
+});
+
+test('a group line is the per-step mean with a min/max or ±std band; smoothing is per run, raw mean behind', () => {
+  const series = (values: number[]) => ({ step: values.map((_, i) => i), value: values });
+  const runs = [series([1, 2, 3]), series([3, 4]), series([2]), undefined];
+  const mm = groupChartCols(runs, 'minmax')!;
+  assert.deepEqual([mm.x, mm.y, mm.lo, mm.hi, mm.raw], [[0, 1, 2], [2, 3, 3], [1, 2, 3], [3, 4, 3], undefined]);
+  const std = groupChartCols(runs, 'std')!;
+  const sd0 = Math.sqrt(2 / 3); // values 1, 3, 2 at step 0
+  const near = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) < 1e-12);
+  assert.ok(near(std.lo, [2 - sd0, 2, 3]), `${std.lo}`);
+  assert.ok(near(std.hi, [2 + sd0, 4, 3]), `${std.hi}`);
+  // Each run is smoothed on its own, then averaged: at step 2 only the first run (1, 2, 3 -> 2.5) counts,
+  // where smoothing the mean line (2, 3, 3) would give 3.
+  const pairs = (v: number[]) => v.map((x, i) => (i ? (x + v[i - 1]!) / 2 : x));
+  const smooth = groupChartCols(runs, 'minmax', pairs)!;
+  assert.deepEqual(smooth.y, [2, 2.5, 2.5]);
+  assert.deepEqual(smooth.raw, [2, 3, 3]);
+  assert.equal(groupChartCols([undefined, series([])], 'std'), null);
 });

@@ -32,10 +32,21 @@ export interface RunGroup<R> {
  * Runs grouped by the values at `keys` (runs without a key form their own "—" group). Groups are
  * ordered by their values (numbers numerically, then text), so `lr=0.001` comes before `lr=0.01`.
  */
-export function groupRuns<R extends { config: unknown }>(runs: readonly R[], keys: readonly string[]): RunGroup<R>[] {
+export function groupRuns<R extends { config: unknown }>(runs: readonly R[], keys: readonly string[]): RunGroup<R>[];
+/** The same over runs whose values are looked up elsewhere (the compare page has flattened config rows). */
+export function groupRuns<R>(
+  runs: readonly R[],
+  keys: readonly string[],
+  lookup: (run: R, key: string) => unknown,
+): RunGroup<R>[];
+export function groupRuns<R>(
+  runs: readonly R[],
+  keys: readonly string[],
+  lookup: (run: R, key: string) => unknown = (run, key) => configValue((run as { config: unknown }).config, key),
+): RunGroup<R>[] {
   const groups = new Map<string, RunGroup<R>>();
   for (const run of runs) {
-    const values = keys.map((k) => configValue(run.config, k));
+    const values = keys.map((k) => lookup(run, k));
     const key = JSON.stringify(values.map((v) => (v === undefined ? null : v)));
     let g = groups.get(key);
     if (!g) {

@@ -6,20 +6,24 @@ import { Suspense, use, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { CompareRunsDocument, CompareSeqsDocument, type CompareSeqsQuery } from '@/gql/graphql';
 import { runColor } from '@/lib/colors';
+import { groupCompareRuns } from '@/lib/compare-groups';
 import type { ComparePrefetch } from '@/lib/compare-prefetch';
 import { type ApiProblem, describeError } from '@/lib/errors';
 import type { RunSeq } from '@/lib/live';
-import { maxPointsForOverlay, type XAxisMode } from '@/lib/series';
+import { maxPointsForOverlay } from '@/lib/series';
 import { unpackSeries } from '@/lib/series-pack';
 import { useLiveSeries } from '@/lib/use-live-series';
 import { SmoothingSlider } from '../charts/smoothing-slider';
+import { GroupPicker } from '../experiment/group-picker';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { CompareCharts, type CompareRun } from './compare-charts';
+import { type CompareGroup, CompareGroupCharts, GroupLegend } from './compare-group-charts';
 import { ConfigDiff } from './config-diff';
 import { MetricSummary } from './metric-summary';
 import { RunLegend } from './run-legend';
 import { RunPanels } from './run-panels';
+import { useCompareState } from './use-compare-state';
 
 export function CompareView({ runIds, prefetch }: { runIds: string[]; prefetch?: Promise<ComparePrefetch | null> }) {
   const bad = runIds.filter((id) => !isUuid(id));
@@ -54,12 +58,10 @@ function WithPrefetch({ runIds, prefetch }: { runIds: string[]; prefetch: Promis
 function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: ComparePrefetch | null }) {
   const { apiUrl } = useApi();
   const client = useClient();
-  const [differencesOnly, setDifferencesOnly] = useState(true);
-  const [xMode, setXMode] = useState<XAxisMode>('step');
-  const [smoothing, setSmoothing] = useState(0);
-  const [bands, setBands] = useState(true);
-  const [tab, setTab] = useState<'overlay' | 'panels'>('overlay');
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+  // Every setting lives in the URL (next to runs=), so Back, reload and a shared link keep it.
+  const [view, setView] = useCompareState();
+  const { differencesOnly, xMode, smoothing, bands, tab } = view;
+  const hidden = useMemo<ReadonlySet<string>>(() => new Set(view.hidden), [view.hidden]);
   // About one point per pixel of chart width (charts sit in a grid of >= 480 px columns), within a budget per chart.
   const [maxPoints] = useState(() => {
     if (initial) return initial.maxPoints;
@@ -126,6 +128,18 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   );
 
   const shown = useMemo(() => (hidden.size ? runs.filter((r) => !hidden.has(r.id)) : runs), [runs, hidden]);
+  // In runs order, so the same hidden runs always give the same URL.
+  const setHidden = (next: ReadonlySet<string>) =>
+    setView({ hidden: runs.filter((r) => next.has(r.id)).map((r) => r.id) });
+
+  // Grouping needs the config rows, which load after the charts; until then the overlay waits for them.
+  const groupPaths = useMemo(() => cmp?.config.filter((r) => r.differs).map((r) => r.path) ?? [], [cmp]);
+  const groups = useMemo<CompareGroup[] | null>(() => {
+    if (!view.group.length || !cmp) return null;
+    const config = { runIds: cmp.runs.map((r) => r.id), rows: cmp.config };
+    return groupCompareRuns(shown, view.group, config).map((g, i) => ({ ...g, color: runColor(i) }));
+  }, [view.group, cmp, shown]);
+  const grouped = view.group.length > 0 && tab === 'overlay';
 
   const problem = head.problem;
   if (problem) {
@@ -162,31 +176,73 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
       <RunLegend runs={runs} hidden={hidden} onChange={setHidden} />
       <div className="controls panel">
         <label>
-          <input type="radio" checked={tab === 'overlay'} onChange={() => setTab('overlay')} /> overlay
+          <input
+            type="radio"
+            checked={tab === 'overlay'}
+            onChange={() => setView({ tab: 'overlay' })}
+            data-testid="tab-overlay"
+          />{' '}
+          overlay
         </label>
         <label>
-          <input type="radio" checked={tab === 'panels'} onChange={() => setTab('panels')} data-testid="tab-panels" />{' '}
+          <input
+            type="radio"
+            checked={tab === 'panels'}
+            onChange={() => setView({ tab: 'panels' })}
+            data-testid="tab-panels"
+          />{' '}
           per-run panels
         </label>
-        <label>
+        <label title={grouped ? 'Group means are drawn by step' : undefined}>
           x-axis
-          <select value={xMode} onChange={(e) => setXMode(e.target.value as XAxisMode)} data-testid="x-axis">
+          <select
+            value={grouped ? 'step' : xMode}
+            disabled={grouped}
+            onChange={(e) => setView({ xMode: e.target.value as typeof xMode })}
+            data-testid="x-axis"
+          >
             <option value="step">step</option>
             <option value="relative">time since start</option>
             <option value="wall">wall time</option>
           </select>
         </label>
-        <SmoothingSlider value={smoothing} onChange={setSmoothing} />
-        <label title="Shaded min–max of each bucket where the server downsampled">
-          <input type="checkbox" checked={bands} onChange={(e) => setBands(e.target.checked)} /> min/max band
-        </label>
+        <SmoothingSlider value={smoothing} onChange={(v) => setView({ smoothing: v })} />
+        {grouped ? (
+          <label title="The band around each group's mean">
+            <input
+              type="checkbox"
+              checked={view.band === 'std'}
+              onChange={(e) => setView({ band: e.target.checked ? 'std' : 'minmax' })}
+              data-testid="band-std"
+            />{' '}
+            ±std band (else min/max)
+          </label>
+        ) : (
+          <label title="Shaded min–max of each bucket where the server downsampled">
+            <input
+              type="checkbox"
+              checked={bands}
+              onChange={(e) => setView({ bands: e.target.checked })}
+              data-testid="bands"
+            />{' '}
+            min/max band
+          </label>
+        )}
+        <GroupPicker paths={groupPaths} group={view.group} onChange={(group) => setView({ group })} />
       </div>
+      {grouped && groups && <GroupLegend groups={groups} />}
       {series.problem && <Notice title="Could not load metrics." problem={series.problem} onRetry={series.reload} />}
       {series.live.state === 'error' && (
         <Notice kind="warning" title="Live updates failed." problem={{ message: series.live.error ?? '' }} />
       )}
       {!chartsReady ? (
         <Loading what="metrics" />
+      ) : grouped && series.keys.length ? (
+        groups ? (
+          <CompareGroupCharts groups={groups} keys={series.keys} data={series} smoothing={smoothing} band={view.band} />
+        ) : (
+          <Loading what="groups" />
+        )
       ) : tab === 'overlay' ? (
         <CompareCharts
           runs={shown}
@@ -206,7 +262,7 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
             runs={runs}
             rows={cmp.config}
             differencesOnly={differencesOnly}
-            onToggle={setDifferencesOnly}
+            onToggle={(v) => setView({ differencesOnly: v })}
             loading={fetching}
           />
         </>
