@@ -277,8 +277,10 @@ async function benchOverhead(root: string): Promise<void> {
         `mutation($c: JSON!, $n: String) { launchRun(input: { experimentName: "bench-overhead", config: $c, name: $n }) { id } }`,
         { c: config, n: name },
       );
+      lastId = r.launchRun.id;
       return (await finished([r.launchRun.id]))[0]!;
     };
+    let lastId = '';
     log(
       `\n== per-run overhead: launch -> FINISHED, 5 head-only epochs, ${PER_CLASS * 2}+${PER_CLASS} images at ${SIZE}x${SIZE} (${d.source}) ==`,
     );
@@ -289,6 +291,7 @@ async function benchOverhead(root: string): Promise<void> {
     log(
       `head-only run on cached features: median ${r2(median(single))} s (${single.map(r2).join(', ')}); target <= 5 s`,
     );
+    await printTimeline(pool, lastId);
     const t0 = Date.now();
     const { launchSweep } = await api.call<{ launchSweep: { id: string } }>(
       `mutation($c: JSON!, $space: JSON!) { launchSweep(input: { experimentName: "bench-overhead", baseConfig: $c, space: $space,
@@ -299,6 +302,16 @@ async function benchOverhead(root: string): Promise<void> {
     const perRun = await finished(rows.map((r) => r.id));
     const sweepSeconds = (Date.now() - t0) / 1000;
     log(`12-run sweep on cached features: ${r1(sweepSeconds)} s (${r2(sweepSeconds / 12)} s/run); target <= 60 s`);
+    const gaps = await pool.query<{ idle: number | null; run: number }>(
+      `SELECT extract(epoch FROM started_at - lag(finished_at) OVER (ORDER BY started_at))::float8 AS idle,
+              extract(epoch FROM finished_at - started_at)::float8 AS run
+       FROM runs WHERE sweep_id = $1 ORDER BY started_at`,
+      [launchSweep.id],
+    );
+    const idle = gaps.rows.flatMap((g) => (g.idle === null ? [] : [g.idle]));
+    log(
+      `  per sweep run: RUNNING -> FINISHED median ${r2(median(gaps.rows.map((g) => g.run)))} s; previous FINISHED -> next RUNNING median ${r2(median(idle))} s`,
+    );
     results.overhead = {
       warmUpSeconds: r2(warm),
       headOnlyRunSeconds: single.map(r2),
@@ -314,6 +327,20 @@ async function benchOverhead(root: string): Promise<void> {
     await server.stop();
     await db.drop();
   }
+}
+
+/** Where a launched run's time went: seconds from created_at to its status changes and each log line. */
+async function printTimeline(pool: import('pg').Pool, runId: string): Promise<void> {
+  const { rows } = await pool.query<{ s: number; what: string }>(
+    `SELECT extract(epoch FROM t - r.created_at)::float8 AS s, what FROM runs r,
+       LATERAL (VALUES (r.started_at, 'RUNNING'), (r.finished_at, 'FINISHED')) v(t, what) WHERE r.id = $1
+     UNION ALL
+     SELECT extract(epoch FROM l.time - r.created_at)::float8, left(l.text, 110) FROM run_logs l JOIN runs r ON r.id = l.run_id
+     WHERE r.id = $1 ORDER BY 1`,
+    [runId],
+  );
+  log('timeline of the last cached run (s after launch):');
+  for (const r of rows) log(`  ${r.s.toFixed(2).padStart(6)}  ${r.what}`);
 }
 
 async function benchFineTune(root: string): Promise<void> {

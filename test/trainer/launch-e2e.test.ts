@@ -77,6 +77,12 @@ test('a run launched through GraphQL is trained by an agent and ends FINISHED wi
   assert.equal(run.systemInfo.gpu, '0', 'and on which GPU');
   assert.match(run.systemInfo.engines.head, /^tfjs 4\.22\.0 /, 'and the trainer its engines');
   assert.equal(typeof run.systemInfo.engines.prefix, 'string');
+  // The agent runs its bundled trainer (trainer-bundle.ts), with the ORT kernel worker beside it.
+  assert.match(run.systemInfo.trainerModule, /[/\\]trainers[/\\]dist[/\\]cli\.mjs$/);
+  assert.ok(
+    run.systemInfo.engines.tfjsBackendNotes.some((n: string) => n.includes('onnxruntime-node in a worker')),
+    run.systemInfo.engines.tfjsBackendNotes.join('; '),
+  );
   assert.ok(
     run.logs.lines.some((l: any) => /epoch 2\/2/i.test(l.text)),
     `the trainer output reached the server:\n${run.logs.lines.map((l: any) => l.text).join('\n')}`,

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
+  ORT_MIN_DENSE_WEIGHTS,
   ortConvClientState,
   registerOrtConvKernels,
   setOrtConvMinFlops,
@@ -133,6 +134,39 @@ test('tf.grads through a small conv net on wasm (ORT) equals cpu', async () => {
   setOrtConvMinFlops(8e6);
   assert.ok(ortConvClientState()!.calls - before >= 7, 'convs and their gradients ran on ORT');
   ['dx', 'dw1', 'db1', 'dw2', 'db2'].forEach((name, i) => assertClose(cpu[i]!, wasm[i]!, name));
+});
+
+test('Dense products with large weights run on ORT and equal cpu, forward and gradients', async () => {
+  // The head's first Dense at 150x150 ([20,8192]·[8192,256]) is the case this is for; a smaller K
+  // keeps the cpu reference quick while staying above ORT_MIN_DENSE_WEIGHTS.
+  const [m, k, n] = [6, 4608, 256];
+  assert.ok(k * n >= ORT_MIN_DENSE_WEIGHTS);
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const x = tf.randomNormal([m, k], 0, 1, 'float32', 11);
+    const w = tf.randomNormal([k, n], 0, 0.05, 'float32', 12);
+    const bias = tf.randomNormal([n], 0, 0.1, 'float32', 13);
+    const plain = tf.matMul(x, w);
+    const batched = tf.matMul(x.expandDims(0), w.expandDims(0)); // [1,M,K]·[1,K,N]
+    const fused = tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' });
+    const [dx, dw, db] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.square(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }))),
+    )([x, w, bias]);
+    const out = [plain, batched, fused, dx!, dw!, db!];
+    assert.deepEqual(batched.shape, [1, m, n]);
+    const res = await Promise.all(out.map(async (t) => (await t.data()) as Float32Array));
+    tf.dispose([x, w, bias, ...out]);
+    return res;
+  };
+  const cpu = await run('cpu');
+  const before = ortConvClientState()!.calls;
+  const wasm = await run('wasm');
+  // plain, batched, fused, and the fused forward inside tf.grads; dx = dy·W^T and dW = x^T·dy stay on wasm.
+  assert.equal(ortConvClientState()!.calls - before, 4, 'the four forward products went through ORT');
+  ['plain', 'batched', 'fused', 'dx', 'dw', 'db'].forEach((name, i) => assertClose(cpu[i]!, wasm[i]!, name));
+  const small = ortConvClientState()!.calls;
+  tf.matMul(tf.ones([6, 512]), tf.ones([512, 256])).dispose(); // 131k weights: wasm's own
+  assert.equal(ortConvClientState()!.calls, small, 'small weights stay on wasm');
 });
 
 test('no tensors leak through the ORT kernels during training steps', async () => {

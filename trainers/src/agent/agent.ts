@@ -13,6 +13,7 @@ import { confineLaunchConfig } from './launch-paths.ts';
 import { LogPump } from './log-pump.ts';
 import { PathConfinementError } from './path-confinement.ts';
 import { prepareRun } from './prepare.ts';
+import { bundleTrainer } from './trainer-bundle.ts';
 
 export interface AgentOptions {
   server: string;
@@ -52,7 +53,7 @@ interface Slot {
   dir: string;
 }
 
-/** The trainer CLI of this package, run with tsx (a dependency of this package). */
+/** The trainer CLI of this package under tsx: the fallback when it cannot be bundled (see trainer-bundle.ts). */
 export const DEFAULT_TRAINER = [
   process.execPath,
   '--import',
@@ -76,6 +77,8 @@ export class Agent {
   private spare: ChildProcess | null = null;
   /** The weights file of the last prepared run: the next warm trainer preloads it. */
   private lastWeights: string | null = null;
+  /** What starts a trainer: opts.command, else the bundled trainer (set in start()), else DEFAULT_TRAINER. */
+  private trainer: string[] = DEFAULT_TRAINER;
 
   constructor(private readonly opts: AgentOptions) {
     this.log = opts.log ?? ((m) => console.log(`[agent] ${m}`));
@@ -85,6 +88,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    this.trainer = this.opts.command ?? (await bundleTrainer(this.log)) ?? DEFAULT_TRAINER;
     await this.api.register({
       id: this.id,
       name: this.name,
@@ -203,7 +207,7 @@ export class Agent {
       JSON.stringify({ ...config, experiment: a.run.experiment.name, name: a.run.name }, null, 2),
     );
     const trainerArgs = ['--config', configFile, '--run-id', a.run.id, '--server', this.opts.server];
-    const [cmd, ...args] = [...(this.opts.command ?? DEFAULT_TRAINER), ...trainerArgs];
+    const [cmd, ...args] = [...this.trainer, ...trainerArgs];
     const env = {
       ...process.env,
       RUNBOARD_SERVER: this.opts.server,
@@ -261,7 +265,7 @@ export class Agent {
   private startSpare(): void {
     if (!this.sparesWanted || this.spare) return;
     const [cmd, ...args] = [
-      ...(this.opts.command ?? DEFAULT_TRAINER),
+      ...this.trainer,
       '--warm-spare',
       ...(this.lastWeights ? ['--preload-weights', this.lastWeights] : []),
     ];

@@ -2,6 +2,8 @@
 // ort-conv-kernels.ts: builds/caches the per-shape ONNX graphs, copies inputs into a
 // SharedArrayBuffer, posts the request and blocks in Atomics.wait for the result. Blocking is
 // the point: tfjs kernels must return synchronously, while ORT's API is async.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { buildConvGraph, type ConvGeom, type ConvOp, graphKey, type OrtGraph } from './ort-conv-graphs.ts';
 
@@ -42,9 +44,13 @@ export class OrtConvClient {
   calls = 0;
 
   constructor(threads: number) {
+    const file = new URL('./ort-conv-worker.mjs', import.meta.url);
+    // A missing worker file (e.g. a bundle without its copy) is an error only once a Worker runs; checked
+    // here so the kernels are never registered without it.
+    if (!existsSync(file)) throw new Error(`ORT kernel worker not found: ${fileURLToPath(file)}`);
     const { port1, port2 } = new MessageChannel();
     this.errors = port1;
-    this.worker = new Worker(new URL('./ort-conv-worker.mjs', import.meta.url), {
+    this.worker = new Worker(file, {
       workerData: { ctl: this.ctl.buffer, errors: port2, threads },
       transferList: [port2],
       // Plain .mjs needs no loader; inheriting e.g. `-e <script>` from the parent would re-run it.

@@ -5,7 +5,8 @@
 // thread blocks in Atomics.wait for it (ort-conv-client.ts). Graphs: ort-conv-graphs.ts.
 //
 // Kernels wrapped: Conv2D, FusedConv2D (bias and linear/relu), Conv2DBackpropInput and
-// Conv2DBackpropFilter. The last two are computed directly on ORT rather than through the
+// Conv2DBackpropFilter, and the Dense products with a large weight matrix (BatchMatMul,
+// _FusedMatMul; see denseGeom). The last two are computed directly on ORT rather than through the
 // Conv2D rewrites in wasm-backprop-filter.ts: those run pads/transposes/gathers as
 // single-threaded wasm ops around the conv, which ORT does inside its graph.
 //
@@ -90,6 +91,46 @@ function geom(xShape: number[], fShape: number[], a: ConvAttrs): ConvGeom | null
   return flops(g) >= minFlops && g.oh > 0 && g.ow > 0 ? g : null;
 }
 
+/**
+ * Below this many weights a Dense product stays on wasm. wasm's matMul packs its weight operand
+ * (XNNPACK, with a transposing copy) once per new weights tensor, which in training is every step:
+ * the head's x·W at 150x150 ([20,8192]·[8192,256]) took 26 ms with fresh weights against 3.5 ms
+ * with packed ones, the packing being ~20 ms of it and the largest part of a head-only epoch.
+ * ORT's MLAS packs panels inside the GEMM on both cores (measured in `npm run bench:trainer`).
+ */
+export const ORT_MIN_DENSE_WEIGHTS = 1 << 20;
+
+interface MatMulAttrs {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  activation?: string;
+}
+
+/** [M,K] or [1,M,K] -> [M,K]; anything batched -> null. */
+const as2d = (s: number[]) => (s.length === 2 ? s : s.length === 3 && s[0] === 1 ? s.slice(1) : null);
+
+/**
+ * A plain product [M,K]·[K,N] with a large weight operand, as the geometry of a 1x1 conv over an
+ * [M,1,1,K] input: same graph, worker and copies as the convs, and tfjs's row-major [K,N] is the
+ * HWIO filter [1,1,K,N] byte for byte. null when wasm should keep it: small weights, batched
+ * products, and transposed operands (wasm-matmul.ts transposes those explicitly; in a Dense
+ * layer's gradient the large operand is then the activations, which wasm packs cheaply).
+ */
+function denseGeom(aShape: number[], bShape: number[], a: MatMulAttrs): ConvGeom | null {
+  const a2 = as2d(aShape);
+  const b2 = as2d(bShape);
+  if (a.transposeA || a.transposeB || !a2 || !b2 || a2[1] !== b2[0]) return null;
+  const [m, k] = a2 as [number, number];
+  const n = b2[1]!;
+  if (k * n < ORT_MIN_DENSE_WEIGHTS) return null;
+  const pad = { top: 0, bottom: 0, left: 0, right: 0 };
+  const g: ConvGeom = { n: m, h: 1, w: 1, ci: k, oh: 1, ow: 1, co: n, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1, pad };
+  return flops(g) >= minFlops ? g : null;
+}
+
+/** tfjs's output shape for the product: 2-D in, 2-D out; [1,M,K] in, [1,M,N] out. */
+const denseOut = (aShape: number[], g: ConvGeom) => (aShape.length === 3 ? [1, g.n, g.co] : [g.n, g.co]);
+
 /** Run on ORT and copy into a new wasm tensor; null means "use the fallback". */
 function viaOrt(
   backend: WasmHeapBackend,
@@ -132,6 +173,18 @@ const KERNELS: Record<
     const op: ConvOp = bias ? (act === 'relu' ? 'fwd_bias_relu' : 'fwd_bias') : act === 'relu' ? 'fwd_relu' : 'fwd';
     return viaOrt(b, op, g, bias ? [x!, filter!, bias] : [x!, filter!], [g.n, g.oh, g.ow, g.co], 1);
   },
+  BatchMatMul: ({ a, b: w }, attrs, b) => {
+    const g = denseGeom(a!.shape, w!.shape, attrs as MatMulAttrs);
+    return g && viaOrt(b, 'fwd', g, [a!, w!], denseOut(a!.shape, g));
+  },
+  _FusedMatMul: ({ a, b: w, bias, preluActivationWeights }, attrs, b) => {
+    const act = (attrs as MatMulAttrs).activation ?? 'linear';
+    if ((act !== 'linear' && act !== 'relu') || preluActivationWeights) return null;
+    const g = denseGeom(a!.shape, w!.shape, attrs as MatMulAttrs);
+    if (!g || (bias && tf.util.sizeFromShape(bias.shape) !== g.co)) return null;
+    const op: ConvOp = bias ? (act === 'relu' ? 'fwd_bias_relu' : 'fwd_bias') : act === 'relu' ? 'fwd_relu' : 'fwd';
+    return viaOrt(b, op, g, bias ? [a!, w!, bias] : [a!, w!], denseOut(a!.shape, g));
+  },
   Conv2DBackpropInput: ({ dy, filter }, a, b) => {
     const inputShape = a.inputShape as number[];
     const g = geom(inputShape, filter!.shape, a as unknown as ConvAttrs);
@@ -147,6 +200,10 @@ const KERNELS: Record<
 };
 
 const wrapped = new Set<string>();
+let unavailable: string | null = null;
+
+/** Why the kernels could not be registered (the worker could not be created), for the run's notes. */
+export const ortConvUnavailable = () => unavailable;
 
 /**
  * Wrap the wasm conv kernels (call after the wasm-backprop-filter shims, which become the
@@ -158,7 +215,8 @@ export function registerOrtConvKernels(threads = os.availableParallelism()): str
   if (!client) {
     try {
       client = new OrtConvClient(threads);
-    } catch {
+    } catch (e) {
+      unavailable = (e as Error).message;
       return [];
     }
   }

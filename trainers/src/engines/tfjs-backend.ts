@@ -3,7 +3,7 @@
 
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { registerOrtConvKernels } from './ort-conv-kernels.ts';
+import { ortConvUnavailable, registerOrtConvKernels } from './ort-conv-kernels.ts';
 import { registerWasmConv2DBackpropFilter, registerWasmFastConv2DBackpropInput } from './wasm-backprop-filter.ts';
 import { registerWasmPlainMatMul } from './wasm-matmul.ts';
 
@@ -86,8 +86,9 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
         const ortConv = registerOrtConvKernels();
         if (ortConv.length)
           notes.push(
-            `${ortConv.join(', ')}: run on onnxruntime-node in a worker thread above 8 MFLOP (RUNBOARD_ORT_KERNELS=0 disables)`,
+            `${ortConv.join(', ')}: run on onnxruntime-node in a worker thread above 8 MFLOP (products: with >= 1M weights; RUNBOARD_ORT_KERNELS=0 disables)`,
           );
+        else if (ortConvUnavailable()) notes.push(`onnxruntime kernels not used: ${ortConvUnavailable()}`);
         chosen = {
           backend: 'wasm',
           package: '@tensorflow/tfjs-backend-wasm',
