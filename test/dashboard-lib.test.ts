@@ -132,3 +132,27 @@ describe('view-state', () => {
     assert.equal(viewStateFromSaved([1, 2], 'v').where, '');
   });
 });
+
+describe('metric goals', () => {
+  test("the dashboard ranks metrics by the contract's goal inference, the one compareRuns uses", async () => {
+    const web = await import('../web/src/lib/metric-value.ts');
+    const contract = await import('../contract/src/metric-goal.ts');
+    assert.equal(web.inferGoal, contract.inferGoal, 'one function, not a copy that can drift');
+    const goals = Object.fromEntries(
+      ['loss', 'val_acc', 'val_loss', 'test_acc', 'epoch_seconds', 'images_per_second', 'lr', 'phase', 'epoch'].map(
+        (k) => [k, contract.inferGoal(k)],
+      ),
+    );
+    assert.deepEqual(goals, {
+      loss: 'MINIMIZE',
+      val_acc: 'MAXIMIZE',
+      val_loss: 'MINIMIZE',
+      test_acc: 'MAXIMIZE',
+      epoch_seconds: 'MINIMIZE',
+      images_per_second: 'MAXIMIZE',
+      lr: null,
+      phase: null,
+      epoch: null,
+    });
+  });
+});

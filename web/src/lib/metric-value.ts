@@ -16,7 +16,5 @@ export function formatNumber(v: WireNumber): string {
   return String(Number(n.toPrecision(4)));
 }
 
-/** Loss-like names are minimised; mirrors the server's inference for MetricComparison.goal. */
-export function inferGoal(key: string): 'MINIMIZE' | 'MAXIMIZE' {
-  return /loss|error|mse|mae|perplexity/i.test(key) ? 'MINIMIZE' : 'MAXIMIZE';
-}
+/** The contract's goal inference (the same the server ranks compareRuns by): null for lr, phase, epoch... */
+export { inferGoal } from '@runboard/contract/metric-goal';

@@ -1,21 +1,10 @@
 import { isUuid } from '@runboard/contract/ids';
+import { inferGoal, type MetricGoal } from '@runboard/contract/metric-goal';
 import type pg from 'pg';
 import { notFound } from '../../graphql/errors.ts';
 import { findRuns, type RunRow } from '../run/store.ts';
 
-export type Goal = 'MINIMIZE' | 'MAXIMIZE';
-
-/**
- * The goal a metric's name implies: losses, errors and durations are minimised; accuracy-like scores
- * and throughputs maximised. Anything else (lr, phase, epoch, ...) has no goal: ranking a learning
- * rate "best" would be noise, so such metrics are shown but not ranked unless a goal is given.
- */
-export function inferGoal(key: string): Goal | null {
-  if (/loss|err|mse|mae|rmse|perplexity|ppl|time|seconds|latency/i.test(key)) return 'MINIMIZE';
-  if (/acc|accuracy|auc|precision|recall|f1|iou|dice|map\b|score|per_second|throughput|reward/i.test(key))
-    return 'MAXIMIZE';
-  return null;
-}
+export type Goal = MetricGoal;
 
 interface LatestRow {
   runId: string;

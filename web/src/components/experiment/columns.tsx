@@ -59,23 +59,29 @@ function summary(run: RunRowFragment, key: string) {
   return run.metrics.find((m) => m.key === key);
 }
 
+/**
+ * A metric's columns: its last value, and its best (min or max by the goal its name implies, the
+ * contract's inferGoal). A metric with no implied goal (lr, phase, ...) has no "best" column.
+ */
 export function metricColumns(key: string): Column[] {
-  const goal = inferGoal(key);
-  const agg = goal === 'MINIMIZE' ? 'min' : 'max';
   const field = `metrics.${fieldSegment(key)}`;
+  const last: Column = {
+    id: `last:${key}`,
+    label: `${key} (last)`,
+    sortField: field,
+    numeric: true,
+    value: (r) => summary(r, key)?.lastValue ?? null,
+    text: (r) => formatNumber(summary(r, key)?.lastValue),
+  };
+  const goal = inferGoal(key);
+  if (!goal) return [last];
+  const agg = goal === 'MINIMIZE' ? 'min' : 'max';
   const best = (r: RunRowFragment): WireNumber => {
     const s = summary(r, key);
     return s ? (goal === 'MINIMIZE' ? s.min : s.max) : null;
   };
   return [
-    {
-      id: `last:${key}`,
-      label: `${key} (last)`,
-      sortField: field,
-      numeric: true,
-      value: (r) => summary(r, key)?.lastValue ?? null,
-      text: (r) => formatNumber(summary(r, key)?.lastValue),
-    },
+    last,
     {
       id: `best:${key}`,
       label: `${key} (${agg})`,

@@ -45,9 +45,10 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
   const [maxRuns, setMaxRuns] = useState('4');
   const [parallelism, setParallelism] = useState('2');
   const [metric, setMetric] = useState('val_acc');
-  // null: follow the metric's name (loss-like names are minimised), like the server's compare view.
+  // null: follow the metric's name (the contract's inferGoal, as compareRuns ranks); a name that implies
+  // no goal starts at MAXIMIZE, shown in the select so the user sees the choice.
   const [goalChoice, setGoalChoice] = useState<MetricGoal | null>(null);
-  const goal = goalChoice ?? inferGoal(metric);
+  const goal = goalChoice ?? inferGoal(metric) ?? 'MAXIMIZE';
   const [summary, setSummary] = useState<SweepSummary>('LAST');
   const [labels, setLabels] = useState('');
   const [retries, setRetries] = useState('0');
