@@ -42,6 +42,18 @@ export class SessionProxy {
 
   constructor(private readonly opts: SessionProxyOptions) {
     this.apiOrigin = new URL(opts.apiUrl).origin;
+    sessionRegistry().add(this);
+  }
+
+  /** The key behind a session id (the cookie's value), for this process's server rendering; null if none. */
+  keyForSession(sid: string): string | null {
+    const s = this.sessions.get(sid);
+    if (!s) return null;
+    if (s.expires < Date.now()) {
+      this.sessions.delete(sid);
+      return null;
+    }
+    return s.key;
   }
 
   /** Handles the request when it is ours (/api/session, /graphql, /artifacts/...); false: hand it to Next. */
@@ -185,13 +197,7 @@ export class SessionProxy {
 
   private sessionKey(req: IncomingMessage): string | null {
     const sid = cookieValue(req);
-    const s = sid ? this.sessions.get(sid) : undefined;
-    if (!s) return null;
-    if (s.expires < Date.now()) {
-      this.sessions.delete(sid!);
-      return null;
-    }
-    return s.key;
+    return sid ? this.keyForSession(sid) : null;
   }
 
   private prune() {
@@ -222,10 +228,24 @@ export class SessionProxy {
   }
 
   close() {
+    sessionRegistry().delete(this);
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
     this.sessions.clear();
   }
+}
+
+/**
+ * The proxies of this process, on globalThis: Next compiles the pages' server code into its own module graph,
+ * so a module-level variable here would not be the one server-api.ts sees. Server rendering looks the browser's
+ * session up here to prefetch with its key (a missing run then answers 404 with keys required, too); the key
+ * never leaves this process.
+ */
+const REGISTRY = Symbol.for('runboard.session-proxies');
+function sessionRegistry(): Set<SessionProxy> {
+  const g = globalThis as { [REGISTRY]?: Set<SessionProxy> };
+  g[REGISTRY] ??= new Set();
+  return g[REGISTRY];
 }
 
 function cookieValue(req: IncomingMessage): string | null {

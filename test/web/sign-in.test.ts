@@ -118,6 +118,16 @@ test('signing in sets an httpOnly SameSite=Strict cookie; HTTP and live WebSocke
   await context.close();
 });
 
+test('with keys required, pages are rendered with the session: a missing run or experiment answers 404', async () => {
+  const { context } = await signIn(await newKey(['READ']));
+  const missing = '0d3c1a52-0000-4000-8000-000000000000';
+  // context.request carries the browser's session cookie, as a reload would.
+  assert.equal((await context.request.get(`${web.url}/runs/${missing}`)).status(), 404);
+  assert.equal((await context.request.get(`${web.url}/experiments/${missing}`)).status(), 404);
+  assert.equal((await context.request.get(`${web.url}/runs/${runId}`)).status(), 200);
+  await context.close();
+});
+
 test('a READ-only session sees data but no launch, cancel or edit controls', async () => {
   const running = await gql(`mutation { createRun(input: { experimentName: "guarded", name: "r2" }) { id } }`);
   await gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: running.createRun.id });
