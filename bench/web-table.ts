@@ -143,6 +143,8 @@ async function metricSearch(browser: Browser, url: string, key: string) {
     await page.goto(url);
     await page.waitForSelector('[data-testid="run-row"]', { timeout: 60_000 });
     await page.click('[data-testid="columns-button"]');
+    // Counted once the list has rendered (counting right after the click raced React and could say 0).
+    await page.locator('[data-testid="columns-metrics"] label').first().waitFor({ timeout: 30_000 });
     const listed = await page.locator('[data-testid="columns-metrics"] label').count();
     const t0 = await page.evaluate(() => performance.now());
     await page.fill('[data-testid="columns-search"]', key);
