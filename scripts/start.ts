@@ -33,7 +33,7 @@ async function main() {
   let booted: BootedServer | null = null;
   let web: RunningWeb | null = null;
   let agent: Agent | null = null;
-  stopInOrderOnSignal(
+  const signals = stopInOrderOnSignal(
     () => [
       ['agent', agent ? () => agent!.stop(true) : undefined],
       ['dashboard', web?.stop],
@@ -42,6 +42,7 @@ async function main() {
     ],
     log,
   );
+  shuttingDown = signals.stopping;
   booted = await bootServer(env, log);
   if (launcher.LOCAL_AGENT === 'on' || (launcher.LOCAL_AGENT === 'auto' && !env.DATABASE_URL)) {
     agent = new Agent({
@@ -67,7 +68,11 @@ async function main() {
   }
 }
 
+/** Set once the signal handler exists: Ctrl-C during start-up is a clean stop, not a failed start. */
+let shuttingDown = () => false;
+
 main().catch((err) => {
+  if (shuttingDown()) return; // the shutdown in progress exits (0) when every part has stopped
   console.error(err instanceof EnvError ? err.message : err);
   process.exit(1);
 });

@@ -43,7 +43,7 @@ export async function bootServer(env: Env, log: (m: string) => void): Promise<Bo
 export function stopInOrderOnSignal(
   steps: () => [string, (() => Promise<unknown>) | undefined][],
   log: (m: string) => void,
-): void {
+): { stopping: () => boolean } {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -58,4 +58,6 @@ export function stopInOrderOnSignal(
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A part still starting when the signal came fails once what it needs is stopped; the caller ignores that.
+  return { stopping: () => stopping };
 }

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { ENV_KEYS, loadEnv } from '../../server/src/config/env.ts';
 import { migrate } from '../../server/src/db/migrate.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { withTimeout } from '../helpers/wait.ts';
+import { waitFor, withTimeout } from '../helpers/wait.ts';
 
 test('env is validated once, with every problem reported together', () => {
   assert.throws(
@@ -193,14 +193,23 @@ test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctr
   const { boot, stop } = startScript(t);
   const first = await boot();
   const created = await post(first.url, `mutation { createExperiment(input: { name: "persisted" }) { id } }`);
-  // the embedded default also runs a local trainer agent, so launchRun works with no other set-up
-  const { data } = await post(first.url, `{ agents { name online } }`);
-  assert.deepEqual(data.agents, [{ name: 'local', online: true }]);
+  // the embedded default also runs a local trainer agent, so launchRun works with no other set-up. It registers
+  // just after the API is ready (it first bundles its trainer), so it is polled for.
+  const agents = await waitFor(
+    async () => {
+      const { data } = await post(first.url, `{ agents { name online } }`);
+      return data.agents.length > 0 && data.agents;
+    },
+    { timeout: 60_000, what: 'the local agent to register' },
+  );
+  assert.deepEqual(agents, [{ name: 'local', online: true }]);
   assert.match(created.data.createExperiment.id, /^[0-9a-f-]{36}$/);
   assert.equal(await stop(first.child), 0);
   const second = await boot();
   const found = await post(second.url, `{ experiment(name: "persisted") { id } }`);
   assert.equal(found.data.experiment.id, created.data.createExperiment.id);
+  // Ctrl-C right after the API is up, while the local agent is still starting (bundling its trainer,
+  // registering): a clean stop, exit 0, not a failed start.
   assert.equal(await stop(second.child), 0);
 });
 

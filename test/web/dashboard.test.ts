@@ -30,10 +30,22 @@ async function seeded(runCount = 6) {
 
 const rowNames = (p: Page) =>
   p.locator('[data-testid="run-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-name')));
-const rowCount = (p: Page, n: number) =>
-  p.waitForFunction((want) => document.querySelectorAll('[data-testid="run-row"]').length === want, n, {
-    timeout: 120_000, // generous: a loaded machine renders a 5,000-run experiment slowly; speed is bench:web's job
-  });
+/** Waits for exactly `n` rows; on timeout says what the page showed instead (rows, count line, any notice). */
+const rowCount = async (p: Page, n: number) => {
+  try {
+    await p.waitForFunction((want) => document.querySelectorAll('[data-testid="run-row"]').length === want, n, {
+      timeout: 120_000, // generous: a loaded machine renders a 5,000-run experiment slowly; speed is bench:web's job
+    });
+  } catch (err) {
+    const seen = await p.evaluate(() => ({
+      rows: document.querySelectorAll('[data-testid="run-row"]').length,
+      count: document.querySelector('[data-testid="run-count"]')?.textContent ?? null,
+      notices: Array.from(document.querySelectorAll('[role="alert"], .notice'), (e) => e.textContent),
+      url: location.href,
+    }));
+    throw new Error(`${(err as Error).message}; the page showed ${JSON.stringify(seen)}`);
+  }
+};
 
 test('experiments list shows the experiment with its run counts', async () => {
   const { name, page } = await seeded();

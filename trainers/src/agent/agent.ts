@@ -89,6 +89,7 @@ export class Agent {
 
   async start(): Promise<void> {
     this.trainer = this.opts.command ?? (await bundleTrainer(this.log)) ?? DEFAULT_TRAINER;
+    if (this.stopped) return; // stopped while bundling (Ctrl-C during start-up): nothing to register
     await this.api.register({
       id: this.id,
       name: this.name,
