@@ -125,6 +125,7 @@ test('PostgreSQL restarts under 10 logging trainers: the server stays up, answer
   const trainers = await Promise.all(Array.from({ length: 10 }, (_, i) => newRunningRun(`restart-${i}`)));
   const watched = trainers[0]!;
   const delivered = new Set<string>();
+  let ended: string | null = null; // the subscription must outlive the outage
   const ws = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
   const stopSub = ws.subscribe<any>(
     {
@@ -134,10 +135,15 @@ test('PostgreSQL restarts under 10 logging trainers: the server stays up, answer
     },
     {
       next: (v) => {
+        if (v.errors) ended = `errors: ${JSON.stringify(v.errors)}`;
         for (const p of v.data?.metricsLogged.points ?? []) delivered.add(`${p.key}@${p.step}`);
       },
-      error: () => {},
-      complete: () => {},
+      error: (e) => {
+        ended = `error: ${JSON.stringify(e)}`;
+      },
+      complete: () => {
+        ended ??= 'completed';
+      },
     },
   );
   const acknowledged = new Map<string, Set<number>>(trainers.map((t) => [t, new Set<number>()]));
@@ -198,7 +204,9 @@ test('PostgreSQL restarts under 10 logging trainers: the server stays up, answer
   assert.deepEqual(
     expected.filter((k) => !delivered.has(k)),
     [],
+    `points not delivered live; the subscription ${ended ?? 'is still open'}`,
   );
+  assert.equal(ended, null, 'the subscription is still open');
   stopSub();
   await ws.dispose();
 });

@@ -41,6 +41,11 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return Promise.reject(err);
   }
 
+  /** The consumer left (or the stream failed): nothing more will be read. */
+  get closed(): boolean {
+    return this.done;
+  }
+
   [Symbol.asyncIterator](): this {
     return this;
   }

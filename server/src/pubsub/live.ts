@@ -1,5 +1,6 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
+import { isConnectionError } from '../db/errors.ts';
 import { badInput } from '../graphql/errors.ts';
 import { findRun, RUN_COLUMNS, type RunRow } from '../modules/run/store.ts';
 import { AsyncQueue } from './async-queue.ts';
@@ -20,12 +21,55 @@ export interface RunEvent {
   run: RunRow | null;
 }
 
+/** How often a subscription retries its replay while the database is unreachable. */
+const RECOVERY_RETRY_MS = 500;
+
+/**
+ * One subscription's work, strictly in order (a promise chain). A task that fails because the database is
+ * unreachable (a restart, a killed connection) does not end the subscription: it turns to recovering, live
+ * notices are set aside meanwhile (their batches are committed, so the recovery's replay from the last
+ * delivered seq reads them), and `recover` is retried every RECOVERY_RETRY_MS until it succeeds or the
+ * subscriber leaves. Other errors end the subscription. Before this, a notice whose rows could not be read
+ * during a PostgreSQL restart ended the stream for good, and its subscriber saw nothing more.
+ */
+class OrderedWork {
+  private chain: Promise<void> = Promise.resolve();
+  private recovering = false;
+
+  constructor(
+    private readonly queue: Pick<AsyncQueue<unknown>, 'fail' | 'closed'>,
+    private readonly recover: () => Promise<void>,
+  ) {}
+
+  /** A live notice: skipped while recovering, as the recovery's replay covers it. */
+  notice(task: () => Promise<void>): void {
+    this.run(async () => {
+      if (!this.recovering) await task();
+    });
+  }
+
+  /** Work that must happen (the start, a replay after LISTEN reconnected). */
+  run(task: () => Promise<void>): void {
+    this.chain = this.chain.then(task).catch((err) => {
+      if (!isConnectionError(err)) return this.queue.fail(err);
+      this.recovering = true;
+      setTimeout(() => {
+        if (this.queue.closed) return;
+        this.run(async () => {
+          await this.recover();
+          this.recovering = false;
+        });
+      }, RECOVERY_RETRY_MS).unref();
+    });
+  }
+}
+
 /**
  * Turns NOTIFY notices into GraphQL subscription streams with resume-by-seq.
  * Per subscription, work runs strictly in order (a promise chain): the replay of missed events is
  * queued before any live notice, and every delivery advances a per-run "last seq", so a live event
  * the replay already covered is dropped. Rows are read once per server per event (short-lived cache),
- * not once per subscriber.
+ * not once per subscriber. A database outage pauses a stream and it resumes by replay (OrderedWork).
  */
 export class LiveService {
   private readonly batchCache = new Map<string, Promise<MetricsEvent['points']>>();
@@ -45,12 +89,10 @@ export class LiveService {
     const ids = runIds.map((id) => id.toLowerCase()).filter((id) => isUuid(id));
     const keySet = keys?.length ? new Set(keys) : null;
     const last = new Map<string, number>();
-    let chain: Promise<void> = Promise.resolve();
     const unsubscribers: (() => void)[] = [];
     const queue = new AsyncQueue<MetricsEvent>(() => unsubscribers.forEach((u) => u()));
-    const enqueue = (task: () => Promise<void>) => {
-      chain = chain.then(task).catch((err) => queue.fail(err));
-    };
+    let started = false;
+    const work = new OrderedWork(queue, () => (started ? replay() : start()));
     const deliver = (runId: string, seq: number, points: MetricsEvent['points']) => {
       last.set(runId, seq);
       const mine = keySet ? points.filter((p) => keySet.has(p.key)) : points;
@@ -65,18 +107,7 @@ export class LiveService {
       for (const r of rows)
         if (r.seq > (last.get(r.runId) ?? 0)) deliver(r.runId, r.seq, await this.loadBatch(r.runId, r.seq));
     };
-    for (const runId of ids) {
-      unsubscribers.push(
-        this.listener.subscribe(topics.metrics(runId), (n: MetricsNotice) =>
-          enqueue(async () => {
-            if (n.seq <= (last.get(n.runId) ?? -1)) return;
-            deliver(n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
-          }),
-        ),
-      );
-    }
-    unsubscribers.push(this.listener.onResync(() => enqueue(replay)));
-    enqueue(async () => {
+    const start = async () => {
       // Where each run's stream starts: the seq the client gave, else "now".
       const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
       const { rows } = await this.pool.query<{ id: string; seq: number }>(
@@ -84,8 +115,21 @@ export class LiveService {
         [ids],
       );
       for (const r of rows) last.set(r.id, given.get(r.id) ?? (since ? 0 : r.seq));
+      started = true;
       if (since) await replay();
-    });
+    };
+    for (const runId of ids) {
+      unsubscribers.push(
+        this.listener.subscribe(topics.metrics(runId), (n: MetricsNotice) =>
+          work.notice(async () => {
+            if (!started || n.seq <= (last.get(n.runId) ?? -1)) return;
+            deliver(n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
+          }),
+        ),
+      );
+    }
+    unsubscribers.push(this.listener.onResync(() => work.run(replay)));
+    work.run(start);
     return queue;
   }
 
@@ -98,14 +142,13 @@ export class LiveService {
       throw badInput('runChanged', 'give exactly one of experimentId and runIds');
     const experimentId = args.experimentId?.toLowerCase() ?? null;
     const last = new Map<string, number>();
-    let chain: Promise<void> = Promise.resolve();
     const unsubscribers: (() => void)[] = [];
     const queue = new AsyncQueue<RunEvent>(() => unsubscribers.forEach((u) => u()));
-    const enqueue = (task: () => Promise<void>) => {
-      chain = chain.then(task).catch((err) => queue.fail(err));
-    };
+    const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
+    // Recovery replays as a LISTEN resync does: every run whose state is newer than what was delivered.
+    const work = new OrderedWork(queue, () => replay(given, 0));
     const onNotice = (n: RunNotice) =>
-      enqueue(async () => {
+      work.notice(async () => {
         if (n.seq <= (last.get(n.runId) ?? -1)) return;
         const run = n.kind === 'DELETED' ? null : await this.loadRun(n.runId, n.seq);
         // The row may already be newer than the notice; report it at its own seq so the next notice is skipped.
@@ -136,11 +179,8 @@ export class LiveService {
     };
     if (experimentId) unsubscribers.push(this.listener.subscribe(topics.experiment(experimentId), onNotice));
     for (const id of runIds ?? []) unsubscribers.push(this.listener.subscribe(topics.run(id), onNotice));
-    unsubscribers.push(this.listener.onResync(() => enqueue(() => replay(new Map(), 0))));
-    if (since) {
-      const given = new Map(since.map((s) => [s.runId.toLowerCase(), s.seq]));
-      enqueue(() => replay(given, 0));
-    }
+    unsubscribers.push(this.listener.onResync(() => work.run(() => replay(new Map(), 0))));
+    if (since) work.run(() => replay(given, 0));
     return queue;
   }
 
