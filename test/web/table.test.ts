@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { waitFor } from '../helpers/wait.ts';
 import { createRun, type SeedRun, seedExperiment } from './helpers/seed.ts';
 import { type Stack, shot, startStack } from './helpers/stack.ts';
 
@@ -414,13 +415,22 @@ test('group counts cover every matching run, beyond the first page of 100', asyn
   const id = await experimentId(name);
   const page = await stack.newPage();
   await page.goto(`${stack.webUrl}/experiments/${id}?group=arm`);
-  await page.waitForFunction(
-    () =>
-      Array.from(document.querySelectorAll('[data-testid="group-row"]'))
+  // Groups and the count line are read in one frame: the page may reload its first page meanwhile (when the
+  // metric columns become known), so reading them one after the other could see two different moments.
+  const seen = () =>
+    page.evaluate(() => ({
+      groups: Array.from(document.querySelectorAll('[data-testid="group-row"]'))
         .map((r) => `${r.getAttribute('data-group')}:${r.getAttribute('data-count')}`)
-        .join(' ') === 'arm=a:65 arm=b:65',
-    undefined,
-    { timeout: 30_000 },
-  );
-  assert.equal(await page.locator('[data-testid="run-count"]').innerText(), '130 of 130 shown');
+        .join(' '),
+      count: document.querySelector('[data-testid="run-count"]')?.textContent ?? '',
+    }));
+  const want = { groups: 'arm=a:65 arm=b:65', count: '130 of 130 shown' };
+  const got = await waitFor(
+    async () => {
+      const s = await seen();
+      return s.groups === want.groups && s.count === want.count && s;
+    },
+    { timeout: 30_000, what: JSON.stringify(want) },
+  ).catch(async (e) => assert.fail(`${(e as Error).message}: ${JSON.stringify(await seen())}`));
+  assert.deepEqual(got, want);
 });
