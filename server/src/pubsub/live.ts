@@ -35,6 +35,8 @@ const RECOVERY_RETRY_MS = 500;
 class OrderedWork {
   private chain: Promise<void> = Promise.resolve();
   private recovering = false;
+  /** One recovery attempt pending at a time, however many tasks fail while the database is away. */
+  private retryPending = false;
 
   constructor(
     private readonly queue: Pick<AsyncQueue<unknown>, 'fail' | 'closed'>,
@@ -53,7 +55,10 @@ class OrderedWork {
     this.chain = this.chain.then(task).catch((err) => {
       if (!isConnectionError(err)) return this.queue.fail(err);
       this.recovering = true;
+      if (this.retryPending) return;
+      this.retryPending = true;
       setTimeout(() => {
+        this.retryPending = false;
         if (this.queue.closed) return;
         this.run(async () => {
           await this.recover();
