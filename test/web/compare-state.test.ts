@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { createRun, curves, finishRun, logMetrics, type SeedRun, startRun } from './helpers/seed.ts';
 import { type Stack, shot, startStack } from './helpers/stack.ts';
@@ -189,8 +190,7 @@ test('grouping by lr draws a mean line with a band per group, counts in the lege
   await page.reload();
   await assertGroups('(2)');
   assert.equal(await page.isChecked('[data-testid="band-std"]'), true);
-  // One chip once the page has settled (right after a reload the streamed markup can briefly hold two).
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="group-chip-lr"]').length === 1);
+  assert.equal(await page.locator('[data-testid="group-chip-lr"]').count(), 1);
   await shot(page, 'compare-state-groups');
 
   // A hidden run leaves its group: the count follows.
@@ -206,4 +206,53 @@ test('grouping by lr draws a mean line with a band per group, counts in the lege
     page,
     runs.slice(1).map((r) => r.id),
   );
+});
+
+test('a reload hydrates the streamed view instead of drawing it a second time', async (t) => {
+  const page = await stack.newPage();
+  t.after(() => page.close());
+  // Every view root that ever enters the document, streamed or client-rendered.
+  await page.addInitScript(() => {
+    const seen = new Set<Element>();
+    (window as unknown as { views: Set<Element> }).views = seen;
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of Array.from(r.addedNodes))
+          if (n instanceof Element)
+            for (const e of [n, ...Array.from(n.querySelectorAll('[data-testid="tab-panels"]'))])
+              if (e.matches('[data-testid="tab-panels"]')) seen.add(e);
+    }).observe(document, { childList: true, subtree: true });
+  });
+  // Hold the comparison's data back (its first query reads metric_latest) until the page shell has hydrated and
+  // learnt the session: a session answer that re-rendered the tree then made React drop the streamed view and
+  // draw its own, with the streamed copy hidden beside it until React's reveal timer removed it.
+  const db = new pg.Client({ connectionString: stack.database.url });
+  await db.connect();
+  await db.query('BEGIN');
+  await db.query('LOCK TABLE metric_latest IN ACCESS EXCLUSIVE MODE');
+  let held = true;
+  const release = async () => {
+    if (!held) return;
+    held = false;
+    await db.query('COMMIT');
+    await db.end();
+  };
+  t.after(release);
+  await page.goto(`${stack.webUrl}/compare?runs=${ids()}&smooth=0.6`, { waitUntil: 'commit' });
+  await page.locator('header nav a[href="/launch"]').waitFor({ timeout: 60_000 }); // the session is known
+  const views = () =>
+    page.evaluate(() => {
+      const seen = [...(window as unknown as { views: Set<Element> }).views];
+      return { seen: seen.length, detached: seen.filter((e) => !e.isConnected).length };
+    });
+  assert.deepEqual(await views(), { seen: 0, detached: 0 }, 'the data is still held back');
+  await release();
+
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll('[data-testid="chart-acc"] .run-line').length === 4 &&
+      !document.querySelector('div[hidden][id^="S:"]'), // no streamed segment waiting to be revealed
+  );
+  assert.deepEqual(await views(), { seen: 1, detached: 0 }, 'one view, the streamed one, hydrated in place');
+  assert.equal(await page.locator('[data-testid="tab-panels"]').count(), 1);
 });

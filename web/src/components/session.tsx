@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { createContext, useContext, useEffect, useState } from 'react';
+import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 
 export type Scope = 'READ' | 'LOG' | 'LAUNCH' | 'AGENT' | 'ADMIN';
 
@@ -16,7 +16,36 @@ export interface SessionInfo {
 
 /** Until the session is known, nothing that changes data is offered. */
 const UNKNOWN: SessionInfo = { authRequired: true, signedIn: false, keyName: null, scopes: [] };
-const SessionContext = createContext<SessionInfo>(UNKNOWN);
+
+/**
+ * The session lives in a small store rather than in a context value. A context value that changes while the page is
+ * still hydrating makes React give up hydrating every Suspense boundary still waiting for streamed markup: it renders
+ * those on the client instead, and the streamed copy sits hidden in the document beside the client's until React's
+ * reveal timer removes it (the compare page showed its view twice for a moment after a reload). A store update
+ * re-renders only the components that read it, once they have hydrated.
+ */
+class SessionStore {
+  private info = UNKNOWN;
+  private readonly listeners = new Set<() => void>();
+  get = () => this.info;
+  set(next: SessionInfo) {
+    if (sameSession(next, this.info)) return;
+    this.info = next;
+    for (const l of this.listeners) l();
+  }
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => void this.listeners.delete(l);
+  };
+}
+
+const sameSession = (a: SessionInfo, b: SessionInfo) =>
+  a.authRequired === b.authRequired &&
+  a.signedIn === b.signedIn &&
+  a.keyName === b.keyName &&
+  a.scopes.join() === b.scopes.join();
+
+const SessionContext = createContext<SessionStore | null>(null);
 
 export const SIGN_IN_PATH = '/sign-in';
 
@@ -25,7 +54,7 @@ export const SIGN_IN_PATH = '/sign-in';
  * page sends the browser to sign in.
  */
 export function SessionProvider({ children }: { children: React.ReactNode }) {
-  const [session, setSession] = useState<SessionInfo>(UNKNOWN);
+  const [store] = useState(() => new SessionStore());
   const pathname = usePathname();
   useEffect(() => {
     let live = true;
@@ -41,7 +70,7 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
             timer = setTimeout(ask, 2000);
             return;
           }
-          setSession(s);
+          store.set(s);
           if (s.authRequired && !s.signedIn && pathname !== SIGN_IN_PATH) {
             location.replace(`${SIGN_IN_PATH}?next=${encodeURIComponent(location.pathname + location.search)}`);
           }
@@ -51,12 +80,17 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
       live = false;
       clearTimeout(timer);
     };
-  }, [pathname]);
-  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+  }, [pathname, store]);
+  return <SessionContext.Provider value={store}>{children}</SessionContext.Provider>;
 }
 
+const unknown = () => UNKNOWN;
+
 export function useSession(): SessionInfo {
-  return useContext(SessionContext);
+  const store = useContext(SessionContext);
+  if (!store) throw new Error('useSession outside <SessionProvider>');
+  // The server renders UNKNOWN (it never knows the session), so hydration starts from the same value.
+  return useSyncExternalStore(store.subscribe, store.get, unknown);
 }
 
 /** Whether the session may do what needs `scope` (ADMIN includes everything; the server checks again anyway). */
