@@ -206,6 +206,33 @@ test('the worker does not keep the process alive, and RUNBOARD_ORT_KERNELS=0 opt
   }
 });
 
+test('a process exiting while the worker still loads onnxruntime waits for the load and exits cleanly', () => {
+  // Stopping the worker inside onnxruntime's native start-up aborted the process ("terminate called after throwing
+  // an instance of 'Napi::Error'"), e.g. a short test file or trainer exiting ~0.3 s after registering the kernels.
+  // Each child exits at once (state checked first: still loading) or a little later, into the load window; the
+  // exit handler the child adds after registering runs after the client's, so it sees whether the exit waited.
+  const script = (delayMs: number) => `
+    import { ortConvClientState, registerOrtConvKernels } from './trainers/src/engines/ort-conv-kernels.ts';
+    registerOrtConvKernels(1);
+    const atStart = ortConvClientState().loaded;
+    process.on('exit', () => console.log(JSON.stringify({ atStart, atExit: ortConvClientState().loaded })));
+    setTimeout(() => process.exit(0), ${delayMs});`;
+  const results = [0, 0, 100, 200, 250, 300, 350, 400].map((delay) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(delay)], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, `delay ${delay}: exit ${r.status} signal ${r.signal}: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { atStart: boolean; atExit: boolean };
+  });
+  assert.ok(!results[0]!.atStart, 'the first child exits while the worker is still loading');
+  assert.ok(
+    results.every((r) => r.atExit),
+    `every exit waited for the load: ${JSON.stringify(results)}`,
+  );
+});
+
 test('after the worker is gone the kernels fall back to wasm and still match cpu', async () => {
   await stopOrtConvWorker();
   const c = CASES[1]!;

@@ -9,6 +9,8 @@ import { buildConvGraph, type ConvGeom, type ConvOp, graphKey, type OrtGraph } f
 
 /** A request that takes longer than this is taken as a hung worker: ORT is disabled. */
 const TIMEOUT_MS = 120_000;
+/** The longest an exit waits for the worker to finish loading onnxruntime (it takes ~0.1-0.5 s). */
+const LOAD_WAIT_MS = 10_000;
 /** Filters the worker keeps (block 5 = 3 convs; 4 x 9.4 MB at 3x3x512x512). */
 export const FILTER_CACHE = 4;
 
@@ -29,7 +31,8 @@ interface OrtConvRequest {
 /** The worker, the shared buffers and the per-key graph cache. */
 export class OrtConvClient {
   private worker: Worker;
-  private ctl = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: the request state (see the worker); [1]: 1 once the worker has loaded onnxruntime. */
+  private ctl = new Int32Array(new SharedArrayBuffer(8));
   private errors: MessagePort;
   private data = new Float32Array(new SharedArrayBuffer(4 << 20));
   private dataSent = false;
@@ -58,9 +61,32 @@ export class OrtConvClient {
     });
     this.worker.unref(); // never keeps the process alive
     port1.unref();
-    this.worker.on('error', (e) => (this.broken = `worker error: ${e.message}`));
-    this.worker.on('exit', (code) => (this.broken ??= `worker exited (${code})`));
+    this.worker.on('error', (e) => {
+      this.broken = `worker error: ${e.message}`;
+      this.markLoaded();
+    });
+    this.worker.on('exit', (code) => {
+      this.broken ??= `worker exited (${code})`;
+      this.markLoaded();
+    });
+    // A worker stopped while it loads onnxruntime's native binding aborts the whole process ("terminate called
+    // after throwing an instance of 'Napi::Error'"): a trainer or test exiting ~0.3 s after start-up did, once
+    // in a few hundred runs. So an exit first waits for the load to finish; Node then stops the worker safely.
+    process.on('exit', this.waitLoaded);
   }
+
+  /** Whether the worker has finished loading onnxruntime (or failed to). */
+  get loaded(): boolean {
+    return Atomics.load(this.ctl, 1) === 1;
+  }
+
+  private markLoaded() {
+    Atomics.store(this.ctl, 1, 1);
+    Atomics.notify(this.ctl, 1);
+  }
+
+  /** Blocks (process exit) until the worker has loaded onnxruntime, at most LOAD_WAIT_MS. */
+  private readonly waitLoaded = () => void Atomics.wait(this.ctl, 1, 0, LOAD_WAIT_MS);
 
   /**
    * Run `op`; returns a view of the result in the shared buffer (valid until the next call), or
@@ -138,8 +164,11 @@ export class OrtConvClient {
     return this.data.subarray(off, off + outLen);
   }
 
-  terminate(): Promise<number> {
+  async terminate(): Promise<number> {
     this.broken = 'terminated';
+    const loading = Atomics.waitAsync(this.ctl, 1, 0, LOAD_WAIT_MS);
+    if (loading.async) await loading.value;
+    process.off('exit', this.waitLoaded);
     return this.worker.terminate();
   }
 }

@@ -44,9 +44,16 @@ type Info = tf.TensorInfo;
 
 let client: OrtConvClient | null = null;
 
-/** For tests and diagnostics: calls served by ORT, and why it is off / last failure if any. */
-export function ortConvClientState(): { calls: number; broken: string | null; lastError: string | null } | null {
-  return client ? { calls: client.calls, broken: client.broken, lastError: client.lastError } : null;
+/** For tests and diagnostics: calls served by ORT, whether the worker has loaded onnxruntime, why it is off / last failure. */
+export function ortConvClientState(): {
+  calls: number;
+  loaded: boolean;
+  broken: string | null;
+  lastError: string | null;
+} | null {
+  return client
+    ? { calls: client.calls, loaded: client.loaded, broken: client.broken, lastError: client.lastError }
+    : null;
 }
 
 const flops = (g: ConvGeom) => 2 * g.n * g.oh * g.ow * g.co * g.fh * g.fw * g.ci;

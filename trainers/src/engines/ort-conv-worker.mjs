@@ -4,7 +4,8 @@
 // of the shared data buffer, copies the result back into it and wakes the main thread.
 //
 // Control word ctl[0]: 0 = busy, 1 = done, 2 = failed (the error text goes out on `errors`, a
-// MessagePort the main thread drains synchronously with receiveMessageOnPort).
+// MessagePort the main thread drains synchronously with receiveMessageOnPort). ctl[1] becomes 1 once
+// onnxruntime is loaded (or failed to load): the main thread must not exit before (see OrtConvClient).
 //
 // Plain JavaScript on purpose: Node 20 does not apply tsx's loader hooks inside worker threads
 // (a .ts worker fails with ERR_UNKNOWN_FILE_EXTENSION), so this file must load natively.
@@ -31,6 +32,8 @@ try {
   // Every request then fails fast (state 2) and the main thread falls back to wasm.
   loadError = e;
 }
+Atomics.store(ctl, 1, 1);
+Atomics.notify(ctl, 1);
 
 /** @type {Map<string, Promise<any>>} */
 const sessions = new Map();
