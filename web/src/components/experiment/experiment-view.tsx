@@ -47,7 +47,16 @@ const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
  * An experiment's page. Filter, sort, columns, grouping, archived toggle, chart settings and the saved
  * view in use all live in the URL (useViewState); selection is the only state kept in memory.
  */
-export function ExperimentView({ id, initial }: { id: string; initial?: ExperimentPageQuery | null }) {
+export function ExperimentView({
+  id,
+  initial,
+  initialMetricKeys,
+}: {
+  id: string;
+  initial?: ExperimentPageQuery | null;
+  /** The keys the server chose the first page's metric columns from: the client starts from the same choice. */
+  initialMetricKeys?: string[] | null;
+}) {
   const { apiUrl } = useApi();
   const canLaunch = useCan('LAUNCH');
   const client = useClient();
@@ -76,7 +85,8 @@ export function ExperimentView({ id, initial }: { id: string; initial?: Experime
   }, [refetchHeader, refetchKeys]);
   useEffect(() => () => void (headerTimer.current && clearTimeout(headerTimer.current)), []);
 
-  const headerKeys = keysResult.data?.metricKeys;
+  // Until the client's keys query answers, the server's keys stand in, so the first page it rendered stays.
+  const headerKeys = keysResult.data?.metricKeys ?? initialMetricKeys ?? undefined;
   const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
   const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys, initial?.runs);
   // Until the client's own header query answers, the server's prefetch stands in (same fields).
