@@ -166,8 +166,8 @@ export class OrtConvClient {
 
   async terminate(): Promise<number> {
     this.broken = 'terminated';
-    const loading = Atomics.waitAsync(this.ctl, 1, 0, LOAD_WAIT_MS);
-    if (loading.async) await loading.value;
+    for (const until = Date.now() + LOAD_WAIT_MS; !this.loaded && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 10));
     process.off('exit', this.waitLoaded);
     return this.worker.terminate();
   }

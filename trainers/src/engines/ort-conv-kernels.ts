@@ -44,7 +44,7 @@ type Info = tf.TensorInfo;
 
 let client: OrtConvClient | null = null;
 
-/** For tests and diagnostics: calls served by ORT, whether the worker has loaded onnxruntime, why it is off / last failure. */
+/** For tests and diagnostics: calls served by ORT, whether onnxruntime is loaded, why ORT is off, the last failure. */
 export function ortConvClientState(): {
   calls: number;
   loaded: boolean;

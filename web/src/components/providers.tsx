@@ -3,6 +3,7 @@
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Client, cacheExchange, fetchExchange, Provider } from 'urql';
+import { ValueStore } from '@/lib/value-store';
 import { SessionProvider } from './session';
 
 export type SocketState = 'idle' | 'connecting' | 'live' | 'down';
@@ -11,30 +12,15 @@ interface Api {
   apiUrl: string;
   wsUrl: string;
   ws: WsClient;
-  socket: SocketStore;
+  /** The WebSocket's state, readable by any component without re-rendering the tree. */
+  socket: ValueStore<SocketState>;
 }
 
 const ApiContext = createContext<Api | null>(null);
 
-/** Tiny external store so any component can show the WebSocket state without re-rendering the tree. */
-class SocketStore {
-  state: SocketState = 'idle';
-  private listeners = new Set<() => void>();
-  set(s: SocketState) {
-    if (s === this.state) return;
-    this.state = s;
-    for (const l of this.listeners) l();
-  }
-  subscribe = (l: () => void) => {
-    this.listeners.add(l);
-    return () => void this.listeners.delete(l);
-  };
-  get = () => this.state;
-}
-
 export function Providers({ apiUrl, wsUrl, children }: { apiUrl: string; wsUrl: string; children: React.ReactNode }) {
   const [api] = useState<Api>(() => {
-    const socket = new SocketStore();
+    const socket = new ValueStore<SocketState>('idle');
     // retryAttempts 0: reconnection is done by useLiveSubscription, which re-subscribes with a fresh
     // `since` per run. graphql-ws's own retry would replay the stale variables of the first subscribe.
     const ws = createWsClient({

@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import { ValueStore } from '@/lib/value-store';
 
 export type Scope = 'READ' | 'LOG' | 'LAUNCH' | 'AGENT' | 'ADMIN';
 
@@ -18,26 +19,13 @@ export interface SessionInfo {
 const UNKNOWN: SessionInfo = { authRequired: true, signedIn: false, keyName: null, scopes: [] };
 
 /**
- * The session lives in a small store rather than in a context value. A context value that changes while the page is
- * still hydrating makes React give up hydrating every Suspense boundary still waiting for streamed markup: it renders
- * those on the client instead, and the streamed copy sits hidden in the document beside the client's until React's
- * reveal timer removes it (the compare page showed its view twice for a moment after a reload). A store update
- * re-renders only the components that read it, once they have hydrated.
+ * The session lives in a store rather than in a context value. A context value that changes while the page is still
+ * hydrating makes React give up hydrating every Suspense boundary still waiting for streamed markup: it renders those
+ * on the client instead, and the streamed copy sits hidden in the document beside the client's until React's reveal
+ * timer removes it (the compare page held its view twice for a moment after a reload). A store update re-renders only
+ * the components that read it, once they have hydrated.
  */
-class SessionStore {
-  private info = UNKNOWN;
-  private readonly listeners = new Set<() => void>();
-  get = () => this.info;
-  set(next: SessionInfo) {
-    if (sameSession(next, this.info)) return;
-    this.info = next;
-    for (const l of this.listeners) l();
-  }
-  subscribe = (l: () => void) => {
-    this.listeners.add(l);
-    return () => void this.listeners.delete(l);
-  };
-}
+type SessionStore = ValueStore<SessionInfo>;
 
 const sameSession = (a: SessionInfo, b: SessionInfo) =>
   a.authRequired === b.authRequired &&
@@ -54,7 +42,7 @@ export const SIGN_IN_PATH = '/sign-in';
  * page sends the browser to sign in.
  */
 export function SessionProvider({ children }: { children: React.ReactNode }) {
-  const [store] = useState(() => new SessionStore());
+  const [store] = useState<SessionStore>(() => new ValueStore(UNKNOWN, sameSession));
   const pathname = usePathname();
   useEffect(() => {
     let live = true;

@@ -90,7 +90,7 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
       );
       // Mark live as soon as the socket is up even if no event has arrived yet. When another
       // subscription already opened it, 'connected' will not fire again: the socket state says so.
-      if (socket.state === 'live') setState('live');
+      if (socket.get() === 'live') setState('live');
       const off = ws.on('connected', () => {
         if (!stopped) {
           attempt = 0;

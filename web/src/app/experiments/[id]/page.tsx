@@ -10,8 +10,9 @@ type SearchParams = Record<string, string | string[] | undefined>;
 /**
  * /experiments/<id>?where=&sort=&cols=&group=&archived=&chart=&band=&view= (see lib/view-state.ts).
  * The header, the metric keys and the first page of runs are fetched here with the same arguments the client
- * would use, so the HTML already holds the table and the client does not load that page again. A missing experiment answers HTTP 404; when the API cannot be
- * asked (or the filter is invalid), the page renders without data and the client reports the problem.
+ * would use, so the HTML already holds the table and the client does not load that page again. A missing
+ * experiment answers HTTP 404; when the API cannot be asked (or the filter is invalid), the page renders
+ * without data and the client reports the problem.
  */
 export default async function ExperimentPage({
   params,
