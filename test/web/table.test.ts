@@ -442,3 +442,31 @@ test('group counts cover every matching run, beyond the first page of 100', asyn
   assert.deepEqual(got, want);
   assert.deepEqual(firstPages, [], 'the first page came with the HTML and was not fetched again');
 });
+
+test('two requests for the next page before the table re-renders append it once', async (t) => {
+  const name = 'load-more-twice';
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      for (let i = w; i < 250; i += 4) await createRun(stack.gql, { experimentName: name, name: `r-${i}` });
+    }),
+  );
+  const page = await stack.newPage();
+  t.after(() => page.close());
+  await page.goto(`${stack.webUrl}/experiments/${await experimentId(name)}`);
+  await waitRows(page, 100);
+  // The end of the table scrolling into view and a click on "Load more" can both ask for the next page before React
+  // re-renders: two clicks in one task do the same. The page was appended twice (a full run showed rows 100-199 twice).
+  await page.evaluate(() => {
+    const button = document.querySelector<HTMLButtonElement>('[data-testid="load-more"]')!;
+    button.click();
+    button.click();
+  });
+  const count = page.locator('[data-testid="run-count"]');
+  await waitFor(async () => (await count.textContent()) === '200 of 250 shown', {
+    timeout: 30_000,
+    what: '200 rows shown',
+  }).catch(async (e) => assert.fail(`${(e as Error).message}: ${await count.textContent()}`));
+  const names = await rowNames(page);
+  assert.equal(names.length, 200);
+  assert.equal(new Set(names).size, 200, 'no run listed twice');
+});

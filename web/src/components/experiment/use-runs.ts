@@ -101,9 +101,13 @@ export function useRuns(
   const orderKey = JSON.stringify(orderBy);
   const keysKey = metricKeys ? JSON.stringify(metricKeys) : null;
 
+  /** The cursor after which a page is being fetched to append, if any (see fetchNext). */
+  const appending = useRef<string | null>(null);
+
   const fetchPage = useCallback(
     async (after: string | null, first = PAGE_SIZE) => {
       const gen = generation.current;
+      if (after) appending.current = after;
       setState((s) => ({ ...s, loading: true }));
       const res = await client
         .query(
@@ -120,6 +124,7 @@ export function useRuns(
           { requestPolicy: 'network-only' },
         )
         .toPromise();
+      if (after && appending.current === after) appending.current = null;
       if (gen !== generation.current) return; // filter or order changed meanwhile
       if (res.error || !res.data) {
         // The rows on screen no longer answer the question asked: show none rather than stale ones.
@@ -135,14 +140,18 @@ export function useRuns(
         tracker.current.set(r.id, r.seq);
         if (metricTracker.current.get(r.id) === undefined) metricTracker.current.set(r.id, r.seq);
       }
-      setState((s) => ({
-        rows: after ? [...s.rows, ...page.nodes] : page.nodes,
-        totalCount: page.totalCount,
-        endCursor: page.pageInfo.endCursor ?? null,
-        hasNext: page.pageInfo.hasNextPage,
-        loading: false,
-        problem: null,
-      }));
+      setState((s) => {
+        // A page is appended once, right after the page it continues.
+        if (after && s.endCursor !== after) return s;
+        return {
+          rows: after ? [...s.rows, ...page.nodes] : page.nodes,
+          totalCount: page.totalCount,
+          endCursor: page.pageInfo.endCursor ?? null,
+          hasNext: page.pageInfo.hasNextPage,
+          loading: false,
+          problem: null,
+        };
+      });
     },
     [client, experimentId, where, orderKey, apiUrl, archived, keysKey],
   );
@@ -185,15 +194,18 @@ export function useRuns(
     // eslint-disable-next-line react-hooks/exhaustive-deps -- state.rows only matters on the first run
   }, [reload]);
 
-  const loadMore = useCallback(() => {
-    if (state.loading || !state.hasNext) return;
-    void fetchPage(state.endCursor);
-  }, [fetchPage, state.loading, state.hasNext, state.endCursor]);
+  // Checked against a ref, not only state.loading: two calls before React re-rendered (the table's end scrolling into
+  // view and a click on "Load more" in the same moment) both saw loading false and appended the same page twice.
+  const fetchNext = useCallback(
+    (first?: number) => {
+      if (state.loading || !state.hasNext || !state.endCursor || appending.current === state.endCursor) return;
+      void fetchPage(state.endCursor, first);
+    },
+    [fetchPage, state.loading, state.hasNext, state.endCursor],
+  );
+  const loadMore = useCallback(() => fetchNext(), [fetchNext]);
   /** The next page in the API's largest size (grouping needs every matching run). */
-  const loadBigPage = useCallback(() => {
-    if (state.loading || !state.hasNext) return;
-    void fetchPage(state.endCursor, 500);
-  }, [fetchPage, state.loading, state.hasNext, state.endCursor]);
+  const loadBigPage = useCallback(() => fetchNext(500), [fetchNext]);
 
   const live = useLiveSubscription(
     ExperimentRunChangedDocument,
