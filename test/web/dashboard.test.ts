@@ -467,3 +467,21 @@ test('artifacts on the run page: an uploaded file is listed with kind and size a
   assert.ok(got.equals(body), 'the download is the uploaded file');
   await page.close();
 });
+
+test('a filter applied before the page has hydrated loads the filtered page and keeps the sort', async () => {
+  const { experimentId } = await seeded();
+  // Without JavaScript the page is what the server rendered, as it is until hydration on a slow machine.
+  const page = await stack.browser.newPage({ javaScriptEnabled: false });
+  try {
+    await page.goto(`${stack.webUrl}/experiments/${experimentId}?sort=config.batch:ASC`);
+    assert.equal(await page.locator('[data-testid="run-row"]').count(), 6);
+    await page.fill('[data-testid="filter-input"]', 'config.lr < 0.05 AND config.optimizer = "adam"');
+    await Promise.all([page.waitForURL(/where=/), page.click('[data-testid="filter-apply"]')]);
+    const params = new URL(page.url()).searchParams;
+    assert.equal(params.get('where'), 'config.lr < 0.05 AND config.optimizer = "adam"');
+    assert.equal(params.get('sort'), 'config.batch:ASC');
+    assert.deepEqual((await rowNames(page)).sort(), ['run-001', 'run-005']);
+  } finally {
+    await page.close();
+  }
+});

@@ -13,7 +13,7 @@ import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
 import { timeAgo } from '@/lib/format';
 import { groupRuns } from '@/lib/group-series';
-import { parseSort } from '@/lib/view-state';
+import { parseSort, viewStateParams } from '@/lib/view-state';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { useCan } from '../session';
@@ -234,7 +234,12 @@ export function ExperimentView({
       </div>
       <ExperimentSweeps experimentId={exp.id} />
       <SavedViews experimentId={exp.id} state={view} onApply={setView} />
-      <FilterBox value={view.where} onApply={(w) => setView({ where: w })} problem={filterProblem} />
+      <FilterBox
+        value={view.where}
+        onApply={(w) => setView({ where: w })}
+        problem={filterProblem}
+        keep={viewStateParams({ ...view, where: '' })}
+      />
       <div className="toolbar">
         <ColumnPicker
           configPaths={paths}

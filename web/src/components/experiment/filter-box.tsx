@@ -15,15 +15,22 @@ const EXAMPLES = [
 /**
  * The filter language box. The server is the only parser, so an INVALID_FILTER error is shown with
  * its message and the problem position underlined in a copy of the text.
+ *
+ * It is also a plain GET form (`where` plus the page's other settings as hidden fields): a filter applied
+ * before the page's JavaScript has hydrated loads the filtered page from the server. Before, that submit
+ * reloaded the page without any of its settings, and the filter was lost.
  */
 export function FilterBox({
   value,
   onApply,
   problem,
+  keep,
 }: {
   value: string;
   onApply: (where: string) => void;
   problem: ApiProblem | null;
+  /** The page's other URL parameters, kept by a submit that happens before hydration. */
+  keep: Record<string, string>;
 }) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
@@ -32,14 +39,19 @@ export function FilterBox({
   return (
     <form
       className="filter-box"
+      method="get"
       onSubmit={(e) => {
         e.preventDefault();
         onApply(text.trim());
       }}
     >
       <div className="toolbar" style={{ margin: 0 }}>
+        {Object.entries(keep).map(([k, v]) => (
+          <input key={k} type="hidden" name={k} value={v} />
+        ))}
         <input
           type="text"
+          name="where"
           value={text}
           onChange={(e) => setText(e.target.value)}
           placeholder={`Filter, e.g. ${EXAMPLES[0]}`}
