@@ -470,3 +470,22 @@ test('two requests for the next page before the table re-renders append it once'
   assert.equal(names.length, 200);
   assert.equal(new Set(names).size, 200, 'no run listed twice');
 });
+
+test('a column checkbox shows its new state at once, before the URL round trip re-renders the page', async (t) => {
+  const { page } = await openExperiment('checkbox-at-once', 3);
+  t.after(() => page.close());
+  await page.click('[data-testid="columns-button"]');
+  const box = page.locator('[data-testid="columns-config"] label', { hasText: /^\s*optimizer$/ }).locator('input');
+  await box.waitFor();
+  // Read in the same task as the click: bound only to the URL, the box sprang back until the router's re-render
+  // landed (a full run's saved-view test failed with "Clicking the checkbox did not change its state").
+  const states = await box.evaluate(async (input: HTMLInputElement) => {
+    const before = input.checked;
+    input.click();
+    await Promise.resolve();
+    return { before, after: input.checked };
+  });
+  assert.deepEqual(states, { before: true, after: false });
+  await page.waitForURL(/cols=/);
+  assert.equal(await box.isChecked(), false);
+});

@@ -1,8 +1,8 @@
 'use client';
 
-import { useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { type CompareState, compareSearch, readCompareState } from '@/lib/compare-state';
+import { useUrlSynced } from '@/lib/use-url-synced';
 
 type Update = (patch: Partial<CompareState>) => void;
 
@@ -14,20 +14,11 @@ const same = (a: CompareState, b: CompareState) => compareSearch('', a) === comp
  * change and reload or a shared link restores it. Dragging the smoothing slider writes many values in a
  * row: they replace one history entry, so a single Back returns to before the drag.
  *
- * A change is also applied to local state at once: the router re-renders from the URL in a transition,
- * which with 100 runs lands a few frames later, and a control bound only to the URL would spring back
- * (and a slider stutter) until then.
+ * A change is also applied to local state at once (useUrlSynced): with 100 runs the router's re-render lands a few
+ * frames later, and a slider bound only to the URL would stutter.
  */
 export function useCompareState(): [CompareState, Update] {
-  const params = useSearchParams();
-  const [state, setState] = useState(() => readCompareState(params));
-  // The URL changed (Back, Forward, a link, or our own write catching up): it wins. Read from
-  // window.location, which is already at the latest write while the router may still be a step behind.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: params is the trigger; the value read is newer
-  useEffect(() => {
-    const latest = urlState();
-    setState((cur) => (same(cur, latest) ? cur : latest));
-  }, [params]);
+  const [state, setState] = useUrlSynced(readCompareState, same);
 
   const lastWrite = useRef<string | null>(null);
   // After Back/Forward the entry shown is not the one the last drag wrote: the next drag starts a new one.
@@ -37,16 +28,19 @@ export function useCompareState(): [CompareState, Update] {
     return () => window.removeEventListener('popstate', reset);
   }, []);
 
-  const update = useCallback<Update>((patch) => {
-    setState((cur) => ({ ...cur, ...patch }));
-    const { pathname, search } = window.location;
-    const next = compareSearch(search, { ...urlState(), ...patch });
-    if (next === search) return;
-    const what = Object.keys(patch).sort().join(',');
-    const url = `${pathname}${next}`;
-    if (what === 'smoothing' && lastWrite.current === what) window.history.replaceState(null, '', url);
-    else window.history.pushState(null, '', url);
-    lastWrite.current = what;
-  }, []);
+  const update = useCallback<Update>(
+    (patch) => {
+      setState((cur) => ({ ...cur, ...patch }));
+      const { pathname, search } = window.location;
+      const next = compareSearch(search, { ...urlState(), ...patch });
+      if (next === search) return;
+      const what = Object.keys(patch).sort().join(',');
+      const url = `${pathname}${next}`;
+      if (what === 'smoothing' && lastWrite.current === what) window.history.replaceState(null, '', url);
+      else window.history.pushState(null, '', url);
+      lastWrite.current = what;
+    },
+    [setState],
+  );
   return [state, update];
 }
