@@ -19,7 +19,8 @@
  */
 import os from 'node:os';
 import pg from 'pg';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../test/web/helpers/chromium.ts';
 import { startWeb } from '../web/start.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -166,10 +167,7 @@ export async function benchTables(): Promise<Record<string, unknown>[]> {
     try {
       const exp = await seedShape(db.url, shape);
       web = await startWeb({ port: 0, apiUrl: server.url });
-      browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await launchChromium();
       const url = `${web.url}/experiments/${exp}`;
       const load = os.loadavg();
       const times: number[] = [];

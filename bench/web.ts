@@ -14,7 +14,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../test/web/helpers/chromium.ts';
 import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.ts';
 import { startWeb } from '../web/start.ts';
 import { benchTables } from './web-table.ts';
@@ -67,10 +68,7 @@ async function main() {
   const ids = process.env.BENCH_RUN_IDS ? process.env.BENCH_RUN_IDS.split(',') : await seed();
   const web = process.env.RUNBOARD_WEB_URL ? null : await startWeb({ port: 0, apiUrl: API });
   const base = process.env.RUNBOARD_WEB_URL ?? web!.url;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   const times: number[] = [];
   const hovers: number[] = [];
   const panels: number[] = [];

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type RunningServer, startServer } from '../../server/src/http/server.ts';
 import { type RunningWeb, startWeb } from '../../web/start.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { CHROMIUM } from './helpers/stack.ts';
+import { launchChromium } from './helpers/chromium.ts';
 
 const ADMIN = 'admin-key-for-sign-in-tests-42';
 let database: TestDatabase;
@@ -53,7 +53,7 @@ before(async () => {
     DB_POOL_SIZE: 5,
   });
   web = await startWeb({ port: 0, apiUrl: api.url });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  browser = await launchChromium();
   const run = await gql(`mutation { createRun(input: { experimentName: "guarded", name: "r1" }) { id } }`);
   runId = run.createRun.id;
   await gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: runId });

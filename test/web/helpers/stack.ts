@@ -3,14 +3,14 @@
  * (production build, rebuilt only when web sources changed) and headless Chromium.
  */
 import fs from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../../../server/src/http/server.ts';
 import { type RunningWeb, startWeb } from '../../../web/start.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { serverOptions } from '../../helpers/options.ts';
+import { launchChromium } from './chromium.ts';
 import { type Gql, gqlClient } from './seed.ts';
 
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const RESULTS = 'test-results';
 
 export interface Stack {
@@ -47,10 +47,7 @@ export async function startStack(): Promise<Stack> {
     await database.drop();
     throw e;
   }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   const pages: Page[] = [];
   return {
     apiUrl: api.url,
