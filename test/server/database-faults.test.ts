@@ -11,9 +11,12 @@ import { after, before, test } from 'node:test';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '@runboard/server/db/embedded';
 import { migrate } from '@runboard/server/db/migrate';
 import { type RunningServer, startServer } from '@runboard/server/http/server';
+import { PgListener } from '@runboard/server/pubsub/pg-listener';
+import { CHANNEL, topics } from '@runboard/server/pubsub/topics';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { waitFor } from '../helpers/wait.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'runboard-faults-'));
 chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach its data directory
@@ -209,4 +212,47 @@ test('PostgreSQL restarts under 10 logging trainers: the server stays up, answer
   assert.equal(ended, null, 'the subscription is still open');
   stopSub();
   await ws.dispose();
+});
+
+test('after LISTEN reconnects, the resync comes before any notice the new connection brings', async (t) => {
+  // A subscription replays from its last delivered seq on resync. A notice dispatched before that replay (it can
+  // arrive in the same socket read as LISTEN's answer) moved the seq past batches committed during the outage,
+  // which the replay then skipped: points lost to live subscribers. Ten reconnects under a NOTIFY flood, with the
+  // event loop kept busy so that LISTEN's answer and the first notices are read together.
+  const runId = '00000000-0000-4000-8000-000000000001';
+  const events: string[] = [];
+  const listener = new PgListener(db.url, () => events.push('lost'));
+  listener.subscribe(topics.metrics(runId), () => events.push('notice'));
+  listener.onResync(() => events.push('resync'));
+  await listener.start();
+  t.after(() => listener.stop());
+  let flooding = true;
+  const flood = admin(async (c) => {
+    const payload = JSON.stringify({ type: 'metrics', runId, seq: 1 });
+    while (flooding) await c.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+  });
+  const busy = setInterval(() => {
+    for (const until = Date.now() + 20; Date.now() < until; );
+  }, 25);
+  try {
+    for (let i = 0; i < 10; i++) {
+      const resyncs = events.filter((e) => e === 'resync').length;
+      await admin((c) =>
+        c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN ${CHANNEL}'`),
+      );
+      await waitFor(() => events.filter((e) => e === 'resync').length > resyncs, { what: `reconnect ${i + 1}` });
+      await waitFor(() => events.at(-1) === 'notice', { what: 'a notice on the new connection' });
+    }
+  } finally {
+    clearInterval(busy);
+    flooding = false;
+    await flood;
+  }
+  const afterLoss = events.flatMap((e, i) => (e === 'lost' ? [events[i + 1]] : []));
+  assert.equal(afterLoss.length, 10);
+  assert.deepEqual(
+    afterLoss.filter((e) => e !== 'resync'),
+    [],
+    'events right after each lost connection',
+  );
 });

@@ -22,16 +22,42 @@ export class PgListener {
   ) {}
 
   async start(): Promise<void> {
+    await this.open(() => {});
+  }
+
+  /**
+   * Connects and LISTENs, then runs `beforeDispatch` before the new connection's first notice is dispatched.
+   * A notice can arrive in the same socket read as LISTEN's answer, and pg emits it before the code awaiting
+   * LISTEN resumes; dispatched ahead of a resync, it advanced a subscription's seq past the batches committed
+   * while the connection was down, so the resync's replay skipped them (database-faults.test.ts).
+   */
+  private async open(beforeDispatch: () => void): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
+    let held: Notice[] | null = [];
     client.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
-      this.dispatch(JSON.parse(msg.payload) as Notice);
+      const notice = JSON.parse(msg.payload) as Notice;
+      if (held) held.push(notice);
+      else this.dispatch(notice);
     });
-    client.on('error', (err) => this.lost(err));
-    client.on('end', () => this.lost(new Error('connection ended')));
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.client = client;
+    beforeDispatch();
+    const pending = held;
+    held = null;
+    for (const notice of pending) this.dispatch(notice);
   }
 
   /** Whether the LISTEN connection is up now (for /healthz). */
@@ -69,15 +95,17 @@ export class PgListener {
     }
   }
 
-  private lost(err: Error): void {
-    if (this.stopped || !this.client) return;
+  /** Only the current connection's loss counts: a failed attempt's client may report its end later. */
+  private lost(client: pg.Client, err: Error): void {
+    if (this.stopped || this.client !== client) return;
     this.log(`LISTEN connection lost (${err.message}); reconnecting`);
     this.client = null;
     const retry = async () => {
       if (this.stopped) return;
       try {
-        await this.start();
-        for (const h of this.resyncHandlers) h();
+        await this.open(() => {
+          for (const h of this.resyncHandlers) h();
+        });
       } catch {
         this.reconnectTimer = setTimeout(retry, 500);
       }
