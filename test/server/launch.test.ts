@@ -310,6 +310,39 @@ test('a sweep of 4 grid points at parallelism 2 never runs more than 2 at once',
   assert.equal(badGrid.errors?.[0].extensions.code, 'BAD_USER_INPUT');
 });
 
+test('a trainer still busy after finishing its run is left to exit by itself, not killed by a lease renewal', async (t) => {
+  // Renewals come every LEASE_SECONDS / 4 (2.5 s), so a trainer lingering 6 s after finishRun meets at least one.
+  // The renewal used to report the finished run as lost, and the agent SIGKILLed its trainer.
+  setEnv(t, { PROTOCOL_EPOCH_MS: '50', PROTOCOL_LINGER_MS: '6000' });
+  const sc = await scope();
+  const logs: string[] = [];
+  await startAgent(t, sc, { graceSeconds: 60, log: (m) => logs.push(m) });
+  const run = await launch(sc, { epochs: 2 });
+  await untilStatus(run.id, 'FINISHED');
+  const ended = await waitFor(() => logs.find((m) => m.startsWith(`run ${run.id} ended`)), {
+    what: 'the trainer to exit',
+  });
+  assert.equal(ended, `run ${run.id} ended (exit 0)`);
+  assert.ok(ledgerEntries().some((e) => e.runId === run.id && e.what === 'end'));
+});
+
+test('a trainer that does not exit after finishing its run is stopped a grace period later', async (t) => {
+  setEnv(t, { PROTOCOL_EPOCH_MS: '50', PROTOCOL_LINGER_MS: '600000', PROTOCOL_IGNORE_SIGTERM: '1' });
+  const sc = await scope();
+  const logs: string[] = [];
+  await startAgent(t, sc, { graceSeconds: 1, log: (m) => logs.push(m) });
+  const run = await launch(sc, { epochs: 2 });
+  await untilStatus(run.id, 'FINISHED');
+  const ended = await waitFor(() => logs.find((m) => m.startsWith(`run ${run.id} ended`)), {
+    what: 'the lingering trainer to be stopped',
+  });
+  assert.equal(ended, `run ${run.id} ended (SIGKILL)`);
+  assert.ok(logs.includes(`run ${run.id}: run ended but its trainer is still running; SIGTERM`));
+  const { run: final } = await s.gql(RUN, { id: run.id });
+  assert.equal(final.status, 'FINISHED', 'stopping the process afterwards does not change how the run ended');
+  assert.equal(final.exitCode, 0);
+});
+
 test('RANDOM sweeps: maxRuns draws inside the space, reproducible by seed', async () => {
   const sc = await scope();
   const space = {

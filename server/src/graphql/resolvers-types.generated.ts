@@ -304,6 +304,11 @@ export type LeaseRenewal = {
   __typename?: 'LeaseRenewal';
   /** Runs whose cancel was requested: send the trainer SIGTERM. */
   cancel: Array<Scalars['ID']['output']>;
+  /**
+   * Runs that reached a final state while this agent held them (their trainer finished, failed or cancelled
+   * them): the trainer is exiting by itself. Stop it only if it is still running a grace period later.
+   */
+  ended: Array<Scalars['ID']['output']>;
   /** Runs this agent no longer holds (lease expired, run requeued elsewhere): stop them. */
   lost: Array<Scalars['ID']['output']>;
 };
@@ -1733,6 +1738,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 
 export type LeaseRenewalResolvers<ContextType = Context, ParentType extends ResolversParentTypes['LeaseRenewal'] = ResolversParentTypes['LeaseRenewal']> = {
   cancel?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  ended?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   lost?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 

@@ -50,6 +50,8 @@ interface Slot {
   gpu: string | null;
   pump: LogPump;
   killTimer: NodeJS.Timeout | null;
+  /** Set when the server says the run ended: the trainer is stopped if it has not exited by then. */
+  exitTimer: NodeJS.Timeout | null;
   dir: string;
 }
 
@@ -231,7 +233,7 @@ export class Agent {
     setImmediate(() => this.startSpare());
     pump.attach(child.stdout!, 'STDOUT');
     pump.attach(child.stderr!, 'STDERR');
-    const slot: Slot = { runId: a.run.id, child, gpu, pump, killTimer: null, dir };
+    const slot: Slot = { runId: a.run.id, child, gpu, pump, killTimer: null, exitTimer: null, dir };
     this.slots.set(a.run.id, slot);
     this.log(
       `run ${a.run.name} (${a.run.id}) attempt ${a.attempt} started as pid ${child.pid}${gpu !== null ? ` on GPU ${gpu}` : ''}`,
@@ -242,6 +244,7 @@ export class Agent {
 
   private async finished(slot: Slot, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (slot.killTimer) clearTimeout(slot.killTimer);
+    if (slot.exitTimer) clearTimeout(slot.exitTimer);
     await slot.pump.flush();
     const error =
       code !== 0 && (slot.pump.cause || slot.pump.lastStderr.length)
@@ -318,8 +321,9 @@ export class Agent {
   private async renew(): Promise<void> {
     if (this.running.length === 0) return;
     try {
-      const { cancel, lost } = await this.api.renew(this.id, this.running);
+      const { cancel, lost, ended } = await this.api.renew(this.id, this.running);
       for (const id of cancel) this.terminate(id, 'cancel requested');
+      for (const id of ended) this.awaitExit(id);
       for (const id of lost) {
         const s = this.slots.get(id);
         if (s && !s.child.killed) {
@@ -330,6 +334,16 @@ export class Agent {
     } catch (err) {
       this.log(`lease renewal failed: ${(err as Error).message}`);
     }
+  }
+
+  /** A trainer whose run has ended exits by itself; one still running a grace period later is stopped. */
+  private awaitExit(runId: string): void {
+    const s = this.slots.get(runId);
+    if (!s || s.exitTimer) return;
+    s.exitTimer = setTimeout(
+      () => this.terminate(runId, 'run ended but its trainer is still running'),
+      (this.opts.graceSeconds ?? 10) * 1000,
+    );
   }
 
   private terminate(runId: string, why: string): void {

@@ -90,7 +90,7 @@ export class AgentApi {
     return d.claimRuns;
   }
 
-  async renew(agentId: string, runIds: string[]): Promise<{ cancel: string[]; lost: string[] }> {
+  async renew(agentId: string, runIds: string[]): Promise<{ cancel: string[]; lost: string[]; ended: string[] }> {
     const d = await this.send(RenewLeasesDocument, { agentId, runIds }, 10_000);
     return d.renewLeases;
   }

@@ -107,6 +107,11 @@ export const launchTypeDefs = /* GraphQL */ `
     cancel: [ID!]!
     "Runs this agent no longer holds (lease expired, run requeued elsewhere): stop them."
     lost: [ID!]!
+    """
+    Runs that reached a final state while this agent held them (their trainer finished, failed or cancelled
+    them): the trainer is exiting by itself. Stop it only if it is still running a grace period later.
+    """
+    ended: [ID!]!
   }
 
   "Which output stream a log line came from."

@@ -151,14 +151,14 @@ export class LaunchService {
     return out;
   }
 
-  /** Renews the leases of the agent's runs; says which to stop (cancel requested) and which it no longer holds. */
+  /** Renews the leases of the agent's runs; says which to stop (cancel requested), which it no longer holds, which ended. */
   async renewLeases(agentId: string, runIds: string[]) {
     await this.seen(agentId);
-    const { held, lost } = await this.state.renewLeases(
+    const { held, lost, ended } = await this.state.renewLeases(
       agentId,
       runIds.map((id) => assertId('Run', id)),
     );
-    return { cancel: held.filter((r) => r.cancelRequestedAt !== null).map((r) => r.id), lost };
+    return { cancel: held.filter((r) => r.cancelRequestedAt !== null).map((r) => r.id), lost, ended };
   }
 
   /** The trainer process ended: see RunState.reportExit. The agent's copy of the trainer's stderr is stored whatever it holds (NUL would fail the write). */

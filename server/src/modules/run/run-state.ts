@@ -300,9 +300,10 @@ export class RunState {
 
   /**
    * Extends the leases the agent still holds (same agent, run not final); says which of them should stop
-   * (cancel requested) and which runs it no longer holds. Not an event: nothing a subscriber sees changes.
+   * (cancel requested), which runs it no longer holds, and which have ended while it held them. Not an event:
+   * nothing a subscriber sees changes.
    */
-  async renewLeases(agentId: string, runIds: string[]): Promise<{ held: RunRow[]; lost: string[] }> {
+  async renewLeases(agentId: string, runIds: string[]): Promise<{ held: RunRow[]; lost: string[]; ended: string[] }> {
     const { rows } = await this.pool.query<RunRow>(
       `UPDATE runs r SET lease_expires_at = now() + make_interval(secs => $3::float8)
         WHERE id = ANY($1::uuid[]) AND agent_id = $2 AND status IN ('QUEUED', 'RUNNING', 'CRASHED')
@@ -325,7 +326,21 @@ export class RunState {
     }
     const held = rows.filter((r) => touched.has(r.id));
     const heldIds = new Set(held.map((r) => r.id));
-    return { held, lost: runIds.filter((id) => !heldIds.has(id)) };
+    const notHeld = runIds.filter((id) => !heldIds.has(id));
+    // A run its own trainer just finished is not held either, but its trainer must be left to exit: a renewal
+    // landing between finishRun and the process's exit SIGKILLed trainers that had done nothing wrong.
+    const ended = notHeld.length
+      ? new Set(
+          (
+            await this.pool.query<{ id: string }>(
+              `SELECT id FROM runs WHERE id = ANY($1::uuid[]) AND agent_id = $2
+                  AND status IN ('FINISHED', 'FAILED', 'CANCELED')`,
+              [notHeld, agentId],
+            )
+          ).rows.map((r) => r.id),
+        )
+      : new Set<string>();
+    return { held, lost: notHeld.filter((id) => !ended.has(id)), ended: [...ended] };
   }
 
   /**
