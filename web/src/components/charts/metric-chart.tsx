@@ -3,8 +3,9 @@
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import './charts.css';
 import { formatNumber } from '@/lib/metric-value';
-import { makeScale, type Scale, type ScaleKind, tickLabel } from '@/lib/scale';
+import { makeScale, type Scale, type ScaleKind } from '@/lib/scale';
 import type { XAxisMode } from '@/lib/series';
+import { Axes, formatX, MARGIN, tickCounts, X_LABEL } from './axes';
 import {
   bandOf,
   type ChartLine,
@@ -12,7 +13,6 @@ import {
   type Nearest,
   nearestLine,
   pathOf,
-  ticksOf,
   upperBound,
   xExtent,
   yDomainOf,
@@ -36,17 +36,9 @@ interface Props {
   scaleTools?: boolean;
 }
 
-const M = { top: 8, right: 14, bottom: 22, left: 50 };
+const M = MARGIN;
 /** Drags shorter than this are clicks, not zooms. */
-const MIN_DRAG_PX = 5;
-
-function formatX(mode: XAxisMode): (v: number) => string {
-  if (mode === 'wall') return (v) => new Date(v).toLocaleTimeString();
-  if (mode === 'relative') return (v) => `${tickLabel(v)}s`;
-  return tickLabel;
-}
-
-const X_LABEL: Record<XAxisMode, string> = { step: 'step', wall: 'wall time', relative: 'seconds since first point' };
+export const MIN_DRAG_PX = 5;
 
 interface Built {
   id: string;
@@ -102,37 +94,6 @@ const Paths = memo(function Paths({ built }: { built: Built[] }) {
   );
 });
 
-function Axes({ sx, sy, w, h, fmtX }: { sx: Scale; sy: Scale; w: number; h: number; fmtX: (v: number) => string }) {
-  const xt = ticksOf(sx, Math.max(2, Math.floor(w / 90)));
-  const yt = ticksOf(sy, Math.max(2, Math.floor(h / 45)));
-  return (
-    <>
-      <g className="grid" stroke="var(--border, #e5e7eb)" strokeDasharray="3 3">
-        {yt.map((t) => (
-          <line key={`gy${t}`} x1={0} x2={w} y1={sy.map(t)} y2={sy.map(t)} />
-        ))}
-        {xt.map((t) => (
-          <line key={`gx${t}`} y1={0} y2={h} x1={sx.map(t)} x2={sx.map(t)} />
-        ))}
-      </g>
-      <g className="y-ticks" fontSize={11} textAnchor="end" fill="currentColor">
-        {yt.map((t) => (
-          <text key={t} x={-6} y={sy.map(t)} dy="0.32em" data-value={t}>
-            {tickLabel(t)}
-          </text>
-        ))}
-      </g>
-      <g className="x-ticks" fontSize={11} textAnchor="middle" fill="currentColor">
-        {xt.map((t) => (
-          <text key={t} x={sx.map(t)} y={h + 14} data-value={t}>
-            {fmtX(t)}
-          </text>
-        ))}
-      </g>
-    </>
-  );
-}
-
 /**
  * One metric chart in plain SVG: drag on the plot to zoom x (double-click or "reset" to undo), log or
  * linear per axis, the nearest line highlighted with a tooltip at any number of lines, the raw series
@@ -176,7 +137,7 @@ export const MetricChart = memo(function MetricChart({
     const shared = !zoom && yKind === 'linear' && yDomain ? yDomain : null;
     const ye = shared ?? yExtent(visible, xd, yKind);
     if (!ye) return null;
-    const yd = shared ?? yDomainOf(ye, yKind, Math.max(2, Math.floor(h / 45)));
+    const yd = shared ?? yDomainOf(ye, yKind, tickCounts(w, h).y);
     const sx = makeScale(xKind, xd, [0, w]);
     const sy = makeScale(yKind, yd, [h, 0]);
     return { sx, sy, built: build(visible, sx, sy) };
@@ -287,10 +248,7 @@ export const MetricChart = memo(function MetricChart({
                 </clipPath>
               </defs>
               <g transform={`translate(${M.left},${M.top})`}>
-                <Axes sx={geo.sx} sy={geo.sy} w={w} h={h} fmtX={fmtX} />
-                <text x={w} y={h + 14} dy={-18} fontSize={10} textAnchor="end" fill="var(--muted, #6b7280)">
-                  {X_LABEL[xMode]}
-                </text>
+                <Axes sx={geo.sx} sy={geo.sy} w={w} h={h} xMode={xMode} />
                 <g clipPath={`url(#${clipId})`} className={hovered ? 'lines hovering' : 'lines'}>
                   <Paths built={geo.built} />
                   {hovered && (

@@ -14,6 +14,7 @@ import { download, toCsv } from '@/lib/export';
 import { timeAgo } from '@/lib/format';
 import { groupRuns } from '@/lib/group-series';
 import { parseSort, viewStateParams } from '@/lib/view-state';
+import { defaultPanels } from '@/lib/workspace';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { useCan } from '../session';
@@ -39,6 +40,7 @@ import { RunsTable } from './runs-table';
 import { SavedViews } from './saved-views';
 import { fetchAllRuns, useRuns } from './use-runs';
 import { useViewState } from './use-view-state';
+import { Workspace } from './workspace';
 
 const EMPTY: string[] = [];
 const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
@@ -102,9 +104,16 @@ export function ExperimentView({
   const groups = useMemo(() => (view.group.length ? groupRuns(runs.rows, view.group) : null), [runs.rows, view.group]);
   // Group counts must cover every matching run, not the first page: load the rest while grouping.
   const { hasNext, loading, loadBigPage } = runs;
+  // So must the workspace's panels, which draw every run the filter selects.
+  const wantAll = view.group.length > 0 || view.panels !== null;
   useEffect(() => {
-    if (view.group.length && hasNext && !loading) loadBigPage();
-  }, [view.group.length, hasNext, loading, loadBigPage]);
+    if (wantAll && hasNext && !loading) loadBigPage();
+  }, [wantAll, hasNext, loading, loadBigPage]);
+  // With the workspace open, runs created since the table loaded join the panels without a click.
+  const { newRuns, reload } = runs;
+  useEffect(() => {
+    if (view.panels !== null && newRuns > 0) reload();
+  }, [view.panels, newRuns, reload]);
 
   // Selected runs that left the list (deleted, archived, filtered out) are no longer selected.
   useEffect(() => {
@@ -249,6 +258,15 @@ export function ExperimentView({
           onChange={(c) => setView({ cols: columnIds(c) })}
         />
         <GroupPicker paths={paths} group={view.group} onChange={(group) => setView({ group })} />
+        {view.panels === null && (
+          <button
+            type="button"
+            onClick={() => setView({ panels: defaultPanels(chosen.metrics, metricKeys) })}
+            data-testid="workspace-open"
+          >
+            Workspace
+          </button>
+        )}
         <label className="small">
           <input
             type="checkbox"
@@ -318,6 +336,16 @@ export function ExperimentView({
       {runs.loading && runs.rows.length === 0 && !runs.problem && <Loading what="runs" />}
       {!runs.loading && runs.rows.length === 0 && !runs.problem && (
         <Notice kind="info">{view.where ? 'No run matches the filter.' : 'This experiment has no runs yet.'}</Notice>
+      )}
+      {view.panels !== null && runs.rows.length > 0 && (
+        <Workspace
+          rows={runs.rows}
+          groups={groups}
+          metricKeys={metricKeys}
+          panels={view.panels}
+          band={view.band}
+          onPanels={(panels) => setView({ panels })}
+        />
       )}
       {groups && groups.length > 0 && chartMetric && (
         <GroupChart
