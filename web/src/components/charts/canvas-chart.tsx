@@ -198,7 +198,6 @@ export const CanvasChart = memo(function CanvasChart({
               <canvas
                 ref={canvas}
                 style={{ position: 'absolute', left: M.left, top: M.top, width: w, height: h }}
-                aria-hidden="true"
               />
               <svg width={width} height={height} role="img" aria-label={`${title} chart`}>
                 <g transform={`translate(${M.left},${M.top})`}>
