@@ -161,6 +161,7 @@ export const CanvasChart = memo(function CanvasChart({
       data-testid={testId}
       data-lines={lines.length}
       data-drawn={drawn}
+      data-bands={lines.filter((l) => l.band).length}
       data-x-domain={geo ? geo.sx.domain.join(',') : ''}
       data-y-domain={geo ? geo.sy.domain.join(',') : ''}
       data-y-scale={yKind}
