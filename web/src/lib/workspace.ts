@@ -43,11 +43,20 @@ export function defaultPanels(preferred: readonly string[], keys: readonly strin
 
 /**
  * Points per run and panel: about 60,000 per panel in all, so 1,000 runs get 60 points each (the server
- * keeps every bucket's last point and min/max) and a handful of runs get one point per pixel.
+ * keeps every bucket's last point and min/max) and a handful of runs get one point per pixel; and the
+ * whole request within metricSeries' 1,000,000 points (runs x keys x maxPoints), with room to spare.
  */
 export const POINTS_PER_PANEL = 60_000;
-export function workspacePoints(runs: number, widthPx: number): number {
-  return Math.max(20, Math.min(Math.round(widthPx), Math.floor(POINTS_PER_PANEL / Math.max(1, runs))));
+export const POINTS_PER_REQUEST = 900_000;
+export function workspacePoints(runs: number, panels: number, widthPx: number): number {
+  const n = Math.max(1, runs);
+  return Math.max(
+    2,
+    Math.min(
+      Math.max(20, Math.min(Math.round(widthPx), Math.floor(POINTS_PER_PANEL / n))),
+      Math.floor(POINTS_PER_REQUEST / (n * Math.max(1, panels))),
+    ),
+  );
 }
 
 /** FNV-1a of a string: a stable number per run id. */

@@ -340,6 +340,7 @@ export function ExperimentView({
       {view.panels !== null && runs.rows.length > 0 && (
         <Workspace
           rows={runs.rows}
+          complete={!runs.hasNext}
           groups={groups}
           metricKeys={metricKeys}
           panels={view.panels}

@@ -12,18 +12,18 @@ import { type LiveSeries, seriesKey, useLiveSeries } from '@/lib/use-live-series
 import { colorOfRun, sectionsOf, workspacePoints } from '@/lib/workspace';
 import { CanvasChart } from '../charts/canvas-chart';
 import type { ChartLine } from '../charts/chart-geometry';
-import { useWidth } from '../charts/use-width';
 
 /**
+ * Null until the table has loaded every matching run (`complete`): one series request, not one per page.
  * Each run's seq as first seen: the subscription replays from there. Later seqs (the row moves on with
  * every logged point) must not change the list, or every point would reload every series.
  */
-function useRunSeqs(rows: readonly RunRowFragment[]): RunSeq[] | null {
+function useRunSeqs(rows: readonly RunRowFragment[], complete: boolean): RunSeq[] | null {
   const first = useRef(new Map<string, number>());
-  const ids = rows.map((r) => r.id).join(',');
+  const ids = complete ? rows.map((r) => r.id).join(',') : '';
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the id list on purpose (see above)
   return useMemo(() => {
-    if (!rows.length) return null;
+    if (!ids) return null;
     for (const r of rows) if (!first.current.has(r.id)) first.current.set(r.id, r.seq);
     return rows.map((r) => ({ runId: r.id, seq: first.current.get(r.id)! }));
   }, [ids]);
@@ -100,6 +100,7 @@ function PanelPicker({ keys, panels, onAdd }: { keys: string[]; panels: string[]
  */
 export function Workspace({
   rows,
+  complete,
   groups,
   metricKeys,
   panels,
@@ -107,6 +108,8 @@ export function Workspace({
   onPanels,
 }: {
   rows: readonly RunRowFragment[];
+  /** Every run the filter selects is in `rows` (the table loads pages; the panels wait for the last). */
+  complete: boolean;
   groups: RunGroup<RunRowFragment>[] | null;
   metricKeys: string[];
   panels: string[];
@@ -114,11 +117,11 @@ export function Workspace({
   onPanels: (next: string[] | null) => void;
 }) {
   const router = useRouter();
-  const [box, width] = useWidth<HTMLDivElement>();
   const [zoom, setZoom] = useState<[number, number] | null>(null);
-  const runs = useRunSeqs(rows);
-  // Panel width: two columns on a wide screen; the points per run follow from it and the run count.
-  const maxPoints = workspacePoints(rows.length, Math.max(300, (width ?? 900) / 2));
+  const runs = useRunSeqs(rows, complete);
+  // Panels are at most ~800 px wide (two columns on a wide screen): no more points than that per run. Not
+  // the measured width: a first guess then the real width would load every series twice.
+  const maxPoints = workspacePoints(rows.length, panels.length, 800);
   const data = useLiveSeries(runs, panels.length ? panels : null, maxPoints);
   const sections = useMemo(() => sectionsOf(panels), [panels]);
   const lines = useMemo(
@@ -127,7 +130,7 @@ export function Workspace({
     [panels, rows, groups, data.series, band],
   );
   return (
-    <section className="panel workspace" data-testid="workspace" data-runs={rows.length} ref={box}>
+    <section className="panel workspace" data-testid="workspace" data-runs={rows.length}>
       <div className="toolbar">
         <h2 style={{ margin: 0 }}>Workspace</h2>
         <span className="muted small">
@@ -141,7 +144,7 @@ export function Workspace({
       </div>
       <PanelPicker keys={metricKeys} panels={panels} onAdd={(k) => onPanels([...panels, k])} />
       {data.problem && <p className="field-error">{data.problem.message}</p>}
-      {data.loading && <p className="muted small">Loading series…</p>}
+      {(data.loading || !complete) && <p className="muted small">Loading series…</p>}
       {sections.map((s) => (
         <div key={s.prefix || 'main'} data-testid="workspace-section" data-prefix={s.prefix}>
           {s.prefix && <h3 className="small muted">{s.prefix}</h3>}
