@@ -1,6 +1,6 @@
 /**
  * `npm run bench:web` (second part, BENCH_RENDERERS= skips it): the dashboard's chart module against
- * recharts 3 on the same data in headless Chromium, without a server in the way. bench/renderers/page.tsx
+ * recharts 3 on the same data in headless Chromium, without a server in the way. web/bench/renderers-page.tsx
  * is bundled with esbuild (production React) and served from a loopback HTTP server; each shape is loaded
  * BENCH_LOADS times per renderer (plus a warm-up) and the median printed:
  *   draw  = navigation start -> every chart shows every run (SVG paths / canvas drawn / recharts curves)
@@ -37,7 +37,7 @@ export const SHAPES: Shape[] = [
 async function bundle(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   await build({
-    entryPoints: [path.join(HERE, 'renderers/page.tsx')],
+    entryPoints: [path.resolve(HERE, '../web/bench/renderers-page.tsx')],
     bundle: true,
     minify: true,
     format: 'esm',
@@ -48,10 +48,10 @@ async function bundle(): Promise<void> {
   });
   fs.writeFileSync(
     path.join(OUT, 'index.html'),
-    `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="page.css">
+    `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="renderers-page.css">
 <style>body{font:13px system-ui;margin:16px}.charts{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
 .chart{margin:0;border:1px solid #e5e7eb;border-radius:8px;padding:8px}</style></head>
-<body><div id="root"></div><script type="module" src="page.js"></script></body></html>`,
+<body><div id="root"></div><script type="module" src="renderers-page.js"></script></body></html>`,
   );
 }
 

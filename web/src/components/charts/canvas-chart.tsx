@@ -196,7 +196,10 @@ export const CanvasChart = memo(function CanvasChart({
         <div ref={box} className="chart-box" style={{ height }}>
           {width !== null && width > 0 && geo && (
             <>
-              <canvas ref={canvas} style={{ position: 'absolute', left: M.left, top: M.top, width: w, height: h }} />
+              <canvas
+                ref={canvas}
+                style={{ position: 'absolute', left: M.left, top: M.top, width: w, height: h, pointerEvents: 'none' }}
+              />
               <svg width={width} height={height} role="img" aria-label={`${title} chart`}>
                 <g transform={`translate(${M.left},${M.top})`}>
                   <Axes sx={geo.sx} sy={geo.sy} w={w} h={h} xMode={xMode} />

@@ -1,5 +1,5 @@
 /**
- * The renderer comparison page (bench/web-renderers.ts bundles it with esbuild, outside the dashboard):
+ * The renderer comparison page (bench/web-renderers.ts at the repository root bundles it with esbuild, outside the dashboard):
  * the same synthetic series drawn by the dashboard's own chart module (MetricChart: SVG paths;
  * CanvasChart: canvas lines under an SVG axis layer) or by recharts 3 (LineChart, one <Line> per run,
  * no animation, no dots, a shared Tooltip). The shape comes in the URL: ?renderer=&charts=&runs=&points=.
@@ -7,10 +7,10 @@
 import { useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { CanvasChart } from '../../web/src/components/charts/canvas-chart';
-import type { ChartLine } from '../../web/src/components/charts/chart-geometry';
-import { MetricChart } from '../../web/src/components/charts/metric-chart';
-import { colorOfRun } from '../../web/src/lib/workspace';
+import { CanvasChart } from '@/components/charts/canvas-chart';
+import type { ChartLine } from '@/components/charts/chart-geometry';
+import { MetricChart } from '@/components/charts/metric-chart';
+import { colorOfRun } from '@/lib/workspace';
 
 const q = new URLSearchParams(location.search);
 const renderer = q.get('renderer') ?? 'svg';
