@@ -34,6 +34,15 @@ interface Props {
   yDomain?: [number, number] | null;
   /** The log-scale switches (off in the per-run panels, whose y ranges are shared). */
   scaleTools?: boolean;
+  /**
+   * A zoom owned by the page (with onZoom): sibling charts zoom together and the page may keep it in its
+   * URL. Without onZoom each chart keeps its own.
+   */
+  zoom?: [number, number] | null;
+  onZoom?: (range: [number, number] | null) => void;
+  /** A log y switch owned by the page (with onLogY), e.g. kept in the URL. */
+  logY?: boolean;
+  onLogY?: (on: boolean) => void;
 }
 
 const M = MARGIN;
@@ -109,11 +118,17 @@ export const MetricChart = memo(function MetricChart({
   testId,
   yDomain,
   scaleTools = true,
+  zoom: pageZoom,
+  onZoom,
+  logY: pageLogY,
+  onLogY,
 }: Props) {
   const [box, width] = useWidth<HTMLDivElement>();
   const [zoomed, setZoom] = useState<{ key: string; range: [number, number] } | null>(null);
   const [logX, setLogX] = useState(false);
-  const [logY, setLogY] = useState(false);
+  const [ownLogY, setOwnLogY] = useState(false);
+  const logY = onLogY ? !!pageLogY : ownLogY;
+  const setLogY = (f: (v: boolean) => boolean) => (onLogY ? onLogY(f(logY)) : setOwnLogY(f));
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [hover, setHover] = useState<(Nearest & { px: number; py: number }) | null>(null);
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
@@ -122,7 +137,10 @@ export const MetricChart = memo(function MetricChart({
   const clipId = `clip${useId().replace(/[^\w-]/g, '')}`;
   // A zoom belongs to one x axis (step/time, linear/log): another makes it meaningless.
   const zoomKey = `${xMode}|${logX}`;
-  const zoom = zoomed?.key === zoomKey ? zoomed.range : null;
+  const ownZoom = zoomed?.key === zoomKey ? zoomed.range : null;
+  const zoom = onZoom ? (pageZoom ?? null) : ownZoom;
+  const setZoomed = (range: [number, number] | null) =>
+    onZoom ? onZoom(range) : setZoom(range && { key: zoomKey, range });
 
   const fmtX = formatX(xMode);
   const xKind: ScaleKind = logX ? 'log' : 'linear';
@@ -170,7 +188,7 @@ export const MetricChart = memo(function MetricChart({
     if (drag && geo && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
       const a = geo.sx.invert(Math.min(drag.a, drag.b));
       const b = geo.sx.invert(Math.max(drag.a, drag.b));
-      setZoom({ key: zoomKey, range: [a, b] });
+      setZoomed([a, b]);
       setHover(null);
     }
     setDrag(null);
@@ -204,7 +222,7 @@ export const MetricChart = memo(function MetricChart({
         <span className="chart-title">{title}</span>
         <span className="chart-tools">
           {zoom && (
-            <button type="button" className="chip" onClick={() => setZoom(null)} data-testid="zoom-reset">
+            <button type="button" className="chip" onClick={() => setZoomed(null)} data-testid="zoom-reset">
               reset zoom
             </button>
           )}
@@ -286,7 +304,7 @@ export const MetricChart = memo(function MetricChart({
                   onPointerDown={onDown}
                   onPointerUp={onUp}
                   onPointerLeave={() => !drag && setHover(null)}
-                  onDoubleClick={() => setZoom(null)}
+                  onDoubleClick={() => setZoomed(null)}
                 />
               </g>
             </svg>
