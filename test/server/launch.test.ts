@@ -491,7 +491,7 @@ test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, 
     timeout: LEASE_NOTICED_MS,
     what: 'CRASHED and requeued within a lease',
   });
-  // The README's promise, from both sides: not before the lease the agent last renewed (renewals come every
+  // The promise in docs/api.md, from both sides: not before the lease the agent last renewed (renewals come every
   // LEASE_SECONDS / 4) has run out, and within LEASE_SECONDS plus about a second (the bound adds the polls here).
   const decidedMs = Date.now() - killedAt;
   assert.ok(
