@@ -34,7 +34,7 @@ interface Props {
 }
 
 /** Lines (bands first, then strokes) on a 2-D canvas: one path per line, no DOM node per run. */
-function paint(canvas: HTMLCanvasElement, lines: ChartLine[], sx: Scale, sy: Scale, dim: boolean) {
+function paint(canvas: HTMLCanvasElement, lines: ChartLine[], sx: Scale, sy: Scale) {
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const dpr = window.devicePixelRatio || 1;
@@ -57,7 +57,7 @@ function paint(canvas: HTMLCanvasElement, lines: ChartLine[], sx: Scale, sy: Sca
       for (let i = to - 1; i >= from; i--) ctx.lineTo(sx.map(x[i]!), sy.map(lo[i]!));
       ctx.fill();
     }
-    ctx.globalAlpha = dim ? 0.3 : l.band ? 1 : 0.8;
+    ctx.globalAlpha = l.band ? 1 : 0.8;
     ctx.strokeStyle = l.color;
     ctx.lineWidth = l.band ? 2 : 1.2;
     ctx.beginPath();
@@ -119,16 +119,17 @@ export const CanvasChart = memo(function CanvasChart({
     return { sx, sy };
   }, [lines, zoom, yKind, w, h]);
 
-  const dim = !!hover;
+  // Hovering never repaints the canvas (at 1,000 runs that is the cost of a hover): the hovered line is
+  // drawn over it in the SVG layer.
   useLayoutEffect(() => {
     const c = canvas.current;
     if (!c || !geo) return;
     const dpr = window.devicePixelRatio || 1;
     if (c.width !== Math.round(w * dpr)) c.width = Math.round(w * dpr);
     if (c.height !== Math.round(h * dpr)) c.height = Math.round(h * dpr);
-    paint(c, lines, geo.sx, geo.sy, dim);
+    paint(c, lines, geo.sx, geo.sy);
     setDrawn(lines.length);
-  }, [geo, lines, w, h, dim]);
+  }, [geo, lines, w, h]);
 
   const at = (e: React.PointerEvent) => {
     const r = (e.currentTarget as Element).getBoundingClientRect();

@@ -104,16 +104,9 @@ export function ExperimentView({
   const groups = useMemo(() => (view.group.length ? groupRuns(runs.rows, view.group) : null), [runs.rows, view.group]);
   // Group counts must cover every matching run, not the first page: load the rest while grouping.
   const { hasNext, loading, loadBigPage } = runs;
-  // So must the workspace's panels, which draw every run the filter selects.
-  const wantAll = view.group.length > 0 || view.panels !== null;
   useEffect(() => {
-    if (wantAll && hasNext && !loading) loadBigPage();
-  }, [wantAll, hasNext, loading, loadBigPage]);
-  // With the workspace open, runs created since the table loaded join the panels without a click.
-  const { newRuns, reload } = runs;
-  useEffect(() => {
-    if (view.panels !== null && newRuns > 0) reload();
-  }, [view.panels, newRuns, reload]);
+    if (view.group.length && hasNext && !loading) loadBigPage();
+  }, [view.group.length, hasNext, loading, loadBigPage]);
 
   // Selected runs that left the list (deleted, archived, filtered out) are no longer selected.
   useEffect(() => {
@@ -339,8 +332,12 @@ export function ExperimentView({
       )}
       {view.panels !== null && runs.rows.length > 0 && (
         <Workspace
-          rows={runs.rows}
-          complete={!runs.hasNext}
+          experimentId={exp.id}
+          where={view.where}
+          archived={archived}
+          count={runs.totalCount}
+          tableRows={runs.rows}
+          tableComplete={!runs.hasNext}
           groups={groups}
           metricKeys={metricKeys}
           panels={view.panels}

@@ -1,8 +1,14 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useMemo, useRef, useState } from 'react';
-import type { RunRowFragment } from '@/gql/graphql';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { type OperationResult, useClient } from 'urql';
+import {
+  type RunRowFragment,
+  WorkspaceRunsDocument,
+  type WorkspaceRunsQuery,
+  type WorkspaceRunsQueryVariables,
+} from '@/gql/graphql';
 import { runColor } from '@/lib/colors';
 import { groupChartCols } from '@/lib/compare-groups';
 import type { RunGroup } from '@/lib/group-series';
@@ -13,12 +19,58 @@ import { colorOfRun, sectionsOf, workspacePoints } from '@/lib/workspace';
 import { CanvasChart } from '../charts/canvas-chart';
 import type { ChartLine } from '../charts/chart-geometry';
 
+/** What a panel needs of a run. */
+export interface WorkspaceRun {
+  id: string;
+  name: string;
+  seq: number;
+}
+
 /**
- * Null until the table has loaded every matching run (`complete`): one series request, not one per page.
+ * Every run the filter selects (ids, names, seqs only), in pages of 500, fetched again when the number of
+ * matching runs changes (the table's live count): runs created or deleted join or leave the panels. The
+ * table keeps its own pages of 100, so opening the workspace does not render 1,000 table rows.
+ */
+function useWorkspaceRuns(
+  experimentId: string,
+  where: string,
+  archived: boolean | null,
+  count: number | null,
+): { runs: WorkspaceRun[] | null; error: string | null } {
+  const client = useClient();
+  const [state, setState] = useState<{ runs: WorkspaceRun[] | null; error: string | null }>({
+    runs: null,
+    error: null,
+  });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: count is the trigger (a run joined or left)
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      const all: WorkspaceRun[] = [];
+      let after: string | null = null;
+      do {
+        const vars: WorkspaceRunsQueryVariables = { experimentId, where: where || null, archived, after };
+        const res: OperationResult<WorkspaceRunsQuery> = await client
+          .query(WorkspaceRunsDocument, vars, { requestPolicy: 'network-only' })
+          .toPromise();
+        if (cancelled) return;
+        if (res.error || !res.data) return setState({ runs: null, error: res.error?.message ?? 'No data' });
+        all.push(...res.data.runs.nodes);
+        after = res.data.runs.pageInfo.hasNextPage ? (res.data.runs.pageInfo.endCursor ?? null) : null;
+      } while (after);
+      setState({ runs: all, error: null });
+    })();
+    return () => void (cancelled = true);
+  }, [client, experimentId, where, archived, count]);
+  return state;
+}
+
+/**
+ * Null until the run list is complete (`complete`): one series request, not one per page.
  * Each run's seq as first seen: the subscription replays from there. Later seqs (the row moves on with
  * every logged point) must not change the list, or every point would reload every series.
  */
-function useRunSeqs(rows: readonly RunRowFragment[], complete: boolean): RunSeq[] | null {
+function useRunSeqs(rows: readonly WorkspaceRun[], complete: boolean): RunSeq[] | null {
   const first = useRef(new Map<string, number>());
   const ids = complete ? rows.map((r) => r.id).join(',') : '';
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the id list on purpose (see above)
@@ -32,7 +84,7 @@ function useRunSeqs(rows: readonly RunRowFragment[], complete: boolean): RunSeq[
 /** One line per run, or per group (mean with band) when the table is grouped. */
 function panelLines(
   key: string,
-  rows: readonly RunRowFragment[],
+  rows: readonly WorkspaceRun[],
   groups: RunGroup<RunRowFragment>[] | null,
   series: LiveSeries['series'],
   band: 'minmax' | 'std',
@@ -99,17 +151,26 @@ function PanelPicker({ keys, panels, onAdd }: { keys: string[]; panels: string[]
  * Series come from useLiveSeries, so new points (and runs the table lists) appear without a reload.
  */
 export function Workspace({
-  rows,
-  complete,
+  experimentId,
+  where,
+  archived,
+  count,
+  tableRows,
+  tableComplete,
   groups,
   metricKeys,
   panels,
   band,
   onPanels,
 }: {
-  rows: readonly RunRowFragment[];
-  /** Every run the filter selects is in `rows` (the table loads pages; the panels wait for the last). */
-  complete: boolean;
+  experimentId: string;
+  where: string;
+  archived: boolean | null;
+  /** How many runs match (the table's live count): a change reloads the run list. */
+  count: number | null;
+  /** The table's rows: grouping needs their configs, so grouped panels use them (and wait for the last page). */
+  tableRows: readonly RunRowFragment[];
+  tableComplete: boolean;
   groups: RunGroup<RunRowFragment>[] | null;
   metricKeys: string[];
   panels: string[];
@@ -118,6 +179,9 @@ export function Workspace({
 }) {
   const router = useRouter();
   const [zoom, setZoom] = useState<[number, number] | null>(null);
+  const own = useWorkspaceRuns(experimentId, where, archived, count);
+  const rows: readonly WorkspaceRun[] = groups ? tableRows : (own.runs ?? []);
+  const complete = groups ? tableComplete : own.runs !== null;
   const runs = useRunSeqs(rows, complete);
   // Panels are at most ~800 px wide (two columns on a wide screen): no more points than that per run. Not
   // the measured width: a first guess then the real width would load every series twice.
@@ -143,6 +207,7 @@ export function Workspace({
         </button>
       </div>
       <PanelPicker keys={metricKeys} panels={panels} onAdd={(k) => onPanels([...panels, k])} />
+      {own.error && <p className="field-error">{own.error}</p>}
       {data.problem && <p className="field-error">{data.problem.message}</p>}
       {(data.loading || !complete) && <p className="muted small">Loading series…</p>}
       {sections.map((s) => (
