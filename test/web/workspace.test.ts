@@ -196,7 +196,7 @@ test('dark mode: chart text (ticks, titles, axis label, tools) has contrast >= 4
           for (const t of texts) {
             const cs = getComputedStyle(t);
             out.push({
-              what: t.className.toString() || t.tagName,
+              what: t.getAttribute('class') || t.tagName,
               fg: t instanceof SVGElement ? cs.fill : cs.color,
               bg,
             });
