@@ -75,7 +75,7 @@ export function buildBareSchema() {
   });
 }
 
-/** The served schema: every root field checks the caller's scope first (graphql/access.ts). */
+/** The served schema: every root field checks the caller's scope first (api/access.ts). */
 export function buildSchema() {
   return enforceAccess(buildBareSchema(), accessTable);
 }
