@@ -19,10 +19,12 @@ import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import { AuthService } from '../modules/auth/service.ts';
 import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.ts';
+import { MlflowService } from '../modules/mlflow/service.ts';
 import { PgListener } from '../pubsub/pg-listener.ts';
 import { artifactAccessError } from './artifact-access.ts';
 import { handleArtifactRequest } from './artifacts.ts';
 import { defaultOrigins, hostAllowed, isLoopbackHost, originAllowed, presentedKey } from './exposure.ts';
+import { handleMlflowRequest, isMlflowPath } from './mlflow.ts';
 import { readBody, sendJson } from './util.ts';
 
 export type ServerOptions = Pick<
@@ -121,7 +123,8 @@ function preflightHttp(
 
 /**
  * One HTTP server: GraphQL over HTTP at /graphql (Apollo Server), GraphQL subscriptions over WebSocket
- * (graphql-ws) on the same path, artifact upload/download under /artifacts, and /healthz.
+ * (graphql-ws) on the same path, artifact upload/download under /artifacts, MLflow's REST API under /api/2.0/mlflow
+ * and /api/2.0/mlflow-artifacts (http/mlflow.ts), and /healthz.
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? (() => {});
@@ -144,6 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
   );
   const services = createServices(db, listener, queue, opts, auth);
+  const mlflow = new MlflowService(services);
   const schema = buildSchema();
   const httpServer = createServer();
   // Browsers always send Origin on WebSocket upgrades and CORS does not apply to them: a page on any site could
@@ -264,6 +268,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (!ok) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
         return sendJson(res, ok ? 200 : 503, { ok, database, listener: listener.connected });
       }
+      // MLflow's REST API answers in MLflow's shape and also takes keys as Basic auth passwords: its own handler.
+      if (isMlflowPath(url.pathname)) return await handleMlflowRequest(req, res, url, { mlflow, auth, log });
       const principal = await auth.authenticate(presentedKey(req));
       if (!principal) return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'Wrong or revoked API key.');
       if (url.pathname.startsWith('/artifacts/')) {

@@ -150,6 +150,31 @@ function metricCompare(
   });
 }
 
+// ---------------------------------------------------------------- key-value tags
+
+/** Tags are strings: = and != (the run has the tag with another value), ~ contains, IN, EXISTS. */
+function tagCompare(
+  field: Extract<FieldRef, { kind: 'tag' }>,
+  op: CompareOp,
+  v: FilterValue,
+  p: SqlParams,
+  at: number,
+) {
+  if (op !== '=' && op !== '!=' && op !== '~') throw opError(field, op, '=, !=, ~, IN or EXISTS', at);
+  if (v.kind !== 'string') throw typeError(field, v, 'a quoted string');
+  return tagExists(field, p, (value) =>
+    op === '~'
+      ? `${value} ILIKE ${p.add(containsPattern(v.value))}::text`
+      : `${value} ${SQL_OP[op]} ${p.add(v.value)}::text`,
+  );
+}
+
+function tagExists(field: Extract<FieldRef, { kind: 'tag' }>, p: SqlParams, cond?: (value: string) => string): string {
+  const key = `${p.add(field.key)}::text`;
+  const where = cond ? ` AND ${cond('rt.value')}` : '';
+  return `EXISTS (SELECT 1 FROM run_tags rt WHERE rt.run_id = r.id AND rt.key = ${key}${where})`;
+}
+
 // ---------------------------------------------------------------- plain columns
 
 function columnCompare(
@@ -208,9 +233,11 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
     case 'compare':
       if (field.kind === 'config') return configCompare(field, node.op, node.value, p, node.opPosition);
       if (field.kind === 'metric') return metricCompare(field, node.op, node.value, p, node.opPosition);
+      if (field.kind === 'tag') return tagCompare(field, node.op, node.value, p, node.opPosition);
       return columnCompare(field, node.op, node.value, p, node.opPosition);
     case 'between':
       if (field.kind === 'config') return configBetween(field, node.low, node.high, p);
+      if (field.kind === 'tag') throw opError(field, 'BETWEEN', '=, !=, ~, IN or EXISTS', node.opPosition);
       if (field.kind === 'metric') {
         const lo = metricNumber(field, node.low, '');
         const hi = metricNumber(field, node.high, '');
@@ -244,7 +271,9 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
       const parts = node.values.map((v) =>
         field.kind === 'config'
           ? configCompare(field, '=', v, p, node.opPosition, path)
-          : columnCompare(field, '=', v, p, node.opPosition),
+          : field.kind === 'tag'
+            ? tagCompare(field, '=', v, p, node.opPosition)
+            : columnCompare(field, '=', v, p, node.opPosition),
       );
       return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
     }
@@ -257,6 +286,7 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
     }
     case 'exists':
       if (field.kind === 'config') return `(r.config #> ${configPathArray(field.path, p)} IS NOT NULL)`;
+      if (field.kind === 'tag') return tagExists(field, p);
       // min/max are NULL when every logged value was NaN: then there is no extreme to speak of.
       if (field.kind === 'metric') {
         const agg = field.aggregate;
