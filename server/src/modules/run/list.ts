@@ -25,7 +25,10 @@ export interface RunListArgs {
   /** false (the default): only runs not archived; true: only archived runs; null: both. */
   archived?: boolean | null;
   where?: string | null;
-  /** An already-built filter (the MLflow search translator's), ANDed with `where`. */
+  /**
+   * An already-built filter (the MLflow search translator's), ANDed with `where`. It skips the config type
+   * check (a number compared with a string): MLflow params are strings, and the translator matches both forms.
+   */
   whereNode?: FilterNode | null;
   /** Runs of any of these experiments (MLflow's experiment_ids); malformed ids match nothing. */
   experimentIds?: string[] | null;
@@ -123,7 +126,8 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
       const scope = [...where];
       const scopeValues = [...params.values];
       const compiled = compileFilterNode(node, params); // its own type errors come first
-      await checkTypesInScope(db, node, scope, scopeValues);
+      // Only typed text filters: the MLflow translator compares params with both spellings on purpose.
+      if (parsed[0]) await checkTypesInScope(db, parsed[0], scope, scopeValues);
       where.push(`(${compiled})`);
     } catch (err) {
       filterError(err);
