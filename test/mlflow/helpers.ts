@@ -31,7 +31,13 @@ export function mlflowClient(serverUrl: string, key?: string, basic?: { user: st
         ),
       ),
     put: async (path: string, data: Buffer | string) =>
-      parse(await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${path}`, { method: 'PUT', headers, body: data })),
+      parse(
+        await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${path}`, {
+          method: 'PUT',
+          headers,
+          body: typeof data === 'string' ? data : new Uint8Array(data),
+        }),
+      ),
     download: (path: string) => fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${path}`, { headers }),
   };
 }
