@@ -16,6 +16,8 @@
  * Metric semantics: a predicate holds when the run has the metric and its latest (or min/max)
  * value satisfies it. NaN values never satisfy a comparison with a number (PostgreSQL would
  * otherwise sort NaN above everything, so `> 1` would match it); `= NaN` / `!= NaN` test for it.
+ * Tag semantics (key-value tags in run_tags; only the MLflow translator builds tag fields): a predicate holds
+ * when the run has the tag and its value satisfies it (= != ~ IN); EXISTS when it has the tag at all.
  */
 import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.ts';
 import { FILTER_LIMITS, FilterError } from './errors.ts';

@@ -6,6 +6,7 @@ import { listRuns } from '../run/list.ts';
 import type { RunRow } from '../run/store.ts';
 import { checkJsonObject } from '../validate.ts';
 import {
+  jsonDouble,
   NOTE_TAG,
   paramString,
   paramValue,
@@ -197,7 +198,7 @@ export class MlflowRuns {
     return {
       metrics: page.map((m) => ({
         key: m.key,
-        value: jsonValue(m.value),
+        value: jsonDouble(m.value),
         timestamp: m.wallTime.getTime(),
         step: m.step,
       })),
@@ -270,7 +271,3 @@ function metricPoint(a: Args): PointInput {
 
 const isStep = (v: unknown): v is { step: number } =>
   !!v && typeof v === 'object' && Number.isSafeInteger((v as { step?: unknown }).step);
-
-function jsonValue(v: number): number | string {
-  return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-}
