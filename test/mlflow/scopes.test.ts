@@ -92,7 +92,8 @@ test('a READ key reads but every write is PERMISSION_DENIED, and nothing is writ
 });
 
 test('an experiment-limited key cannot see, search, read history or artifacts of, or log into another experiment', async () => {
-  const ml = mlflowClient(server.url, await createKey(['READ', 'LOG'], ['mine']));
+  const limitedKey = await createKey(['READ', 'LOG'], ['mine']);
+  const ml = mlflowClient(server.url, limitedKey);
   const denied = (r: { status: number; body: any }, what: string) => {
     assert.equal(r.status, 403, `${what}: ${JSON.stringify(r.body)}`);
     assert.equal(r.body.error_code, 'PERMISSION_DENIED', what);
@@ -111,6 +112,11 @@ test('an experiment-limited key cannot see, search, read history or artifacts of
   const dl = await ml.download(`${theirs}/${theirRun}/artifacts/model.bin`);
   assert.equal(dl.status, 403);
   denied(await ml.put(`${theirs}/${theirRun}/artifacts/evil.bin`, 'x'), 'upload');
+  const listed = await fetch(
+    `${ml.base}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${theirs}/${theirRun}/artifacts`)}`,
+    { headers: { authorization: `Bearer ${limitedKey}` } },
+  );
+  assert.equal(listed.status, 403);
   // Searching experiments lists only its own.
   const all = await ml.post('experiments/search', { max_results: 100 });
   assert.deepEqual(
