@@ -274,6 +274,12 @@ test('search_runs: MLflow filter and order_by through the filter compiler', asyn
   assert.deepEqual(await ids({ filter: "tags.mlflow.runName = 'other'" }), ['other']);
   assert.deepEqual(await ids({ filter: "attributes.run_name ILIKE '%OWL%'" }), ['bright-owl-42']);
   assert.deepEqual(await ids({ filter: "params.lr IN ('0.01', '0.5')" }), ['other']);
+  // LIKE is case-sensitive with SQL wildcards; params match as text whether stored as strings or numbers.
+  assert.deepEqual(await ids({ filter: "attributes.run_name LIKE 'bright%'" }), ['bright-owl-42']);
+  assert.deepEqual(await ids({ filter: "attributes.run_name LIKE 'BRIGHT%'" }), []);
+  assert.deepEqual(await ids({ filter: "params.lr LIKE '0.00_'" }), ['bright-owl-42']);
+  assert.deepEqual(await ids({ filter: "params.optimizer ILIKE 'AD%'" }), ['bright-owl-42']);
+  assert.deepEqual(await ids({ filter: "tags.team LIKE '%l%'" }), ['other']);
   assert.deepEqual(await ids({ filter: 'metrics.acc >= 0.7', order_by: ['metrics.acc ASC'] }), [
     'other',
     'bright-owl-42',

@@ -44,7 +44,11 @@ export type FilterValue =
   /** An unquoted word such as RUNNING; only meaningful for status. */
   | { kind: 'word'; value: string; position: number };
 
-export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~';
+/**
+ * LIKE / ILIKE take an SQL pattern as written (% and _ are wildcards). Not in the text grammar, where `~` is
+ * "contains"; the MLflow search translator builds them for MLflow's LIKE and ILIKE.
+ */
+export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | 'LIKE' | 'ILIKE';
 
 /** `position` is where the field starts; `opPosition` where the operator keyword/symbol starts. */
 export type PredicateNode =

@@ -27,7 +27,15 @@ import { type SqlParams, withScratch } from './sql-params.ts';
 import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.ts';
 
 type NumberValue = Extract<FilterValue, { kind: 'number' }>;
-const SQL_OP: Record<Exclude<CompareOp, '~'>, string> = {
+type PatternOp = '~' | 'LIKE' | 'ILIKE';
+const isPattern = (op: CompareOp): op is PatternOp => op === '~' || op === 'LIKE' || op === 'ILIKE';
+
+/** `~` is case-insensitive "contains" (the user's wildcards escaped); LIKE/ILIKE take the pattern as written. */
+function patternSql(lhs: string, op: PatternOp, text: string, p: SqlParams): string {
+  return op === '~' ? `${lhs} ILIKE ${p.add(containsPattern(text))}::text` : `${lhs} ${op} ${p.add(text)}::text`;
+}
+
+const SQL_OP: Record<Exclude<CompareOp, PatternOp>, string> = {
   '=': '=',
   '!=': '<>',
   '<': '<',
@@ -78,6 +86,11 @@ function configCompare(
   let jsonType: 'number' | 'string';
   let lhs: string;
   let rhs: string;
+  if (op === 'LIKE' || op === 'ILIKE') {
+    if (v.kind !== 'string') throw typeError(field, v, `a string pattern with ${op}`);
+    // The text of strings and numbers (MLflow params may be stored as either; see mlflow/convert.ts).
+    return `(CASE WHEN jsonb_typeof(${json}) IN ('string', 'number') THEN ${patternSql(text, op, v.value, p)} ELSE false END)`;
+  }
   if (v.kind === 'number') {
     if (op === '~') throw typeError(field, v, 'a string with ~');
     jsonType = 'number';
@@ -142,7 +155,7 @@ function metricCompare(
   p: SqlParams,
   at: number,
 ): string {
-  if (op === '~') throw opError(field, '~', '= != < <= > >= BETWEEN IN EXISTS', at);
+  if (isPattern(op)) throw opError(field, op, '= != < <= > >= BETWEEN IN EXISTS', at);
   const n = metricNumber(field, v, v.kind === 'null' ? `; use NOT ${field.text} EXISTS for "never logged"` : '');
   rejectNaN(field, op, n);
   const col = METRIC_COLUMNS[field.aggregate];
@@ -162,12 +175,10 @@ function tagCompare(
   p: SqlParams,
   at: number,
 ) {
-  if (op !== '=' && op !== '!=' && op !== '~') throw opError(field, op, '=, !=, ~, IN or EXISTS', at);
+  if (op !== '=' && op !== '!=' && !isPattern(op)) throw opError(field, op, '=, !=, ~, IN or EXISTS', at);
   if (v.kind !== 'string') throw typeError(field, v, 'a quoted string');
   return tagExists(field, p, (value) =>
-    op === '~'
-      ? `${value} ILIKE ${p.add(containsPattern(v.value))}::text`
-      : `${value} ${SQL_OP[op]} ${p.add(v.value)}::text`,
+    isPattern(op) ? patternSql(value, op, v.value, p) : `${value} ${SQL_OP[op]} ${p.add(v.value)}::text`,
   );
 }
 
@@ -194,16 +205,21 @@ function columnCompare(
   }
   const equalityOnly = col.type === 'uuid' || col.type === 'RunStatus';
   if (equalityOnly && op !== '=' && op !== '!=') throw opError(field, op, '=, != or IN', at);
-  if (op === '~' && col.type !== 'text') throw opError(field, '~', '= != < <= > >= BETWEEN IN', at);
+  if (isPattern(op) && col.type !== 'text') throw opError(field, op, '= != < <= > >= BETWEEN IN', at);
   let rhs: string;
   if (col.type === 'uuid') rhs = `${p.add(uuidValue(field, v))}::uuid`;
   else if (col.type === 'RunStatus') rhs = `${p.add(statusValue(field, v))}::"RunStatus"`;
   else if (col.type === 'timestamptz') rhs = `${p.add(timestampValue(field, v))}::timestamptz`;
   else {
     if (v.kind !== 'string') throw typeError(field, v, 'strings');
-    rhs = `${p.add(op === '~' ? containsPattern(v.value) : v.value)}::text`;
+    if (isPattern(op)) {
+      const sql = patternSql(col.sql, op, v.value, p);
+      return col.nullable ? twoValued(sql) : `(${sql})`;
+    }
+    rhs = `${p.add(v.value)}::text`;
   }
-  const sql = op === '~' ? `${col.sql} ILIKE ${rhs}` : `${col.sql} ${SQL_OP[op]} ${rhs}`;
+  if (isPattern(op)) throw opError(field, op, '= != < <= > >= BETWEEN IN', at);
+  const sql = `${col.sql} ${SQL_OP[op]} ${rhs}`;
   return col.nullable ? twoValued(sql) : `(${sql})`;
 }
 

@@ -60,7 +60,8 @@ export function paramString(v: unknown): string {
  * ("1e-3", "007", "True", "adam") stays a string. paramString(paramValue(s)) === s always holds.
  */
 export function paramValue(s: string): string | number {
-  if (!/^-?\d/.test(s)) return s;
+  // Plain decimals only, so PostgreSQL's text of the stored number is the same string (LIKE on params).
+  if (!/^-?\d+(\.\d+)?$/.test(s)) return s;
   const n = Number(s);
   return Number.isFinite(n) && JSON.stringify(n) === s ? n : s;
 }

@@ -7,7 +7,7 @@
  *   attributes.status         -> status, MLflow names mapped (RUNNING also matches CRASHED: convert.ts)
  *   attributes.run_name/run_id/start_time/end_time/created/user_id -> name/id/startedAt/finishedAt/createdAt/tag
  */
-import type { FieldRef, FilterNode, FilterValue, PredicateNode } from '../filter/index.ts';
+import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from '../filter/index.ts';
 import {
   MLFLOW_STATUSES,
   type MlflowStatus,
@@ -32,12 +32,7 @@ function onlyString(c: Clause, v: Literal): string {
   return v.value;
 }
 
-function pred(
-  c: Clause,
-  f: FieldRef,
-  op: '=' | '!=' | '<' | '<=' | '>' | '>=' | '~',
-  value: FilterValue,
-): PredicateNode {
+function pred(c: Clause, f: FieldRef, op: CompareOp, value: FilterValue): PredicateNode {
   return { type: 'compare', field: f, op, value, position: c.position, opPosition: c.position };
 }
 
@@ -47,26 +42,10 @@ const or = (children: FilterNode[]): FilterNode =>
   children.length === 1 ? children[0]! : { type: 'or', children, position: 0 };
 const not = (child: FilterNode): FilterNode => ({ type: 'not', child, position: 0 });
 
-/**
- * LIKE patterns the compiler can express exactly: no wildcard is plain equality; ILIKE '%text%' is its `~`
- * (case-insensitive contains). Other patterns are refused rather than approximated.
- */
-function likeAsCompare(c: Clause, pattern: string): { op: '=' | '~'; text: string } {
-  if (!/[%_]/.test(pattern)) {
-    if (c.comparator === 'LIKE') return { op: '=', text: pattern };
-  } else {
-    const m = /^%([^%_]*)%$/.exec(pattern);
-    if (m && c.comparator === 'ILIKE') return { op: '~', text: m[1]! };
-  }
-  throw invalid(
-    `${c.comparator} '${pattern}': only ILIKE '%text%' (contains, any case) and LIKE without wildcards are supported`,
-  );
-}
-
 /** =, !=, LIKE, ILIKE, IN, NOT IN, IS [NOT] NULL over a string-valued field, via `equals(text)` and `exists`. */
 function stringClause(
   c: Clause,
-  equals: (text: string, op: '=' | '!=' | '~') => FilterNode,
+  equals: (text: string, op: '=' | '!=' | 'LIKE' | 'ILIKE') => FilterNode,
   exists: () => FilterNode,
 ): FilterNode {
   switch (c.comparator) {
@@ -74,10 +53,8 @@ function stringClause(
     case '!=':
       return equals(onlyString(c, c.values[0]!), c.comparator);
     case 'LIKE':
-    case 'ILIKE': {
-      const { op, text } = likeAsCompare(c, onlyString(c, c.values[0]!));
-      return equals(text, op);
-    }
+    case 'ILIKE':
+      return equals(onlyString(c, c.values[0]!), c.comparator);
     case 'IN':
       return or(c.values.map((v) => equals(onlyString(c, v), '=')));
     case 'NOT IN':
@@ -110,7 +87,8 @@ function paramClause(c: Clause): FilterNode {
     (text, op) => {
       const asString = pred(c, f, op, str(text, c.position));
       const stored = paramValue(text);
-      if (op === '~' || typeof stored === 'string') return asString;
+      // LIKE matches the text of strings and numbers alike (compile-sql.ts).
+      if (op === 'LIKE' || op === 'ILIKE' || typeof stored === 'string') return asString;
       const asNumber = pred(c, f, op, { kind: 'number', value: stored, raw: text, position: c.position });
       // `!=` must differ from both spellings; `=` may match either.
       return op === '!=' ? and([asString, asNumber]) : or([asString, asNumber]);
@@ -187,7 +165,7 @@ function attributeClause(c: Clause): FilterNode {
     return stringClause(
       c,
       (text, op) => {
-        if (op === '~') throw invalid('attributes.run_id: use =, !=, IN or NOT IN');
+        if (op === 'LIKE' || op === 'ILIKE') throw invalid('attributes.run_id: use =, !=, IN or NOT IN');
         return pred(c, f, op, str(text, c.position));
       },
       () => ({ type: 'exists', field: f, position: c.position, opPosition: c.position }),
