@@ -96,7 +96,7 @@ export class MlflowExperiments {
     return {};
   }
 
-  /** MLflow's delete is reversible: the experiment is flagged, its runs stay (and are hidden from search). */
+  /** MLflow's delete is reversible: the experiment is flagged (no new runs in it); its runs stay as they are. */
   async setDeleted(a: Args, deleted: boolean) {
     const e = await this.row(reqString(a, 'experiment_id'));
     await store.setExperimentDeleted(this.s.db.pool, e.id, deleted);
