@@ -1,10 +1,13 @@
+import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 import { mlflowAccess } from '../modules/mlflow/access.ts';
 import { MlflowError, toMlflowError } from '../modules/mlflow/errors.ts';
 import { type Args, argsOfQuery } from '../modules/mlflow/input.ts';
 import type { MlflowService } from '../modules/mlflow/service.ts';
+import { contentDisposition } from './artifacts.ts';
 import { presentedKey } from './exposure.ts';
 import { readBody, sendJson } from './util.ts';
 
@@ -107,7 +110,13 @@ async function artifacts(req: IncomingMessage, res: ServerResponse, url: URL, re
   await deps.auth.assertExperiments(p, 'mlflow-artifacts', [{ runId }]);
   if (upload) return sendJson(res, 200, await deps.mlflow.artifacts.upload(req, location));
   if (rest === '') return sendJson(res, 200, await deps.mlflow.artifacts.list(location));
-  await deps.mlflow.artifacts.download(res, location);
+  const found = await deps.mlflow.artifacts.download(location);
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': String(found.size),
+    'content-disposition': contentDisposition(found.name),
+  });
+  await pipeline(createReadStream(found.file), res);
 }
 
 export interface Deps {

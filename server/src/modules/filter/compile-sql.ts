@@ -24,7 +24,7 @@ import { FILTER_LIMITS, FilterError } from './errors.ts';
 import { parseFilter } from './parser.ts';
 import { COLUMNS, configPathArray, containsPattern, METRIC_COLUMNS, metricKeyParam, twoValued } from './sql-fields.ts';
 import { type SqlParams, withScratch } from './sql-params.ts';
-import { metricSummaryExists } from './store.ts';
+import { metricSummaryExists, tagExists as runTagExists } from './store.ts';
 import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.ts';
 
 type NumberValue = Extract<FilterValue, { kind: 'number' }>;
@@ -186,7 +186,7 @@ function tagCompare(
 function tagExists(field: Extract<FieldRef, { kind: 'tag' }>, p: SqlParams, cond?: (value: string) => string): string {
   const key = `${p.add(field.key)}::text`;
   const where = cond ? ` AND ${cond('rt.value')}` : '';
-  return `EXISTS (SELECT 1 FROM run_tags rt WHERE rt.run_id = r.id AND rt.key = ${key}${where})`;
+  return runTagExists(key, where);
 }
 
 // ---------------------------------------------------------------- plain columns

@@ -1,9 +1,6 @@
-import { createReadStream } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
-import type { Services } from '../../context.ts';
-import { contentDisposition } from '../../http/artifacts.ts';
+import type { IncomingMessage } from 'node:http';
 import { STORED_PREFIX } from '../artifact/service.ts';
+import type { Services } from '../context.ts';
 import type { RunRow } from '../run/store.ts';
 import { runArtifactUri } from './convert.ts';
 import { invalid, missing } from './errors.ts';
@@ -88,17 +85,13 @@ export class MlflowArtifacts {
     return {};
   }
 
-  async download(res: ServerResponse, location: string) {
+  /** The stored file a download names: the HTTP layer streams it (http/mlflow.ts). */
+  async download(location: string): Promise<{ file: string; size: number; name: string }> {
     const { experimentId, runId, path } = parseArtifactLocation(location);
     const run = await this.run(experimentId, runId);
     const artifact = (await this.s.artifacts.listForRuns([run.id])).find((x) => x.name === path);
     if (!artifact?.uri.startsWith(STORED_PREFIX)) throw missing(`No artifact '${path}' in run ${runId}`);
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(artifact.size),
-      'content-disposition': contentDisposition(path.split('/').pop()!),
-    });
-    await pipeline(createReadStream(this.s.artifacts.filePath(artifact.id)), res);
+    return { file: this.s.artifacts.filePath(artifact.id), size: Number(artifact.size), name: path.split('/').pop()! };
   }
 
   async list(location: string) {

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { apiErrorOf, DATABASE_UNAVAILABLE } from '../../db/errors.ts';
-import { ErrorCode } from '../../graphql/errors.ts';
+import { apiErrorOf, DATABASE_UNAVAILABLE } from '../../core/db-errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 
 /**
  * MLflow's error shape, `{"error_code": "...", "message": "..."}`, with the HTTP status MLflow's server gives

@@ -1,7 +1,7 @@
-import type { Services } from '../../context.ts';
-import { assertId } from '../../graphql/errors.ts';
+import { assertId } from '../../core/errors.ts';
+import { checkText, LIMITS } from '../../core/validate.ts';
 import type { Principal } from '../auth/scopes.ts';
-import { checkText, LIMITS } from '../validate.ts';
+import type { Services } from '../context.ts';
 import { type ExperimentRow, experimentJson, NOTE_TAG, type Tag } from './convert.ts';
 import { invalid, missing } from './errors.ts';
 import {

@@ -1,10 +1,8 @@
-import type { Services } from '../../context.ts';
+import { checkJsonObject } from '../../core/validate.ts';
 import type { Principal } from '../auth/scopes.ts';
-import { logMetrics, type PointInput } from '../metric/ingest.ts';
-import { historyOf, latestForRuns } from '../metric/store.ts';
-import { listRuns } from '../run/list.ts';
+import type { Services } from '../context.ts';
+import type { PointInput } from '../metric/ingest.ts';
 import type { RunRow } from '../run/store.ts';
-import { checkJsonObject } from '../validate.ts';
 import {
   jsonDouble,
   NOTE_TAG,
@@ -59,10 +57,7 @@ export class MlflowRuns {
 
   async json(runs: RunRow[]) {
     const ids = runs.map((r) => r.id);
-    const [tags, latest] = await Promise.all([
-      store.runTagsOf(this.s.db.pool, ids),
-      latestForRuns(this.s.db.pool, ids),
-    ]);
+    const [tags, latest] = await Promise.all([store.runTagsOf(this.s.db.pool, ids), this.s.metrics.latest(ids)]);
     return runs.map((r, i) => runJson(r, tags.get(r.id) ?? [], latest[i] ?? []));
   }
 
@@ -120,7 +115,7 @@ export class MlflowRuns {
     );
     const view = optString(a, 'run_view_type') ?? 'ACTIVE_ONLY';
     if (!(view in VIEW_ARCHIVED)) throw invalid(`Invalid run_view_type '${view}'`);
-    const page = await listRuns(this.s.db.pool, {
+    const page = await this.s.runs.list({
       experimentIds: ids,
       whereNode: mlflowFilterNode(optString(a, 'filter')),
       archived: VIEW_ARCHIVED[view],
@@ -140,7 +135,7 @@ export class MlflowRuns {
     const id = runIdOf(a);
     const point = metricPoint(a);
     await this.assertWritable(id);
-    await logMetrics(this.s.db.pool, this.s.runState, id, [point]);
+    await this.s.metrics.log(id, [point], null);
     return {};
   }
 
@@ -165,7 +160,7 @@ export class MlflowRuns {
     checkParams(run, params);
     await this.writeParams(run, params);
     await this.writeTags(run, tags);
-    if (metrics.length) await logMetrics(this.s.db.pool, this.s.runState, id, metrics);
+    if (metrics.length) await this.s.metrics.log(id, metrics, null);
     return {};
   }
 
@@ -193,7 +188,7 @@ export class MlflowRuns {
     const key = reqString(a, 'metric_key');
     const limit = maxResults(a, MLFLOW_LIMITS.historyResults, MLFLOW_LIMITS.historyResults);
     const after = decodeToken(optString(a, 'page_token'), isStep)?.step ?? -1;
-    const points = await historyOf(this.s.db.pool, run.id, key, after, limit + 1);
+    const points = await this.s.metrics.history(run.id, key, after, limit + 1);
     const page = points.slice(0, limit);
     return {
       metrics: page.map((m) => ({

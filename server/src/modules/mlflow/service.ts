@@ -1,5 +1,5 @@
-import type { Services } from '../../context.ts';
 import type { Principal } from '../auth/scopes.ts';
+import type { Services } from '../context.ts';
 import { listArtifacts, MlflowArtifacts } from './artifacts.ts';
 import { MlflowExperiments } from './experiments.ts';
 import type { Args } from './input.ts';
