@@ -15,15 +15,15 @@ export class GqlClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  /** POSTs a pre-serialised body; resolves with the raw response text. */
-  post(body: string): Promise<string> {
+  /** POSTs a pre-serialised body (to the GraphQL path unless `path` is given); resolves with the raw response text. */
+  post(body: string, path = this.target.pathname): Promise<string> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
           agent: this.agent,
           host: this.target.hostname,
           port: this.target.port,
-          path: this.target.pathname,
+          path,
           method: 'POST',
           headers: {
             'content-type': 'application/json',
