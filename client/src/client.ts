@@ -26,6 +26,8 @@ export interface ClientOptions {
 }
 
 export interface CallOptions {
+  /** This call's key instead of the client's (the dashboard's server calls with each session's key); null: none. */
+  apiKey?: string | null;
   retry?: Partial<RetryPolicy> | false;
   /** Overrides what the document says (idempotence.ts): may the call be repeated after an unknown outcome? */
   idempotent?: boolean;
@@ -59,6 +61,9 @@ function verdictOf(outcome: Outcome, idempotent: boolean): Verdict {
   return judge({ kind: 'failed', code: outcome.error.code, reusedSocket: outcome.error.reusedSocket }, idempotent);
 }
 
+const bearer = (key: string | null | undefined): Record<string, string> =>
+  key ? { authorization: `Bearer ${key}` } : {};
+
 const policyOf = (p: Partial<RetryPolicy> | false | undefined, base: RetryPolicy): RetryPolicy =>
   p === false ? NO_RETRY : { ...base, ...p };
 
@@ -76,7 +81,7 @@ export class GraphQLClient {
     this.url = u.toString();
     this.origin = u.origin;
     this.transport = new Transport(u, opts.maxSockets);
-    this.headers = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
+    this.headers = bearer(opts.apiKey);
     this.policy = policyOf(opts.retry, DEFAULT_RETRY);
   }
 
@@ -112,12 +117,13 @@ export class GraphQLClient {
   ): Promise<GraphQLResponse<R>> {
     const { text, idempotent } = operationOf(doc);
     const body = JSON.stringify({ query: text, variables });
+    const headers = o.apiKey === undefined ? this.headers : bearer(o.apiKey);
     const policy = policyOf(o.retry, this.policy);
     const signal = o.signal ? AbortSignal.any([o.signal, this.closing.signal]) : this.closing.signal;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw new TransportError('client closed');
-      const outcome = await this.attempt(body, o.timeoutMs, signal);
+      const outcome = await this.attempt(body, headers, o.timeoutMs, signal);
       const verdict = verdictOf(outcome, o.idempotent ?? idempotent);
       const wait = verdict.retry ? (verdict.afterMs ?? backoffMs(attempt, policy)) : 0;
       if (!verdict.retry || Date.now() + wait - started > policy.deadlineMs) {
@@ -133,11 +139,16 @@ export class GraphQLClient {
   }
 
   /** One attempt, its answer parsed: a body that is not a GraphQL answer counts as no answer. */
-  private async attempt(body: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<Outcome> {
+  private async attempt(
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number | undefined,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
     let answer: Answer;
     try {
       answer = await this.transport.post(body, {
-        headers: this.headers,
+        headers,
         timeoutMs: timeoutMs ?? this.opts.timeoutMs ?? 15_000,
         signal,
       });

@@ -1,5 +1,8 @@
+// graphql.web (urql's spec-compliant printer and parser, a few kB) rather than graphql-js: ./live runs in
+// the dashboard's browser bundle too.
+import { Kind, parse, print } from '@0no-co/graphql.web';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { type DocumentNode, Kind, type OperationDefinitionNode, parse, print } from 'graphql';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 
 /**
  * Mutations the contract (contract/schema.graphql) documents as safe to repeat: a repeated call rewrites
@@ -39,12 +42,12 @@ function describe(doc: DocumentNode, text: string): Operation {
 export function operationOf(doc: Document): Operation {
   if (typeof doc === 'string') {
     try {
-      return describe(parse(doc), doc);
+      return describe(parse(doc) as unknown as DocumentNode, doc);
     } catch {
       return { text: doc, idempotent: false }; // the server will say what is wrong with it
     }
   }
   let op = cache.get(doc);
-  if (!op) cache.set(doc, (op = describe(doc, print(doc))));
+  if (!op) cache.set(doc, (op = describe(doc, print(doc as Parameters<typeof print>[0]))));
   return op;
 }

@@ -35,7 +35,11 @@ export function resumableSubscription<TData, TVars extends Record<string, unknow
   o: ResumableOptions<TData, TVars>,
 ): () => void {
   const query = operationOf(doc).text;
-  const say = o.onState ?? (() => {});
+  let current: StreamState = 'connecting';
+  const say = (state: StreamState, error: string | null) => {
+    current = state;
+    o.onState?.(state, error);
+  };
   let stopped = false;
   let attempt = 0;
   let starts = 0;
@@ -72,12 +76,13 @@ export function resumableSubscription<TData, TVars extends Record<string, unknow
         complete: retry,
       },
     );
+    // Live as soon as the socket is up, even before an event; a stream that failed for good stays failed.
     if (o.connected?.()) say('live', null);
     offConnected?.();
     offConnected = ws.on('connected', () => {
       if (!stopped) {
         attempt = 0;
-        say('live', null);
+        if (current !== 'error') say('live', null);
       }
       offConnected?.();
     });

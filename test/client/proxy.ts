@@ -3,7 +3,7 @@
  * answer 429, or act on a request and lose the answer (the connection drops before it arrives).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 export interface Hop {
   /** When the proxy saw each request, in ms since the epoch. */
@@ -69,4 +69,38 @@ export async function startProxy(serverUrl: string, plan: Plan): Promise<TestPro
         proxy.close(() => r());
       }),
   };
+}
+
+/** A TCP pass-through that can be cut (every connection dropped, new ones refused) and restored. */
+export async function cuttableTcp(
+  target: URL,
+): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let srv: net.Server;
+  let port = 0;
+  const restore = () =>
+    new Promise<void>((resolve) => {
+      srv = net.createServer((c) => {
+        const s = net.connect(Number(target.port), target.hostname);
+        sockets.add(c).add(s);
+        c.pipe(s).pipe(c);
+        const end = () => {
+          c.destroy();
+          s.destroy();
+        };
+        c.on('error', end).on('close', end);
+        s.on('error', end).on('close', end);
+      });
+      srv.listen(port, '127.0.0.1', () => {
+        port = (srv.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  await restore();
+  const cut = async () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await new Promise<void>((r) => srv.close(() => r()));
+  };
+  return { url: `http://127.0.0.1:${port}/graphql`, cut, restore };
 }
