@@ -1,5 +1,6 @@
 // @runboard/client: the one GraphQL client of Runboard's non-browser code. The journal (./journal, Node
 // only) and resumable subscriptions (./live, browser-safe) are separate entry points.
+export { type BatcherOptions, SerialBatcher } from './batcher.ts';
 export {
   type CallOptions,
   type ClientOptions,

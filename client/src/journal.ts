@@ -54,6 +54,21 @@ export class Journal<Op> {
     return this.entries;
   }
 
+  /**
+   * The entries at the head that can go to the server as one request (batching a backlog): `add` folds
+   * each next call into the batch's state, or returns null when it does not fit. At least the first entry.
+   */
+  leading<S>(start: S, add: (state: S, call: Op) => S | null): JournalEntry<Op>[] {
+    const out: JournalEntry<Op>[] = [];
+    let state: S | null = start;
+    for (const e of this.entries) {
+      state = add(state, e.call);
+      if (state === null) break;
+      out.push(e);
+    }
+    return out.length ? out : this.entries.slice(0, 1);
+  }
+
   async append(call: Op): Promise<void> {
     this.entries.push({ seq: this.nextSeq++, at: new Date().toISOString(), call });
     await this.persist();

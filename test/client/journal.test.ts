@@ -65,6 +65,31 @@ test('appends not awaited are written in call order; an emptied journal leaves n
   );
 });
 
+test('leading() batches the head of the queue while calls fit, and always takes at least one', async () => {
+  const j = await open(path.join(dir, 'batch.jsonl'));
+  for (const step of [1, 2, 3]) await j.append({ op: 'log', runId: 'a', step, value: step });
+  await j.append({ op: 'log', runId: 'b', step: 1, value: 1 });
+  await j.append({ op: 'finish', runId: 'a' });
+  // Consecutive logs of run a, at most 2 per batch.
+  const upTo2 = (n: number, c: Op) => (c.op === 'log' && c.runId === 'a' && n < 2 ? n + 1 : null);
+  assert.deepEqual(
+    j.leading(0, upTo2).map((e) => e.seq),
+    [1, 2],
+  );
+  await j.shift(2);
+  assert.deepEqual(
+    j.leading(0, upTo2).map((e) => e.seq),
+    [3],
+  );
+  await j.shift(2);
+  assert.deepEqual(
+    j.leading(0, upTo2).map((e) => e.seq),
+    [5],
+    'a call that fits nothing still goes alone',
+  );
+  await j.shift();
+});
+
 async function deliver(client: GraphQLClient, op: Op): Promise<void> {
   if (op.op === 'log')
     await client.request(
