@@ -1,0 +1,117 @@
+"""Write-ahead journal of tracking calls: an append-only JSON-lines file plus a cursor file saying how far
+the server has acknowledged it.
+
+`Run.log` appends one line and returns (a write into the page cache: microseconds, never the network), so a
+point is durable once `log` returns: a killed process, a dead server or a lost response cannot lose it. The
+sender thread reads the file from the cursor, delivers in order, and moves the cursor (atomic rename). While
+the server is unreachable the lines simply accumulate and are replayed in order when it is back; a journal
+left by a dead process is replayed with `python -m runboard replay FILE`. Re-delivery after a crash between
+delivery and cursor update is safe: logMetrics rewrites the same (run, key, step) rows, startRun and finishRun
+repeat as no-ops.
+"""
+
+import json
+import os
+import threading
+from typing import Any, Dict, List, Tuple
+
+COMPACT_BYTES = 4 << 20  # truncate a fully delivered file once it is this large
+READ_BYTES = 4 << 20  # read the backlog in chunks of this size
+
+
+def _atomic_write(path: str, text: str) -> None:
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+class Journal:
+    def __init__(self, path: str):
+        self.path = path
+        self.cursor_path = f"{path}.cursor"
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+        # 0600: the journal holds the run's config, which may be private
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._file = os.fdopen(fd, "ab")
+        self._lock = threading.Lock()
+        self.offset = 0  # bytes of the file the server has acknowledged
+        self.ids: Dict[str, str] = {}  # local placeholder -> server run id, for runs created while offline
+        self._compacted = 0  # bytes dropped by compaction, so positions stay monotonic
+        try:
+            with open(self.cursor_path, encoding="utf-8") as f:
+                state = json.load(f)
+            self.offset, self.ids = int(state["offset"]), dict(state.get("ids", {}))
+        except (OSError, ValueError, KeyError):
+            pass
+
+    def append(self, op: Dict[str, Any]) -> int:
+        """Appends one call; returns its end position (compare with `delivered`)."""
+        line = (json.dumps(op, separators=(",", ":"), allow_nan=False) + "\n").encode()
+        with self._lock:
+            self._file.write(line)
+            self._file.flush()  # into the OS: survives the process being killed
+            return self._compacted + self._file.tell()
+
+    @property
+    def delivered(self) -> int:
+        return self._compacted + self.offset
+
+    def pending_bytes(self) -> int:
+        with self._lock:
+            return self._file.tell() - self.offset
+
+    def read(self) -> List[Tuple[int, Dict[str, Any]]]:
+        """Undelivered calls from the cursor on, each with the file offset just past it. A torn last line (a
+        process killed mid-write) is not returned until it is complete, and never if it stays torn."""
+        out: List[Tuple[int, Dict[str, Any]]] = []
+        try:
+            f = open(self.path, "rb")
+        except FileNotFoundError:  # removed by a finished run
+            return out
+        with f:
+            f.seek(self.offset)
+            buf = f.read(READ_BYTES)
+            while buf and b"\n" not in buf:  # one line longer than a chunk
+                more = f.read(READ_BYTES)
+                if not more:
+                    break
+                buf += more
+        pos = self.offset
+        for line in buf.split(b"\n")[:-1]:
+            pos += len(line) + 1
+            if line.strip():
+                try:
+                    out.append((pos, json.loads(line)))
+                except ValueError:
+                    continue  # unreadable line: skipping it keeps the rest deliverable
+        return out
+
+    def commit(self, offset: int) -> None:
+        """The server acknowledged everything before `offset`."""
+        self.offset = offset
+        self._save()
+        if offset >= COMPACT_BYTES:
+            with self._lock:
+                if self._file.tell() == self.offset:
+                    self._file.truncate(0)
+                    self._compacted += self.offset
+                    self.offset = 0
+                    self._save()
+
+    def resolve(self, local_id: str, run_id: str) -> None:
+        self.ids[local_id] = run_id
+        self._save()
+
+    def _save(self) -> None:
+        _atomic_write(self.cursor_path, json.dumps({"offset": self.offset, "ids": self.ids}))
+
+    def close(self, remove: bool) -> None:
+        self._file.close()
+        if remove:
+            for p in (self.path, self.cursor_path):
+                try:
+                    os.remove(p)
+                except FileNotFoundError:
+                    pass
