@@ -153,6 +153,8 @@ class Sender(threading.Thread):
 
     def _deliver(self, ops: List[Dict[str, Any]]) -> None:
         op = ops[0]
+        if op.get("op") == "noop":
+            return
         ref = op.get("ref") or op.get("run", "")
         if ref in self.rejected:
             return  # its run was never created: nothing about it can be delivered
