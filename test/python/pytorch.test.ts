@@ -59,8 +59,13 @@ test('a PyTorch loop on Fashion-MNIST logs 3 epochs; the server holds exactly wh
   assert.ok((epochs[2]!.loss as number) < (epochs[0]!.loss as number));
 
   // the query example of docs/python.md against the same server
-  const q = assertOk(await runPython(readFileSync('python/examples/query_runs.py', 'utf8'), { env: { RUNBOARD_API: s.url } }));
-  assert.match(q.stdout, new RegExp(`run-1\\s+FINISHED\\s+0\\.05\\s+${(epochs[2]!.val_acc as number).toFixed(4).slice(0, 5)}`));
+  const q = assertOk(
+    await runPython(readFileSync('python/examples/query_runs.py', 'utf8'), { env: { RUNBOARD_API: s.url } }),
+  );
+  assert.match(
+    q.stdout,
+    new RegExp(`run-1\\s+FINISHED\\s+0\\.05\\s+${(epochs[2]!.val_acc as number).toFixed(4).slice(0, 5)}`),
+  );
   assert.match(q.stdout, /step\s+loss\s+val_acc/);
   assert.match(q.stdout, /val_acc\.final\s+val_acc\.best/);
 });
