@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from . import _settings
-from ._journal import Journal
+from ._journal import Journal, JournalBusy
 from ._sender import Sender
 from ._transport import GraphQL
 
@@ -18,6 +18,8 @@ def replay(path: str, gql: GraphQL, timeout: float) -> bool:
     sender.stop()
     sender.start()
     done = sender.wait_delivered(end, timeout)
+    if done:
+        sender.join(5)  # it stops after the last call
     journal.close(remove=done)
     return done
 
@@ -32,7 +34,13 @@ def main(argv: list) -> int:
     gql = GraphQL(_settings.graphql_url(), _settings.api_key())
     ok = True
     for f in args.files:
-        done = replay(f, gql, args.timeout)
+        if f.endswith(".cursor"):
+            continue  # a journal's companion file (a glob like journal/* names both)
+        try:
+            done = replay(f, gql, args.timeout)
+        except JournalBusy as e:
+            print(f"{f}: skipped, {e}", file=sys.stderr)
+            continue
         print(f"{f}: {'delivered' if done else 'server unreachable, kept'}", file=sys.stderr)
         ok = ok and done
     return 0 if ok else 1

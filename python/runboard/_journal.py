@@ -10,13 +10,18 @@ delivery and cursor update is safe: logMetrics rewrites the same (run, key, step
 repeat as no-ops.
 """
 
+import fcntl
 import json
 import os
 import threading
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 COMPACT_BYTES = 4 << 20  # truncate a fully delivered file once it is this large
 READ_BYTES = 4 << 20  # read the backlog in chunks of this size
+
+
+class JournalBusy(Exception):
+    """Another live process holds the journal."""
 
 
 def _atomic_write(path: str, text: str) -> None:
@@ -35,6 +40,11 @@ class Journal:
         # 0600: the journal holds the run's config, which may be private
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._file = os.fdopen(fd, "ab")
+        try:  # one writer/deliverer per journal: a replay must not race the live process that owns it
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._file.close()
+            raise JournalBusy(f"{path} is in use by a running process") from None
         self._lock = threading.Lock()
         self.offset = 0  # bytes of the file the server has acknowledged
         self.ids: Dict[str, str] = {}  # local placeholder -> server run id, for runs created while offline
@@ -89,9 +99,10 @@ class Journal:
         return out
 
     def commit(self, offset: int) -> None:
-        """The server acknowledged everything before `offset`."""
+        """The server acknowledged everything before `offset`. Saved before `offset` moves: whoever sees the
+        new position (finish() waiting to remove the files) must not race the write."""
+        self._save(offset)
         self.offset = offset
-        self._save()
         if offset >= COMPACT_BYTES:
             with self._lock:
                 if self._file.tell() == self.offset:
@@ -104,8 +115,9 @@ class Journal:
         self.ids[local_id] = run_id
         self._save()
 
-    def _save(self) -> None:
-        _atomic_write(self.cursor_path, json.dumps({"offset": self.offset, "ids": self.ids}))
+    def _save(self, offset: Optional[int] = None) -> None:
+        state = {"offset": self.offset if offset is None else offset, "ids": self.ids}
+        _atomic_write(self.cursor_path, json.dumps(state))
 
     def close(self, remove: bool) -> None:
         self._file.close()

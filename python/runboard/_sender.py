@@ -14,7 +14,7 @@ MAX_BATCH_POINTS = 50_000
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 
 CREATE = "mutation($input: CreateRunInput!) { createRun(input: $input) { id name } }"
-START = "mutation($id: ID!, $s: JSON) { startRun(id: $id, systemInfo: $s) { id status } }"
+START = "mutation($id: ID!, $s: JSON) { startRun(id: $id, systemInfo: $s) { id name status } }"
 LOG = "mutation($id: ID!, $c: MetricColumnsInput!) { logMetrics(runId: $id, columns: $c) { accepted } }"
 FINISH = (
     "mutation($id: ID!, $status: FinalRunStatus!, $code: Int, $error: String) "
@@ -167,7 +167,8 @@ class Sender(threading.Thread):
             elif run_id is None:
                 return  # unreachable: a create precedes every other call of its run in the journal
             elif op["op"] == "start":
-                self.gql.request(START, {"id": run_id, "s": op.get("systemInfo") or {}})
+                run = self.gql.request(START, {"id": run_id, "s": op.get("systemInfo") or {}})["startRun"]
+                self._names[ref] = run["name"]
             elif op["op"] == "log":
                 cols = {
                     "keys": [k for o in ops for k in o["k"]],

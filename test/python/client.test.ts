@@ -200,7 +200,7 @@ print(json.dumps({"id": run.id, "name": run.name, "config": run.config}))
     ),
   );
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(out, { id: createRun.id, name: null, config: { lr: 0.5, batch: 32, note: '"; rm -rf /' } });
+  assert.deepEqual(out, { id: createRun.id, name: 'sweep-1', config: { lr: 0.5, batch: 32, note: '"; rm -rf /' } });
   assert.deepEqual(await runsOf('ignored'), [], 'no second run');
   const { run } = await s.gql(
     `query($id: ID!) { run(id: $id) { status systemInfo history(key: "loss") { step value } } }`,

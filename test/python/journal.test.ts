@@ -104,6 +104,12 @@ test('server SIGKILLed and restarted mid-run: training goes on, every point is t
   await waitFor(() => lines.some((l) => l.online === false), { timeout: 60_000, what: 'client offline' });
   const journalFiles = (await readdir(dir)).filter((f) => f.endsWith('.jsonl'));
   assert.equal(journalFiles.length, 1, 'one journal file while offline');
+  // a replay must not race the live process that owns the journal (it would deliver its calls twice)
+  const busy = await runPython('import runpy; runpy.run_module("runboard", run_name="__main__")', {
+    args: ['replay', path.join(dir, journalFiles[0]!)],
+    env: { RUNBOARD_API: `http://127.0.0.1:${port}/graphql` },
+  });
+  assert.match(busy.stderr, /skipped, .* is in use by a running process/);
   await waitFor(() => steps() >= killedAt + 100, { timeout: 60_000, what: '100 steps while the server is down' });
   server = await serverProcess(database.url, port);
   await waitFor(() => lines.slice(-1)[0]?.online === true, { timeout: 60_000, what: 'client online again' });
