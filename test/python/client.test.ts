@@ -3,6 +3,7 @@
 // Api().runs() equals the GraphQL answer as a DataFrame, and `pip install ./python` works offline.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,9 +65,22 @@ run.log({"loss": 1.0})
   const [failed] = await runsOf('fails-unhandled');
   assert.equal(failed.status, 'FAILED');
   assert.match(failed.errorMessage, /KeyError: 'missing'/);
-  assertOk(await py(`import runboard\nrunboard.init(experiment="exits-normally").log({"loss": 0.5})`));
-  const [ok] = await runsOf('exits-normally');
-  assert.equal(ok.status, 'FINISHED', 'atexit finished it');
+  const two = assertOk(
+    await py(`
+import runboard
+first = runboard.init(experiment="exits-normally")
+first.log({"loss": 0.5})
+runboard.init(experiment="exits-normally").log({"loss": 0.25})
+print(first.finished)
+`),
+  );
+  assert.equal(two.stdout.trim(), 'True', 'a second init() finished the first run');
+  const both = await runsOf('exits-normally');
+  assert.deepEqual(
+    both.map((r: { status: string }) => r.status),
+    ['FINISHED', 'FINISHED'],
+    'atexit finished the second',
+  );
   const exit3 = await py(`import runboard, sys\nwith runboard.init(experiment="sys-exit"):\n    sys.exit(3)`);
   assert.equal(exit3.code, 3);
   const [exited] = await runsOf('sys-exit');
@@ -162,7 +176,7 @@ with runboard.init(experiment="keyed") as run:
     assert.ok(cmdline.length > 0 && !cmdline.includes(key), `argv: ${cmdline.split('\0').join(' ')}`);
     assert.ok(environ.includes(`RUNBOARD_API_KEY_FILE=${file}`) && !environ.includes(key), 'the key stays in its file');
     const [run] = await runsOf2(authed, 'keyed');
-    assert.equal(run.status, 'FINISHED');
+    assert.equal(run?.status, 'FINISHED');
   } finally {
     await authed.close();
   }
@@ -183,12 +197,16 @@ test('launched by an agent: attaches to RUNBOARD_RUN_ID with RUNBOARD_CONFIG ove
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rb-launch-'));
   const configFile = path.join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify({ lr: 0.5, note: '"; rm -rf /' }));
+  // the snippet of docs/python.md's "Under an agent", then what a script does next
+  const doc = readFileSync('docs/python.md', 'utf8');
+  const snippet = /## Under an agent[\s\S]*?```python\n([\s\S]*?)```/.exec(doc)![1]!;
   const r = assertOk(
     await py(
-      `
-import json, runboard
-with runboard.init(experiment="ignored", config={"lr": 0.1, "batch": 32}) as run:
-    run.log({"loss": run.config["lr"]}, step=0)
+      `${snippet}
+import json
+assert lr == run.config["lr"]
+run.log({"loss": lr}, step=0)
+run.finish()
 print(json.dumps({"id": run.id, "name": run.name, "config": run.config}))
 `,
       {
@@ -200,8 +218,8 @@ print(json.dumps({"id": run.id, "name": run.name, "config": run.config}))
     ),
   );
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(out, { id: createRun.id, name: 'sweep-1', config: { lr: 0.5, batch: 32, note: '"; rm -rf /' } });
-  assert.deepEqual(await runsOf('ignored'), [], 'no second run');
+  assert.deepEqual(out, { id: createRun.id, name: 'sweep-1', config: { lr: 0.5, batch: 64, note: '"; rm -rf /' } });
+  assert.deepEqual(await runsOf('fashion-mnist'), [], 'no second run');
   const { run } = await s.gql(
     `query($id: ID!) { run(id: $id) { status systemInfo history(key: "loss") { step value } } }`,
     { id: createRun.id },

@@ -85,3 +85,30 @@ test('model.fit with RunboardCallback: optimizer settings, summary and every epo
       `${k} per epoch equals the logs Keras passed`,
     );
 });
+
+test('with no run started, the callback starts one from its own keyword arguments', async () => {
+  const r = assertOk(
+    await runPython(
+      `
+import keras, numpy as np
+from runboard.keras import RunboardCallback
+x = np.random.default_rng(1).random((64, 4), dtype=np.float32)
+y = (x[:, 0] > 0.5).astype("float32")
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy")
+cb = RunboardCallback(experiment="keras-auto", config={"lr": 0.01})
+model.fit(x, y, epochs=2, callbacks=[cb])
+print(cb.run.id)
+`,
+      { env: { PYTHONPATH: `${CLIENT_DIR}:${STANDIN}`, RUNBOARD_API: s.url } },
+    ),
+  );
+  const { run } = await s.gql(
+    `query($id: ID!) { run(id: $id) { status config experiment { name } history(key: "loss") { step } } }`,
+    { id: r.stdout.trim() },
+  );
+  assert.equal(run.experiment.name, 'keras-auto');
+  assert.deepEqual(run.config, { lr: 0.01 });
+  assert.equal(run.status, 'FINISHED');
+  assert.deepEqual(run.history, [{ step: 0 }, { step: 1 }]);
+});
