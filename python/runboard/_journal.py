@@ -14,10 +14,13 @@ import fcntl
 import json
 import os
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from collections import deque
+from typing import Any, Deque, Dict, List, Optional, Tuple
 
 COMPACT_BYTES = 4 << 20  # truncate a fully delivered file once it is this large
 READ_BYTES = 4 << 20  # read the backlog in chunks of this size
+# calls kept in memory for the sender; beyond that it reads them back from the file
+MAX_QUEUED = int(os.environ.get("RUNBOARD_JOURNAL_QUEUE", "100000"))
 
 
 class JournalBusy(Exception):
@@ -49,12 +52,18 @@ class Journal:
         self.offset = 0  # bytes of the file the server has acknowledged
         self.ids: Dict[str, str] = {}  # local placeholder -> server run id, for runs created while offline
         self._compacted = 0  # bytes dropped by compaction, so positions stay monotonic
+        self._size = os.fstat(self._file.fileno()).st_size  # the file's length: this process is its only writer
         try:
             with open(self.cursor_path, encoding="utf-8") as f:
                 state = json.load(f)
             self.offset, self.ids = int(state["offset"]), dict(state.get("ids", {}))
         except (OSError, ValueError, KeyError):
             pass
+        # While the server keeps up, the sender takes calls from memory instead of parsing the file back: the
+        # queue then holds exactly the undelivered calls (file end offset, call). After a long outage (or with
+        # a journal left by another process) it reads the file until it has caught up.
+        self._queue: Deque[Tuple[int, Dict[str, Any]]] = deque()
+        self._in_memory = self._size <= self.offset
 
     def append(self, op: Dict[str, Any]) -> int:
         """Appends one call; returns its end position (compare with `delivered`)."""
@@ -62,19 +71,27 @@ class Journal:
         with self._lock:
             self._file.write(line)
             self._file.flush()  # into the OS: survives the process being killed
-            return self._compacted + self._file.tell()
+            self._size += len(line)  # counted, not tell(): one syscall per call is enough
+            if self._in_memory:
+                self._queue.append((self._size, op))
+                if len(self._queue) > MAX_QUEUED:  # a long outage: leave the backlog to the file
+                    self._queue.clear()
+                    self._in_memory = False
+            return self._compacted + self._size
 
     @property
     def delivered(self) -> int:
         return self._compacted + self.offset
 
     def pending_bytes(self) -> int:
-        with self._lock:
-            return self._file.tell() - self.offset
+        return self._size - self.offset
 
     def read(self) -> List[Tuple[int, Dict[str, Any]]]:
         """Undelivered calls from the cursor on, each with the file offset just past it. A torn last line (a
         process killed mid-write) is not returned until it is complete, and never if it stays torn."""
+        with self._lock:
+            if self._in_memory:
+                return list(self._queue)
         out: List[Tuple[int, Dict[str, Any]]] = []
         try:
             f = open(self.path, "rb")
@@ -102,14 +119,18 @@ class Journal:
         """The server acknowledged everything before `offset`. Saved before `offset` moves: whoever sees the
         new position (finish() waiting to remove the files) must not race the write."""
         self._save(offset)
-        self.offset = offset
-        if offset >= COMPACT_BYTES:
-            with self._lock:
-                if self._file.tell() == self.offset:
-                    self._file.truncate(0)
-                    self._compacted += self.offset
-                    self.offset = 0
-                    self._save()
+        with self._lock:
+            self.offset = offset
+            while self._queue and self._queue[0][0] <= offset:
+                self._queue.popleft()
+            if not self._in_memory and self._size == offset:  # caught up: back to the queue
+                self._in_memory = True
+            if offset >= COMPACT_BYTES and self._size == offset:
+                self._file.truncate(0)
+                self._size = 0
+                self._save(0)
+                self._compacted += self.offset
+                self.offset = 0
 
     def resolve(self, local_id: str, run_id: str) -> None:
         self.ids[local_id] = run_id

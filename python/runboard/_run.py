@@ -151,7 +151,8 @@ class Run:
             }
         )
         self.summary._values.update(zip(keys, values))
-        self._sender.wake.set()
+        if not self._sender.wake.is_set():  # set() takes a lock; most calls find it set already
+            self._sender.wake.set()
 
     def set_system_info(self, info: Dict[str, Any]) -> None:
         """Merges `info` into the run's systemInfo (startRun merges; repeating it on a RUNNING run is allowed)."""
@@ -179,11 +180,11 @@ class Run:
             self._sender.join(5)  # it stops after delivering the last call
             self._journal.close(remove=True)
         else:
-            self._journal.close(remove=False)
             self._sender.warn(
                 f"server still unreachable; {self._journal.pending_bytes()} bytes of calls kept in {self._journal.path}. "
                 f"Deliver later with: python -m runboard replay {self._journal.path}"
             )
+            self._journal.close(remove=False)
         return done
 
     def fail(self, error: str, exit_code: int = 1) -> bool:

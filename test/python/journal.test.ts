@@ -93,7 +93,14 @@ test('server SIGKILLed and restarted mid-run: training goes on, every point is t
   const stopFile = path.join(dir, 'stop');
   const lines: any[] = [];
   const py = runPython(LOOP, {
-    env: { RUNBOARD_API: `http://127.0.0.1:${port}/graphql`, RUNBOARD_JOURNAL_DIR: dir, STOP_FILE: stopFile },
+    env: {
+      RUNBOARD_API: `http://127.0.0.1:${port}/graphql`,
+      RUNBOARD_JOURNAL_DIR: dir,
+      STOP_FILE: stopFile,
+      // at most 50 undelivered calls in memory: the outage's backlog is read back from the file, then the
+      // sender returns to the in-memory queue (both paths run in this test)
+      RUNBOARD_JOURNAL_QUEUE: '50',
+    },
     onLine: (l) => lines.push(JSON.parse(l)),
   });
   const steps = () => lines.filter((l) => 'step' in l).length;
