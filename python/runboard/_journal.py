@@ -14,10 +14,12 @@ import fcntl
 import json
 import os
 import threading
+import time
 from collections import deque
 from typing import Any, Deque, Dict, List, Optional, Tuple
 
 COMPACT_BYTES = 4 << 20  # truncate a fully delivered file once it is this large
+CURSOR_SECONDS = 1.0  # rewrite the cursor file at most this often while a backlog drains
 READ_BYTES = 4 << 20  # read the backlog in chunks of this size
 # calls kept in memory for the sender; beyond that it reads them back from the file
 MAX_QUEUED = int(os.environ.get("RUNBOARD_JOURNAL_QUEUE", "100000"))
@@ -51,6 +53,7 @@ class Journal:
         self._lock = threading.Lock()
         self.offset = 0  # bytes of the file the server has acknowledged
         self.ids: Dict[str, str] = {}  # local placeholder -> server run id, for runs created while offline
+        self._saved_at = 0.0
         self._compacted = 0  # bytes dropped by compaction, so positions stay monotonic
         self._size = os.fstat(self._file.fileno()).st_size  # the file's length: this process is its only writer
         try:
@@ -116,9 +119,14 @@ class Journal:
         return out
 
     def commit(self, offset: int) -> None:
-        """The server acknowledged everything before `offset`. Saved before `offset` moves: whoever sees the
-        new position (finish() waiting to remove the files) must not race the write."""
-        self._save(offset)
+        """The server acknowledged everything before `offset`. The cursor file is rewritten at most every
+        CURSOR_SECONDS (a rename costs milliseconds on a busy disk): after a crash, at most that much is
+        delivered twice, which logMetrics/startRun/finishRun absorb. Once everything is delivered it is saved
+        at once, before `offset` moves: whoever sees the new position (finish() removing the files) must not
+        race the write."""
+        now = time.monotonic()
+        if offset == self._size or now - self._saved_at >= CURSOR_SECONDS:
+            self._save(offset)
         with self._lock:
             self.offset = offset
             while self._queue and self._queue[0][0] <= offset:
@@ -133,14 +141,19 @@ class Journal:
                 self.offset = 0
 
     def resolve(self, local_id: str, run_id: str) -> None:
+        """A createRun was delivered; saved with the commit that follows (createRun is not idempotent: a replay
+        must know the run exists)."""
         self.ids[local_id] = run_id
-        self._save()
+        self._saved_at = 0.0
 
     def _save(self, offset: Optional[int] = None) -> None:
         state = {"offset": self.offset if offset is None else offset, "ids": self.ids}
         _atomic_write(self.cursor_path, json.dumps(state))
+        self._saved_at = time.monotonic()
 
     def close(self, remove: bool) -> None:
+        if not remove:
+            self._save()
         self._file.close()
         if remove:
             for p in (self.path, self.cursor_path):
