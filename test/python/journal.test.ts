@@ -257,7 +257,7 @@ for step in range(200):
 t = time.perf_counter()
 delivered = run.finish()
 print(json.dumps({"init_s": init_s, "slowest_log_s": slowest, "finish_s": time.perf_counter() - t,
-                  "delivered": delivered, "journal": run.journal_path}))
+                  "delivered": delivered, "journal": run.journal_path, "id": run.id}))
 `,
       {
         env: {
@@ -273,6 +273,7 @@ print(json.dumps({"init_s": init_s, "slowest_log_s": slowest, "finish_s": time.p
   assert.ok(out.slowest_log_s < 1, `slowest run.log() ${out.slowest_log_s} s`);
   assert.ok(out.finish_s < 5, `finish took ${out.finish_s} s`);
   assert.equal(out.delivered, false);
+  assert.equal(out.id, null, 'no server id before the server has created the run');
   assert.match(r.stderr, /server still unreachable; \d+ bytes of calls kept in .*python -m runboard replay/);
   assert.ok((await readdir(dir)).includes(path.basename(out.journal)), 'the journal is kept for a replay');
 });
