@@ -276,9 +276,11 @@ sys.modules["pandas"] = None  # as on a machine without pandas
 print(json.dumps(api.runs("api-df", where=${JSON.stringify(where)}, order_by="metrics.val_acc DESC")))
 hist = api.run(df["id"][0]).history()
 print(json.dumps(hist))
+by_name = api.runs("api-df", order_by="name", as_frame=False)
+print(json.dumps(api.compare([row["id"] for row in by_name[:2]], keys=["val_acc"])))
 `),
   );
-  const [frame, list, hist] = r.stdout
+  const [frame, list, hist, compared] = r.stdout
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
@@ -299,6 +301,14 @@ print(json.dumps(hist))
     { step: 0, loss: 1.0, val_acc: 0.475 },
     { step: 1, loss: null, val_acc: 0.95 },
   ]);
+  // compare(): the config that differs and each run's final and best value (val_acc: larger is better)
+  assert.deepEqual(
+    compared.map((c: Record<string, unknown>) => [c.name, c['config.lr'], c['val_acc.final'], c['val_acc.best']]),
+    [
+      ['r0', 1e-5, 0.95, 0.95],
+      ['r1', 5e-5, 0.91, 0.91],
+    ],
+  );
   const bad = await py(`import runboard\nrunboard.Api().runs("api-df", where="config.lr <")`);
   assert.match(bad.stderr, /ApiError: INVALID_FILTER/);
 });
