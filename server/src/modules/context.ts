@@ -55,7 +55,7 @@ function memoByKeys<T>(make: (keys: readonly string[]) => T): (keys: readonly st
  * Per-request batching: a page of runs costs one query per relation rather than one per run. Every loader
  * calls a service or store; no SQL lives here.
  */
-function createLoaders(s: Services) {
+function createLoaders(s: Services, auth: Principal) {
   return {
     experiment: batched(async (ids: readonly string[]) =>
       (await s.experiments.byIds(ids)).map((e, i) => e ?? new Error(`Experiment ${ids[i]} not found`)),
@@ -71,7 +71,9 @@ function createLoaders(s: Services) {
       return runIds.map((id) => all.filter((a) => a.runId === id));
     }),
     agent: batched((ids: readonly string[]) => s.launch.agentsByIds(ids)),
-    activeRunsOfAgent: batched((agentIds: readonly string[]) => s.launch.activeRunsOfAgents(agentIds)),
+    activeRunsOfAgent: batched((agentIds: readonly string[]) =>
+      s.launch.activeRunsOfAgents(agentIds, auth.experiments),
+    ),
     /** Agents online now; one read per request however many queued runs ask "is anyone there for me?". */
     onlineAgents: batched((keys: readonly 'online'[]) => s.launch.onlineAgents().then((a) => keys.map(() => a))),
     sweep: batched((ids: readonly string[]) => s.sweeps.byIds(ids)),
@@ -89,5 +91,5 @@ export interface Context {
 }
 
 export function createContext(services: Services, auth: Principal): Context {
-  return { services, loaders: createLoaders(services), auth };
+  return { services, loaders: createLoaders(services, auth), auth };
 }

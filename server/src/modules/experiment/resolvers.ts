@@ -14,6 +14,6 @@ export const experimentResolvers: Resolvers = {
     runCounts: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts,
     runCount: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts.reduce((n, c) => n + c.count, 0),
     lastActivityAt: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).last,
-    runs: (e, a, ctx) => ctx.services.runs.list({ ...a, experimentId: e.id }),
+    runs: (e, a, ctx) => ctx.services.runs.list({ ...a, experimentId: e.id, experimentScope: ctx.auth.experiments }),
   },
 };

@@ -3,7 +3,7 @@ import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../../cor
 import { type Database, inTransaction } from '../../db/database.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
-import { activeRunsOfAgents, type RunRow } from '../run/store.ts';
+import { activeRunsOfAgents, type ExperimentScope, type RunRow } from '../run/store.ts';
 import { parallelismTiers } from '../sweep/store.ts';
 import { validateTrainerConfig } from './config-contract.ts';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.ts';
@@ -154,8 +154,9 @@ export class LaunchService {
   }
 
   /** Each agent's claimed or running runs, oldest first, in key order. */
-  async activeRunsOfAgents(agentIds: readonly string[]): Promise<RunRow[][]> {
-    const rows = await activeRunsOfAgents(this.db.pool, agentIds);
+  /** The runs each agent holds, of the caller's experiments only (an agent may hold runs of many). */
+  async activeRunsOfAgents(agentIds: readonly string[], experiments: ExperimentScope): Promise<RunRow[][]> {
+    const rows = await activeRunsOfAgents(this.db.pool, agentIds, experiments);
     return agentIds.map((id) => rows.filter((r) => r.agentId === id));
   }
 

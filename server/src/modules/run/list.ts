@@ -17,6 +17,8 @@ import {
 } from '../filter/index.ts';
 import {
   countRuns,
+  type ExperimentScope,
+  experimentInScope,
   experimentNamed,
   type RunRow,
   type RunStatus,
@@ -26,6 +28,8 @@ import {
 } from './store.ts';
 
 export interface RunListArgs {
+  /** The caller's experiments (an API key's limits); runs of other experiments are never listed. */
+  experimentScope?: ExperimentScope;
   experimentId?: string | null;
   experimentName?: string | null;
   status?: RunStatus[] | null;
@@ -112,6 +116,7 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   if (args.experimentIds != null) {
     where.push(`r.experiment_id = ANY(${params.add(args.experimentIds.filter(isUuid))}::uuid[])`);
   }
+  if (args.experimentScope) where.push(experimentInScope(params.add(args.experimentScope)));
   if (args.status?.length) where.push(`r.status::text = ANY(${params.add(args.status)}::text[])`);
   if (args.tags?.length) where.push(`r.tags @> ${params.add(args.tags)}::text[]`);
   const archived = args.archived === undefined ? false : args.archived;

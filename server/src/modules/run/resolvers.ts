@@ -4,7 +4,14 @@ import type { RunEvent } from './live.ts';
 
 export const runResolvers: Resolvers = {
   Query: {
-    runs: (_, a, ctx) => ctx.services.runs.list({ ...a.filter, orderBy: a.orderBy, first: a.first, after: a.after }),
+    runs: (_, a, ctx) =>
+      ctx.services.runs.list({
+        ...a.filter,
+        orderBy: a.orderBy,
+        first: a.first,
+        after: a.after,
+        experimentScope: ctx.auth.experiments,
+      }),
     run: (_, a, ctx) => ctx.services.runs.get(a.id),
   },
   Mutation: {

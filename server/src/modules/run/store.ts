@@ -354,11 +354,15 @@ export async function runsIn(db: pg.Pool, scope: { experimentId: string } | { ru
 }
 
 /** Each agent's claimed or running runs, oldest first. */
-export async function activeRunsOfAgents(db: pg.Pool, agentIds: readonly string[]): Promise<RunRow[]> {
+export async function activeRunsOfAgents(
+  db: pg.Pool,
+  agentIds: readonly string[],
+  experiments: ExperimentScope,
+): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.agent_id = ANY($1::uuid[]) AND r.status IN ('QUEUED', 'RUNNING')
-      ORDER BY r.created_at`,
-    [agentIds],
+      AND ${experimentInScope('$2')} ORDER BY r.created_at`,
+    [agentIds, experiments],
   );
   return rows;
 }
@@ -387,6 +391,18 @@ export async function runCountsOf(
 }
 
 // The run list (list.ts builds the conditions and sort keys; these run them).
+
+/**
+ * The experiments a caller may see: ids or names (an API key's experiment limits), or null for every experiment.
+ * Every query that selects runs for a caller takes one, so nesting (agent -> runs -> experiment -> runs) cannot
+ * reach rows a root field's check would have refused.
+ */
+export type ExperimentScope = readonly string[] | null;
+
+/** The condition "the run's experiment is in the scope on parameter `param`" (a null scope allows all). */
+export const experimentInScope = (param: string) =>
+  `(${param}::text[] IS NULL OR r.experiment_id::text = ANY(${param}::text[])
+    OR r.experiment_id IN (SELECT id FROM experiments WHERE name = ANY(${param}::text[])))`;
 
 /** The condition "the run's experiment has this name", on parameter `param`. */
 export const experimentNamed = (param: string) =>
