@@ -1,11 +1,13 @@
 import type pg from 'pg';
-import { assertId, badInput, notFound } from '../../core/errors.ts';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { checkPageSize, sanitiseText } from '../../core/validate.ts';
 import { inTransaction } from '../../db/database.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import { type Push, resumableStream } from '../../pubsub/stream.ts';
 import { notifyPg, topics } from '../../pubsub/topics.ts';
-import { insertLogLines, type LogLine, logLinesAfter, reserveLogLines } from './store.ts';
+import type { Principal } from '../auth/scopes.ts';
+import { actsFor } from './service.ts';
+import { insertLogLines, type LogLine, logLinesAfter, reserveLogLines, runAgentOwner } from './store.ts';
 
 const MAX_LINE = 16_384;
 const MAX_LINES_PER_REQUEST = 10_000;
@@ -17,11 +19,20 @@ export class LogService {
     private readonly listener: PgListener,
   ) {}
 
+  /** Appends a run's output; only for a run held by an agent of the caller's key (or by ADMIN). */
   async append(
     runIdRaw: string,
     lines: { stream: 'STDOUT' | 'STDERR'; text: string; time?: Date | null }[],
+    caller: Principal,
   ): Promise<number> {
     const runId = assertId('Run', runIdRaw);
+    if (!caller.scopes.has('ADMIN')) {
+      const held = await runAgentOwner(this.pool, runId);
+      if (!held) throw notFound('Run', runIdRaw);
+      if (!actsFor(caller, held.ownerKeyId)) {
+        throw userError(ErrorCode.FORBIDDEN, `Run ${runId} is not held by an agent of this API key.`, { runId });
+      }
+    }
     if (lines.length > MAX_LINES_PER_REQUEST) throw badInput('lines', `at most ${MAX_LINES_PER_REQUEST} per request`);
     if (lines.length === 0) return 0;
     return inTransaction(this.pool, async (c) => {

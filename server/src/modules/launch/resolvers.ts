@@ -14,12 +14,19 @@ export const launchResolvers: Resolvers = {
   Mutation: {
     launchRun: (_, a, ctx) => ctx.services.launch.launchRun(a.input),
     cancelRun: (_, a, ctx) => ctx.services.launch.cancelRun(a.id),
-    registerAgent: (_, a, ctx) => ctx.services.launch.registerAgent(a.input),
-    claimRuns: (_, a, ctx) => ctx.services.launch.claimRuns(a.agentId, a.max),
-    renewLeases: (_, a, ctx) => ctx.services.launch.renewLeases(a.agentId, a.runIds),
+    registerAgent: (_, a, ctx) => ctx.services.launch.registerAgent(a.input, ctx.auth),
+    claimRuns: (_, a, ctx) => ctx.services.launch.claimRuns(a.agentId, a.max, ctx.auth),
+    renewLeases: (_, a, ctx) => ctx.services.launch.renewLeases(a.agentId, a.runIds, ctx.auth),
     reportRunExit: (_, a, ctx) =>
-      ctx.services.launch.reportRunExit(a.agentId, a.runId, a.exitCode ?? null, a.signal ?? null, a.error ?? null),
-    appendRunLogs: (_, a, ctx) => ctx.services.logs.append(a.runId, a.lines),
+      ctx.services.launch.reportRunExit(
+        ctx.auth,
+        a.agentId,
+        a.runId,
+        a.exitCode ?? null,
+        a.signal ?? null,
+        a.error ?? null,
+      ),
+    appendRunLogs: (_, a, ctx) => ctx.services.logs.append(a.runId, a.lines, ctx.auth),
   },
   Subscription: {
     runLogs: {

@@ -1,6 +1,7 @@
-import { assertId, badInput, notFound } from '../../core/errors.ts';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
+import type { Principal } from '../auth/scopes.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
 import { activeRunsOfAgents, type ExperimentScope, type RunRow } from '../run/store.ts';
@@ -81,35 +82,48 @@ export class LaunchService {
     return this.state.cancel(id);
   }
 
-  async registerAgent(input: RegisterAgentInput): Promise<AgentRow> {
+  /** Registers an agent owned by the caller's key; an agent another key registered is FORBIDDEN (ADMIN may). */
+  async registerAgent(input: RegisterAgentInput, caller: Principal): Promise<AgentRow> {
     const id = assertId('Agent', input.id);
     if (!Number.isInteger(input.concurrency) || input.concurrency < 1 || input.concurrency > 256)
       throw badInput('concurrency', 'must be between 1 and 256');
-    return upsertAgent(this.db.pool, {
-      id,
-      name: checkName('name', input.name),
-      host: checkName('host', input.host),
-      labels: checkTags('labels', input.labels ?? []),
-      gpus: checkTags('gpus', input.gpus ?? []),
-      concurrency: input.concurrency,
-      info: (input.info ?? {}) as Record<string, unknown>,
-    });
+    const owner = { keyId: caller.keyId, admin: caller.scopes.has('ADMIN') };
+    const agent = await upsertAgent(
+      this.db.pool,
+      {
+        id,
+        name: checkName('name', input.name),
+        host: checkName('host', input.host),
+        labels: checkTags('labels', input.labels ?? []),
+        gpus: checkTags('gpus', input.gpus ?? []),
+        concurrency: input.concurrency,
+        info: (input.info ?? {}) as Record<string, unknown>,
+      },
+      owner,
+    );
+    if (!agent) throw notYourAgent(id);
+    return agent;
   }
 
   listAgents(): Promise<AgentRow[]> {
     return agentsSeenWithin(this.db.pool, null);
   }
 
-  private async seen(agentId: string): Promise<AgentRow> {
-    const agent = await touchAgent(this.db.pool, assertId('Agent', agentId));
+  /** The caller acts for the agent (its key registered it, or ADMIN), which is heard from now. */
+  private async seen(agentId: string, caller: Principal): Promise<AgentRow> {
+    const id = assertId('Agent', agentId);
+    const [known] = await agentsByIds(this.db.pool, [id]);
+    if (!known) throw notFound('Agent', agentId);
+    if (!actsFor(caller, known.ownerKeyId)) throw notYourAgent(id);
+    const agent = await touchAgent(this.db.pool, id);
     if (!agent) throw notFound('Agent', agentId);
     return agent;
   }
 
   /** Hands up to `max` queued runs to the agent; each comes with a lease the agent must renew. */
-  async claimRuns(agentId: string, max: number) {
+  async claimRuns(agentId: string, max: number, caller: Principal) {
     if (!Number.isInteger(max) || max < 1 || max > 256) throw badInput('max', 'must be between 1 and 256');
-    const agent = await this.seen(agentId);
+    const agent = await this.seen(agentId, caller);
     const limits = Object.fromEntries((await parallelismTiers(this.db.pool)).map((p) => [`p${p}`, p]));
     const out: { run: RunRow; attempt: number; leaseSeconds: number }[] = [];
     for (const q of await this.queue.queuesFor(agent.labels)) {
@@ -126,8 +140,8 @@ export class LaunchService {
   }
 
   /** Renews the leases of the agent's runs; says which to stop (cancel requested), which it no longer holds, which ended. */
-  async renewLeases(agentId: string, runIds: string[]) {
-    await this.seen(agentId);
+  async renewLeases(agentId: string, runIds: string[], caller: Principal) {
+    await this.seen(agentId, caller);
     const { held, lost, ended } = await this.state.renewLeases(
       agentId,
       runIds.map((id) => assertId('Run', id)),
@@ -136,7 +150,15 @@ export class LaunchService {
   }
 
   /** The trainer process ended: see RunState.reportExit. The agent's copy of the trainer's stderr is stored whatever it holds (NUL would fail the write). */
-  reportRunExit(agentId: string, runId: string, exitCode: number | null, signal: string | null, error: string | null) {
+  async reportRunExit(
+    caller: Principal,
+    agentId: string,
+    runId: string,
+    exitCode: number | null,
+    signal: string | null,
+    error: string | null,
+  ) {
+    await this.seen(agentId, caller);
     const message = error === null ? null : sanitiseText(error.slice(0, LIMITS.error));
     return this.state.reportExit(agentId, runId, exitCode, signal, message);
   }
@@ -153,8 +175,7 @@ export class LaunchService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  /** Each agent's claimed or running runs, oldest first, in key order. */
-  /** The runs each agent holds, of the caller's experiments only (an agent may hold runs of many). */
+  /** Each agent's claimed or running runs, oldest first, in key order; of the caller's experiments only (an agent may hold runs of many). */
   async activeRunsOfAgents(agentIds: readonly string[], experiments: ExperimentScope): Promise<RunRow[][]> {
     const rows = await activeRunsOfAgents(this.db.pool, agentIds, experiments);
     return agentIds.map((id) => rows.filter((r) => r.agentId === id));
@@ -164,4 +185,13 @@ export class LaunchService {
   async queueStatus(): Promise<{ queued: number; running: number; agentsOnline: number }> {
     return queueCounts(this.db.pool, AGENT_OFFLINE_SECONDS);
   }
+}
+
+/** An agent is bound to the key that registered it: that key, or an ADMIN caller, acts for it. */
+export function actsFor(caller: Principal, ownerKeyId: string | null): boolean {
+  return caller.scopes.has('ADMIN') || (caller.keyId !== null && caller.keyId === ownerKeyId);
+}
+
+export function notYourAgent(agentId: string) {
+  return userError(ErrorCode.FORBIDDEN, `Agent ${agentId} belongs to another API key.`, { agentId });
 }

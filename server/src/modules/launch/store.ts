@@ -12,21 +12,45 @@ export interface AgentRow {
   info: Record<string, unknown>;
   startedAt: Date;
   lastSeenAt: Date;
+  /** The API key that registered it (see LaunchService.assertActsFor); null: registered without a key id. */
+  ownerKeyId: string | null;
 }
 
 const AGENT_COLUMNS = `id, name, host, coalesce(labels, '{}') AS labels, coalesce(gpus, '{}') AS gpus, concurrency, info,
-  started_at AS "startedAt", last_seen_at AS "lastSeenAt"`;
+  started_at AS "startedAt", last_seen_at AS "lastSeenAt", owner_key_id AS "ownerKeyId"`;
 
-/** Registers an agent, or refreshes a known one (an agent restarting keeps its id). */
-export async function upsertAgent(db: pg.Pool, a: Omit<AgentRow, 'startedAt' | 'lastSeenAt'>): Promise<AgentRow> {
+/**
+ * Registers an agent owned by `owner.keyId`, or refreshes a known one (an agent restarting keeps its id) when the
+ * caller owns it or is ADMIN; the owner never changes. null when the agent exists and the caller may not touch it.
+ */
+export async function upsertAgent(
+  db: pg.Pool,
+  a: Omit<AgentRow, 'startedAt' | 'lastSeenAt' | 'ownerKeyId'>,
+  owner: { keyId: string | null; admin: boolean },
+): Promise<AgentRow | null> {
   const { rows } = await db.query<AgentRow>(
-    `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info, owner_key_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, host = EXCLUDED.host, labels = EXCLUDED.labels, gpus = EXCLUDED.gpus,
        concurrency = EXCLUDED.concurrency, info = EXCLUDED.info, last_seen_at = now()
+       WHERE $9 OR agents.owner_key_id = $8::uuid
      RETURNING ${AGENT_COLUMNS}`,
-    [a.id, a.name, a.host, a.labels, a.gpus, a.concurrency, a.info],
+    [a.id, a.name, a.host, a.labels, a.gpus, a.concurrency, a.info, owner.keyId, owner.admin],
   );
-  return rows[0]!;
+  return rows[0] ?? null;
+}
+
+/** The key owning the agent that holds (or held) a run; null when the run does not exist. */
+export async function runAgentOwner(
+  db: pg.Pool,
+  runId: string,
+): Promise<{ agentId: string | null; ownerKeyId: string | null } | null> {
+  const { rows } = await db.query<{ agentId: string | null; ownerKeyId: string | null }>(
+    `SELECT r.agent_id AS "agentId", a.owner_key_id AS "ownerKeyId"
+       FROM runs r LEFT JOIN agents a ON a.id = r.agent_id WHERE r.id = $1`,
+    [runId],
+  );
+  return rows[0] ?? null;
 }
 
 /** The agent was heard from now; null when it is not registered. */
