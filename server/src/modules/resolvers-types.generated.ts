@@ -57,7 +57,7 @@ export type Agent = {
   name: Scalars['String']['output'];
   /** Whether it renewed its leases recently. */
   online: Scalars['Boolean']['output'];
-  /** Runs it is running now. */
+  /** Runs it is running now (for a key limited to experiments: only runs of those). */
   runs: Array<Run>;
   /** When it started. */
   startedAt: Scalars['DateTime']['output'];
@@ -510,7 +510,10 @@ export type MetricsEvent = {
 /** Create and change experiments, runs and metrics. */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Agent protocol: append trainer output lines; returns the number of the last line. */
+  /**
+   * Agent protocol: append trainer output lines; returns the number of the last line. Only for a run held by an
+   * agent of the calling key (or by ADMIN); otherwise FORBIDDEN.
+   */
   appendRunLogs: Scalars['Int']['output'];
   /**
    * Cancels a run: a QUEUED run leaves the queue and is CANCELED at once; a running one is stopped by its agent
@@ -558,7 +561,10 @@ export type Mutation = {
    * The run must be RUNNING (a CRASHED run is revived); counts as a heartbeat.
    */
   logMetrics: LogMetricsResult;
-  /** Agent protocol: announce an agent (idempotent). */
+  /**
+   * Agent protocol: announce an agent (idempotent). The agent belongs to the calling key: only that key (or ADMIN)
+   * may re-register it or call claimRuns, renewLeases and reportRunExit for it; others get FORBIDDEN.
+   */
   registerAgent: Agent;
   /** Records an artifact stored elsewhere. Re-registering a name replaces the record. */
   registerArtifact: Artifact;

@@ -63,7 +63,7 @@ export const launchTypeDefs = /* GraphQL */ `
     startedAt: DateTime!
     "When the server last heard from it."
     lastSeenAt: DateTime!
-    "Runs it is running now."
+    "Runs it is running now (for a key limited to experiments: only runs of those)."
     runs: [Run!]!
     """
     What it reported at registration: node, platform, cpus, and what runs launched on it can use:
@@ -202,7 +202,10 @@ export const launchTypeDefs = /* GraphQL */ `
     (safe to retry); FINISHED and FAILED runs give INVALID_STATE_TRANSITION.
     """
     cancelRun(id: ID!): Run!
-    "Agent protocol: announce an agent (idempotent)."
+    """
+    Agent protocol: announce an agent (idempotent). The agent belongs to the calling key: only that key (or ADMIN)
+    may re-register it or call claimRuns, renewLeases and reportRunExit for it; others get FORBIDDEN.
+    """
     registerAgent(input: RegisterAgentInput!): Agent!
     "Agent protocol: take up to \`max\` queued runs the agent's labels allow, each with a lease."
     claimRuns(agentId: ID!, max: Int!): [RunAssignment!]!
@@ -210,7 +213,10 @@ export const launchTypeDefs = /* GraphQL */ `
     renewLeases(agentId: ID!, runIds: [ID!]!): LeaseRenewal!
     "Agent protocol: a trainer process ended; ends the run if the trainer did not."
     reportRunExit(agentId: ID!, runId: ID!, exitCode: Int, signal: String, error: String): Run!
-    "Agent protocol: append trainer output lines; returns the number of the last line."
+    """
+    Agent protocol: append trainer output lines; returns the number of the last line. Only for a run held by an
+    agent of the calling key (or by ADMIN); otherwise FORBIDDEN.
+    """
     appendRunLogs(runId: ID!, lines: [LogLineInput!]!): Int!
   }
 
