@@ -12,7 +12,13 @@ import {
 import { queryText } from '../gql/print.ts';
 
 export interface Assignment {
-  run: { id: string; name: string; config: Record<string, unknown>; experiment: { name: string } };
+  run: {
+    id: string;
+    name: string;
+    config: Record<string, unknown>;
+    experiment: { name: string };
+    launch?: { entryPoint: string } | null;
+  };
   attempt: number;
   leaseSeconds: number;
 }
@@ -80,6 +86,7 @@ export class AgentApi {
     labels: string[];
     gpus: string[];
     concurrency: number;
+    entryPoints: { name: string; command: string[] }[];
     info: Record<string, unknown>;
   }) {
     return this.send(RegisterAgentDocument, { input }, Infinity);

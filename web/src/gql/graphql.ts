@@ -26,11 +26,20 @@ export type CreateExperimentInput = {
 /** Fields of a run to launch through the queue. */
 export type LaunchRunInput = {
   /**
-   * The trainer configuration, validated against the trainer's own schema (Query.trainerConfigSchema):
-   * unknown or ill-typed fields are rejected with BAD_USER_INPUT and nothing is queued. Stored on the run
-   * with defaults filled in. `experiment` comes from the launch; `server` and `apiKey` are the agent's.
+   * The run's configuration. For the built-in trainer it is validated against the trainer's own schema
+   * (Query.trainerConfigSchema): unknown or ill-typed fields are rejected with BAD_USER_INPUT and nothing is
+   * queued; it is stored with defaults filled in, `experiment` comes from the launch and `server` and
+   * `apiKey` are the agent's. For any other entry point it is any JSON object, stored and handed to the
+   * program as it is (a JSON file named by RUNBOARD_CONFIG).
    */
   config: unknown;
+  /**
+   * The agent entry point to run (see Agent.entryPoints): default `vgg16`, the built-in trainer. Letters,
+   * digits, _ and - (1..64). Only an agent that registered this name claims the run; the program it starts is
+   * the agent's own (no request can name a command). While no online agent has it, the run stays QUEUED
+   * (RunLaunch.waitingReason says so).
+   */
+  entryPoint?: string | null | undefined;
   /** The experiment, by id. */
   experimentId?: string | number | null | undefined;
   /** The experiment, by name; created when it does not exist yet (as createRun does), once the launch is valid. */
@@ -51,8 +60,13 @@ export type LaunchRunInput = {
 
 /** A sweep to launch. */
 export type LaunchSweepInput = {
-  /** Config shared by every run (trainer config, see Query.trainerConfigSchema). */
+  /**
+   * Config shared by every run: for the built-in trainer a trainer config (see Query.trainerConfigSchema), for
+   * another entry point any JSON object. Each run's config is this with its point of the space applied.
+   */
   baseConfig: unknown;
+  /** The agent entry point every run uses, as LaunchRunInput.entryPoint (default `vgg16`, the built-in trainer). */
+  entryPoint?: string | null | undefined;
   /** The experiment, by id. */
   experimentId?: string | number | null | undefined;
   /** The experiment, by name; created when it does not exist yet, once the sweep is valid. */

@@ -1,9 +1,10 @@
+import { BUILTIN_ENTRY_POINT, type EntryPointInfo, entryPointNameProblem } from '@runboard/contract/entry-point';
 import { type Database, inTransaction } from '../../db/database.ts';
 import { assertId, badInput, notFound } from '../../graphql/errors.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
 import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
-import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.ts';
+import { checkJsonObject, checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.ts';
 import { validateTrainerConfig } from './config-contract.ts';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.ts';
 
@@ -17,6 +18,7 @@ export interface LaunchRunInput {
   labels?: string[] | null;
   retries?: number | null;
   priority?: number | null;
+  entryPoint?: string | null;
 }
 
 export interface RegisterAgentInput {
@@ -27,6 +29,7 @@ export interface RegisterAgentInput {
   gpus?: string[] | null;
   concurrency: number;
   info?: unknown;
+  entryPoints?: { name: string; command: string[] }[] | null;
 }
 
 export interface AgentRow {
@@ -37,6 +40,7 @@ export interface AgentRow {
   gpus: string[];
   concurrency: number;
   info: Record<string, unknown>;
+  entryPoints: EntryPointInfo[];
   startedAt: Date;
   lastSeenAt: Date;
 }
@@ -44,7 +48,7 @@ export interface AgentRow {
 /** An agent unheard of for this long is offline (agents poll every 0.5 s and renew every lease / 4). */
 export const AGENT_OFFLINE_SECONDS = DEFAULT_LEASE_SECONDS * 1.5;
 const AGENT_COLUMNS = `id, name, host, coalesce(labels, '{}') AS labels, coalesce(gpus, '{}') AS gpus, concurrency, info,
-  started_at AS "startedAt", last_seen_at AS "lastSeenAt"`;
+  entry_points AS "entryPoints", started_at AS "startedAt", last_seen_at AS "lastSeenAt"`;
 
 /** Labels name queues (runs.<label>.<label>), so they are restricted to a safe alphabet. */
 export function checkLabels(labels: string[]): string[] {
@@ -52,6 +56,45 @@ export function checkLabels(labels: string[]): string[] {
   const bad = clean.find((l) => !/^[A-Za-z0-9_-]+$/.test(l));
   if (bad !== undefined) throw badInput('labels', `${JSON.stringify(bad)}: letters, digits, _ and - only`);
   return clean;
+}
+
+/** A launch's entry point: the built-in trainer unless it names another (which an agent must have registered). */
+export function checkEntryPoint(name: string | null | undefined, field = 'entryPoint'): string {
+  if (name == null) return BUILTIN_ENTRY_POINT;
+  const problem = entryPointNameProblem(name);
+  if (problem) throw badInput(field, `${JSON.stringify(name.slice(0, 100))}: ${problem}`);
+  return name;
+}
+
+/**
+ * The config a run of `entryPoint` gets: the built-in trainer's is checked against its schema (and normalised);
+ * another program's is any JSON object (bounded in size and depth), handed to it as it is.
+ */
+export function launchConfig(
+  entryPoint: string,
+  experiment: string,
+  config: unknown,
+  field = 'config',
+): Record<string, unknown> {
+  if (entryPoint === BUILTIN_ENTRY_POINT) return validateTrainerConfig(experiment, config, field);
+  return checkJsonObject(field, config);
+}
+
+/** What an agent registers about its entry points; the built-in one is recognised by name. */
+function checkEntryPoints(list: { name: string; command: string[] }[]): EntryPointInfo[] {
+  if (list.length > 100) throw badInput('entryPoints', 'at most 100');
+  const seen = new Set<string>();
+  return list.map((e, i) => {
+    const name = checkEntryPoint(e.name, `entryPoints[${i}].name`);
+    if (seen.has(name)) throw badInput(`entryPoints[${i}].name`, `${name} is registered twice`);
+    seen.add(name);
+    const builtin = name === BUILTIN_ENTRY_POINT;
+    // The built-in trainer's command is for display only (an agent from before entry points sends none).
+    if (e.command.length < (builtin ? 0 : 1) || e.command.length > 256)
+      throw badInput(`entryPoints[${i}].command`, 'between 1 and 256 words');
+    const command = e.command.map((w) => checkText(`entryPoints[${i}].command`, w, 4096));
+    return { name, command, builtin };
+  });
 }
 
 /**
@@ -79,12 +122,14 @@ export class LaunchService {
     // valid, so a rejected launch writes nothing.
     const byName = input.experimentId == null && input.experimentName != null;
     const known = byName ? null : await this.experiments.resolve(input);
-    const config = validateTrainerConfig(
+    const entryPoint = checkEntryPoint(input.entryPoint);
+    const config = launchConfig(
+      entryPoint,
       known?.name ?? checkName('experimentName', input.experimentName!),
       input.config,
     );
     const experiment = known ?? (await this.experiments.ensure(input.experimentName!));
-    const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels) };
+    const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels, entryPoint), entryPoint };
     return inTransaction(this.db.pool, (c) =>
       this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes }, job),
     );
@@ -99,9 +144,9 @@ export class LaunchService {
     if (!Number.isInteger(input.concurrency) || input.concurrency < 1 || input.concurrency > 256)
       throw badInput('concurrency', 'must be between 1 and 256');
     const { rows } = await this.db.pool.query<AgentRow>(
-      `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info, entry_points) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, host = EXCLUDED.host, labels = EXCLUDED.labels, gpus = EXCLUDED.gpus,
-         concurrency = EXCLUDED.concurrency, info = EXCLUDED.info, last_seen_at = now()
+         concurrency = EXCLUDED.concurrency, info = EXCLUDED.info, entry_points = EXCLUDED.entry_points, last_seen_at = now()
        RETURNING ${AGENT_COLUMNS}`,
       [
         id,
@@ -111,6 +156,8 @@ export class LaunchService {
         checkTags('gpus', input.gpus ?? []),
         input.concurrency,
         input.info ?? {},
+        // An agent from before entry points runs the built-in trainer only.
+        JSON.stringify(checkEntryPoints(input.entryPoints ?? [{ name: BUILTIN_ENTRY_POINT, command: [] }])),
       ],
     );
     return rows[0]!;
@@ -138,7 +185,8 @@ export class LaunchService {
     const { rows: tiers } = await this.db.pool.query<{ p: number }>(`SELECT DISTINCT parallelism AS p FROM sweeps`);
     const limits = Object.fromEntries(tiers.map((t) => [`p${t.p}`, t.p]));
     const out: { run: RunRow; attempt: number; leaseSeconds: number }[] = [];
-    for (const q of await this.queue.queuesFor(agent.labels)) {
+    const entryPoints = agent.entryPoints.map((e) => e.name);
+    for (const q of await this.queue.queuesFor(agent.labels, entryPoints)) {
       if (out.length >= max) break;
       for (const job of await this.queue.fetch(this.db.pool, q, max - out.length, limits)) {
         const run = await inTransaction(this.db.pool, (c) =>

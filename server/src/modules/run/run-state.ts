@@ -32,6 +32,8 @@ export interface NewJob {
   retries: number;
   priority: number;
   queue: string;
+  /** The agent entry point that runs it. */
+  entryPoint: string;
   sweep?: { id: string; parallelism: number };
 }
 
@@ -64,9 +66,9 @@ export class RunState {
   /** Inserts a run (QUEUED, seq 1) in the caller's transaction; with `job`, queues it in the same transaction. */
   async insert(c: pg.ClientBase, run: NewRun, job?: NewJob): Promise<RunRow> {
     const { rows } = await c.query<RunRow>(
-      `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, seq, state_seq)
+      `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, entry_point, seq, state_seq)
        VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT count(*) + 1 FROM runs WHERE experiment_id = $1)),
-               $3, $4, $5, $6, $7, $8, $9, 1, 1)
+               $3, $4, $5, $6, $7, $8, $9, $10, 1, 1)
        RETURNING ${RUN_COLUMNS}`,
       [
         run.experimentId,
@@ -78,6 +80,7 @@ export class RunState {
         job?.labels ?? [],
         job?.retries ?? 0,
         job?.sweep?.id ?? null,
+        job?.entryPoint ?? null,
       ],
     );
     let created = rows[0]!;

@@ -46,6 +46,7 @@ const RUN_FIELD_SQL: { [K in keyof RunRow]-?: string } = {
   leaseExpiresAt: 'r.lease_expires_at',
   cancelRequestedAt: 'r.cancel_requested_at',
   sweepId: 'r.sweep_id',
+  entryPoint: 'r.entry_point',
   logLines: 'r.log_lines',
   archived: 'r.archived',
 };
