@@ -201,3 +201,18 @@ test('a sweep over a declared program: every grid point applied to the free-form
   const claimed = (await s.gql(CLAIM, { a: agent.id })).claimRuns;
   assert.equal(claimed.length, 2, 'the sweep parallelism holds for any entry point');
 });
+
+test('a sweep space cannot reach object prototypes: __proto__, prototype and constructor are refused', async () => {
+  const e = uniqueName('ep-proto');
+  for (const key of ['__proto__.polluted', 'a.__proto__.polluted', 'constructor.prototype.polluted']) {
+    const body = await s.request(
+      `mutation($e: String!, $space: JSON!) { launchSweep(input: { experimentName: $e, entryPoint: "script",
+         baseConfig: {}, space: $space, method: GRID, maxRuns: 1, parallelism: 1, metric: "loss", goal: MINIMIZE }) { id } }`,
+      { e, space: { [key]: [1] } },
+    );
+    assert.equal(errorCode(body), 'BAD_USER_INPUT', key);
+    assert.equal(body.errors![0].extensions.field, `space.${key}`);
+  }
+  // The server runs in this process: nothing reached Object.prototype.
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
