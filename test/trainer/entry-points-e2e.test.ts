@@ -125,7 +125,7 @@ test('a config holding shell syntax reaches the program as data, through a file 
     quote: '"; rm -rf /',
     subst: `$(touch ${marker})`,
     backticks: `\`touch ${marker}\``,
-    nested: { list: ['; touch ' + marker, '&& touch ' + marker, '| touch ' + marker], unicode: 'ünï' },
+    nested: { list: [`; touch ${marker}`, `&& touch ${marker}`, `| touch ${marker}`], unicode: 'ünï' },
   };
   const e = uniqueName('echo');
   const { launchRun } = await s.gql(LAUNCH, { e, c: config, ep: 'echo', l: [LABEL] });

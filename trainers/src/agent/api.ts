@@ -86,7 +86,8 @@ export class AgentApi {
     labels: string[];
     gpus: string[];
     concurrency: number;
-    entryPoints: { name: string; command: string[] }[];
+    /** Default: the built-in trainer alone (see RegisterAgentInput.entryPoints). */
+    entryPoints?: { name: string; command: string[] }[];
     info: Record<string, unknown>;
   }) {
     return this.send(RegisterAgentDocument, { input }, Infinity);

@@ -1,9 +1,9 @@
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import type { Context } from '../../context.ts';
 import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { RunRow } from '../run/store.ts';
 import { trainerConfigJsonSchema } from './config-contract.ts';
 import type { LogLine } from './logs.ts';
-import type { RunRow } from '../run/store.ts';
 import { AGENT_OFFLINE_SECONDS, type AgentRow } from './service.ts';
 
 /** Why no online agent can take a QUEUED, unclaimed run: null when one can (or the run is not waiting). */
