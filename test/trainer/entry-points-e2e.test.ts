@@ -27,14 +27,20 @@ let agent: ChildProcess;
 let agentLog = '';
 let root: string;
 before(async () => {
-  // A RUNNING run silent for 8 s is CRASHED: the agent must keep a program's run alive (leases renew every 5 s).
-  s = await startTestServer({ crashSweepIntervalMs: 1000, heartbeatTimeoutSeconds: 8 });
+  // A RUNNING run silent for 8 s is CRASHED: the agent must keep a program's run alive (it renews and heartbeats
+  // every lease / 4 = 2.5 s).
+  s = await startTestServer({ crashSweepIntervalMs: 1000, heartbeatTimeoutSeconds: 8, leaseSeconds: 10 });
   root = await realpath(await mkdtemp(path.join(tmpdir(), 'rb-entry-')));
-  agent = spawn(
+  agent = await startAgentProcess(LABEL, ['--gpus', '0,1']);
+});
+
+/** The agent CLI with the two Python entry points; resolves once it is online. */
+async function startAgentProcess(label: string, more: string[] = []): Promise<ChildProcess> {
+  const child = spawn(
     process.execPath,
     [
-      ...['--import', 'tsx', 'trainers/src/agent/cli.ts', '--server', s.url, '--concurrency', '2'],
-      ...['--labels', LABEL, '--grace', '2', '--output-root', path.join(root, 'runs'), '--data-root', root],
+      ...['--import', 'tsx', 'trainers/src/agent/cli.ts', '--server', s.url, '--concurrency', '2', ...more],
+      ...['--labels', label, '--grace', '2', '--output-root', path.join(root, 'runs'), '--data-root', root],
       ...['--command', PROTOCOL],
       // Relative paths, as a user types them: the agent makes them absolute (the program runs in its run folder).
       ...['--entry-point', `echo=${PYTHON} test/fixtures/echo-config.py`],
@@ -42,10 +48,18 @@ before(async () => {
     ],
     { cwd: REPO, env: { ...process.env, PYTHONPATH: path.join(REPO, 'python') }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  agent.stdout!.on('data', (d) => (agentLog += d));
-  agent.stderr!.on('data', (d) => (agentLog += d));
-  await waitFor(() => /online/.test(agentLog), { timeout: 60_000, what: `the agent online; its log:\n${agentLog}` });
-});
+  let log = '';
+  child.stdout!.on('data', (d) => {
+    log += d;
+    agentLog += d;
+  });
+  child.stderr!.on('data', (d) => {
+    log += d;
+    agentLog += d;
+  });
+  await waitFor(() => /online/.test(log), { timeout: 60_000, what: `the agent online; its log:\n${log}` });
+  return child;
+}
 after(async () => {
   if (agent.exitCode === null) {
     agent.kill('SIGTERM');
@@ -143,6 +157,9 @@ test('a config holding shell syntax reaches the program as data, through a file 
   assert.equal(seen.env.RUNBOARD_SERVER, s.url);
   assert.equal(seen.env.RUNBOARD_ENTRY_POINT, 'echo');
   assert.equal(seen.env.RUNBOARD_EXPERIMENT, e);
+  // The agent has GPUs 0 and 1: the program got one, recorded on the run.
+  assert.ok(['0', '1'].includes(seen.cuda), `CUDA_VISIBLE_DEVICES=${seen.cuda}`);
+  assert.equal(run.systemInfo.gpu, seen.cuda);
   // Its own folder under the output root, named after experiment and run; the config file is gone afterwards.
   assert.equal(seen.cwd, path.join(root, 'runs', e, `${launchRun.name}-${launchRun.id.slice(0, 8)}`));
   assert.equal(seen.env.RUNBOARD_RUN_DIR, seen.cwd);
@@ -206,4 +223,47 @@ test('a launch naming an entry point the agent lacks stays QUEUED with the waiti
   assert.equal(run.launch.waitingForAgent, true);
   assert.equal(run.launch.waitingReason, 'no online agent has the entry point "keras-seed"');
   await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: launchRun.id });
+});
+
+test('kill -9 the agent: its program is stopped with it, and the run is requeued (retries 1) for another agent', async (t) => {
+  const label = `${LABEL}b`;
+  const doomed = await startAgentProcess(label);
+  t.after(() => {
+    if (doomed.exitCode === null) doomed.kill('SIGKILL');
+  });
+  const e = uniqueName('echo-orphan');
+  const { launchRun } = await s.gql(
+    `mutation($e: String!, $l: [String!]) { launchRun(input: { experimentName: $e, entryPoint: "echo",
+       config: { sleep: 600 }, labels: $l, retries: 1 }) { id name } }`,
+    { e, l: [label] },
+  );
+  const pidFile = path.join(root, 'runs', e, `${launchRun.name}-${launchRun.id.slice(0, 8)}`, 'pid');
+  const pid = await waitFor(async () => existsSync(pidFile) && Number(await readFile(pidFile, 'utf8')), {
+    timeout: 60_000,
+    what: 'the program to start',
+  });
+  await rm(pidFile);
+  doomed.kill('SIGKILL');
+  // Its parent-death signal: no orphan keeps running a run that is about to be handed to someone else.
+  await waitFor(() => !alive(pid), { timeout: 10_000, what: `the orphaned program (pid ${pid}) to stop` });
+  await waitFor(async () => (await getRun(launchRun.id)).status === 'QUEUED', {
+    timeout: 40_000,
+    what: 'the run requeued after its lease ran out',
+  });
+  const rescuer = await startAgentProcess(label);
+  t.after(async () => {
+    rescuer.kill('SIGTERM');
+    await new Promise((r) => rescuer.once('exit', r));
+  });
+  const second = await waitFor(async () => existsSync(pidFile) && Number(await readFile(pidFile, 'utf8')), {
+    timeout: 60_000,
+    what: 'the program started again by the second agent',
+  });
+  assert.notEqual(second, pid);
+  const { run } = await s.gql(`query($id: ID!) { run(id: $id) { status launch { attempt } } }`, {
+    id: launchRun.id,
+  });
+  assert.deepEqual(run, { status: 'RUNNING', launch: { attempt: 1 } });
+  await s.gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: launchRun.id });
+  await ended(launchRun.id, 60_000);
 });
