@@ -1,10 +1,11 @@
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
-import type { Context } from '../../context.ts';
-import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { Context } from '../context.ts';
+import type { Resolvers } from '../resolvers-types.generated.ts';
 import type { RunRow } from '../run/store.ts';
+
 import { trainerConfigJsonSchema } from './config-contract.ts';
-import type { LogLine } from './logs.ts';
-import { AGENT_OFFLINE_SECONDS, type AgentRow } from './service.ts';
+import { AGENT_OFFLINE_SECONDS } from './service.ts';
+import type { AgentRow, LogLine } from './store.ts';
 
 /** Why no online agent can take a QUEUED, unclaimed run: null when one can (or the run is not waiting). */
 async function waitingReason(r: RunRow, ctx: Context): Promise<string | null> {
