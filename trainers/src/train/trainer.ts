@@ -23,7 +23,14 @@ import { cutBefore } from '../model/vgg16-spec.ts';
 import { hashWeights, type VggWeights } from '../model/weights.ts';
 import { SystemSampler } from '../tracking/system-metrics.ts';
 import type { RunStatus, Tracker } from '../tracking/tracker.ts';
-import { type EpochRecord, evaluateSplit, runPhase, type Split, type StopSignal } from './epoch-loop.ts';
+import {
+  type DivergenceGuard,
+  type EpochRecord,
+  evaluateSplit,
+  runPhase,
+  type Split,
+  type StopSignal,
+} from './epoch-loop.ts';
 import { HeapRmsprop } from './heap-rmsprop.ts';
 import { type ProgressSink, silentProgress } from './progress.ts';
 import { hostInfo } from './system-info.ts';
@@ -191,6 +198,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
   const head = { task, numClasses: classes.length, units: cfg.units, dropout: cfg.dropout, seed: cfg.seed };
   let current = weights;
+  const guard: DivergenceGuard = { mode: cfg.onDivergence, frozen: weights, warned: false };
   let lastCache: FeatureCache | null = null;
   const sayFeatures = (cut: string | null, splits: Record<string, Split>) => {
     const parts = Object.entries(splits).map(([name, sp]) => {
@@ -282,6 +290,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       const trainSplit = split(trainData, prefix, caches, 'train');
       const valSplit = split(valData, prefix, cache, 'validation');
       const phaseEpoch0 = history.length;
+      guard.frozen = current;
       const r = await runPhase(
         { name: ph.name, index, epochs: ph.epochs, lr: ph.lr, firstStep: step },
         {
@@ -295,6 +304,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
           augment: cfg.augment ? cfg.augmentation : null,
           stop,
           progress,
+          guard,
           onEpoch: async (rec) => {
             history.push(rec);
             if (history.length === phaseEpoch0 + 1) sayFeatures(ph.cut, { train: trainSplit, validation: valSplit });
