@@ -259,7 +259,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
         prefix = await makePrefix(current, ph.cut);
       }
       (systemInfo.engines as Record<string, unknown>)[`prefix_${ph.name}`] = prefix.description;
-      const model = buildTrainablePart(cfg.size, ph.cut, head);
+      const model = buildTrainablePart(cfg.size, ph.cut, { ...head, phase: index });
       setVggWeights(model, current);
       if (prevModel) copyWeightsByName(prevModel, model); // head (and any tuned convs) carry over
       model.compile({
