@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 
 /**
  * Stable error codes clients can switch on (`extensions.code`). Messages are for people;
- * codes are the contract. Keep this list in sync with the README's "Errors" section.
+ * codes are the contract. Keep this list in sync with the "Errors" section of docs/api.md.
  */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
