@@ -1,6 +1,10 @@
 // Image decoding and VGG preprocessing. Decoding/resizing uses sharp; like Keras's
-// load_img(color_mode='rgb') grayscale and RGBA inputs become 3-channel RGB.
+// load_img(color_mode='rgb') grayscale and RGBA inputs become 3-channel RGB. BMP and Netpbm,
+// which Keras reads and sharp cannot, are decoded here first.
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { decodeBmp, isBmp } from './bmp.ts';
+import { decodePnm, isPnm } from './pnm.ts';
 
 export type Preprocessing = 'rescale' | 'caffe';
 export type Interpolation = 'nearest' | 'bilinear' | 'bicubic';
@@ -16,7 +20,10 @@ export async function decodeImage(
   size: number,
   interpolation: Interpolation,
 ): Promise<Uint8Array> {
-  const { data, info } = await sharp(input)
+  const buf = typeof input === 'string' ? await readFile(input) : input;
+  const own = isBmp(buf) ? decodeBmp(buf) : isPnm(buf) ? decodePnm(buf) : null;
+  const src = own ? sharp(own.rgb, { raw: { width: own.width, height: own.height, channels: 3 } }) : sharp(buf);
+  const { data, info } = await src
     .removeAlpha()
     .toColourspace('srgb')
     .resize(size, size, { fit: 'fill', kernel: KERNEL[interpolation] })

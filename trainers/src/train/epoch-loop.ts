@@ -15,6 +15,8 @@ import { kerasEpochLine } from './progress.ts';
 export interface StopSignal {
   requested: boolean;
   reason?: string;
+  /** Aborted together with `requested`: reaches work that cannot poll a flag (a download in progress). */
+  signal?: AbortSignal;
 }
 
 export interface Split {

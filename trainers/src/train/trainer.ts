@@ -85,9 +85,9 @@ export function runFolderName(cfg: TrainConfig, runName: string): string {
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Weights as asked for, with the Keras-style line saying what was loaded (or the warning for random). */
-async function loadWeightsFor(cfg: TrainConfig, say: (l: string) => void) {
+async function loadWeightsFor(cfg: TrainConfig, say: (l: string) => void, signal?: AbortSignal) {
   const t0 = performance.now();
-  const r = await resolveWeights(cfg.weights, { log: say, progress: progressPrinter('vgg16 weights') });
+  const r = await resolveWeights(cfg.weights, { log: say, progress: progressPrinter('vgg16 weights'), signal });
   if (r.kind === 'random') {
     say(
       'WARNING: weights "random": the VGG16 base is randomly initialised, so its features carry no ImageNet knowledge and accuracy stays near chance. Use weights "imagenet" for transfer learning.',
@@ -120,10 +120,15 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   say(`run ${runName}${cfg.runId ? ` (id ${cfg.runId})` : ''}: experiment ${cfg.experiment}`);
 
   const backend = await initTfjsBackend(cfg.backend);
-  const data = await resolveData(cfg, { roots: [process.cwd()], log: say, progress: progressPrinter('data') });
+  const data = await resolveData(cfg, {
+    roots: [process.cwd()],
+    log: say,
+    progress: progressPrinter('data'),
+    signal: stop.signal,
+  });
   const [trainDs, loaded] = await Promise.all([
     scanFolder(data.train),
-    deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say),
+    deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say, stop.signal),
   ]);
   const weights = loaded.weights;
   const valDs = await scanFolder(data.val, trainDs.classes);
@@ -132,6 +137,11 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     `data: ${data.source}: ${trainDs.files.length} train, ${valDs.files.length} validation${testDs ? `, ${testDs.files.length} test` : ''} images in ${trainDs.classes.length} classes (${trainDs.classes.join(', ')})`,
   );
   const classes = trainDs.classes;
+  // tfjs would only say "target array of shape 20,1 ... categorical_crossentropy".
+  if (classes.length < 2)
+    throw new Error(
+      `training data has ${classes.length} class (${classes.join(', ')}); need 2 or more (one subfolder per class in ${data.train})`,
+    );
   const task: Task = cfg.task === 'auto' ? (classes.length === 2 ? 'binary' : 'categorical') : cfg.task;
   if (task === 'binary' && classes.length !== 2)
     throw new Error(`binary task needs exactly 2 classes, ${data.train} has ${classes.length}: ${classes.join(', ')}`);
