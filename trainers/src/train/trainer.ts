@@ -160,7 +160,8 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     ...hostInfo(),
     engines: {
       prefixRequested: cfg.prefixEngine,
-      head: `tfjs ${tf.version_core} (${backend.backend} via ${backend.package} ${backend.version})`,
+      head: `tfjs ${tf.version_core} (${backend.backend} via ${backend.package} ${backend.version}, on the ${backend.device})`,
+      headDevice: backend.device,
       tfjsBackendNotes: backend.notes,
     },
     weights: weights.source,
@@ -191,7 +192,10 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   loading.catch(() => {});
   // The first phase's frozen prefix is built before the run starts so the engine that really
   // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
-  const choice = selectPrefixEngine(cfg.prefixEngine, await detectAvailability(backend.backend, backend.package));
+  const choice = selectPrefixEngine(
+    cfg.prefixEngine,
+    await detectAvailability(backend.backend, backend.package, backend.device),
+  );
   Object.assign(systemInfo.engines as Record<string, unknown>, {
     prefixDevice: choice.device,
     prefixReason: choice.reason,
