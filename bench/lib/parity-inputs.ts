@@ -16,7 +16,9 @@ import { deriveSeed, makeRng, shuffledIndices } from '@runboard/contract/rng';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../trainers/src/config.ts';
 import { type FolderDataset, loadImages, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
-import { FeatureCache } from '../../trainers/src/features/feature-cache.ts';
+import { detectAvailability, selectPrefixEngine } from '../../trainers/src/engines/select-prefix.ts';
+import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
+import { FeatureCache, featureEngine } from '../../trainers/src/features/feature-cache.ts';
 import { buildTrainablePart } from '../../trainers/src/model/vgg16.ts';
 import { outputShapeAfter } from '../../trainers/src/model/vgg16-spec.ts';
 import { hashWeights, type VggWeights } from '../../trainers/src/model/weights.ts';
@@ -32,6 +34,12 @@ export interface SplitFeatures {
 /** Read back the features the trainer cached for one split; a miss means the keys drifted. */
 export async function cachedFeatures(cfg: TrainConfig, weights: VggWeights, ds: FolderDataset): Promise<SplitFeatures> {
   const len = outputShapeAfter(CUT, cfg.size).reduce((a, b) => a * b, 1);
+  // The engine part of the key, found the way trainer.ts finds it (the backend is already chosen).
+  const backend = await initTfjsBackend(cfg.backend);
+  const choice = selectPrefixEngine(
+    cfg.prefixEngine,
+    await detectAvailability(backend.backend, backend.package, backend.device),
+  );
   const cache = new FeatureCache(
     resolve(cfg.cacheDir),
     {
@@ -40,6 +48,7 @@ export async function cachedFeatures(cfg: TrainConfig, weights: VggWeights, ds: 
       preprocessing: cfg.preprocessing,
       size: cfg.size,
       interpolation: cfg.interpolation,
+      ...featureEngine(choice, backend.backend),
     },
     len,
   );

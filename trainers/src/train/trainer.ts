@@ -13,7 +13,7 @@ import { resolveData } from '../data/resolve-data.ts';
 import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
 import { detectAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
-import { FeatureCache } from '../features/feature-cache.ts';
+import { FeatureCache, featureEngine } from '../features/feature-cache.ts';
 import { FeatureStore } from '../features/feature-store.ts';
 import { saveArtifacts } from '../model/artifacts.ts';
 import { loadVggWeights } from '../model/load-weights.ts';
@@ -294,6 +294,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
                 preprocessing: cfg.preprocessing,
                 size: cfg.size,
                 interpolation: cfg.interpolation,
+                ...featureEngine(choice, backend.backend),
               },
               prefix.outShape.reduce((a, b) => a * b, 1),
             );
