@@ -72,7 +72,7 @@ test('a training curve takes a few bytes per point, far below a row', () => {
   const values = Float64Array.from(steps, (s) => Math.fround(0.7 * Math.exp(-s / 900) + 0.05 * rand()));
   const chunk = roundTrip(steps, wallTimes, seqs, values);
   const perPoint = chunk.length / n;
-  assert.ok(perPoint < 8, `${perPoint.toFixed(2)} bytes per point`);
+  assert.ok(perPoint < 6, `${perPoint.toFixed(2)} bytes per point`);
   // Constant series (an lr schedule's flat part, a phase marker) cost almost nothing.
   const flat = roundTrip(steps, wallTimes, seqs, new Float64Array(n).fill(2e-5));
   assert.ok(flat.length / n < 2, `${(flat.length / n).toFixed(2)} bytes per point for a constant`);

@@ -3,23 +3,20 @@
  * columns instead of one row per point (issue #23). A row costs ~170 bytes with its tuple header and primary-key
  * index entry; a chunk costs a few bytes per point.
  *
- * Layout (all integers little-endian):
- *   byte 0        format version (1)
- *   byte 1        flags: bit 0 = integers stored raw (int64), bit 1 = body deflated
- *   body          varint n, then steps, wall times (ms) and seqs, then values
+ * Layout: byte 0 is the format version (1), byte 1 the flags (bit 0: integers stored raw); then a bit stream,
+ * most significant bit first: the count (32 bits), the steps, the wall times (ms) and the seqs, then the values.
  *
- * Integers (steps, wall times, seqs) are delta-of-delta coded as zigzag varints: a run logging every step, an
- * epoch every few seconds and one request per epoch gives mostly 0s and small numbers. When any of them is
- * negative or >= 2^48 the chunk stores them raw instead, so the arithmetic below never leaves the range where
- * doubles are exact integers (dod < 2^50, zigzag < 2^51).
+ * Integers are delta-of-delta coded with Gorilla's timestamp prefixes (Pelkonen et al., VLDB 2015): a dod of 0
+ * is one bit, small ones 9-16 bits. A run logging every step with one request per epoch costs ~1 bit a point for
+ * steps and seqs, and ~10 for wall times. When any integer is negative or >= 2^48 the chunk stores all of them
+ * raw (64 bits each) instead, so the arithmetic never leaves the range where doubles are exact integers.
  *
- * Values are XOR-coded as in Facebook's Gorilla (VLDB 2015): each value's 64 bits XOR the previous value's; a
- * repeat costs one bit, and a change stores only the bits between the XOR's leading and trailing zeros. Values
- * round-trip bit for bit: NaN payloads, -0 and infinities included (the caller passes a Float64Array).
+ * Values are XOR-coded as in Gorilla: each value's 64 bits XOR the previous value's; a repeat costs one bit, and
+ * a change stores only the bits between the XOR's leading and trailing zeros. Values round-trip bit for bit: NaN
+ * payloads, -0 and infinities included (the caller passes a Float64Array).
  *
- * The body is then deflated when that makes it smaller (the varint columns of a regular run are mostly zero bytes).
+ * Everything is bit-level and uncompressed on purpose: deflate on top saved little and tripled decode time.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export interface ChunkColumns {
   steps: number[];
@@ -31,9 +28,9 @@ export interface ChunkColumns {
 
 const VERSION = 1;
 const RAW_INTS = 1;
-const DEFLATED = 2;
 /** Integers at or above this are stored raw (see the header comment). */
 const DOD_LIMIT = 2 ** 48;
+const RAW_BITS = 52;
 
 export function encodeChunk(c: ChunkColumns): Buffer {
   const n = c.steps.length;
@@ -42,68 +39,101 @@ export function encodeChunk(c: ChunkColumns): Buffer {
       `chunk columns differ in length: ${n}, ${c.wallTimes.length}, ${c.seqs.length}, ${c.values.length}`,
     );
   }
-  const raw = ![c.steps, c.wallTimes, c.seqs].every((col) =>
-    col.every((v) => Number.isInteger(v) && v >= 0 && v < DOD_LIMIT),
-  );
-  const w = new ByteWriter(16 + n * 4);
-  w.varint(n);
+  const inRange = (col: number[]) => col.every((v) => Number.isInteger(v) && v >= 0 && v < DOD_LIMIT);
+  const raw = !(inRange(c.steps) && inRange(c.wallTimes) && inRange(c.seqs));
+  const bits = new BitWriter(n * 8 + 16);
+  bits.write(n, 32);
   for (const col of [c.steps, c.wallTimes, c.seqs]) {
-    if (raw) for (const v of col) w.int64(v);
-    else writeDeltaOfDelta(w, col);
+    if (raw) writeRaw(bits, col);
+    else writeDeltaOfDelta(bits, col);
   }
-  const bits = new BitWriter(n * 2 + 16);
   writeGorilla(bits, c.values);
-  const body = Buffer.concat([w.bytes(), bits.bytes()]);
-  const deflated = deflateRawSync(body);
-  const useDeflate = deflated.length < body.length;
-  const flags = (raw ? RAW_INTS : 0) | (useDeflate ? DEFLATED : 0);
-  return Buffer.concat([Buffer.from([VERSION, flags]), useDeflate ? deflated : body]);
+  return Buffer.concat([Buffer.from([VERSION, raw ? RAW_INTS : 0]), bits.bytes()]);
 }
 
 export function decodeChunk(chunk: Uint8Array): ChunkColumns {
   if (chunk.length < 2 || chunk[0] !== VERSION) throw new RangeError(`unknown metric chunk format ${chunk[0]}`);
-  const flags = chunk[1]!;
-  const stored = chunk.subarray(2);
-  const body = flags & DEFLATED ? inflateRawSync(stored) : stored;
-  const r = new ByteReader(body);
-  const n = r.varint();
+  const raw = (chunk[1]! & RAW_INTS) !== 0;
+  const bits = new BitReader(chunk.subarray(2));
+  const n = bits.read(32);
   const cols: number[][] = [];
-  for (let i = 0; i < 3; i++) cols.push(flags & RAW_INTS ? readRaw(r, n) : readDeltaOfDelta(r, n));
-  const values = readGorilla(new BitReader(body.subarray(r.offset)), n);
+  for (let i = 0; i < 3; i++) cols.push(raw ? readRaw(bits, n) : readDeltaOfDelta(bits, n));
+  const values = readGorilla(bits, n);
   return { steps: cols[0]!, wallTimes: cols[1]!, seqs: cols[2]!, values };
 }
 
-function writeDeltaOfDelta(w: ByteWriter, col: number[]): void {
+/** Gorilla's prefix classes for a delta-of-delta: [prefix, prefix bits, payload bits]; the last takes the rest. */
+const DOD_CLASSES: [number, number, number][] = [
+  [0b10, 2, 7],
+  [0b110, 3, 9],
+  [0b1110, 4, 12],
+  [0b1111, 4, RAW_BITS],
+];
+
+function writeDeltaOfDelta(bits: BitWriter, col: number[]): void {
   let prev = 0;
   let prevDelta = 0;
   for (const v of col) {
     const delta = v - prev;
-    w.varint(zigzag(delta - prevDelta));
+    const dod = delta - prevDelta;
     prevDelta = delta;
     prev = v;
+    if (dod === 0) {
+      bits.write(0, 1);
+      continue;
+    }
+    for (const [prefix, prefixBits, payload] of DOD_CLASSES) {
+      const half = 2 ** (payload - 1);
+      if (payload === RAW_BITS || (dod >= -half + 1 && dod <= half)) {
+        bits.write(prefix, prefixBits);
+        bits.writeWide(dod + half - 1, payload);
+        break;
+      }
+    }
   }
 }
 
-function readDeltaOfDelta(r: ByteReader, n: number): number[] {
+function readDeltaOfDelta(bits: BitReader, n: number): number[] {
   const out = new Array<number>(n);
   let prev = 0;
   let prevDelta = 0;
   for (let i = 0; i < n; i++) {
-    prevDelta += unzigzag(r.varint());
+    if (bits.bit() === 1) {
+      let payload = DOD_CLASSES[0]![2];
+      if (bits.bit() === 1) {
+        payload = DOD_CLASSES[1]![2];
+        if (bits.bit() === 1) payload = bits.bit() === 1 ? RAW_BITS : DOD_CLASSES[2]![2];
+      }
+      prevDelta += bits.readWide(payload) - 2 ** (payload - 1) + 1;
+    }
     prev += prevDelta;
     out[i] = prev;
   }
   return out;
 }
 
-function readRaw(r: ByteReader, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = r.int64();
-  return out;
+/** Any safe integer, as the two 32-bit halves of its int64 two's complement. */
+function writeRaw(bits: BitWriter, col: number[]): void {
+  const word = new BigUint64Array(1);
+  const halves = new Uint32Array(word.buffer);
+  for (const v of col) {
+    word[0] = BigInt.asUintN(64, BigInt(v));
+    bits.write(halves[1]!, 32);
+    bits.write(halves[0]!, 32);
+  }
 }
 
-const zigzag = (v: number) => (v >= 0 ? v * 2 : -v * 2 - 1);
-const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+function readRaw(bits: BitReader, n: number): number[] {
+  const word = new BigInt64Array(1);
+  const halves = new Uint32Array(word.buffer);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    halves[1] = bits.read(32);
+    halves[0] = bits.read(32);
+    out[i] = Number(word[0]!);
+  }
+  return out;
+}
 
 /** Gorilla's value column. Each 64-bit pattern is handled as two unsigned 32-bit halves (hi, lo). */
 function writeGorilla(bits: BitWriter, values: Float64Array): void {
@@ -153,17 +183,28 @@ function readGorilla(bits: BitReader, n: number): Float64Array {
   let lo = bits.read(32);
   words[1] = hi;
   words[0] = lo;
-  let blockLead = 0;
-  let blockTrail = 0;
+  let lead = 0;
+  let trail = 0;
   for (let i = 1; i < n; i++) {
-    if (bits.read(1) === 1) {
-      if (bits.read(1) === 1) {
-        blockLead = bits.read(5);
-        blockTrail = 64 - blockLead - (bits.read(6) + 1);
+    if (bits.bit() === 1) {
+      if (bits.bit() === 1) {
+        lead = bits.read(5);
+        trail = 64 - lead - (bits.read(6) + 1);
       }
-      const [xHi, xLo] = readSlice(bits, blockTrail, 64 - blockLead - blockTrail);
-      hi = (hi ^ xHi) >>> 0;
-      lo = (lo ^ xLo) >>> 0;
+      // The meaningful bits, read as (sHi, sLo) and shifted `trail` bits up into place; inlined (no tuple)
+      // because this loop is most of a series read.
+      const len = 64 - lead - trail;
+      const sHi = len > 32 ? bits.read(len - 32) : 0;
+      const sLo = bits.read(len > 32 ? 32 : len);
+      if (trail === 0) {
+        hi = (hi ^ sHi) >>> 0;
+        lo = (lo ^ sLo) >>> 0;
+      } else if (trail >= 32) {
+        hi = (hi ^ (sLo << (trail - 32))) >>> 0;
+      } else {
+        hi = (hi ^ ((sHi << trail) | (sLo >>> (32 - trail)))) >>> 0;
+        lo = (lo ^ (sLo << trail)) >>> 0;
+      }
     }
     words[2 * i + 1] = hi;
     words[2 * i] = lo;
@@ -193,111 +234,86 @@ function writeSlice(bits: BitWriter, hi: number, lo: number, shift: number, len:
   } else bits.write(sLo, len);
 }
 
-/** Reads `len` bits and places them `shift` bits above the lowest bit of a 64-bit word, as (hi, lo). */
-function readSlice(bits: BitReader, shift: number, len: number): [number, number] {
-  const sHi = len > 32 ? bits.read(len - 32) : 0;
-  const sLo = bits.read(Math.min(len, 32));
-  if (shift === 0) return [sHi, sLo];
-  if (shift >= 32) return [(sLo << (shift - 32)) >>> 0, 0];
-  return [((sHi << shift) | (sLo >>> (32 - shift))) >>> 0, (sLo << shift) >>> 0];
-}
-
-class ByteWriter {
-  private buf: Buffer;
+/** Bits appended most significant first, through a 32-bit accumulator. */
+class BitWriter {
+  private buf: Uint8Array;
   private len = 0;
-  constructor(capacity: number) {
-    this.buf = Buffer.alloc(capacity);
+  private acc = 0;
+  private accBits = 0;
+  constructor(capacityBytes: number) {
+    this.buf = new Uint8Array(capacityBytes);
   }
-  private room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
+  /** The low `n` (<= 32) bits of `v`, an unsigned integer. */
+  write(v: number, n: number): void {
+    if (n > 24) {
+      this.write(Math.floor(v / 2 ** 16) % 2 ** (n - 16), n - 16);
+      this.write(v % 2 ** 16, 16);
+      return;
+    }
+    // acc holds < 8 pending bits, so acc * 2^n + v stays below 2^32.
+    this.acc = this.acc * 2 ** n + (v % 2 ** n);
+    this.accBits += n;
+    if (this.len + 4 > this.buf.length) this.grow();
+    while (this.accBits >= 8) {
+      this.accBits -= 8;
+      const byte = Math.floor(this.acc / 2 ** this.accBits);
+      this.buf[this.len++] = byte;
+      this.acc -= byte * 2 ** this.accBits;
+    }
+  }
+  /** The low `n` (<= 53) bits of a non-negative integer. */
+  writeWide(v: number, n: number): void {
+    if (n <= 32) return this.write(v, n);
+    this.write(Math.floor(v / 2 ** 32), n - 32);
+    this.write(v % 2 ** 32, 32);
+  }
+  private grow(): void {
+    const next = new Uint8Array(this.buf.length * 2 + 8);
+    next.set(this.buf);
     this.buf = next;
   }
-  /** An unsigned integer below 2^53, seven bits per byte. */
-  varint(v: number): void {
-    this.room(8);
-    while (v >= 0x80) {
-      this.buf[this.len++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.len++] = v;
-  }
-  int64(v: number): void {
-    this.room(8);
-    this.buf.writeBigInt64LE(BigInt(v), this.len);
-    this.len += 8;
-  }
-  bytes(): Buffer {
+  bytes(): Uint8Array {
+    if (this.accBits > 0) this.write(0, 8 - this.accBits);
     return this.buf.subarray(0, this.len);
   }
 }
 
-class ByteReader {
-  offset = 0;
-  constructor(private readonly buf: Uint8Array) {}
-  varint(): number {
-    let v = 0;
-    let scale = 1;
-    for (;;) {
-      if (this.offset >= this.buf.length) throw new RangeError('metric chunk ends inside a varint');
-      const b = this.buf[this.offset++]!;
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 0x80;
-    }
-  }
-  int64(): number {
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.offset, 8);
-    this.offset += 8;
-    return Number(view.getBigInt64(0, true));
-  }
-}
-
-/** Bits appended most significant first. */
-class BitWriter {
-  private buf: Uint8Array;
-  private bit = 0;
-  constructor(capacityBytes: number) {
-    this.buf = new Uint8Array(capacityBytes);
-  }
-  /** The low `n` (<= 32) bits of `v`. */
-  write(v: number, n: number): void {
-    if ((this.bit + n + 7) >> 3 > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, ((this.bit + n) >> 3) + 8));
-      next.set(this.buf);
-      this.buf = next;
-    }
-    while (n > 0) {
-      const free = 8 - (this.bit & 7);
-      const take = Math.min(free, n);
-      const part = (v >>> (n - take)) & ((1 << take) - 1);
-      this.buf[this.bit >> 3]! |= part << (free - take);
-      this.bit += take;
-      n -= take;
-    }
-  }
-  bytes(): Uint8Array {
-    return this.buf.subarray(0, (this.bit + 7) >> 3);
-  }
-}
-
+/**
+ * Reads what BitWriter wrote. A read of up to 25 bits is one big-endian 32-bit load at the byte holding the
+ * position, shifted: integer operations only, which decoding spends nearly all its time in.
+ */
 class BitReader {
-  private bit = 0;
-  constructor(private readonly buf: Uint8Array) {}
+  private pos = 0;
+  private readonly end: number;
+  constructor(private readonly buf: Uint8Array) {
+    this.end = buf.length * 8;
+  }
   /** The next `n` (<= 32) bits as an unsigned integer. */
   read(n: number): number {
-    if (this.bit + n > this.buf.length * 8) throw new RangeError('metric chunk ends inside its values');
-    let v = 0;
-    while (n > 0) {
-      const avail = 8 - (this.bit & 7);
-      const take = Math.min(avail, n);
-      const byte = this.buf[this.bit >> 3]!;
-      const part = (byte >> (avail - take)) & ((1 << take) - 1);
-      v = v * 2 ** take + part;
-      this.bit += take;
-      n -= take;
+    if (n > 25) {
+      const high = this.read(n - 16);
+      return high * 65536 + this.read(16);
     }
-    return v;
+    const pos = this.pos;
+    if (pos + n > this.end) throw new RangeError('metric chunk ends early');
+    const b = this.buf;
+    const i = pos >>> 3;
+    // Bytes past the end read as undefined, which bitwise operators treat as 0.
+    const word = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+    this.pos = pos + n;
+    return n === 0 ? 0 : ((word << (pos & 7)) >>> (32 - n)) >>> 0;
+  }
+  /** The next bit: the control bits of both codes, read once or more per point. */
+  bit(): number {
+    const pos = this.pos;
+    if (pos >= this.end) throw new RangeError('metric chunk ends early');
+    this.pos = pos + 1;
+    return (this.buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1;
+  }
+  /** The next `n` (<= 53) bits as a non-negative integer. */
+  readWide(n: number): number {
+    if (n <= 32) return this.read(n);
+    const high = this.read(n - 32);
+    return high * 2 ** 32 + this.read(32);
   }
 }
