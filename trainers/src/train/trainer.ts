@@ -196,7 +196,8 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     cfg.prefixEngine,
     await detectAvailability(backend.backend, backend.package, backend.device),
   );
-  Object.assign(systemInfo.engines as Record<string, unknown>, {
+  const engines = systemInfo.engines as Record<string, unknown>;
+  Object.assign(engines, {
     prefixDevice: choice.device,
     prefixReason: choice.reason,
   });
@@ -207,7 +208,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       ? createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice)
       : lazyPrefix(choice, () => createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice), cut, cfg.size);
   let prefix: PrefixEngine | null = phases[0] ? await makePrefix(weights, phases[0].cut) : null;
-  (systemInfo.engines as Record<string, unknown>).prefix = prefix?.description ?? 'none';
+  engines.prefix = prefix?.description ?? 'none';
   const history: EpochRecord[] = [];
   const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
   const head = { task, numClasses: classes.length, units: cfg.units, dropout: cfg.dropout, seed: cfg.seed };
@@ -255,6 +256,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     return { pixels: d.im.pixels, labels: d.ds.labels, targets: d.targets, targetWidth: d.width, features };
   };
 
+  let started = false;
   try {
     await deps.tracker.start({
       experimentName: cfg.experiment,
@@ -263,6 +265,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       tags: cfg.tags,
       systemInfo,
     });
+    started = true;
     const sampleMs = deps.systemMetricsMs ?? 5000;
     if (sampleMs > 0) sampler = new SystemSampler(deps.tracker, { intervalMs: sampleMs }).start();
     const [trainData, valData, testData] = await loading;
@@ -272,7 +275,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
         await prefix?.dispose();
         prefix = await makePrefix(current, ph.cut);
       }
-      (systemInfo.engines as Record<string, unknown>)[`prefix_${ph.name}`] = prefix.description;
+      engines[`prefix_${ph.name}`] = prefix.description;
       const model = buildTrainablePart(cfg.size, ph.cut, { ...head, phase: index });
       setVggWeights(model, current);
       if (prevModel) copyWeightsByName(prevModel, model); // head (and any tuned convs) carry over
@@ -336,6 +339,9 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       }
       step = r.lastStep;
       stopped = r.stopped;
+      // The engine that really ran this phase (built lazily, maybe a fallback), not the plan.
+      engines[`prefix_${ph.name}`] = prefix.description;
+      if (index === 0) engines.prefix = prefix.description;
       current = getVggWeights(model, current);
     }
     for (const s of stores) {
@@ -387,6 +393,11 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       cache: cacheStats,
     };
   } finally {
+    // What ran is known only now; the server merges it into the run before finishRun.
+    if (started)
+      await Promise.resolve(deps.tracker.updateSystemInfo?.(systemInfo)).catch((e: Error) =>
+        say(`tracking: systemInfo update not recorded: ${e.message}`),
+      );
     sampler?.stop();
     await prefix?.dispose();
     disposeModel(prevModel);
