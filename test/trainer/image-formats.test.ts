@@ -1,6 +1,6 @@
 // Every format Keras's flow_from_directory reads decodes to the pixels PIL gives (BMP 1/8/24/32-bit
-// and Netpbm plain/raw/16-bit through our decoders, TIFF through sharp), checked against Debian's
-// PIL on the same files. scanFolder lists them.
+// and Netpbm plain/raw/16-bit through our decoders, TIFF through sharp, CMYK converted with PIL's
+// formula), checked against Debian's PIL on the same files. scanFolder lists them.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -13,11 +13,11 @@ import { tempDir } from './helpers.ts';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, with python3-pil
 
-test('BMP, PPM/PGM/PBM (plain, raw, 16-bit) and TIFF decode to exactly the RGB PIL gives', async (t) => {
+test('BMP, PPM/PGM/PBM (plain, raw, 16-bit), TIFF and CMYK JPEG/TIFF decode to exactly the RGB PIL gives', async (t) => {
   const dir = await tempDir(t);
   const out = execFileSync(PYTHON, [join(import.meta.dirname, 'pil-formats.py'), dir], { encoding: 'utf8' });
   const pil = JSON.parse(out) as Record<string, { mode?: string; rgb?: string; error?: string }>;
-  assert.equal(Object.keys(pil).length, 13);
+  assert.equal(Object.keys(pil).length, 15);
   for (const [name, want] of Object.entries(pil)) {
     assert.ok(want.rgb, `PIL could not read ${name}: ${want.error}`);
     const got = await decodeImage(join(dir, name), 12, 'nearest');
@@ -27,7 +27,7 @@ test('BMP, PPM/PGM/PBM (plain, raw, 16-bit) and TIFF decode to exactly the RGB P
   const cls = join(dir, 'split', 'things');
   await mkdir(cls, { recursive: true });
   for (const name of Object.keys(pil)) await rename(join(dir, name), join(cls, name));
-  assert.equal((await scanFolder(join(dir, 'split'))).files.length, 13);
+  assert.equal((await scanFolder(join(dir, 'split'))).files.length, 15);
 });
 
 test('a top-down BMP (negative height) reads rows in file order; RLE is refused by name', async (t) => {

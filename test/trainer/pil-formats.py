@@ -20,6 +20,11 @@ save('rgb.ppm', rgb)
 save('gray.pgm', rgb.convert('L'))
 save('bits.pbm', rgb.convert('1'))
 save('rgb.tif', rgb)
+# CMYK (load_img converts with PIL's formula, not an ICC profile)
+cmyk = Image.new('CMYK', (W, H))
+cmyk.putdata([tuple(random.randrange(256) for _ in range(4)) for _ in range(W*H)])
+save('cmyk.tif', cmyk)
+save('cmyk.jpg', cmyk, quality=100)
 # hand-written plain and odd-maxval files
 px = list(rgb.getdata())
 with open(os.path.join(out, 'plain.ppm'), 'w') as f:

@@ -137,11 +137,13 @@ async function fashionMnist(spec: string, ctx: ResolveContext): Promise<Resolved
       );
     }
   }
-  const out = join(ctx.cacheDir ?? cacheRoot(), 'datasets', `fashion_mnist-${classes.join('_')}-${perClass}`);
+  // Exported at the native 28 px: the trainer resizes once, to the run's size, as Keras's load_img would
+  // (exports made at 32 px resized twice; the folder name keeps them from being reused).
+  const out = join(ctx.cacheDir ?? cacheRoot(), 'datasets', `fashion_mnist-${classes.join('_')}-${perClass}-28px`);
   if (!(await isDir(join(out, 'test')))) {
     ctx.log?.(`exporting Fashion-MNIST classes ${classes.join(',')} (${perClass} per class) to ${out}`);
     const tmp = `${out}.tmp-${process.pid}`;
-    await exportFashionMnist({ out: tmp, classes, size: 32, perClass, valFraction: 0.1, sourceDir });
+    await exportFashionMnist({ out: tmp, classes, size: 28, perClass, valFraction: 0.1, sourceDir });
     await import('node:fs/promises').then((fs) => fs.rename(tmp, out));
   }
   return { train: join(out, 'train'), val: join(out, 'validation'), test: join(out, 'test'), source: spec };
