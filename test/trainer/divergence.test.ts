@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { isDivergence } from '@runboard/contract/divergence';
 import * as tf from '@tensorflow/tfjs';
 import { type TrainConfig, validateConfig } from '../../trainers/src/config.ts';
 import { randomVggWeights, type VggWeights } from '../../trainers/src/model/weights.ts';
@@ -76,6 +77,7 @@ async function failure(p: Promise<unknown>): Promise<DivergenceError> {
     await p;
   } catch (e) {
     assert.ok(e instanceof DivergenceError, `expected a DivergenceError, got ${(e as Error).stack}`);
+    assert.ok(isDivergence(e.message), `the dashboard would not badge "${e.message}" as diverged`);
     return e;
   }
   assert.fail('the run finished although it diverged');
@@ -153,4 +155,7 @@ test('the weights check names each non-finite tensor in layer order; the plateau
   assert.equal(atClipPlateau({ loss: 0.5 * CLIP_LOSS, acc: 0.5 }), true);
   assert.equal(atClipPlateau({ loss: 0.49 * CLIP_LOSS, acc: 0.5 }), false);
   assert.equal(atClipPlateau({ loss: 0, acc: 1 }), false, 'a perfect fit is no plateau');
+  // the dashboard's "diverged" badge: only the guard's causes
+  for (const other of ['training data has 1 class (cats); need 2 or more', 'could not download x', 'loss is fine'])
+    assert.equal(isDivergence(other), false, other);
 });
