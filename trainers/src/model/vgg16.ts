@@ -21,6 +21,11 @@ export interface HeadOptions {
 /** The dropout mask stream's id under the run's seed (shuffling uses (seed, step), augmentation (seed, step, 1)). */
 const DROPOUT_STREAM = 0xd207;
 
+/** The stream a phase's dropout masks are drawn from: one rng() per unit per training batch, keep when >= rate. */
+export function dropoutRng(seed: number, phase = 0): Rng {
+  return makeRng(deriveSeed(seed, DROPOUT_STREAM, phase));
+}
+
 /**
  * Inverted dropout whose masks come from the run's seeded stream, one fresh mask per training
  * batch: tfjs's Dropout draws from an unseeded generator (same --seed, different curves), and with
@@ -90,7 +95,7 @@ function applyHead(x: tf.SymbolicTensor, h: HeadOptions): tf.SymbolicTensor {
     })
     .apply(y) as tf.SymbolicTensor;
   if (h.dropout > 0) {
-    const rng = makeRng(deriveSeed(h.seed, DROPOUT_STREAM, h.phase ?? 0));
+    const rng = dropoutRng(h.seed, h.phase ?? 0);
     y = new SeededDropout({ name: 'head_dropout', rate: h.dropout, rng }).apply(y) as tf.SymbolicTensor;
   }
   const binary = h.task === 'binary';
