@@ -103,6 +103,7 @@ describe('view-state', () => {
       archived: true,
       chart: 'val_loss',
       band: 'std',
+      panels: ['val_acc', 'system/cpu_percent'],
       view: 'v1',
     });
     const state = readViewState(new URLSearchParams(search));
@@ -114,9 +115,11 @@ describe('view-state', () => {
       archived: true,
       chart: 'val_loss',
       band: 'std',
+      panels: ['val_acc', 'system/cpu_percent'],
       view: 'v1',
     });
     assert.equal(viewStateSearch(readViewState(new URLSearchParams(''))), '');
+    assert.equal(readViewState(new URLSearchParams('')).panels, null, 'no panels: the workspace is closed');
     // No `cols` means "default columns"; an empty `cols` means "no optional columns".
     assert.equal(readViewState(new URLSearchParams('')).cols, null);
     assert.deepEqual(readViewState(new URLSearchParams('cols=')).cols, []);

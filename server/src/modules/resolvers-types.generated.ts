@@ -37,6 +37,8 @@ export type Agent = {
   __typename?: 'Agent';
   /** How many runs it runs at once. */
   concurrency: Scalars['Int']['output'];
+  /** The programs it runs, by name; it claims only runs launched for one of them. */
+  entryPoints: Array<EntryPoint>;
   /** GPU indices it hands out, one per run. */
   gpus: Array<Scalars['String']['output']>;
   /** Host name of its machine. */
@@ -188,6 +190,28 @@ export type CreatedApiKey = {
 };
 
 /**
+ * A program an agent runs for launched runs, registered by the agent (`--entry-point name="command args"`).
+ * The built-in VGG16 trainer is `vgg16`.
+ */
+export type EntryPoint = {
+  __typename?: 'EntryPoint';
+  /** True for the built-in trainer, whose config follows Query.trainerConfigSchema; others take any JSON object. */
+  builtin: Scalars['Boolean']['output'];
+  /** The program and its arguments as the agent starts them (for display: the agent runs its own copy). */
+  command: Array<Scalars['String']['output']>;
+  /** The name launches use (LaunchRunInput.entryPoint). */
+  name: Scalars['String']['output'];
+};
+
+/** An entry point an agent declares at registration. */
+export type EntryPointInput = {
+  /** The program and its arguments (at most 256 words of 4096 characters); may be empty for the built-in trainer. */
+  command: Array<Scalars['String']['input']>;
+  /** Letters, digits, _ and - (1..64). */
+  name: Scalars['String']['input'];
+};
+
+/**
  * An experiment groups the runs that answer one question (e.g. "cats-vs-dogs"), like a W&B project
  * or an MLflow experiment. Names are unique.
  */
@@ -242,11 +266,20 @@ export type FinalRunStatus =
 /** Fields of a run to launch through the queue. */
 export type LaunchRunInput = {
   /**
-   * The trainer configuration, validated against the trainer's own schema (Query.trainerConfigSchema):
-   * unknown or ill-typed fields are rejected with BAD_USER_INPUT and nothing is queued. Stored on the run
-   * with defaults filled in. `experiment` comes from the launch; `server` and `apiKey` are the agent's.
+   * The run's configuration. For the built-in trainer it is validated against the trainer's own schema
+   * (Query.trainerConfigSchema): unknown or ill-typed fields are rejected with BAD_USER_INPUT and nothing is
+   * queued; it is stored with defaults filled in, `experiment` comes from the launch and `server` and
+   * `apiKey` are the agent's. For any other entry point it is any JSON object, stored and handed to the
+   * program as it is (a JSON file named by RUNBOARD_CONFIG).
    */
   config: Scalars['JSON']['input'];
+  /**
+   * The agent entry point to run (see Agent.entryPoints): default `vgg16`, the built-in trainer. Letters,
+   * digits, _ and - (1..64). Only an agent that registered this name claims the run; the program it starts is
+   * the agent's own (no request can name a command). While no online agent has it, the run stays QUEUED
+   * (RunLaunch.waitingReason says so).
+   */
+  entryPoint?: InputMaybe<Scalars['String']['input']>;
   /** The experiment, by id. */
   experimentId?: InputMaybe<Scalars['ID']['input']>;
   /** The experiment, by name; created when it does not exist yet (as createRun does), once the launch is valid. */
@@ -267,8 +300,13 @@ export type LaunchRunInput = {
 
 /** A sweep to launch. */
 export type LaunchSweepInput = {
-  /** Config shared by every run (trainer config, see Query.trainerConfigSchema). */
+  /**
+   * Config shared by every run: for the built-in trainer a trainer config (see Query.trainerConfigSchema), for
+   * another entry point any JSON object. Each run's config is this with its point of the space applied.
+   */
   baseConfig: Scalars['JSON']['input'];
+  /** The agent entry point every run uses, as LaunchRunInput.entryPoint (default `vgg16`, the built-in trainer). */
+  entryPoint?: InputMaybe<Scalars['String']['input']>;
   /** The experiment, by id. */
   experimentId?: InputMaybe<Scalars['ID']['input']>;
   /** The experiment, by name; created when it does not exist yet, once the sweep is valid. */
@@ -923,6 +961,8 @@ export type QueueStatus = {
 export type RegisterAgentInput = {
   /** Runs at once. */
   concurrency: Scalars['Int']['input'];
+  /** Its entry points (at most 100); default: the built-in trainer alone. */
+  entryPoints?: InputMaybe<Array<EntryPointInput>>;
   /** GPU indices. */
   gpus?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Host name. */
@@ -1148,14 +1188,21 @@ export type RunLaunch = {
   attempt: Scalars['Int']['output'];
   /** When a cancel was requested. */
   cancelRequestedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The agent entry point that runs it (`vgg16`: the built-in trainer). */
+  entryPoint: Scalars['String']['output'];
   /** Labels an agent needs to run it. */
   labels: Array<Scalars['String']['output']>;
   /** Requeues allowed when an agent loses the lease. */
   retries: Scalars['Int']['output'];
   /** The sweep it belongs to. */
   sweep?: Maybe<Sweep>;
-  /** True while the run is QUEUED and no online agent could take it (none with its labels). */
+  /** True while the run is QUEUED and no online agent could take it (none with its entry point and labels). */
   waitingForAgent: Scalars['Boolean']['output'];
+  /**
+   * While waitingForAgent: why, e.g. `no online agent has the entry point "keras-seed"` or
+   * `no online agent with the entry point "vgg16" has the labels gpu`. Null otherwise.
+   */
+  waitingReason?: Maybe<Scalars['String']['output']>;
 };
 
 /** Final and best value of one metric in one run. */
@@ -1540,6 +1587,8 @@ export type ResolversTypes = {
   CreateRunInput: CreateRunInput;
   CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  EntryPoint: ResolverTypeWrapper<EntryPoint>;
+  EntryPointInput: EntryPointInput;
   Experiment: ResolverTypeWrapper<ExperimentModel>;
   FinalRunStatus: FinalRunStatus;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1617,6 +1666,8 @@ export type ResolversParentTypes = {
   CreateRunInput: CreateRunInput;
   CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
+  EntryPoint: EntryPoint;
+  EntryPointInput: EntryPointInput;
   Experiment: ExperimentModel;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
@@ -1675,6 +1726,7 @@ export type ResolversParentTypes = {
 
 export type AgentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
   concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entryPoints?: Resolver<Array<ResolversTypes['EntryPoint']>, ParentType, ContextType>;
   gpus?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1725,6 +1777,12 @@ export type CreatedApiKeyResolvers<ContextType = Context, ParentType extends Res
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EntryPointResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EntryPoint'] = ResolversParentTypes['EntryPoint']> = {
+  builtin?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  command?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type ExperimentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Experiment'] = ResolversParentTypes['Experiment']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1948,10 +2006,12 @@ export type RunLaunchResolvers<ContextType = Context, ParentType extends Resolve
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
   attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   cancelRequestedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  entryPoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   labels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   retries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sweep?: Resolver<Maybe<ResolversTypes['Sweep']>, ParentType, ContextType>;
   waitingForAgent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  waitingReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type RunMetricResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunMetricResult'] = ResolversParentTypes['RunMetricResult']> = {
@@ -2049,6 +2109,7 @@ export type Resolvers<ContextType = Context> = {
   ConfigRow?: ConfigRowResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  EntryPoint?: EntryPointResolvers<ContextType>;
   Experiment?: ExperimentResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LeaseRenewal?: LeaseRenewalResolvers<ContextType>;

@@ -7,12 +7,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import { availableData } from '../data/resolve-data.ts';
+import { HeartbeatLaunchedRunDocument, StartLaunchedRunDocument } from '../gql/graphql.ts';
 import { AgentApi, type Assignment } from './api.ts';
 import { confineLaunchConfig } from './launch-paths.ts';
 import { LogPump } from './log-pump.ts';
 import { PathConfinementError } from './path-confinement.ts';
 import { prepareRun } from './prepare.ts';
+import { killProgram, type ProgramRun, programEnv, programRunDir, spawnProgram, writeConfigFile } from './program.ts';
 import { bundleTrainer } from './trainer-bundle.ts';
 
 export interface AgentOptions {
@@ -22,8 +25,16 @@ export interface AgentOptions {
   gpus: string[];
   labels: string[];
   name?: string;
-  /** The trainer command; the run's config file path is appended as `--config <file>`. Default: the VGG16 trainer. */
+  /**
+   * The built-in trainer's command (entry point `vgg16`); `--config <file> --run-id <id> --server <url>` are
+   * appended. Default: the VGG16 trainer.
+   */
   command?: string[];
+  /**
+   * Other programs it runs, by entry point name: argv as the agent starts it (see command-line.ts; no shell).
+   * Such a program gets its config in the file RUNBOARD_CONFIG names (see program.ts).
+   */
+  entryPoints?: Record<string, string[]>;
   /** Seconds between SIGTERM and SIGKILL when a run is cancelled. */
   graceSeconds?: number;
   pollMs?: number;
@@ -47,6 +58,8 @@ export interface AgentOptions {
 interface Slot {
   runId: string;
   child: ChildProcess;
+  /** A declared program (not the built-in trainer): the agent starts its run and keeps it alive. */
+  program: boolean;
   gpu: string | null;
   pump: LogPump;
   killTimer: NodeJS.Timeout | null;
@@ -90,6 +103,8 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    if (BUILTIN_ENTRY_POINT in (this.opts.entryPoints ?? {}))
+      throw new Error(`${BUILTIN_ENTRY_POINT} is the built-in trainer's entry point; name yours differently`);
     this.trainer = this.opts.command ?? (await bundleTrainer(this.log)) ?? DEFAULT_TRAINER;
     if (this.stopped) return; // stopped while bundling (Ctrl-C during start-up): nothing to register
     await this.api.register({
@@ -99,6 +114,10 @@ export class Agent {
       labels: this.opts.labels,
       gpus: this.opts.gpus,
       concurrency: this.opts.concurrency,
+      entryPoints: [
+        { name: BUILTIN_ENTRY_POINT, command: [] },
+        ...Object.entries(this.opts.entryPoints ?? {}).map(([name, command]) => ({ name, command })),
+      ],
       info: {
         node: process.version,
         platform: `${os.platform()}-${os.arch()}`,
@@ -108,7 +127,7 @@ export class Agent {
       },
     });
     this.log(
-      `agent ${this.id} online: concurrency ${this.opts.concurrency}, labels [${this.opts.labels}], gpus [${this.opts.gpus}]`,
+      `agent ${this.id} online: concurrency ${this.opts.concurrency}, labels [${this.opts.labels}], gpus [${this.opts.gpus}], entry points [${[BUILTIN_ENTRY_POINT, ...Object.keys(this.opts.entryPoints ?? {})]}]`,
     );
     this.startSpare();
     this.loops.push(setInterval(() => void this.claim(), this.opts.pollMs ?? 500));
@@ -122,11 +141,11 @@ export class Agent {
     this.loops.forEach(clearTimeout);
     this.spare?.kill('SIGKILL');
     this.spare = null;
-    if (killRuns) for (const s of this.slots.values()) s.child.kill('SIGTERM');
+    if (killRuns) for (const s of this.slots.values()) this.signal(s, 'SIGTERM');
     // Trainers get a few seconds to end and be reported; after that (server gone?) give up on them.
     for (const until = Date.now() + 15_000; this.slots.size > 0 && Date.now() < until; )
       await new Promise((r) => setTimeout(r, 100));
-    for (const s of this.slots.values()) s.child.kill('SIGKILL');
+    for (const s of this.slots.values()) this.signal(s, 'SIGKILL');
     this.api.close();
   }
 
@@ -159,6 +178,8 @@ export class Agent {
    */
   private async launch(a: Assignment): Promise<void> {
     this.leaseSeconds = a.leaseSeconds;
+    const entryPoint = a.run.launch?.entryPoint ?? BUILTIN_ENTRY_POINT;
+    if (entryPoint !== BUILTIN_ENTRY_POINT) return this.launchProgram(a, entryPoint);
     const pump = new LogPump(this.api, a.run.id, undefined, (m) => this.log(`run ${a.run.id}: ${m}`));
     // First every path in the config is confined to this agent's roots (a launch is hostile input), then
     // data sets and weights are resolved (downloaded once per agent).
@@ -233,12 +254,70 @@ export class Agent {
     setImmediate(() => this.startSpare());
     pump.attach(child.stdout!, 'STDOUT');
     pump.attach(child.stderr!, 'STDERR');
-    const slot: Slot = { runId: a.run.id, child, gpu, pump, killTimer: null, exitTimer: null, dir };
+    const slot: Slot = { runId: a.run.id, child, program: false, gpu, pump, killTimer: null, exitTimer: null, dir };
     this.slots.set(a.run.id, slot);
     this.log(
       `run ${a.run.name} (${a.run.id}) attempt ${a.attempt} started as pid ${child.pid}${gpu !== null ? ` on GPU ${gpu}` : ''}`,
     );
     child.once('error', (err) => this.log(`run ${a.run.id}: could not start trainer: ${err.message}`));
+    child.once('close', (code, signal) => void this.finished(slot, code, signal));
+  }
+
+  /**
+   * A run of a declared program: a folder of its own under the output root, its config as a JSON file, the
+   * run started here (the program may never call the server), then the program itself, without a shell.
+   */
+  private async launchProgram(a: Assignment, entryPoint: string): Promise<void> {
+    const command = this.opts.entryPoints?.[entryPoint];
+    const run: ProgramRun = {
+      id: a.run.id,
+      name: a.run.name,
+      experiment: a.run.experiment.name,
+      entryPoint,
+      attempt: a.attempt,
+      config: a.run.config,
+    };
+    const pump = new LogPump(this.api, run.id, undefined, (m) => this.log(`run ${run.id}: ${m}`));
+    this.preparing.add(run.id);
+    let dir: string | null = null;
+    let child: ChildProcess;
+    const gpu = this.freeGpu();
+    try {
+      // The queue hands a run only to an agent that registered its entry point; this is the last guard.
+      if (!command) throw new Error(`this agent has no entry point ${entryPoint}`);
+      const { runDir, journalDir } = await programRunDir(run, this.opts.outputRoot ?? 'runs');
+      dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
+      const configFile = await writeConfigFile(dir, run.config);
+      await this.api.send(StartLaunchedRunDocument, {
+        id: run.id,
+        systemInfo: { entryPoint, command, cwd: runDir, gpu, platform: `${os.platform()}-${os.arch()}` },
+      });
+      if (this.stopped) throw new Error('the agent is stopping');
+      const env = programEnv(run, {
+        ...{ server: this.opts.server, apiKey: this.opts.apiKey },
+        ...{ configFile, runDir, journalDir, gpu },
+      });
+      child = spawnProgram(command, runDir, env);
+    } catch (err) {
+      const cause = `refused by the agent: ${(err as Error).message}`;
+      this.preparing.delete(run.id);
+      if (dir) await rm(dir, { recursive: true, force: true });
+      this.log(`run ${run.id} ${cause}`);
+      pump.line('STDERR', `error: ${cause}`);
+      await pump.flush();
+      await this.api.reportExit(this.id, run.id, 2, null, cause).catch(() => {});
+      return;
+    }
+    this.preparing.delete(run.id);
+    pump.attach(child.stdout!, 'STDOUT');
+    pump.attach(child.stderr!, 'STDERR');
+    const slot: Slot = { runId: run.id, child, program: true, gpu, pump, killTimer: null, exitTimer: null, dir };
+    this.slots.set(run.id, slot);
+    this.log(`run ${run.name} (${run.id}) of ${entryPoint} started as pid ${child.pid}`);
+    child.once('error', (err) => {
+      pump.cause = `could not start ${command![0]}: ${err.message}`;
+      this.log(`run ${run.id}: ${pump.cause}`);
+    });
     child.once('close', (code, signal) => void this.finished(slot, code, signal));
   }
 
@@ -320,6 +399,12 @@ export class Agent {
 
   private async renew(): Promise<void> {
     if (this.running.length === 0) return;
+    // A declared program may never talk to the server: while its process lives, its run is alive.
+    for (const s of this.slots.values())
+      if (s.program && s.exitTimer === null)
+        void this.api
+          .send(HeartbeatLaunchedRunDocument, { runId: s.runId }, 10_000)
+          .catch((err) => this.log(`run ${s.runId}: heartbeat failed: ${(err as Error).message}`));
     try {
       const { cancel, lost, ended } = await this.api.renew(this.id, this.running);
       for (const id of cancel) this.terminate(id, 'cancel requested');
@@ -328,7 +413,7 @@ export class Agent {
         const s = this.slots.get(id);
         if (s && !s.child.killed) {
           this.log(`run ${id}: lease lost; stopping it`);
-          s.child.kill('SIGKILL');
+          this.signal(s, 'SIGKILL');
         }
       }
     } catch (err) {
@@ -350,13 +435,19 @@ export class Agent {
     const s = this.slots.get(runId);
     if (!s || s.killTimer) return;
     this.log(`run ${runId}: ${why}; SIGTERM`);
-    s.child.kill('SIGTERM');
+    this.signal(s, 'SIGTERM');
     s.killTimer = setTimeout(
       () => {
         this.log(`run ${runId}: still alive after ${this.opts.graceSeconds ?? 10} s; SIGKILL`);
-        s.child.kill('SIGKILL');
+        this.signal(s, 'SIGKILL');
       },
       (this.opts.graceSeconds ?? 10) * 1000,
     );
+  }
+
+  /** A declared program is signalled with its whole process group (see program.ts). */
+  private signal(s: Slot, sig: NodeJS.Signals): void {
+    if (s.program) killProgram(s.child, sig);
+    else s.child.kill(sig);
   }
 }

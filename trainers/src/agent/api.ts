@@ -11,7 +11,13 @@ import {
 } from '../gql/graphql.ts';
 
 export interface Assignment {
-  run: { id: string; name: string; config: Record<string, unknown>; experiment: { name: string } };
+  run: {
+    id: string;
+    name: string;
+    config: Record<string, unknown>;
+    experiment: { name: string };
+    launch?: { entryPoint: string } | null;
+  };
   attempt: number;
   leaseSeconds: number;
 }
@@ -47,6 +53,8 @@ export class AgentApi {
     labels: string[];
     gpus: string[];
     concurrency: number;
+    /** Default: the built-in trainer alone (see RegisterAgentInput.entryPoints). */
+    entryPoints?: { name: string; command: string[] }[];
     info: Record<string, unknown>;
   }) {
     return this.send(RegisterAgentDocument, { input }, Infinity);

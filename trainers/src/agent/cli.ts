@@ -1,10 +1,14 @@
 // `npm run agent -- --server http://host:4000/graphql --concurrency 2 [--gpus 0,1] [--labels gpu,a100] [--api-key-file F]
-//   [--data-root DIR]... (default ./data; launches may only read inside these) [--output-root DIR] (default ./runs)`
+//   [--data-root DIR]... (default ./data; launches may only read inside these) [--output-root DIR] (default ./runs)
+//   [--entry-point name="command args"]... (programs launches may name besides the built-in trainer, vgg16;
+//   split into argv without a shell, see command-line.ts; docs/own-script.md)`
 // The key comes from RUNBOARD_API_KEY or --api-key-file, never argv; trainers get it through their environment.
 import { parseArgs } from 'node:util';
+import { BUILTIN_ENTRY_POINT, entryPointNameProblem } from '@runboard/contract/entry-point';
 import { z } from 'zod';
 import { readApiKey, rejectsKeyInArgv } from '../util/api-key.ts';
 import { Agent } from './agent.ts';
+import { parseEntryPointOption, resolveCommand } from './command-line.ts';
 
 const keyInArgv = rejectsKeyInArgv(process.argv.slice(2));
 if (keyInArgv) {
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     command: { type: 'string' },
     'data-root': { type: 'string', multiple: true },
     'output-root': { type: 'string', default: 'runs' },
+    'entry-point': { type: 'string', multiple: true },
   },
 });
 const list = (s: string) =>
@@ -38,6 +43,26 @@ try {
   console.error(`Invalid agent options:\n  --api-key-file: ${(e as Error).message}`);
   process.exit(2);
 }
+/** --entry-point name="command": names as the server checks them, commands split and resolved here. */
+function entryPoints(values: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const v of values) {
+    const { name, command } = parseEntryPointOption(v);
+    const problem = entryPointNameProblem(name);
+    if (problem) throw new Error(`${JSON.stringify(name)}: ${problem}`);
+    if (name === BUILTIN_ENTRY_POINT) throw new Error(`${name} is the built-in trainer; name your program differently`);
+    if (name in out) throw new Error(`${name} is given twice`);
+    out[name] = resolveCommand(command);
+  }
+  return out;
+}
+let declared: Record<string, string[]>;
+try {
+  declared = entryPoints(values['entry-point'] ?? []);
+} catch (e) {
+  console.error(`Invalid agent options:\n  --entry-point: ${(e as Error).message}`);
+  process.exit(2);
+}
 const parsed = z
   .object({
     server: z.url(),
@@ -50,6 +75,7 @@ const parsed = z
     command: z.array(z.string()).optional(),
     dataRoots: z.array(z.string().min(1)).min(1),
     outputRoot: z.string().min(1),
+    entryPoints: z.record(z.string(), z.array(z.string())),
   })
   .safeParse({
     server: values.server,
@@ -62,6 +88,7 @@ const parsed = z
     command: values.command ? values.command.split(' ').filter(Boolean) : undefined,
     dataRoots: values['data-root']?.length ? values['data-root'] : ['data'],
     outputRoot: values['output-root'],
+    entryPoints: declared,
   });
 if (!parsed.success) {
   console.error(

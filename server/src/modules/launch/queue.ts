@@ -1,3 +1,4 @@
+import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import type pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { inTransaction } from '../../db/database.ts';
@@ -26,13 +27,22 @@ export interface RunJob {
   runId: string;
 }
 
-/** One queue per label set, so an agent only fetches runs whose required labels it has. */
-export function queueName(labels: readonly string[]): string {
-  return labels.length === 0 ? 'runs' : `runs.${[...labels].sort().join('.')}`;
+/**
+ * One queue per (entry point, label set), so an agent only fetches runs it can run: those of an entry point it
+ * registered, needing labels it has. The built-in trainer's queues keep their names from before entry points
+ * (`runs`, `runs.<label>.<label>`); another entry point's are `ep/<name>/runs...` (names and labels keep to
+ * [A-Za-z0-9_-], so the parts cannot run into each other).
+ */
+export function queueName(labels: readonly string[], entryPoint = BUILTIN_ENTRY_POINT): string {
+  const base = labels.length === 0 ? 'runs' : `runs.${[...labels].sort().join('.')}`;
+  return entryPoint === BUILTIN_ENTRY_POINT ? base : `ep/${entryPoint}/${base}`;
 }
 
-export function labelsOfQueue(name: string): string[] {
-  return name === 'runs' ? [] : name.slice('runs.'.length).split('.');
+/** The entry point and labels a queue name stands for; null for a queue that is not a run queue. */
+export function parseQueueName(name: string): { entryPoint: string; labels: string[] } | null {
+  const m = /^(?:ep\/([A-Za-z0-9_-]+)\/)?runs(?:\.(.+))?$/.exec(name);
+  if (!m) return null;
+  return { entryPoint: m[1] ?? BUILTIN_ENTRY_POINT, labels: m[2] ? m[2].split('.') : [] };
 }
 
 const asDb = (client: pg.ClientBase) => ({
@@ -110,13 +120,17 @@ export class RunQueue {
     return id;
   }
 
-  /** Queues whose label set the agent's labels cover. */
-  async queuesFor(agentLabels: readonly string[]): Promise<string[]> {
+  /** Queues of the agent's entry points whose label set the agent's labels cover. */
+  async queuesFor(agentLabels: readonly string[], entryPoints: readonly string[]): Promise<string[]> {
     const queues = await this.boss.getQueues();
     const have = new Set(agentLabels);
+    const runs = new Set(entryPoints);
     return queues
       .map((q) => q.name)
-      .filter((n) => n === 'runs' || (n.startsWith('runs.') && labelsOfQueue(n).every((l) => have.has(l))));
+      .filter((n) => {
+        const q = parseQueueName(n);
+        return q !== null && runs.has(q.entryPoint) && q.labels.every((l) => have.has(l));
+      });
   }
 
   /**

@@ -8,9 +8,18 @@ export const launchTypeDefs = /* GraphQL */ `
     "Display name; default \`run-<n>\`."
     name: String
     """
-    The trainer configuration, validated against the trainer's own schema (Query.trainerConfigSchema):
-    unknown or ill-typed fields are rejected with BAD_USER_INPUT and nothing is queued. Stored on the run
-    with defaults filled in. \`experiment\` comes from the launch; \`server\` and \`apiKey\` are the agent's.
+    The agent entry point to run (see Agent.entryPoints): default \`vgg16\`, the built-in trainer. Letters,
+    digits, _ and - (1..64). Only an agent that registered this name claims the run; the program it starts is
+    the agent's own (no request can name a command). While no online agent has it, the run stays QUEUED
+    (RunLaunch.waitingReason says so).
+    """
+    entryPoint: String
+    """
+    The run's configuration. For the built-in trainer it is validated against the trainer's own schema
+    (Query.trainerConfigSchema): unknown or ill-typed fields are rejected with BAD_USER_INPUT and nothing is
+    queued; it is stored with defaults filled in, \`experiment\` comes from the launch and \`server\` and
+    \`apiKey\` are the agent's. For any other entry point it is any JSON object, stored and handed to the
+    program as it is (a JSON file named by RUNBOARD_CONFIG).
     """
     config: JSON!
     "Labels."
@@ -37,10 +46,38 @@ export const launchTypeDefs = /* GraphQL */ `
     agent: Agent
     "When a cancel was requested."
     cancelRequestedAt: DateTime
-    "True while the run is QUEUED and no online agent could take it (none with its labels)."
+    "The agent entry point that runs it (\`vgg16\`: the built-in trainer)."
+    entryPoint: String!
+    "True while the run is QUEUED and no online agent could take it (none with its entry point and labels)."
     waitingForAgent: Boolean!
+    """
+    While waitingForAgent: why, e.g. \`no online agent has the entry point "keras-seed"\` or
+    \`no online agent with the entry point "vgg16" has the labels gpu\`. Null otherwise.
+    """
+    waitingReason: String
     "The sweep it belongs to."
     sweep: Sweep
+  }
+
+  """
+  A program an agent runs for launched runs, registered by the agent (\`--entry-point name="command args"\`).
+  The built-in VGG16 trainer is \`vgg16\`.
+  """
+  type EntryPoint {
+    "The name launches use (LaunchRunInput.entryPoint)."
+    name: String!
+    "The program and its arguments as the agent starts them (for display: the agent runs its own copy)."
+    command: [String!]!
+    "True for the built-in trainer, whose config follows Query.trainerConfigSchema; others take any JSON object."
+    builtin: Boolean!
+  }
+
+  "An entry point an agent declares at registration."
+  input EntryPointInput {
+    "Letters, digits, _ and - (1..64)."
+    name: String!
+    "The program and its arguments (at most 256 words of 4096 characters); may be empty for the built-in trainer."
+    command: [String!]!
   }
 
   "A trainer agent: a process on some machine that claims queued runs and starts a trainer for each."
@@ -57,6 +94,8 @@ export const launchTypeDefs = /* GraphQL */ `
     gpus: [String!]!
     "How many runs it runs at once."
     concurrency: Int!
+    "The programs it runs, by name; it claims only runs launched for one of them."
+    entryPoints: [EntryPoint!]!
     "Whether it renewed its leases recently."
     online: Boolean!
     "When it started."
@@ -89,6 +128,8 @@ export const launchTypeDefs = /* GraphQL */ `
     concurrency: Int!
     "Free-form details (versions, engines)."
     info: JSON
+    "Its entry points (at most 100); default: the built-in trainer alone."
+    entryPoints: [EntryPointInput!]
   }
 
   "A run handed to an agent."

@@ -1,5 +1,6 @@
+import { BUILTIN_ENTRY_POINT, type EntryPointInfo, entryPointNameProblem } from '@runboard/contract/entry-point';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
-import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../../core/validate.ts';
+import { checkJsonObject, checkName, checkTags, checkText, LIMITS, sanitiseText } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
 import type { Principal } from '../auth/scopes.ts';
 import type { ExperimentService } from '../experiment/service.ts';
@@ -20,6 +21,7 @@ export interface LaunchRunInput {
   labels?: string[] | null;
   retries?: number | null;
   priority?: number | null;
+  entryPoint?: string | null;
 }
 
 export interface RegisterAgentInput {
@@ -30,6 +32,7 @@ export interface RegisterAgentInput {
   gpus?: string[] | null;
   concurrency: number;
   info?: unknown;
+  entryPoints?: { name: string; command: string[] }[] | null;
 }
 
 /** An agent unheard of for this long is offline (agents poll every 0.5 s and renew every lease / 4). */
@@ -40,6 +43,45 @@ export function checkLabels(labels: string[]): string[] {
   const bad = clean.find((l) => !/^[A-Za-z0-9_-]+$/.test(l));
   if (bad !== undefined) throw badInput('labels', `${JSON.stringify(bad)}: letters, digits, _ and - only`);
   return clean;
+}
+
+/** A launch's entry point: the built-in trainer unless it names another (which an agent must have registered). */
+export function checkEntryPoint(name: string | null | undefined, field = 'entryPoint'): string {
+  if (name == null) return BUILTIN_ENTRY_POINT;
+  const problem = entryPointNameProblem(name);
+  if (problem) throw badInput(field, `${JSON.stringify(name.slice(0, 100))}: ${problem}`);
+  return name;
+}
+
+/**
+ * The config a run of `entryPoint` gets: the built-in trainer's is checked against its schema (and normalised);
+ * another program's is any JSON object (bounded in size and depth), handed to it as it is.
+ */
+export function launchConfig(
+  entryPoint: string,
+  experiment: string,
+  config: unknown,
+  field = 'config',
+): Record<string, unknown> {
+  if (entryPoint === BUILTIN_ENTRY_POINT) return validateTrainerConfig(experiment, config, field);
+  return checkJsonObject(field, config);
+}
+
+/** What an agent registers about its entry points; the built-in one is recognised by name. */
+function checkEntryPoints(list: { name: string; command: string[] }[]): EntryPointInfo[] {
+  if (list.length > 100) throw badInput('entryPoints', 'at most 100');
+  const seen = new Set<string>();
+  return list.map((e, i) => {
+    const name = checkEntryPoint(e.name, `entryPoints[${i}].name`);
+    if (seen.has(name)) throw badInput(`entryPoints[${i}].name`, `${name} is registered twice`);
+    seen.add(name);
+    const builtin = name === BUILTIN_ENTRY_POINT;
+    // The built-in trainer's command is for display only (an agent from before entry points sends none).
+    if (e.command.length < (builtin ? 0 : 1) || e.command.length > 256)
+      throw badInput(`entryPoints[${i}].command`, 'between 1 and 256 words');
+    const command = e.command.map((w) => checkText(`entryPoints[${i}].command`, w, 4096));
+    return { name, command, builtin };
+  });
 }
 
 /**
@@ -67,12 +109,14 @@ export class LaunchService {
     // valid, so a rejected launch writes nothing.
     const byName = input.experimentId == null && input.experimentName != null;
     const known = byName ? null : await this.experiments.resolve(input);
-    const config = validateTrainerConfig(
+    const entryPoint = checkEntryPoint(input.entryPoint);
+    const config = launchConfig(
+      entryPoint,
       known?.name ?? checkName('experimentName', input.experimentName!),
       input.config,
     );
     const experiment = known ?? (await this.experiments.ensure(input.experimentName!));
-    const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels) };
+    const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels, entryPoint), entryPoint };
     return inTransaction(this.db.pool, (c) =>
       this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes }, job),
     );
@@ -98,6 +142,8 @@ export class LaunchService {
         gpus: checkTags('gpus', input.gpus ?? []),
         concurrency: input.concurrency,
         info: (input.info ?? {}) as Record<string, unknown>,
+        // An agent from before entry points runs the built-in trainer only.
+        entryPoints: checkEntryPoints(input.entryPoints ?? [{ name: BUILTIN_ENTRY_POINT, command: [] }]),
       },
       owner,
     );
@@ -126,7 +172,8 @@ export class LaunchService {
     const agent = await this.seen(agentId, caller);
     const limits = Object.fromEntries((await parallelismTiers(this.db.pool)).map((p) => [`p${p}`, p]));
     const out: { run: RunRow; attempt: number; leaseSeconds: number }[] = [];
-    for (const q of await this.queue.queuesFor(agent.labels)) {
+    const entryPoints = agent.entryPoints.map((e) => e.name);
+    for (const q of await this.queue.queuesFor(agent.labels, entryPoints)) {
       if (out.length >= max) break;
       for (const job of await this.queue.fetch(this.db.pool, q, max - out.length, limits)) {
         const run = await inTransaction(this.db.pool, (c) =>

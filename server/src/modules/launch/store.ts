@@ -1,3 +1,4 @@
+import type { EntryPointInfo } from '@runboard/contract/entry-point';
 import type pg from 'pg';
 
 /** All of the launch module's SQL: agents, the queue counts, and trainer output (run_logs). */
@@ -10,14 +11,16 @@ export interface AgentRow {
   gpus: string[];
   concurrency: number;
   info: Record<string, unknown>;
+  /** The programs it runs, as it registered them. */
+  entryPoints: EntryPointInfo[];
   startedAt: Date;
   lastSeenAt: Date;
-  /** The API key that registered it (see LaunchService.assertActsFor); null: registered without a key id. */
+  /** The API key that registered it (actsFor in service.ts says who may act for it); null: registered without a key id. */
   ownerKeyId: string | null;
 }
 
 const AGENT_COLUMNS = `id, name, host, coalesce(labels, '{}') AS labels, coalesce(gpus, '{}') AS gpus, concurrency, info,
-  started_at AS "startedAt", last_seen_at AS "lastSeenAt", owner_key_id AS "ownerKeyId"`;
+  entry_points AS "entryPoints", started_at AS "startedAt", last_seen_at AS "lastSeenAt", owner_key_id AS "ownerKeyId"`;
 
 /**
  * Registers an agent owned by `owner.keyId`, or refreshes a known one (an agent restarting keeps its id) when the
@@ -29,13 +32,24 @@ export async function upsertAgent(
   owner: { keyId: string | null; admin: boolean },
 ): Promise<AgentRow | null> {
   const { rows } = await db.query<AgentRow>(
-    `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info, owner_key_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info, entry_points, owner_key_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, host = EXCLUDED.host, labels = EXCLUDED.labels, gpus = EXCLUDED.gpus,
-       concurrency = EXCLUDED.concurrency, info = EXCLUDED.info, last_seen_at = now()
-       WHERE $9 OR agents.owner_key_id = $8::uuid
+       concurrency = EXCLUDED.concurrency, info = EXCLUDED.info, entry_points = EXCLUDED.entry_points, last_seen_at = now()
+       WHERE $10 OR agents.owner_key_id = $9::uuid
      RETURNING ${AGENT_COLUMNS}`,
-    [a.id, a.name, a.host, a.labels, a.gpus, a.concurrency, a.info, owner.keyId, owner.admin],
+    [
+      a.id,
+      a.name,
+      a.host,
+      a.labels,
+      a.gpus,
+      a.concurrency,
+      a.info,
+      JSON.stringify(a.entryPoints),
+      owner.keyId,
+      owner.admin,
+    ],
   );
   return rows[0] ?? null;
 }

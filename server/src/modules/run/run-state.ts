@@ -46,6 +46,8 @@ export interface NewJob {
   retries: number;
   priority: number;
   queue: string;
+  /** The agent entry point that runs it. */
+  entryPoint: string;
   sweep?: { id: string; parallelism: number };
 }
 
@@ -84,6 +86,7 @@ export class RunState {
       labels: job?.labels ?? [],
       retries: job?.retries ?? 0,
       sweepId: job?.sweep?.id ?? null,
+      entryPoint: job?.entryPoint ?? null,
     });
     if (job) {
       const queue = this.requireQueue();

@@ -46,6 +46,7 @@ const RUN_FIELD_SQL: { [K in keyof RunRow]-?: string } = {
   leaseExpiresAt: 'r.lease_expires_at',
   cancelRequestedAt: 'r.cancel_requested_at',
   sweepId: 'r.sweep_id',
+  entryPoint: 'r.entry_point',
   logLines: 'r.log_lines',
   archived: 'r.archived',
 };
@@ -90,6 +91,8 @@ export interface RunInsert {
   labels: string[];
   retries: number;
   sweepId: string | null;
+  /** The agent entry point of a launched run; null for a run a trainer registered itself. */
+  entryPoint: string | null;
 }
 
 /** A deleted or set-changed run, as its event needs it. */
@@ -104,11 +107,14 @@ export interface RunRef {
 /** A new run, QUEUED with seq 1; a null name becomes "run-<n>" where n counts the experiment's runs. */
 export async function insertRun(c: pg.ClientBase, run: RunInsert): Promise<RunRow> {
   const { rows } = await c.query<RunRow>(
-    `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, seq, state_seq)
+    `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, entry_point, seq, state_seq)
      VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT count(*) + 1 FROM runs WHERE experiment_id = $1)),
-             $3, $4, $5, $6, $7, $8, $9, 1, 1)
+             $3, $4, $5, $6, $7, $8, $9, $10, 1, 1)
      RETURNING ${RUN_COLUMNS}`,
-    [run.experimentId, run.name, run.config, run.tags, run.notes, run.systemInfo, run.labels, run.retries, run.sweepId],
+    [
+      ...[run.experimentId, run.name, run.config, run.tags, run.notes, run.systemInfo],
+      ...[run.labels, run.retries, run.sweepId, run.entryPoint],
+    ],
   );
   return rows[0]!;
 }

@@ -82,7 +82,12 @@ export const sweepTypeDefs = /* GraphQL */ `
     experimentName: String
     "Name; default sweep-<id prefix>."
     name: String
-    "Config shared by every run (trainer config, see Query.trainerConfigSchema)."
+    "The agent entry point every run uses, as LaunchRunInput.entryPoint (default \`vgg16\`, the built-in trainer)."
+    entryPoint: String
+    """
+    Config shared by every run: for the built-in trainer a trainer config (see Query.trainerConfigSchema), for
+    another entry point any JSON object. Each run's config is this with its point of the space applied.
+    """
     baseConfig: JSON!
     """
     Parameters to vary, keyed by config path: \`{"lr": {"values": [1e-5, 2e-5]}, "units": [128, 256],

@@ -5,9 +5,8 @@ import { badInput, ErrorCode, notFound } from '../../core/errors.ts';
 import { checkName } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
 import type { ExperimentService } from '../experiment/service.ts';
-import { validateTrainerConfig } from '../launch/config-contract.ts';
 import { queueName } from '../launch/queue.ts';
-import { checkLabels } from '../launch/service.ts';
+import { checkEntryPoint, checkLabels, launchConfig } from '../launch/service.ts';
 import type { RunState } from '../run/run-state.ts';
 import { type RunRow, unfinishedRunsOfSweep } from '../run/store.ts';
 import { applyPoint, generate, parseSpace } from './space.ts';
@@ -28,6 +27,7 @@ export interface LaunchSweepInput {
   seed?: number | null;
   labels?: string[] | null;
   retries?: number | null;
+  entryPoint?: string | null;
 }
 
 export interface SweepResult {
@@ -37,7 +37,7 @@ export interface SweepResult {
 }
 
 /**
- * Sweeps: every run is generated, validated against the trainer contract and queued in one transaction
+ * Sweeps: every run is generated, validated (against the trainer contract for the built-in trainer) and queued in one transaction
  * (all or nothing). Parallelism is enforced by the queue itself (pg-boss group concurrency, one group per
  * sweep), so it holds across any number of agents and servers.
  */
@@ -63,8 +63,10 @@ export class SweepService {
     const params = parseSpace(input.space);
     const seed = input.seed ?? randomInt(2 ** 31);
     const points = generate(params, input.method, input.maxRuns, seed);
+    const entryPoint = checkEntryPoint(input.entryPoint);
     const configs = points.map((pt, i) =>
-      validateTrainerConfig(
+      launchConfig(
+        entryPoint,
         experimentName,
         applyPoint(input.baseConfig as Record<string, unknown>, pt),
         `runs[${i}].config`,
@@ -99,7 +101,14 @@ export class SweepService {
             tags: ['sweep', name],
             notes: `Sweep ${name}: ${JSON.stringify(points[i])}`,
           },
-          { labels, retries, priority: 0, queue: queueName(labels), sweep: { id, parallelism: input.parallelism } },
+          {
+            labels,
+            retries,
+            priority: 0,
+            queue: queueName(labels, entryPoint),
+            entryPoint,
+            sweep: { id, parallelism: input.parallelism },
+          },
         );
       }
       return sweep;

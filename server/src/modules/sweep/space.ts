@@ -14,6 +14,8 @@ type Param =
   | { path: string; kind: 'values'; values: unknown[] }
   | { path: string; kind: 'uniform' | 'log_uniform' | 'int_uniform'; min: number; max: number };
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
 export function parseSpace(space: unknown): Param[] {
   if (space === null || typeof space !== 'object' || Array.isArray(space))
     throw badInput('space', 'must be a JSON object of parameter -> values or range');
@@ -21,6 +23,9 @@ export function parseSpace(space: unknown): Param[] {
     const where = `space.${path}`;
     if (!/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(path))
       throw badInput(where, 'parameter names are config keys, dotted for nested fields');
+    // applyPoint walks these segments on plain objects: `__proto__.x` would set x on every object of the server.
+    if (path.split('.').some((k) => FORBIDDEN_KEYS.has(k)))
+      throw badInput(where, '__proto__, prototype and constructor are not config keys');
     if (Array.isArray(spec)) spec = { values: spec };
     if (spec === null || typeof spec !== 'object')
       throw badInput(where, 'must be a list, { values: [...] } or { min, max, distribution }');
@@ -85,7 +90,8 @@ export function applyPoint(base: Record<string, unknown>, point: Record<string, 
     const keys = path.split('.');
     let node = out as Record<string, unknown>;
     for (const k of keys.slice(0, -1)) {
-      if (node[k] === null || typeof node[k] !== 'object' || Array.isArray(node[k])) node[k] = {};
+      if (!Object.hasOwn(node, k) || node[k] === null || typeof node[k] !== 'object' || Array.isArray(node[k]))
+        node[k] = {};
       node = node[k] as Record<string, unknown>;
     }
     node[keys.at(-1)!] = value;

@@ -1,5 +1,6 @@
 'use client';
 
+import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation } from 'urql';
@@ -8,6 +9,7 @@ import { parseObject } from '@/lib/config-schema';
 import { describeError } from '@/lib/errors';
 import { issuesOf, issuesUnder } from '@/lib/issues';
 import { Notice } from '../notice';
+import { EntryPointField } from './entry-point-field';
 import { ExperimentField, splitList } from './experiment-field';
 import { IssueList } from './issue-list';
 import { PresetPicker } from './preset-picker';
@@ -15,9 +17,12 @@ import { SchemaReference } from './schema-reference';
 import type { ConfigSchema } from './use-config-schema';
 
 // Input fields with their own place in the form; any other issue path is listed above the submit button.
-const FORM_FIELDS = ['experiment', 'name', 'labels', 'retries', 'tags', 'config'];
+const FORM_FIELDS = ['experiment', 'name', 'labels', 'retries', 'tags', 'config', 'entryPoint'];
 
-/** Queues one run with launchRun; the config is checked by the server against the trainer's schema. */
+/**
+ * Queues one run with launchRun: of the built-in trainer (config checked by the server against its schema) or
+ * of a program an agent declared (any JSON object).
+ */
 export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSchema; initialExperiment: string }) {
   const router = useRouter();
   const [experiment, setExperiment] = useState(initialExperiment);
@@ -25,9 +30,11 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
   const [labels, setLabels] = useState('');
   const [retries, setRetries] = useState('0');
   const [tags, setTags] = useState('');
-  // null until edited: follows the schema's defaults, which arrive after the first render.
+  const [entryPoint, setEntryPoint] = useState(BUILTIN_ENTRY_POINT);
+  const builtin = entryPoint === BUILTIN_ENTRY_POINT;
+  // null until edited: follows the schema's defaults (which arrive after the first render), or {} for a program.
   const [edited, setEdited] = useState<string | null>(null);
-  const config = edited ?? schema.defaultText ?? '{}';
+  const config = edited ?? (builtin ? schema.defaultText : null) ?? '{}';
   const [{ fetching, error }, launch] = useMutation(LaunchRunDocument);
   const cfg = parseObject(config, 'Config');
   const issues = issuesOf(error);
@@ -44,6 +51,7 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
         labels: splitList(labels),
         retries: Number(retries) || 0,
         tags: splitList(tags),
+        entryPoint,
         config: cfg.value,
       },
     });
@@ -59,6 +67,15 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
           onChange={setExperiment}
           issues={issuesUnder(issues, 'experiment')}
         />
+        <EntryPointField
+          id="launch"
+          value={entryPoint}
+          onChange={(name) => {
+            setEntryPoint(name);
+            setEdited(null); // a trainer config means nothing to another program, and the reverse
+          }}
+        />
+        <IssueList issues={issuesUnder(issues, 'entryPoint')} />
         <div className="field-row">
           <div className="field">
             <label htmlFor="run-name">Run name</label>
@@ -107,9 +124,11 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
             <IssueList issues={issuesUnder(issues, 'retries')} />
           </div>
         </div>
-        <PresetPicker id="launch" presetText={schema.presetText} onPick={setEdited} />
+        {builtin && <PresetPicker id="launch" presetText={schema.presetText} onPick={setEdited} />}
         <div className="field">
-          <label htmlFor="config">Trainer config (JSON object)</label>
+          <label htmlFor="config">
+            {builtin ? 'Trainer config (JSON object)' : 'Program config (any JSON object)'}
+          </label>
           <textarea
             id="config"
             rows={22}
@@ -129,7 +148,7 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
             <button
               type="button"
               onClick={() => setEdited(null)}
-              disabled={edited === null || !schema.defaultText}
+              disabled={edited === null || (builtin && !schema.defaultText)}
               data-testid="config-reset"
             >
               Reset to defaults
@@ -149,7 +168,7 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
           </button>
         </div>
       </form>
-      <SchemaReference fields={schema.fields} issues={issues} root="config" testId="schema-reference" />
+      {builtin && <SchemaReference fields={schema.fields} issues={issues} root="config" testId="schema-reference" />}
     </div>
   );
 }

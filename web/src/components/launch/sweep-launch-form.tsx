@@ -1,5 +1,6 @@
 'use client';
 
+import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation } from 'urql';
@@ -9,6 +10,7 @@ import { describeError } from '@/lib/errors';
 import { type Issue, issuesOf, issuesUnder } from '@/lib/issues';
 import { inferGoal } from '@/lib/metric-value';
 import { Notice } from '../notice';
+import { EntryPointField } from './entry-point-field';
 import { ExperimentField, splitList } from './experiment-field';
 import { IssueList } from './issue-list';
 import { SchemaReference } from './schema-reference';
@@ -34,6 +36,7 @@ const FORM_FIELDS = [
   'baseConfig',
   'space',
   'config',
+  'entryPoint',
 ];
 
 /** Launches a hyperparameter sweep with launchSweep: every run is generated and validated up front. */
@@ -52,8 +55,10 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
   const [summary, setSummary] = useState<SweepSummary>('LAST');
   const [labels, setLabels] = useState('');
   const [retries, setRetries] = useState('0');
+  const [entryPoint, setEntryPoint] = useState(BUILTIN_ENTRY_POINT);
+  const builtin = entryPoint === BUILTIN_ENTRY_POINT;
   const [baseEdited, setBaseEdited] = useState<string | null>(null);
-  const baseConfig = baseEdited ?? schema.defaultText ?? '{}';
+  const baseConfig = baseEdited ?? (builtin ? schema.defaultText : null) ?? '{}';
   const [space, setSpace] = useState(EXAMPLES.GRID);
   const [{ fetching, error }, launch] = useMutation(LaunchSweepDocument);
   const base = parseObject(baseConfig, 'Base config');
@@ -83,6 +88,7 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         summary,
         labels: splitList(labels),
         retries: Number(retries) || 0,
+        entryPoint,
         baseConfig: base.value,
         space: spc.value,
       },
@@ -94,6 +100,15 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
     <div className="launch-grid">
       <form className="panel" onSubmit={submit} data-testid="sweep-form" noValidate>
         <ExperimentField id="sweep" value={experiment} onChange={setExperiment} issues={under('experiment')} />
+        <EntryPointField
+          id="sweep"
+          value={entryPoint}
+          onChange={(name) => {
+            setEntryPoint(name);
+            setBaseEdited(null);
+          }}
+        />
+        <IssueList issues={under('entryPoint')} />
         <div className="field-row">
           <div className="field">
             <label htmlFor="sweep-name">Sweep name</label>
@@ -265,7 +280,9 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
           </button>
         </div>
       </form>
-      <SchemaReference fields={schema.fields} issues={issues} root="config" testId="sweep-schema-reference" />
+      {builtin && (
+        <SchemaReference fields={schema.fields} issues={issues} root="config" testId="sweep-schema-reference" />
+      )}
     </div>
   );
 }

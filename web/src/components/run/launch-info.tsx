@@ -1,15 +1,30 @@
 'use client';
 
+import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import Link from 'next/link';
 import type { RunLaunchInfoFragment } from '@/gql/graphql';
 import { formatDate } from '@/lib/format';
 import { Notice } from '../notice';
 import { useApi } from '../providers';
 
-/** Why a run is not moving: no online agent carries its labels. Says how to start one. */
+/** Why a run is not moving: no online agent has its entry point or carries its labels. Says how to start one. */
 export function WaitingForAgent({ launch }: { launch: RunLaunchInfoFragment }) {
   const { apiUrl } = useApi();
   const labels = launch.labels.length ? ` --labels ${launch.labels.join(',')}` : '';
+  if (launch.entryPoint !== BUILTIN_ENTRY_POINT)
+    return (
+      <Notice kind="warning" title="Waiting for an agent">
+        <p data-testid="waiting-for-agent">
+          This run is queued, but {launch.waitingReason ?? 'no online agent can run it'}, so nothing will pick it up
+          yet. Start one that declares it with{' '}
+          <code>
+            npm run agent -- --server {apiUrl}
+            {labels} --entry-point {launch.entryPoint}=&quot;python3 train.py&quot;
+          </code>{' '}
+          (your command; see docs/own-script.md) or see <Link href="/agents">Agents</Link>.
+        </p>
+      </Notice>
+    );
   return (
     <Notice kind="warning" title="Waiting for an agent">
       <p data-testid="waiting-for-agent">
@@ -55,6 +70,8 @@ export function LaunchInfo({ launch }: { launch: RunLaunchInfoFragment | null })
           'not claimed yet'
         )}
       </dd>
+      <dt>entry point</dt>
+      <dd data-testid="launch-entry-point">{launch.entryPoint}</dd>
       <dt>attempt</dt>
       <dd>
         {launch.attempt + 1} of {launch.retries + 1}
