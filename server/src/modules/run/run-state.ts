@@ -8,6 +8,7 @@ import {
   ALL_STATUSES,
   FINAL_STATUSES,
   findRun,
+  insertRunRow,
   RUN_COLUMNS,
   type RunRow,
   type RunStatus,
@@ -18,7 +19,7 @@ export type Bind = (value: unknown) => string;
 
 export interface NewRun {
   experimentId: string;
-  /** null: "run-<n>" where n counts the experiment's runs. */
+  /** null: "run-<n>", n from the experiment's run counter (never reused, see insertRunRow). */
   name: string | null;
   config: Record<string, unknown>;
   tags: string[];
@@ -63,24 +64,13 @@ export class RunState {
 
   /** Inserts a run (QUEUED, seq 1) in the caller's transaction; with `job`, queues it in the same transaction. */
   async insert(c: pg.ClientBase, run: NewRun, job?: NewJob): Promise<RunRow> {
-    const { rows } = await c.query<RunRow>(
-      `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, seq, state_seq)
-       VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT count(*) + 1 FROM runs WHERE experiment_id = $1)),
-               $3, $4, $5, $6, $7, $8, $9, 1, 1)
-       RETURNING ${RUN_COLUMNS}`,
-      [
-        run.experimentId,
-        run.name,
-        run.config,
-        run.tags,
-        run.notes,
-        run.systemInfo ?? {},
-        job?.labels ?? [],
-        job?.retries ?? 0,
-        job?.sweep?.id ?? null,
-      ],
-    );
-    let created = rows[0]!;
+    let created = await insertRunRow(c, {
+      ...run,
+      systemInfo: run.systemInfo ?? {},
+      labels: job?.labels ?? [],
+      retries: job?.retries ?? 0,
+      sweepId: job?.sweep?.id ?? null,
+    });
     if (job) {
       const queue = this.requireQueue();
       const group = job.sweep ? { id: job.sweep.id, tier: `p${job.sweep.parallelism}` } : undefined;

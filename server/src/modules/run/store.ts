@@ -63,3 +63,37 @@ export async function findRuns(db: pg.Pool | pg.ClientBase, ids: readonly string
 export async function findRun(db: pg.Pool | pg.ClientBase, id: string): Promise<RunRow | null> {
   return (await findRuns(db, [id]))[0] ?? null;
 }
+
+export interface RunInsert {
+  experimentId: string;
+  /** null: "run-<n>" with the experiment's next counter value. */
+  name: string | null;
+  config: Record<string, unknown>;
+  tags: string[];
+  notes: string;
+  systemInfo: Record<string, unknown>;
+  labels: string[];
+  retries: number;
+  sweepId: string | null;
+}
+
+/**
+ * Inserts a QUEUED run (seq 1). An unnamed run takes "run-<n>" from `experiments.run_counter`, bumped in
+ * the same statement: the row lock on the experiment orders concurrent creates until commit, and the
+ * counter never goes down, so a default name is not reused after deletes (a count of runs would be).
+ */
+export async function insertRunRow(c: pg.ClientBase, run: RunInsert): Promise<RunRow> {
+  const { rows } = await c.query<RunRow>(
+    `WITH counter AS (
+       UPDATE experiments SET run_counter = run_counter + 1
+        WHERE id = $1 AND $2::text IS NULL
+        RETURNING run_counter
+     )
+     INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, seq, state_seq)
+     VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT run_counter FROM counter)),
+             $3, $4, $5, $6, $7, $8, $9, 1, 1)
+     RETURNING ${RUN_COLUMNS}`,
+    [run.experimentId, run.name, run.config, run.tags, run.notes, run.systemInfo, run.labels, run.retries, run.sweepId],
+  );
+  return rows[0]!;
+}
