@@ -3,11 +3,13 @@ import type pg from 'pg';
 import { badInput, ErrorCode, userError } from '../../graphql/errors.ts';
 import {
   checkConfigTypes,
+  checkMetricKeys,
   compileFilterNode,
   compileOrderField,
   configTypeUses,
   FilterError,
   type FilterNode,
+  metricKeyUses,
   type ObservedTypes,
   observeTypesSql,
   parseFilter,
@@ -15,7 +17,7 @@ import {
   SqlParams,
 } from '../filter/index.ts';
 import { checkPageSize } from '../validate.ts';
-import { RUN_COLUMNS, type RunRow, type RunStatus } from './store.ts';
+import { loggedMetricKeys, RUN_COLUMNS, type RunRow, type RunStatus } from './store.ts';
 
 export interface RunListArgs {
   experimentId?: string | null;
@@ -86,6 +88,14 @@ async function checkTypesInScope(db: pg.Pool, node: FilterNode, scope: string[],
   checkConfigTypes(uses, observed);
 }
 
+/** Rejects `metrics.typo > 1` when no run in scope logged `typo`; see filter/metric-keys.ts. */
+async function checkMetricKeysInScope(db: pg.Pool, node: FilterNode, scope: string[], scopeValues: unknown[]) {
+  const uses = metricKeyUses(node);
+  if (!uses.length) return;
+  const logged = await loggedMetricKeys(db, [...new Set(uses.map((u) => u.key))], scope, scopeValues);
+  if (logged) checkMetricKeys(uses, logged);
+}
+
 /**
  * Keyset pagination over arbitrary sort keys. Each requested key becomes two: "is null" (so nulls
  * sort last in either direction) and the value itself; the run id breaks ties. A cursor holds the last
@@ -113,6 +123,7 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
       const scopeValues = [...params.values];
       const compiled = compileFilterNode(node, params); // its own type errors come first
       await checkTypesInScope(db, node, scope, scopeValues);
+      await checkMetricKeysInScope(db, node, scope, scopeValues);
       where.push(`(${compiled})`);
     } catch (err) {
       filterError(err);

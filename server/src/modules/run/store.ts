@@ -97,3 +97,26 @@ export async function insertRunRow(c: pg.ClientBase, run: RunInsert): Promise<Ru
   );
   return rows[0]!;
 }
+
+/**
+ * Which of `keys` some run matching `scope` (SQL conditions over alias `r`, placeholders $1.. bound to
+ * `scopeValues`) has logged; null when no run matches the scope at all.
+ */
+export async function loggedMetricKeys(
+  db: pg.Pool,
+  keys: string[],
+  scope: string[],
+  scopeValues: unknown[],
+): Promise<Set<string> | null> {
+  const where = scope.length ? `AND ${scope.join(' AND ')}` : '';
+  const keysParam = `$${scopeValues.length + 1}`;
+  const { rows } = await db.query<{ any_run: boolean; logged: string[] }>(
+    `SELECT EXISTS (SELECT 1 FROM runs r WHERE true ${where}) AS any_run,
+            coalesce((SELECT array_agg(k) FROM unnest(${keysParam}::text[]) k
+                       WHERE EXISTS (SELECT 1 FROM metric_latest ml JOIN runs r ON r.id = ml.run_id
+                                      WHERE ml.key = k ${where})), '{}') AS logged`,
+    [...scopeValues, keys],
+  );
+  const row = rows[0]!;
+  return row.any_run ? new Set(row.logged) : null;
+}
