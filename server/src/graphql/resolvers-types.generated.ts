@@ -1004,6 +1004,12 @@ export type Run = {
   tags: Array<Scalars['String']['output']>;
   /** When the run last changed in any way. */
   updatedAt: Scalars['DateTime']['output'];
+  /**
+   * Flattened config paths (`augmentation.flip`) the launch was given; the rest of `config` are the
+   * trainer's defaults filled in by launchRun/launchSweep. Null for runs made with createRun, whose whole
+   * config was given. The dashboard's default columns are the given keys that vary.
+   */
+  userConfigKeys?: Maybe<Array<Scalars['String']['output']>>;
 };
 
 
@@ -1903,6 +1909,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   systemInfo?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userConfigKeys?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
 };
 
 export type RunAssignmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunAssignment'] = ResolversParentTypes['RunAssignment']> = {

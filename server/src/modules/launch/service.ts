@@ -4,7 +4,7 @@ import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
 import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
 import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.ts';
-import { validateTrainerConfig } from './config-contract.ts';
+import { givenConfigPaths, validateTrainerConfig } from './config-contract.ts';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.ts';
 
 export interface LaunchRunInput {
@@ -86,7 +86,18 @@ export class LaunchService {
     const experiment = known ?? (await this.experiments.ensure(input.experimentName!));
     const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels) };
     return inTransaction(this.db.pool, (c) =>
-      this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes }, job),
+      this.state.insert(
+        c,
+        {
+          experimentId: experiment.id,
+          name,
+          config,
+          tags,
+          notes,
+          userConfigKeys: givenConfigPaths(input.config as Record<string, unknown>),
+        },
+        job,
+      ),
     );
   }
 

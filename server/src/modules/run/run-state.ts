@@ -25,6 +25,8 @@ export interface NewRun {
   tags: string[];
   notes: string;
   systemInfo?: Record<string, unknown>;
+  /** Flattened config paths a launch was given (the rest are trainer defaults); absent for createRun. */
+  userConfigKeys?: string[] | null;
 }
 
 /** What puts a new run in the queue (launchRun, launchSweep). */
@@ -67,6 +69,7 @@ export class RunState {
     let created = await insertRunRow(c, {
       ...run,
       systemInfo: run.systemInfo ?? {},
+      userConfigKeys: run.userConfigKeys ?? null,
       labels: job?.labels ?? [],
       retries: job?.retries ?? 0,
       sweepId: job?.sweep?.id ?? null,

@@ -11,11 +11,12 @@ export const ALL_STATUSES: readonly RunStatus[] = [...ACTIVE_STATUSES, ...FINAL_
  * A run as every module sees it: the Prisma model's fields (so a column added to schema.prisma must be
  * mapped below before this compiles), with int8 counters as numbers and JSON columns as objects.
  */
-export type RunRow = Omit<Run, 'seq' | 'stateSeq' | 'config' | 'systemInfo'> & {
+export type RunRow = Omit<Run, 'seq' | 'stateSeq' | 'config' | 'systemInfo' | 'userConfigKeys'> & {
   seq: number;
   stateSeq: number;
   config: Record<string, unknown>;
   systemInfo: Record<string, unknown>;
+  userConfigKeys: string[] | null;
 };
 
 /** Each RunRow field and the SQL that reads it from alias `r`. */
@@ -48,6 +49,7 @@ const RUN_FIELD_SQL: { [K in keyof RunRow]-?: string } = {
   sweepId: 'r.sweep_id',
   logLines: 'r.log_lines',
   archived: 'r.archived',
+  userConfigKeys: 'r.user_config_keys',
 };
 
 /** Select list producing a RunRow from alias `r`. */
@@ -75,6 +77,8 @@ export interface RunInsert {
   labels: string[];
   retries: number;
   sweepId: string | null;
+  /** Flattened config paths a launch was given; null: the whole config was given (createRun). */
+  userConfigKeys: string[] | null;
 }
 
 /**
@@ -89,11 +93,23 @@ export async function insertRunRow(c: pg.ClientBase, run: RunInsert): Promise<Ru
         WHERE id = $1 AND $2::text IS NULL
         RETURNING run_counter
      )
-     INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, seq, state_seq)
+     INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id,
+                            user_config_keys, seq, state_seq)
      VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT run_counter FROM counter)),
-             $3, $4, $5, $6, $7, $8, $9, 1, 1)
+             $3, $4, $5, $6, $7, $8, $9, $10::jsonb, 1, 1)
      RETURNING ${RUN_COLUMNS}`,
-    [run.experimentId, run.name, run.config, run.tags, run.notes, run.systemInfo, run.labels, run.retries, run.sweepId],
+    [
+      run.experimentId,
+      run.name,
+      run.config,
+      run.tags,
+      run.notes,
+      run.systemInfo,
+      run.labels,
+      run.retries,
+      run.sweepId,
+      run.userConfigKeys === null ? null : JSON.stringify(run.userConfigKeys),
+    ],
   );
   return rows[0]!;
 }

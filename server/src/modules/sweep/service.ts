@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { type Database, inTransaction } from '../../db/database.ts';
 import { badInput, ErrorCode, notFound } from '../../graphql/errors.ts';
 import type { ExperimentService } from '../experiment/service.ts';
-import { validateTrainerConfig } from '../launch/config-contract.ts';
+import { givenConfigPaths, validateTrainerConfig } from '../launch/config-contract.ts';
 import { queueName } from '../launch/queue.ts';
 import { checkLabels } from '../launch/service.ts';
 import type { RunState } from '../run/run-state.ts';
@@ -80,13 +80,8 @@ export class SweepService {
     const params = parseSpace(input.space);
     const seed = input.seed ?? randomInt(2 ** 31);
     const points = generate(params, input.method, input.maxRuns, seed);
-    const configs = points.map((pt, i) =>
-      validateTrainerConfig(
-        experimentName,
-        applyPoint(input.baseConfig as Record<string, unknown>, pt),
-        `runs[${i}].config`,
-      ),
-    );
+    const given = points.map((pt) => applyPoint(input.baseConfig as Record<string, unknown>, pt));
+    const configs = given.map((g, i) => validateTrainerConfig(experimentName, g, `runs[${i}].config`));
     const labels = checkLabels(input.labels ?? []);
     const retries = input.retries ?? 0;
     const experiment = known ?? (await this.experiments.ensure(experimentName));
@@ -119,6 +114,7 @@ export class SweepService {
             config,
             tags: ['sweep', name],
             notes: `Sweep ${name}: ${JSON.stringify(points[i])}`,
+            userConfigKeys: givenConfigPaths(given[i]!),
           },
           { labels, retries, priority: 0, queue: queueName(labels), sweep: { id, parallelism: input.parallelism } },
         );

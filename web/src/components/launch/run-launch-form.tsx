@@ -44,7 +44,7 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
         labels: splitList(labels),
         retries: Number(retries) || 0,
         tags: splitList(tags),
-        config: cfg.value,
+        config: schema.given(cfg.value!),
       },
     });
     if (r.data) router.push(`/runs/${r.data.launchRun.id}`);

@@ -83,7 +83,7 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         summary,
         labels: splitList(labels),
         retries: Number(retries) || 0,
-        baseConfig: base.value,
+        baseConfig: base.value && schema.given(base.value),
         space: spc.value,
       },
     });
