@@ -10,8 +10,8 @@ import { timeAgo } from '@/lib/format';
 import { QueueSummary } from './agents/queue-summary';
 import { Loading, Notice } from './notice';
 import { useApi } from './providers';
-import { useLiveExperiments } from './use-live-experiments';
 import { StatusBadge } from './status-badge';
+import { useLiveExperiments } from './use-live-experiments';
 
 /** Name (and optional description) of a new experiment; opens it once created. */
 function CreateExperiment() {
