@@ -1,8 +1,9 @@
 /**
  * A small Markdown renderer for run notes that builds React elements, never HTML strings: raw HTML in
  * a note is shown as text, so a note cannot inject markup or script. Covers what notes use: headings,
- * paragraphs, bullet and numbered lists, fenced code, `code`, **bold**, *italic*, [links](https://...)
- * (only http, https and mailto; anything else, e.g. javascript:, stays plain text).
+ * paragraphs, bullet and numbered lists, fenced code, tables (GitHub's pipe syntax, with :--: alignment),
+ * `code`, **bold**, *italic*, [links](https://...) (only http, https and mailto; anything else, e.g.
+ * javascript:, stays plain text).
  */
 import type { ReactNode } from 'react';
 
@@ -42,7 +43,47 @@ type Block =
   | { type: 'heading'; level: number; text: string }
   | { type: 'code'; text: string }
   | { type: 'list'; ordered: boolean; items: string[] }
+  | { type: 'table'; align: Align[]; head: string[]; rows: string[][] }
   | { type: 'paragraph'; lines: string[] };
+
+type Align = 'left' | 'center' | 'right' | null;
+
+/** The cells of a `| a | b |` row: outer pipes optional, `\|` is a literal pipe. */
+export function tableCells(line: string): string[] {
+  const cells: string[] = [];
+  let cur = '';
+  const text = line.trim().replace(/^\|/, '');
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\' && text[i + 1] === '|') {
+      cur += '|';
+      i++;
+    } else if (ch === '|') {
+      cells.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim() !== '' || !text.endsWith('|')) cells.push(cur.trim());
+  return cells;
+}
+
+/** A delimiter row (`|---|:--:|--:|`) gives each column's alignment; anything else is not one. */
+function delimiterRow(line: string | undefined): Align[] | null {
+  if (line === undefined || !line.includes('-')) return null;
+  const cells = tableCells(line);
+  if (!cells.length || !cells.every((c) => /^:?-+:?$/.test(c))) return null;
+  return cells.map((c) =>
+    c.startsWith(':') && c.endsWith(':') ? 'center' : c.endsWith(':') ? 'right' : c.startsWith(':') ? 'left' : null,
+  );
+}
+
+/** A table starts at a row with a pipe followed by a delimiter row with as many cells. */
+function tableAt(lines: string[], i: number): Align[] | null {
+  const line = lines[i]!;
+  if (!line.includes('|')) return null;
+  const align = delimiterRow(lines[i + 1]);
+  return align && align.length === tableCells(line).length ? align : null;
+}
 
 const LIST_ITEM = /^\s*([-*+]|\d+[.)])\s+(.*)$/;
 
@@ -64,6 +105,18 @@ export function parseBlocks(source: string): Block[] {
     if (h) {
       blocks.push({ type: 'heading', level: h[1]!.length, text: h[2]!.trim() });
       i++;
+      continue;
+    }
+    const align = tableAt(lines, i);
+    if (align) {
+      const head = tableCells(line);
+      const rows: string[][] = [];
+      for (i += 2; i < lines.length && lines[i]!.includes('|') && lines[i]!.trim() !== ''; i++) {
+        // Rows are cut or padded to the header's width, as GitHub does.
+        const cells = tableCells(lines[i]!);
+        rows.push(head.map((_, j) => cells[j] ?? ''));
+      }
+      blocks.push({ type: 'table', align, head, rows });
       continue;
     }
     const li = LIST_ITEM.exec(line);
@@ -90,7 +143,8 @@ export function parseBlocks(source: string): Block[] {
       i < lines.length &&
       lines[i]!.trim() !== '' &&
       !/^(#{1,6}\s|\s*```)/.test(lines[i]!) &&
-      !LIST_ITEM.test(lines[i]!)
+      !LIST_ITEM.test(lines[i]!) &&
+      !tableAt(lines, i)
     )
       para.push(lines[i++]!);
     blocks.push({ type: 'paragraph', lines: para });
@@ -115,6 +169,33 @@ export function Markdown({ source, className }: { source: string; className?: st
               <pre key={key}>
                 <code>{b.text}</code>
               </pre>
+            );
+          case 'table':
+            return (
+              <div key={key} className="table-scroll">
+                <table className="grid">
+                  <thead>
+                    <tr>
+                      {b.head.map((h, j) => (
+                        <th key={`${key}-h${j}`} style={b.align[j] ? { textAlign: b.align[j]! } : undefined}>
+                          {renderInline(h, `${key}-h${j}`)}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {b.rows.map((row, r) => (
+                      <tr key={`${key}-r${r}`}>
+                        {row.map((cell, j) => (
+                          <td key={`${key}-r${r}-${j}`} style={b.align[j] ? { textAlign: b.align[j]! } : undefined}>
+                            {renderInline(cell, `${key}-r${r}-${j}`)}
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             );
           case 'list': {
             const items = b.items.map((t, j) => <li key={`${key}-${j}`}>{renderInline(t, `${key}-${j}`)}</li>);

@@ -1,6 +1,6 @@
 import type { RunRowFragment } from '@/gql/graphql';
 import { flatten, formatJsonValue } from '@/lib/format';
-import { formatNumber, inferGoal, type WireNumber } from '@/lib/metric-value';
+import { formatNumber, inferGoal, type NumberStyle, type WireNumber } from '@/lib/metric-value';
 
 export interface Column {
   id: string;
@@ -10,8 +10,8 @@ export interface Column {
   numeric?: boolean;
   /** The raw value (for export). */
   value(run: RunRowFragment): unknown;
-  /** The cell text. */
-  text(run: RunRowFragment): string;
+  /** The cell text; numbers in the column's style (numberStyle over the loaded rows' values). */
+  text(run: RunRowFragment, style?: NumberStyle): string;
 }
 
 /** Quotes a path segment for the filter/order language when it is not a plain word. */
@@ -47,9 +47,9 @@ export function configColumn(path: string): Column {
     sortField: `config.${path.split('.').map(fieldSegment).join('.')}`,
     numeric: true,
     value: (r) => flatConfig(r)[path] ?? null,
-    text: (r) => {
+    text: (r, style) => {
       const v = flatConfig(r)[path];
-      return typeof v === 'number' ? formatNumber(v) : formatJsonValue(v);
+      return typeof v === 'number' ? formatNumber(v, style) : formatJsonValue(v);
     },
   };
 }
@@ -70,7 +70,7 @@ export function metricColumns(key: string): Column[] {
     sortField: field,
     numeric: true,
     value: (r) => summary(r, key)?.lastValue ?? null,
-    text: (r) => formatNumber(summary(r, key)?.lastValue),
+    text: (r, style) => formatNumber(summary(r, key)?.lastValue, style),
   };
   const goal = inferGoal(key);
   if (!goal) return [last];
@@ -87,7 +87,7 @@ export function metricColumns(key: string): Column[] {
       sortField: `${agg}(${field})`,
       numeric: true,
       value: (r) => best(r),
-      text: (r) => formatNumber(best(r)),
+      text: (r, style) => formatNumber(best(r), style),
     },
   ];
 }
