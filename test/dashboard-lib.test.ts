@@ -162,6 +162,25 @@ describe('issue 21 helpers', async () => {
   const { sortRows } = await import('../web/src/lib/typed-sort.ts');
   const { parseBlocks, tableCells } = await import('../web/src/lib/markdown.tsx');
   const { withoutDefaults } = await import('../web/src/lib/config-schema.ts');
+  const { filterCompletions } = await import('../web/src/lib/filter-complete.ts');
+
+  test('filter completion: fields, config paths, metric keys, aggregates, statuses', () => {
+    const config = ['lr', 'augmentation.flip', 'odd key'];
+    const metrics = ['val_acc', 'val_loss', 'system/cpu'];
+    assert.deepEqual(filterCompletions('conf', config, metrics), [
+      'config.lr',
+      'config.augmentation.flip',
+      'config.`odd key`',
+    ]);
+    assert.deepEqual(filterCompletions('config.lr < 1 AND metrics.val_', config, metrics), [
+      'config.lr < 1 AND metrics.val_acc',
+      'config.lr < 1 AND metrics.val_loss',
+    ]);
+    assert.deepEqual(filterCompletions('max(metrics.val_a', config, metrics), ['max(metrics.val_acc)']);
+    assert.deepEqual(filterCompletions('st', config, metrics), ['status', 'startedAt']);
+    assert.deepEqual(filterCompletions('status = F', config, metrics), ['status = FINISHED', 'status = FAILED']);
+    assert.ok(filterCompletions('(metrics.sys', config, metrics).includes('(metrics.system/cpu'));
+  });
 
   test('a column of numbers is written in one style', () => {
     const lr = [5.37e-5, 0.00495, 0.01];

@@ -246,6 +246,15 @@ test('a metric key no run in scope logged is INVALID_FILTER at the field, not 0 
   assert.equal((await query('metrics.val_acc > 0', 'no-such-experiment')).data?.runs.totalCount, 0);
 });
 
+test('Experiment.configKeys lists the flattened config paths of its runs, for filter completion', async () => {
+  await makeRuns('config-keys', 2, (i) =>
+    i ? { lr: 0.1, aug: { flip: true, zoom: { max: 2 } } } : { lr: 1, tags: [1], e: {} },
+  );
+  await makeRuns('config-keys-other', 1, () => ({ other: 1 }));
+  const d = await s.gql(`{ experiment(name: "config-keys") { configKeys } }`);
+  assert.deepEqual(d.experiment.configKeys, ['aug.flip', 'aug.zoom.max', 'e', 'lr', 'tags']);
+});
+
 test('Run.metrics(keys) returns only the asked keys, for a page of runs in one go', async () => {
   const ids = await makeRuns('metric-keys', 2);
   for (const id of ids) {

@@ -192,6 +192,11 @@ export type CreatedApiKey = {
  */
 export type Experiment = {
   __typename?: 'Experiment';
+  /**
+   * The distinct config paths of the experiment's runs, flattened and dotted (`augmentation.flip`),
+   * alphabetical, at most 2,000: what `config.<path>` in a filter can name. Metric keys: Query.metricKeys.
+   */
+  configKeys: Array<Scalars['String']['output']>;
   /** When the experiment was created. */
   createdAt: Scalars['DateTime']['output'];
   /** Free text describing the question the experiment asks. */
@@ -1726,6 +1731,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type ExperimentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Experiment'] = ResolversParentTypes['Experiment']> = {
+  configKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -5,6 +5,7 @@ import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphq
 import { purgeMetricRows } from '../run/purge.ts';
 import type { RunStatus } from '../run/store.ts';
 import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../validate.ts';
+import { experimentConfigKeys } from './store.ts';
 
 export interface CreateExperimentInput {
   name: string;
@@ -39,6 +40,11 @@ export class ExperimentService {
       }
       throw err;
     }
+  }
+
+  /** The flattened config paths of the experiment's runs (for completion in filters). */
+  configKeys(id: string): Promise<string[]> {
+    return experimentConfigKeys(this.db.pool, id);
   }
 
   /** The experiment with this name, created when missing; safe under concurrent callers. */

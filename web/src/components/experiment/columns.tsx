@@ -1,4 +1,5 @@
 import type { RunRowFragment } from '@/gql/graphql';
+import { fieldSegment } from '@/lib/filter-complete';
 import { flatten, formatJsonValue } from '@/lib/format';
 import { formatNumber, inferGoal, type NumberStyle, type WireNumber } from '@/lib/metric-value';
 
@@ -14,10 +15,7 @@ export interface Column {
   text(run: RunRowFragment, style?: NumberStyle): string;
 }
 
-/** Quotes a path segment for the filter/order language when it is not a plain word. */
-export function fieldSegment(name: string): string {
-  return /^[\p{L}_][\p{L}\p{N}_\-/]*$/u.test(name) ? name : `\`${name.replace(/`/g, '\\`')}\``;
-}
+export { fieldSegment };
 
 export const BASE_COLUMNS: Column[] = [
   { id: 'name', label: 'Name', sortField: 'name', value: (r) => r.name, text: (r) => r.name },

@@ -237,6 +237,8 @@ export function ExperimentView({
       <ExperimentSweeps experimentId={exp.id} />
       <SavedViews experimentId={exp.id} state={view} onApply={setView} />
       <FilterBox
+        experimentId={id}
+        metricKeys={metricKeys}
         value={view.where}
         onApply={(w) => setView({ where: w })}
         problem={filterProblem}
