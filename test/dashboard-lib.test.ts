@@ -160,7 +160,7 @@ describe('metric goals', () => {
 describe('issue 21 helpers', async () => {
   const { formatNumber, numberStyle } = await import('../web/src/lib/metric-value.ts');
   const { sortRows } = await import('../web/src/lib/typed-sort.ts');
-  const { parseBlocks, tableCells } = await import('../web/src/lib/markdown.tsx');
+  const { parseBlocks, tableCells } = await import('../web/src/lib/markdown-blocks.ts');
   const { withoutDefaults } = await import('../web/src/lib/config-schema.ts');
   const { filterCompletions } = await import('../web/src/lib/filter-complete.ts');
 

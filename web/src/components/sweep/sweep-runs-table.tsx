@@ -147,7 +147,7 @@ export function SweepRunsTable({
                 <StatusBadge status={statusOf(r.id, r.status)} />
               </td>
               {params.map((p) => (
-                <td key={p} className="num">
+                <td key={p} className="num" data-col={`param:${p}`}>
                   {formatJsonValue(valueAt(r.config, p))}
                 </td>
               ))}
