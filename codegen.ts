@@ -38,7 +38,7 @@ const serverResolvers = {
     useTypeImports: true,
     enumsAsTypes: true,
     useIndexSignature: false,
-    contextType: '../context.ts#Context',
+    contextType: './context.ts#Context',
     // Rows are imported as <Name>Model, so they never clash with the schema's own type names.
     mapperTypeSuffix: 'Model',
     scalars: {
@@ -48,19 +48,19 @@ const serverResolvers = {
       NumberColumn: 'Array<number | string | null>',
     },
     mappers: {
-      Run: '../modules/run/store.ts#RunRow',
-      RunLaunch: '../modules/run/store.ts#RunRow',
+      Run: './run/store.ts#RunRow',
+      RunLaunch: './run/store.ts#RunRow',
       Experiment: '../generated/prisma/client.ts#Experiment',
       Artifact: '../generated/prisma/client.ts#Artifact',
-      Agent: '../modules/launch/service.ts#AgentRow',
-      Sweep: '../modules/sweep/service.ts#SweepRow',
-      MetricSummary: '../modules/metric/store.ts#LatestRow',
-      MetricSeries: '../modules/metric/series.ts#Series',
-      RunComparison: '../modules/metric/compare.ts#Comparison',
-      RunConnection: '../modules/run/list.ts#RunPage',
-      ApiKey: '../modules/auth/store.ts#ApiKeyRow',
-      RunEvent: '../pubsub/live.ts#RunEvent',
-      MetricsEvent: '../pubsub/live.ts#MetricsEvent',
+      Agent: './launch/store.ts#AgentRow',
+      Sweep: './sweep/store.ts#SweepRow',
+      MetricSummary: './metric/store.ts#LatestRow',
+      MetricSeries: './metric/series.ts#Series',
+      RunComparison: './metric/compare.ts#Comparison',
+      RunConnection: './run/list.ts#RunPage',
+      ApiKey: './auth/store.ts#ApiKeyRow',
+      RunEvent: './run/live.ts#RunEvent',
+      MetricsEvent: './metric/live.ts#MetricsEvent',
     },
   },
 };
@@ -68,7 +68,7 @@ const serverResolvers = {
 const config: CodegenConfig = {
   schema: 'contract/schema.graphql',
   generates: {
-    'server/src/graphql/resolvers-types.generated.ts': serverResolvers,
+    'server/src/modules/resolvers-types.generated.ts': serverResolvers,
     'web/src/gql/graphql.ts': target('web/src/graphql/**/*.graphql', 'unknown'),
     // The trainer's and the agent's operations, checked against the same contract.
     'trainers/src/gql/graphql.ts': target('trainers/src/graphql/**/*.graphql', 'Record<string, unknown>'),

@@ -8,7 +8,7 @@
  * and 8x maxPoints long (the shape that was bucketed from raw history and took ~800 ms), each timed BENCH_QUERIES/3 times.
  */
 import pg from 'pg';
-import { ROLLUP_SQL } from '../server/src/modules/metric/series.ts';
+import { ROLLUP_SQL } from '../server/src/modules/metric/store.ts';
 import { CpuMeter, cpuDelta } from './lib/cpu.ts';
 import { createBenchDatabase, pgSettings } from './lib/db.ts';
 import { createRunningRuns, GqlClient, LOG_METRICS, makePoints, parse } from './lib/gql.ts';

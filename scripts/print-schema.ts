@@ -2,7 +2,7 @@
 // generated from). `--check` exits 1 when the committed file differs, which is how CI catches drift.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema } from '../server/src/graphql/schema.ts';
+import { buildSchema } from '../server/src/api/schema.ts';
 
 const file = new URL('../contract/schema.graphql', import.meta.url);
 const header = '# Generated from server/src/modules/*/schema.ts by `npm run schema:print`. Do not edit.\n\n';

@@ -329,7 +329,16 @@ describe('number-vs-string config comparisons (no database)', () => {
       [['mixed'], { number: true, string: true }],
       [['obj'], { number: false, string: false }],
     ]);
-    checkConfigTypes(uses('config.mixed < "a" AND config.mixed > 1 AND config.obj = 1 AND config.absent = "x"'), seen);
+    // Each path on its own, so a checker that refuses any one of them fails here by name.
+    for (const filter of ['config.mixed < "a"', 'config.mixed > 1', 'config.obj = 1', 'config.absent = "x"']) {
+      assert.doesNotThrow(() => checkConfigTypes(uses(filter), seen), filter);
+    }
+    // The same map does refuse a path it knows holds only one type: the checker is live, not skipped.
+    const withNumbers = observed([
+      [['mixed'], { number: true, string: true }],
+      [['lr'], { number: true, string: false }],
+    ]);
+    assert.throws(() => checkConfigTypes(uses('config.mixed < "a" AND config.lr = "x"'), withNumbers), FilterError);
   });
 
   test('the observing SQL binds every path segment and aggregates to two booleans per path', () => {

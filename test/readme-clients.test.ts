@@ -1,4 +1,4 @@
-// The README's client examples are files in examples/, shown verbatim in the README, and run here against a
+// The API guide's client examples are files in examples/, shown verbatim in docs/api.md, and run here against a
 // real server: the logger as written, and the live follower across a server restart (no point missed or
 // delivered twice).
 import assert from 'node:assert/strict';
@@ -15,10 +15,10 @@ after(async () => {
   for (const s of servers.reverse()) await s.close().catch(() => {});
 });
 
-test('the README shows examples/log-metrics.ts and examples/follow-metrics.ts verbatim', () => {
-  const readme = readFileSync('README.md', 'utf8');
+test('docs/api.md shows examples/log-metrics.ts and examples/follow-metrics.ts verbatim', () => {
+  const guide = readFileSync('docs/api.md', 'utf8');
   for (const file of ['examples/log-metrics.ts', 'examples/follow-metrics.ts']) {
-    assert.ok(readme.includes(`\`\`\`ts\n${readFileSync(file, 'utf8')}\`\`\``), `${file} differs from the README`);
+    assert.ok(guide.includes(`\`\`\`ts\n${readFileSync(file, 'utf8')}\`\`\``), `${file} differs from docs/api.md`);
   }
 });
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-/** The README's error table. */
+/** The error table of docs/api.md. */
 const DOCUMENTED = new Set([
   'BAD_USER_INPUT',
   'NOT_FOUND',

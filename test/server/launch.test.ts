@@ -501,6 +501,7 @@ test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, 
     .map((e) => e.pid);
   assert.equal(pids.length, 2);
   child.kill('SIGKILL');
+  const killedAt = Date.now();
   // The orphaned trainers notice their agent is gone (IPC disconnect) and stop at once, long before
   // the lease runs out: a requeued run must never have two trainers.
   await waitFor(() => pids.every((p) => !alive(p)), { timeout: 15_000, what: 'orphaned trainers to exit' });
@@ -509,6 +510,17 @@ test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, 
     timeout: LEASE_NOTICED_MS,
     what: 'CRASHED and requeued within a lease',
   });
+  // The promise in docs/api.md, from both sides: not before the lease the agent last renewed (renewals come every
+  // LEASE_SECONDS / 4) has run out, and within LEASE_SECONDS plus about a second (the bound adds the polls here).
+  const decidedMs = Date.now() - killedAt;
+  assert.ok(
+    decidedMs >= (LEASE_SECONDS * 0.75 - 0.5) * 1000,
+    `decided ${decidedMs} ms after the kill: before the lease ran out`,
+  );
+  assert.ok(
+    decidedMs <= (LEASE_SECONDS + 3) * 1000,
+    `decided ${decidedMs} ms after the kill (lease ${LEASE_SECONDS} s)`,
+  );
   const crashed = (await s.gql(RUN, { id: crash })).run;
   assert.match(crashed.errorMessage, /lease/);
   process.env.PROTOCOL_EPOCH_MS = '50'; // restored by the setEnv above

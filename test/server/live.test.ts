@@ -162,7 +162,14 @@ test('two server instances on one database: every event reaches subscribers of b
   onB.dispose();
 });
 
-test('crash detection: a silent RUNNING run becomes CRASHED once, with an event, even with two sweepers', async () => {
+test('crash detection: a silent RUNNING run becomes CRASHED once, with an event, even with two sweepers', async (t) => {
+  // A database of its own: the sweepers mark every silent run, so runs other tests left RUNNING must not be there.
+  const a = await startTestServer();
+  const b = await startTestServer({ database: a.database });
+  t.after(async () => {
+    await b.close();
+    await a.close();
+  });
   const run = await newRun(a, 'crash');
   const sub = collect<any>(b.ws(), RUNS_SUB, { ids: [run.id], since: await sinceNow(a, run.id) });
   const db = new pg.Pool({ connectionString: a.database.url, max: 4 });

@@ -536,3 +536,22 @@ test('the append-only fast path falls back to the upsert when a batch does overl
   apply(model, again);
   await assertMatches(id, model);
 });
+
+test('a batch spanning several insert chunks is idempotent in every chunk, not only the first', async () => {
+  // 6,000 steps x 2 keys = 12,000 points: three of ingest's 5,000-row chunks, in both the append-only path
+  // (first log) and the upsert path (re-log, overlap); a chunk skipped or applied twice shows up here.
+  const id = await runningRun();
+  const model: Model = new Map();
+  const keys = ['loss', 'acc'];
+  const a = bigBatch(keys, 0, 6000, (k, st) => (k === 'loss' ? 1 + st / 6000 : st / 6000));
+  for (const batch of [a, a]) {
+    assert.equal((await s.gql(LOG_COLUMNS, { id, c: toColumns(batch) })).logMetrics.accepted, 12_000);
+    apply(model, batch);
+    await assertMatches(id, model);
+  }
+  // Overlap reaching into the last chunk of what is stored, with new extremes there.
+  const b = bigBatch(keys, 4000, 9000, (k, st) => (k === 'loss' ? 5 - st / 9000 : -st / 9000));
+  await s.gql(LOG_COLUMNS, { id, c: toColumns(b) });
+  apply(model, b);
+  await assertMatches(id, model);
+});

@@ -1,6 +1,7 @@
 // One small request must not be able to stall the server: every attack shape from issue 9 is refused
-// during validation with its own code, while /healthz keeps answering. Timings are printed (not
-// asserted); bench-style figures come from `duration` in the spec reporter.
+// during validation with its own code, while /healthz keeps answering. Each refusal and each /healthz probe
+// is held to a bound far above what a refusal costs (milliseconds) and far below what running the shape
+// costs (seconds, or never finishing): a missing check fails here. Figures come from `npm run bench:attacks`.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -17,26 +18,37 @@ before(async () => {
 });
 after(() => s.close());
 
-/** Sends the attack while polling /healthz; returns the attack's first error and how /healthz fared. */
+/** Refusal and probe bound: a refused shape costs milliseconds; executed, each costs seconds or more. */
+const BOUND_MS = 1000;
+
+/**
+ * Sends the attack while probing /healthz back to back; returns the attack's first error. Asserts that the
+ * refusal came within BOUND_MS, that every probe was answered 200 within BOUND_MS, and that at least one was.
+ */
 async function attack(query: string, variables?: Record<string, unknown>) {
   const healthz = s.url.replace('/graphql', '/healthz');
   let done = false;
-  let healthy = 0;
+  const probes: { status: number; ms: number }[] = [];
+  const probe = async () => {
+    const t = performance.now();
+    const r = await fetch(healthz);
+    probes.push({ status: r.status, ms: performance.now() - t });
+  };
   const poll = (async () => {
-    while (!done) {
-      const r = await fetch(healthz);
-      if (r.ok) healthy++;
-      await new Promise((r) => setImmediate(r));
-    }
+    while (!done) await probe();
   })();
   const t0 = performance.now();
   const res = await s.request(query, variables);
   const ms = performance.now() - t0;
   done = true;
   await poll;
-  const r = await fetch(healthz);
-  assert.equal(r.status, 200, '/healthz answers after the attack');
-  return { error: res.errors?.[0], data: res.data, ms, healthy };
+  await probe(); // one after the attack, so a refusal faster than any probe still checks the server answers
+  assert.ok(ms < BOUND_MS, `refused in ${ms.toFixed(0)} ms (bound ${BOUND_MS} ms)`);
+  for (const p of probes) {
+    assert.equal(p.status, 200, '/healthz answers during and after the attack');
+    assert.ok(p.ms < BOUND_MS, `a /healthz probe took ${p.ms.toFixed(0)} ms during the attack`);
+  }
+  return { error: res.errors?.[0], data: res.data, ms, healthy: probes.length };
 }
 
 function fanOut(n: number): string {

@@ -1,5 +1,6 @@
 /**
- * README promises about the API that no other test pinned down, one test per promise and named after it.
+ * Promises the docs (docs/api.md, docs/security.md) make about the API that no other test pinned down, one test
+ * per promise and named after it.
  * Each test makes its own experiment (and its own server where a setting differs), so any one runs alone.
  */
 import assert from 'node:assert/strict';

@@ -66,14 +66,15 @@ after(async () => {
   await database?.drop().catch(() => {});
 });
 
-async function signIn(key: string) {
+/** Signs in with `key` from a run's page (the shared run unless one is named) and lands back on it. */
+async function signIn(key: string, run = runId) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${web.url}/runs/${runId}`);
+  await page.goto(`${web.url}/runs/${run}`);
   await page.waitForURL(/\/sign-in/);
   await page.fill('input[name="key"]', key);
   await page.click('button[type="submit"]');
-  await page.waitForURL(new RegExp(`/runs/${runId}$`));
+  await page.waitForURL(new RegExp(`/runs/${run}$`));
   return { context, page };
 }
 
@@ -131,8 +132,8 @@ test('with keys required, pages are rendered with the session: a missing run or 
 test('a READ-only session sees data but no launch, cancel or edit controls', async () => {
   const running = await gql(`mutation { createRun(input: { experimentName: "guarded", name: "r2" }) { id } }`);
   await gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: running.createRun.id });
-  runId = running.createRun.id;
-  const { context, page } = await signIn(await newKey(['READ']));
+  // A RUNNING run, whose page offers Cancel to a session that may launch: here it must not.
+  const { context, page } = await signIn(await newKey(['READ']), running.createRun.id);
   await page.locator('[data-testid="run-name"]').waitFor();
   await page.locator('[data-testid="session-menu"]').waitFor();
   assert.equal(await page.locator('[data-testid="cancel-run"]').count(), 0);

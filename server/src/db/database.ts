@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { isConnectionError } from '../core/db-errors.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { isConnectionError } from './errors.ts';
 
 /**
  * The one connection pool of a server process, and the two ways code uses it.
@@ -10,7 +10,7 @@ import { isConnectionError } from './errors.ts';
  *   where its generated types and query building are worth having and the row counts are small.
  * - SQL on the pool for everything that is set-based or must be one guarded statement: metric ingest
  *   (`unnest` arrays: ~10x Prisma's createMany here), series downsampling, the filter compiler's dynamic
- *   WHERE/ORDER BY, run state changes (guarded UPDATE + NOTIFY in one transaction, see run/run-state.ts),
+ *   WHERE/ORDER BY, run state changes (a guarded update + NOTIFY in one transaction, see run/run-state.ts),
  *   the queue and LISTEN/NOTIFY.
  *
  * One pool means one `DB_POOL_SIZE` and one place that decides what a lost connection costs.

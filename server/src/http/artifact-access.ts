@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
-import { unauthenticated } from '../graphql/access.ts';
-import { ErrorCode, userError } from '../graphql/errors.ts';
+import { unauthenticated } from '../api/access.ts';
+import { ErrorCode, userError } from '../core/errors.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 

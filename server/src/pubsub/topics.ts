@@ -75,5 +75,5 @@ export async function notifyRuns(
   const payloads = runs.map((r) =>
     JSON.stringify({ type: 'run', runId: r.id, experimentId: r.experimentId, seq: r.seq, kind } satisfies RunNotice),
   );
-  await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [CHANNEL, payloads]);
+  await client.query('SELECT pg_notify($1, unnest($2::text[]))', [CHANNEL, payloads]);
 }

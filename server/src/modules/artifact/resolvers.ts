@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { Resolvers } from '../resolvers-types.generated.ts';
 import { STORED_PREFIX } from './service.ts';
 
 export const artifactResolvers: Resolvers = {

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isUuid } from '@runboard/contract/ids';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
+import { checkJsonObject, checkName } from '../../core/validate.ts';
 import type { Database } from '../../db/database.ts';
-import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
-import { checkJsonObject, checkName } from '../validate.ts';
 
 export const STORED_PREFIX = 'runboard-artifact:';
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -62,7 +62,7 @@ export type Target =
 
 /**
  * Access rule of one root field (Query, Mutation or Subscription), declared in the module next to its SDL and
- * enforced for every transport in server/src/graphql/access.ts.
+ * enforced for every transport in server/src/api/access.ts.
  * - requires: the scope a key needs; 'PUBLIC' fields answer without a key (only `viewer`).
  * - experiments: how a key limited to some experiments is checked:
  *   'none'      the field touches no experiment data;

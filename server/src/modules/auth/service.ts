@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { badInput, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
+import { badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { generateKey, hashKey, keyPrefix, sameHash } from './keys.ts';
 import {
   ANONYMOUS_PRINCIPAL,

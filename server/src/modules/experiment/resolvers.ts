@@ -1,5 +1,4 @@
-import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
-import { listRuns } from '../run/list.ts';
+import type { Resolvers } from '../resolvers-types.generated.ts';
 
 export const experimentResolvers: Resolvers = {
   Query: {
@@ -16,6 +15,6 @@ export const experimentResolvers: Resolvers = {
     runCount: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts.reduce((n, c) => n + c.count, 0),
     lastActivityAt: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).last,
     configKeys: (e, _, ctx) => ctx.services.experiments.configKeys(e.id),
-    runs: (e, a, ctx) => listRuns(ctx.services.db.pool, { ...a, experimentId: e.id }),
+    runs: (e, a, ctx) => ctx.services.runs.list({ ...a, experimentId: e.id }),
   },
 };

@@ -1,11 +1,10 @@
 import { isUuid } from '@runboard/contract/ids';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
+import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
-import { purgeMetricRows } from '../run/purge.ts';
-import type { RunStatus } from '../run/store.ts';
-import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../validate.ts';
-import { experimentConfigKeys } from './store.ts';
+import { purgeMetricRows, runCountsOf } from '../run/store.ts';
+import { deleteExperiment, experimentConfigKeys, insertExperimentIfMissing, searchExperimentIds } from './store.ts';
 
 export interface CreateExperimentInput {
   name: string;
@@ -50,10 +49,7 @@ export class ExperimentService {
   /** The experiment with this name, created when missing; safe under concurrent callers. */
   async ensure(name: string) {
     const clean = checkName('experimentName', name);
-    await this.db.pool.query(
-      `INSERT INTO experiments (id, name) VALUES (gen_random_uuid(), $1) ON CONFLICT (name) DO NOTHING`,
-      [clean],
-    );
+    await insertExperimentIfMissing(this.db.pool, clean);
     return this.db.prisma.experiment.findUniqueOrThrow({ where: { name: clean } });
   }
 
@@ -94,9 +90,8 @@ export class ExperimentService {
   async delete(id: string): Promise<string> {
     const experimentId = assertId('Experiment', id);
     return inTransaction(this.db.pool, async (c) => {
-      await purgeMetricRows(c, 'SELECT id FROM runs WHERE experiment_id = $1', [experimentId]);
-      const { rowCount } = await c.query('DELETE FROM experiments WHERE id = $1', [experimentId]);
-      if (!rowCount) throw notFound('Experiment', id);
+      await purgeMetricRows(c, { experimentId });
+      if (!(await deleteExperiment(c, experimentId))) throw notFound('Experiment', id);
       return id;
     });
   }
@@ -120,34 +115,16 @@ export class ExperimentService {
   async list(search: string | null | undefined, first: number | null | undefined) {
     const limit = checkPageSize(first, 200, 1000);
     const pattern = search ? `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    // Most recently active first: the newest run change, else the experiment's own update time.
-    const { rows } = await this.db.pool.query<{ id: string }>(
-      `SELECT e.id FROM experiments e
-         LEFT JOIN LATERAL (SELECT max(r.updated_at) AS last FROM runs r WHERE r.experiment_id = e.id) a ON true
-        WHERE $1::text IS NULL OR e.name ILIKE $1 OR e.description ILIKE $1
-              OR EXISTS (SELECT 1 FROM unnest(e.tags) t WHERE t ILIKE $1)
-        ORDER BY greatest(a.last, e.updated_at) DESC, e.id
-        LIMIT $2`,
-      [pattern, limit],
-    );
-    const found = await this.db.prisma.experiment.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    const ids = await searchExperimentIds(this.db.pool, pattern, limit);
+    const found = await this.db.prisma.experiment.findMany({ where: { id: { in: ids } } });
     const byId = new Map(found.map((e) => [e.id, e]));
-    return rows.map((r) => byId.get(r.id)!).filter(Boolean);
+    return ids.map((id) => byId.get(id)!).filter(Boolean);
   }
 
   async runCounts(experimentIds: readonly string[]) {
-    const { rows } = await this.db.pool.query<{
-      experiment_id: string;
-      status: RunStatus;
-      count: number;
-      last: Date | null;
-    }>(
-      `SELECT experiment_id, status::text AS status, count(*)::int AS count, max(updated_at) AS last
-         FROM runs WHERE experiment_id = ANY($1::uuid[]) GROUP BY experiment_id, status ORDER BY status`,
-      [experimentIds],
-    );
+    const rows = await runCountsOf(this.db.pool, experimentIds);
     return experimentIds.map((id) => {
-      const mine = rows.filter((r) => r.experiment_id === id);
+      const mine = rows.filter((r) => r.experimentId === id);
       const last = mine.reduce<Date | null>((acc, r) => (r.last && (!acc || r.last > acc) ? r.last : acc), null);
       return { counts: mine.map((r) => ({ status: r.status, count: r.count })), last };
     });

@@ -8,6 +8,7 @@ import { FilterError } from './errors.ts';
 import { parseField } from './parser.ts';
 import { COLUMNS, configPathArray, METRIC_COLUMNS, metricKeyParam } from './sql-fields.ts';
 import { type SqlParams, withScratch } from './sql-params.ts';
+import { metricSummaryColumn } from './store.ts';
 
 export type OrderSqlType = 'text' | 'jsonb' | 'float8' | 'timestamptz' | 'RunStatus';
 
@@ -42,9 +43,7 @@ export function compileOrderField(field: string, params: SqlParams): CompiledOrd
     if (ref.kind === 'metric') {
       const col = METRIC_COLUMNS[ref.aggregate];
       return {
-        sql:
-          `(SELECT NULLIF(${col}, 'NaN'::float8) FROM metric_latest ml ` +
-          `WHERE ml.run_id = r.id AND ml.key = ${metricKeyParam(ref.key, p)})`,
+        sql: metricSummaryColumn(col, metricKeyParam(ref.key, p)),
         type: 'float8',
       };
     }

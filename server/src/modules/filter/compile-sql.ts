@@ -22,6 +22,7 @@ import { FILTER_LIMITS, FilterError } from './errors.ts';
 import { parseFilter } from './parser.ts';
 import { COLUMNS, configPathArray, containsPattern, METRIC_COLUMNS, metricKeyParam, twoValued } from './sql-fields.ts';
 import { type SqlParams, withScratch } from './sql-params.ts';
+import { metricSummaryExists } from './store.ts';
 import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.ts';
 
 type NumberValue = Extract<FilterValue, { kind: 'number' }>;
@@ -125,7 +126,7 @@ function configBetween(
 function metricExists(field: Extract<FieldRef, { kind: 'metric' }>, p: SqlParams, cond?: () => string): string {
   const key = metricKeyParam(field.key, p);
   const where = cond ? ` AND ${cond()}` : '';
-  return `EXISTS (SELECT 1 FROM metric_latest ml WHERE ml.run_id = r.id AND ml.key = ${key}${where})`;
+  return metricSummaryExists(key, where);
 }
 
 function metricNumber(field: Extract<FieldRef, { kind: 'metric' }>, v: FilterValue, extra: string): NumberValue {

@@ -4,8 +4,8 @@
  *   const params = new SqlParams(myValues.length);
  *   const where = compileFilter(filter.where ?? '', params);          // SQL over alias r
  *   const order = compileOrderField(orderBy.field, params);            // { sql, type }
- *   await pool.query(`SELECT ... FROM runs r WHERE ... AND ${where} ORDER BY ${order.sql} ...`,
- *                    [...myValues, ...params.values]);
+ *   // run/store.ts splices both into its statement over `runs r`:
+ *   //   ... WHERE <my conditions> AND ${where} ORDER BY ${order.sql}, with [...myValues, ...params.values]
  *
  * Any problem in user input throws FilterError { message, position } -> INVALID_FILTER.
  */

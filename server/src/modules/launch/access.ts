@@ -1,7 +1,7 @@
 import { type AccessTable, targets } from '../auth/scopes.ts';
 
 /**
- * Who may call this module's root fields (enforced by graphql/access.ts; see auth/scopes.ts). The agent protocol
+ * Who may call this module's root fields (enforced by api/access.ts; see auth/scopes.ts). The agent protocol
  * claims runs of any experiment, so it is open only to keys not limited to experiments.
  */
 export const launchAccess: AccessTable = {

@@ -1,7 +1,7 @@
 import { configSchema, issueMessage } from '@runboard/contract/trainer-config';
 import { z } from 'zod';
-import { badInput, ErrorCode, userError } from '../../graphql/errors.ts';
-import { jsonProblem } from '../validate.ts';
+import { badInput, ErrorCode, userError } from '../../core/errors.ts';
+import { jsonProblem } from '../../core/validate.ts';
 
 /**
  * The trainer's configuration schema is the contract between launchRun and the trainer process:

@@ -1,7 +1,7 @@
-import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { Resolvers } from '../resolvers-types.generated.ts';
 import { trainerConfigJsonSchema } from './config-contract.ts';
-import type { LogLine } from './logs.ts';
-import { AGENT_OFFLINE_SECONDS, type AgentRow } from './service.ts';
+import { AGENT_OFFLINE_SECONDS } from './service.ts';
+import type { AgentRow, LogLine } from './store.ts';
 
 const online = (a: AgentRow) => Date.now() - a.lastSeenAt.getTime() < AGENT_OFFLINE_SECONDS * 1000;
 

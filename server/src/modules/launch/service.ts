@@ -1,11 +1,13 @@
+import { assertId, badInput, notFound } from '../../core/errors.ts';
+import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
-import { assertId, badInput, notFound } from '../../graphql/errors.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
-import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
-import { checkName, checkTags, checkText, LIMITS, sanitiseText } from '../validate.ts';
+import { activeRunsOfAgents, type RunRow } from '../run/store.ts';
+import { parallelismTiers } from '../sweep/store.ts';
 import { givenConfigPaths, validateTrainerConfig } from './config-contract.ts';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.ts';
+import { type AgentRow, agentsByIds, agentsSeenWithin, queueCounts, touchAgent, upsertAgent } from './store.ts';
 
 export interface LaunchRunInput {
   experimentId?: string | null;
@@ -29,23 +31,8 @@ export interface RegisterAgentInput {
   info?: unknown;
 }
 
-export interface AgentRow {
-  id: string;
-  name: string;
-  host: string;
-  labels: string[];
-  gpus: string[];
-  concurrency: number;
-  info: Record<string, unknown>;
-  startedAt: Date;
-  lastSeenAt: Date;
-}
-
 /** An agent unheard of for this long is offline (agents poll every 0.5 s and renew every lease / 4). */
 export const AGENT_OFFLINE_SECONDS = DEFAULT_LEASE_SECONDS * 1.5;
-const AGENT_COLUMNS = `id, name, host, coalesce(labels, '{}') AS labels, coalesce(gpus, '{}') AS gpus, concurrency, info,
-  started_at AS "startedAt", last_seen_at AS "lastSeenAt"`;
-
 /** Labels name queues (runs.<label>.<label>), so they are restricted to a safe alphabet. */
 export function checkLabels(labels: string[]): string[] {
   const clean = checkTags('labels', labels);
@@ -109,45 +96,32 @@ export class LaunchService {
     const id = assertId('Agent', input.id);
     if (!Number.isInteger(input.concurrency) || input.concurrency < 1 || input.concurrency > 256)
       throw badInput('concurrency', 'must be between 1 and 256');
-    const { rows } = await this.db.pool.query<AgentRow>(
-      `INSERT INTO agents (id, name, host, labels, gpus, concurrency, info) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, host = EXCLUDED.host, labels = EXCLUDED.labels, gpus = EXCLUDED.gpus,
-         concurrency = EXCLUDED.concurrency, info = EXCLUDED.info, last_seen_at = now()
-       RETURNING ${AGENT_COLUMNS}`,
-      [
-        id,
-        checkName('name', input.name),
-        checkName('host', input.host),
-        checkTags('labels', input.labels ?? []),
-        checkTags('gpus', input.gpus ?? []),
-        input.concurrency,
-        input.info ?? {},
-      ],
-    );
-    return rows[0]!;
+    return upsertAgent(this.db.pool, {
+      id,
+      name: checkName('name', input.name),
+      host: checkName('host', input.host),
+      labels: checkTags('labels', input.labels ?? []),
+      gpus: checkTags('gpus', input.gpus ?? []),
+      concurrency: input.concurrency,
+      info: (input.info ?? {}) as Record<string, unknown>,
+    });
   }
 
   listAgents(): Promise<AgentRow[]> {
-    return this.db.pool
-      .query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY last_seen_at DESC`)
-      .then((r) => r.rows);
+    return agentsSeenWithin(this.db.pool, null);
   }
 
   private async seen(agentId: string): Promise<AgentRow> {
-    const { rows } = await this.db.pool.query<AgentRow>(
-      `UPDATE agents SET last_seen_at = now() WHERE id = $1 RETURNING ${AGENT_COLUMNS}`,
-      [assertId('Agent', agentId)],
-    );
-    if (!rows[0]) throw notFound('Agent', agentId);
-    return rows[0];
+    const agent = await touchAgent(this.db.pool, assertId('Agent', agentId));
+    if (!agent) throw notFound('Agent', agentId);
+    return agent;
   }
 
   /** Hands up to `max` queued runs to the agent; each comes with a lease the agent must renew. */
   async claimRuns(agentId: string, max: number) {
     if (!Number.isInteger(max) || max < 1 || max > 256) throw badInput('max', 'must be between 1 and 256');
     const agent = await this.seen(agentId);
-    const { rows: tiers } = await this.db.pool.query<{ p: number }>(`SELECT DISTINCT parallelism AS p FROM sweeps`);
-    const limits = Object.fromEntries(tiers.map((t) => [`p${t.p}`, t.p]));
+    const limits = Object.fromEntries((await parallelismTiers(this.db.pool)).map((p) => [`p${p}`, p]));
     const out: { run: RunRow; attempt: number; leaseSeconds: number }[] = [];
     for (const q of await this.queue.queuesFor(agent.labels)) {
       if (out.length >= max) break;
@@ -180,41 +154,24 @@ export class LaunchService {
 
   /** Agents seen within AGENT_OFFLINE_SECONDS. */
   async onlineAgents(): Promise<AgentRow[]> {
-    const { rows } = await this.db.pool.query<AgentRow>(
-      `SELECT ${AGENT_COLUMNS} FROM agents WHERE last_seen_at > now() - make_interval(secs => $1) ORDER BY last_seen_at DESC`,
-      [AGENT_OFFLINE_SECONDS],
-    );
-    return rows;
+    return agentsSeenWithin(this.db.pool, AGENT_OFFLINE_SECONDS);
   }
 
   /** Agents by id, in key order (null where missing): for the per-request loader. */
   async agentsByIds(ids: readonly string[]): Promise<(AgentRow | null)[]> {
-    const { rows } = await this.db.pool.query<AgentRow>(
-      `SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const rows = await agentsByIds(this.db.pool, ids);
     const byId = new Map(rows.map((a) => [a.id, a]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
   /** Each agent's claimed or running runs, oldest first, in key order. */
   async activeRunsOfAgents(agentIds: readonly string[]): Promise<RunRow[][]> {
-    const { rows } = await this.db.pool.query<RunRow>(
-      `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.agent_id = ANY($1::uuid[]) AND r.status IN ('QUEUED', 'RUNNING')
-        ORDER BY r.created_at`,
-      [agentIds],
-    );
+    const rows = await activeRunsOfAgents(this.db.pool, agentIds);
     return agentIds.map((id) => rows.filter((r) => r.agentId === id));
   }
 
   /** Launched runs waiting, launched runs held by agents, and agents online. */
   async queueStatus(): Promise<{ queued: number; running: number; agentsOnline: number }> {
-    const { rows } = await this.db.pool.query<{ queued: number; running: number; agentsOnline: number }>(
-      `SELECT (SELECT count(*)::int FROM runs WHERE job_id IS NOT NULL AND status = 'QUEUED' AND agent_id IS NULL) AS queued,
-              (SELECT count(*)::int FROM runs WHERE job_id IS NOT NULL AND agent_id IS NOT NULL AND status IN ('QUEUED', 'RUNNING')) AS running,
-              (SELECT count(*)::int FROM agents WHERE last_seen_at > now() - make_interval(secs => $1)) AS "agentsOnline"`,
-      [AGENT_OFFLINE_SECONDS],
-    );
-    return rows[0]!;
+    return queueCounts(this.db.pool, AGENT_OFFLINE_SECONDS);
   }
 }

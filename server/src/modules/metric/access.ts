@@ -1,6 +1,6 @@
 import { type AccessTable, targets } from '../auth/scopes.ts';
 
-/** Who may call this module's root fields (enforced by graphql/access.ts; see auth/scopes.ts). */
+/** Who may call this module's root fields (enforced by api/access.ts; see auth/scopes.ts). */
 export const metricAccess: AccessTable = {
   Query: {
     metricSeries: { requires: 'READ', experiments: (a) => targets.runs(a.runIds) },

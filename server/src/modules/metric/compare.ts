@@ -1,21 +1,11 @@
 import { isUuid } from '@runboard/contract/ids';
 import { inferGoal, type MetricGoal } from '@runboard/contract/metric-goal';
 import type pg from 'pg';
-import { notFound } from '../../graphql/errors.ts';
+import { notFound } from '../../core/errors.ts';
 import { findRuns, type RunRow } from '../run/store.ts';
+import { type ComparedLatest, comparedLatest } from './store.ts';
 
 export type Goal = MetricGoal;
-
-interface LatestRow {
-  runId: string;
-  key: string;
-  lastStep: number;
-  lastValue: number;
-  minValue: number | null;
-  minStep: number | null;
-  maxValue: number | null;
-  maxStep: number | null;
-}
 
 /** Flattens nested config objects to dotted paths; arrays and scalars are leaves. */
 export function flatten(value: unknown, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
@@ -59,14 +49,12 @@ export async function compareRuns(
     if (!run) throw notFound('Run', id);
     return run;
   });
-  const { rows } = await db.query<LatestRow>(
-    `SELECT run_id AS "runId", key, last_step AS "lastStep", last_value AS "lastValue", min_value AS "minValue",
-            min_step AS "minStep", max_value AS "maxValue", max_step AS "maxStep"
-       FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR key = ANY($2::text[]))
-      ORDER BY key`,
-    [runs.map((r) => r.id), keys],
+  const rows = await comparedLatest(
+    db,
+    runs.map((r) => r.id),
+    keys,
   );
-  const byKey = new Map<string, Map<string, LatestRow>>();
+  const byKey = new Map<string, Map<string, ComparedLatest>>();
   for (const row of rows) {
     if (!byKey.has(row.key)) byKey.set(row.key, new Map());
     byKey.get(row.key)!.set(row.runId, row);

@@ -1,12 +1,21 @@
 import type pg from 'pg';
+import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
+import { LIMITS, LONE_SURROGATE } from '../../core/validate.ts';
 import { inTransaction } from '../../db/database.ts';
-import { assertId, badInput, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
 import { notifyPg } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
-import { LIMITS, LONE_SURROGATE } from '../validate.ts';
+import { lockRun } from '../run/store.ts';
 import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.ts';
-import { float8Array, int8Array, textArray } from './pg-arrays.ts';
-import { mergeLatest, mergeRollups, rebuildSummaries } from './summaries.ts';
+import {
+  appendPoints,
+  deletePointsAfter,
+  insertBatch,
+  lastSteps,
+  mergeLatest,
+  mergeRollups,
+  rebuildSummaries,
+  upsertPoints,
+} from './store.ts';
 
 export interface PointInput {
   key: string;
@@ -37,8 +46,6 @@ export function pointsOfColumns(c: ColumnsInput): PointInput[] {
   return out;
 }
 
-/** Rows per INSERT statement: bounds statement size; the whole request is still one transaction. */
-const CHUNK = 5000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -64,30 +71,8 @@ function validate(points: PointInput[]): Point[] {
   });
 }
 
-const UPSERT_SQL = `WITH ins AS (
-     INSERT INTO metrics (run_id, key, step, value, wall_time, seq)
-     SELECT $1, k, s, v, to_timestamp(w), $6
-       FROM unnest($2::text[], $3::int8[], $4::float8[], $5::float8[]) AS u(k, s, v, w)
-     ON CONFLICT (run_id, key, step) DO UPDATE
-       SET value = EXCLUDED.value, wall_time = EXCLUDED.wall_time, seq = EXCLUDED.seq
-     RETURNING key, xmax::text <> '0' AS replaced)
-   SELECT DISTINCT key FROM ins WHERE replaced`;
-
-const APPEND_SQL = `INSERT INTO metrics (run_id, key, step, value, wall_time, seq)
-   SELECT $1, k, s, v, to_timestamp(w), $6
-     FROM unnest($2::text[], $3::int8[], $4::float8[], $5::float8[]) AS u(k, s, v, w)`;
-
 /** Batches at least this big first check whether they only append (see appendsOnly). */
 const APPEND_CHECK_MIN = 1000;
-
-const chunkParams = (runId: string, chunk: Point[], seq: number) => [
-  runId,
-  textArray(chunk.map((p) => p.key)),
-  int8Array(chunk.map((p) => p.step)),
-  float8Array(chunk.map((p) => p.value)),
-  float8Array(chunk.map((p) => p.wallTime / 1000)),
-  seq,
-];
 
 /**
  * True when every key's first step in the batch is past the last step stored for that key, so no point
@@ -97,11 +82,11 @@ const chunkParams = (runId: string, chunk: Point[], seq: number) => [
  * upsert (~20% of the insert statement, measured on 5k-row chunks).
  */
 async function appendsOnly(c: pg.ClientBase, runId: string, groups: Point[][]): Promise<boolean> {
-  const { rows } = await c.query<{ key: string; lastStep: number | string }>(
-    `SELECT key, last_step AS "lastStep" FROM metric_latest WHERE run_id = $1 AND key = ANY($2::text[])`,
-    [runId, groups.map((g) => g[0]!.key)],
+  const last = await lastSteps(
+    c,
+    runId,
+    groups.map((g) => g[0]!.key),
   );
-  const last = new Map(rows.map((r) => [r.key, Number(r.lastStep)]));
   return groups.every((g) => !last.has(g[0]!.key) || g[0]!.step > last.get(g[0]!.key)!);
 }
 
@@ -128,42 +113,18 @@ export async function logMetrics(pool: pg.Pool, state: RunState, id: string, inp
   return inTransaction(pool, async (c) => {
     // The next seq, the batch counted as a heartbeat, a CRASHED run revived (with its event): RunState's call.
     const { seq } = await state.beginIngest(c, runId);
-    const replaced = new Set<string>();
-    let appended = false;
-    if (points.length >= APPEND_CHECK_MIN && (await appendsOnly(c, runId, groups))) {
-      // The savepoint only matters if the invariant above were ever broken: then fall back to the upsert.
-      await c.query('SAVEPOINT append_only');
-      try {
-        for (let i = 0; i < points.length; i += CHUNK)
-          await c.query(APPEND_SQL, chunkParams(runId, points.slice(i, i + CHUNK), seq));
-        await c.query('RELEASE SAVEPOINT append_only');
-        appended = true;
-      } catch (err) {
-        if ((err as { code?: string }).code !== '23505') throw err;
-        await c.query('ROLLBACK TO SAVEPOINT append_only');
-      }
-    }
-    if (!appended) {
-      for (let i = 0; i < points.length; i += CHUNK) {
-        const { rows } = await c.query<{ key: string }>(
-          UPSERT_SQL,
-          chunkParams(runId, points.slice(i, i + CHUNK), seq),
-        );
-        for (const r of rows) replaced.add(r.key);
-      }
-    }
+    // Forward logging appends; if the append check were ever wrong, appendPoints writes nothing and says so.
+    const appended =
+      points.length >= APPEND_CHECK_MIN &&
+      (await appendsOnly(c, runId, groups)) &&
+      (await appendPoints(c, runId, points, seq));
+    const replaced = appended ? new Set<string>() : await upsertPoints(c, runId, points, seq);
     const fresh = groups.filter((g) => !replaced.has(g[0]!.key));
     await mergeLatest(c, runId, fresh.map(summarise));
     await mergeRollups(c, runId, fresh.flatMap(buckets));
     await rebuildSummaries(c, runId, [...replaced]);
     const { min, max } = stepRange(groups);
-    await c.query(`INSERT INTO metric_batches (run_id, seq, keys, min_step, max_step) VALUES ($1, $2, $3, $4, $5)`, [
-      runId,
-      seq,
-      groups.map((g) => g[0]!.key),
-      min,
-      max,
-    ]);
+    await insertBatch(c, { runId, seq, keys: groups.map((g) => g[0]!.key), minStep: min, maxStep: max });
     await notifyPg(c, { type: 'metrics', runId, seq });
     return { runId, seq, accepted: points.length };
   });
@@ -174,13 +135,8 @@ export async function truncateMetrics(pool: pg.Pool, id: string, afterStep: numb
   const runId = assertId('Run', id);
   if (afterStep < -1) throw badInput('afterStep', 'must be >= -1 (-1 removes every point)');
   return inTransaction(pool, async (c) => {
-    const run = await c.query(`SELECT 1 FROM runs WHERE id = $1 FOR UPDATE`, [runId]);
-    if (!run.rowCount) throw notFound('Run', id);
-    const { rows } = await c.query<{ key: string; n: number }>(
-      `WITH del AS (DELETE FROM metrics WHERE run_id = $1 AND step > $2 RETURNING key)
-       SELECT key, count(*)::int AS n FROM del GROUP BY key`,
-      [runId, afterStep],
-    );
+    if (!(await lockRun(c, runId))) throw notFound('Run', id);
+    const rows = await deletePointsAfter(c, runId, afterStep);
     await rebuildSummaries(
       c,
       runId,

@@ -1,7 +1,8 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
-import { badInput } from '../../graphql/errors.ts';
+import { badInput } from '../../core/errors.ts';
 import { ROLLUP_LEVELS } from './aggregate.ts';
+import { bucketedSeries, rawSeries, rolledSeries, type SeriesRow, seriesExtents } from './store.ts';
 
 /**
  * Values as the API encodes MetricValue: numbers, or "NaN" / "Infinity" / "-Infinity". PostgreSQL's json
@@ -82,58 +83,6 @@ function withinBudget(plans: Plan[], maxPoints: number, budget: number): Plan[] 
   );
 }
 
-type Row = {
-  runId: string;
-  key: string;
-  s: number[];
-  v: (number | string)[];
-  mn: (number | string | null)[] | null;
-  mx: (number | string | null)[] | null;
-  w: number[];
-};
-
-// One LATERAL read per (run, key) pair over its ordered index range; see metricSeries.
-export const RAW_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, NULL AS mn, NULL AS mx, a.w
-     FROM unnest($1::uuid[], $2::text[]) AS q(run_id, key)
-     CROSS JOIN LATERAL (
-       SELECT json_agg(m.step) AS s, json_agg(m.value) AS v,
-              json_agg(round(date_part('epoch', m.wall_time) * 1000)) AS w
-         FROM (SELECT step, value, wall_time FROM metrics
-                WHERE run_id = q.run_id AND key = q.key ORDER BY step) m
-     ) a
-    WHERE a.s IS NOT NULL`;
-
-export const ROLLUP_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.mx, a.w
-     FROM unnest($1::uuid[], $2::text[], $3::int2[]) AS q(run_id, key, level)
-     CROSS JOIN LATERAL (
-       SELECT json_agg(m.last_step) AS s, json_agg(m.last_value) AS v, json_agg(m.min_value) AS mn,
-              json_agg(m.max_value) AS mx, json_agg(round(date_part('epoch', m.last_wall_time) * 1000)) AS w
-         FROM (SELECT last_step, last_value, min_value, max_value, last_wall_time FROM metric_rollups
-                WHERE run_id = q.run_id AND key = q.key AND level = q.level ORDER BY bucket) m
-     ) a
-    WHERE a.s IS NOT NULL`;
-
-// Buckets of `width` steps computed from raw history (series at most 8x maxPoints long), in the same
-// shape as a rollup bucket: the last point, and min/max ignoring NaN. One LATERAL read per pair, sorted by
-// (bucket, step) so the grouping needs no second sort and each bucket's rows arrive in step order: the
-// last point is then the last array element (3-4x faster than a GROUP BY over the join with
-// array_agg(... ORDER BY step DESC) per bucket, same result).
-export const BUCKET_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.mx, a.w
-     FROM unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[]) AS q(run_id, key, first, width)
-     CROSS JOIN LATERAL (
-       SELECT json_agg(b.last_step) AS s, json_agg(b.last_value) AS v, json_agg(b.min_value) AS mn,
-              json_agg(b.max_value) AS mx, json_agg(round(date_part('epoch', b.last_wall_time) * 1000)) AS w
-         FROM (SELECT m.bucket, max(m.step) AS last_step,
-                      (array_agg(m.value))[count(*)] AS last_value,
-                      (array_agg(m.wall_time))[count(*)] AS last_wall_time,
-                      min(m.value) FILTER (WHERE m.value <> 'NaN') AS min_value,
-                      max(m.value) FILTER (WHERE m.value <> 'NaN') AS max_value
-                 FROM (SELECT (step - q.first) / q.width AS bucket, step, value, wall_time FROM metrics
-                        WHERE run_id = q.run_id AND key = q.key ORDER BY 1, step) m
-                GROUP BY m.bucket ORDER BY m.bucket) b
-     ) a
-    WHERE a.s IS NOT NULL`;
-
 /**
  * Many pairs are read as two queries on two pooled connections, so PostgreSQL builds one half's JSON while
  * this process parses the other's (the 400-series read went from ~190 to ~135 ms measured on 2 cores).
@@ -141,7 +90,7 @@ export const BUCKET_SQL = `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.
  */
 const SPLIT_MIN_PAIRS = 64;
 
-async function inParts(plans: Plan[], read: (part: Plan[]) => Promise<Row[]>): Promise<Row[]> {
+async function inParts(plans: Plan[], read: (part: Plan[]) => Promise<SeriesRow[]>): Promise<SeriesRow[]> {
   if (plans.length === 0) return [];
   if (plans.length < SPLIT_MIN_PAIRS) return read(plans);
   const half = Math.ceil(plans.length / 2);
@@ -172,11 +121,7 @@ export async function metricSeries(
   if (ids.length * keys.length > MAX_PAIRS)
     throw badInput('runIds', `at most ${MAX_PAIRS} (run, key) pairs per request`);
   if (ids.length === 0 || keys.length === 0) return [];
-  const { rows: summaries } = await db.query<Omit<Plan, 'source'>>(
-    `SELECT run_id AS "runId", key, count, first_step AS "firstStep", last_step AS "lastStep"
-       FROM metric_latest WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
-    [ids, keys],
-  );
+  const summaries = await seriesExtents(db, ids, keys);
   const plans = withinBudget(
     summaries.map((s) => ({ ...s, source: choosePlan(s.count, s.firstStep, s.lastStep, maxPoints) })),
     maxPoints,
@@ -187,20 +132,22 @@ export async function metricSeries(
   const rolled = plans.filter((p) => p.source.kind === 'rollup');
   const widthOf = (p: Plan) => (p.source.kind === 'bucket' ? p.source.width : 0);
   const levelOf = (p: Plan) => (p.source.kind === 'rollup' ? p.source.level : 0);
-  const query = (sql: string, params: unknown[]) => db.query<Row>(sql, params).then((r) => r.rows);
   const [rawRows, bucketRows, rollRows] = await Promise.all([
-    inParts(raw, (part) => query(RAW_SQL, [part.map((p) => p.runId), part.map((p) => p.key)])),
+    inParts(raw, (part) => rawSeries(db, part)),
     inParts(bucketed, (part) =>
-      query(BUCKET_SQL, [
-        part.map((p) => p.runId),
-        part.map((p) => p.key),
-        part.map((p) => p.firstStep),
-        part.map(widthOf),
-      ]),
+      bucketedSeries(
+        db,
+        part.map((p) => ({ ...p, first: p.firstStep, width: widthOf(p) })),
+      ),
     ),
-    inParts(rolled, (part) => query(ROLLUP_SQL, [part.map((p) => p.runId), part.map((p) => p.key), part.map(levelOf)])),
+    inParts(rolled, (part) =>
+      rolledSeries(
+        db,
+        part.map((p) => ({ ...p, level: levelOf(p) })),
+      ),
+    ),
   ]);
-  const byPair = new Map<string, Row>();
+  const byPair = new Map<string, SeriesRow>();
   for (const r of [...rawRows, ...bucketRows, ...rollRows]) byPair.set(`${r.runId}\u0000${r.key}`, r);
   // Keep the caller's order: runs as given, keys as given.
   const planByPair = new Map(plans.map((p) => [`${p.runId}\u0000${p.key}`, p]));

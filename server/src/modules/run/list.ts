@@ -1,6 +1,7 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
-import { badInput, ErrorCode, userError } from '../../graphql/errors.ts';
+import { badInput, ErrorCode, userError } from '../../core/errors.ts';
+import { checkPageSize } from '../../core/validate.ts';
 import {
   checkConfigTypes,
   checkMetricKeys,
@@ -16,8 +17,16 @@ import {
   pathKey,
   SqlParams,
 } from '../filter/index.ts';
-import { checkPageSize } from '../validate.ts';
-import { loggedMetricKeys, RUN_COLUMNS, type RunRow, type RunStatus } from './store.ts';
+import {
+  countRuns,
+  experimentNamed,
+  loggedMetricKeys,
+  type RunRow,
+  type RunStatus,
+  type SortKey,
+  selectOverRuns,
+  selectRunPage,
+} from './store.ts';
 
 export interface RunListArgs {
   experimentId?: string | null;
@@ -37,12 +46,6 @@ export interface RunPage {
   nodes: RunRow[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   totalCount: () => Promise<number>;
-}
-
-interface SortKey {
-  sql: string;
-  type: string;
-  desc: boolean;
 }
 
 function filterError(err: unknown): never {
@@ -77,11 +80,7 @@ async function checkTypesInScope(db: pg.Pool, node: FilterNode, scope: string[],
   const paths = [...new Map(uses.map((u) => [pathKey(u.path), u.path])).values()];
   const params = new SqlParams(scopeValues.length);
   const select = observeTypesSql(paths, params);
-  const { rows } = await db.query<Record<string, boolean>>(
-    `SELECT ${select} FROM runs r ${scope.length ? `WHERE ${scope.join(' AND ')}` : ''}`,
-    [...scopeValues, ...params.values],
-  );
-  const row = rows[0]!;
+  const row = await selectOverRuns(db, select, scope, [...scopeValues, ...params.values]);
   const observed = new Map<string, ObservedTypes>(
     paths.map((p, i) => [pathKey(p), { number: row[`n${i}`]!, string: row[`s${i}`]! }]),
   );
@@ -110,7 +109,7 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
     else where.push(`r.experiment_id = ${params.add(args.experimentId)}::uuid`);
   }
   if (args.experimentName != null) {
-    where.push(`r.experiment_id = (SELECT id FROM experiments WHERE name = ${params.add(args.experimentName)})`);
+    where.push(experimentNamed(params.add(args.experimentName)));
   }
   if (args.status?.length) where.push(`r.status::text = ANY(${params.add(args.status)}::text[])`);
   if (args.tags?.length) where.push(`r.tags @> ${params.add(args.tags)}::text[]`);
@@ -129,7 +128,7 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
       filterError(err);
     }
   }
-  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const filterConditions = [...where];
   const filterParams = [...params.values];
 
   const keys: SortKey[] = [];
@@ -152,25 +151,10 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   }
   keys.push({ sql: 'r.id', type: 'uuid', desc: false });
 
-  const conditions = [...where];
-  if (args.after) {
-    const values = decodeCursor(args.after, keys.length);
-    // (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... ; "=" is IS NOT DISTINCT FROM so null groups compare equal.
-    const disjuncts = keys.map((k, i) => {
-      const eqs = keys.slice(0, i).map((e, j) => `${e.sql} IS NOT DISTINCT FROM ${params.add(values[j])}::${e.type}`);
-      const cmp = `${k.sql} ${k.desc ? '<' : '>'} ${params.add(values[i])}::${k.type}`;
-      return `(${[...eqs, cmp].join(' AND ')})`;
-    });
-    conditions.push(`(${disjuncts.join(' OR ')})`);
-  }
-  const order = keys.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
-  const keyCols = keys.map((k, i) => `(${k.sql})::text AS "_k${i}"`).join(', ');
-  const sql = `SELECT ${RUN_COLUMNS}, ${keyCols} FROM runs r
-    ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-    ORDER BY ${order} LIMIT ${first + 1}`;
+  const after = args.after ? decodeCursor(args.after, keys.length) : null;
   let rows: (RunRow & Record<string, unknown>)[];
   try {
-    ({ rows } = await db.query(sql, params.values));
+    rows = await selectRunPage(db, { conditions: where, keys, after, limit: first + 1 }, params);
   } catch (err) {
     // Class 22 (data exception): a forged cursor value that does not cast to its key's type (bad text,
     // date out of range, NUL...), or a filter constant PostgreSQL cannot represent.
@@ -193,9 +177,6 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
     edges,
     nodes: edges.map((e) => e.node),
     pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-    totalCount: () =>
-      (total ??= db
-        .query<{ n: number }>(`SELECT count(*)::int AS n FROM runs r ${whereSql}`, filterParams)
-        .then((r) => r.rows[0]!.n)),
+    totalCount: () => (total ??= countRuns(db, filterConditions, filterParams)),
   };
 }

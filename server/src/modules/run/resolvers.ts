@@ -1,13 +1,10 @@
-import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
-import type { RunEvent } from '../../pubsub/live.ts';
-import { historyOf } from '../metric/store.ts';
-import { checkPageSize } from '../validate.ts';
-import { listRuns } from './list.ts';
+import { checkPageSize } from '../../core/validate.ts';
+import type { Resolvers } from '../resolvers-types.generated.ts';
+import type { RunEvent } from './live.ts';
 
 export const runResolvers: Resolvers = {
   Query: {
-    runs: (_, a, ctx) =>
-      listRuns(ctx.services.db.pool, { ...a.filter, orderBy: a.orderBy, first: a.first, after: a.after }),
+    runs: (_, a, ctx) => ctx.services.runs.list({ ...a.filter, orderBy: a.orderBy, first: a.first, after: a.after }),
     run: (_, a, ctx) => ctx.services.runs.get(a.id),
   },
   Mutation: {
@@ -22,7 +19,7 @@ export const runResolvers: Resolvers = {
   },
   Subscription: {
     runChanged: {
-      subscribe: (_, a, ctx) => ctx.services.live.runChanged(a, a.since ?? null),
+      subscribe: (_, a, ctx) => ctx.services.runs.changed(a, a.since ?? null),
       resolve: (event: RunEvent) => event,
     },
   },
@@ -31,7 +28,7 @@ export const runResolvers: Resolvers = {
     metrics: (r, a, ctx) => (a.keys ? ctx.loaders.latestOfKeys(a.keys).load(r.id) : ctx.loaders.latest.load(r.id)),
     metric: async (r, a, ctx) => (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
     history: (r, a, ctx) =>
-      historyOf(ctx.services.db.pool, r.id, a.key, a.afterStep ?? -1, checkPageSize(a.first, 10_000, 100_000)),
+      ctx.services.metrics.history(r.id, a.key, a.afterStep ?? -1, checkPageSize(a.first, 10_000, 100_000)),
     artifacts: (r, _, ctx) => ctx.loaders.artifacts.load(r.id),
   },
   RunConnection: {

@@ -1,25 +1,38 @@
 import type pg from 'pg';
+import { assertId, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { inTransaction } from '../../db/database.ts';
-import { assertId, ErrorCode, notFound, userError } from '../../graphql/errors.ts';
 import { notifyPg, notifyRuns, type RunEventKind } from '../../pubsub/topics.ts';
 import type { RunQueue } from '../launch/queue.ts';
 import {
   ACTIVE_STATUSES,
   ALL_STATUSES,
+  type Bind,
+  claimRun,
+  clearLease,
+  crashSilentRuns,
+  deleteRuns,
+  endedRunsOf,
+  expireLeasedRuns,
+  extendLeases,
   FINAL_STATUSES,
   findRun,
-  insertRunRow,
-  RUN_COLUMNS,
+  insertRun,
+  lockRun,
+  lockRuns,
+  markCanceled,
+  nextIngestSeq,
   type RunRow,
   type RunStatus,
+  setRunJob,
+  statusOf,
+  touchRunning,
+  transitionRun,
+  updateRuns,
 } from './store.ts';
-
-/** Binds a value as the next `$n` of a statement and returns the placeholder. */
-export type Bind = (value: unknown) => string;
 
 export interface NewRun {
   experimentId: string;
-  /** null: "run-<n>", n from the experiment's run counter (never reused, see insertRunRow). */
+  /** null: "run-<n>", n from the experiment's run counter (never reused, see insertRun). */
   name: string | null;
   config: Record<string, unknown>;
   tags: string[];
@@ -49,7 +62,8 @@ export interface AgentRef {
  * startRun, heartbeats that revive, finishRun, edits, deletes, a logMetrics batch, the crash detector,
  * launch, claims, lease renewal and expiry, cancel, an agent's exit report — is a method here.
  *
- * Invariants every method keeps:
+ * Its SQL lives in ./store.ts; every statement runs on the transaction this class opens (or the caller's), so
+ * the change and its NOTIFY commit together. Invariants every method keeps:
  * - a change is one statement guarded by the statuses it may start from, on the locked row, so concurrent
  *   callers (two servers' crash sweepers, a retried finishRun racing itself) cannot both apply it;
  * - it bumps `seq` (and `state_seq` for state changes), and publishes its event with `notifyPg` in the same
@@ -66,7 +80,7 @@ export class RunState {
 
   /** Inserts a run (QUEUED, seq 1) in the caller's transaction; with `job`, queues it in the same transaction. */
   async insert(c: pg.ClientBase, run: NewRun, job?: NewJob): Promise<RunRow> {
-    let created = await insertRunRow(c, {
+    let created = await insertRun(c, {
       ...run,
       systemInfo: run.systemInfo ?? {},
       userConfigKeys: run.userConfigKeys ?? null,
@@ -78,11 +92,7 @@ export class RunState {
       const queue = this.requireQueue();
       const group = job.sweep ? { id: job.sweep.id, tier: `p${job.sweep.parallelism}` } : undefined;
       const jobId = await queue.send(c, job.queue, { runId: created.id }, { ...job, group });
-      const { rows: queued } = await c.query<RunRow>(
-        `UPDATE runs r SET job_id = $2, job_queue = $3 WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-        [created.id, jobId, job.queue],
-      );
-      created = queued[0]!;
+      created = await setRunJob(c, created.id, jobId, job.queue);
     }
     await this.publish(c, created, 'CREATED');
     return created;
@@ -106,11 +116,8 @@ export class RunState {
    */
   async heartbeat(id: string): Promise<RunRow> {
     const runId = assertId('Run', id);
-    const { rows } = await this.pool.query<RunRow>(
-      `UPDATE runs r SET last_heartbeat_at = now() WHERE id = $1 AND status = 'RUNNING' RETURNING ${RUN_COLUMNS}`,
-      [runId],
-    );
-    if (rows[0]) return rows[0];
+    const running = await touchRunning(this.pool, runId);
+    if (running) return running;
     const run = await findRun(this.pool, runId);
     if (!run) throw notFound('Run', id);
     if (run.status === 'CRASHED') {
@@ -156,19 +163,9 @@ export class RunState {
    * result, which rolls it back. One event per run.
    */
   editMany(runIds: string[], set: (p: Bind) => string, check: (rows: RunRow[]) => void = () => {}): Promise<RunRow[]> {
-    const params: unknown[] = [runIds];
-    const p: Bind = (v) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const assignments = set(p);
     return inTransaction(this.pool, async (c) => {
       await this.lockAll(c, runIds);
-      const { rows } = await c.query<RunRow>(
-        `UPDATE runs r SET ${assignments}, seq = seq + 1, state_seq = seq + 1, updated_at = now()
-          WHERE id = ANY($1::uuid[]) RETURNING ${RUN_COLUMNS}`,
-        params,
-      );
+      const rows = await updateRuns(c, runIds, set);
       check(rows);
       for (const run of rows) await this.publish(c, run, 'UPDATED');
       const byId = new Map(rows.map((r) => [r.id, r]));
@@ -179,10 +176,7 @@ export class RunState {
   /** Deletes many runs in the caller's transaction, all or none, one DELETED event each. */
   async deleteMany(c: pg.ClientBase, runIds: string[]): Promise<void> {
     await this.lockAll(c, runIds);
-    const { rows } = await c.query<{ id: string; experimentId: string; seq: number }>(
-      `DELETE FROM runs WHERE id = ANY($1::uuid[]) RETURNING id, experiment_id AS "experimentId", seq`,
-      [runIds],
-    );
+    const rows = await deleteRuns(c, runIds);
     await notifyRuns(
       c,
       rows.map((r) => ({ ...r, seq: r.seq + 1 })),
@@ -192,21 +186,14 @@ export class RunState {
 
   /** Locks the runs in id order; NOT_FOUND names a missing one. */
   private async lockAll(c: pg.ClientBase, runIds: string[]): Promise<void> {
-    const { rows } = await c.query<{ id: string }>(
-      'SELECT id FROM runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
-      [runIds],
-    );
-    if (rows.length === runIds.length) return;
-    const found = new Set(rows.map((r) => r.id));
+    const found = await lockRuns(c, runIds);
+    if (found.size === runIds.length) return;
     throw notFound('Run', runIds.find((id) => !found.has(id))!);
   }
 
   /** Deletes the run row in the caller's transaction (the caller purges its metric rows first). */
   async delete(c: pg.ClientBase, id: string): Promise<void> {
-    const { rows } = await c.query<{ experimentId: string; seq: number }>(
-      `DELETE FROM runs WHERE id = $1 RETURNING experiment_id AS "experimentId", seq`,
-      [id],
-    );
+    const rows = await deleteRuns(c, [id]);
     if (!rows[0]) throw notFound('Run', id);
     await notifyPg(c, {
       type: 'run',
@@ -222,44 +209,28 @@ export class RunState {
    * CRASHED run that logs again is RUNNING again (an event). Only RUNNING and CRASHED runs accept metrics.
    */
   async beginIngest(c: pg.ClientBase, runId: string): Promise<{ seq: number; experimentId: string; revived: boolean }> {
-    const { rows } = await c.query<{ seq: number; experimentId: string; revived: boolean }>(
-      `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
-              status = 'RUNNING', finished_at = NULL,
-              state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
-         FROM (SELECT id, status FROM runs WHERE id = $1 FOR UPDATE) old
-        WHERE r.id = old.id AND old.status IN ('RUNNING', 'CRASHED')
-        RETURNING r.seq, r.experiment_id AS "experimentId", old.status = 'CRASHED' AS revived`,
-      [runId],
-    );
-    const locked = rows[0];
+    const locked = await nextIngestSeq(c, runId);
     if (locked) {
       if (locked.revived) {
         await notifyPg(c, { type: 'run', runId, experimentId: locked.experimentId, seq: locked.seq, kind: 'UPDATED' });
       }
       return locked;
     }
-    const { rows: found } = await c.query<{ status: string }>('SELECT status::text FROM runs WHERE id = $1', [runId]);
-    if (!found[0]) throw notFound('Run', runId);
-    const hint = found[0].status === 'QUEUED' ? 'call startRun first' : 'its metrics are closed';
-    throw userError(ErrorCode.RUN_NOT_ACTIVE, `Run ${runId} is ${found[0].status}; cannot log metrics (${hint}).`, {
-      status: found[0].status,
+    const status = await statusOf(c, runId);
+    if (!status) throw notFound('Run', runId);
+    const hint = status === 'QUEUED' ? 'call startRun first' : 'its metrics are closed';
+    throw userError(ErrorCode.RUN_NOT_ACTIVE, `Run ${runId} is ${status}; cannot log metrics (${hint}).`, {
+      status,
     });
   }
 
   /**
    * Marks RUNNING runs whose heartbeat is older than the timeout as CRASHED. Every server instance runs this;
-   * it is still once per run because the UPDATE re-checks `status = 'RUNNING'` on the locked row.
+   * it is still once per run because the update re-checks `status = 'RUNNING'` on the locked row.
    */
   async crashSilent(timeoutSeconds: number): Promise<string[]> {
     return inTransaction(this.pool, async (c) => {
-      const { rows } = await c.query<{ id: string; experimentId: string; seq: number }>(
-        `UPDATE runs SET status = 'CRASHED', finished_at = now(), updated_at = now(), seq = seq + 1, state_seq = seq + 1,
-                error_message = 'No heartbeat for ' || $1::text || ' s (last at ' ||
-                  to_char(last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')'
-          WHERE status = 'RUNNING' AND last_heartbeat_at < now() - make_interval(secs => $1::float8)
-          RETURNING id, experiment_id AS "experimentId", seq`,
-        [timeoutSeconds],
-      );
+      const rows = await crashSilentRuns(c, timeoutSeconds);
       await notifyRuns(c, rows, 'UPDATED');
       return rows.map((r) => r.id);
     });
@@ -277,18 +248,9 @@ export class RunState {
     attempt: number,
     agent: AgentRef,
   ): Promise<RunRow | null> {
-    const { rows } = await c.query<RunRow>(
-      `UPDATE runs r SET agent_id = $2::uuid, attempt = $3, status = 'QUEUED', started_at = NULL, finished_at = NULL,
-              lease_expires_at = now() + make_interval(secs => $7::float8),
-              seq = seq + 1, state_seq = seq + 1, updated_at = now(), error_message = NULL,
-              system_info = system_info || jsonb_build_object('agent', jsonb_build_object('id', $2::text, 'name', $4::text, 'host', $5::text))
-        WHERE id = $1 AND job_id = $6 AND status IN ('QUEUED', 'RUNNING', 'CRASHED') AND cancel_requested_at IS NULL
-          AND (agent_id IS NULL OR attempt < $3::int)
-        RETURNING ${RUN_COLUMNS}`,
-      [runId, agent.id, attempt, agent.name, agent.host, jobId, this.leaseSeconds],
-    );
-    if (rows[0]) await this.publish(c, rows[0], 'UPDATED');
-    return rows[0] ?? null;
+    const claimed = await claimRun(c, { runId, jobId, attempt, leaseSeconds: this.leaseSeconds }, agent);
+    if (claimed) await this.publish(c, claimed, 'UPDATED');
+    return claimed;
   }
 
   /**
@@ -297,13 +259,7 @@ export class RunState {
    * nothing a subscriber sees changes.
    */
   async renewLeases(agentId: string, runIds: string[]): Promise<{ held: RunRow[]; lost: string[]; ended: string[] }> {
-    const { rows } = await this.pool.query<RunRow>(
-      `UPDATE runs r SET lease_expires_at = now() + make_interval(secs => $3::float8)
-        WHERE id = ANY($1::uuid[]) AND agent_id = $2 AND status IN ('QUEUED', 'RUNNING', 'CRASHED')
-          AND lease_expires_at IS NOT NULL
-        RETURNING ${RUN_COLUMNS}`,
-      [runIds, agentId, this.leaseSeconds],
-    );
+    const rows = await extendLeases(this.pool, agentId, runIds, this.leaseSeconds);
     // The queue's own heartbeat on each job is kept alive too (fenced by attempt): it is the backstop that
     // would otherwise retry a healthy job. A job the queue no longer has for that attempt is not held.
     const queue = this.requireQueue();
@@ -322,17 +278,7 @@ export class RunState {
     const notHeld = runIds.filter((id) => !heldIds.has(id));
     // A run its own trainer just finished is not held either, but its trainer must be left to exit: a renewal
     // landing between finishRun and the process's exit SIGKILLed trainers that had done nothing wrong.
-    const ended = notHeld.length
-      ? new Set(
-          (
-            await this.pool.query<{ id: string }>(
-              `SELECT id FROM runs WHERE id = ANY($1::uuid[]) AND agent_id = $2
-                  AND status IN ('FINISHED', 'FAILED', 'CANCELED')`,
-              [notHeld, agentId],
-            )
-          ).rows.map((r) => r.id),
-        )
-      : new Set<string>();
+    const ended = new Set(notHeld.length ? await endedRunsOf(this.pool, agentId, notHeld) : []);
     return { held, lost: notHeld.filter((id) => !ended.has(id)), ended: [...ended] };
   }
 
@@ -344,27 +290,7 @@ export class RunState {
   async expireLeases(): Promise<{ requeued: string[]; crashed: string[] }> {
     const queue = this.requireQueue();
     return inTransaction(this.pool, async (c) => {
-      const { rows } = await c.query<RunRow & { outcome: 'requeued' | 'crashed' }>(
-        `WITH lost AS (
-           SELECT id, CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELED'
-                           WHEN attempt < retries THEN 'QUEUED' ELSE 'CRASHED' END::"RunStatus" AS next
-             FROM runs
-            WHERE lease_expires_at < now() AND agent_id IS NOT NULL AND status IN ('QUEUED', 'RUNNING', 'CRASHED')
-            FOR UPDATE SKIP LOCKED)
-         UPDATE runs r SET
-           status = lost.next,
-           agent_id = CASE WHEN lost.next = 'QUEUED' THEN NULL ELSE r.agent_id END,
-           finished_at = CASE WHEN lost.next = 'QUEUED' THEN NULL ELSE now() END,
-           started_at = CASE WHEN lost.next = 'QUEUED' THEN NULL ELSE r.started_at END,
-           lease_expires_at = NULL,
-           error_message = CASE lost.next
-             WHEN 'QUEUED' THEN 'Requeued: its agent stopped renewing the lease (attempt ' || (r.attempt + 1) || ' lost).'
-             WHEN 'CRASHED' THEN 'Its agent stopped renewing the lease (agent died or lost the network); no retries left.'
-             ELSE r.error_message END,
-           seq = r.seq + 1, state_seq = r.seq + 1, updated_at = now()
-          FROM lost WHERE r.id = lost.id
-          RETURNING ${RUN_COLUMNS}, CASE WHEN lost.next = 'QUEUED' THEN 'requeued' ELSE 'crashed' END AS outcome`,
-      );
+      const rows = await expireLeasedRuns(c);
       for (const run of rows) {
         if (run.jobId && run.jobQueue) await queue.fail(run.jobQueue, { id: run.jobId, retryCount: run.attempt }, c);
       }
@@ -380,8 +306,7 @@ export class RunState {
   async cancel(id: string): Promise<RunRow> {
     const runId = assertId('Run', id);
     return inTransaction(this.pool, async (c) => {
-      const { rows } = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE id = $1 FOR UPDATE`, [runId]);
-      const run = rows[0];
+      const run = await lockRun(c, runId);
       if (!run) throw notFound('Run', id);
       if (run.status === 'CANCELED') return run; // a retried cancel
       if (FINAL_STATUSES.includes(run.status)) {
@@ -395,16 +320,9 @@ export class RunState {
       }
       const unclaimed = run.status === 'QUEUED' && run.agentId === null;
       if (unclaimed && run.jobId) await this.requireQueue().cancel(run.jobQueue!, run.jobId, c);
-      const set =
-        unclaimed || run.status === 'CRASHED'
-          ? `status = 'CANCELED', finished_at = now(), cancel_requested_at = coalesce(cancel_requested_at, now()), lease_expires_at = NULL`
-          : `cancel_requested_at = coalesce(cancel_requested_at, now())`;
-      const { rows: updated } = await c.query<RunRow>(
-        `UPDATE runs r SET ${set}, seq = seq + 1, state_seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-        [runId],
-      );
-      await this.publish(c, updated[0]!, 'UPDATED');
-      return updated[0]!;
+      const updated = await markCanceled(c, runId, unclaimed || run.status === 'CRASHED');
+      await this.publish(c, updated, 'UPDATED');
+      return updated;
     });
   }
 
@@ -431,7 +349,7 @@ export class RunState {
         { exitCode, signal },
       );
     if (FINAL_STATUSES.includes(run.status)) {
-      if (run.leaseExpiresAt) await this.pool.query(`UPDATE runs SET lease_expires_at = NULL WHERE id = $1`, [runId]);
+      if (run.leaseExpiresAt) await clearLease(this.pool, runId);
       return run;
     }
     const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
@@ -453,7 +371,7 @@ export class RunState {
   }
 
   /**
-   * The guarded state change behind most methods: UPDATE ... WHERE status IN (from) + seq bump + NOTIFY, in one
+   * The guarded state change behind most methods: an update guarded by `status IN (from)` + seq bump + NOTIFY, in one
    * transaction. When the guard fails because the run already has `sameAs`, the call was a repeat: the run is
    * returned unchanged.
    */
@@ -465,19 +383,8 @@ export class RunState {
     sameAs?: RunStatus,
   ): Promise<RunRow> {
     const runId = assertId('Run', id);
-    const params: unknown[] = [runId, from];
-    const p: Bind = (v) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const assignments = set(p);
     return inTransaction(this.pool, async (c) => {
-      const { rows } = await c.query<RunRow>(
-        `UPDATE runs r SET ${assignments}, seq = seq + 1, state_seq = seq + 1, updated_at = now()
-          WHERE id = $1 AND status::text = ANY($2::text[]) RETURNING ${RUN_COLUMNS}`,
-        params,
-      );
-      const run = rows[0];
+      const run = await transitionRun(c, runId, from, set);
       if (run) {
         await this.publish(c, run, 'UPDATED');
         return run;

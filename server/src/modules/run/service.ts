@@ -1,11 +1,21 @@
 import { isUuid } from '@runboard/contract/ids';
+import { assertId, badInput } from '../../core/errors.ts';
+import { checkJsonObject, checkName, checkTags, checkText, LIMITS } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
-import { assertId, badInput } from '../../graphql/errors.ts';
+import type { PgListener } from '../../pubsub/pg-listener.ts';
 import type { ExperimentService } from '../experiment/service.ts';
-import { checkJsonObject, checkName, checkTags, checkText, LIMITS } from '../validate.ts';
-import { purgeMetricRows } from './purge.ts';
-import type { Bind, RunState } from './run-state.ts';
-import { FINAL_STATUSES, findRun, type RunRow, type RunStatus } from './store.ts';
+import { listRuns, type RunListArgs, type RunPage } from './list.ts';
+import { type RunEvent, RunLive } from './live.ts';
+import type { RunState } from './run-state.ts';
+import {
+  type Bind,
+  FINAL_STATUSES,
+  findRun,
+  purgeMetricRows,
+  type RunRow,
+  type RunStatus,
+  tagsAndArchived,
+} from './store.ts';
 
 export interface CreateRunInput {
   experimentId?: string | null;
@@ -40,11 +50,28 @@ export interface UpdateRunInput {
 
 /** The run API for trainers and people: validates input, then asks RunState (the owner of run state) to act. */
 export class RunService {
+  private readonly live: RunLive;
+
   constructor(
     private readonly db: Database,
     private readonly experiments: ExperimentService,
     private readonly state: RunState,
-  ) {}
+    listener: PgListener,
+  ) {
+    this.live = new RunLive(db.pool, listener);
+  }
+
+  list(args: RunListArgs): Promise<RunPage> {
+    return listRuns(this.db.pool, args);
+  }
+
+  /** The runChanged stream (see live.ts). */
+  changed(
+    args: { experimentId?: string | null; runIds?: string[] | null },
+    since: { runId: string; seq: number }[] | null,
+  ): AsyncIterableIterator<RunEvent> {
+    return this.live.runChanged(args, since);
+  }
 
   async get(id: string): Promise<RunRow | null> {
     if (!isUuid(id)) return null;
@@ -106,7 +133,7 @@ export class RunService {
   async delete(id: string): Promise<string> {
     const runId = assertId('Run', id);
     await inTransaction(this.db.pool, async (c) => {
-      await purgeMetricRows(c, 'SELECT id FROM runs WHERE id = $1', [runId]);
+      await purgeMetricRows(c, { runIds: [runId] });
       await this.state.delete(c, runId);
     });
     return id;
@@ -123,24 +150,17 @@ export class RunService {
     const archived = input.archived ?? null;
     if (!add.length && !remove.length && archived === null)
       throw badInput('input', 'give at least one of addTags, removeTags, archived');
-    return this.state.editMany(
-      runIds,
-      (p) => `tags = (SELECT coalesce(array_agg(t ORDER BY o), '{}') FROM
-                (SELECT t, min(o) AS o FROM unnest(coalesce(r.tags, '{}') || ${p(add)}::text[]) WITH ORDINALITY u(t, o)
-                  WHERE NOT t = ANY(${p(remove)}::text[]) GROUP BY t) x),
-              archived = coalesce(${p(archived)}::boolean, r.archived)`,
-      (rows) => {
-        const over = rows.find((r) => r.tags.length > LIMITS.tags);
-        if (over) throw badInput('addTags', `run ${over.id} would carry more than ${LIMITS.tags} tags`);
-      },
-    );
+    return this.state.editMany(runIds, tagsAndArchived(add, remove, archived), (rows) => {
+      const over = rows.find((r) => r.tags.length > LIMITS.tags);
+      if (over) throw badInput('addTags', `run ${over.id} would carry more than ${LIMITS.tags} tags`);
+    });
   }
 
   /** Deletes many runs with their metric rows, all or none (a missing id rolls everything back). */
   async deleteMany(ids: readonly string[]): Promise<string[]> {
     const runIds = checkRunIds(ids);
     await inTransaction(this.db.pool, async (c) => {
-      await purgeMetricRows(c, 'SELECT unnest($1::uuid[])', [runIds]);
+      await purgeMetricRows(c, { runIds });
       await this.state.deleteMany(c, runIds);
     });
     return runIds;

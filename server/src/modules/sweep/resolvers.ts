@@ -1,6 +1,7 @@
-import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { Resolvers } from '../resolvers-types.generated.ts';
 import type { RunStatus } from '../run/store.ts';
-import { type SweepRow, valueAt } from './service.ts';
+import { valueAt } from './service.ts';
+import type { SweepRow } from './store.ts';
 
 export const sweepResolvers: Resolvers = {
   Query: {

@@ -1,16 +1,17 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { isUuid } from '@runboard/contract/ids';
 import { GraphQLError } from 'graphql';
+import { badInput, ErrorCode, notFound } from '../../core/errors.ts';
+import { checkName } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
-import { badInput, ErrorCode, notFound } from '../../graphql/errors.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import { givenConfigPaths, validateTrainerConfig } from '../launch/config-contract.ts';
 import { queueName } from '../launch/queue.ts';
 import { checkLabels } from '../launch/service.ts';
 import type { RunState } from '../run/run-state.ts';
-import { RUN_COLUMNS, type RunRow } from '../run/store.ts';
-import { checkName } from '../validate.ts';
+import { type RunRow, unfinishedRunsOfSweep } from '../run/store.ts';
 import { applyPoint, generate, parseSpace } from './space.ts';
+import { insertSweep, listSweeps, type SweepRow, sweepRunsWithMetric, sweepsByIds } from './store.ts';
 
 export interface LaunchSweepInput {
   experimentId?: string | null;
@@ -34,24 +35,6 @@ export interface SweepResult {
   value: number | null;
   step: number | null;
 }
-
-export interface SweepRow {
-  id: string;
-  experimentId: string;
-  name: string;
-  method: 'GRID' | 'RANDOM';
-  baseConfig: Record<string, unknown>;
-  space: Record<string, unknown>;
-  maxRuns: number;
-  parallelism: number;
-  metric: string;
-  goal: 'MINIMIZE' | 'MAXIMIZE';
-  summary: 'LAST' | 'BEST';
-  createdAt: Date;
-}
-
-const SWEEP_COLUMNS = `id, experiment_id AS "experimentId", name, method::text AS method, base_config AS "baseConfig", space,
-  max_runs AS "maxRuns", parallelism, metric, goal, summary, created_at AS "createdAt"`;
 
 /**
  * Sweeps: every run is generated, validated against the trainer contract and queued in one transaction
@@ -88,23 +71,19 @@ export class SweepService {
     const id = randomUUID();
     const name = input.name != null ? checkName('name', input.name) : `sweep-${id.slice(0, 8)}`;
     return inTransaction(this.db.pool, async (c) => {
-      const { rows } = await c.query<SweepRow>(
-        `INSERT INTO sweeps (id, experiment_id, name, method, base_config, space, max_runs, parallelism, metric, goal, summary)
-         VALUES ($1, $2, $3, $4::"SweepMethod", $5, $6, $7, $8, $9, $10, $11) RETURNING ${SWEEP_COLUMNS}`,
-        [
-          id,
-          experiment.id,
-          name,
-          input.method,
-          input.baseConfig,
-          { ...(input.space as object), _seed: seed },
-          input.maxRuns,
-          input.parallelism,
-          metric,
-          input.goal,
-          input.summary ?? 'LAST',
-        ],
-      );
+      const sweep = await insertSweep(c, {
+        id,
+        experimentId: experiment.id,
+        name,
+        method: input.method,
+        baseConfig: input.baseConfig as Record<string, unknown>,
+        space: { ...(input.space as object), _seed: seed },
+        maxRuns: input.maxRuns,
+        parallelism: input.parallelism,
+        metric,
+        goal: input.goal,
+        summary: input.summary ?? 'LAST',
+      });
       for (const [i, config] of configs.entries()) {
         await this.state.insert(
           c,
@@ -119,32 +98,24 @@ export class SweepService {
           { labels, retries, priority: 0, queue: queueName(labels), sweep: { id, parallelism: input.parallelism } },
         );
       }
-      return rows[0]!;
+      return sweep;
     });
   }
 
   /** Sweeps by id, in key order (null where missing): for the per-request loader. */
   async byIds(ids: readonly string[]): Promise<(SweepRow | null)[]> {
-    const { rows } = await this.db.pool.query<SweepRow>(
-      `SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE id = ANY($1::uuid[])`,
-      [ids.filter(isUuid)],
-    );
+    const rows = await sweepsByIds(this.db.pool, ids.filter(isUuid));
     const byId = new Map(rows.map((s) => [s.id, s]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
   async get(id: string): Promise<SweepRow | null> {
     if (!isUuid(id)) return null;
-    const { rows } = await this.db.pool.query<SweepRow>(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE id = $1`, [id]);
-    return rows[0] ?? null;
+    return (await sweepsByIds(this.db.pool, [id]))[0] ?? null;
   }
 
   async list(experimentId: string | null | undefined): Promise<SweepRow[]> {
-    const { rows } = await this.db.pool.query<SweepRow>(
-      `SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE $1::text IS NULL OR experiment_id::text = $1 ORDER BY created_at DESC`,
-      [experimentId ?? null],
-    );
-    return rows;
+    return listSweeps(this.db.pool, experimentId ?? null);
   }
 
   /**
@@ -155,14 +126,9 @@ export class SweepService {
   async cancel(id: string): Promise<SweepRow> {
     const sweep = await this.get(id);
     if (!sweep) throw notFound('Sweep', id);
-    const { rows } = await this.db.pool.query<{ id: string }>(
-      `SELECT id FROM runs WHERE sweep_id = $1 AND status NOT IN ('FINISHED', 'FAILED', 'CANCELED')
-        ORDER BY (status = 'QUEUED') DESC, created_at`,
-      [sweep.id],
-    );
-    for (const r of rows) {
+    for (const runId of await unfinishedRunsOfSweep(this.db.pool, sweep.id)) {
       try {
-        await this.state.cancel(r.id);
+        await this.state.cancel(runId);
       } catch (e) {
         const ended = e instanceof GraphQLError && e.extensions.code === ErrorCode.INVALID_STATE_TRANSITION;
         if (!ended) throw e;
@@ -177,17 +143,7 @@ export class SweepService {
    * share one read.
    */
   async resultsOf(sweepIds: readonly string[]): Promise<SweepResult[][]> {
-    const { rows } = await this.db.pool.query<RunRow & { _value: number | null; _step: number | null }>(
-      `SELECT ${RUN_COLUMNS},
-              CASE WHEN s.summary = 'LAST' THEN ml.last_value
-                   WHEN s.goal = 'MINIMIZE' THEN ml.min_value ELSE ml.max_value END AS _value,
-              CASE WHEN s.summary = 'LAST' THEN ml.last_step
-                   WHEN s.goal = 'MINIMIZE' THEN ml.min_step ELSE ml.max_step END AS _step
-         FROM runs r JOIN sweeps s ON s.id = r.sweep_id
-         LEFT JOIN metric_latest ml ON ml.run_id = r.id AND ml.key = s.metric
-        WHERE r.sweep_id = ANY($1::uuid[]) ORDER BY r.created_at, r.name`,
-      [sweepIds.filter(isUuid)],
-    );
+    const rows = await sweepRunsWithMetric(this.db.pool, sweepIds.filter(isUuid));
     const results = rows.map(({ _value, _step, ...run }) => ({ run: run as RunRow, value: _value, step: _step }));
     return sweepIds.map((id) => results.filter((r) => r.run.sweepId === id));
   }

@@ -1,5 +1,5 @@
 import { makeRng } from '@runboard/contract/rng';
-import { badInput } from '../../graphql/errors.ts';
+import { badInput } from '../../core/errors.ts';
 
 /**
  * Sweep search spaces, in the shape W&B users know:

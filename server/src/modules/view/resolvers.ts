@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../graphql/resolvers-types.generated.ts';
+import type { Resolvers } from '../resolvers-types.generated.ts';
 
 export const viewResolvers: Resolvers = {
   Query: {

@@ -1,8 +1,8 @@
 import { isUuid } from '@runboard/contract/ids';
+import { assertId, notFound } from '../../core/errors.ts';
+import { checkJsonObject, checkName } from '../../core/validate.ts';
 import type { Database } from '../../db/database.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { assertId, notFound } from '../../graphql/errors.ts';
-import { checkJsonObject, checkName } from '../validate.ts';
 
 export interface SaveViewInput {
   experimentId: string;

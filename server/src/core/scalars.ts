@@ -1,7 +1,7 @@
 import { decodeMetricValue as decodeWire, encodeMetricValue } from '@runboard/contract/metric-value';
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { jsonProblem, MAX_JSON_DEPTH } from '../modules/validate.ts';
 import { badInput } from './errors.ts';
+import { jsonProblem, MAX_JSON_DEPTH } from './validate.ts';
 
 /** MetricValue input: the contract's decoding, with a clear error for anything else. */
 export function decodeMetricValue(v: unknown): number {

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 
 /**
  * Stable error codes clients can switch on (`extensions.code`). Messages are for people;
- * codes are the contract. Keep this list in sync with the README's "Errors" section.
+ * codes are the contract. Keep this list in sync with the "Errors" section of docs/api.md.
  */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -42,7 +42,7 @@ const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 
 /**
  * A validation error wrapping one of our coded errors (a scalar refusing a literal) keeps our code instead of
- * Apollo's generic label; null otherwise. Database errors are mapped in db/errors.ts.
+ * Apollo's generic label; null otherwise. Database errors are mapped in db-errors.ts.
  */
 export function wrappedCode(error: unknown): ErrorCode | null {
   if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) {

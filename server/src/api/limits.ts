@@ -19,7 +19,7 @@ import {
   type ValidationContext,
   type ValueNode,
 } from 'graphql';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode } from '../core/errors.ts';
 
 /** Aliased fields allowed in one selection set, and in a whole document. */
 export const MAX_ALIASES_PER_SELECTION = 100;

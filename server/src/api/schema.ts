@@ -1,4 +1,5 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { scalarResolvers, scalarTypeDefs } from '../core/scalars.ts';
 import { artifactAccess } from '../modules/artifact/access.ts';
 import { artifactResolvers } from '../modules/artifact/resolvers.ts';
 import { artifactTypeDefs } from '../modules/artifact/schema.ts';
@@ -23,7 +24,6 @@ import { viewAccess } from '../modules/view/access.ts';
 import { viewResolvers } from '../modules/view/resolvers.ts';
 import { viewTypeDefs } from '../modules/view/schema.ts';
 import { enforceAccess, mergeAccess } from './access.ts';
-import { scalarResolvers, scalarTypeDefs } from './scalars.ts';
 
 const rootTypeDefs = /* GraphQL */ `
   "Read experiments, runs and metrics."
@@ -75,7 +75,7 @@ export function buildBareSchema() {
   });
 }
 
-/** The served schema: every root field checks the caller's scope first (graphql/access.ts). */
+/** The served schema: every root field checks the caller's scope first (api/access.ts). */
 export function buildSchema() {
   return enforceAccess(buildBareSchema(), accessTable);
 }

@@ -6,9 +6,9 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { Context } from '../context.ts';
+import { ErrorCode, userError } from '../core/errors.ts';
 import type { AccessTable, FieldAccess, Principal } from '../modules/auth/scopes.ts';
-import { ErrorCode, userError } from './errors.ts';
+import type { Context } from './context.ts';
 
 export const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'] as const;
 

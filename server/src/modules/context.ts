@@ -1,59 +1,38 @@
 import DataLoader from 'dataloader';
-import type { Env } from './config/env.ts';
-import type { Database } from './db/database.ts';
-import { ArtifactService } from './modules/artifact/service.ts';
-import type { Principal } from './modules/auth/scopes.ts';
-import type { AuthService } from './modules/auth/service.ts';
-import { ExperimentService } from './modules/experiment/service.ts';
-import { LogService } from './modules/launch/logs.ts';
-import type { RunQueue } from './modules/launch/queue.ts';
-import { LaunchService } from './modules/launch/service.ts';
-import { latestForRuns } from './modules/metric/store.ts';
-import { RunState } from './modules/run/run-state.ts';
-import { RunService } from './modules/run/service.ts';
-import { SweepService } from './modules/sweep/service.ts';
-import { ViewService } from './modules/view/service.ts';
-import { LiveService } from './pubsub/live.ts';
-import type { PgListener } from './pubsub/pg-listener.ts';
+import type { Database } from '../db/database.ts';
+import type { ArtifactService } from './artifact/service.ts';
+import type { Principal } from './auth/scopes.ts';
+import type { AuthService } from './auth/service.ts';
+import type { ExperimentService } from './experiment/service.ts';
+import type { LogService } from './launch/logs.ts';
+import type { LaunchService } from './launch/service.ts';
+import type { MetricService } from './metric/service.ts';
+import type { RunState } from './run/run-state.ts';
+import type { RunService } from './run/service.ts';
+import type { SweepService } from './sweep/service.ts';
+import type { ViewService } from './view/service.ts';
+
+/**
+ * What every resolver receives: the modules' services, per-request loaders and the caller. Declared here,
+ * beside the modules, so resolvers (and their generated types) never import the api layer that builds it
+ * (api/context.ts).
+ */
 
 /** Long-lived services, one set per server process. */
 export interface Services {
+  /** For health checks and the composition root; resolvers never touch the pool (services and stores do). */
   db: Database;
   experiments: ExperimentService;
   /** The owner of run status, seq and lease: every run change goes through it. */
   runState: RunState;
   runs: RunService;
+  metrics: MetricService;
   artifacts: ArtifactService;
-  live: LiveService;
   launch: LaunchService;
   logs: LogService;
   sweeps: SweepService;
   views: ViewService;
   auth: AuthService;
-}
-
-export function createServices(
-  db: Database,
-  listener: PgListener,
-  queue: RunQueue,
-  env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'> & { ARTIFACT_MAX_BYTES?: number },
-  auth: AuthService,
-): Services {
-  const experiments = new ExperimentService(db);
-  const runState = new RunState(db.pool, queue, queue.leaseSeconds);
-  return {
-    db,
-    experiments,
-    runState,
-    runs: new RunService(db, experiments, runState),
-    artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`, env.ARTIFACT_MAX_BYTES),
-    live: new LiveService(db.pool, listener),
-    launch: new LaunchService(db, queue, experiments, runState),
-    logs: new LogService(db.pool, listener),
-    sweeps: new SweepService(db, experiments, runState),
-    views: new ViewService(db),
-    auth,
-  };
 }
 
 /** Resolves each key from one batched lookup that returns values in key order. */
@@ -82,10 +61,10 @@ function createLoaders(s: Services) {
       (await s.experiments.byIds(ids)).map((e, i) => e ?? new Error(`Experiment ${ids[i]} not found`)),
     ),
     runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
-    latest: batched((runIds: readonly string[]) => latestForRuns(s.db.pool, runIds)),
+    latest: batched((runIds: readonly string[]) => s.metrics.latest(runIds)),
     /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
     latestOfKeys: memoByKeys((keys: readonly string[]) =>
-      batched((runIds: readonly string[]) => latestForRuns(s.db.pool, runIds, keys)),
+      batched((runIds: readonly string[]) => s.metrics.latest(runIds, keys)),
     ),
     artifacts: batched(async (runIds: readonly string[]) => {
       const all = await s.artifacts.listForRuns(runIds);
@@ -105,7 +84,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface Context {
   services: Services;
   loaders: Loaders;
-  /** The caller (API key and scopes), checked by graphql/access.ts before any root field runs. */
+  /** The caller (API key and scopes), checked by api/access.ts before any root field runs. */
   auth: Principal;
 }
 

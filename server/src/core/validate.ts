@@ -1,4 +1,4 @@
-import { badInput } from '../graphql/errors.ts';
+import { badInput } from './errors.ts';
 
 /** Input limits shared by every module; the SDL descriptions quote these numbers. */
 export const LIMITS = {

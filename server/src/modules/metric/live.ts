@@ -1,0 +1,79 @@
+import { isUuid } from '@runboard/contract/ids';
+import type pg from 'pg';
+import { badInput } from '../../core/errors.ts';
+import { AsyncQueue } from '../../pubsub/async-queue.ts';
+import { OrderedWork, SharedReads } from '../../pubsub/ordered-work.ts';
+import type { PgListener } from '../../pubsub/pg-listener.ts';
+import { type MetricsNotice, topics } from '../../pubsub/topics.ts';
+import { seqsOf } from '../run/store.ts';
+import { type BatchPoint, batchesAfter, pointsOfBatch } from './store.ts';
+
+export interface MetricsEvent {
+  runId: string;
+  seq: number;
+  points: BatchPoint[];
+}
+
+/**
+ * The metricsLogged stream: NOTIFY notices turned into metric batches with resume-by-seq. Per subscription,
+ * work runs strictly in order (OrderedWork): the replay of missed batches is queued before any live notice,
+ * and every delivery advances a per-run "last seq", so a batch the replay already covered is dropped. A
+ * batch is read once per server, not once per subscriber. A database outage pauses the stream and it
+ * resumes by replay.
+ */
+export class MetricLive {
+  private readonly batches = new SharedReads<BatchPoint[]>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly listener: PgListener,
+  ) {}
+
+  metricsLogged(
+    runIds: string[],
+    keys: string[] | null,
+    since: { runId: string; seq: number }[] | null,
+  ): AsyncIterableIterator<MetricsEvent> {
+    if (runIds.length === 0) throw badInput('runIds', 'must name at least one run');
+    const ids = runIds.map((id) => id.toLowerCase()).filter((id) => isUuid(id));
+    const keySet = keys?.length ? new Set(keys) : null;
+    const last = new Map<string, number>();
+    const unsubscribers: (() => void)[] = [];
+    const queue = new AsyncQueue<MetricsEvent>(() => unsubscribers.forEach((u) => u()));
+    let started = false;
+    const work = new OrderedWork(queue, () => (started ? replay() : start()));
+    const deliver = (runId: string, seq: number, points: BatchPoint[]) => {
+      last.set(runId, seq);
+      const mine = keySet ? points.filter((p) => keySet.has(p.key)) : points;
+      if (mine.length > 0) queue.push({ runId, seq, points: mine });
+    };
+    const replay = async () => {
+      for (const r of await batchesAfter(this.pool, last))
+        if (r.seq > (last.get(r.runId) ?? 0)) deliver(r.runId, r.seq, await this.loadBatch(r.runId, r.seq));
+    };
+    const start = async () => {
+      // Where each run's stream starts: the seq the client gave, else "now".
+      const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
+      for (const r of await seqsOf(this.pool, ids)) last.set(r.id, given.get(r.id) ?? (since ? 0 : r.seq));
+      started = true;
+      if (since) await replay();
+    };
+    for (const runId of ids) {
+      unsubscribers.push(
+        this.listener.subscribe(topics.metrics(runId), (n: MetricsNotice) =>
+          work.notice(async () => {
+            if (!started || n.seq <= (last.get(n.runId) ?? -1)) return;
+            deliver(n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
+          }),
+        ),
+      );
+    }
+    unsubscribers.push(this.listener.onResync(() => work.run(replay)));
+    work.run(start);
+    return queue;
+  }
+
+  private loadBatch(runId: string, seq: number): Promise<BatchPoint[]> {
+    return this.batches.read(`${runId}:${seq}`, () => pointsOfBatch(this.pool, runId, seq));
+  }
+}
