@@ -2,9 +2,9 @@ import type pg from 'pg';
 import { assertId, badInput, notFound } from '../../core/errors.ts';
 import { checkPageSize, sanitiseText } from '../../core/validate.ts';
 import { inTransaction } from '../../db/database.ts';
-import { AsyncQueue } from '../../pubsub/async-queue.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
-import { type LogsNotice, notifyPg, topics } from '../../pubsub/topics.ts';
+import { type Push, resumableStream } from '../../pubsub/stream.ts';
+import { notifyPg, topics } from '../../pubsub/topics.ts';
 import { insertLogLines, type LogLine, logLinesAfter, reserveLogLines } from './store.ts';
 
 const MAX_LINE = 16_384;
@@ -46,30 +46,31 @@ export class LogService {
     return { lines: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
-  /** Live tail: replays lines after `afterLine`, then streams new ones in order, without gaps. */
+  /**
+   * Live tail: replays lines after `afterLine`, then streams new ones in order, without gaps. On
+   * resumableStream, so a read that fails while PostgreSQL is away pauses the tail and it resumes from the last
+   * line delivered (it used to end the subscription).
+   */
   tail(runIdRaw: string, afterLine: number): AsyncIterableIterator<{ runId: string; lines: LogLine[] }> {
     const runId = assertId('Run', runIdRaw);
     let last = afterLine;
-    let chain: Promise<void> = Promise.resolve();
-    const unsubscribers: (() => void)[] = [];
-    const queue = new AsyncQueue<{ runId: string; lines: LogLine[] }>(() => unsubscribers.forEach((u) => u()));
-    const catchUp = () => {
-      chain = chain
-        .then(async () => {
-          for (;;) {
-            const { lines, hasMore } = await this.page(runId, last, 5000);
-            if (lines.length) {
-              last = lines.at(-1)!.line;
-              queue.push({ runId, lines });
-            }
-            if (!hasMore) break;
-          }
-        })
-        .catch((err) => queue.fail(err));
+    const catchUp = async (push: Push<{ runId: string; lines: LogLine[] }>) => {
+      for (;;) {
+        const { lines, hasMore } = await this.page(runId, last, 5000);
+        if (lines.length) {
+          last = lines.at(-1)!.line;
+          push({ runId, lines });
+        }
+        if (!hasMore) break;
+      }
     };
-    unsubscribers.push(this.listener.subscribe(topics.logs(runId), (n: LogsNotice) => n.line > last && catchUp()));
-    unsubscribers.push(this.listener.onResync(catchUp));
-    catchUp();
-    return queue;
+    return resumableStream(this.listener, {
+      topics: [topics.logs(runId)],
+      start: catchUp,
+      notice: async (n, push) => {
+        if (n.line > last) await catchUp(push);
+      },
+      replay: catchUp,
+    });
   }
 }

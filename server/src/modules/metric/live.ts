@@ -1,10 +1,10 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput } from '../../core/errors.ts';
-import { AsyncQueue } from '../../pubsub/async-queue.ts';
-import { OrderedWork, SharedReads } from '../../pubsub/ordered-work.ts';
+import { SharedReads } from '../../pubsub/ordered-work.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
-import { type MetricsNotice, topics } from '../../pubsub/topics.ts';
+import { type Push, resumableStream } from '../../pubsub/stream.ts';
+import { topics } from '../../pubsub/topics.ts';
 import { seqsOf } from '../run/store.ts';
 import { type BatchPoint, batchesAfter, pointsOfBatch } from './store.ts';
 
@@ -15,10 +15,9 @@ export interface MetricsEvent {
 }
 
 /**
- * The metricsLogged stream: NOTIFY notices turned into metric batches with resume-by-seq. Per subscription,
- * work runs strictly in order (OrderedWork): the replay of missed batches is queued before any live notice,
- * and every delivery advances a per-run "last seq", so a batch the replay already covered is dropped. A
- * batch is read once per server, not once per subscriber. A database outage pauses the stream and it
+ * The metricsLogged stream, on pubsub's resumableStream: the replay of missed batches comes before any live
+ * notice, and every delivery advances a per-run "last seq", so a batch the replay already covered is dropped.
+ * A batch is read once per server, not once per subscriber. A database outage pauses the stream and it
  * resumes by replay.
  */
 export class MetricLive {
@@ -38,39 +37,29 @@ export class MetricLive {
     const ids = runIds.map((id) => id.toLowerCase()).filter((id) => isUuid(id));
     const keySet = keys?.length ? new Set(keys) : null;
     const last = new Map<string, number>();
-    const unsubscribers: (() => void)[] = [];
-    const queue = new AsyncQueue<MetricsEvent>(() => unsubscribers.forEach((u) => u()));
-    let started = false;
-    const work = new OrderedWork(queue, () => (started ? replay() : start()));
-    const deliver = (runId: string, seq: number, points: BatchPoint[]) => {
+    const deliver = (push: Push<MetricsEvent>, runId: string, seq: number, points: BatchPoint[]) => {
       last.set(runId, seq);
       const mine = keySet ? points.filter((p) => keySet.has(p.key)) : points;
-      if (mine.length > 0) queue.push({ runId, seq, points: mine });
+      if (mine.length > 0) push({ runId, seq, points: mine });
     };
-    const replay = async () => {
+    const replay = async (push: Push<MetricsEvent>) => {
       for (const r of await batchesAfter(this.pool, last))
-        if (r.seq > (last.get(r.runId) ?? 0)) deliver(r.runId, r.seq, await this.loadBatch(r.runId, r.seq));
+        if (r.seq > (last.get(r.runId) ?? 0)) deliver(push, r.runId, r.seq, await this.loadBatch(r.runId, r.seq));
     };
-    const start = async () => {
-      // Where each run's stream starts: the seq the client gave, else "now".
-      const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
-      for (const r of await seqsOf(this.pool, ids)) last.set(r.id, given.get(r.id) ?? (since ? 0 : r.seq));
-      started = true;
-      if (since) await replay();
-    };
-    for (const runId of ids) {
-      unsubscribers.push(
-        this.listener.subscribe(topics.metrics(runId), (n: MetricsNotice) =>
-          work.notice(async () => {
-            if (!started || n.seq <= (last.get(n.runId) ?? -1)) return;
-            deliver(n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
-          }),
-        ),
-      );
-    }
-    unsubscribers.push(this.listener.onResync(() => work.run(replay)));
-    work.run(start);
-    return queue;
+    return resumableStream(this.listener, {
+      topics: ids.map((id) => topics.metrics(id)),
+      start: async (push) => {
+        // Where each run's stream starts: the seq the client gave, else "now".
+        const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
+        for (const r of await seqsOf(this.pool, ids)) last.set(r.id, given.get(r.id) ?? (since ? 0 : r.seq));
+        if (since) await replay(push);
+      },
+      notice: async (n, push) => {
+        if (n.seq <= (last.get(n.runId) ?? -1)) return;
+        deliver(push, n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
+      },
+      replay,
+    });
   }
 
   private loadBatch(runId: string, seq: number): Promise<BatchPoint[]> {
