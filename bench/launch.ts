@@ -10,6 +10,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { GraphQLClient } from '@runboard/client';
 import pg from 'pg';
 import { Agent } from '../trainers/src/agent/agent.ts';
 import { AgentApi } from '../trainers/src/agent/api.ts';
@@ -25,12 +26,13 @@ const config = { train: 'data/train', val: 'data/validation', epochs: 1, size: 3
 const db = await createBenchDatabase('launch');
 const server = await startBenchServer(db.url, 'launch');
 const api = new AgentApi(server.url);
+const gql = new GraphQLClient({ url: server.url });
 const pool = new pg.Pool({ connectionString: db.url, max: 2 });
 try {
   await printLoad('start');
-  await api.call(`mutation { createExperiment(input: { name: "bench-launch" }) { id } }`, {});
+  await gql.request(`mutation { createExperiment(input: { name: "bench-launch" }) { id } }`, {});
   const launch = (name: string) =>
-    api.call<{ launchRun: { id: string } }>(
+    gql.request<{ launchRun: { id: string } }>(
       `mutation($c: JSON!, $n: String) { launchRun(input: { experimentName: "bench-launch", config: $c, name: $n }) { id } }`,
       { c: config, n: name },
     );

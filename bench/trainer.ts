@@ -229,7 +229,7 @@ async function benchOverhead(root: string): Promise<void> {
   const { createBenchDatabase } = await import('./lib/db.ts');
   const { startBenchServer } = await import('./lib/server.ts');
   const { Agent } = await import('../trainers/src/agent/agent.ts');
-  const { AgentApi } = await import('../trainers/src/agent/api.ts');
+  const { GraphQLClient } = await import('@runboard/client');
   const { writeKerasH5Weights } = await import('../trainers/src/model/weights-h5.ts');
   const pg = (await import('pg')).default;
   const d = await dataset(join(root, 'data'));
@@ -247,7 +247,7 @@ async function benchOverhead(root: string): Promise<void> {
     outputRoot: join(root, 'out'),
     log: () => {},
   });
-  const api = new AgentApi(server.url);
+  const api = new GraphQLClient({ url: server.url });
   try {
     await agent.start();
     const config = {
@@ -273,7 +273,7 @@ async function benchOverhead(root: string): Promise<void> {
       }
     };
     const launch = async (name: string) => {
-      const r = await api.call<{ launchRun: { id: string } }>(
+      const r = await api.request<{ launchRun: { id: string } }>(
         `mutation($c: JSON!, $n: String) { launchRun(input: { experimentName: "bench-overhead", config: $c, name: $n }) { id } }`,
         { c: config, n: name },
       );
@@ -293,7 +293,7 @@ async function benchOverhead(root: string): Promise<void> {
     );
     await printTimeline(pool, lastId);
     const t0 = Date.now();
-    const { launchSweep } = await api.call<{ launchSweep: { id: string } }>(
+    const { launchSweep } = await api.request<{ launchSweep: { id: string } }>(
       `mutation($c: JSON!, $space: JSON!) { launchSweep(input: { experimentName: "bench-overhead", baseConfig: $c, space: $space,
          method: GRID, maxRuns: 12, parallelism: 1, metric: "val_acc", goal: MAXIMIZE }) { id } }`,
       { c: config, space: { lr: { values: Array.from({ length: 12 }, (_, i) => 1e-5 * (i + 1)) } } },

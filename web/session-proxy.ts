@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { GraphQLClient } from '@runboard/client';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const COOKIE = 'runboard_session';
@@ -39,9 +40,12 @@ export class SessionProxy {
   private readonly sessions = new Map<string, Session>();
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => [...p][0] ?? false });
   private readonly apiOrigin: string;
+  /** GraphQL calls of its own (who a key is); one attempt, so signing in never hangs on a dead API. */
+  private readonly api: GraphQLClient;
 
   constructor(private readonly opts: SessionProxyOptions) {
     this.apiOrigin = new URL(opts.apiUrl).origin;
+    this.api = new GraphQLClient({ url: opts.apiUrl, retry: false });
     sessionRegistry().add(this);
   }
 
@@ -139,12 +143,11 @@ export class SessionProxy {
   /** Who the key is, asked of the API (viewer answers without a key, too). */
   private async viewer(key: string | null) {
     try {
-      const res = await fetch(this.opts.apiUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query: '{ viewer { authRequired authenticated keyName scopes experiments } }' }),
-        signal: AbortSignal.timeout(10_000),
-      });
+      const res = await this.api.execute<{ viewer: { authRequired: boolean; authenticated: boolean } }>(
+        '{ viewer { authRequired authenticated keyName scopes experiments } }',
+        {},
+        { apiKey: key, timeoutMs: 10_000 },
+      );
       if (res.status === 401)
         return {
           authRequired: true,
@@ -154,9 +157,8 @@ export class SessionProxy {
           experiments: null,
           signedIn: false,
         };
-      const body = (await res.json()) as { data?: { viewer: { authRequired: boolean; authenticated: boolean } } };
-      if (!body.data) return null;
-      return { ...body.data.viewer, signedIn: Boolean(key) && body.data.viewer.authenticated };
+      if (!res.data) return null;
+      return { ...res.data.viewer, signedIn: Boolean(key) && res.data.viewer.authenticated };
     } catch {
       return null;
     }
@@ -229,6 +231,7 @@ export class SessionProxy {
 
   close() {
     sessionRegistry().delete(this);
+    this.api.close();
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
     this.sessions.clear();

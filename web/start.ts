@@ -69,10 +69,13 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
-/** Hash of everything that goes into the build: sources, config and the dependency lockfile. */
+/**
+ * Hash of everything that goes into the build: sources (the app's and the workspace packages it compiles
+ * with it, see transpilePackages), config and the dependency lockfile.
+ */
 export function sourceHash(): string {
   const h = createHash('sha256');
-  const files = [...walk(path.join(WEB_DIR, 'src'))].sort();
+  const files = ['src', '../contract/src', '../client/src'].flatMap((d) => [...walk(path.join(WEB_DIR, d))].sort());
   for (const f of [
     ...files,
     path.join(WEB_DIR, 'next.config.ts'),

@@ -1,58 +1,28 @@
-/** A minimal GraphQL-over-HTTP client on a keep-alive agent (less client CPU than fetch). */
-import http from 'node:http';
+/** The benchmarks' GraphQL client: @runboard/client with prepared bodies (no client-side re-serialising). */
+import { GraphQLClient } from '@runboard/client';
 import { checked, createRunningRun, type Gql, type GraphQLBody } from '../../test/helpers/gql.ts';
 
 export class GqlClient {
-  private readonly agent: http.Agent;
-  private readonly target: URL;
+  private readonly client: GraphQLClient;
 
-  constructor(
-    url: string,
-    maxSockets = 16,
-    private readonly apiKey?: string,
-  ) {
-    this.target = new URL(url);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  constructor(url: string, maxSockets = 16, apiKey?: string) {
+    // One attempt, no timeout of its own: a benchmark reports failures, it does not hide them behind retries.
+    this.client = new GraphQLClient({ url, apiKey, maxSockets, retry: false, timeoutMs: 600_000 });
   }
 
-  /** POSTs a pre-serialised body; resolves with the raw response text. */
-  post(body: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          agent: this.agent,
-          host: this.target.hostname,
-          port: this.target.port,
-          path: this.target.pathname,
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 500)}`));
-            else resolve(text);
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  /** POSTs a pre-serialised body (to the GraphQL path unless `path` is given); resolves with the raw response text. */
+  async post(body: string, path?: string): Promise<string> {
+    const { status, text } = await this.client.sendPrepared(body, path);
+    if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 500)}`);
+    return text;
   }
 
   async gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
-    return parse<T>(await this.post(JSON.stringify({ query, variables })));
+    return checked((await this.client.execute<T>(query, variables)) as GraphQLBody<T>);
   }
 
   close(): void {
-    this.agent.destroy();
+    this.client.close();
   }
 }
 

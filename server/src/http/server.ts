@@ -12,6 +12,7 @@ import { startCrashDetector } from '../jobs/crash-detector.ts';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
 import { AuthService } from '../modules/auth/service.ts';
 import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.ts';
+import { MlflowService } from '../modules/mlflow/service.ts';
 import type { RunState } from '../modules/run/run-state.ts';
 import { PgListener } from '../pubsub/pg-listener.ts';
 import { artifactAccessError } from './artifact-access.ts';
@@ -24,6 +25,7 @@ import {
   serveGraphQLHttp,
   startGraphQLWebSocket,
 } from './graphql.ts';
+import { handleMlflowRequest, isMlflowPath } from './mlflow.ts';
 import { sendJson } from './util.ts';
 
 export type ServerOptions = Pick<
@@ -99,10 +101,12 @@ function startJobs(state: RunState, opts: ServerOptions, log: (m: string) => voi
 interface Routes {
   opts: ServerOptions;
   origins: readonly string[];
+  log: (m: string) => void;
   db: Database;
   listener: PgListener;
   auth: AuthService;
   services: Services;
+  mlflow: MlflowService;
   apollo: ApolloServer<Context>;
   limits: GraphQLLimits;
 }
@@ -135,12 +139,15 @@ async function health(res: ServerResponse, r: Routes): Promise<void> {
   return sendJson(res, ok ? 200 : 503, { ok, database, listener: r.listener.connected });
 }
 
-/** Routes one HTTP request: /healthz, then (with a valid key) /artifacts/... and /graphql. */
+/** Routes one HTTP request: /healthz, MLflow's REST API, then (with a valid key) /artifacts/... and /graphql. */
 async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Promise<void> {
   if (!admitted(req, res, r)) return;
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'OPTIONS') return void res.writeHead(204).end();
   if (url.pathname === '/healthz') return health(res, r);
+  // MLflow's REST API answers in MLflow's shape and also takes keys as Basic auth passwords: its own handler.
+  if (isMlflowPath(url.pathname))
+    return handleMlflowRequest(req, res, url, { mlflow: r.mlflow, auth: r.auth, log: r.log });
   const principal = await r.auth.authenticate(presentedKey(req));
   if (!principal) return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'Wrong or revoked API key.');
   if (url.pathname.startsWith('/artifacts/')) {
@@ -216,7 +223,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const apollo = createApollo(limits, httpServer, wsServer, log);
   await apollo.start();
   const stopJobs = startJobs(services.runState, opts, log);
-  const routes: Routes = { opts, origins, db, listener, auth, services, apollo, limits };
+  const mlflow = new MlflowService(services);
+  const routes: Routes = { opts, origins, db, listener, auth, services, mlflow, apollo, limits, log };
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) =>
     route(req, res, routes).catch((err) => failed(res, err, log)),
   );

@@ -1,7 +1,7 @@
 // The agent's side of the agent protocol (see schema.graphql: registerAgent, claimRuns, renewLeases,
-// reportRunExit, appendRunLogs). Calls are retried with backoff, so a server restart is ridden out.
-import { setTimeout as sleep } from 'node:timers/promises';
+// reportRunExit, appendRunLogs) over @runboard/client, whose retries ride out a server restart.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { GraphQLClient } from '@runboard/client';
 import {
   AppendRunLogsDocument,
   ClaimRunsDocument,
@@ -9,7 +9,6 @@ import {
   RenewLeasesDocument,
   ReportRunExitDocument,
 } from '../gql/graphql.ts';
-import { queryText } from '../gql/print.ts';
 
 export interface Assignment {
   run: { id: string; name: string; config: Record<string, unknown>; experiment: { name: string } };
@@ -18,59 +17,27 @@ export interface Assignment {
 }
 
 export class AgentApi {
-  /** Aborted by close(): pending retries (some retry until the server answers) give up when the agent stops. */
-  private readonly closing = new AbortController();
+  private readonly gql: GraphQLClient;
 
-  constructor(
-    private readonly url: string,
-    private readonly apiKey?: string,
-    private readonly log: (m: string) => void = () => {},
-  ) {}
+  constructor(url: string, apiKey?: string, log: (m: string) => void = () => {}) {
+    this.gql = new GraphQLClient({ url, apiKey, log });
+  }
 
+  /** Pending retries (some retry until the server answers) give up when the agent stops. */
   close(): void {
-    this.closing.abort();
+    this.gql.close();
   }
 
-  /** One GraphQL call; transport failures and 5xx are retried until `deadline`, GraphQL errors are thrown. */
-  async call<T>(query: string, variables: Record<string, unknown>, deadlineMs = 60_000): Promise<T> {
-    const until = Date.now() + deadlineMs;
-    for (let attempt = 0; ; attempt++) {
-      if (this.closing.signal.aborted) throw new Error('agent stopped');
-      try {
-        const res = await fetch(this.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
-          },
-          body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.any([AbortSignal.timeout(15_000), this.closing.signal]),
-        });
-        if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
-        const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-        if (body.errors?.length) {
-          const e = body.errors[0]!;
-          throw Object.assign(new Error(`${e.extensions?.code ?? 'ERROR'}: ${e.message}`), { graphql: true });
-        }
-        return body.data as T;
-      } catch (err) {
-        if ((err as { graphql?: boolean }).graphql || Date.now() > until || this.closing.signal.aborted) throw err;
-        if (attempt % 10 === 0)
-          this.log(
-            `server unreachable (${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''}); retrying`,
-          );
-        await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
-      }
-    }
-  }
-
-  /** A typed document generated from schema.graphql (trainers/src/graphql/agent.graphql, `npm run codegen`). */
+  /**
+   * A typed document generated from schema.graphql (trainers/src/graphql/agent.graphql, `npm run codegen`).
+   * What is safe to repeat is retried until `deadlineMs` (@runboard/client); GraphQL errors are thrown.
+   */
   send<R, V extends Record<string, unknown>>(
     doc: TypedDocumentNode<R, V>,
     variables: V,
-    deadlineMs?: number,
+    deadlineMs = 60_000,
   ): Promise<R> {
-    return this.call<R>(queryText(doc), variables, deadlineMs);
+    return this.gql.request(doc, variables, { retry: { deadlineMs } });
   }
 
   register(input: {

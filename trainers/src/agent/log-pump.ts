@@ -1,6 +1,7 @@
 // Forwards a child's output to the server line by line, in order, in small batches.
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { SerialBatcher } from '@runboard/client';
 import type { AgentApi } from './api.ts';
 
 /**
@@ -14,48 +15,42 @@ export function sanitiseLine(text: string): string {
 type Line = { stream: 'STDOUT' | 'STDERR'; text: string; time: string };
 
 export class LogPump {
-  private pending: Line[] = [];
-  private flushing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  /** 500 lines or 250 ms per appendRunLogs, batches one after another (so lines keep their order). */
+  private readonly batcher: SerialBatcher<Line>;
   lastStderr: string[] = [];
   /** The trainer's own one-line cause ("error: ..."), preferred over the last stderr lines (stack frames). */
   cause: string | null = null;
 
   constructor(
-    private readonly api: AgentApi,
-    private readonly runId: string,
+    api: AgentApi,
+    runId: string,
     private readonly echo: (line: string) => void = () => {},
-    private readonly onError: (message: string) => void = () => {},
-  ) {}
+    onError: (message: string) => void = () => {},
+  ) {
+    this.batcher = new SerialBatcher((lines) => api.appendLogs(runId, lines), {
+      maxItems: 500,
+      delayMs: 250,
+      onError: (err, batch) => onError(`could not forward ${batch.length} log line(s): ${err.message}`),
+    });
+  }
 
   /** A line from the agent itself (resolving data and weights before the trainer starts). */
   line(kind: 'STDOUT' | 'STDERR', text: string): void {
-    this.pending.push({ stream: kind, text, time: new Date().toISOString() });
-    if (this.pending.length >= 500) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), 250);
+    this.batcher.push({ stream: kind, text, time: new Date().toISOString() });
   }
 
   attach(stream: Readable, kind: 'STDOUT' | 'STDERR'): void {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (raw) => {
       const text = sanitiseLine(raw);
-      this.pending.push({ stream: kind, text, time: new Date().toISOString() });
       if (kind === 'STDERR') this.lastStderr = [...this.lastStderr.slice(-4), text];
       if (kind === 'STDERR' && text.startsWith('error: ')) this.cause = text.slice('error: '.length);
       this.echo(text);
-      if (this.pending.length >= 500) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), 250);
+      this.line(kind, text);
     });
   }
 
-  /** Batches are sent one after another, so lines keep their order even across retries. */
+  /** Sends what is queued; resolves once every line so far was delivered or reported. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending.splice(0);
-    if (batch.length === 0) return this.flushing;
-    this.flushing = this.flushing
-      .then(() => this.api.appendLogs(this.runId, batch).then(() => undefined))
-      .catch((err) => this.onError(`could not forward ${batch.length} log line(s): ${(err as Error).message}`));
-    return this.flushing;
+    return this.batcher.flush();
   }
 }

@@ -1,5 +1,5 @@
 import { encodeMetricValue as encodeWire } from '@runboard/contract/metric-value';
-// Small typed client for the parts of Runboard's GraphQL API (schema.graphql) a trainer uses.
+// The parts of Runboard's GraphQL API (schema.graphql) a trainer uses, over @runboard/client.
 // Distinguishes "server unreachable" (TransportError: journal and retry later) from "server
 // said no" (ApiError: retrying the same call will not help).
 
@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { ApiError, GraphQLClient, TransportError } from '@runboard/client';
 import {
   CreateRunDocument,
   type CreateRunMutationVariables,
@@ -15,18 +16,9 @@ import {
   LogMetricsDocument,
   StartRunDocument,
 } from '../gql/graphql.ts';
-import { queryText } from '../gql/print.ts';
 import type { MetricPoint, RunStatus } from './tracker.ts';
 
-export class TransportError extends Error {}
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-  }
-}
+export { ApiError, TransportError };
 
 /** MetricValue scalar (contract/src/metric-value.ts); a string is already encoded (read back from the journal). */
 export function encodeMetricValue(v: number | string): number | string {
@@ -46,52 +38,32 @@ export interface ClientOptions {
   url: string;
   apiKey?: string;
   timeoutMs?: number;
+  /** How long one call retries what is safe to retry before the journal keeps it (default 5 s). */
+  retryMs?: number;
 }
 
 export class RunboardClient {
   readonly graphqlUrl: string;
   readonly origin: string;
+  private readonly gql: GraphQLClient;
   private readonly headers: Record<string, string>;
 
-  constructor(private readonly opts: ClientOptions) {
-    const u = new URL(opts.url);
-    if (!u.pathname.endsWith('/graphql')) u.pathname = `${u.pathname.replace(/\/$/, '')}/graphql`;
-    this.graphqlUrl = u.toString();
-    this.origin = u.origin;
+  constructor(opts: ClientOptions) {
+    // Retries ride out a blip (refused connection, 429, DATABASE_UNAVAILABLE) for a few seconds; longer
+    // outages are the journal's business, which keeps the call and delivers it on a later pass.
+    this.gql = new GraphQLClient({ ...opts, retry: { deadlineMs: opts.retryMs ?? 5_000 } });
+    this.graphqlUrl = this.gql.url;
+    this.origin = this.gql.origin;
     this.headers = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
-  }
-
-  async request<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(this.graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.headers },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
-      });
-    } catch (e) {
-      throw new TransportError(`cannot reach ${this.graphqlUrl}: ${(e as Error).message}`);
-    }
-    if (res.status >= 500 || res.status === 429)
-      throw new TransportError(`${this.graphqlUrl} answered HTTP ${res.status}`);
-    let body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-    try {
-      body = (await res.json()) as typeof body;
-    } catch {
-      throw new TransportError(`${this.graphqlUrl} answered HTTP ${res.status} without JSON`);
-    }
-    if (body.errors?.length) {
-      const e = body.errors[0]!;
-      throw new ApiError(`${e.extensions?.code ?? 'ERROR'}: ${e.message}`, e.extensions?.code);
-    }
-    if (!body.data) throw new ApiError(`HTTP ${res.status} without data`, undefined);
-    return body.data;
   }
 
   /** A typed document generated from schema.graphql (trainers/src/graphql/*.graphql, `npm run codegen`). */
   async send<R, V extends Record<string, unknown>>(doc: TypedDocumentNode<R, V>, variables: V): Promise<R> {
-    return this.request<R>(queryText(doc), variables);
+    return this.gql.request(doc, variables);
+  }
+
+  close(): void {
+    this.gql.close();
   }
 
   async createRun(input: {

@@ -5,7 +5,7 @@
 // (someone stopped it from the dashboard) the trainer is asked to stop.
 import { randomUUID } from 'node:crypto';
 import { ApiError, encodeMetricValue, type RunboardClient, TransportError } from './graphql-client.ts';
-import { Journal, type JournalEntry } from './journal.ts';
+import { Journal, type JournalEntry, type JournalOp } from './journal.ts';
 import type { MetricPoint, RunStartInfo, RunStatus, Tracker } from './tracker.ts';
 
 export interface DeliveryState {
@@ -48,13 +48,11 @@ export async function drainJournal(client: RunboardClient, journal: Journal, st:
   for (let e = journal.peek(); e; e = journal.peek()) {
     // Consecutive logMetrics of one run go as ONE request (the API takes any batch size), so a
     // backlog after an outage, or epochs faster than a round trip, drain in a few requests.
-    const n = e.call.op === 'logMetrics' ? coalescible(journal.all(), e.call.runId) : 1;
+    const batch = journal.leading(0, (points: number, c) => joinable(e.call, c, points));
+    const n = batch.length;
     try {
       if (n > 1) {
-        const points = journal
-          .all()
-          .slice(0, n)
-          .flatMap((x) => (x.call.op === 'logMetrics' ? x.call.points : []));
+        const points = batch.flatMap((x) => (x.call.op === 'logMetrics' ? x.call.points : []));
         await deliver(client, journal, { ...e, call: { ...e.call, points } as typeof e.call }, st);
       } else await deliver(client, journal, e, st);
     } catch (err) {
@@ -71,16 +69,10 @@ export async function drainJournal(client: RunboardClient, journal: Journal, st:
 
 const MAX_COALESCED_POINTS = 50_000;
 
-function coalescible(entries: readonly JournalEntry[], runId: string): number {
-  let n = 0;
-  let points = 0;
-  for (const x of entries) {
-    if (x.call.op !== 'logMetrics' || x.call.runId !== runId || points + x.call.points.length > MAX_COALESCED_POINTS)
-      break;
-    points += x.call.points.length;
-    n++;
-  }
-  return Math.max(1, n);
+/** The points in a batch once `c` joins it, or null: consecutive logMetrics of one run, up to a bound. */
+function joinable(first: JournalOp, c: JournalOp, points: number): number | null {
+  if (first.op !== 'logMetrics' || c.op !== 'logMetrics' || c.runId !== first.runId) return null;
+  return points + c.points.length > MAX_COALESCED_POINTS ? null : points + c.points.length;
 }
 
 export interface ServerTrackerOptions {

@@ -1,7 +1,7 @@
 'use client';
 
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { stringifyDocument } from '@urql/core';
+import { resumableSubscription, type StreamState } from '@runboard/client/live';
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '@/components/providers';
 
@@ -9,7 +9,7 @@ import type { RunSeq } from './seq-tracker';
 
 export type { RunSeq };
 
-export type LiveState = 'connecting' | 'live' | 'retrying' | 'error';
+export type LiveState = StreamState;
 
 /**
  * A subscription that survives WebSocket drops without gaps or duplicates.
@@ -41,70 +41,18 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
 
   useEffect(() => {
     if (key === null) return;
-    const vars = JSON.parse(key) as Record<string, unknown>;
-    const query = stringifyDocument(doc);
-    let stopped = false;
-    let attempt = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let unsubscribe: (() => void) | undefined;
-    let starts = 0;
-
-    const retry = () => {
-      if (stopped) return;
-      setState('retrying');
-      // Quick first retry, then back off up to 5 s so a restarting server is not hammered.
-      const delay = Math.min(5000, 250 * 2 ** attempt++);
-      timer = setTimeout(start, delay);
-    };
-    const start = () => {
-      if (stopped) return;
-      setState('connecting');
-      unsubscribe = ws.subscribe<TData>(
-        { query, variables: { ...vars, ...resumeRef.current?.(), since: sinceRef.current(starts++ > 0) } },
-        {
-          next: (result) => {
-            if (result.errors?.length) {
-              setError(result.errors.map((e) => e.message).join('; '));
-              setState('error');
-              return;
-            }
-            attempt = 0;
-            setState('live');
-            setError(null);
-            if (result.data) onDataRef.current(result.data as TData);
-          },
-          error: (err) => {
-            // GraphQL errors (bad ids) arrive as an array and will not fix themselves: do not retry.
-            if (Array.isArray(err)) {
-              setError(err.map((e: { message?: string }) => e.message ?? String(e)).join('; '));
-              setState('error');
-              return;
-            }
-            retry();
-          },
-          complete: () => {
-            // The server only completes when the socket is going away; resume.
-            retry();
-          },
-        },
-      );
-      // Mark live as soon as the socket is up even if no event has arrived yet. When another
-      // subscription already opened it, 'connected' will not fire again: the socket state says so.
-      if (socket.get() === 'live') setState('live');
-      const off = ws.on('connected', () => {
-        if (!stopped) {
-          attempt = 0;
-          setState((s) => (s === 'error' ? s : 'live'));
-        }
-        off();
-      });
-    };
-    start();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      unsubscribe?.();
-    };
+    // Resubscribing with fresh `since`/resume variables and backing off is @runboard/client's.
+    return resumableSubscription(ws, doc, {
+      variables: JSON.parse(key) as Partial<TVars>,
+      resume: (resuming) =>
+        ({ ...resumeRef.current?.(), since: sinceRef.current(resuming) }) as unknown as Partial<TVars>,
+      onData: (data) => onDataRef.current(data),
+      onState: (next, message) => {
+        setState(next);
+        if (next === 'error' || next === 'live') setError(message);
+      },
+      connected: () => socket.get() === 'live',
+    });
   }, [key, doc, ws, socket]);
 
   return { state, error };

@@ -1,7 +1,7 @@
 // Server-side only (imported by server components).
 
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { stringifyDocument } from '@urql/core';
+import { GraphQLClient } from '@runboard/client';
 import { cookies } from 'next/headers';
 import { resolveApiUrls } from './api-url';
 
@@ -27,11 +27,20 @@ async function sessionKey(): Promise<string | null> {
   return null;
 }
 
+/** One client (and connection pool) per API URL; each call carries its session's key. */
+const clients = new Map<string, GraphQLClient>();
+function clientFor(url: string): GraphQLClient {
+  let c = clients.get(url);
+  // One attempt: server rendering must not wait out an outage; the browser loads the data itself then.
+  if (!c) clients.set(url, (c = new GraphQLClient({ url, retry: false })));
+  return c;
+}
+
 /**
  * GraphQL from the Next server to the API, for prefetching during server rendering. Returns null on
  * any problem: the client then loads the data itself and shows errors properly.
  */
-export async function serverQuery<T, V>(
+export async function serverQuery<T, V extends Record<string, unknown>>(
   doc: TypedDocumentNode<T, V>,
   variables: V,
   timeoutMs = 5000,
@@ -39,15 +48,7 @@ export async function serverQuery<T, V>(
   const { http } = resolveApiUrls(process.env.RUNBOARD_API_URL ?? process.env.NEXT_PUBLIC_RUNBOARD_API);
   const key = await sessionKey();
   try {
-    const res = await fetch(http, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: JSON.stringify({ query: stringifyDocument(doc), variables }),
-      signal: AbortSignal.timeout(timeoutMs),
-      cache: 'no-store',
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown[] };
-    return body.errors?.length || !body.data ? null : body.data;
+    return await clientFor(http).request(doc, variables, { apiKey: key, timeoutMs });
   } catch {
     return null;
   }

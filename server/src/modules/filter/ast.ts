@@ -28,7 +28,12 @@ export type FieldRef =
   /** `config.a.b` -> path ['a', 'b']; segments are always text keys (jsonb #> treats '0' as an array index). */
   | { kind: 'config'; path: string[]; position: number; text: string }
   /** `metrics.k` -> last value; `min(metrics.k)` / `max(metrics.k)` -> the extremes. */
-  | { kind: 'metric'; key: string; aggregate: 'last' | 'min' | 'max'; position: number; text: string };
+  | { kind: 'metric'; key: string; aggregate: 'last' | 'min' | 'max'; position: number; text: string }
+  /**
+   * A key-value tag (run_tags: MLflow's run tags). Not in the text grammar, where `tags` is the label array;
+   * the MLflow search translator (modules/mlflow/search.ts) builds it for `tags.<key>`.
+   */
+  | { kind: 'tag'; key: string; position: number; text: string };
 
 export type FilterValue =
   /** `raw` is the literal as written (minus a leading '+'), kept so numeric comparisons stay exact. */
@@ -39,7 +44,11 @@ export type FilterValue =
   /** An unquoted word such as RUNNING; only meaningful for status. */
   | { kind: 'word'; value: string; position: number };
 
-export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~';
+/**
+ * LIKE / ILIKE take an SQL pattern as written (% and _ are wildcards). Not in the text grammar, where `~` is
+ * "contains"; the MLflow search translator builds them for MLflow's LIKE and ILIKE.
+ */
+export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | 'LIKE' | 'ILIKE';
 
 /** `position` is where the field starts; `opPosition` where the operator keyword/symbol starts. */
 export type PredicateNode =

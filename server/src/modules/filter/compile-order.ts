@@ -47,6 +47,7 @@ export function compileOrderField(field: string, params: SqlParams): CompiledOrd
         type: 'float8',
       };
     }
+    if (ref.kind === 'tag') throw new FilterError(`Cannot sort on tag ${ref.text}`, ref.position);
     const type = SORTABLE[ref.column];
     if (!type) {
       throw new FilterError(

@@ -16,17 +16,27 @@
  * Metric semantics: a predicate holds when the run has the metric and its latest (or min/max)
  * value satisfies it. NaN values never satisfy a comparison with a number (PostgreSQL would
  * otherwise sort NaN above everything, so `> 1` would match it); `= NaN` / `!= NaN` test for it.
+ * Tag semantics (key-value tags in run_tags; only the MLflow translator builds tag fields): a predicate holds
+ * when the run has the tag and its value satisfies it (= != ~ IN); EXISTS when it has the tag at all.
  */
 import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from './ast.ts';
 import { FILTER_LIMITS, FilterError } from './errors.ts';
 import { parseFilter } from './parser.ts';
 import { COLUMNS, configPathArray, containsPattern, METRIC_COLUMNS, metricKeyParam, twoValued } from './sql-fields.ts';
 import { type SqlParams, withScratch } from './sql-params.ts';
-import { metricSummaryExists } from './store.ts';
+import { metricSummaryExists, tagExists as runTagExists } from './store.ts';
 import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.ts';
 
 type NumberValue = Extract<FilterValue, { kind: 'number' }>;
-const SQL_OP: Record<Exclude<CompareOp, '~'>, string> = {
+type PatternOp = '~' | 'LIKE' | 'ILIKE';
+const isPattern = (op: CompareOp): op is PatternOp => op === '~' || op === 'LIKE' || op === 'ILIKE';
+
+/** `~` is case-insensitive "contains" (the user's wildcards escaped); LIKE/ILIKE take the pattern as written. */
+function patternSql(lhs: string, op: PatternOp, text: string, p: SqlParams): string {
+  return op === '~' ? `${lhs} ILIKE ${p.add(containsPattern(text))}::text` : `${lhs} ${op} ${p.add(text)}::text`;
+}
+
+const SQL_OP: Record<Exclude<CompareOp, PatternOp>, string> = {
   '=': '=',
   '!=': '<>',
   '<': '<',
@@ -77,6 +87,11 @@ function configCompare(
   let jsonType: 'number' | 'string';
   let lhs: string;
   let rhs: string;
+  if (op === 'LIKE' || op === 'ILIKE') {
+    if (v.kind !== 'string') throw typeError(field, v, `a string pattern with ${op}`);
+    // The text of strings and numbers (MLflow params may be stored as either; see mlflow/convert.ts).
+    return `(CASE WHEN jsonb_typeof(${json}) IN ('string', 'number') THEN ${patternSql(text, op, v.value, p)} ELSE false END)`;
+  }
   if (v.kind === 'number') {
     if (op === '~') throw typeError(field, v, 'a string with ~');
     jsonType = 'number';
@@ -141,7 +156,7 @@ function metricCompare(
   p: SqlParams,
   at: number,
 ): string {
-  if (op === '~') throw opError(field, '~', '= != < <= > >= BETWEEN IN EXISTS', at);
+  if (isPattern(op)) throw opError(field, op, '= != < <= > >= BETWEEN IN EXISTS', at);
   const n = metricNumber(field, v, v.kind === 'null' ? `; use NOT ${field.text} EXISTS for "never logged"` : '');
   rejectNaN(field, op, n);
   const col = METRIC_COLUMNS[field.aggregate];
@@ -149,6 +164,29 @@ function metricCompare(
     const cond = `${col} ${SQL_OP[op]} ${p.add(float8Text(n))}::float8`;
     return Number.isNaN(n.value) ? cond : `${cond} AND ${col} <> 'NaN'::float8`;
   });
+}
+
+// ---------------------------------------------------------------- key-value tags
+
+/** Tags are strings: = and != (the run has the tag with another value), ~ contains, IN, EXISTS. */
+function tagCompare(
+  field: Extract<FieldRef, { kind: 'tag' }>,
+  op: CompareOp,
+  v: FilterValue,
+  p: SqlParams,
+  at: number,
+) {
+  if (op !== '=' && op !== '!=' && !isPattern(op)) throw opError(field, op, '=, !=, ~, IN or EXISTS', at);
+  if (v.kind !== 'string') throw typeError(field, v, 'a quoted string');
+  return tagExists(field, p, (value) =>
+    isPattern(op) ? patternSql(value, op, v.value, p) : `${value} ${SQL_OP[op]} ${p.add(v.value)}::text`,
+  );
+}
+
+function tagExists(field: Extract<FieldRef, { kind: 'tag' }>, p: SqlParams, cond?: (value: string) => string): string {
+  const key = `${p.add(field.key)}::text`;
+  const where = cond ? ` AND ${cond('rt.value')}` : '';
+  return runTagExists(key, where);
 }
 
 // ---------------------------------------------------------------- plain columns
@@ -168,16 +206,21 @@ function columnCompare(
   }
   const equalityOnly = col.type === 'uuid' || col.type === 'RunStatus';
   if (equalityOnly && op !== '=' && op !== '!=') throw opError(field, op, '=, != or IN', at);
-  if (op === '~' && col.type !== 'text') throw opError(field, '~', '= != < <= > >= BETWEEN IN', at);
+  if (isPattern(op) && col.type !== 'text') throw opError(field, op, '= != < <= > >= BETWEEN IN', at);
   let rhs: string;
   if (col.type === 'uuid') rhs = `${p.add(uuidValue(field, v))}::uuid`;
   else if (col.type === 'RunStatus') rhs = `${p.add(statusValue(field, v))}::"RunStatus"`;
   else if (col.type === 'timestamptz') rhs = `${p.add(timestampValue(field, v))}::timestamptz`;
   else {
     if (v.kind !== 'string') throw typeError(field, v, 'strings');
-    rhs = `${p.add(op === '~' ? containsPattern(v.value) : v.value)}::text`;
+    if (isPattern(op)) {
+      const sql = patternSql(col.sql, op, v.value, p);
+      return col.nullable ? twoValued(sql) : `(${sql})`;
+    }
+    rhs = `${p.add(v.value)}::text`;
   }
-  const sql = op === '~' ? `${col.sql} ILIKE ${rhs}` : `${col.sql} ${SQL_OP[op]} ${rhs}`;
+  if (isPattern(op)) throw opError(field, op, '= != < <= > >= BETWEEN IN', at);
+  const sql = `${col.sql} ${SQL_OP[op]} ${rhs}`;
   return col.nullable ? twoValued(sql) : `(${sql})`;
 }
 
@@ -209,9 +252,11 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
     case 'compare':
       if (field.kind === 'config') return configCompare(field, node.op, node.value, p, node.opPosition);
       if (field.kind === 'metric') return metricCompare(field, node.op, node.value, p, node.opPosition);
+      if (field.kind === 'tag') return tagCompare(field, node.op, node.value, p, node.opPosition);
       return columnCompare(field, node.op, node.value, p, node.opPosition);
     case 'between':
       if (field.kind === 'config') return configBetween(field, node.low, node.high, p);
+      if (field.kind === 'tag') throw opError(field, 'BETWEEN', '=, !=, ~, IN or EXISTS', node.opPosition);
       if (field.kind === 'metric') {
         const lo = metricNumber(field, node.low, '');
         const hi = metricNumber(field, node.high, '');
@@ -245,7 +290,9 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
       const parts = node.values.map((v) =>
         field.kind === 'config'
           ? configCompare(field, '=', v, p, node.opPosition, path)
-          : columnCompare(field, '=', v, p, node.opPosition),
+          : field.kind === 'tag'
+            ? tagCompare(field, '=', v, p, node.opPosition)
+            : columnCompare(field, '=', v, p, node.opPosition),
       );
       return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
     }
@@ -258,6 +305,7 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
     }
     case 'exists':
       if (field.kind === 'config') return `(r.config #> ${configPathArray(field.path, p)} IS NOT NULL)`;
+      if (field.kind === 'tag') return tagExists(field, p);
       // min/max are NULL when every logged value was NaN: then there is no extreme to speak of.
       if (field.kind === 'metric') {
         const agg = field.aggregate;

@@ -263,7 +263,10 @@ class BitWriter {
   }
   /** The low `n` (<= 53) bits of a non-negative integer. */
   writeWide(v: number, n: number): void {
-    if (n <= 32) return this.write(v, n);
+    if (n <= 32) {
+      this.write(v, n);
+      return;
+    }
     this.write(Math.floor(v / 2 ** 32), n - 32);
     this.write(v % 2 ** 32, 32);
   }

@@ -36,6 +36,15 @@ export interface RunListArgs {
   /** false (the default): only runs not archived; true: only archived runs; null: both. */
   archived?: boolean | null;
   where?: string | null;
+  /**
+   * An already-built filter (the MLflow search translator's), ANDed with `where`. It skips the config type
+   * check (a number compared with a string): MLflow params are strings, and the translator matches both forms.
+   */
+  whereNode?: FilterNode | null;
+  /** Runs of any of these experiments (MLflow's experiment_ids); malformed ids match nothing. */
+  experimentIds?: string[] | null;
+  /** Largest page `first` may ask for (default LIMITS.pageSize; MLflow's search allows 50,000). */
+  maxFirst?: number;
   orderBy?: { field: string; direction?: 'ASC' | 'DESC' | null }[] | null;
   first?: number | null;
   after?: string | null;
@@ -101,7 +110,7 @@ async function checkMetricKeysInScope(db: pg.Pool, node: FilterNode, scope: stri
  * row's key values as text, and the next page starts strictly after that tuple.
  */
 export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage> {
-  const first = checkPageSize(args.first, 50);
+  const first = checkPageSize(args.first, 50, args.maxFirst);
   const params = new SqlParams();
   const where: string[] = [];
   if (args.experimentId != null) {
@@ -111,18 +120,27 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   if (args.experimentName != null) {
     where.push(experimentNamed(params.add(args.experimentName)));
   }
+  if (args.experimentIds != null) {
+    where.push(`r.experiment_id = ANY(${params.add(args.experimentIds.filter(isUuid))}::uuid[])`);
+  }
   if (args.status?.length) where.push(`r.status::text = ANY(${params.add(args.status)}::text[])`);
   if (args.tags?.length) where.push(`r.tags @> ${params.add(args.tags)}::text[]`);
   const archived = args.archived === undefined ? false : args.archived;
   if (archived !== null) where.push(archived ? 'r.archived' : 'NOT r.archived');
-  if (args.where?.trim()) {
+  if (args.where?.trim() || args.whereNode) {
     try {
-      const node = parseFilter(args.where);
+      const parsed = args.where?.trim() ? [parseFilter(args.where)] : [];
+      const all = [...parsed, ...(args.whereNode ? [args.whereNode] : [])];
+      const node: FilterNode = all.length === 1 ? all[0]! : { type: 'and', children: all, position: 0 };
       const scope = [...where];
       const scopeValues = [...params.values];
       const compiled = compileFilterNode(node, params); // its own type errors come first
-      await checkTypesInScope(db, node, scope, scopeValues);
-      await checkMetricKeysInScope(db, node, scope, scopeValues);
+      // Only typed text filters: the MLflow translator compares params with both spellings on purpose, and
+      // MLflow's search answers an unknown metric with no runs.
+      if (parsed[0]) {
+        await checkTypesInScope(db, parsed[0], scope, scopeValues);
+        await checkMetricKeysInScope(db, parsed[0], scope, scopeValues);
+      }
       where.push(`(${compiled})`);
     } catch (err) {
       filterError(err);
