@@ -2,14 +2,17 @@
  * npm run bench:ingest — points/s through the logMetrics mutation over real HTTP.
  * Batches of 1, 100 and 10,000 points (4 keys, increasing steps, ISO wallTime like the trainers send),
  * each at concurrency 1 and BENCH_CONCURRENCY (default 4) clients (one run per client: a run's batches
- * serialise on its row lock), plus "one epoch" (10 keys, one point each) latency at concurrency 1, and
- * MLflow's runs/log-batch with 1,000 metrics per request (MLflow's own limit), as MLflow's Python client sends it.
+ * serialise on its row lock), plus "one epoch" (10 keys, one point each) latency at concurrency 1,
+ * MLflow's runs/log-batch with 1,000 metrics per request (MLflow's own limit), as MLflow's Python client sends it,
+ * and the Python client (python/, run by /usr/bin/python3): points/s through runboard.init/log/finish, and
+ * what its background thread adds to a PyTorch training loop logging every step (bench/python-client.py).
  * Figures are medians over BENCH_TRIALS (default 5) trials. Env: BENCH_INPROC=1 runs the server in-process.
  */
 
 import { CpuMeter, cpuDelta } from './lib/cpu.ts';
 import { createBenchDatabase, pgSettings } from './lib/db.ts';
 import { createRunningRuns, GqlClient, KEYS, LOG_METRICS, LOG_METRICS_COLUMNS, makePoints, parse } from './lib/gql.ts';
+import { benchPythonClient } from './lib/python-client.ts';
 import { startBenchServer } from './lib/server.ts';
 import {
   environment,
@@ -181,6 +184,7 @@ async function main() {
   console.log(
     `bench:ingest — server ${server.mode} pid ${server.pid} at ${server.url}, db ${db.name}, ${TRIALS} trials per case, NODE_ENV=${process.env.NODE_ENV ?? ''}`,
   );
+  console.log(`CPU: ${(await environment()).cpuModel}`);
   const loadBefore = await printLoad('start');
   try {
     const results: CaseResult[] = [];
@@ -205,6 +209,7 @@ async function main() {
     const [epochRun] = ONLY_MLFLOW ? [] : await createRunningRuns(http, 'ingest-epoch', 1);
     const epoch = epochRun ? await runCase(http, cpu, 'one-epoch', [epochRun], KEYS.length, KEYS, 200) : null;
     if (epoch) results.push(epoch);
+    const python = ONLY_MLFLOW ? null : await benchPythonClient(server.url, TRIALS);
 
     console.log(
       '\n' +
@@ -220,17 +225,35 @@ async function main() {
             'CPU ms/1k pts srv+pg+cli',
             'points/s on 2 idle cores*',
           ],
-          results.map((r) => [
-            r.case,
-            r.batch,
-            r.concurrency,
-            fmt(r.pointsPerSec, 0),
-            r.p50Ms,
-            r.p99Ms,
-            r.pooledP99Ms,
-            `${r.cpuMsPer1kPoints.server}+${r.cpuMsPer1kPoints.postgres}+${r.cpuMsPer1kPoints.client}`,
-            fmt(r.idleTwoCorePointsPerSec, 0),
-          ]),
+          [
+            ...results.map((r) => [
+              r.case,
+              r.batch,
+              r.concurrency,
+              fmt(r.pointsPerSec, 0),
+              r.p50Ms,
+              r.p99Ms,
+              r.pooledP99Ms,
+              `${r.cpuMsPer1kPoints.server}+${r.cpuMsPer1kPoints.postgres}+${r.cpuMsPer1kPoints.client}`,
+              fmt(r.idleTwoCorePointsPerSec, 0),
+            ]),
+            // run.log() of 4 keys per call, batched by the client's thread; end to end (log -> finish returned)
+            ...(python
+              ? [
+                  [
+                    'python-client',
+                    `${python.ingest.keys}/call`,
+                    1,
+                    fmt(python.ingest.points_per_s, 0),
+                    '-',
+                    '-',
+                    '-',
+                    '-',
+                    '-',
+                  ],
+                ]
+              : []),
+          ],
         ),
     );
     console.log(
@@ -268,6 +291,24 @@ async function main() {
           ]
         : []),
     ];
+    if (python) {
+      const o = python.overhead;
+      console.log(
+        `python-client: ${fmt(python.ingest.points_per_s, 0)} points/s end to end (trials ${python.ingest.trial_points_per_s.map((x) => fmt(x, 0)).join(', ')}), ` +
+          `run.log() ${round(python.ingest.log_us_per_call)} us per call of ${python.ingest.keys} keys.\n` +
+          `python overhead on a training loop (${o.loop}, ${o.steps} steps, 2 points logged per step): median ${round(o.without_s)} s without -> ` +
+          `${round(o.with_s)} s with the client (${round(o.overhead_pct, 1)}%; trials without ${o.trials_without_s.join(', ')}, with ${o.trials_with_s.join(', ')}); ` +
+          `training thread inside run.log() ${round(o.in_log_pct, 2)}% of the loop, sender thread CPU ${round(o.sender_cpu_pct, 2)}% of the loop's CPU, ` +
+          `training thread CPU ${round(o.train_thread_cpu_pct, 1)}% more with the client.`,
+      );
+      targets.push({
+        name: 'Python client: training loop time added (median wall time)',
+        target: '< 5%',
+        measured: round(o.overhead_pct, 1),
+        unit: '%',
+        pass: o.overhead_pct < 5,
+      });
+    }
     const loadAfter = await printLoad('end');
     printTargets('bench:ingest', targets);
     console.log(
@@ -292,6 +333,7 @@ async function main() {
         epochKeys: KEYS,
       },
       results,
+      python,
       targets,
     });
     console.log(`\nresults written to ${file}`);

@@ -11,6 +11,12 @@
  * panels" until all panels are laid out and those in view are drawn. Prints the load average too.
  * Env: BENCH_RUNS (100), BENCH_EPOCHS (1000), BENCH_LOADS (5), CHROMIUM (/usr/bin/chromium),
  * BENCH_RUN_IDS (comma-separated ids of already seeded runs: skip seeding).
+ *
+ * Then the experiment workspace: BENCH_WS_RUNS (1000) runs x BENCH_EPOCHS x 4 metrics seeded into another
+ * experiment (or BENCH_WS_EXPERIMENT=<id> of one seeded before), /experiments/<id>?panels=<the 4 metrics>
+ * opened BENCH_LOADS times: navigation start -> every panel has drawn every run (target <= 2 s), and
+ * hover -> tooltip (target <= 100 ms). BENCH_WS_RUNS=0 skips it.
+ * Then bench/web-renderers.ts: the chart module against recharts 3 on the same data (BENCH_RENDERERS= skips).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,24 +24,27 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/web/helpers/chromium.ts';
 import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.ts';
 import { startWeb } from '../web/start.ts';
+import { benchRenderers } from './web-renderers.ts';
 import { benchTables } from './web-table.ts';
+import { benchWorkspace } from './web-workspace.ts';
 
 const API = process.env.RUNBOARD_API ?? 'http://127.0.0.1:4000/graphql';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 1000);
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
 const KEYS = ['acc', 'val_acc', 'loss', 'val_loss'];
+const WS_RUNS = Number(process.env.BENCH_WS_RUNS ?? 1000);
 
-async function seed(): Promise<string[]> {
+async function seed(runs = RUNS, prefix = 'bench-web'): Promise<string[]> {
   const gql = gqlClient(API);
-  const name = `bench-web-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  const ids: string[] = new Array(RUNS);
+  const name = `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const ids: string[] = new Array(runs);
   const t0 = performance.now();
   let next = 0;
   // A few runs in flight at once; each run's 4,000 points go in one logMetrics batch.
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      while (next < RUNS) {
+      while (next < runs) {
         const i = next++;
         const run = await createRun(gql, {
           experimentName: name,
@@ -50,9 +59,16 @@ async function seed(): Promise<string[]> {
     }),
   );
   console.log(
-    `seeded ${RUNS} runs x ${EPOCHS} epochs x ${KEYS.length} metrics into "${name}" in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `seeded ${runs} runs x ${EPOCHS} epochs x ${KEYS.length} metrics into "${name}" in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   return ids;
+}
+
+async function experimentOf(runId: string): Promise<string> {
+  const data = await gqlClient(API)<{ run: { experiment: { id: string } } }>(
+    `{ run(id: "${runId}") { experiment { id } } }`,
+  );
+  return data.run.experiment.id;
 }
 
 function median(xs: number[]): number {
@@ -120,6 +136,17 @@ async function main() {
       }
       await page.close();
     }
+    if (WS_RUNS > 0) {
+      const experiment =
+        process.env.BENCH_WS_EXPERIMENT ?? (await experimentOf((await seed(WS_RUNS, 'bench-workspace'))[0]!));
+      const ws = await benchWorkspace(browser, base, experiment, WS_RUNS, KEYS, LOADS);
+      fs.mkdirSync('bench-results', { recursive: true });
+      fs.writeFileSync('bench-results/web-workspace.json', JSON.stringify({ ...ws, loadAverage: load() }, null, 2));
+    }
+    if (process.env.BENCH_RENDERERS !== '') {
+      const renderers = await benchRenderers(browser);
+      fs.writeFileSync('bench-results/web-renderers.json', JSON.stringify(renderers, null, 2));
+    }
   } finally {
     await browser.close();
     await web?.stop();
@@ -145,7 +172,9 @@ async function main() {
   console.log(
     `per-run panels (${RUNS} runs: click -> all laid out, those in view drawn): median ${result.panelsMedianMs} ms (target <= 2000 ms)`,
   );
-  console.log(`load average: start ${result.loadAverage.start}, end ${result.loadAverage.end}`);
+  console.log(
+    `load average: start ${result.loadAverage.start}, end ${result.loadAverage.end}; CPU ${os.cpus()[0]?.model}`,
+  );
   // Experiment-table shapes (5,000 runs; Aim's 1,500 x 1,500 metrics): bench/web-table.ts. BENCH_TABLE_SHAPES= skips.
   if (process.env.BENCH_TABLE_SHAPES !== '') {
     const tables = await benchTables();

@@ -2,7 +2,7 @@
 // test file (node's runner) against one PostgreSQL for the whole run: DATABASE_URL when set (CI may point it at
 // a service), otherwise one embedded PostgreSQL started here and stopped at the end. Each test file creates its
 // own database on it. `npm test -- test/server/x.test.ts ...` runs only those files (checks included).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -10,6 +10,9 @@ import { startEmbeddedPostgres } from '@runboard/server/db/embedded';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+/** The Python client's tests run Debian's interpreter (the `python3` first on PATH may be another one). */
+const PYTHON = '/usr/bin/python3';
+const PYTHON_PACKAGES = 'python3-torch python3-pandas python3-h5py python3-setuptools python3-pip';
 /** Per test: generous for a loaded 2-core machine, but a hung test fails the run instead of stalling it. */
 const TEST_TIMEOUT_MS = 10 * 60_000;
 
@@ -19,10 +22,15 @@ function preflight(): void {
     missing.push(`chromium (the dashboard's browser tests run it at ${CHROMIUM}; or set CHROMIUM)`);
   if (!existsSync(FASHION_MNIST))
     missing.push(`dataset-fashion-mnist (the trainer's real-data tests read ${FASHION_MNIST})`);
+  const py = spawnSync(PYTHON, ['-c', 'import torch, pandas, h5py, setuptools, pip'], { encoding: 'utf8' });
+  if (py.status !== 0)
+    missing.push(
+      `${PYTHON_PACKAGES} (test/python runs ${PYTHON} with them: ${(py.stderr || String(py.error)).trim().split('\n').at(-1)})`,
+    );
   if (missing.length === 0) return;
   console.error(
     `npm test needs packages this machine does not have:\n${missing.map((m) => `  - ${m}`).join('\n')}\n` +
-      'On Debian/Ubuntu: sudo apt-get install chromium dataset-fashion-mnist',
+      `On Debian/Ubuntu: sudo apt-get install chromium dataset-fashion-mnist ${PYTHON_PACKAGES}`,
   );
   process.exit(1);
 }

@@ -98,22 +98,28 @@ test('compare URL state: defaults give no parameters, runs= keeps its text, ever
     differencesOnly: false,
     group: ['opt.lr', 'odd,key%'],
     band: 'std',
+    logY: ['loss', 'val_loss'],
+    zoom: [12.5, 300],
+    panelY: 'own',
   };
   const q = compareSearch('?runs=a,b&tab=overlay&smooth=0.9', s);
   assert.equal(
     q,
-    '?runs=a,b&tab=panels&hide=b&smooth=0.6&x=wall&bands=0&diff=all&group=opt.lr,odd%252Ckey%2525&band=std',
+    '?runs=a,b&tab=panels&hide=b&smooth=0.6&x=wall&bands=0&diff=all&group=opt.lr,odd%252Ckey%2525&band=std&logy=loss,val_loss&zoom=12.5,300&py=own',
   );
   assert.deepEqual(readCompareState(new URLSearchParams(q)), {
     ...s,
     hidden: ['b'],
     group: [...s.group],
+    logY: [...s.logY],
     smoothing: 0.6,
   });
   // Hand-edited values fall back to defaults or the slider's range.
   const odd = readCompareState(new URLSearchParams('smooth=7&x=banana&tab=x&band=wide'));
   assert.deepEqual([odd.smoothing, odd.xMode, odd.tab, odd.band], [0.99, 'step', 'overlay', 'minmax']);
   assert.equal(readCompareState(new URLSearchParams('smooth=abc')).smoothing, 0);
+  for (const z of ['5', '3,1', 'a,b', '1,2,3', ''])
+    assert.equal(readCompareState(new URLSearchParams(`zoom=${z}`)).zoom, null, `zoom=${z}`);
 });
 
 test('compare groups come from config rows; a key without a row does not split; null joins "—"', () => {

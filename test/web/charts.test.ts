@@ -123,7 +123,7 @@ test('the tooltip names the nearest run at 100 runs, and that line is highlighte
   );
 });
 
-test('dragging across a chart zooms its x axis; reset restores it', async () => {
+test('dragging across a chart zooms the x axis of every chart, kept in the URL; reset restores it', async () => {
   const runs = many.slice(0, 5);
   await openCompare(runs);
   const full = await domain('acc', 'x');
@@ -141,8 +141,20 @@ test('dragging across a chart zooms its x axis; reset restores it', async () => 
   const span = full[1] - full[0];
   assert.ok(Math.abs(a - (full[0] + span * 0.25)) < span * 0.02, `zoom starts near 25%: ${a}`);
   assert.ok(Math.abs(b - (full[0] + span * 0.5)) < span * 0.02, `zoom ends near 50%: ${b}`);
-  // Other charts keep their own axis.
-  assert.deepEqual(await domain('loss', 'x'), full);
+  // Every chart shows the same range (synced zoom), and the URL keeps it across a reload.
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-zoomed') === 'true',
+  );
+  assert.deepEqual(await domain('loss', 'x'), [a, b]);
+  assert.match(page.url(), /[?&]zoom=[\d.]+,[\d.]+/);
+  await page.reload();
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="chart-val_loss"]')?.getAttribute('data-zoomed') === 'true',
+    undefined,
+    { timeout: 60_000 },
+  );
+  const [ra, rb] = await domain('val_loss', 'x');
+  assert.ok(Math.abs(ra - a) < span * 1e-4 && Math.abs(rb - b) < span * 1e-4, `reloaded zoom ${ra},${rb}`);
   // Every line is still drawn (clipped to the zoomed range), and the ticks follow the new range.
   assert.equal((await lineIds('acc')).length, runs.length);
   const xt = (await tickLabels('acc', 'x')).map(Number);
@@ -174,6 +186,8 @@ test('log scale per axis changes the tick labels to decades', async () => {
     );
   }
   assert.equal(await attr('[data-testid="chart-loss"]', 'data-x-scale'), 'linear', 'x stays linear');
+  assert.equal(await attr('[data-testid="chart-acc"]', 'data-y-scale'), 'linear', 'other charts keep theirs');
+  assert.match(page.url(), /[?&]logy=loss(&|$)/, 'log y is in the URL');
   // log x drops step 0 (not drawable on a log axis) and starts at step 1
   await page.click('[data-testid="chart-loss"] [data-testid="log-x"]');
   await page.waitForFunction(

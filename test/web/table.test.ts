@@ -151,8 +151,9 @@ test('grouping by a config key shows each group with its count and a mean/band c
   assert.deepEqual(counts, ['lr=0.001:2', 'lr=0.01:2', 'lr=0.1:2']);
   assert.match(await groups.first().innerText(), /2 runs/);
   assert.match(page.url(), /group=lr/);
-  await page.locator('[data-testid="group-band"]').nth(2).waitFor();
-  assert.equal(await page.locator('[data-testid="group-line"]').count(), 3);
+  // The group chart is the common MetricChart: a line and a band per group.
+  await page.locator('[data-testid="group-metric-chart"] .run-line path.band').nth(2).waitFor({ state: 'attached' });
+  assert.equal(await page.locator('[data-testid="group-metric-chart"] .run-line').count(), 3);
   // Two keys: 6 distinct (lr, batch) pairs.
   await page.selectOption('[data-testid="group-add"]', 'batch');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="group-row"]').length === 6);

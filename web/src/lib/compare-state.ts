@@ -6,6 +6,8 @@
  *   smooth  EMA weight 0..0.99 (default 0)       x       `relative` or `wall` (default: step)
  *   bands   `0` hides the downsampling band      diff    `all` lists every config key, not only differences
  *   group   config paths to group by             band    `std` draws ±std around a group's mean (default min/max)
+ *   logy    metric keys whose chart has a log y axis   zoom  `a,b`: the x range every chart shows (synced)
+ *   py      `own`: each per-run panel its own y range (default: shared by all panels)
  *
  * Lists use view-state.ts's encodeList, so a config key may contain `,` or `%`.
  */
@@ -24,10 +26,38 @@ export interface CompareState {
   differencesOnly: boolean;
   group: string[];
   band: 'minmax' | 'std';
+  /** Metric keys whose chart is on a log y axis. */
+  logY: string[];
+  /** The x range shown by every chart (a drag on any of them), in the x mode's units; null = all. */
+  zoom: [number, number] | null;
+  /** Per-run panels: one y range per metric group across panels (default) or each panel its own. */
+  panelY: 'shared' | 'own';
 }
 
 /** The parameters this page owns; any other (`runs` above all) is left exactly as it was written. */
-export const COMPARE_KEYS = ['tab', 'hide', 'smooth', 'x', 'bands', 'diff', 'group', 'band'] as const;
+export const COMPARE_KEYS = [
+  'tab',
+  'hide',
+  'smooth',
+  'x',
+  'bands',
+  'diff',
+  'group',
+  'band',
+  'logy',
+  'zoom',
+  'py',
+] as const;
+
+/** `a,b` with finite a < b, else null. */
+export function readZoom(text: string | null): [number, number] | null {
+  const parts = (text ?? '').split(',').map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0]! < parts[1]!)) return null;
+  return [parts[0]!, parts[1]!];
+}
+
+/** A zoom range as text: 6 significant digits are far below a pixel and keep the URL short. */
+export const zoomText = (z: [number, number]) => z.map((v) => String(Number(v.toPrecision(6)))).join(',');
 
 const MAX_SMOOTHING = 0.99;
 
@@ -50,6 +80,9 @@ export function readCompareState(p: Pick<URLSearchParams, 'get'>): CompareState 
     differencesOnly: p.get('diff') !== 'all',
     group: decodeList(p.get('group')),
     band: p.get('band') === 'std' ? 'std' : 'minmax',
+    logY: decodeList(p.get('logy')),
+    zoom: readZoom(p.get('zoom')),
+    panelY: p.get('py') === 'own' ? 'own' : 'shared',
   };
 }
 
@@ -65,6 +98,9 @@ export function compareStateParams(s: CompareState): [string, string][] {
   if (!s.differencesOnly) out.push(['diff', 'all']);
   if (s.group.length) out.push(['group', encodeList(s.group)]);
   if (s.band === 'std') out.push(['band', 'std']);
+  if (s.logY.length) out.push(['logy', encodeList(s.logY)]);
+  if (s.zoom) out.push(['zoom', zoomText(s.zoom)]);
+  if (s.panelY === 'own') out.push(['py', 'own']);
   return out;
 }
 

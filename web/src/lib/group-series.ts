@@ -124,9 +124,14 @@ export function groupStats(series: readonly (readonly StepPoint[])[]): GroupPoin
     });
 }
 
-/** The band to draw around the mean: [min, max] or [mean - std, mean + std]. */
+/**
+ * The band to draw around the mean: [min, max], or mean ± std clipped to [min, max]. The clip keeps the
+ * band inside what some run actually logged at that step: a loss band never dips below 0 and an accuracy
+ * band never passes 1, while a tight group still shows its spread as ±std.
+ */
 export function bandOf(p: GroupPoint, band: 'minmax' | 'std'): [number, number] {
-  return band === 'std' ? [p.mean - p.std, p.mean + p.std] : [p.min, p.max];
+  if (band !== 'std') return [p.min, p.max];
+  return [Math.max(p.min, p.mean - p.std), Math.min(p.max, p.mean + p.std)];
 }
 
 /**

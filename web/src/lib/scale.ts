@@ -51,9 +51,12 @@ function clean(v: number, step: number): number {
   return Number(v.toFixed(Math.min(20, digits)));
 }
 
-/** Multiples of a 1-2-5 step inside [lo, hi]. */
-export function linearTicks(lo: number, hi: number, count: number): number[] {
-  const step = niceStep(hi - lo, count);
+/**
+ * Multiples of a 1-2-5 step inside [lo, hi]. `integer` axes (steps, epochs) never get a step below 1:
+ * a 3-step run is labelled 0, 1, 2, 3, not 0, 0.5, 1 ...
+ */
+export function linearTicks(lo: number, hi: number, count: number, integer = false): number[] {
+  const step = integer ? Math.max(1, niceStep(hi - lo, count)) : niceStep(hi - lo, count);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(clean(v, step));
   return out;

@@ -7,6 +7,7 @@
  *   group   config paths to group by, comma separated
  *   archived  `1` to list archived runs too
  *   chart   metric key drawn per group;  band  `minmax` (default) or `std`
+ *   panels  the workspace's panels (metric keys), comma separated; absent = workspace closed
  *   view    id of the saved view these settings came from
  *
  * Items inside a list have `%` and `,` escaped so a config key may contain either.
@@ -20,11 +21,13 @@ export interface ViewState {
   archived: boolean;
   chart: string;
   band: 'minmax' | 'std';
+  /** Workspace panels (metric keys) in order; null when the workspace is closed. */
+  panels: string[] | null;
   view: string;
 }
 
 /** The keys that belong to a view (what saveView stores); `view` itself is not part of a view's state. */
-export const VIEW_KEYS = ['where', 'sort', 'cols', 'group', 'archived', 'chart', 'band'] as const;
+export const VIEW_KEYS = ['where', 'sort', 'cols', 'group', 'archived', 'chart', 'band', 'panels'] as const;
 
 const escapeItem = (s: string) => s.replace(/%/g, '%25').replace(/,/g, '%2C');
 const unescapeItem = (s: string) => s.replace(/%2C/gi, ',').replace(/%25/g, '%');
@@ -42,6 +45,7 @@ type Params = Pick<URLSearchParams, 'get'>;
 
 export function readViewState(p: Params): ViewState {
   const cols = p.get('cols');
+  const panels = p.get('panels');
   return {
     where: p.get('where') ?? '',
     sort: p.get('sort') ?? '',
@@ -50,6 +54,7 @@ export function readViewState(p: Params): ViewState {
     archived: p.get('archived') === '1',
     chart: p.get('chart') ?? '',
     band: p.get('band') === 'std' ? 'std' : 'minmax',
+    panels: panels === null ? null : decodeList(panels),
     view: p.get('view') ?? '',
   };
 }
@@ -64,6 +69,7 @@ export function viewStateParams(s: Partial<ViewState>): Record<string, string> {
   if (s.archived) out.archived = '1';
   if (s.chart) out.chart = s.chart;
   if (s.band === 'std') out.band = 'std';
+  if (s.panels) out.panels = encodeList(s.panels);
   if (s.view) out.view = s.view;
   return out;
 }

@@ -87,9 +87,15 @@ export function yDomainOf(ext: [number, number], kind: ScaleKind, ticks: number)
   return kind === 'log' ? logDomain(ext[0], ext[1]) : niceDomain(ext[0], ext[1], ticks);
 }
 
-export function ticksOf(scale: Scale, count: number): number[] {
+/** Ticks of a scale; `integer` (step axes) keeps linear ticks on whole numbers. */
+export function ticksOf(scale: Scale, count: number, integer = false): number[] {
   const [a, b] = scale.domain;
-  return scale.kind === 'log' ? logTicks(a, b) : linearTicks(a, b, count);
+  if (scale.kind === 'log') {
+    const t = logTicks(a, b);
+    const whole = t.filter(Number.isInteger);
+    return integer && whole.length >= 2 ? whole : t;
+  }
+  return linearTicks(a, b, count, integer);
 }
 
 /**

@@ -3,8 +3,9 @@
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import './charts.css';
 import { formatNumber } from '@/lib/metric-value';
-import { makeScale, type Scale, type ScaleKind, tickLabel } from '@/lib/scale';
+import { makeScale, type Scale, type ScaleKind } from '@/lib/scale';
 import type { XAxisMode } from '@/lib/series';
+import { Axes, formatX, MARGIN, tickCounts, X_LABEL } from './axes';
 import {
   bandOf,
   type ChartLine,
@@ -12,7 +13,6 @@ import {
   type Nearest,
   nearestLine,
   pathOf,
-  ticksOf,
   upperBound,
   xExtent,
   yDomainOf,
@@ -34,19 +34,20 @@ interface Props {
   yDomain?: [number, number] | null;
   /** The log-scale switches (off in the per-run panels, whose y ranges are shared). */
   scaleTools?: boolean;
+  /**
+   * A zoom owned by the page (with onZoom): sibling charts zoom together and the page may keep it in its
+   * URL. Without onZoom each chart keeps its own.
+   */
+  zoom?: [number, number] | null;
+  onZoom?: (range: [number, number] | null) => void;
+  /** A log y switch owned by the page (with onLogY), e.g. kept in the URL. */
+  logY?: boolean;
+  onLogY?: (on: boolean) => void;
 }
 
-const M = { top: 8, right: 14, bottom: 22, left: 50 };
+const M = MARGIN;
 /** Drags shorter than this are clicks, not zooms. */
-const MIN_DRAG_PX = 5;
-
-function formatX(mode: XAxisMode): (v: number) => string {
-  if (mode === 'wall') return (v) => new Date(v).toLocaleTimeString();
-  if (mode === 'relative') return (v) => `${tickLabel(v)}s`;
-  return tickLabel;
-}
-
-const X_LABEL: Record<XAxisMode, string> = { step: 'step', wall: 'wall time', relative: 'seconds since first point' };
+export const MIN_DRAG_PX = 5;
 
 interface Built {
   id: string;
@@ -102,37 +103,6 @@ const Paths = memo(function Paths({ built }: { built: Built[] }) {
   );
 });
 
-function Axes({ sx, sy, w, h, fmtX }: { sx: Scale; sy: Scale; w: number; h: number; fmtX: (v: number) => string }) {
-  const xt = ticksOf(sx, Math.max(2, Math.floor(w / 90)));
-  const yt = ticksOf(sy, Math.max(2, Math.floor(h / 45)));
-  return (
-    <>
-      <g className="grid" stroke="var(--border, #e5e7eb)" strokeDasharray="3 3">
-        {yt.map((t) => (
-          <line key={`gy${t}`} x1={0} x2={w} y1={sy.map(t)} y2={sy.map(t)} />
-        ))}
-        {xt.map((t) => (
-          <line key={`gx${t}`} y1={0} y2={h} x1={sx.map(t)} x2={sx.map(t)} />
-        ))}
-      </g>
-      <g className="y-ticks" fontSize={11} textAnchor="end" fill="currentColor">
-        {yt.map((t) => (
-          <text key={t} x={-6} y={sy.map(t)} dy="0.32em" data-value={t}>
-            {tickLabel(t)}
-          </text>
-        ))}
-      </g>
-      <g className="x-ticks" fontSize={11} textAnchor="middle" fill="currentColor">
-        {xt.map((t) => (
-          <text key={t} x={sx.map(t)} y={h + 14} data-value={t}>
-            {fmtX(t)}
-          </text>
-        ))}
-      </g>
-    </>
-  );
-}
-
 /**
  * One metric chart in plain SVG: drag on the plot to zoom x (double-click or "reset" to undo), log or
  * linear per axis, the nearest line highlighted with a tooltip at any number of lines, the raw series
@@ -148,11 +118,17 @@ export const MetricChart = memo(function MetricChart({
   testId,
   yDomain,
   scaleTools = true,
+  zoom: pageZoom,
+  onZoom,
+  logY: pageLogY,
+  onLogY,
 }: Props) {
   const [box, width] = useWidth<HTMLDivElement>();
   const [zoomed, setZoom] = useState<{ key: string; range: [number, number] } | null>(null);
   const [logX, setLogX] = useState(false);
-  const [logY, setLogY] = useState(false);
+  const [ownLogY, setOwnLogY] = useState(false);
+  const logY = onLogY ? !!pageLogY : ownLogY;
+  const setLogY = (f: (v: boolean) => boolean) => (onLogY ? onLogY(f(logY)) : setOwnLogY(f));
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [hover, setHover] = useState<(Nearest & { px: number; py: number }) | null>(null);
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
@@ -161,7 +137,10 @@ export const MetricChart = memo(function MetricChart({
   const clipId = `clip${useId().replace(/[^\w-]/g, '')}`;
   // A zoom belongs to one x axis (step/time, linear/log): another makes it meaningless.
   const zoomKey = `${xMode}|${logX}`;
-  const zoom = zoomed?.key === zoomKey ? zoomed.range : null;
+  const ownZoom = zoomed?.key === zoomKey ? zoomed.range : null;
+  const zoom = onZoom ? (pageZoom ?? null) : ownZoom;
+  const setZoomed = (range: [number, number] | null) =>
+    onZoom ? onZoom(range) : setZoom(range && { key: zoomKey, range });
 
   const fmtX = formatX(xMode);
   const xKind: ScaleKind = logX ? 'log' : 'linear';
@@ -176,7 +155,7 @@ export const MetricChart = memo(function MetricChart({
     const shared = !zoom && yKind === 'linear' && yDomain ? yDomain : null;
     const ye = shared ?? yExtent(visible, xd, yKind);
     if (!ye) return null;
-    const yd = shared ?? yDomainOf(ye, yKind, Math.max(2, Math.floor(h / 45)));
+    const yd = shared ?? yDomainOf(ye, yKind, tickCounts(w, h).y);
     const sx = makeScale(xKind, xd, [0, w]);
     const sy = makeScale(yKind, yd, [h, 0]);
     return { sx, sy, built: build(visible, sx, sy) };
@@ -209,7 +188,7 @@ export const MetricChart = memo(function MetricChart({
     if (drag && geo && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
       const a = geo.sx.invert(Math.min(drag.a, drag.b));
       const b = geo.sx.invert(Math.max(drag.a, drag.b));
-      setZoom({ key: zoomKey, range: [a, b] });
+      setZoomed([a, b]);
       setHover(null);
     }
     setDrag(null);
@@ -243,7 +222,7 @@ export const MetricChart = memo(function MetricChart({
         <span className="chart-title">{title}</span>
         <span className="chart-tools">
           {zoom && (
-            <button type="button" className="chip" onClick={() => setZoom(null)} data-testid="zoom-reset">
+            <button type="button" className="chip" onClick={() => setZoomed(null)} data-testid="zoom-reset">
               reset zoom
             </button>
           )}
@@ -287,10 +266,7 @@ export const MetricChart = memo(function MetricChart({
                 </clipPath>
               </defs>
               <g transform={`translate(${M.left},${M.top})`}>
-                <Axes sx={geo.sx} sy={geo.sy} w={w} h={h} fmtX={fmtX} />
-                <text x={w} y={h + 14} dy={-18} fontSize={10} textAnchor="end" fill="var(--muted, #6b7280)">
-                  {X_LABEL[xMode]}
-                </text>
+                <Axes sx={geo.sx} sy={geo.sy} w={w} h={h} xMode={xMode} />
                 <g clipPath={`url(#${clipId})`} className={hovered ? 'lines hovering' : 'lines'}>
                   <Paths built={geo.built} />
                   {hovered && (
@@ -328,7 +304,7 @@ export const MetricChart = memo(function MetricChart({
                   onPointerDown={onDown}
                   onPointerUp={onUp}
                   onPointerLeave={() => !drag && setHover(null)}
-                  onDoubleClick={() => setZoom(null)}
+                  onDoubleClick={() => setZoomed(null)}
                 />
               </g>
             </svg>

@@ -11,7 +11,7 @@ export interface CompareRun {
   color: string;
 }
 
-/** One chart per metric, every shown run overlaid in its own colour. */
+/** One chart per metric, every shown run overlaid in its own colour; one zoom for all charts. */
 export function CompareCharts({
   runs,
   keys,
@@ -19,6 +19,10 @@ export function CompareCharts({
   xMode,
   smoothing,
   bands,
+  zoom,
+  onZoom,
+  logY,
+  onLogY,
 }: {
   runs: CompareRun[];
   keys: string[];
@@ -26,6 +30,12 @@ export function CompareCharts({
   xMode: XAxisMode;
   smoothing: number;
   bands: boolean;
+  /** One x range for every chart (a drag on any chart zooms all), kept in the URL by the page. */
+  zoom: [number, number] | null;
+  onZoom: (z: [number, number] | null) => void;
+  /** Keys drawn on a log y axis (in the URL too). */
+  logY: string[];
+  onLogY: (key: string, on: boolean) => void;
 }) {
   const { series } = data;
   const charts = useMemo(
@@ -58,7 +68,17 @@ export function CompareCharts({
   return (
     <div className="charts" data-testid="compare-charts">
       {charts.map((c) => (
-        <MetricChart key={c.key} title={c.key} lines={c.lines} xMode={xMode} testId={`chart-${c.key}`} />
+        <MetricChart
+          key={c.key}
+          title={c.key}
+          lines={c.lines}
+          xMode={xMode}
+          testId={`chart-${c.key}`}
+          zoom={zoom}
+          onZoom={onZoom}
+          logY={logY.includes(c.key)}
+          onLogY={(on) => onLogY(c.key, on)}
+        />
       ))}
     </div>
   );

@@ -198,7 +198,7 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
           <select
             value={grouped ? 'step' : xMode}
             disabled={grouped}
-            onChange={(e) => setView({ xMode: e.target.value as typeof xMode })}
+            onChange={(e) => setView({ xMode: e.target.value as typeof xMode, zoom: null })}
             data-testid="x-axis"
           >
             <option value="step">step</option>
@@ -228,6 +228,17 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
             min/max band
           </label>
         )}
+        {tab === 'panels' && (
+          <label title="Each panel on its own y range, so one diverging run does not flatten the others">
+            <input
+              type="checkbox"
+              checked={view.panelY === 'own'}
+              onChange={(e) => setView({ panelY: e.target.checked ? 'own' : 'shared' })}
+              data-testid="panel-y-own"
+            />{' '}
+            independent y per panel
+          </label>
+        )}
         <GroupPicker paths={groupPaths} group={view.group} onChange={(group) => setView({ group })} />
       </div>
       {grouped && groups && <GroupLegend groups={groups} />}
@@ -251,9 +262,21 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
           xMode={xMode}
           smoothing={smoothing}
           bands={bands}
+          zoom={view.zoom}
+          onZoom={(zoom) => setView({ zoom })}
+          logY={view.logY}
+          onLogY={(key, on) => setView({ logY: on ? [...view.logY, key] : view.logY.filter((k) => k !== key) })}
         />
       ) : (
-        <RunPanels runs={shown} data={series} xMode={xMode} smoothing={smoothing} />
+        <RunPanels
+          runs={shown}
+          data={series}
+          xMode={xMode}
+          smoothing={smoothing}
+          sharedY={view.panelY === 'shared'}
+          zoom={view.zoom}
+          onZoom={(zoom) => setView({ zoom })}
+        />
       )}
       {cmp ? (
         <>

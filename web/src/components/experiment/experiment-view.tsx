@@ -15,6 +15,7 @@ import { latestTime, timeAgo } from '@/lib/format';
 import { groupRuns } from '@/lib/group-series';
 import { useNow } from '@/lib/use-now';
 import { parseSort, viewStateParams } from '@/lib/view-state';
+import { defaultPanels } from '@/lib/workspace';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { useCan } from '../session';
@@ -40,6 +41,7 @@ import { RunsTable } from './runs-table';
 import { SavedViews } from './saved-views';
 import { fetchAllRuns, useRuns } from './use-runs';
 import { useViewState } from './use-view-state';
+import { Workspace } from './workspace';
 
 const EMPTY: string[] = [];
 const sortText = (o: RunOrder) => `${o.field}:${o.direction ?? 'ASC'}`;
@@ -253,6 +255,15 @@ export function ExperimentView({
           onChange={(c) => setView({ cols: columnIds(c) })}
         />
         <GroupPicker paths={paths} group={view.group} onChange={(group) => setView({ group })} />
+        {view.panels === null && (
+          <button
+            type="button"
+            onClick={() => setView({ panels: defaultPanels(chosen.metrics, metricKeys) })}
+            data-testid="workspace-open"
+          >
+            Workspace
+          </button>
+        )}
         <label className="small">
           <input
             type="checkbox"
@@ -322,6 +333,21 @@ export function ExperimentView({
       {runs.loading && runs.rows.length === 0 && !runs.problem && <Loading what="runs" />}
       {!runs.loading && runs.rows.length === 0 && !runs.problem && (
         <Notice kind="info">{view.where ? 'No run matches the filter.' : 'This experiment has no runs yet.'}</Notice>
+      )}
+      {view.panels !== null && runs.rows.length > 0 && (
+        <Workspace
+          experimentId={exp.id}
+          where={view.where}
+          archived={archived}
+          count={runs.totalCount}
+          tableRows={runs.rows}
+          tableComplete={!runs.hasNext}
+          groups={groups}
+          metricKeys={metricKeys}
+          panels={view.panels}
+          band={view.band}
+          onPanels={(panels) => setView({ panels })}
+        />
       )}
       {groups && groups.length > 0 && chartMetric && (
         <GroupChart

@@ -4,28 +4,19 @@ import { useEffect, useMemo, useState } from 'react';
 import { useClient } from 'urql';
 import { MetricSeriesDocument, type RunRowFragment } from '@/gql/graphql';
 import { runColor } from '@/lib/colors';
-import { bandOf, type GroupPoint, groupStats, type RunGroup, type StepPoint } from '@/lib/group-series';
-import { formatNumber, toNumber } from '@/lib/metric-value';
+import { groupChartCols, type StepSeries } from '@/lib/compare-groups';
+import type { RunGroup } from '@/lib/group-series';
+import { toNumber } from '@/lib/metric-value';
+import { type ChartLine, MetricChart } from '../charts/metric-chart';
 
 /** Runs whose series are fetched for the group chart; beyond this the band would not change visibly. */
 const MAX_RUNS = 300;
-const W = 640;
-const H = 240;
-const PAD = { l: 56, r: 12, t: 10, b: 28 };
-
-interface GroupLine {
-  key: string;
-  label: string;
-  color: string;
-  points: GroupPoint[];
-}
-
-/** Series of the groups' runs, fetched once per (runs, metric) and reduced with groupStats. */
-function useGroupLines(groups: RunGroup<RunRowFragment>[], metric: string) {
+/** Series of the groups' runs, fetched once per (runs, metric), as mean-and-band chart lines per group. */
+function useGroupLines(groups: RunGroup<RunRowFragment>[], metric: string, band: 'minmax' | 'std') {
   const client = useClient();
   const runIds = useMemo(() => groups.flatMap((g) => g.runs.map((r) => r.id)).slice(0, MAX_RUNS), [groups]);
   const idsKey = runIds.join(',');
-  const [byRun, setByRun] = useState<Map<string, StepPoint[]> | null>(null);
+  const [byRun, setByRun] = useState<Map<string, StepSeries> | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!metric || !idsKey) return;
@@ -41,14 +32,9 @@ function useGroupLines(groups: RunGroup<RunRowFragment>[], metric: string) {
       .then((res) => {
         if (!live) return;
         if (res.error || !res.data) return setError(res.error?.message ?? 'No data');
-        const m = new Map<string, StepPoint[]>();
-        for (const s of res.data.metricSeries) {
-          const steps = s.columns.step;
-          m.set(
-            s.runId,
-            s.columns.value.map((v, i) => ({ step: toNumber(steps[i]), value: toNumber(v) })),
-          );
-        }
+        const m = new Map<string, StepSeries>();
+        for (const s of res.data.metricSeries)
+          m.set(s.runId, { step: s.columns.step.map(toNumber), value: s.columns.value.map(toNumber) });
         setError(null);
         setByRun(m);
       });
@@ -56,35 +42,26 @@ function useGroupLines(groups: RunGroup<RunRowFragment>[], metric: string) {
       live = false;
     };
   }, [client, idsKey, metric]);
-  const lines: GroupLine[] = useMemo(
+  const lines: ChartLine[] = useMemo(
     () =>
       byRun
-        ? groups.map((g, i) => ({
-            key: g.key,
-            label: g.label,
-            color: runColor(i),
-            points: groupStats(g.runs.map((r) => byRun.get(r.id) ?? [])),
-          }))
+        ? groups.flatMap((g, i) => {
+            const cols = groupChartCols(
+              g.runs.map((r) => byRun.get(r.id)),
+              band,
+            );
+            return cols ? [{ id: g.key, label: g.label, color: runColor(i), cols, band: true }] : [];
+          })
         : [],
-    [byRun, groups],
+    [byRun, groups, band],
   );
   return { lines, error, loading: !!metric && !byRun && !error, truncated: runIds.length >= MAX_RUNS };
 }
 
-function extent(values: number[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!Number.isFinite(lo)) return [0, 1];
-  return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
-}
-
 /**
- * One metric per group: the mean over the group's runs as a line, with the min/max or ±std band
- * behind it (statistics from lib/group-series). Plain SVG: no chart library in the table page's bundle.
+ * One metric per group: the mean over the group's runs as a line, with the min/max or ±std band (clipped
+ * to min/max, see bandOf) behind it, drawn by the common MetricChart: the same ticks, tooltip, zoom, log
+ * scales and legend as every other chart.
  */
 export function GroupChart({
   groups,
@@ -99,14 +76,9 @@ export function GroupChart({
   band: 'minmax' | 'std';
   onChange: (next: { chart?: string; band?: 'minmax' | 'std' }) => void;
 }) {
-  const { lines, error, loading, truncated } = useGroupLines(groups, metric);
-  const [x0, x1] = extent(lines.flatMap((l) => l.points.map((p) => p.step)));
-  const [y0, y1] = extent(lines.flatMap((l) => l.points.flatMap((p) => bandOf(p, band))));
-  const sx = (x: number) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
-  const sy = (y: number) => PAD.t + (1 - (y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
-  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => y0 + f * (y1 - y0));
+  const { lines, error, loading, truncated } = useGroupLines(groups, metric, band);
   return (
-    <figure className="panel group-chart" data-testid="group-chart">
+    <div className="panel group-chart" data-testid="group-chart" data-band={band}>
       <div className="toolbar">
         <label htmlFor="group-metric" className="small muted">
           Group mean of
@@ -134,58 +106,15 @@ export function GroupChart({
             onChange={(e) => onChange({ band: e.target.checked ? 'std' : 'minmax' })}
             data-testid="band-std"
           />{' '}
-          ±std band (else min/max)
+          ±std band, clipped to min/max (else min/max)
         </label>
         {truncated && <span className="muted small">first {MAX_RUNS} runs</span>}
       </div>
       {error && <p className="field-error">{error}</p>}
       {loading && <p className="muted">Loading series…</p>}
       {!loading && !error && (
-        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${metric} by group`} className="group-svg">
-          {yTicks.map((t) => (
-            <g key={t}>
-              <line x1={PAD.l} x2={W - PAD.r} y1={sy(t)} y2={sy(t)} className="grid-line" />
-              <text x={PAD.l - 4} y={sy(t) + 4} textAnchor="end" className="tick">
-                {formatNumber(t)}
-              </text>
-            </g>
-          ))}
-          <text x={PAD.l} y={H - 8} className="tick">
-            {formatNumber(x0)}
-          </text>
-          <text x={W - PAD.r} y={H - 8} textAnchor="end" className="tick">
-            step {formatNumber(x1)}
-          </text>
-          {lines.map((l) => {
-            if (!l.points.length) return null;
-            const upper = l.points.map((p) => `${sx(p.step)},${sy(bandOf(p, band)[1])}`);
-            const lower = l.points.map((p) => `${sx(p.step)},${sy(bandOf(p, band)[0])}`).reverse();
-            return (
-              <g key={l.key} data-testid="group-line" data-group={l.label}>
-                <polygon
-                  points={[...upper, ...lower].join(' ')}
-                  fill={l.color}
-                  opacity={0.18}
-                  data-testid="group-band"
-                />
-                <polyline
-                  points={l.points.map((p) => `${sx(p.step)},${sy(p.mean)}`).join(' ')}
-                  fill="none"
-                  stroke={l.color}
-                  strokeWidth={2}
-                />
-              </g>
-            );
-          })}
-        </svg>
+        <MetricChart title={`${metric} by group`} lines={lines} xMode="step" legend testId="group-metric-chart" />
       )}
-      <figcaption className="legend">
-        {lines.map((l) => (
-          <span key={l.key}>
-            <span className="swatch" style={{ background: l.color }} /> {l.label}
-          </span>
-        ))}
-      </figcaption>
-    </figure>
+    </div>
   );
 }

@@ -5,6 +5,7 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { RunOrder, RunRowFragment } from '@/gql/graphql';
 import type { RunGroup } from '@/lib/group-series';
 import { type NumberStyle, numberStyle, type WireNumber } from '@/lib/metric-value';
+import { colorOfRun } from '@/lib/workspace';
 import { StatusBadge } from '../status-badge';
 import type { Column } from './columns';
 
@@ -77,6 +78,8 @@ const Row = memo(function Row({
         <td key={c.id} className={cellClass(c)} data-col={c.id} suppressHydrationWarning>
           {c.id === 'name' ? (
             <>
+              {/* The run's colour in the workspace's panels (lib/workspace colorOfRun). */}
+              <span className="swatch" data-testid="run-swatch" style={{ background: colorOfRun(run.id) }} />
               <Link href={`/runs/${run.id}`}>{run.name}</Link>
               {run.archived && <span className="tag muted"> archived</span>}
             </>

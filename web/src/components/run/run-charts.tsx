@@ -1,8 +1,10 @@
 'use client';
 
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
+import { type CompareState, compareSearch, readCompareState } from '@/lib/compare-state';
 import { type Series, toChartCols, type XAxisMode } from '@/lib/series';
 import { type LiveSeries, seriesKey } from '@/lib/use-live-series';
+import { useUrlSynced } from '@/lib/use-url-synced';
 import { type ChartLine, MetricChart } from '../charts/metric-chart';
 import { SmoothingSlider } from '../charts/smoothing-slider';
 
@@ -44,9 +46,31 @@ export function panelLines(
   });
 }
 
+type RunChartState = Pick<CompareState, 'xMode' | 'smoothing' | 'zoom'>;
+/** The run page's chart settings: the compare page's `x`, `smooth` and `zoom` parameters, read the same way. */
+const readRunChartState = (p: Pick<URLSearchParams, 'get'>): RunChartState => {
+  const { xMode, smoothing, zoom } = readCompareState(p);
+  return { xMode, smoothing, zoom };
+};
+const sameRunChartState = (a: RunChartState, b: RunChartState) =>
+  a.xMode === b.xMode && a.smoothing === b.smoothing && String(a.zoom) === String(b.zoom);
+
+/** The run page's x axis, smoothing and zoom, in its URL (replaceState: settling a slider is not history). */
+function useRunChartState(): [RunChartState, (patch: Partial<RunChartState>) => void] {
+  const [state, setState] = useUrlSynced(readRunChartState, sameRunChartState);
+  const update = (patch: Partial<RunChartState>) => {
+    setState((cur) => ({ ...cur, ...patch }));
+    const { pathname, search } = window.location;
+    const cur = readCompareState(new URLSearchParams(search));
+    window.history.replaceState(null, '', `${pathname}${compareSearch(search, { ...cur, ...patch })}`);
+  };
+  return [state, update];
+}
+
 /**
- * A run's charts. Standalone (run page) it has its own x-axis and smoothing controls; in compare's
- * per-run panels (`compact`) those come from the page, with y ranges shared across panels.
+ * A run's charts. Standalone (run page) it has its own x-axis and smoothing controls, kept in the URL with
+ * one zoom for all its charts; in compare's per-run panels (`compact`) those come from the page, with y
+ * ranges shared across panels unless the page says otherwise.
  */
 export function RunCharts({
   runId,
@@ -55,6 +79,8 @@ export function RunCharts({
   xMode: xModeProp,
   smoothing: smoothingProp,
   yDomains,
+  zoom: zoomProp,
+  onZoom: onZoomProp,
 }: {
   runId: string;
   data: LiveSeries;
@@ -62,11 +88,14 @@ export function RunCharts({
   xMode?: XAxisMode;
   smoothing?: number;
   yDomains?: Record<string, [number, number] | null>;
+  zoom?: [number, number] | null;
+  onZoom?: (z: [number, number] | null) => void;
 }) {
-  const [ownXMode, setXMode] = useState<XAxisMode>('step');
-  const [ownSmoothing, setSmoothing] = useState(0);
-  const xMode = xModeProp ?? ownXMode;
-  const smoothing = smoothingProp ?? ownSmoothing;
+  const [own, setOwn] = useRunChartState();
+  const xMode = xModeProp ?? own.xMode;
+  const smoothing = smoothingProp ?? own.smoothing;
+  const zoom = onZoomProp ? (zoomProp ?? null) : own.zoom;
+  const onZoom = onZoomProp ?? ((z: [number, number] | null) => setOwn({ zoom: z }));
   const { series, keys } = data;
   const charts = useMemo(
     () =>
@@ -82,13 +111,17 @@ export function RunCharts({
         <div className="controls">
           <label>
             x-axis
-            <select value={xMode} onChange={(e) => setXMode(e.target.value as XAxisMode)}>
+            <select
+              value={xMode}
+              onChange={(e) => setOwn({ xMode: e.target.value as XAxisMode, zoom: null })}
+              data-testid="x-axis"
+            >
               <option value="step">step</option>
               <option value="relative">time since start</option>
               <option value="wall">wall time</option>
             </select>
           </label>
-          <SmoothingSlider value={smoothing} onChange={setSmoothing} />
+          <SmoothingSlider value={smoothing} onChange={(v) => setOwn({ smoothing: v })} />
         </div>
       )}
       <div className={compact ? 'charts charts-compact' : 'charts'}>
@@ -103,6 +136,8 @@ export function RunCharts({
             testId={`chart-${c.id}`}
             yDomain={yDomains?.[c.id] ?? null}
             scaleTools={!compact}
+            zoom={zoom}
+            onZoom={onZoom}
           />
         ))}
       </div>

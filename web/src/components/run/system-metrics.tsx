@@ -10,26 +10,10 @@ const LABELS: Record<string, string> = {
   'system/gpu_mem_mb': 'GPU memory (MB)',
 };
 
-function Sparkline({ values }: { values: number[] }) {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length < 2) return null;
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
-  const span = hi - lo || 1;
-  const pts = values
-    .map((v, i) => (Number.isFinite(v) ? `${(i / (values.length - 1)) * 120},${22 - ((v - lo) / span) * 20}` : null))
-    .filter(Boolean)
-    .join(' ');
-  return (
-    <svg viewBox="0 0 120 24" width="120" height="24" aria-hidden="true">
-      <polyline points={pts} fill="none" stroke="var(--accent)" strokeWidth="1.5" />
-    </svg>
-  );
-}
-
 /**
  * The run's `system/*` series (CPU, memory, GPU as the trainer samples them every few seconds): the latest
- * value, the range, and a sparkline each. Nothing when the trainer logged none.
+ * value and the range each. Their curves are the run's charts above (one chart module, each series drawn
+ * once). Nothing when the trainer logged none.
  */
 export function SystemMetrics({ runId, data }: { runId: string; data: LiveSeries }) {
   const keys = data.keys.filter((k) => k.startsWith('system/'));
@@ -51,9 +35,6 @@ export function SystemMetrics({ runId, data }: { runId: string; data: LiveSeries
                 </td>
                 <td className="num muted small">
                   {finite.length ? `${formatNumber(Math.min(...finite))} – ${formatNumber(Math.max(...finite))}` : ''}
-                </td>
-                <td>
-                  <Sparkline values={values} />
                 </td>
               </tr>
             );

@@ -198,7 +198,7 @@ export function ParallelCoordinates({
                   <path
                     key={l.row.runId}
                     d={l.d}
-                    stroke={l.inside ? l.color : 'var(--muted, #9ca3af)'}
+                    stroke={l.inside ? l.color : 'var(--chart-muted)'}
                     strokeOpacity={l.inside ? 0.85 : 0.15}
                     strokeWidth={l.inside ? 1.5 : 1}
                     data-run-id={l.row.runId}

@@ -5,9 +5,9 @@ import { formatNumber } from '@/lib/metric-value';
 import { linearTicks, logDomain, logTicks, makeScale, niceDomain, tickLabel } from '@/lib/scale';
 import { encode, type ParamAxis, type SweepRow } from '@/lib/sweep-analysis';
 import '../charts/charts.css';
+import { MARGIN as M } from '../charts/axes';
 import { useWidth } from '../charts/use-width';
 
-const M = { top: 8, right: 16, bottom: 34, left: 56 };
 const HEIGHT = 240;
 
 /**
@@ -76,7 +76,7 @@ export function ParamScatter({
           {width > 0 && (
             <svg width={width} height={HEIGHT} role="img" aria-label={`${axis.name} against ${metric}`}>
               <g transform={`translate(${M.left},${M.top})`}>
-                <g stroke="var(--border, #e5e7eb)" strokeDasharray="3 3">
+                <g stroke="var(--chart-grid)" strokeDasharray="3 3">
                   {yTicks.map((t) => (
                     <line key={t} x1={0} x2={w} y1={sy.map(t)} y2={sy.map(t)} />
                   ))}

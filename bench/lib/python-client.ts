@@ -1,0 +1,55 @@
+/**
+ * The Python client's figures for bench:ingest: runs bench/python-client.py with Debian's /usr/bin/python3
+ * (python3-torch makes the overhead loop a real training step) against the bench's server.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export const PYTHON = '/usr/bin/python3';
+
+export interface PythonClientResult {
+  ingest: {
+    trials: number;
+    steps: number;
+    keys: number;
+    points_per_s: number;
+    trial_points_per_s: number[];
+    log_us_per_call: number;
+  };
+  overhead: {
+    loop: string;
+    steps: number;
+    without_s: number;
+    with_s: number;
+    trials_without_s: number[];
+    trials_with_s: number[];
+    overhead_pct: number;
+    in_log_pct: number;
+    sender_cpu_pct: number;
+    train_thread_cpu_pct: number;
+  };
+}
+
+/** null (with the reason printed) when there is no /usr/bin/python3 to run it. */
+export async function benchPythonClient(graphqlUrl: string, trials: number): Promise<PythonClientResult | null> {
+  if (!existsSync(PYTHON)) {
+    console.log(`python-client: skipped, no ${PYTHON} (apt-get install python3 python3-torch)`);
+    return null;
+  }
+  const root = path.resolve(import.meta.dirname, '../..');
+  const child = spawn(PYTHON, [path.join(root, 'bench/python-client.py')], {
+    env: {
+      ...process.env,
+      PYTHONPATH: path.join(root, 'python'),
+      RUNBOARD_API: graphqlUrl,
+      BENCH_TRIALS: String(trials),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`bench/python-client.py exited ${code}`);
+  return JSON.parse(out) as PythonClientResult;
+}

@@ -1,0 +1,149 @@
+"""The Python client's side of `npm run bench:ingest` (bench/ingest.ts runs it with Debian's /usr/bin/python3).
+
+1. Ingest: points/s through runboard.init/log/finish. Each trial logs STEPS calls of 4 keys as fast as it can,
+   then finish() waits until the server has every point: points / (first log -> finish returned).
+2. Overhead: the time a training loop takes with the client logging every step vs. the same loop without it
+   (wall time; and, since wall time on a shared machine mostly measures the neighbours, the training thread's
+   time inside run.log() and the process's extra CPU time, both as % of the loop).
+   The loop is a small PyTorch MLP step on a 64x784 batch when torch is importable (one thread, like a
+   data-loader-bound CPU job), else a pure-Python stand-in of similar length. Trials alternate (without, with)
+   so load drifts hit both; medians are compared.
+
+Prints one JSON object. Env: RUNBOARD_API, BENCH_TRIALS (5), BENCH_PY_STEPS (25000), BENCH_LOOP_STEPS (1500).
+"""
+
+import json
+import math
+import os
+import statistics
+import tempfile
+import time
+
+import runboard
+
+TRIALS = int(os.environ.get("BENCH_TRIALS", "5"))
+STEPS = int(os.environ.get("BENCH_PY_STEPS", "25000"))
+LOOP_STEPS = int(os.environ.get("BENCH_LOOP_STEPS", "1500"))
+KEYS = ["loss", "acc", "val_loss", "val_acc"]
+JOURNALS = tempfile.mkdtemp(prefix="runboard-bench-")
+
+
+def ingest_trial(trial: int) -> dict:
+    run = runboard.init(experiment="bench-python-client", name=f"ingest-{trial}", journal_dir=JOURNALS)
+    t0 = time.perf_counter()
+    for step in range(STEPS):
+        run.log({k: 1 / (step + i + 1) for i, k in enumerate(KEYS)}, step=step)
+    logged = time.perf_counter()
+    assert run.finish(), "finish() did not deliver everything"
+    done = time.perf_counter()
+    points = STEPS * len(KEYS)
+    return {"points_per_s": points / (done - t0), "log_us_per_call": (logged - t0) / STEPS * 1e6}
+
+
+def make_loop():
+    try:
+        import torch  # noqa: PLC0415
+
+        torch.set_num_threads(1)
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        x, y = torch.rand(64, 784), torch.randint(0, 10, (64,))
+        loss_fn = torch.nn.CrossEntropyLoss()
+
+        def step() -> tuple:
+            opt.zero_grad()
+            out = model(x)
+            loss = loss_fn(out, y)
+            loss.backward()
+            opt.step()
+            return loss.item(), (out.argmax(1) == y).float().mean().item()
+
+        return "torch MLP 784-128-10, batch 64, 1 thread", step
+    except ImportError:
+
+        def step() -> tuple:
+            s = 0.0
+            for i in range(20000):
+                s += math.sin(i)
+            return s, s / 2
+
+        return "pure-Python loop (torch not importable)", step
+
+
+def thread_cpu(native_id: int) -> float:
+    """CPU seconds a thread of this process has run (Linux schedstat: nanoseconds on the CPU)."""
+    try:
+        with open(f"/proc/self/task/{native_id}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e9
+    except OSError:
+        return 0.0
+
+
+def loop_trial(step, with_client: bool, trial: int) -> dict:
+    """Wall time of the loop; CPU time of the training thread and of the sender thread over it; and the time
+    the training thread spent inside run.log()."""
+    run = runboard.init(experiment="bench-python-overhead", name=f"loop-{trial}", journal_dir=JOURNALS) if with_client else None
+    sender = run._sender.native_id if run is not None else None
+    in_log = 0.0
+    s0 = thread_cpu(sender) if sender else 0.0
+    t0, c0 = time.perf_counter(), time.thread_time()
+    for i in range(LOOP_STEPS):
+        loss, acc = step()
+        if run is not None:
+            t = time.perf_counter()
+            run.log({"loss": loss, "acc": acc}, step=i)
+            in_log += time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
+    sender_cpu = thread_cpu(sender) - s0 if sender else 0.0
+    if run is not None:
+        run.finish()
+    return {"wall": wall, "cpu": cpu, "sender_cpu": sender_cpu, "in_log": in_log}
+
+
+def main() -> None:
+    ingest = [ingest_trial(t) for t in range(TRIALS)]
+    kind, step = make_loop()
+    for _ in range(50):
+        step()  # warm-up
+    without, with_client = [], []
+    for t in range(TRIALS):
+        without.append(loop_trial(step, False, t))
+        with_client.append(loop_trial(step, True, t))
+    med = lambda trials, k: statistics.median(t[k] for t in trials)  # noqa: E731
+    base, logged = med(without, "wall"), med(with_client, "wall")
+    print(
+        json.dumps(
+            {
+                "ingest": {
+                    "trials": TRIALS,
+                    "steps": STEPS,
+                    "keys": len(KEYS),
+                    "points_per_s": statistics.median(t["points_per_s"] for t in ingest),
+                    "trial_points_per_s": [round(t["points_per_s"]) for t in ingest],
+                    "log_us_per_call": statistics.median(t["log_us_per_call"] for t in ingest),
+                },
+                "overhead": {
+                    "loop": kind,
+                    "steps": LOOP_STEPS,
+                    "logged_per_step": 2,
+                    "without_s": base,
+                    "with_s": logged,
+                    "trials_without_s": [round(t["wall"], 3) for t in without],
+                    "trials_with_s": [round(t["wall"], 3) for t in with_client],
+                    # what the brief's target is about: the loop's wall time, with vs without the client
+                    "overhead_pct": (logged / base - 1) * 100,
+                    # views that hold on a busy machine: the training thread's time inside run.log() (% of the
+                    # loop's wall time), the sender thread's CPU (% of the training thread's CPU without the
+                    # client), and the training thread's own CPU with vs without the client
+                    "in_log_pct": med(with_client, "in_log") / logged * 100,
+                    "sender_cpu_pct": med(with_client, "sender_cpu") / med(without, "cpu") * 100,
+                    "train_thread_cpu_pct": (med(with_client, "cpu") / med(without, "cpu") - 1) * 100,
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

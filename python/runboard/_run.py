@@ -1,0 +1,306 @@
+"""`runboard.init()` and the Run it returns: what a training script calls."""
+
+import atexit
+import operator
+import os
+import platform
+import re
+import socket
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Mapping
+from typing import Any, Dict, Iterable, Iterator, List, Optional
+
+from . import _settings
+from ._journal import Journal
+from ._sender import Sender
+from ._transport import ApiError, GraphQL
+from ._wire import encode_value, iso_now, to_float
+
+MAX_STEP = 2**31 - 1
+_KEY = re.compile(r"^[^\x00-\x1f\x7f]{1,250}$")
+_ERROR_CHARS = 10_000  # the server keeps this much of an error message
+
+_active: Optional["Run"] = None
+_hooks_installed = False
+_hooks_lock = threading.Lock()
+
+
+class Summary(Mapping):
+    """The latest value logged for each key (read-only: log a value with run.log to store it)."""
+
+    def __init__(self) -> None:
+        self._values: Dict[str, float] = {}
+
+    def __getitem__(self, key: str) -> float:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        raise TypeError("run.summary is read-only: it shows the last value of each key; store one with run.log()")
+
+    def __repr__(self) -> str:
+        return f"Summary({self._values!r})"
+
+
+def _journal_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.environ.get("RUNBOARD_JOURNAL_DIR") or os.path.join(base, "runboard", "journal")
+
+
+def _system_info() -> Dict[str, Any]:
+    return {
+        "host": socket.gethostname(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pid": os.getpid(),
+        "client": "runboard-python",
+    }
+
+
+class Run:
+    """One training run. Create it with `runboard.init()`."""
+
+    def __init__(
+        self,
+        *,
+        sender: Sender,
+        journal: Journal,
+        ref: str,
+        config: Dict[str, Any],
+        name: Optional[str],
+        finish_timeout: float,
+    ):
+        self._sender, self._journal, self._ref = sender, journal, ref
+        self.config: Dict[str, Any] = config
+        self._name = name
+        self.summary = Summary()
+        self._step = 0
+        self._finish_timeout = finish_timeout
+        self._finished = False
+        self._lock = threading.Lock()
+
+    @property
+    def id(self) -> Optional[str]:
+        """The server's run id; None while a run created offline has not reached the server yet."""
+        return self._sender.run_id(self._ref)
+
+    @property
+    def name(self) -> Optional[str]:
+        return self._sender.run_name(self._ref) or self._name
+
+    @property
+    def journal_path(self) -> str:
+        return self._journal.path
+
+    @property
+    def online(self) -> bool:
+        """Whether the last delivery attempt reached the server."""
+        return self._sender.online
+
+    @property
+    def cancel_requested(self) -> bool:
+        """True once the server says someone canceled the run (checked while the run is quiet)."""
+        return self._sender.cancel_requested
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    def __repr__(self) -> str:
+        return f"<runboard.Run {self.name or ''} id={self.id}>"
+
+    def log(self, data: Mapping, step: Optional[int] = None) -> None:
+        """Records numbers for one step. Returns at once: the points are journaled on disk and sent by a
+        background thread. Without `step`, the step after the previous call's is used (0 first)."""
+        if self._finished:
+            raise RuntimeError("runboard: log() after finish()")
+        if not isinstance(data, Mapping):
+            raise TypeError(f"runboard: log() takes a dict of numbers, got {type(data).__name__}")
+        if step is None:
+            step = self._step
+        step = operator.index(step)
+        if not 0 <= step <= MAX_STEP:
+            raise ValueError(f"runboard: step must be within 0..{MAX_STEP}, got {step}")
+        keys: List[str] = []
+        values: List[float] = []
+        for k, v in data.items():
+            if not isinstance(k, str) or not _KEY.match(k):
+                raise ValueError(f"runboard: metric name must be 1..250 characters without control characters: {k!r}")
+            keys.append(k)
+            values.append(to_float(k, v))
+        self._step = step + 1
+        if not keys:
+            return
+        now = iso_now()
+        self._journal.append(
+            {
+                "op": "log",
+                "run": self._ref,
+                "k": keys,
+                "s": [step] * len(keys),
+                "v": [encode_value(v) for v in values],
+                "t": [now] * len(keys),
+            }
+        )
+        self.summary._values.update(zip(keys, values))
+        if not self._sender.wake.is_set():  # set() takes a lock; most calls find it set already
+            self._sender.wake.set()
+
+    def set_system_info(self, info: Dict[str, Any]) -> None:
+        """Merges `info` into the run's systemInfo (startRun merges; repeating it on a RUNNING run is allowed)."""
+        self._journal.append({"op": "start", "run": self._ref, "systemInfo": info})
+        self._sender.wake.set()
+
+    def finish(self, exit_code: int = 0, *, status: str = "FINISHED", error: Optional[str] = None) -> bool:
+        """Ends the run and waits (up to finish_timeout) until the server has everything. Returns True when it
+        has; otherwise the journal stays on disk and the message says how to replay it. Idempotent."""
+        with self._lock:
+            if self._finished:
+                return True
+            self._finished = True
+        op: Dict[str, Any] = {"op": "finish", "run": self._ref, "status": status, "exitCode": exit_code}
+        if error:
+            op["error"] = error[-_ERROR_CHARS:]
+        end = self._journal.append(op)
+        self._sender.heartbeat_ref = None
+        self._sender.stop()
+        done = self._sender.wait_delivered(end, self._finish_timeout)
+        global _active
+        if _active is self:
+            _active = None
+        if done:
+            self._sender.join(5)  # it stops after delivering the last call
+            self._journal.close(remove=True)
+        else:
+            self._sender.warn(
+                f"server still unreachable; {self._journal.pending_bytes()} bytes of calls kept in {self._journal.path}. "
+                f"Deliver later with: python -m runboard replay {self._journal.path}"
+            )
+            self._journal.close(remove=False)
+        return done
+
+    def fail(self, error: str, exit_code: int = 1) -> bool:
+        """Ends the run FAILED with `error` (e.g. a traceback)."""
+        return self.finish(exit_code, status="FAILED", error=error)
+
+    def _fail_with(self, exc_type: Any, exc: BaseException, tb: Any) -> None:
+        if isinstance(exc, SystemExit):
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if code == 0:
+                self.finish(0)
+                return
+            self.fail(f"SystemExit: {exc.code}", code)
+            return
+        self.fail("".join(traceback.format_exception(exc_type, exc, tb)))
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+        if exc is None:
+            self.finish()
+        else:
+            self._fail_with(exc_type, exc, tb)
+        return False
+
+
+def _install_hooks() -> None:
+    """Once per process: an unhandled exception fails the active run; a normal exit finishes it."""
+    global _hooks_installed
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+    previous = sys.excepthook
+
+    def excepthook(exc_type: Any, exc: BaseException, tb: Any) -> None:
+        run = _active
+        if run is not None and not run.finished:
+            try:
+                run._fail_with(exc_type, exc, tb)
+            except Exception as e:  # reporting must never hide the original error
+                print(f"runboard: could not mark the run FAILED: {e}", file=sys.stderr)
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = excepthook
+    atexit.register(_finish_at_exit)
+
+
+def _finish_at_exit() -> None:
+    run = _active
+    if run is not None and not run.finished:
+        run.finish()
+
+
+def init(
+    experiment: Optional[str] = None,
+    config: Optional[Dict[str, Any]] = None,
+    name: Optional[str] = None,
+    tags: Optional[Iterable[str]] = None,
+    *,
+    notes: str = "",
+    url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    journal_dir: Optional[str] = None,
+    init_timeout: float = 10.0,
+    finish_timeout: Optional[float] = None,
+) -> Run:
+    """Starts a run (or, under an agent, attaches to the run it launched) and returns it.
+
+    Under an agent (RUNBOARD_RUN_ID set) the run already exists: `experiment`, `name` and `tags` are the
+    launch's, and `run.config` is `config` updated with the launch's config (RUNBOARD_CONFIG), so a sweep's
+    values override the script's defaults. The server URL comes from `url`, RUNBOARD_API or RUNBOARD_SERVER;
+    the key from `api_key`, RUNBOARD_API_KEY or the 0600 file RUNBOARD_API_KEY_FILE names.
+    """
+    global _active
+    if _active is not None and not _active.finished:
+        _active.finish()
+    gql = GraphQL(_settings.graphql_url(url), _settings.api_key(api_key))
+    launched = _settings.launched_run()
+    if launched is None and not experiment:
+        raise ValueError("runboard.init() needs experiment=... (unless an agent launched this process)")
+    config = dict(config or {})
+    local = f"local:{uuid.uuid4()}"
+    journal = Journal(os.path.join(journal_dir or _journal_dir(), f"{local[6:]}.jsonl"))
+    sender = Sender(gql, journal)
+    if finish_timeout is None:
+        finish_timeout = float(os.environ.get("RUNBOARD_FINISH_TIMEOUT", "30"))
+    info = _system_info()
+    if launched:
+        ref = launched["id"]
+        config.update(launched["config"])
+    else:
+        ref = local
+        create = {"experimentName": experiment, "config": config, "tags": list(tags or []), "notes": notes}
+        if name:
+            create["name"] = name
+        journal.append({"op": "create", "ref": ref, "input": {**create, "systemInfo": info}})
+    end = journal.append({"op": "start", "run": ref, "systemInfo": info})
+    sender.heartbeat_ref = ref
+    run = Run(sender=sender, journal=journal, ref=ref, config=config, name=name, finish_timeout=finish_timeout)
+    sender.start()
+    # One delivery attempt while the caller waits: a refused key or config fails here, loudly; an unreachable
+    # server does not (the run is journaled and created when the server is back).
+    sender.wait_delivered(end, init_timeout, until_failure=True)
+    if ref in sender.rejected:
+        sender.stop()
+        journal.close(remove=True)
+        raise sender.rejected[ref]
+    _active = run
+    _install_hooks()
+    return run
+
+
+def active_run() -> Optional[Run]:
+    return _active
+
+
+__all__ = ["init", "Run", "Summary", "ApiError", "active_run"]
