@@ -5,6 +5,7 @@
 #   train_y.f32 / val_y.f32  0/1 targets
 #   head_dense_kernel.f32 ...  initial head weights in tfjs layout (kernel [in, out])
 #   meta.json                shapes, lr, epsilon, batch size and the per-epoch shuffled order
+#   dropout_masks.f32        with dropout > 0: the trainer's inverted-dropout masks, in training order
 # Everything is done by hand rather than with nn.Linear / nn.BCELoss / optim.RMSprop because
 # tfjs differs from torch in exactly the places that would hide or fake a mismatch:
 #   - RMSprop: tfjs divides by sqrt(ms + eps) (eps INSIDE the root); torch by sqrt(ms) + eps.
@@ -41,9 +42,17 @@ def main():
     eps, lr, rho = meta['epsilon'], meta['lr'], meta['rho']
     ms = [torch.zeros_like(p) for p in params]  # tfjs RMSprop accumulators start at zero
 
-    def forward(x):
+    masks = None
+    if meta.get('dropout', 0) > 0:
+        masks = load(d, 'dropout_masks.f32', (-1, units)).to(dtype)
+    used = 0
+
+    def forward(x, mask=None):
         w1, b1, w2, b2 = params
-        return torch.sigmoid(torch.relu(x @ w1 + b1) @ w2 + b2)
+        h = torch.relu(x @ w1 + b1)
+        if mask is not None:
+            h = h * mask
+        return torch.sigmoid(h @ w2 + b2)
 
     def loss_fn(p, y):
         # tfjs-layers binaryCrossentropy: clip, back to logits, stable sigmoid CE, mean.
@@ -61,7 +70,11 @@ def main():
         for s in range(0, len(order), bs):
             idx = torch.tensor(order[s:s + bs])
             x, y = xtr[idx], ytr[idx]
-            p = forward(x)
+            mask = None
+            if masks is not None:
+                mask = masks[used:used + len(idx)]
+                used += len(idx)
+            p = forward(x, mask)
             loss = loss_fn(p, y)
             for q in params:
                 q.grad = None

@@ -10,6 +10,7 @@
  *        so the curves would be flat and the comparison uninformative)
  *        --control-order: negative control, feeds the reference a DIFFERENT batch order (seed+1)
  *        to show the comparison does detect a run that is not the same
+ *        --dropout 0.5 (Chollet's head; the reference multiplies in the masks the trainer drew from the seed)
  *        --keep (leave the temp dir)
  * Writes bench-results/parity.json (parity-control.json for the negative control); exit code 1 on MISS.
  */
@@ -39,6 +40,7 @@ const { values: a } = parseArgs({
     tolerance: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
     'control-order': { type: 'boolean', default: false },
+    dropout: { type: 'string', default: '0' },
   },
 });
 const classes = a.classes!.split(',').map(Number);
@@ -71,7 +73,8 @@ try {
     seed,
     // caffe: mean-subtracted 0-255 inputs give the random base features with usable spread
     preprocessing: 'caffe',
-    dropout: 0, // dropout masks are unseeded in tfjs (see vgg16.ts), so they cannot be replayed
+    // > 0: the masks come from the run's seed (vgg16.ts dropoutRng) and are replayed in the reference
+    dropout: Number(a.dropout),
     cacheDir: join(root, 'cache'), // the reference reads the trainer's features back from here
     output: join(root, 'model'),
     offline: true,
@@ -126,7 +129,7 @@ try {
 
   const f = (x: number, d = 4) => x.toFixed(d).padStart(d + 3);
   console.log(
-    `trainer vs PyTorch — ${classes.map((c) => FMNIST_CLASSES[c]).join(' vs ')} at ${size}x${size}, ${trainF.n} train / ${valF.n} val, batch ${cfg.batch}, RMSprop lr ${cfg.lr}, seed ${seed}`,
+    `trainer vs PyTorch — ${classes.map((c) => FMNIST_CLASSES[c]).join(' vs ')} at ${size}x${size}, ${trainF.n} train / ${valF.n} val, batch ${cfg.batch}, RMSprop lr ${cfg.lr}, dropout ${cfg.dropout}, seed ${seed}`,
   );
   console.log(
     `tfjs ${tf.version_core} (${tf.getBackend()}), prefix ${String((r.systemInfo.engines as Record<string, unknown>).prefix)}; torch ${ref.torch}`,
@@ -145,7 +148,11 @@ try {
 
   await mkdir('bench-results', { recursive: true });
   await writeFile(
-    a['control-order'] ? 'bench-results/parity-control.json' : 'bench-results/parity.json',
+    a['control-order']
+      ? 'bench-results/parity-control.json'
+      : cfg.dropout > 0
+        ? 'bench-results/parity-dropout.json'
+        : 'bench-results/parity.json',
     `${JSON.stringify(
       {
         when: new Date().toISOString(),
@@ -158,6 +165,7 @@ try {
           epochs: cfg.epochs,
           batch: cfg.batch,
           lr: cfg.lr,
+          dropout: cfg.dropout,
           seed,
           preprocessing: cfg.preprocessing,
           weights: weights.source,

@@ -16,8 +16,10 @@ import { deriveSeed, makeRng, shuffledIndices } from '@runboard/contract/rng';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../trainers/src/config.ts';
 import { type FolderDataset, loadImages, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
-import { FeatureCache } from '../../trainers/src/features/feature-cache.ts';
-import { buildTrainablePart } from '../../trainers/src/model/vgg16.ts';
+import { detectAvailability, selectPrefixEngine } from '../../trainers/src/engines/select-prefix.ts';
+import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
+import { FeatureCache, featureEngine } from '../../trainers/src/features/feature-cache.ts';
+import { buildTrainablePart, dropoutRng } from '../../trainers/src/model/vgg16.ts';
 import { outputShapeAfter } from '../../trainers/src/model/vgg16-spec.ts';
 import { hashWeights, type VggWeights } from '../../trainers/src/model/weights.ts';
 
@@ -32,6 +34,12 @@ export interface SplitFeatures {
 /** Read back the features the trainer cached for one split; a miss means the keys drifted. */
 export async function cachedFeatures(cfg: TrainConfig, weights: VggWeights, ds: FolderDataset): Promise<SplitFeatures> {
   const len = outputShapeAfter(CUT, cfg.size).reduce((a, b) => a * b, 1);
+  // The engine part of the key, found the way trainer.ts finds it (the backend is already chosen).
+  const backend = await initTfjsBackend(cfg.backend);
+  const choice = selectPrefixEngine(
+    cfg.prefixEngine,
+    await detectAvailability(backend.backend, backend.package, backend.device),
+  );
   const cache = new FeatureCache(
     resolve(cfg.cacheDir),
     {
@@ -40,6 +48,7 @@ export async function cachedFeatures(cfg: TrainConfig, weights: VggWeights, ds: 
       preprocessing: cfg.preprocessing,
       size: cfg.size,
       interpolation: cfg.interpolation,
+      ...featureEngine(choice, backend.backend),
     },
     len,
   );
@@ -110,6 +119,7 @@ export async function writeParityInputs(
     nTrain: train.n,
     nVal: val.n,
     units: cfg.units,
+    dropout: cfg.dropout,
     batch: cfg.batch,
     lr: cfg.lr,
     rho: 0.9, // tf.train.rmsprop's default decay; trainer.ts passes only the lr
@@ -118,4 +128,18 @@ export async function writeParityInputs(
     ...extra,
   };
   await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
+  if (cfg.dropout > 0) await writeFile(join(dir, 'dropout_masks.f32'), f32(dropoutMasks(cfg, orders)));
+}
+
+/**
+ * The dropout masks train() draws, in training order (epochs, batches, images, units), from the same
+ * stream the head's dropout layer uses (vgg16.ts dropoutRng): what a reference multiplies in.
+ */
+export function dropoutMasks(cfg: TrainConfig, orders: number[][]): Float32Array {
+  const rng = dropoutRng(cfg.seed, 0);
+  const total = orders.reduce((a, o) => a + o.length, 0) * cfg.units;
+  const out = new Float32Array(total);
+  const scale = 1 / (1 - cfg.dropout);
+  for (let i = 0; i < total; i++) out[i] = rng() < cfg.dropout ? 0 : scale;
+  return out;
 }

@@ -87,6 +87,11 @@ export const configSchema = z
     augment: bool.default(false),
     augmentation: augmentSchema.default(augmentSchema.parse({})),
     seed: z.coerce.number().int().min(0).default(42),
+    /**
+     * A non-finite loss, metric or weight, or every misclassified image stuck at the cross-entropy clip:
+     * "stop" ends the run as FAILED with the cause (no model saved); "warn" prints the cause once and goes on.
+     */
+    onDivergence: z.enum(['stop', 'warn']).default('stop'),
     prefixEngine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     cacheDir: z.string().default('.data/feature-cache'),

@@ -3,7 +3,7 @@ import { readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, configFromArgs } from '../../trainers/src/config.ts';
-import { FeatureCache, type FeatureKeyParts } from '../../trainers/src/features/feature-cache.ts';
+import { FeatureCache, type FeatureKeyParts, featureEngine } from '../../trainers/src/features/feature-cache.ts';
 import { Journal } from '../../trainers/src/tracking/journal.ts';
 import { fmtSeconds, renderBar, TerminalProgress } from '../../trainers/src/train/progress.ts';
 import { tempDir } from './helpers.ts';
@@ -103,9 +103,11 @@ const PARTS: FeatureKeyParts = {
   preprocessing: 'rescale',
   size: 32,
   interpolation: 'nearest',
+  engine: 'onnx/cpu/CPU',
+  precision: 'fp32',
 };
 
-test('feature cache: key covers weights, cut, preprocessing, size, interpolation and image content', () => {
+test('feature cache: key covers weights, cut, preprocessing, size, interpolation, engine, precision and image content', () => {
   const base = new FeatureCache('/x', PARTS, 4).key('img');
   const variants = [
     { ...PARTS, weightsHash: 'w2' },
@@ -113,8 +115,10 @@ test('feature cache: key covers weights, cut, preprocessing, size, interpolation
     { ...PARTS, preprocessing: 'caffe' },
     { ...PARTS, size: 48 },
     { ...PARTS, interpolation: 'bilinear' },
+    { ...PARTS, engine: 'tfjs/wasm/CPU' },
+    { ...PARTS, ...featureEngine({ engine: 'onnx', provider: 'cuda', device: 'GPU' }, 'wasm') },
   ].map((p) => new FeatureCache('/x', p, 4).key('img'));
-  assert.equal(new Set([base, ...variants]).size, 6);
+  assert.equal(new Set([base, ...variants]).size, 8);
   assert.notEqual(new FeatureCache('/x', PARTS, 4).key('img2'), base);
   assert.match(base, /^[0-9a-f]{64}$/);
 });

@@ -11,6 +11,8 @@ export interface Served {
   body: Buffer;
   /** Close the socket after this many bytes of the first full (non-Range) response. */
   cutAfter?: number;
+  /** Send this many bytes, then nothing more with the connection left open (a stalled mirror). */
+  stallAfter?: number;
 }
 
 export interface DownloadServer {
@@ -45,6 +47,10 @@ export async function startDownloadServer(files: Record<string, Served>): Promis
       return;
     }
     res.writeHead(200, { 'content-length': f.body.length, 'accept-ranges': 'bytes' });
+    if (f.stallAfter !== undefined) {
+      res.write(f.body.subarray(0, f.stallAfter));
+      return;
+    }
     if (f.cutAfter !== undefined && !cut.has(path)) {
       cut.add(path);
       res.write(f.body.subarray(0, f.cutAfter), () => setTimeout(() => req.socket.destroy(), 50));

@@ -5,7 +5,12 @@ import { test } from 'node:test';
 import { detectAvailability, selectPrefixEngine } from '../../trainers/src/engines/select-prefix.ts';
 
 const cpuOnly = { ortProviders: ['cpu'], tfjsBackend: 'wasm', tfjsPackage: '@tensorflow/tfjs-backend-wasm' };
-const tfjsGpu = { ortProviders: ['cpu'], tfjsBackend: 'tensorflow', tfjsPackage: '@tensorflow/tfjs-node-gpu' };
+const tfjsGpu = {
+  ortProviders: ['cpu'],
+  tfjsBackend: 'tensorflow',
+  tfjsPackage: '@tensorflow/tfjs-node-gpu',
+  tfjsDevice: 'GPU' as const,
+};
 const ortCuda = { ortProviders: ['cpu', 'cuda'], tfjsBackend: 'wasm', tfjsPackage: '@tensorflow/tfjs-backend-wasm' };
 
 test('auto puts the frozen base on the GPU when tfjs-node-gpu or onnxruntime CUDA is there, and says why', () => {

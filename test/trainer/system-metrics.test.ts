@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import {
   combineGpus,
   cpuPercent,
+  gpuSelection,
   parseNvidiaSmi,
   queryNvidiaSmi,
   SYSTEM_KEYS,
@@ -51,8 +52,27 @@ test('queryNvidiaSmi runs the command and reads its output; a missing command me
     `#!/bin/sh\n[ "$1" = "--query-gpu=utilization.gpu,memory.used" ] || exit 2\nprintf '50, 2048\\n30, 1024\\n'\n`,
   );
   await chmod(fake, 0o755);
-  assert.deepEqual(await queryNvidiaSmi(fake), { util: 40, memMb: 3072 });
-  assert.equal(await queryNvidiaSmi(path.join(dir, 'absent')), null);
+  assert.deepEqual(await queryNvidiaSmi(fake, 3000, undefined), { util: 40, memMb: 3072 });
+  assert.equal(await queryNvidiaSmi(path.join(dir, 'absent'), 3000, undefined), null);
+});
+
+test("nvidia-smi is asked about the run's own GPUs (CUDA_VISIBLE_DEVICES), not the host's average", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'smi-'));
+  const fake = path.join(dir, 'nvidia-smi');
+  // GPU 1 busy, GPU 0 idle: a run on GPU 1 must see 90 %, not the 45 % average
+  await writeFile(
+    fake,
+    `#!/bin/sh
+case "$3" in --id=1) printf '90, 4096\\n' ;; --id=0,1) printf '0, 10\\n90, 4096\\n' ;; '') printf '0, 10\\n90, 4096\\n' ;; *) exit 6 ;; esac
+`,
+  );
+  await chmod(fake, 0o755);
+  assert.deepEqual(await queryNvidiaSmi(fake, 3000, '1'), { util: 90, memMb: 4096 });
+  assert.deepEqual(await queryNvidiaSmi(fake, 3000, '0, 1'), { util: 45, memMb: 4106 });
+  assert.deepEqual(await queryNvidiaSmi(fake, 3000, undefined), { util: 45, memMb: 4106 });
+  for (const hidden of ['', '-1', '-1,0']) assert.equal(await queryNvidiaSmi(fake, 3000, hidden), null, hidden);
+  assert.equal(gpuSelection('1,-1,0'), '1');
+  assert.equal(gpuSelection('GPU-8f2c1e7a-0b1d-4c1e-9a3b-1234567890ab'), 'GPU-8f2c1e7a-0b1d-4c1e-9a3b-1234567890ab');
 });
 
 test('the sampler logs CPU and RSS at whole-second steps, GPU series only when a GPU answers', async () => {

@@ -108,6 +108,9 @@ test('a run is created, started, logs every epoch, uploads its model and finishe
   assert.equal(run.config.lr, 1e-3);
   assert.match(run.systemInfo.engines.prefix, /onnxruntime-node/);
   assert.match(run.systemInfo.engines.head, /tfjs 4\.22\.0/);
+  // re-sent once known: the base engine that was really built, and the artifacts' real format
+  assert.match(run.systemInfo.engines.prefix_head, /^onnxruntime-node [\d.]+ \(cpu EP, \d+ threads\)$/);
+  assert.equal(run.systemInfo.artifacts.format, 'tfjs-layers-model (trained layers only) + base.json');
   const keys = Object.fromEntries(
     run.metrics.map((m: { key: string; count: number; lastStep: number }) => [m.key, [m.count, m.lastStep]]),
   );

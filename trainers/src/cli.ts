@@ -11,6 +11,7 @@ import { replayJournalFile, ServerTracker } from './tracking/server-tracker.ts';
 import { NullTracker, type Tracker } from './tracking/tracker.ts';
 import type { StopSignal } from './train/epoch-loop.ts';
 import { TerminalProgress } from './train/progress.ts';
+import { hostInfo } from './train/system-info.ts';
 import { defaultRunName, train } from './train/trainer.ts';
 import { readApiKey, rejectsKeyInArgv } from './util/api-key.ts';
 
@@ -32,7 +33,7 @@ async function replay(argv: string[]): Promise<number> {
   return r.left ? 1 : 0;
 }
 
-function makeTracker(cfg: TrainConfig, stop: StopSignal): Tracker {
+function makeTracker(cfg: TrainConfig, stop: StopSignal, aborter: AbortController): Tracker {
   if (cfg.offline || !cfg.server) {
     err(cfg.offline ? 'offline: metrics are not sent to a server' : 'no --server given: running offline');
     return new NullTracker();
@@ -53,10 +54,27 @@ function makeTracker(cfg: TrainConfig, stop: StopSignal): Tracker {
       if (stop.requested) return;
       stop.requested = true;
       stop.reason = 'run canceled on the server';
+      aborter.abort(stop.reason);
       err('\nrun was canceled on the server: stopping after the current batch');
     },
     log: err,
   });
+}
+
+/** The run that never started, created and marked FAILED with the cause (an agent's run is the agent's to report). */
+async function recordEarlyFailure(tracker: Tracker, cfg: TrainConfig, cause: string): Promise<void> {
+  try {
+    await tracker.start({
+      experimentName: cfg.experiment,
+      name: cfg.name ?? defaultRunName(cfg),
+      config: { ...cfg, apiKey: undefined },
+      tags: cfg.tags,
+      systemInfo: { ...hostInfo(), failedBeforeTraining: true },
+    });
+    await tracker.finish('FAILED', 1, cause);
+  } catch (e) {
+    err(`could not record the failed run on the server: ${(e as Error).message}`);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -78,7 +96,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // Pin the run name now so the journal file and the run agree.
   cfg = { ...cfg, name: defaultRunName(cfg) };
-  const stop: StopSignal = { requested: false };
+  const aborter = new AbortController();
+  const stop: StopSignal = { requested: false, signal: aborter.signal };
   let signalCode = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     if (stop.requested && signalCode) {
@@ -88,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
     signalCode = sig === 'SIGINT' ? 130 : 143;
     stop.requested = true;
     stop.reason = sig;
+    aborter.abort(sig);
     err(`\n${sig}: stopping after the current batch (send it again to abort immediately)`);
   };
   process.on('SIGINT', onSignal);
@@ -102,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
     });
   }
 
-  const tracker = makeTracker(cfg, stop);
+  const tracker = makeTracker(cfg, stop, aborter);
   let started = false;
   const startTracker = tracker.start.bind(tracker);
   tracker.start = async (info) => {
@@ -127,7 +147,13 @@ async function main(argv: string[]): Promise<number> {
     const cause = (e as Error).message ?? String(e);
     err(`training failed: ${(e as Error).stack ?? String(e)}`);
     err(`error: ${cause}`);
+    if (stop.requested && signalCode) {
+      if (started) await tracker.finish('CANCELED', signalCode);
+      return signalCode;
+    }
     if (started) await tracker.finish('FAILED', 1, cause);
+    // A run of its own that failed before training (bad hash, missing data): created now, so it is on record.
+    else if (!cfg.runId && !(tracker instanceof NullTracker)) await recordEarlyFailure(tracker, cfg, cause);
     return 1;
   }
 }

@@ -31,6 +31,7 @@ const FLAGS = {
   interpolation: { type: 'string' },
   augment: { type: 'boolean' },
   seed: { type: 'string' },
+  'on-divergence': { type: 'string' },
   'prefix-engine': { type: 'string' },
   backend: { type: 'string' },
   'cache-dir': { type: 'string' },

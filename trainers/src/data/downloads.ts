@@ -146,12 +146,25 @@ export function progressPrinter(
 
 export class DownloadError extends Error {}
 
+/** The run was stopped (SIGTERM from an agent's cancel, Ctrl-C) while a file was downloading. */
+export class DownloadCanceledError extends Error {}
+
+/** Seconds without a byte before a download is abandoned: RUNBOARD_DOWNLOAD_IDLE_SECONDS, default 60. */
+export function idleTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.RUNBOARD_DOWNLOAD_IDLE_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 60_000;
+}
+
 export interface FetchOptions {
   cacheDir?: string;
   /** Other places a verified copy may already be (e.g. ~/.keras/models for Keras's own cache). */
   alsoLookIn?: string[];
   log?: (line: string) => void;
   progress?: (done: number, total: number | null, final?: boolean) => void;
+  /** Aborts a download in progress (the run was stopped). */
+  signal?: AbortSignal;
+  /** No byte for this long abandons the download (the partial file is kept). Default idleTimeoutMs(). */
+  idleMs?: number;
 }
 
 async function verify(path: string, e: DownloadEntry): Promise<{ ok: boolean; got: string; sha256: string }> {
@@ -204,8 +217,12 @@ export async function fetchCached(name: string, table: Record<string, DownloadEn
   await mkdir(dir, { recursive: true });
   const part = `${dest}.part`;
   try {
-    await download(e.url, part, e.size ?? null, o.progress ?? progressPrinter(file));
+    await download(e.url, part, e.size ?? null, o.progress ?? progressPrinter(file), {
+      signal: o.signal,
+      idleMs: o.idleMs ?? idleTimeoutMs(),
+    });
   } catch (err) {
+    if (err instanceof DownloadCanceledError) throw err;
     throw new DownloadError(
       `could not download ${file} from ${e.url} (${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''}). ` +
         `Expected ${hashLabel(e)}. Without network, copy the file to ${dest}` +
@@ -233,12 +250,40 @@ async function download(
   part: string,
   knownSize: number | null,
   progress: (done: number, total: number | null, final?: boolean) => void,
+  o: { signal?: AbortSignal; idleMs: number },
+): Promise<void> {
+  // A stalled mirror (connection open, no bytes) is abandoned after idleMs; a stop aborts at once.
+  const idle = new AbortController();
+  let timer = setTimeout(() => idle.abort(), o.idleMs);
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(), o.idleMs);
+  };
+  const signals = [idle.signal, AbortSignal.timeout(30 * 60_000), ...(o.signal ? [o.signal] : [])];
+  try {
+    await transfer(url, part, knownSize, progress, AbortSignal.any(signals), alive);
+  } catch (e) {
+    if (o.signal?.aborted)
+      throw new DownloadCanceledError(`download of ${basename(part, '.part')} canceled: ${String(o.signal.reason)}`);
+    if (idle.signal.aborted)
+      throw new Error(`no data received for ${o.idleMs / 1000} s (RUNBOARD_DOWNLOAD_IDLE_SECONDS)`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function transfer(
+  url: string,
+  part: string,
+  knownSize: number | null,
+  progress: (done: number, total: number | null, final?: boolean) => void,
+  signal: AbortSignal,
+  alive: () => void,
 ): Promise<void> {
   const have = (await stat(part).catch(() => null))?.size ?? 0;
-  const res = await fetch(url, {
-    headers: have ? { range: `bytes=${have}-` } : {},
-    signal: AbortSignal.timeout(30 * 60_000),
-  });
+  const res = await fetch(url, { headers: have ? { range: `bytes=${have}-` } : {}, signal });
+  alive();
   if (res.status === 416 && have) return; // already whole: the hash check decides
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
   const resumed = res.status === 206;
@@ -248,10 +293,11 @@ async function download(
   let done = start;
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   body.on('data', (chunk: Buffer) => {
+    alive();
     done += chunk.length;
     progress(done, total);
   });
-  await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
+  await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }), { signal });
   progress(done, total, true);
   if (total !== null && done < total) throw new Error(`connection closed after ${done} of ${total} bytes`);
 }

@@ -6,7 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeImage, type Interpolation } from './image.ts';
 
-const IMAGE_EXT = /\.(png|jpe?g|bmp|ppm|tiff?|webp|gif)$/i;
+// Keras's white list (png, jpg, jpeg, bmp, ppm, tif, tiff), plus the other Netpbm names, webp and gif.
+const IMAGE_EXT = /\.(png|jpe?g|bmp|p[bgpn]m|tiff?|webp|gif)$/i;
 
 export interface FolderDataset {
   dir: string;

@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   cacheRoot,
+  DownloadCanceledError,
   type DownloadEntry,
   FASHION_MNIST_FILES,
   type FetchOptions,
@@ -41,6 +42,8 @@ export interface ResolveContext {
   downloads?: Record<string, DownloadEntry>;
   log?: (line: string) => void;
   progress?: FetchOptions['progress'];
+  /** Aborts a download in progress (the run was stopped). */
+  signal?: AbortSignal;
 }
 
 /** A missing folder or data set: the run cannot start (the agent fails it before RUNNING). */
@@ -92,6 +95,7 @@ async function catsVsDogs(ctx: ResolveContext): Promise<ResolvedData> {
       cacheDir: cache,
       log: ctx.log,
       progress: ctx.progress,
+      signal: ctx.signal,
     });
     ctx.log?.(`unpacking ${zip.path} into ${unpacked}`);
     await unzipTo(zip.path, unpacked);
@@ -120,18 +124,26 @@ async function fashionMnist(spec: string, ctx: ResolveContext): Promise<Resolved
     const table = ctx.downloads ?? (await loadDownloads());
     try {
       for (const name of Object.keys(FASHION_MNIST_FILES))
-        await fetchCached(name, table, { cacheDir: sourceDir, log: ctx.log, progress: ctx.progress });
+        await fetchCached(name, table, {
+          cacheDir: sourceDir,
+          log: ctx.log,
+          progress: ctx.progress,
+          signal: ctx.signal,
+        });
     } catch (e) {
+      if (e instanceof DownloadCanceledError) throw e;
       throw new DataNotFoundError(
         `Fashion-MNIST files not found in ${FMNIST_DIR}${ctx.agentName ? ` on agent ${ctx.agentName}` : ''} and not downloadable: ${(e as Error).message} (or \`apt-get install -y dataset-fashion-mnist\`, or set RUNBOARD_FASHION_MNIST_DIR)`,
       );
     }
   }
-  const out = join(ctx.cacheDir ?? cacheRoot(), 'datasets', `fashion_mnist-${classes.join('_')}-${perClass}`);
+  // Exported at the native 28 px: the trainer resizes once, to the run's size, as Keras's load_img would
+  // (exports made at 32 px resized twice; the folder name keeps them from being reused).
+  const out = join(ctx.cacheDir ?? cacheRoot(), 'datasets', `fashion_mnist-${classes.join('_')}-${perClass}-28px`);
   if (!(await isDir(join(out, 'test')))) {
     ctx.log?.(`exporting Fashion-MNIST classes ${classes.join(',')} (${perClass} per class) to ${out}`);
     const tmp = `${out}.tmp-${process.pid}`;
-    await exportFashionMnist({ out: tmp, classes, size: 32, perClass, valFraction: 0.1, sourceDir });
+    await exportFashionMnist({ out: tmp, classes, size: 28, perClass, valFraction: 0.1, sourceDir });
     await import('node:fs/promises').then((fs) => fs.rename(tmp, out));
   }
   return { train: join(out, 'train'), val: join(out, 'validation'), test: join(out, 'test'), source: spec };

@@ -124,8 +124,10 @@ export async function createPrefix(
     return await createOnnxPrefix(w, cut, size, undefined, choice?.provider ?? 'cpu');
   } catch (e) {
     if (engine === 'onnx') throw e;
-    process.stderr.write(`onnxruntime-node unavailable (${(e as Error).message}); frozen prefix runs in tfjs\n`);
-    return createTfjsPrefix(w, cut, size);
+    const why = String((e as Error).message ?? e).split('\n')[0];
+    process.stderr.write(`onnxruntime-node unavailable (${why}); frozen prefix runs in tfjs\n`);
+    const t = await createTfjsPrefix(w, cut, size);
+    return { ...t, description: `${t.description}; fallback, onnxruntime-node failed: ${why}` };
   }
 }
 
@@ -140,13 +142,16 @@ export function lazyPrefix(
   size: number,
 ): PrefixEngine & { built: boolean } {
   let real: Promise<PrefixEngine> | null = null;
+  let resolved: PrefixEngine | null = null;
   const version = (require('onnxruntime-node/package.json') as { version: string }).version;
+  const planned =
+    choice.engine === 'onnx' ? `onnxruntime-node ${version} (${choice.provider} EP)` : `tfjs ${tf.version_core}`;
   return {
     name: choice.engine,
-    description:
-      choice.engine === 'onnx'
-        ? `onnxruntime-node ${version} (${choice.provider} EP; built on the first feature-cache miss)`
-        : `tfjs ${tf.version_core} (built on the first feature-cache miss)`,
+    /** What really ran once built (a fallback included); until then what is planned. */
+    get description() {
+      return resolved?.description ?? `${planned}, not built (no feature-cache miss so far)`;
+    },
     cut,
     size,
     outShape: outputShapeAfter(cut, size),
@@ -154,7 +159,10 @@ export function lazyPrefix(
       return real !== null;
     },
     async run(x, n) {
-      real ??= make();
+      real ??= make().then((e) => {
+        resolved = e;
+        return e;
+      });
       return (await real).run(x, n);
     },
     async dispose() {

@@ -18,6 +18,10 @@ export interface EngineAvailability {
   /** The tfjs backend in use and the package that provides it. */
   tfjsBackend: string;
   tfjsPackage: string | null;
+  /** Where the tfjs backend was verified to run (see tensorflowDevice); a package name is no proof. */
+  tfjsDevice?: 'GPU' | 'CPU';
+  /** Why onnxruntime-node could not load, when it could not. */
+  ortError?: string;
   /** CUDA_VISIBLE_DEVICES as the agent set it ('' or '-1' hides every GPU). */
   cudaVisibleDevices?: string | null;
 }
@@ -34,7 +38,7 @@ const gpuHidden = (a: EngineAvailability) => a.cudaVisibleDevices === '' || a.cu
 
 export function selectPrefixEngine(requested: PrefixRequest, a: EngineAvailability): PrefixChoice {
   const ortCuda = a.ortProviders.includes('cuda') && !gpuHidden(a);
-  const tfjsGpu = a.tfjsBackend === 'tensorflow' && a.tfjsPackage === '@tensorflow/tfjs-node-gpu' && !gpuHidden(a);
+  const tfjsGpu = a.tfjsBackend === 'tensorflow' && a.tfjsDevice === 'GPU' && !gpuHidden(a);
   const ortCpu = a.ortProviders.includes('cpu');
   if (requested === 'tfjs')
     return tfjsGpu
@@ -78,7 +82,7 @@ export function selectPrefixEngine(requested: PrefixRequest, a: EngineAvailabili
     engine: 'tfjs',
     provider: null,
     device: 'CPU',
-    reason: `auto: onnxruntime-node cannot load here; tfjs (${a.tfjsBackend}) on the CPU`,
+    reason: `auto: onnxruntime-node cannot load here${a.ortError ? ` (${a.ortError})` : ''}; tfjs (${a.tfjsBackend}) on the CPU`,
   };
 }
 
@@ -86,8 +90,13 @@ export function selectPrefixEngine(requested: PrefixRequest, a: EngineAvailabili
  * What this process can use. onnxruntime-node lists 'cuda' as "not bundled": its CUDA provider library
  * is only there when installed with `--onnxruntime-node-install=cuda`, so its file is looked for.
  */
-export async function detectAvailability(tfjsBackend: string, tfjsPackage: string | null): Promise<EngineAvailability> {
+export async function detectAvailability(
+  tfjsBackend: string,
+  tfjsPackage: string | null,
+  tfjsDevice: 'GPU' | 'CPU' = 'CPU',
+): Promise<EngineAvailability> {
   let ortProviders: string[] = [];
+  let ortError: string | null = null;
   try {
     const ort = (await import('onnxruntime-node')) as unknown as {
       listSupportedBackends?: () => { name: string; bundled: boolean }[];
@@ -103,8 +112,16 @@ export async function detectAvailability(tfjsBackend: string, tfjsPackage: strin
     ortProviders = (ort.listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }])
       .filter((b) => (b.name === 'cuda' ? b.bundled || cudaInstalled : b.bundled && b.name === 'cpu'))
       .map((b) => b.name);
-  } catch {
+  } catch (e) {
     ortProviders = [];
+    ortError = String((e as Error).message ?? e).split('\n')[0]!;
   }
-  return { ortProviders, tfjsBackend, tfjsPackage, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null };
+  return {
+    ortProviders,
+    ...(ortError ? { ortError } : {}),
+    tfjsBackend,
+    tfjsPackage,
+    tfjsDevice,
+    cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null,
+  };
 }

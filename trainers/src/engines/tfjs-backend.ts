@@ -13,6 +13,9 @@ export interface BackendInfo {
   backend: string;
   package: string;
   version: string;
+  /** Where the trainable part runs, as verified (tensorflow) or known (wasm and cpu are CPU-only). */
+  device: 'GPU' | 'CPU';
+  /** Every fallback with the error that caused it. */
   notes: string[];
 }
 
@@ -26,13 +29,55 @@ function pkgVersion(name: string): string {
   }
 }
 
-async function tryImport(name: string): Promise<boolean> {
+export type Importer = (name: string) => Promise<unknown>;
+
+/** The import's error is kept: "not available" alone hid why (missing libtensorflow, wrong CUDA). */
+async function tryImport(name: string, importer: Importer): Promise<string | null> {
   try {
-    await import(name);
-    return true;
-  } catch {
-    return false;
+    await importer(name);
+    return null;
+  } catch (e) {
+    return String((e as Error).message ?? e).split('\n')[0]!;
   }
+}
+
+/**
+ * Where TensorFlow really runs: an op is executed (device initialisation happens on the first one)
+ * and the binding is asked whether TensorFlow placed it on a GPU device. The GPU package loads and
+ * runs on the CPU when CUDA is missing, so its name proves nothing.
+ */
+export function tensorflowDevice(): { device: 'GPU' | 'CPU'; note: string | null } {
+  const probe = tf.tidy(() => tf.matMul(tf.ones([2, 2]), tf.ones([2, 2])).dataSync());
+  if (probe[0] !== 2) throw new Error(`TensorFlow computed ${probe[0]} for a 2x2 product of ones`);
+  const binding = (tf.backend() as { binding?: { isUsingGpuDevice?: () => boolean } }).binding;
+  if (!binding?.isUsingGpuDevice) return { device: 'CPU', note: 'the tensorflow backend cannot say where ops run' };
+  return binding.isUsingGpuDevice() ? { device: 'GPU', note: null } : { device: 'CPU', note: null };
+}
+
+/** tfjs-node-gpu, then tfjs-node: the first that imports and registers the "tensorflow" backend, with its device. */
+export async function probeNativeTfjs(
+  importer: Importer = (n) => import(n),
+): Promise<{ info: Omit<BackendInfo, 'notes'> | null; notes: string[] }> {
+  const notes: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    const error = await tryImport(pkg, importer);
+    if (error !== null) {
+      notes.push(`${pkg} not available: ${error}`);
+      continue;
+    }
+    if (!(await tf.setBackend('tensorflow'))) {
+      notes.push(`${pkg} imported but its "tensorflow" backend did not initialise`);
+      continue;
+    }
+    const where = tensorflowDevice();
+    if (where.note) notes.push(where.note);
+    if (pkg.endsWith('-gpu') && where.device === 'CPU')
+      notes.push(
+        `${pkg} loaded but TensorFlow has no GPU device (CUDA libraries or a visible GPU missing): it runs on the CPU`,
+      );
+    return { info: { backend: 'tensorflow', package: pkg, version: pkgVersion(pkg), device: where.device }, notes };
+  }
+  return { info: null, notes };
 }
 
 let chosen: BackendInfo | null = null;
@@ -61,14 +106,13 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
     return chosen;
   const notes: string[] = [];
   if (choice === 'auto' || choice === 'tensorflow') {
-    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-      if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) {
-        chosen = { backend: 'tensorflow', package: pkg, version: pkgVersion(pkg), notes };
-        return chosen;
-      }
-      notes.push(`${pkg} not available`);
+    const native = await probeNativeTfjs();
+    notes.push(...native.notes);
+    if (native.info) {
+      chosen = { ...native.info, notes };
+      return chosen;
     }
-    if (choice === 'tensorflow') throw new Error('tfjs-node(-gpu) is not installed');
+    if (choice === 'tensorflow') throw new Error(`tfjs-node(-gpu) cannot be used: ${notes.join('; ')}`);
   }
   if (choice === 'auto' || choice === 'wasm') {
     try {
@@ -93,6 +137,7 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
           backend: 'wasm',
           package: '@tensorflow/tfjs-backend-wasm',
           version: pkgVersion('@tensorflow/tfjs-backend-wasm'),
+          device: 'CPU',
           notes,
         };
         return chosen;
@@ -107,6 +152,7 @@ export async function initTfjsBackend(choice: BackendChoice = 'auto'): Promise<B
     backend: 'cpu',
     package: '@tensorflow/tfjs-backend-cpu',
     version: pkgVersion('@tensorflow/tfjs-backend-cpu'),
+    device: 'CPU',
     notes,
   };
   return chosen;

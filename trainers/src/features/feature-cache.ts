@@ -1,6 +1,8 @@
 // On-disk cache of frozen-prefix outputs. The key covers everything that determines the
-// features: weights content (up to the cut), cut layer, preprocessing, size, interpolation and
-// the image file's bytes — so a changed image or weights file can never hit a stale entry.
+// features: weights content (up to the cut), cut layer, preprocessing, size, interpolation, the
+// engine that computed them and its precision, and the image file's bytes — so a changed image or
+// weights file can never hit a stale entry, and a GPU's TF32 features (~1e-3 off) never stand in
+// for a CPU's float32 ones.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +13,22 @@ export interface FeatureKeyParts {
   preprocessing: string;
   size: number;
   interpolation: string;
+  /** e.g. "onnx/cpu/CPU", "tfjs/tensorflow/GPU" (see featureEngine). */
+  engine: string;
+  /** "fp32", or "tf32" on a GPU (TensorFlow and onnxruntime's CUDA provider allow TF32 by default). */
+  precision: string;
+}
+
+/** The engine and precision parts of the key for the engine that runs the frozen base. */
+export function featureEngine(
+  choice: { engine: string; provider: string | null; device: string },
+  tfjsBackend: string,
+): { engine: string; precision: string } {
+  const runtime = choice.engine === 'tfjs' ? tfjsBackend : (choice.provider ?? 'cpu');
+  return {
+    engine: `${choice.engine}/${runtime}/${choice.device}`,
+    precision: choice.device === 'GPU' ? 'tf32' : 'fp32',
+  };
 }
 
 export class FeatureCache {
@@ -23,7 +41,15 @@ export class FeatureCache {
     parts: FeatureKeyParts,
     private readonly expectedLength: number,
   ) {
-    this.prefix = JSON.stringify([parts.weightsHash, parts.cut, parts.preprocessing, parts.size, parts.interpolation]);
+    this.prefix = JSON.stringify([
+      parts.weightsHash,
+      parts.cut,
+      parts.preprocessing,
+      parts.size,
+      parts.interpolation,
+      parts.engine,
+      parts.precision,
+    ]);
   }
 
   key(contentHash: string): string {

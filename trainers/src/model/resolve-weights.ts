@@ -39,6 +39,7 @@ export async function resolveWeights(
     downloads?: Record<string, DownloadEntry>;
     log?: FetchOptions['log'];
     progress?: FetchOptions['progress'];
+    signal?: AbortSignal;
   } = {},
 ): Promise<ResolvedWeights> {
   if (spec === 'random') return { kind: 'random' };
@@ -51,6 +52,7 @@ export async function resolveWeights(
       alsoLookIn: [join(os.homedir(), '.keras', 'models')],
       log: o.log,
       progress: o.progress,
+      signal: o.signal,
     });
     await checkHdf5(f.path);
     return {

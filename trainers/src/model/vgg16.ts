@@ -1,6 +1,7 @@
 // tfjs-layers models for VGG16 transfer learning. Everything is built FLAT (no nested
 // sub-model) because tfjs-layers 4.22 resets `trainable = false` on a nested model when the
 // outer model compiles; flat layers frozen one by one stay frozen.
+import { deriveSeed, makeRng, type Rng } from '@runboard/contract/rng';
 import * as tf from '@tensorflow/tfjs';
 import { layerIndex, MIN_INPUT_SIZE, outputShapeAfter, VGG16_LAYERS } from './vgg16-spec.ts';
 import type { VggWeights } from './weights.ts';
@@ -13,6 +14,47 @@ export interface HeadOptions {
   units: number; // Dense 256 in the Keras example
   dropout: number; // 0 disables the Dropout layer
   seed: number;
+  /** Phase index: each phase's model draws its own dropout masks from the run's seed. */
+  phase?: number;
+}
+
+/** The dropout mask stream's id under the run's seed (shuffling uses (seed, step), augmentation (seed, step, 1)). */
+const DROPOUT_STREAM = 0xd207;
+
+/** The stream a phase's dropout masks are drawn from: one rng() per unit per training batch, keep when >= rate. */
+export function dropoutRng(seed: number, phase = 0): Rng {
+  return makeRng(deriveSeed(seed, DROPOUT_STREAM, phase));
+}
+
+/**
+ * Inverted dropout whose masks come from the run's seeded stream, one fresh mask per training
+ * batch: tfjs's Dropout draws from an unseeded generator (same --seed, different curves), and with
+ * a seed it reuses one mask for every batch. Saved as a plain "Dropout" layer (identity at
+ * inference), so model.json loads in tfjs and Keras without this class.
+ */
+class SeededDropout extends tf.layers.Layer {
+  static className = 'Dropout';
+  private readonly rate: number;
+  private readonly rng: Rng;
+
+  constructor(config: { name: string; rate: number; rng: Rng }) {
+    super({ name: config.name });
+    this.rate = config.rate;
+    this.rng = config.rng;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (!kwargs.training) return x;
+    const keep = new Float32Array(x.size);
+    const scale = 1 / (1 - this.rate);
+    for (let i = 0; i < keep.length; i++) keep[i] = this.rng() < this.rate ? 0 : scale;
+    return tf.tidy(() => tf.mul(x, tf.tensor(keep, x.shape)));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate };
+  }
 }
 
 export const HEAD_LAYER_NAMES = ['flatten', 'head_dense', 'head_dropout', 'head_output'] as const;
@@ -52,8 +94,10 @@ function applyHead(x: tf.SymbolicTensor, h: HeadOptions): tf.SymbolicTensor {
       kernelInitializer: tf.initializers.glorotUniform({ seed: h.seed }),
     })
     .apply(y) as tf.SymbolicTensor;
-  // No seed on Dropout: tfjs reuses a seeded mask for every batch.
-  if (h.dropout > 0) y = tf.layers.dropout({ name: 'head_dropout', rate: h.dropout }).apply(y) as tf.SymbolicTensor;
+  if (h.dropout > 0) {
+    const rng = dropoutRng(h.seed, h.phase ?? 0);
+    y = new SeededDropout({ name: 'head_dropout', rate: h.dropout, rng }).apply(y) as tf.SymbolicTensor;
+  }
   const binary = h.task === 'binary';
   return tf.layers
     .dense({

@@ -145,6 +145,15 @@ export class ServerTracker implements Tracker {
     this.flushInBackground();
   }
 
+  /**
+   * startRun again: the server accepts it on a RUNNING run (a journal replay repeats it too) and
+   * merges systemInfo's top-level keys into the run's. A run already final rejects it: dropped, logged.
+   */
+  async updateSystemInfo(systemInfo: Record<string, unknown>): Promise<void> {
+    await this.journal.append({ op: 'startRun', runId: this.ref, systemInfo: structuredClone(systemInfo) });
+    this.flushInBackground();
+  }
+
   async finish(status: RunStatus, exitCode: number, error?: string): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

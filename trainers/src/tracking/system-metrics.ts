@@ -39,7 +39,7 @@ export function parseNvidiaSmi(text: string): GpuSample[] {
   return out;
 }
 
-/** Mean utilisation and total memory over all GPUs (one series each, however many boards). */
+/** Mean utilisation and total memory over the run's GPUs (one series each, however many boards). */
 export function combineGpus(gpus: GpuSample[]): GpuSample | null {
   if (!gpus.length) return null;
   return {
@@ -48,10 +48,34 @@ export function combineGpus(gpus: GpuSample[]): GpuSample | null {
   };
 }
 
-/** Runs nvidia-smi; null when it is missing or fails (then GPU series are simply not logged). */
-export function queryNvidiaSmi(command = 'nvidia-smi', timeoutMs = 3000): Promise<GpuSample | null> {
+/**
+ * nvidia-smi's --id for the run's own GPUs: CUDA_VISIBLE_DEVICES as the agent set it (indices or
+ * GPU-UUIDs, comma-separated); null queries every GPU (not set), "none" means the run sees no GPU.
+ * Indices match nvidia-smi's only in PCI bus order (CUDA_DEVICE_ORDER=PCI_BUS_ID); UUIDs always do.
+ */
+export function gpuSelection(visible: string | undefined): string | null | 'none' {
+  if (visible === undefined) return null;
+  const ids = visible
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // CUDA stops at the first invalid entry (e.g. -1): everything from there on is hidden (no invalid
+  // entry: findIndex gives -1, which >>> 0 turns into "up to the end").
+  const valid = ids.slice(0, ids.findIndex((id) => !/^(\d+|GPU-[\w-]+|MIG-[\w/-]+)$/.test(id)) >>> 0);
+  return valid.length ? valid.join(',') : 'none';
+}
+
+/** Runs nvidia-smi for the run's GPUs; null when it is missing or fails, or the run sees no GPU. */
+export function queryNvidiaSmi(
+  command = 'nvidia-smi',
+  timeoutMs = 3000,
+  visible = process.env.CUDA_VISIBLE_DEVICES,
+): Promise<GpuSample | null> {
+  const ids = gpuSelection(visible);
+  if (ids === 'none') return Promise.resolve(null);
+  const args = ids === null ? NVIDIA_SMI_ARGS : [...NVIDIA_SMI_ARGS, `--id=${ids}`];
   return new Promise((resolve) => {
-    execFile(command, NVIDIA_SMI_ARGS, { timeout: timeoutMs }, (err, stdout) =>
+    execFile(command, args, { timeout: timeoutMs }, (err, stdout) =>
       resolve(err ? null : combineGpus(parseNvidiaSmi(stdout))),
     );
   });

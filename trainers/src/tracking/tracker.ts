@@ -25,6 +25,11 @@ export interface Tracker {
   /** Store a file with the run (the model). Optional: offline trackers just note it. */
   addArtifact?(name: string, path: string, kind: string): Promise<void>;
   finish(status: RunStatus, exitCode: number, error?: string): Promise<void>;
+  /**
+   * systemInfo again, once what ran is known (the lazily built base engine, a fallback, the artifact
+   * format); sent before finish. Must not throw.
+   */
+  updateSystemInfo?(systemInfo: Record<string, unknown>): Promise<void>;
 }
 
 /** --offline: keeps the points in memory (handy for tests and the final summary). */
@@ -43,6 +48,10 @@ export class NullTracker implements Tracker {
   artifacts: Array<{ name: string; path: string; kind: string }> = [];
   async addArtifact(name: string, path: string, kind: string): Promise<void> {
     this.artifacts.push({ name, path, kind });
+  }
+  systemInfoUpdates: Record<string, unknown>[] = [];
+  async updateSystemInfo(systemInfo: Record<string, unknown>): Promise<void> {
+    this.systemInfoUpdates.push(structuredClone(systemInfo));
   }
   async finish(status: RunStatus, exitCode: number, error?: string): Promise<void> {
     this.finished = { status, exitCode, ...(error ? { error } : {}) };

@@ -7,12 +7,16 @@ import { type AugmentOptions, augment } from '../data/augment.ts';
 import type { Preprocessing } from '../data/image.ts';
 import type { PrefixEngine } from '../engines/prefix.ts';
 import { type FeatureStore, runPrefix } from '../features/feature-store.ts';
+import type { VggWeights } from '../model/weights.ts';
+import { type BadBatch, DivergenceError, divergenceCause } from './divergence.ts';
 import type { ProgressSink } from './progress.ts';
 import { kerasEpochLine } from './progress.ts';
 
 export interface StopSignal {
   requested: boolean;
   reason?: string;
+  /** Aborted together with `requested`: reaches work that cannot poll a flag (a download in progress). */
+  signal?: AbortSignal;
 }
 
 export interface Split {
@@ -51,6 +55,16 @@ export interface PhaseDeps {
   stop: StopSignal;
   progress: ProgressSink;
   onEpoch: (r: EpochRecord) => Promise<void>;
+  guard: DivergenceGuard;
+}
+
+/** What the non-finite guard needs across a run's phases (see divergence.ts). */
+export interface DivergenceGuard {
+  mode: 'stop' | 'warn';
+  /** The conv weights the phase started from: the frozen ones are named when a problem is found. */
+  frozen: VggWeights;
+  /** Set once a warning was printed (mode warn): one warning per run, not one per epoch. */
+  warned: boolean;
 }
 
 function toTensors(feats: Float32Array[], shape: number[], split: Split, idx: number[]): [tf.Tensor, tf.Tensor] {
@@ -107,6 +121,7 @@ export async function runPhase(p: PhaseSpec, d: PhaseDeps): Promise<{ stopped: b
     let loss = 0;
     let acc = 0;
     let seen = 0;
+    let badBatch: BadBatch | null = null;
     for (let b = 0; b < batches; b++) {
       const idx = order.slice(b * d.batchSize, (b + 1) * d.batchSize);
       let feats: Float32Array[];
@@ -117,6 +132,7 @@ export async function runPhase(p: PhaseSpec, d: PhaseDeps): Promise<{ stopped: b
       const [x, y] = toTensors(feats, d.prefix.outShape, d.train, idx);
       const r = (await d.model.trainOnBatch(x, y)) as number[];
       tf.dispose([x, y]);
+      if (!badBatch && !Number.isFinite(r[0]!)) badBatch = { epoch: e, batch: b + 1, loss: r[0]! };
       loss += r[0]! * idx.length;
       acc += r[1]! * idx.length;
       seen += idx.length;
@@ -149,8 +165,36 @@ export async function runPhase(p: PhaseSpec, d: PhaseDeps): Promise<{ stopped: b
     d.progress.epochEnd(
       kerasEpochLine(e, p.epochs, epochSeconds, metrics, partial ? `stopped after ${seen}/${n} images` : null),
     );
+    // Checked before the epoch is logged, raised after: the diverged epoch's metrics (NaN as NaN) are kept.
+    const cause = guardEpoch(p, e, metrics, badBatch, d);
     await d.onEpoch({ step, phase: p.name, metrics, partial });
+    if (cause) throw new DivergenceError(cause);
     if (d.stop.requested) return { stopped: true, lastStep: step };
   }
   return { stopped: false, lastStep: step };
+}
+
+/** The cause to stop on (mode stop), or null; in mode warn the first cause is printed once and training goes on. */
+function guardEpoch(
+  p: PhaseSpec,
+  epoch: number,
+  metrics: Record<string, number>,
+  badBatch: BadBatch | null,
+  d: PhaseDeps,
+): string | null {
+  const g = d.guard;
+  if (g.mode === 'warn' && g.warned) return null;
+  const cause = divergenceCause({
+    epoch,
+    phase: p.name,
+    lr: p.lr,
+    metrics,
+    badBatch,
+    model: d.model,
+    frozen: g.frozen,
+  });
+  if (!cause || g.mode === 'stop') return cause;
+  g.warned = true;
+  d.progress.message(`WARNING: ${cause} (onDivergence "warn": training goes on; its results are not to be trusted)`);
+  return null;
 }

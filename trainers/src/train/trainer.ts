@@ -13,7 +13,7 @@ import { resolveData } from '../data/resolve-data.ts';
 import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
 import { detectAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
-import { FeatureCache } from '../features/feature-cache.ts';
+import { FeatureCache, featureEngine } from '../features/feature-cache.ts';
 import { FeatureStore } from '../features/feature-store.ts';
 import { saveArtifacts } from '../model/artifacts.ts';
 import { loadVggWeights } from '../model/load-weights.ts';
@@ -23,7 +23,14 @@ import { cutBefore } from '../model/vgg16-spec.ts';
 import { hashWeights, type VggWeights } from '../model/weights.ts';
 import { SystemSampler } from '../tracking/system-metrics.ts';
 import type { RunStatus, Tracker } from '../tracking/tracker.ts';
-import { type EpochRecord, evaluateSplit, runPhase, type Split, type StopSignal } from './epoch-loop.ts';
+import {
+  type DivergenceGuard,
+  type EpochRecord,
+  evaluateSplit,
+  runPhase,
+  type Split,
+  type StopSignal,
+} from './epoch-loop.ts';
 import { HeapRmsprop } from './heap-rmsprop.ts';
 import { type ProgressSink, silentProgress } from './progress.ts';
 import { hostInfo } from './system-info.ts';
@@ -78,9 +85,9 @@ export function runFolderName(cfg: TrainConfig, runName: string): string {
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Weights as asked for, with the Keras-style line saying what was loaded (or the warning for random). */
-async function loadWeightsFor(cfg: TrainConfig, say: (l: string) => void) {
+async function loadWeightsFor(cfg: TrainConfig, say: (l: string) => void, signal?: AbortSignal) {
   const t0 = performance.now();
-  const r = await resolveWeights(cfg.weights, { log: say, progress: progressPrinter('vgg16 weights') });
+  const r = await resolveWeights(cfg.weights, { log: say, progress: progressPrinter('vgg16 weights'), signal });
   if (r.kind === 'random') {
     say(
       'WARNING: weights "random": the VGG16 base is randomly initialised, so its features carry no ImageNet knowledge and accuracy stays near chance. Use weights "imagenet" for transfer learning.',
@@ -113,10 +120,15 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   say(`run ${runName}${cfg.runId ? ` (id ${cfg.runId})` : ''}: experiment ${cfg.experiment}`);
 
   const backend = await initTfjsBackend(cfg.backend);
-  const data = await resolveData(cfg, { roots: [process.cwd()], log: say, progress: progressPrinter('data') });
+  const data = await resolveData(cfg, {
+    roots: [process.cwd()],
+    log: say,
+    progress: progressPrinter('data'),
+    signal: stop.signal,
+  });
   const [trainDs, loaded] = await Promise.all([
     scanFolder(data.train),
-    deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say),
+    deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say, stop.signal),
   ]);
   const weights = loaded.weights;
   const valDs = await scanFolder(data.val, trainDs.classes);
@@ -125,6 +137,11 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     `data: ${data.source}: ${trainDs.files.length} train, ${valDs.files.length} validation${testDs ? `, ${testDs.files.length} test` : ''} images in ${trainDs.classes.length} classes (${trainDs.classes.join(', ')})`,
   );
   const classes = trainDs.classes;
+  // tfjs would only say "target array of shape 20,1 ... categorical_crossentropy".
+  if (classes.length < 2)
+    throw new Error(
+      `training data has ${classes.length} class (${classes.join(', ')}); need 2 or more (one subfolder per class in ${data.train})`,
+    );
   const task: Task = cfg.task === 'auto' ? (classes.length === 2 ? 'binary' : 'categorical') : cfg.task;
   if (task === 'binary' && classes.length !== 2)
     throw new Error(`binary task needs exactly 2 classes, ${data.train} has ${classes.length}: ${classes.join(', ')}`);
@@ -143,7 +160,8 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     ...hostInfo(),
     engines: {
       prefixRequested: cfg.prefixEngine,
-      head: `tfjs ${tf.version_core} (${backend.backend} via ${backend.package} ${backend.version})`,
+      head: `tfjs ${tf.version_core} (${backend.backend} via ${backend.package} ${backend.version}, on the ${backend.device})`,
+      headDevice: backend.device,
       tfjsBackendNotes: backend.notes,
     },
     weights: weights.source,
@@ -174,8 +192,12 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   loading.catch(() => {});
   // The first phase's frozen prefix is built before the run starts so the engine that really
   // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
-  const choice = selectPrefixEngine(cfg.prefixEngine, await detectAvailability(backend.backend, backend.package));
-  Object.assign(systemInfo.engines as Record<string, unknown>, {
+  const choice = selectPrefixEngine(
+    cfg.prefixEngine,
+    await detectAvailability(backend.backend, backend.package, backend.device),
+  );
+  const engines = systemInfo.engines as Record<string, unknown>;
+  Object.assign(engines, {
     prefixDevice: choice.device,
     prefixReason: choice.reason,
   });
@@ -186,11 +208,12 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       ? createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice)
       : lazyPrefix(choice, () => createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice), cut, cfg.size);
   let prefix: PrefixEngine | null = phases[0] ? await makePrefix(weights, phases[0].cut) : null;
-  (systemInfo.engines as Record<string, unknown>).prefix = prefix?.description ?? 'none';
+  engines.prefix = prefix?.description ?? 'none';
   const history: EpochRecord[] = [];
   const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
   const head = { task, numClasses: classes.length, units: cfg.units, dropout: cfg.dropout, seed: cfg.seed };
   let current = weights;
+  const guard: DivergenceGuard = { mode: cfg.onDivergence, frozen: weights, warned: false };
   let lastCache: FeatureCache | null = null;
   const sayFeatures = (cut: string | null, splits: Record<string, Split>) => {
     const parts = Object.entries(splits).map(([name, sp]) => {
@@ -233,6 +256,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     return { pixels: d.im.pixels, labels: d.ds.labels, targets: d.targets, targetWidth: d.width, features };
   };
 
+  let started = false;
   try {
     await deps.tracker.start({
       experimentName: cfg.experiment,
@@ -241,6 +265,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       tags: cfg.tags,
       systemInfo,
     });
+    started = true;
     const sampleMs = deps.systemMetricsMs ?? 5000;
     if (sampleMs > 0) sampler = new SystemSampler(deps.tracker, { intervalMs: sampleMs }).start();
     const [trainData, valData, testData] = await loading;
@@ -250,8 +275,8 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
         await prefix?.dispose();
         prefix = await makePrefix(current, ph.cut);
       }
-      (systemInfo.engines as Record<string, unknown>)[`prefix_${ph.name}`] = prefix.description;
-      const model = buildTrainablePart(cfg.size, ph.cut, head);
+      engines[`prefix_${ph.name}`] = prefix.description;
+      const model = buildTrainablePart(cfg.size, ph.cut, { ...head, phase: index });
       setVggWeights(model, current);
       if (prevModel) copyWeightsByName(prevModel, model); // head (and any tuned convs) carry over
       model.compile({
@@ -272,6 +297,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
                 preprocessing: cfg.preprocessing,
                 size: cfg.size,
                 interpolation: cfg.interpolation,
+                ...featureEngine(choice, backend.backend),
               },
               prefix.outShape.reduce((a, b) => a * b, 1),
             );
@@ -282,6 +308,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       const trainSplit = split(trainData, prefix, caches, 'train');
       const valSplit = split(valData, prefix, cache, 'validation');
       const phaseEpoch0 = history.length;
+      guard.frozen = current;
       const r = await runPhase(
         { name: ph.name, index, epochs: ph.epochs, lr: ph.lr, firstStep: step },
         {
@@ -295,6 +322,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
           augment: cfg.augment ? cfg.augmentation : null,
           stop,
           progress,
+          guard,
           onEpoch: async (rec) => {
             history.push(rec);
             if (history.length === phaseEpoch0 + 1) sayFeatures(ph.cut, { train: trainSplit, validation: valSplit });
@@ -311,6 +339,9 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       }
       step = r.lastStep;
       stopped = r.stopped;
+      // The engine that really ran this phase (built lazily, maybe a fallback), not the plan.
+      engines[`prefix_${ph.name}`] = prefix.description;
+      if (index === 0) engines.prefix = prefix.description;
       current = getVggWeights(model, current);
     }
     for (const s of stores) {
@@ -362,6 +393,11 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       cache: cacheStats,
     };
   } finally {
+    // What ran is known only now; the server merges it into the run before finishRun.
+    if (started)
+      await Promise.resolve(deps.tracker.updateSystemInfo?.(systemInfo)).catch((e: Error) =>
+        say(`tracking: systemInfo update not recorded: ${e.message}`),
+      );
     sampler?.stop();
     await prefix?.dispose();
     disposeModel(prevModel);

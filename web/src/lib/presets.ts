@@ -29,6 +29,13 @@ export const PRESETS: Preset[] = [
     config: KERAS_EXAMPLE,
   },
   {
+    id: 'keras-cats-vs-dogs-dropout',
+    label: 'VGG16 cats vs dogs + Dropout(0.5) (Chollet feature extraction)',
+    description:
+      "Deep Learning with Python's fast feature extraction: the Keras example with Dropout(0.5) between the Dense layers; masks drawn from the seed.",
+    config: { ...KERAS_EXAMPLE, dropout: 0.5 },
+  },
+  {
     id: 'keras-cats-vs-dogs-fine-tune',
     label: 'VGG16 cats vs dogs + block 5 fine-tuning',
     description: 'The Keras example, then block5 unfrozen and trained 10 more epochs at lr 1e-5.',

@@ -133,7 +133,7 @@ export function RunView({ id }: { id: string }) {
       </div>
       <div className="page-head">
         <h1 data-testid="run-name">{cur.name}</h1>
-        <StatusBadge status={cur.status} />
+        <StatusBadge status={cur.status} errorMessage={cur.errorMessage} />
         <RunBadges systemInfo={cur.systemInfo} />
         <span className="muted">{formatDuration(elapsed)}</span>
         <Link href={`/compare?runs=${run.id}`}>Compare…</Link>
