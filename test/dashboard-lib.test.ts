@@ -159,3 +159,87 @@ describe('metric goals', () => {
     });
   });
 });
+
+describe('issue 21 helpers', async () => {
+  const { formatNumber, numberStyle } = await import('../web/src/lib/metric-value.ts');
+  const { sortRows } = await import('../web/src/lib/typed-sort.ts');
+  const { parseBlocks, tableCells } = await import('../web/src/lib/markdown-blocks.ts');
+  const { withoutDefaults } = await import('../web/src/lib/config-schema.ts');
+  const { filterCompletions } = await import('../web/src/lib/filter-complete.ts');
+
+  test('filter completion: fields, config paths, metric keys, aggregates, statuses', () => {
+    const config = ['lr', 'augmentation.flip', 'odd key'];
+    const metrics = ['val_acc', 'val_loss', 'system/cpu'];
+    assert.deepEqual(filterCompletions('conf', config, metrics), [
+      'config.lr',
+      'config.augmentation.flip',
+      'config.`odd key`',
+    ]);
+    assert.deepEqual(filterCompletions('config.lr < 1 AND metrics.val_', config, metrics), [
+      'config.lr < 1 AND metrics.val_acc',
+      'config.lr < 1 AND metrics.val_loss',
+    ]);
+    assert.deepEqual(filterCompletions('max(metrics.val_a', config, metrics), ['max(metrics.val_acc)']);
+    assert.deepEqual(filterCompletions('st', config, metrics), ['status', 'startedAt']);
+    assert.deepEqual(filterCompletions('status = F', config, metrics), ['status = FINISHED', 'status = FAILED']);
+    assert.ok(filterCompletions('(metrics.sys', config, metrics).includes('(metrics.system/cpu'));
+  });
+
+  test('a column of numbers is written in one style', () => {
+    const lr = [5.37e-5, 0.00495, 0.01];
+    const style = numberStyle(lr);
+    assert.deepEqual(
+      lr.map((v) => formatNumber(v, style)),
+      ['5.370e-5', '4.950e-3', '1.000e-2'],
+    );
+    const plain = [0.5, 0.25, 3, 'NaN'];
+    assert.equal(numberStyle(plain), 'auto');
+    assert.deepEqual(
+      plain.map((v) => formatNumber(v, numberStyle(plain))),
+      ['0.5', '0.25', '3', 'NaN'],
+    );
+    assert.equal(formatNumber(32, 'exp'), '32', 'integers stay integers');
+  });
+
+  test('typed sort: numbers numerically, names naturally, missing values last', () => {
+    const names = ['s-1', 's-10', 's-11', 's-2', null, 's-3'];
+    assert.deepEqual(
+      sortRows(names, (n) => n, false),
+      ['s-1', 's-2', 's-3', 's-10', 's-11', null],
+    );
+    const nums = [-1, -10, -11, -2, null, 5];
+    assert.deepEqual(
+      sortRows(nums, (n) => n, false),
+      [-11, -10, -2, -1, 5, null],
+    );
+    assert.deepEqual(
+      sortRows(nums, (n) => n, true),
+      [5, -1, -2, -10, -11, null],
+    );
+  });
+
+  test('markdown pipe tables: cells, escaped pipes, alignment, ragged rows', () => {
+    assert.deepEqual(tableCells('| a | b \\| c |'), ['a', 'b | c']);
+    const blocks = parseBlocks('Results:\n\n| lr | acc |\n|:---|---:|\n| 1e-3 | 0.91 |\n| 1e-4 |\n\nafter');
+    assert.deepEqual(blocks[1], {
+      type: 'table',
+      align: ['left', 'right'],
+      head: ['lr', 'acc'],
+      rows: [
+        ['1e-3', '0.91'],
+        ['1e-4', ''],
+      ],
+    });
+    assert.equal(blocks[2]?.type, 'paragraph');
+    assert.equal(parseBlocks('a | b\nnot a delimiter')[0]?.type, 'paragraph');
+  });
+
+  test('a launch sends only the keys that differ from the schema defaults', () => {
+    const schema = { properties: { lr: { default: 2e-5 }, aug: { default: { flip: false, zoom: 0 } }, data: {} } };
+    assert.deepEqual(withoutDefaults({ lr: 2e-5, aug: { zoom: 0, flip: false }, data: 'x' }, schema), { data: 'x' });
+    assert.deepEqual(withoutDefaults({ lr: 1e-3, aug: { flip: true, zoom: 0 } }, schema), {
+      lr: 1e-3,
+      aug: { flip: true, zoom: 0 },
+    });
+  });
+});

@@ -122,6 +122,25 @@ test('launchRun validates the config against the trainer schema and queues nothi
   assert.equal(schema.trainerConfigSchema.properties.lr.type, 'number', 'the JSON Schema lists the trainer fields');
 });
 
+test('a launched run records the config keys the user gave, apart from the defaults filled in', async () => {
+  const sc = await scope();
+  const run = await launch(sc, { lr: 0.01, augmentation: { flip: true } });
+  const d = await s.gql(`query($id: ID!) { run(id: $id) { config userConfigKeys } }`, { id: run.id });
+  assert.deepEqual([...d.run.userConfigKeys].sort(), ['augmentation.flip', 'batch', 'lr', 'size', 'train', 'val']);
+  assert.equal(d.run.config.backend, 'auto', 'the stored config still holds every default');
+  const sweep = await s.gql(
+    `mutation($e: String!, $l: [String!], $b: JSON!) { launchSweep(input: { experimentName: $e, labels: $l, baseConfig: $b,
+      space: { dropout: [0.1, 0.2] }, method: GRID, maxRuns: 2, parallelism: 1, metric: "loss", goal: MINIMIZE }) { runs { userConfigKeys } } }`,
+    { e: sc.experiment, l: [sc.label], b: { train: 'a', val: 'b' } },
+  );
+  for (const r of sweep.launchSweep.runs) assert.deepEqual([...r.userConfigKeys].sort(), ['dropout', 'train', 'val']);
+  const created = await s.gql(
+    `mutation($e: String!) { createRun(input: { experimentName: $e, config: { a: 1 } }) { userConfigKeys } }`,
+    { e: sc.experiment },
+  );
+  assert.equal(created.createRun.userConfigKeys, null, "createRun: the whole config is the user's");
+});
+
 test('with no agent online the run waits QUEUED and says so; cancel takes it out of the queue', async () => {
   const sc = await scope();
   const queued = async () => (await s.gql(`{ queueStatus { queued } }`)).queueStatus.queued as number;

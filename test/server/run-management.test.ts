@@ -218,6 +218,43 @@ test('comparing a config number with a string (or the converse) is INVALID_FILTE
   assert.equal((await query('config.lr = "high"')).errors?.[0].extensions.code, 'INVALID_FILTER');
 });
 
+test('a metric key no run in scope logged is INVALID_FILTER at the field, not 0 rows', async () => {
+  const ids = await makeRuns('metric-typo', 2);
+  await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: ids[0] });
+  await s.gql(
+    `mutation($id: ID!) { logMetrics(runId: $id, points: [{ key: "val_acc", step: 0, value: 0.9 }]) { seq } }`,
+    {
+      id: ids[0],
+    },
+  );
+  await makeRuns('metric-typo-empty', 0);
+  const query = (where: string, experimentName = 'metric-typo') =>
+    s.request(`query($e: String, $w: String) { runs(filter: { experimentName: $e, where: $w }) { totalCount } }`, {
+      e: experimentName,
+      w: where,
+    });
+  const bad = await query('status = QUEUED AND metrics.nonexistent > 1');
+  assert.equal(bad.errors?.[0].extensions.code, 'INVALID_FILTER');
+  assert.equal(bad.errors?.[0].extensions.position, 20);
+  assert.match(bad.errors?.[0].message, /Unknown metric key "nonexistent"/);
+  assert.equal((await query('max(metrics.val_accc) > 0')).errors?.[0].extensions.code, 'INVALID_FILTER');
+  // Known keys still filter; EXISTS asks whether a key was logged, which is an answer either way.
+  assert.equal((await query('metrics.val_acc > 0.5')).data?.runs.totalCount, 1);
+  assert.equal((await query('NOT metrics.nonexistent EXISTS')).data?.runs.totalCount, 2);
+  // Scope: keys of other experiments do not count; an experiment without runs matches nothing quietly.
+  assert.equal((await query('metrics.a > 0', 'metric-typo')).errors?.[0].extensions.code, 'INVALID_FILTER');
+  assert.equal((await query('metrics.val_acc > 0', 'no-such-experiment')).data?.runs.totalCount, 0);
+});
+
+test('Experiment.configKeys lists the flattened config paths of its runs, for filter completion', async () => {
+  await makeRuns('config-keys', 2, (i) =>
+    i ? { lr: 0.1, aug: { flip: true, zoom: { max: 2 } } } : { lr: 1, tags: [1], e: {} },
+  );
+  await makeRuns('config-keys-other', 1, () => ({ other: 1 }));
+  const d = await s.gql(`{ experiment(name: "config-keys") { configKeys } }`);
+  assert.deepEqual(d.experiment.configKeys, ['aug.flip', 'aug.zoom.max', 'e', 'lr', 'tags']);
+});
+
 test('Run.metrics(keys) returns only the asked keys, for a page of runs in one go', async () => {
   const ids = await makeRuns('metric-keys', 2);
   for (const id of ids) {

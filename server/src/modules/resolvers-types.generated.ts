@@ -217,6 +217,11 @@ export type EntryPointInput = {
  */
 export type Experiment = {
   __typename?: 'Experiment';
+  /**
+   * The distinct config paths of the experiment's runs, flattened and dotted (`augmentation.flip`),
+   * alphabetical, at most 2,000: what `config.<path>` in a filter can name. Metric keys: Query.metricKeys.
+   */
+  configKeys: Array<Scalars['String']['output']>;
   /** When the experiment was created. */
   createdAt: Scalars['DateTime']['output'];
   /** Free text describing the question the experiment asks. */
@@ -1051,6 +1056,12 @@ export type Run = {
   tags: Array<Scalars['String']['output']>;
   /** When the run last changed in any way. */
   updatedAt: Scalars['DateTime']['output'];
+  /**
+   * Flattened config paths (`augmentation.flip`) the launch was given; the rest of `config` are the
+   * trainer's defaults filled in by launchRun/launchSweep. Null for runs made with createRun, whose whole
+   * config was given. The dashboard's default columns are the given keys that vary.
+   */
+  userConfigKeys?: Maybe<Array<Scalars['String']['output']>>;
 };
 
 
@@ -1785,6 +1796,7 @@ export type EntryPointResolvers<ContextType = Context, ParentType extends Resolv
 };
 
 export type ExperimentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Experiment'] = ResolversParentTypes['Experiment']> = {
+  configKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1968,6 +1980,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   systemInfo?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userConfigKeys?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
 };
 
 export type RunAssignmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunAssignment'] = ResolversParentTypes['RunAssignment']> = {

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CreateExperimentDocument, ExperimentsDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
@@ -11,6 +11,7 @@ import { QueueSummary } from './agents/queue-summary';
 import { Loading, Notice } from './notice';
 import { useApi } from './providers';
 import { StatusBadge } from './status-badge';
+import { useLiveExperiments } from './use-live-experiments';
 
 /** Name (and optional description) of a new experiment; opens it once created. */
 function CreateExperiment() {
@@ -81,9 +82,20 @@ export function ExperimentsList() {
     variables: { search: debounced || null, first: 500 },
   });
   const problem = describeError(error, apiUrl);
+  // Most recently active first: those are the ones whose runs are changing.
+  const liveIds = useMemo(
+    () =>
+      [...(data?.experiments ?? [])]
+        .sort((a, b) => (b.lastActivityAt ?? b.createdAt).localeCompare(a.lastActivityAt ?? a.createdAt))
+        .map((e) => e.id),
+    [data],
+  );
+  const reread = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
+  const live = useLiveExperiments(liveIds, reread);
 
   return (
     <section>
+      {live}
       <div className="page-head">
         <h1>Experiments</h1>
         <QueueSummary />

@@ -25,7 +25,7 @@ export function Notice({
       data-testid={`notice-${kind}`}
     >
       {title && <strong>{title}</strong>}
-      {problem && <p>{problem.message}</p>}
+      {problem && <p className="notice-message">{problem.message}</p>}
       {children}
       {onRetry && (
         <button type="button" onClick={onRetry}>

@@ -111,6 +111,32 @@ export function defaultConfig(schema: JsonSchema, preset: Record<string, unknown
   return out;
 }
 
+/** JSON text with object keys sorted, so equal values compare equal whatever their key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * The config a launch sends: the editor's config without the top-level keys still at the schema's
+ * default. The editor starts from every default, the server fills the same defaults back in, and the
+ * keys sent are what the run records as the user's (Run.userConfigKeys), which pick the dashboard's
+ * default columns: a launch from the form must not claim the ~30 defaults as the user's choices.
+ */
+export function withoutDefaults(config: Record<string, unknown>, schema: JsonSchema): Record<string, unknown> {
+  const props = schema.properties ?? {};
+  return Object.fromEntries(
+    Object.entries(config).filter(([k, v]) => {
+      const d = props[k]?.default;
+      return d === undefined || canonicalJson(v) !== canonicalJson(d);
+    }),
+  );
+}
+
 /** Parses a JSON object field; returns the value or a message saying where it is broken. */
 export function parseObject(text: string, what: string): { value?: Record<string, unknown>; error?: string } {
   if (!text.trim()) return { error: `${what} is empty; it must be a JSON object ({ ... }).` };

@@ -20,6 +20,12 @@ export function timeAgo(iso: string | null | undefined, now = Date.now()): strin
   return `${Math.round(h / 24)} days ago`;
 }
 
+/** The later of two ISO times (either may be missing). */
+export function latestTime(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a || !b) return a || b || null;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });

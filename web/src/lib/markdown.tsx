@@ -1,10 +1,12 @@
 /**
  * A small Markdown renderer for run notes that builds React elements, never HTML strings: raw HTML in
  * a note is shown as text, so a note cannot inject markup or script. Covers what notes use: headings,
- * paragraphs, bullet and numbered lists, fenced code, `code`, **bold**, *italic*, [links](https://...)
- * (only http, https and mailto; anything else, e.g. javascript:, stays plain text).
+ * paragraphs, bullet and numbered lists, fenced code, tables (GitHub's pipe syntax, with :--: alignment),
+ * `code`, **bold**, *italic*, [links](https://...) (only http, https and mailto; anything else, e.g.
+ * javascript:, stays plain text).
  */
 import type { ReactNode } from 'react';
+import { parseBlocks } from './markdown-blocks';
 
 const SAFE_URL = /^(https?:\/\/|mailto:)/i;
 
@@ -38,66 +40,6 @@ export function renderInline(text: string, keyPrefix = 'i'): ReactNode[] {
   return out;
 }
 
-type Block =
-  | { type: 'heading'; level: number; text: string }
-  | { type: 'code'; text: string }
-  | { type: 'list'; ordered: boolean; items: string[] }
-  | { type: 'paragraph'; lines: string[] };
-
-const LIST_ITEM = /^\s*([-*+]|\d+[.)])\s+(.*)$/;
-
-/** Splits the text into blocks, line by line. */
-export function parseBlocks(source: string): Block[] {
-  const lines = source.replace(/\r\n?/g, '\n').split('\n');
-  const blocks: Block[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i]!;
-    if (/^\s*```/.test(line)) {
-      const body: string[] = [];
-      for (i++; i < lines.length && !/^\s*```/.test(lines[i]!); i++) body.push(lines[i]!);
-      i++; // closing fence (or end of text)
-      blocks.push({ type: 'code', text: body.join('\n') });
-      continue;
-    }
-    const h = /^(#{1,6})\s+(.*)$/.exec(line);
-    if (h) {
-      blocks.push({ type: 'heading', level: h[1]!.length, text: h[2]!.trim() });
-      i++;
-      continue;
-    }
-    const li = LIST_ITEM.exec(line);
-    if (li) {
-      const ordered = /\d/.test(li[1]!);
-      const items: string[] = [];
-      for (
-        let m = LIST_ITEM.exec(lines[i] ?? '');
-        m && /\d/.test(m[1]!) === ordered;
-        m = LIST_ITEM.exec(lines[i] ?? '')
-      ) {
-        items.push(m[2]!);
-        i++;
-      }
-      blocks.push({ type: 'list', ordered, items });
-      continue;
-    }
-    if (line.trim() === '') {
-      i++;
-      continue;
-    }
-    const para: string[] = [];
-    while (
-      i < lines.length &&
-      lines[i]!.trim() !== '' &&
-      !/^(#{1,6}\s|\s*```)/.test(lines[i]!) &&
-      !LIST_ITEM.test(lines[i]!)
-    )
-      para.push(lines[i++]!);
-    blocks.push({ type: 'paragraph', lines: para });
-  }
-  return blocks;
-}
-
 export function Markdown({ source, className }: { source: string; className?: string }) {
   const blocks = parseBlocks(source);
   return (
@@ -115,6 +57,33 @@ export function Markdown({ source, className }: { source: string; className?: st
               <pre key={key}>
                 <code>{b.text}</code>
               </pre>
+            );
+          case 'table':
+            return (
+              <div key={key} className="table-scroll">
+                <table className="grid">
+                  <thead>
+                    <tr>
+                      {b.head.map((h, j) => (
+                        <th key={`${key}-h${j}`} style={b.align[j] ? { textAlign: b.align[j]! } : undefined}>
+                          {renderInline(h, `${key}-h${j}`)}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {b.rows.map((row, r) => (
+                      <tr key={`${key}-r${r}`}>
+                        {row.map((cell, j) => (
+                          <td key={`${key}-r${r}-${j}`} style={b.align[j] ? { textAlign: b.align[j]! } : undefined}>
+                            {renderInline(cell, `${key}-r${r}-${j}`)}
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             );
           case 'list': {
             const items = b.items.map((t, j) => <li key={`${key}-${j}`}>{renderInline(t, `${key}-${j}`)}</li>);

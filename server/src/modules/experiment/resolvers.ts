@@ -14,6 +14,7 @@ export const experimentResolvers: Resolvers = {
     runCounts: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts,
     runCount: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts.reduce((n, c) => n + c.count, 0),
     lastActivityAt: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).last,
+    configKeys: (e, _, ctx) => ctx.services.experiments.configKeys(e.id),
     runs: (e, a, ctx) => ctx.services.runs.list({ ...a, experimentId: e.id, experimentScope: ctx.auth.experiments }),
   },
 };

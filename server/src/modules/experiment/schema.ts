@@ -22,6 +22,11 @@ export const experimentTypeDefs = /* GraphQL */ `
     runCount: Int!
     "The most recent time any run of this experiment changed or logged, or null when it has no runs."
     lastActivityAt: DateTime
+    """
+    The distinct config paths of the experiment's runs, flattened and dotted (\`augmentation.flip\`),
+    alphabetical, at most 2,000: what \`config.<path>\` in a filter can name. Metric keys: Query.metricKeys.
+    """
+    configKeys: [String!]!
     "The experiment's runs; same arguments as Query.runs without the experiment part of the filter."
     runs(
       "Predicates in the filter language, e.g. \`config.lr < 1e-4 AND metrics.val_acc >= 0.9\`."

@@ -4,7 +4,7 @@ import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../../co
 import { type Database, inTransaction } from '../../db/database.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { purgeMetricRows, runCountsOf } from '../run/store.ts';
-import { deleteExperiment, insertExperimentIfMissing, searchExperimentIds } from './store.ts';
+import { deleteExperiment, experimentConfigKeys, insertExperimentIfMissing, searchExperimentIds } from './store.ts';
 
 export interface CreateExperimentInput {
   name: string;
@@ -39,6 +39,11 @@ export class ExperimentService {
       }
       throw err;
     }
+  }
+
+  /** The flattened config paths of the experiment's runs (for completion in filters). */
+  configKeys(id: string): Promise<string[]> {
+    return experimentConfigKeys(this.db.pool, id);
   }
 
   /** The experiment with this name, created when missing; safe under concurrent callers. */

@@ -32,5 +32,6 @@ export {
   pathKey,
 } from './config-types.ts';
 export { FILTER_LIMITS, FilterError } from './errors.ts';
+export { checkMetricKeys, type MetricKeyUse, metricKeyUses } from './metric-keys.ts';
 export { parseField, parseFilter } from './parser.ts';
 export { SqlParams } from './sql-params.ts';

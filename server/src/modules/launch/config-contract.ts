@@ -46,3 +46,18 @@ export function validateTrainerConfig(experiment: string, config: unknown, field
 export function trainerConfigJsonSchema(): unknown {
   return z.toJSONSchema(configSchema as unknown as z.ZodType, { unrepresentable: 'any', io: 'input' });
 }
+
+/**
+ * The flattened, dotted leaf paths of a config as the caller wrote it (`{ augmentation: { flip: true } }`
+ * -> `augmentation.flip`; arrays and empty objects are leaves), the way the dashboard flattens configs.
+ * Stored with a launched run so the dashboard can tell the keys a user set from the trainer's defaults.
+ */
+export function givenConfigPaths(config: Record<string, unknown>, prefix = '', out: string[] = []): string[] {
+  for (const [k, v] of Object.entries(config)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length) {
+      givenConfigPaths(v as Record<string, unknown>, path, out);
+    } else out.push(path);
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
 import { activeRunsOfAgents, type ExperimentScope, type RunRow } from '../run/store.ts';
 import { parallelismTiers } from '../sweep/store.ts';
-import { validateTrainerConfig } from './config-contract.ts';
+import { givenConfigPaths, validateTrainerConfig } from './config-contract.ts';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.ts';
 import { type AgentRow, agentsByIds, agentsSeenWithin, queueCounts, touchAgent, upsertAgent } from './store.ts';
 
@@ -118,7 +118,18 @@ export class LaunchService {
     const experiment = known ?? (await this.experiments.ensure(input.experimentName!));
     const job = { labels, retries, priority: input.priority ?? 0, queue: queueName(labels, entryPoint), entryPoint };
     return inTransaction(this.db.pool, (c) =>
-      this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes }, job),
+      this.state.insert(
+        c,
+        {
+          experimentId: experiment.id,
+          name,
+          config,
+          tags,
+          notes,
+          userConfigKeys: givenConfigPaths(input.config as Record<string, unknown>),
+        },
+        job,
+      ),
     );
   }
 

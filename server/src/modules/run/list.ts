@@ -4,11 +4,13 @@ import { badInput, ErrorCode, userError } from '../../core/errors.ts';
 import { checkPageSize } from '../../core/validate.ts';
 import {
   checkConfigTypes,
+  checkMetricKeys,
   compileFilterNode,
   compileOrderField,
   configTypeUses,
   FilterError,
   type FilterNode,
+  metricKeyUses,
   type ObservedTypes,
   observeTypesSql,
   parseFilter,
@@ -20,6 +22,7 @@ import {
   type ExperimentScope,
   experimentInScope,
   experimentNamed,
+  loggedMetricKeys,
   type RunRow,
   type RunStatus,
   type SortKey,
@@ -97,6 +100,14 @@ async function checkTypesInScope(db: pg.Pool, node: FilterNode, scope: string[],
   checkConfigTypes(uses, observed);
 }
 
+/** Rejects `metrics.typo > 1` when no run in scope logged `typo`; see filter/metric-keys.ts. */
+async function checkMetricKeysInScope(db: pg.Pool, node: FilterNode, scope: string[], scopeValues: unknown[]) {
+  const uses = metricKeyUses(node);
+  if (!uses.length) return;
+  const logged = await loggedMetricKeys(db, [...new Set(uses.map((u) => u.key))], scope, scopeValues);
+  if (logged) checkMetricKeys(uses, logged);
+}
+
 /**
  * Keyset pagination over arbitrary sort keys. Each requested key becomes two: "is null" (so nulls
  * sort last in either direction) and the value itself; the run id breaks ties. A cursor holds the last
@@ -129,8 +140,12 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
       const scope = [...where];
       const scopeValues = [...params.values];
       const compiled = compileFilterNode(node, params); // its own type errors come first
-      // Only typed text filters: the MLflow translator compares params with both spellings on purpose.
-      if (parsed[0]) await checkTypesInScope(db, parsed[0], scope, scopeValues);
+      // Only typed text filters: the MLflow translator compares params with both spellings on purpose, and
+      // MLflow's search answers an unknown metric with no runs.
+      if (parsed[0]) {
+        await checkTypesInScope(db, parsed[0], scope, scopeValues);
+        await checkMetricKeysInScope(db, parsed[0], scope, scopeValues);
+      }
       where.push(`(${compiled})`);
     } catch (err) {
       filterError(err);

@@ -32,12 +32,14 @@ import {
 
 export interface NewRun {
   experimentId: string;
-  /** null: "run-<n>" where n counts the experiment's runs. */
+  /** null: "run-<n>", n from the experiment's run counter (never reused, see insertRun). */
   name: string | null;
   config: Record<string, unknown>;
   tags: string[];
   notes: string;
   systemInfo?: Record<string, unknown>;
+  /** Flattened config paths a launch was given (the rest are trainer defaults); absent for createRun. */
+  userConfigKeys?: string[] | null;
 }
 
 /** What puts a new run in the queue (launchRun, launchSweep). */
@@ -83,6 +85,7 @@ export class RunState {
     let created = await insertRun(c, {
       ...run,
       systemInfo: run.systemInfo ?? {},
+      userConfigKeys: run.userConfigKeys ?? null,
       labels: job?.labels ?? [],
       retries: job?.retries ?? 0,
       sweepId: job?.sweep?.id ?? null,

@@ -33,6 +33,12 @@ export const runTypeDefs = /* GraphQL */ `
     status: RunStatus!
     "Hyperparameters, as given at creation (JSON object)."
     config: JSON!
+    """
+    Flattened config paths (\`augmentation.flip\`) the launch was given; the rest of \`config\` are the
+    trainer's defaults filled in by launchRun/launchSweep. Null for runs made with createRun, whose whole
+    config was given. The dashboard's default columns are the given keys that vary.
+    """
+    userConfigKeys: [String!]
     "Labels."
     tags: [String!]!
     "Archived runs are left out of run lists unless asked for (RunFilter.archived); nothing else changes."

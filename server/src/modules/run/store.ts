@@ -11,11 +11,12 @@ export const ALL_STATUSES: readonly RunStatus[] = [...ACTIVE_STATUSES, ...FINAL_
  * A run as every module sees it: the Prisma model's fields (so a column added to schema.prisma must be
  * mapped below before this compiles), with int8 counters as numbers and JSON columns as objects.
  */
-export type RunRow = Omit<Run, 'seq' | 'stateSeq' | 'config' | 'systemInfo'> & {
+export type RunRow = Omit<Run, 'seq' | 'stateSeq' | 'config' | 'systemInfo' | 'userConfigKeys'> & {
   seq: number;
   stateSeq: number;
   config: Record<string, unknown>;
   systemInfo: Record<string, unknown>;
+  userConfigKeys: string[] | null;
 };
 
 /** Each RunRow field and the SQL that reads it from alias `r`. */
@@ -49,6 +50,7 @@ const RUN_FIELD_SQL: { [K in keyof RunRow]-?: string } = {
   entryPoint: 'r.entry_point',
   logLines: 'r.log_lines',
   archived: 'r.archived',
+  userConfigKeys: 'r.user_config_keys',
 };
 
 /** Select list producing a RunRow from alias `r`. */
@@ -93,6 +95,8 @@ export interface RunInsert {
   sweepId: string | null;
   /** The agent entry point of a launched run; null for a run a trainer registered itself. */
   entryPoint: string | null;
+  /** Flattened config paths a launch was given; null: the whole config was given (createRun). */
+  userConfigKeys: string[] | null;
 }
 
 /** A deleted or set-changed run, as its event needs it. */
@@ -104,16 +108,35 @@ export interface RunRef {
 
 // Writes: called by RunState only (see its invariants), each in the transaction RunState holds.
 
-/** A new run, QUEUED with seq 1; a null name becomes "run-<n>" where n counts the experiment's runs. */
+/**
+ * A new run, QUEUED with seq 1. A null name becomes "run-<n>" from `experiments.run_counter`, bumped in the
+ * same statement: the row lock on the experiment orders concurrent creates until commit, and the counter
+ * never goes down, so a default name is not reused after deletes (a count of runs would be).
+ */
 export async function insertRun(c: pg.ClientBase, run: RunInsert): Promise<RunRow> {
   const { rows } = await c.query<RunRow>(
-    `INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id, entry_point, seq, state_seq)
-     VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT count(*) + 1 FROM runs WHERE experiment_id = $1)),
-             $3, $4, $5, $6, $7, $8, $9, $10, 1, 1)
+    `WITH counter AS (
+       UPDATE experiments SET run_counter = run_counter + 1
+        WHERE id = $1 AND $2::text IS NULL
+        RETURNING run_counter
+     )
+     INSERT INTO runs AS r (id, experiment_id, name, config, tags, notes, system_info, labels, retries, sweep_id,
+                            entry_point, user_config_keys, seq, state_seq)
+     VALUES (gen_random_uuid(), $1, coalesce($2, 'run-' || (SELECT run_counter FROM counter)),
+             $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, 1, 1)
      RETURNING ${RUN_COLUMNS}`,
     [
-      ...[run.experimentId, run.name, run.config, run.tags, run.notes, run.systemInfo],
-      ...[run.labels, run.retries, run.sweepId, run.entryPoint],
+      run.experimentId,
+      run.name,
+      run.config,
+      run.tags,
+      run.notes,
+      run.systemInfo,
+      run.labels,
+      run.retries,
+      run.sweepId,
+      run.entryPoint,
+      run.userConfigKeys === null ? null : JSON.stringify(run.userConfigKeys),
     ],
   );
   return rows[0]!;
@@ -478,4 +501,27 @@ export async function countRuns(db: pg.Pool, conditions: string[], params: unkno
     params,
   );
   return rows[0]!.n;
+}
+
+/**
+ * Which of `keys` some run matching `scope` (SQL conditions over alias `r`, placeholders $1.. bound to
+ * `scopeValues`) has logged; null when no run matches the scope at all.
+ */
+export async function loggedMetricKeys(
+  db: pg.Pool,
+  keys: string[],
+  scope: string[],
+  scopeValues: unknown[],
+): Promise<Set<string> | null> {
+  const where = scope.length ? `AND ${scope.join(' AND ')}` : '';
+  const keysParam = `$${scopeValues.length + 1}`;
+  const { rows } = await db.query<{ any_run: boolean; logged: string[] }>(
+    `SELECT EXISTS (SELECT 1 FROM runs r WHERE true ${where}) AS any_run,
+            coalesce((SELECT array_agg(k) FROM unnest(${keysParam}::text[]) k
+                       WHERE EXISTS (SELECT 1 FROM metric_latest ml JOIN runs r ON r.id = ml.run_id
+                                      WHERE ml.key = k ${where})), '{}') AS logged`,
+    [...scopeValues, keys],
+  );
+  const row = rows[0]!;
+  return row.any_run ? new Set(row.logged) : null;
 }

@@ -5,6 +5,7 @@ import { badInput, ErrorCode, notFound } from '../../core/errors.ts';
 import { checkName } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
 import type { ExperimentService } from '../experiment/service.ts';
+import { givenConfigPaths } from '../launch/config-contract.ts';
 import { queueName } from '../launch/queue.ts';
 import { checkEntryPoint, checkLabels, launchConfig } from '../launch/service.ts';
 import type { RunState } from '../run/run-state.ts';
@@ -64,14 +65,8 @@ export class SweepService {
     const seed = input.seed ?? randomInt(2 ** 31);
     const points = generate(params, input.method, input.maxRuns, seed);
     const entryPoint = checkEntryPoint(input.entryPoint);
-    const configs = points.map((pt, i) =>
-      launchConfig(
-        entryPoint,
-        experimentName,
-        applyPoint(input.baseConfig as Record<string, unknown>, pt),
-        `runs[${i}].config`,
-      ),
-    );
+    const given = points.map((pt) => applyPoint(input.baseConfig as Record<string, unknown>, pt));
+    const configs = given.map((g, i) => launchConfig(entryPoint, experimentName, g, `runs[${i}].config`));
     const labels = checkLabels(input.labels ?? []);
     const retries = input.retries ?? 0;
     const experiment = known ?? (await this.experiments.ensure(experimentName));
@@ -100,6 +95,7 @@ export class SweepService {
             config,
             tags: ['sweep', name],
             notes: `Sweep ${name}: ${JSON.stringify(points[i])}`,
+            userConfigKeys: givenConfigPaths(given[i]!),
           },
           {
             labels,

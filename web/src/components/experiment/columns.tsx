@@ -1,7 +1,7 @@
 import type { RunRowFragment } from '@/gql/graphql';
+import { fieldSegment } from '@/lib/filter-complete';
 import { flatten, formatJsonValue } from '@/lib/format';
-import { varyingPaths } from '@/lib/group-series';
-import { formatNumber, inferGoal, type WireNumber } from '@/lib/metric-value';
+import { formatNumber, inferGoal, type NumberStyle, type WireNumber } from '@/lib/metric-value';
 
 export interface Column {
   id: string;
@@ -11,14 +11,11 @@ export interface Column {
   numeric?: boolean;
   /** The raw value (for export). */
   value(run: RunRowFragment): unknown;
-  /** The cell text. */
-  text(run: RunRowFragment): string;
+  /** The cell text; numbers in the column's style (numberStyle over the loaded rows' values). */
+  text(run: RunRowFragment, style?: NumberStyle): string;
 }
 
-/** Quotes a path segment for the filter/order language when it is not a plain word. */
-export function fieldSegment(name: string): string {
-  return /^[\p{L}_][\p{L}\p{N}_\-/]*$/u.test(name) ? name : `\`${name.replace(/`/g, '\\`')}\``;
-}
+export { fieldSegment };
 
 export const BASE_COLUMNS: Column[] = [
   { id: 'name', label: 'Name', sortField: 'name', value: (r) => r.name, text: (r) => r.name },
@@ -48,9 +45,9 @@ export function configColumn(path: string): Column {
     sortField: `config.${path.split('.').map(fieldSegment).join('.')}`,
     numeric: true,
     value: (r) => flatConfig(r)[path] ?? null,
-    text: (r) => {
+    text: (r, style) => {
       const v = flatConfig(r)[path];
-      return typeof v === 'number' ? formatNumber(v) : formatJsonValue(v);
+      return typeof v === 'number' ? formatNumber(v, style) : formatJsonValue(v);
     },
   };
 }
@@ -71,7 +68,7 @@ export function metricColumns(key: string): Column[] {
     sortField: field,
     numeric: true,
     value: (r) => summary(r, key)?.lastValue ?? null,
-    text: (r) => formatNumber(summary(r, key)?.lastValue),
+    text: (r, style) => formatNumber(summary(r, key)?.lastValue, style),
   };
   const goal = inferGoal(key);
   if (!goal) return [last];
@@ -88,7 +85,7 @@ export function metricColumns(key: string): Column[] {
       sortField: `${agg}(${field})`,
       numeric: true,
       value: (r) => best(r),
-      text: (r) => formatNumber(best(r)),
+      text: (r, style) => formatNumber(best(r), style),
     },
   ];
 }
@@ -100,9 +97,31 @@ export function configPaths(runs: RunRowFragment[]): string[] {
   return [...seen].sort((a, b) => a.localeCompare(b));
 }
 
-/** Config paths whose values differ between the loaded runs (the ones worth a column), alphabetical. */
-export function varyingConfigPaths(runs: RunRowFragment[]): string[] {
-  return varyingPaths(runs.slice(0, 500).map(flatConfig));
+/** The config paths a run's user set: a launch's given keys, or the whole config of a createRun run. */
+function setPaths(run: RunRowFragment): string[] {
+  return run.userConfigKeys ?? Object.keys(flatConfig(run));
+}
+
+/**
+ * Default config columns: the paths some run's user set (not the trainer defaults a launch filled in)
+ * whose values differ between the loaded runs that have them; a path absent from some runs does not
+ * count as differing. When none differ (one run, or identical runs), every user-set path. Alphabetical.
+ */
+export function defaultConfigPaths(runs: RunRowFragment[]): string[] {
+  const sample = runs.slice(0, 500);
+  const set = new Set(sample.flatMap(setPaths));
+  const first = new Map<string, string>();
+  const differ = new Set<string>();
+  for (const run of sample) {
+    for (const [k, v] of Object.entries(flatConfig(run))) {
+      if (!set.has(k) || differ.has(k)) continue;
+      const text = JSON.stringify(v);
+      const seen = first.get(k);
+      if (seen === undefined) first.set(k, text);
+      else if (seen !== text) differ.add(k);
+    }
+  }
+  return [...(differ.size ? differ : set)].sort((a, b) => a.localeCompare(b));
 }
 
 const MAX_DEFAULT_CONFIG_COLUMNS = 12;
@@ -111,8 +130,8 @@ const MAX_DEFAULT_CONFIG_COLUMNS = 12;
 export const MAIN_METRICS = ['val_acc', 'val_loss', 'acc', 'loss', 'accuracy', 'val_accuracy'];
 
 /**
- * Column choice as stored in the URL (`c:<path>`, `m:<key>`). Default: the config keys that vary
- * plus the main metrics (or the first two metrics when none of those is logged).
+ * Column choice as stored in the URL (`c:<path>`, `m:<key>`). Default: the user-set config keys that
+ * vary (defaultConfigPaths) plus the main metrics (or the first two metrics when none of those is logged).
  */
 export function chosenColumns(
   cols: string[] | null,
@@ -128,13 +147,9 @@ export function chosenColumns(
   // Before the experiment's keys have loaded (e.g. server rendering), the keys the rows carry stand in.
   const known = metricKeys.length ? metricKeys : [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))];
   const main = MAIN_METRICS.filter((k) => known.includes(k));
-  const varying = varyingConfigPaths(runs);
   return {
-    // Capped so a run with hundreds of params still gives a readable table (keys whose values differ are
-    // kept first); shown alphabetically. The picker adds more.
-    config: (varying.length ? varying : configPaths(runs))
-      .slice(0, MAX_DEFAULT_CONFIG_COLUMNS)
-      .sort((a, b) => a.localeCompare(b)),
+    // Capped so a run with hundreds of params still gives a readable table; the picker adds more.
+    config: defaultConfigPaths(runs).slice(0, MAX_DEFAULT_CONFIG_COLUMNS),
     metrics: main.length ? main : known.filter((k) => !k.startsWith('system/')).slice(0, 2),
   };
 }

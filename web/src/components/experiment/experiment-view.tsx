@@ -11,8 +11,9 @@ import {
 } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
-import { timeAgo } from '@/lib/format';
+import { latestTime, timeAgo } from '@/lib/format';
 import { groupRuns } from '@/lib/group-series';
+import { useNow } from '@/lib/use-now';
 import { parseSort, viewStateParams } from '@/lib/view-state';
 import { defaultPanels } from '@/lib/workspace';
 import { Loading, Notice } from '../notice';
@@ -91,6 +92,7 @@ export function ExperimentView({
   const headerKeys = keysResult.data?.metricKeys ?? initialMetricKeys ?? undefined;
   const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
   const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys, initial?.runs);
+  const now = useNow();
   // Until the client's own header query answers, the server's prefetch stands in (same fields).
   const headerData = header.data ?? (initial ? { experiment: initial.experiment } : undefined);
   const exp = headerData?.experiment;
@@ -209,8 +211,8 @@ export function ExperimentView({
       </div>
       <div className="page-head">
         <h1 data-testid="experiment-name">{exp.name}</h1>
-        <span className="muted" suppressHydrationWarning>
-          last activity {timeAgo(exp.lastActivityAt)}
+        <span className="muted" suppressHydrationWarning data-testid="last-activity">
+          last activity {timeAgo(latestTime(exp.lastActivityAt, runs.activityAt), now)}
         </span>
         {canLaunch && (
           <>
@@ -237,6 +239,8 @@ export function ExperimentView({
       <ExperimentSweeps experimentId={exp.id} />
       <SavedViews experimentId={exp.id} state={view} onApply={setView} />
       <FilterBox
+        experimentId={id}
+        metricKeys={metricKeys}
         value={view.where}
         onApply={(w) => setView({ where: w })}
         problem={filterProblem}

@@ -1,7 +1,10 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { useQuery } from 'urql';
+import { ExperimentConfigKeysDocument } from '@/gql/graphql';
 import type { ApiProblem } from '@/lib/errors';
+import { filterCompletions } from '@/lib/filter-complete';
 
 const EXAMPLES = [
   'config.lr < 1e-2 AND metrics.val_acc >= 0.9',
@@ -14,18 +17,24 @@ const EXAMPLES = [
 
 /**
  * The filter language box. The server is the only parser, so an INVALID_FILTER error is shown with
- * its message and the problem position underlined in a copy of the text.
+ * its message and the problem position underlined in a copy of the text. While typing, the word at the
+ * end completes to fields, the experiment's config paths and metric keys (lib/filter-complete.ts).
  *
  * It is also a plain GET form (`where` plus the page's other settings as hidden fields): a filter applied
  * before the page's JavaScript has hydrated loads the filtered page from the server. Before, that submit
  * reloaded the page without any of its settings, and the filter was lost.
  */
 export function FilterBox({
+  experimentId,
+  metricKeys,
   value,
   onApply,
   problem,
   keep,
 }: {
+  experimentId: string;
+  /** The experiment's metric keys, completed after `metrics.`. */
+  metricKeys: readonly string[];
   value: string;
   onApply: (where: string) => void;
   problem: ApiProblem | null;
@@ -34,6 +43,18 @@ export function FilterBox({
 }) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
+  // Config paths are read when the box is first focused: most visits never type a filter.
+  const [focused, setFocused] = useState(false);
+  const [{ data: keys }] = useQuery({
+    query: ExperimentConfigKeysDocument,
+    variables: { id: experimentId },
+    pause: !focused,
+  });
+  const configKeys = keys?.experiment?.configKeys;
+  const suggestions = useMemo(
+    () => (text.trim() ? filterCompletions(text, configKeys ?? [], metricKeys) : EXAMPLES),
+    [text, configKeys, metricKeys],
+  );
   const invalid = problem?.code === 'INVALID_FILTER';
   const pos = invalid && problem.position !== undefined ? Math.min(problem.position, value.length) : null;
   return (
@@ -54,15 +75,17 @@ export function FilterBox({
           name="where"
           value={text}
           onChange={(e) => setText(e.target.value)}
+          onFocus={() => setFocused(true)}
           placeholder={`Filter, e.g. ${EXAMPLES[0]}`}
           aria-label="Filter runs"
           aria-invalid={invalid}
           className={invalid ? 'invalid' : ''}
-          list="filter-examples"
+          list="filter-suggestions"
+          autoComplete="off"
           data-testid="filter-input"
         />
-        <datalist id="filter-examples">
-          {EXAMPLES.map((x) => (
+        <datalist id="filter-suggestions" data-testid="filter-suggestions">
+          {suggestions.map((x) => (
             <option key={x} value={x} />
           ))}
         </datalist>

@@ -1,9 +1,10 @@
 'use client';
 
 import Link from 'next/link';
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { RunOrder, RunRowFragment } from '@/gql/graphql';
 import type { RunGroup } from '@/lib/group-series';
+import { type NumberStyle, numberStyle, type WireNumber } from '@/lib/metric-value';
 import { colorOfRun } from '@/lib/workspace';
 import { StatusBadge } from '../status-badge';
 import type { Column } from './columns';
@@ -28,14 +29,37 @@ function cellClass(c: Column): string {
   return c.numeric ? 'num' : '';
 }
 
+/**
+ * Each numeric column's number style over the loaded rows, so a column writes all its values alike. The
+ * result keeps its identity while no style changes, so memoised rows do not re-render for it.
+ */
+function useNumberStyles(rows: RunRowFragment[], columns: Column[]): Record<string, NumberStyle> {
+  const styles = useMemo(() => {
+    const out: Record<string, NumberStyle> = {};
+    for (const c of columns) {
+      if (!c.numeric) continue;
+      const values = rows
+        .map((r) => c.value(r))
+        .filter((v): v is WireNumber => typeof v === 'number' || typeof v === 'string');
+      out[c.id] = numberStyle(values.map((v) => (typeof v === 'string' && Number.isNaN(Number(v)) ? null : v)));
+    }
+    return out;
+  }, [rows, columns]);
+  const key = JSON.stringify(styles);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the styles' content
+  return useMemo(() => styles, [key]);
+}
+
 const Row = memo(function Row({
   run,
   columns,
+  styles,
   selected,
   onToggle,
 }: {
   run: RunRowFragment;
   columns: Column[];
+  styles: Record<string, NumberStyle>;
   selected: boolean;
   onToggle: (id: string) => void;
 }) {
@@ -68,7 +92,7 @@ const Row = memo(function Row({
               </span>
             ))
           ) : (
-            c.text(run)
+            c.text(run, styles[c.id])
           )}
         </td>
       ))}
@@ -158,6 +182,7 @@ export function RunsTable({
   loading,
   onLoadMore,
 }: Props) {
+  const styles = useNumberStyles(rows, columns);
   const sentinel = useRef<HTMLDivElement>(null);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   useEffect(() => {
@@ -172,7 +197,9 @@ export function RunsTable({
   const sortOf = (field: string | null) => (field ? orderBy.find((o) => o.field === field) : undefined);
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const renderRows = (list: RunRowFragment[]) =>
-    list.map((r) => <Row key={r.id} run={r} columns={columns} selected={selected.has(r.id)} onToggle={onToggle} />);
+    list.map((r) => (
+      <Row key={r.id} run={r} columns={columns} styles={styles} selected={selected.has(r.id)} onToggle={onToggle} />
+    ));
   return (
     <div className="table-scroll" data-testid="runs-scroll">
       <table className="grid runs-grid" data-testid="runs-table">

@@ -207,6 +207,9 @@ export function useRuns(
   /** The next page in the API's largest size (grouping needs every matching run). */
   const loadBigPage = useCallback(() => fetchNext(500), [fetchNext]);
 
+  // When a run of this experiment last changed or logged, as seen live (the header's lastActivityAt is read
+  // at most every 2 s, and logging emits no run event at all).
+  const [activityAt, setActivityAt] = useState<string | null>(null);
   const live = useLiveSubscription(
     ExperimentRunChangedDocument,
     { experimentId, metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null },
@@ -216,6 +219,7 @@ export function useRuns(
     ({ runChanged: ev }) => {
       if (!tracker.current.accept(ev.runId, ev.seq)) return;
       onActivity();
+      setActivityAt(new Date().toISOString());
       if (ev.kind === 'DELETED' || !ev.run) {
         setState((s) => ({ ...s, rows: s.rows.filter((r) => r.id !== ev.runId) }));
         recount();
@@ -269,6 +273,7 @@ export function useRuns(
     },
     ({ metricsLogged: ev }) => {
       if (!metricTracker.current.accept(ev.runId, ev.seq)) return;
+      setActivityAt(new Date().toISOString());
       setState((s) => {
         const i = s.rows.findIndex((r) => r.id === ev.runId);
         if (i < 0) return s;
@@ -279,7 +284,7 @@ export function useRuns(
     },
   );
 
-  return { ...state, newRuns, reload, loadMore, loadBigPage, live };
+  return { ...state, newRuns, reload, loadMore, loadBigPage, live, activityAt };
 }
 
 /** Every matching run (for export), fetched in pages of 500. */

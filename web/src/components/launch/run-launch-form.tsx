@@ -52,7 +52,9 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
         retries: Number(retries) || 0,
         tags: splitList(tags),
         entryPoint,
-        config: cfg.value,
+        // Only the keys the user set (not the trainer's defaults) for the built-in trainer; another program's
+        // config is all the user's.
+        config: builtin ? schema.given(cfg.value!) : cfg.value,
       },
     });
     if (r.data) router.push(`/runs/${r.data.launchRun.id}`);

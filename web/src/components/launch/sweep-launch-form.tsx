@@ -89,7 +89,7 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         labels: splitList(labels),
         retries: Number(retries) || 0,
         entryPoint,
-        baseConfig: base.value,
+        baseConfig: builtin ? base.value && schema.given(base.value) : base.value,
         space: spc.value,
       },
     });

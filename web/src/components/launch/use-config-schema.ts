@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import { useQuery } from 'urql';
 import { TrainerConfigSchemaDocument } from '@/gql/graphql';
-import { defaultConfig, type JsonSchema, type SchemaField, schemaFields } from '@/lib/config-schema';
+import { defaultConfig, type JsonSchema, type SchemaField, schemaFields, withoutDefaults } from '@/lib/config-schema';
 import { type ApiProblem, describeError } from '@/lib/errors';
 import { PRESETS } from '@/lib/presets';
 
@@ -13,6 +13,8 @@ export interface ConfigSchema {
   defaultText: string | null;
   /** Each preset's full config as pretty JSON, by preset id (empty while the schema loads). */
   presetText: Record<string, string>;
+  /** The config to send: the keys the user set, without those still at the schema's default. */
+  given: (config: Record<string, unknown>) => Record<string, unknown>;
   problem: ApiProblem | null;
   retry: () => void;
 }
@@ -28,6 +30,7 @@ export function useConfigSchema(): ConfigSchema {
       presetText: schema
         ? Object.fromEntries(PRESETS.map((p) => [p.id, JSON.stringify(defaultConfig(schema, p.config), null, 2)]))
         : {},
+      given: (config) => (schema ? withoutDefaults(config, schema) : config),
       problem: describeError(error),
       retry: () => refetch({ requestPolicy: 'network-only' }),
     };
