@@ -8,6 +8,7 @@ import {
   compileFilterNode,
   compileOrderField,
   configTypeUses,
+  type FieldRef,
   FilterError,
   type FilterNode,
   metricKeyUses,
@@ -49,7 +50,8 @@ export interface RunListArgs {
   experimentIds?: string[] | null;
   /** Largest page `first` may ask for (default LIMITS.pageSize; MLflow's search allows 50,000). */
   maxFirst?: number;
-  orderBy?: { field: string; direction?: 'ASC' | 'DESC' | null }[] | null;
+  /** Fields in the filter grammar, or (the MLflow translator's sort keys) already-built field references. */
+  orderBy?: { field: string | FieldRef; direction?: 'ASC' | 'DESC' | null }[] | null;
   first?: number | null;
   after?: string | null;
 }
