@@ -224,7 +224,15 @@ test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctr
 test('npm start refuses a bad --entry-point before starting anything', () => {
   const run = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: '', WEB: 'off', ...env },
+      // A data directory of its own: were the refusal missing, nothing would start inside the checkout.
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        WEB: 'off',
+        PORT: '0',
+        DATA_DIR: path.join(tmpdir(), 'rb-no-start'),
+        ...env,
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
