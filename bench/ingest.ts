@@ -369,7 +369,7 @@ function printPython(python: PythonClientResult) {
       `run.log() ${round(python.ingest.log_us_per_call)} us per call of ${python.ingest.keys} keys.`,
   );
   console.log(
-    `python overhead on a training loop (${o.loop}, ${o.steps} steps, 2 points logged per step), ${o.pairs} interleaved pairs:`,
+    `python overhead on a training loop (${o.loop}, ${o.steps} steps, 2 points logged per step, client flushing every ${o.flush_s} s), ${o.pairs} interleaved pairs:`,
   );
   console.log(
     table(

@@ -11,7 +11,7 @@
    sides; the headline is the median of the per-pair ratios, beside the ratio of the medians.
 
 Prints one JSON object. Env: RUNBOARD_API, BENCH_TRIALS (5), BENCH_PY_STEPS (25000), BENCH_LOOP_STEPS (1500),
-BENCH_LOOP_PAIRS (2 x BENCH_TRIALS).
+BENCH_LOOP_PAIRS (2 x BENCH_TRIALS), RUNBOARD_FLUSH_SECONDS (the client's, default 0.2).
 """
 
 import json
@@ -137,6 +137,7 @@ def main() -> None:
                     "loop": kind,
                     "steps": LOOP_STEPS,
                     "pairs": LOOP_PAIRS,
+                    "flush_s": float(os.environ.get("RUNBOARD_FLUSH_SECONDS", "0.2")),
                     "logged_per_step": 2,
                     "without_s": base,
                     "with_s": logged,

@@ -21,6 +21,8 @@ export interface PythonClientResult {
     loop: string;
     steps: number;
     pairs: number;
+    /** The client's flush interval (RUNBOARD_FLUSH_SECONDS). */
+    flush_s: number;
     without_s: number;
     with_s: number;
     trials_without_s: number[];
