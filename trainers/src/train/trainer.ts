@@ -331,14 +331,20 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
             );
       const caches = cfg.augment ? null : cache; // augmented train images are never cached
       lastCache = cache;
-      if (index > 0)
-        say(`phase ${ph.name}: layers after ${ph.cut ?? 'the input'} trainable, lr ${ph.lr}, ${ph.epochs} epoch(s)`);
       const trainSplit = split(trainData, prefix, caches, 'train');
       const valSplit = split(valData, prefix, cache, 'validation');
       const phaseEpoch0 = history.length;
       guard.frozen = current;
       const r = await runPhase(
-        { name: ph.name, index, epochs: ph.epochs, lr: ph.lr, firstStep: step },
+        {
+          name: ph.name,
+          index,
+          epochs: ph.epochs,
+          lr: ph.lr,
+          firstStep: step,
+          // One line per phase (it was printed twice for fine-tuning).
+          ...(index > 0 ? { detail: `layers after ${ph.cut ?? 'the input'} trainable, lr ${ph.lr}` } : {}),
+        },
         {
           model,
           prefix,
