@@ -75,8 +75,12 @@ export function startGraphQLWebSocket(
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
-    verifyClient: ({ req }: { req: IncomingMessage }) =>
-      hostAllowed(deps.host, req.headers.host) && originAllowed(deps.origins, req.headers.origin),
+    // The callback form sets the status: the same 421 / 403 as HTTP (the plain form answers every refusal 401).
+    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, reason?: string) => void) => {
+      if (!hostAllowed(deps.host, req.headers.host)) return done(false, 421, 'Host header not allowed');
+      if (!originAllowed(deps.origins, req.headers.origin)) return done(false, 403, 'Origin not allowed');
+      done(true);
+    },
   });
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {

@@ -146,7 +146,8 @@ export class AuthService {
     if (!byKind.experimentIds.length && !byKind.runIds.length && !byKind.sweepIds.length && !byKind.artifactIds.length)
       return;
     for (const e of await this.store.experimentsOf(byKind)) {
-      if (!this.allows(p, e)) throw forbiddenExperiment(field, `not experiment "${e.name}"`);
+      // Not named: an id of another experiment must not tell a limited key what that experiment is called.
+      if (!this.allows(p, e)) throw forbiddenExperiment(field, 'what it names belongs to another experiment');
     }
   }
 
