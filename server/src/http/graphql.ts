@@ -21,6 +21,7 @@ import { ErrorCode, wrappedCode } from '../core/errors.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
+import { KeySessions } from './key-sessions.ts';
 import { readBody, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
@@ -82,6 +83,9 @@ export function startGraphQLWebSocket(
       done(true);
     },
   });
+  // Revoking, deleting or narrowing a key closes its sockets at once (LISTEN), on every server.
+  const sessions = new KeySessions(deps.auth);
+  wss.on('close', () => sessions.close());
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema: limits.schema,
@@ -99,6 +103,7 @@ export function startGraphQLWebSocket(
         const principal = await deps.auth.authenticate(fromParams ?? presentedKey(ctx.extra.request));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
+        sessions.add(ctx.extra.socket, principal);
         return true;
       },
       onSubscribe: (_ctx, _id, payload) => {
@@ -110,7 +115,7 @@ export function startGraphQLWebSocket(
     },
     wss,
   );
-  return { wss, wsServer };
+  return { wss, wsServer, sessions };
 }
 
 /** Apollo Server for GraphQL over HTTP; stopping it drains the HTTP server and the WebSocket server. */
