@@ -403,11 +403,13 @@ test(`a key limited to expA reaches nothing of expB from any root, to depth ${DE
   ])
     assert.ok(walk.reached.has(edge), `the walk never got data through ${edge}: ${[...walk.reached].sort().join(' ')}`);
   // The limited key's own data came back (so "nothing of expB" is not "nothing at all").
-  const own = await call(readKey, `{ run(id: "${A.runId}") { launch { agent { runs { id name } } } } }`);
+  const own = await call(readKey, `{ run(id: "${A.runId}") { launch { agent { activeRunCount runs { id name } } } } }`);
   assert.deepEqual(
     own.data.run.launch.agent.runs.map((r: { id: string }) => r.id),
     [A.runId],
   );
+  // The agent's run of expB shows only as a count.
+  assert.equal(own.data.run.launch.agent.activeRunCount, 2);
   // Roots naming expB, and cross-experiment roots, were refused rather than answered.
   for (const r of ['Query.run: FORBIDDEN', 'Query.agents: FORBIDDEN', 'Query.savedView: FORBIDDEN'])
     assert.ok(walk.refusals.includes(r), `expected ${r} among ${[...new Set(walk.refusals)].join(', ')}`);
