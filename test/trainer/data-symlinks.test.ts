@@ -2,7 +2,7 @@
 // folder, or one image, at any depth) links outside it. The agent refuses the run before any trainer starts,
 // with an error that names the entry by its place under the launch's folder and nothing of what lies outside.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../trainers/src/agent/agent.ts';
 import { PathConfinementError } from '../../trainers/src/agent/path-confinement.ts';
 import { assertTreeInRoots } from '../../trainers/src/data/confine-tree.ts';
+import { dataRootsFromEnv, loadImages, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ECHO = [process.execPath, '--import', 'tsx', 'test/fixtures/config-echo-trainer.ts'];
@@ -73,6 +74,27 @@ test('a link out of the data root anywhere below the folder is refused, naming o
   );
   await assertTreeInRoots(path.join(data, 'clean', 'train'), [data], 'clean/train');
   await assertTreeInRoots(path.join(data, 'inner', 'train'), [data], 'inner/train');
+});
+
+test('the trainer, given the roots, scans confined and resolves each image again as it reads it', async () => {
+  assert.deepEqual(dataRootsFromEnv({ RUNBOARD_DATA_ROOTS: JSON.stringify([data]) }), [data]);
+  assert.equal(dataRootsFromEnv({}), undefined);
+  await assert.rejects(scanFolder(path.join(data, 'deep', 'train'), undefined, [data]), PathConfinementError);
+  // Checked at scan time, then one image is swapped for a link out before it is read: the read refuses it.
+  const swap = path.join(data, 'swap');
+  await cp(path.join(data, 'clean'), swap, { recursive: true });
+  const ds = await scanFolder(path.join(swap, 'train'), undefined, [data]);
+  await rm(path.join(swap, 'train', 'cats', 'a.png'));
+  await symlink(path.join(outside, 'passwords.png'), path.join(swap, 'train', 'cats', 'a.png'));
+  const err = await loadImages(ds, 8, 'nearest', 1, false).then(
+    () => assert.fail('the swapped link was read'),
+    (e) => e,
+  );
+  assert.ok(err instanceof PathConfinementError, String(err));
+  assert.doesNotMatch(err.message, /outside-secret|passwords/);
+  // Run by hand (no roots), the trainer reads what it is given.
+  const free = await scanFolder(path.join(swap, 'train'));
+  assert.equal(free.roots, undefined);
 });
 
 test('the agent refuses a launch whose data folder links out, before any trainer starts', async () => {

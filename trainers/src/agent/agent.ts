@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
+import { cacheRoot } from '../data/downloads.ts';
 import { availableData } from '../data/resolve-data.ts';
 import { HeartbeatLaunchedRunDocument, StartLaunchedRunDocument } from '../gql/graphql.ts';
 import { AgentApi, type Assignment } from './api.ts';
@@ -246,6 +247,8 @@ export class Agent {
       RUNBOARD_SERVER: this.opts.server,
       RUNBOARD_RUN_ID: a.run.id,
       RUNBOARD_ATTEMPT: String(a.attempt),
+      // The trainer resolves every image again as it reads it: only these folders (and the download cache).
+      RUNBOARD_DATA_ROOTS: JSON.stringify([...this.dataRoots, cacheRoot()]),
       ...(this.opts.apiKey ? { RUNBOARD_API_KEY: this.opts.apiKey } : {}),
       ...(gpu !== null ? { CUDA_VISIBLE_DEVICES: gpu } : {}),
     };
