@@ -100,11 +100,11 @@ export function startGraphQLWebSocket(
           (typeof params.apiKey === 'string' && params.apiKey) ||
           String(params.authorization ?? '').replace(/^Bearer /, '') ||
           undefined;
+        const mark = sessions.mark();
         const principal = await deps.auth.authenticate(fromParams ?? presentedKey(ctx.extra.request));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
-        sessions.add(ctx.extra.socket, principal);
-        return true;
+        return sessions.add(ctx.extra.socket, principal, mark);
       },
       onSubscribe: (_ctx, _id, payload) => {
         const { schema, maxDepth, maxCost } = limits;

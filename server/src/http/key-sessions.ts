@@ -20,15 +20,28 @@ interface Session {
 export class KeySessions {
   private readonly byKey = new Map<string, Set<Session>>();
   private readonly stop: () => void;
+  /** Counts key changes heard; per key (and for "any key"), the count at its latest change. */
+  private changes = 0;
+  private readonly changedAt = new Map<string | null, number>();
 
   constructor(private readonly auth: AuthService) {
     this.stop = auth.onChange((c) => void this.changed(c));
   }
 
-  /** Remembers an authenticated socket until it closes (the environment's admin key has no id and never changes). */
-  add(socket: WebSocket, principal: Principal): void {
+  /** Taken before a socket's key is looked up; add() compares it with the changes heard meanwhile. */
+  mark(): number {
+    return this.changes;
+  }
+
+  /**
+   * Remembers an authenticated socket until it closes (the environment's admin key has no id and never changes).
+   * A change heard while its key was being looked up may not be in what the look-up read: false, and the caller
+   * refuses the connection (4403); the client reconnects with the key as it is now.
+   */
+  add(socket: WebSocket, principal: Principal, mark: number): boolean {
     const keyId = principal.keyId;
-    if (!keyId) return;
+    if (!keyId) return true;
+    if ((this.changedAt.get(keyId) ?? -1) >= mark || (this.changedAt.get(null) ?? -1) >= mark) return false;
     let set = this.byKey.get(keyId);
     if (!set) this.byKey.set(keyId, (set = new Set()));
     const session = { socket, principal };
@@ -37,11 +50,7 @@ export class KeySessions {
       set.delete(session);
       if (set.size === 0 && this.byKey.get(keyId) === set) this.byKey.delete(keyId);
     });
-  }
-
-  /** Open sockets per key id (for tests and /healthz-style introspection). */
-  count(keyId: string): number {
-    return this.byKey.get(keyId)?.size ?? 0;
+    return true;
   }
 
   close(): void {
@@ -49,6 +58,7 @@ export class KeySessions {
   }
 
   private async changed(c: KeyChange): Promise<void> {
+    this.changedAt.set(c.keyId, this.changes++);
     if (c.keyId) {
       const code = c.ended ? CLOSE_KEY_REVOKED : CLOSE_KEY_CHANGED;
       for (const s of this.byKey.get(c.keyId) ?? [])
