@@ -23,8 +23,14 @@ export interface BenchServer {
 }
 
 /** `adminKey`: run with keys on (RUNBOARD_ADMIN_KEY), as a team deployment does. */
-export async function startBenchServer(databaseUrl: string, name: string, adminKey?: string): Promise<BenchServer> {
+export async function startBenchServer(
+  databaseUrl: string,
+  name: string,
+  adminKey?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<BenchServer> {
   const env = {
+    ...extraEnv,
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     PORT: '0',

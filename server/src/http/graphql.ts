@@ -18,6 +18,7 @@ import { type Context, createContext, type Services } from '../api/context.ts';
 import { preflight } from '../api/limits.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode, wrappedCode } from '../core/errors.ts';
+import { currentTiming, serverTimingHeader } from '../core/telemetry.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
@@ -219,6 +220,8 @@ export async function serveGraphQLHttp(
     context: async () => createContext(deps.services, deps.principal),
   });
   for (const [k, v] of result.headers) res.setHeader(k, v);
+  const timing = currentTiming();
+  if (timing) res.setHeader('server-timing', serverTimingHeader(timing));
   res.statusCode = result.status ?? 200;
   if (result.body.kind === 'complete') {
     const text = result.body.string;
