@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { isConnectionError } from '../core/db-errors.ts';
@@ -80,11 +81,12 @@ export function connectDatabase(url: string, poolSize = 10, log: (m: string) => 
  * `pool.query` uses the callback form.
  */
 function countStatements(client: pg.Client): void {
-  const query = client.query;
   client.query = function (this: pg.Client, ...args: unknown[]) {
+    // Looked up per call, not captured: whatever the prototype's query is now (a test may wrap it) still runs.
+    const query = Object.getPrototypeOf(this).query as (...a: unknown[]) => unknown;
     telemetry.statements++;
     const timing = currentTiming();
-    if (!timing) return (query as (...a: unknown[]) => unknown).apply(this, args);
+    if (!timing) return query.apply(this, args);
     const t0 = performance.now();
     const done = () => {
       timing.dbMs += performance.now() - t0;
@@ -97,9 +99,9 @@ function countStatements(client: pg.Client): void {
         done();
         cb(...a);
       };
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
+      return query.apply(this, args);
     }
-    const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+    const result = query.apply(this, args);
     if (result instanceof Promise) result.then(done, done);
     return result;
   } as typeof client.query;
@@ -116,11 +118,15 @@ function timePoolWaits(pool: pg.Pool): void {
       telemetry.poolWait.record(ms);
       if (timing) timing.poolWaitMs += ms;
     };
+    // pg-pool may call back from whichever request released a connection: bound, the callback (and the
+    // statement pool.query sends from it) runs in the context of the request that asked.
     if (cb)
-      return connect((...a: unknown[]) => {
-        done();
-        cb(...a);
-      });
+      return connect(
+        AsyncResource.bind((...a: unknown[]) => {
+          done();
+          cb(...a);
+        }),
+      );
     return connect()!.then((client) => {
       done();
       return client;

@@ -147,6 +147,10 @@ async function health(res: ServerResponse, r: Routes): Promise<void> {
  * starts a new measuring window, as a benchmark does after its warm-up.
  */
 function metrics(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal): void {
+  if (principal.scopes.size === 0) {
+    sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'The server metrics need an ADMIN key.');
+    return;
+  }
   if (!principal.scopes.has('ADMIN')) {
     sendError(res, 403, ErrorCode.FORBIDDEN, 'The server metrics need an ADMIN key.');
     return;

@@ -2,11 +2,12 @@ import type pg from 'pg';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { LIMITS, LONE_SURROGATE } from '../../core/validate.ts';
 import { inTransaction } from '../../db/database.ts';
-import { notifyPg } from '../../pubsub/topics.ts';
+import { ingestNoticesSql, notifyPg } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
 import { lockRun } from '../run/store.ts';
 import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.ts';
 import {
+  appendBatch,
   appendPoints,
   deletePointsAfter,
   insertBatch,
@@ -101,6 +102,50 @@ function stepRange(groups: Point[][]): { min: number; max: number } {
   return { min, max };
 }
 
+/** Batches up to this many points try the one-statement path first (a trainer's epoch is 10-100). */
+const ONE_STATEMENT_MAX = 5000;
+/** NOTIFY payloads are limited to 8,000 bytes; the rest of the notice needs ~120. */
+const NOTICE_POINTS_MAX_BYTES = 7000;
+
+/** The points for the NOTIFY payload, or null when they do not fit or are not all finite (JSON has no NaN). */
+function noticePoints(points: Point[]): string | null {
+  if (points.length > 100 || !points.every((p) => Number.isFinite(p.value))) return null;
+  const json = JSON.stringify(
+    points.map((p) => ({ key: p.key, step: p.step, value: p.value, wallTime: new Date(p.wallTime).toISOString() })),
+  );
+  return Buffer.byteLength(json) <= NOTICE_POINTS_MAX_BYTES ? json : null;
+}
+
+/**
+ * The common case, a trainer logging forward, in one statement and one round trip (store.ts appendBatch), its
+ * own transaction with the NOTIFYs in it. Null when it did not apply and wrote nothing: a point already
+ * stored (23505: a re-log, which the transactional path replaces and rebuilds summaries for) or a run that
+ * does not accept metrics (the transactional path says why).
+ */
+async function appendInOneStatement(pool: pg.Pool, state: RunState, runId: string, points: Point[], groups: Point[][]) {
+  const { min, max } = stepRange(groups);
+  try {
+    const done = await appendBatch(
+      pool,
+      { runSeq: state.ingestSeqSql(), notices: ingestNoticesSql },
+      {
+        runId,
+        points,
+        latest: groups.map(summarise),
+        rollups: groups.flatMap(buckets),
+        keys: groups.map((g) => g[0]!.key),
+        minStep: min,
+        maxStep: max,
+        noticePoints: noticePoints(points),
+      },
+    );
+    return done && { runId, seq: done.seq, accepted: points.length };
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') return null;
+    throw err;
+  }
+}
+
 /**
  * logMetrics: one transaction per request, chunked set-based inserts (unnest arrays, sent in binary; Prisma's
  * createMany measured ~7k rows/s), idempotent per (run, key, step), summaries updated in the same transaction,
@@ -110,6 +155,10 @@ export async function logMetrics(pool: pg.Pool, state: RunState, id: string, inp
   const runId = assertId('Run', id);
   const points = dedupe(validate(input));
   const groups = groupByKey(points);
+  if (points.length <= ONE_STATEMENT_MAX) {
+    const done = await appendInOneStatement(pool, state, runId, points, groups);
+    if (done) return done;
+  }
   return inTransaction(pool, async (c) => {
     // The next seq, the batch counted as a heartbeat, a CRASHED run revived (with its event): RunState's call.
     const { seq } = await state.beginIngest(c, runId);

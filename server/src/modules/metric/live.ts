@@ -4,9 +4,22 @@ import { badInput } from '../../core/errors.ts';
 import { SharedReads } from '../../pubsub/ordered-work.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import { type Push, resumableStream } from '../../pubsub/stream.ts';
-import { topics } from '../../pubsub/topics.ts';
+import { type MetricsNotice, topics } from '../../pubsub/topics.ts';
 import { seqsOf } from '../run/store.ts';
 import { type BatchPoint, batchesAfter, pointsOfBatch } from './store.ts';
+
+/** Points carried by the notice itself, converted once per notice however many subscribers deliver them. */
+const converted = new WeakMap<MetricsNotice, BatchPoint[]>();
+
+function pointsOfNotice(n: MetricsNotice): BatchPoint[] | null {
+  if (!n.points) return null;
+  let points = converted.get(n);
+  if (!points) {
+    points = n.points.map((p) => ({ key: p.key, step: p.step, value: p.value, wallTime: new Date(p.wallTime) }));
+    converted.set(n, points);
+  }
+  return points;
+}
 
 export interface MetricsEvent {
   runId: string;
@@ -17,7 +30,8 @@ export interface MetricsEvent {
 /**
  * The metricsLogged stream, on pubsub's resumableStream: the replay of missed batches comes before any live
  * notice, and every delivery advances a per-run "last seq", so a batch the replay already covered is dropped.
- * A batch is read once per server, not once per subscriber. A database outage pauses the stream and it
+ * A batch's points come in its NOTIFY when they fit (else they are read once per server, not once per
+ * subscriber). A database outage pauses the stream and it
  * resumes by replay.
  */
 export class MetricLive {
@@ -56,7 +70,7 @@ export class MetricLive {
       },
       notice: async (n, push) => {
         if (n.seq <= (last.get(n.runId) ?? -1)) return;
-        deliver(push, n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
+        deliver(push, n.runId, n.seq, pointsOfNotice(n) ?? (await this.loadBatch(n.runId, n.seq)));
       },
       replay,
     });

@@ -124,14 +124,15 @@ const pickExtreme = (col: 'min' | 'max', out: 'value' | 'step') => {
                ELSE t.${target} END`;
 };
 
-export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySummary[]): Promise<void> {
-  if (rows.length === 0) return;
-  await c.query(
-    `INSERT INTO metric_latest AS t (run_id, key, first_step, last_step, last_value, last_wall_time,
-                                     min_value, min_step, max_value, max_step, count)
-     SELECT $1, k, fs, ls, lv, to_timestamp(lw), mnv, mns, mxv, mxs, n
-       FROM unnest($2::text[], $3::int8[], $4::int8[], $5::float8[], $6::float8[], $7::float8[], $8::int8[],
-                   $9::float8[], $10::int8[], $11::int8[]) AS u(k, fs, ls, lv, lw, mnv, mns, mxv, mxs, n)
+/** `$first::type, $first+1::type, ...`: the numbered parameters of an unnest over these array types. */
+const arrays = (first: number, types: string[]) => types.map((t, i) => `$${first + i}::${t}[]`).join(', ');
+
+/** Merges per-key aggregates into metric_latest; `run` is the run id (a parameter or a CTE column). */
+const latestMergeSql = (run: string, from: string, first: number) => `INSERT INTO metric_latest AS t (run_id, key,
+         first_step, last_step, last_value, last_wall_time, min_value, min_step, max_value, max_step, count)
+     SELECT ${run}, k, fs, ls, lv, to_timestamp(lw), mnv, mns, mxv, mxs, n
+       FROM ${from}unnest(${arrays(first, ['text', 'int8', 'int8', 'float8', 'float8', 'float8', 'int8', 'float8', 'int8', 'int8'])})
+            AS u(k, fs, ls, lv, lw, mnv, mns, mxv, mxs, n)
      ON CONFLICT (run_id, key) DO UPDATE SET
        first_step = least(t.first_step, EXCLUDED.first_step),
        last_step = greatest(t.last_step, EXCLUDED.last_step),
@@ -139,51 +140,61 @@ export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySumm
        last_wall_time = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_wall_time ELSE t.last_wall_time END,
        min_value = ${pickExtreme('min', 'value')}, min_step = ${pickExtreme('min', 'step')},
        max_value = ${pickExtreme('max', 'value')}, max_step = ${pickExtreme('max', 'step')},
-       count = t.count + EXCLUDED.count`,
-    [
-      runId,
-      textArray(rows.map((r) => r.key)),
-      int8Array(rows.map((r) => r.firstStep)),
-      int8Array(rows.map((r) => r.lastStep)),
-      float8Array(rows.map((r) => r.lastValue)),
-      float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
-      float8Array(rows.map((r) => r.minValue)),
-      int8Array(rows.map((r) => r.minStep)),
-      float8Array(rows.map((r) => r.maxValue)),
-      int8Array(rows.map((r) => r.maxStep)),
-      int8Array(rows.map((r) => r.count)),
-    ],
-  );
+       count = t.count + EXCLUDED.count`;
+
+const LATEST_MERGE = latestMergeSql('$1', '', 2);
+
+/** The 10 arrays of latestMergeSql. */
+const latestParams = (rows: KeySummary[]) => [
+  textArray(rows.map((r) => r.key)),
+  int8Array(rows.map((r) => r.firstStep)),
+  int8Array(rows.map((r) => r.lastStep)),
+  float8Array(rows.map((r) => r.lastValue)),
+  float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
+  float8Array(rows.map((r) => r.minValue)),
+  int8Array(rows.map((r) => r.minStep)),
+  float8Array(rows.map((r) => r.maxValue)),
+  int8Array(rows.map((r) => r.maxStep)),
+  int8Array(rows.map((r) => r.count)),
+];
+
+export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySummary[]): Promise<void> {
+  if (rows.length === 0) return;
+  await c.query(LATEST_MERGE, [runId, ...latestParams(rows)]);
 }
 
-export async function mergeRollups(c: pg.ClientBase, runId: string, rows: BucketSummary[]): Promise<void> {
-  if (rows.length === 0) return;
-  await c.query(
-    `INSERT INTO metric_rollups AS t (run_id, key, level, bucket, min_value, max_value, last_step, last_value,
-                                      last_wall_time, count)
-     SELECT $1, k, l, b, mn, mx, ls, lv, to_timestamp(lw), n
-       FROM unnest($2::text[], $3::int2[], $4::int8[], $5::float8[], $6::float8[], $7::int8[], $8::float8[],
-                   $9::float8[], $10::int4[]) AS u(k, l, b, mn, mx, ls, lv, lw, n)
+/** Merges per-bucket aggregates into metric_rollups; `run` as in latestMergeSql. */
+const rollupMergeSql = (run: string, from: string, first: number) => `INSERT INTO metric_rollups AS t (run_id, key,
+         level, bucket, min_value, max_value, last_step, last_value, last_wall_time, count)
+     SELECT ${run}, k, l, b, mn, mx, ls, lv, to_timestamp(lw), n
+       FROM ${from}unnest(${arrays(first, ['text', 'int2', 'int8', 'float8', 'float8', 'int8', 'float8', 'float8', 'int4'])})
+            AS u(k, l, b, mn, mx, ls, lv, lw, n)
      ON CONFLICT (run_id, key, level, bucket) DO UPDATE SET
        min_value = least(t.min_value, EXCLUDED.min_value),
        max_value = greatest(t.max_value, EXCLUDED.max_value),
        last_value = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_value ELSE t.last_value END,
        last_wall_time = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_wall_time ELSE t.last_wall_time END,
        last_step = greatest(t.last_step, EXCLUDED.last_step),
-       count = t.count + EXCLUDED.count`,
-    [
-      runId,
-      textArray(rows.map((r) => r.key)),
-      int2Array(rows.map((r) => r.level)),
-      int8Array(rows.map((r) => r.bucket)),
-      float8Array(rows.map((r) => r.minValue)),
-      float8Array(rows.map((r) => r.maxValue)),
-      int8Array(rows.map((r) => r.lastStep)),
-      float8Array(rows.map((r) => r.lastValue)),
-      float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
-      int4Array(rows.map((r) => r.count)),
-    ],
-  );
+       count = t.count + EXCLUDED.count`;
+
+const ROLLUP_MERGE = rollupMergeSql('$1', '', 2);
+
+/** The 9 arrays of rollupMergeSql. */
+const rollupParams = (rows: BucketSummary[]) => [
+  textArray(rows.map((r) => r.key)),
+  int2Array(rows.map((r) => r.level)),
+  int8Array(rows.map((r) => r.bucket)),
+  float8Array(rows.map((r) => r.minValue)),
+  float8Array(rows.map((r) => r.maxValue)),
+  int8Array(rows.map((r) => r.lastStep)),
+  float8Array(rows.map((r) => r.lastValue)),
+  float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
+  int4Array(rows.map((r) => r.count)),
+];
+
+export async function mergeRollups(c: pg.ClientBase, runId: string, rows: BucketSummary[]): Promise<void> {
+  if (rows.length === 0) return;
+  await c.query(ROLLUP_MERGE, [runId, ...rollupParams(rows)]);
 }
 
 /** Recomputes both summary tables for some keys of a run from the history (rare path). */
@@ -287,6 +298,59 @@ export async function upsertPoints(
   }
   return replaced;
 }
+
+/**
+ * A forward batch in one statement, sent alone (autocommit: its own transaction, one round trip): RunState's
+ * seq statement as CTE `run`, then the points (a plain INSERT: a point that already exists fails the whole
+ * statement with 23505 and nothing is written), the two summaries merged, the batch record, and the NOTIFYs
+ * (pubsub ingestNoticesSql), all committed together. Eight round trips became one: under load each round trip
+ * waited for a turn of a busy event loop while the transaction held its pooled connection and row lock
+ * (docs/performance.md). Null when the run does not accept metrics (no row from `run`); the caller's
+ * transactional path then reports why. A named statement: parsed and planned once per connection.
+ */
+export async function appendBatch(
+  db: pg.Pool,
+  sql: { runSeq: string; notices: (pointsParam: string) => string },
+  b: {
+    runId: string;
+    points: Point[];
+    latest: KeySummary[];
+    rollups: BucketSummary[];
+    keys: string[];
+    minStep: number;
+    maxStep: number;
+    noticePoints: string | null;
+  },
+): Promise<{ seq: number; experimentId: string; revived: boolean } | null> {
+  const { rows } = await db.query<{ seq: number; experimentId: string; revived: boolean }>({
+    name: 'metric-append-batch',
+    text: appendBatchSql(sql.runSeq, sql.notices('$28::json')),
+    values: [
+      ...chunkParams(b.runId, b.points, 0).slice(0, 5),
+      ...latestParams(b.latest),
+      ...rollupParams(b.rollups),
+      b.keys,
+      b.minStep,
+      b.maxStep,
+      b.noticePoints,
+    ],
+  });
+  return rows[0] ?? null;
+}
+
+// Parameters: $1 run id (in RunState's statement), $2-$5 points, $6-$15 latest, $16-$24 rollups, $25-$27 the
+// batch record, $28 the points for the NOTIFY payload.
+const appendBatchSql = (runSeq: string, notices: string) => `WITH run AS (${runSeq}),
+  points AS (
+    INSERT INTO metrics (run_id, key, step, value, wall_time, seq)
+    SELECT run.id, k, s, v, to_timestamp(w), run.seq
+      FROM run, unnest(${arrays(2, ['text', 'int8', 'float8', 'float8'])}) AS u(k, s, v, w)),
+  latest AS (${latestMergeSql('run.id', 'run, ', 6)}),
+  rollups AS (${rollupMergeSql('run.id', 'run, ', 16)}),
+  batch AS (
+    INSERT INTO metric_batches (run_id, seq, keys, min_step, max_step)
+    SELECT run.id, run.seq, $25::text[], $26, $27 FROM run)
+  SELECT run.seq, run."experimentId", run.revived, ${notices} FROM run`;
 
 /** The record of one logMetrics batch: what a live stream replays by seq. */
 export async function insertBatch(
