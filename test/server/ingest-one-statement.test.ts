@@ -126,3 +126,28 @@ test('/metrics: the server figures need an ADMIN key', async () => {
   assert.ok(m.eventLoopDelay.count > 0, 'the event-loop monitor runs');
   assert.ok(m.commit.count > 0 && m.poolWait.count > 0);
 });
+
+test('a batch followed by three dashboards is executed once for them; a key filter gets its own', async () => {
+  const id = await runningRun();
+  const ws = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, connectionParams: { apiKey: ADMIN } });
+  const doc = `subscription($ids: [ID!]!, $keys: [String!]) { metricsLogged(runIds: $ids, keys: $keys) { seq points { key value } } }`;
+  const subs = [0, 1, 2].map(() => collect<any>(ws, doc, { ids: [id] }));
+  const filtered = collect<any>(ws, doc, { ids: [id], keys: ['lr'] });
+  await new Promise((r) => setTimeout(r, 500)); // subscriptions registered
+  const metrics = (reset = false) =>
+    fetch(s.url.replace(/\/graphql$/, `/metrics${reset ? '?reset=1' : ''}`), {
+      method: reset ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    }).then((r) => r.json() as Promise<any>);
+  await metrics(true);
+  await post(logKey, LOG, { id, p: epoch(0) });
+  for (const sub of subs) {
+    const [e] = await sub.until((x) => x.length >= 1);
+    assert.equal(e.metricsLogged.points.length, 3);
+  }
+  const [f] = await filtered.until((x) => x.length >= 1);
+  assert.deepEqual(f.metricsLogged.points, [{ key: 'lr', value: 0.2 }]);
+  assert.equal((await metrics()).subscriptionExecutions, 2, 'one execution shared by three, one for the filter');
+  for (const sub of [...subs, filtered]) sub.dispose();
+  await ws.dispose();
+});

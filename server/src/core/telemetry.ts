@@ -97,6 +97,8 @@ class Telemetry {
   readonly gc = new Durations();
   statements = 0;
   transactions = 0;
+  /** Subscription events executed (shared ones once per event and document, see http/shared-execution.ts). */
+  subscriptionExecutions = 0;
   private loop: IntervalHistogram | null = null;
   private gcObserver: PerformanceObserver | null = null;
   private users = 0;
@@ -135,6 +137,7 @@ class Telemetry {
       commit: this.commit.summary(),
       statements: this.statements,
       transactions: this.transactions,
+      subscriptionExecutions: this.subscriptionExecutions,
       memory: process.memoryUsage(),
     };
     if (reset) {
@@ -142,6 +145,7 @@ class Telemetry {
       this.loop?.reset();
       this.statements = 0;
       this.transactions = 0;
+      this.subscriptionExecutions = 0;
       this.windowStart = performance.now();
       this.cpuStart = process.cpuUsage();
     }

@@ -22,6 +22,7 @@ import { currentTiming, serverTimingHeader } from '../core/telemetry.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
+import { subscribeShared } from './shared-execution.ts';
 import { readBody, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
@@ -82,6 +83,7 @@ export function startGraphQLWebSocket(
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema: limits.schema,
+      subscribe: subscribeShared,
       // graphql-ws takes a validate function rather than a rule list; apply the same bounds as HTTP.
       validate: (sch, doc, rules) => validate(sch, doc, [...(rules ?? specifiedRules), ...limits.validationRules]),
       // The key comes from connectionParams ({ apiKey } or { authorization: 'Bearer ...' }) or, for proxies such

@@ -21,6 +21,18 @@ function pointsOfNotice(n: MetricsNotice): BatchPoint[] | null {
   return points;
 }
 
+/**
+ * One event object per batch for every subscriber without a key filter, so the GraphQL result for it is
+ * computed once per server (http/shared-execution.ts keys its results by this object).
+ */
+const events = new WeakMap<BatchPoint[], MetricsEvent>();
+
+function eventOf(runId: string, seq: number, points: BatchPoint[]): MetricsEvent {
+  let e = events.get(points);
+  if (!e) events.set(points, (e = { runId, seq, points }));
+  return e;
+}
+
 export interface MetricsEvent {
   runId: string;
   seq: number;
@@ -53,7 +65,8 @@ export class MetricLive {
     const last = new Map<string, number>();
     const deliver = (push: Push<MetricsEvent>, runId: string, seq: number, points: BatchPoint[]) => {
       last.set(runId, seq);
-      const mine = keySet ? points.filter((p) => keySet.has(p.key)) : points;
+      if (!keySet) return push(eventOf(runId, seq, points));
+      const mine = points.filter((p) => keySet.has(p.key));
       if (mine.length > 0) push({ runId, seq, points: mine });
     };
     const replay = async (push: Push<MetricsEvent>) => {
