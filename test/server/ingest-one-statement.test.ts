@@ -151,3 +151,22 @@ test('a batch followed by three dashboards is executed once for them; a key filt
   for (const sub of [...subs, filtered]) sub.dispose();
   await ws.dispose();
 });
+
+test('concurrent trainers share commits: fewer statements than batches, every point stored once', async () => {
+  const ids = await Promise.all(Array.from({ length: 20 }, () => runningRun()));
+  const metrics = (reset = false) =>
+    fetch(s.url.replace(/\/graphql$/, `/metrics${reset ? '?reset=1' : ''}`), {
+      method: reset ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    }).then((r) => r.json() as Promise<any>);
+  await metrics(true);
+  const answers = await Promise.all(ids.map((id) => post(logKey, LOG, { id, p: epoch(0) })));
+  assert.ok(answers.every((a) => a.body.data.logMetrics.seq === 3));
+  const m = await metrics();
+  assert.equal(m.forwardBatches, 20);
+  assert.ok(m.forwardStatements < 20, `20 batches went in ${m.forwardStatements} statements`);
+  for (const id of ids) {
+    const { run } = await s.gql(`query($id: ID!) { run(id: $id) { metrics { count } } }`, { id });
+    assert.deepEqual(run.metrics, [{ count: 1 }, { count: 1 }, { count: 1 }]);
+  }
+});

@@ -31,6 +31,9 @@ export function timeRequest<T>(fn: (timing: RequestTiming) => T): T {
   return requests.run(timing, () => fn(timing));
 }
 
+/** Runs `fn` outside any request's timing (work done for several requests at once). */
+export const untimed = <T>(fn: () => T): T => requests.exit(fn);
+
 /** The timing of the request this code runs for, if it is being timed. */
 export const currentTiming = (): RequestTiming | undefined => requests.getStore();
 
@@ -99,6 +102,9 @@ class Telemetry {
   transactions = 0;
   /** Subscription events executed (shared ones once per event and document, see http/shared-execution.ts). */
   subscriptionExecutions = 0;
+  /** Forward logMetrics batches, and the statements (commits) they went in (metric/forward-groups.ts). */
+  forwardBatches = 0;
+  forwardStatements = 0;
   private loop: IntervalHistogram | null = null;
   private gcObserver: PerformanceObserver | null = null;
   private users = 0;
@@ -138,6 +144,8 @@ class Telemetry {
       statements: this.statements,
       transactions: this.transactions,
       subscriptionExecutions: this.subscriptionExecutions,
+      forwardBatches: this.forwardBatches,
+      forwardStatements: this.forwardStatements,
       memory: process.memoryUsage(),
     };
     if (reset) {
@@ -146,6 +154,8 @@ class Telemetry {
       this.statements = 0;
       this.transactions = 0;
       this.subscriptionExecutions = 0;
+      this.forwardBatches = 0;
+      this.forwardStatements = 0;
       this.windowStart = performance.now();
       this.cpuStart = process.cpuUsage();
     }

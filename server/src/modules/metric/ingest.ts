@@ -2,12 +2,12 @@ import type pg from 'pg';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { LIMITS, LONE_SURROGATE } from '../../core/validate.ts';
 import { inTransaction } from '../../db/database.ts';
-import { ingestNoticesSql, notifyPg } from '../../pubsub/topics.ts';
+import { notifyPg } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
 import { lockRun } from '../run/store.ts';
 import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.ts';
+import type { ForwardGroups } from './forward-groups.ts';
 import {
-  appendBatch,
   appendPoints,
   deletePointsAfter,
   insertBatch,
@@ -117,33 +117,20 @@ function noticePoints(points: Point[]): string | null {
 }
 
 /**
- * The common case, a trainer logging forward, in one statement and one round trip (store.ts appendBatch), its
- * own transaction with the NOTIFYs in it. Null when it did not apply and wrote nothing: a point already
- * stored (23505: a re-log, which the transactional path replaces and rebuilds summaries for) or a run that
+ * The common case, a trainer logging forward: one statement (shared with other trainers' batches, see
+ * ForwardGroups), its NOTIFYs committed with it. Null when it did not apply and wrote nothing: a point
+ * already stored (a re-log, which the transactional path replaces and rebuilds summaries for) or a run that
  * does not accept metrics (the transactional path says why).
  */
-async function appendInOneStatement(pool: pg.Pool, state: RunState, runId: string, points: Point[], groups: Point[][]) {
-  const { min, max } = stepRange(groups);
-  try {
-    const done = await appendBatch(
-      pool,
-      { runSeq: state.ingestSeqSql(), notices: ingestNoticesSql },
-      {
-        runId,
-        points,
-        latest: groups.map(summarise),
-        rollups: groups.flatMap(buckets),
-        keys: groups.map((g) => g[0]!.key),
-        minStep: min,
-        maxStep: max,
-        noticePoints: noticePoints(points),
-      },
-    );
-    return done && { runId, seq: done.seq, accepted: points.length };
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505') return null;
-    throw err;
-  }
+async function appendForward(forward: ForwardGroups, runId: string, points: Point[], groups: Point[][]) {
+  const seq = await forward.append({
+    runId,
+    points,
+    latest: groups.map(summarise),
+    rollups: groups.flatMap(buckets),
+    noticePoints: noticePoints(points),
+  });
+  return seq === null ? null : { runId, seq, accepted: points.length };
 }
 
 /**
@@ -151,12 +138,18 @@ async function appendInOneStatement(pool: pg.Pool, state: RunState, runId: strin
  * createMany measured ~7k rows/s), idempotent per (run, key, step), summaries updated in the same transaction,
  * and one NOTIFY for the batch delivered on commit.
  */
-export async function logMetrics(pool: pg.Pool, state: RunState, id: string, input: PointInput[]) {
+export async function logMetrics(
+  pool: pg.Pool,
+  state: RunState,
+  forward: ForwardGroups,
+  id: string,
+  input: PointInput[],
+) {
   const runId = assertId('Run', id);
   const points = dedupe(validate(input));
   const groups = groupByKey(points);
   if (points.length <= ONE_STATEMENT_MAX) {
-    const done = await appendInOneStatement(pool, state, runId, points, groups);
+    const done = await appendForward(forward, runId, points, groups);
     if (done) return done;
   }
   return inTransaction(pool, async (c) => {

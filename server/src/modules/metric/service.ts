@@ -2,6 +2,7 @@ import type { Database } from '../../db/database.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import type { RunState } from '../run/run-state.ts';
 import { type Comparison, compareRuns, type Goal } from './compare.ts';
+import { ForwardGroups } from './forward-groups.ts';
 import { type ColumnsInput, logMetrics, type PointInput, pointsOfColumns, truncateMetrics } from './ingest.ts';
 import { MetricLive, type MetricsEvent } from './live.ts';
 import { metricSeries, type Series } from './series.ts';
@@ -13,6 +14,7 @@ import { type HistoryPoint, historyOf, type LatestRow, latestForRuns, metricKeys
  */
 export class MetricService {
   private readonly live: MetricLive;
+  private readonly forward: ForwardGroups;
 
   constructor(
     private readonly db: Database,
@@ -20,10 +22,14 @@ export class MetricService {
     listener: PgListener,
   ) {
     this.live = new MetricLive(db.pool, listener);
+    this.forward = new ForwardGroups(db.pool, state);
   }
 
   log(runId: string, points: readonly PointInput[], columns: ColumnsInput | null | undefined) {
-    return logMetrics(this.db.pool, this.state, runId, [...points, ...(columns ? pointsOfColumns(columns) : [])]);
+    return logMetrics(this.db.pool, this.state, this.forward, runId, [
+      ...points,
+      ...(columns ? pointsOfColumns(columns) : []),
+    ]);
   }
 
   truncate(runId: string, afterStep: number) {
