@@ -62,7 +62,8 @@ function printPhase(r: PhaseResult, load: number[]): void {
     console.log(
       `  ${name.padEnd(4)} n=${p.n}: client ${f1(p.clientMs)} = outside the server ${f1(p.outsideServerMs)} + ` +
         `server JS ${f1(p.serverJsMs)} + pool wait ${f1(p.poolWaitMs)} + statements ${f1(p.statementsMs)} ` +
-        `(${f1(p.statements)} of them) + COMMIT ${f1(p.commitMs)}`,
+        `(${f1(p.statements)} of them; a grouped batch's wait for its group's commit included) + ` +
+        `COMMIT ${f1(p.commitMs)}`,
     );
   console.log(
     `  slowest 1% of deliveries: ${f1(r.deliveryTail.ackMs)} ms until logMetrics answered, then ` +
@@ -75,7 +76,8 @@ function printPhase(r: PhaseResult, load: number[]): void {
     console.log(
       `  server: event-loop delay ${h(srv.eventLoopDelay)} ms; GC ${srv.gc.count} pauses, ${f1(srv.gc.totalMs)} ms ` +
         `in all, max ${f1(srv.gc.maxMs)}; pool wait ${h(srv.poolWait)}; COMMIT ${h(srv.commit)}; ` +
-        `${f1(srv.statements / Math.max(1, r.requests))} statements per request (all traffic)`,
+        `${f1(srv.statements / Math.max(1, r.requests))} statements per request (all traffic); ` +
+        `${srv.forwardBatches ?? 0} forward batches in ${srv.forwardStatements ?? 0} statements`,
     );
   } else console.log('  server: no /metrics (older server)');
   console.log(`  client event-loop delay ${h2(r.clientLoop)} ms`);
