@@ -116,9 +116,11 @@ async function phases(shape: Shape, runs: number) {
 }
 
 /** Raises trainers until logMetrics or delivery p99 passes 50 ms (or a point is lost): the largest load held. */
+type Step = PhaseResult & { loadAverage: { start: number[]; end: number[] }; held: boolean };
+
 async function ramp() {
-  const results = [];
-  let held: (typeof results)[number] | null = null;
+  const results: Step[] = [];
+  let held: Step | null = null;
   for (let trainers = Number(args.start); trainers <= Number(args['max-trainers']); trainers += Number(args.step)) {
     const shape = { trainers, subscribers: Math.ceil((2 * trainers) / 5), runsPerSubscriber: 5 };
     console.log(`\n--- ${trainers} trainers, ${shape.subscribers} subscribers (2 per run) ---`);
