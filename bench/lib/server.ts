@@ -49,6 +49,7 @@ export async function startBenchServer(
         heartbeatTimeoutSeconds: 3600,
         crashSweepIntervalMs: 600_000,
         poolSize: Number(env.DB_POOL_SIZE),
+        serverTiming: extraEnv.SERVER_TIMING === 'on',
       }),
     );
     return { url: s.url, wsUrl: s.wsUrl, mode: 'in-process', pid: process.pid, stop: () => s.stop() };
