@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createClient } from 'graphql-ws';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { uniqueName } from '../helpers/gql.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -14,12 +15,7 @@ const ADMIN = 'rb-test-admin-key-one-statement';
 let s: TestServer;
 let logKey: string;
 before(async () => {
-  s = await startTestServer({
-    apiKey: ADMIN,
-    serverTiming: true,
-    heartbeatTimeoutSeconds: 1,
-    crashSweepIntervalMs: 200,
-  });
+  s = await startTestServer({ apiKey: ADMIN, serverTiming: true });
   const { createApiKey } = await s.gql(`mutation { createApiKey(input: { name: "trainer", scopes: [LOG] }) { key } }`);
   logKey = createApiKey.key;
 });
@@ -77,8 +73,16 @@ test('a forward epoch is one statement; a re-log replaces through the transactio
   ]);
 });
 
-test('subscribers get the points the notice carried, NaN batches by reading them, and a revival event', async () => {
+test('subscribers get the points the notice carried, NaN batches by reading them, and a revival event', async (t) => {
   const id = await runningRun();
+  // A second server on the database whose crash sweep (1 s timeout) marks the silent run CRASHED.
+  const sweeper = await startTestServer({
+    database: s.database,
+    apiKey: ADMIN,
+    heartbeatTimeoutSeconds: 1,
+    crashSweepIntervalMs: 200,
+  });
+  t.after(() => sweeper.close());
   const ws = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, connectionParams: { apiKey: ADMIN } });
   const sub = collect<any>(
     ws,
@@ -89,7 +93,7 @@ test('subscribers get the points the notice carried, NaN batches by reading them
     ids: [id],
   });
   await new Promise((r) => setTimeout(r, 500)); // both subscriptions registered
-  // The crash sweep (1 s timeout) marks the silent run CRASHED; the next batch revives it in the same statement.
+  // The next batch revives the CRASHED run in the same statement.
   await waitFor(
     async () => (await s.gql(`query($id: ID!) { run(id: $id) { status } }`, { id })).run.status === 'CRASHED',
   );
@@ -169,4 +173,31 @@ test('concurrent trainers share commits: fewer statements than batches, every po
     const { run } = await s.gql(`query($id: ID!) { run(id: $id) { metrics { count } } }`, { id });
     assert.deepEqual(run.metrics, [{ count: 1 }, { count: 1 }, { count: 1 }]);
   }
+});
+
+test("one trainer's refused batch does not fail the others it shared a statement with", async () => {
+  const [b1, b2, ...ids] = await Promise.all(Array.from({ length: 12 }, () => runningRun()));
+  // Two statements held in flight on row locks, so the next ten batches queue and go in one statement together.
+  const blocker = new pg.Client({ connectionString: s.database.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT 1 FROM runs WHERE id = ANY($1::uuid[]) FOR UPDATE', [[b1, b2]]);
+  const held = [b1, b2].map((id) => post(logKey, LOG, { id, p: epoch(0) }));
+  await waitFor(async () => {
+    const { rows } = await blocker.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    return rows[0].n >= 2;
+  });
+  // A date JavaScript accepts and PostgreSQL refuses (timestamp out of range): the statement fails as a whole.
+  const bad = [{ key: 'loss', step: 0, value: 1, wallTime: '-100000-01-01T00:00:00.000Z' }];
+  const answers = ids.map((id, i) => post(logKey, LOG, { id, p: i === 5 ? bad : epoch(0) }));
+  await new Promise((r) => setTimeout(r, 1000)); // all ten queued behind the two held statements
+  await blocker.query('COMMIT');
+  await blocker.end();
+  for (const a of await Promise.all(held)) assert.equal(a.body.data?.logMetrics.accepted, 3);
+  (await Promise.all(answers)).forEach((a, i) => {
+    if (i === 5) assert.ok(a.body.errors?.length, 'the refused batch is refused');
+    else assert.deepEqual(a.body.data?.logMetrics, { seq: 3, accepted: 3 }, `batch ${i}: ${JSON.stringify(a.body)}`);
+  });
 });

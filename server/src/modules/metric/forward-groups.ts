@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isConnectionError } from '../../core/db-errors.ts';
 import { currentTiming, telemetry, untimed } from '../../core/telemetry.ts';
 import { ingestNoticesSql } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
@@ -93,10 +94,13 @@ export class ForwardGroups {
       const seqs = new Map(rows.map((r) => [r.id, r.seq]));
       for (const p of group) p.resolve(seqs.get(p.batch.runId) ?? null);
     } catch (err) {
-      // 23505: some batch re-logs a stored point and the whole statement wrote nothing. Each batch then takes
-      // the transactional path on its own, which replaces and rebuilds summaries.
-      if ((err as { code?: string }).code === '23505') for (const p of group) p.resolve(null);
-      else for (const p of group) p.reject(err);
+      // The whole statement wrote nothing. The database gone: every batch fails (not acknowledged; clients
+      // retry). Otherwise one batch was at fault (23505: it re-logs a stored point; or a value the database
+      // refused): each batch takes the transactional path on its own, which replaces and rebuilds summaries,
+      // or fails that batch alone, so one trainer's input never fails another's request.
+      if (isConnectionError(err)) for (const p of group) p.reject(err);
+      else if (group.length > 1 || (err as { code?: string }).code === '23505') for (const p of group) p.resolve(null);
+      else group[0]!.reject(err);
     }
   }
 }
