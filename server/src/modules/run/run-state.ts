@@ -16,6 +16,7 @@ import {
   extendLeases,
   FINAL_STATUSES,
   findRun,
+  INGEST_SEQ_SQL,
   insertRun,
   lockRun,
   lockRuns,
@@ -242,6 +243,15 @@ export class RunState {
     throw userError(ErrorCode.RUN_NOT_ACTIVE, `Run ${runId} is ${status}; cannot log metrics (${hint}).`, {
       status,
     });
+  }
+
+  /**
+   * beginIngest as SQL, for an ingest done in one statement: the statement runs this first (as CTE `run`) and
+   * publishes the revived run's event in the same statement (pubsub ingestNoticesSql), so the status write stays this class's and the event
+   * commits with it. No row from it means "not accepted": the caller then takes beginIngest's path, which says why.
+   */
+  ingestSeqSql(): string {
+    return INGEST_SEQ_SQL;
   }
 
   /**
