@@ -13,6 +13,8 @@ export interface ServerOptionOverrides {
   poolSize?: number;
   artifactMaxBytes?: number;
   maxResponseBytes?: number;
+  /** Metric compaction sweep interval; default 0, off (see startServer). */
+  metricCompactionIntervalMs?: number;
   log?: (m: string) => void;
 }
 
@@ -32,6 +34,7 @@ export function serverOptions(databaseUrl: string, dataName: string, o: ServerOp
     DB_POOL_SIZE: o.poolSize ?? 10,
     ARTIFACT_MAX_BYTES: o.artifactMaxBytes,
     MAX_RESPONSE_BYTES: o.maxResponseBytes,
+    METRIC_COMPACTION_INTERVAL_MS: o.metricCompactionIntervalMs,
     log: o.log,
   };
 }
