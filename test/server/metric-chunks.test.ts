@@ -349,7 +349,7 @@ test('a run that ends is compacted by the server job; fine rollups go; reads and
     k === 'loss' ? Math.exp(-st / 500) : 1 - Math.exp(-st / 700),
   );
   const reads = async () => ({
-    series: await Promise.all([2, 100, 500, 4000].map((n) => seriesOf(id, ['loss', 'acc'], n))),
+    series: await Promise.all([2, 100, 200, 500, 4000].map((n) => seriesOf(id, ['loss', 'acc'], n))),
     history: await history(id, 'acc'),
     summary: (await s.gql(SUMMARY, { id })).run.metrics,
   });
@@ -369,6 +369,20 @@ test('a run that ends is compacted by the server job; fine rollups go; reads and
   assert.equal(res.status, 200);
   assert.ok(body.chunkPoints >= 5000 && body.bytesPerPoint > 0, JSON.stringify(body));
   assert.equal(body.backlogRuns, 0);
+});
+
+test('series at dropped rollup levels merge packed buckets split across chunk boundaries exactly', async () => {
+  const id = await runningRun();
+  await log(id, ['m'], range(3, 1003), (_, st) => (st % 97 === 0 ? 'NaN' : Math.cos(st / 40) + st / 1000));
+  const series = () => Promise.all([2, 20, 40, 70, 100].map((n) => seriesOf(id, ['m'], n)));
+  const before = await series();
+  await compactRun(pool, id, { chunkPoints: 37, all: true }); // 37 is no multiple of 16: buckets straddle chunks
+  await s.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id });
+  await waitFor(
+    async () => (await pool.query(`SELECT 1 FROM metric_rollups WHERE run_id = $1 AND level < 8`, [id])).rowCount === 0,
+    { timeout: 15_000, what: 'fine rollups dropped by the server job' },
+  );
+  assert.deepEqual(await series(), before);
 });
 
 /** A plain model of one run's history: key -> step -> value. */

@@ -10,6 +10,7 @@ CREATE TABLE "metric_chunks" (
     "min_seq" BIGINT NOT NULL,
     "max_seq" BIGINT NOT NULL,
     "data" BYTEA NOT NULL,
+    "rollup" BYTEA NOT NULL,
 
     CONSTRAINT "metric_chunks_pkey" PRIMARY KEY ("run_id","key","first_step")
 );

@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/database.ts';
 import type { RunQueue } from '../launch/queue.ts';
 import { FINAL_STATUSES, findRun, lockRun } from '../run/store.ts';
 import { encodeChunk } from './chunk-codec.ts';
+import { bucketsOf, packBuckets } from './rollup-pack.ts';
 import {
   dropFineRollups,
   longRunsToCompact,
@@ -30,8 +31,8 @@ export const CHUNK_POINTS = 4000;
 export const KEEP_RECENT_ROWS = 4000;
 /**
  * Rollup levels dropped once a key of an ended run is all chunks: bucket widths 16-128 hold ~94% of the rollup
- * rows (they halve per level), ~24 of the ~25 bytes a point rollups cost. Series at these levels are bucketed
- * from decoded chunks instead (series.ts); the coarser levels stay for long series.
+ * rows (they halve per level), ~20 of the ~21 bytes a point rollups cost. Each chunk carries its level-4 buckets
+ * packed instead (rollup-pack.ts), which series at these levels merge (series.ts); the coarser levels stay.
  */
 export const DROPPED_ROLLUP_LEVELS = [4, 5, 6, 7] as const;
 
@@ -55,6 +56,7 @@ function chunkOf(runId: string, key: string, cols: StoredColumns) {
     minSeq: Math.min(...cols.seqs),
     maxSeq: Math.max(...cols.seqs),
     data: Buffer.from(encodeChunk(cols)),
+    rollup: packBuckets(bucketsOf(cols)),
   };
 }
 
@@ -78,11 +80,11 @@ export async function compactNextChunk(
   });
 }
 
-/** Drops the fine rollup levels of a key that is all chunks, if its run has ended (ingest may still merge otherwise). */
-async function settleRollups(pool: pg.Pool, runId: string, key: string): Promise<void> {
+/** Drops the fine rollup levels of the keys that are all chunks, if the run has ended (ingest may still merge otherwise). */
+async function settleRollups(pool: pg.Pool, runId: string): Promise<void> {
   await inTransaction(pool, async (c) => {
     const run = await lockRun(c, runId);
-    if (run && FINAL_STATUSES.includes(run.status)) await dropFineRollups(c, runId, key, DROPPED_ROLLUP_LEVELS);
+    if (run && FINAL_STATUSES.includes(run.status)) await dropFineRollups(c, runId, DROPPED_ROLLUP_LEVELS);
   });
 }
 
@@ -103,7 +105,6 @@ export async function compactRun(pool: pg.Pool, runId: string, opts: CompactionO
   for (const { key, rows } of await rowKeysOf(pool, runId)) {
     if (all) {
       while (await compactNextChunk(pool, runId, key, false, chunkPoints)) written++;
-      await settleRollups(pool, runId, key);
       continue;
     }
     for (let left = rows; left >= keepRecentRows + chunkPoints; left -= chunkPoints) {
@@ -111,6 +112,8 @@ export async function compactRun(pool: pg.Pool, runId: string, opts: CompactionO
       written++;
     }
   }
+  // Also when no key had rows left (compacted before the run ended): the job that follows the end drops them.
+  if (all) await settleRollups(pool, runId);
   return written;
 }
 

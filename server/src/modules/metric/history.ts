@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { buckets, type Point, summarise } from './aggregate.ts';
 import { decodeChunk } from './chunk-codec.ts';
+import { mergeToLevel, type PackedBucket, unpackBuckets } from './rollup-pack.ts';
 import {
   type BatchPoint,
   type ChunkData,
   chunkDataOf,
   chunkedKeys,
   chunkMetasAfter,
+  chunkRollupsOfPairs,
   chunksOfBatch,
   chunksOfPairs,
   deleteSummaries,
@@ -215,6 +217,41 @@ export function seriesRowOf(runId: string, key: string, s: FullSeries, origin: n
   }
   if (row.s.length > 0) close();
   return row;
+}
+
+/**
+ * Series of all-chunk pairs at a rollup level >= 4 from the chunks' packed level-4 buckets (a sixteenth of the
+ * points to decode), in the shape ROLLUP_SQL returns.
+ */
+export async function readPackedRollups(
+  db: pg.Pool,
+  pairs: { runId: string; key: string; level: number }[],
+): Promise<SeriesRow[]> {
+  if (pairs.length === 0) return [];
+  const byPair = new Map<string, PackedBucket[]>();
+  for (const r of await chunkRollupsOfPairs(db, pairs)) {
+    const id = `${r.runId}\u0000${r.key}`;
+    const list = byPair.get(id) ?? [];
+    for (const b of unpackBuckets(r.rollup)) list.push(b);
+    byPair.set(id, list);
+  }
+  const out: SeriesRow[] = [];
+  for (const p of pairs) {
+    const list = byPair.get(`${p.runId}\u0000${p.key}`);
+    if (!list) continue;
+    const merged = mergeToLevel(list, p.level);
+    const opt = (v: number | null) => (v === null ? null : encode(v));
+    out.push({
+      runId: p.runId,
+      key: p.key,
+      s: merged.map((b) => b.lastStep),
+      v: merged.map((b) => encode(b.lastValue)),
+      mn: merged.map((b) => opt(b.min)),
+      mx: merged.map((b) => opt(b.max)),
+      w: merged.map((b) => b.lastWallTime),
+    });
+  }
+  return out;
 }
 
 /**

@@ -2,8 +2,16 @@ import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput } from '../../core/errors.ts';
 import { ROLLUP_LEVELS } from './aggregate.ts';
-import { readSeries, seriesRowOf } from './history.ts';
-import { bucketedSeries, chunkedPairs, rawSeries, rolledSeries, type SeriesRow, seriesExtents } from './store.ts';
+import { readPackedRollups, readSeries, seriesRowOf } from './history.ts';
+import {
+  bucketedSeries,
+  chunkedPairs,
+  pairsWithRows,
+  rawSeries,
+  rolledSeries,
+  type SeriesRow,
+  seriesExtents,
+} from './store.ts';
 
 /**
  * Values as the API encodes MetricValue: numbers, or "NaN" / "Infinity" / "-Infinity". PostgreSQL's json
@@ -118,6 +126,26 @@ async function fromHistory(db: pg.Pool, plans: Plan[]): Promise<SeriesRow[]> {
 }
 
 /**
+ * Pairs the SQL reads did not answer: a rollup level compaction dropped is merged from the chunks' packed
+ * level-4 buckets when the pair is all chunks; anything else is read and bucketed from decoded history.
+ */
+async function fromChunks(db: pg.Pool, plans: Plan[]): Promise<SeriesRow[]> {
+  if (plans.length === 0) return [];
+  const rolled = plans.filter((p) => p.source.kind === 'rollup');
+  const withRows = rolled.length ? await pairsWithRows(db, rolled) : new Set<string>();
+  const packed = rolled.filter((p) => !withRows.has(`${p.runId}\u0000${p.key}`));
+  const rest = plans.filter((p) => !packed.includes(p));
+  const [a, b] = await Promise.all([
+    readPackedRollups(
+      db,
+      packed.map((p) => ({ runId: p.runId, key: p.key, level: levelOf(p) })),
+    ),
+    fromHistory(db, rest),
+  ]);
+  return [...a, ...b];
+}
+
+/**
  * metricSeries: the plan comes from metric_latest (counts and step ranges), then one query reads raw
  * history for small series and the chosen rollup level for long ones. Each series comes back as one
  * JSON row of arrays: far cheaper to transfer and parse than a row per point.
@@ -170,10 +198,10 @@ export async function metricSeries(
   const byPair = new Map<string, SeriesRow>();
   for (const r of [...rawRows, ...bucketRows, ...rollRows]) byPair.set(`${r.runId}\u0000${r.key}`, r);
   // Chunked pairs, and rolled pairs whose fine levels compaction dropped: from decoded history.
-  const decoded = plans.filter(
+  const missing = plans.filter(
     (p) => !byPair.has(`${p.runId}\u0000${p.key}`) && (!inRows(p) || p.source.kind === 'rollup'),
   );
-  for (const r of await fromHistory(db, decoded)) byPair.set(`${r.runId}\u0000${r.key}`, r);
+  for (const r of await fromChunks(db, missing)) byPair.set(`${r.runId}\u0000${r.key}`, r);
   // Keep the caller's order: runs as given, keys as given.
   const planByPair = new Map(plans.map((p) => [`${p.runId}\u0000${p.key}`, p]));
   const out: Series[] = [];

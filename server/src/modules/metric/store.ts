@@ -558,11 +558,12 @@ export async function replaceRowsWithChunk(
     minSeq: number;
     maxSeq: number;
     data: Buffer;
+    rollup: Buffer;
   },
 ): Promise<void> {
   await c.query(
-    `INSERT INTO metric_chunks (run_id, key, first_step, last_step, count, min_value, max_value, min_seq, max_seq, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    `INSERT INTO metric_chunks (run_id, key, first_step, last_step, count, min_value, max_value, min_seq, max_seq, data, rollup)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     [
       chunk.runId,
       chunk.key,
@@ -574,6 +575,7 @@ export async function replaceRowsWithChunk(
       chunk.minSeq,
       chunk.maxSeq,
       chunk.data,
+      chunk.rollup,
     ],
   );
   const { rowCount } = await c.query(`DELETE FROM metrics WHERE run_id = $1 AND key = $2 AND step BETWEEN $3 AND $4`, [
@@ -702,6 +704,31 @@ export async function chunksOfPairs(
   return rows;
 }
 
+/** The packed level-4 buckets of every chunk of these pairs (rollup-pack.ts), in (pair, step) order. */
+export async function chunkRollupsOfPairs(
+  db: pg.Pool,
+  pairs: { runId: string; key: string }[],
+): Promise<{ runId: string; key: string; rollup: Buffer }[]> {
+  const { rows } = await db.query<{ runId: string; key: string; rollup: Buffer }>(
+    `SELECT c.run_id AS "runId", c.key, c.rollup
+       FROM unnest($1::uuid[], $2::text[]) AS q(run_id, key)
+       JOIN metric_chunks c ON c.run_id = q.run_id AND c.key = q.key
+      ORDER BY c.run_id, c.key, c.first_step`,
+    [pairs.map((p) => p.runId), textArray(pairs.map((p) => p.key))],
+  );
+  return rows;
+}
+
+/** Which of these pairs have rows in `metrics`. */
+export async function pairsWithRows(db: pg.Pool, pairs: { runId: string; key: string }[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ runId: string; key: string }>(
+    `SELECT q.run_id AS "runId", q.key FROM unnest($1::uuid[], $2::text[]) AS q(run_id, key)
+      WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = q.run_id AND m.key = q.key)`,
+    [pairs.map((p) => p.runId), textArray(pairs.map((p) => p.key))],
+  );
+  return new Set(rows.map((r) => `${r.runId}\u0000${r.key}`));
+}
+
 /** Chunks that may hold points of one batch (live replay): its keys and steps, seq within the chunk's bounds. */
 export async function chunksOfBatch(db: pg.Pool, runId: string, seq: number): Promise<ChunkData[]> {
   const { rows } = await db.query<ChunkData>(
@@ -733,11 +760,11 @@ export async function rowKeysOf(
  * Drops the fine rollup levels of a pair once all its points are in chunks (issue #23: they are most of the
  * rollups' bytes); series at those levels are bucketed from the decoded chunks instead (history.ts).
  */
-export async function dropFineRollups(c: pg.ClientBase, runId: string, key: string, levels: readonly number[]) {
+export async function dropFineRollups(c: pg.ClientBase, runId: string, levels: readonly number[]) {
   await c.query(
-    `DELETE FROM metric_rollups WHERE run_id = $1 AND key = $2 AND level = ANY($3::int2[])
-        AND NOT EXISTS (SELECT 1 FROM metrics WHERE run_id = $1 AND key = $2)`,
-    [runId, key, int2Array([...levels])],
+    `DELETE FROM metric_rollups r WHERE r.run_id = $1 AND r.level = ANY($2::int2[])
+        AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = $1 AND m.key = r.key)`,
+    [runId, int2Array([...levels])],
   );
 }
 
