@@ -14,6 +14,7 @@
 import os from 'node:os';
 import { connectDatabase } from '../server/src/db/database.ts';
 import { compactRun } from '../server/src/modules/metric/compaction.ts';
+import { CpuMeter, cpuDelta } from './lib/cpu.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { createRunningRuns, GqlClient, LOG_METRICS_COLUMNS } from './lib/gql.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -60,15 +61,18 @@ async function inParallel<T>(items: T[], workers: number, fn: (item: T) => Promi
   );
 }
 
-async function timed(n: number, fn: (i: number) => Promise<unknown>) {
+/** Wall p50/p99, and server + PostgreSQL CPU ms per request (what load hardly changes). */
+async function timed(cpu: CpuMeter, n: number, fn: (i: number) => Promise<unknown>) {
   for (let i = 0; i < 3; i++) await fn(i); // warm-up
   const ms: number[] = [];
+  const before = await cpu.sample();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn(i);
     ms.push(performance.now() - t);
   }
-  return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+  const used = cpuDelta(before, await cpu.sample());
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99), cpuMs: (used.serverMs + used.postgresMs) / n };
 }
 
 const SERIES = `query($ids: [ID!]!, $keys: [String!]!) { metricSeries(runIds: $ids, keys: $keys, maxPoints: 500) {
@@ -78,12 +82,12 @@ const COMPARE = `query($ids: [ID!]!) { compareRuns(runIds: $ids) { metrics { key
 const TABLE = `query($e: ID!) { runs(filter: { experimentId: $e }, orderBy: [{ field: "min(metrics.val_loss)" }], first: 50) {
   nodes { id name metrics(keys: ["val_loss", "val_acc"]) { key lastValue min } } } }`;
 
-async function reads(client: GqlClient, runIds: string[], experimentId: string) {
+async function reads(client: GqlClient, cpu: CpuMeter, runIds: string[], experimentId: string) {
   const hundred = runIds.slice(0, 100);
-  const series = await timed(QUERIES, () => client.gql(SERIES, { ids: hundred, keys: KEYS }));
-  const history = await timed(QUERIES, (i) => client.gql(HISTORY, { id: runIds[(i * 7) % runIds.length] }));
-  const compare = await timed(QUERIES, () => client.gql(COMPARE, { ids: hundred }));
-  const runTable = await timed(QUERIES, () => client.gql(TABLE, { e: experimentId }));
+  const series = await timed(cpu, QUERIES, () => client.gql(SERIES, { ids: hundred, keys: KEYS }));
+  const history = await timed(cpu, QUERIES, (i) => client.gql(HISTORY, { id: runIds[(i * 7) % runIds.length] }));
+  const compare = await timed(cpu, QUERIES, () => client.gql(COMPARE, { ids: hundred }));
+  const runTable = await timed(cpu, QUERIES, () => client.gql(TABLE, { e: experimentId }));
   return { series, history, compare, runTable };
 }
 
@@ -107,6 +111,8 @@ async function main() {
   const server = await startBenchServer(database.url, 'storage');
   const db = connectDatabase(database.url, COMPACT_WORKERS + 2);
   const client = new GqlClient(server.url);
+  const cpu = new CpuMeter(server.mode === 'child' ? server.pid : -1, database.name);
+  await cpu.start();
   try {
     const runIds = await createRunningRuns(client, 'storage', RUNS);
     const { run } = await client.gql(`query($id: ID!) { run(id: $id) { experiment { id } } }`, { id: runIds[0] });
@@ -125,7 +131,7 @@ async function main() {
       await client.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id });
     loads.push(await printLoad('rows: measuring'));
     const rowBytes = await bytes(db, true);
-    const rowReads = await reads(client, runIds, experimentId);
+    const rowReads = await reads(client, cpu, runIds, experimentId);
 
     const compactStart = performance.now();
     const cpu0 = process.cpuUsage();
@@ -142,7 +148,7 @@ async function main() {
     const reusable = await bytes(db, false); // deleted rows' space is reused by later ingest, not returned
     loads.push(await printLoad('chunks: measuring'));
     const chunkBytes = await bytes(db, true);
-    const chunkReads = await reads(client, runIds, experimentId);
+    const chunkReads = await reads(client, cpu, runIds, experimentId);
     loads.push(await printLoad('end'));
 
     const bpp = (b: number) => fmt(b / points, 1);
@@ -169,7 +175,17 @@ async function main() {
     ];
     console.log(
       table(
-        ['read', 'rows p50', 'rows p99', 'chunks p50', 'chunks p99', 'p50 ratio'],
+        [
+          'read',
+          'rows p50',
+          'rows p99',
+          'chunks p50',
+          'chunks p99',
+          'p50 ratio',
+          'CPU ms rows',
+          'CPU ms chunks',
+          'CPU ratio',
+        ],
         names.map(([k, label]) => [
           label,
           fmt(rowReads[k].p50),
@@ -177,9 +193,13 @@ async function main() {
           fmt(chunkReads[k].p50),
           fmt(chunkReads[k].p99),
           `${fmt(chunkReads[k].p50 / rowReads[k].p50, 2)}x`,
+          fmt(rowReads[k].cpuMs),
+          fmt(chunkReads[k].cpuMs),
+          `${fmt(chunkReads[k].cpuMs / rowReads[k].cpuMs, 2)}x`,
         ]),
       ),
     );
+    console.log('(CPU ms: server process + its PostgreSQL backends per request, from /proc; load hardly moves it)');
     const file = await writeResults('storage', {
       env,
       shape: { runs: RUNS, keys: KEYS.length, steps: STEPS, points },
@@ -196,6 +216,7 @@ async function main() {
     });
     console.log(`\nresults: ${file}`);
   } finally {
+    await cpu.stop();
     client.close();
     await db.close();
     await server.stop();
