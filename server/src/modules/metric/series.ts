@@ -2,7 +2,17 @@ import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput } from '../../core/errors.ts';
 import { ROLLUP_LEVELS } from './aggregate.ts';
-import { bucketedSeries, rawSeries, rolledSeries, type SeriesRow, seriesExtents } from './store.ts';
+import {
+  ALL_EXTRAS,
+  bucketedSeries,
+  rawSeries,
+  rolledSeries,
+  type SeriesExtras,
+  type SeriesRow,
+  seriesExtents,
+} from './store.ts';
+
+export type { SeriesExtras } from './store.ts';
 
 /**
  * Values as the API encodes MetricValue: numbers, or "NaN" / "Infinity" / "-Infinity". PostgreSQL's json
@@ -10,6 +20,7 @@ import { bucketedSeries, rawSeries, rolledSeries, type SeriesRow, seriesExtents 
  */
 export type Encoded = number | string;
 
+/** Columns not asked for (see SeriesExtras) are empty. */
 export interface SeriesColumns {
   step: number[];
   value: Encoded[];
@@ -107,6 +118,7 @@ async function inParts(plans: Plan[], read: (part: Plan[]) => Promise<SeriesRow[
  * ORDER BY sorts. date_part (float8) instead of extract (numeric) for the wall times: same JSON, cheaper.
  * A series with fewer raw points than maxPoints is never downsampled, and a downsampled one never has
  * more than maxPoints buckets (see choosePlan and RAW_BUCKET_BUDGET for how many fewer).
+ * `extras`: whether to build the min/max and wall-time columns (the resolver asks for what the query selects).
  */
 export async function metricSeries(
   db: pg.Pool,
@@ -114,6 +126,7 @@ export async function metricSeries(
   keys: string[],
   maxPoints: number,
   rawBucketBudget = RAW_BUCKET_BUDGET,
+  extras: SeriesExtras = ALL_EXTRAS,
 ): Promise<Series[]> {
   if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS)
     throw badInput('maxPoints', `must be between 2 and ${MAX_POINTS}`);
@@ -133,17 +146,19 @@ export async function metricSeries(
   const widthOf = (p: Plan) => (p.source.kind === 'bucket' ? p.source.width : 0);
   const levelOf = (p: Plan) => (p.source.kind === 'rollup' ? p.source.level : 0);
   const [rawRows, bucketRows, rollRows] = await Promise.all([
-    inParts(raw, (part) => rawSeries(db, part)),
+    inParts(raw, (part) => rawSeries(db, part, extras)),
     inParts(bucketed, (part) =>
       bucketedSeries(
         db,
         part.map((p) => ({ ...p, first: p.firstStep, width: widthOf(p) })),
+        extras,
       ),
     ),
     inParts(rolled, (part) =>
       rolledSeries(
         db,
         part.map((p) => ({ ...p, level: levelOf(p) })),
+        extras,
       ),
     ),
   ]);
@@ -168,9 +183,9 @@ export async function metricSeries(
           step: row.s,
           value: row.v,
           // raw points: each is its own bucket, whose min/max ignore NaN like the rollups do
-          min: row.mn ?? row.v.map((v) => (v === 'NaN' ? null : v)),
-          max: row.mx ?? row.v.map((v) => (v === 'NaN' ? null : v)),
-          wallTime: row.w,
+          min: extras.extremes ? (row.mn ?? row.v.map((v) => (v === 'NaN' ? null : v))) : [],
+          max: extras.extremes ? (row.mx ?? row.v.map((v) => (v === 'NaN' ? null : v))) : [],
+          wallTime: row.w ?? [],
         },
       });
     }

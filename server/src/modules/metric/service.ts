@@ -4,7 +4,7 @@ import type { RunState } from '../run/run-state.ts';
 import { type Comparison, compareRuns, type Goal } from './compare.ts';
 import { type ColumnsInput, logMetrics, type PointInput, pointsOfColumns, truncateMetrics } from './ingest.ts';
 import { MetricLive, type MetricsEvent } from './live.ts';
-import { metricSeries, type Series } from './series.ts';
+import { metricSeries, RAW_BUCKET_BUDGET, type Series, type SeriesExtras } from './series.ts';
 import { type HistoryPoint, historyOf, type LatestRow, latestForRuns, metricKeys } from './store.ts';
 
 /**
@@ -30,8 +30,8 @@ export class MetricService {
     return truncateMetrics(this.db.pool, runId, afterStep);
   }
 
-  series(runIds: string[], keys: string[], maxPoints: number): Promise<Series[]> {
-    return metricSeries(this.db.pool, runIds, keys, maxPoints);
+  series(runIds: string[], keys: string[], maxPoints: number, extras?: SeriesExtras): Promise<Series[]> {
+    return metricSeries(this.db.pool, runIds, keys, maxPoints, RAW_BUCKET_BUDGET, extras);
   }
 
   compare(runIds: string[], keys: string[] | null, goals: Map<string, Goal>): Promise<Comparison> {
