@@ -25,6 +25,14 @@ export interface MetricsNotice {
   seq: number;
 }
 
+/** An experiment created, changed (name, description, tags) or deleted; `name` is the name it has now (or had). */
+export interface ExperimentNotice {
+  type: 'experiment';
+  experimentId: string;
+  name: string;
+  kind: RunEventKind;
+}
+
 /** New trainer output lines for a run, up to and including `line`. */
 export interface LogsNotice {
   type: 'logs';
@@ -32,7 +40,7 @@ export interface LogsNotice {
   line: number;
 }
 
-export type Notice = RunNotice | MetricsNotice | LogsNotice;
+export type Notice = RunNotice | MetricsNotice | LogsNotice | ExperimentNotice;
 
 /** Topic name -> payload type. Per-id topics keep dispatch O(subscribers of that id). */
 export interface TopicMap {
@@ -40,6 +48,8 @@ export interface TopicMap {
   [topic: `experiment:${string}`]: RunNotice;
   [topic: `metrics:${string}`]: MetricsNotice;
   [topic: `logs:${string}`]: LogsNotice;
+  /** Every experiment change and every run change: what a list of experiments follows (experimentsChanged). */
+  experiments: RunNotice | ExperimentNotice;
 }
 
 export const topics = {
@@ -47,12 +57,15 @@ export const topics = {
   experiment: (experimentId: string) => `experiment:${experimentId}` as const,
   metrics: (runId: string) => `metrics:${runId}` as const,
   logs: (runId: string) => `logs:${runId}` as const,
+  experiments: 'experiments' as const,
 };
 
 export function topicsOf(notice: Notice): (keyof TopicMap)[] {
   switch (notice.type) {
     case 'run':
-      return [topics.run(notice.runId), topics.experiment(notice.experimentId)];
+      return [topics.run(notice.runId), topics.experiment(notice.experimentId), topics.experiments];
+    case 'experiment':
+      return [topics.experiments];
     case 'metrics':
       return [topics.metrics(notice.runId)];
     case 'logs':
