@@ -55,8 +55,8 @@ async function load(browser: Browser, url: string, keys: string[], runs: number)
     { ks: keys, n: runs },
     { timeout: 120_000, polling: 'raf' },
   );
+  // No named functions inside: tsx would wrap them in a helper the page does not have.
   const p = await page.evaluate(() => {
-    const mark = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? Number.NaN;
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
     const gql = performance
       .getEntriesByType('resource')
@@ -64,8 +64,8 @@ async function load(browser: Browser, url: string, keys: string[], runs: number)
     return {
       ms: performance.now(),
       html: nav.responseEnd,
-      runs: mark('runboard:workspace-runs'),
-      series: mark('runboard:series-loaded'),
+      runs: performance.getEntriesByName('runboard:workspace-runs')[0]?.startTime ?? Number.NaN,
+      series: performance.getEntriesByName('runboard:series-loaded')[0]?.startTime ?? Number.NaN,
       gqlKb: gql.reduce((n, e) => n + e.encodedBodySize, 0) / 1024,
       htmlKb: nav.encodedBodySize / 1024,
     };

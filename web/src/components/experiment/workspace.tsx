@@ -176,8 +176,12 @@ export function Workspace({ prefetch, ...props }: WorkspaceProps) {
   );
 }
 
-/** Prefetches already shown: one is used by the first workspace mounted for it, never again (it ages). */
-const usedPrefetches = new WeakSet<WorkspacePrefetch>();
+/**
+ * How long after the page loaded its prefetch may still stand in (the workspace can mount twice while the
+ * table settles); later, a reopened workspace fetches afresh. Live points replay from the prefetch's seqs
+ * either way; what could age is the run list, so the run count must also still match.
+ */
+const PREFETCH_FRESH_MS = 15_000;
 
 /** Waits for the data the server started fetching (streamed with the page). */
 function WithPrefetch({ prefetch, ...props }: WorkspaceProps & { prefetch: Promise<WorkspacePrefetch | null> }) {
@@ -186,12 +190,12 @@ function WithPrefetch({ prefetch, ...props }: WorkspaceProps & { prefetch: Promi
     const f = data?.for;
     const fits =
       !!data &&
-      !usedPrefetches.has(data) &&
+      performance.now() < PREFETCH_FRESH_MS &&
+      (props.count === null || props.count === data.runs.length) &&
       !props.groups &&
       f!.where === props.where &&
       f!.archived === props.archived &&
       f!.panels.join('\u0000') === props.panels.join('\u0000');
-    if (fits) usedPrefetches.add(data!);
     return fits ? data : null;
   });
   return <WorkspaceLoaded {...props} initial={initial} />;
