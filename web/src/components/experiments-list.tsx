@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CreateExperimentDocument, ExperimentsDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
