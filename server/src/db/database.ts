@@ -91,3 +91,15 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     throw err;
   }
 }
+
+/**
+ * `fn` in the caller's transaction when there is one (a service call that is one part of a bigger write, e.g. an
+ * MLflow log-batch), else in a transaction of its own.
+ */
+export function inCallerTransaction<T>(
+  pool: pg.Pool,
+  c: pg.ClientBase | undefined,
+  fn: (client: pg.ClientBase) => Promise<T>,
+): Promise<T> {
+  return c ? fn(c) : inTransaction(pool, fn);
+}

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { LIMITS, LONE_SURROGATE } from '../../core/validate.ts';
-import { inTransaction } from '../../db/database.ts';
+import { inCallerTransaction, inTransaction } from '../../db/database.ts';
 import { notifyPg } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
 import { lockRun } from '../run/store.ts';
@@ -104,13 +104,19 @@ function stepRange(groups: Point[][]): { min: number; max: number } {
 /**
  * logMetrics: one transaction per request, chunked set-based inserts (unnest arrays, sent in binary; Prisma's
  * createMany measured ~7k rows/s), idempotent per (run, key, step), summaries updated in the same transaction,
- * and one NOTIFY for the batch delivered on commit.
+ * and one NOTIFY for the batch delivered on commit (of the caller's transaction `client`, when given).
  */
-export async function logMetrics(pool: pg.Pool, state: RunState, id: string, input: PointInput[]) {
+export async function logMetrics(
+  pool: pg.Pool,
+  state: RunState,
+  id: string,
+  input: PointInput[],
+  client?: pg.ClientBase,
+) {
   const runId = assertId('Run', id);
   const points = dedupe(validate(input));
   const groups = groupByKey(points);
-  return inTransaction(pool, async (c) => {
+  return inCallerTransaction(pool, client, async (c) => {
     // The next seq, the batch counted as a heartbeat, a CRASHED run revived (with its event): RunState's call.
     const { seq } = await state.beginIngest(c, runId);
     // Forward logging appends; if the append check were ever wrong, appendPoints writes nothing and says so.

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Database } from '../../db/database.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import type { RunState } from '../run/run-state.ts';
@@ -22,8 +23,10 @@ export class MetricService {
     this.live = new MetricLive(db.pool, listener);
   }
 
-  log(runId: string, points: readonly PointInput[], columns: ColumnsInput | null | undefined) {
-    return logMetrics(this.db.pool, this.state, runId, [...points, ...(columns ? pointsOfColumns(columns) : [])]);
+  /** With `c`, the batch is part of the caller's transaction (an MLflow log-batch with params and tags). */
+  log(runId: string, points: readonly PointInput[], columns: ColumnsInput | null | undefined, c?: pg.ClientBase) {
+    const all = [...points, ...(columns ? pointsOfColumns(columns) : [])];
+    return logMetrics(this.db.pool, this.state, runId, all, c);
   }
 
   truncate(runId: string, afterStep: number) {
