@@ -10,12 +10,13 @@
  * page, the time from a mouse move over a chart until the tooltip names a run, and from clicking "per-run
  * panels" until all panels are laid out and those in view are drawn. Prints the load average too.
  * Env: BENCH_RUNS (100), BENCH_EPOCHS (1000), BENCH_LOADS (5), CHROMIUM (/usr/bin/chromium),
- * BENCH_RUN_IDS (comma-separated ids of already seeded runs: skip seeding).
+ * BENCH_RUN_IDS (comma-separated ids of already seeded runs: skip seeding); BENCH_RUNS=0 skips this shape.
  *
  * Then the experiment workspace: BENCH_WS_RUNS (1000) runs x BENCH_EPOCHS x 4 metrics seeded into another
  * experiment (or BENCH_WS_EXPERIMENT=<id> of one seeded before), /experiments/<id>?panels=<the 4 metrics>
  * opened BENCH_LOADS times: navigation start -> every panel has drawn every run (target <= 2 s), and
- * hover -> tooltip (target <= 100 ms). BENCH_WS_RUNS=0 skips it.
+ * hover -> tooltip (target <= 100 ms). BENCH_WS_RUNS=0 skips it. Side by side with another checkout's dashboard:
+ * BENCH_BASELINE_ROOT and BENCH_BASELINE_API (see bench/web-workspace.ts).
  * Then bench/web-renderers.ts: the chart module against recharts 3 on the same data (BENCH_RENDERERS= skips).
  */
 import fs from 'node:fs';
@@ -81,7 +82,7 @@ async function main() {
   const health = await fetch(API.replace(/\/graphql$/, '/healthz')).catch(() => null);
   if (!health?.ok) throw new Error(`No Runboard server at ${API}; start one with \`npm start\` or set RUNBOARD_API.`);
   // BENCH_RUN_IDS=id1,id2,... reuses runs seeded by an earlier bench run (skips the 10 s seeding).
-  const ids = process.env.BENCH_RUN_IDS ? process.env.BENCH_RUN_IDS.split(',') : await seed();
+  const ids = process.env.BENCH_RUN_IDS ? process.env.BENCH_RUN_IDS.split(',') : RUNS > 0 ? await seed() : [];
   const web = process.env.RUNBOARD_WEB_URL ? null : await startWeb({ port: 0, apiUrl: API });
   const base = process.env.RUNBOARD_WEB_URL ?? web!.url;
   const browser = await launchChromium();
@@ -98,7 +99,7 @@ async function main() {
   try {
     const url = `${base}/compare?runs=${ids.join(',')}`;
     // One warm-up load: the first request compiles nothing in production, but warms caches on both servers.
-    for (let i = 0; i <= LOADS; i++) {
+    for (let i = 0; i <= (ids.length ? LOADS : -1); i++) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(url, { waitUntil: 'commit' });
       await page.waitForFunction(
@@ -151,6 +152,8 @@ async function main() {
     await browser.close();
     await web?.stop();
   }
+  console.log(`CPU ${os.cpus()[0]?.model}, ${os.cpus().length} cores; load average now ${load()}`);
+  if (!ids.length) return;
   const result = {
     runs: RUNS,
     epochs: EPOCHS,

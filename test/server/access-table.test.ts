@@ -69,6 +69,7 @@ const ACCESS: Record<string, Rule> = {
   'Subscription.runChanged': ['READ', 'target'],
   'Subscription.metricsLogged': ['READ', 'target'],
   'Subscription.runLogs': ['READ', 'target'],
+  'Subscription.experimentsChanged': ['READ', 'filter'],
 };
 
 /** What each scope brings (docs/security.md): ADMIN everything, AGENT also LOG. */
@@ -161,6 +162,7 @@ function operation(field: string, ids: Ids): { query: string; variables: Record<
     'Subscription.runChanged': 'subscription($run: ID!) { runChanged(runIds: [$run]) { kind } }',
     'Subscription.metricsLogged': 'subscription($run: ID!) { metricsLogged(runIds: [$run]) { runId } }',
     'Subscription.runLogs': 'subscription($run: ID!) { runLogs(runId: $run) { runId } }',
+    'Subscription.experimentsChanged': 'subscription { experimentsChanged { kind } }',
   };
   const query = q[field];
   assert.ok(query, `no call written for ${field}`);

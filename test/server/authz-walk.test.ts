@@ -172,6 +172,7 @@ function rootArgs(side: Side): Record<string, Args[]> {
     'Subscription.runChanged': [{ runIds: [side.runId], since }, { experimentId: side.experimentId }],
     'Subscription.metricsLogged': [{ runIds: [side.runId], since }],
     'Subscription.runLogs': [{ runId: side.runId, afterLine: 0 }],
+    'Subscription.experimentsChanged': [{}],
   };
 }
 
@@ -400,6 +401,8 @@ test(`a key limited to expA reaches nothing of expB from any root, to depth ${DE
     'RunEvent.run',
     'Subscription.metricsLogged',
     'Subscription.runLogs',
+    'Subscription.experimentsChanged',
+    'ExperimentChange.experiment',
   ])
     assert.ok(walk.reached.has(edge), `the walk never got data through ${edge}: ${[...walk.reached].sort().join(' ')}`);
   // The limited key's own data came back (so "nothing of expB" is not "nothing at all").

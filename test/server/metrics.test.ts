@@ -555,3 +555,45 @@ test('a batch spanning several insert chunks is idempotent in every chunk, not o
   apply(model, b);
   await assertMatches(id, model);
 });
+
+test('metricSeries builds only the columns a query selects, whichever way it selects them', async () => {
+  const id = await runningRun();
+  const points = Array.from({ length: 40 }, (_, step) => ({
+    key: 'loss',
+    step,
+    value: step % 7 === 3 ? 'NaN' : 1 / (step + 1),
+  }));
+  await s.gql(LOG, { id, p: points });
+  const q = (sel: string, frags = '') =>
+    s
+      .gql(`query($id: ID!) { metricSeries(runIds: [$id], keys: ["loss"], maxPoints: 10) { ${sel} } } ${frags}`, { id })
+      .then((d) => d.metricSeries[0]);
+  const full = await q('columns { step value min max wallTime }');
+  assert.equal(full.columns.step.length, 10, 'downsampled to buckets');
+  // Steps and values alone are the same as in the full read; the skipped columns are simply not built.
+  const lean = await q('columns { step value }');
+  assert.deepEqual(lean.columns, { step: full.columns.step, value: full.columns.value });
+  // A fragment (named or inline) asking for extremes or wall times gets them, equal to the full read.
+  const viaFragment = await q(
+    '...C',
+    'fragment C on MetricSeries { columns { max } ... on MetricSeries { columns { wallTime } } }',
+  );
+  assert.deepEqual(viaFragment.columns, { max: full.columns.max, wallTime: full.columns.wallTime });
+  assert.ok(
+    full.columns.wallTime.every((t: number) => t > 1.7e12),
+    'wall times in ms',
+  );
+  const viaPoints = await q('points { step min wallTime }');
+  assert.deepEqual(
+    viaPoints.points.map((p: any) => p.min),
+    full.columns.min,
+  );
+  // Raw series (fewer points than maxPoints) too: min/max fall back to the values.
+  const raw = await s
+    .gql(`query($id: ID!) { metricSeries(runIds: [$id], keys: ["loss"], maxPoints: 100) { columns { step min } } }`, {
+      id,
+    })
+    .then((d) => d.metricSeries[0].columns);
+  assert.equal(raw.step.length, 40);
+  assert.deepEqual(raw.min.slice(0, 4), [1, 0.5, 1 / 3, null]);
+});

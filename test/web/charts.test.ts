@@ -355,6 +355,27 @@ test('sweep: parallel coordinates (lr on a log axis), brushing filters the runs,
     .locator('[data-testid="sweep-run-row"]')
     .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-run-id')!));
   assert.deepEqual(rows.sort(), selected.sort(), 'the runs table shows the brushed runs');
+  // The brush is in the URL in data units: Back removes it, Forward and a reload bring the same selection back.
+  assert.match(new URL(page.url()).searchParams.get('brush') ?? '', /^val_acc:[\d.]+:[\d.]+$/);
+  const brushedAs = (axes: string) =>
+    page.waitForFunction(
+      (b) => {
+        const el = document.querySelector('[data-testid="parallel-coordinates"]');
+        return el?.getAttribute('data-brushed') === b && el.getAttribute('data-total') === '10';
+      },
+      axes,
+      { timeout: 20_000 },
+    );
+  const selectedNow = () =>
+    pc.locator('path[data-selected="true"]').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-run-id')!).sort());
+  await page.goBack();
+  await brushedAs('');
+  await page.goForward();
+  await brushedAs('val_acc');
+  assert.deepEqual(await selectedNow(), selected);
+  await page.reload();
+  await brushedAs('val_acc');
+  assert.deepEqual(await selectedNow(), selected);
   await shot(page, 'sweep-parallel-coordinates');
   await page.click('[data-testid="pc-clear"]');
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="sweep-run-row"]').length === n, 14);

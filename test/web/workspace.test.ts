@@ -71,6 +71,14 @@ test('workspace: a panel per metric over every run; the filter changes the panel
     .locator('[data-testid="workspace-section"]')
     .evaluateAll((s) => s.map((e) => e.getAttribute('data-prefix')));
   assert.deepEqual(prefixes, ['', 'system/']);
+  // The page came with its series (prefetched on the server) and follows them live from there.
+  assert.equal(await page.evaluate(() => performance.getEntriesByName('runboard:series-loaded').length), 1);
+  await logMetrics(stack.gql, runs[5]!.id, [{ key: 'score', step: STEPS + 9, value: 2 }]);
+  await page.waitForFunction(
+    (x) => document.querySelector('[data-testid="panel-score"]')?.getAttribute('data-x-domain')?.endsWith(`,${x}`),
+    STEPS + 9,
+    { timeout: 10_000 },
+  );
   await page.fill('[data-testid="filter-input"]', 'config.optimizer = "adam"');
   await page.press('[data-testid="filter-input"]', 'Enter');
   await waitAttr('[data-testid="panel-score"]', 'data-drawn', '3');

@@ -24,7 +24,7 @@ export function createServices(
   env: Pick<Env, 'ARTIFACT_DIR' | 'DATA_DIR'> & { ARTIFACT_MAX_BYTES?: number },
   auth: AuthService,
 ): Services {
-  const experiments = new ExperimentService(db);
+  const experiments = new ExperimentService(db, listener);
   const runState = new RunState(db.pool, queue, queue.leaseSeconds);
   return {
     db,

@@ -94,3 +94,12 @@ export interface Context {
 export function createContext(services: Services, auth: Principal): Context {
   return { services, loaders: createLoaders(services, auth), auth };
 }
+
+/**
+ * A subscription's context lives as long as the subscription (graphql-ws builds one per operation), so its
+ * loaders would answer every event with what they cached for the first. A stream whose events are re-read
+ * state (counts, names) starts each event with fresh loaders.
+ */
+export function freshLoaders(ctx: Context): void {
+  ctx.loaders = createLoaders(ctx.services, ctx.auth);
+}

@@ -264,6 +264,30 @@ export type ExperimentRunsArgs = {
   where?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One change to one experiment. */
+export type ExperimentChange = {
+  __typename?: 'ExperimentChange';
+  /** The experiment as it is now; null once deleted, and for RESYNC. */
+  experiment?: Maybe<Experiment>;
+  /** The experiment; null for RESYNC. */
+  experimentId?: Maybe<Scalars['ID']['output']>;
+  /** What happened. */
+  kind: ExperimentChangeKind;
+};
+
+/** What happened to an experiment (experimentsChanged). */
+export type ExperimentChangeKind =
+  /** The experiment was created (by createExperiment, or by a run naming a new experiment). */
+  | 'CREATED'
+  /** It was deleted, with its runs. */
+  | 'DELETED'
+  /** Changes may have been missed (the server lost its database connection for a while): read the list again. */
+  | 'RESYNC'
+  /** One of its runs was created, changed status (or was edited) or was deleted: its counts and last activity moved. */
+  | 'RUNS_CHANGED'
+  /** Its name, description or tags changed. */
+  | 'UPDATED';
+
 /** How a run ended, as reported by its trainer. */
 export type FinalRunStatus =
   /** Stopped on request. */
@@ -1365,6 +1389,12 @@ export type SortDirection =
 export type Subscription = {
   __typename?: 'Subscription';
   /**
+   * Experiments created, changed or deleted, and experiments whose runs changed: what a list of experiments needs to
+   * stay current. A key limited to some experiments hears only of those (by id, or by the name the experiment has
+   * when the change happens). Metric points do not count as changes (follow runs with metricsLogged).
+   */
+  experimentsChanged: ExperimentChange;
+  /**
    * Points logged to the given runs (optionally only some keys). With `since`, first replays every batch
    * with a greater seq, then streams live without gaps or duplicates.
    */
@@ -1612,6 +1642,8 @@ export type ResolversTypes = {
   EntryPoint: ResolverTypeWrapper<EntryPoint>;
   EntryPointInput: EntryPointInput;
   Experiment: ResolverTypeWrapper<ExperimentModel>;
+  ExperimentChange: ResolverTypeWrapper<Omit<ExperimentChange, 'experiment'> & { experiment?: Maybe<ResolversTypes['Experiment']> }>;
+  ExperimentChangeKind: ExperimentChangeKind;
   FinalRunStatus: FinalRunStatus;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -1691,6 +1723,7 @@ export type ResolversParentTypes = {
   EntryPoint: EntryPoint;
   EntryPointInput: EntryPointInput;
   Experiment: ExperimentModel;
+  ExperimentChange: Omit<ExperimentChange, 'experiment'> & { experiment?: Maybe<ResolversParentTypes['Experiment']> };
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -1819,6 +1852,12 @@ export type ExperimentResolvers<ContextType = Context, ParentType extends Resolv
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ExperimentRunsArgs, 'archived' | 'first'>>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ExperimentChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ExperimentChange'] = ResolversParentTypes['ExperimentChange']> = {
+  experiment?: Resolver<Maybe<ResolversTypes['Experiment']>, ParentType, ContextType>;
+  experimentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ExperimentChangeKind'], ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -2079,6 +2118,7 @@ export type SeriesPointResolvers<ContextType = Context, ParentType extends Resol
 };
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  experimentsChanged?: SubscriptionResolver<ResolversTypes['ExperimentChange'], "experimentsChanged", ParentType, ContextType>;
   metricsLogged?: SubscriptionResolver<ResolversTypes['MetricsEvent'], "metricsLogged", ParentType, ContextType, RequireFields<SubscriptionMetricsLoggedArgs, 'runIds'>>;
   runChanged?: SubscriptionResolver<ResolversTypes['RunEvent'], "runChanged", ParentType, ContextType, Partial<SubscriptionRunChangedArgs>>;
   runLogs?: SubscriptionResolver<ResolversTypes['LogEvent'], "runLogs", ParentType, ContextType, RequireFields<SubscriptionRunLogsArgs, 'afterLine' | 'runId'>>;
@@ -2137,6 +2177,7 @@ export type Resolvers<ContextType = Context> = {
   DateTime?: GraphQLScalarType;
   EntryPoint?: EntryPointResolvers<ContextType>;
   Experiment?: ExperimentResolvers<ContextType>;
+  ExperimentChange?: ExperimentChangeResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LeaseRenewal?: LeaseRenewalResolvers<ContextType>;
   LogEvent?: LogEventResolvers<ContextType>;

@@ -39,6 +39,14 @@ export interface NoticePoint {
   wallTime: string;
 }
 
+/** An experiment created, changed (name, description, tags) or deleted; `name` is the name it has now (or had). */
+export interface ExperimentNotice {
+  type: 'experiment';
+  experimentId: string;
+  name: string;
+  kind: RunEventKind;
+}
+
 /** New trainer output lines for a run, up to and including `line`. */
 export interface LogsNotice {
   type: 'logs';
@@ -57,7 +65,7 @@ export interface KeyNotice {
   ended: boolean;
 }
 
-export type Notice = RunNotice | MetricsNotice | LogsNotice | KeyNotice;
+export type Notice = RunNotice | MetricsNotice | LogsNotice | KeyNotice | ExperimentNotice;
 
 /** Topic name -> payload type. Per-id topics keep dispatch O(subscribers of that id). */
 export interface TopicMap {
@@ -65,6 +73,8 @@ export interface TopicMap {
   [topic: `experiment:${string}`]: RunNotice;
   [topic: `metrics:${string}`]: MetricsNotice;
   [topic: `logs:${string}`]: LogsNotice;
+  /** Every experiment change and every run change: what a list of experiments follows (experimentsChanged). */
+  experiments: RunNotice | ExperimentNotice;
   keys: KeyNotice;
 }
 
@@ -73,13 +83,16 @@ export const topics = {
   experiment: (experimentId: string) => `experiment:${experimentId}` as const,
   metrics: (runId: string) => `metrics:${runId}` as const,
   logs: (runId: string) => `logs:${runId}` as const,
+  experiments: 'experiments' as const,
   keys: 'keys' as const,
 };
 
 export function topicsOf(notice: Notice): (keyof TopicMap)[] {
   switch (notice.type) {
     case 'run':
-      return [topics.run(notice.runId), topics.experiment(notice.experimentId)];
+      return [topics.run(notice.runId), topics.experiment(notice.experimentId), topics.experiments];
+    case 'experiment':
+      return [topics.experiments];
     case 'metrics':
       return [topics.metrics(notice.runId)];
     case 'logs':

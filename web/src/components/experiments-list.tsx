@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CreateExperimentDocument, ExperimentsDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
@@ -85,20 +85,11 @@ export function ExperimentsList() {
     variables: { search: debounced || null, first: 500 },
   });
   const problem = describeError(error, apiUrl);
-  // Most recently active first: those are the ones whose runs are changing.
-  const liveIds = useMemo(
-    () =>
-      [...(data?.experiments ?? [])]
-        .sort((a, b) => (b.lastActivityAt ?? b.createdAt).localeCompare(a.lastActivityAt ?? a.createdAt))
-        .map((e) => e.id),
-    [data],
-  );
   const reread = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
-  const live = useLiveExperiments(liveIds, reread);
+  useLiveExperiments(reread);
 
   return (
     <section>
-      {live}
       <div className="page-head">
         <h1>Experiments</h1>
         <QueueSummary />

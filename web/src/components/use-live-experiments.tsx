@@ -1,33 +1,23 @@
 'use client';
 
 import { useCallback, useEffect, useRef } from 'react';
-import { ExperimentActivityDocument } from '@/gql/graphql';
+import { ExperimentsChangedDocument } from '@/gql/graphql';
 import { useLiveSubscription } from '@/lib/live';
-import { usePolling } from './agents/use-polled';
 
-/** Experiments whose run events the home page follows (the most recently active first). */
-export const LIVE_EXPERIMENTS = 100;
-/** New experiments have no event of their own: the list is also re-read this often while visible. */
-export const EXPERIMENTS_POLL_MS = 5000;
-/** Run events arrive in bursts (a sweep queues 16 runs): one re-read per this many ms at most. */
-const REFRESH_MS = 500;
-
-/** Calls `onEvent` on every run event of one experiment; renders nothing. */
-function ExperimentActivity({ id, onEvent }: { id: string; onEvent: () => void }) {
-  useLiveSubscription(ExperimentActivityDocument, { experimentId: id }, () => undefined, onEvent);
-  return null;
-}
+/** Changes arrive in bursts (a sweep queues 16 runs): one re-read per this many ms at most. */
+const REFRESH_MS = 300;
 
 /**
- * Keeps the experiments list current: a run created, finished or deleted in a listed experiment re-reads
- * the list within REFRESH_MS (runChanged per experiment, over the one shared socket), and a poll brings
- * in experiments created since the page loaded. Returns the subscriptions to render.
+ * Keeps the experiments list current: experimentsChanged announces experiments created, changed or deleted
+ * and runs created, changed or deleted in any experiment the key may read, and each burst re-reads the list
+ * within REFRESH_MS. No polling: after the socket reconnects (changes may have been missed meanwhile) or when
+ * the server says RESYNC, the list is re-read once.
  */
-export function useLiveExperiments(ids: readonly string[], refetch: () => void): React.ReactNode {
+export function useLiveExperiments(refetch: () => void): void {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const refetchRef = useRef(refetch);
   refetchRef.current = refetch;
-  const onEvent = useCallback(() => {
+  const onChange = useCallback(() => {
     if (timer.current) return;
     timer.current = setTimeout(() => {
       timer.current = null;
@@ -40,6 +30,13 @@ export function useLiveExperiments(ids: readonly string[], refetch: () => void):
     },
     [],
   );
-  usePolling(refetch, EXPERIMENTS_POLL_MS);
-  return ids.slice(0, LIVE_EXPERIMENTS).map((id) => <ExperimentActivity key={id} id={id} onEvent={onEvent} />);
+  useLiveSubscription(
+    ExperimentsChangedDocument,
+    {},
+    (resuming) => {
+      if (resuming) onChange();
+      return undefined;
+    },
+    onChange,
+  );
 }

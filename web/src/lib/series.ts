@@ -17,12 +17,13 @@ export interface Series {
   bucketSize: number;
 }
 
+/** metricSeries' columns; a lean query (WorkspaceSeries) selects only steps and values. */
 export interface SeriesColumnsWire {
   step: WireNumber[];
   value: WireNumber[];
-  wallTime: WireNumber[];
-  min: WireNumber[];
-  max: WireNumber[];
+  wallTime?: WireNumber[];
+  min?: WireNumber[];
+  max?: WireNumber[];
 }
 
 export function seriesFromColumns(
@@ -32,16 +33,19 @@ export function seriesFromColumns(
   c: SeriesColumnsWire,
   bucketSize = 1,
 ): Series {
+  const value = c.value.map(toNumber);
+  // Columns a lean query left out: each bucket is its last value, at an unknown time (mergePoint keeps
+  // the arrays aligned with step).
   return {
     runId,
     key,
     downsampled,
     bucketSize,
     step: c.step.map(toNumber),
-    value: c.value.map(toNumber),
-    wall: c.wallTime.map(toNumber),
-    min: c.min.map(toNumber),
-    max: c.max.map(toNumber),
+    value,
+    wall: c.wallTime ? c.wallTime.map(toNumber) : new Array<number>(value.length).fill(Number.NaN),
+    min: c.min ? c.min.map(toNumber) : value.slice(),
+    max: c.max ? c.max.map(toNumber) : value.slice(),
   };
 }
 

@@ -6,13 +6,14 @@ import { useApi } from '@/components/providers';
 import {
   MetricKeysForRunsDocument,
   MetricSeriesDocument,
-  type MetricSeriesQuery,
   MetricsLoggedDocument,
+  WorkspaceSeriesDocument,
 } from '@/gql/graphql';
 import { type ApiProblem, describeError } from './errors';
 import { type LiveState, type RunSeq, SeqTracker, useLiveSubscription } from './live';
 import { toNumber } from './metric-value';
 import { emptySeries, mergePoint, type Series, seriesFromColumns } from './series';
+import type { SeriesWireList } from './series-pack';
 
 export const seriesKey = (runId: string, key: string) => `${runId}\u0000${key}`;
 
@@ -52,7 +53,9 @@ export function useLiveSeries(
   keys: string[] | null,
   maxPoints: number,
   /** Series already fetched (on the server, after `runs`' seqs were read): used once instead of a query. */
-  initial?: MetricSeriesQuery['metricSeries'] | null,
+  initial?: SeriesWireList | null,
+  /** Steps and values only (WorkspaceSeries): no extremes or wall times, which the server then skips. */
+  lean = false,
 ): LiveSeries {
   const client = useClient();
   const { apiUrl } = useApi();
@@ -107,7 +110,7 @@ export function useLiveSeries(
       if (wanted.length && runList.length) {
         const res = await client
           .query(
-            MetricSeriesDocument,
+            lean ? WorkspaceSeriesDocument : MetricSeriesDocument,
             { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints },
             { requestPolicy: 'network-only' },
           )
@@ -135,7 +138,7 @@ export function useLiveSeries(
     return () => {
       cancelled = true;
     };
-  }, [client, apiUrl, runsKey, keysKey, maxPoints, attempt]);
+  }, [client, apiUrl, runsKey, keysKey, maxPoints, attempt, lean]);
 
   // Re-render at most once per animation frame however many batches arrive.
   const bump = useCallback(() => {

@@ -118,3 +118,37 @@ export function parseSort(sort: string): SortKey[] {
 
 /** Runs per page of the experiment table (the server component's prefetch uses the same). */
 export const RUNS_PAGE_SIZE = 100;
+
+// The sweep page's parallel-coordinates brushes (`?brush=`), in the same list encoding.
+
+/**
+ * Parallel-coordinates brushes in data units, by axis name: `[low, high]` of the parameter (its value; for a
+ * category axis, the category's position 0..n-1) or of the metric. Data units, not pixels, so a link
+ * selects the same runs at any width, and new runs that fall in the range join the selection.
+ */
+export type Brushes = Record<string, [number, number]>;
+
+/** 4 significant digits: a brush is drawn by hand, and the URL stays short. */
+const num = (v: number) => String(Number(v.toPrecision(4)));
+
+/** `?brush=<axis>:<low>:<high>,...` (list items escaped as in view-state; the axis name may contain `:`). */
+export function formatBrushes(b: Brushes): string {
+  return encodeList(
+    Object.keys(b)
+      .sort()
+      .map((axis) => `${axis}:${num(b[axis]![0])}:${num(b[axis]![1])}`),
+  );
+}
+
+export function parseBrushes(text: string | null): Brushes {
+  const out: Brushes = {};
+  for (const item of decodeList(text)) {
+    const parts = item.split(':');
+    if (parts.length < 3) continue;
+    const hi = Number(parts.pop());
+    const lo = Number(parts.pop());
+    const axis = parts.join(':');
+    if (axis && Number.isFinite(lo) && Number.isFinite(hi)) out[axis] = [Math.min(lo, hi), Math.max(lo, hi)];
+  }
+  return out;
+}

@@ -47,6 +47,12 @@ export function defaultPanels(preferred: readonly string[], keys: readonly strin
  * whole request within metricSeries' 1,000,000 points (runs x keys x maxPoints), with room to spare.
  */
 export const POINTS_PER_PANEL = 60_000;
+/**
+ * The width the points are chosen for: panels are at most ~800 px wide (two columns on a wide screen). Not
+ * the measured width: a first guess then the real width would load every series twice, and the server
+ * prefetches before any width is known.
+ */
+export const WORKSPACE_WIDTH_PX = 800;
 export const POINTS_PER_REQUEST = 900_000;
 export function workspacePoints(runs: number, panels: number, widthPx: number): number {
   const n = Math.max(1, runs);

@@ -67,7 +67,8 @@ export type Target =
  * - experiments: how a key limited to some experiments is checked:
  *   'none'      the field touches no experiment data;
  *   'unlimited' only keys not limited to experiments may use it (cross-experiment or key management fields);
- *   'filter'    the field returns a list of experiments, which is filtered to the allowed ones;
+ *   'filter'    the field returns a list of experiments, which is filtered to the allowed ones (a subscription
+ *               over every experiment filters its events itself, with the caller's Principal: experimentsChanged);
  *   a function  returns what the arguments point at; every target must be an allowed experiment, and an empty
  *               list is refused (a limited key must say which experiment it means).
  */

@@ -12,4 +12,8 @@ export const experimentAccess: AccessTable = {
     updateExperiment: { requires: 'LOG', experiments: (a) => targets.experiment(a.id, a.input?.name) },
     deleteExperiment: { requires: 'ADMIN', experiments: (a) => targets.experiment(a.id) },
   },
+  Subscription: {
+    // A stream over every experiment: it delivers only the changes of experiments the key may read (resolvers.ts).
+    experimentsChanged: { requires: 'READ', experiments: 'filter' },
+  },
 };

@@ -1,4 +1,6 @@
+import { type Context, freshLoaders } from '../context.ts';
 import type { Resolvers } from '../resolvers-types.generated.ts';
+import type { ExperimentChange } from './live.ts';
 
 export const experimentResolvers: Resolvers = {
   Query: {
@@ -9,6 +11,21 @@ export const experimentResolvers: Resolvers = {
     createExperiment: (_, a, ctx) => ctx.services.experiments.create(a.input),
     updateExperiment: (_, a, ctx) => ctx.services.experiments.update(a.id, a.input),
     deleteExperiment: (_, a, ctx) => ctx.services.experiments.delete(a.id),
+  },
+  Subscription: {
+    experimentsChanged: {
+      // The caller's experiments decide which changes it hears of (a limited READ key: only its own).
+      subscribe: (_, __, ctx) =>
+        ctx.services.experiments.changed(ctx.auth.experiments ? (e) => ctx.services.auth.allows(ctx.auth, e) : null),
+      resolve: (event: ExperimentChange, _: unknown, ctx: Context) => {
+        freshLoaders(ctx); // the experiment's counts as of this change, not as of the first one
+        return event;
+      },
+    },
+  },
+  ExperimentChange: {
+    experiment: (c, _, ctx) =>
+      c.experimentId && c.kind !== 'DELETED' ? ctx.loaders.experiment.load(c.experimentId) : null,
   },
   Experiment: {
     runCounts: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts,

@@ -74,6 +74,39 @@ export const experimentTypeDefs = /* GraphQL */ `
     tags: [String!]
   }
 
+  "What happened to an experiment (experimentsChanged)."
+  enum ExperimentChangeKind {
+    "The experiment was created (by createExperiment, or by a run naming a new experiment)."
+    CREATED
+    "Its name, description or tags changed."
+    UPDATED
+    "It was deleted, with its runs."
+    DELETED
+    "One of its runs was created, changed status (or was edited) or was deleted: its counts and last activity moved."
+    RUNS_CHANGED
+    "Changes may have been missed (the server lost its database connection for a while): read the list again."
+    RESYNC
+  }
+
+  "One change to one experiment."
+  type ExperimentChange {
+    "The experiment; null for RESYNC."
+    experimentId: ID
+    "What happened."
+    kind: ExperimentChangeKind!
+    "The experiment as it is now; null once deleted, and for RESYNC."
+    experiment: Experiment
+  }
+
+  extend type Subscription {
+    """
+    Experiments created, changed or deleted, and experiments whose runs changed: what a list of experiments needs to
+    stay current. A key limited to some experiments hears only of those (by id, or by the name the experiment has
+    when the change happens). Metric points do not count as changes (follow runs with metricsLogged).
+    """
+    experimentsChanged: ExperimentChange!
+  }
+
   extend type Query {
     "Experiments, most recently active first."
     experiments(

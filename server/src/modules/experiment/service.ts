@@ -1,10 +1,20 @@
 import { isUuid } from '@runboard/contract/ids';
+import type pg from 'pg';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { checkName, checkPageSize, checkTags, checkText, LIMITS } from '../../core/validate.ts';
 import { type Database, inTransaction } from '../../db/database.ts';
-import { Prisma } from '../../generated/prisma/client.ts';
+import type { PgListener } from '../../pubsub/pg-listener.ts';
+import { notifyPg, type RunEventKind } from '../../pubsub/topics.ts';
 import { purgeMetricRows, runCountsOf } from '../run/store.ts';
-import { deleteExperiment, experimentConfigKeys, insertExperimentIfMissing, searchExperimentIds } from './store.ts';
+import { type ExperimentChange, type ExperimentFilter, ExperimentLive } from './live.ts';
+import {
+  deleteExperiment,
+  experimentConfigKeys,
+  insertExperiment,
+  insertExperimentIfMissing,
+  searchExperimentIds,
+  updateExperimentRow,
+} from './store.ts';
 
 export interface CreateExperimentInput {
   name: string;
@@ -18,12 +28,24 @@ export interface UpdateExperimentInput {
   tags?: string[] | null;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
-}
+const isUniqueViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === '23505';
+
+const taken = (name: string | null | undefined) =>
+  userError(ErrorCode.ALREADY_EXISTS, `An experiment named ${JSON.stringify(name)} already exists.`);
+
+/** The experiment change's NOTIFY, inside the writing transaction (experimentsChanged hears it on commit). */
+const announce = (c: pg.ClientBase, experimentId: string, name: string, kind: RunEventKind) =>
+  notifyPg(c, { type: 'experiment', experimentId, name, kind });
 
 export class ExperimentService {
-  constructor(private readonly db: Database) {}
+  private readonly live: ExperimentLive;
+
+  constructor(
+    private readonly db: Database,
+    listener: PgListener,
+  ) {
+    this.live = new ExperimentLive(db.pool, listener);
+  }
 
   async create(input: CreateExperimentInput) {
     const data = {
@@ -32,13 +54,21 @@ export class ExperimentService {
       tags: checkTags('tags', input.tags ?? []),
     };
     try {
-      return await this.db.prisma.experiment.create({ data });
+      const id = await inTransaction(this.db.pool, async (c) => {
+        const id = await insertExperiment(c, data);
+        await announce(c, id, data.name, 'CREATED');
+        return id;
+      });
+      return await this.db.prisma.experiment.findUniqueOrThrow({ where: { id } });
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw userError(ErrorCode.ALREADY_EXISTS, `An experiment named ${JSON.stringify(data.name)} already exists.`);
-      }
+      if (isUniqueViolation(err)) throw taken(data.name);
       throw err;
     }
+  }
+
+  /** Experiments created, changed, deleted or with changed runs, among those `allowed` lets through (null: all). */
+  changed(allowed: ExperimentFilter): AsyncIterableIterator<ExperimentChange> {
+    return this.live.changed(allowed);
   }
 
   /** The flattened config paths of the experiment's runs (for completion in filters). */
@@ -49,7 +79,10 @@ export class ExperimentService {
   /** The experiment with this name, created when missing; safe under concurrent callers. */
   async ensure(name: string) {
     const clean = checkName('experimentName', name);
-    await insertExperimentIfMissing(this.db.pool, clean);
+    await inTransaction(this.db.pool, async (c) => {
+      const id = await insertExperimentIfMissing(c, clean);
+      if (id) await announce(c, id, clean, 'CREATED');
+    });
     return this.db.prisma.experiment.findUniqueOrThrow({ where: { name: clean } });
   }
 
@@ -73,25 +106,32 @@ export class ExperimentService {
   }
 
   async update(id: string, input: UpdateExperimentInput) {
-    const data: Prisma.ExperimentUpdateInput = {};
-    if (input.name != null) data.name = checkName('name', input.name);
-    if (input.description != null) data.description = checkText('description', input.description, LIMITS.description);
-    if (input.tags != null) data.tags = checkTags('tags', input.tags);
+    const experimentId = assertId('Experiment', id);
+    const data = {
+      name: input.name != null ? checkName('name', input.name) : null,
+      description: input.description != null ? checkText('description', input.description, LIMITS.description) : null,
+      tags: input.tags != null ? checkTags('tags', input.tags) : null,
+    };
     try {
-      return await this.db.prisma.experiment.update({ where: { id: assertId('Experiment', id) }, data });
+      await inTransaction(this.db.pool, async (c) => {
+        const name = await updateExperimentRow(c, experimentId, data);
+        if (name === null) throw notFound('Experiment', id);
+        await announce(c, experimentId, name, 'UPDATED');
+      });
     } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025') throw notFound('Experiment', id);
-      if (isUniqueViolation(err))
-        throw userError(ErrorCode.ALREADY_EXISTS, `An experiment named ${JSON.stringify(data.name)} already exists.`);
+      if (isUniqueViolation(err)) throw taken(data.name);
       throw err;
     }
+    return this.db.prisma.experiment.findUniqueOrThrow({ where: { id: experimentId } });
   }
 
   async delete(id: string): Promise<string> {
     const experimentId = assertId('Experiment', id);
     return inTransaction(this.db.pool, async (c) => {
       await purgeMetricRows(c, { experimentId });
-      if (!(await deleteExperiment(c, experimentId))) throw notFound('Experiment', id);
+      const name = await deleteExperiment(c, experimentId);
+      if (name === null) throw notFound('Experiment', id);
+      await announce(c, experimentId, name, 'DELETED');
       return id;
     });
   }

@@ -1,21 +1,56 @@
 import type pg from 'pg';
 
 /**
- * The experiment module's SQL. Plain CRUD goes through Prisma in service.ts (its generated types are worth
- * having there); what must be one statement or is a search lives here.
+ * The experiment module's SQL. Reads go through Prisma in service.ts (its generated types are worth having
+ * there); writes live here, so each runs on the transaction that also carries its NOTIFY.
  */
 
-/** Creates the experiment unless it exists: safe under concurrent callers. */
-export async function insertExperimentIfMissing(db: pg.Pool, name: string): Promise<void> {
-  await db.query(`INSERT INTO experiments (id, name) VALUES (gen_random_uuid(), $1) ON CONFLICT (name) DO NOTHING`, [
-    name,
-  ]);
+/** Creates the experiment unless it exists (safe under concurrent callers): its id if this call created it. */
+export async function insertExperimentIfMissing(c: pg.ClientBase, name: string): Promise<string | null> {
+  const { rows } = await c.query<{ id: string }>(
+    `INSERT INTO experiments (id, name) VALUES (gen_random_uuid(), $1) ON CONFLICT (name) DO NOTHING RETURNING id`,
+    [name],
+  );
+  return rows[0]?.id ?? null;
 }
 
-/** Deletes the experiment (its runs cascade); false when it did not exist. */
-export async function deleteExperiment(c: pg.ClientBase, id: string): Promise<boolean> {
-  const { rowCount } = await c.query('DELETE FROM experiments WHERE id = $1', [id]);
-  return Boolean(rowCount);
+/** Creates an experiment and returns its id; a taken name fails with unique_violation (23505). */
+export async function insertExperiment(
+  c: pg.ClientBase,
+  e: { name: string; description: string; tags: string[] },
+): Promise<string> {
+  const { rows } = await c.query<{ id: string }>(
+    `INSERT INTO experiments (id, name, description, tags) VALUES (gen_random_uuid(), $1, $2, $3) RETURNING id`,
+    [e.name, e.description, e.tags],
+  );
+  return rows[0]!.id;
+}
+
+/** Sets the given fields (null: unchanged) and updated_at; the name it has now, or null when it does not exist. */
+export async function updateExperimentRow(
+  c: pg.ClientBase,
+  id: string,
+  e: { name: string | null; description: string | null; tags: string[] | null },
+): Promise<string | null> {
+  const { rows } = await c.query<{ name: string }>(
+    `UPDATE experiments SET name = coalesce($2, name), description = coalesce($3, description),
+            tags = coalesce($4::text[], tags), updated_at = now()
+      WHERE id = $1 RETURNING name`,
+    [id, e.name, e.description, e.tags],
+  );
+  return rows[0]?.name ?? null;
+}
+
+/** The experiment's name, or null when it does not exist. */
+export async function experimentName(db: pg.Pool, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM experiments WHERE id = $1', [id]);
+  return rows[0]?.name ?? null;
+}
+
+/** Deletes the experiment (its runs cascade); its name, or null when it did not exist. */
+export async function deleteExperiment(c: pg.ClientBase, id: string): Promise<string | null> {
+  const { rows } = await c.query<{ name: string }>('DELETE FROM experiments WHERE id = $1 RETURNING name', [id]);
+  return rows[0]?.name ?? null;
 }
 
 /**

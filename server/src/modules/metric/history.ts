@@ -154,7 +154,8 @@ export async function readSeries(db: Db, pairs: { runId: string; key: string }[]
   }
   for (const r of rows) {
     const id = `${r.runId}\u0000${r.key}`;
-    const mine: FullSeries = { steps: r.s, values: r.v.map(decodeJsonValue), wallTimes: r.w };
+    // Read with every column (readSeries asks for wall times), so w is present.
+    const mine: FullSeries = { steps: r.s, values: r.v.map(decodeJsonValue), wallTimes: r.w ?? [] };
     const other = fromChunks.get(id);
     out.set(id, other ? mergeSeries(mine, other) : mine);
     fromChunks.delete(id);
@@ -186,7 +187,8 @@ const encode = (v: number): number | string => (Number.isFinite(v) ? v : String(
  */
 export function seriesRowOf(runId: string, key: string, s: FullSeries, origin: number, width: number): SeriesRow {
   if (width === 0) return { runId, key, s: s.steps, v: s.values.map(encode), mn: null, mx: null, w: s.wallTimes };
-  const row: SeriesRow = { runId, key, s: [], v: [], mn: [], mx: [], w: [] };
+  const w: number[] = [];
+  const row: SeriesRow = { runId, key, s: [], v: [], mn: [], mx: [], w };
   let bucket = Number.NaN;
   let mn: number | null = null;
   let mx: number | null = null;
@@ -203,12 +205,12 @@ export function seriesRowOf(runId: string, key: string, s: FullSeries, origin: n
       mx = null;
       row.s.push(s.steps[i]!);
       row.v.push(encode(s.values[i]!));
-      row.w.push(s.wallTimes[i]!);
+      w.push(s.wallTimes[i]!);
     }
     const last = row.s.length - 1;
     row.s[last] = s.steps[i]!;
     row.v[last] = encode(s.values[i]!);
-    row.w[last] = s.wallTimes[i]!;
+    w[last] = s.wallTimes[i]!;
     const v = s.values[i]!;
     if (!Number.isNaN(v)) {
       if (mn === null || v < mn) mn = v;

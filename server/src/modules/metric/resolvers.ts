@@ -1,9 +1,10 @@
 import type { Resolvers } from '../resolvers-types.generated.ts';
 import type { MetricsEvent } from './live.ts';
+import { seriesExtrasOf } from './selection.ts';
 
 export const metricResolvers: Resolvers = {
   Query: {
-    metricSeries: (_, a, ctx) => ctx.services.metrics.series(a.runIds, a.keys, a.maxPoints),
+    metricSeries: (_, a, ctx, info) => ctx.services.metrics.series(a.runIds, a.keys, a.maxPoints, seriesExtrasOf(info)),
     compareRuns: (_, a, ctx) =>
       ctx.services.metrics.compare(a.runIds, a.keys ?? null, new Map((a.goals ?? []).map((g) => [g.key, g.goal]))),
     metricKeys: (_, a, ctx) => ctx.services.metrics.keys(a.experimentId ?? null, a.runIds ?? null),

@@ -4,14 +4,18 @@ import { badInput } from '../../core/errors.ts';
 import { ROLLUP_LEVELS } from './aggregate.ts';
 import { readPackedRollups, readSeries, seriesRowOf } from './history.ts';
 import {
+  ALL_EXTRAS,
   bucketedSeries,
   chunkedPairs,
   pairsWithRows,
   rawSeries,
   rolledSeries,
+  type SeriesExtras,
   type SeriesRow,
   seriesExtents,
 } from './store.ts';
+
+export type { SeriesExtras } from './store.ts';
 
 /**
  * Values as the API encodes MetricValue: numbers, or "NaN" / "Infinity" / "-Infinity". PostgreSQL's json
@@ -19,6 +23,7 @@ import {
  */
 export type Encoded = number | string;
 
+/** Columns not asked for (see SeriesExtras) are empty. */
 export interface SeriesColumns {
   step: number[];
   value: Encoded[];
@@ -154,6 +159,7 @@ async function fromChunks(db: pg.Pool, plans: Plan[]): Promise<SeriesRow[]> {
  * ORDER BY sorts. date_part (float8) instead of extract (numeric) for the wall times: same JSON, cheaper.
  * A series with fewer raw points than maxPoints is never downsampled, and a downsampled one never has
  * more than maxPoints buckets (see choosePlan and RAW_BUCKET_BUDGET for how many fewer).
+ * `extras`: whether to build the min/max and wall-time columns (the resolver asks for what the query selects).
  */
 export async function metricSeries(
   db: pg.Pool,
@@ -161,6 +167,7 @@ export async function metricSeries(
   keys: string[],
   maxPoints: number,
   rawBucketBudget = RAW_BUCKET_BUDGET,
+  extras: SeriesExtras = ALL_EXTRAS,
 ): Promise<Series[]> {
   if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS)
     throw badInput('maxPoints', `must be between 2 and ${MAX_POINTS}`);
@@ -181,17 +188,19 @@ export async function metricSeries(
   const bucketed = plans.filter((p) => p.source.kind === 'bucket' && inRows(p));
   const rolled = plans.filter((p) => p.source.kind === 'rollup');
   const [rawRows, bucketRows, rollRows] = await Promise.all([
-    inParts(raw, (part) => rawSeries(db, part)),
+    inParts(raw, (part) => rawSeries(db, part, extras)),
     inParts(bucketed, (part) =>
       bucketedSeries(
         db,
         part.map((p) => ({ ...p, first: p.firstStep, width: widthOf(p) })),
+        extras,
       ),
     ),
     inParts(rolled, (part) =>
       rolledSeries(
         db,
         part.map((p) => ({ ...p, level: levelOf(p) })),
+        extras,
       ),
     ),
   ]);
@@ -221,9 +230,9 @@ export async function metricSeries(
           step: row.s,
           value: row.v,
           // raw points: each is its own bucket, whose min/max ignore NaN like the rollups do
-          min: row.mn ?? row.v.map((v) => (v === 'NaN' ? null : v)),
-          max: row.mx ?? row.v.map((v) => (v === 'NaN' ? null : v)),
-          wallTime: row.w,
+          min: extras.extremes ? (row.mn ?? row.v.map((v) => (v === 'NaN' ? null : v))) : [],
+          max: extras.extremes ? (row.mx ?? row.v.map((v) => (v === 'NaN' ? null : v))) : [],
+          wallTime: row.w ?? [],
         },
       });
     }

@@ -9,7 +9,7 @@ import { ForwardGroups } from './forward-groups.ts';
 import { readHistory } from './history.ts';
 import { type ColumnsInput, logMetrics, type PointInput, pointsOfColumns, truncateMetrics } from './ingest.ts';
 import { MetricLive, type MetricsEvent } from './live.ts';
-import { metricSeries, type Series } from './series.ts';
+import { metricSeries, RAW_BUCKET_BUDGET, type Series, type SeriesExtras } from './series.ts';
 import {
   type HistoryPoint,
   type LatestRow,
@@ -76,8 +76,8 @@ export class MetricService {
     return truncateMetrics(this.db.pool, runId, afterStep);
   }
 
-  series(runIds: string[], keys: string[], maxPoints: number): Promise<Series[]> {
-    return metricSeries(this.db.pool, runIds, keys, maxPoints);
+  series(runIds: string[], keys: string[], maxPoints: number, extras?: SeriesExtras): Promise<Series[]> {
+    return metricSeries(this.db.pool, runIds, keys, maxPoints, RAW_BUCKET_BUDGET, extras);
   }
 
   compare(runIds: string[], keys: string[] | null, goals: Map<string, Goal>): Promise<Comparison> {

@@ -16,6 +16,7 @@ import { groupRuns } from '@/lib/group-series';
 import { useNow } from '@/lib/use-now';
 import { parseSort, viewStateParams } from '@/lib/view-state';
 import { defaultPanels } from '@/lib/workspace';
+import type { WorkspacePrefetch } from '@/lib/workspace-prefetch';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
 import { useCan } from '../session';
@@ -54,11 +55,14 @@ export function ExperimentView({
   id,
   initial,
   initialMetricKeys,
+  workspacePrefetch,
 }: {
   id: string;
   initial?: ExperimentPageQuery | null;
   /** The keys the server chose the first page's metric columns from: the client starts from the same choice. */
   initialMetricKeys?: string[] | null;
+  /** The open workspace's data, fetched by the page on the server (see prefetchWorkspace). */
+  workspacePrefetch?: Promise<WorkspacePrefetch | null>;
 }) {
   const { apiUrl } = useApi();
   const canLaunch = useCan('LAUNCH');
@@ -347,6 +351,7 @@ export function ExperimentView({
           panels={view.panels}
           band={view.band}
           onPanels={(panels) => setView({ panels })}
+          prefetch={workspacePrefetch}
         />
       )}
       {groups && groups.length > 0 && chartMetric && (

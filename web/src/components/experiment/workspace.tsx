@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Suspense, use, useEffect, useMemo, useRef, useState } from 'react';
 import { type OperationResult, useClient } from 'urql';
 import {
   type RunRowFragment,
@@ -14,17 +14,12 @@ import { groupChartCols } from '@/lib/compare-groups';
 import type { RunGroup } from '@/lib/group-series';
 import type { RunSeq } from '@/lib/live';
 import { toChartCols } from '@/lib/series';
+import { unpackSeries } from '@/lib/series-pack';
 import { type LiveSeries, seriesKey, useLiveSeries } from '@/lib/use-live-series';
-import { colorOfRun, sectionsOf, workspacePoints } from '@/lib/workspace';
+import { colorOfRun, sectionsOf, WORKSPACE_WIDTH_PX, workspacePoints } from '@/lib/workspace';
+import type { WorkspacePrefetch, WorkspaceRun } from '@/lib/workspace-prefetch';
 import { CanvasChart } from '../charts/canvas-chart';
 import type { ChartLine } from '../charts/chart-geometry';
-
-/** What a panel needs of a run. */
-export interface WorkspaceRun {
-  id: string;
-  name: string;
-  seq: number;
-}
 
 /**
  * Every run the filter selects (ids, names, seqs only), in pages of 500, fetched again when the number of
@@ -36,14 +31,18 @@ function useWorkspaceRuns(
   where: string,
   archived: boolean | null,
   count: number | null,
+  /** The list the server prefetched for this view: shown at once, fetched again only when the count changes. */
+  initial: WorkspaceRun[] | null,
 ): { runs: WorkspaceRun[] | null; error: string | null } {
   const client = useClient();
   const [state, setState] = useState<{ runs: WorkspaceRun[] | null; error: string | null }>({
-    runs: null,
+    runs: initial,
     error: null,
   });
+  const skip = useRef(initial !== null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: count is the trigger (a run joined or left)
   useEffect(() => {
+    if (skip.current) return void (skip.current = false);
     let cancelled = false;
     (async () => {
       const all: WorkspaceRun[] = [];
@@ -144,25 +143,7 @@ function PanelPicker({ keys, panels, onAdd }: { keys: string[]; panels: string[]
   );
 }
 
-/**
- * The experiment's workspace: a panel per chosen metric, drawing every run the table's filter selects
- * (each group's mean and band when the table is grouped), in sections by metric prefix. Runs keep the
- * table's colours; hovering names a run, clicking opens it; a drag zooms every panel's x axis together.
- * Series come from useLiveSeries, so new points (and runs the table lists) appear without a reload.
- */
-export function Workspace({
-  experimentId,
-  where,
-  archived,
-  count,
-  tableRows,
-  tableComplete,
-  groups,
-  metricKeys,
-  panels,
-  band,
-  onPanels,
-}: {
+interface WorkspaceProps {
   experimentId: string;
   where: string;
   archived: boolean | null;
@@ -176,17 +157,77 @@ export function Workspace({
   panels: string[];
   band: 'minmax' | 'std';
   onPanels: (next: string[] | null) => void;
-}) {
+  /** The page's server-side fetch of the run list and series (the view in the URL when the page loaded). */
+  prefetch?: Promise<WorkspacePrefetch | null>;
+}
+
+/**
+ * The experiment's workspace: a panel per chosen metric, drawing every run the table's filter selects
+ * (each group's mean and band when the table is grouped), in sections by metric prefix. Runs keep the
+ * table's colours; hovering names a run, clicking opens it; a drag zooms every panel's x axis together.
+ * Series come from useLiveSeries, so new points (and runs the table lists) appear without a reload.
+ */
+export function Workspace({ prefetch, ...props }: WorkspaceProps) {
+  if (!prefetch) return <WorkspaceLoaded {...props} initial={null} />;
+  return (
+    <Suspense fallback={<p className="muted small">Loading series…</p>}>
+      <WithPrefetch {...props} prefetch={prefetch} />
+    </Suspense>
+  );
+}
+
+/**
+ * How long after the page loaded its prefetch may still stand in (the workspace can mount twice while the
+ * table settles); later, a reopened workspace fetches afresh. Live points replay from the prefetch's seqs
+ * either way; what could age is the run list, so the run count must also still match.
+ */
+const PREFETCH_FRESH_MS = 15_000;
+
+/** Waits for the data the server started fetching (streamed with the page). */
+function WithPrefetch({ prefetch, ...props }: WorkspaceProps & { prefetch: Promise<WorkspacePrefetch | null> }) {
+  const data = use(prefetch);
+  const [initial] = useState(() => {
+    const f = data?.for;
+    const fits =
+      !!data &&
+      performance.now() < PREFETCH_FRESH_MS &&
+      (props.count === null || props.count === data.runs.length) &&
+      !props.groups &&
+      f!.where === props.where &&
+      f!.archived === props.archived &&
+      f!.panels.join('\u0000') === props.panels.join('\u0000');
+    return fits ? data : null;
+  });
+  return <WorkspaceLoaded {...props} initial={initial} />;
+}
+
+function WorkspaceLoaded({
+  experimentId,
+  where,
+  archived,
+  count,
+  tableRows,
+  tableComplete,
+  groups,
+  metricKeys,
+  panels,
+  band,
+  onPanels,
+  initial,
+}: Omit<WorkspaceProps, 'prefetch'> & { initial: WorkspacePrefetch | null }) {
   const router = useRouter();
   const [zoom, setZoom] = useState<[number, number] | null>(null);
-  const own = useWorkspaceRuns(experimentId, where, archived, count);
+  const own = useWorkspaceRuns(experimentId, where, archived, count, initial?.runs ?? null);
   const rows: readonly WorkspaceRun[] = groups ? tableRows : (own.runs ?? []);
   const complete = groups ? tableComplete : own.runs !== null;
   const runs = useRunSeqs(rows, complete);
-  // Panels are at most ~800 px wide (two columns on a wide screen): no more points than that per run. Not
-  // the measured width: a first guess then the real width would load every series twice.
-  const maxPoints = workspacePoints(rows.length, panels.length, 800);
-  const data = useLiveSeries(runs, panels.length ? panels : null, maxPoints);
+  useEffect(() => {
+    if (complete) performance.mark('runboard:workspace-runs'); // for bench/web-workspace.ts
+  }, [complete]);
+  // No more points per run than a panel is wide, fewer the more runs there are (workspacePoints).
+  const maxPoints = workspacePoints(rows.length, panels.length, WORKSPACE_WIDTH_PX);
+  const [initialSeries] = useState(() => (initial ? unpackSeries(initial.series) : null));
+  const data = useLiveSeries(runs, panels.length ? panels : null, maxPoints, initialSeries, true);
   const sections = useMemo(() => sectionsOf(panels), [panels]);
   const lines = useMemo(
     () => new Map(panels.map((k) => [k, panelLines(k, rows, groups, data.series, band)])),

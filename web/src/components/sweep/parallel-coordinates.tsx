@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useMemo, useState } from 'react';
+import { type Brushes, useBrushesInUrl } from '@/lib/brushes';
 import { formatNumber } from '@/lib/metric-value';
 import { linearTicks, logTicks, niceDomain, tickLabel } from '@/lib/scale';
 import { encode, type ParamAxis, type SweepRow } from '@/lib/sweep-analysis';
@@ -18,6 +19,9 @@ interface Axis {
   kind: 'linear' | 'log' | 'category';
   /** value -> y in [0, h] (NaN when the value cannot be placed) */
   y: (row: SweepRow) => number;
+  /** data units (see Brushes) <-> y */
+  at: (v: number) => number;
+  invert: (y: number) => number;
   ticks: { y: number; label: string }[];
 }
 
@@ -27,11 +31,17 @@ function numericAxis(a: Extract<ParamAxis, { kind: 'linear' | 'log' }>, h: numbe
   const l0 = log ? Math.log10(lo) : lo;
   const span = (log ? Math.log10(hi) : hi) - l0 || 1;
   const at = (v: number) => h - (((log ? Math.log10(v) : v) - l0) / span) * h;
+  const invert = (y: number) => {
+    const u = l0 + ((h - y) / h) * span;
+    return log ? 10 ** u : u;
+  };
   const ticks = (log ? logTicks(lo, hi) : linearTicks(lo, hi, 4)).map((t) => ({ y: at(t), label: tickLabel(t) }));
   return {
     name: a.name,
     label: a.name,
     kind: a.kind,
+    at,
+    invert,
     y: (r) => {
       const v = r.values[a.name];
       return typeof v === 'number' && (!log || v > 0) ? at(v) : Number.NaN;
@@ -47,6 +57,8 @@ function categoryAxis(a: Extract<ParamAxis, { kind: 'category' }>, h: number): A
     name: a.name,
     label: a.name,
     kind: 'category',
+    at,
+    invert: (y) => ((h - y) / h) * n - 0.5,
     y: (r) => {
       const k = encode(a, r.values[a.name]);
       return k >= 0 ? at(k) : Number.NaN;
@@ -63,6 +75,8 @@ function metricAxis(metric: string, rows: SweepRow[], h: number): Axis {
     name: metric,
     label: metric,
     kind: 'linear',
+    at,
+    invert: (y) => lo + ((h - y) / h) * (hi - lo || 1),
     y: (r) => (Number.isFinite(r.metric) ? at(r.metric) : Number.NaN),
     ticks: linearTicks(lo, hi, 4).map((t) => ({ y: at(t), label: tickLabel(t) })),
   };
@@ -75,11 +89,18 @@ function colorOf(metric: number, lo: number, hi: number, minimize: boolean): str
   return `hsl(${Math.round(230 - 200 * t)}, 70%, ${Math.round(45 + 5 * t)}%)`;
 }
 
+/** A brush in pixels of its axis ([top, bottom]); null when the axis is gone. */
+function pixelsOf(axis: Axis | undefined, b: [number, number]): [number, number] | null {
+  if (!axis) return null;
+  const [p, q] = [axis.at(b[0]), axis.at(b[1])];
+  return Number.isFinite(p) && Number.isFinite(q) ? [Math.min(p, q), Math.max(p, q)] : null;
+}
+
 /**
  * Parallel coordinates: one vertical axis per swept parameter (log for those spanning decades, categories
  * for non-numbers) and the metric last; one line per run that logged the metric. Drag along an axis to
  * brush a range; runs outside any brush fade, and `onSelect` receives the runs inside every brush (null
- * when nothing is brushed). A click on an axis clears its brush.
+ * when nothing is brushed). A click on an axis clears its brush. Brushes live in the URL (`?brush=`).
  */
 export function ParallelCoordinates({
   rows,
@@ -96,8 +117,8 @@ export function ParallelCoordinates({
 }) {
   const [box, measured] = useWidth<HTMLDivElement>();
   const width = measured ?? 0;
-  // Brushes as [top, bottom] in pixels of the axis (0 = top), by axis name.
-  const [brushes, setBrushes] = useState<Record<string, [number, number]>>({});
+  // Brushes in data units by axis name (see Brushes), in the URL.
+  const [brushes, setBrushes] = useBrushesInUrl();
   const [drag, setDrag] = useState<{ axis: string; a: number; b: number } | null>(null);
 
   const h = HEIGHT - M.top - M.bottom;
@@ -110,6 +131,18 @@ export function ParallelCoordinates({
     [paramAxes, metric, plotted, h],
   );
   const step = axes.length > 1 ? Math.max(1, width - M.left - M.right) / (axes.length - 1) : 0;
+  // The brushes in pixels of their axes (0 = top).
+  const px = useMemo(() => {
+    const out: Record<string, [number, number]> = {};
+    for (const [name, b] of Object.entries(brushes)) {
+      const p = pixelsOf(
+        axes.find((a) => a.name === name),
+        b,
+      );
+      if (p) out[name] = p;
+    }
+    return out;
+  }, [brushes, axes]);
   const lines = useMemo(() => {
     const ms = plotted.map((r) => r.metric);
     const lo = Math.min(...ms);
@@ -117,7 +150,7 @@ export function ParallelCoordinates({
     return plotted.map((r) => {
       const ys = axes.map((a) => a.y(r));
       const inside = axes.every((a, i) => {
-        const b = brushes[a.name];
+        const b = px[a.name];
         return !b || (ys[i]! >= b[0] && ys[i]! <= b[1]);
       });
       let d = '';
@@ -132,9 +165,9 @@ export function ParallelCoordinates({
       });
       return { row: r, d, inside, color: colorOf(r.metric, lo, hi, minimize) };
     });
-  }, [plotted, axes, brushes, step, minimize]);
+  }, [plotted, axes, px, step, minimize]);
 
-  const brushed = Object.keys(brushes).length > 0;
+  const brushed = Object.keys(px).length > 0;
   const selectedKey = brushed
     ? lines
         .filter((l) => l.inside)
@@ -153,12 +186,11 @@ export function ParallelCoordinates({
   const endDrag = () => {
     if (!drag) return;
     const [a, b] = [Math.min(drag.a, drag.b), Math.max(drag.a, drag.b)];
-    setBrushes((all) => {
-      const next = { ...all };
-      if (b - a < MIN_BRUSH_PX) delete next[drag.axis];
-      else next[drag.axis] = [a, b];
-      return next;
-    });
+    const axis = axes.find((x) => x.name === drag.axis);
+    const next: Brushes = { ...brushes };
+    if (b - a < MIN_BRUSH_PX || !axis) delete next[drag.axis];
+    else next[drag.axis] = [axis.invert(b), axis.invert(a)];
+    setBrushes(next);
     setDrag(null);
   };
 
@@ -169,7 +201,7 @@ export function ParallelCoordinates({
       data-testid="parallel-coordinates"
       data-total={lines.length}
       data-selected={selected}
-      data-brushed={Object.keys(brushes).join(',')}
+      data-brushed={Object.keys(px).join(',')}
     >
       <figcaption className="chart-head">
         <span className="chart-title">
@@ -211,8 +243,7 @@ export function ParallelCoordinates({
                 ))}
               </g>
               {axes.map((a, i) => {
-                const brush =
-                  drag?.axis === a.name ? [Math.min(drag.a, drag.b), Math.max(drag.a, drag.b)] : brushes[a.name];
+                const brush = drag?.axis === a.name ? [Math.min(drag.a, drag.b), Math.max(drag.a, drag.b)] : px[a.name];
                 return (
                   <g
                     key={a.name}

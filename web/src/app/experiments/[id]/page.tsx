@@ -4,6 +4,7 @@ import { ExperimentView } from '@/components/experiment/experiment-view';
 import { ExperimentExistsDocument, ExperimentMetricKeysDocument, ExperimentPageDocument } from '@/gql/graphql';
 import { serverQuery } from '@/lib/server-api';
 import { parseSort, RUNS_PAGE_SIZE, readViewState } from '@/lib/view-state';
+import { prefetchWorkspace } from '@/lib/workspace-prefetch';
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -28,11 +29,19 @@ export default async function ExperimentPage({
     return (Array.isArray(v) ? v[0] : v) ?? null;
   };
   const view = readViewState({ get: one });
+  const archived = view.archived ? null : false;
+  // An open workspace's runs and series: started now, not awaited, streamed to the browser when ready (the
+  // table's page goes first). Grouped panels draw the table's rows, so there is nothing to fetch ahead.
+  // A failed prefetch is null: the browser then fetches.
+  const workspace =
+    view.panels?.length && !view.group.length
+      ? prefetchWorkspace(id, view.where, archived, view.panels).catch(() => null)
+      : undefined;
   const pageOf = (metricKeys: string[]) =>
     serverQuery(ExperimentPageDocument, {
       id,
       where: view.where || null,
-      archived: view.archived ? null : false,
+      archived,
       orderBy: parseSort(view.sort),
       first: RUNS_PAGE_SIZE,
       metricKeys,
@@ -49,5 +58,13 @@ export default async function ExperimentPage({
     const found = await serverQuery(ExperimentExistsDocument, { id });
     if (found && !found.experiment) notFound();
   }
-  return <ExperimentView key={id} id={id} initial={initial} initialMetricKeys={initial ? metricKeys : null} />;
+  return (
+    <ExperimentView
+      key={id}
+      id={id}
+      initial={initial}
+      initialMetricKeys={initial ? metricKeys : null}
+      workspacePrefetch={workspace}
+    />
+  );
 }
