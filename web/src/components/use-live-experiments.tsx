@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef } from 'react';
 import { ExperimentActivityDocument } from '@/gql/graphql';
-import { useLiveSubscription } from '@/lib/live';
+import { useLiveSubscription } from '@/lib/data';
 import { usePolling } from './agents/use-polled';
 
 /** Experiments whose run events the home page follows (the most recently active first). */

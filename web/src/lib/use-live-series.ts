@@ -1,16 +1,14 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useClient } from 'urql';
-import { useApi } from '@/components/providers';
 import {
   MetricKeysForRunsDocument,
   MetricSeriesDocument,
   type MetricSeriesQuery,
   MetricsLoggedDocument,
 } from '@/gql/graphql';
+import { type LiveState, type RunSeq, SeqTracker, useApiUrl, useLiveSubscription, useLoad } from './data';
 import { type ApiProblem, describeError } from './errors';
-import { type LiveState, type RunSeq, SeqTracker, useLiveSubscription } from './live';
 import { toNumber } from './metric-value';
 import { emptySeries, mergePoint, type Series, seriesFromColumns } from './series';
 
@@ -54,8 +52,8 @@ export function useLiveSeries(
   /** Series already fetched (on the server, after `runs`' seqs were read): used once instead of a query. */
   initial?: MetricSeriesQuery['metricSeries'] | null,
 ): LiveSeries {
-  const client = useClient();
-  const { apiUrl } = useApi();
+  const load = useLoad();
+  const apiUrl = useApiUrl();
   const [state, setState] = useState<{
     loading: boolean;
     problem: ApiProblem | null;
@@ -96,22 +94,14 @@ export function useLiveSeries(
       setState((s) => ({ ...s, loading: true, problem: null, ready: false }));
       let wanted: string[] = keysKey ? (JSON.parse(keysKey) as string[]) : [];
       if (!keysKey) {
-        const k = await client
-          .query(MetricKeysForRunsDocument, { runIds: runList.map((r) => r.runId) }, { requestPolicy: 'network-only' })
-          .toPromise();
+        const k = await load(MetricKeysForRunsDocument, { runIds: runList.map((r) => r.runId) });
         if (cancelled) return;
         if (k.error) return setState((s) => ({ ...s, loading: false, problem: describeError(k.error, apiUrl) }));
         wanted = k.data?.metricKeys ?? [];
       }
       const map = new Map<string, Series>();
       if (wanted.length && runList.length) {
-        const res = await client
-          .query(
-            MetricSeriesDocument,
-            { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints },
-            { requestPolicy: 'network-only' },
-          )
-          .toPromise();
+        const res = await load(MetricSeriesDocument, { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints });
         if (cancelled) return;
         if (res.error || !res.data)
           return setState((s) => ({
@@ -135,7 +125,7 @@ export function useLiveSeries(
     return () => {
       cancelled = true;
     };
-  }, [client, apiUrl, runsKey, keysKey, maxPoints, attempt]);
+  }, [load, apiUrl, runsKey, keysKey, maxPoints, attempt]);
 
   // Re-render at most once per animation frame however many batches arrive.
   const bump = useCallback(() => {

@@ -2,13 +2,13 @@
 
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useClient, useQuery } from 'urql';
 import {
   ExperimentHeaderDocument,
   ExperimentMetricKeysDocument,
   type ExperimentPageQuery,
   type RunOrder,
 } from '@/gql/graphql';
+import { useApiUrl, useLoad, useQuery } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
 import { latestTime, timeAgo } from '@/lib/format';
@@ -17,7 +17,6 @@ import { useNow } from '@/lib/use-now';
 import { parseSort, viewStateParams } from '@/lib/view-state';
 import { defaultPanels } from '@/lib/workspace';
 import { Loading, Notice } from '../notice';
-import { useApi } from '../providers';
 import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { BulkActions } from './bulk-actions';
@@ -60,9 +59,9 @@ export function ExperimentView({
   /** The keys the server chose the first page's metric columns from: the client starts from the same choice. */
   initialMetricKeys?: string[] | null;
 }) {
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const canLaunch = useCan('LAUNCH');
-  const client = useClient();
+  const load = useLoad();
   const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
   const [keysResult, refetchKeys] = useQuery({ query: ExperimentMetricKeysDocument, variables: { id } });
   const [view, setView] = useViewState();
@@ -153,7 +152,7 @@ export function ExperimentView({
   const doExport = async (format: 'csv' | 'json') => {
     setExporting(format);
     try {
-      const all = await fetchAllRuns(client, id, view.where, orderBy, archived, fetchKeys);
+      const all = await fetchAllRuns(load, id, view.where, orderBy, archived, fetchKeys);
       const base = `${exp?.name ?? 'runs'}-runs`;
       if (format === 'csv') {
         download(

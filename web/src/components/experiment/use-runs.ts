@@ -1,7 +1,6 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useClient } from 'urql';
 import {
   ExperimentRunChangedDocument,
   MetricsLoggedDocument,
@@ -10,12 +9,13 @@ import {
   type RunRowFragment,
   RunsCountDocument,
   RunsPageDocument,
+  type RunsPageQuery,
+  type RunsPageQueryVariables,
 } from '@/gql/graphql';
+import { type Load, type Loaded, SeqTracker, useApiUrl, useLiveSubscription, useLoad } from '@/lib/data';
 import { type ApiProblem, describeError } from '@/lib/errors';
-import { SeqTracker, useLiveSubscription } from '@/lib/live';
 import { toNumber } from '@/lib/metric-value';
 import { RUNS_PAGE_SIZE } from '@/lib/view-state';
-import { useApi } from '../providers';
 
 export const PAGE_SIZE = RUNS_PAGE_SIZE;
 
@@ -88,8 +88,8 @@ export function useRuns(
   /** The first page as the server component fetched it with these same arguments (no refetch on mount). */
   initialPage?: InitialPage | null,
 ) {
-  const client = useClient();
-  const { apiUrl } = useApi();
+  const load = useLoad();
+  const apiUrl = useApiUrl();
   const [state, setState] = useState<State>(() => (initialPage ? stateOfPage(initialPage) : INITIAL));
   const skipFirstLoad = useRef(!!initialPage);
   const [newRuns, setNewRuns] = useState(0);
@@ -109,21 +109,15 @@ export function useRuns(
       const gen = generation.current;
       if (after) appending.current = after;
       setState((s) => ({ ...s, loading: true }));
-      const res = await client
-        .query(
-          RunsPageDocument,
-          {
-            experimentId,
-            where: where || null,
-            archived,
-            orderBy: JSON.parse(orderKey),
-            first,
-            after,
-            metricKeys: keysKey ? JSON.parse(keysKey) : null,
-          },
-          { requestPolicy: 'network-only' },
-        )
-        .toPromise();
+      const res = await load(RunsPageDocument, {
+        experimentId,
+        where: where || null,
+        archived,
+        orderBy: JSON.parse(orderKey),
+        first,
+        after,
+        metricKeys: keysKey ? JSON.parse(keysKey) : null,
+      });
       if (after && appending.current === after) appending.current = null;
       if (gen !== generation.current) return; // filter or order changed meanwhile
       if (res.error || !res.data) {
@@ -153,7 +147,7 @@ export function useRuns(
         };
       });
     },
-    [client, experimentId, where, orderKey, apiUrl, archived, keysKey],
+    [load, experimentId, where, orderKey, apiUrl, archived, keysKey],
   );
 
   // Creates and deletes change how many runs match; the server counts (the filter may or may not match
@@ -164,14 +158,12 @@ export function useRuns(
     countTimer.current = setTimeout(async () => {
       countTimer.current = null;
       const gen = generation.current;
-      const res = await client
-        .query(RunsCountDocument, { experimentId, where: where || null, archived }, { requestPolicy: 'network-only' })
-        .toPromise();
+      const res = await load(RunsCountDocument, { experimentId, where: where || null, archived });
       if (gen !== generation.current || !res.data) return;
       const n = res.data.runs.totalCount;
       setState((s) => (s.totalCount === null ? s : { ...s, totalCount: n }));
     }, 300);
-  }, [client, experimentId, where, archived]);
+  }, [load, experimentId, where, archived]);
   useEffect(() => () => void (countTimer.current && clearTimeout(countTimer.current)), []);
 
   const reload = useCallback(() => {
@@ -289,7 +281,7 @@ export function useRuns(
 
 /** Every matching run (for export), fetched in pages of 500. */
 export async function fetchAllRuns(
-  client: ReturnType<typeof useClient>,
+  load: Load,
   experimentId: string,
   where: string,
   orderBy: RunOrder[],
@@ -299,13 +291,15 @@ export async function fetchAllRuns(
   const out: RunRowFragment[] = [];
   let after: string | null = null;
   for (;;) {
-    const res = await client
-      .query(
-        RunsPageDocument,
-        { experimentId, where: where || null, archived, orderBy, first: 500, after, metricKeys },
-        { requestPolicy: 'network-only' },
-      )
-      .toPromise();
+    const res: Loaded<RunsPageQuery, RunsPageQueryVariables> = await load(RunsPageDocument, {
+      experimentId,
+      where: where || null,
+      archived,
+      orderBy,
+      first: 500,
+      after,
+      metricKeys,
+    });
     if (res.error || !res.data) throw res.error ?? new Error('No data');
     out.push(...res.data.runs.nodes);
     if (!res.data.runs.pageInfo.hasNextPage) return out;

@@ -1,8 +1,8 @@
 'use client';
 
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
-import { useQuery } from 'urql';
 import { LaunchAgentsDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
 
 /**
  * Which program runs the launch: the built-in trainer or an entry point an online agent declared

@@ -1,7 +1,7 @@
 'use client';
 
-import { useQuery } from 'urql';
 import { ExperimentNamesDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
 import type { Issue } from '@/lib/issues';
 import { IssueList } from './issue-list';
 

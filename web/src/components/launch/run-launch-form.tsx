@@ -3,9 +3,9 @@
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { useMutation } from 'urql';
 import { LaunchRunDocument } from '@/gql/graphql';
 import { parseObject } from '@/lib/config-schema';
+import { useMutation } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { issuesOf, issuesUnder } from '@/lib/issues';
 import { Notice } from '../notice';
