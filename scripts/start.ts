@@ -3,7 +3,7 @@
 // is the only place that knows all three. Ctrl-C stops them in reverse order.
 
 import { type BootedServer, bootServer, EnvError, loadEnv, stopInOrderOnSignal } from '@runboard/server';
-import { Agent } from '@runboard/trainers/agent/agent';
+import { Agent } from '@runboard/trainers';
 import { type RunningWeb, startWeb } from '@runboard/web/start';
 import { z } from 'zod';
 
