@@ -3,23 +3,12 @@
  * database under a running server. The shared PostgreSQL on 5432 is never restarted: other tests use it.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type RunningServer, startServer } from '@runboard/server';
 import { type EmbeddedDatabase, migrate, startEmbeddedPostgres } from '@runboard/server/testing';
 import { type ServerOptionOverrides, serverOptions } from './options.ts';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './ports.ts';
 
 export interface OwnPostgresStack {
   server: RunningServer;
