@@ -21,6 +21,7 @@ import { ErrorCode, wrappedCode } from '../core/errors.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
+import { KeySessions } from './key-sessions.ts';
 import { readBody, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
@@ -75,9 +76,16 @@ export function startGraphQLWebSocket(
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
-    verifyClient: ({ req }: { req: IncomingMessage }) =>
-      hostAllowed(deps.host, req.headers.host) && originAllowed(deps.origins, req.headers.origin),
+    // The callback form sets the status: the same 421 / 403 as HTTP (the plain form answers every refusal 401).
+    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, reason?: string) => void) => {
+      if (!hostAllowed(deps.host, req.headers.host)) return done(false, 421, 'Host header not allowed');
+      if (!originAllowed(deps.origins, req.headers.origin)) return done(false, 403, 'Origin not allowed');
+      done(true);
+    },
   });
+  // Revoking, deleting or narrowing a key closes its sockets at once (LISTEN), on every server.
+  const sessions = new KeySessions(deps.auth);
+  wss.on('close', () => sessions.close());
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema: limits.schema,
@@ -92,10 +100,11 @@ export function startGraphQLWebSocket(
           (typeof params.apiKey === 'string' && params.apiKey) ||
           String(params.authorization ?? '').replace(/^Bearer /, '') ||
           undefined;
+        const mark = sessions.mark();
         const principal = await deps.auth.authenticate(fromParams ?? presentedKey(ctx.extra.request));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
-        return true;
+        return sessions.add(ctx.extra.socket, principal, mark);
       },
       onSubscribe: (_ctx, _id, payload) => {
         const { schema, maxDepth, maxCost } = limits;
@@ -106,7 +115,7 @@ export function startGraphQLWebSocket(
     },
     wss,
   );
-  return { wss, wsServer };
+  return { wss, wsServer, sessions };
 }
 
 /** Apollo Server for GraphQL over HTTP; stopping it drains the HTTP server and the WebSocket server. */

@@ -35,6 +35,11 @@ export type Scalars = {
 /** A trainer agent: a process on some machine that claims queued runs and starts a trainer for each. */
 export type Agent = {
   __typename?: 'Agent';
+  /**
+   * How many runs it holds now, of every experiment. For a key limited to experiments, `runs` lists only
+   * runs of those; the others show only in this count.
+   */
+  activeRunCount: Scalars['Int']['output'];
   /** How many runs it runs at once. */
   concurrency: Scalars['Int']['output'];
   /** The programs it runs, by name; it claims only runs launched for one of them. */
@@ -1015,6 +1020,12 @@ export type Run = {
   createdAt: Scalars['DateTime']['output'];
   /** Error reported by finishRun, or why the server marked the run CRASHED. */
   errorMessage?: Maybe<Scalars['String']['output']>;
+  /**
+   * The first line of errorMessage, at most 300 characters: what a table of runs shows (a whole message
+   * can be a stack trace). A run the trainer's non-finite guard stopped starts with its cause
+   * ("loss became NaN at epoch 2, batch 14", "training diverged at epoch 1: ...").
+   */
+  errorSummary?: Maybe<Scalars['String']['output']>;
   /** Process exit code reported by finishRun. */
   exitCode?: Maybe<Scalars['Int']['output']>;
   /** The experiment the run belongs to. */
@@ -1736,6 +1747,7 @@ export type ResolversParentTypes = {
 };
 
 export type AgentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
+  activeRunCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   entryPoints?: Resolver<Array<ResolversTypes['EntryPoint']>, ParentType, ContextType>;
   gpus?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1961,6 +1973,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   config?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorSummary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   exitCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   experiment?: Resolver<ResolversTypes['Experiment'], ParentType, ContextType>;
   experimentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -24,9 +24,10 @@ export async function scanOtherSplits(
   data: ResolvedData,
   trainDs: FolderDataset,
   say: (l: string) => void,
+  roots: Parameters<typeof scanFolder>[2],
 ): Promise<{ valDs: FolderDataset; testDs: FolderDataset | null; classes: string[]; task: Task }> {
-  const valDs = await scanFolder(data.val, trainDs.classes);
-  const testDs = data.test ? await scanFolder(data.test, trainDs.classes) : null;
+  const valDs = await scanFolder(data.val, trainDs.classes, roots);
+  const testDs = data.test ? await scanFolder(data.test, trainDs.classes, roots) : null;
   say(
     `data: ${data.source}: ${trainDs.files.length} train, ${valDs.files.length} validation${testDs ? `, ${testDs.files.length} test` : ''} images in ${trainDs.classes.length} classes (${trainDs.classes.join(', ')})`,
   );

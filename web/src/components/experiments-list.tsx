@@ -9,6 +9,7 @@ import { describeError } from '@/lib/errors';
 import { timeAgo } from '@/lib/format';
 import { QueueSummary } from './agents/queue-summary';
 import { Loading, Notice } from './notice';
+import { useCan } from './session';
 import { StatusBadge } from './status-badge';
 import { useLiveExperiments } from './use-live-experiments';
 
@@ -69,6 +70,8 @@ function CreateExperiment() {
 }
 
 export function ExperimentsList() {
+  // Offered only what the session's scopes allow (createExperiment needs LOG); the API checks again.
+  const canCreate = useCan('LOG');
   const apiUrl = useApiUrl();
   const [search, setSearch] = useState('');
   const [debounced, setDebounced] = useState('');
@@ -106,7 +109,7 @@ export function ExperimentsList() {
           onChange={(e) => setSearch(e.target.value)}
           aria-label="Search experiments"
         />
-        <CreateExperiment />
+        {canCreate && <CreateExperiment />}
       </div>
       {problem && (
         <Notice

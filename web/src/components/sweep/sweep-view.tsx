@@ -15,6 +15,7 @@ import { formatDate } from '@/lib/format';
 import { formatNumber, toNumber } from '@/lib/metric-value';
 import { type ParamAxis, paramAxis, type SweepRow } from '@/lib/sweep-analysis';
 import { Loading, Notice } from '../notice';
+import { useCan } from '../session';
 import { ALL_STATUSES, StatusBadge } from '../status-badge';
 import { ParallelCoordinates } from './parallel-coordinates';
 import { ParamImportance } from './param-importance';
@@ -122,6 +123,7 @@ export function SweepView({ id }: { id: string }) {
   const [selected, setSelected] = useState<Set<string> | null>(null);
   const [cancelState, cancelSweep] = useMutation(CancelSweepDocument);
   const [confirming, setConfirming] = useState(false);
+  const canCancel = useCan('LAUNCH');
 
   const statusOf = useCallback(
     (runId: string, fallback: string) => {
@@ -177,6 +179,7 @@ export function SweepView({ id }: { id: string }) {
           </Link>
         )}
         {active > 0 &&
+          canCancel &&
           (confirming ? (
             <span className="toolbar" style={{ margin: 0 }}>
               <button

@@ -36,7 +36,12 @@ export function createDataClient(apiUrl: string, wsUrl: string): DataClient {
     on: {
       connecting: () => socket.set('connecting'),
       connected: () => socket.set('live'),
-      closed: () => socket.set('down'),
+      closed: (e) => {
+        socket.set('down');
+        // 4401: the session's key was revoked (the dashboard's server has ended the session): sign in again.
+        if ((e as { code?: number } | undefined)?.code === 4401)
+          location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+      },
     },
   });
   const urql = new Client({
