@@ -8,8 +8,7 @@
 
 import { parseArgs } from 'node:util';
 import { type BootedServer, bootServer, EnvError, loadEnv, stopInOrderOnSignal } from '@runboard/server';
-import { Agent } from '@runboard/trainers/agent/agent';
-import { entryPointsOf } from '@runboard/trainers/agent/command-line';
+import { Agent, entryPointsOf } from '@runboard/trainers';
 import { type RunningWeb, startWeb } from '@runboard/web/start';
 import { z } from 'zod';
 

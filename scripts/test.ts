@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '@runboard/server/db/embedded';
+import { startEmbeddedPostgres } from '@runboard/server/testing';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';

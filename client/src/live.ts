@@ -10,8 +10,24 @@
  * retried with backoff: quick at first, then at most every `maxDelayMs`.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import type { Client } from 'graphql-ws';
 import { operationOf } from './idempotence.ts';
+
+/**
+ * What a stream needs of its socket: graphql-ws's Client has this shape, and so does the dashboard's urql
+ * client wrapped by web/src/lib/data (GraphQL errors arrive in `error` as an array; anything else there is a
+ * transport problem).
+ */
+export interface SubscribeTransport {
+  subscribe(
+    payload: { query: string; variables: Record<string, unknown> },
+    sink: {
+      next(result: { data?: unknown; errors?: readonly { message: string }[] }): void;
+      error(err: unknown): void;
+      complete(): void;
+    },
+  ): () => void;
+  on(event: 'connected', listener: () => void): () => void;
+}
 
 export type StreamState = 'connecting' | 'live' | 'retrying' | 'error';
 
@@ -30,7 +46,7 @@ export interface ResumableOptions<TData, TVars> {
 
 /** Starts the stream; the returned function stops it. */
 export function resumableSubscription<TData, TVars extends Record<string, unknown>>(
-  ws: Client,
+  ws: SubscribeTransport,
   doc: TypedDocumentNode<TData, TVars>,
   o: ResumableOptions<TData, TVars>,
 ): () => void {
@@ -60,7 +76,7 @@ export function resumableSubscription<TData, TVars extends Record<string, unknow
     if (stopped) return;
     say('connecting', null);
     const variables = { ...o.variables, ...o.resume(starts++ > 0) };
-    unsubscribe = ws.subscribe<TData>(
+    unsubscribe = ws.subscribe(
       { query, variables },
       {
         next: (result) => {

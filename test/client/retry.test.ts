@@ -2,10 +2,10 @@
 // (Retry-After honoured), an unknown outcome is retried only for an idempotent call, and a GraphQL
 // error never is.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ApiError, GraphQLClient, TransportError } from '@runboard/client';
 import { uniqueName } from '../helpers/gql.ts';
+import { freePort } from '../helpers/ports.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startProxy } from './proxy.ts';
@@ -20,17 +20,6 @@ const CREATE = `mutation($e: String!) { createRun(input: { experimentName: $e })
 const START = `mutation($id: ID!) { startRun(id: $id) { id } }`;
 const LOG = `mutation($id: ID!, $c: MetricColumnsInput!) { logMetrics(runId: $id, columns: $c) { accepted } }`;
 const RUNS = `query($e: String!) { runs(filter: { experimentName: $e }) { totalCount nodes { id metric(key: "loss") { count } } } }`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test('a call made before the server listens is retried until it does, and acts once', async (t) => {
   const port = await freePort();

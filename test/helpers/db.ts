@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { migrate } from '@runboard/server/db/migrate';
+import { migrate } from '@runboard/server/testing';
 import pg from 'pg';
 
 /**

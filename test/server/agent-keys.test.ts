@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { keyedApi } from '../helpers/keys.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** Agents are bound to the AGENT key that registered them: another AGENT key cannot act for them (issue #20, item 5). */
@@ -14,32 +15,14 @@ after(async () => {
   await s.close();
 });
 
-async function call(key: string, query: string, variables?: Record<string, unknown>) {
-  const res = await fetch(s.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: any[] };
-}
-
-async function ok(key: string, query: string, variables?: Record<string, unknown>) {
-  const r = await call(key, query, variables);
-  assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-  return r.data;
-}
+const { call, ok, createKey } = keyedApi(() => s.url, ADMIN);
 
 async function forbidden(key: string, query: string, variables: Record<string, unknown>, what: string) {
   const r = await call(key, query, variables);
-  assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN', `${what}: ${JSON.stringify(r)}`);
+  assert.equal(r.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', `${what}: ${JSON.stringify(r.body)}`);
 }
 
-async function agentKey() {
-  const data = await ok(ADMIN, `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key } }`, {
-    input: { name: `agent-${randomUUID().slice(0, 8)}`, scopes: ['AGENT'] },
-  });
-  return data.createApiKey.key as string;
-}
+const agentKey = () => createKey(['AGENT']);
 
 const REGISTER = `mutation($id: ID!, $name: String!, $l: [String!]) {
   registerAgent(input: { id: $id, name: $name, host: "h", concurrency: 1, labels: $l }) { id name } }`;

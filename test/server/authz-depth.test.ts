@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { keyedApi } from '../helpers/keys.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
@@ -19,28 +20,7 @@ after(async () => {
   await s.close();
 });
 
-async function call(key: string, query: string, variables?: Record<string, unknown>) {
-  const res = await fetch(s.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: any[] };
-  return { status: res.status, body };
-}
-
-async function ok(key: string, query: string, variables?: Record<string, unknown>) {
-  const r = await call(key, query, variables);
-  assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
-  return r.body.data;
-}
-
-async function createKey(scopes: string[], experiments?: string[]) {
-  const data = await ok(ADMIN, `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key } }`, {
-    input: { name: `k-${randomUUID().slice(0, 8)}`, scopes, experiments },
-  });
-  return data.createApiKey.key as string;
-}
+const { call, ok, createKey } = keyedApi(() => s.url, ADMIN);
 
 const NESTED = `runs { experiment { name runs(first: 50) { nodes { id config notes metrics { key lastValue } } } } }`;
 

@@ -3,62 +3,24 @@
 // /healthz, resumes LISTEN by itself, and no acknowledged point is lost. These tests start their own
 // PostgreSQL (embedded, on a free port): the shared one is never restarted.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '@runboard/server/db/embedded';
-import { migrate } from '@runboard/server/db/migrate';
-import { type RunningServer, startServer } from '@runboard/server/http/server';
-import { PgListener } from '@runboard/server/pubsub/pg-listener';
-import { CHANNEL, topics } from '@runboard/server/pubsub/topics';
+import type { RunningServer } from '@runboard/server';
+import { CHANNEL, PgListener, topics } from '@runboard/server/testing';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { type OwnPostgresStack, startOwnPostgresStack } from '../helpers/own-postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'runboard-faults-'));
-chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach its data directory
-let port = 0;
-let db: EmbeddedDatabase;
+let stack: OwnPostgresStack;
 let server: RunningServer;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as { port: number };
-      probe.close(() => resolve(p));
-    });
-  });
-}
-
 before(async () => {
-  port = await freePort();
-  db = await startEmbeddedPostgres(path.join(dir, 'pg'), port, () => {});
-  await migrate(db.url);
-  server = await startServer({
-    databaseUrl: db.url,
-    HOST: '127.0.0.1',
-    PORT: 0,
-    DATA_DIR: path.join(dir, 'data'),
-    ARTIFACT_DIR: undefined,
-    HEARTBEAT_TIMEOUT_SECONDS: 600,
-    CRASH_SWEEP_INTERVAL_MS: 1000,
-    RUNBOARD_API_KEY: undefined,
-    MAX_QUERY_DEPTH: 12,
-    MAX_QUERY_COST: 50_000,
-    DB_POOL_SIZE: 10,
-  });
+  stack = await startOwnPostgresStack('faults', { heartbeatTimeoutSeconds: 600, crashSweepIntervalMs: 1000 });
+  server = stack.server;
 });
 
-after(async () => {
-  await server?.stop();
-  await db?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stack?.close());
 
 async function post(query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(server.url, {
@@ -81,7 +43,7 @@ async function newRunningRun(experiment: string): Promise<string> {
 const LOG = `mutation($run: ID!, $c: MetricColumnsInput!) { logMetrics(runId: $run, columns: $c) { seq accepted } }`;
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: db.url });
+  const c = new pg.Client({ connectionString: stack.databaseUrl });
   await c.connect();
   try {
     return await fn(c);
@@ -174,12 +136,12 @@ test('PostgreSQL restarts under 10 logging trainers: the server stays up, answer
     while ([...acknowledged.values()].some((s) => s.size < min)) await new Promise((r) => setTimeout(r, 50));
   };
   await waitForSteps(5);
-  await db.stop();
+  await stack.stopDatabase();
   // While it is down: the server answers, and says the database is missing.
   const health = await fetch(server.url.replace('/graphql', '/healthz'));
   assert.equal(health.status, 503);
   assert.equal(((await health.json()) as any).database, false);
-  db = await startEmbeddedPostgres(path.join(dir, 'pg'), port, () => {});
+  await stack.startDatabase();
   const before = Math.max(...[...acknowledged.values()].map((s) => s.size));
   await waitForSteps(before + 5);
   stop = true;
@@ -221,7 +183,7 @@ test('after LISTEN reconnects, the resync comes before any notice the new connec
   // event loop kept busy so that LISTEN's answer and the first notices are read together.
   const runId = '00000000-0000-4000-8000-000000000001';
   const events: string[] = [];
-  const listener = new PgListener(db.url, () => events.push('lost'));
+  const listener = new PgListener(stack.databaseUrl, () => events.push('lost'));
   listener.subscribe(topics.metrics(runId), () => events.push('notice'));
   listener.onResync(() => events.push('resync'));
   await listener.start();

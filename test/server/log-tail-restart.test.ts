@@ -3,61 +3,24 @@
 // Before, `.catch((err) => queue.fail(err))` in launch/logs.ts ended the subscription on the first failed read.
 // Own embedded PostgreSQL on a free port: the shared one is never restarted.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '@runboard/server/db/embedded';
-import { migrate } from '@runboard/server/db/migrate';
-import { type RunningServer, startServer } from '@runboard/server/http/server';
-import { CHANNEL } from '@runboard/server/pubsub/topics';
+import type { RunningServer } from '@runboard/server';
+import { CHANNEL } from '@runboard/server/testing';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { type OwnPostgresStack, startOwnPostgresStack } from '../helpers/own-postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'runboard-logtail-'));
-chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach its data directory
-let port = 0;
-let db: EmbeddedDatabase;
+let stack: OwnPostgresStack;
 let server: RunningServer;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as { port: number };
-      probe.close(() => resolve(p));
-    });
-  });
-}
-
 before(async () => {
-  port = await freePort();
-  db = await startEmbeddedPostgres(path.join(dir, 'pg'), port, () => {});
-  await migrate(db.url);
-  server = await startServer({
-    databaseUrl: db.url,
-    HOST: '127.0.0.1',
-    PORT: 0,
-    DATA_DIR: path.join(dir, 'data'),
-    ARTIFACT_DIR: undefined,
-    HEARTBEAT_TIMEOUT_SECONDS: 600,
-    CRASH_SWEEP_INTERVAL_MS: 1000,
-    RUNBOARD_API_KEY: undefined,
-    MAX_QUERY_DEPTH: 12,
-    MAX_QUERY_COST: 50_000,
-    DB_POOL_SIZE: 10,
-  });
+  stack = await startOwnPostgresStack('logtail', { heartbeatTimeoutSeconds: 600, crashSweepIntervalMs: 1000 });
+  server = stack.server;
 });
 
-after(async () => {
-  await server?.stop();
-  await db?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stack?.close());
 
 async function post(query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(server.url, {
@@ -109,13 +72,13 @@ test('the log tail survives a PostgreSQL restart in the middle of a read, with n
   await waitFor(() => delivered.length === last, { what: 'the first lines delivered' });
 
   // Make the tail's next read wait on a lock, then restart PostgreSQL under it: the read fails mid-flight.
-  const locker = new pg.Client({ connectionString: db.url });
+  const locker = new pg.Client({ connectionString: stack.databaseUrl });
   locker.on('error', () => {}); // the restart ends this session
   await locker.connect();
   await locker.query('BEGIN');
   await locker.query('LOCK TABLE run_logs IN ACCESS EXCLUSIVE MODE');
   // A notice as appendRunLogs would send it makes the tail read (NOTIFY is sent on commit: not from the locker).
-  const watcher = new pg.Client({ connectionString: db.url });
+  const watcher = new pg.Client({ connectionString: stack.databaseUrl });
   await watcher.connect();
   await watcher.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ type: 'logs', runId, line: last + 1 })]);
   await waitFor(
@@ -128,9 +91,9 @@ test('the log tail survives a PostgreSQL restart in the middle of a read, with n
     { what: 'the tail read waiting on the lock' },
   );
   await watcher.end();
-  await db.stop();
+  await stack.stopDatabase();
   await locker.end().catch(() => {});
-  db = await startEmbeddedPostgres(path.join(dir, 'pg'), port, () => {});
+  await stack.startDatabase();
 
   for (let i = 0; i < 5; i++) last = await appendLine(runId, `after ${i}`);
   assert.equal(last, 10, 'every append was acknowledged once');

@@ -1,11 +1,11 @@
 // The agent's log pump against a real server: a line holding a NUL (or a lone surrogate) is stored
 // sanitised and the rest of its batch arrives; before, the whole batch was dropped silently.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { AgentApi } from '../../trainers/src/agent/api.ts';
 import { LogPump } from '../../trainers/src/agent/log-pump.ts';
+import { freePort } from '../helpers/ports.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -36,17 +36,6 @@ test('a NUL in one line does not lose the batch: every line arrives, the bad one
   );
   assert.deepEqual(errors, []);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test('lines forwarded while the server is not listening yet arrive, in order, once it is', async (t) => {
   const { createRun } = await s.gql(`mutation { createRun(input: { experimentName: "pump" }) { id } }`);

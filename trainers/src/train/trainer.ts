@@ -3,37 +3,39 @@
 // the CLI and of the server: everything external comes in through TrainerDeps.
 
 import { randomBytes } from 'node:crypto';
-import { basename, join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { sanitiseSegment } from '../agent/path-confinement.ts';
+import { basename, join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.ts';
 import { progressPrinter } from '../data/downloads.ts';
-import { dataRootsFromEnv, type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
+import { dataRootsFromEnv, type FolderDataset, scanFolder } from '../data/folder-dataset.ts';
 import { resolveData } from '../data/resolve-data.ts';
 import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
 import { detectAvailability, type EngineAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
-import { FeatureCache, featureEngine } from '../features/feature-cache.ts';
-import { FeatureStore } from '../features/feature-store.ts';
+import { type FeatureCache, featureEngine } from '../features/feature-cache.ts';
+import type { FeatureStore } from '../features/feature-store.ts';
 import { saveArtifacts } from '../model/artifacts.ts';
 import { loadVggWeights } from '../model/load-weights.ts';
 import { resolveWeights } from '../model/resolve-weights.ts';
 import { buildTrainablePart, copyWeightsByName, getVggWeights, setVggWeights, type Task } from '../model/vgg16.ts';
-import { cutBefore } from '../model/vgg16-spec.ts';
-import { hashWeights, type VggWeights } from '../model/weights.ts';
+import type { VggWeights } from '../model/weights.ts';
 import { SystemSampler } from '../tracking/system-metrics.ts';
 import type { RunStatus, Tracker } from '../tracking/tracker.ts';
-import {
-  type DivergenceGuard,
-  type EpochRecord,
-  evaluateSplit,
-  runPhase,
-  type Split,
-  type StopSignal,
-} from './epoch-loop.ts';
+import { type DivergenceGuard, type EpochRecord, runPhase, type Split, type StopSignal } from './epoch-loop.ts';
 import { HeapRmsprop } from './heap-rmsprop.ts';
 import { type ProgressSink, silentProgress } from './progress.ts';
-import { hostInfo } from './system-info.ts';
+import {
+  describeRun,
+  featureCacheFor,
+  featuresLine,
+  type LoadedSplit,
+  loadSplitImages,
+  modelDirFor,
+  planPhases,
+  scanOtherSplits,
+  splitOf,
+  testModel,
+} from './train-steps.ts';
 
 export interface TrainerDeps {
   tracker: Tracker;
@@ -134,16 +136,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   const stop = deps.stop ?? { requested: false };
   const progress = deps.progress ?? silentProgress;
   const runName = defaultRunName(cfg);
-  // Names are user text: sanitised before they become folders (an experiment "../../x" stays under .data/models).
-  const modelDir = resolve(
-    cfg.output ??
-      join(
-        '.data',
-        'models',
-        sanitiseSegment(cfg.experiment, 'experiment'),
-        sanitiseSegment(runFolderName(cfg, runName), 'run'),
-      ),
-  );
+  const modelDir = modelDirFor(cfg, runFolderName(cfg, runName));
   const say = (l: string) => progress.message(l);
   say(`run ${runName}${cfg.runId ? ` (id ${cfg.runId})` : ''}: experiment ${cfg.experiment}`);
 
@@ -160,61 +153,28 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say, stop.signal),
   ]);
   const weights = loaded.weights;
-  const valDs = await scanFolder(data.val, trainDs.classes, roots);
-  const testDs = data.test ? await scanFolder(data.test, trainDs.classes, roots) : null;
-  say(
-    `data: ${data.source}: ${trainDs.files.length} train, ${valDs.files.length} validation${testDs ? `, ${testDs.files.length} test` : ''} images in ${trainDs.classes.length} classes (${trainDs.classes.join(', ')})`,
-  );
-  const classes = trainDs.classes;
-  // tfjs would only say "target array of shape 20,1 ... categorical_crossentropy".
-  if (classes.length < 2)
-    throw new Error(
-      `training data has ${classes.length} class (${classes.join(', ')}); need 2 or more (one subfolder per class in ${data.train})`,
-    );
-  const task: Task = cfg.task === 'auto' ? (classes.length === 2 ? 'binary' : 'categorical') : cfg.task;
-  if (task === 'binary' && classes.length !== 2)
-    throw new Error(`binary task needs exactly 2 classes, ${data.train} has ${classes.length}: ${classes.join(', ')}`);
+  const { valDs, testDs, classes, task } = await scanOtherSplits(cfg, data, trainDs, say, roots);
 
-  const phases = [
-    ...(cfg.epochs > 0 ? [{ name: 'head', cut: 'block5_pool' as string | null, epochs: cfg.epochs, lr: cfg.lr }] : []),
-    ...(cfg.fineTuneFrom
-      ? [{ name: 'fine-tune', cut: cutBefore(cfg.fineTuneFrom), epochs: cfg.fineTuneEpochs, lr: cfg.fineTuneLr }]
-      : []),
-  ];
+  const phases = planPhases(cfg);
   // Pixels are needed up front only to augment, with nothing frozen, or without the feature cache;
   // otherwise only images whose features miss the cache are decoded.
   const eagerDecode =
     cfg.augment || cfg.noCache || deps.recomputeBaseEveryEpoch === true || phases.some((p) => p.cut === null);
-  const systemInfo: Record<string, unknown> = {
-    ...hostInfo(),
-    engines: {
-      prefixRequested: cfg.prefixEngine,
-      head: `tfjs ${tf.version_core} (${backend.backend} via ${backend.package} ${backend.version}, on the ${backend.device})`,
-      headDevice: backend.device,
-      tfjsBackendNotes: backend.notes,
-    },
-    weights: weights.source,
-    weightsFile: loaded.file,
-    randomInit: weights.source.startsWith('random-init'),
-    data: data.source,
+  const systemInfo = describeRun({
+    cfg,
+    backend,
+    weights,
+    loaded,
+    data,
     classes,
     task,
-    dataset: { train: trainDs.files.length, validation: valDs.files.length, test: testDs?.files.length ?? 0 },
-    phases: phases.map((p, i) => ({ index: i, name: p.name, frozenThrough: p.cut, epochs: p.epochs, lr: p.lr })),
-    featureCache: cfg.augment || cfg.noCache ? null : resolve(cfg.cacheDir),
-    artifacts: { modelDir, format: 'tfjs-layers-model' },
-  };
-  type Loaded = { ds: FolderDataset; im: Awaited<ReturnType<typeof loadImages>>; targets: Float32Array; width: number };
-  const load = async (ds: FolderDataset): Promise<Loaded> => {
-    const im = await loadImages(ds, cfg.size, cfg.interpolation, 8, eagerDecode);
-    const width = task === 'binary' ? 1 : classes.length;
-    return {
-      ds,
-      im,
-      targets: task === 'binary' ? Float32Array.from(ds.labels) : oneHot(ds.labels, classes.length),
-      width,
-    };
-  };
+    trainDs,
+    valDs,
+    testDs,
+    phases,
+    modelDir,
+  });
+  const load = (ds: FolderDataset) => loadSplitImages(ds, cfg, task, classes.length, eagerDecode);
   // Decoding images (sharp, on libuv's threads) overlaps building the prefix's ONNX session.
   // Awaited inside the try below, so a bad image still fails the run it belongs to.
   const loading = Promise.all([load(trainDs), load(valDs), testDs ? load(testDs) : null]);
@@ -244,45 +204,16 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   let current = weights;
   const guard: DivergenceGuard = { mode: cfg.onDivergence, frozen: weights, warned: false };
   let lastCache: FeatureCache | null = null;
-  const sayFeatures = (cut: string | null, splits: Record<string, Split>) => {
-    const parts = Object.entries(splits).map(([name, sp]) => {
-      const f = sp.features;
-      return `${name} ${f.computed + f.hits}/${f.size} (cache hits ${f.hits}, computed ${f.computed})`;
-    });
-    const all = Object.values(splits);
-    const computed = all.reduce((a, sp) => a + sp.features.computed, 0);
-    const secs = all.reduce((a, sp) => a + sp.features.baseSeconds, 0);
-    say(
-      `features [${cut}]: ${parts.join(', ')}${computed ? `, ${(computed / Math.max(secs, 1e-9)).toFixed(1)} images/s through the base` : ''}`,
-    );
-  };
+  const sayFeatures = (cut: string | null, splits: Record<string, Split>) => say(featuresLine(cut, splits));
   let prevModel: tf.LayersModel | null = null;
   let stopped = false;
   let step = 0;
   const stores: FeatureStore[] = [];
   let sampler: SystemSampler | null = null;
-  const split = (d: Loaded, p: PrefixEngine, cache: FeatureCache | null, name: string): Split => {
-    const recompute = deps.recomputeBaseEveryEpoch ?? false;
-    const features = new FeatureStore(
-      d.im.pixels,
-      d.im.contentHashes,
-      p,
-      cfg.preprocessing,
-      recompute ? null : cache,
-      !recompute,
-      16,
-      d.im.decode,
-    );
-    stores.push(features);
-    let lastLine = performance.now();
-    features.onComputed = (f) => {
-      if (performance.now() - lastLine < 5000) return;
-      lastLine = performance.now();
-      say(
-        `features [${p.cut}]: ${f.computed + f.hits}/${f.size} ${name} images (cache hits ${f.hits}), ${(f.computed / Math.max(f.baseSeconds, 1e-9)).toFixed(1)} images/s through the base`,
-      );
-    };
-    return { pixels: d.im.pixels, labels: d.ds.labels, targets: d.targets, targetWidth: d.width, features };
+  const split = (d: LoadedSplit, p: PrefixEngine, cache: FeatureCache | null, name: string): Split => {
+    const sp = splitOf(d, p, cache, name, { cfg, recompute: deps.recomputeBaseEveryEpoch ?? false, say });
+    stores.push(sp.features);
+    return sp;
   };
 
   let started = false;
@@ -315,21 +246,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       });
       disposeModel(prevModel);
       prevModel = model;
-      const cache =
-        cfg.noCache || ph.cut === null
-          ? null
-          : new FeatureCache(
-              resolve(cfg.cacheDir),
-              {
-                weightsHash: hashWeights(current, ph.cut),
-                cut: ph.cut,
-                preprocessing: cfg.preprocessing,
-                size: cfg.size,
-                interpolation: cfg.interpolation,
-                ...featureEngine(choice, backend.backend),
-              },
-              prefix.outShape.reduce((a, b) => a * b, 1),
-            );
+      const cache = featureCacheFor(cfg, ph.cut, current, prefix, featureEngine(choice, backend.backend));
       const caches = cfg.augment ? null : cache; // augmented train images are never cached
       lastCache = cache;
       const trainSplit = split(trainData, prefix, caches, 'train');
@@ -388,19 +305,16 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       cacheStats.baseSeconds += s.baseSeconds;
     }
 
-    let test: TrainResult['test'];
-    if (testData && prefix && prevModel && !stopped) {
-      // Test features are cached like the others (same key: weights, cut, preprocessing, size).
-      const testSplit = split(testData, prefix, lastCache, 'test');
-      test = await evaluateSplit(prevModel, prefix, testSplit, cfg.batch);
-      sayFeatures(prefix.cut, { test: testSplit });
-      const wallTime = new Date().toISOString();
-      await deps.tracker.logMetrics([
-        { key: 'test_loss', step, value: test.loss, wallTime },
-        { key: 'test_acc', step, value: test.acc, wallTime },
-      ]);
-      progress.message(`test: loss=${test.loss.toFixed(4)} acc=${test.acc.toFixed(4)}`);
-    }
+    const test =
+      testData && prefix && prevModel && !stopped
+        ? await testModel(prevModel, prefix, split(testData, prefix, lastCache, 'test'), {
+            cfg,
+            step,
+            deps,
+            progress,
+            sayFeatures,
+          })
+        : undefined;
 
     if (prevModel) {
       const lastCut = phases.at(-1)?.cut ?? null;

@@ -5,7 +5,16 @@ import { ConnectionIndicator } from '@/components/connection-indicator';
 import { Providers } from '@/components/providers';
 import { LaunchLink, SessionMenu } from '@/components/session';
 import { resolveApiUrls } from '@/lib/api-url';
-import './globals.css';
+// Styles per area, in cascade order (later files override earlier ones: narrow screens, then dark mode last).
+import './styles/base.css';
+import './styles/status.css';
+import './styles/panels.css';
+import './styles/launch.css';
+import './styles/logs.css';
+import './styles/sweeps-agents.css';
+import './styles/runs-table.css';
+import './styles/narrow.css';
+import './styles/dark.css';
 
 export const metadata: Metadata = {
   title: 'Runboard',

@@ -1,6 +1,5 @@
 'use client';
-
-import { useSocketState } from './providers';
+import { useSocketState } from '@/lib/data';
 
 const LABEL = { idle: 'idle', connecting: 'connecting…', live: 'live', down: 'reconnecting…' } as const;
 

@@ -3,13 +3,12 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
 import { CreateExperimentDocument, ExperimentsDocument } from '@/gql/graphql';
+import { useApiUrl, useMutation, useQuery } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { timeAgo } from '@/lib/format';
 import { QueueSummary } from './agents/queue-summary';
 import { Loading, Notice } from './notice';
-import { useApi } from './providers';
 import { useCan } from './session';
 import { StatusBadge } from './status-badge';
 import { useLiveExperiments } from './use-live-experiments';
@@ -73,7 +72,7 @@ function CreateExperiment() {
 export function ExperimentsList() {
   // Offered only what the session's scopes allow (createExperiment needs LOG); the API checks again.
   const canCreate = useCan('LOG');
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const [search, setSearch] = useState('');
   const [debounced, setDebounced] = useState('');
   useEffect(() => {

@@ -1,8 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { useApiUrl } from '@/lib/data';
 import type { ApiProblem } from '@/lib/errors';
-import { useApi } from './providers';
 
 /** A visible message in place of content: errors, not-found, empty states. Never a blank page. */
 export function Notice({
@@ -38,7 +38,7 @@ export function Notice({
 
 /** A loading line that says so when the API is slow, rather than spinning silently forever. */
 export function Loading({ what }: { what: string }) {
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const [slow, setSlow] = useState(false);
   useEffect(() => {
     const t = setTimeout(() => setSlow(true), 8000);

@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import { fetchSession, signOut } from '@/lib/data/session';
 import { ValueStore } from '@/lib/value-store';
 
 export type Scope = 'READ' | 'LOG' | 'LAUNCH' | 'AGENT' | 'ADMIN';
@@ -49,20 +50,17 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Asked again until it answers: while the API is down the session is unknown and controls stay hidden.
     const ask = () =>
-      fetch('/api/session', { cache: 'no-store' })
-        .then((r) => (r.ok ? (r.json() as Promise<SessionInfo>) : null))
-        .catch(() => null)
-        .then((s) => {
-          if (!live) return;
-          if (!s) {
-            timer = setTimeout(ask, 2000);
-            return;
-          }
-          store.set(s);
-          if (s.authRequired && !s.signedIn && pathname !== SIGN_IN_PATH) {
-            location.replace(`${SIGN_IN_PATH}?next=${encodeURIComponent(location.pathname + location.search)}`);
-          }
-        });
+      fetchSession<SessionInfo>().then((s) => {
+        if (!live) return;
+        if (!s) {
+          timer = setTimeout(ask, 2000);
+          return;
+        }
+        store.set(s);
+        if (s.authRequired && !s.signedIn && pathname !== SIGN_IN_PATH) {
+          location.replace(`${SIGN_IN_PATH}?next=${encodeURIComponent(location.pathname + location.search)}`);
+        }
+      });
     void ask();
     return () => {
       live = false;
@@ -95,14 +93,14 @@ export function LaunchLink() {
 export function SessionMenu() {
   const s = useSession();
   if (!s.authRequired || !s.signedIn) return null;
-  const signOut = async () => {
-    await fetch('/api/session', { method: 'DELETE' });
+  const leave = async () => {
+    await signOut();
     location.assign(SIGN_IN_PATH);
   };
   return (
     <span className="session-menu" data-testid="session-menu">
       {s.keyName} ({s.scopes.join(', ').toLowerCase()}){' '}
-      <button type="button" className="link-button" onClick={signOut}>
+      <button type="button" className="link-button" onClick={leave}>
         Sign out
       </button>
     </span>

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef } from 'react';
 import { ExperimentsChangedDocument } from '@/gql/graphql';
-import { useLiveSubscription } from '@/lib/live';
+import { useLiveSubscription } from '@/lib/data';
 
 /** Changes arrive in bursts (a sweep queues 16 runs): one re-read per this many ms at most. */
 const REFRESH_MS = 300;

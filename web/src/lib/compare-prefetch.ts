@@ -1,8 +1,8 @@
 // Server-side only (imported by server components).
 import { CompareSeqsDocument, type CompareSeqsQuery, MetricSeriesDocument } from '@/gql/graphql';
+import { serverQuery } from './data/server';
 import { maxPointsForOverlay } from './series';
 import { packSeries } from './series-pack';
-import { serverQuery } from './server-api';
 
 export interface ComparePrefetch {
   head: CompareSeqsQuery;

@@ -1,4 +1,4 @@
-import type { CombinedError } from 'urql';
+import type { CombinedError } from './data';
 
 export interface ApiProblem {
   message: string;

@@ -1,7 +1,7 @@
 // Server-side only (imported by server components).
 
 import { RunsExistDocument } from '@/gql/graphql';
-import { serverQuery } from './server-api';
+import { serverQuery } from './data/server';
 
 /** The filter language caps a filter at 4,000 characters: 80 quoted UUIDs per request stay well below. */
 const CHUNK = 80;

@@ -1,4 +1,4 @@
-import type { CombinedError } from 'urql';
+import type { CombinedError } from './data';
 
 /** One problem the server found in a launch, addressed by path (`config.lr`, `space.units`, `maxRuns`). */
 export interface Issue {

@@ -3,7 +3,8 @@
  * the metric, and a model-based importance (a small seeded random forest's impurity decrease, the kind
  * of importance W&B's parameter-importance panel shows next to the correlation).
  */
-// No imports: also loaded by node's test runner (test/web/chart-math.test.ts).
+// Also loaded by node's test runner (test/web/chart-math.test.ts): imports only what node resolves alone.
+import { makeRng } from '@runboard/contract/rng';
 
 /** How a value reads on a category axis (as the runs table shows it). */
 export function formatJsonValue(v: unknown): string {
@@ -83,18 +84,6 @@ export function pearson(xs: number[], ys: number[]): number {
     syy += dy * dy;
   }
   return sxx && syy ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
-}
-
-/** mulberry32: a small seeded generator, so the forest (and the importances shown) are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface ForestOptions {
@@ -180,7 +169,7 @@ export function forestImportance(X: number[][], ys: number[], opts: ForestOption
   const features = X[0]?.length ?? 0;
   const gain = new Array<number>(features).fill(0);
   if (X.length < 4 || features === 0) return gain;
-  const rand = rng(o.seed);
+  const rand = makeRng(o.seed); // seeded, so the forest (and the importances shown) are reproducible
   for (let t = 0; t < o.trees; t++) {
     const sample = Array.from({ length: X.length }, () => Math.floor(rand() * X.length));
     grow(X, ys, sample, 0, o, gain, rand);

@@ -1,16 +1,14 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useClient } from 'urql';
-import { useApi } from '@/components/providers';
 import {
   MetricKeysForRunsDocument,
   MetricSeriesDocument,
   MetricsLoggedDocument,
   WorkspaceSeriesDocument,
 } from '@/gql/graphql';
+import { type LiveState, type RunSeq, SeqTracker, useApiUrl, useLiveSubscription, useLoad } from './data';
 import { type ApiProblem, describeError } from './errors';
-import { type LiveState, type RunSeq, SeqTracker, useLiveSubscription } from './live';
 import { toNumber } from './metric-value';
 import { emptySeries, mergePoint, type Series, seriesFromColumns } from './series';
 import type { SeriesWireList } from './series-pack';
@@ -57,8 +55,8 @@ export function useLiveSeries(
   /** Steps and values only (WorkspaceSeries): no extremes or wall times, which the server then skips. */
   lean = false,
 ): LiveSeries {
-  const client = useClient();
-  const { apiUrl } = useApi();
+  const load = useLoad();
+  const apiUrl = useApiUrl();
   const [state, setState] = useState<{
     loading: boolean;
     problem: ApiProblem | null;
@@ -99,22 +97,15 @@ export function useLiveSeries(
       setState((s) => ({ ...s, loading: true, problem: null, ready: false }));
       let wanted: string[] = keysKey ? (JSON.parse(keysKey) as string[]) : [];
       if (!keysKey) {
-        const k = await client
-          .query(MetricKeysForRunsDocument, { runIds: runList.map((r) => r.runId) }, { requestPolicy: 'network-only' })
-          .toPromise();
+        const k = await load(MetricKeysForRunsDocument, { runIds: runList.map((r) => r.runId) });
         if (cancelled) return;
         if (k.error) return setState((s) => ({ ...s, loading: false, problem: describeError(k.error, apiUrl) }));
         wanted = k.data?.metricKeys ?? [];
       }
       const map = new Map<string, Series>();
       if (wanted.length && runList.length) {
-        const res = await client
-          .query(
-            lean ? WorkspaceSeriesDocument : MetricSeriesDocument,
-            { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints },
-            { requestPolicy: 'network-only' },
-          )
-          .toPromise();
+        const vars = { runIds: runList.map((r) => r.runId), keys: wanted, maxPoints };
+        const res = lean ? await load(WorkspaceSeriesDocument, vars) : await load(MetricSeriesDocument, vars);
         if (cancelled) return;
         if (res.error || !res.data)
           return setState((s) => ({
@@ -138,7 +129,7 @@ export function useLiveSeries(
     return () => {
       cancelled = true;
     };
-  }, [client, apiUrl, runsKey, keysKey, maxPoints, attempt, lean]);
+  }, [load, apiUrl, runsKey, keysKey, maxPoints, attempt, lean]);
 
   // Re-render at most once per animation frame however many batches arrive.
   const bump = useCallback(() => {

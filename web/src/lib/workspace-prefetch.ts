@@ -1,7 +1,7 @@
 // Server-side only (imported by server components).
 import { WorkspaceRunsDocument, type WorkspaceRunsQuery, WorkspaceSeriesDocument } from '@/gql/graphql';
+import { serverQuery } from './data/server';
 import { packSeries } from './series-pack';
-import { serverQuery } from './server-api';
 import { WORKSPACE_WIDTH_PX, workspacePoints } from './workspace';
 
 /** What a panel needs of a run. */

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { signIn } from '@/lib/data/session';
 
 /**
  * Takes an API key once and hands it to the dashboard's server, which keeps it and sets an httpOnly session
@@ -15,15 +16,9 @@ export default function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      const res = await fetch('/api/session', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ key }),
-      });
-      if (!res.ok) {
-        setError(
-          ((await res.json().catch(() => ({}))) as { error?: string }).error ?? `Sign-in failed (${res.status})`,
-        );
+      const refused = await signIn(key);
+      if (refused) {
+        setError(refused);
         return;
       }
       setKey('');

@@ -2,19 +2,18 @@
 
 import Link from 'next/link';
 import { useCallback } from 'react';
-import { useQuery } from 'urql';
 import { AgentsDocument } from '@/gql/graphql';
+import { useApiUrl, useQuery } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { timeAgo } from '@/lib/format';
 import { Loading, Notice } from '../notice';
-import { useApi } from '../providers';
 import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { usePolling } from './use-polled';
 
 /** /agents: the launch queue's state and every agent the server has heard of, online ones first. */
 export function AgentsView() {
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const canLaunch = useCan('LAUNCH');
   const [{ data, error }, refetch] = useQuery({ query: AgentsDocument, requestPolicy: 'network-only' });
   usePolling(useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]));

@@ -2,8 +2,8 @@
 
 import Link from 'next/link';
 import { useCallback } from 'react';
-import { useQuery } from 'urql';
 import { QueueStatusDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
 import { usePolling } from './use-polled';
 
 /** One line for page headers: queued and running launched runs, agents online; links to /agents. */

@@ -130,10 +130,6 @@ export const MetricChart = memo(function MetricChart({
   const logY = onLogY ? !!pageLogY : ownLogY;
   const setLogY = (f: (v: boolean) => boolean) => (onLogY ? onLogY(f(logY)) : setOwnLogY(f));
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const [hover, setHover] = useState<(Nearest & { px: number; py: number }) | null>(null);
-  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
-  const frame = useRef<number | null>(null);
-  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
   const clipId = `clip${useId().replace(/[^\w-]/g, '')}`;
   // A zoom belongs to one x axis (step/time, linear/log): another makes it meaningless.
   const zoomKey = `${xMode}|${logX}`;
@@ -142,7 +138,6 @@ export const MetricChart = memo(function MetricChart({
   const setZoomed = (range: [number, number] | null) =>
     onZoom ? onZoom(range) : setZoom(range && { key: zoomKey, range });
 
-  const fmtX = formatX(xMode);
   const xKind: ScaleKind = logX ? 'log' : 'linear';
   const yKind: ScaleKind = logY ? 'log' : 'linear';
   const visible = useMemo(() => (hidden.size ? lines.filter((l) => !hidden.has(l.id)) : lines), [lines, hidden]);
@@ -161,38 +156,7 @@ export const MetricChart = memo(function MetricChart({
     return { sx, sy, built: build(visible, sx, sy) };
   }, [visible, zoom, xKind, yKind, yDomain, w, h]);
 
-  const plotX = (e: React.PointerEvent) => {
-    const r = (e.currentTarget as Element).getBoundingClientRect();
-    return [Math.min(w, Math.max(0, e.clientX - r.left)), Math.min(h, Math.max(0, e.clientY - r.top))] as const;
-  };
-  const onMove = (e: React.PointerEvent) => {
-    const [px, py] = plotX(e);
-    if (drag) {
-      setDrag({ a: drag.a, b: px });
-      return;
-    }
-    if (!geo || frame.current !== null) return;
-    frame.current = requestAnimationFrame(() => {
-      frame.current = null;
-      const n = nearestLine(visible, geo.sx, geo.sy, px, py);
-      setHover(n ? { ...n, px: geo.sx.map(n.x), py: geo.sy.map(n.y) } : null);
-    });
-  };
-  const onDown = (e: React.PointerEvent) => {
-    if (e.button !== 0) return;
-    (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
-    const [px] = plotX(e);
-    setDrag({ a: px, b: px });
-  };
-  const onUp = () => {
-    if (drag && geo && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
-      const a = geo.sx.invert(Math.min(drag.a, drag.b));
-      const b = geo.sx.invert(Math.max(drag.a, drag.b));
-      setZoomed([a, b]);
-      setHover(null);
-    }
-    setDrag(null);
-  };
+  const { hover, setHover, drag, onMove, onDown, onUp } = usePlotPointer(geo, visible, w, h, setZoomed);
   const toggle = useCallback(
     (id: string) =>
       setHidden((s) => {
@@ -220,37 +184,15 @@ export const MetricChart = memo(function MetricChart({
     >
       <figcaption className="chart-head">
         <span className="chart-title">{title}</span>
-        <span className="chart-tools">
-          {zoom && (
-            <button type="button" className="chip" onClick={() => setZoomed(null)} data-testid="zoom-reset">
-              reset zoom
-            </button>
-          )}
-          {scaleTools && (
-            <>
-              <button
-                type="button"
-                className="chip"
-                aria-pressed={logX}
-                onClick={() => setLogX((v) => !v)}
-                data-testid="log-x"
-                title="Logarithmic x axis"
-              >
-                log x
-              </button>
-              <button
-                type="button"
-                className="chip"
-                aria-pressed={logY}
-                onClick={() => setLogY((v) => !v)}
-                data-testid="log-y"
-                title="Logarithmic y axis"
-              >
-                log y
-              </button>
-            </>
-          )}
-        </span>
+        <ChartTools
+          zoomed={!!zoom}
+          onReset={() => setZoomed(null)}
+          scaleTools={scaleTools}
+          logX={logX}
+          onLogX={() => setLogX((v) => !v)}
+          logY={logY}
+          onLogY={() => setLogY((v) => !v)}
+        />
       </figcaption>
       {empty ? (
         <div className="chart-empty" style={{ height }}>
@@ -310,51 +252,178 @@ export const MetricChart = memo(function MetricChart({
             </svg>
           )}
           {hovered && hover && (
-            <div
-              className="tooltip chart-tooltip"
-              data-testid="chart-tooltip"
-              data-run-id={hovered.id}
-              style={{
-                left: Math.min(M.left + hover.px + 12, Math.max(0, (width ?? 0) - 190)),
-                top: Math.max(0, M.top + hover.py - 44),
-              }}
-            >
-              <div>
-                <span className="swatch" style={{ background: hovered.color }} />
-                <strong>{hovered.label}</strong>
-              </div>
-              <div>
-                {X_LABEL[xMode]}: {fmtX(hover.x)}
-              </div>
-              <div>
-                {title}: {formatNumber(hover.y)}
-                {hovered.cols.raw && (
-                  <span className="muted"> (raw {formatNumber(hovered.cols.raw[hover.index] ?? Number.NaN)})</span>
-                )}
-              </div>
-            </div>
+            <ChartTooltip line={hovered} hover={hover} title={title} xMode={xMode} width={width ?? 0} />
           )}
         </div>
       )}
-      {legend && (
-        <div className="chart-legend">
-          {lines.map((l) => (
-            <button
-              key={l.id}
-              type="button"
-              className="legend-item"
-              aria-pressed={!hidden.has(l.id)}
-              data-testid="chart-legend-item"
-              data-line-id={l.id}
-              data-hidden={hidden.has(l.id) ? 'true' : 'false'}
-              onClick={() => toggle(l.id)}
-            >
-              <span className="swatch" style={{ background: l.color, opacity: hidden.has(l.id) ? 0.3 : 1 }} />
-              {l.label}
-            </button>
-          ))}
-        </div>
-      )}
+      {legend && <ChartLegend lines={lines} hidden={hidden} onToggle={toggle} />}
     </figure>
   );
 });
+
+type Geometry = { sx: Scale; sy: Scale; built: Built[] };
+type Hover = Nearest & { px: number; py: number };
+
+/** Hover (the nearest line, once per frame) and drag-to-zoom on the plot area, in plot pixels. */
+function usePlotPointer(
+  geo: Geometry | null,
+  visible: ChartLine[],
+  w: number,
+  h: number,
+  setZoomed: (range: [number, number] | null) => void,
+) {
+  const [hover, setHover] = useState<Hover | null>(null);
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  const frame = useRef<number | null>(null);
+  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
+  const plotX = (e: React.PointerEvent) => {
+    const r = (e.currentTarget as Element).getBoundingClientRect();
+    return [Math.min(w, Math.max(0, e.clientX - r.left)), Math.min(h, Math.max(0, e.clientY - r.top))] as const;
+  };
+  const onMove = (e: React.PointerEvent) => {
+    const [px, py] = plotX(e);
+    if (drag) {
+      setDrag({ a: drag.a, b: px });
+      return;
+    }
+    if (!geo || frame.current !== null) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null;
+      const n = nearestLine(visible, geo.sx, geo.sy, px, py);
+      setHover(n ? { ...n, px: geo.sx.map(n.x), py: geo.sy.map(n.y) } : null);
+    });
+  };
+  const onDown = (e: React.PointerEvent) => {
+    if (e.button !== 0) return;
+    (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
+    const [px] = plotX(e);
+    setDrag({ a: px, b: px });
+  };
+  const onUp = () => {
+    if (drag && geo && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
+      const a = geo.sx.invert(Math.min(drag.a, drag.b));
+      const b = geo.sx.invert(Math.max(drag.a, drag.b));
+      setZoomed([a, b]);
+      setHover(null);
+    }
+    setDrag(null);
+  };
+  return { hover, setHover, drag, onMove, onDown, onUp };
+}
+
+/** Reset zoom (when zoomed) and the log-scale toggles. */
+function ChartTools(p: {
+  zoomed: boolean;
+  onReset: () => void;
+  scaleTools: boolean;
+  logX: boolean;
+  onLogX: () => void;
+  logY: boolean;
+  onLogY: () => void;
+}) {
+  return (
+    <span className="chart-tools">
+      {p.zoomed && (
+        <button type="button" className="chip" onClick={p.onReset} data-testid="zoom-reset">
+          reset zoom
+        </button>
+      )}
+      {p.scaleTools && (
+        <>
+          <button
+            type="button"
+            className="chip"
+            aria-pressed={p.logX}
+            onClick={p.onLogX}
+            data-testid="log-x"
+            title="Logarithmic x axis"
+          >
+            log x
+          </button>
+          <button
+            type="button"
+            className="chip"
+            aria-pressed={p.logY}
+            onClick={p.onLogY}
+            data-testid="log-y"
+            title="Logarithmic y axis"
+          >
+            log y
+          </button>
+        </>
+      )}
+    </span>
+  );
+}
+
+/** The hovered line's name and point (and the raw value behind a smoothed one), beside the pointer. */
+function ChartTooltip({
+  line,
+  hover,
+  title,
+  xMode,
+  width,
+}: {
+  line: ChartLine;
+  hover: Hover;
+  title: string;
+  xMode: Props['xMode'];
+  width: number;
+}) {
+  return (
+    <div
+      className="tooltip chart-tooltip"
+      data-testid="chart-tooltip"
+      data-run-id={line.id}
+      style={{
+        left: Math.min(M.left + hover.px + 12, Math.max(0, width - 190)),
+        top: Math.max(0, M.top + hover.py - 44),
+      }}
+    >
+      <div>
+        <span className="swatch" style={{ background: line.color }} />
+        <strong>{line.label}</strong>
+      </div>
+      <div>
+        {X_LABEL[xMode]}: {formatX(xMode)(hover.x)}
+      </div>
+      <div>
+        {title}: {formatNumber(hover.y)}
+        {line.cols.raw && (
+          <span className="muted"> (raw {formatNumber(line.cols.raw[hover.index] ?? Number.NaN)})</span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** One button per line: click hides or shows it. */
+function ChartLegend({
+  lines,
+  hidden,
+  onToggle,
+}: {
+  lines: ChartLine[];
+  hidden: ReadonlySet<string>;
+  onToggle: (id: string) => void;
+}) {
+  return (
+    <div className="chart-legend">
+      {lines.map((l) => (
+        <button
+          key={l.id}
+          type="button"
+          className="legend-item"
+          aria-pressed={!hidden.has(l.id)}
+          data-testid="chart-legend-item"
+          data-line-id={l.id}
+          data-hidden={hidden.has(l.id) ? 'true' : 'false'}
+          onClick={() => onToggle(l.id)}
+        >
+          <span className="swatch" style={{ background: l.color, opacity: hidden.has(l.id) ? 0.3 : 1 }} />
+          {l.label}
+        </button>
+      ))}
+    </div>
+  );
+}

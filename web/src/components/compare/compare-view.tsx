@@ -3,20 +3,18 @@ import { isUuid } from '@runboard/contract/ids';
 
 import Link from 'next/link';
 import { Suspense, use, useEffect, useMemo, useRef, useState } from 'react';
-import { useClient, useQuery } from 'urql';
 import { CompareRunsDocument, CompareSeqsDocument, type CompareSeqsQuery } from '@/gql/graphql';
 import { runColor } from '@/lib/colors';
 import { groupCompareRuns } from '@/lib/compare-groups';
 import type { ComparePrefetch } from '@/lib/compare-prefetch';
+import { type RunSeq, useApiUrl, useLoad, useQuery } from '@/lib/data';
 import { type ApiProblem, describeError } from '@/lib/errors';
-import type { RunSeq } from '@/lib/live';
 import { maxPointsForOverlay } from '@/lib/series';
 import { unpackSeries } from '@/lib/series-pack';
 import { useLiveSeries } from '@/lib/use-live-series';
 import { SmoothingSlider } from '../charts/smoothing-slider';
 import { GroupPicker } from '../experiment/group-picker';
 import { Loading, Notice } from '../notice';
-import { useApi } from '../providers';
 import { CompareCharts, type CompareRun } from './compare-charts';
 import { type CompareGroup, CompareGroupCharts, GroupLegend } from './compare-group-charts';
 import { ConfigDiff } from './config-diff';
@@ -56,8 +54,8 @@ function WithPrefetch({ runIds, prefetch }: { runIds: string[]; prefetch: Promis
 }
 
 function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: ComparePrefetch | null }) {
-  const { apiUrl } = useApi();
-  const client = useClient();
+  const apiUrl = useApiUrl();
+  const load = useLoad();
   // Every setting lives in the URL (next to runs=), so Back, reload and a shared link keep it.
   const [view, setView] = useCompareState();
   const { differencesOnly, xMode, smoothing, bands, tab } = view;
@@ -81,18 +79,15 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   useEffect(() => {
     if (attempt === 0 && initial) return; // the server already fetched it
     let cancelled = false;
-    void client
-      .query(CompareSeqsDocument, { runIds }, { requestPolicy: 'network-only' })
-      .toPromise()
-      .then((r) => {
-        if (!cancelled)
-          setHead({
-            data: r.data ?? null,
-            problem: describeError(r.error, apiUrl) ?? (r.data ? null : { message: 'No data' }),
-          });
-      });
+    void load(CompareSeqsDocument, { runIds }).then((r) => {
+      if (!cancelled)
+        setHead({
+          data: r.data ?? null,
+          problem: describeError(r.error, apiUrl) ?? (r.data ? null : { message: 'No data' }),
+        });
+    });
     return () => void (cancelled = true);
-  }, [client, runIds, apiUrl, attempt, initial]);
+  }, [load, runIds, apiUrl, attempt, initial]);
   const seqs = useMemo<RunSeq[] | null>(
     () => head.data?.compareRuns.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null,
     [head.data],

@@ -1,8 +1,8 @@
 'use client';
 
 import { useState } from 'react';
-import { useMutation } from 'urql';
 import { DeleteRunsDocument, UpdateRunsDocument } from '@/gql/graphql';
+import { useMutation } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { useCan } from '../session';
 

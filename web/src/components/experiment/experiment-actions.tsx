@@ -2,8 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { useMutation } from 'urql';
 import { DeleteExperimentDocument, RenameExperimentDocument } from '@/gql/graphql';
+import { useMutation } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { useCan } from '../session';
 

@@ -1,8 +1,8 @@
 'use client';
 
 import Link from 'next/link';
-import { useQuery } from 'urql';
 import { ExperimentSweepsDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
 import { timeAgo } from '@/lib/format';
 import { StatusBadge } from '../status-badge';
 

@@ -2,13 +2,15 @@
 
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useClient, useQuery } from 'urql';
 import {
   ExperimentHeaderDocument,
+  type ExperimentHeaderQuery,
   ExperimentMetricKeysDocument,
   type ExperimentPageQuery,
   type RunOrder,
+  type RunRowFragment,
 } from '@/gql/graphql';
+import { useApiUrl, useLoad, useQuery } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { download, toCsv } from '@/lib/export';
 import { latestTime, timeAgo } from '@/lib/format';
@@ -18,7 +20,6 @@ import { parseSort, viewStateParams } from '@/lib/view-state';
 import { defaultPanels } from '@/lib/workspace';
 import type { WorkspacePrefetch } from '@/lib/workspace-prefetch';
 import { Loading, Notice } from '../notice';
-import { useApi } from '../providers';
 import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { BulkActions } from './bulk-actions';
@@ -64,34 +65,15 @@ export function ExperimentView({
   /** The open workspace's data, fetched by the page on the server (see prefetchWorkspace). */
   workspacePrefetch?: Promise<WorkspacePrefetch | null>;
 }) {
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const canLaunch = useCan('LAUNCH');
-  const client = useClient();
-  const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
-  const [keysResult, refetchKeys] = useQuery({ query: ExperimentMetricKeysDocument, variables: { id } });
+  const load = useLoad();
   const [view, setView] = useViewState();
   const orderBy: RunOrder[] = useMemo(() => parseSort(view.sort), [view.sort]);
   const archived = view.archived ? null : false;
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [exporting, setExporting] = useState<string | null>(null);
 
-  // Run events change the status counts; refresh the header at most every 2 s.
-  const headerTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const keysFetchedAt = useRef(0);
-  const onActivity = useCallback(() => {
-    if (headerTimer.current) return;
-    headerTimer.current = setTimeout(() => {
-      headerTimer.current = null;
-      refetchHeader({ requestPolicy: 'network-only' });
-      // Keys change rarely and cost a scan of every summary: at most every 30 s.
-      if (Date.now() - keysFetchedAt.current > 30_000) {
-        keysFetchedAt.current = Date.now();
-        refetchKeys({ requestPolicy: 'network-only' });
-      }
-    }, 2000);
-  }, [refetchHeader, refetchKeys]);
-  useEffect(() => () => void (headerTimer.current && clearTimeout(headerTimer.current)), []);
-
+  const { header, refetchHeader, keysResult, onActivity } = useExperimentHeader(id);
   // Until the client's keys query answers, the server's keys stand in, so the first page it rendered stays.
   const headerKeys = keysResult.data?.metricKeys ?? initialMetricKeys ?? undefined;
   const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
@@ -114,15 +96,7 @@ export function ExperimentView({
     if (view.group.length && hasNext && !loading) loadBigPage();
   }, [view.group.length, hasNext, loading, loadBigPage]);
 
-  // Selected runs that left the list (deleted, archived, filtered out) are no longer selected.
-  useEffect(() => {
-    setSelected((s) => {
-      if (!s.size) return s;
-      const present = new Set(runs.rows.map((r) => r.id));
-      const next = new Set([...s].filter((x) => present.has(x)));
-      return next.size === s.size ? s : next;
-    });
-  }, [runs.rows]);
+  const { selected, setSelected, onToggle, onToggleMany } = useSelection(runs.rows);
 
   const onSort = useCallback(
     (field: string) => {
@@ -135,43 +109,11 @@ export function ExperimentView({
     },
     [orderBy, setView],
   );
-  const onToggle = useCallback((rid: string) => {
-    setSelected((s) => {
-      const n = new Set(s);
-      if (n.has(rid)) n.delete(rid);
-      else n.add(rid);
-      return n;
-    });
-  }, []);
-  const onToggleMany = useCallback((ids: string[], select: boolean) => {
-    setSelected((s) => {
-      const n = new Set(s);
-      for (const x of ids) {
-        if (select) n.add(x);
-        else n.delete(x);
-      }
-      return n;
-    });
-  }, []);
-
   const doExport = async (format: 'csv' | 'json') => {
     setExporting(format);
     try {
-      const all = await fetchAllRuns(client, id, view.where, orderBy, archived, fetchKeys);
-      const base = `${exp?.name ?? 'runs'}-runs`;
-      if (format === 'csv') {
-        download(
-          `${base}.csv`,
-          toCsv(
-            ['id', ...columns.map((c) => c.label)],
-            all.map((r) => [r.id, ...columns.map((c) => c.value(r))]),
-          ),
-          'text/csv',
-        );
-      } else {
-        const rows = all.map((r) => Object.fromEntries([['id', r.id], ...columns.map((c) => [c.label, c.value(r)])]));
-        download(`${base}.json`, JSON.stringify(rows, null, 2), 'application/json');
-      }
+      const all = await fetchAllRuns(load, id, view.where, orderBy, archived, fetchKeys);
+      downloadRuns(all, columns, `${exp?.name ?? 'runs'}-runs`, format);
     } catch (e) {
       alert(`Export failed: ${(e as Error).message}`);
     } finally {
@@ -210,36 +152,12 @@ export function ExperimentView({
   const chartMetric = view.chart || chosen.metrics[0] || metricKeys[0] || '';
   return (
     <section className="experiment-page">
-      <div className="crumbs">
-        <Link href="/">Experiments</Link> /
-      </div>
-      <div className="page-head">
-        <h1 data-testid="experiment-name">{exp.name}</h1>
-        <span className="muted" suppressHydrationWarning data-testid="last-activity">
-          last activity {timeAgo(latestTime(exp.lastActivityAt, runs.activityAt), now)}
-        </span>
-        {canLaunch && (
-          <>
-            <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
-            <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
-          </>
-        )}
-        <ExperimentActions
-          id={exp.id}
-          name={exp.name}
-          runCount={exp.runCount}
-          onRenamed={() => refetchHeader({ requestPolicy: 'network-only' })}
-        />
-      </div>
-      {exp.description && <p className="muted">{exp.description}</p>}
-      <div className="toolbar" data-testid="status-counts">
-        <strong>{exp.runCount} runs</strong>
-        {exp.runCounts.map((c) => (
-          <span key={c.status} className="count-chip">
-            <StatusBadge status={c.status} /> {c.count}
-          </span>
-        ))}
-      </div>
+      <ExperimentHeader
+        exp={exp}
+        lastActivity={timeAgo(latestTime(exp.lastActivityAt, runs.activityAt), now)}
+        canLaunch={canLaunch}
+        onRenamed={() => refetchHeader({ requestPolicy: 'network-only' })}
+      />
       <ExperimentSweeps experimentId={exp.id} />
       <SavedViews experimentId={exp.id} state={view} onApply={setView} />
       <FilterBox
@@ -379,5 +297,123 @@ export function ExperimentView({
         />
       )}
     </section>
+  );
+}
+
+/**
+ * The header (name, counts) and the experiment's metric keys, and `onActivity` for run events: the counts change,
+ * so the header is read again at most every 2 s, the keys (a scan of every summary) at most every 30 s.
+ */
+function useExperimentHeader(id: string) {
+  const [header, refetchHeader] = useQuery({ query: ExperimentHeaderDocument, variables: { id } });
+  const [keysResult, refetchKeys] = useQuery({ query: ExperimentMetricKeysDocument, variables: { id } });
+  const headerTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const keysFetchedAt = useRef(0);
+  const onActivity = useCallback(() => {
+    if (headerTimer.current) return;
+    headerTimer.current = setTimeout(() => {
+      headerTimer.current = null;
+      refetchHeader({ requestPolicy: 'network-only' });
+      if (Date.now() - keysFetchedAt.current > 30_000) {
+        keysFetchedAt.current = Date.now();
+        refetchKeys({ requestPolicy: 'network-only' });
+      }
+    }, 2000);
+  }, [refetchHeader, refetchKeys]);
+  useEffect(() => () => void (headerTimer.current && clearTimeout(headerTimer.current)), []);
+  return { header, refetchHeader, keysResult, onActivity };
+}
+
+/** The runs ticked in the table; a run that leaves the list (deleted, archived, filtered out) is unticked. */
+function useSelection(rows: RunRowFragment[]) {
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    setSelected((s) => {
+      if (!s.size) return s;
+      const present = new Set(rows.map((r) => r.id));
+      const next = new Set([...s].filter((x) => present.has(x)));
+      return next.size === s.size ? s : next;
+    });
+  }, [rows]);
+  const onToggle = useCallback((rid: string) => {
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(rid)) n.delete(rid);
+      else n.add(rid);
+      return n;
+    });
+  }, []);
+  const onToggleMany = useCallback((ids: string[], select: boolean) => {
+    setSelected((s) => {
+      const n = new Set(s);
+      for (const x of ids) {
+        if (select) n.add(x);
+        else n.delete(x);
+      }
+      return n;
+    });
+  }, []);
+  return { selected, setSelected, onToggle, onToggleMany };
+}
+
+/** The rows with the table's columns, as the file the browser saves. */
+function downloadRuns(all: RunRowFragment[], columns: Column[], base: string, format: 'csv' | 'json') {
+  if (format === 'csv') {
+    download(
+      `${base}.csv`,
+      toCsv(
+        ['id', ...columns.map((c) => c.label)],
+        all.map((r) => [r.id, ...columns.map((c) => c.value(r))]),
+      ),
+      'text/csv',
+    );
+  } else {
+    const rows = all.map((r) => Object.fromEntries([['id', r.id], ...columns.map((c) => [c.label, c.value(r)])]));
+    download(`${base}.json`, JSON.stringify(rows, null, 2), 'application/json');
+  }
+}
+
+type Experiment = NonNullable<ExperimentHeaderQuery['experiment']>;
+
+/** Name, last activity, launch links and actions, description and the runs per status. */
+function ExperimentHeader({
+  exp,
+  lastActivity,
+  canLaunch,
+  onRenamed,
+}: {
+  exp: Experiment;
+  lastActivity: string;
+  canLaunch: boolean;
+  onRenamed: () => void;
+}) {
+  return (
+    <>
+      <div className="crumbs">
+        <Link href="/">Experiments</Link> /
+      </div>
+      <div className="page-head">
+        <h1 data-testid="experiment-name">{exp.name}</h1>
+        <span className="muted" suppressHydrationWarning data-testid="last-activity">
+          last activity {lastActivity}
+        </span>
+        {canLaunch && (
+          <>
+            <Link href={`/launch?experiment=${encodeURIComponent(exp.name)}`}>Launch run…</Link>
+            <Link href={`/launch?tab=sweep&experiment=${encodeURIComponent(exp.name)}`}>Launch sweep…</Link>
+          </>
+        )}
+        <ExperimentActions id={exp.id} name={exp.name} runCount={exp.runCount} onRenamed={onRenamed} />
+      </div>
+      {exp.description && <p className="muted">{exp.description}</p>}
+      <div className="toolbar" data-testid="status-counts">
+        <strong>{exp.runCount} runs</strong>
+        {exp.runCounts.map((c) => (
+          <span key={c.status} className="count-chip">
+            <StatusBadge status={c.status} /> {c.count}
+          </span>
+        ))}
+      </div>
+    </>
   );
 }

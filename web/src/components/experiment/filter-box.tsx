@@ -1,8 +1,8 @@
 'use client';
 
 import { useEffect, useMemo, useState } from 'react';
-import { useQuery } from 'urql';
 import { ExperimentConfigKeysDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
 import type { ApiProblem } from '@/lib/errors';
 import { filterCompletions } from '@/lib/filter-complete';
 

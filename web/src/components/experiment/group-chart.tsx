@@ -1,10 +1,10 @@
 'use client';
 
-import { useEffect, useMemo, useState } from 'react';
-import { useClient } from 'urql';
+import { useMemo } from 'react';
 import { MetricSeriesDocument, type RunRowFragment } from '@/gql/graphql';
 import { runColor } from '@/lib/colors';
 import { groupChartCols, type StepSeries } from '@/lib/compare-groups';
+import { useQuery } from '@/lib/data';
 import type { RunGroup } from '@/lib/group-series';
 import { toNumber } from '@/lib/metric-value';
 import { type ChartLine, MetricChart } from '../charts/metric-chart';
@@ -13,35 +13,22 @@ import { type ChartLine, MetricChart } from '../charts/metric-chart';
 const MAX_RUNS = 300;
 /** Series of the groups' runs, fetched once per (runs, metric), as mean-and-band chart lines per group. */
 function useGroupLines(groups: RunGroup<RunRowFragment>[], metric: string, band: 'minmax' | 'std') {
-  const client = useClient();
   const runIds = useMemo(() => groups.flatMap((g) => g.runs.map((r) => r.id)).slice(0, MAX_RUNS), [groups]);
   const idsKey = runIds.join(',');
-  const [byRun, setByRun] = useState<Map<string, StepSeries> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (!metric || !idsKey) return;
-    let live = true;
-    setByRun(null);
-    client
-      .query(
-        MetricSeriesDocument,
-        { runIds: idsKey.split(','), keys: [metric], maxPoints: 200 },
-        { requestPolicy: 'network-only' },
-      )
-      .toPromise()
-      .then((res) => {
-        if (!live) return;
-        if (res.error || !res.data) return setError(res.error?.message ?? 'No data');
-        const m = new Map<string, StepSeries>();
-        for (const s of res.data.metricSeries)
-          m.set(s.runId, { step: s.columns.step.map(toNumber), value: s.columns.value.map(toNumber) });
-        setError(null);
-        setByRun(m);
-      });
-    return () => {
-      live = false;
-    };
-  }, [client, idsKey, metric]);
+  const [{ data, error: failed }] = useQuery({
+    query: MetricSeriesDocument,
+    variables: { runIds: idsKey.split(','), keys: [metric], maxPoints: 200 },
+    pause: !metric || !idsKey,
+    requestPolicy: 'network-only',
+  });
+  const byRun = useMemo(() => {
+    if (!data) return null;
+    const m = new Map<string, StepSeries>();
+    for (const s of data.metricSeries)
+      m.set(s.runId, { step: s.columns.step.map(toNumber), value: s.columns.value.map(toNumber) });
+    return m;
+  }, [data]);
+  const error = failed ? failed.message : null;
   const lines: ChartLine[] = useMemo(
     () =>
       byRun

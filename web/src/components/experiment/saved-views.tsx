@@ -1,8 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
 import { DeleteViewDocument, SavedViewsDocument, SaveViewDocument } from '@/gql/graphql';
+import { useMutation, useQuery } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { savedStateOf, type ViewState, viewStateFromSaved } from '@/lib/view-state';
 import { useCan } from '../session';

@@ -1,7 +1,6 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useClient } from 'urql';
 import {
   ExperimentRunChangedDocument,
   MetricsLoggedDocument,
@@ -10,12 +9,13 @@ import {
   type RunRowFragment,
   RunsCountDocument,
   RunsPageDocument,
+  type RunsPageQuery,
+  type RunsPageQueryVariables,
 } from '@/gql/graphql';
+import { type Load, type Loaded, SeqTracker, useApiUrl, useLiveSubscription, useLoad } from '@/lib/data';
 import { type ApiProblem, describeError } from '@/lib/errors';
-import { SeqTracker, useLiveSubscription } from '@/lib/live';
 import { toNumber } from '@/lib/metric-value';
 import { RUNS_PAGE_SIZE } from '@/lib/view-state';
-import { useApi } from '../providers';
 
 export const PAGE_SIZE = RUNS_PAGE_SIZE;
 
@@ -72,6 +72,24 @@ function stateOfPage(page: InitialPage): State {
   };
 }
 
+/** What a runs query asks: the same for pages, counts and the live streams. Keys are JSON, so effects compare by value. */
+interface RunsQuery {
+  experimentId: string;
+  where: string;
+  archived: boolean | null;
+  orderKey: string;
+  /** JSON of the metric keys to summarise per row; null = all. */
+  keysKey: string | null;
+}
+
+/** Each run's last applied seq, per stream (the two share a run's seq space but are not ordered with each other). */
+interface Trackers {
+  runs: SeqTracker;
+  metrics: SeqTracker;
+}
+
+type SetState = React.Dispatch<React.SetStateAction<State>>;
+
 /**
  * The runs of one experiment, server-filtered and server-sorted, loaded a page at a time (cursor),
  * kept current by the runChanged subscription: rows update in place; created runs are counted so
@@ -88,57 +106,69 @@ export function useRuns(
   /** The first page as the server component fetched it with these same arguments (no refetch on mount). */
   initialPage?: InitialPage | null,
 ) {
-  const client = useClient();
-  const { apiUrl } = useApi();
+  const q: RunsQuery = {
+    experimentId,
+    where,
+    archived,
+    orderKey: JSON.stringify(orderBy),
+    keysKey: metricKeys ? JSON.stringify(metricKeys) : null,
+  };
+  const trackers = useRef<Trackers>({ runs: new SeqTracker(), metrics: new SeqTracker() });
+  const [newRuns, setNewRuns] = useState(0);
+  const pages = useRunPages(q, trackers.current, initialPage, () => setNewRuns(0));
+  const recount = useRecount(q, pages.generation, pages.setState);
+  const { live, activityAt } = useRunChanges(q, trackers.current, pages.state.rows, pages.setState, {
+    onActivity,
+    recount,
+    onCreated: () => setNewRuns((n) => n + 1),
+  });
+  const { state, reload, loadMore, loadBigPage } = pages;
+  return { ...state, newRuns, reload, loadMore, loadBigPage, live, activityAt };
+}
+
+/** The rows: the first page (or the server's), the next pages on demand, all again when the query changes. */
+function useRunPages(
+  q: RunsQuery,
+  trackers: Trackers,
+  initialPage: InitialPage | null | undefined,
+  onReload: () => void,
+) {
+  const load = useLoad();
+  const apiUrl = useApiUrl();
+  const { experimentId, where, archived, orderKey, keysKey } = q;
   const [state, setState] = useState<State>(() => (initialPage ? stateOfPage(initialPage) : INITIAL));
   const skipFirstLoad = useRef(!!initialPage);
-  const [newRuns, setNewRuns] = useState(0);
   const generation = useRef(0);
-  const tracker = useRef(new SeqTracker());
-  // Separate from `tracker`: the two subscriptions share each run's seq space but are not ordered
-  // with respect to each other.
-  const metricTracker = useRef(new SeqTracker());
-  const orderKey = JSON.stringify(orderBy);
-  const keysKey = metricKeys ? JSON.stringify(metricKeys) : null;
-
   /** The cursor after which a page is being fetched to append, if any (see fetchNext). */
   const appending = useRef<string | null>(null);
+  const onReloadRef = useRef(onReload);
+  onReloadRef.current = onReload;
 
   const fetchPage = useCallback(
     async (after: string | null, first = PAGE_SIZE) => {
       const gen = generation.current;
       if (after) appending.current = after;
       setState((s) => ({ ...s, loading: true }));
-      const res = await client
-        .query(
-          RunsPageDocument,
-          {
-            experimentId,
-            where: where || null,
-            archived,
-            orderBy: JSON.parse(orderKey),
-            first,
-            after,
-            metricKeys: keysKey ? JSON.parse(keysKey) : null,
-          },
-          { requestPolicy: 'network-only' },
-        )
-        .toPromise();
+      const res = await load(RunsPageDocument, {
+        experimentId,
+        where: where || null,
+        archived,
+        orderBy: JSON.parse(orderKey),
+        first,
+        after,
+        metricKeys: keysKey ? JSON.parse(keysKey) : null,
+      });
       if (after && appending.current === after) appending.current = null;
       if (gen !== generation.current) return; // filter or order changed meanwhile
       if (res.error || !res.data) {
         // The rows on screen no longer answer the question asked: show none rather than stale ones.
-        setState({
-          ...INITIAL,
-          loading: false,
-          problem: describeError(res.error, apiUrl) ?? { message: 'No data' },
-        });
+        setState({ ...INITIAL, loading: false, problem: describeError(res.error, apiUrl) ?? { message: 'No data' } });
         return;
       }
       const page = res.data.runs;
       for (const r of page.nodes) {
-        tracker.current.set(r.id, r.seq);
-        if (metricTracker.current.get(r.id) === undefined) metricTracker.current.set(r.id, r.seq);
+        trackers.runs.set(r.id, r.seq);
+        if (trackers.metrics.get(r.id) === undefined) trackers.metrics.set(r.id, r.seq);
       }
       setState((s) => {
         // A page is appended once, right after the page it continues.
@@ -153,45 +183,27 @@ export function useRuns(
         };
       });
     },
-    [client, experimentId, where, orderKey, apiUrl, archived, keysKey],
+    [load, experimentId, where, orderKey, apiUrl, archived, keysKey, trackers],
   );
-
-  // Creates and deletes change how many runs match; the server counts (the filter may or may not match
-  // a created run, and a deleted run may never have been loaded). Coalesced: bursts cost one query.
-  const countTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const recount = useCallback(() => {
-    if (countTimer.current) return;
-    countTimer.current = setTimeout(async () => {
-      countTimer.current = null;
-      const gen = generation.current;
-      const res = await client
-        .query(RunsCountDocument, { experimentId, where: where || null, archived }, { requestPolicy: 'network-only' })
-        .toPromise();
-      if (gen !== generation.current || !res.data) return;
-      const n = res.data.runs.totalCount;
-      setState((s) => (s.totalCount === null ? s : { ...s, totalCount: n }));
-    }, 300);
-  }, [client, experimentId, where, archived]);
-  useEffect(() => () => void (countTimer.current && clearTimeout(countTimer.current)), []);
 
   const reload = useCallback(() => {
     generation.current++;
-    setNewRuns(0);
+    onReloadRef.current();
     setState((s) => ({ ...INITIAL, rows: s.rows.length && !s.problem ? s.rows : [] }));
     void fetchPage(null);
   }, [fetchPage]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the rows and trackers matter only on the first run
   useEffect(() => {
     if (skipFirstLoad.current) {
       skipFirstLoad.current = false;
       for (const r of state.rows) {
-        tracker.current.set(r.id, r.seq);
-        metricTracker.current.set(r.id, r.seq);
+        trackers.runs.set(r.id, r.seq);
+        trackers.metrics.set(r.id, r.seq);
       }
       return;
     }
     reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- state.rows only matters on the first run
   }, [reload]);
 
   // Checked against a ref, not only state.loading: two calls before React re-rendered (the table's end scrolling into
@@ -206,7 +218,42 @@ export function useRuns(
   const loadMore = useCallback(() => fetchNext(), [fetchNext]);
   /** The next page in the API's largest size (grouping needs every matching run). */
   const loadBigPage = useCallback(() => fetchNext(500), [fetchNext]);
+  return { state, setState, generation, reload, loadMore, loadBigPage };
+}
 
+/**
+ * Creates and deletes change how many runs match; the server counts (the filter may or may not match a created run,
+ * and a deleted run may never have been loaded). Coalesced: bursts cost one query.
+ */
+function useRecount(q: RunsQuery, generation: React.RefObject<number>, setState: SetState) {
+  const load = useLoad();
+  const { experimentId, where, archived } = q;
+  const countTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const recount = useCallback(() => {
+    if (countTimer.current) return;
+    countTimer.current = setTimeout(async () => {
+      countTimer.current = null;
+      const gen = generation.current;
+      const res = await load(RunsCountDocument, { experimentId, where: where || null, archived });
+      if (gen !== generation.current || !res.data) return;
+      const n = res.data.runs.totalCount;
+      setState((s) => (s.totalCount === null ? s : { ...s, totalCount: n }));
+    }, 300);
+  }, [load, experimentId, where, archived, generation, setState]);
+  useEffect(() => () => void (countTimer.current && clearTimeout(countTimer.current)), []);
+  return recount;
+}
+
+/** runChanged for the rows and the count, metricsLogged for active rows' metric cells; when a run last did either. */
+function useRunChanges(
+  q: RunsQuery,
+  trackers: Trackers,
+  rows: RunRowFragment[],
+  setState: SetState,
+  on: { onActivity: () => void; recount: () => void; onCreated: () => void },
+) {
+  const { experimentId, archived, keysKey } = q;
+  const { onActivity, recount, onCreated } = on;
   // When a run of this experiment last changed or logged, as seen live (the header's lastActivityAt is read
   // at most every 2 s, and logging emits no run event at all).
   const [activityAt, setActivityAt] = useState<string | null>(null);
@@ -215,9 +262,9 @@ export function useRuns(
     { experimentId, metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null },
     // First subscribe: live only (replaying 5,000 runs' state is pointless right after loading them).
     // After a drop: replay what changed since the seqs we hold.
-    (resuming) => (resuming ? tracker.current.since() : undefined),
+    (resuming) => (resuming ? trackers.runs.since() : undefined),
     ({ runChanged: ev }) => {
-      if (!tracker.current.accept(ev.runId, ev.seq)) return;
+      if (!trackers.runs.accept(ev.runId, ev.seq)) return;
       onActivity();
       setActivityAt(new Date().toISOString());
       if (ev.kind === 'DELETED' || !ev.run) {
@@ -227,20 +274,20 @@ export function useRuns(
       }
       const run = ev.run;
       if (ev.kind === 'CREATED') {
-        setNewRuns((n) => n + 1);
+        onCreated();
         recount();
         return;
       }
       setState((s) => {
         const i = s.rows.findIndex((r) => r.id === run.id);
         if (i < 0) return s;
-        const rows = s.rows.slice();
+        const next = s.rows.slice();
         // Archived (or unarchived) elsewhere: it leaves this list; the count follows.
-        if (run.archived !== rows[i]!.archived && archived !== null) {
-          rows.splice(i, 1);
+        if (run.archived !== next[i]!.archived && archived !== null) {
+          next.splice(i, 1);
           recount();
-        } else rows[i] = run;
-        return { ...s, rows };
+        } else next[i] = run;
+        return { ...s, rows: next };
       });
     },
   );
@@ -257,39 +304,38 @@ export function useRuns(
   // Latest/best metric cells of active runs follow metricsLogged (logging does not emit runChanged).
   const activeKey = useMemo(
     () =>
-      state.rows
+      rows
         .filter((r) => ACTIVE.has(r.status))
         .map((r) => r.id)
         .sort()
         .join(','),
-    [state.rows],
+    [rows],
   );
   useLiveSubscription(
     MetricsLoggedDocument,
     activeKey ? { runIds: activeKey.split(','), keys: keysKey ? (JSON.parse(keysKey) as string[]) : null } : null,
     () => {
       const ids = new Set(activeKey.split(','));
-      return metricTracker.current.since().filter((s) => ids.has(s.runId));
+      return trackers.metrics.since().filter((s) => ids.has(s.runId));
     },
     ({ metricsLogged: ev }) => {
-      if (!metricTracker.current.accept(ev.runId, ev.seq)) return;
+      if (!trackers.metrics.accept(ev.runId, ev.seq)) return;
       setActivityAt(new Date().toISOString());
       setState((s) => {
         const i = s.rows.findIndex((r) => r.id === ev.runId);
         if (i < 0) return s;
-        const rows = s.rows.slice();
-        rows[i] = withPoints(rows[i]!, ev.points);
-        return { ...s, rows };
+        const next = s.rows.slice();
+        next[i] = withPoints(next[i]!, ev.points);
+        return { ...s, rows: next };
       });
     },
   );
-
-  return { ...state, newRuns, reload, loadMore, loadBigPage, live, activityAt };
+  return { live, activityAt };
 }
 
 /** Every matching run (for export), fetched in pages of 500. */
 export async function fetchAllRuns(
-  client: ReturnType<typeof useClient>,
+  load: Load,
   experimentId: string,
   where: string,
   orderBy: RunOrder[],
@@ -299,13 +345,15 @@ export async function fetchAllRuns(
   const out: RunRowFragment[] = [];
   let after: string | null = null;
   for (;;) {
-    const res = await client
-      .query(
-        RunsPageDocument,
-        { experimentId, where: where || null, archived, orderBy, first: 500, after, metricKeys },
-        { requestPolicy: 'network-only' },
-      )
-      .toPromise();
+    const res: Loaded<RunsPageQuery, RunsPageQueryVariables> = await load(RunsPageDocument, {
+      experimentId,
+      where: where || null,
+      archived,
+      orderBy,
+      first: 500,
+      after,
+      metricKeys,
+    });
     if (res.error || !res.data) throw res.error ?? new Error('No data');
     out.push(...res.data.runs.nodes);
     if (!res.data.runs.pageInfo.hasNextPage) return out;

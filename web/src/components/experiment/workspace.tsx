@@ -2,7 +2,6 @@
 
 import { useRouter } from 'next/navigation';
 import { Suspense, use, useEffect, useMemo, useRef, useState } from 'react';
-import { type OperationResult, useClient } from 'urql';
 import {
   type RunRowFragment,
   WorkspaceRunsDocument,
@@ -11,8 +10,8 @@ import {
 } from '@/gql/graphql';
 import { runColor } from '@/lib/colors';
 import { groupChartCols } from '@/lib/compare-groups';
+import { type Loaded, type RunSeq, useLoad } from '@/lib/data';
 import type { RunGroup } from '@/lib/group-series';
-import type { RunSeq } from '@/lib/live';
 import { toChartCols } from '@/lib/series';
 import { unpackSeries } from '@/lib/series-pack';
 import { type LiveSeries, seriesKey, useLiveSeries } from '@/lib/use-live-series';
@@ -34,7 +33,7 @@ function useWorkspaceRuns(
   /** The list the server prefetched for this view: shown at once, fetched again only when the count changes. */
   initial: WorkspaceRun[] | null,
 ): { runs: WorkspaceRun[] | null; error: string | null } {
-  const client = useClient();
+  const load = useLoad();
   const [state, setState] = useState<{ runs: WorkspaceRun[] | null; error: string | null }>({
     runs: initial,
     error: null,
@@ -49,9 +48,7 @@ function useWorkspaceRuns(
       let after: string | null = null;
       do {
         const vars: WorkspaceRunsQueryVariables = { experimentId, where: where || null, archived, after };
-        const res: OperationResult<WorkspaceRunsQuery> = await client
-          .query(WorkspaceRunsDocument, vars, { requestPolicy: 'network-only' })
-          .toPromise();
+        const res: Loaded<WorkspaceRunsQuery, WorkspaceRunsQueryVariables> = await load(WorkspaceRunsDocument, vars);
         if (cancelled) return;
         if (res.error || !res.data) return setState({ runs: null, error: res.error?.message ?? 'No data' });
         all.push(...res.data.runs.nodes);
@@ -60,7 +57,7 @@ function useWorkspaceRuns(
       setState({ runs: all, error: null });
     })();
     return () => void (cancelled = true);
-  }, [client, experimentId, where, archived, count]);
+  }, [load, experimentId, where, archived, count]);
   return state;
 }
 

@@ -1,7 +1,7 @@
 'use client';
 
-import { useQuery } from 'urql';
 import { LaunchAgentsDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
 
 interface AgentData {
   dataRoots?: string[];

@@ -1,8 +1,9 @@
 'use client';
 
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
-import { useQuery } from 'urql';
 import { LaunchAgentsDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
+import { Field, Select } from '../field';
 
 /**
  * Which program runs the launch: the built-in trainer or an entry point an online agent declared
@@ -31,26 +32,29 @@ export function EntryPointField({
   if (!byName.has(value)) byName.set(value, { agents: [], commands: new Set() });
   const chosen = byName.get(value)!;
   return (
-    <div className="field">
-      <label htmlFor={`${id}-entry-point`}>Entry point</label>
-      <select
-        id={`${id}-entry-point`}
+    <Field
+      id={`${id}-entry-point`}
+      label="Entry point"
+      hint={
+        <span data-testid={`${id}-entry-point-command`}>
+          {value === BUILTIN_ENTRY_POINT
+            ? 'Config checked against the trainer’s schema.'
+            : `Runs ${[...chosen.commands].join(' | ') || 'a program declared on an agent'}; the config is any JSON object, handed over in the file RUNBOARD_CONFIG names.`}
+        </span>
+      }
+    >
+      <Select
         value={value}
-        onChange={(e) => onChange(e.target.value)}
-        data-testid={`${id}-entry-point`}
-      >
-        {[...byName].map(([name, e]) => (
-          <option key={name} value={name}>
-            {name === BUILTIN_ENTRY_POINT ? `${name} (built-in VGG16 trainer)` : name}
-            {e.agents.length ? ` — ${e.agents.length} agent${e.agents.length > 1 ? 's' : ''}` : ' — no agent online'}
-          </option>
-        ))}
-      </select>
-      <span className="hint" data-testid={`${id}-entry-point-command`}>
-        {value === BUILTIN_ENTRY_POINT
-          ? 'Config checked against the trainer’s schema.'
-          : `Runs ${[...chosen.commands].join(' | ') || 'a program declared on an agent'}; the config is any JSON object, handed over in the file RUNBOARD_CONFIG names.`}
-      </span>
-    </div>
+        onChange={onChange}
+        testId={`${id}-entry-point`}
+        options={Object.fromEntries(
+          [...byName].map(([name, e]) => [
+            name,
+            (name === BUILTIN_ENTRY_POINT ? `${name} (built-in VGG16 trainer)` : name) +
+              (e.agents.length ? ` — ${e.agents.length} agent${e.agents.length > 1 ? 's' : ''}` : ' — no agent online'),
+          ]),
+        )}
+      />
+    </Field>
   );
 }

@@ -1,9 +1,9 @@
 'use client';
 
-import { useQuery } from 'urql';
 import { ExperimentNamesDocument } from '@/gql/graphql';
+import { useQuery } from '@/lib/data';
 import type { Issue } from '@/lib/issues';
-import { IssueList } from './issue-list';
+import { Field, Input } from '../field';
 
 /** The launch's experiment, by name: existing names are offered; a new name is created by the launch. */
 export function ExperimentField({
@@ -19,25 +19,20 @@ export function ExperimentField({
 }) {
   const [{ data }] = useQuery({ query: ExperimentNamesDocument });
   return (
-    <div className="field">
-      <label htmlFor={id}>Experiment</label>
-      <input
-        id={id}
-        type="text"
-        list={`${id}-names`}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        required
-        data-testid={`${id}-experiment`}
-      />
+    <Field
+      id={id}
+      label="Experiment"
+      hint="An existing experiment, or a new name: it is created when the launch is accepted."
+      issues={issues}
+      issuesTestId={`${id}-experiment-issues`}
+    >
+      <Input list={`${id}-names`} value={value} onChange={onChange} required testId={`${id}-experiment`} />
       <datalist id={`${id}-names`}>
         {data?.experiments.map((x) => (
           <option key={x.id} value={x.name} />
         ))}
       </datalist>
-      <span className="hint">An existing experiment, or a new name: it is created when the launch is accepted.</span>
-      <IssueList issues={issues} testId={`${id}-experiment-issues`} />
-    </div>
+    </Field>
   );
 }
 

@@ -3,11 +3,12 @@
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { useMutation } from 'urql';
 import { LaunchRunDocument } from '@/gql/graphql';
 import { parseObject } from '@/lib/config-schema';
+import { useMutation } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { issuesOf, issuesUnder } from '@/lib/issues';
+import { Field, Input, TextArea } from '../field';
 import { Notice } from '../notice';
 import { EntryPointField } from './entry-point-field';
 import { ExperimentField, splitList } from './experiment-field';
@@ -79,84 +80,60 @@ export function RunLaunchForm({ schema, initialExperiment }: { schema: ConfigSch
         />
         <IssueList issues={issuesUnder(issues, 'entryPoint')} />
         <div className="field-row">
-          <div className="field">
-            <label htmlFor="run-name">Run name</label>
-            <input
-              id="run-name"
-              type="text"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="default: run-<n>"
-              data-testid="launch-name"
-            />
-            <IssueList issues={issuesUnder(issues, 'name')} />
-          </div>
-          <div className="field">
-            <label htmlFor="run-tags">Tags (comma separated)</label>
-            <input id="run-tags" type="text" value={tags} onChange={(e) => setTags(e.target.value)} />
-            <IssueList issues={issuesUnder(issues, 'tags')} />
-          </div>
+          <Field id="run-name" label="Run name" issues={issuesUnder(issues, 'name')}>
+            <Input value={name} onChange={setName} placeholder="default: run-<n>" testId="launch-name" />
+          </Field>
+          <Field id="run-tags" label="Tags (comma separated)" issues={issuesUnder(issues, 'tags')}>
+            <Input value={tags} onChange={setTags} />
+          </Field>
         </div>
         <div className="field-row">
-          <div className="field">
-            <label htmlFor="run-labels">Agent labels (comma separated)</label>
-            <input
-              id="run-labels"
-              type="text"
-              value={labels}
-              onChange={(e) => setLabels(e.target.value)}
-              placeholder="e.g. gpu, a100"
-              data-testid="launch-labels"
-            />
-            <span className="hint">Only agents carrying every label may run it.</span>
-            <IssueList issues={issuesUnder(issues, 'labels')} />
-          </div>
-          <div className="field">
-            <label htmlFor="run-retries">Retries</label>
-            <input
-              id="run-retries"
-              type="number"
-              min={0}
-              max={100}
-              value={retries}
-              onChange={(e) => setRetries(e.target.value)}
-              data-testid="launch-retries"
-            />
-            <span className="hint">Requeues if its agent dies; then CRASHED.</span>
-            <IssueList issues={issuesUnder(issues, 'retries')} />
-          </div>
+          <Field
+            id="run-labels"
+            label="Agent labels (comma separated)"
+            hint="Only agents carrying every label may run it."
+            issues={issuesUnder(issues, 'labels')}
+          >
+            <Input value={labels} onChange={setLabels} placeholder="e.g. gpu, a100" testId="launch-labels" />
+          </Field>
+          <Field
+            id="run-retries"
+            label="Retries"
+            hint="Requeues if its agent dies; then CRASHED."
+            issues={issuesUnder(issues, 'retries')}
+          >
+            <Input type="number" min={0} max={100} value={retries} onChange={setRetries} testId="launch-retries" />
+          </Field>
         </div>
         {builtin && <PresetPicker id="launch" presetText={schema.presetText} onPick={setEdited} />}
-        <div className="field">
-          <label htmlFor="config">
-            {builtin ? 'Trainer config (JSON object)' : 'Program config (any JSON object)'}
-          </label>
-          <textarea
-            id="config"
+        <Field
+          id="config"
+          label={builtin ? 'Trainer config (JSON object)' : 'Program config (any JSON object)'}
+          error={cfg.error}
+          errorTestId="config-error"
+          issues={issuesUnder(issues, 'config')}
+          issuesTestId="config-issues"
+          footer={
+            <div className="toolbar">
+              <button
+                type="button"
+                onClick={() => setEdited(null)}
+                disabled={edited === null || (builtin && !schema.defaultText)}
+                data-testid="config-reset"
+              >
+                Reset to defaults
+              </button>
+            </div>
+          }
+        >
+          <TextArea
             rows={22}
             value={config}
-            onChange={(e) => setEdited(e.target.value)}
-            spellCheck={false}
+            onChange={setEdited}
             aria-invalid={!!cfg.error || issuesUnder(issues, 'config').length > 0}
-            data-testid="launch-config"
+            testId="launch-config"
           />
-          {cfg.error && (
-            <span className="field-error" data-testid="config-error">
-              {cfg.error}
-            </span>
-          )}
-          <IssueList issues={issuesUnder(issues, 'config')} testId="config-issues" />
-          <div className="toolbar">
-            <button
-              type="button"
-              onClick={() => setEdited(null)}
-              disabled={edited === null || (builtin && !schema.defaultText)}
-              data-testid="config-reset"
-            >
-              Reset to defaults
-            </button>
-          </div>
-        </div>
+        </Field>
         <IssueList issues={otherIssues} />
         {issues.length > 0 && (
           <p className="field-error" data-testid="nothing-queued">

@@ -3,12 +3,13 @@
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { useMutation } from 'urql';
 import { LaunchSweepDocument, type MetricGoal, type SweepMethod, type SweepSummary } from '@/gql/graphql';
 import { parseObject } from '@/lib/config-schema';
+import { useMutation } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { type Issue, issuesOf, issuesUnder } from '@/lib/issues';
 import { inferGoal } from '@/lib/metric-value';
+import { Field, Input, Select, TextArea } from '../field';
 import { Notice } from '../notice';
 import { EntryPointField } from './entry-point-field';
 import { ExperimentField, splitList } from './experiment-field';
@@ -38,6 +39,16 @@ const FORM_FIELDS = [
   'config',
   'entryPoint',
 ];
+
+const METHODS: Record<SweepMethod, string> = {
+  GRID: 'GRID: every combination of listed values',
+  RANDOM: 'RANDOM: maxRuns draws from lists and ranges',
+};
+const GOALS: Record<MetricGoal, string> = { MAXIMIZE: 'maximize', MINIMIZE: 'minimize' };
+const SUMMARIES: Record<SweepSummary, string> = {
+  LAST: 'last value (the saved model)',
+  BEST: 'best value over epochs',
+};
 
 /** Launches a hyperparameter sweep with launchSweep: every run is generated and validated up front. */
 export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigSchema; initialExperiment: string }) {
@@ -110,158 +121,78 @@ export function SweepLaunchForm({ schema, initialExperiment }: { schema: ConfigS
         />
         <IssueList issues={under('entryPoint')} />
         <div className="field-row">
-          <div className="field">
-            <label htmlFor="sweep-name">Sweep name</label>
-            <input
-              id="sweep-name"
-              type="text"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="default: sweep-<id>"
-              data-testid="sweep-name"
-            />
-            <IssueList issues={under('name')} />
-          </div>
-          <div className="field">
-            <label htmlFor="sweep-method">Method</label>
-            <select
-              id="sweep-method"
-              value={method}
-              onChange={(e) => setMethod(e.target.value as SweepMethod)}
-              data-testid="sweep-method"
-            >
-              <option value="GRID">GRID: every combination of listed values</option>
-              <option value="RANDOM">RANDOM: maxRuns draws from lists and ranges</option>
-            </select>
-          </div>
+          <Field id="sweep-name" label="Sweep name" issues={under('name')}>
+            <Input value={name} onChange={setName} placeholder="default: sweep-<id>" testId="sweep-name" />
+          </Field>
+          <Field id="sweep-method" label="Method">
+            <Select value={method} onChange={setMethod} testId="sweep-method" options={METHODS} />
+          </Field>
         </div>
         <div className="field-row">
-          <div className="field">
-            <label htmlFor="sweep-max">Max runs</label>
-            <input
-              id="sweep-max"
-              type="number"
-              min={1}
-              max={1000}
-              value={maxRuns}
-              onChange={(e) => setMaxRuns(e.target.value)}
-              data-testid="sweep-max-runs"
-            />
-            <IssueList issues={under('maxRuns')} />
-          </div>
-          <div className="field">
-            <label htmlFor="sweep-par">Parallelism</label>
-            <input
-              id="sweep-par"
+          <Field id="sweep-max" label="Max runs" issues={under('maxRuns')}>
+            <Input type="number" min={1} max={1000} value={maxRuns} onChange={setMaxRuns} testId="sweep-max-runs" />
+          </Field>
+          <Field id="sweep-par" label="Parallelism" issues={under('parallelism')}>
+            <Input
               type="number"
               min={1}
               max={256}
               value={parallelism}
-              onChange={(e) => setParallelism(e.target.value)}
-              data-testid="sweep-parallelism"
+              onChange={setParallelism}
+              testId="sweep-parallelism"
             />
-            <IssueList issues={under('parallelism')} />
-          </div>
-          <div className="field">
-            <label htmlFor="sweep-metric">Metric</label>
-            <input
-              id="sweep-metric"
-              type="text"
-              value={metric}
-              onChange={(e) => setMetric(e.target.value)}
-              data-testid="sweep-metric"
-            />
-            <IssueList issues={under('metric')} />
-          </div>
-          <div className="field">
-            <label htmlFor="sweep-goal">Goal</label>
-            <select
-              id="sweep-goal"
-              value={goal}
-              onChange={(e) => setGoalChoice(e.target.value as MetricGoal)}
-              data-testid="sweep-goal"
-            >
-              <option value="MAXIMIZE">maximize</option>
-              <option value="MINIMIZE">minimize</option>
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="sweep-summary">Per run</label>
-            <select
-              id="sweep-summary"
-              value={summary}
-              onChange={(e) => setSummary(e.target.value as SweepSummary)}
-              data-testid="sweep-summary"
-            >
-              <option value="LAST">last value (the saved model)</option>
-              <option value="BEST">best value over epochs</option>
-            </select>
-          </div>
+          </Field>
+          <Field id="sweep-metric" label="Metric" issues={under('metric')}>
+            <Input value={metric} onChange={setMetric} testId="sweep-metric" />
+          </Field>
+          <Field id="sweep-goal" label="Goal">
+            <Select value={goal} onChange={setGoalChoice} testId="sweep-goal" options={GOALS} />
+          </Field>
+          <Field id="sweep-summary" label="Per run">
+            <Select value={summary} onChange={setSummary} testId="sweep-summary" options={SUMMARIES} />
+          </Field>
         </div>
         <div className="field-row">
-          <div className="field">
-            <label htmlFor="sweep-labels">Agent labels (comma separated)</label>
-            <input
-              id="sweep-labels"
-              type="text"
-              value={labels}
-              onChange={(e) => setLabels(e.target.value)}
-              placeholder="e.g. gpu"
-            />
-            <IssueList issues={under('labels')} />
-          </div>
-          <div className="field">
-            <label htmlFor="sweep-retries">Retries per run</label>
-            <input
-              id="sweep-retries"
-              type="number"
-              min={0}
-              max={100}
-              value={retries}
-              onChange={(e) => setRetries(e.target.value)}
-            />
-            <IssueList issues={under('retries')} />
-          </div>
+          <Field id="sweep-labels" label="Agent labels (comma separated)" issues={under('labels')}>
+            <Input value={labels} onChange={setLabels} placeholder="e.g. gpu" />
+          </Field>
+          <Field id="sweep-retries" label="Retries per run" issues={under('retries')}>
+            <Input type="number" min={0} max={100} value={retries} onChange={setRetries} />
+          </Field>
         </div>
-        <div className="field">
-          <label htmlFor="sweep-space">
-            Search space (JSON: config path → list, {'{'} values {'}'} or {'{'} min, max, distribution {'}'})
-          </label>
-          <textarea
-            id="sweep-space"
-            rows={7}
-            value={space}
-            onChange={(e) => setSpace(e.target.value)}
-            spellCheck={false}
-            data-testid="sweep-space"
-          />
-          {spc.error && <span className="field-error">{spc.error}</span>}
-          <IssueList issues={[...under('space'), ...configIssues.filter(fromSpace)]} testId="space-issues" />
-          <div className="toolbar">
-            <button type="button" onClick={() => setSpace(EXAMPLES[method])} data-testid="space-example">
-              Example for {method}
-            </button>
-            <span className="hint small">
-              Dotted keys set nested fields (augmentation.zoomRange). Distributions: uniform, log_uniform, int_uniform.
-            </span>
-          </div>
-        </div>
-        <div className="field">
-          <label htmlFor="sweep-base">Base config (JSON object shared by every run)</label>
-          <textarea
-            id="sweep-base"
-            rows={14}
-            value={baseConfig}
-            onChange={(e) => setBaseEdited(e.target.value)}
-            spellCheck={false}
-            data-testid="sweep-base-config"
-          />
-          {base.error && <span className="field-error">{base.error}</span>}
-          <IssueList
-            issues={[...under('baseConfig'), ...configIssues.filter((i) => !fromSpace(i))]}
-            testId="base-config-issues"
-          />
-        </div>
+        <Field
+          id="sweep-space"
+          label={
+            <>
+              Search space (JSON: config path → list, {'{'} values {'}'} or {'{'} min, max, distribution {'}'})
+            </>
+          }
+          error={spc.error}
+          issues={[...under('space'), ...configIssues.filter(fromSpace)]}
+          issuesTestId="space-issues"
+          footer={
+            <div className="toolbar">
+              <button type="button" onClick={() => setSpace(EXAMPLES[method])} data-testid="space-example">
+                Example for {method}
+              </button>
+              <span className="hint small">
+                Dotted keys set nested fields (augmentation.zoomRange). Distributions: uniform, log_uniform,
+                int_uniform.
+              </span>
+            </div>
+          }
+        >
+          <TextArea rows={7} value={space} onChange={setSpace} testId="sweep-space" />
+        </Field>
+        <Field
+          id="sweep-base"
+          label="Base config (JSON object shared by every run)"
+          error={base.error}
+          issues={[...under('baseConfig'), ...configIssues.filter((i) => !fromSpace(i))]}
+          issuesTestId="base-config-issues"
+        >
+          <TextArea rows={14} value={baseConfig} onChange={setBaseEdited} testId="sweep-base-config" />
+        </Field>
         <IssueList issues={otherIssues} />
         {issues.length > 0 && (
           <p className="field-error" data-testid="nothing-queued">

@@ -1,9 +1,9 @@
 'use client';
 
 import { useMemo } from 'react';
-import { useQuery } from 'urql';
 import { TrainerConfigSchemaDocument } from '@/gql/graphql';
 import { defaultConfig, type JsonSchema, type SchemaField, schemaFields, withoutDefaults } from '@/lib/config-schema';
+import { useQuery } from '@/lib/data';
 import { type ApiProblem, describeError } from '@/lib/errors';
 import { PRESETS } from '@/lib/presets';
 

@@ -3,13 +3,13 @@
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
 import Link from 'next/link';
 import type { RunLaunchInfoFragment } from '@/gql/graphql';
+import { useApiUrl } from '@/lib/data';
 import { formatDate } from '@/lib/format';
 import { Notice } from '../notice';
-import { useApi } from '../providers';
 
 /** Why a run is not moving: no online agent has its entry point or carries its labels. Says how to start one. */
 export function WaitingForAgent({ launch }: { launch: RunLaunchInfoFragment }) {
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const labels = launch.labels.length ? ` --labels ${launch.labels.join(',')}` : '';
   if (launch.entryPoint !== BUILTIN_ENTRY_POINT)
     return (

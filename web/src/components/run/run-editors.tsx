@@ -1,8 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { useMutation } from 'urql';
 import { UpdateRunDocument } from '@/gql/graphql';
+import { useMutation } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { Markdown } from '@/lib/markdown';
 

@@ -1,10 +1,9 @@
 'use client';
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { useClient } from 'urql';
 import { type LogStream, RunLogsDocument, RunLogsTailDocument } from '@/gql/graphql';
+import { useLiveSubscription, useLoad } from '@/lib/data';
 import { type ApiProblem, describeError } from '@/lib/errors';
-import { useLiveSubscription } from '@/lib/live';
 import { Notice } from '../notice';
 
 interface Line {
@@ -26,7 +25,7 @@ const KEEP = 20_000;
  * reader is there; scrolling up stops following until they come back down.
  */
 export function RunLogs({ runId }: { runId: string }) {
-  const client = useClient();
+  const fetchLogs = useLoad();
   const lines = useRef<Line[]>([]);
   const last = useRef(0);
   const dropped = useRef(0);
@@ -58,9 +57,7 @@ export function RunLogs({ runId }: { runId: string }) {
       setProblem(null);
       let more = true;
       for (let got = 0; more && got < budget; ) {
-        const r = await client
-          .query(RunLogsDocument, { id: runId, after: last.current, first: PAGE }, { requestPolicy: 'network-only' })
-          .toPromise();
+        const r = await fetchLogs(RunLogsDocument, { id: runId, after: last.current, first: PAGE });
         if (r.error || !r.data?.run) {
           setProblem(describeError(r.error) ?? { message: 'The run no longer exists.' });
           break;
@@ -72,7 +69,7 @@ export function RunLogs({ runId }: { runId: string }) {
       setHasMore(more);
       setLoading(false);
     },
-    [client, runId, append],
+    [fetchLogs, runId, append],
   );
   useEffect(() => void load(AUTO_LINES), [load]);
 

@@ -2,7 +2,6 @@
 
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
-import { useClient, useMutation, useQuery } from 'urql';
 import {
   CancelRunDocument,
   RunChangedByIdDocument,
@@ -11,13 +10,12 @@ import {
   type RunLaunchInfoFragment,
   RunLaunchPollDocument,
 } from '@/gql/graphql';
+import { SeqTracker, useApiUrl, useLiveSubscription, useLoad, useMutation, useQuery } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { formatDuration } from '@/lib/format';
-import { SeqTracker, useLiveSubscription } from '@/lib/live';
 import { maxPointsFor } from '@/lib/series';
 import { useLiveSeries } from '@/lib/use-live-series';
 import { Loading, Notice } from '../notice';
-import { useApi } from '../providers';
 import { useCan } from '../session';
 import { StatusBadge } from '../status-badge';
 import { LaunchInfo, WaitingForAgent } from './launch-info';
@@ -39,7 +37,7 @@ const POLL_MS = 5000;
  * is QUEUED. A newer live event (the run claimed, canceled) replaces the polled value.
  */
 function usePolledLaunch(id: string, queued: boolean, liveRun: unknown): RunLaunchInfoFragment | null {
-  const client = useClient();
+  const load = useLoad();
   const [polled, setPolled] = useState<RunLaunchInfoFragment | null>(null);
   // A newer live event supersedes the polled value (adjusted while rendering, as React recommends).
   const [seenLive, setSeenLive] = useState(liveRun);
@@ -50,16 +48,16 @@ function usePolledLaunch(id: string, queued: boolean, liveRun: unknown): RunLaun
   useEffect(() => {
     if (!queued) return;
     const t = setInterval(async () => {
-      const r = await client.query(RunLaunchPollDocument, { id }, { requestPolicy: 'network-only' }).toPromise();
+      const r = await load(RunLaunchPollDocument, { id });
       if (r.data?.run?.launch) setPolled(r.data.run.launch);
     }, POLL_MS);
     return () => clearInterval(t);
-  }, [client, id, queued]);
+  }, [load, id, queued]);
   return polled;
 }
 
 export function RunView({ id }: { id: string }) {
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const [{ data, error, fetching }, refetch] = useQuery({
     query: RunDetailDocument,
     variables: { id },

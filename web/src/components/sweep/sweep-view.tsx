@@ -2,7 +2,6 @@
 
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
 import {
   CancelSweepDocument,
   MetricsLoggedDocument,
@@ -10,13 +9,12 @@ import {
   SweepDetailDocument,
   type SweepDetailQuery,
 } from '@/gql/graphql';
+import { SeqTracker, useApiUrl, useLiveSubscription, useMutation, useQuery } from '@/lib/data';
 import { describeError } from '@/lib/errors';
 import { formatDate } from '@/lib/format';
-import { SeqTracker, useLiveSubscription } from '@/lib/live';
 import { formatNumber, toNumber } from '@/lib/metric-value';
 import { type ParamAxis, paramAxis, type SweepRow } from '@/lib/sweep-analysis';
 import { Loading, Notice } from '../notice';
-import { useApi } from '../providers';
 import { useCan } from '../session';
 import { ALL_STATUSES, StatusBadge } from '../status-badge';
 import { ParallelCoordinates } from './parallel-coordinates';
@@ -66,7 +64,7 @@ function analysisOf(sweep: Sweep): { rows: SweepRow[]; axes: ParamAxis[] } {
  * sweep metric) and run changes trigger a throttled re-read of the sweep for the server-side aggregates.
  */
 export function SweepView({ id }: { id: string }) {
-  const { apiUrl } = useApi();
+  const apiUrl = useApiUrl();
   const [{ data, error, fetching }, refetch] = useQuery({
     query: SweepDetailDocument,
     variables: { id },

@@ -1,6 +1,6 @@
 import { notFound, redirect } from 'next/navigation';
 import { ExperimentByNameDocument } from '@/gql/graphql';
-import { serverQuery } from '@/lib/server-api';
+import { serverQuery } from '@/lib/data/server';
 
 /**
  * /e/<experiment name>: a readable, shareable address that redirects to the experiment's id page (names

@@ -2,7 +2,7 @@ import { notFound } from 'next/navigation';
 import { metricKeysToFetch } from '@/components/experiment/columns';
 import { ExperimentView } from '@/components/experiment/experiment-view';
 import { ExperimentExistsDocument, ExperimentMetricKeysDocument, ExperimentPageDocument } from '@/gql/graphql';
-import { serverQuery } from '@/lib/server-api';
+import { serverQuery } from '@/lib/data/server';
 import { parseSort, RUNS_PAGE_SIZE, readViewState } from '@/lib/view-state';
 import { prefetchWorkspace } from '@/lib/workspace-prefetch';
 

@@ -1,7 +1,7 @@
 import { notFound } from 'next/navigation';
 import { RunView } from '@/components/run/run-view';
 import { RunExistsDocument } from '@/gql/graphql';
-import { serverQuery } from '@/lib/server-api';
+import { serverQuery } from '@/lib/data/server';
 
 /** A missing run answers HTTP 404 (the API being unreachable is left to the client to report). */
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {

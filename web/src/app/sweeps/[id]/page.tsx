@@ -1,7 +1,7 @@
 import { notFound } from 'next/navigation';
 import { SweepView } from '@/components/sweep/sweep-view';
 import { SweepExistsDocument } from '@/gql/graphql';
-import { serverQuery } from '@/lib/server-api';
+import { serverQuery } from '@/lib/data/server';
 
 /** A missing sweep answers HTTP 404 (the API being unreachable is left to the client to report). */
 export default async function SweepPage({ params }: { params: Promise<{ id: string }> }) {

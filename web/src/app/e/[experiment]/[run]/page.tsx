@@ -1,6 +1,6 @@
 import { notFound, redirect } from 'next/navigation';
 import { RunByNameDocument } from '@/gql/graphql';
-import { serverQuery } from '@/lib/server-api';
+import { serverQuery } from '@/lib/data/server';
 
 /**
  * /e/<experiment name>/<run name>: redirects to the run's id page. Run names are unique only by convention

@@ -1,9 +1,9 @@
-// Server-side only (imported by server components).
+// Server-side only (imported by server components): the same API, reached from the Next server.
 
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { GraphQLClient } from '@runboard/client';
 import { cookies } from 'next/headers';
-import { resolveApiUrls } from './api-url';
+import { resolveApiUrls } from '../api-url';
 
 /** Set on globalThis by web/session-proxy.ts (same process, other module graph): session id -> API key. */
 const REGISTRY = Symbol.for('runboard.session-proxies');

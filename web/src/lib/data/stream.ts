@@ -3,16 +3,14 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { resumableSubscription, type StreamState } from '@runboard/client/live';
 import { useEffect, useRef, useState } from 'react';
-import { useApi } from '@/components/providers';
-
-import type { RunSeq } from './seq-tracker';
-
-export type { RunSeq };
+import type { RunSeq } from '../seq-tracker';
+import { useDataClient } from './provider';
 
 export type LiveState = StreamState;
 
 /**
- * A subscription that survives WebSocket drops without gaps or duplicates.
+ * The dashboard's one way to stream: a urql subscription (over graphql-ws) that survives WebSocket drops without
+ * gaps or duplicates.
  *
  * The caller tracks the last seq it applied per run (`since()`); on every (re)subscribe we pass it, so
  * the server replays exactly the events missed while disconnected. Events at or below a run's known
@@ -28,7 +26,7 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
   onData: (data: TData) => void,
   resume?: () => Partial<TVars>,
 ): { state: LiveState; error: string | null } {
-  const { ws, socket } = useApi();
+  const { streams, socket } = useDataClient();
   const [state, setState] = useState<LiveState>('connecting');
   const [error, setError] = useState<string | null>(null);
   const onDataRef = useRef(onData);
@@ -42,7 +40,7 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
   useEffect(() => {
     if (key === null) return;
     // Resubscribing with fresh `since`/resume variables and backing off is @runboard/client's.
-    return resumableSubscription(ws, doc, {
+    return resumableSubscription(streams, doc, {
       variables: JSON.parse(key) as Partial<TVars>,
       resume: (resuming) =>
         ({ ...resumeRef.current?.(), since: sinceRef.current(resuming) }) as unknown as Partial<TVars>,
@@ -53,9 +51,7 @@ export function useLiveSubscription<TData, TVars extends Record<string, unknown>
       },
       connected: () => socket.get() === 'live',
     });
-  }, [key, doc, ws, socket]);
+  }, [key, doc, streams, socket]);
 
   return { state, error };
 }
-
-export { SeqTracker } from './seq-tracker';
