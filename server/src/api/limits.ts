@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
   getNamedType,
   getNullableType,
+  getVariableValues,
   isInterfaceType,
   isListType,
   isObjectType,
@@ -122,7 +123,9 @@ export function measureOperation(
         const isList = isListType(getNullableType(def.type));
         const first = intArg(sel, def, 'first', vars);
         let mult = 1;
-        if (isList) mult = first ?? listLength(sel, 'runIds', vars) ?? pageSize ?? 10;
+        // `metrics(keys: [...])` returns at most one item per key; without keys its real size is charged
+        // while it runs (see api/cost-meter.ts), so 10 here is only the static share.
+        if (isList) mult = first ?? listLength(sel, 'runIds', vars) ?? listLength(sel, 'keys', vars) ?? pageSize ?? 10;
         if (sel.name.value === 'metricSeries') {
           // What it really returns: up to maxPoints buckets for every run x key.
           const runs = listLength(sel, 'runIds', vars) ?? 1;
@@ -217,6 +220,32 @@ export function limitsRule(maxDepth: number, _maxCost: number) {
   };
 }
 
+/**
+ * The variable values execution will see: what was sent, coerced, with each definition's default where a value
+ * is missing (`query($n: Int = 100000)` sent without `n` runs with 100000, so it is costed with 100000).
+ * Values graphql will refuse anyway (wrong type) are measured as sent; execution never starts for them.
+ */
+function effectiveVariables(
+  schema: GraphQLSchema,
+  op: OperationDefinitionNode,
+  inputs: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
+  const { coerced } = getVariableValues(schema, op.variableDefinitions ?? [], inputs ?? {}, { maxErrors: 1 });
+  return coerced ?? inputs ?? {};
+}
+
+/** Cost, depth and points of the operation that will run, with the variables it will run with. */
+export function checkOperation(
+  schema: GraphQLSchema,
+  doc: DocumentNode,
+  op: OperationDefinitionNode,
+  vars: Record<string, unknown> | null | undefined,
+  maxDepth: number,
+  maxCost: number,
+): GraphQLError | null {
+  return checkMeasure(measureOperation(schema, doc, op, effectiveVariables(schema, op, vars)), maxDepth, maxCost);
+}
+
 /** The same bounds once variable values are known (an Apollo plugin hook and graphql-ws's onSubscribe). */
 export function checkWithVariables(
   schema: GraphQLSchema,
@@ -231,7 +260,7 @@ export function checkWithVariables(
       d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
   if (!op) return null;
-  return checkMeasure(measureOperation(schema, doc, op, vars ?? {}), maxDepth, maxCost);
+  return checkOperation(schema, doc, op, vars, maxDepth, maxCost);
 }
 /** Brackets deeper than this in a document's text are refused before graphql's recursive parser runs. */
 export const MAX_TEXT_NESTING = 128;

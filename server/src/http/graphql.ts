@@ -1,5 +1,5 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -15,17 +15,17 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessPlugin } from '../api/access.ts';
 import { type Context, createContext, type Services } from '../api/context.ts';
-import { preflight } from '../api/limits.ts';
+import { checkOperation, preflight } from '../api/limits.ts';
+import { CostMeter } from '../core/cost-meter.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode, wrappedCode } from '../core/errors.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
-import type { AuthService } from '../modules/auth/service.ts';
+import { type AuthGate, AuthThrottled, clientAddress } from './bounds.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
-import { readBody, sendJson } from './util.ts';
+import { readBody, sendBodyTimeout, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
 
-const MAX_BODY_BYTES = 64 * 1024 * 1024; // a 1M-point logMetrics batch fits
 /** What a client is told to wait before retrying while the database is unavailable. */
 export const RETRY_AFTER_SECONDS = 2;
 
@@ -70,13 +70,24 @@ function formatError(
 export function startGraphQLWebSocket(
   httpServer: HttpServer,
   limits: GraphQLLimits,
-  deps: { services: Services; auth: AuthService; host: string; origins: readonly string[] },
+  deps: { services: Services; gate: AuthGate; host: string; origins: readonly string[]; maxPayload: number },
 ) {
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
-    verifyClient: ({ req }: { req: IncomingMessage }) =>
-      hostAllowed(deps.host, req.headers.host) && originAllowed(deps.origins, req.headers.origin),
+    // ws's default is 100 MB per message; subscription documents are a few KB.
+    maxPayload: deps.maxPayload,
+    verifyClient: (
+      { req }: { req: IncomingMessage },
+      done: (ok: boolean, status?: number, message?: string, headers?: Record<string, string>) => void,
+    ) => {
+      if (!hostAllowed(deps.host, req.headers.host) || !originAllowed(deps.origins, req.headers.origin))
+        return done(false, 401);
+      // An address throttled for wrong keys gets no socket at all (it would present a key in connection_init).
+      const wait = deps.gate.throttle.retryAfter(clientAddress(req));
+      if (wait) return done(false, 429, 'Too Many Requests', { 'retry-after': String(wait) });
+      done(true);
+    },
   });
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
@@ -92,7 +103,9 @@ export function startGraphQLWebSocket(
           (typeof params.apiKey === 'string' && params.apiKey) ||
           String(params.authorization ?? '').replace(/^Bearer /, '') ||
           undefined;
-        const principal = await deps.auth.authenticate(fromParams ?? presentedKey(ctx.extra.request));
+        const principal = await deps.gate
+          .authenticate(ctx.extra.request, fromParams ?? presentedKey(ctx.extra.request))
+          .catch((e) => (e instanceof AuthThrottled ? null : Promise.reject(e)));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
         return true;
@@ -102,7 +115,7 @@ export function startGraphQLWebSocket(
         const limit = preflight(schema, payload.query, payload.operationName, payload.variables, maxDepth, maxCost);
         return limit ? [limit] : undefined;
       },
-      context: (ctx) => createContext(deps.services, ctx.extra.principal!),
+      context: (ctx) => createContext(deps.services, ctx.extra.principal!, new CostMeter(limits.maxCost, false)),
     },
     wss,
   );
@@ -143,6 +156,7 @@ export function createApollo(
         },
       },
       accessPlugin(),
+      costPlugin(limits),
       {
         async serverWillStart() {
           return {
@@ -154,6 +168,32 @@ export function createApollo(
       },
     ],
   });
+}
+
+/**
+ * The cost bounds on the document Apollo is about to execute, with the variables it will execute with. The text
+ * preflight (preflightHttp) cannot see a persisted query sent as its hash alone, nor does it run for GET
+ * `extensions`: this hook sees every document, however it arrived, after parsing and validation.
+ */
+function costPlugin(limits: GraphQLLimits): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request }) {
+          if (!operation) return;
+          const err = checkOperation(
+            limits.schema,
+            document,
+            operation,
+            request.variables,
+            limits.maxDepth,
+            limits.maxCost,
+          );
+          if (err) throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } });
+        },
+      };
+    },
+  };
 }
 
 /** The request's document and variables (POST body or GET parameters) against every bound. */
@@ -175,11 +215,23 @@ function preflightHttp(limits: GraphQLLimits, body: unknown, url: URL): GraphQLE
 }
 
 /** The body of a POST as JSON (undefined for GET); an answer already sent when it is too large or not JSON. */
-async function jsonBody(req: IncomingMessage, res: ServerResponse): Promise<{ body: unknown } | null> {
-  const raw = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : null;
+async function jsonBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  cap: number,
+  timeoutMs: number,
+): Promise<{ body: unknown } | null> {
+  const raw = req.method === 'POST' ? await readBody(req, cap, timeoutMs) : null;
+  if (raw === 'timeout') {
+    const message = `The request body did not arrive within ${timeoutMs} ms.`;
+    sendBodyTimeout(res, { errors: [{ message, extensions: { code: ErrorCode.TIMEOUT } }] });
+    return null;
+  }
   if (raw === 'too-large') {
-    const message = `Request body over ${MAX_BODY_BYTES} bytes.`;
-    sendJson(res, 413, { errors: [{ message, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+    // The cap depends on the caller (anonymous a few KB); close rather than read the rest.
+    const message = `Request body over ${cap} bytes (the limit for this caller).`;
+    res.setHeader('connection', 'close');
+    sendJson(res, 413, { errors: [{ message, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: cap } }] });
     return null;
   }
   if (raw === null) return { body: undefined };
@@ -200,10 +252,17 @@ export async function serveGraphQLHttp(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  deps: { apollo: ApolloServer<Context>; limits: GraphQLLimits; services: Services; principal: Principal },
+  deps: {
+    apollo: ApolloServer<Context>;
+    limits: GraphQLLimits;
+    services: Services;
+    principal: Principal;
+    bodyCap: number;
+    bodyTimeoutMs: number;
+  },
   maxResponse: number,
 ): Promise<void> {
-  const parsed = await jsonBody(req, res);
+  const parsed = await jsonBody(req, res, deps.bodyCap, deps.bodyTimeoutMs);
   if (!parsed) return;
   const { body } = parsed;
   const limit = preflightHttp(deps.limits, body, url);
@@ -216,7 +275,7 @@ export async function serveGraphQLHttp(
     if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
   const result = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: async () => createContext(deps.services, deps.principal),
+    context: async () => createContext(deps.services, deps.principal, new CostMeter(deps.limits.maxCost)),
   });
   for (const [k, v] of result.headers) res.setHeader(k, v);
   res.statusCode = result.status ?? 200;

@@ -5,7 +5,7 @@ import { type Comparison, compareRuns, type Goal } from './compare.ts';
 import { type ColumnsInput, logMetrics, type PointInput, pointsOfColumns, truncateMetrics } from './ingest.ts';
 import { MetricLive, type MetricsEvent } from './live.ts';
 import { metricSeries, type Series } from './series.ts';
-import { type HistoryPoint, historyOf, type LatestRow, latestForRuns, metricKeys } from './store.ts';
+import { type HistoryPoint, historyOf, keyCountsOfRuns, type LatestRow, latestForRuns, metricKeys } from './store.ts';
 
 /**
  * The metric API: ingest (through RunState, which owns the run's seq), reads of history, series and
@@ -49,6 +49,11 @@ export class MetricService {
   /** Summaries of each run, all keys or only `keys`, in run order (for the per-request loaders). */
   latest(runIds: readonly string[], keys: readonly string[] | null = null): Promise<LatestRow[][]> {
     return latestForRuns(this.db.pool, runIds, keys);
+  }
+
+  /** Each run's number of metric keys, counted up to `cap` (null: exact); what Run.metrics is charged by. */
+  keyCounts(runIds: readonly string[], cap: number | null): Promise<number[]> {
+    return keyCountsOfRuns(this.db.pool, runIds, cap);
   }
 
   logged(
