@@ -22,7 +22,7 @@ import { ErrorCode, wrappedCode } from '../core/errors.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import { type AuthGate, AuthThrottled, clientAddress } from './bounds.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
-import { readBody, sendBodyTimeout, sendJson } from './util.ts';
+import { readBody, sendAndClose, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
 
@@ -224,14 +224,13 @@ async function jsonBody(
   const raw = req.method === 'POST' ? await readBody(req, cap, timeoutMs) : null;
   if (raw === 'timeout') {
     const message = `The request body did not arrive within ${timeoutMs} ms.`;
-    sendBodyTimeout(res, { errors: [{ message, extensions: { code: ErrorCode.TIMEOUT } }] });
+    sendAndClose(res, 408, { errors: [{ message, extensions: { code: ErrorCode.TIMEOUT } }] });
     return null;
   }
   if (raw === 'too-large') {
     // The cap depends on the caller (anonymous a few KB); close rather than read the rest.
     const message = `Request body over ${cap} bytes (the limit for this caller).`;
-    res.setHeader('connection', 'close');
-    sendJson(res, 413, { errors: [{ message, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: cap } }] });
+    sendAndClose(res, 413, { errors: [{ message, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: cap } }] });
     return null;
   }
   if (raw === null) return { body: undefined };

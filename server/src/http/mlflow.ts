@@ -10,7 +10,7 @@ import type { MlflowService } from '../modules/mlflow/service.ts';
 import { contentDisposition } from './artifacts.ts';
 import { type AuthGate, AuthThrottled } from './bounds.ts';
 import { presentedKey } from './exposure.ts';
-import { readBody, sendBodyTimeout, sendJson } from './util.ts';
+import { readBody, sendAndClose, sendJson } from './util.ts';
 
 /** A body still arriving at BODY_TIMEOUT_MS: answered 408 and the connection closed. */
 class BodyTimeout extends Error {
@@ -145,7 +145,7 @@ export async function handleMlflowRequest(req: IncomingMessage, res: ServerRespo
     else if (rest.startsWith('/artifacts/')) await artifacts(req, res, url, rest.slice('/artifacts/'.length), deps);
     else throw new MlflowError('ENDPOINT_NOT_FOUND', `No MLflow endpoint ${url.pathname}.`);
   } catch (err) {
-    if (err instanceof BodyTimeout) return sendBodyTimeout(res, { error_code: 'BAD_REQUEST', message: err.message });
+    if (err instanceof BodyTimeout) return sendAndClose(res, 408, { error_code: 'BAD_REQUEST', message: err.message });
     if (err instanceof AuthThrottled) {
       res.setHeader('retry-after', String(err.retryAfterSeconds));
       res.setHeader('connection', 'close');
@@ -153,7 +153,11 @@ export async function handleMlflowRequest(req: IncomingMessage, res: ServerRespo
     }
     const mapped = toMlflowError(err);
     if (res.headersSent) return void res.destroy();
-    if (!req.complete) res.setHeader('connection', 'close');
+    if (!req.complete) {
+      // The rest of the body is not read: close once the answer is out.
+      res.setHeader('connection', 'close');
+      res.on('finish', () => req.destroy());
+    }
     if (mapped) return sendError(res, mapped);
     deps.log(`mlflow request failed: ${(err as Error)?.stack ?? String(err)}`);
     sendError(res, new MlflowError('INTERNAL_ERROR', 'Internal server error; see the server log.'));

@@ -256,7 +256,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   // Headers must arrive within seconds (a slowloris holds a connection with a header a minute); bodies have their
   // own per-route deadline (BODY_TIMEOUT_MS), and artifact uploads Node's requestTimeout.
-  const httpServer = createServer({ headersTimeout: opts.HEADERS_TIMEOUT_MS ?? BOUNDS.headersTimeoutMs });
+  const headersTimeout = opts.HEADERS_TIMEOUT_MS ?? BOUNDS.headersTimeoutMs;
+  // Node looks for overdue headers every connectionsCheckingInterval (default 30 s, which would triple the bound).
+  const httpServer = createServer({ headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
   const { wss, wsServer } = startGraphQLWebSocket(httpServer, limits, {
     services,
     gate,

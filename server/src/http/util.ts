@@ -15,10 +15,7 @@ export async function readBody(
   timeoutMs = Number.POSITIVE_INFINITY,
 ): Promise<Buffer | 'too-large' | 'timeout'> {
   // Refused on the declared length alone: nothing of a body announced as too large is read.
-  if (Number(req.headers['content-length']) > limit) {
-    req.resume();
-    return 'too-large';
-  }
+  if (Number(req.headers['content-length']) > limit) return 'too-large';
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
     if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -45,9 +42,12 @@ export async function readBody(
   }
 }
 
-/** Answers (408, `body`) a request whose body did not arrive in time, and closes its connection. */
-export function sendBodyTimeout(res: ServerResponse, body: unknown): void {
+/**
+ * Answers a request whose body will not be read (too large, or not arriving in time) and closes its connection
+ * once the answer is out, rather than reading the rest.
+ */
+export function sendAndClose(res: ServerResponse, status: number, body: unknown): void {
   res.setHeader('connection', 'close');
-  sendJson(res, 408, body);
+  sendJson(res, status, body);
   res.on('finish', () => res.req.destroy());
 }
