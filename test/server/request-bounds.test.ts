@@ -37,12 +37,17 @@ function raw(head: string, body: string, ms = 3000): Promise<{ text: string; clo
     const t0 = performance.now();
     const sock = connect(Number(port), hostname, () => sock.write(head + body));
     let text = '';
-    sock.on('data', (d) => (text += d.toString()));
-    const timer = setTimeout(
-      () => (sock.destroy(), resolve({ text, closed: false, after: performance.now() - t0 })),
-      ms,
-    );
-    sock.on('close', () => (clearTimeout(timer), resolve({ text, closed: true, after: performance.now() - t0 })));
+    sock.on('data', (d) => {
+      text += d.toString();
+    });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ text, closed: false, after: performance.now() - t0 });
+    }, ms);
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true, after: performance.now() - t0 });
+    });
     sock.on('error', () => {});
   });
 }
@@ -103,7 +108,10 @@ test('wrong keys from one address are answered 429 + Retry-After, on every route
   const upgrade = await new Promise<number>((resolve) => {
     const ws = new WebSocket(s.wsUrl, 'graphql-transport-ws', { headers: { 'x-forwarded-for': '10.9.0.1' } });
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('open', () => (ws.close(), resolve(101)));
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
     ws.on('error', () => {});
   });
   assert.equal(upgrade, 429);
