@@ -4,12 +4,14 @@
 // SQL statement has a timeout, wrong keys from one address are answered 429 + Retry-After, and the admin key
 // must be 32 characters. Bounds are set small here (ms, a few failures) so each case takes well under a second.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { createServer, request } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { EnvError, loadEnv } from '../../server/src/config/env.ts';
 import { apiErrorOf } from '../../server/src/core/db-errors.ts';
 import { connectDatabase } from '../../server/src/db/database.ts';
+import { SessionProxy } from '../../web/session-proxy.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ADMIN = 'admin-key-for-request-bounds-tests-0123456789';
@@ -149,4 +151,48 @@ test('the admin key must be at least 32 characters, said at startup', () => {
     },
   );
   assert.equal(loadEnv({ RUNBOARD_ADMIN_KEY: 'x'.repeat(32) }).RUNBOARD_ADMIN_KEY, 'x'.repeat(32));
+});
+
+test("dashboard sign-in is throttled by the browser's address, which its server passes on", async () => {
+  const proxy = new SessionProxy({ apiUrl: s.url, host: '127.0.0.1' });
+  const web = createServer((req, res) => {
+    proxy.handle(req, res).then((ours) => ours || res.writeHead(404).end());
+  });
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  // The "browser" signs in from 127.0.0.2 (loopback too), so its address differs from the dashboard server's.
+  const signIn = (key: string) =>
+    new Promise<{ status: number; retryAfter: string | undefined }>((resolve, reject) => {
+      const port = (web.address() as AddressInfo).port;
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/session', method: 'POST', localAddress: '127.0.0.2' },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined });
+        },
+      );
+      req.on('error', reject);
+      req.setHeader('content-type', 'application/json');
+      req.end(JSON.stringify({ key }));
+    });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await signIn(`rb_guess${i}`)).status, 401);
+    const limited = await signIn('rb_guess-again');
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.retryAfter) >= 1, `Retry-After ${limited.retryAfter}`);
+    // The API counted the browser's address, not the dashboard server's: other users sign in and call as usual.
+    const call = (addr?: string) =>
+      fetch(s.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${ADMIN}`,
+          ...(addr ? { 'x-forwarded-for': addr } : {}),
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    assert.equal((await call()).status, 200);
+    assert.equal((await call('127.0.0.2')).status, 429);
+  } finally {
+    await new Promise((r) => web.close(r));
+  }
 });
