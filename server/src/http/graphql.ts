@@ -89,6 +89,15 @@ export function startGraphQLWebSocket(
       done(true);
     },
   });
+  // ws closes a socket whose message is over maxPayload (1009) and then emits 'error', which graphql-ws logs with
+  // a stack trace: one line per hostile message would let anyone flood the log. The close already happened.
+  wss.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = (event: string | symbol, ...args: unknown[]) =>
+      event === 'error' && (args[0] as { code?: string })?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+        ? true
+        : emit(event, ...args);
+  });
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema: limits.schema,
