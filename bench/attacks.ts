@@ -72,11 +72,14 @@ async function setUp(url: string, wsUrl: string): Promise<Target> {
       r: runId,
       c: { keys: steps.map(() => 'loss'), steps, values: steps.map((i) => 1 / (i + 1)) },
     });
-  const keys = Array.from({ length: KEY_COUNT }, (_, i) => `k${i}`);
-  await admin.gql(`mutation($r: ID!, $c: MetricColumnsInput) { logMetrics(runId: $r, columns: $c) { accepted } }`, {
-    r: runs[0],
-    c: { keys, steps: keys.map(() => 0), values: keys.map((_, i) => i) },
-  });
+  // At most 10,000 distinct keys per logMetrics request.
+  for (let from = 0; from < KEY_COUNT; from += 10_000) {
+    const keys = Array.from({ length: Math.min(10_000, KEY_COUNT - from) }, (_, i) => `k${from + i}`);
+    await admin.gql(`mutation($r: ID!, $c: MetricColumnsInput) { logMetrics(runId: $r, columns: $c) { accepted } }`, {
+      r: runs[0],
+      c: { keys, steps: keys.map(() => 0), values: keys.map((_, i) => from + i) },
+    });
+  }
   // The persisted query of attack 3(a), registered with harmless variables.
   const reg = await fetch(url, {
     method: 'POST',
