@@ -63,9 +63,12 @@ function createLoaders(s: Services, auth: Principal, cost: CostMeter) {
     ),
     runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
     latest: batched((runIds: readonly string[]) => s.metrics.latest(runIds)),
-    /** Keys per run, counted only as far as the budget reaches (a count past it is refused either way). */
+    /**
+     * Keys per run, counted only as far as the budget reaches: each listed key costs at least 2 (itself and one
+     * selected field), so a count past limit/2 is refused either way and need not be exact.
+     */
     metricKeyCount: batched((runIds: readonly string[]) =>
-      s.metrics.keyCounts(runIds, Number.isFinite(cost.limit) ? cost.limit + 1 : null),
+      s.metrics.keyCounts(runIds, Number.isFinite(cost.limit) ? Math.floor(cost.limit / 2) + 1 : null),
     ),
     /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
     latestOfKeys: memoByKeys((keys: readonly string[]) =>
