@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { assertOk, runPython } from '../python/helpers.ts';
 
 let s: TestServer;
 let big: string;
@@ -98,4 +99,16 @@ test("3(b): Run.metrics is charged by the run's real key count, before its summa
     { key: 'k999', lastValue: 999 },
   ]);
   assert.equal(named.run.metric.lastValue, 5);
+});
+
+test("the Python Api's run listing halves its page when runs have many keys, and gets every run", async () => {
+  const r = assertOk(
+    await runPython(
+      `import runboard, json
+rows = runboard.Api(url=${JSON.stringify(s.url)}).runs(experiment="big", as_frame=False)
+print(json.dumps(sorted(len([k for k in row if k.startswith("metrics.")]) for row in rows)))`,
+      { timeoutMs: 60_000 },
+    ),
+  );
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), [3, KEYS]);
 });

@@ -20,6 +20,7 @@ import {
   type ValidationContext,
   type ValueNode,
 } from 'graphql';
+import { ASSUMED_LIST_ITEMS } from '../core/cost-meter.ts';
 import { ErrorCode } from '../core/errors.ts';
 
 /** Aliased fields allowed in one selection set, and in a whole document. */
@@ -123,9 +124,11 @@ export function measureOperation(
         const isList = isListType(getNullableType(def.type));
         const first = intArg(sel, def, 'first', vars);
         let mult = 1;
-        // `metrics(keys: [...])` returns at most one item per key; without keys its real size is charged
-        // while it runs (see api/cost-meter.ts), so 10 here is only the static share.
-        if (isList) mult = first ?? listLength(sel, 'runIds', vars) ?? listLength(sel, 'keys', vars) ?? pageSize ?? 10;
+        // `metrics(keys: [...])` returns at most one item per key; without keys the items past these 10 are
+        // charged while it runs, from the run's real key count (core/cost-meter.ts).
+        if (isList)
+          mult =
+            first ?? listLength(sel, 'runIds', vars) ?? listLength(sel, 'keys', vars) ?? pageSize ?? ASSUMED_LIST_ITEMS;
         if (sel.name.value === 'metricSeries') {
           // What it really returns: up to maxPoints buckets for every run x key.
           const runs = listLength(sel, 'runIds', vars) ?? 1;
@@ -234,16 +237,14 @@ function effectiveVariables(
   return coerced ?? inputs ?? {};
 }
 
-/** Cost, depth and points of the operation that will run, with the variables it will run with. */
-export function checkOperation(
+/** Depth, cost and points of the operation that will run, with the variables it will run with. */
+export function measureWithVariables(
   schema: GraphQLSchema,
   doc: DocumentNode,
   op: OperationDefinitionNode,
   vars: Record<string, unknown> | null | undefined,
-  maxDepth: number,
-  maxCost: number,
-): GraphQLError | null {
-  return checkMeasure(measureOperation(schema, doc, op, effectiveVariables(schema, op, vars)), maxDepth, maxCost);
+): Measure {
+  return measureOperation(schema, doc, op, effectiveVariables(schema, op, vars));
 }
 
 /** The same bounds once variable values are known (an Apollo plugin hook and graphql-ws's onSubscribe). */
@@ -260,7 +261,7 @@ export function checkWithVariables(
       d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
   if (!op) return null;
-  return checkOperation(schema, doc, op, vars, maxDepth, maxCost);
+  return checkMeasure(measureWithVariables(schema, doc, op, vars), maxDepth, maxCost);
 }
 /** Brackets deeper than this in a document's text are refused before graphql's recursive parser runs. */
 export const MAX_TEXT_NESTING = 128;

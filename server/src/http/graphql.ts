@@ -15,7 +15,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessPlugin } from '../api/access.ts';
 import { type Context, createContext, type Services } from '../api/context.ts';
-import { checkOperation, preflight } from '../api/limits.ts';
+import { checkMeasure, measureWithVariables, preflight } from '../api/limits.ts';
 import { CostMeter } from '../core/cost-meter.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode, wrappedCode } from '../core/errors.ts';
@@ -188,17 +188,12 @@ function costPlugin(limits: GraphQLLimits): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request }) {
+        async didResolveOperation({ document, operation, request, contextValue }) {
           if (!operation) return;
-          const err = checkOperation(
-            limits.schema,
-            document,
-            operation,
-            request.variables,
-            limits.maxDepth,
-            limits.maxCost,
-          );
+          const m = measureWithVariables(limits.schema, document, operation, request.variables);
+          const err = checkMeasure(m, limits.maxDepth, limits.maxCost);
           if (err) throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } });
+          contextValue.cost.begin(m.cost);
         },
       };
     },

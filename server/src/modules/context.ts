@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { CostMeter } from '../core/cost-meter.ts';
+import { ASSUMED_LIST_ITEMS, CostMeter } from '../core/cost-meter.ts';
 import type { Database } from '../db/database.ts';
 import type { ArtifactService } from './artifact/service.ts';
 import type { Principal } from './auth/scopes.ts';
@@ -64,11 +64,14 @@ function createLoaders(s: Services, auth: Principal, cost: CostMeter) {
     runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
     latest: batched((runIds: readonly string[]) => s.metrics.latest(runIds)),
     /**
-     * Keys per run, counted only as far as the budget reaches: each listed key costs at least 2 (itself and one
-     * selected field), so a count past limit/2 is refused either way and need not be exact.
+     * Keys per run, counted only as far as the budget reaches: each key past the ASSUMED_LIST_ITEMS costs at least 2
+     * (itself and one selected field), so a count past that many + limit/2 is refused either way.
      */
     metricKeyCount: batched((runIds: readonly string[]) =>
-      s.metrics.keyCounts(runIds, Number.isFinite(cost.limit) ? Math.floor(cost.limit / 2) + 1 : null),
+      s.metrics.keyCounts(
+        runIds,
+        Number.isFinite(cost.limit) ? ASSUMED_LIST_ITEMS + Math.floor(cost.limit / 2) + 1 : null,
+      ),
     ),
     /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
     latestOfKeys: memoByKeys((keys: readonly string[]) =>

@@ -1,4 +1,4 @@
-import { itemCost } from '../../core/cost-meter.ts';
+import { ASSUMED_LIST_ITEMS, itemCost } from '../../core/cost-meter.ts';
 import { checkPageSize } from '../../core/validate.ts';
 import type { Resolvers } from '../resolvers-types.generated.ts';
 import type { RunEvent } from './live.ts';
@@ -37,7 +37,7 @@ export const runResolvers: Resolvers = {
       if (a.keys) return ctx.loaders.latestOfKeys(a.keys).load(r.id);
       // Its length is the run's key count (5 or 200,000): charged from a count before any summary is read.
       const n = await ctx.loaders.metricKeyCount.load(r.id);
-      ctx.cost.charge(n * itemCost(info), `Run.metrics of run ${r.id} (${n} keys)`);
+      ctx.cost.charge(Math.max(0, n - ASSUMED_LIST_ITEMS) * itemCost(info), `Run.metrics of run ${r.id} (${n} keys)`);
       return ctx.loaders.latest.load(r.id);
     },
     // One key's summary: read alone, never the run's whole list.
