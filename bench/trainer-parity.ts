@@ -16,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -130,6 +130,13 @@ try {
   const f = (x: number, d = 4) => x.toFixed(d).padStart(d + 3);
   console.log(
     `trainer vs PyTorch — ${classes.map((c) => FMNIST_CLASSES[c]).join(' vs ')} at ${size}x${size}, ${trainF.n} train / ${valF.n} val, batch ${cfg.batch}, RMSprop lr ${cfg.lr}, dropout ${cfg.dropout}, seed ${seed}`,
+  );
+  // Correctness, not speed: the machine is printed so a re-run can be compared like for like.
+  console.log(
+    `${os.cpus()[0]?.model ?? 'unknown CPU'}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   );
   console.log(
     `tfjs ${tf.version_core} (${tf.getBackend()}), prefix ${String((r.systemInfo.engines as Record<string, unknown>).prefix)}; torch ${ref.torch}`,

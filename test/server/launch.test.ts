@@ -508,7 +508,7 @@ test('kill -9 an agent: its run is requeued (retries 1) and finished elsewhere, 
     'SELECT extract(epoch FROM min(lease_expires_at) - now()) * 1000 AS ms FROM runs WHERE id = ANY($1::uuid[])',
     [[requeue, crash]],
   );
-  const leaseLeftMs = Number(rows[0].ms);
+  const leaseLeftMs = Number(rows[0]?.ms);
   // The orphaned trainers notice their agent is gone (IPC disconnect) and stop at once, long before
   // the lease runs out: a requeued run must never have two trainers.
   await waitFor(() => pids.every((p) => !alive(p)), { timeout: 15_000, what: 'orphaned trainers to exit' });

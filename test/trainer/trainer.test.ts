@@ -10,6 +10,7 @@ import { loadModelDir } from '../../trainers/src/model/tfjs-io.ts';
 import { VGG16_CONV_LAYERS } from '../../trainers/src/model/vgg16-spec.ts';
 import { hashWeights, randomVggWeights } from '../../trainers/src/model/weights.ts';
 import { NullTracker } from '../../trainers/src/tracking/tracker.ts';
+import { TerminalProgress } from '../../trainers/src/train/progress.ts';
 import { train } from '../../trainers/src/train/trainer.ts';
 import { makeImageFolders, THREE_CLASSES, TWO_CLASSES, tempDir } from './helpers.ts';
 
@@ -127,9 +128,15 @@ test('categorical run with 3 classes uses softmax / categorical cross-entropy', 
 test('fine-tuning block 5: steps continue, phase and lr recorded, blocks 1-4 unchanged, block 5 trained', async (t) => {
   const { base } = await setup(t, TWO_CLASSES, { train: 6, validation: 4 });
   const tracker = new NullTracker();
+  let log = '';
   const r = await train(
     base({ test: undefined, epochs: 2, fineTuneFrom: 'block5_conv1', fineTuneEpochs: 2, fineTuneLr: 1e-4 }),
-    { tracker, weights: W },
+    { tracker, weights: W, progress: new TerminalProgress({ write: (s: string) => (log += s) }) },
+  );
+  // One line per phase, the fine-tune one saying what changes (it used to be printed twice).
+  assert.deepEqual(
+    log.split('\n').filter((l) => l.startsWith('phase ')),
+    ['phase head: 2 epoch(s)', 'phase fine-tune: layers after block4_pool trainable, lr 0.0001, 2 epoch(s)'],
   );
   assert.deepEqual(
     r.history.map((h) => [h.step, h.phase, h.metrics.phase, h.metrics.lr]),

@@ -282,6 +282,58 @@ test('run page shows accuracy and loss charts, config and system info; notes and
   await page.close();
 });
 
+// The trainer's own wording for lr 10 (trainers/src/train/divergence.ts; divergence.test.ts checks
+// every cause the guard produces matches contract/src/divergence.ts).
+const DIVERGED =
+  'training diverged at epoch 1: loss 7.9712 with acc 0.5000 means every misclassified image is at the ' +
+  'cross-entropy clip (loss 15.94), where the gradient is zero; lr 10 is too high';
+
+test('a run the guard stops shows "diverged" with its cause, live in the table and on its run page', async () => {
+  const name = uniqueName('diverging');
+  const gql = stack.gql;
+  const diverging = await createRun(gql, { experimentName: name, name: 'lr-10', config: { lr: 10 } });
+  const crashed = await createRun(gql, { experimentName: name, name: 'bad-path', config: { lr: 1e-4 } });
+  for (const r of [diverging, crashed]) await startRun(gql, r.id);
+  await logMetrics(gql, diverging.id, [{ key: 'loss', step: 1, value: 7.9712 }]);
+  const finish = (id: string, error: string) =>
+    gql(`mutation($id: ID!, $e: String) { finishRun(id: $id, status: FAILED, exitCode: 1, error: $e) { id } }`, {
+      id,
+      e: error,
+    });
+  // A failure that is not divergence: a plain "failed", its stack trace not on the table.
+  await finish(crashed.id, "EACCES: permission denied, open '/data/train'\n    at open (node:fs:573:10)");
+  const { id: experimentId } = (await gql(`query($n: String!) { experiment(name: $n) { id } }`, { n: name }))
+    .experiment;
+  const page = await stack.newPage();
+  await page.goto(`${stack.webUrl}/experiments/${experimentId}`);
+  await rowCount(page, 2);
+  const badge = (run: string) => page.locator(`[data-run-name="${run}"] [data-testid="status-badge"]`);
+  assert.equal(await badge('lr-10').textContent(), 'running');
+  // textContent: the badge's CSS upper-cases what innerText would report.
+  // The guard stops the run while the page is open: the row changes over the live subscription
+  // (once it is up, as in live.test.ts's status-badge test).
+  await page.waitForSelector('[data-testid="connection-state"][data-state="live"]', { timeout: 30_000 });
+  await finish(diverging.id, DIVERGED);
+  await page.locator('[data-run-name="lr-10"] [data-diverged="true"]').waitFor({ timeout: 30_000 });
+  assert.equal(await badge('lr-10').textContent(), 'diverged');
+  assert.equal(await badge('lr-10').getAttribute('title'), DIVERGED);
+  assert.equal(await badge('bad-path').textContent(), 'failed');
+  assert.equal(await badge('bad-path').getAttribute('data-diverged'), null);
+  const summary = await gql(`query($id: ID!) { run(id: $id) { errorSummary } }`, { id: crashed.id });
+  assert.equal(summary.run.errorSummary, "EACCES: permission denied, open '/data/train'", 'first line only');
+  await page.reload();
+  await page.locator('[data-run-name="lr-10"] [data-diverged="true"]').waitFor();
+  // The run page: the badge, and the cause in full as the reported error.
+  await page.goto(`${stack.webUrl}/runs/${diverging.id}`);
+  const head = page.locator('.page-head [data-testid="status-badge"]');
+  await head.waitFor();
+  assert.equal(await head.textContent(), 'diverged');
+  assert.equal(await head.getAttribute('title'), DIVERGED);
+  assert.equal(await page.locator('[data-testid="notice-error"] .notice-message').innerText(), DIVERGED);
+  await shot(page, 'run-diverged');
+  await page.close();
+});
+
 test('unknown or malformed ids in the URL show a message, not a blank page', async () => {
   const page = await stack.newPage();
   const cases: [string, RegExp][] = [

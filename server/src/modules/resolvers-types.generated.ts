@@ -1015,6 +1015,12 @@ export type Run = {
   createdAt: Scalars['DateTime']['output'];
   /** Error reported by finishRun, or why the server marked the run CRASHED. */
   errorMessage?: Maybe<Scalars['String']['output']>;
+  /**
+   * The first line of errorMessage, at most 300 characters: what a table of runs shows (a whole message
+   * can be a stack trace). A run the trainer's non-finite guard stopped starts with its cause
+   * ("loss became NaN at epoch 2, batch 14", "training diverged at epoch 1: ...").
+   */
+  errorSummary?: Maybe<Scalars['String']['output']>;
   /** Process exit code reported by finishRun. */
   exitCode?: Maybe<Scalars['Int']['output']>;
   /** The experiment the run belongs to. */
@@ -1961,6 +1967,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   config?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorSummary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   exitCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   experiment?: Resolver<ResolversTypes['Experiment'], ParentType, ContextType>;
   experimentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -9,14 +9,19 @@ import { buildVggBase, setVggWeights } from '../model/vgg16.ts';
 import { outputShapeAfter } from '../model/vgg16-spec.ts';
 import type { VggWeights } from '../model/weights.ts';
 import { buildVggOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-vgg.ts';
+import { createProvidedSession, loadOrt } from './ort-session.ts';
 import type { PrefixChoice } from './select-prefix.ts';
 
 export type PrefixEngineName = 'onnx' | 'tfjs' | 'identity';
 
 export interface PrefixEngine {
   name: PrefixEngineName;
-  /** e.g. "onnxruntime-node 1.30.0 (cpu)" — recorded in the run's systemInfo. */
+  /** e.g. "onnxruntime-node 1.30.0 (cpu EP, 2 threads)" — recorded in the run's systemInfo. */
   description: string;
+  /** Where it runs, as read back from the engine (the provider the session got), not as planned. */
+  device: 'GPU' | 'CPU';
+  /** Why this is not the engine the plan named (the error that caused the fallback); null if it is. */
+  fallback: string | null;
   cut: string | null;
   size: number;
   outShape: [number, number, number];
@@ -47,12 +52,14 @@ export async function createOnnxPrefix(
   threads = os.availableParallelism(),
   provider: 'cpu' | 'cuda' = 'cpu',
 ): Promise<PrefixEngine> {
-  const ort = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
-  const session = await ort.InferenceSession.create(buildVggOnnx(w, cut), {
-    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+  const ort = await loadOrt();
+  const got = await createProvidedSession(ort, buildVggOnnx(w, cut), provider, {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
   });
+  const { session } = got;
+  const fallback = got.cudaError ? `onnxruntime's CUDA provider failed (${got.cudaError}); the CPU provider ran` : null;
+  if (fallback) process.stderr.write(`${fallback}\n`);
   const version = (require('onnxruntime-node/package.json') as { version: string }).version;
   const outShape = outputShapeAfter(cut, size);
   const perIn = size * size * 3;
@@ -60,7 +67,9 @@ export async function createOnnxPrefix(
   const chunk = onnxChunk(size);
   return {
     name: 'onnx',
-    description: `onnxruntime-node ${version} (${provider} EP${provider === 'cpu' ? `, ${threads} threads` : ''})`,
+    description: `onnxruntime-node ${version} (${got.provider} EP${got.provider === 'cpu' ? `, ${threads} threads` : ''})${fallback ? `; ${fallback}` : ''}`,
+    device: got.provider === 'cuda' ? 'GPU' : 'CPU',
+    fallback,
     cut,
     size,
     outShape,
@@ -85,13 +94,20 @@ export async function createOnnxPrefix(
   };
 }
 
-export async function createTfjsPrefix(w: VggWeights, cut: string, size: number): Promise<PrefixEngine> {
+export async function createTfjsPrefix(
+  w: VggWeights,
+  cut: string,
+  size: number,
+  device: 'GPU' | 'CPU' = 'CPU',
+): Promise<PrefixEngine> {
   const model = buildVggBase(size, cut);
   setVggWeights(model, w);
   const outShape = outputShapeAfter(cut, size);
   return {
     name: 'tfjs',
     description: `tfjs ${tf.version_core} (${tf.getBackend()})`,
+    device,
+    fallback: null,
     cut,
     size,
     outShape,
@@ -119,7 +135,8 @@ export async function createPrefix(
   choice?: PrefixChoice,
 ): Promise<PrefixEngine> {
   if (cut === null) return createIdentityPrefix(size);
-  if (engine === 'tfjs' || choice?.engine === 'tfjs') return createTfjsPrefix(w, cut, size);
+  // tfjs's device was read back from TensorFlow when the backend loaded (tfjs-backend.ts).
+  if (engine === 'tfjs' || choice?.engine === 'tfjs') return createTfjsPrefix(w, cut, size, choice?.device ?? 'CPU');
   try {
     return await createOnnxPrefix(w, cut, size, undefined, choice?.provider ?? 'cpu');
   } catch (e) {
@@ -127,7 +144,8 @@ export async function createPrefix(
     const why = String((e as Error).message ?? e).split('\n')[0];
     process.stderr.write(`onnxruntime-node unavailable (${why}); frozen prefix runs in tfjs\n`);
     const t = await createTfjsPrefix(w, cut, size);
-    return { ...t, description: `${t.description}; fallback, onnxruntime-node failed: ${why}` };
+    const fallback = `onnxruntime-node failed (${why}); tfjs ran`;
+    return { ...t, description: `${t.description}; ${fallback}`, fallback };
   }
 }
 
@@ -151,6 +169,12 @@ export function lazyPrefix(
     /** What really ran once built (a fallback included); until then what is planned. */
     get description() {
       return resolved?.description ?? `${planned}, not built (no feature-cache miss so far)`;
+    },
+    get device() {
+      return resolved?.device ?? choice.device;
+    },
+    get fallback() {
+      return resolved?.fallback ?? null;
     },
     cut,
     size,
@@ -176,6 +200,8 @@ export function createIdentityPrefix(size: number): PrefixEngine {
   return {
     name: 'identity',
     description: 'none (nothing frozen)',
+    device: 'CPU',
+    fallback: null,
     cut: null,
     size,
     outShape: [size, size, 3],

@@ -5,10 +5,8 @@
 // is available, so the choice is testable on machines without a GPU.
 
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-
-const require = createRequire(import.meta.url);
+import { join } from 'node:path';
+import { loadOrt, ortBinDir, probeOrtCuda } from './ort-session.ts';
 
 export type PrefixRequest = 'auto' | 'onnx' | 'tfjs';
 
@@ -22,6 +20,8 @@ export interface EngineAvailability {
   tfjsDevice?: 'GPU' | 'CPU';
   /** Why onnxruntime-node could not load, when it could not. */
   ortError?: string;
+  /** Why onnxruntime's CUDA provider, installed here, failed to start a session (see probeOrtCuda). */
+  ortCudaError?: string;
   /** CUDA_VISIBLE_DEVICES as the agent set it ('' or '-1' hides every GPU). */
   cudaVisibleDevices?: string | null;
 }
@@ -61,7 +61,7 @@ export function selectPrefixEngine(requested: PrefixRequest, a: EngineAvailabili
           engine: 'onnx',
           provider: 'cpu',
           device: 'CPU',
-          reason: 'onnx requested: onnxruntime has no usable CUDA execution provider here, so the CPU provider',
+          reason: `onnx requested: onnxruntime has no usable CUDA execution provider here${a.ortCudaError ? ` (it failed to start: ${a.ortCudaError})` : ''}, so the CPU provider`,
         };
   if (tfjsGpu)
     return {
@@ -76,7 +76,7 @@ export function selectPrefixEngine(requested: PrefixRequest, a: EngineAvailabili
       engine: 'onnx',
       provider: 'cpu',
       device: 'CPU',
-      reason: `auto: no GPU engine${gpuHidden(a) ? ' (CUDA_VISIBLE_DEVICES hides the GPUs)' : ' (no onnxruntime CUDA provider, no tfjs-node-gpu)'}; onnxruntime on the CPU is the fastest CPU engine`,
+      reason: `auto: no GPU engine${gpuHidden(a) ? ' (CUDA_VISIBLE_DEVICES hides the GPUs)' : ` (${a.ortCudaError ? `onnxruntime's CUDA provider failed to start: ${a.ortCudaError}` : 'no onnxruntime CUDA provider'}, no tfjs-node-gpu)`}; onnxruntime on the CPU is the fastest CPU engine`,
     };
   return {
     engine: 'tfjs',
@@ -88,30 +88,28 @@ export function selectPrefixEngine(requested: PrefixRequest, a: EngineAvailabili
 
 /**
  * What this process can use. onnxruntime-node lists 'cuda' as "not bundled": its CUDA provider library
- * is only there when installed with `--onnxruntime-node-install=cuda`, so its file is looked for.
+ * is only there when installed with `--onnxruntime-node-install=cuda`, so its file is looked for, and
+ * when it is there a CUDA session is started (probeOrtCuda) unless CUDA_VISIBLE_DEVICES hides every GPU.
  */
 export async function detectAvailability(
   tfjsBackend: string,
   tfjsPackage: string | null,
   tfjsDevice: 'GPU' | 'CPU' = 'CPU',
 ): Promise<EngineAvailability> {
+  const cudaVisibleDevices = process.env.CUDA_VISIBLE_DEVICES ?? null;
   let ortProviders: string[] = [];
   let ortError: string | null = null;
+  let ortCudaError: string | null = null;
   try {
-    const ort = (await import('onnxruntime-node')) as unknown as {
-      listSupportedBackends?: () => { name: string; bundled: boolean }[];
-    };
-    const bin = join(
-      dirname(require.resolve('onnxruntime-node/package.json')),
-      'bin',
-      'napi-v6',
-      process.platform,
-      process.arch,
-    );
-    const cudaInstalled = existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
+    const ort = await loadOrt();
+    const cudaInstalled = existsSync(join(ortBinDir(), 'libonnxruntime_providers_cuda.so'));
     ortProviders = (ort.listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }])
       .filter((b) => (b.name === 'cuda' ? b.bundled || cudaInstalled : b.bundled && b.name === 'cpu'))
       .map((b) => b.name);
+    if (ortProviders.includes('cuda') && !gpuHidden({ cudaVisibleDevices } as EngineAvailability)) {
+      ortCudaError = await probeOrtCuda(ort);
+      if (ortCudaError) ortProviders = ortProviders.filter((p) => p !== 'cuda');
+    }
   } catch (e) {
     ortProviders = [];
     ortError = String((e as Error).message ?? e).split('\n')[0]!;
@@ -119,9 +117,10 @@ export async function detectAvailability(
   return {
     ortProviders,
     ...(ortError ? { ortError } : {}),
+    ...(ortCudaError ? { ortCudaError } : {}),
     tfjsBackend,
     tfjsPackage,
     tfjsDevice,
-    cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null,
+    cudaVisibleDevices,
   };
 }

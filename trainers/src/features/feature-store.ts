@@ -54,7 +54,8 @@ export class FeatureStore {
       this.computed += chunk.length;
       for (const [k, i] of chunk.entries()) {
         this.mem[i] = feats.out[k]!;
-        if (this.cache) await this.cache.put(this.contentHashes[i]!, feats.out[k]!);
+        // The cache key names the planned engine: features from a fallback engine are not stored under it.
+        if (this.cache && !this.prefix.fallback) await this.cache.put(this.contentHashes[i]!, feats.out[k]!);
       }
       this.onComputed?.(this);
     }

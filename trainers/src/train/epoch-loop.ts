@@ -34,6 +34,8 @@ export interface PhaseSpec {
   epochs: number;
   lr: number;
   firstStep: number; // global epoch step this phase starts after
+  /** What changes in this phase ("layers after block4_pool trainable, lr 0.00001"), on its one "phase" line. */
+  detail?: string;
 }
 
 export interface EpochRecord {
@@ -111,7 +113,7 @@ export async function evaluateSplit(
 export async function runPhase(p: PhaseSpec, d: PhaseDeps): Promise<{ stopped: boolean; lastStep: number }> {
   const n = d.train.labels.length;
   const batches = Math.ceil(n / d.batchSize);
-  d.progress.phase(p.name, p.epochs);
+  d.progress.phase(p.name, p.epochs, p.detail);
   let step = p.firstStep;
   for (let e = 1; e <= p.epochs; e++) {
     step = p.firstStep + e;

@@ -1,7 +1,7 @@
 // Terminal progress: a redrawn single-line bar on a TTY, plain lines otherwise (CI logs,
 // files), so logs stay readable when stdout is not a terminal.
 export interface ProgressSink {
-  phase(name: string, epochs: number): void;
+  phase(name: string, epochs: number, detail?: string): void;
   batch(s: BatchState): void;
   epochEnd(line: string): void;
   message(line: string): void;
@@ -68,8 +68,8 @@ export class TerminalProgress implements ProgressSink {
     return Boolean(this.out.isTTY);
   }
 
-  phase(name: string, epochs: number): void {
-    this.message(`phase ${name}: ${epochs} epoch(s)`);
+  phase(name: string, epochs: number, detail?: string): void {
+    this.message(`phase ${name}: ${detail ? `${detail}, ` : ''}${epochs} epoch(s)`);
   }
 
   batch(s: BatchState): void {

@@ -11,7 +11,7 @@ import { progressPrinter } from '../data/downloads.ts';
 import { type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
 import { resolveData } from '../data/resolve-data.ts';
 import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
-import { detectAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
+import { detectAvailability, type EngineAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
 import { FeatureCache, featureEngine } from '../features/feature-cache.ts';
 import { FeatureStore } from '../features/feature-store.ts';
@@ -46,6 +46,11 @@ export interface TrainerDeps {
    * the frozen base every epoch, as Keras's fit() on flow_from_directory generators does.
    */
   recomputeBaseEveryEpoch?: boolean;
+  /**
+   * What the engines report instead of asking them (tests: a GPU machine whose CUDA provider then
+   * fails for real when the base's session is created).
+   */
+  availability?: EngineAvailability;
   /** How often system/* metrics (CPU, RSS, GPU) are sampled; 0 turns sampling off. Default 5000 ms. */
   systemMetricsMs?: number;
 }
@@ -69,6 +74,29 @@ function disposeModel(m: tf.LayersModel | null): void {
   if (!m) return;
   m.optimizer?.dispose();
   m.dispose();
+}
+
+/**
+ * What ran the frozen base, read back from the engine once it is built (the plan until then, see
+ * lazyPrefix); a fallback rewrites the reason with its error. Returns whether the record changed.
+ */
+function recordPrefix(
+  engines: Record<string, unknown>,
+  prefix: PrefixEngine,
+  phase: { name: string; index: number },
+  planned: string,
+): boolean {
+  const before = JSON.stringify(engines);
+  engines[`prefix_${phase.name}`] = prefix.description;
+  if (phase.index === 0) {
+    engines.prefix = prefix.description;
+    engines.prefixDevice = prefix.device;
+  }
+  if (prefix.fallback) {
+    engines.prefixFallback = `${phase.name}: ${prefix.fallback}`;
+    engines.prefixReason = `${planned}; but ${prefix.fallback}`;
+  }
+  return JSON.stringify(engines) !== before;
 }
 
 /** Milliseconds plus a random suffix: two unnamed runs started together never share a name or model folder. */
@@ -194,7 +222,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   // runs it (onnxruntime, or tfjs after a fallback) is in the systemInfo the server records.
   const choice = selectPrefixEngine(
     cfg.prefixEngine,
-    await detectAvailability(backend.backend, backend.package, backend.device),
+    deps.availability ?? (await detectAvailability(backend.backend, backend.package, backend.device)),
   );
   const engines = systemInfo.engines as Record<string, unknown>;
   Object.assign(engines, {
@@ -275,7 +303,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
         await prefix?.dispose();
         prefix = await makePrefix(current, ph.cut);
       }
-      engines[`prefix_${ph.name}`] = prefix.description;
+      recordPrefix(engines, prefix, { name: ph.name, index }, choice.reason);
       const model = buildTrainablePart(cfg.size, ph.cut, { ...head, phase: index });
       setVggWeights(model, current);
       if (prevModel) copyWeightsByName(prevModel, model); // head (and any tuned convs) carry over
@@ -303,14 +331,20 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
             );
       const caches = cfg.augment ? null : cache; // augmented train images are never cached
       lastCache = cache;
-      if (index > 0)
-        say(`phase ${ph.name}: layers after ${ph.cut ?? 'the input'} trainable, lr ${ph.lr}, ${ph.epochs} epoch(s)`);
       const trainSplit = split(trainData, prefix, caches, 'train');
       const valSplit = split(valData, prefix, cache, 'validation');
       const phaseEpoch0 = history.length;
       guard.frozen = current;
       const r = await runPhase(
-        { name: ph.name, index, epochs: ph.epochs, lr: ph.lr, firstStep: step },
+        {
+          name: ph.name,
+          index,
+          epochs: ph.epochs,
+          lr: ph.lr,
+          firstStep: step,
+          // One line per phase (it was printed twice for fine-tuning).
+          ...(index > 0 ? { detail: `layers after ${ph.cut ?? 'the input'} trainable, lr ${ph.lr}` } : {}),
+        },
         {
           model,
           prefix,
@@ -325,6 +359,11 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
           guard,
           onEpoch: async (rec) => {
             history.push(rec);
+            // The base is built on the first cache miss: once it is, the server learns what really ran.
+            if (recordPrefix(engines, prefix!, { name: ph.name, index }, choice.reason))
+              await Promise.resolve(deps.tracker.updateSystemInfo?.(systemInfo)).catch((e: Error) =>
+                say(`tracking: systemInfo update not recorded: ${e.message}`),
+              );
             if (history.length === phaseEpoch0 + 1) sayFeatures(ph.cut, { train: trainSplit, validation: valSplit });
             const wallTime = new Date().toISOString();
             await deps.tracker.logMetrics(
@@ -340,8 +379,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
       step = r.lastStep;
       stopped = r.stopped;
       // The engine that really ran this phase (built lazily, maybe a fallback), not the plan.
-      engines[`prefix_${ph.name}`] = prefix.description;
-      if (index === 0) engines.prefix = prefix.description;
+      recordPrefix(engines, prefix, { name: ph.name, index }, choice.reason);
       current = getVggWeights(model, current);
     }
     for (const s of stores) {

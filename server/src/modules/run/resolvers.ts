@@ -45,6 +45,7 @@ export const runResolvers: Resolvers = {
     history: (r, a, ctx) =>
       ctx.services.metrics.history(r.id, a.key, a.afterStep ?? -1, checkPageSize(a.first, 10_000, 100_000)),
     artifacts: (r, _, ctx) => ctx.loaders.artifacts.load(r.id),
+    errorSummary: (r) => (r.errorMessage == null ? null : r.errorMessage.split('\n', 1)[0]!.slice(0, 300)),
   },
   RunConnection: {
     totalCount: (page) => page.totalCount(),

@@ -61,6 +61,12 @@ export const runTypeDefs = /* GraphQL */ `
     exitCode: Int
     "Error reported by finishRun, or why the server marked the run CRASHED."
     errorMessage: String
+    """
+    The first line of errorMessage, at most 300 characters: what a table of runs shows (a whole message
+    can be a stack trace). A run the trainer's non-finite guard stopped starts with its cause
+    ("loss became NaN at epoch 2, batch 14", "training diverged at epoch 1: ...").
+    """
+    errorSummary: String
     "The run's event sequence number: the seq of its latest event (state change or metric batch)."
     seq: Int!
     """

@@ -84,7 +84,7 @@ const Row = memo(function Row({
               {run.archived && <span className="tag muted"> archived</span>}
             </>
           ) : c.id === 'status' ? (
-            <StatusBadge status={run.status} />
+            <StatusBadge status={run.status} errorMessage={run.errorSummary} />
           ) : c.id === 'tags' ? (
             run.tags.map((t) => (
               <span key={t} className="tag">

@@ -144,7 +144,7 @@ export function SweepRunsTable({
                 )}
               </td>
               <td>
-                <StatusBadge status={statusOf(r.id, r.status)} />
+                <StatusBadge status={statusOf(r.id, r.status)} errorMessage={r.errorSummary} />
               </td>
               {params.map((p) => (
                 <td key={p} className="num" data-col={`param:${p}`}>
