@@ -20,8 +20,10 @@ import { CostMeter } from '../core/cost-meter.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode, wrappedCode } from '../core/errors.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
+import type { AuthService } from '../modules/auth/service.ts';
 import { type AuthGate, AuthThrottled, clientAddress } from './bounds.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
+import { KeySessions } from './key-sessions.ts';
 import { readBody, sendAndClose, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
@@ -70,19 +72,27 @@ function formatError(
 export function startGraphQLWebSocket(
   httpServer: HttpServer,
   limits: GraphQLLimits,
-  deps: { services: Services; gate: AuthGate; host: string; origins: readonly string[]; maxPayload: number },
+  deps: {
+    services: Services;
+    auth: AuthService;
+    gate: AuthGate;
+    host: string;
+    origins: readonly string[];
+    maxPayload: number;
+  },
 ) {
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
     // ws's default is 100 MB per message; subscription documents are a few KB.
     maxPayload: deps.maxPayload,
+    // The callback form sets the status: the same 421 / 403 as HTTP (the plain form answers every refusal 401).
     verifyClient: (
       { req }: { req: IncomingMessage },
-      done: (ok: boolean, status?: number, message?: string, headers?: Record<string, string>) => void,
+      done: (ok: boolean, code?: number, reason?: string, headers?: Record<string, string>) => void,
     ) => {
-      if (!hostAllowed(deps.host, req.headers.host) || !originAllowed(deps.origins, req.headers.origin))
-        return done(false, 401);
+      if (!hostAllowed(deps.host, req.headers.host)) return done(false, 421, 'Host header not allowed');
+      if (!originAllowed(deps.origins, req.headers.origin)) return done(false, 403, 'Origin not allowed');
       // An address throttled for wrong keys gets no socket at all (it would present a key in connection_init).
       const wait = deps.gate.throttle.retryAfter(clientAddress(req));
       if (wait) return done(false, 429, 'Too Many Requests', { 'retry-after': String(wait) });
@@ -98,6 +108,9 @@ export function startGraphQLWebSocket(
         ? true
         : emit(event, ...args);
   });
+  // Revoking, deleting or narrowing a key closes its sockets at once (LISTEN), on every server.
+  const sessions = new KeySessions(deps.auth);
+  wss.on('close', () => sessions.close());
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema: limits.schema,
@@ -112,12 +125,13 @@ export function startGraphQLWebSocket(
           (typeof params.apiKey === 'string' && params.apiKey) ||
           String(params.authorization ?? '').replace(/^Bearer /, '') ||
           undefined;
+        const mark = sessions.mark();
         const principal = await deps.gate
           .authenticate(ctx.extra.request, fromParams ?? presentedKey(ctx.extra.request))
           .catch((e) => (e instanceof AuthThrottled ? null : Promise.reject(e)));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
-        return true;
+        return sessions.add(ctx.extra.socket, principal, mark);
       },
       onSubscribe: (_ctx, _id, payload) => {
         const { schema, maxDepth, maxCost } = limits;
@@ -128,7 +142,7 @@ export function startGraphQLWebSocket(
     },
     wss,
   );
-  return { wss, wsServer };
+  return { wss, wsServer, sessions };
 }
 
 /** Apollo Server for GraphQL over HTTP; stopping it drains the HTTP server and the WebSocket server. */

@@ -241,6 +241,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const origins = opts.RUNBOARD_CORS_ORIGINS ?? defaultOrigins(opts.HOST, opts.WEB_PORT ?? 3000);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
+  const stopWatchingKeys = auth.watch(listener);
   const queue = await RunQueue.start(
     opts.databaseUrl,
     opts.LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS,
@@ -261,6 +262,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const httpServer = createServer({ headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
   const { wss, wsServer } = startGraphQLWebSocket(httpServer, limits, {
     services,
+    auth,
     gate,
     host: opts.HOST,
     origins,
@@ -281,6 +283,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     async stop() {
       stopJobs();
+      stopWatchingKeys();
       for (const client of wss.clients) client.terminate();
       await apollo.stop();
       await queue.stop();

@@ -7,6 +7,7 @@
 
 import type pg from 'pg';
 
+/** Also named in the api_keys triggers (prisma/migrations/*_api_key_change_notify). */
 export const CHANNEL = 'runboard_events';
 
 export type RunEventKind = 'CREATED' | 'UPDATED' | 'DELETED';
@@ -32,7 +33,18 @@ export interface LogsNotice {
   line: number;
 }
 
-export type Notice = RunNotice | MetricsNotice | LogsNotice;
+/**
+ * An API key was revoked, deleted, or its scopes or experiments changed (published by a trigger on api_keys, so
+ * every writer does). `ended`: the key no longer works at all.
+ */
+export interface KeyNotice {
+  type: 'key';
+  keyId: string;
+  prefix: string;
+  ended: boolean;
+}
+
+export type Notice = RunNotice | MetricsNotice | LogsNotice | KeyNotice;
 
 /** Topic name -> payload type. Per-id topics keep dispatch O(subscribers of that id). */
 export interface TopicMap {
@@ -40,6 +52,7 @@ export interface TopicMap {
   [topic: `experiment:${string}`]: RunNotice;
   [topic: `metrics:${string}`]: MetricsNotice;
   [topic: `logs:${string}`]: LogsNotice;
+  keys: KeyNotice;
 }
 
 export const topics = {
@@ -47,6 +60,7 @@ export const topics = {
   experiment: (experimentId: string) => `experiment:${experimentId}` as const,
   metrics: (runId: string) => `metrics:${runId}` as const,
   logs: (runId: string) => `logs:${runId}` as const,
+  keys: 'keys' as const,
 };
 
 export function topicsOf(notice: Notice): (keyof TopicMap)[] {
@@ -57,6 +71,8 @@ export function topicsOf(notice: Notice): (keyof TopicMap)[] {
       return [topics.metrics(notice.runId)];
     case 'logs':
       return [topics.logs(notice.runId)];
+    case 'key':
+      return [topics.keys];
   }
 }
 

@@ -396,6 +396,19 @@ export async function activeRunsOfAgents(
   return rows;
 }
 
+/** How many claimed or running runs each agent holds, over every experiment (absent: none). */
+export async function activeRunCountsOfAgents(
+  db: pg.Pool,
+  agentIds: readonly string[],
+): Promise<{ agentId: string; count: number }[]> {
+  const { rows } = await db.query<{ agentId: string; count: number }>(
+    `SELECT agent_id AS "agentId", count(*)::int AS count FROM runs
+      WHERE agent_id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING') GROUP BY agent_id`,
+    [agentIds],
+  );
+  return rows;
+}
+
 /** The unfinished runs of a sweep, queued ones first. */
 export async function unfinishedRunsOfSweep(db: pg.Pool, sweepId: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
