@@ -16,6 +16,8 @@ export interface ServerOptionOverrides {
   maxQueryCost?: number;
   /** Request bounds other than the defaults (body caps, timeouts, failed-key throttle). */
   bounds?: Partial<ServerOptions>;
+  /** Server-Timing headers on every answer (SERVER_TIMING=on). */
+  serverTiming?: boolean;
   log?: (m: string) => void;
 }
 
@@ -35,6 +37,7 @@ export function serverOptions(databaseUrl: string, dataName: string, o: ServerOp
     DB_POOL_SIZE: o.poolSize ?? 10,
     ARTIFACT_MAX_BYTES: o.artifactMaxBytes,
     MAX_RESPONSE_BYTES: o.maxResponseBytes,
+    SERVER_TIMING: o.serverTiming ? 'on' : 'off',
     log: o.log,
     ...o.bounds,
   };

@@ -18,6 +18,7 @@ export interface TestServerOptions {
   maxResponseBytes?: number;
   maxQueryCost?: number;
   bounds?: ServerOptionOverrides['bounds'];
+  serverTiming?: boolean;
 }
 
 export interface TestServer extends RunningServer {
@@ -44,6 +45,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       maxResponseBytes: opts.maxResponseBytes,
       maxQueryCost: opts.maxQueryCost,
       bounds: opts.bounds,
+      serverTiming: opts.serverTiming,
       // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).
       log: process.env.TEST_SERVER_LOG ? (m) => console.error(`[server] ${m}`) : undefined,
     }),

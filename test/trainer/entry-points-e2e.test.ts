@@ -206,6 +206,36 @@ test('a program that never calls the server stays RUNNING while it lives; cancel
   await waitFor(() => !alive(pid), { timeout: 10_000, what: `pid ${pid} to exit` });
 });
 
+test('cancelSweep stops a sweep of a declared program: its running process is gone, no later point starts', async () => {
+  const e = uniqueName('echo-sweep-cancel');
+  const { launchSweep } = await s.gql(
+    `mutation($e: String!, $space: JSON!, $l: [String!]) { launchSweep(input: { experimentName: $e,
+       entryPoint: "echo", baseConfig: { sleep: 600 }, space: $space, labels: $l,
+       method: GRID, maxRuns: 3, parallelism: 1, metric: "acc", goal: MAXIMIZE }) { id runs { id name } } }`,
+    { e, l: [LABEL], space: { x: [1, 2, 3] } },
+  );
+  const pidFile = (r: { id: string; name: string }) =>
+    path.join(root, 'runs', e, `${r.name}-${r.id.slice(0, 8)}`, 'pid');
+  // parallelism 1: one point runs, the others wait in the queue
+  const [first, pid] = await waitFor(
+    async () => {
+      for (const r of launchSweep.runs)
+        if (existsSync(pidFile(r))) return [r, Number(await readFile(pidFile(r), 'utf8'))];
+      return false;
+    },
+    { timeout: 60_000, what: `a point of the sweep to start; agent log:\n${agentLog}` },
+  );
+  assert.ok(alive(pid));
+  await s.gql(`mutation($id: ID!) { cancelSweep(id: $id) { id } }`, { id: launchSweep.id });
+  for (const r of launchSweep.runs) assert.equal((await ended(r.id, 60_000)).status, 'CANCELED', r.name);
+  await waitFor(() => !alive(pid), { timeout: 10_000, what: `${first.name}'s pid ${pid} to exit` });
+  await sleep(3000); // a point the agent wrongly claimed would have started by now
+  for (const r of launchSweep.runs) {
+    if (r.id !== first.id) assert.ok(!existsSync(pidFile(r)), `${r.name} never started`);
+    assert.equal((await getRun(r.id)).status, 'CANCELED');
+  }
+});
+
 test('a launch naming an entry point the agent lacks stays QUEUED with the waitingForAgent reason', async () => {
   const { agents } = await s.gql(`{ agents { online labels entryPoints { name command builtin } } }`);
   const me = agents.find((a: any) => a.labels.includes(LABEL));

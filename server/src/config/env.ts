@@ -82,6 +82,11 @@ const EnvSchema = z.object({
   /** Largest WebSocket message (bytes); subscriptions are small documents. */
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(BOUNDS.wsMaxPayloadBytes),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  /**
+   * `on`: every HTTP answer carries a Server-Timing header (pool wait, database, COMMIT, statements) for
+   * benchmarks to split a slow request by; off by default, as it tells callers how the server spends its time.
+   */
+  SERVER_TIMING: z.enum(['on', 'off']).default('off'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

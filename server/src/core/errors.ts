@@ -23,6 +23,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** The request's body did not arrive in time (408), or one of its statements ran past STATEMENT_TIMEOUT_MS. */
   TIMEOUT: 'TIMEOUT',
+  /** A live subscription's reader fell too far behind (pubsub/stream.ts); resume with `since`. */
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -19,11 +19,13 @@ import { checkMeasure, measureWithVariables, preflight } from '../api/limits.ts'
 import { CostMeter } from '../core/cost-meter.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode, wrappedCode } from '../core/errors.ts';
+import { currentTiming, serverTimingHeader } from '../core/telemetry.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 import { type AuthGate, AuthThrottled, clientAddress } from './bounds.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
 import { KeySessions } from './key-sessions.ts';
+import { subscribeShared } from './shared-execution.ts';
 import { readBody, sendAndClose, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
@@ -114,6 +116,7 @@ export function startGraphQLWebSocket(
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema: limits.schema,
+      subscribe: subscribeShared,
       // graphql-ws takes a validate function rather than a rule list; apply the same bounds as HTTP.
       validate: (sch, doc, rules) => validate(sch, doc, [...(rules ?? specifiedRules), ...limits.validationRules]),
       // The key comes from connectionParams ({ apiKey } or { authorization: 'Bearer ...' }) or, for proxies such
@@ -295,6 +298,8 @@ export async function serveGraphQLHttp(
     context: async () => createContext(deps.services, deps.principal, new CostMeter(deps.limits.maxCost)),
   });
   for (const [k, v] of result.headers) res.setHeader(k, v);
+  const timing = currentTiming();
+  if (timing) res.setHeader('server-timing', serverTimingHeader(timing));
   res.statusCode = result.status ?? 200;
   if (result.body.kind === 'complete') {
     const text = result.body.string;

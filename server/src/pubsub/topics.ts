@@ -24,6 +24,19 @@ export interface MetricsNotice {
   type: 'metrics';
   runId: string;
   seq: number;
+  /**
+   * The batch's points when they fit in the payload (NOTIFY carries at most 8,000 bytes) and are all finite
+   * (JSON has no NaN): subscribers then deliver them without reading the batch back. Null otherwise.
+   */
+  points?: NoticePoint[] | null;
+}
+
+export interface NoticePoint {
+  key: string;
+  step: number;
+  value: number;
+  /** ISO 8601. */
+  wallTime: string;
 }
 
 /** New trainer output lines for a run, up to and including `line`. */
@@ -79,6 +92,19 @@ export function topicsOf(notice: Notice): (keyof TopicMap)[] {
 /** The one place events are published from: a NOTIFY inside the writing transaction. */
 export async function notifyPg(client: pg.ClientBase, notice: Notice): Promise<void> {
   await client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(notice)]);
+}
+
+/**
+ * The NOTIFYs of a single-statement ingest as select-list expressions over a CTE row `run` (id, seq,
+ * experimentId, revived): its seq is known only inside the statement, so the payloads are built there, in the
+ * shapes of RunNotice and MetricsNotice. `points` is a json parameter (NoticePoint[] or null). A revived run's
+ * event comes first, as RunState.beginIngest sends it.
+ */
+export function ingestNoticesSql(points: string): string {
+  return `CASE WHEN run.revived THEN pg_notify('${CHANNEL}', json_build_object('type', 'run', 'runId', run.id,
+            'experimentId', run."experimentId", 'seq', run.seq, 'kind', 'UPDATED')::text) END,
+          pg_notify('${CHANNEL}', json_build_object('type', 'metrics', 'runId', run.id, 'seq', run.seq,
+            'points', ${points})::text)`;
 }
 
 /** Publishes one run event per row (set-based changes: crash sweep, lease expiry), in one statement. */

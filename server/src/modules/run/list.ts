@@ -9,6 +9,7 @@ import {
   compileFilterNode,
   compileOrderField,
   configTypeUses,
+  type FieldRef,
   FilterError,
   type FilterNode,
   metricKeyUses,
@@ -50,7 +51,8 @@ export interface RunListArgs {
   experimentIds?: string[] | null;
   /** Largest page `first` may ask for (default LIMITS.pageSize; MLflow's search allows 50,000). */
   maxFirst?: number;
-  orderBy?: { field: string; direction?: 'ASC' | 'DESC' | null }[] | null;
+  /** Fields in the filter grammar, or (the MLflow translator's sort keys) already-built field references. */
+  orderBy?: { field: string | FieldRef; direction?: 'ASC' | 'DESC' | null }[] | null;
   first?: number | null;
   after?: string | null;
 }
@@ -75,7 +77,8 @@ const MAX_ORDER_KEYS = 10;
  * The order a cursor was made under. A cursor carries it, so one from another orderBy with as many keys (whose
  * values would parse but mean other columns) is refused rather than silently starting a page somewhere else.
  */
-function orderSignature(orderBy: readonly { field: string; direction?: string | null }[]): string {
+function orderSignature(orderBy: readonly { field: string | FieldRef; direction?: string | null }[]): string {
+  // A FieldRef (the MLflow translator's tags.<key> / params.<key>) is spelled as its JSON: kind, key or path, asText.
   const spelled = JSON.stringify(orderBy.map((o) => [o.field, o.direction === 'DESC' ? 'DESC' : 'ASC']));
   return createHash('sha256').update(spelled).digest('base64url').slice(0, 12);
 }
