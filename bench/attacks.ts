@@ -1,87 +1,168 @@
 /**
- * `npx tsx bench/attacks.ts` (a `bench:attacks` script for the lead to add): the request shapes of issue 9
- * that used to stall the server, each sent BENCH_ATTACKS times (default 15) to a server in its own process,
- * with /healthz polled meanwhile. Prints the median and p99 time to the refusal, its code, and /healthz
- * latency during the attacks. Before the fix: fan-out 42 s, 6 x metricSeries 97 s (527 MB).
+ * `npm run bench:attacks`: every hostile shape of issues 9 and 20 against a live server (its own process, keys
+ * on), while a probe sends `{ __typename }` back to back. For each shape: how it was answered, the time to that
+ * answer (p50/p99), server + PostgreSQL CPU per attack request, and the probe's p50/p99 during it next to the
+ * probe's baseline (no attack), as a ratio. Prints the CPU model and load average: on a busy machine compare
+ * ratios and CPU ms, not absolute times.
+ *
+ * BENCH_ATTACKS (default 10) requests per shape; BENCH_KEYS (20000) metric keys on the big run (the issue: 200000);
+ * BENCH_BODY_MB (57) for the anonymous body; BENCH_SOCKETS (100) slow connections; BENCH_SERVER_ROOT=<checkout>
+ * runs another checkout's server (before/after). The "wrong keys" shape sends X-Forwarded-For (believed from
+ * loopback) so it stands for a remote attacker while the probe keeps its own address.
  */
+import os from 'node:os';
+import { type Answer, APQ_QUERY, apqHash, shapes, type Target } from './lib/attacks.ts';
+import { CpuMeter, cpuDelta } from './lib/cpu.ts';
 import { createBenchDatabase } from './lib/db.ts';
+import { createRunningRuns, GqlClient } from './lib/gql.ts';
 import { startBenchServer } from './lib/server.ts';
-import { fmt, printLoad, summary, table } from './lib/stats.ts';
+import { fmt, printLoad, sleep, summary, table } from './lib/stats.ts';
 
-const N = Number(process.env.BENCH_ATTACKS ?? 15);
+const REPEAT = Number(process.env.BENCH_ATTACKS ?? 10);
+const KEY_COUNT = Number(process.env.BENCH_KEYS ?? 20_000);
+const BODY_BYTES = Number(process.env.BENCH_BODY_MB ?? 57) * 1e6;
+const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 100);
+const ADMIN = `bench-attacks-admin-${'0'.repeat(24)}`;
 
-function fanOut(n: number): string {
-  const frags = [`fragment F0 on Query { experiments { id name runs { nodes { id } } } }`];
-  for (let i = 1; i <= n; i++) frags.push(`fragment F${i} on Query { ...F${i - 1} ...F${i - 1} }`);
-  return `query { ...F${n} } ${frags.join(' ')}`;
+/** Sends `{ __typename }` back to back with the admin key; the latencies go to whichever phase is current. */
+class Probe {
+  phase = 'baseline';
+  readonly samples = new Map<string, number[]>();
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly url: string) {}
+
+  start() {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const t = performance.now();
+        await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+          body: '{"query":"{ __typename }"}',
+        }).then((r) => r.text());
+        const list = this.samples.get(this.phase) ?? [];
+        list.push(performance.now() - t);
+        this.samples.set(this.phase, list);
+        await sleep(5);
+      }
+    })();
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.loop;
+  }
+}
+
+async function setUp(url: string, wsUrl: string): Promise<Target> {
+  const admin = new GqlClient(url, 4, ADMIN);
+  const key = async (scope: string) =>
+    (
+      await admin.gql(`mutation($s: [ApiKeyScope!]!) { createApiKey(input: { name: "bench", scopes: $s }) { key } }`, {
+        s: [scope],
+      })
+    ).createApiKey.key as string;
+  const [readKey, logKey] = [await key('READ'), await key('LOG')];
+  const runs = await createRunningRuns(admin, 'big', 20);
+  const steps = Array.from({ length: 2000 }, (_, i) => i);
+  for (const runId of runs.slice(1))
+    await admin.gql(`mutation($r: ID!, $c: MetricColumnsInput) { logMetrics(runId: $r, columns: $c) { accepted } }`, {
+      r: runId,
+      c: { keys: steps.map(() => 'loss'), steps, values: steps.map((i) => 1 / (i + 1)) },
+    });
+  // At most 10,000 distinct keys per logMetrics request.
+  for (let from = 0; from < KEY_COUNT; from += 10_000) {
+    const keys = Array.from({ length: Math.min(10_000, KEY_COUNT - from) }, (_, i) => `k${from + i}`);
+    await admin.gql(`mutation($r: ID!, $c: MetricColumnsInput) { logMetrics(runId: $r, columns: $c) { accepted } }`, {
+      r: runs[0],
+      c: { keys, steps: keys.map(() => 0), values: keys.map((_, i) => from + i) },
+    });
+  }
+  // The persisted query of attack 3(a), registered with harmless variables.
+  const reg = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${readKey}` },
+    body: JSON.stringify({ query: APQ_QUERY, variables: { n: 2, m: 2 }, extensions: { persistedQuery: apqHash } }),
+  });
+  if (reg.status !== 200) throw new Error(`registering the persisted query: HTTP ${reg.status} ${await reg.text()}`);
+  admin.close();
+  return { url, wsUrl, readKey, logKey, bigRunId: runs[0]!, seriesRunIds: runs.slice(1, 4) };
+}
+
+/** Runs `count` x `parallel` attacks; returns the answers seen and each one's time to its answer. */
+async function attack(t: Target, count: number, parallel: number, send: (t: Target) => Promise<Answer>) {
+  const times: number[] = [];
+  const answers = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let i = 0; i < count; i++) {
+        const t0 = performance.now();
+        const { answer } = await send(t).catch((e: Error) => ({ answer: `error ${e.message.slice(0, 40)}` }));
+        times.push(performance.now() - t0);
+        answers.set(answer, (answers.get(answer) ?? 0) + 1);
+      }
+    }),
+  );
+  return { times, answers: [...answers].map(([a, n]) => `${a} x${n}`).join(', ') };
 }
 
 const db = await createBenchDatabase('attacks');
-const server = await startBenchServer(db.url, 'attacks');
-const post = async (query: string, variables?: unknown) => {
-  const res = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
-};
+const server = await startBenchServer(db.url, 'attacks', ADMIN);
+const cpu = new CpuMeter(server.pid, db.name);
 try {
-  const runIds: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const r = (await post(`mutation { createRun(input: { experimentName: "bench" }) { id } }`)) as any;
-    runIds.push(r.data.createRun.id);
-  }
-  const series = Array.from(
-    { length: 6 },
-    (_, i) => `s${i}: metricSeries(runIds: $ids, keys: ["loss", "acc"], maxPoints: 100000) { key }`,
-  ).join(' ');
-  const attacks: [string, string, unknown][] = [
-    ['fragment fan-out F0..F24', fanOut(24), undefined],
-    [
-      'first: $var (500 x 500)',
-      `query($n: Int) { runs(first: $n) { nodes { id history(key: "loss", first: $n) { step } } } }`,
-      { n: 500 },
-    ],
-    ['6 x metricSeries(maxPoints: 100000)', `query($ids: [ID!]!) { ${series} }`, { ids: runIds }],
-    [
-      '5,000 aliases of one field',
-      `{ ${Array.from({ length: 5000 }, (_, i) => `a${i}: experiments { id }`).join(' ')} }`,
-      undefined,
-    ],
-  ];
-  await printLoad('before');
-  const healthz = server.url.replace('/graphql', '/healthz');
-  const health: number[] = [];
-  let stop = false;
-  const poller = (async () => {
-    while (!stop) {
-      const t = performance.now();
-      await fetch(healthz);
-      health.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
-  const rows: (string | number)[][] = [];
-  for (const [name, query, variables] of attacks) {
-    const times: number[] = [];
-    let code = '';
-    for (let i = 0; i < N; i++) {
-      const t = performance.now();
-      const res = await post(query, variables);
-      times.push(performance.now() - t);
-      code = String(res.errors?.[0]?.extensions?.code ?? 'ok');
-    }
+  console.log(`CPU: ${os.cpus()[0]?.model} x ${os.cpus().length}; node ${process.version}; server ${server.mode}`);
+  const target = await setUp(server.url, server.wsUrl);
+  await cpu.start();
+  const probe = new Probe(server.url);
+  probe.start();
+  const load = [await printLoad('before')];
+  await sleep(2000);
+  const base = summary(probe.samples.get('baseline') ?? [0]);
+  const rows: (string | number)[][] = [['(no attack)', '', '', '', '', base.n, fmt(base.p50), fmt(base.p99), '1.0']];
+  for (const shape of shapes({ repeat: REPEAT, bodyBytes: BODY_BYTES, sockets: SOCKETS })) {
+    probe.phase = shape.name;
+    const before = await cpu.sample();
+    const { times, answers } = await attack(target, shape.count, shape.parallel, shape.send);
+    const used = cpuDelta(before, await cpu.sample());
     const s = summary(times);
-    rows.push([name, code, fmt(s.p50), fmt(s.p99)]);
+    const p = summary(probe.samples.get(shape.name) ?? [Number.NaN]);
+    const cpuPer = (used.serverMs + used.postgresMs) / times.length;
+    rows.push([
+      shape.name,
+      answers,
+      fmt(s.p50),
+      fmt(s.p99),
+      fmt(cpuPer),
+      p.n,
+      fmt(p.p50),
+      fmt(p.p99),
+      fmt(p.p99 / base.p99),
+    ]);
+    probe.phase = 'between';
+    await sleep(300);
   }
-  stop = true;
-  await poller;
-  const h = summary(health);
-  console.log(table(['attack', 'answer', 'p50 ms', 'p99 ms'], rows));
-  console.log(`/healthz during the attacks: ${health.length} probes, p50 ${fmt(h.p50)} ms, p99 ${fmt(h.p99)} ms`);
-  await printLoad('after');
+  await probe.stop();
+  load.push(await printLoad('after'));
+  console.log(
+    table(
+      [
+        'attack',
+        'answers',
+        'answer p50 ms',
+        'p99 ms',
+        'server+pg CPU ms/req',
+        'probes',
+        'probe p50 ms',
+        'probe p99 ms',
+        'probe p99 / baseline',
+      ],
+      rows,
+    ),
+  );
 } finally {
+  await cpu.stop();
   await server.stop();
   await db.drop();
 }

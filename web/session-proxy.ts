@@ -16,6 +16,12 @@ import { GraphQLClient } from '@runboard/client';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const COOKIE = 'runboard_session';
+
+/** Whom a relayed request is for: the API limits wrong keys per client address, and we all share ours. */
+function forwardedFor(req: IncomingMessage): Record<string, string> {
+  const addr = req.socket.remoteAddress;
+  return addr ? { 'x-forwarded-for': addr.replace(/^::ffff:/, '') } : {};
+}
 const SESSION_HOURS = 12;
 const MAX_BODY = 16 * 1024;
 
@@ -90,7 +96,7 @@ export class SessionProxy {
     const key = this.sessionKey(req);
     this.wss.handleUpgrade(req, socket, head, (client) => {
       const upstream = new WebSocket(this.opts.apiUrl.replace(/^http/, 'ws'), client.protocol || undefined, {
-        headers: key ? { authorization: `Bearer ${key}` } : {},
+        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...forwardedFor(req) },
       });
       const pending: { data: WebSocket.RawData; binary: boolean }[] = [];
       client.on('message', (data, binary) => {
@@ -134,7 +140,12 @@ export class SessionProxy {
     } catch {
       return json(res, 400, { error: 'Send JSON: { "key": "..." }' });
     }
-    const viewer = key ? await this.viewer(key) : null;
+    // The API throttles wrong keys per address; it is told the browser's (X-Forwarded-For, believed from loopback).
+    const viewer = key ? await this.viewer(key, req) : null;
+    if (viewer && 'retryAfter' in viewer) {
+      res.setHeader('retry-after', String(viewer.retryAfter));
+      return json(res, 429, { error: `Too many wrong keys; try again in ${viewer.retryAfter} s.` });
+    }
     if (!viewer?.authenticated || !viewer.authRequired) {
       return json(res, 401, { error: viewer ? 'That key is not valid.' : 'The API did not answer.' });
     }
@@ -145,14 +156,19 @@ export class SessionProxy {
     return json(res, 200, { ...viewer, signedIn: true });
   }
 
-  /** Who the key is, asked of the API (viewer answers without a key, too). */
-  private async viewer(key: string | null) {
+  /** Who the key is, asked of the API (viewer answers without a key, too); for a sign-in, on the browser's behalf. */
+  private async viewer(key: string | null, signIn?: IncomingMessage) {
     try {
       const res = await this.api.execute<{ viewer: { authRequired: boolean; authenticated: boolean } }>(
         '{ viewer { authRequired authenticated keyName scopes experiments } }',
         {},
-        { apiKey: key, timeoutMs: 10_000 },
+        {
+          apiKey: key,
+          timeoutMs: 10_000,
+          ...(signIn ? { headers: forwardedFor(signIn) } : {}),
+        },
       );
+      if (res.status === 429) return { retryAfter: String(res.errors?.[0]?.extensions?.retryAfter ?? 60) };
       if (res.status === 401)
         return {
           authRequired: true,
@@ -177,6 +193,7 @@ export class SessionProxy {
       if (typeof v === 'string') headers[h] = v;
     }
     if (key) headers.authorization = `Bearer ${key}`;
+    Object.assign(headers, forwardedFor(req));
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     try {
       const upstream = await fetch(this.apiOrigin + (req.url ?? '/'), {

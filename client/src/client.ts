@@ -33,6 +33,8 @@ export interface CallOptions {
   idempotent?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Extra request headers (the dashboard's server says whom it relays for in X-Forwarded-For). */
+  headers?: Record<string, string>;
 }
 
 /** A GraphQL answer as it came: for callers (tests) that assert errors and HTTP statuses themselves. */
@@ -117,7 +119,7 @@ export class GraphQLClient {
   ): Promise<GraphQLResponse<R>> {
     const { text, idempotent } = operationOf(doc);
     const body = JSON.stringify({ query: text, variables });
-    const headers = o.apiKey === undefined ? this.headers : bearer(o.apiKey);
+    const headers = { ...(o.apiKey === undefined ? this.headers : bearer(o.apiKey)), ...o.headers };
     const policy = policyOf(o.retry, this.policy);
     const signal = o.signal ? AbortSignal.any([o.signal, this.closing.signal]) : this.closing.signal;
     const started = Date.now();

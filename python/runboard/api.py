@@ -5,7 +5,7 @@
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from . import _settings
-from ._transport import GraphQL
+from ._transport import ApiError, GraphQL
 from ._wire import decode_value
 
 PAGE = 500  # the server's largest runs page
@@ -158,10 +158,18 @@ class Api:
             filt["tags"] = list(tags)
         nodes: List[Dict[str, Any]] = []
         after = None
+        page_size = PAGE
         while limit is None or len(nodes) < limit:
-            first = PAGE if limit is None else max(1, min(PAGE, limit - len(nodes)))
+            first = page_size if limit is None else max(1, min(page_size, limit - len(nodes)))
             variables = {"filter": filt, "orderBy": order_by(order), "first": first, "after": after}
-            page = self._gql.request(RUNS, variables)["runs"]
+            try:
+                page = self._gql.request(RUNS, variables)["runs"]
+            except ApiError as e:
+                # Each run's metrics are costed by its real key count: runs with many keys need smaller pages.
+                if e.code != "QUERY_TOO_COMPLEX" or first == 1:
+                    raise
+                page_size = max(1, first // 2)
+                continue
             nodes.extend(page["nodes"])
             if not page["pageInfo"]["hasNextPage"]:
                 break

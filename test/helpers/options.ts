@@ -13,6 +13,9 @@ export interface ServerOptionOverrides {
   poolSize?: number;
   artifactMaxBytes?: number;
   maxResponseBytes?: number;
+  maxQueryCost?: number;
+  /** Request bounds other than the defaults (body caps, timeouts, failed-key throttle). */
+  bounds?: Partial<ServerOptions>;
   /** Server-Timing headers on every answer (SERVER_TIMING=on). */
   serverTiming?: boolean;
   /** Metric compaction sweep interval; default 0, off (see startServer). */
@@ -32,12 +35,13 @@ export function serverOptions(databaseUrl: string, dataName: string, o: ServerOp
     CRASH_SWEEP_INTERVAL_MS: o.crashSweepIntervalMs ?? 60_000,
     RUNBOARD_API_KEY: o.apiKey,
     MAX_QUERY_DEPTH: 12,
-    MAX_QUERY_COST: 50_000,
+    MAX_QUERY_COST: o.maxQueryCost ?? 50_000,
     DB_POOL_SIZE: o.poolSize ?? 10,
     ARTIFACT_MAX_BYTES: o.artifactMaxBytes,
     MAX_RESPONSE_BYTES: o.maxResponseBytes,
     SERVER_TIMING: o.serverTiming ? 'on' : 'off',
     METRIC_COMPACTION_INTERVAL_MS: o.metricCompactionIntervalMs,
     log: o.log,
+    ...o.bounds,
   };
 }

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { type RunningServer, startServer } from '../../server/src/http/server.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { checked, gqlRequest } from './gql.ts';
-import { serverOptions } from './options.ts';
+import { type ServerOptionOverrides, serverOptions } from './options.ts';
 
 export interface TestServerOptions {
   /** Reuse a database (e.g. a second instance on the same one). */
@@ -16,6 +16,8 @@ export interface TestServerOptions {
   apiKey?: string;
   artifactMaxBytes?: number;
   maxResponseBytes?: number;
+  maxQueryCost?: number;
+  bounds?: ServerOptionOverrides['bounds'];
   serverTiming?: boolean;
   metricCompactionIntervalMs?: number;
 }
@@ -42,6 +44,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       apiKey: opts.apiKey,
       artifactMaxBytes: opts.artifactMaxBytes,
       maxResponseBytes: opts.maxResponseBytes,
+      maxQueryCost: opts.maxQueryCost,
+      bounds: opts.bounds,
       serverTiming: opts.serverTiming,
       metricCompactionIntervalMs: opts.metricCompactionIntervalMs,
       // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).

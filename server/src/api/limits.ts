@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
   getNamedType,
   getNullableType,
+  getVariableValues,
   isInterfaceType,
   isListType,
   isObjectType,
@@ -19,6 +20,7 @@ import {
   type ValidationContext,
   type ValueNode,
 } from 'graphql';
+import { ASSUMED_LIST_ITEMS } from '../core/cost-meter.ts';
 import { ErrorCode } from '../core/errors.ts';
 
 /** Aliased fields allowed in one selection set, and in a whole document. */
@@ -122,7 +124,11 @@ export function measureOperation(
         const isList = isListType(getNullableType(def.type));
         const first = intArg(sel, def, 'first', vars);
         let mult = 1;
-        if (isList) mult = first ?? listLength(sel, 'runIds', vars) ?? pageSize ?? 10;
+        // `metrics(keys: [...])` returns at most one item per key; without keys the items past these 10 are
+        // charged while it runs, from the run's real key count (core/cost-meter.ts).
+        if (isList)
+          mult =
+            first ?? listLength(sel, 'runIds', vars) ?? listLength(sel, 'keys', vars) ?? pageSize ?? ASSUMED_LIST_ITEMS;
         if (sel.name.value === 'metricSeries') {
           // What it really returns: up to maxPoints buckets for every run x key.
           const runs = listLength(sel, 'runIds', vars) ?? 1;
@@ -217,6 +223,30 @@ export function limitsRule(maxDepth: number, _maxCost: number) {
   };
 }
 
+/**
+ * The variable values execution will see: what was sent, coerced, with each definition's default where a value
+ * is missing (`query($n: Int = 100000)` sent without `n` runs with 100000, so it is costed with 100000).
+ * Values graphql will refuse anyway (wrong type) are measured as sent; execution never starts for them.
+ */
+function effectiveVariables(
+  schema: GraphQLSchema,
+  op: OperationDefinitionNode,
+  inputs: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
+  const { coerced } = getVariableValues(schema, op.variableDefinitions ?? [], inputs ?? {}, { maxErrors: 1 });
+  return coerced ?? inputs ?? {};
+}
+
+/** Depth, cost and points of the operation that will run, with the variables it will run with. */
+export function measureWithVariables(
+  schema: GraphQLSchema,
+  doc: DocumentNode,
+  op: OperationDefinitionNode,
+  vars: Record<string, unknown> | null | undefined,
+): Measure {
+  return measureOperation(schema, doc, op, effectiveVariables(schema, op, vars));
+}
+
 /** The same bounds once variable values are known (an Apollo plugin hook and graphql-ws's onSubscribe). */
 export function checkWithVariables(
   schema: GraphQLSchema,
@@ -231,7 +261,7 @@ export function checkWithVariables(
       d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
   if (!op) return null;
-  return checkMeasure(measureOperation(schema, doc, op, vars ?? {}), maxDepth, maxCost);
+  return checkMeasure(measureWithVariables(schema, doc, op, vars), maxDepth, maxCost);
 }
 /** Brackets deeper than this in a document's text are refused before graphql's recursive parser runs. */
 export const MAX_TEXT_NESTING = 128;

@@ -1,5 +1,21 @@
 import { z } from 'zod';
 
+/** Defaults of the request bounds (also used by servers started in-process without an environment). */
+export const BOUNDS = {
+  maxBodyBytes: 64 * 1024 * 1024,
+  anonymousMaxBodyBytes: 16 * 1024,
+  bodyTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  statementTimeoutMs: 30_000,
+  authFailuresPerMinute: 20,
+  wsMaxPayloadBytes: 1024 * 1024,
+} as const;
+
+/** An admin key guards everything: 32 characters at least (`openssl rand -base64 32` gives 44). */
+const adminKey = z
+  .string()
+  .min(32, 'must be at least 32 characters (the admin key guards everything); generate one: openssl rand -base64 32');
+
 /**
  * Every setting the server reads from the environment, validated once at boot.
  * All problems are reported together so a misconfigured deployment is fixed in one go.
@@ -29,9 +45,9 @@ const EnvSchema = z.object({
    * The bootstrap ADMIN key: when set, every request must carry `Authorization: Bearer <key>` (or another key made
    * with createApiKey / `npm run keys`). Required when HOST is not loopback. Generate one: `openssl rand -base64 32`.
    */
-  RUNBOARD_ADMIN_KEY: z.string().min(8).optional(),
+  RUNBOARD_ADMIN_KEY: adminKey.optional(),
   /** Older name of RUNBOARD_ADMIN_KEY, still accepted (RUNBOARD_ADMIN_KEY wins when both are set). */
-  RUNBOARD_API_KEY: z.string().min(8).optional(),
+  RUNBOARD_API_KEY: adminKey.optional(),
   /**
    * Browser origins allowed to call the API (CORS and WebSocket Origin), comma-separated, e.g.
    * `https://runboard.example.com`. Default: the dashboard's own origin (http://localhost:WEB_PORT on loopback).
@@ -56,6 +72,20 @@ const EnvSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(50_000),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  /** Largest GraphQL request body of a key that may log metrics (bytes); a 1M-point logMetrics batch fits. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(BOUNDS.maxBodyBytes),
+  /** Largest GraphQL request body without a key when keys are required (bytes): enough for any query. */
+  ANONYMOUS_MAX_BODY_BYTES: z.coerce.number().int().positive().default(BOUNDS.anonymousMaxBodyBytes),
+  /** A GraphQL or MLflow request body must arrive within this long, else 408 and the connection is closed. */
+  BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(BOUNDS.bodyTimeoutMs),
+  /** The request line and headers must arrive within this long (Node's headersTimeout). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(BOUNDS.headersTimeoutMs),
+  /** Every SQL statement of a request is cancelled after this long (PostgreSQL statement_timeout). */
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(BOUNDS.statementTimeoutMs),
+  /** Wrong keys one client address may present per minute before it is answered 429 with Retry-After. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(BOUNDS.authFailuresPerMinute),
+  /** Largest WebSocket message (bytes); subscriptions are small documents. */
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(BOUNDS.wsMaxPayloadBytes),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
   /**
    * `on`: every HTTP answer carries a Server-Timing header (pool wait, database, COMMIT, statements) for

@@ -57,6 +57,11 @@ const INPUT_SQLSTATES: Record<string, { code: string; message: string }> = {
   '22003': { code: 'BAD_USER_INPUT', message: 'A number is out of range.' },
   '54001': { code: 'BAD_USER_INPUT', message: 'A value is nested too deeply.' },
   '54000': { code: 'BAD_USER_INPUT', message: 'A value is too large.' },
+  '57014': {
+    code: 'TIMEOUT',
+    message:
+      'The request ran longer than the server allows (STATEMENT_TIMEOUT_MS) and was cancelled; nothing of it was written.',
+  },
 };
 const BAD_VALUE_SQLSTATE = /^(22|54)[0-9A-Z]{3}$/;
 /** Prisma's own codes for a value the column cannot take (too long, invalid, out of range, malformed). */

@@ -19,6 +19,10 @@ export const ErrorCode = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** Too many wrong keys from this address: HTTP 429 with Retry-After. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The request's body did not arrive in time (408), or one of its statements ran past STATEMENT_TIMEOUT_MS. */
+  TIMEOUT: 'TIMEOUT',
   /** A live subscription's reader fell too far behind (pubsub/stream.ts); resume with `since`. */
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
 } as const;

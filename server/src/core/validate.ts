@@ -11,6 +11,11 @@ export const LIMITS = {
   jsonBytes: 1_000_000,
   error: 65_536,
   pointsPerRequest: 1_000_000,
+  /**
+   * Distinct metric keys in one logMetrics request: each new key is a row in metric_latest and metric_rollups,
+   * and 100k of them in one transaction ran ~30 s and held up other requests. MLflow allows 1,000 per log-batch.
+   */
+  keysPerRequest: 10_000,
   pageSize: 500,
 } as const;
 

@@ -1,5 +1,5 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -15,20 +15,21 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessPlugin } from '../api/access.ts';
 import { type Context, createContext, type Services } from '../api/context.ts';
-import { preflight } from '../api/limits.ts';
+import { checkMeasure, measureWithVariables, preflight } from '../api/limits.ts';
+import { CostMeter } from '../core/cost-meter.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode, wrappedCode } from '../core/errors.ts';
 import { currentTiming, serverTimingHeader } from '../core/telemetry.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
+import { type AuthGate, AuthThrottled, clientAddress } from './bounds.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
 import { KeySessions } from './key-sessions.ts';
 import { subscribeShared } from './shared-execution.ts';
-import { readBody, sendJson } from './util.ts';
+import { readBody, sendAndClose, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
 
-const MAX_BODY_BYTES = 64 * 1024 * 1024; // a 1M-point logMetrics batch fits
 /** What a client is told to wait before retrying while the database is unavailable. */
 export const RETRY_AFTER_SECONDS = 2;
 
@@ -73,17 +74,41 @@ function formatError(
 export function startGraphQLWebSocket(
   httpServer: HttpServer,
   limits: GraphQLLimits,
-  deps: { services: Services; auth: AuthService; host: string; origins: readonly string[] },
+  deps: {
+    services: Services;
+    auth: AuthService;
+    gate: AuthGate;
+    host: string;
+    origins: readonly string[];
+    maxPayload: number;
+  },
 ) {
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
+    // ws's default is 100 MB per message; subscription documents are a few KB.
+    maxPayload: deps.maxPayload,
     // The callback form sets the status: the same 421 / 403 as HTTP (the plain form answers every refusal 401).
-    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, reason?: string) => void) => {
+    verifyClient: (
+      { req }: { req: IncomingMessage },
+      done: (ok: boolean, code?: number, reason?: string, headers?: Record<string, string>) => void,
+    ) => {
       if (!hostAllowed(deps.host, req.headers.host)) return done(false, 421, 'Host header not allowed');
       if (!originAllowed(deps.origins, req.headers.origin)) return done(false, 403, 'Origin not allowed');
+      // An address throttled for wrong keys gets no socket at all (it would present a key in connection_init).
+      const wait = deps.gate.throttle.retryAfter(clientAddress(req));
+      if (wait) return done(false, 429, 'Too Many Requests', { 'retry-after': String(wait) });
       done(true);
     },
+  });
+  // ws closes a socket whose message is over maxPayload (1009) and then emits 'error', which graphql-ws logs with
+  // a stack trace: one line per hostile message would let anyone flood the log. The close already happened.
+  wss.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = (event: string | symbol, ...args: unknown[]) =>
+      event === 'error' && (args[0] as { code?: string })?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+        ? true
+        : emit(event, ...args);
   });
   // Revoking, deleting or narrowing a key closes its sockets at once (LISTEN), on every server.
   const sessions = new KeySessions(deps.auth);
@@ -104,7 +129,9 @@ export function startGraphQLWebSocket(
           String(params.authorization ?? '').replace(/^Bearer /, '') ||
           undefined;
         const mark = sessions.mark();
-        const principal = await deps.auth.authenticate(fromParams ?? presentedKey(ctx.extra.request));
+        const principal = await deps.gate
+          .authenticate(ctx.extra.request, fromParams ?? presentedKey(ctx.extra.request))
+          .catch((e) => (e instanceof AuthThrottled ? null : Promise.reject(e)));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
         return sessions.add(ctx.extra.socket, principal, mark);
@@ -114,7 +141,7 @@ export function startGraphQLWebSocket(
         const limit = preflight(schema, payload.query, payload.operationName, payload.variables, maxDepth, maxCost);
         return limit ? [limit] : undefined;
       },
-      context: (ctx) => createContext(deps.services, ctx.extra.principal!),
+      context: (ctx) => createContext(deps.services, ctx.extra.principal!, new CostMeter(limits.maxCost, false)),
     },
     wss,
   );
@@ -155,6 +182,7 @@ export function createApollo(
         },
       },
       accessPlugin(),
+      costPlugin(limits),
       {
         async serverWillStart() {
           return {
@@ -166,6 +194,27 @@ export function createApollo(
       },
     ],
   });
+}
+
+/**
+ * The cost bounds on the document Apollo is about to execute, with the variables it will execute with. The text
+ * preflight (preflightHttp) cannot see a persisted query sent as its hash alone, nor does it run for GET
+ * `extensions`: this hook sees every document, however it arrived, after parsing and validation.
+ */
+function costPlugin(limits: GraphQLLimits): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, contextValue }) {
+          if (!operation) return;
+          const m = measureWithVariables(limits.schema, document, operation, request.variables);
+          const err = checkMeasure(m, limits.maxDepth, limits.maxCost);
+          if (err) throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } });
+          contextValue.cost.begin(m.cost);
+        },
+      };
+    },
+  };
 }
 
 /** The request's document and variables (POST body or GET parameters) against every bound. */
@@ -187,11 +236,22 @@ function preflightHttp(limits: GraphQLLimits, body: unknown, url: URL): GraphQLE
 }
 
 /** The body of a POST as JSON (undefined for GET); an answer already sent when it is too large or not JSON. */
-async function jsonBody(req: IncomingMessage, res: ServerResponse): Promise<{ body: unknown } | null> {
-  const raw = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : null;
+async function jsonBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  cap: number,
+  timeoutMs: number,
+): Promise<{ body: unknown } | null> {
+  const raw = req.method === 'POST' ? await readBody(req, cap, timeoutMs) : null;
+  if (raw === 'timeout') {
+    const message = `The request body did not arrive within ${timeoutMs} ms.`;
+    sendAndClose(res, 408, { errors: [{ message, extensions: { code: ErrorCode.TIMEOUT } }] });
+    return null;
+  }
   if (raw === 'too-large') {
-    const message = `Request body over ${MAX_BODY_BYTES} bytes.`;
-    sendJson(res, 413, { errors: [{ message, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+    // The cap depends on the caller (anonymous a few KB); close rather than read the rest.
+    const message = `Request body over ${cap} bytes (the limit for this caller).`;
+    sendAndClose(res, 413, { errors: [{ message, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: cap } }] });
     return null;
   }
   if (raw === null) return { body: undefined };
@@ -212,10 +272,17 @@ export async function serveGraphQLHttp(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  deps: { apollo: ApolloServer<Context>; limits: GraphQLLimits; services: Services; principal: Principal },
+  deps: {
+    apollo: ApolloServer<Context>;
+    limits: GraphQLLimits;
+    services: Services;
+    principal: Principal;
+    bodyCap: number;
+    bodyTimeoutMs: number;
+  },
   maxResponse: number,
 ): Promise<void> {
-  const parsed = await jsonBody(req, res);
+  const parsed = await jsonBody(req, res, deps.bodyCap, deps.bodyTimeoutMs);
   if (!parsed) return;
   const { body } = parsed;
   const limit = preflightHttp(deps.limits, body, url);
@@ -228,7 +295,7 @@ export async function serveGraphQLHttp(
     if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
   const result = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: async () => createContext(deps.services, deps.principal),
+    context: async () => createContext(deps.services, deps.principal, new CostMeter(deps.limits.maxCost)),
   });
   for (const [k, v] of result.headers) res.setHeader(k, v);
   const timing = currentTiming();

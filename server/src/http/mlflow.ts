@@ -8,8 +8,16 @@ import { MlflowError, toMlflowError } from '../modules/mlflow/errors.ts';
 import { type Args, argsOfQuery } from '../modules/mlflow/input.ts';
 import type { MlflowService } from '../modules/mlflow/service.ts';
 import { contentDisposition } from './artifacts.ts';
+import { type AuthGate, AuthThrottled } from './bounds.ts';
 import { presentedKey } from './exposure.ts';
-import { readBody, sendJson } from './util.ts';
+import { readBody, sendAndClose, sendJson } from './util.ts';
+
+/** A body still arriving at BODY_TIMEOUT_MS: answered 408 and the connection closed. */
+class BodyTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`The request body did not arrive within ${timeoutMs} ms.`);
+  }
+}
 
 /**
  * MLflow's REST API on Runboard's server and port:
@@ -49,16 +57,17 @@ function sendError(res: ServerResponse, err: MlflowError) {
   sendJson(res, err.status, { error_code: err.code, message: err.message });
 }
 
-async function principalOf(req: IncomingMessage, auth: AuthService): Promise<Principal> {
-  const p = await auth.authenticate(mlflowKey(req));
+async function principalOf(req: IncomingMessage, gate: AuthGate): Promise<Principal> {
+  const p = await gate.authenticate(req, mlflowKey(req));
   if (!p || (p.authRequired && p.scopes.size === 0))
     throw new MlflowError('UNAUTHENTICATED', 'Wrong, revoked or missing API key: send Authorization: Bearer <key>.');
   return p;
 }
 
-async function requestArgs(req: IncomingMessage, url: URL): Promise<Args> {
+async function requestArgs(req: IncomingMessage, url: URL, timeoutMs: number): Promise<Args> {
   if (req.method !== 'POST') return argsOfQuery(url);
-  const raw = await readBody(req, MLFLOW_MAX_BODY);
+  const raw = await readBody(req, MLFLOW_MAX_BODY, timeoutMs);
+  if (raw === 'timeout') throw new BodyTimeout(timeoutMs);
   if (raw === 'too-large') {
     throw new MlflowError('INVALID_PARAMETER_VALUE', `Request body over ${MLFLOW_MAX_BODY} bytes.`);
   }
@@ -86,14 +95,14 @@ async function tracking(req: IncomingMessage, res: ServerResponse, url: URL, end
   const readOnly = READ_ONLY.has(endpoint);
   if (req.method !== 'POST' && !(req.method === 'GET' && (readOnly || endpoint.endsWith('/search'))))
     throw new MlflowError('BAD_REQUEST', `${endpoint} takes ${readOnly ? 'GET' : 'POST'} requests.`);
-  const p = await principalOf(req, deps.auth);
-  const args = await requestArgs(req, url);
+  const p = await principalOf(req, deps.gate);
+  const args = await requestArgs(req, url, deps.bodyTimeoutMs);
   await authorize(p, deps.auth, endpoint, args);
   sendJson(res, 200, await deps.mlflow.call(endpoint, args, p));
 }
 
 async function artifacts(req: IncomingMessage, res: ServerResponse, url: URL, rest: string, deps: Deps) {
-  const p = await principalOf(req, deps.auth);
+  const p = await principalOf(req, deps.gate);
   let location: string;
   try {
     location = rest === '' ? (url.searchParams.get('path') ?? '') : decodeURIComponent(rest);
@@ -122,6 +131,9 @@ async function artifacts(req: IncomingMessage, res: ServerResponse, url: URL, re
 export interface Deps {
   mlflow: MlflowService;
   auth: AuthService;
+  /** Key checks behind the failed-key throttle (429 with Retry-After, MLflow's REQUEST_LIMIT_EXCEEDED). */
+  gate: AuthGate;
+  bodyTimeoutMs: number;
   log: (m: string) => void;
 }
 
@@ -133,9 +145,19 @@ export async function handleMlflowRequest(req: IncomingMessage, res: ServerRespo
     else if (rest.startsWith('/artifacts/')) await artifacts(req, res, url, rest.slice('/artifacts/'.length), deps);
     else throw new MlflowError('ENDPOINT_NOT_FOUND', `No MLflow endpoint ${url.pathname}.`);
   } catch (err) {
+    if (err instanceof BodyTimeout) return sendAndClose(res, 408, { error_code: 'BAD_REQUEST', message: err.message });
+    if (err instanceof AuthThrottled) {
+      res.setHeader('retry-after', String(err.retryAfterSeconds));
+      res.setHeader('connection', 'close');
+      return sendError(res, new MlflowError('REQUEST_LIMIT_EXCEEDED', err.message));
+    }
     const mapped = toMlflowError(err);
     if (res.headersSent) return void res.destroy();
-    if (!req.complete) res.setHeader('connection', 'close');
+    if (!req.complete) {
+      // The rest of the body is not read: close once the answer is out.
+      res.setHeader('connection', 'close');
+      res.on('finish', () => req.destroy());
+    }
     if (mapped) return sendError(res, mapped);
     deps.log(`mlflow request failed: ${(err as Error)?.stack ?? String(err)}`);
     sendError(res, new MlflowError('INTERNAL_ERROR', 'Internal server error; see the server log.'));

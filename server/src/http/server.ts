@@ -4,7 +4,7 @@ import type { Context, Services } from '../api/context.ts';
 import { createServices } from '../api/context.ts';
 import { limitsRule, MAX_RESPONSE_BYTES } from '../api/limits.ts';
 import { buildSchema } from '../api/schema.ts';
-import { type Env, EnvError } from '../config/env.ts';
+import { BOUNDS, type Env, EnvError } from '../config/env.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode } from '../core/errors.ts';
 import { telemetry, timeRequest } from '../core/telemetry.ts';
@@ -20,6 +20,7 @@ import type { RunState } from '../modules/run/run-state.ts';
 import { PgListener } from '../pubsub/pg-listener.ts';
 import { artifactAccessError } from './artifact-access.ts';
 import { handleArtifactRequest } from './artifacts.ts';
+import { AuthGate, AuthThrottled, bodyCapFor, FailureThrottle } from './bounds.ts';
 import { defaultOrigins, hostAllowed, isLoopbackHost, originAllowed, presentedKey } from './exposure.ts';
 import {
   createApollo,
@@ -30,6 +31,16 @@ import {
 } from './graphql.ts';
 import { handleMlflowRequest, isMlflowPath } from './mlflow.ts';
 import { sendJson } from './util.ts';
+
+/** The request bounds (config/env.ts BOUNDS has their defaults). */
+type BoundKey =
+  | 'MAX_BODY_BYTES'
+  | 'ANONYMOUS_MAX_BODY_BYTES'
+  | 'BODY_TIMEOUT_MS'
+  | 'HEADERS_TIMEOUT_MS'
+  | 'STATEMENT_TIMEOUT_MS'
+  | 'AUTH_FAILURES_PER_MINUTE'
+  | 'WS_MAX_PAYLOAD_BYTES';
 
 export type ServerOptions = Pick<
   Env,
@@ -47,7 +58,12 @@ export type ServerOptions = Pick<
   Partial<
     Pick<
       Env,
-      'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT' | 'SERVER_TIMING' | 'METRIC_COMPACTION_INTERVAL_MS'
+      | 'RUNBOARD_ADMIN_KEY'
+      | 'RUNBOARD_CORS_ORIGINS'
+      | 'WEB_PORT'
+      | 'SERVER_TIMING'
+      | 'METRIC_COMPACTION_INTERVAL_MS'
+      | BoundKey
     >
   > & {
     databaseUrl: string;
@@ -113,6 +129,7 @@ interface Routes {
   db: Database;
   listener: PgListener;
   auth: AuthService;
+  gate: AuthGate;
   services: Services;
   mlflow: MlflowService;
   apollo: ApolloServer<Context>;
@@ -183,9 +200,16 @@ async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Prom
   if (url.pathname === '/healthz') return health(res, r);
   if (url.pathname === '/healthz/storage') return storage(res, r);
   // MLflow's REST API answers in MLflow's shape and also takes keys as Basic auth passwords: its own handler.
+  const bodyTimeoutMs = r.opts.BODY_TIMEOUT_MS ?? BOUNDS.bodyTimeoutMs;
   if (isMlflowPath(url.pathname))
-    return handleMlflowRequest(req, res, url, { mlflow: r.mlflow, auth: r.auth, log: r.log });
-  const principal = await r.auth.authenticate(presentedKey(req));
+    return handleMlflowRequest(req, res, url, {
+      mlflow: r.mlflow,
+      auth: r.auth,
+      gate: r.gate,
+      bodyTimeoutMs,
+      log: r.log,
+    });
+  const principal = await r.gate.authenticate(req, presentedKey(req));
   if (!principal) return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'Wrong or revoked API key.');
   if (url.pathname === '/metrics') return metrics(req, res, url, principal);
   if (url.pathname.startsWith('/artifacts/')) {
@@ -199,12 +223,23 @@ async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Prom
     return await handleArtifactRequest(req, res, url, r.services.artifacts);
   }
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found; GraphQL is at /graphql' });
-  const deps = { apollo: r.apollo, limits: r.limits, services: r.services, principal };
+  const bodyCap = bodyCapFor(principal, {
+    anonymous: r.opts.ANONYMOUS_MAX_BODY_BYTES ?? BOUNDS.anonymousMaxBodyBytes,
+    logger: r.opts.MAX_BODY_BYTES ?? BOUNDS.maxBodyBytes,
+  });
+  const deps = { apollo: r.apollo, limits: r.limits, services: r.services, principal, bodyCap, bodyTimeoutMs };
   return serveGraphQLHttp(req, res, url, deps, r.opts.MAX_RESPONSE_BYTES ?? MAX_RESPONSE_BYTES);
 }
 
 /** A request that threw: a database error gets its API code (503 + Retry-After when unavailable), else 500. */
 function failed(res: ServerResponse, err: unknown, log: (m: string) => void): void {
+  if (err instanceof AuthThrottled && !res.headersSent) {
+    // Answered before the key is hashed or the body read; the connection closes so the body is not read either.
+    res.setHeader('retry-after', String(err.retryAfterSeconds));
+    res.setHeader('connection', 'close');
+    sendError(res, 429, ErrorCode.RATE_LIMITED, err.message, { retryAfter: err.retryAfterSeconds });
+    return;
+  }
   const mapped = apiErrorOf(err);
   if (mapped && !res.headersSent) {
     const status = mapped.extensions.code === DATABASE_UNAVAILABLE ? 503 : 400;
@@ -238,8 +273,14 @@ async function listen(httpServer: HttpServer, opts: ServerOptions): Promise<{ po
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? (() => {});
-  const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE, log);
+  const db = connectDatabase(opts.databaseUrl, opts.DB_POOL_SIZE, log, {
+    statementTimeoutMs: opts.STATEMENT_TIMEOUT_MS ?? BOUNDS.statementTimeoutMs,
+  });
   const auth = await startAuth(db, opts, log);
+  const gate = new AuthGate(
+    auth,
+    new FailureThrottle(opts.AUTH_FAILURES_PER_MINUTE ?? BOUNDS.authFailuresPerMinute, 60_000),
+  );
   const origins = opts.RUNBOARD_CORS_ORIGINS ?? defaultOrigins(opts.HOST, opts.WEB_PORT ?? 3000);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
@@ -257,8 +298,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     maxDepth: opts.MAX_QUERY_DEPTH,
     maxCost: opts.MAX_QUERY_COST,
   };
-  const httpServer = createServer();
-  const { wss, wsServer } = startGraphQLWebSocket(httpServer, limits, { services, auth, host: opts.HOST, origins });
+  // Headers must arrive within seconds (a slowloris holds a connection with a header a minute); bodies have their
+  // own per-route deadline (BODY_TIMEOUT_MS), and artifact uploads Node's requestTimeout.
+  const headersTimeout = opts.HEADERS_TIMEOUT_MS ?? BOUNDS.headersTimeoutMs;
+  // Node looks for overdue headers every connectionsCheckingInterval (default 30 s, which would triple the bound).
+  const httpServer = createServer({ headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
+  const { wss, wsServer } = startGraphQLWebSocket(httpServer, limits, {
+    services,
+    auth,
+    gate,
+    host: opts.HOST,
+    origins,
+    maxPayload: opts.WS_MAX_PAYLOAD_BYTES ?? BOUNDS.wsMaxPayloadBytes,
+  });
   const apollo = createApollo(limits, httpServer, wsServer, log);
   await apollo.start();
   const stopJobs = startJobs(services.runState, opts, log);
@@ -266,7 +318,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const compactEvery = opts.METRIC_COMPACTION_INTERVAL_MS ?? 0;
   const stopCompaction = compactEvery > 0 ? await startMetricCompaction(services.metrics, compactEvery, log) : null;
   const mlflow = new MlflowService(services);
-  const routes: Routes = { opts, origins, db, listener, auth, services, mlflow, apollo, limits, log };
+  const routes: Routes = { opts, origins, db, listener, auth, gate, services, mlflow, apollo, limits, log };
   const serve = (req: IncomingMessage, res: ServerResponse) =>
     route(req, res, routes).catch((err) => failed(res, err, log));
   // SERVER_TIMING: each request's phases are collected (and sent back as Server-Timing, see graphql.ts).

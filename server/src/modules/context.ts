@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { ASSUMED_LIST_ITEMS, CostMeter } from '../core/cost-meter.ts';
 import type { Database } from '../db/database.ts';
 import type { ArtifactService } from './artifact/service.ts';
 import type { Principal } from './auth/scopes.ts';
@@ -55,13 +56,23 @@ function memoByKeys<T>(make: (keys: readonly string[]) => T): (keys: readonly st
  * Per-request batching: a page of runs costs one query per relation rather than one per run. Every loader
  * calls a service or store; no SQL lives here.
  */
-function createLoaders(s: Services, auth: Principal) {
+function createLoaders(s: Services, auth: Principal, cost: CostMeter) {
   return {
     experiment: batched(async (ids: readonly string[]) =>
       (await s.experiments.byIds(ids)).map((e, i) => e ?? new Error(`Experiment ${ids[i]} not found`)),
     ),
     runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
     latest: batched((runIds: readonly string[]) => s.metrics.latest(runIds)),
+    /**
+     * Keys per run, counted only as far as the budget reaches: each key past the ASSUMED_LIST_ITEMS costs at least 2
+     * (itself and one selected field), so a count past that many + limit/2 is refused either way.
+     */
+    metricKeyCount: batched((runIds: readonly string[]) =>
+      s.metrics.keyCounts(
+        runIds,
+        Number.isFinite(cost.limit) ? ASSUMED_LIST_ITEMS + Math.floor(cost.limit / 2) + 1 : null,
+      ),
+    ),
     /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
     latestOfKeys: memoByKeys((keys: readonly string[]) =>
       batched((runIds: readonly string[]) => s.metrics.latest(runIds, keys)),
@@ -89,10 +100,16 @@ export interface Context {
   loaders: Loaders;
   /** The caller (API key and scopes), checked by api/access.ts before any root field runs. */
   auth: Principal;
+  /** What list fields sized by the data (Run.metrics) are charged to; see core/cost-meter.ts. */
+  cost: CostMeter;
 }
 
-export function createContext(services: Services, auth: Principal): Context {
-  return { services, loaders: createLoaders(services, auth), auth };
+export function createContext(
+  services: Services,
+  auth: Principal,
+  cost = new CostMeter(Number.POSITIVE_INFINITY),
+): Context {
+  return { services, loaders: createLoaders(services, auth, cost), auth, cost };
 }
 
 /**
@@ -101,5 +118,5 @@ export function createContext(services: Services, auth: Principal): Context {
  * state (counts, names) starts each event with fresh loaders.
  */
 export function freshLoaders(ctx: Context): void {
-  ctx.loaders = createLoaders(ctx.services, ctx.auth);
+  ctx.loaders = createLoaders(ctx.services, ctx.auth, ctx.cost);
 }

@@ -60,6 +60,14 @@ function validate(points: PointInput[]): Point[] {
       `At most ${LIMITS.pointsPerRequest} points per request (got ${points.length}); split the batch.`,
     );
   }
+  const keys = new Set<string>();
+  for (const p of points) keys.add(p.key);
+  if (keys.size > LIMITS.keysPerRequest) {
+    throw userError(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `At most ${LIMITS.keysPerRequest} distinct metric keys per request (got ${keys.size}); split the batch by key.`,
+    );
+  }
   const now = Date.now();
   return points.map((p, i) => {
     // A lone surrogate would be stored as U+FFFD, so two different keys could collide as one.

@@ -53,6 +53,20 @@ export async function latestForRuns(
   return runIds.map((id) => byRun.get(id) ?? []);
 }
 
+/**
+ * How many keys each run has in metric_latest, counted up to `cap` (an index-only probe of at most `cap` entries
+ * per run, so counting a 200k-key run against a 50k budget reads 50k index entries, not 200k).
+ */
+export async function keyCountsOfRuns(db: pg.Pool, runIds: readonly string[], cap: number | null): Promise<number[]> {
+  const { rows } = await db.query<{ runId: string; n: number }>(
+    `SELECT id AS "runId", (SELECT count(*) FROM (SELECT 1 FROM metric_latest WHERE run_id = id LIMIT $2) s) AS n
+       FROM unnest($1::uuid[]) AS id`,
+    [runIds, cap],
+  );
+  const byRun = new Map(rows.map((r) => [r.runId, r.n]));
+  return runIds.map((id) => byRun.get(id) ?? 0);
+}
+
 /** One key's rows after a step, in step order (paged); history.ts adds the chunks. */
 export async function historyRows(
   db: pg.Pool | pg.ClientBase,

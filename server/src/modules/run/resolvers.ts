@@ -1,3 +1,4 @@
+import { ASSUMED_LIST_ITEMS, itemCost } from '../../core/cost-meter.ts';
 import { checkPageSize } from '../../core/validate.ts';
 import type { Resolvers } from '../resolvers-types.generated.ts';
 import type { RunEvent } from './live.ts';
@@ -32,8 +33,15 @@ export const runResolvers: Resolvers = {
   },
   Run: {
     experiment: (r, _, ctx) => ctx.loaders.experiment.load(r.experimentId),
-    metrics: (r, a, ctx) => (a.keys ? ctx.loaders.latestOfKeys(a.keys).load(r.id) : ctx.loaders.latest.load(r.id)),
-    metric: async (r, a, ctx) => (await ctx.loaders.latest.load(r.id)).find((m) => m.key === a.key) ?? null,
+    metrics: async (r, a, ctx, info) => {
+      if (a.keys) return ctx.loaders.latestOfKeys(a.keys).load(r.id);
+      // Its length is the run's key count (5 or 200,000): charged from a count before any summary is read.
+      const n = await ctx.loaders.metricKeyCount.load(r.id);
+      ctx.cost.charge(Math.max(0, n - ASSUMED_LIST_ITEMS) * itemCost(info), `Run.metrics of run ${r.id} (${n} keys)`);
+      return ctx.loaders.latest.load(r.id);
+    },
+    // One key's summary: read alone, never the run's whole list.
+    metric: async (r, a, ctx) => (await ctx.loaders.latestOfKeys([a.key]).load(r.id))[0] ?? null,
     history: (r, a, ctx) =>
       ctx.services.metrics.history(r.id, a.key, a.afterStep ?? -1, checkPageSize(a.first, 10_000, 100_000)),
     artifacts: (r, _, ctx) => ctx.loaders.artifacts.load(r.id),

@@ -71,7 +71,9 @@ export const runTypeDefs = /* GraphQL */ `
     seq: Int!
     """
     Latest value, extremes and count for every metric key (never scans history). With \`keys\`, only
-    those (a table showing 2 of a run's 1,500 metrics asks for 2).
+    those (a table showing 2 of a run's 1,500 metrics asks for 2). Without \`keys\`, the run's key count
+    times the fields selected is charged against MAX_QUERY_COST before anything is read (QUERY_TOO_COMPLEX
+    when a run has more keys than the request can afford: name the keys, or use \`metricKeys\`).
     """
     metrics("Only these keys; all when omitted." keys: [String!]): [MetricSummary!]!
     "Summary of one metric key, or null when it was never logged."

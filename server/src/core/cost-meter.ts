@@ -1,0 +1,44 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { ErrorCode, userError } from './errors.ts';
+
+/**
+ * The part of a request's cost that only the data knows. The static cost (api/limits.ts) bounds every list the
+ * schema or the arguments size; a list whose length is in the database (a run's metric keys: 5 or 200,000) is
+ * charged here, from a count, before its rows are read: the items past the ASSUMED_LIST_ITEMS the static cost
+ * already counted. Over HTTP the request starts at its static cost and the charges add up against MAX_QUERY_COST
+ * (10 aliases of a page over a 200k-key run are refused at the first); a subscription executes its selection once
+ * per event, so there each charge stands alone.
+ */
+/** Items the static cost assumes for a list nothing in the document sizes (Run.metrics without keys). */
+export const ASSUMED_LIST_ITEMS = 10;
+
+export class CostMeter {
+  private spent = 0;
+
+  constructor(
+    readonly limit: number,
+    private readonly cumulative = true,
+  ) {}
+
+  /** Starts from the document's static cost, which already counted ASSUMED_LIST_ITEMS per data-sized list. */
+  begin(staticCost: number): void {
+    if (this.cumulative) this.spent = staticCost;
+  }
+
+  /** Adds `units`; QUERY_TOO_COMPLEX (nothing read yet for this field) once the total passes the limit. */
+  charge(units: number, what: string): void {
+    const total = this.cumulative ? this.spent + units : units;
+    if (total > this.limit)
+      throw userError(
+        ErrorCode.QUERY_TOO_COMPLEX,
+        `${what} would bring the request's cost to ${total}, over the limit ${this.limit}; ask for fewer runs, or name the keys.`,
+        { cost: total },
+      );
+    this.spent = total;
+  }
+}
+
+/** Cost of one item of a list field: the item plus each field selected in it (what the static cost counts too). */
+export function itemCost(info: GraphQLResolveInfo): number {
+  return 1 + (info.fieldNodes[0]?.selectionSet?.selections.length ?? 0);
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import type { Principal } from '../modules/auth/scopes.ts';
+import type { AuthService } from '../modules/auth/service.ts';
+
+/**
+ * Bounds on the work a request can cause before and around the key check: how big a body may be for this caller,
+ * and how many wrong keys one client address may try. See docs/security.md ("Bounded work").
+ */
+
+/** What a caller may send in one GraphQL body: anonymous a few KB, readers 1 MB, loggers MAX_BODY_BYTES. */
+export function bodyCapFor(p: Principal, caps: { anonymous: number; logger: number }): number {
+  if (!p.authRequired || p.scopes.has('LOG')) return caps.logger;
+  if (p.scopes.size === 0) return caps.anonymous;
+  return Math.min(caps.logger, 1024 * 1024);
+}
+
+/** Thrown instead of checking a key while the client address is throttled; answered 429 with Retry-After. */
+export class AuthThrottled extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many wrong API keys from this address; retry in ${retryAfterSeconds} s.`);
+  }
+}
+
+/** At most this many addresses are remembered; past it the oldest are forgotten (memory stays bounded). */
+const MAX_TRACKED = 100_000;
+
+/**
+ * Failed key checks per client address in fixed windows: after `max` failures within `windowMs`, further
+ * requests from that address that present a key are answered 429 until the window ends, without hashing the key
+ * or reading the body. Keyed by address only: a per-key lockout would let anyone lock a legitimate key out by
+ * sending wrong secrets for its prefix (and stored keys carry 256 random bits, which no rate of guessing finds).
+ */
+export class FailureThrottle {
+  private readonly windows = new Map<string, { failures: number; endsAt: number }>();
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+  ) {}
+
+  /** Seconds until `addr` may try again, 0 when it may now. */
+  retryAfter(addr: string, now = Date.now()): number {
+    const w = this.windows.get(addr);
+    if (!w || w.endsAt <= now || w.failures < this.max) return 0;
+    return Math.max(1, Math.ceil((w.endsAt - now) / 1000));
+  }
+
+  fail(addr: string, now = Date.now()): void {
+    const w = this.windows.get(addr);
+    if (w && w.endsAt > now) {
+      w.failures++;
+      return;
+    }
+    this.windows.delete(addr);
+    if (this.windows.size >= MAX_TRACKED) this.windows.delete(this.windows.keys().next().value!);
+    this.windows.set(addr, { failures: 1, endsAt: now + this.windowMs });
+  }
+}
+
+/**
+ * The address a request came from. A proxy on this machine (the dashboard's server relaying sign-in and API
+ * calls) says whom it relays for in X-Forwarded-For; that header is believed only from a loopback peer, since
+ * anyone else could write anything there.
+ */
+export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  const loopback = peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.');
+  const forwarded = req.headers['x-forwarded-for'];
+  if (loopback && typeof forwarded === 'string') {
+    const last = forwarded.split(',').pop()!.trim();
+    if (isIP(last)) return last;
+  }
+  return peer;
+}
+
+/** Key checks with the failure throttle in front (before hashing) and behind (counting wrong keys). */
+export class AuthGate {
+  constructor(
+    readonly auth: AuthService,
+    readonly throttle: FailureThrottle,
+  ) {}
+
+  /** The caller, null for a wrong key; throws AuthThrottled while the address is throttled. */
+  async authenticate(req: Pick<IncomingMessage, 'headers' | 'socket'>, presented: string | undefined) {
+    if (presented === undefined || !this.auth.authRequired) return this.auth.authenticate(presented);
+    const addr = clientAddress(req);
+    const wait = this.throttle.retryAfter(addr);
+    if (wait) throw new AuthThrottled(wait);
+    const principal = await this.auth.authenticate(presented);
+    if (!principal) this.throttle.fail(addr);
+    return principal;
+  }
+}
