@@ -1072,7 +1072,9 @@ export type Run = {
   metric?: Maybe<MetricSummary>;
   /**
    * Latest value, extremes and count for every metric key (never scans history). With `keys`, only
-   * those (a table showing 2 of a run's 1,500 metrics asks for 2).
+   * those (a table showing 2 of a run's 1,500 metrics asks for 2). Without `keys`, the run's key count
+   * times the fields selected is charged against MAX_QUERY_COST before anything is read (QUERY_TOO_COMPLEX
+   * when a run has more keys than the request can afford: name the keys, or use `metricKeys`).
    */
   metrics: Array<MetricSummary>;
   /** Display name, unique only by convention. */
