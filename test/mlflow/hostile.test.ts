@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { type MlflowClient, mlflowClient } from './helpers.ts';
 
 /** Bad input gets MLflow's error shape with a stable code, never INTERNAL_ERROR, and writes nothing. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { type MlflowClient, mlflowClient } from './helpers.ts';
 
 /** Experiment tags, rename, MLflow's soft deletes of experiments and runs, the /ajax-api alias. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { gqlRequest } from '../helpers/gql.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { gqlRequest } from '@runboard/test-kit/gql';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { type MlflowClient, mlflowClient } from './helpers.ts';
 
 /** The MLflow routes enforce the same scopes and experiment limits as GraphQL (modules/mlflow/access.ts). */

@@ -3,7 +3,7 @@
  * the metric, and a model-based importance (a small seeded random forest's impurity decrease, the kind
  * of importance W&B's parameter-importance panel shows next to the correlation).
  */
-// No imports: also loaded by node's test runner (test/web/chart-math.test.ts).
+// No imports: also loaded by node's test runner (web/test/chart-math.test.ts).
 
 /** How a value reads on a category axis (as the runs table shows it). */
 export function formatJsonValue(v: unknown): string {
