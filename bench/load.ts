@@ -1,157 +1,173 @@
 /**
- * npm run bench:load — a team's day, compressed: BENCH_TRAINERS (50) simulated trainers each logging 10 metrics
- * every 500 ms and BENCH_SUBSCRIBERS (100) live subscribers (each following 5 runs), for BENCH_SECONDS (60), with
- * keys on (trainers use a LOG key, subscribers a READ key, both created through createApiKey).
- * Prints errors, p50/p99 mutation latency and delivery latency (mutation sent -> subscriber received), and checks
- * points in the database = points acknowledged = points delivered to every subscriber that follows the run.
+ * npm run bench:load — a team's day, compressed: 50 simulated trainers each logging 10 metrics every 500 ms and
+ * 100 live subscribers (each following 5 runs), for 60 s, keys on (LOG key for trainers, READ for subscribers).
+ * Prints p50/p99 of logMetrics and of delivery (mutation sent -> subscriber received), where a p99 request
+ * spent its time (the server's Server-Timing split, PostgreSQL wait events, event-loop delay, GC), CPU per
+ * request by party, and checks points stored = acknowledged = delivered to every subscriber of the run.
+ *
+ *   --runs N            N phases back to back (fresh database and server each)
+ *   --ramp              raise trainers (2 subscribers per run) until a p99 passes 50 ms or a point is lost
+ *   --trainers/--subscribers/--seconds   the shape (env BENCH_TRAINERS, BENCH_SUBSCRIBERS, BENCH_SECONDS)
+ *   --step-seconds S    seconds per ramp step (20); --start T, --step T: the ramp's trainers (50, +50)
+ * BENCH_SERVER_ROOT=<checkout> runs that checkout's server (it may not send Server-Timing or have /metrics).
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { createBenchDatabase } from './lib/db.ts';
-import { createRunningRuns, GqlClient, LOG_METRICS_COLUMNS } from './lib/gql.ts';
-import { startBenchServer, wsClient } from './lib/server.ts';
-import { environment, fmt, percentile, printLoad, sleep, writeResults } from './lib/stats.ts';
+import { parseArgs } from 'node:util';
+import { intact, type PhaseResult, runPhase, type Shape } from './lib/load-phase.ts';
+import { environment, fmt, printLoad, writeResults } from './lib/stats.ts';
 
-const TRAINERS = Number(process.env.BENCH_TRAINERS ?? 50);
-const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const RUNS_PER_SUBSCRIBER = 5;
-const KEYS = Array.from({ length: 10 }, (_, i) => `m${i}`);
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '1' },
+    ramp: { type: 'boolean', default: false },
+    trainers: { type: 'string', default: process.env.BENCH_TRAINERS ?? '50' },
+    subscribers: { type: 'string', default: process.env.BENCH_SUBSCRIBERS ?? '100' },
+    seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '60' },
+    'step-seconds': { type: 'string', default: '20' },
+    start: { type: 'string', default: '50' },
+    step: { type: 'string', default: '50' },
+    'max-trainers': { type: 'string', default: '1000' },
+  },
+});
 
-async function createKey(admin: GqlClient, name: string, scopes: string[]): Promise<string> {
-  const { createApiKey } = await admin.gql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key } }`, {
-    i: { name, scopes },
-  });
-  return createApiKey.key as string;
+const LIMIT_MS = 50;
+const f1 = (v: number | null) => (v === null ? '-' : fmt(v, 1));
+const f2 = (v: number | null) => (v === null ? '-' : fmt(v, 2));
+
+function printPhase(r: PhaseResult, load: number[]): void {
+  const s = r.shape;
+  console.log(
+    `${s.trainers} trainers (10 metrics / 500 ms) + ${s.subscribers} subscribers x ${s.runsPerSubscriber} runs for ` +
+      `${s.seconds} s, keys on: ${r.errors} mutation errors, ${r.subscriptionErrors} subscription errors`,
+  );
+  if (r.firstError) console.log(`first mutation error: ${r.firstError}`);
+  console.log(
+    `logMetrics p50 ${fmt(r.mutationP50)} ms, p99 ${fmt(r.mutationP99)} ms over ${r.requests} requests; ` +
+      `delivery p50 ${fmt(r.deliveryP50)} ms, p99 ${fmt(r.deliveryP99)} ms over ${r.deliveries}`,
+  );
+  console.log(
+    `points: acknowledged ${r.pointsAcknowledged}, in the database ${r.pointsStored} ` +
+      `(runs differing: ${r.runsWhereStoredDiffersFromAcknowledged}); deliveries missed: ${r.deliveriesMissed}`,
+  );
+  const c = r.cpuPerRequestMs;
+  console.log(
+    `CPU per logMetrics request (incl. its fan-out): server ${f2(c.server)} ms, PostgreSQL ${f2(c.postgres)} ms, ` +
+      `client ${f2(c.client)} ms; load average at end ${load.join(' / ')}`,
+  );
+  const b = r.breakdown;
+  console.log('where a logMetrics request spends its time (ms; means over the slowest 1% and over all):');
+  for (const [name, p] of [
+    ['p99+', b.p99],
+    ['all', b.all],
+  ] as const)
+    console.log(
+      `  ${name.padEnd(4)} n=${p.n}: client ${f1(p.clientMs)} = outside the server ${f1(p.outsideServerMs)} + ` +
+        `server JS ${f1(p.serverJsMs)} + pool wait ${f1(p.poolWaitMs)} + statements ${f1(p.statementsMs)} ` +
+        `(${f1(p.statements)} of them; a grouped batch's wait for its group's commit included) + ` +
+        `COMMIT ${f1(p.commitMs)}`,
+    );
+  console.log(
+    `  slowest 1% of deliveries: ${f1(r.deliveryTail.ackMs)} ms until logMetrics answered, then ` +
+      `${f1(r.deliveryTail.afterAckMs)} ms to the subscriber`,
+  );
+  const srv = r.server;
+  if (srv) {
+    const h = (x: { p50Ms: number; p99Ms: number; maxMs: number }) =>
+      `p50 ${f1(x.p50Ms)} / p99 ${f1(x.p99Ms)} / max ${f1(x.maxMs)}`;
+    console.log(
+      `  server: event-loop delay ${h(srv.eventLoopDelay)} ms; GC ${srv.gc.count} pauses, ${f1(srv.gc.totalMs)} ms ` +
+        `in all, max ${f1(srv.gc.maxMs)}; pool wait ${h(srv.poolWait)}; COMMIT ${h(srv.commit)}; ` +
+        `${f1(srv.statements / Math.max(1, r.requests))} statements per request (all traffic); ` +
+        `${srv.forwardBatches ?? 0} forward batches in ${srv.forwardStatements ?? 0} statements`,
+    );
+  } else console.log('  server: no /metrics (older server)');
+  console.log(`  client event-loop delay ${h2(r.clientLoop)} ms`);
+  console.log(
+    `  PostgreSQL backends (mean per sample): ${r.waitEvents.map((w) => `${w.what} ${fmt(w.backends, 2)}`).join(', ')}`,
+  );
+  console.log(
+    `  WAL (server-wide): ${fmt(r.wal.walBytes / 1024, 0)} kB, ${r.wal.walSync} syncs, ` +
+      `${f2(r.wal.perRequest.commits)} commits and ${fmt(r.wal.perRequest.walBytes, 0)} WAL bytes per request`,
+  );
+}
+
+const h2 = (x: { p50Ms: number; p99Ms: number; maxMs: number }) =>
+  `p50 ${f1(x.p50Ms)} / p99 ${f1(x.p99Ms)} / max ${f1(x.maxMs)}`;
+
+async function phases(shape: Shape, runs: number) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    if (runs > 1) console.log(`\n--- run ${i + 1} of ${runs} ---`);
+    const start = await printLoad('start');
+    const r = await runPhase(shape);
+    const end = await printLoad('end');
+    printPhase(r, end);
+    results.push({ ...r, loadAverage: { start, end } });
+  }
+  if (runs > 1) {
+    console.log('\nrun  logMetrics p50 / p99   delivery p50 / p99   load at start');
+    results.forEach((r, i) =>
+      console.log(
+        `${i + 1}    ${fmt(r.mutationP50)} / ${fmt(r.mutationP99)} ms        ${fmt(r.deliveryP50)} / ` +
+          `${fmt(r.deliveryP99)} ms       ${r.loadAverage.start[0]}`,
+      ),
+    );
+  }
+  return results;
+}
+
+/** Raises trainers until logMetrics or delivery p99 passes 50 ms (or a point is lost): the largest load held. */
+type Step = PhaseResult & { loadAverage: { start: number[]; end: number[] }; held: boolean };
+
+async function ramp() {
+  const results: Step[] = [];
+  let held: Step | null = null;
+  for (let trainers = Number(args.start); trainers <= Number(args['max-trainers']); trainers += Number(args.step)) {
+    const shape = { trainers, subscribers: Math.ceil((2 * trainers) / 5), runsPerSubscriber: 5 };
+    console.log(`\n--- ${trainers} trainers, ${shape.subscribers} subscribers (2 per run) ---`);
+    const start = await printLoad('start');
+    const r = await runPhase({ ...shape, seconds: Number(args['step-seconds']) });
+    const end = await printLoad('end');
+    printPhase(r, end);
+    const ok = intact(r) && r.mutationP99 <= LIMIT_MS && r.deliveryP99 <= LIMIT_MS;
+    results.push({ ...r, loadAverage: { start, end }, held: ok });
+    if (!ok) break;
+    held = results.at(-1)!;
+  }
+  console.log('\ntrainers  logMetrics p99  delivery p99  lost  CPU ms/request server + PostgreSQL + client  load');
+  for (const r of results)
+    console.log(
+      `${String(r.shape.trainers).padEnd(9)} ${fmt(r.mutationP99).padEnd(15)} ${fmt(r.deliveryP99).padEnd(13)} ` +
+        `${String(r.runsWhereStoredDiffersFromAcknowledged + r.deliveriesMissed + r.errors).padEnd(5)} ` +
+        `${f2(r.cpuPerRequestMs.server)} + ${f2(r.cpuPerRequestMs.postgres)} + ${f2(r.cpuPerRequestMs.client)}` +
+        `${' '.repeat(20)}${r.loadAverage.start[0]}`,
+    );
+  console.log(
+    held
+      ? `largest load held at p99 <= ${LIMIT_MS} ms with nothing lost: ${held.shape.trainers} trainers ` +
+          `(${held.shape.subscribers} subscribers, ${held.requests / held.shape.seconds} requests/s)`
+      : `no step held p99 <= ${LIMIT_MS} ms`,
+  );
+  return { results, held: held?.shape.trainers ?? 0 };
 }
 
 async function main() {
   const env = await environment();
-  const loadStart = await printLoad('start');
-  const db = await createBenchDatabase('load');
-  const adminKey = `rb-bench-${randomBytes(16).toString('hex')}`;
-  const server = await startBenchServer(db.url, 'load', adminKey);
-  try {
-    const admin = new GqlClient(server.url, 4, adminKey);
-    const logKey = await createKey(admin, 'bench-trainers', ['LOG']);
-    const readKey = await createKey(admin, 'bench-dashboards', ['READ']);
-    const logger = new GqlClient(server.url, TRAINERS, logKey);
-    const runs = await createRunningRuns(logger, 'bench-load', TRAINERS);
-
-    // Subscribers: each follows RUNS_PER_SUBSCRIBER runs; record what each receives, and when.
-    const sentAt = new Map<string, number>(); // `${run}:${step}` -> send time
-    const deliveryMs: number[] = [];
-    const received = new Map<number, Map<string, Set<string>>>(); // subscriber -> run -> key@step
-    let subscriptionErrors = 0;
-    const clients = Array.from({ length: SUBSCRIBERS }, (_, i) => {
-      const client = wsClient(server.wsUrl, readKey);
-      const follows = Array.from(
-        { length: RUNS_PER_SUBSCRIBER },
-        (_, k) => runs[(i * RUNS_PER_SUBSCRIBER + k) % runs.length]!,
-      );
-      const mine = new Map(follows.map((r) => [r, new Set<string>()]));
-      received.set(i, mine);
-      client.subscribe<{ metricsLogged: { runId: string; points: { key: string; step: number }[] } }>(
-        {
-          query: `subscription($ids: [ID!]!) { metricsLogged(runIds: $ids) { runId points { key step } } }`,
-          variables: { ids: follows },
-        },
-        {
-          next: ({ data }) => {
-            const e = data?.metricsLogged;
-            if (!e) return;
-            const now = performance.now();
-            for (const p of e.points) mine.get(e.runId)?.add(`${p.key}@${p.step}`);
-            const t = sentAt.get(`${e.runId}:${e.points[0]?.step}`);
-            if (t !== undefined) deliveryMs.push(now - t);
-          },
-          error: () => subscriptionErrors++,
-          complete: () => {},
-        },
-      );
-      return { client, follows };
-    });
-    await sleep(2000); // subscriptions registered (they replay nothing: no points yet)
-
-    // Trainers: one epoch of 10 metrics every 500 ms each, staggered.
-    const mutationMs: number[] = [];
-    const acknowledged = new Map<string, number>(runs.map((r) => [r, 0]));
-    let errors = 0;
-    const until = performance.now() + SECONDS * 1000;
-    await Promise.all(
-      runs.map(async (runId, t) => {
-        await sleep((500 * t) / runs.length);
-        for (let step = 0; performance.now() < until; step++) {
-          const next = performance.now() + 500;
-          const columns = { keys: KEYS, steps: KEYS.map(() => step), values: KEYS.map((_, k) => Math.sin(step + k)) };
-          const t0 = performance.now();
-          sentAt.set(`${runId}:${step}`, t0);
-          try {
-            await logger.gql(LOG_METRICS_COLUMNS, { runId, columns });
-            mutationMs.push(performance.now() - t0);
-            acknowledged.set(runId, acknowledged.get(runId)! + KEYS.length);
-          } catch {
-            errors++;
-          }
-          await sleep(Math.max(0, next - performance.now()));
-        }
-      }),
-    );
-    await sleep(3000); // the last deliveries
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const { rows } = await pool.query<{ run_id: string; n: number }>(
-      `SELECT run_id, count(*)::int AS n FROM metrics GROUP BY run_id`,
-    );
-    await pool.end();
-    const stored = new Map(rows.map((r) => [r.run_id, r.n]));
-    const ackTotal = [...acknowledged.values()].reduce((a, b) => a + b, 0);
-    const storedTotal = [...stored.values()].reduce((a, b) => a + b, 0);
-    const storedMismatch = runs.filter((r) => (stored.get(r) ?? 0) !== acknowledged.get(r)).length;
-    // Every subscriber must have received every acknowledged point of each run it follows.
-    let missed = 0;
-    for (const mine of received.values())
-      for (const [runId, points] of mine) missed += acknowledged.get(runId)! - points.size;
-    for (const c of clients) await c.client.dispose();
-    admin.close();
-    logger.close();
-    const loadEnd = await printLoad('end');
-    const result = {
-      env,
-      trainers: TRAINERS,
-      subscribers: SUBSCRIBERS,
-      seconds: SECONDS,
-      auth: 'keys on (LOG for trainers, READ for subscribers)',
-      errors,
-      subscriptionErrors,
-      mutations: mutationMs.length,
-      mutationP50: percentile(mutationMs, 50),
-      mutationP99: percentile(mutationMs, 99),
-      deliveryP50: percentile(deliveryMs, 50),
-      deliveryP99: percentile(deliveryMs, 99),
-      pointsAcknowledged: ackTotal,
-      pointsStored: storedTotal,
-      runsWhereStoredDiffersFromAcknowledged: storedMismatch,
-      deliveriesMissed: missed,
-      loadAverage: { start: loadStart, end: loadEnd },
-    };
-    await writeResults('load', result);
-    console.log(
-      `${TRAINERS} trainers (10 metrics / 500 ms) + ${SUBSCRIBERS} subscribers for ${SECONDS} s, keys on: ` +
-        `${errors} mutation errors, ${subscriptionErrors} subscription errors`,
-    );
-    console.log(
-      `logMetrics p50 ${fmt(result.mutationP50)} ms, p99 ${fmt(result.mutationP99)} ms over ${mutationMs.length} requests; ` +
-        `delivery p50 ${fmt(result.deliveryP50)} ms, p99 ${fmt(result.deliveryP99)} ms`,
-    );
-    console.log(
-      `points: acknowledged ${ackTotal}, in the database ${storedTotal} (runs differing: ${storedMismatch}); ` +
-        `deliveries missed by subscribers: ${missed}`,
-    );
-    if (errors || subscriptionErrors || storedMismatch || missed) process.exitCode = 1;
-  } finally {
-    await server.stop();
-    await db.drop();
+  console.log(`${env.cpuModel}, ${env.cpus} cores, node ${env.node}`);
+  if (process.env.BENCH_SERVER_ROOT) console.log(`server from ${process.env.BENCH_SERVER_ROOT}`);
+  if (args.ramp) {
+    const r = await ramp();
+    await writeResults('load-ramp', { env, ...r });
+    return;
   }
+  const shape = {
+    trainers: Number(args.trainers),
+    subscribers: Number(args.subscribers),
+    runsPerSubscriber: 5,
+    seconds: Number(args.seconds),
+  };
+  const results = await phases(shape, Number(args.runs));
+  await writeResults('load', { env, results });
+  if (results.some((r) => !intact(r))) process.exitCode = 1;
 }
 
 main().catch((e) => {

@@ -1,9 +1,15 @@
 // `npm start`: the whole product on one machine — the GraphQL server (on an embedded PostgreSQL when
 // DATABASE_URL is unset), a local trainer agent and the dashboard. Each part is its own package; this launcher
 // is the only place that knows all three. Ctrl-C stops them in reverse order.
+//
+//   npm start [-- --entry-point name="command args"]...
+// --entry-point (repeatable, as for `npm run agent`; docs/own-script.md) adds programs the local agent may
+// launch besides the built-in trainer, vgg16.
 
+import { parseArgs } from 'node:util';
 import { type BootedServer, bootServer, EnvError, loadEnv, stopInOrderOnSignal } from '@runboard/server';
 import { Agent } from '@runboard/trainers/agent/agent';
+import { entryPointsOf } from '@runboard/trainers/agent/command-line';
 import { type RunningWeb, startWeb } from '@runboard/web/start';
 import { z } from 'zod';
 
@@ -25,9 +31,24 @@ function loadLauncherEnv() {
   );
 }
 
+/** The launcher's flags: only the local agent's entry points. */
+function loadLauncherArgs(): { entryPoints: Record<string, string[]> } {
+  try {
+    const { values } = parseArgs({ options: { 'entry-point': { type: 'string', multiple: true } } });
+    return { entryPoints: entryPointsOf(values['entry-point'] ?? []) };
+  } catch (e) {
+    throw new EnvError(`Invalid options:\n  ${(e as Error).message}`);
+  }
+}
+
 async function main() {
   const env = loadEnv();
   const launcher = loadLauncherEnv();
+  const args = loadLauncherArgs();
+  const localAgent = launcher.LOCAL_AGENT === 'on' || (launcher.LOCAL_AGENT === 'auto' && !env.DATABASE_URL);
+  // Entry points nobody would offer are a mistake to report, not to ignore.
+  if (!localAgent && Object.keys(args.entryPoints).length)
+    throw new EnvError('--entry-point is for the local agent: set LOCAL_AGENT=on (it is off with DATABASE_URL set)');
   const quiet = env.LOG_LEVEL === 'silent' || env.LOG_LEVEL === 'error';
   const log = (m: string) => (quiet ? undefined : console.log(`[runboard] ${m}`));
   let booted: BootedServer | null = null;
@@ -44,7 +65,7 @@ async function main() {
   );
   shuttingDown = signals.stopping;
   booted = await bootServer(env, log);
-  if (launcher.LOCAL_AGENT === 'on' || (launcher.LOCAL_AGENT === 'auto' && !env.DATABASE_URL)) {
+  if (localAgent) {
     agent = new Agent({
       server: booted.server.url,
       apiKey: env.RUNBOARD_ADMIN_KEY ?? env.RUNBOARD_API_KEY,
@@ -52,6 +73,7 @@ async function main() {
       gpus: [],
       labels: [],
       name: 'local',
+      entryPoints: args.entryPoints,
       log: (m) => log(`agent: ${m}`),
     });
     await agent.start();

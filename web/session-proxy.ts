@@ -103,7 +103,12 @@ export class SessionProxy {
       upstream.on('message', (data, binary) => client.send(data, { binary }));
       // Close codes carry meaning in graphql-ws (4403 forbidden, 4400 bad request): pass them on.
       const safeCode = (c: number) => (c >= 4000 || c === 1000 ? c : 1011);
-      upstream.on('close', (code, reason) => client.close(safeCode(code), reason));
+      // 4401: the API ended the socket because the key was revoked or deleted (it LISTENs for key changes), so
+      // every dashboard session holding that key ends with it, within the same second.
+      upstream.on('close', (code, reason) => {
+        if (code === 4401 && key) this.endSessionsOf(key);
+        client.close(safeCode(code), reason);
+      });
       upstream.on('error', () => client.close(1011, 'API unreachable'));
       client.on('close', () => upstream.close());
       client.on('error', () => upstream.terminate());
@@ -186,6 +191,11 @@ export class SessionProxy {
         if (!['content-encoding', 'transfer-encoding', 'connection', 'access-control-allow-origin', 'vary'].includes(k))
           out[k] = v;
       });
+      // The key stopped working (revoked, deleted): the session ends, and the browser's cookie with it.
+      if (upstream.status === 401 && key) {
+        this.endSessionsOf(key);
+        out['set-cookie'] = this.cookie('', 0, req);
+      }
       res.writeHead(upstream.status, out);
       if (upstream.body)
         for await (const chunk of upstream.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
@@ -200,6 +210,10 @@ export class SessionProxy {
   private sessionKey(req: IncomingMessage): string | null {
     const sid = cookieValue(req);
     return sid ? this.keyForSession(sid) : null;
+  }
+
+  private endSessionsOf(key: string) {
+    for (const [sid, s] of this.sessions) if (s.key === key) this.sessions.delete(sid);
   }
 
   private prune() {

@@ -17,6 +17,14 @@ export class GqlClient {
     return text;
   }
 
+  /** Like post, with the answer's Server-Timing header (the server runs with SERVER_TIMING=on), if any. */
+  async postTimed(body: string): Promise<{ text: string; serverTiming: string | null }> {
+    const { status, text, headers } = await this.client.sendPrepared(body);
+    if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 500)}`);
+    const st = headers['server-timing'];
+    return { text, serverTiming: typeof st === 'string' ? st : null };
+  }
+
   async gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
     return checked((await this.client.execute<T>(query, variables)) as GraphQLBody<T>);
   }

@@ -20,11 +20,20 @@ export interface PythonClientResult {
   overhead: {
     loop: string;
     steps: number;
+    pairs: number;
+    /** The client's flush interval (RUNBOARD_FLUSH_SECONDS). */
+    flush_s: number;
     without_s: number;
     with_s: number;
     trials_without_s: number[];
     trials_with_s: number[];
+    /** Median over pairs of (with / without - 1), in %. */
     overhead_pct: number;
+    pair_ratios: number[];
+    /** Ratio of the medians, in %. */
+    median_ratio_pct: number;
+    /** Median over pairs of CPU with the client (training + sender thread) / CPU without, in %. */
+    cpu_overhead_pct: number;
     in_log_pct: number;
     sender_cpu_pct: number;
     train_thread_cpu_pct: number;

@@ -23,8 +23,14 @@ export interface BenchServer {
 }
 
 /** `adminKey`: run with keys on (RUNBOARD_ADMIN_KEY), as a team deployment does. */
-export async function startBenchServer(databaseUrl: string, name: string, adminKey?: string): Promise<BenchServer> {
+export async function startBenchServer(
+  databaseUrl: string,
+  name: string,
+  adminKey?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<BenchServer> {
   const env = {
+    ...extraEnv,
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     PORT: '0',
@@ -43,6 +49,7 @@ export async function startBenchServer(databaseUrl: string, name: string, adminK
         heartbeatTimeoutSeconds: 3600,
         crashSweepIntervalMs: 600_000,
         poolSize: Number(env.DB_POOL_SIZE),
+        serverTiming: extraEnv.SERVER_TIMING === 'on',
       }),
     );
     return { url: s.url, wsUrl: s.wsUrl, mode: 'in-process', pid: process.pid, stop: () => s.stop() };

@@ -178,14 +178,17 @@ export class GraphQLClient {
    * One attempt with a body serialised by the caller, answered as text: for benchmarks, which send the
    * same prepared body many times and must not spend client CPU re-serialising it.
    */
-  async sendPrepared(body: string, path?: string): Promise<{ status: number; text: string }> {
-    const { status, text } = await this.transport.post(body, {
+  async sendPrepared(
+    body: string,
+    path?: string,
+  ): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+    const { status, text, headers } = await this.transport.post(body, {
       path,
       headers: this.headers,
       timeoutMs: this.opts.timeoutMs ?? 15_000,
       signal: this.closing.signal,
     });
-    return { status, text };
+    return { status, text, headers };
   }
 
   /** Ends pending retries and the connection pool. */

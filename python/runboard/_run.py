@@ -1,6 +1,7 @@
 """`runboard.init()` and the Run it returns: what a training script calls."""
 
 import atexit
+import math
 import operator
 import os
 import platform
@@ -240,6 +241,17 @@ def _finish_at_exit() -> None:
         run.finish()
 
 
+def _flush_interval(value: Optional[float]) -> float:
+    raw = value if value is not None else os.environ.get("RUNBOARD_FLUSH_SECONDS", "0.2")
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not 0 < seconds <= 60:  # NaN fails too
+        raise ValueError(f"runboard: flush_interval / RUNBOARD_FLUSH_SECONDS must be 0 < seconds <= 60, got {raw!r}")
+    return seconds
+
+
 def init(
     experiment: Optional[str] = None,
     config: Optional[Dict[str, Any]] = None,
@@ -252,15 +264,19 @@ def init(
     journal_dir: Optional[str] = None,
     init_timeout: float = 10.0,
     finish_timeout: Optional[float] = None,
+    flush_interval: Optional[float] = None,
 ) -> Run:
     """Starts a run (or, under an agent, attaches to the run it launched) and returns it.
 
     Under an agent (RUNBOARD_RUN_ID set) the run already exists: `experiment`, `name` and `tags` are the
     launch's, and `run.config` is `config` updated with the launch's config (RUNBOARD_CONFIG), so a sweep's
     values override the script's defaults. The server URL comes from `url`, RUNBOARD_API or RUNBOARD_SERVER;
-    the key from `api_key`, RUNBOARD_API_KEY or the 0600 file RUNBOARD_API_KEY_FILE names.
+    the key from `api_key`, RUNBOARD_API_KEY or the 0600 file RUNBOARD_API_KEY_FILE names. `flush_interval`
+    (or RUNBOARD_FLUSH_SECONDS; default 0.2) is how long the sender lets points pile up between requests: longer
+    means fewer, bigger requests (less work for a server on the training machine), and later live points.
     """
     global _active
+    flush = _flush_interval(flush_interval)  # before anything is started: bad input fails at the call
     if _active is not None and not _active.finished:
         _active.finish()
     gql = GraphQL(_settings.graphql_url(url), _settings.api_key(api_key))
@@ -270,7 +286,7 @@ def init(
     config = dict(config or {})
     local = f"local:{uuid.uuid4()}"
     journal = Journal(os.path.join(journal_dir or _journal_dir(), f"{local[6:]}.jsonl"))
-    sender = Sender(gql, journal)
+    sender = Sender(gql, journal, flush_interval=flush)
     if finish_timeout is None:
         finish_timeout = float(os.environ.get("RUNBOARD_FINISH_TIMEOUT", "30"))
     info = _system_info()

@@ -298,7 +298,8 @@ test('a WebSocket from a disallowed Origin is refused at the upgrade, so no muta
     });
     ws.on('error', () => {});
   });
-  assert.match(outcome, /^http 4\d\d$/);
+  // 403 as for HTTP from that Origin (and as the README says); ws answers 401 to a plain refusal.
+  assert.equal(outcome, 'http 403');
   assert.equal((await db.query('SELECT count(*)::int AS n FROM experiments')).rows[0].n, before);
   // The same from an allowed origin works.
   const client = createClient({
@@ -398,12 +399,12 @@ test('npm run keys: create, list and revoke against the database', async () => {
   const id = /^(\S+)\s+rb_\S+\s+cli-ci/m.exec(listed.stdout)![1]!;
   await keys('revoke', id);
   const revokedAt = Date.now();
-  // Revoked in the database by another process: the server notices within its key cache time (5 s).
+  // Revoked in the database by another process: the api_keys trigger's NOTIFY clears the server's key cache.
   await waitFor(async () => (await call(key, `{ experiments { id } }`)).status === 401);
   const noticedMs = Date.now() - revokedAt;
   assert.ok(
-    noticedMs <= 6500,
-    `a revocation by another process took ${noticedMs} ms to apply (docs/security.md: within 5 s)`,
+    noticedMs <= 1000,
+    `a revocation by another process took ${noticedMs} ms to apply (docs/security.md: within 1 s)`,
   );
   const bad = await keys('create', '--name', 'x', '--scopes', 'root').catch((e) => e);
   assert.equal(bad.code, 2);

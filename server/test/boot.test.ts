@@ -133,7 +133,7 @@ async function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutM
 }
 
 /** Runs scripts/start.ts as `npm start` does, on its own data directory and embedded PostgreSQL port. */
-function startScript(t: TestContext, extraEnv: Record<string, string> = {}) {
+function startScript(t: TestContext, extraEnv: Record<string, string> = {}, args: string[] = []) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'runboard-start-'));
   chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
   const env = {
@@ -159,7 +159,7 @@ function startScript(t: TestContext, extraEnv: Record<string, string> = {}) {
     rmSync(dataDir, { recursive: true, force: true });
   });
   const boot = async (ready: RegExp = /GraphQL ready at (\S+)/, timeoutMs = 60_000) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -190,19 +190,27 @@ const post = (url: string, query: string) =>
   }).then((r) => r.json() as Promise<any>);
 
 test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctrl-C stops cleanly and data survives a restart', async (t) => {
-  const { boot, stop } = startScript(t);
+  // `npm start -- --entry-point ...`: the local agent offers the program besides the built-in trainer.
+  const { boot, stop } = startScript(t, {}, ['--entry-point', 'fit-line=python3 train.py --epochs 3']);
   const first = await boot();
   const created = await post(first.url, `mutation { createExperiment(input: { name: "persisted" }) { id } }`);
   // the embedded default also runs a local trainer agent, so launchRun works with no other set-up. It registers
   // just after the API is ready (it first bundles its trainer), so it is polled for.
   const agents = await waitFor(
     async () => {
-      const { data } = await post(first.url, `{ agents { name online } }`);
+      const { data } = await post(first.url, `{ agents { name online entryPoints { name command } } }`);
       return data.agents.length > 0 && data.agents;
     },
     { timeout: 60_000, what: 'the local agent to register' },
   );
-  assert.deepEqual(agents, [{ name: 'local', online: true }]);
+  assert.equal(agents.length, 1);
+  assert.deepEqual({ ...agents[0], entryPoints: undefined }, { name: 'local', online: true, entryPoints: undefined });
+  const offered = agents[0].entryPoints.map((e: any) => [e.name, e.command.slice(1)]);
+  assert.deepEqual(offered, [
+    ['vgg16', []],
+    ['fit-line', ['train.py', '--epochs', '3']],
+  ]);
+  assert.match(agents[0].entryPoints[1].command[0], /python3$/);
   assert.match(created.data.createExperiment.id, /^[0-9a-f-]{36}$/);
   assert.equal(await stop(first.child), 0);
   const second = await boot();
@@ -211,6 +219,29 @@ test('npm start path: embedded PostgreSQL, migrations, GraphQL, local agent; Ctr
   // Ctrl-C right after the API is up, while the local agent is still starting (bundling its trainer,
   // registering): a clean stop, exit 0, not a failed start.
   assert.equal(await stop(second.child), 0);
+});
+
+test('npm start refuses a bad --entry-point before starting anything', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], {
+      // A data directory of its own: were the refusal missing, nothing would start inside the checkout.
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        WEB: 'off',
+        PORT: '0',
+        DATA_DIR: path.join(tmpdir(), 'rb-no-start'),
+        ...env,
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  const builtin = run(['--entry-point', 'vgg16=python3 train.py']);
+  assert.equal(builtin.status, 1);
+  assert.match(builtin.stderr, /--entry-point|vgg16 is the built-in trainer/);
+  const noAgent = run(['--entry-point', 'x=python3 train.py'], { LOCAL_AGENT: 'off' });
+  assert.equal(noAgent.status, 1);
+  assert.match(noAgent.stderr, /LOCAL_AGENT=on/);
 });
 
 test('npm start serves the dashboard next to the API, pointed at it', async (t) => {

@@ -75,6 +75,28 @@ test('NUL characters in config, notes, systemInfo and finishRun errors are BAD_U
     id: queued.id,
     i: { host: 'a\u0000' },
   });
+  // Lone UTF-16 halves would be stored as U+FFFD: names, notes and descriptions are refused instead.
+  await rejected('BAD_USER_INPUT', CREATE, { i: { experimentName: 'hostile', name: 'run-\ud800' } });
+  await rejected('BAD_USER_INPUT', CREATE, { i: { experimentName: 'hostile', notes: 'a\udc00b' } });
+  await rejected('BAD_USER_INPUT', CREATE, { i: { experimentName: 'exp-\ud83d' } });
+  await rejected('BAD_USER_INPUT', `mutation($n: String!) { createExperiment(input: { name: $n }) { id } }`, {
+    n: 'e\udfff',
+  });
+  await rejected(
+    'BAD_USER_INPUT',
+    `mutation($id: ID!, $n: String) { updateRun(id: $id, input: { name: $n }) { id } }`,
+    { id, n: '\ud800x' },
+  );
+  await rejected(
+    'BAD_USER_INPUT',
+    `mutation($id: ID!, $n: String) { updateRun(id: $id, input: { notes: $n }) { id } }`,
+    { id, n: 'ok \udbff' },
+  );
+  // A well-formed pair (an emoji) is text like any other.
+  await s.gql(`mutation($id: ID!, $n: String) { updateRun(id: $id, input: { notes: $n }) { id } }`, {
+    id,
+    n: 'ok \ud83d\ude00',
+  });
   // The rejected finish left the run RUNNING and a clean retry still ends it.
   const done = await s.gql(`mutation($id: ID!) { finishRun(id: $id, status: FAILED, error: "boom") { status } }`, {
     id,
@@ -123,7 +145,17 @@ test('filters, sort keys and cursors an attacker writes get INVALID_FILTER or BA
   ])
     await rejected('INVALID_FILTER', RUNS, { w });
   await rejected('BAD_USER_INPUT', RUNS, { o: Array.from({ length: 1000 }, () => ({ field: 'createdAt' })) });
-  const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  // Forged values inside a real cursor (which names the order it was made under), so they reach the casts.
+  const real = (await s.gql(RUNS, {})).runs.pageInfo.endCursor as string;
+  const signature = JSON.parse(Buffer.from(real, 'base64url').toString('utf8'))[0];
+  const cursor = (v: unknown[]) => Buffer.from(JSON.stringify([signature, ...v])).toString('base64url');
+  const ordered = async (o: unknown) => (await s.gql(RUNS, { o })).runs.pageInfo.endCursor as string;
+  // A cursor from one orderBy under another with as many keys would start the page at a meaningless place.
+  const byName = await ordered([{ field: 'name', direction: 'ASC' }]);
+  await rejected('BAD_USER_INPUT', RUNS, { o: [{ field: 'status', direction: 'ASC' }], a: byName });
+  await rejected('BAD_USER_INPUT', RUNS, { o: [{ field: 'name', direction: 'DESC' }], a: byName });
+  await rejected('BAD_USER_INPUT', RUNS, { a: byName });
+  assert.ok((await s.gql(RUNS, { o: [{ field: 'name', direction: 'ASC' }], a: byName })).runs, 'same order works');
   for (const a of [
     'not a cursor',
     cursor(['x', 'y', 'z']),
@@ -133,9 +165,12 @@ test('filters, sort keys and cursors an attacker writes get INVALID_FILTER or BA
     cursor(['false', '2026-01-01\u0000', '00000000-0000-0000-0000-000000000000']),
   ])
     await rejected('BAD_USER_INPUT', RUNS, { a });
+  const lrSignature = JSON.parse(Buffer.from(await ordered([{ field: 'config.lr' }]), 'base64url').toString('utf8'))[0];
   await rejected('BAD_USER_INPUT', RUNS, {
     o: [{ field: 'config.lr' }],
-    a: cursor(['false', '{', '00000000-0000-0000-0000-000000000000']),
+    a: Buffer.from(JSON.stringify([lrSignature, 'false', '{', '00000000-0000-0000-0000-000000000000'])).toString(
+      'base64url',
+    ),
   });
 });
 

@@ -13,6 +13,8 @@ export interface ServerOptionOverrides {
   poolSize?: number;
   artifactMaxBytes?: number;
   maxResponseBytes?: number;
+  /** Server-Timing headers on every answer (SERVER_TIMING=on). */
+  serverTiming?: boolean;
   log?: (m: string) => void;
 }
 
@@ -32,6 +34,7 @@ export function serverOptions(databaseUrl: string, dataName: string, o: ServerOp
     DB_POOL_SIZE: o.poolSize ?? 10,
     ARTIFACT_MAX_BYTES: o.artifactMaxBytes,
     MAX_RESPONSE_BYTES: o.maxResponseBytes,
+    SERVER_TIMING: o.serverTiming ? 'on' : 'off',
     log: o.log,
   };
 }

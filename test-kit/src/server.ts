@@ -16,6 +16,7 @@ export interface TestServerOptions {
   apiKey?: string;
   artifactMaxBytes?: number;
   maxResponseBytes?: number;
+  serverTiming?: boolean;
 }
 
 export interface TestServer extends RunningServer {
@@ -40,6 +41,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       apiKey: opts.apiKey,
       artifactMaxBytes: opts.artifactMaxBytes,
       maxResponseBytes: opts.maxResponseBytes,
+      serverTiming: opts.serverTiming,
       // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).
       log: process.env.TEST_SERVER_LOG ? (m) => console.error(`[server] ${m}`) : undefined,
     }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type MlflowClient, mlflowClient } from '@runboard/test-kit/mlflow';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import { type MlflowClient, mlflowClient } from './helpers.ts';
 
 /** Bad input gets MLflow's error shape with a stable code, never INTERNAL_ERROR, and writes nothing. */
 let server: TestServer;
@@ -105,7 +105,8 @@ test('hostile filters and page tokens', async () => {
   }
   invalid(await search({ page_token: 'garbage' }), 'page token');
   invalid(await search({ max_results: 50_001 }), 'max_results');
-  invalid(await search({ order_by: ['tags.x DESC'] }), 'order by tag');
+  invalid(await search({ order_by: ['datasets.x DESC'] }), 'order by an unknown entity');
+  invalid(await search({ order_by: ['tags.x DESC'], page_token: 'WyJ4Il0' }), 'a token of another order');
   invalid(
     await ml.get('metrics/get-history', { run_id: run, metric_key: 'm', page_token: 'garbage' }),
     'history token',

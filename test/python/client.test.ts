@@ -87,6 +87,40 @@ print(first.finished)
   assert.deepEqual([exited.status, exited.exitCode], ['FAILED', 3]);
 });
 
+test('flush_interval / RUNBOARD_FLUSH_SECONDS: points pile up into fewer requests; a bad value fails at init', async () => {
+  // 20 steps over ~1 s: at 0.2 s that is several logMetrics batches (each bumps the run's seq); with 30 s the
+  // sender waits for finish(), which sends them all at once.
+  const script = (experiment: string) => `
+import time, runboard
+run = runboard.init(experiment="${experiment}")
+for step in range(20):
+    run.log({"loss": 1 / (step + 1)}, step=step)
+    time.sleep(0.05)
+run.finish()
+`;
+  const seqOf = async (experiment: string) => {
+    const [run] = await runsOf(experiment);
+    const { run: r } = await s.gql(`query($id: ID!) { run(id: $id) { seq status metrics { key count } } }`, {
+      id: run.id,
+    });
+    assert.equal(r.status, 'FINISHED');
+    assert.deepEqual(r.metrics, [{ key: 'loss', count: 20 }]);
+    return r.seq;
+  };
+  assertOk(await py(script('flush-default')));
+  assertOk(await py(script('flush-30s'), { RUNBOARD_FLUSH_SECONDS: '30' }));
+  const [often, once] = [await seqOf('flush-default'), await seqOf('flush-30s')];
+  // created, started, one batch, finished
+  assert.equal(once, 4, `seq with a 30 s flush interval: ${once}`);
+  assert.ok(often > once, `seq with the default 0.2 s: ${often}`);
+  for (const bad of ['0', '-1', 'soon', 'nan', '61']) {
+    const r = await py(`import runboard\nrunboard.init(experiment="flush-bad")`, { RUNBOARD_FLUSH_SECONDS: bad });
+    assert.equal(r.code, 1, bad);
+    assert.match(r.stderr, /RUNBOARD_FLUSH_SECONDS must be 0 < seconds <= 60/);
+  }
+  assert.deepEqual(await runsOf('flush-bad'), []);
+});
+
 test('bad input fails at the call, not later in the background', async () => {
   const r = assertOk(
     await py(`

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -31,6 +31,7 @@ before(async () => {
   // every lease / 4 = 2.5 s).
   s = await startTestServer({ crashSweepIntervalMs: 1000, heartbeatTimeoutSeconds: 8, leaseSeconds: 10 });
   root = await realpath(await mkdtemp(path.join(tmpdir(), 'rb-entry-')));
+  await mkdir(path.join(root, 'tmp')); // the agents' TMPDIR: where their temporary run folders go
   agent = await startAgentProcess(LABEL, ['--gpus', '0,1']);
 });
 
@@ -46,7 +47,11 @@ async function startAgentProcess(label: string, more: string[] = []): Promise<Ch
       ...['--entry-point', `echo=${PYTHON} test/fixtures/echo-config.py`],
       ...['--entry-point', `torch-train="${PYTHON}" test/fixtures/torch-train.py`],
     ],
-    { cwd: REPO, env: { ...process.env, PYTHONPATH: path.join(REPO, 'python') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO,
+      env: { ...process.env, PYTHONPATH: path.join(REPO, 'python'), TMPDIR: path.join(root, 'tmp') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let log = '';
   child.stdout!.on('data', (d) => {
@@ -201,6 +206,36 @@ test('a program that never calls the server stays RUNNING while it lives; cancel
   await waitFor(() => !alive(pid), { timeout: 10_000, what: `pid ${pid} to exit` });
 });
 
+test('cancelSweep stops a sweep of a declared program: its running process is gone, no later point starts', async () => {
+  const e = uniqueName('echo-sweep-cancel');
+  const { launchSweep } = await s.gql(
+    `mutation($e: String!, $space: JSON!, $l: [String!]) { launchSweep(input: { experimentName: $e,
+       entryPoint: "echo", baseConfig: { sleep: 600 }, space: $space, labels: $l,
+       method: GRID, maxRuns: 3, parallelism: 1, metric: "acc", goal: MAXIMIZE }) { id runs { id name } } }`,
+    { e, l: [LABEL], space: { x: [1, 2, 3] } },
+  );
+  const pidFile = (r: { id: string; name: string }) =>
+    path.join(root, 'runs', e, `${r.name}-${r.id.slice(0, 8)}`, 'pid');
+  // parallelism 1: one point runs, the others wait in the queue
+  const [first, pid] = await waitFor(
+    async () => {
+      for (const r of launchSweep.runs)
+        if (existsSync(pidFile(r))) return [r, Number(await readFile(pidFile(r), 'utf8'))];
+      return false;
+    },
+    { timeout: 60_000, what: `a point of the sweep to start; agent log:\n${agentLog}` },
+  );
+  assert.ok(alive(pid));
+  await s.gql(`mutation($id: ID!) { cancelSweep(id: $id) { id } }`, { id: launchSweep.id });
+  for (const r of launchSweep.runs) assert.equal((await ended(r.id, 60_000)).status, 'CANCELED', r.name);
+  await waitFor(() => !alive(pid), { timeout: 10_000, what: `${first.name}'s pid ${pid} to exit` });
+  await sleep(3000); // a point the agent wrongly claimed would have started by now
+  for (const r of launchSweep.runs) {
+    if (r.id !== first.id) assert.ok(!existsSync(pidFile(r)), `${r.name} never started`);
+    assert.equal((await getRun(r.id)).status, 'CANCELED');
+  }
+});
+
 test('a launch naming an entry point the agent lacks stays QUEUED with the waitingForAgent reason', async () => {
   const { agents } = await s.gql(`{ agents { online labels entryPoints { name command builtin } } }`);
   const me = agents.find((a: any) => a.labels.includes(LABEL));
@@ -243,6 +278,12 @@ test('kill -9 the agent: its program is stopped with it, and the run is requeued
     what: 'the program to start',
   });
   await rm(pidFile);
+  // The run's config lives in the agent's own temporary folder, named with its pid.
+  const tempOf = async (agentPid: number) =>
+    (await readdir(path.join(root, 'tmp'))).filter((n) => n.startsWith(`runboard-agent-${agentPid}-`));
+  const [doomedTemp] = await tempOf(doomed.pid!);
+  assert.ok(doomedTemp, 'the agent keeps its run folders under runboard-agent-<pid>-*');
+  assert.ok((await readdir(path.join(root, 'tmp', doomedTemp))).some((n) => n.startsWith('run-')));
   doomed.kill('SIGKILL');
   // Its parent-death signal: no orphan keeps running a run that is about to be handed to someone else.
   await waitFor(() => !alive(pid), { timeout: 10_000, what: `the orphaned program (pid ${pid}) to stop` });
@@ -250,7 +291,11 @@ test('kill -9 the agent: its program is stopped with it, and the run is requeued
     timeout: 40_000,
     what: 'the run requeued after its lease ran out',
   });
+  assert.deepEqual(await tempOf(doomed.pid!), [doomedTemp], 'killed with -9, it could not clean up');
   const rescuer = await startAgentProcess(label);
+  // The next agent to start removes the folders of agents no longer running (and only those).
+  assert.deepEqual(await tempOf(doomed.pid!), []);
+  assert.equal((await tempOf(agent.pid!)).length, 1, 'a running agent keeps its folder');
   t.after(async () => {
     rescuer.kill('SIGTERM');
     await new Promise((r) => rescuer.once('exit', r));

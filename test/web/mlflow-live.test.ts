@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { mlflowClient } from '@runboard/test-kit/mlflow';
 import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
-import { mlflowClient } from '../mlflow/helpers.ts';
 
 let stack: Stack;
 

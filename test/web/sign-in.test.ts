@@ -150,6 +150,88 @@ test('a READ-only session sees data but no launch, cancel or edit controls', asy
   await context.close();
 });
 
+/** What the experiments list and an experiment page offer a session signed in with `scopes`. */
+async function offered(scopes: string[]) {
+  const { context, page } = await signIn(await newKey(scopes));
+  await page.locator('[data-testid="session-menu"]').waitFor();
+  await page.goto(`${web.url}/`);
+  await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+  await page.getByRole('link', { name: 'guarded' }).first().waitFor();
+  const newExperiment = await page.locator('[data-testid="new-experiment"]').count();
+  const { experiment } = await gql(`{ experiment(name: "guarded") { id } }`);
+  await page.goto(`${web.url}/experiments/${experiment.id}`);
+  await page.locator('[data-testid="experiment-name"]').waitFor();
+  await page.locator('[data-testid="saved-view-select"]').waitFor();
+  await page.getByRole('checkbox', { name: 'Select r1' }).check();
+  const count = (id: string) => page.locator(`[data-testid="${id}"]`).count();
+  const seen = {
+    newExperiment,
+    rename: await count('rename-experiment'),
+    deleteExperiment: await count('delete-experiment'),
+    saveView: await count('save-view'),
+    bulkTag: await count('bulk-tag'),
+    bulkArchive: await count('bulk-archive'),
+    bulkDelete: await count('bulk-delete'),
+  };
+  await context.close();
+  return seen;
+}
+
+test('a session is offered only the actions its scopes allow: READ none, LOG edits, ADMIN deletes', async () => {
+  // The scopes come from the server (viewer, through /api/session): one source of truth for the controls.
+  const none = {
+    newExperiment: 0,
+    rename: 0,
+    deleteExperiment: 0,
+    saveView: 0,
+    bulkTag: 0,
+    bulkArchive: 0,
+    bulkDelete: 0,
+  };
+  assert.deepEqual(await offered(['READ']), none);
+  assert.deepEqual(await offered(['READ', 'LOG']), {
+    ...none,
+    newExperiment: 1,
+    rename: 1,
+    saveView: 1,
+    bulkTag: 1,
+    bulkArchive: 1,
+  });
+  assert.deepEqual(await offered(['ADMIN']), {
+    newExperiment: 1,
+    rename: 1,
+    deleteExperiment: 1,
+    saveView: 1,
+    bulkTag: 1,
+    bulkArchive: 1,
+    bulkDelete: 1,
+  });
+});
+
+test('revoking the key of a signed-in dashboard ends its session within 1 s and sends the browser to sign in', async () => {
+  const created = await gql(
+    `mutation { createApiKey(input: { name: "doomed", scopes: [READ] }) { key apiKey { id } } }`,
+  );
+  const { context, page } = await signIn(created.createApiKey.key);
+  await page.locator('[data-testid="run-name"]').waitFor();
+  // The run page holds a live WebSocket through the dashboard's relay.
+  await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 30_000 });
+  const [cookie] = await context.cookies();
+  const proxies = (globalThis as Record<symbol, Set<{ keyForSession(sid: string): string | null }>>)[
+    Symbol.for('runboard.session-proxies')
+  ]!;
+  const sessionAlive = () => [...proxies].some((p) => p.keyForSession(cookie!.value) !== null);
+  assert.ok(sessionAlive());
+  const t0 = performance.now();
+  await gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.createApiKey.apiKey.id });
+  while (sessionAlive() && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+  const endedMs = performance.now() - t0;
+  console.log(`revoked -> dashboard session ended in ${endedMs.toFixed(0)} ms`);
+  assert.ok(!sessionAlive() && endedMs <= 1000, `session ended after ${endedMs} ms`);
+  await page.waitForURL(/\/sign-in/, { timeout: 10_000 });
+  await context.close();
+});
+
 test('the dashboard refuses foreign Origins and rebound Host names', async () => {
   const port = new URL(web.url).port;
   const foreign = await fetch(`${web.url}/api/session`, {

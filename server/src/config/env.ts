@@ -52,6 +52,11 @@ const EnvSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().positive().default(50_000),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  /**
+   * `on`: every HTTP answer carries a Server-Timing header (pool wait, database, COMMIT, statements) for
+   * benchmarks to split a slow request by; off by default, as it tells callers how the server spends its time.
+   */
+  SERVER_TIMING: z.enum(['on', 'off']).default('off'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -18,11 +18,16 @@ export const LIMITS = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** In a `u` regex a well-paired surrogate is one code point, so only lone halves match. */
+export const LONE_SURROGATE = /\p{Surrogate}/u;
+
 export function checkName(field: string, value: string, max: number = LIMITS.name): string {
   const v = value.trim();
   if (v.length === 0) throw badInput(field, 'must not be empty');
   if (v.length > max) throw badInput(field, `must be at most ${max} characters (got ${v.length})`);
   if (CONTROL.test(v)) throw badInput(field, 'must not contain control characters');
+  // PostgreSQL would store a lone UTF-16 half as U+FFFD: the name read back would not be the one given.
+  if (LONE_SURROGATE.test(v)) throw badInput(field, 'must not contain lone UTF-16 surrogates');
   return v;
 }
 
@@ -30,11 +35,9 @@ export function checkText(field: string, value: string, max: number): string {
   if (value.length > max) throw badInput(field, `must be at most ${max} characters (got ${value.length})`);
   // PostgreSQL text cannot hold U+0000; refusing it here keeps the request from failing half-way.
   if (value.includes('\0')) throw badInput(field, 'must not contain NUL (U+0000) characters');
+  if (LONE_SURROGATE.test(value)) throw badInput(field, 'must not contain lone UTF-16 surrogates');
   return value;
 }
-
-/** In a `u` regex a well-paired surrogate is one code point, so only lone halves match. */
-export const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** Stored text that must not be refused (trainer output): NUL and lone surrogates become U+FFFD. */
 export function sanitiseText(value: string): string {

@@ -18,9 +18,12 @@ import { type Context, createContext, type Services } from '../api/context.ts';
 import { preflight } from '../api/limits.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode, wrappedCode } from '../core/errors.ts';
+import { currentTiming, serverTimingHeader } from '../core/telemetry.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
+import { KeySessions } from './key-sessions.ts';
+import { subscribeShared } from './shared-execution.ts';
 import { readBody, sendJson } from './util.ts';
 
 /** The two GraphQL transports on one port: Apollo Server for HTTP, graphql-ws for subscriptions. */
@@ -75,12 +78,20 @@ export function startGraphQLWebSocket(
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
-    verifyClient: ({ req }: { req: IncomingMessage }) =>
-      hostAllowed(deps.host, req.headers.host) && originAllowed(deps.origins, req.headers.origin),
+    // The callback form sets the status: the same 421 / 403 as HTTP (the plain form answers every refusal 401).
+    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, reason?: string) => void) => {
+      if (!hostAllowed(deps.host, req.headers.host)) return done(false, 421, 'Host header not allowed');
+      if (!originAllowed(deps.origins, req.headers.origin)) return done(false, 403, 'Origin not allowed');
+      done(true);
+    },
   });
+  // Revoking, deleting or narrowing a key closes its sockets at once (LISTEN), on every server.
+  const sessions = new KeySessions(deps.auth);
+  wss.on('close', () => sessions.close());
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema: limits.schema,
+      subscribe: subscribeShared,
       // graphql-ws takes a validate function rather than a rule list; apply the same bounds as HTTP.
       validate: (sch, doc, rules) => validate(sch, doc, [...(rules ?? specifiedRules), ...limits.validationRules]),
       // The key comes from connectionParams ({ apiKey } or { authorization: 'Bearer ...' }) or, for proxies such
@@ -92,10 +103,11 @@ export function startGraphQLWebSocket(
           (typeof params.apiKey === 'string' && params.apiKey) ||
           String(params.authorization ?? '').replace(/^Bearer /, '') ||
           undefined;
+        const mark = sessions.mark();
         const principal = await deps.auth.authenticate(fromParams ?? presentedKey(ctx.extra.request));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
         ctx.extra.principal = principal;
-        return true;
+        return sessions.add(ctx.extra.socket, principal, mark);
       },
       onSubscribe: (_ctx, _id, payload) => {
         const { schema, maxDepth, maxCost } = limits;
@@ -106,7 +118,7 @@ export function startGraphQLWebSocket(
     },
     wss,
   );
-  return { wss, wsServer };
+  return { wss, wsServer, sessions };
 }
 
 /** Apollo Server for GraphQL over HTTP; stopping it drains the HTTP server and the WebSocket server. */
@@ -219,6 +231,8 @@ export async function serveGraphQLHttp(
     context: async () => createContext(deps.services, deps.principal),
   });
   for (const [k, v] of result.headers) res.setHeader(k, v);
+  const timing = currentTiming();
+  if (timing) res.setHeader('server-timing', serverTimingHeader(timing));
   res.statusCode = result.status ?? 200;
   if (result.body.kind === 'complete') {
     const text = result.body.string;

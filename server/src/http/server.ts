@@ -7,9 +7,11 @@ import { buildSchema } from '../api/schema.ts';
 import { type Env, EnvError } from '../config/env.ts';
 import { apiErrorOf, DATABASE_UNAVAILABLE } from '../core/db-errors.ts';
 import { ErrorCode } from '../core/errors.ts';
+import { telemetry, timeRequest } from '../core/telemetry.ts';
 import { connectDatabase, type Database } from '../db/database.ts';
 import { startCrashDetector } from '../jobs/crash-detector.ts';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
+import type { Principal } from '../modules/auth/scopes.ts';
 import { AuthService } from '../modules/auth/service.ts';
 import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.ts';
 import { MlflowService } from '../modules/mlflow/service.ts';
@@ -41,7 +43,7 @@ export type ServerOptions = Pick<
   | 'MAX_QUERY_COST'
   | 'DB_POOL_SIZE'
 > &
-  Partial<Pick<Env, 'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT'>> & {
+  Partial<Pick<Env, 'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT' | 'SERVER_TIMING'>> & {
     databaseUrl: string;
     LEASE_SECONDS?: number;
     ARTIFACT_MAX_BYTES?: number;
@@ -139,6 +141,24 @@ async function health(res: ServerResponse, r: Routes): Promise<void> {
   return sendJson(res, ok ? 200 : 503, { ok, database, listener: r.listener.connected });
 }
 
+/**
+ * The server's own figures (core/telemetry.ts) as JSON, for ADMIN keys only (or an open loopback server):
+ * event-loop delay, GC pauses, pool waits, transaction and COMMIT times, statements. `?reset=1` (POST)
+ * starts a new measuring window, as a benchmark does after its warm-up.
+ */
+function metrics(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal): void {
+  if (principal.scopes.size === 0) {
+    sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'The server metrics need an ADMIN key.');
+    return;
+  }
+  if (!principal.scopes.has('ADMIN')) {
+    sendError(res, 403, ErrorCode.FORBIDDEN, 'The server metrics need an ADMIN key.');
+    return;
+  }
+  const reset = req.method === 'POST' && url.searchParams.get('reset') === '1';
+  sendJson(res, 200, telemetry.snapshot(reset));
+}
+
 /** Routes one HTTP request: /healthz, MLflow's REST API, then (with a valid key) /artifacts/... and /graphql. */
 async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Promise<void> {
   if (!admitted(req, res, r)) return;
@@ -150,6 +170,7 @@ async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Prom
     return handleMlflowRequest(req, res, url, { mlflow: r.mlflow, auth: r.auth, log: r.log });
   const principal = await r.auth.authenticate(presentedKey(req));
   if (!principal) return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'Wrong or revoked API key.');
+  if (url.pathname === '/metrics') return metrics(req, res, url, principal);
   if (url.pathname.startsWith('/artifacts/')) {
     const denied = await artifactAccessError(req, url, principal, r.auth);
     if (denied) {
@@ -205,6 +226,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const origins = opts.RUNBOARD_CORS_ORIGINS ?? defaultOrigins(opts.HOST, opts.WEB_PORT ?? 3000);
   const listener = new PgListener(opts.databaseUrl, log);
   await listener.start();
+  const stopWatchingKeys = auth.watch(listener);
   const queue = await RunQueue.start(
     opts.databaseUrl,
     opts.LEASE_SECONDS ?? DEFAULT_LEASE_SECONDS,
@@ -225,16 +247,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stopJobs = startJobs(services.runState, opts, log);
   const mlflow = new MlflowService(services);
   const routes: Routes = { opts, origins, db, listener, auth, services, mlflow, apollo, limits, log };
-  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) =>
-    route(req, res, routes).catch((err) => failed(res, err, log)),
-  );
+  const serve = (req: IncomingMessage, res: ServerResponse) =>
+    route(req, res, routes).catch((err) => failed(res, err, log));
+  // SERVER_TIMING: each request's phases are collected (and sent back as Server-Timing, see graphql.ts).
+  httpServer.on('request', opts.SERVER_TIMING === 'on' ? (req, res) => timeRequest(() => serve(req, res)) : serve);
+  telemetry.start();
   const { port, host } = await listen(httpServer, opts);
   return {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
     port,
     async stop() {
+      telemetry.stop();
       stopJobs();
+      stopWatchingKeys();
       for (const client of wss.clients) client.terminate();
       await apollo.stop();
       await queue.stop();

@@ -74,6 +74,7 @@ function createLoaders(s: Services, auth: Principal) {
     activeRunsOfAgent: batched((agentIds: readonly string[]) =>
       s.launch.activeRunsOfAgents(agentIds, auth.experiments),
     ),
+    activeRunCount: batched((agentIds: readonly string[]) => s.launch.activeRunCounts(agentIds)),
     /** Agents online now; one read per request however many queued runs ask "is anyone there for me?". */
     onlineAgents: batched((keys: readonly 'online'[]) => s.launch.onlineAgents().then((a) => keys.map(() => a))),
     sweep: batched((ids: readonly string[]) => s.sweeps.byIds(ids)),

@@ -35,6 +35,11 @@ export type Scalars = {
 /** A trainer agent: a process on some machine that claims queued runs and starts a trainer for each. */
 export type Agent = {
   __typename?: 'Agent';
+  /**
+   * How many runs it holds now, of every experiment. For a key limited to experiments, `runs` lists only
+   * runs of those; the others show only in this count.
+   */
+  activeRunCount: Scalars['Int']['output'];
   /** How many runs it runs at once. */
   concurrency: Scalars['Int']['output'];
   /** The programs it runs, by name; it claims only runs launched for one of them. */
@@ -1742,6 +1747,7 @@ export type ResolversParentTypes = {
 };
 
 export type AgentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
+  activeRunCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   entryPoints?: Resolver<Array<ResolversTypes['EntryPoint']>, ParentType, ContextType>;
   gpus?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;

@@ -1,7 +1,9 @@
 /**
  * A push-to-pull bridge: events pushed by the listener are pulled by graphql-ws through
- * `for await`. Unbounded on purpose: a slow WebSocket consumer is bounded by its socket instead,
- * and graphql-ws calls return() when the client goes away, which runs `onClose`.
+ * `for await`; graphql-ws pulls the next one only when the socket took the previous one, and calls return()
+ * when the client goes away, which runs `onClose`. Bounded: a subscriber that stops reading (its socket
+ * full) would otherwise make the server hold every event for it. Past `maxBuffered` waiting items the
+ * queue fails with `overflow()`, and the subscriber resumes from its last seq by replay.
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
@@ -9,13 +11,22 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private failure: unknown = null;
   private done = false;
 
-  constructor(private readonly onClose: () => void = () => {}) {}
+  constructor(
+    private readonly onClose: () => void = () => {},
+    private readonly maxBuffered = Number.POSITIVE_INFINITY,
+    private readonly overflow: () => unknown = () => new Error('subscriber too slow'),
+  ) {}
 
   push(item: T): void {
     if (this.done) return;
     const waiter = this.waiters.shift();
     if (waiter) waiter({ value: item, done: false });
-    else this.items.push(item);
+    else if (this.items.length < this.maxBuffered) this.items.push(item);
+    else {
+      // What is buffered is dropped with it: the subscriber's resume (since its last seq) replays it in order.
+      this.items = [];
+      this.fail(this.overflow());
+    }
   }
 
   fail(err: unknown): void {

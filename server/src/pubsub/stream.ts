@@ -1,7 +1,14 @@
+import { ErrorCode, userError } from '../core/errors.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { OrderedWork } from './ordered-work.ts';
 import type { PgListener } from './pg-listener.ts';
 import type { TopicMap } from './topics.ts';
+
+/**
+ * Events a subscriber may leave unread before its stream ends with SUBSCRIBER_TOO_SLOW (a dashboard reads
+ * each within milliseconds; 1,000 is minutes of one run's epochs, kept in memory per stalled subscriber).
+ */
+export const MAX_BUFFERED = 1000;
 
 /** Delivers one item to the subscriber. */
 export type Push<T> = (item: T) => void;
@@ -38,9 +45,18 @@ export function resumableStream<T, K extends keyof TopicMap>(
   spec: StreamSpec<T, K>,
 ): AsyncIterableIterator<T> {
   const unsubscribers: (() => void)[] = [];
-  const queue = new AsyncQueue<T>(() => {
-    for (const u of unsubscribers) u();
-  });
+  const queue = new AsyncQueue<T>(
+    () => {
+      for (const u of unsubscribers) u();
+    },
+    MAX_BUFFERED,
+    () =>
+      userError(
+        ErrorCode.SUBSCRIBER_TOO_SLOW,
+        `More than ${MAX_BUFFERED} events waited for this subscriber to read; subscribe again with \`since\` ` +
+          'to resume where it stopped.',
+      ),
+  );
   const push: Push<T> = (item) => queue.push(item);
   let started = !spec.start;
   const start = async () => {

@@ -7,6 +7,7 @@
 
 import type pg from 'pg';
 
+/** Also named in the api_keys triggers (prisma/migrations/*_api_key_change_notify). */
 export const CHANNEL = 'runboard_events';
 
 export type RunEventKind = 'CREATED' | 'UPDATED' | 'DELETED';
@@ -23,6 +24,19 @@ export interface MetricsNotice {
   type: 'metrics';
   runId: string;
   seq: number;
+  /**
+   * The batch's points when they fit in the payload (NOTIFY carries at most 8,000 bytes) and are all finite
+   * (JSON has no NaN): subscribers then deliver them without reading the batch back. Null otherwise.
+   */
+  points?: NoticePoint[] | null;
+}
+
+export interface NoticePoint {
+  key: string;
+  step: number;
+  value: number;
+  /** ISO 8601. */
+  wallTime: string;
 }
 
 /** New trainer output lines for a run, up to and including `line`. */
@@ -32,7 +46,18 @@ export interface LogsNotice {
   line: number;
 }
 
-export type Notice = RunNotice | MetricsNotice | LogsNotice;
+/**
+ * An API key was revoked, deleted, or its scopes or experiments changed (published by a trigger on api_keys, so
+ * every writer does). `ended`: the key no longer works at all.
+ */
+export interface KeyNotice {
+  type: 'key';
+  keyId: string;
+  prefix: string;
+  ended: boolean;
+}
+
+export type Notice = RunNotice | MetricsNotice | LogsNotice | KeyNotice;
 
 /** Topic name -> payload type. Per-id topics keep dispatch O(subscribers of that id). */
 export interface TopicMap {
@@ -40,6 +65,7 @@ export interface TopicMap {
   [topic: `experiment:${string}`]: RunNotice;
   [topic: `metrics:${string}`]: MetricsNotice;
   [topic: `logs:${string}`]: LogsNotice;
+  keys: KeyNotice;
 }
 
 export const topics = {
@@ -47,6 +73,7 @@ export const topics = {
   experiment: (experimentId: string) => `experiment:${experimentId}` as const,
   metrics: (runId: string) => `metrics:${runId}` as const,
   logs: (runId: string) => `logs:${runId}` as const,
+  keys: 'keys' as const,
 };
 
 export function topicsOf(notice: Notice): (keyof TopicMap)[] {
@@ -57,12 +84,27 @@ export function topicsOf(notice: Notice): (keyof TopicMap)[] {
       return [topics.metrics(notice.runId)];
     case 'logs':
       return [topics.logs(notice.runId)];
+    case 'key':
+      return [topics.keys];
   }
 }
 
 /** The one place events are published from: a NOTIFY inside the writing transaction. */
 export async function notifyPg(client: pg.ClientBase, notice: Notice): Promise<void> {
   await client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(notice)]);
+}
+
+/**
+ * The NOTIFYs of a single-statement ingest as select-list expressions over a CTE row `run` (id, seq,
+ * experimentId, revived): its seq is known only inside the statement, so the payloads are built there, in the
+ * shapes of RunNotice and MetricsNotice. `points` is a json parameter (NoticePoint[] or null). A revived run's
+ * event comes first, as RunState.beginIngest sends it.
+ */
+export function ingestNoticesSql(points: string): string {
+  return `CASE WHEN run.revived THEN pg_notify('${CHANNEL}', json_build_object('type', 'run', 'runId', run.id,
+            'experimentId', run."experimentId", 'seq', run.seq, 'kind', 'UPDATED')::text) END,
+          pg_notify('${CHANNEL}', json_build_object('type', 'metrics', 'runId', run.id, 'seq', run.seq,
+            'points', ${points})::text)`;
 }
 
 /** Publishes one run event per row (set-based changes: crash sweep, lease expiry), in one statement. */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_ENTRY_POINT } from '@runboard/contract/entry-point';
+import { cacheRoot } from '../data/downloads.ts';
 import { availableData } from '../data/resolve-data.ts';
 import { HeartbeatLaunchedRunDocument, StartLaunchedRunDocument } from '../gql/graphql.ts';
 import { AgentApi, type Assignment } from './api.ts';
@@ -16,6 +17,7 @@ import { LogPump } from './log-pump.ts';
 import { PathConfinementError } from './path-confinement.ts';
 import { prepareRun } from './prepare.ts';
 import { killProgram, type ProgramRun, programEnv, programRunDir, spawnProgram, writeConfigFile } from './program.ts';
+import { agentTempRoot, removeStaleTempRoots } from './temp-dirs.ts';
 import { bundleTrainer } from './trainer-bundle.ts';
 
 export interface AgentOptions {
@@ -95,6 +97,9 @@ export class Agent {
   /** What starts a trainer: opts.command, else the bundled trainer (set in start()), else DEFAULT_TRAINER. */
   private trainer: string[] = DEFAULT_TRAINER;
 
+  /** This process's temporary folder (temp-dirs.ts); run folders are made inside it. */
+  private tmpRoot: string | null = null;
+
   constructor(private readonly opts: AgentOptions) {
     this.log = opts.log ?? ((m) => console.log(`[agent] ${m}`));
     this.api = new AgentApi(opts.server, opts.apiKey, this.log);
@@ -105,6 +110,10 @@ export class Agent {
   async start(): Promise<void> {
     if (BUILTIN_ENTRY_POINT in (this.opts.entryPoints ?? {}))
       throw new Error(`${BUILTIN_ENTRY_POINT} is the built-in trainer's entry point; name yours differently`);
+    // A killed agent (kill -9, power loss) could not remove its run folders: the next one to start does.
+    const stale = await removeStaleTempRoots();
+    if (stale.length) this.log(`removed temporary folders of agents no longer running: ${stale.join(', ')}`);
+    this.tmpRoot = await agentTempRoot();
     this.trainer = this.opts.command ?? (await bundleTrainer(this.log)) ?? DEFAULT_TRAINER;
     if (this.stopped) return; // stopped while bundling (Ctrl-C during start-up): nothing to register
     await this.api.register({
@@ -146,6 +155,7 @@ export class Agent {
     for (const until = Date.now() + 15_000; this.slots.size > 0 && Date.now() < until; )
       await new Promise((r) => setTimeout(r, 100));
     for (const s of this.slots.values()) this.signal(s, 'SIGKILL');
+    if (this.tmpRoot) await rm(this.tmpRoot, { recursive: true, force: true });
     this.api.close();
   }
 
@@ -223,7 +233,7 @@ export class Agent {
     if (this.stopped) return;
     if (typeof config.weights === 'string' && config.weights !== 'random') this.lastWeights = config.weights;
     const gpu = this.freeGpu();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
+    const dir = await mkdtemp(path.join(this.tmpRoot ?? os.tmpdir(), 'run-'));
     const configFile = path.join(dir, 'config.json');
     // The server's run name goes to the trainer, so launch, logs and artifacts all say the same name.
     await writeFile(
@@ -237,6 +247,8 @@ export class Agent {
       RUNBOARD_SERVER: this.opts.server,
       RUNBOARD_RUN_ID: a.run.id,
       RUNBOARD_ATTEMPT: String(a.attempt),
+      // The trainer resolves every image again as it reads it: only these folders (and the download cache).
+      RUNBOARD_DATA_ROOTS: JSON.stringify([...this.dataRoots, cacheRoot()]),
       ...(this.opts.apiKey ? { RUNBOARD_API_KEY: this.opts.apiKey } : {}),
       ...(gpu !== null ? { CUDA_VISIBLE_DEVICES: gpu } : {}),
     };
@@ -286,7 +298,7 @@ export class Agent {
       // The queue hands a run only to an agent that registered its entry point; this is the last guard.
       if (!command) throw new Error(`this agent has no entry point ${entryPoint}`);
       const { runDir, journalDir } = await programRunDir(run, this.opts.outputRoot ?? 'runs');
-      dir = await mkdtemp(path.join(os.tmpdir(), 'runboard-run-'));
+      dir = await mkdtemp(path.join(this.tmpRoot ?? os.tmpdir(), 'run-'));
       const configFile = await writeConfigFile(dir, run.config);
       await this.api.send(StartLaunchedRunDocument, {
         id: run.id,

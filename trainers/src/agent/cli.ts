@@ -4,11 +4,10 @@
 //   split into argv without a shell, see command-line.ts; docs/own-script.md)`
 // The key comes from RUNBOARD_API_KEY or --api-key-file, never argv; trainers get it through their environment.
 import { parseArgs } from 'node:util';
-import { BUILTIN_ENTRY_POINT, entryPointNameProblem } from '@runboard/contract/entry-point';
 import { z } from 'zod';
 import { readApiKey, rejectsKeyInArgv } from '../util/api-key.ts';
 import { Agent } from './agent.ts';
-import { parseEntryPointOption, resolveCommand } from './command-line.ts';
+import { entryPointsOf } from './command-line.ts';
 
 const keyInArgv = rejectsKeyInArgv(process.argv.slice(2));
 if (keyInArgv) {
@@ -43,22 +42,9 @@ try {
   console.error(`Invalid agent options:\n  --api-key-file: ${(e as Error).message}`);
   process.exit(2);
 }
-/** --entry-point name="command": names as the server checks them, commands split and resolved here. */
-function entryPoints(values: string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const v of values) {
-    const { name, command } = parseEntryPointOption(v);
-    const problem = entryPointNameProblem(name);
-    if (problem) throw new Error(`${JSON.stringify(name)}: ${problem}`);
-    if (name === BUILTIN_ENTRY_POINT) throw new Error(`${name} is the built-in trainer; name your program differently`);
-    if (name in out) throw new Error(`${name} is given twice`);
-    out[name] = resolveCommand(command);
-  }
-  return out;
-}
 let declared: Record<string, string[]>;
 try {
-  declared = entryPoints(values['entry-point'] ?? []);
+  declared = entryPointsOf(values['entry-point'] ?? []);
 } catch (e) {
   console.error(`Invalid agent options:\n  --entry-point: ${(e as Error).message}`);
   process.exit(2);

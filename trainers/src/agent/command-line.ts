@@ -10,6 +10,7 @@
 //     such a character to pass it as data.
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
+import { BUILTIN_ENTRY_POINT, entryPointNameProblem } from '@runboard/contract/entry-point';
 
 export class CommandLineError extends Error {}
 
@@ -93,4 +94,22 @@ export function resolveCommand(argv: string[], cwd = process.cwd(), envPath = pr
     a !== '' && !path.isAbsolute(a) && existsSync(path.resolve(cwd, a)) ? path.resolve(cwd, a) : a,
   );
   return [exe, ...fixed];
+}
+
+/**
+ * Repeated `--entry-point name="command"` options (the agent's CLI and `npm start`'s local agent): names as the
+ * server checks them, commands split and resolved here. Throws CommandLineError naming the bad one.
+ */
+export function entryPointsOf(values: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const v of values) {
+    const { name, command } = parseEntryPointOption(v);
+    const problem = entryPointNameProblem(name);
+    if (problem) throw new CommandLineError(`${JSON.stringify(name)}: ${problem}`);
+    if (name === BUILTIN_ENTRY_POINT)
+      throw new CommandLineError(`${name} is the built-in trainer; name your program differently`);
+    if (name in out) throw new CommandLineError(`${name} is given twice`);
+    out[name] = resolveCommand(command);
+  }
+  return out;
 }

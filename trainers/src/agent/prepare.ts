@@ -1,6 +1,8 @@
 // The agent's half of "fail fast": before a trainer process is started, the run's data and weights
 // are resolved on this machine (folders under the agent's data roots, named data sets and ImageNet
 // weights fetched into the cache). The trainer then gets absolute paths and does no lookups.
+import { relative, sep } from 'node:path';
+import { assertTreeInRoots } from '../data/confine-tree.ts';
 import { progressPrinter } from '../data/downloads.ts';
 import { resolveData } from '../data/resolve-data.ts';
 import { resolveWeights } from '../model/resolve-weights.ts';
@@ -29,6 +31,14 @@ export async function prepareRun(config: Record<string, unknown>, ctx: PrepareCo
       progress: progressPrinter(req.data ?? 'data', progressOut),
     }),
   );
+  // The folders were confined by name; what lies below them (class folders, images) may still link elsewhere.
+  if (data.source.startsWith('folder')) {
+    for (const dir of [data.train, data.val, data.test]) {
+      if (!dir) continue;
+      const root = ctx.roots.find((r) => dir.startsWith(`${r}${sep}`));
+      await assertTreeInRoots(dir, ctx.roots, root ? relative(root, dir) : dir);
+    }
+  }
   delete out.data;
   Object.assign(out, { train: data.train, val: data.val, ...(data.test ? { test: data.test } : {}) });
   const weights = str(config.weights) ?? 'imagenet';

@@ -2,8 +2,10 @@
 // class, classes sorted by name (so label indices match Keras's class_indices).
 
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { isInside, PathConfinementError, realRoots } from '../agent/path-confinement.ts';
+import { assertTreeInRoots } from './confine-tree.ts';
 import { decodeImage, type Interpolation } from './image.ts';
 
 // Keras's white list (png, jpg, jpeg, bmp, ppm, tif, tiff), plus the other Netpbm names, webp and gif.
@@ -14,9 +16,38 @@ export interface FolderDataset {
   classes: string[];
   files: string[];
   labels: number[];
+  /** Real roots every file read must stay inside (a run launched by an agent); undefined: no confinement. */
+  roots?: string[];
 }
 
-export async function scanFolder(dir: string, expectedClasses?: string[]): Promise<FolderDataset> {
+/**
+ * The roots a launching agent gave this trainer (RUNBOARD_DATA_ROOTS, a JSON list: its data roots and its
+ * download cache), or undefined when run by hand.
+ */
+export function dataRootsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (!env.RUNBOARD_DATA_ROOTS) return undefined;
+  const roots = JSON.parse(env.RUNBOARD_DATA_ROOTS) as unknown;
+  if (!Array.isArray(roots) || !roots.every((r) => typeof r === 'string'))
+    throw new Error('RUNBOARD_DATA_ROOTS must be a JSON list of folders');
+  return roots;
+}
+
+/** Reads a file after resolving it again: a link swapped in since the scan cannot lead out of the roots. */
+async function readConfined(file: string, roots: string[] | undefined): Promise<Buffer> {
+  if (!roots) return readFile(file);
+  const target = await realpath(file);
+  if (!roots.some((r) => isInside(r, target)))
+    throw new PathConfinementError(basename(file), "is a link to somewhere outside the agent's data roots; refused");
+  return readFile(target);
+}
+
+export async function scanFolder(
+  dir: string,
+  expectedClasses?: string[],
+  roots?: readonly string[],
+): Promise<FolderDataset> {
+  // Confined runs: every folder and file below is resolved again before anything is listed or read.
+  if (roots) await assertTreeInRoots(dir, roots, basename(dir));
   const entries = await readdir(dir, { withFileTypes: true }).catch((e: Error) => {
     throw new Error(`cannot read image folder ${dir}: ${e.message}`);
   });
@@ -38,7 +69,7 @@ export async function scanFolder(dir: string, expectedClasses?: string[]): Promi
     }
   }
   if (!files.length) throw new Error(`${dir} contains no images`);
-  return { dir, classes, files, labels };
+  return { dir, classes, files, labels, roots: roots ? await realRoots(roots) : undefined };
 }
 
 export interface LoadedImages {
@@ -76,13 +107,13 @@ export async function loadImages(
   const worker = async () => {
     while (next < ds.files.length) {
       const i = next++;
-      const buf = await readFile(ds.files[i]!);
+      const buf = await readConfined(ds.files[i]!, ds.roots);
       contentHashes[i] = createHash('sha256').update(buf).digest('hex');
       if (eager) await decodeBuf(i, buf);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const decode = async (i: number) => pixels[i] ?? decodeBuf(i, await readFile(ds.files[i]!));
+  const decode = async (i: number) => pixels[i] ?? decodeBuf(i, await readConfined(ds.files[i]!, ds.roots));
   return { pixels, contentHashes, decode };
 }
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { sanitiseSegment } from '../agent/path-confinement.ts';
 import type { TrainConfig } from '../config.ts';
 import { progressPrinter } from '../data/downloads.ts';
-import { type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
+import { dataRootsFromEnv, type FolderDataset, loadImages, oneHot, scanFolder } from '../data/folder-dataset.ts';
 import { resolveData } from '../data/resolve-data.ts';
 import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
 import { detectAvailability, type EngineAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
@@ -154,13 +154,14 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     progress: progressPrinter('data'),
     signal: stop.signal,
   });
+  const roots = dataRootsFromEnv();
   const [trainDs, loaded] = await Promise.all([
-    scanFolder(data.train),
+    scanFolder(data.train, undefined, roots),
     deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say, stop.signal),
   ]);
   const weights = loaded.weights;
-  const valDs = await scanFolder(data.val, trainDs.classes);
-  const testDs = data.test ? await scanFolder(data.test, trainDs.classes) : null;
+  const valDs = await scanFolder(data.val, trainDs.classes, roots);
+  const testDs = data.test ? await scanFolder(data.test, trainDs.classes, roots) : null;
   say(
     `data: ${data.source}: ${trainDs.files.length} train, ${valDs.files.length} validation${testDs ? `, ${testDs.files.length} test` : ''} images in ${trainDs.classes.length} classes (${trainDs.classes.join(', ')})`,
   );

@@ -10,6 +10,7 @@ import { timeAgo } from '@/lib/format';
 import { QueueSummary } from './agents/queue-summary';
 import { Loading, Notice } from './notice';
 import { useApi } from './providers';
+import { useCan } from './session';
 import { StatusBadge } from './status-badge';
 import { useLiveExperiments } from './use-live-experiments';
 
@@ -70,6 +71,8 @@ function CreateExperiment() {
 }
 
 export function ExperimentsList() {
+  // Offered only what the session's scopes allow (createExperiment needs LOG); the API checks again.
+  const canCreate = useCan('LOG');
   const { apiUrl } = useApi();
   const [search, setSearch] = useState('');
   const [debounced, setDebounced] = useState('');
@@ -107,7 +110,7 @@ export function ExperimentsList() {
           onChange={(e) => setSearch(e.target.value)}
           aria-label="Search experiments"
         />
-        <CreateExperiment />
+        {canCreate && <CreateExperiment />}
       </div>
       {problem && (
         <Notice

@@ -33,7 +33,12 @@ export function Providers({ apiUrl, wsUrl, children }: { apiUrl: string; wsUrl: 
       on: {
         connecting: () => socket.set('connecting'),
         connected: () => socket.set('live'),
-        closed: () => socket.set('down'),
+        closed: (e) => {
+          socket.set('down');
+          // 4401: the session's key was revoked (the dashboard's server has ended the session): sign in again.
+          if ((e as { code?: number } | undefined)?.code === 4401)
+            location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+        },
       },
     });
     return { apiUrl, wsUrl, ws, socket };

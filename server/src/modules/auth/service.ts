@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
+import type { PgListener } from '../../pubsub/pg-listener.ts';
+import { type KeyNotice, topics } from '../../pubsub/topics.ts';
 import { generateKey, hashKey, keyPrefix, sameHash } from './keys.ts';
 import {
   ANONYMOUS_PRINCIPAL,
@@ -12,10 +14,19 @@ import {
 } from './scopes.ts';
 import { type ApiKeyRow, ApiKeyStore } from './store.ts';
 
-/** A key seen within this long is not looked up again (revocation on this server clears it at once). */
+/**
+ * A key seen within this long is not looked up again. Changes clear it at once on every server (watch()); the
+ * time bounds only a change missed while the LISTEN connection was down (the resync clears the cache, too).
+ */
 const CACHE_MS = 5_000;
 /** last_used_at is written at most this often per key: a busy trainer must not cost a write per request. */
 const TOUCH_EVERY_MS = 60_000;
+
+/** A key changed (keyId), or possibly any key (null, after missed notices); ended: it no longer works. */
+export interface KeyChange {
+  keyId: string | null;
+  ended: boolean;
+}
 
 export interface CreateApiKeyInput {
   name: string;
@@ -34,6 +45,7 @@ export class AuthService {
   private required: boolean;
   private readonly cache = new Map<string, { row: ApiKeyRow | null; at: number }>();
   private readonly touched = new Map<string, number>();
+  private readonly changeHandlers = new Set<(change: KeyChange) => void>();
 
   private constructor(
     pool: pg.Pool,
@@ -49,6 +61,54 @@ export class AuthService {
     const service = new AuthService(pool, bootstrapKey, log);
     if (!service.required) service.required = (await service.store.countActive()) > 0;
     return service;
+  }
+
+  /**
+   * Follows key changes published by PostgreSQL (a trigger on api_keys NOTIFYs inside the changing transaction):
+   * the cached row is dropped and every onChange handler hears of it, on every server. After the LISTEN connection
+   * was lost, notices may have been missed: the cache is cleared and handlers are asked to check every key.
+   */
+  watch(listener: PgListener): () => void {
+    const stopKeys = listener.subscribe(topics.keys, (n: KeyNotice) => {
+      this.cache.delete(n.prefix);
+      this.emit({ keyId: n.keyId, ended: n.ended });
+    });
+    const stopResync = listener.onResync(() => {
+      this.cache.clear();
+      this.emit({ keyId: null, ended: false });
+    });
+    return () => {
+      stopKeys();
+      stopResync();
+    };
+  }
+
+  /** Called for each change of a key (keyId null: any key may have changed; check again). */
+  onChange(handler: (change: KeyChange) => void): () => void {
+    this.changeHandlers.add(handler);
+    return () => this.changeHandlers.delete(handler);
+  }
+
+  /** Whether `p` still holds exactly: same key, not revoked, same scopes and experiments (read afresh). */
+  async stillHolds(p: Principal): Promise<boolean> {
+    if (!p.keyId) return true;
+    const row = await this.store.byId(p.keyId);
+    if (!row || row.revokedAt) return false;
+    const now = this.principalOf(row);
+    return (
+      [...now.scopes].sort().join() === [...p.scopes].sort().join() &&
+      (now.experiments ?? []).join('\n') === (p.experiments ?? []).join('\n')
+    );
+  }
+
+  private emit(change: KeyChange) {
+    for (const h of this.changeHandlers) {
+      try {
+        h(change);
+      } catch (e) {
+        this.log(`key change handler failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   get authRequired(): boolean {
@@ -74,6 +134,10 @@ export class AuthService {
     const row = await this.lookup(prefix);
     if (!row || row.revokedAt || !sameHash(hash, row.hash)) return null;
     this.touch(row.id);
+    return this.principalOf(row);
+  }
+
+  private principalOf(row: ApiKeyRow): Principal {
     return {
       authRequired: true,
       keyId: row.id,
@@ -146,7 +210,8 @@ export class AuthService {
     if (!byKind.experimentIds.length && !byKind.runIds.length && !byKind.sweepIds.length && !byKind.artifactIds.length)
       return;
     for (const e of await this.store.experimentsOf(byKind)) {
-      if (!this.allows(p, e)) throw forbiddenExperiment(field, `not experiment "${e.name}"`);
+      // Not named: an id of another experiment must not tell a limited key what that experiment is called.
+      if (!this.allows(p, e)) throw forbiddenExperiment(field, 'what it names belongs to another experiment');
     }
   }
 

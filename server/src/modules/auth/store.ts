@@ -34,6 +34,11 @@ export class ApiKeyStore {
     return rows[0] ?? null;
   }
 
+  async byId(id: string): Promise<ApiKeyRow | null> {
+    const { rows } = await this.pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1::uuid`, [id]);
+    return rows[0] ?? null;
+  }
+
   /** Active keys first, newest first; revoked keys only when asked for. */
   async list(includeRevoked = false): Promise<ApiKeyRow[]> {
     const { rows } = await this.pool.query<ApiKeyRow>(

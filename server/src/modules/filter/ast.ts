@@ -25,8 +25,11 @@ export type RunStatusValue = (typeof RUN_STATUSES)[number];
 
 export type FieldRef =
   | { kind: 'column'; column: ColumnName; position: number; text: string }
-  /** `config.a.b` -> path ['a', 'b']; segments are always text keys (jsonb #> treats '0' as an array index). */
-  | { kind: 'config'; path: string[]; position: number; text: string }
+  /**
+   * `config.a.b` -> path ['a', 'b']; segments are always text keys (jsonb #> treats '0' as an array index).
+   * `asText` (sort keys only, built by the MLflow translator): the value's text, as MLflow sorts its string params.
+   */
+  | { kind: 'config'; path: string[]; position: number; text: string; asText?: boolean }
   /** `metrics.k` -> last value; `min(metrics.k)` / `max(metrics.k)` -> the extremes. */
   | { kind: 'metric'; key: string; aggregate: 'last' | 'min' | 'max'; position: number; text: string }
   /**

@@ -3,12 +3,12 @@
  * `createdAt`...), compiled to a SQL expression over `r` plus the SQL type of that expression,
  * so the caller can cast keyset-cursor values back (`$n::jsonb`, `$n::"RunStatus"`...).
  */
-import type { ColumnName } from './ast.ts';
+import type { ColumnName, FieldRef } from './ast.ts';
 import { FilterError } from './errors.ts';
 import { parseField } from './parser.ts';
 import { COLUMNS, configPathArray, METRIC_COLUMNS, metricKeyParam } from './sql-fields.ts';
 import { type SqlParams, withScratch } from './sql-params.ts';
-import { metricSummaryColumn } from './store.ts';
+import { metricSummaryColumn, tagValue } from './store.ts';
 
 export type OrderSqlType = 'text' | 'jsonb' | 'float8' | 'timestamptz' | 'RunStatus';
 
@@ -35,10 +35,14 @@ const SORTABLE: Partial<Record<ColumnName, OrderSqlType>> = {
  * - metrics sort on the latest / min / max value, with NaN mapped to NULL: PostgreSQL orders NaN
  *   above every number, which would put diverged runs at the top of every DESC leaderboard;
  *   as NULL they follow the API's "nulls last" rule in both directions.
+ * - a key-value tag (a FieldRef the MLflow translator builds; not in the text grammar) sorts on its text, and
+ *   so does a config value with `asText` (MLflow's params are strings and sort as strings).
  */
-export function compileOrderField(field: string, params: SqlParams): CompiledOrderField {
-  const ref = parseField(field);
+export function compileOrderField(field: string | FieldRef, params: SqlParams): CompiledOrderField {
+  const ref = typeof field === 'string' ? parseField(field) : field;
   return withScratch(params, (p): CompiledOrderField => {
+    if (ref.kind === 'config' && ref.asText)
+      return { sql: `(r.config #>> ${configPathArray(ref.path, p)})`, type: 'text' };
     if (ref.kind === 'config') return { sql: `(r.config #> ${configPathArray(ref.path, p)})`, type: 'jsonb' };
     if (ref.kind === 'metric') {
       const col = METRIC_COLUMNS[ref.aggregate];
@@ -47,7 +51,7 @@ export function compileOrderField(field: string, params: SqlParams): CompiledOrd
         type: 'float8',
       };
     }
-    if (ref.kind === 'tag') throw new FilterError(`Cannot sort on tag ${ref.text}`, ref.position);
+    if (ref.kind === 'tag') return { sql: tagValue(metricKeyParam(ref.key, p)), type: 'text' };
     const type = SORTABLE[ref.column];
     if (!type) {
       throw new FilterError(

@@ -15,3 +15,7 @@ export const metricSummaryColumn = (column: string, keyParam: string) =>
 /** True when the run has the key-value tag `keyParam` (and `where`, over `rt.value`, holds). */
 export const tagExists = (keyParam: string, where: string) =>
   `EXISTS (SELECT 1 FROM run_tags rt WHERE rt.run_id = r.id AND rt.key = ${keyParam}${where})`;
+
+/** The value of the run's key-value tag `keyParam` (NULL when it has none), for sorting. */
+export const tagValue = (keyParam: string) =>
+  `(SELECT rt.value FROM run_tags rt WHERE rt.run_id = r.id AND rt.key = ${keyParam})`;

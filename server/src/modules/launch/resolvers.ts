@@ -65,5 +65,6 @@ export const launchResolvers: Resolvers = {
   Agent: {
     online,
     runs: (a, _, ctx) => ctx.loaders.activeRunsOfAgent.load(a.id),
+    activeRunCount: (a, _, ctx) => ctx.loaders.activeRunCount.load(a.id),
   },
 };

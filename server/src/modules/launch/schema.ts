@@ -105,6 +105,11 @@ export const launchTypeDefs = /* GraphQL */ `
     "Runs it is running now (for a key limited to experiments: only runs of those)."
     runs: [Run!]!
     """
+    How many runs it holds now, of every experiment. For a key limited to experiments, \`runs\` lists only
+    runs of those; the others show only in this count.
+    """
+    activeRunCount: Int!
+    """
     What it reported at registration: node, platform, cpus, and what runs launched on it can use:
     dataRoots (folders relative data paths resolve under), datasets ([{name, cached}], the named data
     sets it can fetch or has cached) and folders (names under a data root holding a train/ folder).

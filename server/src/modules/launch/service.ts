@@ -5,7 +5,7 @@ import { type Database, inTransaction } from '../../db/database.ts';
 import type { Principal } from '../auth/scopes.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import type { RunState } from '../run/run-state.ts';
-import { activeRunsOfAgents, type ExperimentScope, type RunRow } from '../run/store.ts';
+import { activeRunCountsOfAgents, activeRunsOfAgents, type ExperimentScope, type RunRow } from '../run/store.ts';
 import { parallelismTiers } from '../sweep/store.ts';
 import { givenConfigPaths, validateTrainerConfig } from './config-contract.ts';
 import { DEFAULT_LEASE_SECONDS, queueName, type RunQueue } from './queue.ts';
@@ -237,6 +237,12 @@ export class LaunchService {
   async activeRunsOfAgents(agentIds: readonly string[], experiments: ExperimentScope): Promise<RunRow[][]> {
     const rows = await activeRunsOfAgents(this.db.pool, agentIds, experiments);
     return agentIds.map((id) => rows.filter((r) => r.agentId === id));
+  }
+
+  /** How many runs each agent holds, of every experiment, in key order (what a limited key may know of others'). */
+  async activeRunCounts(agentIds: readonly string[]): Promise<number[]> {
+    const counts = new Map((await activeRunCountsOfAgents(this.db.pool, agentIds)).map((r) => [r.agentId, r.count]));
+    return agentIds.map((id) => counts.get(id) ?? 0);
   }
 
   /** Launched runs waiting, launched runs held by agents, and agents online. */

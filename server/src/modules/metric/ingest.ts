@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import { assertId, badInput, ErrorCode, notFound, userError } from '../../core/errors.ts';
 import { LIMITS, LONE_SURROGATE } from '../../core/validate.ts';
-import { inTransaction } from '../../db/database.ts';
+import { inCallerTransaction, inTransaction } from '../../db/database.ts';
 import { notifyPg } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
 import { lockRun } from '../run/store.ts';
 import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.ts';
+import type { ForwardGroups } from './forward-groups.ts';
 import {
   appendPoints,
   deletePointsAfter,
@@ -101,16 +102,60 @@ function stepRange(groups: Point[][]): { min: number; max: number } {
   return { min, max };
 }
 
+/** Batches up to this many points try the one-statement path first (a trainer's epoch is 10-100). */
+const ONE_STATEMENT_MAX = 5000;
+/** NOTIFY payloads are limited to 8,000 bytes; the rest of the notice needs ~120. */
+const NOTICE_POINTS_MAX_BYTES = 7000;
+
+/** The points for the NOTIFY payload, or null when they do not fit or are not all finite (JSON has no NaN). */
+function noticePoints(points: Point[]): string | null {
+  if (points.length > 100 || !points.every((p) => Number.isFinite(p.value))) return null;
+  const json = JSON.stringify(
+    points.map((p) => ({ key: p.key, step: p.step, value: p.value, wallTime: new Date(p.wallTime).toISOString() })),
+  );
+  return Buffer.byteLength(json) <= NOTICE_POINTS_MAX_BYTES ? json : null;
+}
+
+/**
+ * The common case, a trainer logging forward: one statement (shared with other trainers' batches, see
+ * ForwardGroups), its NOTIFYs committed with it. Null when it did not apply and wrote nothing: a point
+ * already stored (a re-log, which the transactional path replaces and rebuilds summaries for) or a run that
+ * does not accept metrics (the transactional path says why).
+ */
+async function appendForward(forward: ForwardGroups, runId: string, points: Point[], groups: Point[][]) {
+  const seq = await forward.append({
+    runId,
+    points,
+    latest: groups.map(summarise),
+    rollups: groups.flatMap(buckets),
+    noticePoints: noticePoints(points),
+  });
+  return seq === null ? null : { runId, seq, accepted: points.length };
+}
+
 /**
  * logMetrics: one transaction per request, chunked set-based inserts (unnest arrays, sent in binary; Prisma's
  * createMany measured ~7k rows/s), idempotent per (run, key, step), summaries updated in the same transaction,
- * and one NOTIFY for the batch delivered on commit.
+ * and one NOTIFY for the batch delivered on commit (of the caller's transaction `client`, when given).
  */
-export async function logMetrics(pool: pg.Pool, state: RunState, id: string, input: PointInput[]) {
+export async function logMetrics(
+  pool: pg.Pool,
+  state: RunState,
+  forward: ForwardGroups,
+  id: string,
+  input: PointInput[],
+  client?: pg.ClientBase,
+) {
   const runId = assertId('Run', id);
   const points = dedupe(validate(input));
   const groups = groupByKey(points);
-  return inTransaction(pool, async (c) => {
+  // Inside a caller's transaction (an MLflow log-batch with params and tags) the batch must commit with the rest,
+  // so the one-statement path, which commits on its own, is only for a request that is the batch alone.
+  if (!client && points.length <= ONE_STATEMENT_MAX) {
+    const done = await appendForward(forward, runId, points, groups);
+    if (done) return done;
+  }
+  return inCallerTransaction(pool, client, async (c) => {
     // The next seq, the batch counted as a heartbeat, a CRASHED run revived (with its event): RunState's call.
     const { seq } = await state.beginIngest(c, runId);
     // Forward logging appends; if the append check were ever wrong, appendPoints writes nothing and says so.

@@ -4,9 +4,34 @@ import { badInput } from '../../core/errors.ts';
 import { SharedReads } from '../../pubsub/ordered-work.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import { type Push, resumableStream } from '../../pubsub/stream.ts';
-import { topics } from '../../pubsub/topics.ts';
+import { type MetricsNotice, topics } from '../../pubsub/topics.ts';
 import { seqsOf } from '../run/store.ts';
 import { type BatchPoint, batchesAfter, pointsOfBatch } from './store.ts';
+
+/** Points carried by the notice itself, converted once per notice however many subscribers deliver them. */
+const converted = new WeakMap<MetricsNotice, BatchPoint[]>();
+
+function pointsOfNotice(n: MetricsNotice): BatchPoint[] | null {
+  if (!n.points) return null;
+  let points = converted.get(n);
+  if (!points) {
+    points = n.points.map((p) => ({ key: p.key, step: p.step, value: p.value, wallTime: new Date(p.wallTime) }));
+    converted.set(n, points);
+  }
+  return points;
+}
+
+/**
+ * One event object per batch for every subscriber without a key filter, so the GraphQL result for it is
+ * computed once per server (http/shared-execution.ts keys its results by this object).
+ */
+const events = new WeakMap<BatchPoint[], MetricsEvent>();
+
+function eventOf(runId: string, seq: number, points: BatchPoint[]): MetricsEvent {
+  let e = events.get(points);
+  if (!e) events.set(points, (e = { runId, seq, points }));
+  return e;
+}
 
 export interface MetricsEvent {
   runId: string;
@@ -17,7 +42,8 @@ export interface MetricsEvent {
 /**
  * The metricsLogged stream, on pubsub's resumableStream: the replay of missed batches comes before any live
  * notice, and every delivery advances a per-run "last seq", so a batch the replay already covered is dropped.
- * A batch is read once per server, not once per subscriber. A database outage pauses the stream and it
+ * A batch's points come in its NOTIFY when they fit (else they are read once per server, not once per
+ * subscriber). A database outage pauses the stream and it
  * resumes by replay.
  */
 export class MetricLive {
@@ -39,7 +65,8 @@ export class MetricLive {
     const last = new Map<string, number>();
     const deliver = (push: Push<MetricsEvent>, runId: string, seq: number, points: BatchPoint[]) => {
       last.set(runId, seq);
-      const mine = keySet ? points.filter((p) => keySet.has(p.key)) : points;
+      if (!keySet) return push(eventOf(runId, seq, points));
+      const mine = points.filter((p) => keySet.has(p.key));
       if (mine.length > 0) push({ runId, seq, points: mine });
     };
     const replay = async (push: Push<MetricsEvent>) => {
@@ -56,7 +83,7 @@ export class MetricLive {
       },
       notice: async (n, push) => {
         if (n.seq <= (last.get(n.runId) ?? -1)) return;
-        deliver(push, n.runId, n.seq, await this.loadBatch(n.runId, n.seq));
+        deliver(push, n.runId, n.seq, pointsOfNotice(n) ?? (await this.loadBatch(n.runId, n.seq)));
       },
       replay,
     });

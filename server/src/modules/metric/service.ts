@@ -1,7 +1,9 @@
+import type pg from 'pg';
 import type { Database } from '../../db/database.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import type { RunState } from '../run/run-state.ts';
 import { type Comparison, compareRuns, type Goal } from './compare.ts';
+import { ForwardGroups } from './forward-groups.ts';
 import { type ColumnsInput, logMetrics, type PointInput, pointsOfColumns, truncateMetrics } from './ingest.ts';
 import { MetricLive, type MetricsEvent } from './live.ts';
 import { metricSeries, type Series } from './series.ts';
@@ -13,6 +15,7 @@ import { type HistoryPoint, historyOf, type LatestRow, latestForRuns, metricKeys
  */
 export class MetricService {
   private readonly live: MetricLive;
+  private readonly forward: ForwardGroups;
 
   constructor(
     private readonly db: Database,
@@ -20,10 +23,13 @@ export class MetricService {
     listener: PgListener,
   ) {
     this.live = new MetricLive(db.pool, listener);
+    this.forward = new ForwardGroups(db.pool, state);
   }
 
-  log(runId: string, points: readonly PointInput[], columns: ColumnsInput | null | undefined) {
-    return logMetrics(this.db.pool, this.state, runId, [...points, ...(columns ? pointsOfColumns(columns) : [])]);
+  /** With `c`, the batch is part of the caller's transaction (an MLflow log-batch with params and tags). */
+  log(runId: string, points: readonly PointInput[], columns: ColumnsInput | null | undefined, c?: pg.ClientBase) {
+    const all = [...points, ...(columns ? pointsOfColumns(columns) : [])];
+    return logMetrics(this.db.pool, this.state, this.forward, runId, all, c);
   }
 
   truncate(runId: string, afterStep: number) {

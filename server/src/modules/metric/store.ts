@@ -124,14 +124,18 @@ const pickExtreme = (col: 'min' | 'max', out: 'value' | 'step') => {
                ELSE t.${target} END`;
 };
 
-export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySummary[]): Promise<void> {
-  if (rows.length === 0) return;
-  await c.query(
-    `INSERT INTO metric_latest AS t (run_id, key, first_step, last_step, last_value, last_wall_time,
-                                     min_value, min_step, max_value, max_step, count)
-     SELECT $1, k, fs, ls, lv, to_timestamp(lw), mnv, mns, mxv, mxs, n
-       FROM unnest($2::text[], $3::int8[], $4::int8[], $5::float8[], $6::float8[], $7::float8[], $8::int8[],
-                   $9::float8[], $10::int8[], $11::int8[]) AS u(k, fs, ls, lv, lw, mnv, mns, mxv, mxs, n)
+/** `$first::type, $first+1::type, ...`: the numbered parameters of an unnest over these array types. */
+const arrays = (first: number, types: string[]) => types.map((t, i) => `$${first + i}::${t}[]`).join(', ');
+
+/**
+ * Merges per-key aggregates into metric_latest. `run` is the run id (a parameter or a CTE column); for many
+ * runs, `r` adds a leading uuid[] of each row's run and `from`/`on` join it to the CTE.
+ */
+const latestMergeSql = (run: string, from: string, first: number, on = '', r = '') => `INSERT INTO metric_latest
+         AS t (run_id, key, first_step, last_step, last_value, last_wall_time, min_value, min_step, max_value, max_step, count)
+     SELECT ${run}, k, fs, ls, lv, to_timestamp(lw), mnv, mns, mxv, mxs, n
+       FROM ${from}unnest(${arrays(first, [...(r ? ['uuid'] : []), 'text', 'int8', 'int8', 'float8', 'float8', 'float8', 'int8', 'float8', 'int8', 'int8'])})
+            AS u(${r}k, fs, ls, lv, lw, mnv, mns, mxv, mxs, n)${on}
      ON CONFLICT (run_id, key) DO UPDATE SET
        first_step = least(t.first_step, EXCLUDED.first_step),
        last_step = greatest(t.last_step, EXCLUDED.last_step),
@@ -139,51 +143,61 @@ export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySumm
        last_wall_time = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_wall_time ELSE t.last_wall_time END,
        min_value = ${pickExtreme('min', 'value')}, min_step = ${pickExtreme('min', 'step')},
        max_value = ${pickExtreme('max', 'value')}, max_step = ${pickExtreme('max', 'step')},
-       count = t.count + EXCLUDED.count`,
-    [
-      runId,
-      textArray(rows.map((r) => r.key)),
-      int8Array(rows.map((r) => r.firstStep)),
-      int8Array(rows.map((r) => r.lastStep)),
-      float8Array(rows.map((r) => r.lastValue)),
-      float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
-      float8Array(rows.map((r) => r.minValue)),
-      int8Array(rows.map((r) => r.minStep)),
-      float8Array(rows.map((r) => r.maxValue)),
-      int8Array(rows.map((r) => r.maxStep)),
-      int8Array(rows.map((r) => r.count)),
-    ],
-  );
+       count = t.count + EXCLUDED.count`;
+
+const LATEST_MERGE = latestMergeSql('$1', '', 2);
+
+/** The 10 arrays of latestMergeSql. */
+const latestParams = (rows: KeySummary[]) => [
+  textArray(rows.map((r) => r.key)),
+  int8Array(rows.map((r) => r.firstStep)),
+  int8Array(rows.map((r) => r.lastStep)),
+  float8Array(rows.map((r) => r.lastValue)),
+  float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
+  float8Array(rows.map((r) => r.minValue)),
+  int8Array(rows.map((r) => r.minStep)),
+  float8Array(rows.map((r) => r.maxValue)),
+  int8Array(rows.map((r) => r.maxStep)),
+  int8Array(rows.map((r) => r.count)),
+];
+
+export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySummary[]): Promise<void> {
+  if (rows.length === 0) return;
+  await c.query(LATEST_MERGE, [runId, ...latestParams(rows)]);
 }
 
-export async function mergeRollups(c: pg.ClientBase, runId: string, rows: BucketSummary[]): Promise<void> {
-  if (rows.length === 0) return;
-  await c.query(
-    `INSERT INTO metric_rollups AS t (run_id, key, level, bucket, min_value, max_value, last_step, last_value,
-                                      last_wall_time, count)
-     SELECT $1, k, l, b, mn, mx, ls, lv, to_timestamp(lw), n
-       FROM unnest($2::text[], $3::int2[], $4::int8[], $5::float8[], $6::float8[], $7::int8[], $8::float8[],
-                   $9::float8[], $10::int4[]) AS u(k, l, b, mn, mx, ls, lv, lw, n)
+/** Merges per-bucket aggregates into metric_rollups; `run` as in latestMergeSql. */
+const rollupMergeSql = (run: string, from: string, first: number, on = '', r = '') => `INSERT INTO metric_rollups
+         AS t (run_id, key, level, bucket, min_value, max_value, last_step, last_value, last_wall_time, count)
+     SELECT ${run}, k, l, b, mn, mx, ls, lv, to_timestamp(lw), n
+       FROM ${from}unnest(${arrays(first, [...(r ? ['uuid'] : []), 'text', 'int2', 'int8', 'float8', 'float8', 'int8', 'float8', 'float8', 'int4'])})
+            AS u(${r}k, l, b, mn, mx, ls, lv, lw, n)${on}
      ON CONFLICT (run_id, key, level, bucket) DO UPDATE SET
        min_value = least(t.min_value, EXCLUDED.min_value),
        max_value = greatest(t.max_value, EXCLUDED.max_value),
        last_value = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_value ELSE t.last_value END,
        last_wall_time = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_wall_time ELSE t.last_wall_time END,
        last_step = greatest(t.last_step, EXCLUDED.last_step),
-       count = t.count + EXCLUDED.count`,
-    [
-      runId,
-      textArray(rows.map((r) => r.key)),
-      int2Array(rows.map((r) => r.level)),
-      int8Array(rows.map((r) => r.bucket)),
-      float8Array(rows.map((r) => r.minValue)),
-      float8Array(rows.map((r) => r.maxValue)),
-      int8Array(rows.map((r) => r.lastStep)),
-      float8Array(rows.map((r) => r.lastValue)),
-      float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
-      int4Array(rows.map((r) => r.count)),
-    ],
-  );
+       count = t.count + EXCLUDED.count`;
+
+const ROLLUP_MERGE = rollupMergeSql('$1', '', 2);
+
+/** The 9 arrays of rollupMergeSql. */
+const rollupParams = (rows: BucketSummary[]) => [
+  textArray(rows.map((r) => r.key)),
+  int2Array(rows.map((r) => r.level)),
+  int8Array(rows.map((r) => r.bucket)),
+  float8Array(rows.map((r) => r.minValue)),
+  float8Array(rows.map((r) => r.maxValue)),
+  int8Array(rows.map((r) => r.lastStep)),
+  float8Array(rows.map((r) => r.lastValue)),
+  float8Array(rows.map((r) => toSeconds(r.lastWallTime))),
+  int4Array(rows.map((r) => r.count)),
+];
+
+export async function mergeRollups(c: pg.ClientBase, runId: string, rows: BucketSummary[]): Promise<void> {
+  if (rows.length === 0) return;
+  await c.query(ROLLUP_MERGE, [runId, ...rollupParams(rows)]);
 }
 
 /** Recomputes both summary tables for some keys of a run from the history (rare path). */
@@ -287,6 +301,71 @@ export async function upsertPoints(
   }
   return replaced;
 }
+
+/** One forward batch of a run, aggregated (aggregate.ts), for appendBatches. */
+export interface ForwardBatch {
+  runId: string;
+  points: Point[];
+  latest: KeySummary[];
+  rollups: BucketSummary[];
+  /** NoticePoint[] as JSON, or null when the points do not go in the NOTIFY. */
+  noticePoints: string | null;
+}
+
+/**
+ * Forward batches of distinct runs in one statement, sent alone (autocommit: its own transaction, one round
+ * trip, one commit): RunState's seq statement as CTE `run`, then every batch's points (a plain INSERT: a point
+ * that already exists fails the whole statement with 23505 and nothing is written), the two summaries merged,
+ * the batch records, and the NOTIFYs (pubsub ingestNoticesSql), all committed together. Several trainers'
+ * batches share one commit (ingest.ts ForwardGroups): a NOTIFYing commit holds PostgreSQL's cluster-wide
+ * notify lock through its WAL flush, so commits with NOTIFY cannot overlap (docs/performance.md).
+ * Returns a row per batch whose run accepted it; a named statement, parsed and planned once per connection.
+ */
+export async function appendBatches(
+  db: pg.Pool,
+  sql: { runSeq: string; notices: (pointsParam: string) => string },
+  batches: ForwardBatch[],
+): Promise<{ id: string; seq: number }[]> {
+  const each = <T>(f: (b: ForwardBatch) => T[]) => batches.flatMap(f);
+  const ids = (f: (b: ForwardBatch) => unknown[]) => batches.flatMap((b) => f(b).map(() => b.runId));
+  const { rows } = await db.query<{ id: string; seq: number }>({
+    name: 'metric-append-batches',
+    text: appendBatchesSql(sql.runSeq, sql.notices('n.points::json')),
+    values: [
+      batches.map((b) => b.runId),
+      batches.map((b) => b.noticePoints),
+      ids((b) => b.points),
+      ...chunkParams(
+        '',
+        each((b) => b.points),
+        0,
+      ).slice(1, 5),
+      ids((b) => b.latest),
+      ...latestParams(each((b) => b.latest)),
+      ids((b) => b.rollups),
+      ...rollupParams(each((b) => b.rollups)),
+    ],
+  });
+  return rows;
+}
+
+// Parameters: $1 the runs (in RunState's statement), $2 each run's notice points; $3-$7 points with their run,
+// $8-$18 key summaries with their run, $19-$28 bucket summaries with their run.
+const appendBatchesSql = (runSeq: string, notices: string) => `WITH run AS (${runSeq}),
+  points AS (
+    INSERT INTO metrics (run_id, key, step, value, wall_time, seq)
+    SELECT run.id, k, s, v, to_timestamp(w), run.seq
+      FROM unnest(${arrays(3, ['uuid', 'text', 'int8', 'float8', 'float8'])}) AS u(r, k, s, v, w)
+      JOIN run ON run.id = u.r),
+  latest AS (${latestMergeSql('run.id', 'run JOIN ', 8, ' ON run.id = u.r', 'r, ')}),
+  rollups AS (${rollupMergeSql('run.id', 'run JOIN ', 19, ' ON run.id = u.r', 'r, ')}),
+  batch AS (
+    INSERT INTO metric_batches (run_id, seq, keys, min_step, max_step)
+    SELECT run.id, run.seq, b.keys, b.min_step, b.max_step
+      FROM run JOIN (SELECT r, array_agg(DISTINCT k) AS keys, min(s) AS min_step, max(s) AS max_step
+                       FROM unnest($3::uuid[], $4::text[], $5::int8[]) AS u(r, k, s) GROUP BY r) b ON b.r = run.id)
+  SELECT run.id, run.seq, ${notices}
+    FROM run JOIN unnest($1::uuid[], $2::text[]) AS n(r, points) ON n.r = run.id`;
 
 /** The record of one logMetrics batch: what a live stream replays by seq. */
 export async function insertBatch(

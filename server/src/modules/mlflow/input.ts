@@ -70,6 +70,23 @@ export function reqInt(a: Args, name: string): number {
   return n;
 }
 
+/** Latest time a run may carry: the end of year 9999 (PostgreSQL and JavaScript both go further; people do not). */
+const MAX_TIME_MS = 253_402_300_799_999;
+
+/**
+ * A run's `start_time` / `end_time`: milliseconds since the epoch, an integer as MLflow's handler asserts
+ * (`_assert_intlike`), between 1970 and 9999; absent is undefined (the server's clock is used).
+ */
+export function optTime(a: Args, name: string): Date | undefined {
+  const n = optInt(a, name);
+  if (n === undefined) return undefined;
+  if (n < 0 || n > MAX_TIME_MS)
+    throw invalid(
+      `Invalid value ${n} for parameter '${name}' supplied: milliseconds since the epoch, 0..${MAX_TIME_MS}`,
+    );
+  return new Date(n);
+}
+
 const SPECIAL: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
 export function reqDouble(a: Args, name: string): number {

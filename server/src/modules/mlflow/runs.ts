@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import { checkJsonObject } from '../../core/validate.ts';
+import { inTransaction } from '../../db/database.ts';
 import type { Principal } from '../auth/scopes.ts';
 import type { Services } from '../context.ts';
 import type { PointInput } from '../metric/ingest.ts';
@@ -28,6 +30,7 @@ import {
   objectList,
   optInt,
   optString,
+  optTime,
   reqDouble,
   reqInt,
   reqString,
@@ -61,22 +64,27 @@ export class MlflowRuns {
     return runs.map((r, i) => runJson(r, tags.get(r.id) ?? [], latest[i] ?? []));
   }
 
+  /**
+   * One transaction: the run row, its start (RunState, with the client's `start_time`) and its tags; a fault in
+   * any part leaves no run behind.
+   */
   async create(a: Args) {
     const experiment = await this.experiments.row(reqString(a, 'experiment_id'));
     if (await this.experiments.isDeleted(experiment.id))
       throw invalid(`The experiment ${experiment.id} must be in the 'active' state to create runs in it`);
     const tags = keyValues(a, 'tags', 'Tag', MLFLOW_LIMITS.tagsPerBatch, MLFLOW_LIMITS.tagValue);
+    const startedAt = optTime(a, 'start_time') ?? null;
     const user = optString(a, 'user_id');
     if (user && !tags.some((t) => t.key === USER_TAG)) tags.push({ key: USER_TAG, value: user });
     const name = optString(a, 'run_name') || tags.find((t) => t.key === RUN_NAME_TAG)?.value || null;
     const notes = tags.find((t) => t.key === NOTE_TAG)?.value;
-    const created = await this.s.runs.create({ experimentId: experiment.id, name, notes });
-    const run = await this.s.runs.start(created.id, { client: 'mlflow' });
-    await store.setRunTags(
-      this.s.db.pool,
-      run.id,
-      tags.filter((t) => t.key !== RUN_NAME_TAG && t.key !== NOTE_TAG),
-    );
+    const run = await inTransaction(this.s.db.pool, async (c) => {
+      const created = await this.s.runs.create({ experimentId: experiment.id, name, notes }, c);
+      const started = await this.s.runs.start(created.id, { client: 'mlflow' }, startedAt, c);
+      const kv = dedupeTags(tags.filter((t) => t.key !== RUN_NAME_TAG && t.key !== NOTE_TAG));
+      await store.setRunTags(c, started.id, kv);
+      return started;
+    });
     const [json] = await this.json([run]);
     return { run: json };
   }
@@ -86,17 +94,28 @@ export class MlflowRuns {
     return { run };
   }
 
-  /** end_run sends status FINISHED/FAILED/KILLED; the end time is the server's (as for every Runboard run). */
+  /**
+   * end_run sends status FINISHED/FAILED/KILLED with its `end_time`, which becomes the run's end (the server's
+   * clock when absent). An `end_time` without a final status is ignored: Runboard runs have an end only once
+   * they ended. One transaction.
+   */
   async update(a: Args) {
     const id = runIdOf(a);
-    let run = await this.row(id);
     const name = optString(a, 'run_name');
-    if (name) run = await this.s.runs.update(id, { name });
     const status = optString(a, 'status');
-    if (status === 'FINISHED' || status === 'FAILED') run = await this.s.runs.finish(id, status, null, null);
-    else if (status === 'KILLED') run = await this.s.runs.finish(id, 'CANCELED', null, null);
-    else if (status === 'RUNNING' && run.status === 'QUEUED') run = await this.s.runs.start(id, { client: 'mlflow' });
-    else if (status && status !== 'RUNNING' && status !== 'SCHEDULED') throw invalid(`Invalid run status '${status}'`);
+    const endedAt = optTime(a, 'end_time') ?? null;
+    if (status && !['FINISHED', 'FAILED', 'KILLED', 'RUNNING', 'SCHEDULED'].includes(status))
+      throw invalid(`Invalid run status '${status}'`);
+    const run = await inTransaction(this.s.db.pool, async (c) => {
+      let run = await this.row(id);
+      if (name) run = await this.s.runs.update(id, { name }, c);
+      if (status === 'FINISHED' || status === 'FAILED')
+        run = await this.s.runs.finish(id, status, null, null, endedAt, c);
+      else if (status === 'KILLED') run = await this.s.runs.finish(id, 'CANCELED', null, null, endedAt, c);
+      else if (status === 'RUNNING' && run.status === 'QUEUED')
+        run = await this.s.runs.start(id, { client: 'mlflow' }, null, c);
+      return run;
+    });
     const tags = await store.runTagsOf(this.s.db.pool, [run.id]);
     return { run_info: runInfoJson(run, tags.get(run.id) ?? []) };
   }
@@ -142,13 +161,16 @@ export class MlflowRuns {
   async logParam(a: Args) {
     const id = runIdOf(a);
     const key = checkKey('Param', reqString(a, 'key'));
-    await this.writeParams(await this.assertWritable(id), [
-      { key, value: checkValue('Param', key, String(a.value ?? ''), MLFLOW_LIMITS.paramValue) },
-    ]);
+    const param = { key, value: checkValue('Param', key, String(a.value ?? ''), MLFLOW_LIMITS.paramValue) };
+    const run = await this.assertWritable(id);
+    await inTransaction(this.s.db.pool, (c) => this.writeParams(run, [param], c));
     return {};
   }
 
-  /** Everything is validated before anything is written; then params and tags, then the metrics. */
+  /**
+   * Everything is validated before anything is written; then params, tags and metrics in ONE transaction
+   * (RunState's edits and the metric ingest on the same client), so a fault in any part writes nothing.
+   */
   async logBatch(a: Args) {
     const id = runIdOf(a);
     const metrics = objectList(a, 'metrics', MLFLOW_LIMITS.metricsPerBatch).map(metricPoint);
@@ -158,18 +180,19 @@ export class MlflowRuns {
     if (metrics.length && !['RUNNING', 'CRASHED'].includes(run.status))
       throw invalid(`Run ${id} is ${run.status}: metrics are closed once a run has ended`);
     checkParams(run, params);
-    await this.writeParams(run, params);
-    await this.writeTags(run, tags);
-    if (metrics.length) await this.s.metrics.log(id, metrics, null);
+    await inTransaction(this.s.db.pool, async (c) => {
+      await this.writeParams(run, params, c);
+      await this.writeTags(run, tags, c);
+      if (metrics.length) await this.s.metrics.log(id, metrics, null, c);
+    });
     return {};
   }
 
   async setTag(a: Args) {
     const run = await this.assertWritable(runIdOf(a));
     const key = checkKey('Tag', reqString(a, 'key'));
-    await this.writeTags(run, [
-      { key, value: checkValue('Tag', key, optString(a, 'value') ?? '', MLFLOW_LIMITS.tagValue) },
-    ]);
+    const tag = { key, value: checkValue('Tag', key, optString(a, 'value') ?? '', MLFLOW_LIMITS.tagValue) };
+    await inTransaction(this.s.db.pool, (c) => this.writeTags(run, [tag], c));
     return {};
   }
 
@@ -213,25 +236,23 @@ export class MlflowRuns {
    * The UPDATE keeps existing keys (`new || old`: the right side wins), so even a racing writer cannot change
    * a logged param; the check after it reports such a race.
    */
-  private async writeParams(run: RunRow, params: Tag[]) {
+  private async writeParams(run: RunRow, params: Tag[], c: pg.ClientBase) {
     checkParams(run, params);
     const fresh = params.filter((p) => !(p.key in run.config));
     if (!fresh.length) return;
     const added = Object.fromEntries(fresh.map((p) => [p.key, paramValue(p.value)]));
     checkJsonObject('params', { ...run.config, ...added });
-    const updated = await this.s.runState.edit(run.id, (b) => `config = ${b(added)}::jsonb || config`);
+    const updated = await this.s.runState.edit(run.id, (b) => `config = ${b(added)}::jsonb || config`, c);
     checkParams(updated, params);
   }
 
-  private async writeTags(run: RunRow, tags: Tag[]) {
+  /** mlflow.runName and mlflow.note.content are the run's name and notes (RunService); the rest go to run_tags. */
+  private async writeTags(run: RunRow, tags: Tag[], c: pg.ClientBase) {
     const name = tags.findLast((t) => t.key === RUN_NAME_TAG)?.value;
     const notes = tags.findLast((t) => t.key === NOTE_TAG)?.value;
-    if (name || notes !== undefined) await this.s.runs.update(run.id, { name: name || null, notes });
-    await store.setRunTags(
-      this.s.db.pool,
-      run.id,
-      dedupeTags(tags.filter((t) => t.key !== RUN_NAME_TAG && t.key !== NOTE_TAG)),
-    );
+    if (name || notes !== undefined) await this.s.runs.update(run.id, { name: name || null, notes }, c);
+    const kv = dedupeTags(tags.filter((t) => t.key !== RUN_NAME_TAG && t.key !== NOTE_TAG));
+    await store.setRunTags(c, run.id, kv);
   }
 }
 

@@ -201,21 +201,30 @@ const ORDER_ATTRIBUTES: Record<string, string> = {
   creation_time: 'createdAt',
 };
 
-/** MLflow's order_by ("metrics.acc DESC", "params.lr", "attributes.start_time ASC") as listRuns sort keys. */
-export function mlflowOrder(orderBy: string[]): { field: string; direction: 'ASC' | 'DESC' }[] {
+/**
+ * MLflow's order_by ("metrics.acc DESC", "params.lr", "tags.team ASC", "attributes.start_time") as listRuns sort
+ * keys. As in MLflow's SQL store: params and tags sort on their string value (so '0.01' < '1e-4'), metrics on the
+ * latest value, runs without the key last in either direction.
+ */
+export function mlflowOrder(orderBy: string[]): { field: string | FieldRef; direction: 'ASC' | 'DESC' }[] {
   if (orderBy.length > 10) throw invalid('order_by: at most 10 keys');
   const keys = orderBy.map((text) => {
     const m = /^\s*(.+?)(?:\s+(asc|desc))?\s*$/i.exec(text);
-    if (!m) throw invalid(`order_by: cannot read ${JSON.stringify(text)}`);
+    if (!m) throw invalid(`Invalid order_by clause '${text}'`);
     const direction = (m[2]?.toUpperCase() ?? 'ASC') as 'ASC' | 'DESC';
     const [clause] = parseMlflowFilter(`${m[1]} IS NULL`);
-    if (!clause) throw invalid(`order_by: cannot read ${JSON.stringify(text)}`);
-    const quoted = JSON.stringify(clause.key);
-    if (clause.entity === 'metric') return { field: `metrics.${quoted}`, direction };
-    if (clause.entity === 'param') return { field: `config.${quoted}`, direction };
+    if (!clause) throw invalid(`Invalid order_by clause '${text}'`);
+    const at = { position: 0, text: `${clause.entity}s.${clause.key}` };
+    if (clause.entity === 'metric') return { field: `metrics.${JSON.stringify(clause.key)}`, direction };
+    if (clause.entity === 'param')
+      return { field: { kind: 'config', path: [clause.key], asText: true, ...at } as FieldRef, direction };
     if (clause.entity === 'tag' && clause.key === RUN_NAME_TAG) return { field: 'name', direction };
-    const attribute = clause.entity === 'attribute' ? ORDER_ATTRIBUTES[clause.key] : undefined;
-    if (!attribute) throw invalid(`order_by: cannot sort on ${m[1]}; use metrics.<key>, params.<key> or an attribute`);
+    if (clause.entity === 'tag') return { field: { kind: 'tag', key: clause.key, ...at } as FieldRef, direction };
+    const attribute = ORDER_ATTRIBUTES[clause.key];
+    if (!attribute)
+      throw invalid(
+        `Invalid order_by clause '${text}': sort on metrics.<key>, params.<key>, tags.<key> or attributes ${Object.keys(ORDER_ATTRIBUTES).join(', ')}`,
+      );
     return { field: attribute, direction };
   });
   // MLflow's tie-break (and its default order): start_time DESC, then run id.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput, ErrorCode, userError } from '../../core/errors.ts';
@@ -8,6 +9,7 @@ import {
   compileFilterNode,
   compileOrderField,
   configTypeUses,
+  type FieldRef,
   FilterError,
   type FilterNode,
   metricKeyUses,
@@ -49,7 +51,8 @@ export interface RunListArgs {
   experimentIds?: string[] | null;
   /** Largest page `first` may ask for (default LIMITS.pageSize; MLflow's search allows 50,000). */
   maxFirst?: number;
-  orderBy?: { field: string; direction?: 'ASC' | 'DESC' | null }[] | null;
+  /** Fields in the filter grammar, or (the MLflow translator's sort keys) already-built field references. */
+  orderBy?: { field: string | FieldRef; direction?: 'ASC' | 'DESC' | null }[] | null;
   first?: number | null;
   after?: string | null;
 }
@@ -70,13 +73,27 @@ function filterError(err: unknown): never {
 
 const MAX_ORDER_KEYS = 10;
 
-const encodeCursor = (values: (string | null)[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+/**
+ * The order a cursor was made under. A cursor carries it, so one from another orderBy with as many keys (whose
+ * values would parse but mean other columns) is refused rather than silently starting a page somewhere else.
+ */
+function orderSignature(orderBy: readonly { field: string | FieldRef; direction?: string | null }[]): string {
+  // A FieldRef (the MLflow translator's tags.<key> / params.<key>) is spelled as its JSON: kind, key or path, asText.
+  const spelled = JSON.stringify(orderBy.map((o) => [o.field, o.direction === 'DESC' ? 'DESC' : 'ASC']));
+  return createHash('sha256').update(spelled).digest('base64url').slice(0, 12);
+}
 
-function decodeCursor(cursor: string, length: number): (string | null)[] {
+const encodeCursor = (signature: string, values: (string | null)[]) =>
+  Buffer.from(JSON.stringify([signature, ...values])).toString('base64url');
+
+function decodeCursor(cursor: string, signature: string, length: number): (string | null)[] {
   try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === length && values.every((v) => v === null || typeof v === 'string')) {
-      return values as (string | null)[];
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parsed) && parsed[0] === signature) {
+      const values = parsed.slice(1);
+      if (values.length === length && values.every((v) => v === null || typeof v === 'string')) {
+        return values as (string | null)[];
+      }
     }
   } catch {}
   throw badInput('after', 'is not a cursor of this query (cursors are only valid with the same orderBy)');
@@ -174,7 +191,8 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   }
   keys.push({ sql: 'r.id', type: 'uuid', desc: false });
 
-  const after = args.after ? decodeCursor(args.after, keys.length) : null;
+  const signature = orderSignature(orderBy);
+  const after = args.after ? decodeCursor(args.after, signature, keys.length) : null;
   let rows: (RunRow & Record<string, unknown>)[];
   try {
     rows = await selectRunPage(db, { conditions: where, keys, after, limit: first + 1 }, params);
@@ -193,7 +211,7 @@ export async function listRuns(db: pg.Pool, args: RunListArgs): Promise<RunPage>
   const edges = page.map((row) => {
     const values = keys.map((_, i) => (row[`_k${i}`] as string | null) ?? null);
     for (let i = 0; i < keys.length; i++) delete row[`_k${i}`];
-    return { cursor: encodeCursor(values), node: row as RunRow };
+    return { cursor: encodeCursor(signature, values), node: row as RunRow };
   });
   let total: Promise<number> | undefined;
   return {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { assertId, ErrorCode, notFound, userError } from '../../core/errors.ts';
-import { inTransaction } from '../../db/database.ts';
+import { inCallerTransaction, inTransaction } from '../../db/database.ts';
 import { notifyPg, notifyRuns, type RunEventKind } from '../../pubsub/topics.ts';
 import type { RunQueue } from '../launch/queue.ts';
 import {
@@ -16,6 +16,7 @@ import {
   extendLeases,
   FINAL_STATUSES,
   findRun,
+  INGEST_SEQ_SQL,
   insertRun,
   lockRun,
   lockRuns,
@@ -101,14 +102,20 @@ export class RunState {
     return created;
   }
 
-  /** A trainer begins (or, replaying its journal after an outage, repeats beginning) the run. */
-  start(id: string, systemInfo: Record<string, unknown>): Promise<RunRow> {
+  /**
+   * A trainer begins (or, replaying its journal after an outage, repeats beginning) the run. `at` is a start time
+   * the client measured (MLflow's `start_time`); a run keeps the first start time it got. With `c`, the change
+   * is part of the caller's transaction.
+   */
+  start(id: string, systemInfo: Record<string, unknown>, at: Date | null = null, c?: pg.ClientBase): Promise<RunRow> {
     return this.transition(
       id,
       ['QUEUED', 'RUNNING', 'CRASHED'],
       'start',
-      (p) => `status = 'RUNNING', started_at = coalesce(started_at, now()), last_heartbeat_at = now(),
-              finished_at = NULL, system_info = system_info || ${p(systemInfo)}::jsonb`,
+      (p) => `status = 'RUNNING', started_at = coalesce(started_at, ${p(at)}::timestamptz, now()),
+              last_heartbeat_at = now(), finished_at = NULL, system_info = system_info || ${p(systemInfo)}::jsonb`,
+      undefined,
+      c,
     );
   }
 
@@ -143,21 +150,32 @@ export class RunState {
     return run;
   }
 
-  /** Ends a run with a final status; asking again for the status it already has is a no-op. */
-  finish(id: string, status: RunStatus, exitCode: number | null, message: string | null): Promise<RunRow> {
+  /**
+   * Ends a run with a final status; asking again for the status it already has is a no-op. `at` is an end time
+   * the client measured (MLflow's `end_time`), else the server's clock.
+   */
+  finish(
+    id: string,
+    status: RunStatus,
+    exitCode: number | null,
+    message: string | null,
+    at: Date | null = null,
+    c?: pg.ClientBase,
+  ): Promise<RunRow> {
     return this.transition(
       id,
       ACTIVE_STATUSES,
       `finish as ${status}`,
-      (p) => `status = ${p(status)}::"RunStatus", finished_at = now(), exit_code = ${p(exitCode)}::int,
-              error_message = ${p(message)}::text, lease_expires_at = NULL`,
+      (p) => `status = ${p(status)}::"RunStatus", finished_at = coalesce(${p(at)}::timestamptz, now()),
+              exit_code = ${p(exitCode)}::int, error_message = ${p(message)}::text, lease_expires_at = NULL`,
       status,
+      c,
     );
   }
 
   /** Name, tags or notes: an event for subscribers, allowed in any status. */
-  edit(id: string, set: (p: Bind) => string): Promise<RunRow> {
-    return this.transition(id, ALL_STATUSES, 'update', set);
+  edit(id: string, set: (p: Bind) => string, c?: pg.ClientBase): Promise<RunRow> {
+    return this.transition(id, ALL_STATUSES, 'update', set, undefined, c);
   }
 
   /**
@@ -225,6 +243,15 @@ export class RunState {
     throw userError(ErrorCode.RUN_NOT_ACTIVE, `Run ${runId} is ${status}; cannot log metrics (${hint}).`, {
       status,
     });
+  }
+
+  /**
+   * beginIngest as SQL, for an ingest done in one statement: the statement runs this first (as CTE `run`) and
+   * publishes the revived run's event in the same statement (pubsub ingestNoticesSql), so the status write stays this class's and the event
+   * commits with it. No row from it means "not accepted": the caller then takes beginIngest's path, which says why.
+   */
+  ingestSeqSql(): string {
+    return INGEST_SEQ_SQL;
   }
 
   /**
@@ -376,7 +403,7 @@ export class RunState {
   /**
    * The guarded state change behind most methods: an update guarded by `status IN (from)` + seq bump + NOTIFY, in one
    * transaction. When the guard fails because the run already has `sameAs`, the call was a repeat: the run is
-   * returned unchanged.
+   * returned unchanged. With `client`, in the caller's transaction (its NOTIFY is delivered when that commits).
    */
   private async transition(
     id: string,
@@ -384,9 +411,10 @@ export class RunState {
     action: string,
     set: (p: Bind) => string,
     sameAs?: RunStatus,
+    client?: pg.ClientBase,
   ): Promise<RunRow> {
     const runId = assertId('Run', id);
-    return inTransaction(this.pool, async (c) => {
+    return inCallerTransaction(this.pool, client, async (c) => {
       const run = await transitionRun(c, runId, from, set);
       if (run) {
         await this.publish(c, run, 'UPDATED');

@@ -1,7 +1,8 @@
 import { isUuid } from '@runboard/contract/ids';
+import type pg from 'pg';
 import { assertId, badInput } from '../../core/errors.ts';
 import { checkJsonObject, checkName, checkTags, checkText, LIMITS } from '../../core/validate.ts';
-import { type Database, inTransaction } from '../../db/database.ts';
+import { type Database, inCallerTransaction, inTransaction } from '../../db/database.ts';
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import { listRuns, type RunListArgs, type RunPage } from './list.ts';
@@ -78,7 +79,8 @@ export class RunService {
     return findRun(this.db.pool, id);
   }
 
-  async create(input: CreateRunInput): Promise<RunRow> {
+  /** With `c`, the run is inserted in the caller's transaction (an MLflow runs/create is one transaction). */
+  async create(input: CreateRunInput, c?: pg.ClientBase): Promise<RunRow> {
     if ((input.experimentId == null) === (input.experimentName == null)) {
       throw badInput('experiment', 'give exactly one of experimentId and experimentName');
     }
@@ -88,13 +90,14 @@ export class RunService {
     const notes = checkText('notes', input.notes ?? '', LIMITS.notes);
     const name = input.name != null ? checkName('name', input.name) : null;
     const experiment = await this.experiments.resolveOrCreate(input);
-    return inTransaction(this.db.pool, (c) =>
-      this.state.insert(c, { experimentId: experiment.id, name, config, tags, notes, systemInfo }),
+    return inCallerTransaction(this.db.pool, c, (tx) =>
+      this.state.insert(tx, { experimentId: experiment.id, name, config, tags, notes, systemInfo }),
     );
   }
 
-  start(id: string, systemInfo: unknown): Promise<RunRow> {
-    return this.state.start(id, checkJsonObject('systemInfo', systemInfo ?? {}));
+  /** `at`: a start time the client measured (MLflow's start_time); `c`: the caller's transaction. */
+  start(id: string, systemInfo: unknown, at: Date | null = null, c?: pg.ClientBase): Promise<RunRow> {
+    return this.state.start(id, checkJsonObject('systemInfo', systemInfo ?? {}), at, c);
   }
 
   heartbeat(id: string): Promise<RunRow> {
@@ -106,13 +109,15 @@ export class RunService {
     status: RunStatus,
     exitCode: number | null | undefined,
     error: string | null | undefined,
+    at: Date | null = null,
+    c?: pg.ClientBase,
   ): Promise<RunRow> {
     if (!FINAL_STATUSES.includes(status)) throw badInput('status', `must be one of ${FINAL_STATUSES.join(', ')}`);
     const message = error != null ? checkText('error', error, LIMITS.error) : null;
-    return this.state.finish(id, status, exitCode ?? null, message);
+    return this.state.finish(id, status, exitCode ?? null, message, at, c);
   }
 
-  update(id: string, input: UpdateRunInput): Promise<RunRow> {
+  update(id: string, input: UpdateRunInput, c?: pg.ClientBase): Promise<RunRow> {
     const sets: ((p: Bind) => string)[] = [];
     if (input.name != null) {
       const name = checkName('name', input.name);
@@ -127,7 +132,7 @@ export class RunService {
       sets.push((p) => `notes = ${p(notes)}`);
     }
     if (sets.length === 0) throw badInput('input', 'give at least one of name, tags, notes');
-    return this.state.edit(id, (p) => sets.map((s) => s(p)).join(', '));
+    return this.state.edit(id, (p) => sets.map((s) => s(p)).join(', '), c);
   }
 
   async delete(id: string): Promise<string> {

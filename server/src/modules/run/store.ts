@@ -238,17 +238,21 @@ export async function nextIngestSeq(
   c: pg.ClientBase,
   runId: string,
 ): Promise<{ seq: number; experimentId: string; revived: boolean } | null> {
-  const { rows } = await c.query<{ seq: number; experimentId: string; revived: boolean }>(
-    `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
-            status = 'RUNNING', finished_at = NULL,
-            state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
-       FROM (SELECT id, status FROM runs WHERE id = $1 FOR UPDATE) old
-      WHERE r.id = old.id AND old.status IN ('RUNNING', 'CRASHED')
-      RETURNING r.seq, r.experiment_id AS "experimentId", old.status = 'CRASHED' AS revived`,
-    [runId],
-  );
+  const { rows } = await c.query<{ seq: number; experimentId: string; revived: boolean }>(INGEST_SEQ_SQL, [[runId]]);
   return rows[0] ?? null;
 }
+
+/**
+ * nextIngestSeq's statement for any number of runs ($1 uuid[]), for RunState to hand to an ingest that runs it
+ * as the first part of its own single statement (metric/store.ts appendBatches): a row per run that accepts
+ * metrics. Rows are locked in id order, so two such statements never wait for each other in a cycle.
+ */
+export const INGEST_SEQ_SQL = `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
+            status = 'RUNNING', finished_at = NULL,
+            state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
+       FROM (SELECT id, status FROM runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) old
+      WHERE r.id = old.id AND old.status IN ('RUNNING', 'CRASHED')
+      RETURNING r.id, r.seq, r.experiment_id AS "experimentId", old.status = 'CRASHED' AS revived`;
 
 export async function statusOf(db: pg.Pool | pg.ClientBase, runId: string): Promise<RunStatus | null> {
   const { rows } = await db.query<{ status: RunStatus }>('SELECT status::text FROM runs WHERE id = $1', [runId]);
@@ -392,6 +396,19 @@ export async function activeRunsOfAgents(
     `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.agent_id = ANY($1::uuid[]) AND r.status IN ('QUEUED', 'RUNNING')
       AND ${experimentInScope('$2')} ORDER BY r.created_at`,
     [agentIds, experiments],
+  );
+  return rows;
+}
+
+/** How many claimed or running runs each agent holds, over every experiment (absent: none). */
+export async function activeRunCountsOfAgents(
+  db: pg.Pool,
+  agentIds: readonly string[],
+): Promise<{ agentId: string; count: number }[]> {
+  const { rows } = await db.query<{ agentId: string; count: number }>(
+    `SELECT agent_id AS "agentId", count(*)::int AS count FROM runs
+      WHERE agent_id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING') GROUP BY agent_id`,
+    [agentIds],
   );
   return rows;
 }

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { DeleteRunsDocument, UpdateRunsDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
+import { useCan } from '../session';
 
 const splitTags = (text: string) =>
   text
@@ -32,6 +33,9 @@ export function BulkActions({
   const busy = updateState.fetching || deleteState.fetching;
   const problem = describeError(updateState.error ?? deleteState.error);
   const n = ids.length;
+  // updateRuns needs LOG, deleteRuns ADMIN: offer only what the session may do.
+  const canUpdate = useCan('LOG');
+  const canDelete = useCan('ADMIN');
 
   const update = async (input: { addTags?: string[]; removeTags?: string[]; archived?: boolean }) => {
     const r = await updateRuns({ ids, input });
@@ -46,43 +50,53 @@ export function BulkActions({
     if (!r.error) onDone('deleted');
   };
   const tags = splitTags(tagText);
+  if (!canUpdate && !canDelete) return null;
   return (
     <section className="toolbar bulk-actions" data-testid="bulk-actions" aria-label="Selected runs">
       <strong>{n} selected</strong>
-      <input
-        type="text"
-        value={tagText}
-        onChange={(e) => setTagText(e.target.value)}
-        placeholder="tag, tag…"
-        aria-label="Tags to add or remove"
-        data-testid="bulk-tags"
-        onKeyDown={(e) => e.key === 'Enter' && tags.length && void update({ addTags: tags })}
-      />
-      <button
-        type="button"
-        disabled={busy || !tags.length}
-        onClick={() => update({ addTags: tags })}
-        data-testid="bulk-tag"
-      >
-        Add tags
-      </button>
-      <button
-        type="button"
-        disabled={busy || !tags.length}
-        onClick={() => update({ removeTags: tags })}
-        data-testid="bulk-untag"
-      >
-        Remove tags
-      </button>
-      <button type="button" disabled={busy} onClick={() => update({ archived: true })} data-testid="bulk-archive">
-        Archive
-      </button>
-      {showingArchived && (
-        <button type="button" disabled={busy} onClick={() => update({ archived: false })} data-testid="bulk-unarchive">
-          Unarchive
-        </button>
+      {canUpdate && (
+        <>
+          <input
+            type="text"
+            value={tagText}
+            onChange={(e) => setTagText(e.target.value)}
+            placeholder="tag, tag…"
+            aria-label="Tags to add or remove"
+            data-testid="bulk-tags"
+            onKeyDown={(e) => e.key === 'Enter' && tags.length && void update({ addTags: tags })}
+          />
+          <button
+            type="button"
+            disabled={busy || !tags.length}
+            onClick={() => update({ addTags: tags })}
+            data-testid="bulk-tag"
+          >
+            Add tags
+          </button>
+          <button
+            type="button"
+            disabled={busy || !tags.length}
+            onClick={() => update({ removeTags: tags })}
+            data-testid="bulk-untag"
+          >
+            Remove tags
+          </button>
+          <button type="button" disabled={busy} onClick={() => update({ archived: true })} data-testid="bulk-archive">
+            Archive
+          </button>
+          {showingArchived && (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => update({ archived: false })}
+              data-testid="bulk-unarchive"
+            >
+              Unarchive
+            </button>
+          )}
+        </>
       )}
-      {confirming ? (
+      {!canDelete ? null : confirming ? (
         <>
           <button type="button" className="danger" disabled={busy} onClick={remove} data-testid="bulk-delete-confirm">
             Delete {n} run{n === 1 ? '' : 's'} for good

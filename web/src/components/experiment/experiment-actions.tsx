@@ -5,8 +5,12 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { DeleteExperimentDocument, RenameExperimentDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
+import { useCan } from '../session';
 
-/** Rename (inline form) and delete (second click confirms) for the experiment page's header. */
+/**
+ * Rename (inline form) and delete (second click confirms) for the experiment page's header, each offered only to
+ * a session whose scopes allow it (updateExperiment: LOG, deleteExperiment: ADMIN).
+ */
 export function ExperimentActions({
   id,
   name,
@@ -25,6 +29,8 @@ export function ExperimentActions({
   const [renameState, rename] = useMutation(RenameExperimentDocument);
   const [deleteState, remove] = useMutation(DeleteExperimentDocument);
   const problem = describeError(renameState.error ?? deleteState.error);
+  const canRename = useCan('LOG');
+  const canDelete = useCan('ADMIN');
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -38,9 +44,10 @@ export function ExperimentActions({
     const r = await remove({ id });
     if (!r.error) router.push('/');
   };
+  if (!canRename && !canDelete) return null;
   return (
     <div className="toolbar" data-testid="experiment-actions">
-      {editing ? (
+      {!canRename ? null : editing ? (
         <form onSubmit={submit} className="toolbar" style={{ margin: 0 }}>
           <input
             type="text"
@@ -75,7 +82,7 @@ export function ExperimentActions({
           Rename
         </button>
       )}
-      {confirming ? (
+      {!canDelete ? null : confirming ? (
         <>
           <button
             type="button"

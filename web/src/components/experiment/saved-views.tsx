@@ -5,6 +5,7 @@ import { useMutation, useQuery } from 'urql';
 import { DeleteViewDocument, SavedViewsDocument, SaveViewDocument } from '@/gql/graphql';
 import { describeError } from '@/lib/errors';
 import { savedStateOf, type ViewState, viewStateFromSaved } from '@/lib/view-state';
+import { useCan } from '../session';
 
 /**
  * The experiment's saved views: pick one (its settings go into the URL with `view=<id>`, so the
@@ -23,6 +24,8 @@ export function SavedViews({
   const [saveState, save] = useMutation(SaveViewDocument);
   const [deleteState, remove] = useMutation(DeleteViewDocument);
   const [name, setName] = useState('');
+  // Saving and deleting views need LOG: a READ session only picks them.
+  const canSave = useCan('LOG');
   const views = data?.savedViews ?? [];
   const current = views.find((v) => v.id === state.view);
   const modified =
@@ -78,23 +81,27 @@ export function SavedViews({
           modified
         </span>
       )}
-      {current && (
+      {current && canSave && (
         <button type="button" onClick={onDelete} disabled={deleteState.fetching} data-testid="delete-view">
           Delete view
         </button>
       )}
-      <input
-        type="text"
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        placeholder={current ? current.name : 'Name this view…'}
-        aria-label="Name of the view to save"
-        data-testid="view-name"
-        onKeyDown={(e) => e.key === 'Enter' && name.trim() && void onSave()}
-      />
-      <button type="button" onClick={onSave} disabled={!name.trim() || saveState.fetching} data-testid="save-view">
-        Save view
-      </button>
+      {canSave && (
+        <>
+          <input
+            type="text"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder={current ? current.name : 'Name this view…'}
+            aria-label="Name of the view to save"
+            data-testid="view-name"
+            onKeyDown={(e) => e.key === 'Enter' && name.trim() && void onSave()}
+          />
+          <button type="button" onClick={onSave} disabled={!name.trim() || saveState.fetching} data-testid="save-view">
+            Save view
+          </button>
+        </>
+      )}
       {problem && (
         <span className="field-error" role="alert">
           {problem.message}

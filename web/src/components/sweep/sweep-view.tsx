@@ -17,6 +17,7 @@ import { formatNumber, toNumber } from '@/lib/metric-value';
 import { type ParamAxis, paramAxis, type SweepRow } from '@/lib/sweep-analysis';
 import { Loading, Notice } from '../notice';
 import { useApi } from '../providers';
+import { useCan } from '../session';
 import { ALL_STATUSES, StatusBadge } from '../status-badge';
 import { ParallelCoordinates } from './parallel-coordinates';
 import { ParamImportance } from './param-importance';
@@ -124,6 +125,7 @@ export function SweepView({ id }: { id: string }) {
   const [selected, setSelected] = useState<Set<string> | null>(null);
   const [cancelState, cancelSweep] = useMutation(CancelSweepDocument);
   const [confirming, setConfirming] = useState(false);
+  const canCancel = useCan('LAUNCH');
 
   const statusOf = useCallback(
     (runId: string, fallback: string) => {
@@ -179,6 +181,7 @@ export function SweepView({ id }: { id: string }) {
           </Link>
         )}
         {active > 0 &&
+          canCancel &&
           (confirming ? (
             <span className="toolbar" style={{ margin: 0 }}>
               <button

@@ -1,0 +1,259 @@
+/**
+ * One bench:load phase on a fresh database and server: `trainers` simulated trainers each logging 10 metrics
+ * every 500 ms, `subscribers` graphql-ws subscribers following `runsPerSubscriber` runs each, for `seconds`,
+ * keys on. Measures latencies (with the server's Server-Timing split), CPU per request by party, PostgreSQL
+ * wait events and WAL counters, and checks acknowledged = stored = delivered.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { CpuMeter, cpuDelta } from './cpu.ts';
+import { createBenchDatabase } from './db.ts';
+import { createRunningRuns, GqlClient, LOG_METRICS_COLUMNS } from './gql.ts';
+import {
+  clientLoopDelay,
+  parseServerTiming,
+  serverMetrics,
+  WaitSampler,
+  walCounters,
+  walDelta,
+} from './load-probes.ts';
+import { startBenchServer, wsClient } from './server.ts';
+import { percentile, sleep } from './stats.ts';
+
+export interface Shape {
+  trainers: number;
+  subscribers: number;
+  runsPerSubscriber: number;
+  seconds: number;
+}
+
+const KEYS = Array.from({ length: 10 }, (_, i) => `m${i}`);
+
+/** One logMetrics request as the client saw it, with the server's split when it sent one. */
+interface Sample {
+  ms: number;
+  server: Record<string, number> | null;
+}
+
+async function createKey(admin: GqlClient, name: string, scopes: string[]): Promise<string> {
+  const { createApiKey } = await admin.gql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key } }`, {
+    i: { name, scopes },
+  });
+  return createApiKey.key as string;
+}
+
+type Subscriber = { client: ReturnType<typeof wsClient>; mine: Map<string, Set<string>> };
+
+/** Subscribers, each following its runs; records what each receives and each delivery's latency. */
+function subscribe(
+  wsUrl: string,
+  readKey: string,
+  runs: string[],
+  shape: Shape,
+  sentAt: Map<string, number>,
+  ackAt: Map<string, number>,
+) {
+  const deliveries: { ms: number; afterAckMs: number }[] = [];
+  let errors = 0;
+  const subs: Subscriber[] = Array.from({ length: shape.subscribers }, (_, i) => {
+    const client = wsClient(wsUrl, readKey);
+    const follows = Array.from(
+      { length: shape.runsPerSubscriber },
+      (_, k) => runs[(i * shape.runsPerSubscriber + k) % runs.length]!,
+    );
+    const mine = new Map(follows.map((r) => [r, new Set<string>()]));
+    client.subscribe<{ metricsLogged: { runId: string; points: { key: string; step: number }[] } }>(
+      {
+        query: `subscription($ids: [ID!]!) { metricsLogged(runIds: $ids) { runId points { key step } } }`,
+        variables: { ids: follows },
+      },
+      {
+        next: ({ data }) => {
+          const e = data?.metricsLogged;
+          if (!e) return;
+          const now = performance.now();
+          for (const p of e.points) mine.get(e.runId)?.add(`${p.key}@${p.step}`);
+          const id = `${e.runId}:${e.points[0]?.step}`;
+          const t = sentAt.get(id);
+          if (t !== undefined) deliveries.push({ ms: now - t, afterAckMs: now - (ackAt.get(id) ?? now) });
+        },
+        error: () => errors++,
+        complete: () => {},
+      },
+    );
+    return { client, mine };
+  });
+  return { subs, deliveries, errors: () => errors };
+}
+
+/** Trainers: one epoch of 10 metrics every 500 ms each, staggered over the first 500 ms. */
+async function train(logger: GqlClient, runs: string[], seconds: number, times: Map<string, number>[]) {
+  const [sentAt, ackAt] = times as [Map<string, number>, Map<string, number>];
+  const samples: Sample[] = [];
+  const acknowledged = new Map<string, number>(runs.map((r) => [r, 0]));
+  let errors = 0;
+  let firstError: string | null = null;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    runs.map(async (runId, t) => {
+      await sleep((500 * t) / runs.length);
+      for (let step = 0; performance.now() < until; step++) {
+        const next = performance.now() + 500;
+        const columns = { keys: KEYS, steps: KEYS.map(() => step), values: KEYS.map((_, k) => Math.sin(step + k)) };
+        const body = JSON.stringify({ query: LOG_METRICS_COLUMNS, variables: { runId, columns } });
+        const t0 = performance.now();
+        sentAt.set(`${runId}:${step}`, t0);
+        try {
+          const { text, serverTiming } = await logger.postTimed(body);
+          const now = performance.now();
+          if (JSON.parse(text).errors) throw new Error(text);
+          ackAt.set(`${runId}:${step}`, now);
+          samples.push({ ms: now - t0, server: parseServerTiming(serverTiming) });
+          acknowledged.set(runId, acknowledged.get(runId)! + KEYS.length);
+        } catch (err) {
+          errors++;
+          firstError ??= String((err as Error).message).slice(0, 300);
+        }
+        await sleep(Math.max(0, next - performance.now()));
+      }
+    }),
+  );
+  return { samples, acknowledged, errors, firstError };
+}
+
+/** Mean of each part over the requests at or above the p99 (and over all requests, to compare). */
+function breakdown(samples: Sample[]) {
+  const p99 = percentile(
+    samples.map((s) => s.ms),
+    99,
+  );
+  const part = (list: Sample[]) => {
+    const timed = list.filter((s) => s.server);
+    const mean = (f: (s: Sample) => number) => timed.reduce((a, s) => a + f(s), 0) / Math.max(1, timed.length);
+    const total = mean((s) => s.server!.total ?? 0);
+    const pool = mean((s) => s.server!.pool ?? 0);
+    const db = mean((s) => s.server!.db ?? 0);
+    const commit = mean((s) => s.server!.commit ?? 0);
+    return {
+      n: list.length,
+      clientMs: list.reduce((a, s) => a + s.ms, 0) / Math.max(1, list.length),
+      outsideServerMs: timed.length ? mean((s) => s.ms) - total : null,
+      serverJsMs: timed.length ? total - pool - db - commit : null,
+      poolWaitMs: timed.length ? pool : null,
+      statementsMs: timed.length ? db : null,
+      commitMs: timed.length ? commit : null,
+      statements: timed.length ? mean((s) => s.server!.stmts ?? 0) : null,
+    };
+  };
+  return { p99: part(samples.filter((s) => s.ms >= p99)), all: part(samples) };
+}
+
+async function storedPoints(url: string): Promise<Map<string, number>> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    const { rows } = await pool.query<{ run_id: string; n: number }>(
+      `SELECT run_id, count(*)::int AS n FROM metrics GROUP BY run_id`,
+    );
+    return new Map(rows.map((r) => [r.run_id, r.n]));
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function runPhase(shape: Shape) {
+  const db = await createBenchDatabase('load');
+  const adminKey = `rb-bench-${randomBytes(16).toString('hex')}`;
+  const server = await startBenchServer(db.url, 'load', adminKey, { SERVER_TIMING: 'on' });
+  try {
+    const admin = new GqlClient(server.url, 4, adminKey);
+    const logKey = await createKey(admin, 'bench-trainers', ['LOG']);
+    const readKey = await createKey(admin, 'bench-dashboards', ['READ']);
+    const logger = new GqlClient(server.url, shape.trainers, logKey);
+    const runs = await createRunningRuns(logger, 'bench-load', shape.trainers);
+    const sentAt = new Map<string, number>();
+    const ackAt = new Map<string, number>();
+    const live = subscribe(server.wsUrl, readKey, runs, shape, sentAt, ackAt);
+    await sleep(2000); // subscriptions registered (they replay nothing: no points yet)
+
+    const cpu = new CpuMeter(server.pid, db.name);
+    await cpu.start();
+    const waits = new WaitSampler(db.name);
+    await waits.start();
+    await serverMetrics(server.url, adminKey, true);
+    const wal0 = await walCounters(db.name);
+    const cpu0 = await cpu.sample();
+    const loop = clientLoopDelay();
+    const trained = await train(logger, runs, shape.seconds, [sentAt, ackAt]);
+    await sleep(3000); // the last deliveries
+    const clientLoop = loop.stop();
+    const cpu1 = await cpu.sample();
+    const wal = walDelta(wal0, await walCounters(db.name));
+    const serverStats = await serverMetrics(server.url, adminKey);
+    await waits.stop();
+    await cpu.stop();
+
+    const stored = await storedPoints(db.url);
+    const ackTotal = [...trained.acknowledged.values()].reduce((a, b) => a + b, 0);
+    const storedTotal = [...stored.values()].reduce((a, b) => a + b, 0);
+    const storedMismatch = runs.filter((r) => (stored.get(r) ?? 0) !== trained.acknowledged.get(r)).length;
+    let missed = 0;
+    for (const s of live.subs)
+      for (const [runId, points] of s.mine) missed += trained.acknowledged.get(runId)! - points.size;
+    for (const s of live.subs) await s.client.dispose();
+    admin.close();
+    logger.close();
+
+    const requests = trained.samples.length;
+    const used = cpuDelta(cpu0, cpu1);
+    const deliveryMs = live.deliveries.map((d) => d.ms);
+    const p99Delivery = percentile(deliveryMs, 99);
+    const slowDeliveries = live.deliveries.filter((d) => d.ms >= p99Delivery);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    return {
+      shape,
+      errors: trained.errors,
+      firstError: trained.firstError,
+      subscriptionErrors: live.errors(),
+      requests,
+      mutationP50: percentile(
+        trained.samples.map((s) => s.ms),
+        50,
+      ),
+      mutationP99: percentile(
+        trained.samples.map((s) => s.ms),
+        99,
+      ),
+      deliveryP50: percentile(deliveryMs, 50),
+      deliveryP99: p99Delivery,
+      deliveries: deliveryMs.length,
+      /** Of the slowest 1% of deliveries: the logMetrics request's part, then from its answer to delivery. */
+      deliveryTail: {
+        ackMs: mean(slowDeliveries.map((d) => d.ms - d.afterAckMs)),
+        afterAckMs: mean(slowDeliveries.map((d) => d.afterAckMs)),
+      },
+      breakdown: breakdown(trained.samples),
+      cpuPerRequestMs: {
+        server: used.serverMs / Math.max(1, requests),
+        postgres: used.postgresMs / Math.max(1, requests),
+        client: used.clientMs / Math.max(1, requests),
+      },
+      wal: { ...wal, perRequest: { commits: wal.commits / Math.max(1, requests), walBytes: wal.walBytes / requests } },
+      waitEvents: waits.top(),
+      server: serverStats,
+      clientLoop,
+      pointsAcknowledged: ackTotal,
+      pointsStored: storedTotal,
+      runsWhereStoredDiffersFromAcknowledged: storedMismatch,
+      deliveriesMissed: missed,
+    };
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+}
+
+export type PhaseResult = Awaited<ReturnType<typeof runPhase>>;
+
+/** Nothing lost and nothing failed. */
+export const intact = (r: PhaseResult) =>
+  !r.errors && !r.subscriptionErrors && !r.runsWhereStoredDiffersFromAcknowledged && !r.deliveriesMissed;

@@ -1,0 +1,106 @@
+import type pg from 'pg';
+import { isConnectionError } from '../../core/db-errors.ts';
+import { currentTiming, telemetry, untimed } from '../../core/telemetry.ts';
+import { ingestNoticesSql } from '../../pubsub/topics.ts';
+import type { RunState } from '../run/run-state.ts';
+import { appendBatches, type ForwardBatch } from './store.ts';
+
+/** Statements in flight at once: one committing while the next runs its inserts. */
+const MAX_IN_FLIGHT = 2;
+/** Bounds one statement: at most this many batches, and points. */
+const MAX_BATCHES = 64;
+const MAX_POINTS = 5000;
+
+interface Pending {
+  batch: ForwardBatch;
+  resolve: (seq: number | null) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for forward batches, keeping "acknowledged means durable": a batch is answered only after the
+ * statement that holds it committed (synchronous_commit on). Nothing waits on a timer: an idle server sends a
+ * batch at once; while MAX_IN_FLIGHT statements are out, arriving batches queue and the next statement takes
+ * all of them (distinct runs; a run's second batch waits for the following one). Every NOTIFYing commit holds
+ * PostgreSQL's cluster-wide notify lock through its WAL flush, so one commit per batch capped a server at
+ * one batch per fsync; one per group lifts that cap (docs/performance.md).
+ */
+export class ForwardGroups {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly state: RunState,
+  ) {}
+
+  /** The batch's seq once committed; null when it was not written (a point already stored, or the run does
+   * not accept metrics): the caller's transactional path then replaces, or says why. */
+  append(batch: ForwardBatch): Promise<number | null> {
+    const timing = currentTiming();
+    const t0 = performance.now();
+    return new Promise<number | null>((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      this.flush();
+    }).finally(() => {
+      // The request's share: from queueing to its commit (the statement itself is timed for nobody).
+      if (timing) {
+        timing.dbMs += performance.now() - t0;
+        timing.statements++;
+      }
+    });
+  }
+
+  private flush(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const group = this.take();
+      this.inFlight++;
+      untimed(() => this.send(group)).finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
+    }
+  }
+
+  /** The next group: queued batches in order, one per run, within the bounds (the first always fits). */
+  private take(): Pending[] {
+    const group: Pending[] = [];
+    const runs = new Set<string>();
+    let points = 0;
+    for (let i = 0; i < this.queue.length && group.length < MAX_BATCHES; ) {
+      const p = this.queue[i]!;
+      const n = p.batch.points.length;
+      if (runs.has(p.batch.runId) || (group.length > 0 && points + n > MAX_POINTS)) {
+        i++;
+        continue;
+      }
+      group.push(p);
+      runs.add(p.batch.runId);
+      points += n;
+      this.queue.splice(i, 1);
+    }
+    return group;
+  }
+
+  private async send(group: Pending[]): Promise<void> {
+    telemetry.forwardStatements++;
+    telemetry.forwardBatches += group.length;
+    try {
+      const rows = await appendBatches(
+        this.pool,
+        { runSeq: this.state.ingestSeqSql(), notices: ingestNoticesSql },
+        group.map((p) => p.batch),
+      );
+      const seqs = new Map(rows.map((r) => [r.id, r.seq]));
+      for (const p of group) p.resolve(seqs.get(p.batch.runId) ?? null);
+    } catch (err) {
+      // The whole statement wrote nothing. The database gone: every batch fails (not acknowledged; clients
+      // retry). Otherwise one batch was at fault (23505: it re-logs a stored point; or a value the database
+      // refused): each batch takes the transactional path on its own, which replaces and rebuilds summaries,
+      // or fails that batch alone, so one trainer's input never fails another's request.
+      if (isConnectionError(err)) for (const p of group) p.reject(err);
+      else if (group.length > 1 || (err as { code?: string }).code === '23505') for (const p of group) p.resolve(null);
+      else group[0]!.reject(err);
+    }
+  }
+}
