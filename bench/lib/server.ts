@@ -42,6 +42,8 @@ export async function startBenchServer(
     WEB: 'off',
     LOCAL_AGENT: 'off',
     NODE_ENV: 'production', // as `npm start` runs it: graphql-js skips its development-mode checks
+    // Each benchmark measures one storage form: compaction only where it asks for it (bench:storage drives it).
+    METRIC_COMPACTION_INTERVAL_MS: process.env.METRIC_COMPACTION_INTERVAL_MS ?? '0',
   };
   if (process.env.BENCH_INPROC === '1') {
     const s = await startServer(

@@ -15,6 +15,8 @@ export interface ServerOptionOverrides {
   maxResponseBytes?: number;
   /** Server-Timing headers on every answer (SERVER_TIMING=on). */
   serverTiming?: boolean;
+  /** Metric compaction sweep interval; default 0, off (see startServer). */
+  metricCompactionIntervalMs?: number;
   log?: (m: string) => void;
 }
 
@@ -35,6 +37,7 @@ export function serverOptions(databaseUrl: string, dataName: string, o: ServerOp
     ARTIFACT_MAX_BYTES: o.artifactMaxBytes,
     MAX_RESPONSE_BYTES: o.maxResponseBytes,
     SERVER_TIMING: o.serverTiming ? 'on' : 'off',
+    METRIC_COMPACTION_INTERVAL_MS: o.metricCompactionIntervalMs,
     log: o.log,
   };
 }

@@ -17,6 +17,7 @@ export interface TestServerOptions {
   artifactMaxBytes?: number;
   maxResponseBytes?: number;
   serverTiming?: boolean;
+  metricCompactionIntervalMs?: number;
 }
 
 export interface TestServer extends RunningServer {
@@ -42,6 +43,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       artifactMaxBytes: opts.artifactMaxBytes,
       maxResponseBytes: opts.maxResponseBytes,
       serverTiming: opts.serverTiming,
+      metricCompactionIntervalMs: opts.metricCompactionIntervalMs,
       // TEST_SERVER_LOG=1 shows the server's log (internal errors are only logged, never sent to clients).
       log: process.env.TEST_SERVER_LOG ? (m) => console.error(`[server] ${m}`) : undefined,
     }),

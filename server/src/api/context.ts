@@ -31,7 +31,7 @@ export function createServices(
     experiments,
     runState,
     runs: new RunService(db, experiments, runState, listener),
-    metrics: new MetricService(db, runState, listener),
+    metrics: new MetricService(db, runState, listener, queue),
     artifacts: new ArtifactService(db, env.ARTIFACT_DIR ?? `${env.DATA_DIR}/artifacts`, env.ARTIFACT_MAX_BYTES),
     launch: new LaunchService(db, queue, experiments, runState),
     logs: new LogService(db.pool, listener),

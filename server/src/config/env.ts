@@ -48,6 +48,11 @@ const EnvSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'each origin is scheme://host[:port], or *')))
     .optional(),
+  /**
+   * How often each server queues runs whose metric history is not yet compacted (ended runs with rows, long
+   * active runs); runs are also queued the moment they end. 0 switches compaction off on this server.
+   */
+  METRIC_COMPACTION_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(50_000),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),

@@ -12,6 +12,7 @@ import { connectDatabase, type Database } from '../db/database.ts';
 import { startCrashDetector } from '../jobs/crash-detector.ts';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
+import { startMetricCompaction } from '../jobs/metric-compaction.ts';
 import { AuthService } from '../modules/auth/service.ts';
 import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.ts';
 import { MlflowService } from '../modules/mlflow/service.ts';
@@ -43,7 +44,9 @@ export type ServerOptions = Pick<
   | 'MAX_QUERY_COST'
   | 'DB_POOL_SIZE'
 > &
-  Partial<Pick<Env, 'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT' | 'SERVER_TIMING'>> & {
+  Partial<
+    Pick<Env, 'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT' | 'SERVER_TIMING' | 'METRIC_COMPACTION_INTERVAL_MS'>
+  > & {
     databaseUrl: string;
     LEASE_SECONDS?: number;
     ARTIFACT_MAX_BYTES?: number;
@@ -159,12 +162,23 @@ function metrics(req: IncomingMessage, res: ServerResponse, url: URL, principal:
   sendJson(res, 200, telemetry.snapshot(reset));
 }
 
+/**
+ * Metric storage (issue #23): bytes of every metric table and per point, where the points are (rows or
+ * chunks), and the compaction backlog (ended runs still holding rows). Numbers only, no run ids or names.
+ */
+async function storage(res: ServerResponse, r: Routes): Promise<void> {
+  const s = await r.services.metrics.storage();
+  const total = Object.values(s.bytes).reduce((a, b) => a + b, 0);
+  return sendJson(res, 200, { ...s, totalBytes: total, bytesPerPoint: s.points ? total / s.points : null });
+}
+
 /** Routes one HTTP request: /healthz, MLflow's REST API, then (with a valid key) /artifacts/... and /graphql. */
 async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Promise<void> {
   if (!admitted(req, res, r)) return;
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'OPTIONS') return void res.writeHead(204).end();
   if (url.pathname === '/healthz') return health(res, r);
+  if (url.pathname === '/healthz/storage') return storage(res, r);
   // MLflow's REST API answers in MLflow's shape and also takes keys as Basic auth passwords: its own handler.
   if (isMlflowPath(url.pathname))
     return handleMlflowRequest(req, res, url, { mlflow: r.mlflow, auth: r.auth, log: r.log });
@@ -245,6 +259,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const apollo = createApollo(limits, httpServer, wsServer, log);
   await apollo.start();
   const stopJobs = startJobs(services.runState, opts, log);
+  // In-process servers (tests) leave compaction off unless asked; `npm start` gets the env default (60 s).
+  const compactEvery = opts.METRIC_COMPACTION_INTERVAL_MS ?? 0;
+  const stopCompaction = compactEvery > 0 ? await startMetricCompaction(services.metrics, compactEvery, log) : null;
   const mlflow = new MlflowService(services);
   const routes: Routes = { opts, origins, db, listener, auth, services, mlflow, apollo, limits, log };
   const serve = (req: IncomingMessage, res: ServerResponse) =>
@@ -260,6 +277,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     async stop() {
       telemetry.stop();
       stopJobs();
+      stopCompaction?.();
       stopWatchingKeys();
       for (const client of wss.clients) client.terminate();
       await apollo.stop();

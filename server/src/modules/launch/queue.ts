@@ -169,6 +169,39 @@ export class RunQueue {
     return this.boss.cancel(queue, jobId, client ? { db: asDb(client) } : undefined);
   }
 
+  /**
+   * A background job beside the run queues (metric compaction): at most one queued job per `key` (pg-boss's
+   * `short` policy), retried a few times; in the caller's transaction when given, so it exists exactly when
+   * the change that asked for it committed.
+   */
+  async sendBackground(client: pg.ClientBase | null, name: string, data: object, key: string): Promise<void> {
+    await this.ensureBackgroundQueue(name);
+    await this.boss.send(name, data, {
+      singletonKey: key,
+      retryLimit: 3,
+      retryDelay: 5,
+      ...(client ? { db: asDb(client) } : {}),
+    });
+  }
+
+  /** Runs `handler` for each job of a background queue, one at a time; a throw fails (and retries) the job. */
+  async workBackground<T extends object>(name: string, handler: (data: T) => Promise<void>): Promise<void> {
+    await this.ensureBackgroundQueue(name);
+    await this.boss.work<T>(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs) => {
+      for (const job of jobs) await handler(job.data);
+    });
+  }
+
+  private async ensureBackgroundQueue(name: string): Promise<void> {
+    if (this.knownQueues.has(name)) return;
+    if (!(await this.boss.getQueue(name))) {
+      await this.boss.createQueue(name, { policy: 'short' }).catch(async (err) => {
+        if (!(await this.boss.getQueue(name))) throw err;
+      });
+    }
+    this.knownQueues.add(name);
+  }
+
   stop() {
     return this.boss.stop({ graceful: false, timeout: 2000 });
   }

@@ -1,7 +1,7 @@
 /**
  * In-memory aggregation of one logMetrics batch, so the summary tables are updated with a few set-based
  * upserts instead of per-point work in SQL. NaN is kept as a value but ignored for min/max, like the SQL
- * that rebuilds summaries from history (see rebuildSummaries in store.ts).
+ * that rebuilds summaries from history (see rebuildSummaries in store.ts and history.ts).
  */
 export interface Point {
   key: string;

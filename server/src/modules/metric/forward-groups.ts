@@ -88,7 +88,7 @@ export class ForwardGroups {
     try {
       const rows = await appendBatches(
         this.pool,
-        { runSeq: this.state.ingestSeqSql(), notices: ingestNoticesSql },
+        { runSeq: (runs) => this.state.ingestSeqSql(runs), notices: ingestNoticesSql },
         group.map((p) => p.batch),
       );
       const seqs = new Map(rows.map((r) => [r.id, r.seq]));

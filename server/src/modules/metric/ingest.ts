@@ -7,6 +7,7 @@ import type { RunState } from '../run/run-state.ts';
 import { lockRun } from '../run/store.ts';
 import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.ts';
 import type { ForwardGroups } from './forward-groups.ts';
+import { rebuildSummaries, restoreChunksAsRows } from './history.ts';
 import {
   appendPoints,
   deletePointsAfter,
@@ -14,7 +15,8 @@ import {
   lastSteps,
   mergeLatest,
   mergeRollups,
-  rebuildSummaries,
+  takeChunksAfter,
+  takeChunksInRanges,
   upsertPoints,
 } from './store.ts';
 
@@ -163,6 +165,7 @@ export async function logMetrics(
       points.length >= APPEND_CHECK_MIN &&
       (await appendsOnly(c, runId, groups)) &&
       (await appendPoints(c, runId, points, seq));
+    if (!appended) await explodeChunksUnderBatch(c, runId, groups);
     const replaced = appended ? new Set<string>() : await upsertPoints(c, runId, points, seq);
     const fresh = groups.filter((g) => !replaced.has(g[0]!.key));
     await mergeLatest(c, runId, fresh.map(summarise));
@@ -175,18 +178,30 @@ export async function logMetrics(
   });
 }
 
+/**
+ * Write path into compacted history (issue #23): a batch that is not a pure append may touch steps already
+ * in chunks. Every chunk of a key whose step range meets the batch's steps for that key goes back to rows
+ * first, in this transaction, so the upsert below replaces (or adds beside) them exactly as in a row-only
+ * store. Compaction re-packs them later. An append (the usual trainer) never reaches this: its steps are all
+ * past the last stored step, so no chunk can hold them.
+ */
+async function explodeChunksUnderBatch(c: pg.ClientBase, runId: string, groups: Point[][]): Promise<void> {
+  const ranges = groups.map((g) => ({ key: g[0]!.key, lo: g[0]!.step, hi: g.at(-1)!.step }));
+  const taken = await takeChunksInRanges(c, runId, ranges);
+  if (taken.length > 0) await restoreChunksAsRows(c, runId, taken);
+}
+
 /** Removes points after a step (a run resumed from an earlier checkpoint) and rebuilds its summaries. */
 export async function truncateMetrics(pool: pg.Pool, id: string, afterStep: number) {
   const runId = assertId('Run', id);
   if (afterStep < -1) throw badInput('afterStep', 'must be >= -1 (-1 removes every point)');
   return inTransaction(pool, async (c) => {
     if (!(await lockRun(c, runId))) throw notFound('Run', id);
-    const rows = await deletePointsAfter(c, runId, afterStep);
-    await rebuildSummaries(
-      c,
-      runId,
-      rows.map((r) => r.key),
-    );
-    return { runId, deleted: rows.reduce((a, r) => a + r.n, 0) };
+    // Chunks holding later steps go first: the part at or before afterStep comes back as rows.
+    const fromChunks = await restoreChunksAsRows(c, runId, await takeChunksAfter(c, runId, afterStep), afterStep);
+    const deleted = new Map(fromChunks);
+    for (const r of await deletePointsAfter(c, runId, afterStep)) deleted.set(r.key, (deleted.get(r.key) ?? 0) + r.n);
+    await rebuildSummaries(c, runId, [...deleted.keys()]);
+    return { runId, deleted: [...deleted.values()].reduce((a, n) => a + n, 0) };
   });
 }

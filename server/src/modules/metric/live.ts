@@ -6,7 +6,8 @@ import type { PgListener } from '../../pubsub/pg-listener.ts';
 import { type Push, resumableStream } from '../../pubsub/stream.ts';
 import { type MetricsNotice, topics } from '../../pubsub/topics.ts';
 import { seqsOf } from '../run/store.ts';
-import { type BatchPoint, batchesAfter, pointsOfBatch } from './store.ts';
+import { readBatchPoints } from './history.ts';
+import { type BatchPoint, batchesAfter } from './store.ts';
 
 /** Points carried by the notice itself, converted once per notice however many subscribers deliver them. */
 const converted = new WeakMap<MetricsNotice, BatchPoint[]>();
@@ -90,6 +91,6 @@ export class MetricLive {
   }
 
   private loadBatch(runId: string, seq: number): Promise<BatchPoint[]> {
-    return this.batches.read(`${runId}:${seq}`, () => pointsOfBatch(this.pool, runId, seq));
+    return this.batches.read(`${runId}:${seq}`, () => readBatchPoints(this.pool, runId, seq));
   }
 }

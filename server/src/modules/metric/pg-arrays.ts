@@ -84,3 +84,21 @@ export function textArray(values: readonly string[]): Buffer {
   }
   return buf;
 }
+
+/**
+ * A float8[] from a Float64Array, bit for bit: each element's 8 bytes are copied (reversed into network
+ * order) rather than read as a number, so NaN payloads survive (a chunk exploded back into rows).
+ */
+export function float8ArrayExact(values: Float64Array): Buffer {
+  const buf = Buffer.allocUnsafe(20 + values.length * 12);
+  let o = header(buf, values.length, false, 'float8');
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.length * 8);
+  const little = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+  for (let i = 0; i < values.length; i++) {
+    buf.writeInt32BE(8, o);
+    o += 4;
+    for (let b = 0; b < 8; b++) buf[o + b] = bytes[i * 8 + (little ? 7 - b : b)]!;
+    o += 8;
+  }
+  return buf;
+}

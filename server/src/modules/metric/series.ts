@@ -2,7 +2,16 @@ import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput } from '../../core/errors.ts';
 import { ROLLUP_LEVELS } from './aggregate.ts';
-import { bucketedSeries, rawSeries, rolledSeries, type SeriesRow, seriesExtents } from './store.ts';
+import { readPackedRollups, readSeries, seriesRowOf } from './history.ts';
+import {
+  bucketedSeries,
+  chunkedPairs,
+  pairsWithRows,
+  rawSeries,
+  rolledSeries,
+  type SeriesRow,
+  seriesExtents,
+} from './store.ts';
 
 /**
  * Values as the API encodes MetricValue: numbers, or "NaN" / "Infinity" / "-Infinity". PostgreSQL's json
@@ -98,6 +107,44 @@ async function inParts(plans: Plan[], read: (part: Plan[]) => Promise<SeriesRow[
   return parts.flat();
 }
 
+const widthOf = (p: Plan) => (p.source.kind === 'bucket' ? p.source.width : 0);
+const levelOf = (p: Plan) => (p.source.kind === 'rollup' ? p.source.level : 0);
+
+/** Series read through history.ts (rows + chunks) and bucketed here, the way the plan's SQL would have. */
+async function fromHistory(db: pg.Pool, plans: Plan[]): Promise<SeriesRow[]> {
+  if (plans.length === 0) return [];
+  const series = await readSeries(db, plans);
+  const out: SeriesRow[] = [];
+  for (const p of plans) {
+    const s = series.get(`${p.runId}\u0000${p.key}`);
+    if (!s) continue;
+    if (p.source.kind === 'raw') out.push(seriesRowOf(p.runId, p.key, s, 0, 0));
+    else if (p.source.kind === 'bucket') out.push(seriesRowOf(p.runId, p.key, s, p.firstStep, p.source.width));
+    else out.push(seriesRowOf(p.runId, p.key, s, 0, 2 ** p.source.level));
+  }
+  return out;
+}
+
+/**
+ * Pairs the SQL reads did not answer: a rollup level compaction dropped is merged from the chunks' packed
+ * level-4 buckets when the pair is all chunks; anything else is read and bucketed from decoded history.
+ */
+async function fromChunks(db: pg.Pool, plans: Plan[]): Promise<SeriesRow[]> {
+  if (plans.length === 0) return [];
+  const rolled = plans.filter((p) => p.source.kind === 'rollup');
+  const withRows = rolled.length ? await pairsWithRows(db, rolled) : new Set<string>();
+  const packed = rolled.filter((p) => !withRows.has(`${p.runId}\u0000${p.key}`));
+  const rest = plans.filter((p) => !packed.includes(p));
+  const [a, b] = await Promise.all([
+    readPackedRollups(
+      db,
+      packed.map((p) => ({ runId: p.runId, key: p.key, level: levelOf(p) })),
+    ),
+    fromHistory(db, rest),
+  ]);
+  return [...a, ...b];
+}
+
 /**
  * metricSeries: the plan comes from metric_latest (counts and step ranges), then one query reads raw
  * history for small series and the chosen rollup level for long ones. Each series comes back as one
@@ -127,11 +174,12 @@ export async function metricSeries(
     maxPoints,
     rawBucketBudget,
   );
-  const raw = plans.filter((p) => p.source.kind === 'raw');
-  const bucketed = plans.filter((p) => p.source.kind === 'bucket');
+  // Pairs with compressed chunks (issue #23) are read and bucketed from decoded history unless a rollup serves them.
+  const chunked = await chunkedPairs(db, ids, keys);
+  const inRows = (p: Plan) => !chunked.has(`${p.runId}\u0000${p.key}`);
+  const raw = plans.filter((p) => p.source.kind === 'raw' && inRows(p));
+  const bucketed = plans.filter((p) => p.source.kind === 'bucket' && inRows(p));
   const rolled = plans.filter((p) => p.source.kind === 'rollup');
-  const widthOf = (p: Plan) => (p.source.kind === 'bucket' ? p.source.width : 0);
-  const levelOf = (p: Plan) => (p.source.kind === 'rollup' ? p.source.level : 0);
   const [rawRows, bucketRows, rollRows] = await Promise.all([
     inParts(raw, (part) => rawSeries(db, part)),
     inParts(bucketed, (part) =>
@@ -149,6 +197,11 @@ export async function metricSeries(
   ]);
   const byPair = new Map<string, SeriesRow>();
   for (const r of [...rawRows, ...bucketRows, ...rollRows]) byPair.set(`${r.runId}\u0000${r.key}`, r);
+  // Chunked pairs, and rolled pairs whose fine levels compaction dropped: from decoded history.
+  const missing = plans.filter(
+    (p) => !byPair.has(`${p.runId}\u0000${p.key}`) && (!inRows(p) || p.source.kind === 'rollup'),
+  );
+  for (const r of await fromChunks(db, missing)) byPair.set(`${r.runId}\u0000${r.key}`, r);
   // Keep the caller's order: runs as given, keys as given.
   const planByPair = new Map(plans.map((p) => [`${p.runId}\u0000${p.key}`, p]));
   const out: Series[] = [];

@@ -1,7 +1,7 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { type BucketSummary, type KeySummary, type Point, ROLLUP_LEVELS } from './aggregate.ts';
-import { float8Array, int2Array, int4Array, int8Array, textArray } from './pg-arrays.ts';
+import { float8Array, float8ArrayExact, int2Array, int4Array, int8Array, textArray } from './pg-arrays.ts';
 
 /**
  * All of the metric module's SQL: the append-only history (metrics), the per-batch record live streams
@@ -53,9 +53,9 @@ export async function latestForRuns(
   return runIds.map((id) => byRun.get(id) ?? []);
 }
 
-/** One key's raw history after a step, in step order (paged). */
-export async function historyOf(
-  db: pg.Pool,
+/** One key's rows after a step, in step order (paged); history.ts adds the chunks. */
+export async function historyRows(
+  db: pg.Pool | pg.ClientBase,
   runId: string,
   key: string,
   afterStep: number,
@@ -200,11 +200,19 @@ export async function mergeRollups(c: pg.ClientBase, runId: string, rows: Bucket
   await c.query(ROLLUP_MERGE, [runId, ...rollupParams(rows)]);
 }
 
-/** Recomputes both summary tables for some keys of a run from the history (rare path). */
-export async function rebuildSummaries(c: pg.ClientBase, runId: string, keys: string[]): Promise<void> {
-  if (keys.length === 0) return;
+/** Deletes both summaries of some keys of a run (before they are rebuilt). */
+export async function deleteSummaries(c: pg.ClientBase, runId: string, keys: string[]): Promise<void> {
   await c.query(`DELETE FROM metric_latest WHERE run_id = $1 AND key = ANY($2::text[])`, [runId, keys]);
   await c.query(`DELETE FROM metric_rollups WHERE run_id = $1 AND key = ANY($2::text[])`, [runId, keys]);
+}
+
+/**
+ * Recomputes both summary tables for some keys of a run from their rows (rare path). Only for keys without
+ * chunks: history.ts's rebuildSummaries decides.
+ */
+export async function rebuildSummaries(c: pg.ClientBase, runId: string, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await deleteSummaries(c, runId, keys);
   await c.query(
     `INSERT INTO metric_latest (run_id, key, first_step, last_step, last_value, last_wall_time,
                                 min_value, min_step, max_value, max_step, count)
@@ -323,7 +331,7 @@ export interface ForwardBatch {
  */
 export async function appendBatches(
   db: pg.Pool,
-  sql: { runSeq: string; notices: (pointsParam: string) => string },
+  sql: { runSeq: (runs: string) => string; notices: (pointsParam: string) => string },
   batches: ForwardBatch[],
 ): Promise<{ id: string; seq: number }[]> {
   const each = <T>(f: (b: ForwardBatch) => T[]) => batches.flatMap(f);
@@ -351,7 +359,17 @@ export async function appendBatches(
 
 // Parameters: $1 the runs (in RunState's statement), $2 each run's notice points; $3-$7 points with their run,
 // $8-$18 key summaries with their run, $19-$28 bucket summaries with their run.
-const appendBatchesSql = (runSeq: string, notices: string) => `WITH run AS (${runSeq}),
+// A batch reaching back to a compacted step (metric_chunks, issue #23) is no plain append: the INSERT would not
+// see the point in the chunk and would store the step twice. Such a run is left out of `run` (nothing of its
+// batch is written, no seq taken), so its request takes the transactional path, which restores the chunk first.
+const appendBatchesSql = (runSeq: (runs: string) => string, notices: string) => `WITH clear AS (
+    SELECT b.r FROM unnest($1::uuid[]) AS b(r)
+     WHERE NOT EXISTS (
+       SELECT 1 FROM (SELECT r, k, min(s) AS s FROM unnest($3::uuid[], $4::text[], $5::int8[]) AS u(r, k, s)
+                        GROUP BY r, k) f
+         JOIN metric_chunks c ON c.run_id = f.r AND c.key = f.k AND c.last_step >= f.s
+        WHERE f.r = b.r)),
+  run AS (${runSeq('ARRAY(SELECT r FROM clear)')}),
   points AS (
     INSERT INTO metrics (run_id, key, step, value, wall_time, seq)
     SELECT run.id, k, s, v, to_timestamp(w), run.seq
@@ -417,8 +435,8 @@ export async function batchesAfter(
   return rows;
 }
 
-/** The points one batch wrote (and still holds: a later batch may have replaced some). */
-export async function pointsOfBatch(db: pg.Pool, runId: string, seq: number): Promise<BatchPoint[]> {
+/** The rows one batch wrote (and still holds: a later batch may have replaced some); history.ts adds chunks. */
+export async function pointsOfBatchRows(db: pg.Pool, runId: string, seq: number): Promise<BatchPoint[]> {
   const { rows } = await db.query<BatchPoint>(
     `SELECT m.key, m.step, m.value, m.wall_time AS "wallTime"
        FROM metric_batches b JOIN metrics m
@@ -498,11 +516,11 @@ export async function seriesExtents(
   return rows;
 }
 
-const seriesRows = (db: pg.Pool, sql: string, params: unknown[]) =>
+const seriesRows = (db: pg.Pool | pg.ClientBase, sql: string, params: unknown[]) =>
   db.query<SeriesRow>(sql, params).then((r) => r.rows);
 
 /** Raw history of each pair. */
-export const rawSeries = (db: pg.Pool, pairs: { runId: string; key: string }[]) =>
+export const rawSeries = (db: pg.Pool | pg.ClientBase, pairs: { runId: string; key: string }[]) =>
   seriesRows(db, RAW_SQL, [pairs.map((p) => p.runId), pairs.map((p) => p.key)]);
 
 /** Each pair bucketed from raw history: buckets of `width` steps counted from `first`. */
@@ -541,4 +559,368 @@ export async function comparedLatest(db: pg.Pool, runIds: string[], keys: string
     [runIds, keys],
   );
   return rows;
+}
+
+// Compressed chunks (metric_chunks, issue #23; the format is chunk-codec.ts, the reader history.ts).
+// Invariant kept by every writer below, each under the run row's lock: a point is a row of `metrics` or
+// part of exactly one chunk, and no row of a pair has a step inside one of that pair's chunk ranges.
+
+/** A pair's columns exactly as stored: values as their 8 bytes (bit for bit), wall times in ms. */
+export interface StoredColumns {
+  steps: number[];
+  values: Float64Array;
+  wallTimes: number[];
+  seqs: number[];
+}
+
+export interface ChunkMeta {
+  key: string;
+  firstStep: number;
+  lastStep: number;
+  count: number;
+}
+
+export interface ChunkData extends ChunkMeta {
+  runId: string;
+  data: Buffer;
+}
+
+const int8s = (b: Buffer | null): number[] => {
+  const out: number[] = [];
+  if (b) for (let o = 0; o < b.length; o += 8) out.push(Number(b.readBigInt64BE(o)));
+  return out;
+};
+
+/** float8send bytes to a Float64Array by copying bytes, not numbers (NaN payloads survive). */
+const float8s = (b: Buffer | null): Float64Array => {
+  const out = new Float64Array(b ? b.length / 8 : 0);
+  const bytes = new Uint8Array(out.buffer);
+  const little = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+  if (b) for (let i = 0; i < b.length; i++) bytes[i] = b[little ? i - (i % 8) + 7 - (i % 8) : i]!;
+  return out;
+};
+
+/**
+ * The oldest rows of a pair that can form the next chunk: from its first row on, at most `limit` rows with
+ * steps <= upTo, stopping before the next chunk of the pair (chunks never overlap). Columns travel as int8send
+ * / float8send bytes, so a value's 64 bits reach the codec unchanged (NaN payloads, -0).
+ */
+export async function rowsForNextChunk(
+  c: pg.ClientBase,
+  runId: string,
+  key: string,
+  upTo: number,
+  limit: number,
+): Promise<StoredColumns> {
+  const { rows } = await c.query<{ s: Buffer | null; v: Buffer | null; w: Buffer | null; q: Buffer | null }>(
+    `SELECT string_agg(int8send(step), ''::bytea ORDER BY step) AS s,
+            string_agg(float8send(value), ''::bytea ORDER BY step) AS v,
+            string_agg(int8send(round(extract(epoch FROM wall_time) * 1000)::int8), ''::bytea ORDER BY step) AS w,
+            string_agg(int8send(seq), ''::bytea ORDER BY step) AS q
+       FROM (SELECT step, value, wall_time, seq FROM metrics
+              WHERE run_id = $1 AND key = $2 AND step <= $3
+                AND step < coalesce((SELECT min(c.first_step) FROM metric_chunks c
+                                      WHERE c.run_id = $1 AND c.key = $2
+                                        AND c.first_step > (SELECT min(step) FROM metrics WHERE run_id = $1 AND key = $2)),
+                                    9223372036854775807)
+              ORDER BY step LIMIT $4) m`,
+    [runId, key, upTo, limit],
+  );
+  const r = rows[0]!;
+  return { steps: int8s(r.s), values: float8s(r.v), wallTimes: int8s(r.w), seqs: int8s(r.q) };
+}
+
+/**
+ * Stores one encoded chunk and deletes the rows it holds, in the caller's transaction. Throws (so the
+ * transaction rolls back) unless exactly `count` rows went: rows and chunk never both hold a point.
+ */
+export async function replaceRowsWithChunk(
+  c: pg.ClientBase,
+  chunk: {
+    runId: string;
+    key: string;
+    firstStep: number;
+    lastStep: number;
+    count: number;
+    minValue: number | null;
+    maxValue: number | null;
+    minSeq: number;
+    maxSeq: number;
+    data: Buffer;
+    rollup: Buffer;
+  },
+): Promise<void> {
+  await c.query(
+    `INSERT INTO metric_chunks (run_id, key, first_step, last_step, count, min_value, max_value, min_seq, max_seq, data, rollup)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      chunk.runId,
+      chunk.key,
+      chunk.firstStep,
+      chunk.lastStep,
+      chunk.count,
+      chunk.minValue,
+      chunk.maxValue,
+      chunk.minSeq,
+      chunk.maxSeq,
+      chunk.data,
+      chunk.rollup,
+    ],
+  );
+  const { rowCount } = await c.query(`DELETE FROM metrics WHERE run_id = $1 AND key = $2 AND step BETWEEN $3 AND $4`, [
+    chunk.runId,
+    chunk.key,
+    chunk.firstStep,
+    chunk.lastStep,
+  ]);
+  if (rowCount !== chunk.count)
+    throw new Error(`chunk of ${chunk.count} points replaced ${rowCount} rows (${chunk.runId} ${chunk.key})`);
+}
+
+/** Puts decoded chunk points back as rows, each with the seq of the batch that wrote it. */
+export async function insertStoredRows(c: pg.ClientBase, runId: string, key: string, cols: StoredColumns) {
+  if (cols.steps.length === 0) return;
+  await c.query(
+    `INSERT INTO metrics (run_id, key, step, value, wall_time, seq)
+     SELECT $1, $2, s, v, to_timestamp(w / 1000), q
+       FROM unnest($3::int8[], $4::float8[], $5::float8[], $6::int8[]) AS u(s, v, w, q)`,
+    [
+      runId,
+      key,
+      int8Array(cols.steps),
+      float8ArrayExact(cols.values),
+      float8Array(cols.wallTimes),
+      int8Array(cols.seqs),
+    ],
+  );
+}
+
+/**
+ * Write path (logMetrics): removes and returns the chunks of each key whose step range meets [lo, hi] of the
+ * batch's points for that key; the caller puts their points back as rows before writing the batch.
+ */
+export async function takeChunksInRanges(
+  c: pg.ClientBase,
+  runId: string,
+  ranges: { key: string; lo: number; hi: number }[],
+): Promise<ChunkData[]> {
+  if (ranges.length === 0) return [];
+  const { rows } = await c.query<ChunkData>(
+    `DELETE FROM metric_chunks c USING unnest($2::text[], $3::int8[], $4::int8[]) AS u(k, lo, hi)
+      WHERE c.run_id = $1 AND c.key = u.k AND c.last_step >= u.lo AND c.first_step <= u.hi
+     RETURNING c.run_id AS "runId", c.key, c.first_step AS "firstStep", c.last_step AS "lastStep", c.count, c.data`,
+    [
+      runId,
+      textArray(ranges.map((r) => r.key)),
+      int8Array(ranges.map((r) => r.lo)),
+      int8Array(ranges.map((r) => r.hi)),
+    ],
+  );
+  return rows;
+}
+
+/** truncateMetrics: removes and returns every chunk of the run holding a step after `afterStep`. */
+export async function takeChunksAfter(c: pg.ClientBase, runId: string, afterStep: number): Promise<ChunkData[]> {
+  const { rows } = await c.query<ChunkData>(
+    `DELETE FROM metric_chunks WHERE run_id = $1 AND last_step > $2
+     RETURNING run_id AS "runId", key, first_step AS "firstStep", last_step AS "lastStep", count, data`,
+    [runId, afterStep],
+  );
+  return rows;
+}
+
+/** Which of these keys of a run have chunks. */
+export async function chunkedKeys(c: pg.ClientBase | pg.Pool, runId: string, keys: string[]): Promise<Set<string>> {
+  const { rows } = await c.query<{ key: string }>(
+    `SELECT DISTINCT key FROM metric_chunks WHERE run_id = $1 AND key = ANY($2::text[])`,
+    [runId, keys],
+  );
+  return new Set(rows.map((r) => r.key));
+}
+
+/** Which of these (run, key) pairs have chunks. */
+export async function chunkedPairs(db: pg.Pool, runIds: string[], keys: string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ runId: string; key: string }>(
+    `SELECT DISTINCT run_id AS "runId", key FROM metric_chunks WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
+    [runIds, keys],
+  );
+  return new Set(rows.map((r) => `${r.runId}\u0000${r.key}`));
+}
+
+/** The chunks of a pair holding steps after `afterStep`, in step order, without their data. */
+export async function chunkMetasAfter(
+  db: pg.Pool | pg.ClientBase,
+  runId: string,
+  key: string,
+  afterStep: number,
+): Promise<ChunkMeta[]> {
+  const { rows } = await db.query<ChunkMeta>(
+    `SELECT key, first_step AS "firstStep", last_step AS "lastStep", count FROM metric_chunks
+      WHERE run_id = $1 AND key = $2 AND last_step > $3 ORDER BY first_step`,
+    [runId, key, afterStep],
+  );
+  return rows;
+}
+
+/** The data of some chunks of a pair (by first step), in step order. */
+export async function chunkDataOf(
+  db: pg.Pool | pg.ClientBase,
+  runId: string,
+  key: string,
+  firstSteps: number[],
+): Promise<ChunkData[]> {
+  const { rows } = await db.query<ChunkData>(
+    `SELECT run_id AS "runId", key, first_step AS "firstStep", last_step AS "lastStep", count, data
+       FROM metric_chunks WHERE run_id = $1 AND key = $2 AND first_step = ANY($3::int8[]) ORDER BY first_step`,
+    [runId, key, int8Array(firstSteps)],
+  );
+  return rows;
+}
+
+/** Every chunk of these pairs, in (pair, step) order. */
+export async function chunksOfPairs(
+  db: pg.Pool | pg.ClientBase,
+  pairs: { runId: string; key: string }[],
+): Promise<ChunkData[]> {
+  if (pairs.length === 0) return [];
+  const { rows } = await db.query<ChunkData>(
+    `SELECT c.run_id AS "runId", c.key, c.first_step AS "firstStep", c.last_step AS "lastStep", c.count, c.data
+       FROM unnest($1::uuid[], $2::text[]) AS q(run_id, key)
+       JOIN metric_chunks c ON c.run_id = q.run_id AND c.key = q.key
+      ORDER BY c.run_id, c.key, c.first_step`,
+    [pairs.map((p) => p.runId), textArray(pairs.map((p) => p.key))],
+  );
+  return rows;
+}
+
+/** The packed level-4 buckets of every chunk of these pairs (rollup-pack.ts), in (pair, step) order. */
+export async function chunkRollupsOfPairs(
+  db: pg.Pool,
+  pairs: { runId: string; key: string }[],
+): Promise<{ runId: string; key: string; rollup: Buffer }[]> {
+  const { rows } = await db.query<{ runId: string; key: string; rollup: Buffer }>(
+    `SELECT c.run_id AS "runId", c.key, c.rollup
+       FROM unnest($1::uuid[], $2::text[]) AS q(run_id, key)
+       JOIN metric_chunks c ON c.run_id = q.run_id AND c.key = q.key
+      ORDER BY c.run_id, c.key, c.first_step`,
+    [pairs.map((p) => p.runId), textArray(pairs.map((p) => p.key))],
+  );
+  return rows;
+}
+
+/** Which of these pairs have rows in `metrics`. */
+export async function pairsWithRows(db: pg.Pool, pairs: { runId: string; key: string }[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ runId: string; key: string }>(
+    `SELECT q.run_id AS "runId", q.key FROM unnest($1::uuid[], $2::text[]) AS q(run_id, key)
+      WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = q.run_id AND m.key = q.key)`,
+    [pairs.map((p) => p.runId), textArray(pairs.map((p) => p.key))],
+  );
+  return new Set(rows.map((r) => `${r.runId}\u0000${r.key}`));
+}
+
+/** Chunks that may hold points of one batch (live replay): its keys and steps, seq within the chunk's bounds. */
+export async function chunksOfBatch(db: pg.Pool, runId: string, seq: number): Promise<ChunkData[]> {
+  const { rows } = await db.query<ChunkData>(
+    `SELECT c.run_id AS "runId", c.key, c.first_step AS "firstStep", c.last_step AS "lastStep", c.count, c.data
+       FROM metric_batches b JOIN metric_chunks c
+         ON c.run_id = b.run_id AND c.key = ANY(b.keys) AND c.last_step >= b.min_step AND c.first_step <= b.max_step
+        AND b.seq BETWEEN c.min_seq AND c.max_seq
+      WHERE b.run_id = $1 AND b.seq = $2 ORDER BY c.key, c.first_step`,
+    [runId, seq],
+  );
+  return rows;
+}
+
+// Compaction planning and observability.
+
+/** Keys of a run that still have rows, with how many, and the newest row step. */
+export async function rowKeysOf(
+  c: pg.Pool | pg.ClientBase,
+  runId: string,
+): Promise<{ key: string; rows: number; lastStep: number }[]> {
+  const { rows } = await c.query<{ key: string; rows: number; lastStep: number }>(
+    `SELECT key, count(*)::int AS rows, max(step) AS "lastStep" FROM metrics WHERE run_id = $1 GROUP BY key`,
+    [runId],
+  );
+  return rows;
+}
+
+/**
+ * Drops the fine rollup levels of a pair once all its points are in chunks (issue #23: they are most of the
+ * rollups' bytes); series at those levels are bucketed from the decoded chunks instead (history.ts).
+ */
+export async function dropFineRollups(c: pg.ClientBase, runId: string, levels: readonly number[]) {
+  await c.query(
+    `DELETE FROM metric_rollups r WHERE r.run_id = $1 AND r.level = ANY($2::int2[])
+        AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = $1 AND m.key = r.key)`,
+    [runId, int2Array([...levels])],
+  );
+}
+
+/** Ended runs that still hold rows (the compaction backlog), oldest first. */
+export async function runsToCompact(db: pg.Pool, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT r.id FROM runs r
+      WHERE r.status IN ('FINISHED', 'FAILED', 'CANCELED') AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.id)
+      ORDER BY r.finished_at NULLS FIRST LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Active runs with a pair holding at least `minRows` rows (long runs: their old ranges are compacted). Pairs
+ * with fewer points in all are skipped before their chunks are summed, so the sweep costs little with many
+ * short series (1,500 runs x 1,500 metrics).
+ */
+export async function longRunsToCompact(db: pg.Pool, minRows: number, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT DISTINCT ml.run_id AS id FROM metric_latest ml JOIN runs r ON r.id = ml.run_id
+      WHERE r.status IN ('RUNNING', 'CRASHED') AND ml.count >= $1
+        AND ml.count - coalesce((SELECT sum(c.count) FROM metric_chunks c WHERE c.run_id = ml.run_id AND c.key = ml.key), 0) >= $1
+      LIMIT $2`,
+    [minRows, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface StorageStats {
+  backlogRuns: number;
+  points: number;
+  rowPoints: number;
+  chunkPoints: number;
+  bytes: Record<string, number>;
+}
+
+/** Bytes of every metric table (with indexes and TOAST) and where the points are; bounded to 2 s. */
+export async function storageStats(db: pg.Pool): Promise<StorageStats> {
+  const c = await db.connect();
+  try {
+    await c.query('BEGIN READ ONLY');
+    await c.query(`SET LOCAL statement_timeout = '2s'`);
+    const { rows } = await c.query<{ t: string; b: number }>(
+      `SELECT t, pg_total_relation_size(t::regclass) AS b
+         FROM unnest(ARRAY['metrics', 'metric_chunks', 'metric_rollups', 'metric_latest', 'metric_batches']) AS t`,
+    );
+    const { rows: counts } = await c.query<{ total: number; chunked: number; backlog: number }>(
+      `SELECT (SELECT coalesce(sum(count), 0) FROM metric_latest)::float8 AS total,
+              (SELECT coalesce(sum(count), 0) FROM metric_chunks)::float8 AS chunked,
+              (SELECT count(*) FROM runs r WHERE r.status IN ('FINISHED', 'FAILED', 'CANCELED')
+                  AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.id))::int AS backlog`,
+    );
+    await c.query('COMMIT');
+    const k = counts[0]!;
+    return {
+      backlogRuns: k.backlog,
+      points: k.total,
+      rowPoints: k.total - k.chunked,
+      chunkPoints: k.chunked,
+      bytes: Object.fromEntries(rows.map((r) => [r.t, Number(r.b)])),
+    };
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
 }

@@ -16,7 +16,7 @@ import {
   extendLeases,
   FINAL_STATUSES,
   findRun,
-  INGEST_SEQ_SQL,
+  ingestSeqSql,
   insertRun,
   lockRun,
   lockRuns,
@@ -75,11 +75,26 @@ export interface AgentRef {
  *   (clients retry after lost responses).
  */
 export class RunState {
+  private finalHooks: ((c: pg.ClientBase, runId: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly queue: RunQueue | null,
     private readonly leaseSeconds: number,
   ) {}
+
+  /**
+   * Work that follows a run ending (metric compaction), started in the transaction that ends it: the hook
+   * commits with the status change, or not at all. Status itself is still written only here.
+   */
+  whenFinal(hook: (c: pg.ClientBase, runId: string) => Promise<void>): void {
+    this.finalHooks.push(hook);
+  }
+
+  private async ended(c: pg.ClientBase, run: RunRow): Promise<void> {
+    if (!FINAL_STATUSES.includes(run.status)) return;
+    for (const hook of this.finalHooks) await hook(c, run.id);
+  }
 
   /** Inserts a run (QUEUED, seq 1) in the caller's transaction; with `job`, queues it in the same transaction. */
   async insert(c: pg.ClientBase, run: NewRun, job?: NewJob): Promise<RunRow> {
@@ -250,8 +265,8 @@ export class RunState {
    * publishes the revived run's event in the same statement (pubsub ingestNoticesSql), so the status write stays this class's and the event
    * commits with it. No row from it means "not accepted": the caller then takes beginIngest's path, which says why.
    */
-  ingestSeqSql(): string {
-    return INGEST_SEQ_SQL;
+  ingestSeqSql(runs?: string): string {
+    return ingestSeqSql(runs);
   }
 
   /**
@@ -352,6 +367,7 @@ export class RunState {
       if (unclaimed && run.jobId) await this.requireQueue().cancel(run.jobQueue!, run.jobId, c);
       const updated = await markCanceled(c, runId, unclaimed || run.status === 'CRASHED');
       await this.publish(c, updated, 'UPDATED');
+      await this.ended(c, updated);
       return updated;
     });
   }
@@ -418,6 +434,7 @@ export class RunState {
       const run = await transitionRun(c, runId, from, set);
       if (run) {
         await this.publish(c, run, 'UPDATED');
+        await this.ended(c, run);
         return run;
       }
       const existing = await findRun(c, runId);

@@ -243,16 +243,18 @@ export async function nextIngestSeq(
 }
 
 /**
- * nextIngestSeq's statement for any number of runs ($1 uuid[]), for RunState to hand to an ingest that runs it
- * as the first part of its own single statement (metric/store.ts appendBatches): a row per run that accepts
- * metrics. Rows are locked in id order, so two such statements never wait for each other in a cycle.
+ * nextIngestSeq's statement for any number of runs (`runs`: an SQL uuid[] expression, $1 by default), for
+ * RunState to hand to an ingest that runs it as the first part of its own single statement (metric/store.ts
+ * appendBatches, which narrows the runs): a row per run that accepts metrics. Rows are locked in id order, so
+ * two such statements never wait for each other in a cycle.
  */
-export const INGEST_SEQ_SQL = `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
+export const ingestSeqSql = (runs = '$1::uuid[]') => `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
             status = 'RUNNING', finished_at = NULL,
             state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
-       FROM (SELECT id, status FROM runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) old
+       FROM (SELECT id, status FROM runs WHERE id = ANY(${runs}) ORDER BY id FOR UPDATE) old
       WHERE r.id = old.id AND old.status IN ('RUNNING', 'CRASHED')
       RETURNING r.id, r.seq, r.experiment_id AS "experimentId", old.status = 'CRASHED' AS revived`;
+export const INGEST_SEQ_SQL = ingestSeqSql();
 
 export async function statusOf(db: pg.Pool | pg.ClientBase, runId: string): Promise<RunStatus | null> {
   const { rows } = await db.query<{ status: RunStatus }>('SELECT status::text FROM runs WHERE id = $1', [runId]);
