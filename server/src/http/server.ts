@@ -11,8 +11,8 @@ import { telemetry, timeRequest } from '../core/telemetry.ts';
 import { connectDatabase, type Database } from '../db/database.ts';
 import { startCrashDetector } from '../jobs/crash-detector.ts';
 import { startLeaseExpirer } from '../jobs/lease-expirer.ts';
-import type { Principal } from '../modules/auth/scopes.ts';
 import { startMetricCompaction } from '../jobs/metric-compaction.ts';
+import type { Principal } from '../modules/auth/scopes.ts';
 import { AuthService } from '../modules/auth/service.ts';
 import { DEFAULT_LEASE_SECONDS, RunQueue } from '../modules/launch/queue.ts';
 import { MlflowService } from '../modules/mlflow/service.ts';
@@ -45,7 +45,10 @@ export type ServerOptions = Pick<
   | 'DB_POOL_SIZE'
 > &
   Partial<
-    Pick<Env, 'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT' | 'SERVER_TIMING' | 'METRIC_COMPACTION_INTERVAL_MS'>
+    Pick<
+      Env,
+      'RUNBOARD_ADMIN_KEY' | 'RUNBOARD_CORS_ORIGINS' | 'WEB_PORT' | 'SERVER_TIMING' | 'METRIC_COMPACTION_INTERVAL_MS'
+    >
   > & {
     databaseUrl: string;
     LEASE_SECONDS?: number;

@@ -248,7 +248,9 @@ export async function nextIngestSeq(
  * appendBatches, which narrows the runs): a row per run that accepts metrics. Rows are locked in id order, so
  * two such statements never wait for each other in a cycle.
  */
-export const ingestSeqSql = (runs = '$1::uuid[]') => `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
+export const ingestSeqSql = (
+  runs = '$1::uuid[]',
+) => `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
             status = 'RUNNING', finished_at = NULL,
             state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
        FROM (SELECT id, status FROM runs WHERE id = ANY(${runs}) ORDER BY id FOR UPDATE) old

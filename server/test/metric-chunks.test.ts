@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { collect, startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { waitFor } from '@runboard/test-kit/wait';
 import fc from 'fast-check';
 import type pg from 'pg';
-import { connectDatabase, type Database } from '../../server/src/db/database.ts';
-import { compactRun } from '../../server/src/modules/metric/compaction.ts';
-import { readHistory } from '../../server/src/modules/metric/history.ts';
-import { float8ArrayExact } from '../../server/src/modules/metric/pg-arrays.ts';
-import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { connectDatabase, type Database } from '../src/db/database.ts';
+import { compactRun } from '../src/modules/metric/compaction.ts';
+import { readHistory } from '../src/modules/metric/history.ts';
+import { float8ArrayExact } from '../src/modules/metric/pg-arrays.ts';
 
 /**
  * Compressed metric history (issue #23): every point stays readable exactly once, with the same value, through
