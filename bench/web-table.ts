@@ -18,9 +18,9 @@
  * BENCH_AIM_PARAMS, BENCH_AIM_STEPS, BENCH_BIG_RUNS, CHROMIUM.
  */
 import os from 'node:os';
+import { launchChromium } from '@runboard/test-kit/chromium';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../test/web/helpers/chromium.ts';
 import { startWeb } from '../web/start.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { startBenchServer } from './lib/server.ts';

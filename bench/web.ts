@@ -21,9 +21,9 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { launchChromium } from '@runboard/test-kit/chromium';
+import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '@runboard/test-kit/seed';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../test/web/helpers/chromium.ts';
-import { createRun, curves, finishRun, gqlClient, logMetrics, startRun } from '../test/web/helpers/seed.ts';
 import { startWeb } from '../web/start.ts';
 import { benchRenderers } from './web-renderers.ts';
 import { benchTables } from './web-table.ts';

@@ -4,8 +4,8 @@
  * Same stack and seed data as test/web/dashboard.test.ts: real server, PostgreSQL, dashboard, Chromium.
  */
 import fs from 'node:fs';
-import { seedExperiment } from '../test/web/helpers/seed.ts';
-import { startStack } from '../test/web/helpers/stack.ts';
+import { seedExperiment } from '@runboard/test-kit/seed';
+import { startStack } from '@runboard/test-kit/stack';
 
 const OUT = 'docs/compare.png';
 

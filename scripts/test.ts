@@ -1,9 +1,10 @@
 // `npm test`: checks the machine has what the suite needs, runs lint, type-checks and drift checks, then every
 // test file (node's runner) against one PostgreSQL for the whole run: DATABASE_URL when set (CI may point it at
 // a service), otherwise one embedded PostgreSQL started here and stopped at the end. Each test file creates its
-// own database on it. `npm test -- test/server/x.test.ts ...` runs only those files (checks included).
+// own database on it. `npm test -- server/test/x.test.ts ...` runs only those files (checks included). Tests sit
+// beside their package (<workspace>/test) and end-to-end ones in the root test/; every one of those folders is walked.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@runboard/server/testing';
@@ -45,7 +46,8 @@ function testFiles(args: string[]): string[] {
       else if (e.name.endsWith('.test.ts')) found.push(p);
     }
   };
-  walk('test');
+  const { workspaces } = JSON.parse(readFileSync('package.json', 'utf8')) as { workspaces: string[] };
+  for (const dir of ['test', ...workspaces.map((w) => path.join(w, 'test'))]) if (existsSync(dir)) walk(dir);
   return found.sort();
 }
 

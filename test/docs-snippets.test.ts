@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { parse } from 'graphql';
-import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const HERE = 'test/docs-snippets.test.ts';
 

@@ -6,8 +6,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createTestDatabase } from './helpers/db.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { createTestDatabase } from '@runboard/test-kit/db';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 
 const run = promisify(execFile);
 const servers: TestServer[] = [];

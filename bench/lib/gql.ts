@@ -1,6 +1,6 @@
 /** The benchmarks' GraphQL client: @runboard/client with prepared bodies (no client-side re-serialising). */
 import { GraphQLClient } from '@runboard/client';
-import { checked, createRunningRun, type Gql, type GraphQLBody } from '../../test/helpers/gql.ts';
+import { checked, createRunningRun, type Gql, type GraphQLBody } from '@runboard/test-kit/gql';
 
 export class GqlClient {
   private readonly client: GraphQLClient;

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 
 /** docs/mlflow.md shows examples/mlflow-npm.cjs verbatim; this runs it against a real server with a key. */
 const run = promisify(execFile);

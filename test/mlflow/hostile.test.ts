@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { type MlflowClient, mlflowClient } from './helpers.ts';
+import { type MlflowClient, mlflowClient } from '@runboard/test-kit/mlflow';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 
 /** Bad input gets MLflow's error shape with a stable code, never INTERNAL_ERROR, and writes nothing. */
 let server: TestServer;

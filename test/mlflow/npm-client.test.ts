@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 
 /**
  * An MLflow REST client nobody here wrote: the npm package `mlflow` (2.0.7, Yuhsak Inoue, MIT), a thin Node.js

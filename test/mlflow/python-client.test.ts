@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { type MlflowClient, mlflowClient } from './helpers.ts';
+import { type MlflowClient, mlflowClient } from '@runboard/test-kit/mlflow';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 
 /**
  * The requests MLflow's Python client (mlflow 2.x, RestStore over mlflow/protos/service.proto) sends for a

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { gqlRequest } from '../helpers/gql.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { type MlflowClient, mlflowClient } from './helpers.ts';
+import { gqlRequest } from '@runboard/test-kit/gql';
+import { type MlflowClient, mlflowClient } from '@runboard/test-kit/mlflow';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 
 /** The MLflow routes enforce the same scopes and experiment limits as GraphQL (modules/mlflow/access.ts). */
 const ADMIN = 'admin-key-for-mlflow-scope-tests-0123456789';

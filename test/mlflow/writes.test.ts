@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type MlflowClient, mlflowClient } from '@runboard/test-kit/mlflow';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import pg from 'pg';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { type MlflowClient, mlflowClient } from './helpers.ts';
 
 /**
  * MLflow writes are all or nothing, and runs keep the client's start_time / end_time.

@@ -9,9 +9,9 @@ import { type AddressInfo, createServer as createTcpServer, type Socket } from '
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { createTestDatabase } from '../helpers/db.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { createTestDatabase } from '@runboard/test-kit/db';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { waitFor } from '@runboard/test-kit/wait';
 import { assertOk, runPython } from './helpers.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];

@@ -9,7 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { assertOk, CLIENT_DIR, runPython } from './helpers.ts';
 
 const STANDIN = path.resolve('test/python/fixtures');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { setEnv, waitFor } from '@runboard/test-kit/wait';
 import { Agent } from '../../trainers/src/agent/agent.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { setEnv, waitFor } from '../helpers/wait.ts';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const cleanup: (() => Promise<void>)[] = [];

@@ -10,11 +10,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
+import { uniqueName } from '@runboard/test-kit/gql';
+import { collect, startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { setEnv, waitFor } from '@runboard/test-kit/wait';
 import pg from 'pg';
 import { Agent } from '../../trainers/src/agent/agent.ts';
-import { uniqueName } from '../helpers/gql.ts';
-import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
-import { setEnv, waitFor } from '../helpers/wait.ts';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const base = { train: 'data/train', val: 'data/validation', size: 32, batch: 4 };

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { uniqueName } from '../helpers/gql.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { uniqueName } from '@runboard/test-kit/gql';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { waitFor } from '@runboard/test-kit/wait';
 
 const PYTHON = '/usr/bin/python3';
 const REPO = path.resolve(import.meta.dirname, '../..');

@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { tempDir } from '@runboard/test-kit/images';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { type TrainConfig, validateConfig } from '../../trainers/src/config.ts';
 import { exportFashionMnist } from '../../trainers/src/data/fashion-mnist.ts';
 import { randomVggWeights } from '../../trainers/src/model/weights.ts';
 import { RunboardClient } from '../../trainers/src/tracking/graphql-client.ts';
 import { ServerTracker } from '../../trainers/src/tracking/server-tracker.ts';
 import { train } from '../../trainers/src/train/trainer.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { tempDir } from './helpers.ts';
 
 const W = randomVggWeights(11);
 let server: TestServer;

@@ -7,10 +7,10 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { makeImageFolders, TWO_CLASSES, tempDir } from '@runboard/test-kit/images';
+import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { waitFor } from '@runboard/test-kit/wait';
 import { Agent } from '../../trainers/src/agent/agent.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { waitFor } from '../helpers/wait.ts';
-import { makeImageFolders, TWO_CLASSES, tempDir } from './helpers.ts';
 
 let s: TestServer;
 let agent: Agent;

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
+import { BROWSER_UI_FEATURES, CHROMIUM, launchChromium } from '@runboard/test-kit/chromium';
+import { waitFor } from '@runboard/test-kit/wait';
 import { type Browser, chromium } from 'playwright-core';
-import { waitFor } from '../helpers/wait.ts';
-import { BROWSER_UI_FEATURES, CHROMIUM, launchChromium } from './helpers/chromium.ts';
 
 /** Command lines of the browsers this process launched (Playwright starts them as our children). */
 function childBrowserCommandLines(): string[][] {

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createRun, curves, finishRun, logMetrics, type SeedRun, startRun } from '@runboard/test-kit/seed';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
-import { createRun, curves, finishRun, logMetrics, type SeedRun, startRun } from './helpers/seed.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 /** lr 0.1, 0.1, 0.01, 0.01 (seeds 1, 2 for each): grouping by lr gives two groups of two. */

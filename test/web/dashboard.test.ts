@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
+import { uniqueName } from '@runboard/test-kit/gql';
+import { createRun, logMetrics, seedExperiment, startRun } from '@runboard/test-kit/seed';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
+import { waitFor } from '@runboard/test-kit/wait';
 import type { Page } from 'playwright-core';
-import { uniqueName } from '../helpers/gql.ts';
-import { waitFor } from '../helpers/wait.ts';
-import { createRun, logMetrics, seedExperiment, startRun } from './helpers/seed.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { uniqueName } from '@runboard/test-kit/gql';
+import { createRun, logMetrics, startRun } from '@runboard/test-kit/seed';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
 import type { Page } from 'playwright-core';
-import { uniqueName } from '../helpers/gql.ts';
-import { createRun, logMetrics, startRun } from './helpers/seed.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 

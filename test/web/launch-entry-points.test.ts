@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { uniqueName } from '../helpers/gql.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
+import { uniqueName } from '@runboard/test-kit/gql';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
 
 let stack: Stack;
 before(async () => {

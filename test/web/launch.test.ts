@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { uniqueName } from '@runboard/test-kit/gql';
+import { logMetrics, startRun } from '@runboard/test-kit/seed';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
 import type { Page } from 'playwright-core';
-import { uniqueName } from '../helpers/gql.ts';
-import { logMetrics, startRun } from './helpers/seed.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mlflowClient } from '../mlflow/helpers.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
+import { mlflowClient } from '@runboard/test-kit/mlflow';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
 
 let stack: Stack;
 

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createRun, type SeedRun, seedExperiment } from '@runboard/test-kit/seed';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
+import { waitFor } from '@runboard/test-kit/wait';
 import type { Page } from 'playwright-core';
-import { waitFor } from '../helpers/wait.ts';
-import { createRun, type SeedRun, seedExperiment } from './helpers/seed.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 

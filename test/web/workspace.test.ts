@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createRun, finishRun, logMetrics, type Point, type SeedRun, startRun } from '@runboard/test-kit/seed';
+import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
 import type { Page } from 'playwright-core';
-import { createRun, finishRun, logMetrics, type Point, type SeedRun, startRun } from './helpers/seed.ts';
-import { type Stack, shot, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
 let page: Page;

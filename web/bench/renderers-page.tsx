@@ -19,7 +19,7 @@ const RUNS = Number(q.get('runs') ?? 100);
 const POINTS = Number(q.get('points') ?? 100);
 const EPOCHS = Number(q.get('epochs') ?? 1000);
 
-/** Run i's curve for chart c: the shapes of test/web/helpers/seed.ts curves(), at POINTS steps over EPOCHS. */
+/** Run i's curve for chart c: the shapes of test-kit/src/seed.ts curves(), at POINTS steps over EPOCHS. */
 function curve(c: number, i: number): { x: number[]; y: number[] } {
   const speed = 0.002 + (i % 7) * 0.001;
   const x: number[] = [];

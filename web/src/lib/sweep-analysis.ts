@@ -3,7 +3,7 @@
  * the metric, and a model-based importance (a small seeded random forest's impurity decrease, the kind
  * of importance W&B's parameter-importance panel shows next to the correlation).
  */
-// Also loaded by node's test runner (test/web/chart-math.test.ts): imports only what node resolves alone.
+// Also loaded by node's test runner (web/test/chart-math.test.ts): imports only what node resolves alone.
 import { makeRng } from '@runboard/contract/rng';
 
 /** How a value reads on a category axis (as the runs table shows it). */

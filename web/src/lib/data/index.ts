@@ -3,7 +3,7 @@
  * `useMutation`, `useLoad` for reads that accumulate). One way to stream: `useLiveSubscription`, a urql
  * subscription over graphql-ws that resumes by seq. Server components use `./server` (serverQuery); the session
  * endpoint is `./session`. Nothing outside this folder imports urql, graphql-ws or @runboard/client, or calls
- * fetch for data (test/web/data-access.test.ts checks it).
+ * fetch for data (web/test/data-access.test.ts checks it).
  */
 export type { AnyVariables, CombinedError } from 'urql';
 export { useMutation, useQuery } from 'urql';
