@@ -10,7 +10,7 @@ import { test } from 'node:test';
  * names an entry point the package declares.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
-const PACKAGES = ['client', 'contract', 'server', 'trainers', 'web'] as const;
+const PACKAGES = ['client', 'contract', 'server', 'test-kit', 'trainers', 'web'] as const;
 /** Root-level code that imports packages by name (tests, benchmarks, scripts, examples). */
 const ROOT_DIRS = ['test', 'bench', 'scripts', 'examples'];
 const SKIP = new Set(['node_modules', '.next', 'gql', 'generated', 'dist']);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import { assertOk, runPython } from '../../test/python/helpers.ts';
+import { assertOk, runPython } from '../python/helpers.ts';
 
 let s: TestServer;
 let big: string;
