@@ -60,6 +60,11 @@ const waitAttr = (sel: string, name: string, value: string) =>
 async function openWorkspace(query = '') {
   await page.goto(`${stack.webUrl}/experiments/${expId}${query}`);
   if (!query.includes('panels=')) await page.click('[data-testid="workspace-open"]');
+  // Until a suspended render settles, React keeps the previous workspace mounted but hidden beside the new one
+  // (a clean-clone CI run saw two); wait for the one that remains, and fail if two stay.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="workspace"]').length === 1, null, {
+    timeout: 30_000,
+  });
   await page.locator('[data-testid="workspace"]').waitFor();
 }
 
