@@ -5,12 +5,12 @@ import { after, before, test } from 'node:test';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { resumableSubscription, type StreamState } from '@runboard/client/live';
 import { createRunningRun, gqlClient, uniqueName } from '@runboard/test-kit/gql';
+import { cuttableTcp } from '@runboard/test-kit/proxy';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { waitFor } from '@runboard/test-kit/wait';
 import { parse } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { cuttableTcp } from './proxy.ts';
 
 let s: TestServer;
 before(async () => {

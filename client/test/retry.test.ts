@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { ApiError, GraphQLClient, TransportError } from '@runboard/client';
 import { uniqueName } from '@runboard/test-kit/gql';
 import { freePort } from '@runboard/test-kit/ports';
+import { startProxy } from '@runboard/test-kit/proxy';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { waitFor } from '@runboard/test-kit/wait';
-import { startProxy } from './proxy.ts';
 
 let s: TestServer;
 before(async () => {

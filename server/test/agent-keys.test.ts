@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { keyedApi } from '@runboard/test-kit/keys';
-import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { serverPerFile, type TestServer } from '@runboard/test-kit/server';
 
 /** Agents are bound to the AGENT key that registered them: another AGENT key cannot act for them (issue #20, item 5). */
 const ADMIN = 'admin-key-for-tests-0123456789';
 let s: TestServer;
-
-before(async () => {
-  s = await startTestServer({ apiKey: ADMIN });
-});
-after(async () => {
-  await s.close();
-});
+serverPerFile((server) => (s = server), { apiKey: ADMIN });
 
 const { call, ok, createKey } = keyedApi(() => s.url, ADMIN);
 

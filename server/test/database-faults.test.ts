@@ -3,8 +3,9 @@
 // /healthz, resumes LISTEN by itself, and no acknowledged point is lost. These tests start their own
 // PostgreSQL (embedded, on a free port): the shared one is never restarted.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type OwnPostgresStack, startOwnPostgresStack } from '@runboard/test-kit/own-postgres';
+import { test } from 'node:test';
+import { postRaw } from '@runboard/test-kit/gql';
+import { type OwnPostgresStack, ownPostgresPerFile } from '@runboard/test-kit/own-postgres';
 import { waitFor } from '@runboard/test-kit/wait';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
@@ -15,21 +16,12 @@ import { CHANNEL, PgListener, topics } from '../src/testing.ts';
 let stack: OwnPostgresStack;
 let server: RunningServer;
 
-before(async () => {
-  stack = await startOwnPostgresStack('faults', { heartbeatTimeoutSeconds: 600, crashSweepIntervalMs: 1000 });
-  server = stack.server;
+ownPostgresPerFile('faults', { heartbeatTimeoutSeconds: 600, crashSweepIntervalMs: 1000 }, (started) => {
+  stack = started;
+  server = started.server;
 });
 
-after(() => stack?.close());
-
-async function post(query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
-}
+const post = (query: string, variables: Record<string, unknown> = {}) => postRaw(server.url, query, variables);
 
 async function newRunningRun(experiment: string): Promise<string> {
   const created = await post(`mutation($e: String) { createRun(input: { experimentName: $e }) { id } }`, {

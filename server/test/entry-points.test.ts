@@ -6,20 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { errorCode, uniqueName } from '@runboard/test-kit/gql';
-import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import pg from 'pg';
+import { serverPerFile, type TestServer } from '@runboard/test-kit/server';
+import type pg from 'pg';
 
 let s: TestServer;
 let db: pg.Pool;
-before(async () => {
-  s = await startTestServer();
-  db = new pg.Pool({ connectionString: s.database.url, max: 2 });
-});
-after(async () => {
-  await db.end();
-  await s.close();
+serverPerFile((server, pool) => {
+  s = server;
+  db = pool;
 });
 
 const LAUNCH = `mutation($e: String!, $c: JSON!, $ep: String, $l: [String!]) {

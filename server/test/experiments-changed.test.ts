@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { test } from 'node:test';
+import { serverPerFile, type TestServer } from '@runboard/test-kit/server';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -12,12 +12,7 @@ import WebSocket from 'ws';
  */
 const ADMIN = 'admin-key-for-tests-0123456789';
 let s: TestServer;
-before(async () => {
-  s = await startTestServer({ apiKey: ADMIN });
-});
-after(async () => {
-  await s.close();
-});
+serverPerFile((server) => (s = server), { apiKey: ADMIN });
 
 async function ok(key: string, query: string, variables?: Record<string, unknown>) {
   const res = await fetch(s.url, {

@@ -1,19 +1,15 @@
 // Inputs an attacker (or a buggy client) sends: each gets a stable error code, never
 // INTERNAL_SERVER_ERROR, and the database is left exactly as before (counted after each).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import pg from 'pg';
+import { test } from 'node:test';
+import { serverPerFile, type TestServer } from '@runboard/test-kit/server';
+import type pg from 'pg';
 
 let s: TestServer;
 let db: pg.Pool;
-before(async () => {
-  s = await startTestServer();
-  db = new pg.Pool({ connectionString: s.database.url, max: 2 });
-});
-after(async () => {
-  await db.end();
-  await s.close();
+serverPerFile((server, pool) => {
+  s = server;
+  db = pool;
 });
 
 async function snapshot() {

@@ -3,8 +3,9 @@
 // Before, `.catch((err) => queue.fail(err))` in launch/logs.ts ended the subscription on the first failed read.
 // Own embedded PostgreSQL on a free port: the shared one is never restarted.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type OwnPostgresStack, startOwnPostgresStack } from '@runboard/test-kit/own-postgres';
+import { test } from 'node:test';
+import { postRaw } from '@runboard/test-kit/gql';
+import { type OwnPostgresStack, ownPostgresPerFile } from '@runboard/test-kit/own-postgres';
 import { waitFor } from '@runboard/test-kit/wait';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
@@ -15,21 +16,13 @@ import { CHANNEL } from '../src/testing.ts';
 let stack: OwnPostgresStack;
 let server: RunningServer;
 
-before(async () => {
-  stack = await startOwnPostgresStack('logtail', { heartbeatTimeoutSeconds: 600, crashSweepIntervalMs: 1000 });
-  server = stack.server;
+ownPostgresPerFile('logtail', { heartbeatTimeoutSeconds: 600, crashSweepIntervalMs: 1000 }, (started) => {
+  stack = started;
+  server = started.server;
 });
 
-after(() => stack?.close());
-
-async function post(query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as any;
-}
+const post = async (query: string, variables: Record<string, unknown> = {}) =>
+  (await postRaw(server.url, query, variables)).body;
 
 const APPEND = `mutation($run: ID!, $lines: [LogLineInput!]!) { appendRunLogs(runId: $run, lines: $lines) }`;
 

@@ -33,6 +33,19 @@ export async function gqlRequest<T = any>(
   return { ...(data !== undefined ? { data: data as T } : {}), ...(errors ? { errors } : {}) };
 }
 
+/**
+ * POSTs with plain fetch: no client, no retry. For tests that read the HTTP status and Retry-After (a 503 while the
+ * database is down), or that expect the request itself to fail.
+ */
+export async function postRaw(url: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
+}
+
 /** Throws on any GraphQL error, so a test never reads `data` of a failed call. */
 export function checked<T>(body: GraphQLBody<T>): T {
   if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 2000)}`);

@@ -5,6 +5,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { type RunningServer, startServer } from '@runboard/server';
 import { type EmbeddedDatabase, migrate, startEmbeddedPostgres } from '@runboard/server/testing';
 import { type ServerOptionOverrides, serverOptions } from './options.ts';
@@ -47,4 +48,18 @@ export async function startOwnPostgresStack(name: string, o: ServerOptionOverrid
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One own-PostgreSQL stack for the whole file: started before its first test, closed after its last. */
+export function ownPostgresPerFile(
+  name: string,
+  o: ServerOptionOverrides,
+  onStart: (stack: OwnPostgresStack) => void,
+): void {
+  let stack: OwnPostgresStack | undefined;
+  before(async () => {
+    stack = await startOwnPostgresStack(name, o);
+    onStart(stack);
+  });
+  after(() => stack?.close());
 }

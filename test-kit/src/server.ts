@@ -1,5 +1,7 @@
+import { after, before } from 'node:test';
 import { type RunningServer, startServer } from '@runboard/server';
 import { type Client, createClient } from 'graphql-ws';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { checked, gqlRequest } from './gql.ts';
@@ -30,6 +32,24 @@ export interface TestServer extends RunningServer {
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   ws(): Client;
   close(): Promise<void>;
+}
+
+/**
+ * One test server for the whole file: started before its first test, closed after its last. `onStart` gets it and a
+ * small pool on its database (connecting only when used) for tests that read rows directly.
+ */
+export function serverPerFile(onStart: (s: TestServer, db: pg.Pool) => void, opts: TestServerOptions = {}): void {
+  let server: TestServer | undefined;
+  let pool: pg.Pool | undefined;
+  before(async () => {
+    server = await startTestServer(opts);
+    pool = new pg.Pool({ connectionString: server.database.url, max: 2 });
+    onStart(server, pool);
+  });
+  after(async () => {
+    await pool?.end();
+    await server?.close();
+  });
 }
 
 /** A real server on an ephemeral port over a fresh database on the real PostgreSQL. */

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeImageFolders, TWO_CLASSES, tempDir } from '@runboard/test-kit/images';
+import { cuttableTcp } from '@runboard/test-kit/proxy';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { withTimeout } from '@runboard/test-kit/wait';
 import { type TrainConfig, validateConfig } from '../src/config.ts';
@@ -26,40 +27,6 @@ before(async () => {
 after(async () => {
   await server?.close();
 });
-
-/** A cuttable TCP pass-through to the server: down() refuses connections, up() restores them. */
-async function passThrough(
-  target: URL,
-): Promise<{ url: string; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let srv: net.Server;
-  let port = 0;
-  const listen = () =>
-    new Promise<void>((resolve) => {
-      srv = net.createServer((c) => {
-        const s = net.connect(Number(target.port), target.hostname);
-        sockets.add(c).add(s);
-        c.pipe(s).pipe(c);
-        const end = () => {
-          c.destroy();
-          s.destroy();
-        };
-        c.on('error', end).on('close', end);
-        s.on('error', end).on('close', end);
-      });
-      srv.listen(port, '127.0.0.1', () => {
-        port = (srv.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  await listen();
-  const down = async () => {
-    for (const s of sockets) s.destroy();
-    sockets.clear();
-    await new Promise<void>((r) => srv.close(() => r()));
-  };
-  return { url: `http://127.0.0.1:${port}/graphql`, down, up: listen, close: down };
-}
 
 async function folders(t: Parameters<typeof tempDir>[0]) {
   const root = await tempDir(t);
@@ -131,9 +98,9 @@ test('a run is created, started, logs every epoch, uploads its model and finishe
 
 test('server unreachable from the start: training goes on, the journal replays in order when it is back', async (t) => {
   const { root, cfg } = await folders(t);
-  const proxy = await passThrough(new URL(server.url));
-  t.after(() => proxy.close().catch(() => {}));
-  await proxy.down();
+  const proxy = await cuttableTcp(new URL(server.url));
+  t.after(() => proxy.cut().catch(() => {}));
+  await proxy.cut();
   const logs: string[] = [];
   const journalPath = join(root, 'journal.jsonl');
   const tracker = new ServerTracker({
@@ -155,7 +122,7 @@ test('server unreachable from the start: training goes on, the journal replays i
         // after epoch 2 the server comes back; epoch 3's log call replays the backlog first
         if (!restored && tracker.pending >= 4) {
           restored = true;
-          void proxy.up();
+          void proxy.restore();
         }
       },
     },

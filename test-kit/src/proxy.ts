@@ -71,7 +71,10 @@ export async function startProxy(serverUrl: string, plan: Plan): Promise<TestPro
   };
 }
 
-/** A TCP pass-through that can be cut (every connection dropped, new ones refused) and restored. */
+/**
+ * A TCP pass-through that can be cut (every connection dropped, new ones refused) and restored on the same port:
+ * a network outage between a client and the server, without touching either.
+ */
 export async function cuttableTcp(
   target: URL,
 ): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
