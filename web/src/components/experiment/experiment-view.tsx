@@ -67,88 +67,18 @@ export function ExperimentView({
 }) {
   const apiUrl = useApiUrl();
   const canLaunch = useCan('LAUNCH');
-  const load = useLoad();
-  const [view, setView] = useViewState();
-  const orderBy: RunOrder[] = useMemo(() => parseSort(view.sort), [view.sort]);
-  const archived = view.archived ? null : false;
-  const [exporting, setExporting] = useState<string | null>(null);
-
-  const { header, refetchHeader, keysResult, onActivity } = useExperimentHeader(id);
-  // Until the client's keys query answers, the server's keys stand in, so the first page it rendered stays.
-  const headerKeys = keysResult.data?.metricKeys ?? initialMetricKeys ?? undefined;
-  const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
-  const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys, initial?.runs);
+  const page = useExperimentPage(id, initial, initialMetricKeys);
+  const { view, setView, refetchHeader, headerData, runs, metricKeys, chosen } = page;
   const now = useNow();
-  // Until the client's own header query answers, the server's prefetch stands in (same fields).
-  const headerData = header.data ?? (initial ? { experiment: initial.experiment } : undefined);
+  const selection = useSelection(runs.rows);
+  const { selected, setSelected } = selection;
   const exp = headerData?.experiment;
-  const metricKeys = headerKeys ?? EMPTY;
-  const paths = useMemo(() => configPaths(runs.rows), [runs.rows]);
-  const chosen = useMemo(() => chosenColumns(view.cols, runs.rows, metricKeys), [view.cols, runs.rows, metricKeys]);
-  const columns: Column[] = useMemo(
-    () => [...BASE_COLUMNS, ...chosen.config.map(configColumn), ...chosen.metrics.flatMap(metricColumns)],
-    [chosen],
-  );
-  const groups = useMemo(() => (view.group.length ? groupRuns(runs.rows, view.group) : null), [runs.rows, view.group]);
-  // Group counts must cover every matching run, not the first page: load the rest while grouping.
-  const { hasNext, loading, loadBigPage } = runs;
-  useEffect(() => {
-    if (view.group.length && hasNext && !loading) loadBigPage();
-  }, [view.group.length, hasNext, loading, loadBigPage]);
+  const exporter = useExport(page, exp?.name ?? 'runs');
 
-  const { selected, setSelected, onToggle, onToggleMany } = useSelection(runs.rows);
-
-  const onSort = useCallback(
-    (field: string) => {
-      const c = orderBy[0];
-      const next: RunOrder =
-        c?.field === field
-          ? { field, direction: c.direction === 'DESC' ? 'ASC' : 'DESC' }
-          : { field, direction: field.startsWith('config.') || field === 'name' ? 'ASC' : 'DESC' };
-      setView({ sort: sortText(next) });
-    },
-    [orderBy, setView],
-  );
-  const doExport = async (format: 'csv' | 'json') => {
-    setExporting(format);
-    try {
-      const all = await fetchAllRuns(load, id, view.where, orderBy, archived, fetchKeys);
-      downloadRuns(all, columns, `${exp?.name ?? 'runs'}-runs`, format);
-    } catch (e) {
-      alert(`Export failed: ${(e as Error).message}`);
-    } finally {
-      setExporting(null);
-    }
-  };
-
-  const headerProblem = describeError(header.error, apiUrl);
-  if (headerProblem) {
-    const notFound = headerProblem.code === 'NOT_FOUND';
-    return (
-      <Notice
-        title={notFound ? 'No such experiment.' : 'Could not load the experiment.'}
-        problem={headerProblem}
-        onRetry={notFound ? undefined : () => refetchHeader({ requestPolicy: 'network-only' })}
-      >
-        <p>
-          <Link href="/">Back to experiments</Link>
-        </p>
-      </Notice>
-    );
-  }
-  if (!headerData) return <Loading what="experiment" />;
-  if (!exp) {
-    return (
-      <Notice title="No such experiment." problem={{ message: `There is no experiment with id “${id}”.` }}>
-        <p>
-          <Link href="/">Back to experiments</Link>
-        </p>
-      </Notice>
-    );
-  }
+  const gate = experimentGate(id, page, apiUrl);
+  if (gate || !exp) return gate;
 
   const filterProblem = runs.problem?.code === 'INVALID_FILTER' ? runs.problem : null;
-  const compareHref = `/compare?runs=${[...selected].join(',')}`;
   const chartMetric = view.chart || chosen.metrics[0] || metricKeys[0] || '';
   return (
     <section className="experiment-page">
@@ -168,61 +98,7 @@ export function ExperimentView({
         problem={filterProblem}
         keep={viewStateParams({ ...view, where: '' })}
       />
-      <div className="toolbar">
-        <ColumnPicker
-          configPaths={paths}
-          metricKeys={metricKeys}
-          config={chosen.config}
-          metrics={chosen.metrics}
-          onChange={(c) => setView({ cols: columnIds(c) })}
-        />
-        <GroupPicker paths={paths} group={view.group} onChange={(group) => setView({ group })} />
-        {view.panels === null && (
-          <button
-            type="button"
-            onClick={() => setView({ panels: defaultPanels(chosen.metrics, metricKeys) })}
-            data-testid="workspace-open"
-          >
-            Workspace
-          </button>
-        )}
-        <label className="small">
-          <input
-            type="checkbox"
-            checked={view.archived}
-            onChange={(e) => setView({ archived: e.target.checked })}
-            data-testid="show-archived"
-          />{' '}
-          Show archived
-        </label>
-        <Link
-          href={selected.size ? compareHref : '#'}
-          aria-disabled={selected.size < 1}
-          data-testid="compare-link"
-          tabIndex={-1}
-        >
-          <button type="button" className="primary" disabled={selected.size < 1}>
-            Compare selected ({selected.size})
-          </button>
-        </Link>
-        {selected.size > 0 && (
-          <button type="button" onClick={() => setSelected(new Set())}>
-            Clear selection
-          </button>
-        )}
-        <span className="spacer" />
-        <span className="muted" data-testid="run-count">
-          {runs.problem || runs.totalCount === null
-            ? ''
-            : `${Math.min(runs.rows.length, runs.totalCount)} of ${runs.totalCount} shown`}
-        </span>
-        <button type="button" onClick={() => doExport('csv')} disabled={!!exporting} data-testid="export-csv">
-          {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
-        </button>
-        <button type="button" onClick={() => doExport('json')} disabled={!!exporting} data-testid="export-json">
-          {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
-        </button>
-      </div>
+      <RunsToolbar page={page} selected={selected} onClearSelection={() => setSelected(new Set())} {...exporter} />
       {selected.size > 0 && (
         <BulkActions
           ids={[...selected]}
@@ -233,34 +109,41 @@ export function ExperimentView({
           }}
         />
       )}
-      {runs.newRuns > 0 && (
-        <Notice kind="info">
-          {runs.newRuns} new run{runs.newRuns > 1 ? 's' : ''} since the table loaded.{' '}
-          <button type="button" onClick={runs.reload}>
-            Show
-          </button>
-        </Notice>
-      )}
-      {runs.live.state === 'error' && (
-        <Notice kind="warning" title="Live updates failed." problem={{ message: runs.live.error ?? '' }} />
-      )}
-      {filterProblem && (
-        <p className="muted small" data-testid="filter-cleared">
-          No runs are shown until the filter is fixed or cleared.
-        </p>
-      )}
-      {runs.problem && !filterProblem && (
-        <Notice title="Could not load runs." problem={runs.problem} onRetry={runs.reload} />
-      )}
-      {runs.loading && runs.rows.length === 0 && !runs.problem && <Loading what="runs" />}
-      {!runs.loading && runs.rows.length === 0 && !runs.problem && (
-        <Notice kind="info">{view.where ? 'No run matches the filter.' : 'This experiment has no runs yet.'}</Notice>
-      )}
+      <RunsNotices runs={runs} where={view.where} filterProblem={filterProblem !== null} />
+      <RunsViews
+        page={page}
+        experimentId={exp.id}
+        selection={selection}
+        workspacePrefetch={workspacePrefetch}
+        chartMetric={chartMetric}
+      />
+    </section>
+  );
+}
+
+/** The runs as the view shows them: the workspace's panels, the per-group chart, the table. */
+function RunsViews({
+  page,
+  experimentId,
+  selection,
+  workspacePrefetch,
+  chartMetric,
+}: {
+  page: ExperimentPage;
+  experimentId: string;
+  selection: ReturnType<typeof useSelection>;
+  workspacePrefetch?: Promise<WorkspacePrefetch | null>;
+  chartMetric: string;
+}) {
+  const { view, setView, runs, groups, metricKeys, columns } = page;
+  const { selected, onToggle, onToggleMany } = selection;
+  return (
+    <>
       {view.panels !== null && runs.rows.length > 0 && (
         <Workspace
-          experimentId={exp.id}
+          experimentId={experimentId}
           where={view.where}
-          archived={archived}
+          archived={page.archived}
           count={runs.totalCount}
           tableRows={runs.rows}
           tableComplete={!runs.hasNext}
@@ -286,8 +169,8 @@ export function ExperimentView({
           rows={runs.rows}
           groups={groups}
           columns={columns}
-          orderBy={orderBy}
-          onSort={onSort}
+          orderBy={page.orderBy}
+          onSort={page.onSort}
           selected={selected}
           onToggle={onToggle}
           onToggleMany={onToggleMany}
@@ -296,7 +179,237 @@ export function ExperimentView({
           onLoadMore={runs.loadMore}
         />
       )}
-    </section>
+    </>
+  );
+}
+
+/**
+ * What the page shows before the experiment is known: why it could not be loaded (retry unless it does not
+ * exist), or that it is loading. Null once the header has the experiment.
+ */
+function experimentGate(id: string, page: ExperimentPage, apiUrl: string) {
+  const { header, headerData, refetchHeader } = page;
+  const headerProblem = describeError(header.error, apiUrl);
+  if (headerProblem) {
+    const notFound = headerProblem.code === 'NOT_FOUND';
+    return (
+      <Notice
+        title={notFound ? 'No such experiment.' : 'Could not load the experiment.'}
+        problem={headerProblem}
+        onRetry={notFound ? undefined : () => refetchHeader({ requestPolicy: 'network-only' })}
+      >
+        <BackToExperiments />
+      </Notice>
+    );
+  }
+  if (!headerData) return <Loading what="experiment" />;
+  if (!headerData.experiment) {
+    return (
+      <Notice title="No such experiment." problem={{ message: `There is no experiment with id “${id}”.` }}>
+        <BackToExperiments />
+      </Notice>
+    );
+  }
+  return null;
+}
+
+const BackToExperiments = () => (
+  <p>
+    <Link href="/">Back to experiments</Link>
+  </p>
+);
+
+type ExperimentPage = ReturnType<typeof useExperimentPage>;
+
+/**
+ * The page's data as the URL's view state asks for it: the header and metric keys, the runs (live), and what the
+ * table shows of them (config and metric columns, groups, sort).
+ */
+function useExperimentPage(id: string, initial?: ExperimentPageQuery | null, initialMetricKeys?: string[] | null) {
+  const [view, setView] = useViewState();
+  const orderBy: RunOrder[] = useMemo(() => parseSort(view.sort), [view.sort]);
+  const archived = view.archived ? null : false;
+  const { header, refetchHeader, keysResult, onActivity } = useExperimentHeader(id);
+  // Until the client's keys query answers, the server's keys stand in, so the first page it rendered stays.
+  const headerKeys = keysResult.data?.metricKeys ?? initialMetricKeys ?? undefined;
+  const fetchKeys = useMemo(() => metricKeysToFetch(view.cols, headerKeys), [view.cols, headerKeys]);
+  const runs = useRuns(id, view.where, orderBy, onActivity, archived, fetchKeys, initial?.runs);
+  // Until the client's own header query answers, the server's prefetch stands in (same fields).
+  const headerData = header.data ?? (initial ? { experiment: initial.experiment } : undefined);
+  const metricKeys = headerKeys ?? EMPTY;
+  const paths = useMemo(() => configPaths(runs.rows), [runs.rows]);
+  const chosen = useMemo(() => chosenColumns(view.cols, runs.rows, metricKeys), [view.cols, runs.rows, metricKeys]);
+  const columns: Column[] = useMemo(
+    () => [...BASE_COLUMNS, ...chosen.config.map(configColumn), ...chosen.metrics.flatMap(metricColumns)],
+    [chosen],
+  );
+  const groups = useMemo(() => (view.group.length ? groupRuns(runs.rows, view.group) : null), [runs.rows, view.group]);
+  // Group counts must cover every matching run, not the first page: load the rest while grouping.
+  const { hasNext, loading, loadBigPage } = runs;
+  useEffect(() => {
+    if (view.group.length && hasNext && !loading) loadBigPage();
+  }, [view.group.length, hasNext, loading, loadBigPage]);
+  const onSort = useCallback(
+    (field: string) => {
+      const c = orderBy[0];
+      const next: RunOrder =
+        c?.field === field
+          ? { field, direction: c.direction === 'DESC' ? 'ASC' : 'DESC' }
+          : { field, direction: field.startsWith('config.') || field === 'name' ? 'ASC' : 'DESC' };
+      setView({ sort: sortText(next) });
+    },
+    [orderBy, setView],
+  );
+  return {
+    id,
+    view,
+    setView,
+    orderBy,
+    archived,
+    header,
+    refetchHeader,
+    headerData,
+    runs,
+    fetchKeys,
+    metricKeys,
+    paths,
+    chosen,
+    columns,
+    groups,
+    onSort,
+  };
+}
+
+/** Export of every matching run (not only the loaded pages) with the table's columns; `exporting`: the format. */
+function useExport(page: ExperimentPage, name: string) {
+  const load = useLoad();
+  const [exporting, setExporting] = useState<string | null>(null);
+  const onExport = async (format: 'csv' | 'json') => {
+    setExporting(format);
+    try {
+      const { id, view, orderBy, archived, fetchKeys } = page;
+      const all = await fetchAllRuns(load, id, view.where, orderBy, archived, fetchKeys);
+      downloadRuns(all, page.columns, `${name}-runs`, format);
+    } catch (e) {
+      alert(`Export failed: ${(e as Error).message}`);
+    } finally {
+      setExporting(null);
+    }
+  };
+  return { exporting, onExport };
+}
+
+/** Columns, grouping, workspace, archived toggle, compare and selection, the count shown, export. */
+function RunsToolbar({
+  page,
+  selected,
+  onClearSelection,
+  exporting,
+  onExport,
+}: {
+  page: ExperimentPage;
+  selected: Set<string>;
+  onClearSelection: () => void;
+  exporting: string | null;
+  onExport: (format: 'csv' | 'json') => void;
+}) {
+  const { view, setView, paths, metricKeys, chosen, runs } = page;
+  const compareHref = `/compare?runs=${[...selected].join(',')}`;
+  return (
+    <div className="toolbar">
+      <ColumnPicker
+        configPaths={paths}
+        metricKeys={metricKeys}
+        config={chosen.config}
+        metrics={chosen.metrics}
+        onChange={(c) => setView({ cols: columnIds(c) })}
+      />
+      <GroupPicker paths={paths} group={view.group} onChange={(group) => setView({ group })} />
+      {view.panels === null && (
+        <button
+          type="button"
+          onClick={() => setView({ panels: defaultPanels(chosen.metrics, metricKeys) })}
+          data-testid="workspace-open"
+        >
+          Workspace
+        </button>
+      )}
+      <label className="small">
+        <input
+          type="checkbox"
+          checked={view.archived}
+          onChange={(e) => setView({ archived: e.target.checked })}
+          data-testid="show-archived"
+        />{' '}
+        Show archived
+      </label>
+      <Link
+        href={selected.size ? compareHref : '#'}
+        aria-disabled={selected.size < 1}
+        data-testid="compare-link"
+        tabIndex={-1}
+      >
+        <button type="button" className="primary" disabled={selected.size < 1}>
+          Compare selected ({selected.size})
+        </button>
+      </Link>
+      {selected.size > 0 && (
+        <button type="button" onClick={onClearSelection}>
+          Clear selection
+        </button>
+      )}
+      <span className="spacer" />
+      <span className="muted" data-testid="run-count">
+        {runs.problem || runs.totalCount === null
+          ? ''
+          : `${Math.min(runs.rows.length, runs.totalCount)} of ${runs.totalCount} shown`}
+      </span>
+      <button type="button" onClick={() => onExport('csv')} disabled={!!exporting} data-testid="export-csv">
+        {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
+      </button>
+      <button type="button" onClick={() => onExport('json')} disabled={!!exporting} data-testid="export-json">
+        {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
+      </button>
+    </div>
+  );
+}
+
+/** What the table cannot show itself: new runs to load, a failed live stream, a bad filter, loading, no runs. */
+function RunsNotices({
+  runs,
+  where,
+  filterProblem,
+}: {
+  runs: ExperimentPage['runs'];
+  where: string;
+  filterProblem: boolean;
+}) {
+  return (
+    <>
+      {runs.newRuns > 0 && (
+        <Notice kind="info">
+          {runs.newRuns} new run{runs.newRuns > 1 ? 's' : ''} since the table loaded.{' '}
+          <button type="button" onClick={runs.reload}>
+            Show
+          </button>
+        </Notice>
+      )}
+      {runs.live.state === 'error' && (
+        <Notice kind="warning" title="Live updates failed." problem={{ message: runs.live.error ?? '' }} />
+      )}
+      {filterProblem && (
+        <p className="muted small" data-testid="filter-cleared">
+          No runs are shown until the filter is fixed or cleared.
+        </p>
+      )}
+      {runs.problem && !filterProblem && (
+        <Notice title="Could not load runs." problem={runs.problem} onRetry={runs.reload} />
+      )}
+      {runs.loading && runs.rows.length === 0 && !runs.problem && <Loading what="runs" />}
+      {!runs.loading && runs.rows.length === 0 && !runs.problem && (
+        <Notice kind="info">{where ? 'No run matches the filter.' : 'This experiment has no runs yet.'}</Notice>
+      )}
+    </>
   );
 }
 
