@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/database.ts';
 import type { Principal } from '../auth/scopes.ts';
 import type { Services } from '../context.ts';
 import type { PointInput } from '../metric/ingest.ts';
-import type { RunRow } from '../run/store.ts';
+import { FINAL_STATUSES, type RunRow } from '../run/store.ts';
 import {
   jsonDouble,
   NOTE_TAG,
@@ -96,8 +96,9 @@ export class MlflowRuns {
 
   /**
    * end_run sends status FINISHED/FAILED/KILLED with its `end_time`, which becomes the run's end (the server's
-   * clock when absent). An `end_time` without a final status is ignored: Runboard runs have an end only once
-   * they ended. One transaction.
+   * clock when absent); a repeated end_run is a retry and keeps the first end. An `end_time` without a status
+   * moves the end of a run that has ended, as MLflow stores it; on a run still active it is ignored (Runboard
+   * runs have an end only once they ended). One transaction.
    */
   async update(a: Args) {
     const id = runIdOf(a);
@@ -114,6 +115,8 @@ export class MlflowRuns {
       else if (status === 'KILLED') run = await this.s.runs.finish(id, 'CANCELED', null, null, endedAt, c);
       else if (status === 'RUNNING' && run.status === 'QUEUED')
         run = await this.s.runs.start(id, { client: 'mlflow' }, null, c);
+      else if (!status && endedAt && FINAL_STATUSES.includes(run.status))
+        run = await this.s.runs.setEndTime(id, endedAt, c);
       return run;
     });
     const tags = await store.runTagsOf(this.s.db.pool, [run.id]);
