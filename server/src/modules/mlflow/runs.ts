@@ -37,6 +37,7 @@ import {
   runIdOf,
   stringList,
 } from './input.ts';
+import { appendModelHistory, datasetInputsOf, LOGGED_MODELS_TAG, modelHistoryEntry } from './run-inputs.ts';
 import { mlflowFilterNode, mlflowOrder } from './search.ts';
 import * as store from './store.ts';
 
@@ -60,8 +61,12 @@ export class MlflowRuns {
 
   async json(runs: RunRow[]) {
     const ids = runs.map((r) => r.id);
-    const [tags, latest] = await Promise.all([store.runTagsOf(this.s.db.pool, ids), this.s.metrics.latest(ids)]);
-    return runs.map((r, i) => runJson(r, tags.get(r.id) ?? [], latest[i] ?? []));
+    const [tags, latest, inputs] = await Promise.all([
+      store.runTagsOf(this.s.db.pool, ids),
+      this.s.metrics.latest(ids),
+      store.runInputsOf(this.s.db.pool, ids),
+    ]);
+    return runs.map((r, i) => runJson(r, tags.get(r.id) ?? [], latest[i] ?? [], inputs.get(r.id) ?? []));
   }
 
   /**
@@ -205,6 +210,34 @@ export class MlflowRuns {
     if (key === NOTE_TAG) await this.s.runs.update(run.id, { notes: '' });
     else if (!(await store.deleteRunTag(this.s.db.pool, run.id, key)))
       throw missing(`No tag with name: ${key} in run with id ${run.id}`);
+    return {};
+  }
+
+  /**
+   * mlflow.log_input / autolog: datasets and the input's tags, all validated before anything is written, then
+   * datasets and inputs in one transaction. Ended runs take inputs (as in MLflow); deleted ones do not.
+   */
+  async logInputs(a: Args) {
+    const id = runIdOf(a);
+    const inputs = datasetInputsOf(a);
+    const run = await this.assertWritable(id);
+    await inTransaction(this.s.db.pool, (c) => store.logRunInputs(c, run, inputs));
+    return {};
+  }
+
+  /**
+   * log_model's record of the model: appended to the run's `mlflow.log-model.history` tag, read and rewritten
+   * under that tag's row lock in one transaction, so concurrent calls each land once and a refused one leaves
+   * the tag as it was.
+   */
+  async logModel(a: Args) {
+    const id = runIdOf(a);
+    const entry = modelHistoryEntry(reqString(a, 'model_json'));
+    const run = await this.assertWritable(id);
+    await inTransaction(this.s.db.pool, async (c) => {
+      const value = appendModelHistory(await store.lockRunTag(c, run.id, LOGGED_MODELS_TAG), entry);
+      await store.setRunTags(c, run.id, [{ key: LOGGED_MODELS_TAG, value }]);
+    });
     return {};
   }
 
