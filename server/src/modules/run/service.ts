@@ -70,8 +70,9 @@ export class RunService {
   changed(
     args: { experimentId?: string | null; runIds?: string[] | null },
     since: { runId: string; seq: number }[] | null,
+    listedOnly = false,
   ): AsyncIterableIterator<RunEvent> {
-    return this.live.runChanged(args, since);
+    return this.live.runChanged(args, since, listedOnly);
   }
 
   async get(id: string): Promise<RunRow | null> {
