@@ -38,6 +38,7 @@ export const mlflowAccess: Record<string, EndpointAccess> = {
   'experiments/delete': { requires: 'LOG', targets: byExperimentId },
   'experiments/restore': { requires: 'LOG', targets: byExperimentId },
   'experiments/set-experiment-tag': { requires: 'LOG', targets: byExperimentId },
+  'experiments/delete-experiment-tag': { requires: 'LOG', targets: byExperimentId },
   'runs/create': { requires: 'LOG', targets: byExperimentId },
   'runs/get': { requires: 'READ', targets: byRun },
   'runs/update': { requires: 'LOG', targets: byRun },

@@ -31,6 +31,7 @@ export class MlflowService {
       'experiments/delete': (a) => e.setDeleted(a, true),
       'experiments/restore': (a) => e.setDeleted(a, false),
       'experiments/set-experiment-tag': (a) => e.setTag(a),
+      'experiments/delete-experiment-tag': (a) => e.deleteTag(a),
       'runs/create': (a) => r.create(a),
       'runs/get': (a) => r.get(a),
       'runs/update': (a) => r.update(a),

@@ -115,6 +115,14 @@ export async function setExperimentTag(db: Db, experimentId: string, tag: Tag): 
   );
 }
 
+export async function deleteExperimentTag(db: Db, experimentId: string, key: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM experiment_tags WHERE experiment_id = $1 AND key = $2', [
+    experimentId,
+    key,
+  ]);
+  return (rowCount ?? 0) > 0;
+}
+
 export async function deletedExperiments(db: Db, ids: readonly string[]): Promise<Set<string>> {
   const { rows } = await db.query<{ id: string }>(
     'SELECT experiment_id AS id FROM experiment_deletions WHERE experiment_id = ANY($1::uuid[])',
