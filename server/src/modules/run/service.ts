@@ -118,6 +118,11 @@ export class RunService {
     return this.state.finish(id, status, exitCode ?? null, message, at, c);
   }
 
+  /** Moves an ended run's end time (MLflow's update-run with only end_time); see RunState.setEndTime. */
+  setEndTime(id: string, at: Date, c?: pg.ClientBase): Promise<RunRow> {
+    return this.state.setEndTime(id, at, c);
+  }
+
   update(id: string, input: UpdateRunInput, c?: pg.ClientBase): Promise<RunRow> {
     const sets: ((p: Bind) => string)[] = [];
     if (input.name != null) {
