@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { EnvError, loadEnv } from '@runboard/server';
+import { apiErrorOf, connectDatabase } from '@runboard/server/testing';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { SessionProxy } from '@runboard/web/session-proxy';
 import WebSocket from 'ws';
-import { EnvError, loadEnv } from '../../server/src/config/env.ts';
-import { apiErrorOf } from '../../server/src/core/db-errors.ts';
-import { connectDatabase } from '../../server/src/db/database.ts';
-import { SessionProxy } from '../../web/session-proxy.ts';
 
 const ADMIN = 'admin-key-for-request-bounds-tests-0123456789';
 let s: TestServer;

@@ -6,6 +6,8 @@ export const BOUNDS = {
   anonymousMaxBodyBytes: 16 * 1024,
   bodyTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
+  /** An idle kept-alive connection is closed after this; announced as `Keep-Alive: timeout=30`. */
+  keepAliveTimeoutMs: 30_000,
   statementTimeoutMs: 30_000,
   authFailuresPerMinute: 20,
   // The largest subscription a client sends is metricsLogged with `runIds` and `since` for every run it follows:

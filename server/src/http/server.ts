@@ -327,6 +327,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const headersTimeout = opts.HEADERS_TIMEOUT_MS ?? BOUNDS.headersTimeoutMs;
   // Node looks for overdue headers every connectionsCheckingInterval (default 30 s, which would triple the bound).
   const httpServer = createServer({ headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
+  // Clients must close an idle socket before the server does, or a request written as the server closes it dies
+  // with ECONNRESET (seen at 150 trainers in bench:load --ramp with Node's 5 s default). @runboard/client closes
+  // idle sockets after 4 s (transport.ts); a longer server timeout, announced in Keep-Alive, leaves every client
+  // that honours the hint (Node's agent closes 1 s before it) a wide margin even when its event loop lags.
+  httpServer.keepAliveTimeout = BOUNDS.keepAliveTimeoutMs;
   const { wss, wsServer } = startGraphQLWebSocket(httpServer, limits, {
     services,
     auth,
