@@ -49,6 +49,8 @@ export const mlflowAccess: Record<string, EndpointAccess> = {
   'runs/log-batch': { requires: 'LOG', targets: byRun },
   'runs/set-tag': { requires: 'LOG', targets: byRun },
   'runs/delete-tag': { requires: 'LOG', targets: byRun },
+  'runs/log-inputs': { requires: 'LOG', targets: byRun },
+  'runs/log-model': { requires: 'LOG', targets: byRun },
   'metrics/get-history': { requires: 'READ', targets: byRun },
   'artifacts/list': { requires: 'READ', targets: byRun },
 };

@@ -42,6 +42,8 @@ export class MlflowService {
       'runs/log-batch': (a) => r.logBatch(a),
       'runs/set-tag': (a) => r.setTag(a),
       'runs/delete-tag': (a) => r.deleteTag(a),
+      'runs/log-inputs': (a) => r.logInputs(a),
+      'runs/log-model': (a) => r.logModel(a),
       'metrics/get-history': (a) => r.metricHistory(a),
       'artifacts/list': async (a) => listArtifacts(s, await r.row(runIdOf(a)), a),
     };
