@@ -7,7 +7,7 @@
  *
  * BENCH_ATTACKS (default 10) requests per shape; BENCH_KEYS (20000) metric keys on the big run (the issue: 200000);
  * BENCH_BODY_MB (57) for the anonymous body; BENCH_SOCKETS (100) slow connections; BENCH_SERVER_ROOT=<checkout>
- * runs another checkout's server (before/after); BENCH_START_TIMEOUT_MS (30000) for a slow boot on a loaded
+ * runs another checkout's server (before/after); BENCH_SERVER_START_S (120) for a slow boot on a loaded
  * machine. The "wrong keys" shape sends X-Forwarded-For (believed from loopback) so it stands for a remote
  * attacker while the probe keeps its own address.
  */
