@@ -25,6 +25,7 @@ const KNOWN_REACH_INS = new Set([
   'bench/lib/parity-inputs.ts',
   'bench/lib/server.ts',
   'bench/query.ts',
+  'bench/series-profile.ts',
   'bench/storage.ts',
   'bench/trainer-parity.ts',
   'bench/trainer.ts',

@@ -5,5 +5,6 @@ export { apiErrorOf } from './core/db-errors.ts';
 export { connectDatabase } from './db/database.ts';
 export { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
 export { MIGRATIONS_DIR, MigrationError, migrate } from './db/migrate.ts';
+export { mlflowAccess } from './modules/mlflow/access.ts';
 export { PgListener } from './pubsub/pg-listener.ts';
 export { CHANNEL, topics } from './pubsub/topics.ts';

@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { mlflowAccess } from '@runboard/server/testing';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import { mlflowAccess } from '../../server/src/modules/mlflow/access.ts';
 
 /** docs/mlflow.md shows examples/mlflow-npm.cjs verbatim; this runs it against a real server with a key. */
 const run = promisify(execFile);
