@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fmt, median, printLoad, table } from './lib/stats.ts';
+import { fmt, printLoad, table } from './lib/stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS = path.join(ROOT, 'bench-results');
@@ -93,6 +93,13 @@ async function repetition(bench: string, side: 'old' | 'new', rep: number, args:
   const file = path.join(RESULTS, `${bench}.json`);
   await copyFile(file, path.join(RESULTS, `${bench}.${side}.${rep + 1}.json`));
   return leaves(JSON.parse(await readFile(file, 'utf8')));
+}
+
+/** The middle value; with an even count the mean of the two middle ones (2 repetitions are common here). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** `min / median / max` of one side's repetitions. */

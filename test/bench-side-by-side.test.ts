@@ -2,7 +2,7 @@
 // for bench:ingest because the Python client's snake_case keys matched none of its patterns.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compare, figures, leaves } from '../bench/side-by-side.ts';
+import { compare, figures, leaves, median } from '../bench/side-by-side.ts';
 
 const ingest = (pps: number) => ({
   environment: { cpus: 2, loadBefore: [1, 2, 3] },
@@ -44,4 +44,9 @@ test('more than one repetition prints min / median / max of each side and new/ol
   assert.ok(row, out);
   assert.match(row, /90(\.0+)? \/ 100(\.0+)? \/ 110(\.0+)?\s+180(\.0+)? \/ 200(\.0+)? \/ 220(\.0+)?\s+2(\.0+)?\s*$/);
   assert.match(compare('ingest', [new Map()], [new Map()]), /no figure in common/);
+});
+
+test('the median of two repetitions is their mean, not the lower one', () => {
+  assert.equal(median([100, 200]), 150);
+  assert.equal(median([3, 1, 2]), 2);
 });
