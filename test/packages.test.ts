@@ -14,6 +14,27 @@ const PACKAGES = ['client', 'contract', 'server', 'test-kit', 'trainers', 'web']
 /** Root-level code that imports packages by name (tests, benchmarks, scripts, examples). */
 const ROOT_DIRS = ['test', 'bench', 'scripts', 'examples'];
 const SKIP = new Set(['node_modules', '.next', 'gql', 'generated', 'dist']);
+/**
+ * Root files that still import package source by a relative path (benchmarks and scripts that drive internals no
+ * entry point offers yet). The list may only shrink: a file not on it that reaches into a package fails the test,
+ * and so does a file on it that no longer does (so it is taken off).
+ */
+const KNOWN_REACH_INS = new Set([
+  'bench/launch.ts',
+  'bench/lib/db.ts',
+  'bench/lib/parity-inputs.ts',
+  'bench/lib/server.ts',
+  'bench/query.ts',
+  'bench/storage.ts',
+  'bench/trainer-parity.ts',
+  'bench/trainer.ts',
+  'bench/web-table.ts',
+  'bench/web.ts',
+  'scripts/data-fashion-mnist.ts',
+  'scripts/keys.ts',
+  'scripts/migrate.ts',
+  'scripts/print-schema.ts',
+]);
 
 function exportsOf(pkg: string): Record<string, string> {
   const json = JSON.parse(readFileSync(path.join(ROOT, pkg, 'package.json'), 'utf8')) as {
@@ -53,10 +74,12 @@ function problems(file: string, own: string | null, spec: string): string[] {
     const entry = sub ? `./${sub}` : '.';
     return entry in exportsOf(pkg!) ? [] : [`${rel}: ${spec} is not an entry point of @runboard/${pkg}`];
   }
-  if (own && spec.startsWith('.')) {
-    const target = path.relative(ROOT, path.resolve(path.dirname(file), spec));
-    if (!target.startsWith(`${own}/`)) return [`${rel}: ${spec} leaves ${own}/ (import @runboard/<pkg> instead)`];
-  }
+  if (!spec.startsWith('.')) return [];
+  const target = path.relative(ROOT, path.resolve(path.dirname(file), spec));
+  if (own && !target.startsWith(`${own}/`)) return [`${rel}: ${spec} leaves ${own}/ (import @runboard/<pkg> instead)`];
+  // Root code (e2e tests, benchmarks, scripts) is outside every package: any relative path into one is a reach-in.
+  if (!own && PACKAGES.some((pkg) => target.startsWith(`${pkg}/`)))
+    return [`${rel}: ${spec} reaches into ${target.split('/')[0]}/ (import @runboard/<pkg> instead)`];
   return [];
 }
 
@@ -73,10 +96,20 @@ test('packages import each other through entry points only', () => {
   for (const pkg of PACKAGES)
     for (const file of sources(path.join(ROOT, pkg)))
       for (const spec of specifiers(file)) found.push(...problems(file, pkg, spec));
+  const reaching = new Set<string>();
   for (const dir of ROOT_DIRS)
-    for (const file of sources(path.join(ROOT, dir)))
-      for (const spec of specifiers(file)) found.push(...problems(file, null, spec));
+    for (const file of sources(path.join(ROOT, dir))) {
+      const rel = path.relative(ROOT, file);
+      const own = specifiers(file).flatMap((spec) => problems(file, null, spec));
+      if (own.some((p) => p.includes(' reaches into '))) reaching.add(rel);
+      found.push(...(KNOWN_REACH_INS.has(rel) ? own.filter((p) => !p.includes(' reaches into ')) : own));
+    }
   assert.deepEqual(found, []);
+  assert.deepEqual(
+    [...KNOWN_REACH_INS].filter((f) => !reaching.has(f)),
+    [],
+    'take these off KNOWN_REACH_INS',
+  );
 });
 
 test('the check sees imports it must refuse', () => {
@@ -86,6 +119,11 @@ test('the check sees imports it must refuse', () => {
   assert.equal(problems(server, 'server', '../core/errors.ts').length, 0);
   assert.equal(problems(server, 'server', '@runboard/contract/ids').length, 0);
   assert.equal(problems(server, 'server', '@runboard/trainers/agent/agent').length, 1);
+  const e2e = path.join(ROOT, 'test/trainer/x.test.ts');
+  assert.equal(problems(e2e, null, '../../trainers/src/train/trainer.ts').length, 1);
+  assert.equal(problems(e2e, null, '../../web/start.ts').length, 1);
+  assert.equal(problems(e2e, null, '../fixtures/protocol-trainer.ts').length, 0);
+  assert.equal(problems(e2e, null, '@runboard/trainers/testing').length, 0);
   assert.ok(sources(path.join(ROOT, 'server')).length > 50);
-  assert.deepEqual(specifiers(path.join(ROOT, 'server/src/testing.ts')).slice(0, 1), ['./db/embedded.ts']);
+  assert.ok(specifiers(path.join(ROOT, 'server/src/testing.ts')).includes('./db/embedded.ts'));
 });

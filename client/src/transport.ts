@@ -33,6 +33,16 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A kept-alive socket idle this long is closed by the client. A server closes idle sockets too (Node's default
+ * keepAliveTimeout is 5 s; ours announces 30 s): a request written on a socket the server is closing at that
+ * moment fails with ECONNRESET, and whether the server acted is then unknown to the caller. So the client must
+ * give idle sockets up first. Node's agent lowers this to 1 s under the server's `Keep-Alive: timeout=N` hint,
+ * but only when the agent has a timeout of its own: without one it keeps idle sockets for ever (Node 20).
+ * The agent's timeout closes only sockets in its free list; a request in flight is bounded by timeoutMs.
+ */
+export const IDLE_SOCKET_MS = 4000;
+
 export class Transport {
   private readonly agent: http.Agent;
   private readonly lib: typeof http | typeof https;
@@ -42,7 +52,7 @@ export class Transport {
     maxSockets = 16,
   ) {
     this.lib = url.protocol === 'https:' ? https : http;
-    this.agent = new this.lib.Agent({ keepAlive: true, maxSockets });
+    this.agent = new this.lib.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS });
   }
 
   post(body: string, o: SendOptions): Promise<Answer> {

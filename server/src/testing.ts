@@ -1,5 +1,8 @@
 // What tests and scripts outside the package need beyond the public surface (index.ts): a database of their own
 // (embedded PostgreSQL, migrations) and the NOTIFY channel, to fault the pieces the server is built from.
+
+export { apiErrorOf } from './core/db-errors.ts';
+export { connectDatabase } from './db/database.ts';
 export { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
 export { MIGRATIONS_DIR, MigrationError, migrate } from './db/migrate.ts';
 export { PgListener } from './pubsub/pg-listener.ts';

@@ -335,6 +335,9 @@ async function snapshot() {
     (SELECT count(*)::int FROM artifacts) AS artifacts, (SELECT count(*)::int FROM agents) AS agents,
     (SELECT count(*)::int FROM api_keys WHERE revoked_at IS NULL) AS keys,
     (SELECT count(*)::int FROM saved_views) AS views, (SELECT count(*)::int FROM sweeps) AS sweeps,
+    (SELECT string_agg(run_id || key || value, ';' ORDER BY run_id, key) FROM run_tags) AS runTags,
+    (SELECT string_agg(experiment_id || key || value, ';' ORDER BY experiment_id, key) FROM experiment_tags) AS expTags,
+    (SELECT count(*)::int FROM mlflow_datasets) AS datasets, (SELECT count(*)::int FROM mlflow_run_inputs) AS inputs,
     (SELECT string_agg(id || status::text || seq || notes || array_to_string(tags, ','), ';' ORDER BY id) FROM runs) AS runState,
     (SELECT string_agg(id || name || description, ';' ORDER BY id) FROM experiments) AS experimentState`);
   return rows[0];
@@ -401,6 +404,7 @@ const MLFLOW: Record<string, [Scope, 'GET' | 'POST', (i: Ids) => Record<string, 
   'experiments/delete': ['LOG', 'POST', (i) => ({ experiment_id: i.experiment })],
   'experiments/restore': ['LOG', 'POST', (i) => ({ experiment_id: i.experiment })],
   'experiments/set-experiment-tag': ['LOG', 'POST', (i) => ({ experiment_id: i.experiment, key: 'k', value: 'v' })],
+  'experiments/delete-experiment-tag': ['LOG', 'POST', (i) => ({ experiment_id: i.experiment, key: 'k' })],
   'runs/create': ['LOG', 'POST', (i) => ({ experiment_id: i.experiment })],
   'runs/get': ['READ', 'GET', (i) => ({ run_id: i.run })],
   'runs/update': ['LOG', 'POST', (i) => ({ run_id: i.run, status: 'RUNNING' })],
@@ -416,6 +420,19 @@ const MLFLOW: Record<string, [Scope, 'GET' | 'POST', (i: Ids) => Record<string, 
   ],
   'runs/set-tag': ['LOG', 'POST', (i) => ({ run_id: i.run, key: 'k', value: 'v' })],
   'runs/delete-tag': ['LOG', 'POST', (i) => ({ run_id: i.run, key: 'k' })],
+  'runs/log-inputs': [
+    'LOG',
+    'POST',
+    (i) => ({ run_id: i.run, datasets: [{ dataset: { name: 'd', digest: '1', source_type: 'code', source: '{}' } }] }),
+  ],
+  'runs/log-model': [
+    'LOG',
+    'POST',
+    (i) => ({
+      run_id: i.run,
+      model_json: JSON.stringify({ run_id: i.run, artifact_path: 'm', utc_time_created: 't', flavors: {} }),
+    }),
+  ],
   'metrics/get-history': ['READ', 'GET', (i) => ({ run_id: i.run, metric_key: 'loss' })],
   'artifacts/list': ['READ', 'GET', (i) => ({ run_id: i.run })],
 };

@@ -37,7 +37,7 @@ interface Change {
 }
 
 /** Subscribes with `key` and collects every change. */
-function listen(key: string): { client: Client; changes: Change[]; errors: unknown[] } {
+function listen(key: string, startWithResync = false): { client: Client; changes: Change[]; errors: unknown[] } {
   const client = createClient({
     url: s.wsUrl,
     webSocketImpl: WebSocket,
@@ -46,7 +46,11 @@ function listen(key: string): { client: Client; changes: Change[]; errors: unkno
   });
   const out = { client, changes: [] as Change[], errors: [] as unknown[] };
   client.subscribe(
-    { query: 'subscription { experimentsChanged { experimentId kind experiment { name runCount } } }' },
+    {
+      query: `subscription($r: Boolean) {
+        experimentsChanged(startWithResync: $r) { experimentId kind experiment { name runCount } } }`,
+      variables: { r: startWithResync },
+    },
     {
       next: (v) => (v.errors ? out.errors.push(v.errors) : out.changes.push((v.data as any).experimentsChanged)),
       error: (e) => out.errors.push(e),
@@ -129,5 +133,26 @@ test('a READ key limited to expA hears of expA only; an unlimited key hears of e
     assert.equal(all.changes.find((x) => x.kind === 'DELETED')?.experiment, null);
   } finally {
     await Promise.all([limited.client.dispose(), all.client.dispose()]);
+  }
+});
+
+test('startWithResync: the first event is one RESYNC, sent once the server listens; changes after it follow', async () => {
+  // A list read before subscribing is re-read on that RESYNC; the change below is committed after the RESYNC
+  // arrived, so it must come as an event (no waiting, no probes: the RESYNC says the server is listening).
+  const l = listen(ADMIN, true);
+  try {
+    await until('the RESYNC', () => l.changes.length > 0);
+    const id = await createExperiment(`resync-${randomUUID().slice(0, 6)}`);
+    await until('the created experiment', () => l.changes.some((x) => x.experimentId === id));
+    assert.deepEqual(l.errors, []);
+    assert.deepEqual(
+      l.changes.map((x) => [x.experimentId, x.kind]),
+      [
+        [null, 'RESYNC'],
+        [id, 'CREATED'],
+      ],
+    );
+  } finally {
+    await l.client.dispose();
   }
 });

@@ -141,6 +141,45 @@ test('run changes reach subscribers of the experiment and of the run, with repla
   }
 });
 
+test('sinceListedOnly replays the listed runs changed or deleted after their seqs, and no other run', async () => {
+  // What a page does: read some runs (seqs), then subscribe. Changes committed in between must be replayed.
+  const changed = await newRun(a, 'listed-only');
+  const deleted = await newRun(a, 'listed-only');
+  const quiet = await newRun(a, 'listed-only');
+  const unlisted = await newRun(a, 'listed-only'); // another page's run: changed, but not asked for
+  const read = [
+    ...(await sinceNow(a, changed.id)),
+    ...(await sinceNow(a, deleted.id)),
+    ...(await sinceNow(a, quiet.id)),
+  ];
+  await a.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: changed.id });
+  await a.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: deleted.id });
+  await a.gql(`mutation($id: ID!) { finishRun(id: $id, status: FAILED) { id } }`, { id: unlisted.id });
+  const sub = collect<any>(
+    a.ws(),
+    `subscription($e: ID, $since: [RunSeqInput!]) {
+      runChanged(experimentId: $e, since: $since, sinceListedOnly: true) { seq kind runId run { status } } }`,
+    { e: changed.experimentId, since: read },
+  );
+  // Barrier: a live change after the replay; everything the replay sent comes before it.
+  await sub.until((e) => e.length >= 2);
+  await a.gql(`mutation($id: ID!) { updateRun(id: $id, input: { tags: ["barrier"] }) { id } }`, { id: quiet.id });
+  const got = (await sub.until((e) => e.some((x) => x.runChanged.runId === quiet.id))).map((e) => e.runChanged);
+  const deletedSeq = read.find((r) => r.runId === deleted.id)!.seq + 1;
+  assert.deepEqual(
+    got.map((e) => [e.runId, e.kind, e.run?.status ?? null]),
+    [
+      [changed.id, 'UPDATED', 'FINISHED'],
+      [deleted.id, 'DELETED', null],
+      [quiet.id, 'UPDATED', 'RUNNING'],
+    ],
+  );
+  assert.equal(got[1].seq, deletedSeq, 'a replayed delete is one past the seq the subscriber holds');
+  assert.ok(got[0].seq > read[0]!.seq);
+  assert.deepEqual(sub.errors, []);
+  sub.dispose();
+});
+
 function assertIncreasing(seqs: number[]) {
   assert.deepEqual(
     seqs,

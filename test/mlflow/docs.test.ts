@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { mlflowAccess } from '../../server/src/modules/mlflow/access.ts';
 
 /** docs/mlflow.md shows examples/mlflow-npm.cjs verbatim; this runs it against a real server with a key. */
 const run = promisify(execFile);
@@ -40,4 +41,17 @@ test('the MLflow example logs a finished run that GraphQL sees', async () => {
     experiment: { name: 'docs-mlflow' },
     metrics: [{ key: 'loss', lastValue: 1 / 3 }],
   });
+});
+
+test('the endpoint table of docs/mlflow.md lists exactly the endpoints the server serves', () => {
+  const doc = readFileSync('docs/mlflow.md', 'utf8');
+  const table = doc.slice(doc.indexOf('## Endpoints'), doc.indexOf("and MLflow's artifact proxy"));
+  const listed = table
+    .split('\n')
+    .filter((l) => /^\| [a-z]+ +\|/.test(l))
+    .flatMap((l) => {
+      const [, area, cell] = l.split('|').map((c) => c.trim());
+      return [...cell!.matchAll(/`([a-z-]+)`/g)].map((m) => `${area}/${m[1]}`);
+    });
+  assert.deepEqual(listed.sort(), Object.keys(mlflowAccess).sort());
 });

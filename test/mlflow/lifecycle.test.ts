@@ -48,6 +48,52 @@ test('experiment tags, rename, delete and restore', async () => {
   );
 });
 
+test('delete-experiment-tag: as MLflow, RESOURCE_DOES_NOT_EXIST when absent, refused on a deleted experiment', async () => {
+  const id = (
+    await ml.post('experiments/create', {
+      name: 'untag',
+      tags: [
+        { key: 'owner', value: 'ml-team' },
+        { key: 'stage', value: 'dev' },
+      ],
+    })
+  ).body.experiment_id;
+  await ml.post('experiments/set-experiment-tag', { experiment_id: id, key: 'mlflow.note.content', value: 'notes' });
+  const del = await ml.post('experiments/delete-experiment-tag', { experiment_id: id, key: 'owner' });
+  assert.equal(del.status, 200, JSON.stringify(del.body));
+  assert.deepEqual(del.body, {});
+  const tags = async () => (await ml.get('experiments/get', { experiment_id: id })).body.experiment.tags;
+  assert.deepEqual(await tags(), [
+    { key: 'stage', value: 'dev' },
+    { key: 'mlflow.note.content', value: 'notes' },
+  ]);
+  const again = await ml.post('experiments/delete-experiment-tag', { experiment_id: id, key: 'owner' });
+  assert.equal(again.status, 404);
+  assert.equal(again.body.error_code, 'RESOURCE_DOES_NOT_EXIST');
+  assert.equal(again.body.message, `No tag with name: owner in experiment with id ${id}`);
+  // The note is the experiment's description: deleting it clears the description.
+  assert.equal(
+    (await ml.post('experiments/delete-experiment-tag', { experiment_id: id, key: 'mlflow.note.content' })).status,
+    200,
+  );
+  const g = await server.gql(`query($id: ID!) { experiment(id: $id) { description } }`, { id });
+  assert.equal(g.experiment.description, '');
+  assert.deepEqual(await tags(), [{ key: 'stage', value: 'dev' }]);
+  // A deleted experiment takes no tag changes, either way.
+  await ml.post('experiments/delete', { experiment_id: id });
+  for (const [endpoint, body] of [
+    ['experiments/delete-experiment-tag', { experiment_id: id, key: 'stage' }],
+    ['experiments/set-experiment-tag', { experiment_id: id, key: 'stage', value: 'prod' }],
+  ] as const) {
+    const r = await ml.post(endpoint, body);
+    assert.equal(r.status, 400, endpoint);
+    assert.equal(r.body.error_code, 'INVALID_PARAMETER_VALUE', endpoint);
+    assert.match(r.body.message, /must be in the 'active' state/);
+  }
+  await ml.post('experiments/restore', { experiment_id: id });
+  assert.deepEqual(await tags(), [{ key: 'stage', value: 'dev' }]);
+});
+
 test('run delete is an archive: hidden from ACTIVE_ONLY and the dashboard list, restorable, no writes meanwhile', async () => {
   const exp = (await ml.post('experiments/create', { name: 'runs-life' })).body.experiment_id;
   const run = (await ml.post('runs/create', { experiment_id: exp })).body.run.info.run_id;

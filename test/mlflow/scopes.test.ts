@@ -77,6 +77,11 @@ test('a READ key reads but every write is PERMISSION_DENIED, and nothing is writ
     ['runs/log-parameter', { run_id: myRun, key: 'lr', value: '1' }],
     ['runs/log-batch', { run_id: myRun, metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }] }],
     ['runs/set-tag', { run_id: myRun, key: 'k', value: 'v' }],
+    [
+      'runs/log-inputs',
+      { run_id: myRun, datasets: [{ dataset: { name: 'd', digest: '1', source_type: 's', source: '' } }] },
+    ],
+    ['runs/log-model', { run_id: myRun, model_json: '{}' }],
   ];
   for (const [endpoint, body] of writes) {
     const r = await ml.post(endpoint, body);

@@ -169,6 +169,34 @@ test('start_time and end_time are the client clock, as MLflow keeps them', async
   assert.ok(done.end_time >= plain.start_time);
 });
 
+test('end_time alone moves the end of an ended run, as MLflow stores it; on an active run it is ignored', async () => {
+  const id = (await ml.post('runs/create', { experiment_id: experimentId, start_time: T0 })).body.run.info.run_id;
+  const seqOf = async () => Number((await db.query('SELECT seq FROM runs WHERE id = $1', [id])).rows[0].seq) as number;
+  // Still running: no end yet, and the request does not invent one.
+  const early = await ml.post('runs/update', { run_id: id, end_time: T0 + 5_000 });
+  assert.equal(early.status, 200, JSON.stringify(early.body));
+  assert.equal(early.body.run_info.status, 'RUNNING');
+  assert.equal(early.body.run_info.end_time, undefined);
+
+  await ml.post('runs/update', { run_id: id, status: 'FAILED', end_time: T0 + 90_000 });
+  const seq = await seqOf();
+  const moved = await ml.post('runs/update', { run_id: id, end_time: String(T0 + 120_000) });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  assert.equal(moved.body.run_info.end_time, T0 + 120_000);
+  assert.equal(moved.body.run_info.status, 'FAILED');
+  assert.equal((await ml.get('runs/get', { run_id: id })).body.run.info.end_time, T0 + 120_000);
+  const g = await server.gql(`query($id: ID!) { run(id: $id) { finishedAt status } }`, { id });
+  assert.deepEqual(g.run, { finishedAt: new Date(T0 + 120_000).toISOString(), status: 'FAILED' });
+  // One change through RunState (seq bumped once); the same end again changes nothing.
+  assert.equal(await seqOf(), seq + 1);
+  assert.equal((await ml.post('runs/update', { run_id: id, end_time: T0 + 120_000 })).status, 200);
+  assert.equal(await seqOf(), seq + 1);
+  // With a rename in the same request, both land.
+  const both = await ml.post('runs/update', { run_id: id, end_time: T0 + 130_000, run_name: 'moved' });
+  assert.equal(both.body.run_info.end_time, T0 + 130_000);
+  assert.equal(both.body.run_info.run_name, 'moved');
+});
+
 test('bad start_time / end_time: INVALID_PARAMETER_VALUE and nothing written', async () => {
   for (const start_time of ['soon', -1, 1.5, 1e20, true]) {
     const r = await ml.post('runs/create', { experiment_id: experimentId, start_time, run_name: 'bad-start' });

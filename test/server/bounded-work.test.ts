@@ -101,6 +101,18 @@ test("3(b): Run.metrics is charged by the run's real key count, before its summa
   assert.equal(named.run.metric.lastValue, 5);
 });
 
+test('3(b): a refusal while executing ends the request: that error alone, HTTP 400', async () => {
+  // Runs are listed newest first: the 3-key run's metrics are resolved after the 1,000-key run's refusal. Before,
+  // the refused page went on and answered 200 with the small run's summaries beside the error.
+  const page = (alias: string) => `${alias}: runs(first: 50) { nodes { id metrics { key lastValue } } }`;
+  const { status, json } = await post({ query: `{ ${page('a')} ${page('b')} }` });
+  assert.equal(status, 400, JSON.stringify(json).slice(0, 300));
+  assert.equal(json.data, undefined, 'no partial result');
+  assert.equal(json.errors?.length, 1, JSON.stringify(json.errors));
+  assert.equal(json.errors![0].extensions.code, 'QUERY_TOO_COMPLEX');
+  assert.match(json.errors![0].message, /1000 keys/);
+});
+
 test("the Python Api's run listing halves its page when runs have many keys, and gets every run", async () => {
   const r = assertOk(
     await runPython(

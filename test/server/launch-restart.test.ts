@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { setEnv, waitFor } from '@runboard/test-kit/wait';
-import { Agent } from '../../trainers/src/agent/agent.ts';
+import { Agent } from '@runboard/trainers';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const cleanup: (() => Promise<void>)[] = [];

@@ -13,8 +13,8 @@ import { after, before, type TestContext, test } from 'node:test';
 import { uniqueName } from '@runboard/test-kit/gql';
 import { collect, startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { setEnv, waitFor } from '@runboard/test-kit/wait';
+import { Agent } from '@runboard/trainers';
 import pg from 'pg';
-import { Agent } from '../../trainers/src/agent/agent.ts';
 
 const PROTOCOL = [process.execPath, '--import', 'tsx', 'test/fixtures/protocol-trainer.ts'];
 const base = { train: 'data/train', val: 'data/validation', size: 32, batch: 4 };

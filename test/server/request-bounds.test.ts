@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { EnvError, loadEnv } from '@runboard/server';
+import { apiErrorOf, connectDatabase } from '@runboard/server/testing';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { SessionProxy } from '@runboard/web/session-proxy';
 import WebSocket from 'ws';
-import { EnvError, loadEnv } from '../../server/src/config/env.ts';
-import { apiErrorOf } from '../../server/src/core/db-errors.ts';
-import { connectDatabase } from '../../server/src/db/database.ts';
-import { SessionProxy } from '../../web/session-proxy.ts';
 
 const ADMIN = 'admin-key-for-request-bounds-tests-0123456789';
 let s: TestServer;
@@ -26,6 +25,9 @@ before(async () => {
       BODY_TIMEOUT_MS: 300,
       HEADERS_TIMEOUT_MS: 300,
       WS_MAX_PAYLOAD_BYTES: 64 * 1024,
+      WS_CONNECTIONS_PER_ADDRESS: 3,
+      WS_CONNECTIONS_PER_KEY: 2,
+      ARTIFACT_UPLOADS_PER_CALLER: 2,
     },
   });
   origin = new URL(s.url).origin;
@@ -195,4 +197,120 @@ test("dashboard sign-in is throttled by the browser's address, which its server 
   } finally {
     await new Promise((r) => web.close(r));
   }
+});
+
+/** POSTs a document with the admin key; the status and the first error's code. */
+async function document(query: string) {
+  const res = await fetch(s.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+    body: JSON.stringify({ query }),
+  });
+  const json = (await res.json()) as { errors?: { message: string; extensions: Record<string, unknown> }[] };
+  return { status: res.status, error: json.errors?.[0] };
+}
+
+test("a document's aliases and tokens are counted before it is parsed", async () => {
+  // 600 aliases and no closing brace: refused for its aliases, so nothing was parsed (a parse would fail first).
+  const unclosed = `{ ${Array.from({ length: 600 }, (_, i) => `a${i}: experiments { id }`).join(' ')}`;
+  const aliases = await document(unclosed);
+  assert.equal(aliases.status, 400);
+  assert.equal(aliases.error?.extensions.code, 'TOO_MANY_ALIASES', JSON.stringify(aliases.error));
+  // 20,000 `__typename`s: no alias, no cost (introspection fields are free), ~220 KB: refused by its token count.
+  const tokens = await document(`{ ${'__typename '.repeat(20_000)}}`);
+  assert.equal(tokens.status, 400);
+  assert.equal(tokens.error?.extensions.code, 'QUERY_TOO_COMPLEX', JSON.stringify(tokens.error));
+  assert.equal(tokens.error?.extensions.maxTokens, 10_000);
+  assert.equal((await document(`{ ${'__typename '.repeat(100)}}`)).status, 200);
+});
+
+/** Opens a graphql-ws socket from `addr` (X-Forwarded-For, believed from loopback), sending connection_init. */
+function socket(addr: string, key: string) {
+  const ws = new WebSocket(s.wsUrl, 'graphql-transport-ws', { headers: { 'x-forwarded-for': addr } });
+  const outcome = new Promise<string>((resolve) => {
+    ws.on('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`));
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: key } })));
+    ws.on('message', (m) => JSON.parse(String(m)).type === 'connection_ack' && resolve('ack'));
+    ws.on('close', (code) => resolve(`close ${code}`));
+    ws.on('error', () => {});
+  });
+  return { ws, outcome };
+}
+
+const closed = (ws: WebSocket) => new Promise((r) => (ws.readyState === ws.CLOSED ? r(null) : ws.once('close', r)));
+
+test('WebSockets are capped per client address (429 on upgrade) and per key (closed with 4429)', async () => {
+  const open = [socket('10.7.0.1', ADMIN), socket('10.7.0.1', ADMIN), socket('10.7.0.1', ADMIN)];
+  assert.deepEqual(await Promise.all(open.map((o) => o.outcome)), ['ack', 'ack', 'ack']);
+  assert.equal(await socket('10.7.0.1', ADMIN).outcome, 'HTTP 429');
+  assert.equal(await socket('10.7.0.2', ADMIN).outcome, 'ack', 'another address is not affected');
+  open[0]!.ws.close();
+  await closed(open[0]!.ws);
+  await new Promise((r) => setTimeout(r, 50));
+  const again = socket('10.7.0.1', ADMIN);
+  assert.equal(await again.outcome, 'ack', 'a closed socket frees its slot');
+  // A stored key: two sockets (from different addresses), the third is closed with 4429.
+  const { createApiKey } = await s.gql(`mutation { createApiKey(input: { name: "ws-cap", scopes: [READ] }) { key } }`);
+  const key = createApiKey.key as string;
+  const keyed = [socket('10.7.1.1', key), socket('10.7.1.2', key)];
+  assert.deepEqual(await Promise.all(keyed.map((o) => o.outcome)), ['ack', 'ack']);
+  assert.equal(await socket('10.7.1.3', key).outcome, 'close 4429');
+  keyed[0]!.ws.close();
+  await closed(keyed[0]!.ws);
+  await new Promise((r) => setTimeout(r, 50));
+  const third = socket('10.7.1.3', key);
+  assert.equal(await third.outcome, 'ack');
+  for (const o of [...open, again, third, ...keyed]) o.ws.close();
+});
+
+test('artifact uploads in flight are capped per caller: 429 RATE_LIMITED past it', async () => {
+  const { createRun } = await s.gql(`mutation { createRun(input: { experimentName: "uploads" }) { id } }`);
+  const { hostname, port } = new URL(s.url);
+  /** An upload from `addr` that sends part of its body and waits; `finish()` sends the rest. */
+  const put = (addr: string, name: string) => {
+    let finish = () => {};
+    const answer = new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = request(
+        {
+          host: hostname,
+          port,
+          path: `/artifacts/${createRun.id}/${name}`,
+          method: 'PUT',
+          headers: { authorization: `Bearer ${ADMIN}`, 'x-forwarded-for': addr, 'content-length': '8' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.write('1234');
+      finish = () => req.end('5678');
+    });
+    return { answer, finish: () => finish() };
+  };
+  const a = put('10.6.0.1', 'a.bin');
+  const b = put('10.6.0.1', 'b.bin');
+  await new Promise((r) => setTimeout(r, 200)); // both are streaming
+  // Answered at once, without its body; were it let through, it would wait for the rest (status 0 here).
+  const third = put('10.6.0.1', 'c.bin');
+  const c = await Promise.race([
+    third.answer,
+    new Promise<{ status: number; body: any }>((r) => setTimeout(() => r({ status: 0, body: null }), 2000)),
+  ]);
+  third.finish();
+  assert.equal(c.status, 429);
+  assert.equal(c.body.error.code, 'RATE_LIMITED');
+  const other = put('10.6.0.2', 'd.bin');
+  other.finish();
+  assert.equal((await other.answer).status, 201, 'another caller is not affected');
+  a.finish();
+  assert.equal((await a.answer).status, 201);
+  await new Promise((r) => setTimeout(r, 50));
+  const e = put('10.6.0.1', 'e.bin');
+  e.finish();
+  assert.equal((await e.answer).status, 201, 'a finished upload frees its slot');
+  b.finish();
+  assert.equal((await b.answer).status, 201);
 });

@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tempDir } from '@runboard/test-kit/images';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import { type TrainConfig, validateConfig } from '../../trainers/src/config.ts';
-import { exportFashionMnist } from '../../trainers/src/data/fashion-mnist.ts';
-import { randomVggWeights } from '../../trainers/src/model/weights.ts';
-import { RunboardClient } from '../../trainers/src/tracking/graphql-client.ts';
-import { ServerTracker } from '../../trainers/src/tracking/server-tracker.ts';
-import { train } from '../../trainers/src/train/trainer.ts';
+import {
+  exportFashionMnist,
+  RunboardClient,
+  randomVggWeights,
+  ServerTracker,
+  type TrainConfig,
+  train,
+  validateConfig,
+} from '@runboard/trainers/testing';
 
 const W = randomVggWeights(11);
 let server: TestServer;

@@ -19,12 +19,16 @@ import {
 } from '@runboard/test-kit/download-server';
 import { tempDir } from '@runboard/test-kit/images';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import { type DownloadEntry, FASHION_MNIST_FILES, fetchCached } from '../../trainers/src/data/downloads.ts';
-import { resolveData } from '../../trainers/src/data/resolve-data.ts';
-import { unzipTo } from '../../trainers/src/data/unzip.ts';
-import { resolveWeights } from '../../trainers/src/model/resolve-weights.ts';
-import { randomVggWeights } from '../../trainers/src/model/weights.ts';
-import { writeKerasH5Weights } from '../../trainers/src/model/weights-h5.ts';
+import {
+  type DownloadEntry,
+  FASHION_MNIST_FILES,
+  fetchCached,
+  randomVggWeights,
+  resolveData,
+  resolveWeights,
+  unzipTo,
+  writeKerasH5Weights,
+} from '@runboard/trainers/testing';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeImageFolders, TWO_CLASSES, tempDir } from '@runboard/test-kit/images';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { waitFor } from '@runboard/test-kit/wait';
-import { Agent } from '../../trainers/src/agent/agent.ts';
+import { Agent } from '@runboard/trainers';
 
 let s: TestServer;
 let agent: Agent;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { waitFor } from '@runboard/test-kit/wait';
-import { parseCommandLine } from '../../trainers/src/agent/command-line.ts';
+import { parseCommandLine } from '@runboard/trainers/testing';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const doc = await readFile(path.join(REPO, 'docs/own-script.md'), 'utf8');

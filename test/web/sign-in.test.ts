@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type RunningServer, startServer } from '@runboard/server';
 import { launchChromium } from '@runboard/test-kit/chromium';
 import { createTestDatabase, type TestDatabase } from '@runboard/test-kit/db';
+import { type RunningWeb, startWeb } from '@runboard/web/start';
 import type { Browser } from 'playwright-core';
-import { type RunningServer, startServer } from '../../server/src/http/server.ts';
-import { type RunningWeb, startWeb } from '../../web/start.ts';
 
 const ADMIN = 'admin-key-for-sign-in-tests-42';
 let database: TestDatabase;

@@ -2,7 +2,7 @@
 // folder, or one image, at any depth) links outside it. The agent refuses the run before any trainer starts,
 // with an error that names the entry by its place under the launch's folder and nothing of what lies outside.
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import { Agent } from '../src/agent/agent.ts';
 import { PathConfinementError } from '../src/agent/path-confinement.ts';
 import { assertTreeInRoots } from '../src/data/confine-tree.ts';
-import { dataRootsFromEnv, loadImages, scanFolder } from '../src/data/folder-dataset.ts';
+import { assertOpenedInRoots, dataRootsFromEnv, loadImages, scanFolder } from '../src/data/folder-dataset.ts';
 
 const ECHO = [process.execPath, '--import', 'tsx', 'trainers/test/fixtures/config-echo-trainer.ts'];
 let base: string;
@@ -95,6 +95,45 @@ test('the trainer, given the roots, scans confined and resolves each image again
   // Run by hand (no roots), the trainer reads what it is given.
   const free = await scanFolder(path.join(swap, 'train'));
   assert.equal(free.roots, undefined);
+});
+
+test('a class folder swapped for a link out around the open is refused: the opened file is checked', async () => {
+  // Node has no openat: the race is between resolving a name and opening it. Both sides of it, made by hand.
+  const race = path.join(data, 'race');
+  await cp(path.join(data, 'clean'), race, { recursive: true });
+  const cats = path.join(race, 'train', 'cats');
+  const file = path.join(cats, 'a.png');
+  await mkdir(path.join(outside, 'cats'), { recursive: true });
+  await writeFile(path.join(outside, 'cats', 'a.png'), 'outside');
+  // 1. The folder is swapped for a link out just before the open, and back just after: the name resolves inside
+  //    again when it is checked, but what was opened is the outside file.
+  await rename(cats, `${cats}.real`);
+  await symlink(path.join(outside, 'cats'), cats);
+  const handle = await open(file, 'r');
+  await rm(cats);
+  await rename(`${cats}.real`, cats);
+  try {
+    const err = await assertOpenedInRoots(handle, file, [data]).then(
+      () => assert.fail('the file opened through the swapped folder was accepted'),
+      (e) => e,
+    );
+    assert.ok(err instanceof PathConfinementError, String(err));
+    assert.doesNotMatch(err.message, /outside-secret/);
+  } finally {
+    await handle.close();
+  }
+  // 2. Unswapped, the same file opens and passes.
+  const fine = await open(file, 'r');
+  try {
+    await assertOpenedInRoots(fine, file, [data]);
+  } finally {
+    await fine.close();
+  }
+  // 3. Swapped after the scan and left so: the trainer's read refuses it.
+  const ds = await scanFolder(path.join(race, 'train'), undefined, [data]);
+  await rename(cats, `${cats}.real`);
+  await symlink(path.join(outside, 'cats'), cats);
+  await assert.rejects(loadImages(ds, 8, 'nearest', 1, false), PathConfinementError);
 });
 
 test('the agent refuses a launch whose data folder links out, before any trainer starts', async () => {

@@ -182,6 +182,12 @@ export function checkMeasure(m: Measure, maxDepth: number, maxCost: number): Gra
   return null;
 }
 
+const aliasLimitError = () =>
+  limitError(
+    ErrorCode.TOO_MANY_ALIASES,
+    `At most ${MAX_ALIASES_PER_SELECTION} aliased fields per selection and ${MAX_ALIASES_PER_DOCUMENT} per document.`,
+  );
+
 /** Aliases per selection set and per document; counted on the text, so fragments count once. */
 function aliasError(doc: DocumentNode): GraphQLError | null {
   let total = 0;
@@ -196,11 +202,7 @@ function aliasError(doc: DocumentNode): GraphQLError | null {
       if (sel.kind !== Kind.FRAGMENT_SPREAD && sel.selectionSet) stack.push(sel.selectionSet);
     }
     total += here;
-    if (here > MAX_ALIASES_PER_SELECTION || total > MAX_ALIASES_PER_DOCUMENT)
-      return limitError(
-        ErrorCode.TOO_MANY_ALIASES,
-        `At most ${MAX_ALIASES_PER_SELECTION} aliased fields per selection and ${MAX_ALIASES_PER_DOCUMENT} per document.`,
-      );
+    if (here > MAX_ALIASES_PER_SELECTION || total > MAX_ALIASES_PER_DOCUMENT) return aliasLimitError();
   }
   return null;
 }
@@ -274,36 +276,80 @@ export function checkWithVariables(
 }
 /** Brackets deeper than this in a document's text are refused before graphql's recursive parser runs. */
 export const MAX_TEXT_NESTING = 128;
-
 /**
- * How deeply `{`, `[` and `(` nest in a GraphQL document, skipping strings, block strings and comments.
- * graphql-js parses recursively: a few thousand levels of a JSON literal overflow the stack, which it
- * reports as a parse error "Maximum call stack size exceeded". One linear scan avoids that.
+ * Tokens one document may hold. The largest document our clients send (the dashboard's experiment page) has 141;
+ * 500 aliases of a small selection need ~6,000. Past this, graphql's lexer stops (parse option `maxTokens`), so a
+ * 1 MB document of `__typename`s (which no cost counts) is refused after lexing 10,000 tokens, not parsed whole.
  */
-export function textNestingDepth(doc: string): number {
-  let depth = 0;
-  let max = 0;
-  for (let i = 0; i < doc.length; i++) {
-    const ch = doc[i];
-    if (ch === '#') {
-      while (i < doc.length && doc[i] !== '\n') i++;
-    } else if (ch === '"') {
-      const block = doc.startsWith('"""', i);
-      const end = block ? '"""' : '"';
-      for (i += end.length; i < doc.length && !doc.startsWith(end, i); i++) if (doc[i] === '\\') i++;
-      i += end.length - 1;
-    } else if (ch === '{' || ch === '[' || ch === '(') {
-      if (++depth > max) max = depth;
-    } else if (ch === '}' || ch === ']' || ch === ')') depth--;
-  }
-  return max;
+export const MAX_DOCUMENT_TOKENS = 10_000;
+
+/** What one linear pass over a document's text finds, before anything is parsed. */
+export interface TextScan {
+  /** How deeply `{`, `[` and `(` nest. */
+  nesting: number;
+  /** Aliases: a `:` outside every `(...)` (arguments, variable definitions and directives hold the others). */
+  aliases: number;
 }
 
+/** Skips a string, block string or comment starting at `i`; returns the index of its last character. */
+function skipLiteral(doc: string, i: number): number {
+  if (doc[i] === '#') {
+    while (i < doc.length && doc[i] !== '\n') i++;
+    return i;
+  }
+  const end = doc.startsWith('"""', i) ? '"""' : '"';
+  for (i += end.length; i < doc.length && !doc.startsWith(end, i); i++) if (doc[i] === '\\') i++;
+  return i + end.length - 1;
+}
+
+/**
+ * One scan of the text, skipping strings, block strings and comments. graphql-js parses recursively (a few
+ * thousand levels of a JSON literal overflow the stack) and builds a node per token (5,000 aliases: ~25,000 nodes
+ * before any rule could count them): both are refused from this scan, in microseconds per KB.
+ */
+export function scanText(doc: string): TextScan {
+  let depth = 0;
+  let nesting = 0;
+  let parens = 0;
+  let aliases = 0;
+  for (let i = 0; i < doc.length; i++) {
+    const ch = doc[i];
+    if (ch === '#' || ch === '"') i = skipLiteral(doc, i);
+    else if (ch === '{' || ch === '[' || ch === '(') {
+      if (++depth > nesting) nesting = depth;
+      if (ch === '(') parens++;
+    } else if (ch === '}' || ch === ']' || ch === ')') {
+      depth--;
+      if (ch === ')') parens--;
+    } else if (ch === ':' && parens <= 0) aliases++;
+  }
+  return { nesting, aliases };
+}
+
+/** How deeply brackets nest in a document's text (see scanText). */
+export function textNestingDepth(doc: string): number {
+  return scanText(doc).nesting;
+}
+
+/** The bounds the text alone can break: bracket nesting and the document's alias count. */
 export function textNestingError(doc: unknown): GraphQLError | null {
-  if (typeof doc !== 'string' || textNestingDepth(doc) <= MAX_TEXT_NESTING) return null;
-  return new GraphQLError(`The document nests brackets more than ${MAX_TEXT_NESTING} levels deep.`, {
-    extensions: { code: ErrorCode.QUERY_TOO_DEEP },
-  });
+  if (typeof doc !== 'string') return null;
+  const scan = scanText(doc);
+  if (scan.nesting > MAX_TEXT_NESTING)
+    return new GraphQLError(`The document nests brackets more than ${MAX_TEXT_NESTING} levels deep.`, {
+      extensions: { code: ErrorCode.QUERY_TOO_DEEP },
+    });
+  // The same bound aliasError applies to the parsed document (fragments count once there too), found without parsing.
+  if (scan.aliases > MAX_ALIASES_PER_DOCUMENT) return aliasLimitError();
+  return null;
+}
+
+/** What a document over MAX_DOCUMENT_TOKENS is answered (graphql's lexer stopped at the limit). */
+function tokenLimitError(): GraphQLError {
+  return new GraphQLError(
+    `The document has more than ${MAX_DOCUMENT_TOKENS} tokens; send a smaller document (use variables for data).`,
+    { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, maxTokens: MAX_DOCUMENT_TOKENS } },
+  );
 }
 
 /**
@@ -341,9 +387,10 @@ function parsedOnce(query: string): DocumentNode | GraphQLError | null {
   let result: DocumentNode | GraphQLError | null = textNestingError(query);
   if (!result) {
     try {
-      result = parse(query, { noLocation: true });
-    } catch {
-      result = null;
+      result = parse(query, { noLocation: true, maxTokens: MAX_DOCUMENT_TOKENS });
+    } catch (e) {
+      // graphql reports the token limit as a syntax error; every other syntax error is left to Apollo.
+      result = /tokens\. Parsing aborted/.test((e as Error).message) ? tokenLimitError() : null;
     }
   }
   if (query.length <= CACHEABLE_CHARS) {

@@ -6,9 +6,16 @@ export const BOUNDS = {
   anonymousMaxBodyBytes: 16 * 1024,
   bodyTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
+  /** An idle kept-alive connection is closed after this; announced as `Keep-Alive: timeout=30`. */
+  keepAliveTimeoutMs: 30_000,
   statementTimeoutMs: 30_000,
   authFailuresPerMinute: 20,
-  wsMaxPayloadBytes: 1024 * 1024,
+  // The largest subscription a client sends is metricsLogged with `runIds` and `since` for every run it follows:
+  // ~100 bytes a run, so 256 KiB holds ~2,500 runs (the dashboard's workspace follows at most 1,000).
+  wsMaxPayloadBytes: 256 * 1024,
+  wsConnectionsPerAddress: 256,
+  wsConnectionsPerKey: 256,
+  artifactUploadsPerCaller: 4,
 } as const;
 
 /** An admin key guards everything: 32 characters at least (`openssl rand -base64 32` gives 44). */
@@ -86,6 +93,12 @@ const EnvSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(BOUNDS.authFailuresPerMinute),
   /** Largest WebSocket message (bytes); subscriptions are small documents. */
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(BOUNDS.wsMaxPayloadBytes),
+  /** Open WebSockets per client address; past it the upgrade is answered 429. */
+  WS_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(BOUNDS.wsConnectionsPerAddress),
+  /** Open WebSockets per stored API key; past it the socket is closed with 4429. */
+  WS_CONNECTIONS_PER_KEY: z.coerce.number().int().positive().default(BOUNDS.wsConnectionsPerKey),
+  /** Artifact uploads one caller (key, else address) may stream at once; past it 429 RATE_LIMITED. */
+  ARTIFACT_UPLOADS_PER_CALLER: z.coerce.number().int().positive().default(BOUNDS.artifactUploadsPerCaller),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
   /**
    * `on`: every HTTP answer carries a Server-Timing header (pool wait, database, COMMIT, statements) for

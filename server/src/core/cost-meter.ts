@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import { ErrorCode, userError } from './errors.ts';
 
 /**
@@ -14,6 +14,12 @@ export const ASSUMED_LIST_ITEMS = 10;
 
 export class CostMeter {
   private spent = 0;
+  /**
+   * Over HTTP, the first refusal ends the request: every later charge throws it again and the loaders behind
+   * data-sized lists read nothing more, so a refused page does not go on loading every other run's summaries
+   * (the issue's 10 aliases x 50 runs), and the answer is this one error (graphql.ts), not a partial result.
+   */
+  private refusal: GraphQLError | null = null;
 
   constructor(
     readonly limit: number,
@@ -25,15 +31,29 @@ export class CostMeter {
     if (this.cumulative) this.spent = staticCost;
   }
 
+  /** The refusal that ended this request, if one did (HTTP only). */
+  get refused(): GraphQLError | null {
+    return this.refusal;
+  }
+
+  /** Units still allowed: a count past what this could pay for need not be finished (it is refused either way). */
+  remaining(): number {
+    return this.cumulative ? Math.max(0, this.limit - this.spent) : this.limit;
+  }
+
   /** Adds `units`; QUERY_TOO_COMPLEX (nothing read yet for this field) once the total passes the limit. */
   charge(units: number, what: string): void {
+    if (this.refusal) throw this.refusal;
     const total = this.cumulative ? this.spent + units : units;
-    if (total > this.limit)
-      throw userError(
+    if (total > this.limit) {
+      const err = userError(
         ErrorCode.QUERY_TOO_COMPLEX,
         `${what} would bring the request's cost to ${total}, over the limit ${this.limit}; ask for fewer runs, or name the keys.`,
         { cost: total },
       );
+      if (this.cumulative) this.refusal = err;
+      throw err;
+    }
     this.spent = total;
   }
 }

@@ -74,6 +74,34 @@ export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>):
   return peer;
 }
 
+/**
+ * How many of something (open WebSockets, uploads in flight) each caller holds now, against a cap. Entries are
+ * removed at zero, so memory follows what is open, not who ever connected.
+ */
+export class OpenCounts {
+  private readonly open = new Map<string, number>();
+
+  constructor(readonly max: number) {}
+
+  /** Takes one for `who`; false (and nothing taken) when `who` already holds `max`. */
+  take(who: string): boolean {
+    const n = this.open.get(who) ?? 0;
+    if (n >= this.max) return false;
+    this.open.set(who, n + 1);
+    return true;
+  }
+
+  full(who: string): boolean {
+    return (this.open.get(who) ?? 0) >= this.max;
+  }
+
+  release(who: string): void {
+    const n = (this.open.get(who) ?? 0) - 1;
+    if (n > 0) this.open.set(who, n);
+    else this.open.delete(who);
+  }
+}
+
 /** Key checks with the failure throttle in front (before hashing) and behind (counting wrong keys). */
 export class AuthGate {
   constructor(

@@ -1,4 +1,5 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -12,7 +13,7 @@ import {
   validate,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { accessPlugin } from '../api/access.ts';
 import { type Context, createContext, type Services } from '../api/context.ts';
 import { checkMeasure, measureWithVariables, preflight } from '../api/limits.ts';
@@ -22,9 +23,9 @@ import { ErrorCode, wrappedCode } from '../core/errors.ts';
 import { currentTiming, serverTimingHeader } from '../core/telemetry.ts';
 import type { Principal } from '../modules/auth/scopes.ts';
 import type { AuthService } from '../modules/auth/service.ts';
-import { type AuthGate, AuthThrottled, clientAddress } from './bounds.ts';
+import { type AuthGate, AuthThrottled, clientAddress, OpenCounts } from './bounds.ts';
 import { hostAllowed, originAllowed, presentedKey } from './exposure.ts';
-import { KeySessions } from './key-sessions.ts';
+import { CLOSE_TOO_MANY_CONNECTIONS, KeySessions } from './key-sessions.ts';
 import { subscribeShared } from './shared-execution.ts';
 import { readBody, sendAndClose, sendJson } from './util.ts';
 
@@ -81,8 +82,13 @@ export function startGraphQLWebSocket(
     host: string;
     origins: readonly string[];
     maxPayload: number;
+    /** Open sockets per client address (upgrade answered 429 past it) and per stored key (closed 4429). */
+    perAddress: number;
+    perKey: number;
   },
 ) {
+  const byAddress = new OpenCounts(deps.perAddress);
+  const byKey = new OpenCounts(deps.perKey);
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
@@ -98,17 +104,18 @@ export function startGraphQLWebSocket(
       // An address throttled for wrong keys gets no socket at all (it would present a key in connection_init).
       const wait = deps.gate.throttle.retryAfter(clientAddress(req));
       if (wait) return done(false, 429, 'Too Many Requests', { 'retry-after': String(wait) });
+      // Refused before the upgrade, as cheaply as the throttle: the address already holds its share of sockets.
+      if (byAddress.full(clientAddress(req)))
+        return done(false, 429, 'Too many WebSocket connections from this address', { 'retry-after': '1' });
       done(true);
     },
   });
-  // ws closes a socket whose message is over maxPayload (1009) and then emits 'error', which graphql-ws logs with
-  // a stack trace: one line per hostile message would let anyone flood the log. The close already happened.
-  wss.on('connection', (socket) => {
-    const emit = socket.emit.bind(socket);
-    socket.emit = (event: string | symbol, ...args: unknown[]) =>
-      event === 'error' && (args[0] as { code?: string })?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
-        ? true
-        : emit(event, ...args);
+  wss.on('connection', (socket, req) => {
+    // Counted from the upgrade (done synchronously after verifyClient, so no two upgrades pass on one free slot).
+    const addr = clientAddress(req);
+    byAddress.take(addr);
+    socket.once('close', () => byAddress.release(addr));
+    quietOversize(socket);
   });
   // Revoking, deleting or narrowing a key closes its sockets at once (LISTEN), on every server.
   const sessions = new KeySessions(deps.auth);
@@ -133,6 +140,18 @@ export function startGraphQLWebSocket(
           .authenticate(ctx.extra.request, fromParams ?? presentedKey(ctx.extra.request))
           .catch((e) => (e instanceof AuthThrottled ? null : Promise.reject(e)));
         if (!principal || (principal.authRequired && principal.scopes.size === 0)) return false;
+        // The environment's admin key (no id) is the operator's own and is not capped.
+        const keyId = principal.keyId;
+        if (keyId) {
+          if (!byKey.take(keyId)) {
+            // Closed here with our own code; graphql-ws's 4403 for `false` is not sent on a closing socket.
+            ctx.extra.socket.close(CLOSE_TOO_MANY_CONNECTIONS, 'Too many WebSocket connections for this API key');
+            return false;
+          }
+          // A socket that closed while its key was looked up has had its 'close' already.
+          if (ctx.extra.socket.readyState === ctx.extra.socket.CLOSED) byKey.release(keyId);
+          else ctx.extra.socket.once('close', () => byKey.release(keyId));
+        }
         ctx.extra.principal = principal;
         return sessions.add(ctx.extra.socket, principal, mark);
       },
@@ -147,6 +166,28 @@ export function startGraphQLWebSocket(
   );
   return { wss, wsServer, sessions };
 }
+
+/**
+ * ws closes a socket whose message is over maxPayload (1009), having read only the frame's header, and then emits
+ * 'error', which graphql-ws logs with a stack trace: one line per hostile message would flood the log, so it is
+ * dropped. ws also goes on reading (and discarding) the rest of the message until the client closes: the socket
+ * stops reading instead and is cut shortly after, once the client has had time to read the 1009.
+ */
+function quietOversize(socket: WebSocket): void {
+  const emit = socket.emit.bind(socket);
+  socket.emit = (event: string | symbol, ...args: unknown[]) => {
+    if (event !== 'error' || (args[0] as { code?: string })?.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+      return emit(event, ...args);
+    const raw = (socket as unknown as { _socket?: Duplex })._socket;
+    // ws resumes the socket on the next tick; pausing after that leaves the unread bytes in the kernel.
+    setImmediate(() => raw?.pause());
+    setTimeout(() => socket.terminate(), OVERSIZE_LINGER_MS).unref();
+    return true;
+  };
+}
+
+/** How long a socket closed for an oversized message is kept (not read) so its client sees the 1009 close. */
+const OVERSIZE_LINGER_MS = 500;
 
 /** Apollo Server for GraphQL over HTTP; stopping it drains the HTTP server and the WebSocket server. */
 export function createApollo(
@@ -211,6 +252,14 @@ function costPlugin(limits: GraphQLLimits): ApolloServerPlugin<Context> {
           const err = checkMeasure(m, limits.maxDepth, limits.maxCost);
           if (err) throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } });
           contextValue.cost.begin(m.cost);
+        },
+        // A refusal while executing (a list sized by the data, core/cost-meter.ts) ends the whole request: the
+        // answer is that error alone, as for a refusal before executing, not the fields that ran before it.
+        async willSendResponse({ response, contextValue }) {
+          const refusal = contextValue.cost.refused;
+          if (!refusal || response.body.kind !== 'single') return;
+          response.body.singleResult = { errors: [{ message: refusal.message, extensions: refusal.extensions }] };
+          response.http.status = 400;
         },
       };
     },

@@ -5,6 +5,8 @@ import type { AuthService, KeyChange } from '../modules/auth/service.ts';
 /** graphql-ws close codes: the key no longer works (not retried by clients) / it changed (reconnect to see how). */
 export const CLOSE_KEY_REVOKED = 4401;
 export const CLOSE_KEY_CHANGED = 4403;
+/** The key already holds WS_CONNECTIONS_PER_KEY open sockets (HTTP's 429): close one, or retry later. */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
 
 interface Session {
   socket: WebSocket;

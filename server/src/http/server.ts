@@ -20,7 +20,7 @@ import type { RunState } from '../modules/run/run-state.ts';
 import { PgListener } from '../pubsub/pg-listener.ts';
 import { artifactAccessError } from './artifact-access.ts';
 import { handleArtifactRequest } from './artifacts.ts';
-import { AuthGate, AuthThrottled, bodyCapFor, FailureThrottle } from './bounds.ts';
+import { AuthGate, AuthThrottled, bodyCapFor, clientAddress, FailureThrottle, OpenCounts } from './bounds.ts';
 import { defaultOrigins, hostAllowed, isLoopbackHost, originAllowed, presentedKey } from './exposure.ts';
 import {
   createApollo,
@@ -40,7 +40,10 @@ type BoundKey =
   | 'HEADERS_TIMEOUT_MS'
   | 'STATEMENT_TIMEOUT_MS'
   | 'AUTH_FAILURES_PER_MINUTE'
-  | 'WS_MAX_PAYLOAD_BYTES';
+  | 'WS_MAX_PAYLOAD_BYTES'
+  | 'WS_CONNECTIONS_PER_ADDRESS'
+  | 'WS_CONNECTIONS_PER_KEY'
+  | 'ARTIFACT_UPLOADS_PER_CALLER';
 
 export type ServerOptions = Pick<
   Env,
@@ -134,6 +137,8 @@ interface Routes {
   mlflow: MlflowService;
   apollo: ApolloServer<Context>;
   limits: GraphQLLimits;
+  /** Artifact uploads streaming now, per caller (ARTIFACT_UPLOADS_PER_CALLER). */
+  uploads: OpenCounts;
 }
 
 /** Host and Origin checks, and the CORS headers for an allowed Origin; false when the request was refused. */
@@ -220,6 +225,7 @@ async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Prom
         ...denied.extensions,
       });
     }
+    if (req.method === 'PUT') return upload(req, res, url, principal, r);
     return await handleArtifactRequest(req, res, url, r.services.artifacts);
   }
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found; GraphQL is at /graphql' });
@@ -229,6 +235,24 @@ async function route(req: IncomingMessage, res: ServerResponse, r: Routes): Prom
   });
   const deps = { apollo: r.apollo, limits: r.limits, services: r.services, principal, bodyCap, bodyTimeoutMs };
   return serveGraphQLHttp(req, res, url, deps, r.opts.MAX_RESPONSE_BYTES ?? MAX_RESPONSE_BYTES);
+}
+
+/**
+ * An artifact upload, if the caller has a free slot. Each upload is capped at ARTIFACT_MAX_BYTES; without a cap on
+ * how many stream at once, one key could hold any number of them open (disk, sockets, file handles). A caller is
+ * its stored key, else (the environment's admin key, or no keys) its address.
+ */
+async function upload(req: IncomingMessage, res: ServerResponse, url: URL, p: Principal, r: Routes): Promise<void> {
+  const caller = p.keyId ? `key:${p.keyId}` : `addr:${clientAddress(req)}`;
+  if (!r.uploads.take(caller)) {
+    const message = `This caller already has ${r.uploads.max} artifact uploads in progress (ARTIFACT_UPLOADS_PER_CALLER); retry when one ends.`;
+    // Refused before reading the body: close rather than drain it.
+    res.setHeader('retry-after', '1');
+    res.setHeader('connection', 'close');
+    return sendJson(res, 429, { error: { code: ErrorCode.RATE_LIMITED, message, limit: r.uploads.max } });
+  }
+  res.once('close', () => r.uploads.release(caller));
+  return handleArtifactRequest(req, res, url, r.services.artifacts);
 }
 
 /** A request that threw: a database error gets its API code (503 + Retry-After when unavailable), else 500. */
@@ -303,6 +327,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const headersTimeout = opts.HEADERS_TIMEOUT_MS ?? BOUNDS.headersTimeoutMs;
   // Node looks for overdue headers every connectionsCheckingInterval (default 30 s, which would triple the bound).
   const httpServer = createServer({ headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
+  // Clients must close an idle socket before the server does, or a request written as the server closes it dies
+  // with ECONNRESET (seen at 150 trainers in bench:load --ramp with Node's 5 s default). @runboard/client closes
+  // idle sockets after 4 s (transport.ts); a longer server timeout, announced in Keep-Alive, leaves every client
+  // that honours the hint (Node's agent closes 1 s before it) a wide margin even when its event loop lags.
+  httpServer.keepAliveTimeout = BOUNDS.keepAliveTimeoutMs;
   const { wss, wsServer } = startGraphQLWebSocket(httpServer, limits, {
     services,
     auth,
@@ -310,6 +339,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     host: opts.HOST,
     origins,
     maxPayload: opts.WS_MAX_PAYLOAD_BYTES ?? BOUNDS.wsMaxPayloadBytes,
+    perAddress: opts.WS_CONNECTIONS_PER_ADDRESS ?? BOUNDS.wsConnectionsPerAddress,
+    perKey: opts.WS_CONNECTIONS_PER_KEY ?? BOUNDS.wsConnectionsPerKey,
   });
   const apollo = createApollo(limits, httpServer, wsServer, log);
   await apollo.start();
@@ -318,7 +349,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const compactEvery = opts.METRIC_COMPACTION_INTERVAL_MS ?? 0;
   const stopCompaction = compactEvery > 0 ? await startMetricCompaction(services.metrics, compactEvery, log) : null;
   const mlflow = new MlflowService(services);
-  const routes: Routes = { opts, origins, db, listener, auth, gate, services, mlflow, apollo, limits, log };
+  const uploads = new OpenCounts(opts.ARTIFACT_UPLOADS_PER_CALLER ?? BOUNDS.artifactUploadsPerCaller);
+  const routes: Routes = { opts, origins, db, listener, auth, gate, services, mlflow, apollo, limits, log, uploads };
   const serve = (req: IncomingMessage, res: ServerResponse) =>
     route(req, res, routes).catch((err) => failed(res, err, log));
   // SERVER_TIMING: each request's phases are collected (and sent back as Server-Timing, see graphql.ts).

@@ -62,16 +62,21 @@ function createLoaders(s: Services, auth: Principal, cost: CostMeter) {
       (await s.experiments.byIds(ids)).map((e, i) => e ?? new Error(`Experiment ${ids[i]} not found`)),
     ),
     runCounts: batched((ids: readonly string[]) => s.experiments.runCounts(ids)),
-    latest: batched((runIds: readonly string[]) => s.metrics.latest(runIds)),
+    // Nothing more is read once the request was refused (core/cost-meter.ts).
+    latest: batched((runIds: readonly string[]) =>
+      cost.refused ? Promise.resolve(runIds.map(() => cost.refused!)) : s.metrics.latest(runIds),
+    ),
     /**
-     * Keys per run, counted only as far as the budget reaches: each key past the ASSUMED_LIST_ITEMS costs at least 2
-     * (itself and one selected field), so a count past that many + limit/2 is refused either way.
+     * Keys per run, counted only as far as the budget left reaches: each key past the ASSUMED_LIST_ITEMS costs at
+     * least 2 (itself and one selected field), so a count past that many + remaining/2 is refused either way.
      */
     metricKeyCount: batched((runIds: readonly string[]) =>
-      s.metrics.keyCounts(
-        runIds,
-        Number.isFinite(cost.limit) ? ASSUMED_LIST_ITEMS + Math.floor(cost.limit / 2) + 1 : null,
-      ),
+      cost.refused
+        ? Promise.resolve(runIds.map(() => cost.refused!))
+        : s.metrics.keyCounts(
+            runIds,
+            Number.isFinite(cost.limit) ? ASSUMED_LIST_ITEMS + Math.floor(cost.remaining() / 2) + 1 : null,
+          ),
     ),
     /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
     latestOfKeys: memoByKeys((keys: readonly string[]) =>

@@ -281,7 +281,10 @@ export type ExperimentChangeKind =
   | 'CREATED'
   /** It was deleted, with its runs. */
   | 'DELETED'
-  /** Changes may have been missed (the server lost its database connection for a while): read the list again. */
+  /**
+   * Changes may have been missed (the server lost its database connection for a while), or the subscriber asked
+   * for `startWithResync`: read the list again.
+   */
   | 'RESYNC'
   /** One of its runs was created, changed status (or was edited) or was deleted: its counts and last activity moved. */
   | 'RUNS_CHANGED'
@@ -1405,12 +1408,19 @@ export type Subscription = {
    * Changes to runs: of one experiment (`experimentId`) or of given runs (`runIds`).
    * With `since`, first replays the current state of every run whose seq is greater than given
    * (runs of the experiment not listed count as seq 0), then streams live events without gaps or duplicates.
+   * A listed run of the experiment that no longer exists is replayed as DELETED (at its given seq + 1).
    * An event carries the run as it is when delivered, so changes in quick succession may arrive as one event
    * with the newer state and seq: seqs only increase, and the last event always has the current state.
    */
   runChanged: RunEvent;
   /** Live tail of a run's output: replays lines after `afterLine`, then streams new ones. */
   runLogs: LogEvent;
+};
+
+
+/** Live updates over WebSocket (graphql-ws protocol) on the same path as HTTP. */
+export type SubscriptionExperimentsChangedArgs = {
+  startWithResync?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1427,6 +1437,7 @@ export type SubscriptionRunChangedArgs = {
   experimentId?: InputMaybe<Scalars['ID']['input']>;
   runIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   since?: InputMaybe<Array<RunSeqInput>>;
+  sinceListedOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -2120,9 +2131,9 @@ export type SeriesPointResolvers<ContextType = Context, ParentType extends Resol
 };
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
-  experimentsChanged?: SubscriptionResolver<ResolversTypes['ExperimentChange'], "experimentsChanged", ParentType, ContextType>;
+  experimentsChanged?: SubscriptionResolver<ResolversTypes['ExperimentChange'], "experimentsChanged", ParentType, ContextType, RequireFields<SubscriptionExperimentsChangedArgs, 'startWithResync'>>;
   metricsLogged?: SubscriptionResolver<ResolversTypes['MetricsEvent'], "metricsLogged", ParentType, ContextType, RequireFields<SubscriptionMetricsLoggedArgs, 'runIds'>>;
-  runChanged?: SubscriptionResolver<ResolversTypes['RunEvent'], "runChanged", ParentType, ContextType, Partial<SubscriptionRunChangedArgs>>;
+  runChanged?: SubscriptionResolver<ResolversTypes['RunEvent'], "runChanged", ParentType, ContextType, RequireFields<SubscriptionRunChangedArgs, 'sinceListedOnly'>>;
   runLogs?: SubscriptionResolver<ResolversTypes['LogEvent'], "runLogs", ParentType, ContextType, RequireFields<SubscriptionRunLogsArgs, 'afterLine' | 'runId'>>;
 };
 

@@ -2,7 +2,7 @@
 // class, classes sorted by name (so label indices match Keras's class_indices).
 
 import { createHash } from 'node:crypto';
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isInside, PathConfinementError, realRoots } from '../agent/path-confinement.ts';
 import { assertTreeInRoots } from './confine-tree.ts';
@@ -32,13 +32,34 @@ export function dataRootsFromEnv(env: NodeJS.ProcessEnv = process.env): string[]
   return roots;
 }
 
-/** Reads a file after resolving it again: a link swapped in since the scan cannot lead out of the roots. */
+/**
+ * Reads a file of a confined data set. Node has no openat, so "resolve, check, then read by name" leaves a window
+ * in which a folder on the path can be swapped for a link out of the roots. The file is opened first and the
+ * check is made on what was opened: the kernel's own path of the descriptor (/proc/self/fd, Linux), and its
+ * device and inode against those of the name resolved now inside the roots. A swap before the open shows in the
+ * descriptor's path; one made and undone around it leaves a different inode; a swap after it reads nothing new.
+ */
 async function readConfined(file: string, roots: string[] | undefined): Promise<Buffer> {
   if (!roots) return readFile(file);
-  const target = await realpath(file);
-  if (!roots.some((r) => isInside(r, target)))
-    throw new PathConfinementError(basename(file), "is a link to somewhere outside the agent's data roots; refused");
-  return readFile(target);
+  const handle = await open(file, 'r');
+  try {
+    await assertOpenedInRoots(handle, file, roots);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Refuses (PathConfinementError) an open file that is not the one `file` names inside `roots` now. */
+export async function assertOpenedInRoots(handle: FileHandle, file: string, roots: readonly string[]): Promise<void> {
+  const refuse = () =>
+    new PathConfinementError(basename(file), "is a link to somewhere outside the agent's data roots; refused");
+  const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+  if (opened !== null && !roots.some((r) => isInside(r, opened))) throw refuse();
+  const target = await realpath(file).catch(() => null);
+  if (target === null || !roots.some((r) => isInside(r, target))) throw refuse();
+  const [held, named] = await Promise.all([handle.stat(), stat(target)]);
+  if (held.dev !== named.dev || held.ino !== named.ino) throw refuse();
 }
 
 export async function scanFolder(

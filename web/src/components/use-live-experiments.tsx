@@ -11,7 +11,7 @@ const REFRESH_MS = 300;
  * Keeps the experiments list current: experimentsChanged announces experiments created, changed or deleted
  * and runs created, changed or deleted in any experiment the key may read, and each burst re-reads the list
  * within REFRESH_MS. No polling: after the socket reconnects (changes may have been missed meanwhile) or when
- * the server says RESYNC, the list is re-read once.
+ * the server says RESYNC (as every stream's first event, and after an outage), the list is re-read once.
  */
 export function useLiveExperiments(refetch: () => void): void {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -30,13 +30,8 @@ export function useLiveExperiments(refetch: () => void): void {
     },
     [],
   );
-  useLiveSubscription(
-    ExperimentsChangedDocument,
-    {},
-    (resuming) => {
-      if (resuming) onChange();
-      return undefined;
-    },
-    onChange,
-  );
+  // The list on screen was read before the server subscribed (or before the socket dropped), and there is no seq to
+  // replay from: with startWithResync every (re)subscribe's first event is a RESYNC, sent once the server listens,
+  // and the re-read it triggers closes that gap.
+  useLiveSubscription(ExperimentsChangedDocument, { startWithResync: true }, () => undefined, onChange);
 }

@@ -31,9 +31,12 @@ export class ExperimentLive {
     private readonly listener: PgListener,
   ) {}
 
-  changed(allowed: ExperimentFilter): AsyncIterableIterator<ExperimentChange> {
+  changed(allowed: ExperimentFilter, startWithResync = false): AsyncIterableIterator<ExperimentChange> {
     return resumableStream(this.listener, {
       topics: [topics.experiments],
+      // `start` runs after the topic is subscribed: a list re-read on this RESYNC sees every change committed
+      // before it, and every later one comes as a notice.
+      start: startWithResync ? async (push) => push({ experimentId: null, kind: 'RESYNC' }) : undefined,
       notice: async (n, push) => {
         if (allowed && !allowed({ id: n.experimentId, name: (await this.nameOf(n)) ?? '' })) return;
         push(

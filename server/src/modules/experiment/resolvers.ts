@@ -15,8 +15,11 @@ export const experimentResolvers: Resolvers = {
   Subscription: {
     experimentsChanged: {
       // The caller's experiments decide which changes it hears of (a limited READ key: only its own).
-      subscribe: (_, __, ctx) =>
-        ctx.services.experiments.changed(ctx.auth.experiments ? (e) => ctx.services.auth.allows(ctx.auth, e) : null),
+      subscribe: (_, a, ctx) =>
+        ctx.services.experiments.changed(
+          ctx.auth.experiments ? (e) => ctx.services.auth.allows(ctx.auth, e) : null,
+          a.startWithResync ?? false,
+        ),
       resolve: (event: ExperimentChange, _: unknown, ctx: Context) => {
         freshLoaders(ctx); // the experiment's counts as of this change, not as of the first one
         return event;

@@ -84,7 +84,10 @@ export const experimentTypeDefs = /* GraphQL */ `
     DELETED
     "One of its runs was created, changed status (or was edited) or was deleted: its counts and last activity moved."
     RUNS_CHANGED
-    "Changes may have been missed (the server lost its database connection for a while): read the list again."
+    """
+    Changes may have been missed (the server lost its database connection for a while), or the subscriber asked
+    for \`startWithResync\`: read the list again.
+    """
     RESYNC
   }
 
@@ -104,7 +107,13 @@ export const experimentTypeDefs = /* GraphQL */ `
     stay current. A key limited to some experiments hears only of those (by id, or by the name the experiment has
     when the change happens). Metric points do not count as changes (follow runs with metricsLogged).
     """
-    experimentsChanged: ExperimentChange!
+    experimentsChanged(
+      """
+      true: the stream starts with one RESYNC, sent once the server is listening. A list read before subscribing
+      and read again on that RESYNC misses nothing committed in between (there is no seq to replay from).
+      """
+      startWithResync: Boolean = false
+    ): ExperimentChange!
   }
 
   extend type Query {

@@ -67,8 +67,8 @@ export class ExperimentService {
   }
 
   /** Experiments created, changed, deleted or with changed runs, among those `allowed` lets through (null: all). */
-  changed(allowed: ExperimentFilter): AsyncIterableIterator<ExperimentChange> {
-    return this.live.changed(allowed);
+  changed(allowed: ExperimentFilter, startWithResync = false): AsyncIterableIterator<ExperimentChange> {
+    return this.live.changed(allowed, startWithResync);
   }
 
   /** The flattened config paths of the experiment's runs (for completion in filters). */

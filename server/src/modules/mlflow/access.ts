@@ -38,6 +38,7 @@ export const mlflowAccess: Record<string, EndpointAccess> = {
   'experiments/delete': { requires: 'LOG', targets: byExperimentId },
   'experiments/restore': { requires: 'LOG', targets: byExperimentId },
   'experiments/set-experiment-tag': { requires: 'LOG', targets: byExperimentId },
+  'experiments/delete-experiment-tag': { requires: 'LOG', targets: byExperimentId },
   'runs/create': { requires: 'LOG', targets: byExperimentId },
   'runs/get': { requires: 'READ', targets: byRun },
   'runs/update': { requires: 'LOG', targets: byRun },
@@ -49,6 +50,8 @@ export const mlflowAccess: Record<string, EndpointAccess> = {
   'runs/log-batch': { requires: 'LOG', targets: byRun },
   'runs/set-tag': { requires: 'LOG', targets: byRun },
   'runs/delete-tag': { requires: 'LOG', targets: byRun },
+  'runs/log-inputs': { requires: 'LOG', targets: byRun },
+  'runs/log-model': { requires: 'LOG', targets: byRun },
   'metrics/get-history': { requires: 'READ', targets: byRun },
   'artifacts/list': { requires: 'READ', targets: byRun },
 };

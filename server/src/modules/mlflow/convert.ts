@@ -4,6 +4,8 @@
  */
 import type { LatestRow } from '../metric/store.ts';
 import type { RunRow, RunStatus } from '../run/store.ts';
+import { inputsJson } from './run-inputs.ts';
+import type { DatasetInput } from './store.ts';
 
 export interface Tag {
   key: string;
@@ -123,7 +125,7 @@ export function runTags(run: RunRow, tags: Tag[]): Tag[] {
   return out;
 }
 
-export function runJson(run: RunRow, tags: Tag[], latest: LatestRow[]) {
+export function runJson(run: RunRow, tags: Tag[], latest: LatestRow[], inputs: DatasetInput[]) {
   return {
     info: runInfoJson(run, tags),
     data: {
@@ -136,6 +138,6 @@ export function runJson(run: RunRow, tags: Tag[], latest: LatestRow[]) {
       params: Object.entries(run.config).map(([key, v]) => ({ key, value: paramString(v) })),
       tags: runTags(run, tags),
     },
-    inputs: {},
+    inputs: inputsJson(inputs),
   };
 }

@@ -103,13 +103,33 @@ export class MlflowExperiments {
     return {};
   }
 
+  /** A deleted experiment takes no tag changes (MLflow's _check_experiment_is_active). */
+  private async activeRow(id: string): Promise<ExperimentRow> {
+    const e = await this.row(id);
+    if (await this.isDeleted(e.id))
+      throw invalid(`The experiment ${e.id} must be in the 'active' state. Current state is deleted.`);
+    return e;
+  }
+
   async setTag(a: Args) {
-    const e = await this.row(reqString(a, 'experiment_id'));
+    const e = await this.activeRow(reqString(a, 'experiment_id'));
     const key = checkKey('Tag', reqString(a, 'key'));
     const value = checkValue('Tag', key, optString(a, 'value') ?? '', MLFLOW_LIMITS.tagValue);
     if (key === NOTE_TAG)
       await this.s.experiments.update(e.id, { description: checkText('value', value, LIMITS.description) });
     else await store.setExperimentTag(this.s.db.pool, assertId('Experiment', e.id), { key, value });
+    return {};
+  }
+
+  /** MLflow's delete-experiment-tag; mlflow.note.content is the description, which it clears. */
+  async deleteTag(a: Args) {
+    const e = await this.activeRow(reqString(a, 'experiment_id'));
+    const key = reqString(a, 'key');
+    const gone = `No tag with name: ${key} in experiment with id ${e.id}`;
+    if (key === NOTE_TAG) {
+      if (!e.description) throw missing(gone);
+      await this.s.experiments.update(e.id, { description: '' });
+    } else if (!(await store.deleteExperimentTag(this.s.db.pool, e.id, key))) throw missing(gone);
     return {};
   }
 

@@ -14,6 +14,17 @@ export const MLFLOW_LIMITS = {
   tagsPerBatch: 100,
   searchResults: 50_000,
   historyResults: 25_000,
+  // Dataset inputs (MAX_DATASET_*_SIZE, MAX_INPUT_TAG_*_SIZE, MAX_DATASETS_PER_BATCH). MLflow has no limit on
+  // tags per input; Runboard takes 100, as for a run's tags in one request.
+  datasetsPerRequest: 1000,
+  datasetName: 500,
+  datasetDigest: 36,
+  datasetSource: 65_535,
+  datasetSchema: 1_048_575,
+  datasetProfile: 16_777_215,
+  inputTagKey: 255,
+  inputTagValue: 500,
+  inputTagsPerDataset: 100,
 } as const;
 
 export type Args = Record<string, unknown>;
@@ -171,4 +182,19 @@ export function decodeToken<T>(token: string | undefined, check: (v: unknown) =>
     if (check(v)) return v;
   } catch {}
   throw invalid('Invalid page token');
+}
+
+/** MLflow's message for a value over its limit (mlflow/utils/validation.py, exceeds_maximum_length). */
+export function checkLength(name: string, value: string, limit: number): string {
+  if (value.length > limit) throw invalid(`'${name}' exceeds the maximum length of ${limit} characters`);
+  return value;
+}
+
+/** An object-valued field (a protobuf message), or undefined when absent. */
+export function optObject(a: Args, name: string): Args | undefined {
+  const v = a[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw invalid(`Invalid value for parameter '${name}': expected an object`);
+  return v as Args;
 }

@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/database.ts';
 import type { Principal } from '../auth/scopes.ts';
 import type { Services } from '../context.ts';
 import type { PointInput } from '../metric/ingest.ts';
-import type { RunRow } from '../run/store.ts';
+import { FINAL_STATUSES, type RunRow } from '../run/store.ts';
 import {
   jsonDouble,
   NOTE_TAG,
@@ -37,6 +37,7 @@ import {
   runIdOf,
   stringList,
 } from './input.ts';
+import { appendModelHistory, datasetInputsOf, LOGGED_MODELS_TAG, modelHistoryEntry } from './run-inputs.ts';
 import { mlflowFilterNode, mlflowOrder } from './search.ts';
 import * as store from './store.ts';
 
@@ -60,8 +61,12 @@ export class MlflowRuns {
 
   async json(runs: RunRow[]) {
     const ids = runs.map((r) => r.id);
-    const [tags, latest] = await Promise.all([store.runTagsOf(this.s.db.pool, ids), this.s.metrics.latest(ids)]);
-    return runs.map((r, i) => runJson(r, tags.get(r.id) ?? [], latest[i] ?? []));
+    const [tags, latest, inputs] = await Promise.all([
+      store.runTagsOf(this.s.db.pool, ids),
+      this.s.metrics.latest(ids),
+      store.runInputsOf(this.s.db.pool, ids),
+    ]);
+    return runs.map((r, i) => runJson(r, tags.get(r.id) ?? [], latest[i] ?? [], inputs.get(r.id) ?? []));
   }
 
   /**
@@ -96,8 +101,9 @@ export class MlflowRuns {
 
   /**
    * end_run sends status FINISHED/FAILED/KILLED with its `end_time`, which becomes the run's end (the server's
-   * clock when absent). An `end_time` without a final status is ignored: Runboard runs have an end only once
-   * they ended. One transaction.
+   * clock when absent); a repeated end_run is a retry and keeps the first end. An `end_time` without a status
+   * moves the end of a run that has ended, as MLflow stores it; on a run still active it is ignored (Runboard
+   * runs have an end only once they ended). One transaction.
    */
   async update(a: Args) {
     const id = runIdOf(a);
@@ -114,6 +120,8 @@ export class MlflowRuns {
       else if (status === 'KILLED') run = await this.s.runs.finish(id, 'CANCELED', null, null, endedAt, c);
       else if (status === 'RUNNING' && run.status === 'QUEUED')
         run = await this.s.runs.start(id, { client: 'mlflow' }, null, c);
+      else if (!status && endedAt && FINAL_STATUSES.includes(run.status))
+        run = await this.s.runs.setEndTime(id, endedAt, c);
       return run;
     });
     const tags = await store.runTagsOf(this.s.db.pool, [run.id]);
@@ -202,6 +210,34 @@ export class MlflowRuns {
     if (key === NOTE_TAG) await this.s.runs.update(run.id, { notes: '' });
     else if (!(await store.deleteRunTag(this.s.db.pool, run.id, key)))
       throw missing(`No tag with name: ${key} in run with id ${run.id}`);
+    return {};
+  }
+
+  /**
+   * mlflow.log_input / autolog: datasets and the input's tags, all validated before anything is written, then
+   * datasets and inputs in one transaction. Ended runs take inputs (as in MLflow); deleted ones do not.
+   */
+  async logInputs(a: Args) {
+    const id = runIdOf(a);
+    const inputs = datasetInputsOf(a);
+    const run = await this.assertWritable(id);
+    await inTransaction(this.s.db.pool, (c) => store.logRunInputs(c, run, inputs));
+    return {};
+  }
+
+  /**
+   * log_model's record of the model: appended to the run's `mlflow.log-model.history` tag, read and rewritten
+   * under that tag's row lock in one transaction, so concurrent calls each land once and a refused one leaves
+   * the tag as it was.
+   */
+  async logModel(a: Args) {
+    const id = runIdOf(a);
+    const entry = modelHistoryEntry(reqString(a, 'model_json'));
+    const run = await this.assertWritable(id);
+    await inTransaction(this.s.db.pool, async (c) => {
+      const value = appendModelHistory(await store.lockRunTag(c, run.id, LOGGED_MODELS_TAG), entry);
+      await store.setRunTags(c, run.id, [{ key: LOGGED_MODELS_TAG, value }]);
+    });
     return {};
   }
 

@@ -31,6 +31,7 @@ export class MlflowService {
       'experiments/delete': (a) => e.setDeleted(a, true),
       'experiments/restore': (a) => e.setDeleted(a, false),
       'experiments/set-experiment-tag': (a) => e.setTag(a),
+      'experiments/delete-experiment-tag': (a) => e.deleteTag(a),
       'runs/create': (a) => r.create(a),
       'runs/get': (a) => r.get(a),
       'runs/update': (a) => r.update(a),
@@ -42,6 +43,8 @@ export class MlflowService {
       'runs/log-batch': (a) => r.logBatch(a),
       'runs/set-tag': (a) => r.setTag(a),
       'runs/delete-tag': (a) => r.deleteTag(a),
+      'runs/log-inputs': (a) => r.logInputs(a),
+      'runs/log-model': (a) => r.logModel(a),
       'metrics/get-history': (a) => r.metricHistory(a),
       'artifacts/list': async (a) => listArtifacts(s, await r.row(runIdOf(a)), a),
     };

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ExperimentRow, Tag } from './convert.ts';
 
-/** All of the MLflow module's SQL: key-value tags of runs and experiments, soft-deleted experiments. */
+/** All of the MLflow module's SQL: key-value tags of runs and experiments, soft-deleted experiments, dataset inputs. */
 
 type Db = pg.Pool | pg.ClientBase;
 
@@ -30,6 +30,73 @@ export async function deleteRunTag(db: Db, runId: string, key: string): Promise<
   return (rowCount ?? 0) > 0;
 }
 
+/** A dataset input as MLflow's LogInputs carries it (DatasetInput: the dataset and the input's tags). */
+export interface DatasetInput {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+  tags: Tag[];
+}
+
+/**
+ * Logs dataset inputs of a run, in the caller's transaction. Datasets are one row per (experiment, name, digest);
+ * an existing one is reused unchanged. A run uses a dataset once: a repeat keeps the first input and its tags.
+ * Two statements, so the second sees a dataset a concurrent request committed while the first waited on it.
+ */
+export async function logRunInputs(
+  c: pg.ClientBase,
+  run: { id: string; experimentId: string },
+  inputs: readonly DatasetInput[],
+): Promise<void> {
+  if (!inputs.length) return;
+  const col = <K extends keyof DatasetInput>(k: K) => inputs.map((i) => i[k]);
+  await c.query(
+    `INSERT INTO mlflow_datasets (id, experiment_id, name, digest, source_type, source, schema, profile)
+     SELECT gen_random_uuid(), $1, n, d, t, s, sc, pr
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(n, d, t, s, sc, pr)
+     ON CONFLICT (experiment_id, name, digest) DO NOTHING`,
+    [run.experimentId, col('name'), col('digest'), col('sourceType'), col('source'), col('schema'), col('profile')],
+  );
+  await c.query(
+    `INSERT INTO mlflow_run_inputs (run_id, dataset_id, tags)
+     SELECT $1, ds.id, u.tags
+       FROM unnest($3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS u(n, d, tags, ord)
+       JOIN mlflow_datasets ds ON ds.experiment_id = $2 AND ds.name = u.n AND ds.digest = u.d
+      ORDER BY u.ord
+     ON CONFLICT (run_id, dataset_id) DO NOTHING`,
+    [run.id, run.experimentId, col('name'), col('digest'), inputs.map((i) => JSON.stringify(i.tags))],
+  );
+}
+
+/** The dataset inputs of each run, in the order they were logged. */
+export async function runInputsOf(db: Db, runIds: readonly string[]): Promise<Map<string, DatasetInput[]>> {
+  const { rows } = await db.query<DatasetInput & { runId: string }>(
+    `SELECT i.run_id AS "runId", i.tags, d.name, d.digest, d.source_type AS "sourceType", d.source, d.schema, d.profile
+       FROM mlflow_run_inputs i JOIN mlflow_datasets d ON d.id = i.dataset_id
+      WHERE i.run_id = ANY($1::uuid[]) ORDER BY i.position`,
+    [runIds],
+  );
+  const out = new Map<string, DatasetInput[]>(runIds.map((id) => [id, []]));
+  for (const { runId, ...input } of rows) out.get(runId)?.push(input);
+  return out;
+}
+
+/**
+ * A run's tag `key`, locked until the caller's transaction ends ('[]' when the run had none: that row is the
+ * caller's to fill or roll back). Concurrent appends to one tag (log-model) therefore queue instead of losing one.
+ */
+export async function lockRunTag(c: pg.ClientBase, runId: string, key: string): Promise<string> {
+  await c.query(`INSERT INTO run_tags (run_id, key, value) VALUES ($1, $2, '[]') ON CONFLICT DO NOTHING`, [runId, key]);
+  const { rows } = await c.query<{ value: string }>(
+    'SELECT value FROM run_tags WHERE run_id = $1 AND key = $2 FOR UPDATE',
+    [runId, key],
+  );
+  return rows[0]!.value;
+}
+
 export async function experimentTagsOf(db: Db, ids: readonly string[]): Promise<Map<string, Tag[]>> {
   const { rows } = await db.query<{ id: string; key: string; value: string }>(
     `SELECT experiment_id AS id, key, value FROM experiment_tags WHERE experiment_id = ANY($1::uuid[]) ORDER BY key`,
@@ -46,6 +113,14 @@ export async function setExperimentTag(db: Db, experimentId: string, tag: Tag): 
      ON CONFLICT (experiment_id, key) DO UPDATE SET value = EXCLUDED.value`,
     [experimentId, tag.key, tag.value],
   );
+}
+
+export async function deleteExperimentTag(db: Db, experimentId: string, key: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM experiment_tags WHERE experiment_id = $1 AND key = $2', [
+    experimentId,
+    key,
+  ]);
+  return (rowCount ?? 0) > 0;
 }
 
 export async function deletedExperiments(db: Db, ids: readonly string[]): Promise<Set<string>> {

@@ -31,32 +31,53 @@ export class RunLive {
   runChanged(
     args: { experimentId?: string | null; runIds?: string[] | null },
     since: { runId: string; seq: number }[] | null,
+    /** Replay only the runs `since` lists (see the schema's `sinceListedOnly`). */
+    listedOnly = false,
   ): AsyncIterableIterator<RunEvent> {
     const runIds = args.runIds?.map((id) => id.toLowerCase()) ?? null;
     if ((args.experimentId == null) === (runIds == null))
       throw badInput('runChanged', 'give exactly one of experimentId and runIds');
     const experimentId = args.experimentId?.toLowerCase() ?? null;
     const last = new Map<string, number>();
+    /** Runs this stream reported DELETED (live or by replay): reported once. */
+    const gone = new Set<string>();
     const given = new Map((since ?? []).map((s) => [s.runId.toLowerCase(), s.seq]));
-    const replay = async (push: Push<RunEvent>, given: Map<string, number>) => {
+    const replay = async (push: Push<RunEvent>, given: Map<string, number>, listed: boolean) => {
       if (experimentId && !isUuid(experimentId)) return;
-      const scope = experimentId ? { experimentId } : { runIds: runIds!.filter((id) => isUuid(id)) };
-      for (const run of await runsIn(this.pool, scope)) {
+      // Listed: what the subscriber gave and what this stream has delivered since.
+      const found = await this.replayRuns(
+        experimentId,
+        runIds,
+        listed ? [...new Set([...given.keys(), ...last.keys()])] : null,
+      );
+      for (const run of found) {
         const after = last.get(run.id) ?? given.get(run.id) ?? 0;
         if (run.stateSeq <= after) continue;
         last.set(run.id, run.stateSeq);
         push({ seq: run.stateSeq, runId: run.id, experimentId: run.experimentId, kind: 'UPDATED', run });
       }
+      // A listed run of the experiment that is gone was deleted while the subscriber was not listening: without
+      // this its row would stay on screen. Its seq is one past what the subscriber holds, so it is applied once.
+      if (!experimentId) return;
+      const present = new Set(found.map((r) => r.id));
+      for (const [runId, seq] of given) {
+        if (present.has(runId) || gone.has(runId) || !isUuid(runId)) continue;
+        gone.add(runId);
+        const deletedSeq = Math.max(seq, last.get(runId) ?? 0) + 1;
+        last.set(runId, deletedSeq);
+        push({ seq: deletedSeq, runId, experimentId, kind: 'DELETED', run: null });
+      }
     };
     return resumableStream(this.listener, {
       topics: experimentId ? [topics.experiment(experimentId)] : (runIds ?? []).map((id) => topics.run(id)),
-      start: since ? (push) => replay(push, given) : undefined,
+      start: since ? (push) => replay(push, given, listedOnly) : undefined,
       notice: async (n, push) => {
         if (n.seq <= (last.get(n.runId) ?? -1)) return;
         const run = n.kind === 'DELETED' ? null : await this.loadRun(n.runId, n.seq);
         // The row may already be newer than the notice; report it at its own seq so the next notice is skipped.
         const seq = run ? Math.max(n.seq, run.stateSeq) : n.seq;
         last.set(n.runId, seq);
+        if (!run) gone.add(n.runId);
         push({
           seq,
           runId: n.runId,
@@ -66,10 +87,18 @@ export class RunLive {
         });
       },
       // Recovery replays as the client asked: every run whose state is newer than what was delivered or given.
-      replay: (push) => replay(push, given),
+      replay: (push) => replay(push, given, listedOnly),
       // After LISTEN reconnected: every run newer than what this stream delivered.
-      resync: (push) => replay(push, new Map()),
+      resync: (push) => replay(push, new Map(), listedOnly),
     });
+  }
+
+  /** The runs a replay compares: the listed ones (of the scope) when `listed` is given, else the whole scope. */
+  private async replayRuns(experimentId: string | null, runIds: string[] | null, listed: string[] | null) {
+    const ids = (listed ?? runIds)?.filter((id) => isUuid(id) && (!runIds || runIds.includes(id)));
+    if (!ids) return runsIn(this.pool, { experimentId: experimentId! });
+    const runs = await runsIn(this.pool, { runIds: ids });
+    return experimentId ? runs.filter((r) => r.experimentId === experimentId) : runs;
   }
 
   private loadRun(runId: string, seq: number): Promise<RunRow | null> {

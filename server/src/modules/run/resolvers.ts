@@ -27,7 +27,7 @@ export const runResolvers: Resolvers = {
   },
   Subscription: {
     runChanged: {
-      subscribe: (_, a, ctx) => ctx.services.runs.changed(a, a.since ?? null),
+      subscribe: (_, a, ctx) => ctx.services.runs.changed(a, a.since ?? null, a.sinceListedOnly ?? false),
       resolve: (event: RunEvent) => event,
     },
   },

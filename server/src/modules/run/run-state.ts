@@ -188,6 +188,30 @@ export class RunState {
     );
   }
 
+  /**
+   * Moves the end time of a run that has ended (MLflow's update-run with only `end_time`, which MLflow stores).
+   * Only final runs have an end to move; the end it already has is a no-op without an event. Not an ending:
+   * the final hooks ran when the run ended and do not run again.
+   */
+  setEndTime(id: string, at: Date, c?: pg.ClientBase): Promise<RunRow> {
+    const runId = assertId('Run', id);
+    return inCallerTransaction(this.pool, c, async (c) => {
+      const run = await lockRun(c, runId);
+      if (!run) throw notFound('Run', id);
+      if (FINAL_STATUSES.includes(run.status) && run.finishedAt?.getTime() === at.getTime()) return run;
+      const moved = await transitionRun(c, runId, FINAL_STATUSES, (p) => `finished_at = ${p(at)}::timestamptz`);
+      if (!moved) {
+        throw userError(
+          ErrorCode.INVALID_STATE_TRANSITION,
+          `Cannot set the end time of run ${id}: it is ${run.status}; allowed only once it ended (${FINAL_STATUSES.join(', ')}).`,
+          { status: run.status },
+        );
+      }
+      await this.publish(c, moved, 'UPDATED');
+      return moved;
+    });
+  }
+
   /** Name, tags or notes: an event for subscribers, allowed in any status. */
   edit(id: string, set: (p: Bind) => string, c?: pg.ClientBase): Promise<RunRow> {
     return this.transition(id, ALL_STATUSES, 'update', set, undefined, c);

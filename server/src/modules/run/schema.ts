@@ -290,9 +290,23 @@ export const runTypeDefs = /* GraphQL */ `
     Changes to runs: of one experiment (\`experimentId\`) or of given runs (\`runIds\`).
     With \`since\`, first replays the current state of every run whose seq is greater than given
     (runs of the experiment not listed count as seq 0), then streams live events without gaps or duplicates.
+    A listed run of the experiment that no longer exists is replayed as DELETED (at its given seq + 1).
     An event carries the run as it is when delivered, so changes in quick succession may arrive as one event
     with the newer state and seq: seqs only increase, and the last event always has the current state.
     """
-    runChanged(experimentId: ID, runIds: [ID!], since: [RunSeqInput!]): RunEvent!
+    runChanged(
+      "The experiment whose runs to follow (give this or runIds)."
+      experimentId: ID
+      "The runs to follow (give this or experimentId)."
+      runIds: [ID!]
+      "The last seq applied per run: changes after these are replayed first."
+      since: [RunSeqInput!]
+      """
+      true: replay only the runs \`since\` lists, not every run of the experiment. What a page that has just read
+      some runs passes on its first subscribe, with the seqs it read: a change committed between its read and
+      the subscription is replayed, and the runs it did not read (other pages) cost nothing.
+      """
+      sinceListedOnly: Boolean = false
+    ): RunEvent!
   }
 `;

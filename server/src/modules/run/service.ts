@@ -70,8 +70,9 @@ export class RunService {
   changed(
     args: { experimentId?: string | null; runIds?: string[] | null },
     since: { runId: string; seq: number }[] | null,
+    listedOnly = false,
   ): AsyncIterableIterator<RunEvent> {
-    return this.live.runChanged(args, since);
+    return this.live.runChanged(args, since, listedOnly);
   }
 
   async get(id: string): Promise<RunRow | null> {
@@ -115,6 +116,11 @@ export class RunService {
     if (!FINAL_STATUSES.includes(status)) throw badInput('status', `must be one of ${FINAL_STATUSES.join(', ')}`);
     const message = error != null ? checkText('error', error, LIMITS.error) : null;
     return this.state.finish(id, status, exitCode ?? null, message, at, c);
+  }
+
+  /** Moves an ended run's end time (MLflow's update-run with only end_time); see RunState.setEndTime. */
+  setEndTime(id: string, at: Date, c?: pg.ClientBase): Promise<RunRow> {
+    return this.state.setEndTime(id, at, c);
   }
 
   update(id: string, input: UpdateRunInput, c?: pg.ClientBase): Promise<RunRow> {

@@ -86,6 +86,18 @@ interface RunsQuery {
 interface Trackers {
   runs: SeqTracker;
   metrics: SeqTracker;
+  /**
+   * The newest state of runs that changed while not in the rows: a page being fetched when its run changed is
+   * read older than the event (which found no row to update), so the page's row is replaced by this one.
+   */
+  unseen: Map<string, RunRowFragment>;
+}
+
+/** A fetched row, or the newer state a live event brought while the page was on its way. */
+function newest(row: RunRowFragment, unseen: Map<string, RunRowFragment>): RunRowFragment {
+  const live = unseen.get(row.id);
+  unseen.delete(row.id);
+  return live && live.seq > row.seq ? live : row;
 }
 
 type SetState = React.Dispatch<React.SetStateAction<State>>;
@@ -113,11 +125,11 @@ export function useRuns(
     orderKey: JSON.stringify(orderBy),
     keysKey: metricKeys ? JSON.stringify(metricKeys) : null,
   };
-  const trackers = useRef<Trackers>({ runs: new SeqTracker(), metrics: new SeqTracker() });
+  const trackers = useRef<Trackers>({ runs: new SeqTracker(), metrics: new SeqTracker(), unseen: new Map() });
   const [newRuns, setNewRuns] = useState(0);
   const pages = useRunPages(q, trackers.current, initialPage, () => setNewRuns(0));
   const recount = useRecount(q, pages.generation, pages.setState);
-  const { live, activityAt } = useRunChanges(q, trackers.current, pages.state.rows, pages.setState, {
+  const { live, activityAt } = useRunChanges(q, trackers.current, pages.state, pages.setState, {
     onActivity,
     recount,
     onCreated: () => setNewRuns((n) => n + 1),
@@ -165,7 +177,8 @@ function useRunPages(
         setState({ ...INITIAL, loading: false, problem: describeError(res.error, apiUrl) ?? { message: 'No data' } });
         return;
       }
-      const page = res.data.runs;
+      const runs = res.data.runs;
+      const page = { ...runs, nodes: runs.nodes.map((r) => newest(r, trackers.unseen)) };
       for (const r of page.nodes) {
         trackers.runs.set(r.id, r.seq);
         if (trackers.metrics.get(r.id) === undefined) trackers.metrics.set(r.id, r.seq);
@@ -248,26 +261,34 @@ function useRecount(q: RunsQuery, generation: React.RefObject<number>, setState:
 function useRunChanges(
   q: RunsQuery,
   trackers: Trackers,
-  rows: RunRowFragment[],
+  state: State,
   setState: SetState,
   on: { onActivity: () => void; recount: () => void; onCreated: () => void },
 ) {
   const { experimentId, archived, keysKey } = q;
+  const { rows } = state;
   const { onActivity, recount, onCreated } = on;
   // When a run of this experiment last changed or logged, as seen live (the header's lastActivityAt is read
   // at most every 2 s, and logging emits no run event at all).
   const [activityAt, setActivityAt] = useState<string | null>(null);
+  // Not before the first page is read (or came with the server's render): its seqs are where the stream starts.
+  const [read, setRead] = useState(false);
+  if (!read && state.totalCount !== null) setRead(true);
   const live = useLiveSubscription(
     ExperimentRunChangedDocument,
-    { experimentId, metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null },
-    // First subscribe: live only (replaying 5,000 runs' state is pointless right after loading them).
-    // After a drop: replay what changed since the seqs we hold.
-    (resuming) => (resuming ? trackers.runs.since() : undefined),
+    read
+      ? { experimentId, sinceListedOnly: true, metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null }
+      : null,
+    // Every subscribe, the first too, replays from the seqs of the runs read (or changed live) so far: a change
+    // committed between the page's read and the server's subscribe is replayed, not lost. Only the listed runs are
+    // replayed (sinceListedOnly): the other pages' runs are read later, after the stream is live.
+    () => trackers.runs.since(),
     ({ runChanged: ev }) => {
       if (!trackers.runs.accept(ev.runId, ev.seq)) return;
       onActivity();
       setActivityAt(new Date().toISOString());
       if (ev.kind === 'DELETED' || !ev.run) {
+        trackers.unseen.delete(ev.runId);
         setState((s) => ({ ...s, rows: s.rows.filter((r) => r.id !== ev.runId) }));
         recount();
         return;
@@ -280,7 +301,10 @@ function useRunChanges(
       }
       setState((s) => {
         const i = s.rows.findIndex((r) => r.id === run.id);
-        if (i < 0) return s;
+        if (i < 0) {
+          trackers.unseen.set(run.id, run);
+          return s;
+        }
         const next = s.rows.slice();
         // Archived (or unarchived) elsewhere: it leaves this list; the count follows.
         if (run.archived !== next[i]!.archived && archived !== null) {
@@ -292,11 +316,16 @@ function useRunChanges(
     },
   );
 
-  // The rows and count were read before the subscription existed, and its first subscribe replays nothing: a run
-  // created or deleted in between would be missed. One recount as soon as it is live closes that gap.
+  // The replay covers the runs read, not runs created (or deleted unread) before the server subscribed, nor while the
+  // socket was down: recount whenever the stream (re)turns live. 'live' means the socket is up, not that the server
+  // has subscribed yet; the recount waits 300 ms (useRecount), which in practice is after.
   const wasLive = useRef(false);
   useEffect(() => {
-    if (live.state !== 'live' || wasLive.current) return;
+    if (live.state !== 'live') {
+      wasLive.current = false;
+      return;
+    }
+    if (wasLive.current) return;
     wasLive.current = true;
     recount();
   }, [live.state, recount]);

@@ -1,0 +1,109 @@
+/**
+ * The gap between a page's first read and its subscription: a change committed after the page read its data
+ * but before the server registered the page's subscription must still reach the page. The window is made
+ * deterministic by holding the page's subscribe message in the browser (Playwright's WebSocket routing, the
+ * real server behind it): the page has rendered its read, the change commits, then the subscribe goes through.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { uniqueName } from '@runboard/test-kit/gql';
+import { createRun, startRun } from '@runboard/test-kit/seed';
+import { type Stack, startStack } from '@runboard/test-kit/stack';
+import type { Page } from 'playwright-core';
+
+let stack: Stack;
+
+before(async () => {
+  stack = await startStack();
+});
+
+after(async () => {
+  await stack?.close();
+});
+
+/**
+ * Holds the page's graphql-ws `subscribe` for the operation named `operation` until `release()`; every other
+ * message passes both ways. `held` resolves when the page has sent it (so it has rendered what it read first).
+ */
+async function holdSubscribe(page: Page, operation: string) {
+  let onHeld!: () => void;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (onHeld = r));
+  const released = new Promise<void>((r) => (release = r));
+  await page.routeWebSocket(/\/graphql/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const msg = JSON.parse(String(m)) as { type?: string; payload?: { query?: string } };
+      if (msg.type === 'subscribe' && msg.payload?.query?.includes(`subscription ${operation}`)) {
+        onHeld();
+        void released.then(() => server.send(m));
+      } else server.send(m);
+    });
+    server.onMessage((m) => ws.send(m));
+  });
+  return { held, release };
+}
+
+const gql = (q: string, v: Record<string, unknown>) => stack.gql(q, v);
+
+test('experiment page: a status change and a delete between the first read and the subscribe still show', async () => {
+  const experimentName = uniqueName('race');
+  const changed = await createRun(stack.gql, { experimentName, name: 'changed' });
+  const deleted = await createRun(stack.gql, { experimentName, name: 'deleted' });
+  const other = await createRun(stack.gql, { experimentName, name: 'other' });
+  for (const r of [changed, deleted, other]) await startRun(stack.gql, r.id);
+  const { run } = await gql(`query($id: ID!) { run(id: $id) { experimentId } }`, { id: changed.id });
+  const page = await stack.newPage();
+  const { held, release } = await holdSubscribe(page, 'ExperimentRunChanged');
+  await page.goto(`${stack.webUrl}/experiments/${run.experimentId}`);
+  const badge = page.locator(`[data-run-id="${changed.id}"] [data-testid="status-badge"]`);
+  await badge.waitFor();
+  await held;
+  assert.equal(await badge.getAttribute('data-status'), 'RUNNING');
+  await gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: changed.id });
+  await gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: deleted.id });
+  release();
+  // Without a replay from the read's seqs the badge says RUNNING forever and the deleted row stays.
+  await page.waitForFunction(
+    (id) =>
+      document.querySelector(`[data-run-id="${id}"] [data-testid="status-badge"]`)?.getAttribute('data-status') ===
+      'FINISHED',
+    changed.id,
+    { timeout: 15_000 },
+  );
+  await page.locator(`[data-run-id="${deleted.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+  // Changes after the subscribe still arrive (the stream is live, not just replayed once).
+  await gql(`mutation($id: ID!) { finishRun(id: $id, status: FAILED) { id } }`, { id: other.id });
+  await page.waitForFunction(
+    (id) =>
+      document.querySelector(`[data-run-id="${id}"] [data-testid="status-badge"]`)?.getAttribute('data-status') ===
+      'FAILED',
+    other.id,
+    { timeout: 15_000 },
+  );
+  await page.close();
+});
+
+test('home page: a run created between the list read and the subscribe shows in the count', async () => {
+  const name = uniqueName('race-home');
+  await createRun(stack.gql, { experimentName: name });
+  const page = await stack.newPage();
+  const { held, release } = await holdSubscribe(page, 'ExperimentsChanged');
+  await page.goto(stack.webUrl);
+  const countIs = (n: string, timeout: number) =>
+    page.waitForFunction(
+      ([exp, want]) =>
+        Array.from(document.querySelectorAll('[data-testid="experiments-table"] tbody tr'))
+          .find((tr) => tr.querySelector('a')?.textContent === exp)
+          ?.querySelector('td.num')?.textContent === want,
+      [name, n] as const,
+      { timeout },
+    );
+  await countIs('1', 30_000);
+  await held;
+  await createRun(stack.gql, { experimentName: name });
+  release();
+  // Without a re-read once the server listens, the list stays at 1 (nothing else touches this experiment).
+  await countIs('2', 15_000);
+  await page.close();
+});
