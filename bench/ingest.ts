@@ -382,6 +382,12 @@ function printPython(python: PythonClientResult) {
       `CPU with/without per pair (training + sender thread), median ${round(o.cpu_overhead_pct, 1)}% | ` +
       `training thread inside run.log() ${round(o.in_log_pct, 2)}% of the loop, sender thread CPU ${round(o.sender_cpu_pct, 2)}% of the loop's CPU.`,
   );
+  console.log(
+    `per step: wall ${round(o.wall_us_per_step_without, 1)} -> ${round(o.wall_us_per_step_with, 1)} us, ` +
+      `process CPU (training + sender thread) ${round(o.proc_cpu_us_per_step_without, 1)} -> ${round(o.proc_cpu_us_per_step_with, 1)} us ` +
+      `(median of pair ratios +${round(o.proc_cpu_overhead_pct, 1)}%), inside run.log() ${round(o.log_us_per_step, 2)} us; ` +
+      `run.finish() after the loop ${round(o.finish_s * 1000, 1)} ms.`,
+  );
 }
 
 main().catch((err) => {

@@ -85,6 +85,14 @@ function printPhase(r: PhaseResult, load: number[]): void {
     `  PostgreSQL backends (mean per sample): ${r.waitEvents.map((w) => `${w.what} ${fmt(w.backends, 2)}`).join(', ')}`,
   );
   console.log(
+    `  updates per request (HOT ones write no index entry): ${r.hotUpdates
+      .map(
+        (u) =>
+          `${u.table} ${f1(u.updates / Math.max(1, r.requests))} (${fmt((100 * u.hot) / Math.max(1, u.updates), 0)}% HOT)`,
+      )
+      .join(', ')}`,
+  );
+  console.log(
     `  WAL (server-wide): ${fmt(r.wal.walBytes / 1024, 0)} kB, ${r.wal.walSync} syncs, ` +
       `${f2(r.wal.perRequest.commits)} commits and ${fmt(r.wal.perRequest.walBytes, 0)} WAL bytes per request`,
   );

@@ -3,8 +3,11 @@
 1. Ingest: points/s through runboard.init/log/finish. Each trial logs STEPS calls of 4 keys as fast as it can,
    then finish() waits until the server has every point: points / (first log -> finish returned).
 2. Overhead: the time a training loop takes with the client logging every step vs. the same loop without it
-   (wall time; and, since wall time on a shared machine mostly measures the neighbours, the training thread's
-   time inside run.log() and the process's extra CPU time, both as % of the loop).
+   (the same step() computing the same loss.item() and accuracy on both sides; only run.log differs). Wall time
+   is what a user compares; since wall time on a shared machine mostly measures the neighbours, it also reports
+   the process's CPU time per step (time.process_time: the training thread and the sender thread) with and
+   without the client, the training thread's time inside run.log(), and the sender thread's CPU. run.finish()
+   (the last flush) is outside the loop's time and reported on its own.
    The loop is a small PyTorch MLP step on a 64x784 batch when torch is importable (one thread, like a
    data-loader-bound CPU job), else a pure-Python stand-in of similar length. Repetitions are interleaved in
    pairs, in alternating order (without-with, with-without, ...), so load drifts and order effects hit both
@@ -90,18 +93,21 @@ def loop_trial(step, with_client: bool, trial: int) -> dict:
     sender = run._sender.native_id if run is not None else None
     in_log = 0.0
     s0 = thread_cpu(sender) if sender else 0.0
-    t0, c0 = time.perf_counter(), time.thread_time()
+    t0, c0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
     for i in range(LOOP_STEPS):
         loss, acc = step()
         if run is not None:
             t = time.perf_counter()
             run.log({"loss": loss, "acc": acc}, step=i)
             in_log += time.perf_counter() - t
-    wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
+    wall, cpu, proc = time.perf_counter() - t0, time.thread_time() - c0, time.process_time() - p0
     sender_cpu = thread_cpu(sender) - s0 if sender else 0.0
+    finish = 0.0
     if run is not None:
-        run.finish()
-    return {"wall": wall, "cpu": cpu, "sender_cpu": sender_cpu, "in_log": in_log}
+        f0 = time.perf_counter()
+        assert run.finish(), "finish() did not deliver everything"
+        finish = time.perf_counter() - f0
+    return {"wall": wall, "cpu": cpu, "proc_cpu": proc, "sender_cpu": sender_cpu, "in_log": in_log, "finish": finish}
 
 
 def main() -> None:
@@ -122,6 +128,8 @@ def main() -> None:
     base, logged = med(without, "wall"), med(with_client, "wall")
     pair_ratios = [w["wall"] / b["wall"] for w, b in zip(with_client, without)]
     cpu_ratios = [(w["cpu"] + w["sender_cpu"]) / b["cpu"] for w, b in zip(with_client, without)]
+    proc_ratios = [w["proc_cpu"] / b["proc_cpu"] for w, b in zip(with_client, without)]
+    per_step_us = lambda trials, k: med(trials, k) / LOOP_STEPS * 1e6  # noqa: E731
     print(
         json.dumps(
             {
@@ -158,6 +166,16 @@ def main() -> None:
                     "in_log_pct": med(with_client, "in_log") / logged * 100,
                     "sender_cpu_pct": med(with_client, "sender_cpu") / med(without, "cpu") * 100,
                     "train_thread_cpu_pct": (med(with_client, "cpu") / med(without, "cpu") - 1) * 100,
+                    # the whole Python process's CPU time (all threads) per step, and the median of the
+                    # per-pair ratios: what the client costs in CPU, whatever the neighbours do to wall time
+                    "proc_cpu_us_per_step_without": per_step_us(without, "proc_cpu"),
+                    "proc_cpu_us_per_step_with": per_step_us(with_client, "proc_cpu"),
+                    "proc_cpu_overhead_pct": (statistics.median(proc_ratios) - 1) * 100,
+                    "wall_us_per_step_without": per_step_us(without, "wall"),
+                    "wall_us_per_step_with": per_step_us(with_client, "wall"),
+                    "log_us_per_step": per_step_us(with_client, "in_log"),
+                    # finish(): the last flush, after the loop (not in the loop's time)
+                    "finish_s": med(with_client, "finish"),
                 },
             }
         )

@@ -4,11 +4,12 @@
  * Runs benchmarks against two servers in one sitting: the server of <old checkout> (through BENCH_SERVER_ROOT,
  * see lib/server.ts) and this checkout's, alternating old/new/old/new... so a change in machine load hits both
  * sides alike. Each repetition is the whole benchmark on its own fresh database. Then it prints every timing and
- * rate figure the benchmark wrote to bench-results/<bench>.json: the median of each side, new/old, and the spread
- * of each side's repetitions (max/min), which is the noise a ratio has to beat to mean anything.
+ * rate figure the benchmark wrote to bench-results/<bench>.json: the median of each side, new/old, and with more
+ * than one repetition each side's min/median/max, the noise a ratio has to beat to mean anything.
  *
  * Default benches: ingest, live, query (#19's "no figure worse beyond noise"). Extra env (shapes) passes through,
- * e.g. BENCH_RUNS=50 BENCH_STEPS=2000 for a quicker bench:query.
+ * e.g. BENCH_ONLY=mlflow,python for part of bench:ingest, BENCH_RUNS=10 BENCH_STEPS=1000 BENCH_CHART_RUNS=10 for a
+ * quicker bench:query.
  */
 import { spawn } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
@@ -18,9 +19,17 @@ import { fmt, median, printLoad, table } from './lib/stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS = path.join(ROOT, 'bench-results');
-/** Leaves worth comparing: latencies, rates and CPU costs; not counts, configs or settings. */
-const FIGURE = /(p50|p99|median|ms|perSecond|pointsPerS|pps|rate|cpu)/i;
-const SKIP = /(environment|config|postgres|targets|\.n$|\.min$|\.max$|\.p90$|load)/i;
+/**
+ * Leaves worth comparing: latencies, rates and CPU costs, in the benches' camelCase (p50Ms, pointsPerSec, cpuMs...)
+ * and in the Python client's snake_case (points_per_s, log_us_per_call, with_s, overhead_pct); not counts, configs
+ * or settings.
+ */
+const FIGURE = /(p50|p99|median|ms|perSec|pointsPerS|pps|rate|cpu|_s$|_us|_pct$)/i;
+/**
+ * Not figures: settings (environment, config, the Python client's flush interval), and per-trial arrays
+ * (`trialPointsPerSec[3]`, `trials_with_s[0]`), noise that the medians beside them already sum up.
+ */
+const SKIP = /(environment|config|flush_s|targets|\.n$|\.min$|\.max$|\.p90$|load|\[\d+\]$)/i;
 
 interface Args {
   old: string;
@@ -57,10 +66,22 @@ function runBench(bench: string, serverRoot: string | null): Promise<void> {
   });
 }
 
+/**
+ * An array element's name in a figure's key: its `case` (and clients) or `shape` where it has one, so that the
+ * same case lines up on both sides even when one side ran fewer cases (BENCH_ONLY); else its index.
+ */
+function elementName(v: unknown, i: number): string {
+  if (!v || typeof v !== 'object') return String(i);
+  const o = v as Record<string, unknown>;
+  if (typeof o.case === 'string') return typeof o.concurrency === 'number' ? `${o.case} c=${o.concurrency}` : o.case;
+  if (typeof o.shape === 'string') return o.shape;
+  return String(i);
+}
+
 /** Every numeric leaf of a results file, keyed by its JSON path. */
-function leaves(value: unknown, prefix = '', out = new Map<string, number>()): Map<string, number> {
+export function leaves(value: unknown, prefix = '', out = new Map<string, number>()): Map<string, number> {
   if (typeof value === 'number' && Number.isFinite(value)) out.set(prefix, value);
-  else if (Array.isArray(value)) value.forEach((v, i) => leaves(v, `${prefix}[${i}]`, out));
+  else if (Array.isArray(value)) value.forEach((v, i) => leaves(v, `${prefix}[${elementName(v, i)}]`, out));
   else if (value && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) leaves(v, prefix ? `${prefix}.${k}` : k, out);
   return out;
@@ -74,21 +95,35 @@ async function repetition(bench: string, side: 'old' | 'new', rep: number, args:
   return leaves(JSON.parse(await readFile(file, 'utf8')));
 }
 
-function compare(bench: string, old: Map<string, number>[], neu: Map<string, number>[]): string {
-  const rows: (string | number)[][] = [];
-  for (const key of old[0]!.keys()) {
-    if (!FIGURE.test(key) || SKIP.test(key)) continue;
-    const a = old.map((m) => m.get(key)).filter((v): v is number => v !== undefined);
-    const b = neu.map((m) => m.get(key)).filter((v): v is number => v !== undefined);
-    if (a.length === 0 || b.length === 0) continue;
-    const spread = (xs: number[]) => (Math.min(...xs) > 0 ? `${fmt(Math.max(...xs) / Math.min(...xs), 2)}x` : '-');
+/** `min / median / max` of one side's repetitions. */
+const spreadOf = (xs: number[]) => `${fmt(Math.min(...xs), 2)} / ${fmt(median(xs), 2)} / ${fmt(Math.max(...xs), 2)}`;
+
+/** The figures both sides wrote, in the order the old side wrote them: [key, old values, new values]. */
+export function figures(old: Map<string, number>[], neu: Map<string, number>[]): [string, number[], number[]][] {
+  const keys = [...new Set([...old, ...neu].flatMap((m) => [...m.keys()]))];
+  return keys
+    .filter((key) => FIGURE.test(key) && !SKIP.test(key))
+    .map((key): [string, number[], number[]] => [
+      key,
+      old.map((m) => m.get(key)).filter((v): v is number => v !== undefined),
+      neu.map((m) => m.get(key)).filter((v): v is number => v !== undefined),
+    ])
+    .filter(([, a, b]) => a.length > 0 && b.length > 0);
+}
+
+export function compare(bench: string, old: Map<string, number>[], neu: Map<string, number>[]): string {
+  const reps = Math.max(old.length, neu.length);
+  const rows = figures(old, neu).map(([key, a, b]) => {
     const ratio = median(a) === 0 ? '-' : fmt(median(b) / median(a), 2);
-    rows.push([key, fmt(median(a), 2), fmt(median(b), 2), ratio, spread(a), spread(b)]);
-  }
-  return `\n=== bench:${bench}: old vs new (medians of repetitions) ===\n${table(
-    ['figure', 'old', 'new', 'new/old', 'old spread', 'new spread'],
-    rows,
-  )}`;
+    return reps > 1 ? [key, spreadOf(a), spreadOf(b), ratio] : [key, fmt(median(a), 2), fmt(median(b), 2), ratio];
+  });
+  const headers =
+    reps > 1
+      ? ['figure', 'old min / median / max', 'new min / median / max', 'new/old']
+      : ['figure', 'old', 'new', 'new/old'];
+  const title = reps > 1 ? `medians of ${reps} repetitions, new/old of the medians` : 'one repetition each';
+  if (rows.length === 0) return `\n=== bench:${bench}: no figure in common (did both sides write results?) ===`;
+  return `\n=== bench:${bench}: old vs new (${title}) ===\n${table(headers, rows)}`;
 }
 
 async function main() {
@@ -109,11 +144,13 @@ async function main() {
   await printLoad('end');
   console.log(reports.join('\n'));
   console.log(
-    '\nnew/old < 1 is faster for times and CPU, slower for rates (points/s). Spread = max/min of repetitions.',
+    "\nnew/old < 1 is faster for times and CPU, slower for rates (points/s). A ratio inside both sides' min..max is noise.",
   );
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run only as a program: test/bench-side-by-side.test.ts imports the table functions.
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename)
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

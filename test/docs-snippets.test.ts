@@ -4,11 +4,13 @@
 //   <!-- not-runnable: why -->               a diagram, a fragment, a step needing the network or another machine
 // API guide blocks without a test of their own run here: its GraphQL documents and its curl session.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
+import { waitFor } from '@runboard/test-kit/wait';
 import { parse } from 'graphql';
 
 const HERE = 'test/docs-snippets.test.ts';
@@ -75,7 +77,7 @@ before(async () => {
 after(() => s?.close());
 
 test('docs/api.md: its curl session creates an experiment and a run and starts it', async () => {
-  const [session] = here('docs/api.md', 'sh');
+  const [session] = here('docs/api.md', 'sh').filter((b) => b.body.includes('curl'));
   assert.ok(session, 'docs/api.md has a curl block run here');
   // One command per `curl`, continuation lines joined; `<RUN>` is the id an earlier command printed.
   const commands = session.body
@@ -131,4 +133,72 @@ test('docs/api.md: its GraphQL documents run as written, with placeholders fille
       assert.ok(r.data && Object.values(r.data).every((v) => v !== null), `${b.doc}:${b.line}: ${JSON.stringify(r)}`);
     }
   }
+});
+
+test('docs/client.md: its request fragment logs columns through GraphQLClient', async (t) => {
+  const [fragment] = here('docs/client.md', 'ts');
+  assert.ok(fragment, 'docs/client.md has a ts block run here');
+  const run = await s.gql(`mutation { createRun(input: { experimentName: "client-doc" }) { id } }`);
+  const runId = run.createRun.id as string;
+  await s.gql(`mutation($id: ID!) { startRun(id: $id) { status } }`, { id: runId });
+  // The fragment as a program: the values it takes from the program around it come first, its './gql/graphql.ts'
+  // (the reader's codegen output) is the trainer's generated module, which holds the same LogMetrics document.
+  // Inside the repository, so '@runboard/client' resolves as it does for a workspace package.
+  mkdirSync('.data', { recursive: true });
+  const dir = mkdtempSync(path.resolve('.data/docs-client-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'gql'));
+  const generated = path.resolve('trainers/src/gql/graphql.ts');
+  writeFileSync(path.join(dir, 'gql/graphql.ts'), `export { LogMetricsDocument } from '${generated}';\n`);
+  const columns = { keys: ['loss', 'loss'], steps: [1, 2], values: [0.5, 0.25] };
+  const body = fragment.body.replace("'http://127.0.0.1:4000'", JSON.stringify(new URL(s.url).origin));
+  assert.notEqual(body, fragment.body, 'the fragment names the server as http://127.0.0.1:4000');
+  const program = `const runId = ${JSON.stringify(runId)};\nconst columns = ${JSON.stringify(columns)};\n${body}\nconsole.log(JSON.stringify(logMetrics));\n`;
+  writeFileSync(path.join(dir, 'snippet.ts'), program);
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(dir, 'snippet.ts')], {
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'RUNBOARD_API_KEY')),
+  });
+  assert.equal(JSON.parse(stdout).accepted, 2);
+  const points = await s.gql(`query($id: ID!) { run(id: $id) { metrics { key lastValue } } }`, { id: runId });
+  assert.deepEqual(points.run.metrics, [{ key: 'loss', lastValue: 0.25 }]);
+});
+
+test('docs/api.md: its agent set-up makes an AGENT key and starts an agent that registers with its options', async (t) => {
+  const [setup] = here('docs/api.md', 'sh').filter((b) => b.body.includes('npm run agent'));
+  assert.ok(setup, 'docs/api.md has an agent block run here');
+  const ADMIN = 'admin-key-for-docs-snippets-0123456789';
+  const keyed = await startTestServer({ apiKey: ADMIN });
+  t.after(() => keyed.close());
+  const lines = setup.body.split('\n');
+  // `npm ci` installs from the network: this checkout is installed already.
+  assert.deepEqual(lines[0], 'npm ci');
+  const exec = promisify(execFile);
+  const env = { ...process.env, DATABASE_URL: keyed.database.url };
+  const { stdout } = await exec('bash', ['-c', lines[1]!], { env });
+  const key = /^rb_[^\s…]+$/m.exec(stdout)?.[0]; // the line with the whole key, not the listing's prefix
+  assert.ok(key, `no key printed:\n${stdout}`);
+  const agentLine = lines[2]!.replace('rb_...', key).replace('http://tracker.example:4000/graphql', keyed.url);
+  assert.notEqual(agentLine, lines[2], 'the agent line names rb_... and http://tracker.example:4000/graphql');
+  const agent = spawn('bash', ['-c', agentLine], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  agent.stdout!.on('data', (d: Buffer) => (output += d));
+  agent.stderr!.on('data', (d: Buffer) => (output += d));
+  t.after(() => {
+    try {
+      process.kill(-agent.pid!, 'SIGTERM');
+    } catch {}
+  });
+  const query = `{ agents { name labels gpus concurrency } }`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` };
+  const agents = async () => {
+    const res = await fetch(keyed.url, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    return ((await res.json()) as any).data?.agents ?? [];
+  };
+  await waitFor(async () => (await agents()).length > 0, { what: 'the agent registering', timeout: 60_000 }).catch(
+    (err: Error) => assert.fail(`${err.message}; the agent said:\n${output}`),
+  );
+  const [registered] = await agents();
+  assert.deepEqual(registered.labels, ['gpu', 'a100']);
+  assert.deepEqual(registered.gpus, ['0', '1']);
+  assert.equal(registered.concurrency, 2);
 });

@@ -124,6 +124,7 @@ export function shapes(o: { repeat: number; bodyBytes: number; sockets: number }
     { length: 6 },
     (_, i) => `s${i}: metricSeries(runIds: $ids, keys: ["loss", "acc"], maxPoints: 100000) { key }`,
   ).join(' ');
+  const typenames = `{ ${'__typename '.repeat(90_000)}}`;
   const aliases5000 = `{ ${Array.from({ length: 5000 }, (_, i) => `a${i}: experiments { id }`).join(' ')} }`;
   return [
     {
@@ -162,6 +163,8 @@ export function shapes(o: { repeat: number; bodyBytes: number; sockets: number }
       send: (t) => post(t, { query: `query($ids: [ID!]!) { ${series} }`, variables: { ids: t.seriesRunIds } }),
     },
     { name: '5,000 aliases of one field', count: n, parallel: 2, send: (t) => post(t, { query: aliases5000 }) },
+    // No alias and no cost (introspection fields are free): bounded only by the document's token count.
+    { name: '90,000 x __typename (1 MB)', count: n, parallel: 2, send: (t) => post(t, { query: typenames }) },
     {
       name: `anonymous ${Math.round(o.bodyBytes / 1e6)} MB body`,
       count: Math.max(2, Math.round(n / 2)),

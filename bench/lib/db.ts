@@ -1,6 +1,15 @@
 /** A fresh, migrated database per benchmark run on DATABASE_URL's server, dropped at the end. */
+import path from 'node:path';
 import pg from 'pg';
 import { migrate } from '../../server/src/db/migrate.ts';
+
+/**
+ * The migrations of the server under test: BENCH_SERVER_ROOT's own when the benchmark runs another checkout's server
+ * (bench:side-by-side), so an older server gets the schema it was written for, not this checkout's.
+ */
+const MIGRATIONS = process.env.BENCH_SERVER_ROOT
+  ? path.join(path.resolve(process.env.BENCH_SERVER_ROOT), 'prisma/migrations')
+  : undefined;
 
 export const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test';
 
@@ -22,7 +31,7 @@ export async function createBenchDatabase(bench: string): Promise<BenchDatabase>
   }
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
+  await migrate(url.toString(), MIGRATIONS);
   let dropped = false;
   return {
     url: url.toString(),

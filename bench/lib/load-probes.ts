@@ -1,6 +1,6 @@
 /**
  * What bench:load watches besides latencies, to say where a slow request spent its time: PostgreSQL wait events
- * of the benchmark database's backends (pg_stat_activity sampled every 50 ms), WAL and commit counters
+ * of the benchmark database's backends (pg_stat_activity sampled every 200 ms), WAL and commit counters
  * (pg_stat_wal is server-wide: other databases on a shared server add to it), the server's own figures
  * (/metrics: event-loop delay, GC, pool waits, COMMIT times) and this client's event-loop delay.
  */
@@ -18,7 +18,7 @@ export class WaitSampler {
 
   constructor(private readonly database: string) {}
 
-  async start(everyMs = 50): Promise<void> {
+  async start(everyMs = 200): Promise<void> {
     await this.client.connect();
     this.timer = setInterval(() => void this.sample(), everyMs);
   }
@@ -127,4 +127,24 @@ export function parseServerTiming(header: string | null): Record<string, number>
     }
   }
   return out;
+}
+
+/**
+ * Updates and how many of them were HOT (heap-only: the new row version on the same page, no index entry
+ * written) per table the ingest updates, from this database's statistics: a load-independent count of what a
+ * batch costs PostgreSQL. A non-HOT update writes a new entry into every index of the table.
+ */
+export async function hotUpdates(url: string): Promise<{ table: string; updates: number; hot: number }[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await c.query<{ table: string; updates: number; hot: number }>(
+      `SELECT relname AS table, n_tup_upd::float8 AS updates, n_tup_hot_upd::float8 AS hot FROM pg_stat_user_tables
+        WHERE relname IN ('runs', 'metric_latest', 'metric_rollups') ORDER BY relname`,
+    );
+    return rows;
+  } finally {
+    await c.end();
+  }
 }

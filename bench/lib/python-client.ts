@@ -37,6 +37,17 @@ export interface PythonClientResult {
     in_log_pct: number;
     sender_cpu_pct: number;
     train_thread_cpu_pct: number;
+    /** The Python process's CPU time (all threads: training + sender) per loop step, medians. */
+    proc_cpu_us_per_step_without: number;
+    proc_cpu_us_per_step_with: number;
+    /** Median over pairs of process CPU with / without - 1, in %. */
+    proc_cpu_overhead_pct: number;
+    wall_us_per_step_without: number;
+    wall_us_per_step_with: number;
+    /** The training thread's time inside run.log() per step (median trial). */
+    log_us_per_step: number;
+    /** run.finish() after the loop (the last flush), median. */
+    finish_s: number;
   };
 }
 

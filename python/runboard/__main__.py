@@ -7,19 +7,21 @@ import sys
 
 from . import _settings
 from ._journal import Journal, JournalBusy
+from ._outbox import Outbox
 from ._sender import Sender
 from ._transport import GraphQL
 
 
 def replay(path: str, gql: GraphQL, timeout: float) -> bool:
     journal = Journal(path)
-    sender = Sender(gql, journal)
-    end = journal.append({"op": "noop"})  # marks the end of what is there now
+    sender = Sender(gql, Outbox("", journal))  # nothing in memory: every call is in the file
     sender.stop()
     sender.start()
-    done = sender.wait_delivered(end, timeout)
+    done = sender.wait_delivered(timeout)
     if done:
         sender.join(5)  # it stops after the last call
+    else:
+        sender.outbox.keep()  # the sender, still retrying, must not touch the file once it is closed
     journal.close(remove=done)
     return done
 

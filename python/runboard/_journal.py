@@ -1,13 +1,14 @@
-"""Write-ahead journal of tracking calls: an append-only JSON-lines file plus a cursor file saying how far
-the server has acknowledged it.
+"""The on-disk journal of tracking calls the server has not acknowledged: an append-only JSON-lines file plus a
+cursor file saying how far the server has acknowledged it.
 
-`Run.log` appends one line and returns (a write into the page cache: microseconds, never the network), so a
-point is durable once `log` returns: a killed process, a dead server or a lost response cannot lose it. The
-sender thread reads the file from the cursor, delivers in order, and moves the cursor (atomic rename). While
-the server is unreachable the lines simply accumulate and are replayed in order when it is back; a journal
-left by a dead process is replayed with `python -m runboard replay FILE`. Re-delivery after a crash between
-delivery and cursor update is safe: logMetrics rewrites the same (run, key, step) rows, startRun and finishRun
-repeat as no-ops.
+While the server answers, calls never touch the disk: `Run.log` puts them in memory (`_outbox.Outbox`) and the
+sender delivers them from there. When a delivery fails (server unreachable, 429/5xx, DATABASE_UNAVAILABLE) the
+sender writes every undelivered call here, and until the file is caught up each new call is appended as it is
+made, so what the program logs during an outage survives the program being killed. When `finish()` gives up on
+an unreachable server, what is left is written here too. The sender delivers this file (oldest first) before
+anything newer in memory and moves the cursor (atomic rename); a journal left by a dead process is replayed with
+`python -m runboard replay FILE`. Re-delivery after a crash between delivery and cursor update is safe:
+logMetrics rewrites the same (run, key, step) rows, startRun and finishRun repeat as no-ops.
 """
 
 import fcntl
@@ -15,14 +16,10 @@ import json
 import os
 import threading
 import time
-from collections import deque
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-COMPACT_BYTES = 4 << 20  # truncate a fully delivered file once it is this large
 CURSOR_SECONDS = 1.0  # rewrite the cursor file at most this often while a backlog drains
 READ_BYTES = 4 << 20  # read the backlog in chunks of this size
-# calls kept in memory for the sender; beyond that it reads them back from the file
-MAX_QUEUED = int(os.environ.get("RUNBOARD_JOURNAL_QUEUE", "100000"))
 
 
 class JournalBusy(Exception):
@@ -53,38 +50,30 @@ class Journal:
         self._lock = threading.Lock()
         self.offset = 0  # bytes of the file the server has acknowledged
         self.ids: Dict[str, str] = {}  # local placeholder -> server run id, for runs created while offline
+        self._ids_saved = True  # whether the cursor file on disk has every id (a spilled call may need one)
         self._saved_at = 0.0
-        self._compacted = 0  # bytes dropped by compaction, so positions stay monotonic
         self._size = os.fstat(self._file.fileno()).st_size  # the file's length: this process is its only writer
+        self.closed = False
         try:
             with open(self.cursor_path, encoding="utf-8") as f:
                 state = json.load(f)
             self.offset, self.ids = int(state["offset"]), dict(state.get("ids", {}))
         except (OSError, ValueError, KeyError):
             pass
-        # While the server keeps up, the sender takes calls from memory instead of parsing the file back: the
-        # queue then holds exactly the undelivered calls (file end offset, call). After a long outage (or with
-        # a journal left by another process) it reads the file until it has caught up.
-        self._queue: Deque[Tuple[int, Dict[str, Any]]] = deque()
-        self._in_memory = self._size <= self.offset
 
-    def append(self, op: Dict[str, Any]) -> int:
-        """Appends one call; returns its end position (compare with `delivered`)."""
-        line = (json.dumps(op, separators=(",", ":"), allow_nan=False) + "\n").encode()
+    def append(self, ops: Iterable[Dict[str, Any]]) -> None:
+        """Appends calls in one write (into the page cache, no fsync: it survives the process being killed)."""
+        data = b"".join((json.dumps(op, separators=(",", ":"), allow_nan=False) + "\n").encode() for op in ops)
+        if not data:
+            return
         with self._lock:
-            self._file.write(line)
-            self._file.flush()  # into the OS: survives the process being killed
-            self._size += len(line)  # counted, not tell(): one syscall per call is enough
-            if self._in_memory:
-                self._queue.append((self._size, op))
-                if len(self._queue) > MAX_QUEUED:  # a long outage: leave the backlog to the file
-                    self._queue.clear()
-                    self._in_memory = False
-            return self._compacted + self._size
-
-    @property
-    def delivered(self) -> int:
-        return self._compacted + self.offset
+            if self.closed:  # finish() gave up and closed it; the sender may still be in a request
+                raise JournalBusy(f"{self.path} is closed")
+            if not self._ids_saved:  # a replay of these lines must know the runs created from memory
+                self._save()
+            self._file.write(data)
+            self._file.flush()
+            self._size += len(data)  # counted, not tell()
 
     def pending_bytes(self) -> int:
         return self._size - self.offset
@@ -92,9 +81,6 @@ class Journal:
     def read(self) -> List[Tuple[int, Dict[str, Any]]]:
         """Undelivered calls from the cursor on, each with the file offset just past it. A torn last line (a
         process killed mid-write) is not returned until it is complete, and never if it stays torn."""
-        with self._lock:
-            if self._in_memory:
-                return list(self._queue)
         out: List[Tuple[int, Dict[str, Any]]] = []
         try:
             f = open(self.path, "rb")
@@ -121,40 +107,41 @@ class Journal:
     def commit(self, offset: int) -> None:
         """The server acknowledged everything before `offset`. The cursor file is rewritten at most every
         CURSOR_SECONDS (a rename costs milliseconds on a busy disk): after a crash, at most that much is
-        delivered twice, which logMetrics/startRun/finishRun absorb. Once everything is delivered it is saved
-        at once, before `offset` moves: whoever sees the new position (finish() removing the files) must not
-        race the write."""
-        now = time.monotonic()
-        if offset == self._size or now - self._saved_at >= CURSOR_SECONDS:
-            self._save(offset)
+        delivered twice, which logMetrics/startRun/finishRun absorb. A caught-up file is emptied (its cursor
+        saved as 0 first), so the next outage starts from a small file."""
         with self._lock:
+            if self.closed:  # finish() gave up meanwhile; the cursor it saved is the one to keep
+                return
             self.offset = offset
-            while self._queue and self._queue[0][0] <= offset:
-                self._queue.popleft()
-            if not self._in_memory and self._size == offset:  # caught up: back to the queue
-                self._in_memory = True
-            if offset >= COMPACT_BYTES and self._size == offset:
-                self._file.truncate(0)
-                self._size = 0
+            if offset == self._size:
                 self._save(0)
-                self._compacted += self.offset
-                self.offset = 0
+                self._file.truncate(0)
+                self._size = self.offset = 0
+            elif not self._ids_saved or time.monotonic() - self._saved_at >= CURSOR_SECONDS:
+                self._save()
 
     def resolve(self, local_id: str, run_id: str) -> None:
-        """A createRun was delivered; saved with the commit that follows (createRun is not idempotent: a replay
-        must know the run exists)."""
-        self.ids[local_id] = run_id
-        self._saved_at = 0.0
+        """A createRun was delivered. createRun is not idempotent: a replay must know the run exists, so the id
+        is saved before any later call of that run reaches the file."""
+        with self._lock:
+            self.ids[local_id] = run_id
+            self._ids_saved = False
 
     def _save(self, offset: Optional[int] = None) -> None:
+        """Writes the cursor file; the caller holds the lock."""
         state = {"offset": self.offset if offset is None else offset, "ids": self.ids}
         _atomic_write(self.cursor_path, json.dumps(state))
         self._saved_at = time.monotonic()
+        self._ids_saved = True
 
     def close(self, remove: bool) -> None:
-        if not remove:
-            self._save()
-        self._file.close()
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            if not remove:
+                self._save()
+            self._file.close()
         if remove:
             for p in (self.path, self.cursor_path):
                 try:

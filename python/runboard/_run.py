@@ -6,19 +6,22 @@ import operator
 import os
 import platform
 import re
+import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Mapping
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, Optional, Set
 
 from . import _settings
 from ._journal import Journal
+from ._outbox import Outbox
 from ._sender import Sender
 from ._transport import ApiError, GraphQL
-from ._wire import encode_value, iso_now, to_float
+from ._wire import to_float
 
 MAX_STEP = 2**31 - 1
 _KEY = re.compile(r"^[^\x00-\x1f\x7f]{1,250}$")
@@ -73,13 +76,15 @@ class Run:
         self,
         *,
         sender: Sender,
-        journal: Journal,
         ref: str,
         config: Dict[str, Any],
         name: Optional[str],
         finish_timeout: float,
     ):
-        self._sender, self._journal, self._ref = sender, journal, ref
+        self._sender, self._ref = sender, ref
+        self._outbox, self._journal = sender.outbox, sender.journal
+        self._queue = sender.outbox.queue
+        self._known_keys: Set[str] = set()  # names already checked: each is validated once
         self.config: Dict[str, Any] = config
         self._name = name
         self.summary = Summary()
@@ -119,46 +124,43 @@ class Run:
         return f"<runboard.Run {self.name or ''} id={self.id}>"
 
     def log(self, data: Mapping, step: Optional[int] = None) -> None:
-        """Records numbers for one step. Returns at once: the points are journaled on disk and sent by a
-        background thread. Without `step`, the step after the previous call's is used (0 first)."""
+        """Records numbers for one step. Returns at once: the call goes into memory (no I/O, no lock) and a
+        background thread sends it with the others of its flush interval. Without `step`, the step after the
+        previous call's is used (0 first)."""
         if self._finished:
             raise RuntimeError("runboard: log() after finish()")
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"runboard: log() takes a dict of numbers, got {type(data).__name__}")
         if step is None:
             step = self._step
-        step = operator.index(step)
+        elif type(step) is not int:
+            step = operator.index(step)
         if not 0 <= step <= MAX_STEP:
             raise ValueError(f"runboard: step must be within 0..{MAX_STEP}, got {step}")
-        keys: List[str] = []
-        values: List[float] = []
-        for k, v in data.items():
-            if not isinstance(k, str) or not _KEY.match(k):
-                raise ValueError(f"runboard: metric name must be 1..250 characters without control characters: {k!r}")
-            keys.append(k)
-            values.append(to_float(k, v))
+        keys = tuple(data)
+        values = list(data.values())
+        for k in keys:
+            if k not in self._known_keys:
+                self._check_key(k)
+        for i, v in enumerate(values):
+            if type(v) is not float:  # ints, bools, numpy scalars, 0-d tensors; strings and None refused
+                values[i] = to_float(keys[i], v)
         self._step = step + 1
         if not keys:
             return
-        now = iso_now()
-        self._journal.append(
-            {
-                "op": "log",
-                "run": self._ref,
-                "k": keys,
-                "s": [step] * len(keys),
-                "v": [encode_value(v) for v in values],
-                "t": [now] * len(keys),
-            }
-        )
+        self._queue.append((step, keys, values, time.time()))
+        if self._outbox.spilling:  # the server is unreachable: the call goes to the journal on disk at once
+            self._outbox.spill()
         self.summary._values.update(zip(keys, values))
-        if not self._sender.wake.is_set():  # set() takes a lock; most calls find it set already
-            self._sender.wake.set()
+
+    def _check_key(self, k: Any) -> None:
+        if not isinstance(k, str) or not _KEY.match(k):
+            raise ValueError(f"runboard: metric name must be 1..250 characters without control characters: {k!r}")
+        self._known_keys.add(k)
 
     def set_system_info(self, info: Dict[str, Any]) -> None:
         """Merges `info` into the run's systemInfo (startRun merges; repeating it on a RUNNING run is allowed)."""
-        self._journal.append({"op": "start", "run": self._ref, "systemInfo": info})
-        self._sender.wake.set()
+        self._outbox.put({"op": "start", "run": self._ref, "systemInfo": info})
 
     def finish(self, exit_code: int = 0, *, status: str = "FINISHED", error: Optional[str] = None) -> bool:
         """Ends the run and waits (up to finish_timeout) until the server has everything. Returns True when it
@@ -170,10 +172,10 @@ class Run:
         op: Dict[str, Any] = {"op": "finish", "run": self._ref, "status": status, "exitCode": exit_code}
         if error:
             op["error"] = error[-_ERROR_CHARS:]
-        end = self._journal.append(op)
+        self._outbox.put(op)
         self._sender.heartbeat_ref = None
         self._sender.stop()
-        done = self._sender.wait_delivered(end, self._finish_timeout)
+        done = self._sender.wait_delivered(self._finish_timeout)
         global _active
         if _active is self:
             _active = None
@@ -181,6 +183,7 @@ class Run:
             self._sender.join(5)  # it stops after delivering the last call
             self._journal.close(remove=True)
         else:
+            self._outbox.keep()  # what the server has not acknowledged, to the journal on disk
             self._sender.warn(
                 f"server still unreachable; {self._journal.pending_bytes()} bytes of calls kept in {self._journal.path}. "
                 f"Deliver later with: python -m runboard replay {self._journal.path}"
@@ -233,6 +236,22 @@ def _install_hooks() -> None:
 
     sys.excepthook = excepthook
     atexit.register(_finish_at_exit)
+    # SIGTERM (an agent's cancel, `kill`) ends Python without atexit: keep what memory holds on disk first.
+    # Only where nobody chose a handler, and only from the main thread (signal.signal's own rule).
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _keep_on_sigterm)
+
+
+def _keep_on_sigterm(signum: int, frame: Any) -> None:
+    """Writes the active run's undelivered calls to its journal, then dies of SIGTERM as before."""
+    run = _active
+    if run is not None and not run.finished:
+        # bounded: this thread may have been interrupted holding the lock (then the calls are on disk already,
+        # it only takes it while spilling during an outage)
+        if run._outbox.keep(timeout=1.0):
+            run._journal.close(remove=False)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _finish_at_exit() -> None:
@@ -286,28 +305,30 @@ def init(
     config = dict(config or {})
     local = f"local:{uuid.uuid4()}"
     journal = Journal(os.path.join(journal_dir or _journal_dir(), f"{local[6:]}.jsonl"))
-    sender = Sender(gql, journal, flush_interval=flush)
+    outbox = Outbox(local, journal)
+    sender = Sender(gql, outbox, flush_interval=flush)
     if finish_timeout is None:
         finish_timeout = float(os.environ.get("RUNBOARD_FINISH_TIMEOUT", "30"))
     info = _system_info()
     if launched:
-        ref = launched["id"]
+        ref = outbox.ref = launched["id"]
         config.update(launched["config"])
     else:
         ref = local
         create = {"experimentName": experiment, "config": config, "tags": list(tags or []), "notes": notes}
         if name:
             create["name"] = name
-        journal.append({"op": "create", "ref": ref, "input": {**create, "systemInfo": info}})
-    end = journal.append({"op": "start", "run": ref, "systemInfo": info})
+        outbox.put({"op": "create", "ref": ref, "input": {**create, "systemInfo": info}})
+    outbox.put({"op": "start", "run": ref, "systemInfo": info})
     sender.heartbeat_ref = ref
-    run = Run(sender=sender, journal=journal, ref=ref, config=config, name=name, finish_timeout=finish_timeout)
+    run = Run(sender=sender, ref=ref, config=config, name=name, finish_timeout=finish_timeout)
     sender.start()
     # One delivery attempt while the caller waits: a refused key or config fails here, loudly; an unreachable
     # server does not (the run is journaled and created when the server is back).
-    sender.wait_delivered(end, init_timeout, until_failure=True)
+    sender.wait_delivered(init_timeout, until_failure=True)
     if ref in sender.rejected:
         sender.stop()
+        outbox.closed = True  # nothing of a refused run is kept
         journal.close(remove=True)
         raise sender.rejected[ref]
     _active = run

@@ -1,13 +1,38 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 
 let s: TestServer;
+let dir: string;
 before(async () => {
-  s = await startTestServer();
+  dir = await mkdtemp(path.join(tmpdir(), 'rb-artifacts-'));
+  s = await startTestServer({ bounds: { ARTIFACT_DIR: path.join(dir, 'store') } });
 });
-after(() => s.close());
+after(async () => {
+  await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('a stored file replaced by a link is not followed: 404, nothing of the target sent', async () => {
+  const { createRun } = await s.gql(`mutation { createRun(input: { experimentName: "art-link" }) { id } }`);
+  const base = s.url.replace('/graphql', '');
+  const up = (await (
+    await fetch(`${base}/artifacts/${createRun.id}/m.bin`, { method: 'PUT', body: 'mine' })
+  ).json()) as any;
+  assert.equal(await (await fetch(`${base}${up.downloadPath}`)).text(), 'mine');
+  const secret = path.join(dir, 'secret.txt');
+  await writeFile(secret, 'host secret');
+  await rm(path.join(dir, 'store', up.id));
+  await symlink(secret, path.join(dir, 'store', up.id));
+  const down = await fetch(`${base}${up.downloadPath}`);
+  const text = await down.text();
+  assert.equal(down.status, 404, text);
+  assert.doesNotMatch(text, /host secret/);
+});
 
 test('upload a file, list it on the run, download the same bytes; replace by name; delete', async () => {
   const { createRun } = await s.gql(`mutation { createRun(input: { experimentName: "art" }) { id } }`);

@@ -389,6 +389,48 @@ test('series at dropped rollup levels merge packed buckets split across chunk bo
   assert.deepEqual(await series(), before);
 });
 
+/**
+ * Series from rows and from chunks agree for an uneven shape: 66 keys (more pairs than one read takes before it
+ * splits in two) with their own first step, stride and length, re-logged steps, NaN gaps, and chunks of 37
+ * points, so bucket edges fall inside chunks and across their boundaries. Compared at every plan: raw, bucketed
+ * from history, the rollup levels compaction drops (packed buckets) and those it keeps, with and without extras.
+ */
+test('series from rows and from chunks are identical for uneven shapes, re-logs and buckets across chunks', async () => {
+  const id = await runningRun();
+  const keys = range(0, 66).map((i) => `k${String(i).padStart(2, '0')}`);
+  const shape = (i: number) => ({ first: (i * 37) % 101, stride: 1 + (i % 3), length: 150 + ((i * 53) % 900) });
+  const value = (i: number, st: number, pass: number) =>
+    (st + i) % 29 === 0 ? 'NaN' : Math.sin(st / (7 + i)) * (1 + pass) + (st % 13 === 0 ? -0.5 : 0);
+  for (const [i, key] of keys.entries()) {
+    const { first, stride, length } = shape(i);
+    const steps = range(0, length).map((j) => first + j * stride);
+    await log(id, [key], steps, (_, st) => value(i, st, 0));
+    // re-log a stretch in the middle with other values: replaced before compaction reads them
+    await log(id, [key], steps.slice(length / 3, length / 3 + 40), (_, st) => value(i, st, 1));
+  }
+  const LINES = `query($ids: [ID!]!, $keys: [String!]!, $n: Int) { metricSeries(runIds: $ids, keys: $keys, maxPoints: $n) {
+    runId key downsampled bucketSize totalPoints columns { step value } } }`;
+  const all = async () => {
+    const out = [];
+    for (const n of [2, 5, 9, 20, 40, 70, 110, 400, 2000]) {
+      out.push((await s.gql(SERIES, { ids: [id], keys, n })).metricSeries);
+      out.push((await s.gql(LINES, { ids: [id], keys, n })).metricSeries);
+    }
+    return out;
+  };
+  const fromRows = await all();
+  const sizes = new Set(fromRows.flatMap((r) => r.map((x: { bucketSize: number }) => x.bucketSize)));
+  for (const size of [1, 16, 32, 64, 128, 256]) assert.ok(sizes.has(size), `plan with bucket size ${size} exercised`);
+  await compactRun(pool, id, { chunkPoints: 37, all: true });
+  assert.deepEqual(await all(), fromRows, 'all chunks, run still running (fine rollups kept)');
+  await s.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id });
+  await waitFor(
+    async () => (await pool.query(`SELECT 1 FROM metric_rollups WHERE run_id = $1 AND level < 8`, [id])).rowCount === 0,
+    { timeout: 15_000, what: 'fine rollups dropped by the server job' },
+  );
+  assert.deepEqual(await all(), fromRows, 'chunks read through the packed buckets');
+});
+
 /** A plain model of one run's history: key -> step -> value. */
 type Model = Map<string, Map<number, number>>;
 

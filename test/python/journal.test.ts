@@ -1,6 +1,7 @@
 // The Python client's delivery guarantees: logging never waits on the network, and no point run.log()
 // accepted is lost — not when the server is SIGKILLed and restarted mid-run, not when it answers 429 or
-// DATABASE_UNAVAILABLE, not when the Python process itself is killed (its journal is replayed later).
+// DATABASE_UNAVAILABLE, not when the Python process itself is killed while the server is unreachable (its
+// journal is replayed later). While the server answers, calls stay in memory: run.log() does no I/O.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
@@ -276,4 +277,172 @@ print(json.dumps({"init_s": init_s, "slowest_log_s": slowest, "finish_s": time.p
   assert.equal(out.id, null, 'no server id before the server has created the run');
   assert.match(r.stderr, /server still unreachable; \d+ bytes of calls kept in .*python -m runboard replay/);
   assert.ok((await readdir(dir)).includes(path.basename(out.journal)), 'the journal is kept for a replay');
+});
+
+test('while the server answers, run.log() makes no write syscall and leaves the journal file empty', async () => {
+  const s = await startTestServer();
+  cleanups.push(() => s.close());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rb-journal-'));
+  // flush_interval=30: the sender sleeps through the loop, so every write syscall the process makes in it
+  // (/proc/self/io counts them for all threads) would be run.log's own; a journal line per call is 2,000
+  const r = assertOk(
+    await runPython(
+      `
+import json, os, runboard
+def writes():
+    with open("/proc/self/io") as f:
+        return int(next(l for l in f if l.startswith("syscw")).split()[1])
+run = runboard.init(experiment="no-disk", flush_interval=30)
+w0 = writes()
+for step in range(1000):
+    run.log({"loss": 1 / (step + 1), "acc": step / 1000}, step=step)
+w1 = writes()
+size = os.path.getsize(run.journal_path)
+delivered = run.finish()
+print(json.dumps({"writes": w1 - w0, "journal_bytes": size, "delivered": delivered, "run": run.id}))
+`,
+      { env: { RUNBOARD_API: s.url, RUNBOARD_JOURNAL_DIR: dir } },
+    ),
+  );
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual([out.writes, out.journal_bytes, out.delivered], [0, 0, true], r.stdout);
+  const { run } = await s.gql(`query($id: ID!) { run(id: $id) { status metrics { key count } } }`, { id: out.run });
+  assert.equal(run.status, 'FINISHED');
+  assert.deepEqual(run.metrics, [
+    { key: 'acc', count: 1000 },
+    { key: 'loss', count: 1000 },
+  ]);
+  assert.deepEqual(await readdir(dir), [], 'the journal is removed');
+});
+
+test('an outage mid-run: its calls go to the journal on disk, and every call is delivered in order', async () => {
+  const s = await startTestServer();
+  cleanups.push(() => s.close());
+  // a loopback proxy the test switches off (503 for every request) and on again
+  let down = false;
+  let refused = 0;
+  const proxy = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (down) {
+      refused++;
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"errors":[{"message":"down"}]}');
+      return;
+    }
+    const upstream = await fetch(s.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat(chunks),
+    });
+    res.writeHead(upstream.status, { 'content-type': 'application/json' });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => proxy.close(r)));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rb-journal-'));
+  const stopFile = path.join(dir, 'stop');
+  // "v" at step i // 10 is overwritten by ten consecutive calls: the server keeps the last one delivered, so
+  // it ends as the group's last i only if the calls arrived in the order they were made (across the outage's
+  // batch in flight, the journal and memory)
+  const lines: any[] = [];
+  let stderrText = '';
+  const py = runPython(
+    `
+import json, os, time, runboard
+run = runboard.init(experiment="outage-order", flush_interval=0.05)
+print(json.dumps({"run": run.id}), flush=True)
+i = 0
+while not os.path.exists(os.environ["STOP_FILE"]):
+    run.log({"seq": i}, step=i)
+    run.log({"v": i}, step=i // 10)
+    print(json.dumps({"i": i, "online": run.online, "journal": os.path.getsize(run.journal_path)}), flush=True)
+    i += 1
+    time.sleep(0.01)
+print(json.dumps({"calls": i, "delivered": run.finish()}), flush=True)
+`,
+    {
+      env: {
+        RUNBOARD_API: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`,
+        RUNBOARD_JOURNAL_DIR: dir,
+        STOP_FILE: stopFile,
+      },
+      onLine: (l) => lines.push(JSON.parse(l)),
+      onSpawn: (c) => c.stderr!.on('data', (d: Buffer) => (stderrText += d.toString())),
+    },
+  );
+  const calls = () => lines.filter((l) => 'i' in l).length;
+  await waitFor(() => calls() >= 30, { timeout: 60_000, what: '30 calls' });
+  assert.ok(
+    lines.filter((l) => 'i' in l).every((l) => l.journal === 0),
+    'nothing on disk while online',
+  );
+  down = true;
+  await waitFor(() => lines.some((l) => l.online === false && l.journal > 0), { timeout: 60_000, what: 'spilled' });
+  const offlineAt = calls();
+  await waitFor(() => calls() >= offlineAt + 30, { timeout: 60_000, what: '30 calls while down' });
+  down = false;
+  await waitFor(() => lines.at(-1)?.online === true && lines.at(-1)?.journal === 0, {
+    timeout: 60_000,
+    what: 'journal delivered',
+  }).catch((e) => {
+    console.log(JSON.stringify(lines.slice(-5)), stderrText);
+    throw e;
+  });
+  const back = calls();
+  await waitFor(() => calls() >= back + 30, { timeout: 60_000, what: '30 calls after' });
+  await writeFile(stopFile, '');
+  const r = assertOk(await py);
+  const done = lines.at(-1);
+  assert.equal(done.delivered, true, r.stderr);
+  assert.ok(refused > 0);
+  const { run } = await s.gql(
+    `query($id: ID!) { run(id: $id) { status seq: history(key: "seq", first: 5000) { step value }
+      v: history(key: "v", first: 5000) { step value } } }`,
+    { id: lines[0].run },
+  );
+  assert.equal(run.status, 'FINISHED');
+  const n = done.calls;
+  assert.deepEqual(
+    run.seq,
+    Array.from({ length: n }, (_, i) => ({ step: i, value: i })),
+    'every call, none lost',
+  );
+  const groups = Math.ceil(n / 10);
+  assert.deepEqual(
+    run.v,
+    Array.from({ length: groups }, (_, g) => ({ step: g, value: Math.min(g * 10 + 9, n - 1) })),
+    'the last call of each step won: delivered in order',
+  );
+  assert.deepEqual(await readdir(dir), ['stop'], 'the delivered journal is removed');
+});
+
+test('SIGTERM (an agent cancel) keeps the calls still in memory in the journal; a replay delivers them', async () => {
+  const s = await startTestServer();
+  cleanups.push(() => s.close());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rb-journal-'));
+  // flush_interval=30: nothing after init is sent before the signal, so all 40 calls are in memory then
+  const r = await runPython(
+    `
+import math, os, signal, runboard
+run = runboard.init(experiment="sigtermed", flush_interval=30)
+for step in range(40):
+    run.log({"loss": 1 / (step + 1), "acc": step / 10000, "odd": math.nan if step % 7 == 0 else -step}, step=step)
+print(run.id, run.journal_path, flush=True)
+os.kill(os.getpid(), signal.SIGTERM)
+`,
+    { env: { RUNBOARD_API: s.url, RUNBOARD_JOURNAL_DIR: dir } },
+  );
+  assert.equal(r.signal, 'SIGTERM', 'it still dies of SIGTERM');
+  const [id, journal] = r.stdout.trim().split(' ');
+  assert.deepEqual((await history(s, id!)).loss, [], 'nothing was sent before the signal');
+  assertOk(
+    await runPython('import runpy; runpy.run_module("runboard", run_name="__main__")', {
+      args: ['replay', journal!],
+      env: { RUNBOARD_API: s.url },
+    }),
+  );
+  const run = await history(s, id!);
+  assert.deepEqual({ loss: run.loss, acc: run.acc, odd: run.odd }, expected(40));
+  assert.deepEqual(await readdir(dir), [], 'a delivered journal is removed');
 });

@@ -91,6 +91,18 @@ test('workspace: a panel per metric over every run; the filter changes the panel
   // y follows the runs left: levels 0..2 only.
   const [, yHi] = ((await attr('[data-testid="panel-score"]', 'data-y-domain')) ?? '').split(',').map(Number);
   assert.ok(yHi! < 3.5, `score axis after the filter ends at ${yHi}`);
+  // A panel's remove button sits with its tools, clear of the plot, the ticks and the step label.
+  const remove = (await page.locator('[data-testid="workspace-remove"]').first().boundingBox())!;
+  const panel = page.locator('[data-testid="panel-score"]');
+  for (const sel of ['[data-testid="panel-score-plot"]', '.x-label', '.x-ticks text >> nth=-1']) {
+    const b = (await panel.locator(sel).boundingBox())!;
+    const apart =
+      remove.x >= b.x + b.width ||
+      b.x >= remove.x + remove.width ||
+      remove.y >= b.y + b.height ||
+      b.y >= remove.y + remove.height;
+    assert.ok(apart, `the remove button overlaps ${sel}: ${JSON.stringify([remove, b])}`);
+  }
   // A panel added through the picker, kept in the URL (saved views store the same parameters).
   await page.fill('[data-testid="workspace-add"]', 'missing-key');
   assert.equal(await page.locator('[data-testid="workspace-panel"]').count(), 3);

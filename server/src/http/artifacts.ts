@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { GraphQLError } from 'graphql';
@@ -42,7 +43,10 @@ export async function handleArtifactRequest(
     }
     if (req.method === 'GET' && parts.length === 1) {
       const artifact = await artifacts.get(parts[0]!);
-      if (!artifact?.uri.startsWith('runboard-artifact:')) {
+      const file = artifact?.uri.startsWith('runboard-artifact:')
+        ? await openStored(artifacts.filePath(artifact.id))
+        : null;
+      if (!artifact || !file) {
         return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `No stored artifact ${parts[0]}` } });
       }
       res.writeHead(200, {
@@ -51,7 +55,7 @@ export async function handleArtifactRequest(
         'content-disposition': contentDisposition(artifact.name.split('/').pop()!),
         etag: `"${artifact.sha256}"`,
       });
-      return await pipeline(createReadStream(artifacts.filePath(artifact.id)), res);
+      return await pipeline(file.createReadStream(), res);
     }
     return sendJson(res, 405, {
       error: { code: 'BAD_USER_INPUT', message: 'Use PUT /artifacts/<runId>/<name> or GET /artifacts/<id>' },
@@ -66,6 +70,18 @@ export async function handleArtifactRequest(
     }
     throw err;
   }
+}
+
+/**
+ * A stored file, opened without following a link: the store only ever writes regular files named by id, so a link
+ * (or anything else) in their place was put there by someone else and could point anywhere on the host. The check
+ * is on the opened descriptor (O_NOFOLLOW, then fstat), not on the name, so nothing can be swapped in between.
+ */
+async function openStored(file: string) {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+  if (handle && (await handle.stat()).isFile()) return handle;
+  await handle?.close();
+  return null;
 }
 
 function declaredLength(req: IncomingMessage): number | undefined {

@@ -10,7 +10,12 @@ import { progressPrinter } from '../data/downloads.ts';
 import { dataRootsFromEnv, type FolderDataset, scanFolder } from '../data/folder-dataset.ts';
 import { resolveData } from '../data/resolve-data.ts';
 import { createPrefix, lazyPrefix, type PrefixEngine } from '../engines/prefix.ts';
-import { detectAvailability, type EngineAvailability, selectPrefixEngine } from '../engines/select-prefix.ts';
+import {
+  detectAvailability,
+  type EngineAvailability,
+  type PrefixChoice,
+  selectPrefixEngine,
+} from '../engines/select-prefix.ts';
 import { initTfjsBackend } from '../engines/tfjs-backend.ts';
 import { type FeatureCache, featureEngine } from '../features/feature-cache.ts';
 import type { FeatureStore } from '../features/feature-store.ts';
@@ -31,6 +36,7 @@ import {
   type LoadedSplit,
   loadSplitImages,
   modelDirFor,
+  type Phase,
   planPhases,
   scanOtherSplits,
   splitOf,
@@ -132,25 +138,40 @@ async function loadWeightsFor(cfg: TrainConfig, say: (l: string) => void, signal
   return { weights, file: { path: r.path, hash: r.hash ?? null, bytes: r.bytes, downloaded: r.downloaded } };
 }
 
-export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainResult> {
-  const stop = deps.stop ?? { requested: false };
-  const progress = deps.progress ?? silentProgress;
-  const runName = defaultRunName(cfg);
-  const modelDir = modelDirFor(cfg, runFolderName(cfg, runName));
-  const say = (l: string) => progress.message(l);
-  say(`run ${runName}${cfg.runId ? ` (id ${cfg.runId})` : ''}: experiment ${cfg.experiment}`);
+type LoadedWeights = Awaited<ReturnType<typeof loadWeightsFor>>;
 
+/** Everything known before the run starts: data, weights, the plan, and the engine of the frozen base. */
+interface PreparedRun {
+  backend: Awaited<ReturnType<typeof initTfjsBackend>>;
+  loaded: LoadedWeights;
+  classes: string[];
+  task: Task;
+  phases: Phase[];
+  systemInfo: Record<string, unknown>;
+  /** systemInfo.engines: what ran, filled in as the engines are built. */
+  engines: Record<string, unknown>;
+  choice: PrefixChoice;
+  /** The splits' images (test: null without a test split), decoding while the first prefix is built. */
+  loading: Promise<[LoadedSplit, LoadedSplit, LoadedSplit | null]>;
+  makePrefix: (w: VggWeights, cut: string | null) => Promise<PrefixEngine>;
+  /** The first phase's prefix (null with no phase). */
+  prefix: PrefixEngine | null;
+}
+
+/** Resolves data and weights, plans the phases, starts decoding images and builds the first phase's prefix. */
+async function prepareRun(
+  cfg: TrainConfig,
+  deps: TrainerDeps,
+  modelDir: string,
+  say: (l: string) => void,
+  signal?: AbortSignal,
+): Promise<PreparedRun> {
   const backend = await initTfjsBackend(cfg.backend);
-  const data = await resolveData(cfg, {
-    roots: [process.cwd()],
-    log: say,
-    progress: progressPrinter('data'),
-    signal: stop.signal,
-  });
+  const data = await resolveData(cfg, { roots: [process.cwd()], log: say, progress: progressPrinter('data'), signal });
   const roots = dataRootsFromEnv();
   const [trainDs, loaded] = await Promise.all([
     scanFolder(data.train, undefined, roots),
-    deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say, stop.signal),
+    deps.weights ? { weights: deps.weights, file: null } : loadWeightsFor(cfg, say, signal),
   ]);
   const weights = loaded.weights;
   const { valDs, testDs, classes, task } = await scanOtherSplits(cfg, data, trainDs, say, roots);
@@ -176,7 +197,7 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
   });
   const load = (ds: FolderDataset) => loadSplitImages(ds, cfg, task, classes.length, eagerDecode);
   // Decoding images (sharp, on libuv's threads) overlaps building the prefix's ONNX session.
-  // Awaited inside the try below, so a bad image still fails the run it belongs to.
+  // Awaited inside train()'s try, so a bad image still fails the run it belongs to.
   const loading = Promise.all([load(trainDs), load(valDs), testDs ? load(testDs) : null]);
   loading.catch(() => {});
   // The first phase's frozen prefix is built before the run starts so the engine that really
@@ -186,174 +207,238 @@ export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainR
     deps.availability ?? (await detectAvailability(backend.backend, backend.package, backend.device)),
   );
   const engines = systemInfo.engines as Record<string, unknown>;
-  Object.assign(engines, {
-    prefixDevice: choice.device,
-    prefixReason: choice.reason,
-  });
+  Object.assign(engines, { prefixDevice: choice.device, prefixReason: choice.reason });
   say(`frozen base on the ${choice.device}: ${choice.reason}`);
   // Built lazily: on a warm feature cache no image goes through the base, so no session is needed.
   const makePrefix = async (w: VggWeights, cut: string | null) =>
     cut === null
       ? createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice)
       : lazyPrefix(choice, () => createPrefix(cfg.prefixEngine, w, cut, cfg.size, choice), cut, cfg.size);
-  let prefix: PrefixEngine | null = phases[0] ? await makePrefix(weights, phases[0].cut) : null;
+  const prefix = phases[0] ? await makePrefix(weights, phases[0].cut) : null;
   engines.prefix = prefix?.description ?? 'none';
-  const history: EpochRecord[] = [];
-  const cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
-  const head = { task, numClasses: classes.length, units: cfg.units, dropout: cfg.dropout, seed: cfg.seed };
-  let current = weights;
-  const guard: DivergenceGuard = { mode: cfg.onDivergence, frozen: weights, warned: false };
-  let lastCache: FeatureCache | null = null;
-  const sayFeatures = (cut: string | null, splits: Record<string, Split>) => say(featuresLine(cut, splits));
-  let prevModel: tf.LayersModel | null = null;
-  let stopped = false;
-  let step = 0;
-  const stores: FeatureStore[] = [];
-  let sampler: SystemSampler | null = null;
-  const split = (d: LoadedSplit, p: PrefixEngine, cache: FeatureCache | null, name: string): Split => {
-    const sp = splitOf(d, p, cache, name, { cfg, recompute: deps.recomputeBaseEveryEpoch ?? false, say });
-    stores.push(sp.features);
-    return sp;
-  };
+  return { backend, loaded, classes, task, phases, systemInfo, engines, choice, loading, makePrefix, prefix };
+}
 
+/** The trainable part for one phase: conv weights so far, the previous phase's head carried over, compiled. */
+function phaseModel(
+  cfg: TrainConfig,
+  p: PreparedRun,
+  ph: Phase,
+  index: number,
+  weights: VggWeights,
+  prev: tf.LayersModel | null,
+) {
+  const model = buildTrainablePart(cfg.size, ph.cut, { ...headOf(cfg, p), phase: index });
+  setVggWeights(model, weights);
+  if (prev) copyWeightsByName(prev, model); // head (and any tuned convs) carry over
+  model.compile({
+    optimizer: new HeapRmsprop(ph.lr), // tf.train.rmsprop's arithmetic, fused (see heap-rmsprop.ts)
+    loss: p.task === 'binary' ? 'binaryCrossentropy' : 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  return model;
+}
+
+const headOf = (cfg: TrainConfig, p: PreparedRun) => ({
+  task: p.task,
+  numClasses: p.classes.length,
+  units: cfg.units,
+  dropout: cfg.dropout,
+  seed: cfg.seed,
+});
+
+/**
+ * One run from its first phase to its saved model: the state that carries across phases (the conv weights, the
+ * last model and prefix, the step, the history) and the steps that move it on. train() drives it.
+ */
+class TrainingRun {
+  prefix: PrefixEngine | null;
+  model: tf.LayersModel | null = null;
+  weights: VggWeights;
+  step = 0;
+  stopped = false;
+  readonly history: EpochRecord[] = [];
+  readonly cacheStats = { hits: 0, misses: 0, computed: 0, baseSeconds: 0 };
+  private lastCache: FeatureCache | null = null;
+  private readonly stores: FeatureStore[] = [];
+  private readonly guard: DivergenceGuard;
+  private sampler: SystemSampler | null = null;
+
+  constructor(
+    readonly cfg: TrainConfig,
+    readonly deps: TrainerDeps,
+    readonly p: PreparedRun,
+    readonly io: { stop: StopSignal; progress: ProgressSink; say: (l: string) => void },
+  ) {
+    this.prefix = p.prefix;
+    this.weights = p.loaded.weights;
+    this.guard = { mode: cfg.onDivergence, frozen: this.weights, warned: false };
+  }
+
+  startSampler(): void {
+    const sampleMs = this.deps.systemMetricsMs ?? 5000;
+    if (sampleMs > 0) this.sampler = new SystemSampler(this.deps.tracker, { intervalMs: sampleMs }).start();
+  }
+
+  private split(d: LoadedSplit, prefix: PrefixEngine, cache: FeatureCache | null, name: string): Split {
+    const o = { cfg: this.cfg, recompute: this.deps.recomputeBaseEveryEpoch ?? false, say: this.io.say };
+    const sp = splitOf(d, prefix, cache, name, o);
+    this.stores.push(sp.features);
+    return sp;
+  }
+
+  private sayFeatures = (cut: string | null, splits: Record<string, Split>) => this.io.say(featuresLine(cut, splits));
+
+  /** Tells the tracker what really ran (the prefix's engine is known only once it is built). */
+  async reportSystemInfo(): Promise<void> {
+    await Promise.resolve(this.deps.tracker.updateSystemInfo?.(this.p.systemInfo)).catch((e: Error) =>
+      this.io.say(`tracking: systemInfo update not recorded: ${e.message}`),
+    );
+  }
+
+  /** Trains one phase: its prefix and model, its features (cached where they can be), its epochs. */
+  async phase(index: number, ph: Phase, trainData: LoadedSplit, valData: LoadedSplit): Promise<void> {
+    const { cfg, p } = this;
+    if (index > 0 || !this.prefix) {
+      await this.prefix?.dispose();
+      this.prefix = await p.makePrefix(this.weights, ph.cut);
+    }
+    const prefix = this.prefix;
+    const where = { name: ph.name, index };
+    recordPrefix(p.engines, prefix, where, p.choice.reason);
+    const model = phaseModel(cfg, p, ph, index, this.weights, this.model);
+    disposeModel(this.model);
+    this.model = model;
+    const cache = featureCacheFor(cfg, ph.cut, this.weights, prefix, featureEngine(p.choice, p.backend.backend));
+    this.lastCache = cache;
+    const trainSplit = this.split(trainData, prefix, cfg.augment ? null : cache, 'train'); // augmented: never cached
+    const valSplit = this.split(valData, prefix, cache, 'validation');
+    const phaseEpoch0 = this.history.length;
+    this.guard.frozen = this.weights;
+    const onEpoch = async (rec: EpochRecord) => {
+      this.history.push(rec);
+      // The base is built on the first cache miss: once it is, the server learns what really ran.
+      if (recordPrefix(p.engines, prefix, where, p.choice.reason)) await this.reportSystemInfo();
+      if (this.history.length === phaseEpoch0 + 1)
+        this.sayFeatures(ph.cut, { train: trainSplit, validation: valSplit });
+      const wallTime = new Date().toISOString();
+      await this.deps.tracker.logMetrics(
+        Object.entries(rec.metrics).map(([key, value]) => ({ key, step: rec.step, value, wallTime })),
+      );
+    };
+    const r = await runPhase(
+      {
+        ...where,
+        epochs: ph.epochs,
+        lr: ph.lr,
+        firstStep: this.step,
+        // One line per phase (it was printed twice for fine-tuning).
+        ...(index > 0 ? { detail: `layers after ${ph.cut ?? 'the input'} trainable, lr ${ph.lr}` } : {}),
+      },
+      {
+        model,
+        prefix,
+        train: trainSplit,
+        val: valSplit,
+        batchSize: cfg.batch,
+        seed: cfg.seed,
+        preprocessing: cfg.preprocessing,
+        augment: cfg.augment ? cfg.augmentation : null,
+        stop: this.io.stop,
+        progress: this.io.progress,
+        guard: this.guard,
+        onEpoch,
+      },
+    );
+    if (cache) {
+      this.cacheStats.hits += cache.hits;
+      this.cacheStats.misses += cache.misses;
+    }
+    this.step = r.lastStep;
+    this.stopped = r.stopped;
+    // The engine that really ran this phase (built lazily, maybe a fallback), not the plan.
+    recordPrefix(p.engines, prefix, where, p.choice.reason);
+    this.weights = getVggWeights(model, this.weights);
+  }
+
+  /** Adds up what the base computed over every split of every phase. */
+  tallyFeatures(): void {
+    for (const s of this.stores) {
+      this.cacheStats.computed += s.computed;
+      this.cacheStats.baseSeconds += s.baseSeconds;
+    }
+  }
+
+  /** The test split's loss and accuracy, when there is one and the run was not stopped. */
+  async test(testData: LoadedSplit | null): Promise<{ loss: number; acc: number } | undefined> {
+    const { prefix, model } = this;
+    if (!testData || !prefix || !model || this.stopped) return undefined;
+    return testModel(model, prefix, this.split(testData, prefix, this.lastCache, 'test'), {
+      cfg: this.cfg,
+      step: this.step,
+      deps: this.deps,
+      progress: this.io.progress,
+      sayFeatures: this.sayFeatures,
+    });
+  }
+
+  /** Saves the trained model to modelDir and registers its files as the run's artifacts. */
+  async saveModel(modelDir: string): Promise<void> {
+    if (!this.model) return;
+    const { cfg, p } = this;
+    const saved = await saveArtifacts({
+      cfg,
+      modelDir,
+      trainable: this.model,
+      lastCut: p.phases.at(-1)?.cut ?? null,
+      current: this.weights,
+      head: headOf(cfg, p),
+      weightsSource: p.loaded.weights.source,
+      weightsFile: p.loaded.file,
+    });
+    (p.systemInfo.artifacts as Record<string, unknown>).format = saved.format;
+    for (const f of saved.files) await this.deps.tracker.addArtifact?.(`model/${f}`, join(modelDir, f), 'model');
+    this.io.say(`artifacts: ${saved.files.join(', ')} (${mb(saved.bytes)}, ${saved.format}) saved to ${modelDir}`);
+  }
+
+  async close(): Promise<void> {
+    this.sampler?.stop();
+    await this.prefix?.dispose();
+    disposeModel(this.model);
+    this.io.progress.close();
+  }
+}
+
+export async function train(cfg: TrainConfig, deps: TrainerDeps): Promise<TrainResult> {
+  const stop = deps.stop ?? { requested: false };
+  const progress = deps.progress ?? silentProgress;
+  const runName = defaultRunName(cfg);
+  const modelDir = modelDirFor(cfg, runFolderName(cfg, runName));
+  const say = (l: string) => progress.message(l);
+  say(`run ${runName}${cfg.runId ? ` (id ${cfg.runId})` : ''}: experiment ${cfg.experiment}`);
+  const prepared = await prepareRun(cfg, deps, modelDir, say, stop.signal);
+  const run = new TrainingRun(cfg, deps, prepared, { stop, progress, say });
+  const { systemInfo, classes, task } = prepared;
   let started = false;
   try {
-    await deps.tracker.start({
-      experimentName: cfg.experiment,
-      name: runName,
-      config: { ...cfg, apiKey: undefined },
-      tags: cfg.tags,
-      systemInfo,
-    });
+    const config = { ...cfg, apiKey: undefined };
+    await deps.tracker.start({ experimentName: cfg.experiment, name: runName, config, tags: cfg.tags, systemInfo });
     started = true;
-    const sampleMs = deps.systemMetricsMs ?? 5000;
-    if (sampleMs > 0) sampler = new SystemSampler(deps.tracker, { intervalMs: sampleMs }).start();
-    const [trainData, valData, testData] = await loading;
-    for (const [index, ph] of phases.entries()) {
-      if (stopped) break;
-      if (index > 0 || !prefix) {
-        await prefix?.dispose();
-        prefix = await makePrefix(current, ph.cut);
-      }
-      recordPrefix(engines, prefix, { name: ph.name, index }, choice.reason);
-      const model = buildTrainablePart(cfg.size, ph.cut, { ...head, phase: index });
-      setVggWeights(model, current);
-      if (prevModel) copyWeightsByName(prevModel, model); // head (and any tuned convs) carry over
-      model.compile({
-        optimizer: new HeapRmsprop(ph.lr), // tf.train.rmsprop's arithmetic, fused (see heap-rmsprop.ts)
-        loss: task === 'binary' ? 'binaryCrossentropy' : 'categoricalCrossentropy',
-        metrics: ['accuracy'],
-      });
-      disposeModel(prevModel);
-      prevModel = model;
-      const cache = featureCacheFor(cfg, ph.cut, current, prefix, featureEngine(choice, backend.backend));
-      const caches = cfg.augment ? null : cache; // augmented train images are never cached
-      lastCache = cache;
-      const trainSplit = split(trainData, prefix, caches, 'train');
-      const valSplit = split(valData, prefix, cache, 'validation');
-      const phaseEpoch0 = history.length;
-      guard.frozen = current;
-      const r = await runPhase(
-        {
-          name: ph.name,
-          index,
-          epochs: ph.epochs,
-          lr: ph.lr,
-          firstStep: step,
-          // One line per phase (it was printed twice for fine-tuning).
-          ...(index > 0 ? { detail: `layers after ${ph.cut ?? 'the input'} trainable, lr ${ph.lr}` } : {}),
-        },
-        {
-          model,
-          prefix,
-          train: trainSplit,
-          val: valSplit,
-          batchSize: cfg.batch,
-          seed: cfg.seed,
-          preprocessing: cfg.preprocessing,
-          augment: cfg.augment ? cfg.augmentation : null,
-          stop,
-          progress,
-          guard,
-          onEpoch: async (rec) => {
-            history.push(rec);
-            // The base is built on the first cache miss: once it is, the server learns what really ran.
-            if (recordPrefix(engines, prefix!, { name: ph.name, index }, choice.reason))
-              await Promise.resolve(deps.tracker.updateSystemInfo?.(systemInfo)).catch((e: Error) =>
-                say(`tracking: systemInfo update not recorded: ${e.message}`),
-              );
-            if (history.length === phaseEpoch0 + 1) sayFeatures(ph.cut, { train: trainSplit, validation: valSplit });
-            const wallTime = new Date().toISOString();
-            await deps.tracker.logMetrics(
-              Object.entries(rec.metrics).map(([key, value]) => ({ key, step: rec.step, value, wallTime })),
-            );
-          },
-        },
-      );
-      if (cache) {
-        cacheStats.hits += cache.hits;
-        cacheStats.misses += cache.misses;
-      }
-      step = r.lastStep;
-      stopped = r.stopped;
-      // The engine that really ran this phase (built lazily, maybe a fallback), not the plan.
-      recordPrefix(engines, prefix, { name: ph.name, index }, choice.reason);
-      current = getVggWeights(model, current);
+    run.startSampler();
+    const [trainData, valData, testData] = await prepared.loading;
+    for (const [index, ph] of prepared.phases.entries()) {
+      if (run.stopped) break;
+      await run.phase(index, ph, trainData, valData);
     }
-    for (const s of stores) {
-      cacheStats.computed += s.computed;
-      cacheStats.baseSeconds += s.baseSeconds;
-    }
-
-    const test =
-      testData && prefix && prevModel && !stopped
-        ? await testModel(prevModel, prefix, split(testData, prefix, lastCache, 'test'), {
-            cfg,
-            step,
-            deps,
-            progress,
-            sayFeatures,
-          })
-        : undefined;
-
-    if (prevModel) {
-      const lastCut = phases.at(-1)?.cut ?? null;
-      const saved = await saveArtifacts({
-        cfg,
-        modelDir,
-        trainable: prevModel,
-        lastCut,
-        current,
-        head,
-        weightsSource: weights.source,
-        weightsFile: loaded.file,
-      });
-      (systemInfo.artifacts as Record<string, unknown>).format = saved.format;
-      for (const f of saved.files) await deps.tracker.addArtifact?.(`model/${f}`, join(modelDir, f), 'model');
-      say(`artifacts: ${saved.files.join(', ')} (${mb(saved.bytes)}, ${saved.format}) saved to ${modelDir}`);
-    }
-    const status: RunStatus = stopped ? 'CANCELED' : 'FINISHED';
-    return {
-      status,
-      runName,
-      classes,
-      task,
-      history,
-      test,
-      modelDir,
-      systemInfo,
-      finalWeights: current,
-      cache: cacheStats,
-    };
+    run.tallyFeatures();
+    const test = await run.test(testData);
+    await run.saveModel(modelDir);
+    const status: RunStatus = run.stopped ? 'CANCELED' : 'FINISHED';
+    const { history, weights: finalWeights, cacheStats: cache } = run;
+    return { status, runName, classes, task, history, test, modelDir, systemInfo, finalWeights, cache };
   } finally {
     // What ran is known only now; the server merges it into the run before finishRun.
-    if (started)
-      await Promise.resolve(deps.tracker.updateSystemInfo?.(systemInfo)).catch((e: Error) =>
-        say(`tracking: systemInfo update not recorded: ${e.message}`),
-      );
-    sampler?.stop();
-    await prefix?.dispose();
-    disposeModel(prevModel);
-    progress.close();
+    if (started) await run.reportSystemInfo();
+    await run.close();
   }
 }

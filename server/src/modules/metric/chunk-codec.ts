@@ -62,6 +62,22 @@ export function decodeChunk(chunk: Uint8Array): ChunkColumns {
   return { steps: cols[0]!, wallTimes: cols[1]!, seqs: cols[2]!, values };
 }
 
+/**
+ * Only the value column of a chunk: the integer columns are walked, not stored (the packed min/max columns of
+ * rollup-pack.ts carry steps a series read has already, and zeros).
+ */
+export function decodeValues(chunk: Uint8Array): Float64Array {
+  if (chunk.length < 2 || chunk[0] !== VERSION) throw new RangeError(`unknown metric chunk format ${chunk[0]}`);
+  const raw = (chunk[1]! & RAW_INTS) !== 0;
+  const bits = new BitReader(chunk.subarray(2));
+  const n = bits.read(32);
+  for (let i = 0; i < 3; i++) {
+    if (raw) bits.skip(64 * n);
+    else skipDeltaOfDelta(bits, n);
+  }
+  return readGorilla(bits, n);
+}
+
 /** Gorilla's prefix classes for a delta-of-delta: [prefix, prefix bits, payload bits]; the last takes the rest. */
 const DOD_CLASSES: [number, number, number][] = [
   [0b10, 2, 7],
@@ -110,6 +126,18 @@ function readDeltaOfDelta(bits: BitReader, n: number): number[] {
     out[i] = prev;
   }
   return out;
+}
+
+function skipDeltaOfDelta(bits: BitReader, n: number): void {
+  for (let i = 0; i < n; i++) {
+    if (bits.bit() === 0) continue;
+    let payload = DOD_CLASSES[0]![2];
+    if (bits.bit() === 1) {
+      payload = DOD_CLASSES[1]![2];
+      if (bits.bit() === 1) payload = bits.bit() === 1 ? RAW_BITS : DOD_CLASSES[2]![2];
+    }
+    bits.skip(payload);
+  }
 }
 
 /** Any safe integer, as the two 32-bit halves of its int64 two's complement. */
@@ -312,6 +340,11 @@ class BitReader {
     if (pos >= this.end) throw new RangeError('metric chunk ends early');
     this.pos = pos + 1;
     return (this.buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1;
+  }
+  /** Moves past `n` bits. */
+  skip(n: number): void {
+    if (this.pos + n > this.end) throw new RangeError('metric chunk ends early');
+    this.pos += n;
   }
   /** The next `n` (<= 53) bits as a non-negative integer. */
   readWide(n: number): number {

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { buckets, type Point, summarise } from './aggregate.ts';
 import { decodeChunk } from './chunk-codec.ts';
-import { mergeToLevel, type PackedBucket, unpackBuckets } from './rollup-pack.ts';
+import { type BucketColumns, emptyBuckets, mergePacked } from './rollup-pack.ts';
 import {
+  ALL_EXTRAS,
   type BatchPoint,
   type ChunkData,
   chunkDataOf,
@@ -20,6 +21,7 @@ import {
   pointsOfBatchRows,
   rawSeries,
   rebuildSummaries as rebuildSummariesFromRows,
+  type SeriesExtras,
   type SeriesRow,
   type StoredColumns,
 } from './store.ts';
@@ -223,34 +225,35 @@ export function seriesRowOf(runId: string, key: string, s: FullSeries, origin: n
 
 /**
  * Series of all-chunk pairs at a rollup level >= 4 from the chunks' packed level-4 buckets (a sixteenth of the
- * points to decode), in the shape ROLLUP_SQL returns.
+ * points to decode), in the shape ROLLUP_SQL returns. One query for all pairs; buckets are merged as columns.
  */
 export async function readPackedRollups(
   db: pg.Pool,
   pairs: { runId: string; key: string; level: number }[],
+  extras: SeriesExtras = ALL_EXTRAS,
 ): Promise<SeriesRow[]> {
   if (pairs.length === 0) return [];
-  const byPair = new Map<string, PackedBucket[]>();
+  const byPair = new Map<string, BucketColumns>();
+  const levels = new Map(pairs.map((p) => [`${p.runId}\u0000${p.key}`, p.level]));
   for (const r of await chunkRollupsOfPairs(db, pairs)) {
     const id = `${r.runId}\u0000${r.key}`;
-    const list = byPair.get(id) ?? [];
-    for (const b of unpackBuckets(r.rollup)) list.push(b);
-    byPair.set(id, list);
+    let cols = byPair.get(id);
+    if (!cols) byPair.set(id, (cols = emptyBuckets()));
+    mergePacked(cols, r.rollup, levels.get(id)!, extras.extremes);
   }
   const out: SeriesRow[] = [];
+  const opt = (v: number) => (Number.isNaN(v) ? null : encode(v));
   for (const p of pairs) {
-    const list = byPair.get(`${p.runId}\u0000${p.key}`);
-    if (!list) continue;
-    const merged = mergeToLevel(list, p.level);
-    const opt = (v: number | null) => (v === null ? null : encode(v));
+    const b = byPair.get(`${p.runId}\u0000${p.key}`);
+    if (!b) continue;
     out.push({
       runId: p.runId,
       key: p.key,
-      s: merged.map((b) => b.lastStep),
-      v: merged.map((b) => encode(b.lastValue)),
-      mn: merged.map((b) => opt(b.min)),
-      mx: merged.map((b) => opt(b.max)),
-      w: merged.map((b) => b.lastWallTime),
+      s: b.steps,
+      v: b.values.map(encode),
+      mn: extras.extremes ? b.mins.map(opt) : null,
+      mx: extras.extremes ? b.maxs.map(opt) : null,
+      w: extras.wallTime ? b.wallTimes : null,
     });
   }
   return out;

@@ -2,12 +2,12 @@ import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { badInput } from '../../core/errors.ts';
 import { ROLLUP_LEVELS } from './aggregate.ts';
+import { DROPPED_ROLLUP_LEVELS } from './compaction.ts';
 import { readPackedRollups, readSeries, seriesRowOf } from './history.ts';
 import {
   ALL_EXTRAS,
   bucketedSeries,
   chunkedPairs,
-  pairsWithRows,
   rawSeries,
   rolledSeries,
   type SeriesExtras,
@@ -134,21 +134,22 @@ async function fromHistory(db: pg.Pool, plans: Plan[]): Promise<SeriesRow[]> {
  * Pairs the SQL reads did not answer: a rollup level compaction dropped is merged from the chunks' packed
  * level-4 buckets when the pair is all chunks; anything else is read and bucketed from decoded history.
  */
-async function fromChunks(db: pg.Pool, plans: Plan[]): Promise<SeriesRow[]> {
+async function fromChunks(db: pg.Pool, plans: Plan[], allChunks: (p: Plan) => boolean): Promise<SeriesRow[]> {
   if (plans.length === 0) return [];
-  const rolled = plans.filter((p) => p.source.kind === 'rollup');
-  const withRows = rolled.length ? await pairsWithRows(db, rolled) : new Set<string>();
-  const packed = rolled.filter((p) => !withRows.has(`${p.runId}\u0000${p.key}`));
-  const rest = plans.filter((p) => !packed.includes(p));
-  const [a, b] = await Promise.all([
-    readPackedRollups(
-      db,
-      packed.map((p) => ({ runId: p.runId, key: p.key, level: levelOf(p) })),
-    ),
-    fromHistory(db, rest),
-  ]);
+  const packed = plans.filter((p) => p.source.kind === 'rollup' && allChunks(p));
+  const rest = plans.filter((p) => !(p.source.kind === 'rollup' && allChunks(p)));
+  const [a, b] = await Promise.all([readPacked(db, packed, ALL_EXTRAS), fromHistory(db, rest)]);
   return [...a, ...b];
 }
+
+const readPacked = (db: pg.Pool, plans: Plan[], extras: SeriesExtras) =>
+  readPackedRollups(
+    db,
+    plans.map((p) => ({ runId: p.runId, key: p.key, level: levelOf(p) })),
+    extras,
+  );
+
+const DROPPED_LEVELS: readonly number[] = DROPPED_ROLLUP_LEVELS;
 
 /**
  * metricSeries: the plan comes from metric_latest (counts and step ranges), then one query reads raw
@@ -182,12 +183,16 @@ export async function metricSeries(
     rawBucketBudget,
   );
   // Pairs with compressed chunks (issue #23) are read and bucketed from decoded history unless a rollup serves them.
+  // All-chunk pairs at a level compaction dropped read the packed buckets at once: the rollup read finds nothing.
   const chunked = await chunkedPairs(db, ids, keys);
   const inRows = (p: Plan) => !chunked.has(`${p.runId}\u0000${p.key}`);
+  const allChunks = (p: Plan) => chunked.get(`${p.runId}\u0000${p.key}`) === false;
+  const isPacked = (p: Plan) => p.source.kind === 'rollup' && allChunks(p) && DROPPED_LEVELS.includes(levelOf(p));
   const raw = plans.filter((p) => p.source.kind === 'raw' && inRows(p));
   const bucketed = plans.filter((p) => p.source.kind === 'bucket' && inRows(p));
-  const rolled = plans.filter((p) => p.source.kind === 'rollup');
-  const [rawRows, bucketRows, rollRows] = await Promise.all([
+  const rolled = plans.filter((p) => p.source.kind === 'rollup' && !isPacked(p));
+  const packed = plans.filter(isPacked);
+  const [rawRows, bucketRows, rollRows, packedRows] = await Promise.all([
     inParts(raw, (part) => rawSeries(db, part, extras)),
     inParts(bucketed, (part) =>
       bucketedSeries(
@@ -203,14 +208,15 @@ export async function metricSeries(
         extras,
       ),
     ),
+    inParts(packed, (part) => readPacked(db, part, extras)),
   ]);
   const byPair = new Map<string, SeriesRow>();
-  for (const r of [...rawRows, ...bucketRows, ...rollRows]) byPair.set(`${r.runId}\u0000${r.key}`, r);
+  for (const r of [...rawRows, ...bucketRows, ...rollRows, ...packedRows]) byPair.set(`${r.runId}\u0000${r.key}`, r);
   // Chunked pairs, and rolled pairs whose fine levels compaction dropped: from decoded history.
   const missing = plans.filter(
     (p) => !byPair.has(`${p.runId}\u0000${p.key}`) && (!inRows(p) || p.source.kind === 'rollup'),
   );
-  for (const r of await fromChunks(db, missing)) byPair.set(`${r.runId}\u0000${r.key}`, r);
+  for (const r of await fromChunks(db, missing, allChunks)) byPair.set(`${r.runId}\u0000${r.key}`, r);
   // Keep the caller's order: runs as given, keys as given.
   const planByPair = new Map(plans.map((p) => [`${p.runId}\u0000${p.key}`, p]));
   const out: Series[] = [];

@@ -783,13 +783,19 @@ export async function chunkedKeys(c: pg.ClientBase | pg.Pool, runId: string, key
   return new Set(rows.map((r) => r.key));
 }
 
-/** Which of these (run, key) pairs have chunks. */
-export async function chunkedPairs(db: pg.Pool, runIds: string[], keys: string[]): Promise<Set<string>> {
-  const { rows } = await db.query<{ runId: string; key: string }>(
-    `SELECT DISTINCT run_id AS "runId", key FROM metric_chunks WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
+/**
+ * The (run, key) pairs among these that have chunks, each with whether it also still has rows: series.ts reads
+ * all-chunk pairs at the dropped rollup levels straight from the packed buckets, with no query that finds nothing.
+ */
+export async function chunkedPairs(db: pg.Pool, runIds: string[], keys: string[]): Promise<Map<string, boolean>> {
+  const { rows } = await db.query<{ runId: string; key: string; hasRows: boolean }>(
+    `SELECT c.run_id AS "runId", c.key,
+            EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = c.run_id AND m.key = c.key) AS "hasRows"
+       FROM (SELECT DISTINCT run_id, key FROM metric_chunks
+              WHERE run_id = ANY($1::uuid[]) AND key = ANY($2::text[])) c`,
     [runIds, keys],
   );
-  return new Set(rows.map((r) => `${r.runId}\u0000${r.key}`));
+  return new Map(rows.map((r) => [`${r.runId}\u0000${r.key}`, r.hasRows]));
 }
 
 /** The chunks of a pair holding steps after `afterStep`, in step order, without their data. */
@@ -851,16 +857,6 @@ export async function chunkRollupsOfPairs(
     [pairs.map((p) => p.runId), textArray(pairs.map((p) => p.key))],
   );
   return rows;
-}
-
-/** Which of these pairs have rows in `metrics`. */
-export async function pairsWithRows(db: pg.Pool, pairs: { runId: string; key: string }[]): Promise<Set<string>> {
-  const { rows } = await db.query<{ runId: string; key: string }>(
-    `SELECT q.run_id AS "runId", q.key FROM unnest($1::uuid[], $2::text[]) AS q(run_id, key)
-      WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = q.run_id AND m.key = q.key)`,
-    [pairs.map((p) => p.runId), textArray(pairs.map((p) => p.key))],
-  );
-  return new Set(rows.map((r) => `${r.runId}\u0000${r.key}`));
 }
 
 /** Chunks that may hold points of one batch (live replay): its keys and steps, seq within the chunk's bounds. */

@@ -31,6 +31,8 @@ interface Props {
   onZoom: (range: [number, number] | null) => void;
   /** Clicking a hovered line (a run) opens it. */
   onOpen?: (id: string) => void;
+  /** The caller's own buttons, in the header next to "log y" (the plot's corners hold tick and axis labels). */
+  tools?: React.ReactNode;
 }
 
 /**
@@ -105,6 +107,7 @@ export const CanvasChart = memo(function CanvasChart({
   zoom,
   onZoom,
   onOpen,
+  tools,
 }: Props) {
   const [box, width] = useWidth<HTMLDivElement>();
   const canvas = useRef<HTMLCanvasElement | null>(null);
@@ -196,6 +199,7 @@ export const CanvasChart = memo(function CanvasChart({
           >
             log y
           </button>
+          {tools}
         </span>
       </figcaption>
       {empty ? (

@@ -262,16 +262,18 @@ function WorkspaceLoaded({
                   zoom={zoom}
                   onZoom={setZoom}
                   onOpen={groups ? undefined : (id) => router.push(`/runs/${id}`)}
+                  tools={
+                    <button
+                      type="button"
+                      className="chip"
+                      onClick={() => onPanels(panels.filter((p) => p !== k))}
+                      data-testid="workspace-remove"
+                      aria-label={`Remove the ${k} panel`}
+                    >
+                      remove
+                    </button>
+                  }
                 />
-                <button
-                  type="button"
-                  className="chip"
-                  onClick={() => onPanels(panels.filter((p) => p !== k))}
-                  data-testid="workspace-remove"
-                  aria-label={`Remove the ${k} panel`}
-                >
-                  remove
-                </button>
               </div>
             ))}
           </div>

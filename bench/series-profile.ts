@@ -1,0 +1,86 @@
+/**
+ * Where metricSeries spends its time, rows vs chunks (issue #23: 1.57x at 10M points): RUNS (100) runs x 4 keys x
+ * 2,500 steps, then metricSeries for 100 runs x 4 keys, maxPoints 500 (the bench:storage read) called N times in
+ * this process straight from the metric module (no HTTP, no GraphQL), before and after compacting every run.
+ * Prints per call: wall ms, this process's CPU, the database's backends' CPU, pool queries; and whether both
+ * forms gave identical series. `node --cpu-prof --import tsx bench/series-profile.ts` profiles the reads.
+ */
+import { connectDatabase } from '../server/src/db/database.ts';
+import { compactRun } from '../server/src/modules/metric/compaction.ts';
+import { metricSeries } from '../server/src/modules/metric/series.ts';
+import { CpuMeter, cpuDelta } from './lib/cpu.ts';
+import { createBenchDatabase } from './lib/db.ts';
+import { createRunningRuns, GqlClient, LOG_METRICS_COLUMNS } from './lib/gql.ts';
+import { startBenchServer } from './lib/server.ts';
+
+const KEYS = ['loss', 'acc', 'val_loss', 'val_acc'];
+const RUNS = Number(process.env.RUNS ?? 100);
+const N = Number(process.env.N ?? 30);
+const STEPS = 2500;
+
+function columnsOf(run: number) {
+  const c = { keys: [] as string[], steps: [] as number[], values: [] as number[], wallTimes: [] as string[] };
+  const t0 = Date.UTC(2026, 0, 1) + run * 3_600_000;
+  for (const key of KEYS)
+    for (let step = 0; step < STEPS; step++) {
+      const x = step / STEPS;
+      const v = key.includes('loss') ? 2 * Math.exp(-4 * x) + 0.05 * Math.random() : 1 - 0.9 * Math.exp(-3 * x);
+      c.keys.push(key);
+      c.steps.push(step);
+      c.values.push(Math.fround(v));
+      c.wallTimes.push(new Date(t0 + step * 250 + Math.floor(Math.random() * 20)).toISOString());
+    }
+  return c;
+}
+
+const database = await createBenchDatabase('seriesprof');
+const server = await startBenchServer(database.url, 'seriesprof');
+const db = connectDatabase(database.url, 10);
+const client = new GqlClient(server.url);
+const meter = new CpuMeter(process.pid, database.name);
+await meter.start();
+let queries = 0;
+// Counts the pool's queries (metricSeries uses only pool.query): what a change of plan adds or saves.
+const poolQuery = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
+Object.assign(db.pool, {
+  query: (...args: unknown[]) => {
+    queries++;
+    return poolQuery(...args);
+  },
+});
+try {
+  const runIds = await createRunningRuns(client, 'prof', RUNS);
+  for (const [i, id] of runIds.entries()) await client.gql(LOG_METRICS_COLUMNS, { runId: id, columns: columnsOf(i) });
+  for (const id of runIds)
+    await client.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id });
+  const hundred = runIds.slice(0, 100);
+  const loop = async (label: string) => {
+    for (let i = 0; i < 3; i++) await metricSeries(db.pool, hundred, KEYS, 500);
+    queries = 0;
+    const p0 = await meter.sample();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let out: unknown;
+    for (let i = 0; i < N; i++) out = await metricSeries(db.pool, hundred, KEYS, 500);
+    const ms = (performance.now() - t0) / N;
+    const cpu = process.cpuUsage(c0);
+    const pgMs = cpuDelta(p0, await meter.sample()).postgresMs / N;
+    console.log(
+      `${label}: ${ms.toFixed(1)} ms/call wall, ${((cpu.user + cpu.system) / 1000 / N).toFixed(1)} ms/call node CPU, ${pgMs.toFixed(1)} ms/call PostgreSQL CPU, ${queries / N} pool queries/call`,
+    );
+    return out;
+  };
+  const rows = await loop('rows');
+  for (const id of runIds) await compactRun(db.pool, id);
+  await db.pool.query('VACUUM FULL ANALYZE metrics');
+  await db.pool.query('VACUUM FULL ANALYZE metric_chunks');
+  await db.pool.query('VACUUM FULL ANALYZE metric_rollups');
+  const chunks = await loop('chunks');
+  console.log('identical:', JSON.stringify(rows) === JSON.stringify(chunks));
+} finally {
+  client.close();
+  await meter.stop();
+  await db.close();
+  await server.stop();
+  await database.drop();
+}
