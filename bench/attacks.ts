@@ -149,6 +149,8 @@ try {
   const probe = new Probe(server.url);
   probe.start();
   const load = [await printLoad('before')];
+  // The worker may take seconds to start on a loaded machine: the baseline is 2 s of samples once it answers.
+  for (let i = 0; i < 600 && !probe.samples.get('baseline')?.length; i++) await sleep(50);
   await sleep(2000);
   const base = summary(probe.samples.get('baseline') ?? [0]);
   const rows: (string | number)[][] = [['(no attack)', '', '', '', '', base.n, fmt(base.p50), fmt(base.p99), '1.0']];

@@ -70,12 +70,29 @@ try {
     );
     return out;
   };
+  // The same read through the server's GraphQL endpoint, as bench:storage makes it: server process + backends CPU.
+  const SERIES = `query($ids: [ID!]!, $keys: [String!]!) { metricSeries(runIds: $ids, keys: $keys, maxPoints: 500) {
+    runId key totalPoints columns { step value min max wallTime } } }`;
+  const serverMeter = new CpuMeter(server.pid, database.name);
+  await serverMeter.start();
+  const viaServer = async (label: string) => {
+    for (let i = 0; i < 3; i++) await client.gql(SERIES, { ids: hundred, keys: KEYS });
+    const p0 = await serverMeter.sample();
+    for (let i = 0; i < N; i++) await client.gql(SERIES, { ids: hundred, keys: KEYS });
+    const d = cpuDelta(p0, await serverMeter.sample());
+    console.log(
+      `${label} via GraphQL: ${(d.serverMs / N).toFixed(1)} ms server CPU, ${(d.postgresMs / N).toFixed(1)} ms PostgreSQL CPU per request`,
+    );
+  };
+  await viaServer('rows');
   const rows = await loop('rows');
   for (const id of runIds) await compactRun(db.pool, id);
   await db.pool.query('VACUUM FULL ANALYZE metrics');
   await db.pool.query('VACUUM FULL ANALYZE metric_chunks');
   await db.pool.query('VACUUM FULL ANALYZE metric_rollups');
+  await viaServer('chunks');
   const chunks = await loop('chunks');
+  await serverMeter.stop();
   console.log('identical:', JSON.stringify(rows) === JSON.stringify(chunks));
 } finally {
   client.close();

@@ -137,7 +137,9 @@ async function main() {
     const cpu0 = process.cpuUsage();
     let chunks = 0;
     await inParallel(runIds, COMPACT_WORKERS, async (id) => {
-      chunks += await compactRun(db.pool, id);
+      // Await first: `chunks += await ...` reads `chunks` before the await, so parallel workers lost updates.
+      const made = await compactRun(db.pool, id);
+      chunks += made;
     });
     const compactSeconds = (performance.now() - compactStart) / 1000;
     const compactCpu = process.cpuUsage(cpu0);

@@ -189,11 +189,14 @@ class Sender(threading.Thread):
         steps: List[int] = []
         values: List[Any] = []
         times: List[str] = []
-        last_ms, stamp = -1, ""
+        last_ms, last_s, stamp, prefix = -1, -1, "", ""
         for step, ks, vs, t in batch:  # type: ignore[misc]
             ms = int(t * 1000)
-            if ms != last_ms:  # calls within one millisecond share the string
-                last_ms, stamp = ms, iso(t)
+            if ms != last_ms:  # calls within one millisecond share the string, within one second the prefix
+                if ms // 1000 != last_s:
+                    last_s = ms // 1000
+                    prefix = iso(t)[:-5]
+                last_ms, stamp = ms, "%s.%03dZ" % (prefix, ms % 1000)
             n = len(ks)
             keys.extend(ks)
             values.extend(vs)

@@ -100,6 +100,38 @@ test('log_input: runs/get and runs/search return inputs.dataset_inputs as MLflow
   assert.equal((await ml.get('runs/get', { run_id: other })).body.run.inputs.dataset_inputs.length, 2);
 });
 
+test('runs/search filters on datasets.name, datasets.digest and datasets.context', async () => {
+  const exp = (await ml.post('experiments/create', { name: 'dataset-search' })).body.experiment_id;
+  const make = async (name: string, datasets: unknown[]) => {
+    const id = (await ml.post('runs/create', { experiment_id: exp, run_name: name })).body.run.info.run_id;
+    if (datasets.length) await ml.post('runs/log-inputs', { run_id: id, datasets });
+  };
+  await make('train-and-eval', [TRAIN, EVAL]);
+  await make('eval-only', [EVAL]);
+  await make('none', []);
+  const names = async (filter: string) => {
+    const r = await ml.post('runs/search', { experiment_ids: [exp], filter, order_by: ['attributes.run_name'] });
+    assert.equal(r.status, 200, `${filter}: ${JSON.stringify(r.body)}`);
+    return (r.body.runs ?? []).map((x: any) => x.info.run_name);
+  };
+  assert.deepEqual(await names("datasets.name = 'train'"), ['train-and-eval']);
+  assert.deepEqual(await names("datasets.name IN ('train', 'eval')"), ['eval-only', 'train-and-eval']);
+  assert.deepEqual(await names("dataset.digest = '77aa01bc'"), ['eval-only', 'train-and-eval']);
+  assert.deepEqual(await names("datasets.context = 'training'"), ['train-and-eval']);
+  assert.deepEqual(await names("datasets.context LIKE 'ev%' and attributes.run_name != 'eval-only'"), [
+    'train-and-eval',
+  ]);
+  // As for tags (and MLflow's joins): NOT IN needs inputs, none of them named so.
+  assert.deepEqual(await names("datasets.name NOT IN ('train')"), ['eval-only']);
+  for (const bad of ["datasets.source = 'x'", 'datasets.name > 1']) {
+    const r = await ml.post('runs/search', { experiment_ids: [exp], filter: bad });
+    assert.equal(r.status, 400, bad);
+    assert.equal(r.body.error_code, 'INVALID_PARAMETER_VALUE', bad);
+  }
+  const order = await ml.post('runs/search', { experiment_ids: [exp], order_by: ['datasets.status'] });
+  assert.equal(order.body.error_code, 'INVALID_PARAMETER_VALUE');
+});
+
 test('log-inputs: MLflow limits and required fields are INVALID_PARAMETER_VALUE, and nothing is written', async () => {
   const id = await newRun('limits');
   const [datasets, inputs] = [await count('mlflow_datasets'), await count('mlflow_run_inputs')];

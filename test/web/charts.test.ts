@@ -326,6 +326,14 @@ test('sweep: parallel coordinates (lr on a log axis), brushing filters the runs,
   assert.equal(importance[0]![0], 'lr', `lr explains val_acc: ${JSON.stringify(importance)}`);
   assert.ok((importance[0]![1] as number) > 0.99, 'lr correlates with val_acc on its log scale');
 
+  // The lr column writes every value alike (log-uniform from 1e-5: some need an exponent, so all have one).
+  const lrCells = await page.locator('[data-testid="sweep-run-row"] td[data-col="param:lr"]').allTextContents();
+  assert.equal(lrCells.length, 14);
+  assert.ok(
+    lrCells.every((t) => /^\d\.\d{3}e-\d+$/.test(t)),
+    `one style in the lr column: ${lrCells.join(' ')}`,
+  );
+
   // Brush the top half of the metric axis.
   const hit = (await pc.locator('[data-testid="pc-hit-val_acc"]').boundingBox())!;
   const cx = hit.x + hit.width / 2;

@@ -107,3 +107,50 @@ test('home page: a run created between the list read and the subscribe shows in 
   await countIs('2', 15_000);
   await page.close();
 });
+
+test('experiment page: a run that changes while its page is being fetched shows the change, not the older read', async () => {
+  const experimentName = uniqueName('race-page');
+  // Newest first, 100 a page: the first run created is on page 2.
+  const old = await createRun(stack.gql, { experimentName, name: 'on-page-two' });
+  await startRun(stack.gql, old.id);
+  for (let i = 0; i < 100; i++) await createRun(stack.gql, { experimentName, name: `filler-${i}` });
+  const { run } = await gql(`query($id: ID!) { run(id: $id) { experimentId } }`, { id: old.id });
+  const page = await stack.newPage();
+  // Watches the socket for the live FINISHED event of that run (it reaches the page while page 2 is held).
+  let onEvent!: () => void;
+  const eventSeen = new Promise<void>((r) => (onEvent = r));
+  await page.routeWebSocket(/\/graphql/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => server.send(m));
+    server.onMessage((m) => {
+      ws.send(m);
+      if (String(m).includes(old.id) && String(m).includes('FINISHED')) onEvent();
+    });
+  });
+  // Page 2 is read now (the run still RUNNING) and answered only after the run has finished.
+  let onRead!: () => void;
+  let answer!: () => void;
+  const read = new Promise<void>((r) => (onRead = r));
+  const answered = new Promise<void>((r) => (answer = r));
+  await page.route('**/*', async (route) => {
+    const body = route.request().postData() ?? '';
+    if (!body.includes('RunsPage') || !/"after":"/.test(body)) return route.continue();
+    const response = await route.fetch();
+    onRead();
+    await answered;
+    await route.fulfill({ response });
+  });
+  await page.goto(`${stack.webUrl}/experiments/${run.experimentId}`);
+  await page.locator('[data-testid="load-more"]').waitFor();
+  await page.waitForSelector('[data-testid="connection-state"][data-state="live"]', { timeout: 30_000 });
+  await page.click('[data-testid="load-more"]');
+  await read;
+  await gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: old.id });
+  await eventSeen;
+  await new Promise((r) => setTimeout(r, 300)); // the page handles the event before the held page lands
+  answer();
+  const badge = page.locator(`[data-run-id="${old.id}"] [data-testid="status-badge"]`);
+  await badge.waitFor({ timeout: 15_000 });
+  assert.equal(await badge.getAttribute('data-status'), 'FINISHED');
+  await page.close();
+});

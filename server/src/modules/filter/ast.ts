@@ -36,7 +36,12 @@ export type FieldRef =
    * A key-value tag (run_tags: MLflow's run tags). Not in the text grammar, where `tags` is the label array;
    * the MLflow search translator (modules/mlflow/search.ts) builds it for `tags.<key>`.
    */
-  | { kind: 'tag'; key: string; position: number; text: string };
+  | { kind: 'tag'; key: string; position: number; text: string }
+  /**
+   * A dataset the run used (MLflow's `datasets.name`, `.digest`, `.context`: mlflow_run_inputs). Like `tag`, built
+   * only by the MLflow search translator; compared as a string, true when any of the run's inputs matches.
+   */
+  | { kind: 'dataset'; attribute: 'name' | 'digest' | 'context'; position: number; text: string };
 
 export type FilterValue =
   /** `raw` is the literal as written (minus a leading '+'), kept so numeric comparisons stay exact. */

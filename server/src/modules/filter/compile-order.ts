@@ -52,6 +52,8 @@ export function compileOrderField(field: string | FieldRef, params: SqlParams): 
       };
     }
     if (ref.kind === 'tag') return { sql: tagValue(metricKeyParam(ref.key, p)), type: 'text' };
+    // A run may have many inputs: there is no one value to sort by (MLflow's order_by has no datasets either).
+    if (ref.kind === 'dataset') throw new FilterError(`Cannot sort on "${ref.text}"`, ref.position);
     const type = SORTABLE[ref.column];
     if (!type) {
       throw new FilterError(

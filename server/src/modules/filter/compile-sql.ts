@@ -24,7 +24,7 @@ import { FILTER_LIMITS, FilterError } from './errors.ts';
 import { parseFilter } from './parser.ts';
 import { COLUMNS, configPathArray, containsPattern, METRIC_COLUMNS, metricKeyParam, twoValued } from './sql-fields.ts';
 import { type SqlParams, withScratch } from './sql-params.ts';
-import { metricSummaryExists, tagExists as runTagExists } from './store.ts';
+import { datasetExists, metricSummaryExists, tagExists as runTagExists } from './store.ts';
 import { float8Text, numericText, statusValue, timestampValue, typeError, uuidValue } from './values.ts';
 
 type NumberValue = Extract<FilterValue, { kind: 'number' }>;
@@ -168,9 +168,9 @@ function metricCompare(
 
 // ---------------------------------------------------------------- key-value tags
 
-/** Tags are strings: = and != (the run has the tag with another value), ~ contains, IN, EXISTS. */
+/** Tags (and dataset inputs) are strings: = and != (the run has the tag with another value), ~ contains, IN, EXISTS. */
 function tagCompare(
-  field: Extract<FieldRef, { kind: 'tag' }>,
+  field: Extract<FieldRef, { kind: 'tag' | 'dataset' }>,
   op: CompareOp,
   v: FilterValue,
   p: SqlParams,
@@ -183,7 +183,12 @@ function tagCompare(
   );
 }
 
-function tagExists(field: Extract<FieldRef, { kind: 'tag' }>, p: SqlParams, cond?: (value: string) => string): string {
+function tagExists(
+  field: Extract<FieldRef, { kind: 'tag' | 'dataset' }>,
+  p: SqlParams,
+  cond?: (value: string) => string,
+): string {
+  if (field.kind === 'dataset') return datasetExists(field.attribute, cond);
   const key = `${p.add(field.key)}::text`;
   const where = cond ? ` AND ${cond('rt.value')}` : '';
   return runTagExists(key, where);
@@ -252,11 +257,13 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
     case 'compare':
       if (field.kind === 'config') return configCompare(field, node.op, node.value, p, node.opPosition);
       if (field.kind === 'metric') return metricCompare(field, node.op, node.value, p, node.opPosition);
-      if (field.kind === 'tag') return tagCompare(field, node.op, node.value, p, node.opPosition);
+      if (field.kind === 'tag' || field.kind === 'dataset')
+        return tagCompare(field, node.op, node.value, p, node.opPosition);
       return columnCompare(field, node.op, node.value, p, node.opPosition);
     case 'between':
       if (field.kind === 'config') return configBetween(field, node.low, node.high, p);
-      if (field.kind === 'tag') throw opError(field, 'BETWEEN', '=, !=, ~, IN or EXISTS', node.opPosition);
+      if (field.kind === 'tag' || field.kind === 'dataset')
+        throw opError(field, 'BETWEEN', '=, !=, ~, IN or EXISTS', node.opPosition);
       if (field.kind === 'metric') {
         const lo = metricNumber(field, node.low, '');
         const hi = metricNumber(field, node.high, '');
@@ -290,7 +297,7 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
       const parts = node.values.map((v) =>
         field.kind === 'config'
           ? configCompare(field, '=', v, p, node.opPosition, path)
-          : field.kind === 'tag'
+          : field.kind === 'tag' || field.kind === 'dataset'
             ? tagCompare(field, '=', v, p, node.opPosition)
             : columnCompare(field, '=', v, p, node.opPosition),
       );
@@ -305,7 +312,7 @@ function compilePredicate(node: PredicateNode, p: SqlParams): string {
     }
     case 'exists':
       if (field.kind === 'config') return `(r.config #> ${configPathArray(field.path, p)} IS NOT NULL)`;
-      if (field.kind === 'tag') return tagExists(field, p);
+      if (field.kind === 'tag' || field.kind === 'dataset') return tagExists(field, p);
       // min/max are NULL when every logged value was NaN: then there is no extreme to speak of.
       if (field.kind === 'metric') {
         const agg = field.aggregate;

@@ -5,7 +5,7 @@
  */
 import { invalid } from './errors.ts';
 
-export type Entity = 'metric' | 'param' | 'tag' | 'attribute';
+export type Entity = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
 export type Comparator =
   | '='
   | '!='
@@ -41,6 +41,8 @@ const ENTITIES: Record<string, Entity> = {
   tags: 'tag',
   attribute: 'attribute',
   attributes: 'attribute',
+  dataset: 'dataset',
+  datasets: 'dataset',
   attr: 'attribute',
   run: 'attribute',
 };
@@ -174,7 +176,7 @@ export function parseMlflowFilter(filter: string): Clause[] {
       const e = ENTITIES[id.entity!];
       if (!e)
         throw invalid(
-          `Invalid entity type "${id.entity}" at position ${id.pos}: use metrics, params, tags or attributes`,
+          `Invalid entity type "${id.entity}" at position ${id.pos}: use metrics, params, tags, attributes or datasets`,
         );
       entity = e;
       key = id.key;

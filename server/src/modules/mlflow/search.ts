@@ -6,6 +6,7 @@
  *   tags.k = 'v'              -> the key-value tag k (run_tags); tags.mlflow.runName -> the run's name
  *   attributes.status         -> status, MLflow names mapped (RUNNING also matches CRASHED: convert.ts)
  *   attributes.run_name/run_id/start_time/end_time/created/user_id -> name/id/startedAt/finishedAt/createdAt/tag
+ *   datasets.name/digest/context -> any of the run's dataset inputs (log-inputs) with that name/digest/context
  */
 import type { CompareOp, FieldRef, FilterNode, FilterValue, PredicateNode } from '../filter/index.ts';
 import {
@@ -107,6 +108,19 @@ function tagClause(c: Clause, key: string): FilterNode {
   );
 }
 
+/** `datasets.name`, `datasets.digest`, `datasets.context` (the input's mlflow.data.context tag): any input matching. */
+function datasetClause(c: Clause): FilterNode {
+  const attribute = c.key;
+  if (attribute !== 'name' && attribute !== 'digest' && attribute !== 'context')
+    throw invalid(`Invalid dataset attribute '${c.key}': use datasets.name, datasets.digest or datasets.context`);
+  const f = field(c, { kind: 'dataset', attribute });
+  return stringClause(
+    c,
+    (text, op) => pred(c, f, op, str(text, c.position)),
+    () => ({ type: 'exists', field: f, position: c.position, opPosition: c.position }),
+  );
+}
+
 function nameClause(c: Clause): FilterNode {
   const f = field(c, { kind: 'column', column: 'name' });
   return stringClause(
@@ -187,6 +201,7 @@ export function mlflowFilterNode(filter: string | undefined): FilterNode | null 
       if (c.entity === 'metric') return metricClause(c);
       if (c.entity === 'param') return paramClause(c);
       if (c.entity === 'tag') return tagClause(c, c.key);
+      if (c.entity === 'dataset') return datasetClause(c);
       return attributeClause(c);
     }),
   );
@@ -220,7 +235,7 @@ export function mlflowOrder(orderBy: string[]): { field: string | FieldRef; dire
       return { field: { kind: 'config', path: [clause.key], asText: true, ...at } as FieldRef, direction };
     if (clause.entity === 'tag' && clause.key === RUN_NAME_TAG) return { field: 'name', direction };
     if (clause.entity === 'tag') return { field: { kind: 'tag', key: clause.key, ...at } as FieldRef, direction };
-    const attribute = ORDER_ATTRIBUTES[clause.key];
+    const attribute = clause.entity === 'attribute' ? ORDER_ATTRIBUTES[clause.key] : undefined;
     if (!attribute)
       throw invalid(
         `Invalid order_by clause '${text}': sort on metrics.<key>, params.<key>, tags.<key> or attributes ${Object.keys(ORDER_ATTRIBUTES).join(', ')}`,

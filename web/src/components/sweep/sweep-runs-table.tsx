@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useCallback } from 'react';
 import type { SweepDetailQuery } from '@/gql/graphql';
 import { formatJsonValue, timeAgo } from '@/lib/format';
-import { formatNumber } from '@/lib/metric-value';
+import { formatNumber, type NumberStyle, numberStyle } from '@/lib/metric-value';
 import { type SortValue, sortRows } from '@/lib/typed-sort';
 import { useUrlSynced } from '@/lib/use-url-synced';
 import { StatusBadge } from '../status-badge';
@@ -20,6 +20,12 @@ const valueAt = (config: unknown, path: string) =>
       (node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined),
       config,
     );
+
+const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+/** A parameter's cell: numbers in the column's style, anything else (true, "adam", [32, 32]) as JSON. */
+const paramText = (v: unknown, style: NumberStyle | undefined) =>
+  typeof v === 'number' ? formatNumber(v, style) : formatJsonValue(v);
 
 const asSortValue = (v: unknown): SortValue =>
   typeof v === 'number' || typeof v === 'string' ? v : v == null ? null : JSON.stringify(v);
@@ -108,6 +114,11 @@ export function SweepRunsTable({
     if (column.startsWith('param:')) return (r) => asSortValue(valueAt(r.config, column.slice(6)));
     return (r) => r.name;
   };
+  // One number style per column, as in the runs table: 5.370e-5 next to 4.950e-3, never next to 0.00495.
+  const paramStyle = new Map(
+    params.map((p) => [p, numberStyle(sweep.runs.map((r) => numberOrNull(valueAt(r.config, p))))]),
+  );
+  const metricStyle = numberStyle(metricOf.values());
   const shown = only ? sweep.runs.filter((r) => only.has(r.id)) : sweep.runs;
   const rows = sortRows(shown, keyOf(sort.column), sort.desc);
   const head = { sort, onSort };
@@ -148,10 +159,10 @@ export function SweepRunsTable({
               </td>
               {params.map((p) => (
                 <td key={p} className="num" data-col={`param:${p}`}>
-                  {formatJsonValue(valueAt(r.config, p))}
+                  {paramText(valueAt(r.config, p), paramStyle.get(p))}
                 </td>
               ))}
-              <td className="num">{formatNumber(metricOf.get(r.id))}</td>
+              <td className="num">{formatNumber(metricOf.get(r.id), metricStyle)}</td>
               <td title={r.startedAt ?? ''}>{timeAgo(r.startedAt)}</td>
             </tr>
           ))}
