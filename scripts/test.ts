@@ -108,6 +108,9 @@ async function main(): Promise<number> {
         // A file whose tests are done must not keep the run waiting on a leftover handle.
         '--test-force-exit',
         '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=./scripts/slowest-files-reporter.mjs',
+        '--test-reporter-destination=stdout',
         ...testFiles(process.argv.slice(2)),
       ],
       { ...process.env, DATABASE_URL: databaseUrl },
