@@ -29,9 +29,10 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  // block5_conv at 150x150 (block4_pool is 9x9x512). Batch 2, not 20: tfjs's cpu reference kernels
-  // take ~25 s per image here; the 4608-term reductions that test precision are the same.
-  { name: 'block5-like', x: [2, 9, 9, 512], f: [3, 3, 512, 512], strides: 1, pad: 'same' },
+  // block5_conv at 150x150 (block4_pool is 9x9x512). Batch 1, not 20: tfjs's cpu reference kernels
+  // take ~25 s per image here; the 4608-term reductions that test precision are the same at any batch
+  // (batch > 1 is covered by the smaller cases below).
+  { name: 'block5-like', x: [1, 9, 9, 512], f: [3, 3, 512, 512], strides: 1, pad: 'same' },
   { name: 'odd stride 2 valid', x: [4, 25, 23, 32], f: [3, 3, 32, 48], strides: 2, pad: 'valid' },
   { name: '5x3 filter stride 2 same', x: [3, 17, 19, 40], f: [5, 3, 40, 36], strides: 2, pad: 'same' },
   { name: 'dilation 2 same', x: [3, 15, 15, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same', dilations: 2 },
