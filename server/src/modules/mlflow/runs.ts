@@ -269,8 +269,8 @@ export class MlflowRuns {
 
   /**
    * Params are write-once (MLflow): the same value again is a no-op, another value is INVALID_PARAMETER_VALUE.
-   * The UPDATE keeps existing keys (`new || old`: the right side wins), so even a racing writer cannot change
-   * a logged param; the check after it reports such a race.
+   * The store's config write keeps existing keys (`new || old`: the right side wins), so even a racing writer
+   * cannot change a logged param; the check after it reports such a race.
    */
   private async writeParams(run: RunRow, params: Tag[], c: pg.ClientBase) {
     checkParams(run, params);
