@@ -9,7 +9,8 @@
    without the client, the training thread's time inside run.log(), and the sender thread's CPU. run.finish()
    (the last flush) is outside the loop's time and reported on its own.
    The loop is a small PyTorch MLP step on a 64x784 batch when torch is importable (one thread, like a
-   data-loader-bound CPU job), else a pure-Python stand-in of similar length. Repetitions are interleaved in
+   data-loader-bound CPU job: torch.set_num_threads(1) alone leaves Debian's OpenBLAS spinning a thread per core,
+   so the "one-thread" loop took both cores, 1.97 s of CPU per s, and any other work slowed it), else a pure-Python stand-in of similar length. Repetitions are interleaved in
    pairs, in alternating order (without-with, with-without, ...), so load drifts and order effects hit both
    sides; the headline is the median of the per-pair ratios, beside the ratio of the medians.
 
@@ -24,7 +25,11 @@ import statistics
 import tempfile
 import time
 
-import runboard
+# Before torch loads OpenBLAS: its thread pool is sized when the library loads (see the docstring).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import runboard  # noqa: E402
 
 TRIALS = int(os.environ.get("BENCH_TRIALS", "5"))
 STEPS = int(os.environ.get("BENCH_PY_STEPS", "25000"))
