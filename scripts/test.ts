@@ -4,10 +4,13 @@
 // own database on it. `npm test -- server/test/x.test.ts ...` runs only those files (checks included). Tests sit
 // beside their package (<workspace>/test) and end-to-end ones in the root test/; every one of those folders is walked.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@runboard/server/testing';
+// @ts-expect-error: a plain .mjs reporter with no declaration file.
+import { slowestFilesReport } from './slowest-files-reporter.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -96,6 +99,7 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stop().then(() => process.exit(130)));
   }
+  const slowestOut = path.join(mkdtempSync(path.join(tmpdir(), 'runboard-test-')), 'file-times.tsv');
   try {
     return await run(
       process.execPath,
@@ -113,9 +117,10 @@ async function main(): Promise<number> {
         '--test-reporter-destination=stdout',
         ...testFiles(process.argv.slice(2)),
       ],
-      { ...process.env, DATABASE_URL: databaseUrl },
+      { ...process.env, DATABASE_URL: databaseUrl, SLOWEST_FILES_OUT: slowestOut },
     );
   } finally {
+    if (existsSync(slowestOut)) console.log(`\n${slowestFilesReport(readFileSync(slowestOut, 'utf8'))}`);
     await stopDatabase?.();
   }
 }
