@@ -9,6 +9,7 @@ import { connectDatabase } from '../server/src/db/database.ts';
 import { compactRun } from '../server/src/modules/metric/compaction.ts';
 import { metricSeries } from '../server/src/modules/metric/series.ts';
 import { CpuMeter, cpuDelta } from './lib/cpu.ts';
+import { trainingCurveColumns } from './lib/curves.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { createRunningRuns, GqlClient, LOG_METRICS_COLUMNS } from './lib/gql.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -17,21 +18,6 @@ const KEYS = ['loss', 'acc', 'val_loss', 'val_acc'];
 const RUNS = Number(process.env.RUNS ?? 100);
 const N = Number(process.env.N ?? 30);
 const STEPS = 2500;
-
-function columnsOf(run: number) {
-  const c = { keys: [] as string[], steps: [] as number[], values: [] as number[], wallTimes: [] as string[] };
-  const t0 = Date.UTC(2026, 0, 1) + run * 3_600_000;
-  for (const key of KEYS)
-    for (let step = 0; step < STEPS; step++) {
-      const x = step / STEPS;
-      const v = key.includes('loss') ? 2 * Math.exp(-4 * x) + 0.05 * Math.random() : 1 - 0.9 * Math.exp(-3 * x);
-      c.keys.push(key);
-      c.steps.push(step);
-      c.values.push(Math.fround(v));
-      c.wallTimes.push(new Date(t0 + step * 250 + Math.floor(Math.random() * 20)).toISOString());
-    }
-  return c;
-}
 
 const database = await createBenchDatabase('seriesprof');
 const server = await startBenchServer(database.url, 'seriesprof');
@@ -50,7 +36,8 @@ Object.assign(db.pool, {
 });
 try {
   const runIds = await createRunningRuns(client, 'prof', RUNS);
-  for (const [i, id] of runIds.entries()) await client.gql(LOG_METRICS_COLUMNS, { runId: id, columns: columnsOf(i) });
+  for (const [i, id] of runIds.entries())
+    await client.gql(LOG_METRICS_COLUMNS, { runId: id, columns: trainingCurveColumns(i, KEYS, STEPS) });
   for (const id of runIds)
     await client.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id });
   const hundred = runIds.slice(0, 100);

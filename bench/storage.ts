@@ -15,6 +15,7 @@ import os from 'node:os';
 import { connectDatabase } from '../server/src/db/database.ts';
 import { compactRun } from '../server/src/modules/metric/compaction.ts';
 import { CpuMeter, cpuDelta } from './lib/cpu.ts';
+import { trainingCurveColumns } from './lib/curves.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { createRunningRuns, GqlClient, LOG_METRICS_COLUMNS } from './lib/gql.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -35,22 +36,6 @@ function pointsArg(): number {
   return Number(m[1]) * (m[2]?.toLowerCase() === 'm' ? 1e6 : m[2]?.toLowerCase() === 'k' ? 1e3 : 1);
 }
 const RUNS = Math.max(100, Math.round(pointsArg() / (KEYS.length * STEPS)));
-
-/** A training curve of float32-origin values with noise, as a trainer logs them (one request per run). */
-function columnsOf(run: number) {
-  const c = { keys: [] as string[], steps: [] as number[], values: [] as number[], wallTimes: [] as string[] };
-  const t0 = Date.UTC(2026, 0, 1) + run * 3_600_000;
-  for (const key of KEYS)
-    for (let step = 0; step < STEPS; step++) {
-      const x = step / STEPS;
-      const v = key.includes('loss') ? 2 * Math.exp(-4 * x) + 0.05 * Math.random() : 1 - 0.9 * Math.exp(-3 * x);
-      c.keys.push(key);
-      c.steps.push(step);
-      c.values.push(Math.fround(v));
-      c.wallTimes.push(new Date(t0 + step * 250 + Math.floor(Math.random() * 20)).toISOString());
-    }
-  return c;
-}
 
 async function inParallel<T>(items: T[], workers: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -122,7 +107,7 @@ async function main() {
       runIds.map((id, i) => ({ id, i })),
       SEED_CONCURRENCY,
       async ({ id, i }) => {
-        await client.gql(LOG_METRICS_COLUMNS, { runId: id, columns: columnsOf(i) });
+        await client.gql(LOG_METRICS_COLUMNS, { runId: id, columns: trainingCurveColumns(i, KEYS, STEPS) });
       },
     );
     const ingestRate = points / ((performance.now() - ingestStart) / 1000);
