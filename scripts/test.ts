@@ -3,12 +3,15 @@
 // a service), otherwise one embedded PostgreSQL started here and stopped at the end. Each test file creates its
 // own database on it. `npm test -- server/test/x.test.ts ...` runs only those files (checks included). Tests sit
 // beside their package (<workspace>/test) and end-to-end ones in the root test/; every one of those folders is walked.
+// Two files run at a time (TEST_CONCURRENCY): most files spend their time waiting on servers, browsers and child
+// processes, and every file has its own database and ports, so two share a 2-core machine with room to spare.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@runboard/server/testing';
+import { buildIsFresh, buildWeb } from '@runboard/web/start';
 // @ts-expect-error: a plain .mjs reporter with no declaration file.
 import { slowestFilesReport } from './slowest-files-reporter.mjs';
 
@@ -19,6 +22,21 @@ const PYTHON = '/usr/bin/python3';
 const PYTHON_PACKAGES = 'python3-torch python3-pandas python3-h5py python3-setuptools python3-pip';
 /** Per test: generous for a loaded 2-core machine, but a hung test fails the run instead of stalling it. */
 const TEST_TIMEOUT_MS = 10 * 60_000;
+const CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 2);
+/**
+ * The longest files (from the run's own "slowest test files" report) start first, so the run does not end with one
+ * long file alone on a core. A file missing here only starts later; keep the list to the few that dominate.
+ */
+const LONGEST_FIRST = [
+  'test/server/launch.test.ts',
+  'trainers/test/tracking-server.test.ts',
+  'test/web/dashboard.test.ts',
+  'test/trainer/entry-points-e2e.test.ts',
+  'test/web/defects.test.ts',
+  'trainers/test/ort-conv-kernels.test.ts',
+  'test/web/table.test.ts',
+  'server/test/boot.test.ts',
+];
 
 function preflight(): void {
   const missing: string[] = [];
@@ -51,7 +69,11 @@ function testFiles(args: string[]): string[] {
   };
   const { workspaces } = JSON.parse(readFileSync('package.json', 'utf8')) as { workspaces: string[] };
   for (const dir of ['test', ...workspaces.map((w) => path.join(w, 'test'))]) if (existsSync(dir)) walk(dir);
-  return found.sort();
+  const rank = (f: string) => {
+    const i = LONGEST_FIRST.indexOf(f);
+    return i === -1 ? LONGEST_FIRST.length : i;
+  };
+  return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /** A port nothing listens on now, so a second checkout's test run (or a left-over server) cannot collide. */
@@ -99,6 +121,12 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stop().then(() => process.exit(130)));
   }
+  const files = testFiles(process.argv.slice(2));
+  // Browser tests start the dashboard's production build; build it once here, not in two files at once.
+  if (files.some((f) => f.includes('/web/')) && !buildIsFresh()) {
+    console.log('[test] building the dashboard (web sources changed since the last build)');
+    await buildWeb();
+  }
   const slowestOut = path.join(mkdtempSync(path.join(tmpdir(), 'runboard-test-')), 'file-times.tsv');
   try {
     return await run(
@@ -107,7 +135,7 @@ async function main(): Promise<number> {
         '--import',
         'tsx',
         '--test',
-        '--test-concurrency=1',
+        `--test-concurrency=${CONCURRENCY}`,
         `--test-timeout=${TEST_TIMEOUT_MS}`,
         // A file whose tests are done must not keep the run waiting on a leftover handle.
         '--test-force-exit',
@@ -115,7 +143,7 @@ async function main(): Promise<number> {
         '--test-reporter-destination=stdout',
         '--test-reporter=./scripts/slowest-files-reporter.mjs',
         '--test-reporter-destination=stdout',
-        ...testFiles(process.argv.slice(2)),
+        ...files,
       ],
       { ...process.env, DATABASE_URL: databaseUrl, SLOWEST_FILES_OUT: slowestOut },
     );
