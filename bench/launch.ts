@@ -11,9 +11,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { GraphQLClient } from '@runboard/client';
+import { Agent } from '@runboard/trainers';
+import { AgentApi } from '@runboard/trainers/bench';
 import pg from 'pg';
-import { Agent } from '../trainers/src/agent/agent.ts';
-import { AgentApi } from '../trainers/src/agent/api.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { startBenchServer } from './lib/server.ts';
 import { environment, printLoad, printTargets, sleep, summary, table, writeResults } from './lib/stats.ts';

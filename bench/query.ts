@@ -7,8 +7,9 @@
  * Then the chart shapes over BENCH_CHART_RUNS (default 100) more runs of 2,500 steps: series between maxPoints
  * and 8x maxPoints long (the shape that was bucketed from raw history and took ~800 ms), each timed BENCH_QUERIES/3 times.
  */
+
+import { ROLLUP_SQL } from '@runboard/server/bench';
 import pg from 'pg';
-import { ROLLUP_SQL } from '../server/src/modules/metric/store.ts';
 import { CpuMeter, cpuDelta } from './lib/cpu.ts';
 import { createBenchDatabase, pgSettings } from './lib/db.ts';
 import { createRunningRuns, GqlClient, LOG_METRICS, makePoints, parse } from './lib/gql.ts';

@@ -5,9 +5,8 @@
  * Prints per call: wall ms, this process's CPU, the database's backends' CPU, pool queries; and whether both
  * forms gave identical series. `node --cpu-prof --import tsx bench/series-profile.ts` profiles the reads.
  */
-import { connectDatabase } from '../server/src/db/database.ts';
-import { compactRun } from '../server/src/modules/metric/compaction.ts';
-import { metricSeries } from '../server/src/modules/metric/series.ts';
+import { compactRun, metricSeries } from '@runboard/server/bench';
+import { connectDatabase } from '@runboard/server/testing';
 import { CpuMeter, cpuDelta } from './lib/cpu.ts';
 import { trainingCurveColumns } from './lib/curves.ts';
 import { createBenchDatabase } from './lib/db.ts';

@@ -12,8 +12,8 @@
  * the run (ratios), bytes per point do not depend on load.
  */
 import os from 'node:os';
-import { connectDatabase } from '../server/src/db/database.ts';
-import { compactRun } from '../server/src/modules/metric/compaction.ts';
+import { compactRun } from '@runboard/server/bench';
+import { connectDatabase } from '@runboard/server/testing';
 import { CpuMeter, cpuDelta } from './lib/cpu.ts';
 import { trainingCurveColumns } from './lib/curves.ts';
 import { createBenchDatabase } from './lib/db.ts';

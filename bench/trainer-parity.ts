@@ -19,12 +19,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  exportFashionMnist,
+  FMNIST_CLASSES,
+  NullTracker,
+  randomVggWeights,
+  train,
+  validateConfig,
+} from '@runboard/trainers/testing';
 import * as tf from '@tensorflow/tfjs';
-import { validateConfig } from '../trainers/src/config.ts';
-import { exportFashionMnist, FMNIST_CLASSES } from '../trainers/src/data/fashion-mnist.ts';
-import { randomVggWeights } from '../trainers/src/model/weights.ts';
-import { NullTracker } from '../trainers/src/tracking/tracker.ts';
-import { train } from '../trainers/src/train/trainer.ts';
 import { cachedFeatures, epochOrders, initialHead, splitsOf, writeParityInputs } from './lib/parity-inputs.ts';
 
 const { values: a } = parseArgs({

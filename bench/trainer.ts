@@ -24,16 +24,24 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  convFlops,
+  createOnnxPrefix,
+  createTfjsPrefix,
+  hostInfo,
+  initTfjsBackend,
+  type PrefixEngine,
+} from '@runboard/trainers/bench';
+import {
+  exportFashionMnist,
+  FMNIST_DIR,
+  NullTracker,
+  randomVggWeights,
+  train,
+  validateConfig,
+  writeKerasH5Weights,
+} from '@runboard/trainers/testing';
 import * as tf from '@tensorflow/tfjs';
-import { validateConfig } from '../trainers/src/config.ts';
-import { exportFashionMnist, FMNIST_DIR } from '../trainers/src/data/fashion-mnist.ts';
-import { createOnnxPrefix, createTfjsPrefix, type PrefixEngine } from '../trainers/src/engines/prefix.ts';
-import { initTfjsBackend } from '../trainers/src/engines/tfjs-backend.ts';
-import { convFlops } from '../trainers/src/model/vgg16-spec.ts';
-import { randomVggWeights } from '../trainers/src/model/weights.ts';
-import { NullTracker } from '../trainers/src/tracking/tracker.ts';
-import { hostInfo } from '../trainers/src/train/system-info.ts';
-import { train } from '../trainers/src/train/trainer.ts';
 import { median } from './lib/stats.ts';
 
 const { values: flags } = parseArgs({
@@ -228,9 +236,8 @@ async function benchRuns(root: string): Promise<void> {
 async function benchOverhead(root: string): Promise<void> {
   const { createBenchDatabase } = await import('./lib/db.ts');
   const { startBenchServer } = await import('./lib/server.ts');
-  const { Agent } = await import('../trainers/src/agent/agent.ts');
+  const { Agent } = await import('@runboard/trainers');
   const { GraphQLClient } = await import('@runboard/client');
-  const { writeKerasH5Weights } = await import('../trainers/src/model/weights-h5.ts');
   const pg = (await import('pg')).default;
   const d = await dataset(join(root, 'data'));
   const weightsFile = join(root, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5');

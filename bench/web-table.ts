@@ -19,9 +19,9 @@
  */
 import os from 'node:os';
 import { launchChromium } from '@runboard/test-kit/chromium';
+import { startWeb } from '@runboard/web/start';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
-import { startWeb } from '../web/start.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { startBenchServer } from './lib/server.ts';
 import { median, round } from './lib/stats.ts';

@@ -1,7 +1,7 @@
 // npm run data:fashion-mnist -- --out data/fmnist --classes 0,9 --size 48 [--per-class N]
 import { parseArgs } from 'node:util';
+import { exportFashionMnist, FMNIST_CLASSES } from '@runboard/trainers/datasets';
 import { z } from 'zod';
-import { exportFashionMnist, FMNIST_CLASSES } from '../trainers/src/data/fashion-mnist.ts';
 
 const { values } = parseArgs({
   options: {

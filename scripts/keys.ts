@@ -3,13 +3,17 @@
 // keys can be made before any key exists and without a running server. A new key is printed once, only here.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  type ApiKeyRow,
+  AuthService,
+  EnvError,
+  loadEnv,
+  migrate,
+  SCOPES,
+  type Scope,
+  startEmbeddedPostgres,
+} from '@runboard/server/admin';
 import pg from 'pg';
-import { EnvError, loadEnv } from '../server/src/config/env.ts';
-import { startEmbeddedPostgres } from '../server/src/db/embedded.ts';
-import { migrate } from '../server/src/db/migrate.ts';
-import { SCOPES, type Scope } from '../server/src/modules/auth/scopes.ts';
-import { AuthService } from '../server/src/modules/auth/service.ts';
-import type { ApiKeyRow } from '../server/src/modules/auth/store.ts';
 
 const USAGE = `usage:
   npm run keys -- create --name NAME --scopes ${SCOPES.map((s) => s.toLowerCase()).join(',')} [--experiments ID_OR_NAME,...]

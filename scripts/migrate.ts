@@ -1,5 +1,5 @@
 // `npm run db:migrate`: applies prisma/migrations to DATABASE_URL (what `prisma migrate deploy` does).
-import { migrate } from '../server/src/db/migrate.ts';
+import { migrate } from '@runboard/server/admin';
 
 const url = process.env.DATABASE_URL;
 if (!url) {

@@ -1,8 +1,8 @@
 // Writes the server's schema as SDL to contract/schema.graphql (the committed contract web/ and trainers/ are
 // generated from). `--check` exits 1 when the committed file differs, which is how CI catches drift.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { buildSchema } from '@runboard/server/admin';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema } from '../server/src/api/schema.ts';
 
 const file = new URL('../contract/schema.graphql', import.meta.url);
 const header = '# Generated from server/src/modules/*/schema.ts by `npm run schema:print`. Do not edit.\n\n';

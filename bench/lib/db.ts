@@ -1,7 +1,7 @@
 /** A fresh, migrated database per benchmark run on DATABASE_URL's server, dropped at the end. */
 import path from 'node:path';
+import { migrate } from '@runboard/server/testing';
 import pg from 'pg';
-import { migrate } from '../../server/src/db/migrate.ts';
 
 /**
  * The migrations of the server under test: BENCH_SERVER_ROOT's own when the benchmark runs another checkout's server

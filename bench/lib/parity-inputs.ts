@@ -13,15 +13,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deriveSeed, makeRng, shuffledIndices } from '@runboard/contract/rng';
+import {
+  buildTrainablePart,
+  detectAvailability,
+  dropoutRng,
+  FeatureCache,
+  type FolderDataset,
+  featureEngine,
+  initTfjsBackend,
+  loadImages,
+  outputShapeAfter,
+  scanFolder,
+  selectPrefixEngine,
+} from '@runboard/trainers/bench';
+import { hashWeights, type TrainConfig, type VggWeights } from '@runboard/trainers/testing';
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../../trainers/src/config.ts';
-import { type FolderDataset, loadImages, scanFolder } from '../../trainers/src/data/folder-dataset.ts';
-import { detectAvailability, selectPrefixEngine } from '../../trainers/src/engines/select-prefix.ts';
-import { initTfjsBackend } from '../../trainers/src/engines/tfjs-backend.ts';
-import { FeatureCache, featureEngine } from '../../trainers/src/features/feature-cache.ts';
-import { buildTrainablePart, dropoutRng } from '../../trainers/src/model/vgg16.ts';
-import { outputShapeAfter } from '../../trainers/src/model/vgg16-spec.ts';
-import { hashWeights, type VggWeights } from '../../trainers/src/model/weights.ts';
 
 const CUT = 'block5_pool'; // head-only phase: the whole conv base is the frozen prefix
 

@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { startServer } from '@runboard/server';
 import { serverOptions } from '@runboard/test-kit/options';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startServer } from '../../server/src/http/server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** BENCH_SERVER_ROOT: run the server from another checkout (e.g. a copy with older code) for before/after figures. */

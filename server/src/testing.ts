@@ -1,5 +1,6 @@
-// What tests and scripts outside the package need beyond the public surface (index.ts): a database of their own
-// (embedded PostgreSQL, migrations) and the NOTIFY channel, to fault the pieces the server is built from.
+// What tests and benchmarks outside the package need beyond the public surface (index.ts): a database of their own
+// (embedded PostgreSQL, migrations) and the NOTIFY channel, to fault the pieces the server is built from. Operator
+// scripts use admin.ts; benchmarks that drive the metric store directly, bench.ts.
 
 export { apiErrorOf } from './core/db-errors.ts';
 export { connectDatabase } from './db/database.ts';
