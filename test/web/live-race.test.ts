@@ -84,6 +84,47 @@ test('experiment page: a status change and a delete between the first read and t
   await page.close();
 });
 
+test('experiment page: a run created between the first read and the subscribe shows in the count', async () => {
+  const experimentName = uniqueName('race-created');
+  const first = await createRun(stack.gql, { experimentName, name: 'first' });
+  const { run } = await gql(`query($id: ID!) { run(id: $id) { experimentId } }`, { id: first.id });
+  const page = await stack.newPage();
+  const { held, release } = await holdSubscribe(page, 'ExperimentRunChanged');
+  await page.goto(`${stack.webUrl}/experiments/${run.experimentId}`);
+  const countIs = (text: string, timeout: number) =>
+    page.waitForFunction((t) => document.querySelector('[data-testid="run-count"]')?.textContent === t, text, {
+      timeout,
+    });
+  await countIs('1 of 1 shown', 30_000);
+  await held;
+  // Longer than any timed recount after the socket came up: only the server's RESYNC can reveal this run.
+  await new Promise((r) => setTimeout(r, 1000));
+  await createRun(stack.gql, { experimentName, name: 'created-in-the-window' });
+  release();
+  // The replay names only the runs read (sinceListedOnly); without a re-count once the server listens the page
+  // says "1 of 1 shown" forever (nothing else touches this experiment).
+  await countIs('1 of 2 shown', 15_000);
+  // And the stream is live after it: a later run is counted too.
+  await createRun(stack.gql, { experimentName, name: 'after' });
+  await countIs('1 of 3 shown', 15_000);
+  await page.close();
+});
+
+test('run page: a run deleted while its page was away from the stream is shown as deleted', async () => {
+  const doomed = await createRun(stack.gql, { experimentName: uniqueName('race-deleted'), name: 'doomed' });
+  await startRun(stack.gql, doomed.id);
+  const page = await stack.newPage();
+  const { held, release } = await holdSubscribe(page, 'RunChangedById');
+  await page.goto(`${stack.webUrl}/runs/${doomed.id}`);
+  await page.locator('[data-testid="run-name"]').waitFor();
+  await held;
+  await gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: doomed.id });
+  release();
+  // The replay by run id finds no row for the run the page holds: without its DELETED the page shows it as running.
+  await page.getByText('This run was deleted.').waitFor({ timeout: 15_000 });
+  await page.close();
+});
+
 test('home page: a run created between the list read and the subscribe shows in the count', async () => {
   const name = uniqueName('race-home');
   await createRun(stack.gql, { experimentName: name });

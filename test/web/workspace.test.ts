@@ -282,3 +282,40 @@ test('the grouped experiment chart is the common chart: nice ticks, a tooltip, a
   await page.locator(`${chart} [data-testid="chart-tooltip"]`).waitFor();
   assert.match(await page.locator(`${chart} [data-testid="chart-tooltip"]`).innerText(), /optimizer=/);
 });
+
+/**
+ * Where the "add a panel" picker's placeholder ends, measured with the input's own font: it must end inside the
+ * input's content box (not cut off), and the input inside the workspace panel. Empty list: it fits.
+ */
+function pickerOverflow(p: Page): Promise<string[]> {
+  return p.evaluate(() => {
+    const input = document.querySelector<HTMLInputElement>('[data-testid="workspace-add"]');
+    const panel = input?.closest('[data-testid="workspace"]');
+    if (!input || !panel) return ['no picker'];
+    const cs = getComputedStyle(input);
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const text = ctx.measureText(input.placeholder).width;
+    const inner = input.clientWidth - Number.parseFloat(cs.paddingLeft) - Number.parseFloat(cs.paddingRight);
+    const box = input.getBoundingClientRect();
+    const cell = panel.getBoundingClientRect();
+    const out: string[] = [];
+    if (text > inner + 0.5) out.push(`placeholder "${input.placeholder}" is ${text.toFixed(0)} px in ${inner} px`);
+    if (box.left < cell.left - 0.5 || box.right > cell.right + 0.5)
+      out.push(`input ${box.left}..${box.right} outside its panel ${cell.left}..${cell.right}`);
+    return out;
+  });
+}
+
+test('the "add a panel" placeholder is not cut off: desktop and 390 px', async () => {
+  await openWorkspace('?panels=score');
+  await page.locator('[data-testid="workspace-add"]').waitFor();
+  try {
+    assert.deepEqual(await pickerOverflow(page), [], 'at 1400 px');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await pickerOverflow(page), [], 'at 390 px');
+    await shot(page, 'workspace-picker-390');
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }
+});

@@ -1184,16 +1184,22 @@ export type RunEdge = {
 /** A change to a run, delivered to subscribers. */
 export type RunEvent = {
   __typename?: 'RunEvent';
-  /** The experiment of the run. */
-  experimentId: Scalars['ID']['output'];
+  /**
+   * The experiment of the run. Null for RESYNC on `runIds`, and for a run followed by `runIds` that a replay
+   * finds deleted (a deleted run's experiment is not kept).
+   */
+  experimentId?: Maybe<Scalars['ID']['output']>;
   /** What happened. */
   kind: RunEventKind;
-  /** The run as it is now (null when deleted). */
+  /** The run as it is now (null when deleted, and for RESYNC). */
   run?: Maybe<Run>;
-  /** The run the event is about. */
-  runId: Scalars['ID']['output'];
-  /** The run's sequence number after this change; pass the last one you saw as `since` to resume. */
-  seq: Scalars['Int']['output'];
+  /** The run the event is about; null for RESYNC. */
+  runId?: Maybe<Scalars['ID']['output']>;
+  /**
+   * The run's sequence number after this change; pass the last one you saw as `since` to resume.
+   * Null for RESYNC.
+   */
+  seq?: Maybe<Scalars['Int']['output']>;
 };
 
 /** What kind of change a RunEvent reports. */
@@ -1202,6 +1208,13 @@ export type RunEventKind =
   | 'CREATED'
   /** The run was deleted; `run` is null. */
   | 'DELETED'
+  /**
+   * Only for `startWithResync`: the server is now listening, and runs created (or deleted) that the replay of
+   * `since` does not cover may have been missed: read the list (or its count) again. Sent first, after the
+   * replay, and again after the server lost its database connection for a while. `runId`, `seq` and `run`
+   * are null.
+   */
+  | 'RESYNC'
   /** Status, tags, notes, heartbeat-driven state or other fields changed. */
   | 'UPDATED';
 
@@ -1408,7 +1421,10 @@ export type Subscription = {
    * Changes to runs: of one experiment (`experimentId`) or of given runs (`runIds`).
    * With `since`, first replays the current state of every run whose seq is greater than given
    * (runs of the experiment not listed count as seq 0), then streams live events without gaps or duplicates.
-   * A listed run of the experiment that no longer exists is replayed as DELETED (at its given seq + 1).
+   * A run given in `since` (or delivered earlier on this stream) that no longer exists is replayed as DELETED
+   * (at its given seq + 1), once. By `runIds`, such an event has a null `experimentId`, and an id that never
+   * named a run gets the same DELETED: a key limited to some experiments learns nothing of other experiments'
+   * runs from it (an id of an existing run of another experiment is refused with FORBIDDEN when subscribing).
    * An event carries the run as it is when delivered, so changes in quick succession may arrive as one event
    * with the newer state and seq: seqs only increase, and the last event always has the current state.
    */
@@ -1438,6 +1454,7 @@ export type SubscriptionRunChangedArgs = {
   runIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   since?: InputMaybe<Array<RunSeqInput>>;
   sinceListedOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  startWithResync?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -2073,11 +2090,11 @@ export type RunEdgeResolvers<ContextType = Context, ParentType extends Resolvers
 };
 
 export type RunEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunEvent'] = ResolversParentTypes['RunEvent']> = {
-  experimentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  experimentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['RunEventKind'], ParentType, ContextType>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType>;
-  runId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  runId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  seq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type RunLaunchResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunLaunch'] = ResolversParentTypes['RunLaunch']> = {
@@ -2133,7 +2150,7 @@ export type SeriesPointResolvers<ContextType = Context, ParentType extends Resol
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   experimentsChanged?: SubscriptionResolver<ResolversTypes['ExperimentChange'], "experimentsChanged", ParentType, ContextType, RequireFields<SubscriptionExperimentsChangedArgs, 'startWithResync'>>;
   metricsLogged?: SubscriptionResolver<ResolversTypes['MetricsEvent'], "metricsLogged", ParentType, ContextType, RequireFields<SubscriptionMetricsLoggedArgs, 'runIds'>>;
-  runChanged?: SubscriptionResolver<ResolversTypes['RunEvent'], "runChanged", ParentType, ContextType, RequireFields<SubscriptionRunChangedArgs, 'sinceListedOnly'>>;
+  runChanged?: SubscriptionResolver<ResolversTypes['RunEvent'], "runChanged", ParentType, ContextType, RequireFields<SubscriptionRunChangedArgs, 'sinceListedOnly' | 'startWithResync'>>;
   runLogs?: SubscriptionResolver<ResolversTypes['LogEvent'], "runLogs", ParentType, ContextType, RequireFields<SubscriptionRunLogsArgs, 'afterLine' | 'runId'>>;
 };
 

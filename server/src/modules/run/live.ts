@@ -8,11 +8,23 @@ import { type RunEventKind, topics } from '../../pubsub/topics.ts';
 import { findRun, type RunRow, runsIn } from './store.ts';
 
 export interface RunEvent {
-  seq: number;
-  runId: string;
-  experimentId: string;
-  kind: RunEventKind;
+  /** null for RESYNC */
+  seq: number | null;
+  /** null for RESYNC */
+  runId: string | null;
+  /** null for RESYNC by runIds, and for a run followed by id that a replay finds deleted (its experiment is gone). */
+  experimentId: string | null;
+  kind: RunEventKind | 'RESYNC';
   run: RunRow | null;
+}
+
+export interface RunChangedOptions {
+  /** The last seq the subscriber applied per run (the schema's `since`); null: no replay. */
+  since: { runId: string; seq: number }[] | null;
+  /** Replay only the runs `since` lists (see the schema's `sinceListedOnly`). */
+  listedOnly?: boolean;
+  /** Send RESYNC once listening, after the replay, and after every recovery (the schema's `startWithResync`). */
+  startWithResync?: boolean;
 }
 
 /**
@@ -30,10 +42,9 @@ export class RunLive {
 
   runChanged(
     args: { experimentId?: string | null; runIds?: string[] | null },
-    since: { runId: string; seq: number }[] | null,
-    /** Replay only the runs `since` lists (see the schema's `sinceListedOnly`). */
-    listedOnly = false,
+    options: RunChangedOptions,
   ): AsyncIterableIterator<RunEvent> {
+    const { since, listedOnly = false, startWithResync = false } = options;
     const runIds = args.runIds?.map((id) => id.toLowerCase()) ?? null;
     if ((args.experimentId == null) === (runIds == null))
       throw badInput('runChanged', 'give exactly one of experimentId and runIds');
@@ -56,21 +67,19 @@ export class RunLive {
         last.set(run.id, run.stateSeq);
         push({ seq: run.stateSeq, runId: run.id, experimentId: run.experimentId, kind: 'UPDATED', run });
       }
-      // A listed run of the experiment that is gone was deleted while the subscriber was not listening: without
-      // this its row would stay on screen. Its seq is one past what the subscriber holds, so it is applied once.
-      if (!experimentId) return;
-      const present = new Set(found.map((r) => r.id));
-      for (const [runId, seq] of given) {
-        if (present.has(runId) || gone.has(runId) || !isUuid(runId)) continue;
-        gone.add(runId);
-        const deletedSeq = Math.max(seq, last.get(runId) ?? 0) + 1;
-        last.set(runId, deletedSeq);
-        push({ seq: deletedSeq, runId, experimentId, kind: 'DELETED', run: null });
-      }
+      this.replayDeleted(push, { experimentId, runIds, given, last, gone }, found);
+    };
+    /** The replay, then (when asked) RESYNC: the subscriber re-reads what no seq can name (runs created meanwhile). */
+    const replayThenResync = async (push: Push<RunEvent>, given: Map<string, number>, first = false) => {
+      // The first work replays only when asked to (`since`); a recovery always does.
+      if (!first || since) await replay(push, given, listedOnly);
+      if (startWithResync) push({ seq: null, runId: null, experimentId, kind: 'RESYNC', run: null });
     };
     return resumableStream(this.listener, {
       topics: experimentId ? [topics.experiment(experimentId)] : (runIds ?? []).map((id) => topics.run(id)),
-      start: since ? (push) => replay(push, given, listedOnly) : undefined,
+      // `start` runs once the topics are subscribed, so a list re-read on its RESYNC sees every change committed
+      // before it, and every later one comes as a notice.
+      start: since || startWithResync ? (push) => replayThenResync(push, given, true) : undefined,
       notice: async (n, push) => {
         if (n.seq <= (last.get(n.runId) ?? -1)) return;
         const run = n.kind === 'DELETED' ? null : await this.loadRun(n.runId, n.seq);
@@ -87,10 +96,42 @@ export class RunLive {
         });
       },
       // Recovery replays as the client asked: every run whose state is newer than what was delivered or given.
-      replay: (push) => replay(push, given, listedOnly),
+      replay: (push) => replayThenResync(push, given),
       // After LISTEN reconnected: every run newer than what this stream delivered.
-      resync: (push) => replay(push, new Map(), listedOnly),
+      resync: (push) => replayThenResync(push, new Map()),
     });
+  }
+
+  /**
+   * A run the subscriber holds (given in `since`, or delivered on this stream) that a replay no longer finds was
+   * deleted while the subscriber was not listening: without this its row would stay on screen. Its seq is one past
+   * what the subscriber holds, so it is applied once. By run id the deleted run's experiment is unknown (the row is
+   * gone) and so is whether the id ever named a run: every such id gets the same event with a null experimentId, so a
+   * key limited to some experiments learns nothing of another experiment's runs (an existing run of one is refused
+   * before the stream starts, by runAccess).
+   */
+  private replayDeleted(
+    push: Push<RunEvent>,
+    s: {
+      experimentId: string | null;
+      runIds: string[] | null;
+      given: Map<string, number>;
+      last: Map<string, number>;
+      gone: Set<string>;
+    },
+    found: RunRow[],
+  ) {
+    const present = new Set(found.map((r) => r.id));
+    const held = new Set([...s.given.keys(), ...s.last.keys()]);
+    for (const runId of held) {
+      if (present.has(runId) || s.gone.has(runId) || !isUuid(runId)) continue;
+      // By id: only the runs followed (a `since` entry for another id is not this stream's to report).
+      if (s.runIds && !s.runIds.includes(runId)) continue;
+      s.gone.add(runId);
+      const deletedSeq = Math.max(s.given.get(runId) ?? 0, s.last.get(runId) ?? 0) + 1;
+      s.last.set(runId, deletedSeq);
+      push({ seq: deletedSeq, runId, experimentId: s.experimentId, kind: 'DELETED', run: null });
+    }
   }
 
   /** The runs a replay compares: the listed ones (of the scope) when `listed` is given, else the whole scope. */

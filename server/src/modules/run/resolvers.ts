@@ -27,7 +27,12 @@ export const runResolvers: Resolvers = {
   },
   Subscription: {
     runChanged: {
-      subscribe: (_, a, ctx) => ctx.services.runs.changed(a, a.since ?? null, a.sinceListedOnly ?? false),
+      subscribe: (_, a, ctx) =>
+        ctx.services.runs.changed(a, {
+          since: a.since ?? null,
+          listedOnly: a.sinceListedOnly ?? false,
+          startWithResync: a.startWithResync ?? false,
+        }),
       resolve: (event: RunEvent) => event,
     },
   },

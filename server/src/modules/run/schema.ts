@@ -220,19 +220,32 @@ export const runTypeDefs = /* GraphQL */ `
     UPDATED
     "The run was deleted; \`run\` is null."
     DELETED
+    """
+    Only for \`startWithResync\`: the server is now listening, and runs created (or deleted) that the replay of
+    \`since\` does not cover may have been missed: read the list (or its count) again. Sent first, after the
+    replay, and again after the server lost its database connection for a while. \`runId\`, \`seq\` and \`run\`
+    are null.
+    """
+    RESYNC
   }
 
   "A change to a run, delivered to subscribers."
   type RunEvent {
-    "The run's sequence number after this change; pass the last one you saw as \`since\` to resume."
-    seq: Int!
-    "The run the event is about."
-    runId: ID!
-    "The experiment of the run."
-    experimentId: ID!
+    """
+    The run's sequence number after this change; pass the last one you saw as \`since\` to resume.
+    Null for RESYNC.
+    """
+    seq: Int
+    "The run the event is about; null for RESYNC."
+    runId: ID
+    """
+    The experiment of the run. Null for RESYNC on \`runIds\`, and for a run followed by \`runIds\` that a replay
+    finds deleted (a deleted run's experiment is not kept).
+    """
+    experimentId: ID
     "What happened."
     kind: RunEventKind!
-    "The run as it is now (null when deleted)."
+    "The run as it is now (null when deleted, and for RESYNC)."
     run: Run
   }
 
@@ -290,7 +303,10 @@ export const runTypeDefs = /* GraphQL */ `
     Changes to runs: of one experiment (\`experimentId\`) or of given runs (\`runIds\`).
     With \`since\`, first replays the current state of every run whose seq is greater than given
     (runs of the experiment not listed count as seq 0), then streams live events without gaps or duplicates.
-    A listed run of the experiment that no longer exists is replayed as DELETED (at its given seq + 1).
+    A run given in \`since\` (or delivered earlier on this stream) that no longer exists is replayed as DELETED
+    (at its given seq + 1), once. By \`runIds\`, such an event has a null \`experimentId\`, and an id that never
+    named a run gets the same DELETED: a key limited to some experiments learns nothing of other experiments'
+    runs from it (an id of an existing run of another experiment is refused with FORBIDDEN when subscribing).
     An event carries the run as it is when delivered, so changes in quick succession may arrive as one event
     with the newer state and seq: seqs only increase, and the last event always has the current state.
     """
@@ -307,6 +323,12 @@ export const runTypeDefs = /* GraphQL */ `
       the subscription is replayed, and the runs it did not read (other pages) cost nothing.
       """
       sinceListedOnly: Boolean = false
+      """
+      true: after the replay of \`since\`, the stream sends one RESYNC, once the server is listening (and again
+      after a database outage). A page that read a list before subscribing and reads its count (or the list)
+      again on that RESYNC misses no run created in between, which a replay by seq cannot name.
+      """
+      startWithResync: Boolean = false
     ): RunEvent!
   }
 `;

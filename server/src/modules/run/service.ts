@@ -6,7 +6,7 @@ import { type Database, inCallerTransaction, inTransaction } from '../../db/data
 import type { PgListener } from '../../pubsub/pg-listener.ts';
 import type { ExperimentService } from '../experiment/service.ts';
 import { listRuns, type RunListArgs, type RunPage } from './list.ts';
-import { type RunEvent, RunLive } from './live.ts';
+import { type RunChangedOptions, type RunEvent, RunLive } from './live.ts';
 import type { RunState } from './run-state.ts';
 import {
   type Bind,
@@ -69,10 +69,9 @@ export class RunService {
   /** The runChanged stream (see live.ts). */
   changed(
     args: { experimentId?: string | null; runIds?: string[] | null },
-    since: { runId: string; seq: number }[] | null,
-    listedOnly = false,
+    options: RunChangedOptions,
   ): AsyncIterableIterator<RunEvent> {
-    return this.live.runChanged(args, since, listedOnly);
+    return this.live.runChanged(args, options);
   }
 
   async get(id: string): Promise<RunRow | null> {

@@ -236,24 +236,31 @@ function useRunPages(
 
 /**
  * Creates and deletes change how many runs match; the server counts (the filter may or may not match a created run,
- * and a deleted run may never have been loaded). Coalesced: bursts cost one query.
+ * and a deleted run may never have been loaded). Coalesced without a delay: a burst while a count is in flight costs
+ * one more count, started when that one returns (so the last answer is never older than the last event).
  */
 function useRecount(q: RunsQuery, generation: React.RefObject<number>, setState: SetState) {
   const load = useLoad();
   const { experimentId, where, archived } = q;
-  const countTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const busy = useRef(false);
+  /** Asked again while a count was in flight. */
+  const again = useRef(false);
   const recount = useCallback(() => {
-    if (countTimer.current) return;
-    countTimer.current = setTimeout(async () => {
-      countTimer.current = null;
-      const gen = generation.current;
-      const res = await load(RunsCountDocument, { experimentId, where: where || null, archived });
-      if (gen !== generation.current || !res.data) return;
-      const n = res.data.runs.totalCount;
-      setState((s) => (s.totalCount === null ? s : { ...s, totalCount: n }));
-    }, 300);
+    again.current = true;
+    if (busy.current) return;
+    busy.current = true;
+    void (async () => {
+      while (again.current) {
+        again.current = false;
+        const gen = generation.current;
+        const res = await load(RunsCountDocument, { experimentId, where: where || null, archived });
+        if (gen !== generation.current || !res.data) continue;
+        const n = res.data.runs.totalCount;
+        setState((s) => (s.totalCount === null ? s : { ...s, totalCount: n }));
+      }
+      busy.current = false;
+    })();
   }, [load, experimentId, where, archived, generation, setState]);
-  useEffect(() => () => void (countTimer.current && clearTimeout(countTimer.current)), []);
   return recount;
 }
 
@@ -277,13 +284,21 @@ function useRunChanges(
   const live = useLiveSubscription(
     ExperimentRunChangedDocument,
     read
-      ? { experimentId, sinceListedOnly: true, metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null }
+      ? {
+          experimentId,
+          sinceListedOnly: true,
+          startWithResync: true,
+          metricKeys: keysKey ? (JSON.parse(keysKey) as string[]) : null,
+        }
       : null,
     // Every subscribe, the first too, replays from the seqs of the runs read (or changed live) so far: a change
     // committed between the page's read and the server's subscribe is replayed, not lost. Only the listed runs are
     // replayed (sinceListedOnly): the other pages' runs are read later, after the stream is live.
     () => trackers.runs.since(),
     ({ runChanged: ev }) => {
+      // The server listens now (first subscribe, resubscribe, or after its database outage): runs created or
+      // deleted unread before that are in no replay, so count again, once, with nothing left in between.
+      if (ev.kind === 'RESYNC' || ev.runId == null || ev.seq == null) return void recount();
       if (!trackers.runs.accept(ev.runId, ev.seq)) return;
       onActivity();
       setActivityAt(new Date().toISOString());
@@ -315,20 +330,6 @@ function useRunChanges(
       });
     },
   );
-
-  // The replay covers the runs read, not runs created (or deleted unread) before the server subscribed, nor while the
-  // socket was down: recount whenever the stream (re)turns live. 'live' means the socket is up, not that the server
-  // has subscribed yet; the recount waits 300 ms (useRecount), which in practice is after.
-  const wasLive = useRef(false);
-  useEffect(() => {
-    if (live.state !== 'live') {
-      wasLive.current = false;
-      return;
-    }
-    if (wasLive.current) return;
-    wasLive.current = true;
-    recount();
-  }, [live.state, recount]);
 
   // Latest/best metric cells of active runs follow metricsLogged (logging does not emit runChanged).
   const activeKey = useMemo(

@@ -111,7 +111,7 @@ function PanelPicker({ keys, panels, onAdd }: { keys: string[]; panels: string[]
   };
   return (
     <form
-      className="toolbar"
+      className="toolbar workspace-picker"
       onSubmit={(e) => {
         e.preventDefault();
         add(text);

@@ -85,7 +85,7 @@ export function RunView({ id }: { id: string }) {
     run ? { runIds: [run.id] } : null,
     () => tracker.current?.since(),
     ({ runChanged: ev }) => {
-      if (!tracker.current?.accept(ev.runId, ev.seq)) return;
+      if (ev.runId == null || ev.seq == null || !tracker.current?.accept(ev.runId, ev.seq)) return;
       if (ev.kind === 'DELETED') setDeleted(true);
       else if (ev.run) setLiveRun(ev.run);
     },

@@ -103,9 +103,13 @@ export function SweepView({ id }: { id: string }) {
     runIds ? { runIds } : null,
     () => changes.current?.since(),
     ({ runChanged: ev }) => {
-      if (!changes.current?.accept(ev.runId, ev.seq) || !ev.run) return;
-      const status = ev.run.status;
-      setLive((m) => new Map(m).set(ev.runId, { status, seq: ev.seq }));
+      const { runId, seq } = ev;
+      if (runId == null || seq == null || !changes.current?.accept(runId, seq)) return;
+      // Deleted (live, or while the page was away: the replay says so): the sweep's re-read drops the run.
+      if (ev.run) {
+        const status = ev.run.status;
+        setLive((m) => new Map(m).set(runId, { status, seq }));
+      }
       refresh();
     },
   );
