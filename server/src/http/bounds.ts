@@ -56,21 +56,24 @@ export class FailureThrottle {
     return Math.max(1, Math.ceil((w.endsAt - now) / 1000));
   }
 
-  /** Counts one failure of `addr`: in the shared window when there is one, else (or if it fails) here alone. */
+  /**
+   * Counts one failure of `addr`: here at once (requests of that address already in flight see it), then in the
+   * shared window, whose count (never below this server's) and end this server keeps. If the database does not
+   * answer, this server's own count still bounds the address.
+   */
   async fail(addr: string): Promise<void> {
-    if (this.shared) {
-      try {
-        const w = await this.shared(addr, this.windowMs);
-        this.remember(addr, { failures: w.failures, endsAt: Date.now() + w.endsInMs });
-        return;
-      } catch {
-        // The database did not answer: this server's own count still bounds the address.
-      }
-    }
     const now = Date.now();
     const w = this.windows.get(addr);
-    if (w && w.endsAt > now) w.failures++;
-    else this.remember(addr, { failures: 1, endsAt: now + this.windowMs });
+    const here =
+      w && w.endsAt > now
+        ? { failures: w.failures + 1, endsAt: w.endsAt }
+        : { failures: 1, endsAt: now + this.windowMs };
+    this.remember(addr, here);
+    if (!this.shared) return;
+    const all = await this.shared(addr, this.windowMs).catch(() => null);
+    if (!all) return;
+    const mine = this.windows.get(addr)?.failures ?? here.failures;
+    this.remember(addr, { failures: Math.max(all.failures, mine), endsAt: Date.now() + all.endsInMs });
   }
 
   private remember(addr: string, w: { failures: number; endsAt: number }): void {
