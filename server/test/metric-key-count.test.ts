@@ -1,12 +1,14 @@
 // Issue 20, 3(b): Run.metrics is charged by the run's key count, which the run row carries (runs.metric_keys, kept
 // by triggers on metric_latest in the writing transaction). Ten aliases of a page over a run with many keys are
 // refused after listing one page, not ten; a page under the limit answers; the count stays equal to the run's rows
-// in metric_latest through every writer (ingest, concurrent forward batches, MLflow log-batch, truncate, delete).
+// in metric_latest through every writer (ingest, concurrent forward batches, chunk compaction and re-logs into it,
+// MLflow log-batch, truncate, delete).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mlflowClient } from '@runboard/test-kit/mlflow';
 import { serverPerFile, type TestServer } from '@runboard/test-kit/server';
 import pg from 'pg';
+import { compactRun } from '../src/modules/metric/compaction.ts';
 
 const COST = 5_000;
 let s: TestServer;
@@ -114,7 +116,7 @@ test('pages over runs whose keys fit the limit answer in full, each page listed'
   assert.equal(over.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', JSON.stringify(over.errors));
 });
 
-test('runs.metric_keys equals the run rows of metric_latest through ingest, truncate, MLflow and deletion', async () => {
+test('runs.metric_keys equals the run rows of metric_latest through ingest, compaction, truncate, MLflow, deletion', async () => {
   const run = await newRun('counted');
   assert.equal(await keptCount(run), 0);
   await logKeys(run, keysNamed(250));
@@ -133,6 +135,26 @@ test('runs.metric_keys equals the run rows of metric_latest through ingest, trun
   );
   assert.ok(truncateMetrics.deleted > 0);
   assert.equal(await keptCount(run), 250);
+  assert.deepEqual(await wrongCounts(), []);
+
+  // Chunk compaction, a re-log into a compacted range (the chunk restored as rows, the summaries rebuilt), and a
+  // truncate reaching into chunks: keys k5..k7 exist only from step 20 on.
+  const packed = await newRun('counted');
+  const points = Array.from({ length: 30 }, (_, step) => keysNamed(step < 20 ? 5 : 8).map((key) => ({ key, step })));
+  await s.gql(`mutation($id: ID!, $c: MetricColumnsInput) { logMetrics(runId: $id, columns: $c) { accepted } }`, {
+    id: packed,
+    c: {
+      keys: points.flat().map((p) => p.key),
+      steps: points.flat().map((p) => p.step),
+      values: points.flat().map((p) => p.step),
+    },
+  });
+  assert.ok((await compactRun(db, packed, { chunkPoints: 10, all: true })) > 0);
+  assert.equal(await keptCount(packed), 8);
+  await logKeys(packed, keysNamed(5), 3);
+  assert.equal(await keptCount(packed), 8);
+  await s.gql(`mutation($id: ID!) { truncateMetrics(runId: $id, afterStep: 10) { deleted } }`, { id: packed });
+  assert.equal(await keptCount(packed), 5);
   assert.deepEqual(await wrongCounts(), []);
 
   // Forward batches of several runs at once (the group commit writes them in one statement).
