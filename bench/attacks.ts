@@ -7,7 +7,8 @@
  *
  * BENCH_ATTACKS (default 10) requests per shape; BENCH_KEYS (20000) metric keys on the big run (the issue: 200000);
  * BENCH_BODY_MB (57) for the anonymous body; BENCH_SOCKETS (100) slow connections; BENCH_SERVER_ROOT=<checkout>
- * runs another checkout's server (before/after); BENCH_SERVER_START_S (120) for a slow boot on a loaded
+ * runs another checkout's server (before/after); BENCH_SHAPE=<part of a shape's name> runs only the shapes
+ * whose name contains it (e.g. BENCH_SHAPE='{ metrics }'); BENCH_SERVER_START_S (120) for a slow boot on a loaded
  * machine. The "wrong keys" shape sends X-Forwarded-For (believed from loopback) so it stands for a remote
  * attacker while the probe keeps its own address.
  */
@@ -24,6 +25,8 @@ const REPEAT = Number(process.env.BENCH_ATTACKS ?? 10);
 const KEY_COUNT = Number(process.env.BENCH_KEYS ?? 20_000);
 const BODY_BYTES = Number(process.env.BENCH_BODY_MB ?? 57) * 1e6;
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 100);
+/** BENCH_SHAPE=<text>: only the shapes whose name contains it (one shape, profiled or compared side by side). */
+const ONLY = process.env.BENCH_SHAPE ?? '';
 const ADMIN = `bench-attacks-admin-${'0'.repeat(24)}`;
 
 /**
@@ -154,7 +157,10 @@ try {
   await sleep(2000);
   const base = summary(probe.samples.get('baseline') ?? [0]);
   const rows: (string | number)[][] = [['(no attack)', '', '', '', '', base.n, fmt(base.p50), fmt(base.p99), '1.0']];
-  for (const shape of shapes({ repeat: REPEAT, bodyBytes: BODY_BYTES, sockets: SOCKETS })) {
+  const chosen = shapes({ repeat: REPEAT, bodyBytes: BODY_BYTES, sockets: SOCKETS }).filter((s) =>
+    s.name.includes(ONLY),
+  );
+  for (const shape of chosen) {
     probe.phase = shape.name;
     const before = await cpu.sample();
     const { times, answers } = await attack(target, shape.count, shape.parallel, shape.send);

@@ -38,6 +38,8 @@ export interface Measure {
   cost: number;
   /** metricSeries points the operation may return. */
   points: number;
+  /** Lists only the data sizes (Run.metrics without keys): charged while executing (core/cost-meter.ts). */
+  dataSized: number;
 }
 
 type Vars = Record<string, unknown> | null;
@@ -89,7 +91,7 @@ export function measureOperation(
     const type = frag && schema.getType(frag.typeCondition.name.value);
     // Unknown fragments and cycles are reported by graphql's own rules; they add nothing here.
     if (!frag || visiting.has(name) || !type || !(isObjectType(type) || isInterfaceType(type)))
-      return { depth: 0, cost: 0, points: 0 };
+      return { depth: 0, cost: 0, points: 0, dataSized: 0 };
     visiting.add(name);
     const m = measureSet(frag.selectionSet, type, 0);
     visiting.delete(name);
@@ -107,10 +109,12 @@ export function measureOperation(
     let maxD = depth;
     let cost = 0;
     let points = 0;
+    let dataSized = 0;
     const add = (m: Measure, offset: number) => {
       maxD = Math.max(maxD, m.depth + offset);
       cost += m.cost;
       points += m.points;
+      dataSized += m.dataSized;
     };
     for (const sel of set.selections) {
       if (sel.kind === Kind.FRAGMENT_SPREAD) add(measureFragment(sel.name.value), depth);
@@ -131,6 +135,8 @@ export function measureOperation(
         if (isList)
           mult =
             first ?? listLength(sel, 'runIds', vars) ?? listLength(sel, 'keys', vars) ?? pageSize ?? ASSUMED_LIST_ITEMS;
+        if (parent.name === 'Run' && sel.name.value === 'metrics' && listLength(sel, 'keys', vars) === undefined)
+          dataSized++;
         if (sel.name.value === 'metricSeries') {
           // What it really returns: up to maxPoints buckets for every run x key.
           const runs = listLength(sel, 'runIds', vars) ?? 1;
@@ -143,10 +149,11 @@ export function measureOperation(
           maxD = Math.max(maxD, inner.depth);
           cost += 1 + mult * inner.cost;
           points += inner.points * mult;
+          dataSized += inner.dataSized;
         } else cost += 1;
       }
     }
-    return { depth: maxD, cost, points };
+    return { depth: maxD, cost, points, dataSized };
   };
 
   const root =
@@ -155,7 +162,7 @@ export function measureOperation(
       : op.operation === 'mutation'
         ? schema.getMutationType()
         : schema.getSubscriptionType();
-  if (!root) return { depth: 0, cost: 0, points: 0 };
+  if (!root) return { depth: 0, cost: 0, points: 0, dataSized: 0 };
   return measureSet(op.selectionSet, root, 1);
 }
 
@@ -220,7 +227,7 @@ export function limitsRule(maxDepth: number, _maxCost: number) {
       OperationDefinition(node) {
         if (aliases) return;
         const m = measureOperation(context.getSchema(), context.getDocument(), node, null);
-        const err = checkMeasure({ depth: m.depth, cost: 0, points: 0 }, maxDepth, Number.POSITIVE_INFINITY);
+        const err = checkMeasure({ ...m, cost: 0, points: 0 }, maxDepth, Number.POSITIVE_INFINITY);
         if (err) context.reportError(err);
       },
     };

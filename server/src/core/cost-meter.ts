@@ -21,14 +21,43 @@ export class CostMeter {
    */
   private refusal: GraphQLError | null = null;
 
+  /** Set (HTTP) when the operation holds a data-sized list: pages of runs are then listed one at a time. */
+  private pacing = false;
+  /** The page listed last (settled), which the next one waits for. */
+  private lastPage: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly limit: number,
     private readonly cumulative = true,
   ) {}
 
-  /** Starts from the document's static cost, which already counted ASSUMED_LIST_ITEMS per data-sized list. */
-  begin(staticCost: number): void {
-    if (this.cumulative) this.spent = staticCost;
+  /**
+   * Starts from the document's static cost, which already counted ASSUMED_LIST_ITEMS per data-sized list;
+   * `dataSized`: the operation has such a list (see page).
+   */
+  begin(staticCost: number, dataSized = false): void {
+    if (!this.cumulative) return;
+    this.spent = staticCost;
+    this.pacing = dataSized;
+  }
+
+  /**
+   * Lists one page of runs. In an operation with a data-sized list, pages wait for each other: each run row
+   * carries its key count (runs.metric_keys), so a page's Run.metrics are charged as soon as it is listed, and the
+   * next page starts only after that (one macrotask later, when graphql has completed the page's fields). Ten
+   * aliases of a page over a 200k-key run are then refused after listing one page, not ten (issue #20); a page
+   * after the refusal is not listed at all. Other operations list their pages at once, as before.
+   */
+  page<T>(list: () => Promise<T>): Promise<T> {
+    if (!this.pacing) return list();
+    const turn = this.lastPage
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(() => {
+        if (this.refusal) throw this.refusal;
+        return list();
+      });
+    this.lastPage = turn.catch(() => {});
+    return turn;
   }
 
   /** The refusal that ended this request, if one did (HTTP only). */

@@ -25,11 +25,20 @@ export class AuthThrottled extends Error {
 /** At most this many addresses are remembered; past it the oldest are forgotten (memory stays bounded). */
 const MAX_TRACKED = 100_000;
 
+/** Where the servers on one database count wrong keys together (auth_failures; see FailureThrottle). */
+export type SharedFailures = (address: string, windowMs: number) => Promise<{ failures: number; endsInMs: number }>;
+
 /**
  * Failed key checks per client address in fixed windows: after `max` failures within `windowMs`, further
  * requests from that address that present a key are answered 429 until the window ends, without hashing the key
  * or reading the body. Keyed by address only: a per-key lockout would let anyone lock a legitimate key out by
  * sending wrong secrets for its prefix (and stored keys carry 256 random bits, which no rate of guessing finds).
+ *
+ * With `shared`, the count is the one every server on the database keeps (issue #20: behind a balancer each server
+ * counting alone let an address try `max` keys per server). Only a failure pays for it (one upsert, after the key
+ * check that failed); the check before a key is hashed stays in memory, so a correct key costs no round trip. A
+ * server learns that an address is throttled from its own next failure of that address, so in one window an address
+ * gets at most `max` + (servers - 1) wrong keys checked (plus what it has in flight at once), not `max` x servers.
  */
 export class FailureThrottle {
   private readonly windows = new Map<string, { failures: number; endsAt: number }>();
@@ -37,6 +46,7 @@ export class FailureThrottle {
   constructor(
     readonly max: number,
     readonly windowMs: number,
+    private readonly shared: SharedFailures | null = null,
   ) {}
 
   /** Seconds until `addr` may try again, 0 when it may now. */
@@ -46,15 +56,30 @@ export class FailureThrottle {
     return Math.max(1, Math.ceil((w.endsAt - now) / 1000));
   }
 
-  fail(addr: string, now = Date.now()): void {
+  /**
+   * Counts one failure of `addr`: here at once (requests of that address already in flight see it), then in the
+   * shared window, whose count (never below this server's) and end this server keeps. If the database does not
+   * answer, this server's own count still bounds the address.
+   */
+  async fail(addr: string): Promise<void> {
+    const now = Date.now();
     const w = this.windows.get(addr);
-    if (w && w.endsAt > now) {
-      w.failures++;
-      return;
-    }
+    const here =
+      w && w.endsAt > now
+        ? { failures: w.failures + 1, endsAt: w.endsAt }
+        : { failures: 1, endsAt: now + this.windowMs };
+    this.remember(addr, here);
+    if (!this.shared) return;
+    const all = await this.shared(addr, this.windowMs).catch(() => null);
+    if (!all) return;
+    const mine = this.windows.get(addr)?.failures ?? here.failures;
+    this.remember(addr, { failures: Math.max(all.failures, mine), endsAt: Date.now() + all.endsInMs });
+  }
+
+  private remember(addr: string, w: { failures: number; endsAt: number }): void {
     this.windows.delete(addr);
     if (this.windows.size >= MAX_TRACKED) this.windows.delete(this.windows.keys().next().value!);
-    this.windows.set(addr, { failures: 1, endsAt: now + this.windowMs });
+    this.windows.set(addr, w);
   }
 }
 
@@ -116,7 +141,7 @@ export class AuthGate {
     const wait = this.throttle.retryAfter(addr);
     if (wait) throw new AuthThrottled(wait);
     const principal = await this.auth.authenticate(presented);
-    if (!principal) this.throttle.fail(addr);
+    if (!principal) await this.throttle.fail(addr);
     return principal;
   }
 }

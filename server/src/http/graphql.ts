@@ -251,7 +251,7 @@ function costPlugin(limits: GraphQLLimits): ApolloServerPlugin<Context> {
           const m = measureWithVariables(limits.schema, document, operation, request.variables);
           const err = checkMeasure(m, limits.maxDepth, limits.maxCost);
           if (err) throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } });
-          contextValue.cost.begin(m.cost);
+          contextValue.cost.begin(m.cost, m.dataSized > 0);
         },
         // A refusal while executing (a list sized by the data, core/cost-meter.ts) ends the whole request: the
         // answer is that error alone, as for a refusal before executing, not the fields that ran before it.

@@ -303,7 +303,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auth = await startAuth(db, opts, log);
   const gate = new AuthGate(
     auth,
-    new FailureThrottle(opts.AUTH_FAILURES_PER_MINUTE ?? BOUNDS.authFailuresPerMinute, 60_000),
+    // Counted with every other server on the database (auth_failures), so a balancer does not multiply the rate.
+    new FailureThrottle(opts.AUTH_FAILURES_PER_MINUTE ?? BOUNDS.authFailuresPerMinute, 60_000, (addr, ms) =>
+      auth.store.recordFailure(addr, ms),
+    ),
   );
   const origins = opts.RUNBOARD_CORS_ORIGINS ?? defaultOrigins(opts.HOST, opts.WEB_PORT ?? 3000);
   const listener = new PgListener(opts.databaseUrl, log);

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { ASSUMED_LIST_ITEMS, CostMeter } from '../core/cost-meter.ts';
+import { CostMeter } from '../core/cost-meter.ts';
 import type { Database } from '../db/database.ts';
 import type { ArtifactService } from './artifact/service.ts';
 import type { Principal } from './auth/scopes.ts';
@@ -66,17 +66,9 @@ function createLoaders(s: Services, auth: Principal, cost: CostMeter) {
     latest: batched((runIds: readonly string[]) =>
       cost.refused ? Promise.resolve(runIds.map(() => cost.refused!)) : s.metrics.latest(runIds),
     ),
-    /**
-     * Keys per run, counted only as far as the budget left reaches: each key past the ASSUMED_LIST_ITEMS costs at
-     * least 2 (itself and one selected field), so a count past that many + remaining/2 is refused either way.
-     */
+    /** Keys per run (runs.metric_keys), for a run object that did not come with its count. */
     metricKeyCount: batched((runIds: readonly string[]) =>
-      cost.refused
-        ? Promise.resolve(runIds.map(() => cost.refused!))
-        : s.metrics.keyCounts(
-            runIds,
-            Number.isFinite(cost.limit) ? ASSUMED_LIST_ITEMS + Math.floor(cost.remaining() / 2) + 1 : null,
-          ),
+      cost.refused ? Promise.resolve(runIds.map(() => cost.refused!)) : s.metrics.keyCounts(runIds),
     ),
     /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
     latestOfKeys: memoByKeys((keys: readonly string[]) =>

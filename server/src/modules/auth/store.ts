@@ -66,6 +66,28 @@ export class ApiKeyStore {
     return rows[0] ?? null;
   }
 
+  /**
+   * One more wrong key from `address` in the window every server on this database shares (auth_failures): a new
+   * window of `windowMs` when there is none or it has ended. Also deletes up to 10 other windows that have ended, so
+   * the table holds about the addresses that failed in the last window. Returns that window's failures and the
+   * milliseconds left in it (by the database's clock, which every server shares).
+   */
+  async recordFailure(address: string, windowMs: number): Promise<{ failures: number; endsInMs: number }> {
+    const { rows } = await this.pool.query<{ failures: number; endsInMs: number }>(
+      `WITH ended AS (
+         DELETE FROM auth_failures WHERE address IN (
+           SELECT address FROM auth_failures WHERE ends_at < now() AND address <> $1 LIMIT 10 FOR UPDATE SKIP LOCKED))
+       INSERT INTO auth_failures AS f (address, failures, ends_at)
+       VALUES ($1, 1, now() + $2 * interval '1 millisecond')
+       ON CONFLICT (address) DO UPDATE SET
+         failures = CASE WHEN f.ends_at > now() THEN f.failures + 1 ELSE 1 END,
+         ends_at = CASE WHEN f.ends_at > now() THEN f.ends_at ELSE EXCLUDED.ends_at END
+       RETURNING failures, (extract(epoch FROM ends_at - now()) * 1000)::float8 AS "endsInMs"`,
+      [address, windowMs],
+    );
+    return rows[0]!;
+  }
+
   async touch(id: string): Promise<void> {
     await this.pool.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [id]);
   }

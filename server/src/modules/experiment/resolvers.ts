@@ -35,6 +35,7 @@ export const experimentResolvers: Resolvers = {
     runCount: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).counts.reduce((n, c) => n + c.count, 0),
     lastActivityAt: async (e, _, ctx) => (await ctx.loaders.runCounts.load(e.id)).last,
     configKeys: (e, _, ctx) => ctx.services.experiments.configKeys(e.id),
-    runs: (e, a, ctx) => ctx.services.runs.list({ ...a, experimentId: e.id, experimentScope: ctx.auth.experiments }),
+    runs: (e, a, ctx) =>
+      ctx.cost.page(() => ctx.services.runs.list({ ...a, experimentId: e.id, experimentScope: ctx.auth.experiments })),
   },
 };

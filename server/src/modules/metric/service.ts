@@ -98,9 +98,9 @@ export class MetricService {
     return latestForRuns(this.db.pool, runIds, keys);
   }
 
-  /** Each run's number of metric keys, counted up to `cap` (null: exact); what Run.metrics is charged by. */
-  keyCounts(runIds: readonly string[], cap: number | null): Promise<number[]> {
-    return keyCountsOfRuns(this.db.pool, runIds, cap);
+  /** Each run's number of metric keys (runs.metric_keys); what Run.metrics is charged by. */
+  keyCounts(runIds: readonly string[]): Promise<number[]> {
+    return keyCountsOfRuns(this.db.pool, runIds);
   }
 
   logged(

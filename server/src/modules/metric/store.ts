@@ -54,14 +54,13 @@ export async function latestForRuns(
 }
 
 /**
- * How many keys each run has in metric_latest, counted up to `cap` (an index-only probe of at most `cap` entries
- * per run, so counting a 200k-key run against a 50k budget reads 50k index entries, not 200k).
+ * How many keys each run has in metric_latest: runs.metric_keys, which triggers on metric_latest keep in the
+ * writing transaction (migration run_metric_keys), so a 200k-key run costs one row read, not 200k index entries.
  */
-export async function keyCountsOfRuns(db: pg.Pool, runIds: readonly string[], cap: number | null): Promise<number[]> {
+export async function keyCountsOfRuns(db: pg.Pool, runIds: readonly string[]): Promise<number[]> {
   const { rows } = await db.query<{ runId: string; n: number }>(
-    `SELECT id AS "runId", (SELECT count(*) FROM (SELECT 1 FROM metric_latest WHERE run_id = id LIMIT $2) s) AS n
-       FROM unnest($1::uuid[]) AS id`,
-    [runIds, cap],
+    `SELECT id AS "runId", metric_keys AS n FROM runs WHERE id = ANY($1::uuid[])`,
+    [runIds],
   );
   const byRun = new Map(rows.map((r) => [r.runId, r.n]));
   return runIds.map((id) => byRun.get(id) ?? 0);

@@ -6,13 +6,15 @@ import type { RunEvent } from './live.ts';
 export const runResolvers: Resolvers = {
   Query: {
     runs: (_, a, ctx) =>
-      ctx.services.runs.list({
-        ...a.filter,
-        orderBy: a.orderBy,
-        first: a.first,
-        after: a.after,
-        experimentScope: ctx.auth.experiments,
-      }),
+      ctx.cost.page(() =>
+        ctx.services.runs.list({
+          ...a.filter,
+          orderBy: a.orderBy,
+          first: a.first,
+          after: a.after,
+          experimentScope: ctx.auth.experiments,
+        }),
+      ),
     run: (_, a, ctx) => ctx.services.runs.get(a.id),
   },
   Mutation: {
@@ -40,8 +42,9 @@ export const runResolvers: Resolvers = {
     experiment: (r, _, ctx) => ctx.loaders.experiment.load(r.experimentId),
     metrics: async (r, a, ctx, info) => {
       if (a.keys) return ctx.loaders.latestOfKeys(a.keys).load(r.id);
-      // Its length is the run's key count (5 or 200,000): charged from a count before any summary is read.
-      const n = await ctx.loaders.metricKeyCount.load(r.id);
+      // Its length is the run's key count (5 or 200,000), charged before any summary is read. A listed run carries
+      // it (runs.metric_keys), so the charge is made the moment its page is listed (CostMeter.page).
+      const n = typeof r.metricKeys === 'number' ? r.metricKeys : await ctx.loaders.metricKeyCount.load(r.id);
       ctx.cost.charge(Math.max(0, n - ASSUMED_LIST_ITEMS) * itemCost(info), `Run.metrics of run ${r.id} (${n} keys)`);
       return ctx.loaders.latest.load(r.id);
     },

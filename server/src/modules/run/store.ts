@@ -51,6 +51,7 @@ const RUN_FIELD_SQL: { [K in keyof RunRow]-?: string } = {
   logLines: 'r.log_lines',
   archived: 'r.archived',
   userConfigKeys: 'r.user_config_keys',
+  metricKeys: 'r.metric_keys',
 };
 
 /** Select list producing a RunRow from alias `r`. */
