@@ -144,7 +144,11 @@ export class RunQueue {
       return this.boss.fetch<RunJob>(queue, {
         batchSize: max,
         // Sweep runs carry group { id: sweepId, tier: "p<parallelism>" }: at most that many active per sweep.
-        groupConcurrency: { default: 1_000_000, tiers: sweepLimits },
+        // Only sweep runs have a group. A tier missing from `sweepLimits` belongs to a sweep that committed after
+        // the caller read the limits (the read and this fetch are two snapshots): such a sweep gets one run now,
+        // never more than its parallelism (>= 1); the next claim sees its tier. With an unbounded default, a
+        // claim straddling launchSweep took 3 runs of a parallelism-2 sweep (test/server/launch.test.ts, under load).
+        groupConcurrency: { default: 1, tiers: sweepLimits },
         db: asDb(c),
       });
     });
