@@ -20,7 +20,7 @@ before(async () => {
 });
 
 after(async () => {
-  await queue.boss.stop({ graceful: false, wait: true });
+  await queue.stop();
   await pool.end();
   await database.drop();
 });
