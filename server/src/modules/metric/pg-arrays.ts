@@ -22,38 +22,43 @@ function header(buf: Buffer, n: number, hasNull: boolean, type: ElementType): nu
   return 20;
 }
 
-/** A fixed-width numeric array (null/undefined elements become NULL). Integers must be safe integers. */
+const RANGE = { int4: 2 ** 31, int2: 2 ** 15 } as const;
+
+/**
+ * A fixed-width numeric array (null/undefined elements become NULL). Integers must be safe integers, int4 and
+ * int2 within their range. Written through a DataView in an indexed loop: a forward group builds ~20 of these per
+ * batch (130 rollup rows at 10 metrics), and Buffer's checked write methods with an array iterator were ~4% of
+ * the server's on-CPU time under bench:load (perf, 150 trainers).
+ */
 function numeric(type: Exclude<ElementType, 'text' | 'uuid'>, values: readonly (number | null | undefined)[]): Buffer {
   const width = WIDTH[type];
+  const n = values.length;
   let nulls = 0;
-  for (const v of values) if (v == null) nulls++;
-  const buf = Buffer.allocUnsafe(20 + values.length * 4 + (values.length - nulls) * width);
-  let o = header(buf, values.length, nulls > 0, type);
-  for (const v of values) {
+  for (let i = 0; i < n; i++) if (values[i] == null) nulls++;
+  const buf = Buffer.allocUnsafe(20 + n * 4 + (n - nulls) * width);
+  let o = header(buf, n, nulls > 0, type);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
     if (v == null) {
-      buf.writeInt32BE(-1, o);
+      view.setInt32(o, -1);
       o += 4;
       continue;
     }
-    buf.writeInt32BE(width, o);
+    view.setInt32(o, width);
     o += 4;
-    switch (type) {
-      case 'float8':
-        buf.writeDoubleBE(v, o);
-        break;
-      case 'int8': {
-        if (!Number.isSafeInteger(v)) throw new RangeError(`int8 array element ${v} is not a safe integer`);
-        const hi = Math.floor(v / TWO_32);
-        buf.writeInt32BE(hi, o);
-        buf.writeUInt32BE(v - hi * TWO_32, o + 4);
-        break;
-      }
-      case 'int4':
-        buf.writeInt32BE(v, o);
-        break;
-      case 'int2':
-        buf.writeInt16BE(v, o);
-        break;
+    if (type === 'float8') view.setFloat64(o, v);
+    else if (type === 'int8') {
+      if (!Number.isSafeInteger(v)) throw new RangeError(`int8 array element ${v} is not a safe integer`);
+      const hi = Math.floor(v / TWO_32);
+      view.setInt32(o, hi);
+      view.setUint32(o + 4, v - hi * TWO_32);
+    } else {
+      // Buffer's writes refused these; a DataView would wrap them silently.
+      const bound = RANGE[type];
+      if (!(v >= -bound && v < bound)) throw new RangeError(`${type} array element ${v} is out of range`);
+      if (type === 'int4') view.setInt32(o, v);
+      else view.setInt16(o, v);
     }
     o += width;
   }
