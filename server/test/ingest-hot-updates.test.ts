@@ -46,30 +46,3 @@ test('rollups updated by many forward batches stay exact', async () => {
     { key: 'b', count: 40, min: -39, max: 0, last: -39 },
   ]);
 });
-
-// A batch is a heartbeat, but last_heartbeat_at is indexed (the crash sweep's index): moved on every batch, each
-// ingest's runs update was non-HOT (bench:load: runs 0% HOT). A heartbeat recorded within HEARTBEAT_GRAIN is kept.
-test('a batch moves the heartbeat only when the recorded one is older than the grain', async () => {
-  const { createRun } = await s.gql(`mutation($e: String) { createRun(input: { experimentName: $e }) { id } }`, {
-    e: uniqueName('heartbeat-grain'),
-  });
-  const id = createRun.id;
-  await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id });
-  const heartbeat = async () =>
-    (await db.query<{ t: Date }>(`SELECT last_heartbeat_at AS t FROM runs WHERE id = $1`, [id])).rows[0]!.t.getTime();
-  const seqs: number[] = [];
-  const log = async (step: number) =>
-    seqs.push((await s.gql(LOG, { id, c: { keys: ['a'], steps: [step], values: [step] } })).logMetrics.seq);
-  await db.query(`UPDATE runs SET last_heartbeat_at = now() - interval '1 minute' WHERE id = $1`, [id]);
-  await log(0);
-  const first = await heartbeat();
-  assert.ok(Date.now() - first < 30_000, 'a stale heartbeat is moved by the batch');
-  await log(1);
-  await log(2);
-  assert.equal(await heartbeat(), first, 'batches within the grain keep the recorded heartbeat');
-  await db.query(`UPDATE runs SET last_heartbeat_at = last_heartbeat_at - interval '3 seconds' WHERE id = $1`, [id]);
-  await log(3);
-  assert.ok((await heartbeat()) > first - 1000, 'a heartbeat older than the grain is moved again');
-  // Every batch still takes its own seq (what live streams resume from).
-  assert.deepEqual(seqs, [seqs[0], seqs[0]! + 1, seqs[0]! + 2, seqs[0]! + 3]);
-});

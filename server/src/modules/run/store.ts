@@ -243,17 +243,6 @@ export async function nextIngestSeq(
 }
 
 /**
- * A batch counts as a heartbeat, but one recorded less than HEARTBEAT_GRAIN ago is kept: last_heartbeat_at is
- * indexed (status, last_heartbeat_at: the crash sweep), so moving it on every batch made every ingest's runs
- * update non-HOT, a new entry in each of the table's six indexes per batch (bench:load: runs 0% HOT). Kept, the
- * update changes no indexed column and can be HOT. The heartbeat is then up to two seconds older than the last batch,
- * against a crash timeout of a minute by default (HEARTBEAT_TIMEOUT_SECONDS).
- */
-export const HEARTBEAT_GRAIN = '2 seconds';
-const HEARTBEAT_OF_BATCH = `CASE WHEN r.status = 'RUNNING' AND r.last_heartbeat_at > now() - interval '${HEARTBEAT_GRAIN}'
-         THEN r.last_heartbeat_at ELSE now() END`;
-
-/**
  * nextIngestSeq's statement for any number of runs (`runs`: an SQL uuid[] expression, $1 by default), for
  * RunState to hand to an ingest that runs it as the first part of its own single statement (metric/store.ts
  * appendBatches, which narrows the runs): a row per run that accepts metrics. Rows are locked in id order, so
@@ -261,7 +250,7 @@ const HEARTBEAT_OF_BATCH = `CASE WHEN r.status = 'RUNNING' AND r.last_heartbeat_
  */
 export const ingestSeqSql = (
   runs = '$1::uuid[]',
-) => `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = ${HEARTBEAT_OF_BATCH}, updated_at = now(),
+) => `UPDATE runs r SET seq = r.seq + 1, last_heartbeat_at = now(), updated_at = now(),
             status = 'RUNNING', finished_at = NULL,
             state_seq = CASE WHEN r.status = 'CRASHED' THEN r.seq + 1 ELSE r.state_seq END
        FROM (SELECT id, status FROM runs WHERE id = ANY(${runs}) ORDER BY id FOR UPDATE) old
