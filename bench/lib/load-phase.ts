@@ -185,7 +185,9 @@ async function storedPoints(url: string): Promise<Map<string, number>> {
 export async function runPhase(shape: Shape) {
   const db = await createBenchDatabase('load');
   const adminKey = `rb-bench-${randomBytes(16).toString('hex')}`;
-  const server = await startBenchServer(db.url, 'load', adminKey, { SERVER_TIMING: 'on' });
+  // BENCH_SERVER_TIMING=off: no per-request timing (AsyncLocalStorage), to see what the bookkeeping itself costs.
+  const timing = process.env.BENCH_SERVER_TIMING === 'off' ? 'off' : 'on';
+  const server = await startBenchServer(db.url, 'load', adminKey, { SERVER_TIMING: timing });
   try {
     const admin = new GqlClient(server.url, 4, adminKey);
     const logKey = await createKey(admin, 'bench-trainers', ['LOG']);

@@ -8,9 +8,9 @@
  * length int32 and lower bound int32, then per element its byte length int32 (-1 for NULL) and its bytes.
  */
 
-const OID = { int2: 21, int4: 23, int8: 20, float8: 701, text: 25 } as const;
+const OID = { int2: 21, int4: 23, int8: 20, float8: 701, text: 25, uuid: 2950 } as const;
 type ElementType = keyof typeof OID;
-const WIDTH: Record<Exclude<ElementType, 'text'>, number> = { int2: 2, int4: 4, int8: 8, float8: 8 };
+const WIDTH: Record<Exclude<ElementType, 'text' | 'uuid'>, number> = { int2: 2, int4: 4, int8: 8, float8: 8 };
 const TWO_32 = 4294967296;
 
 function header(buf: Buffer, n: number, hasNull: boolean, type: ElementType): number {
@@ -22,38 +22,43 @@ function header(buf: Buffer, n: number, hasNull: boolean, type: ElementType): nu
   return 20;
 }
 
-/** A fixed-width numeric array (null/undefined elements become NULL). Integers must be safe integers. */
-function numeric(type: Exclude<ElementType, 'text'>, values: readonly (number | null | undefined)[]): Buffer {
+const RANGE = { int4: 2 ** 31, int2: 2 ** 15 } as const;
+
+/**
+ * A fixed-width numeric array (null/undefined elements become NULL). Integers must be safe integers, int4 and
+ * int2 within their range. Written through a DataView in an indexed loop: a forward group builds ~20 of these per
+ * batch (130 rollup rows at 10 metrics), and Buffer's checked write methods with an array iterator were ~4% of
+ * the server's on-CPU time under bench:load (perf, 150 trainers).
+ */
+function numeric(type: Exclude<ElementType, 'text' | 'uuid'>, values: readonly (number | null | undefined)[]): Buffer {
   const width = WIDTH[type];
+  const n = values.length;
   let nulls = 0;
-  for (const v of values) if (v == null) nulls++;
-  const buf = Buffer.allocUnsafe(20 + values.length * 4 + (values.length - nulls) * width);
-  let o = header(buf, values.length, nulls > 0, type);
-  for (const v of values) {
+  for (let i = 0; i < n; i++) if (values[i] == null) nulls++;
+  const buf = Buffer.allocUnsafe(20 + n * 4 + (n - nulls) * width);
+  let o = header(buf, n, nulls > 0, type);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
     if (v == null) {
-      buf.writeInt32BE(-1, o);
+      view.setInt32(o, -1);
       o += 4;
       continue;
     }
-    buf.writeInt32BE(width, o);
+    view.setInt32(o, width);
     o += 4;
-    switch (type) {
-      case 'float8':
-        buf.writeDoubleBE(v, o);
-        break;
-      case 'int8': {
-        if (!Number.isSafeInteger(v)) throw new RangeError(`int8 array element ${v} is not a safe integer`);
-        const hi = Math.floor(v / TWO_32);
-        buf.writeInt32BE(hi, o);
-        buf.writeUInt32BE(v - hi * TWO_32, o + 4);
-        break;
-      }
-      case 'int4':
-        buf.writeInt32BE(v, o);
-        break;
-      case 'int2':
-        buf.writeInt16BE(v, o);
-        break;
+    if (type === 'float8') view.setFloat64(o, v);
+    else if (type === 'int8') {
+      if (!Number.isSafeInteger(v)) throw new RangeError(`int8 array element ${v} is not a safe integer`);
+      const hi = Math.floor(v / TWO_32);
+      view.setInt32(o, hi);
+      view.setUint32(o + 4, v - hi * TWO_32);
+    } else {
+      // Buffer's writes refused these; a DataView would wrap them silently.
+      const bound = RANGE[type];
+      if (!(v >= -bound && v < bound)) throw new RangeError(`${type} array element ${v} is out of range`);
+      if (type === 'int4') view.setInt32(o, v);
+      else view.setInt16(o, v);
     }
     o += width;
   }
@@ -81,6 +86,31 @@ export function textArray(values: readonly string[]): Buffer {
     buf.writeInt32BE(b.length, o);
     o += 4;
     o += b.copy(buf, o);
+  }
+  return buf;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A uuid[] without NULLs, each element its 16 bytes. A forward group sends a run id per point, key summary and
+ * rollup row (~150 per batch at 10 metrics): as text, node-postgres escaped and quoted every one and PostgreSQL
+ * parsed every one (uuid_in); repeated ids are converted once here.
+ */
+export function uuidArray(values: readonly string[]): Buffer {
+  const buf = Buffer.allocUnsafe(20 + values.length * 20);
+  let o = header(buf, values.length, false, 'uuid');
+  let last = '';
+  let bytes: Buffer | null = null;
+  for (const v of values) {
+    if (v !== last || !bytes) {
+      if (!UUID.test(v)) throw new RangeError(`uuid array element ${JSON.stringify(v)} is not a uuid`);
+      bytes = Buffer.from(v.replaceAll('-', ''), 'hex');
+      last = v;
+    }
+    buf.writeInt32BE(16, o);
+    o += 4;
+    o += bytes.copy(buf, o);
   }
   return buf;
 }

@@ -1,7 +1,7 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
 import { type BucketSummary, type KeySummary, type Point, ROLLUP_LEVELS } from './aggregate.ts';
-import { float8Array, float8ArrayExact, int2Array, int4Array, int8Array, textArray } from './pg-arrays.ts';
+import { float8Array, float8ArrayExact, int2Array, int4Array, int8Array, textArray, uuidArray } from './pg-arrays.ts';
 
 /**
  * All of the metric module's SQL: the append-only history (metrics), the per-batch record live streams
@@ -348,12 +348,12 @@ export async function appendBatches(
   batches: ForwardBatch[],
 ): Promise<{ id: string; seq: number }[]> {
   const each = <T>(f: (b: ForwardBatch) => T[]) => batches.flatMap(f);
-  const ids = (f: (b: ForwardBatch) => unknown[]) => batches.flatMap((b) => f(b).map(() => b.runId));
+  const ids = (f: (b: ForwardBatch) => unknown[]) => uuidArray(batches.flatMap((b) => f(b).map(() => b.runId)));
   const { rows } = await db.query<{ id: string; seq: number }>({
     name: 'metric-append-batches',
     text: appendBatchesSql(sql.runSeq, sql.notices('n.points::json')),
     values: [
-      batches.map((b) => b.runId),
+      uuidArray(batches.map((b) => b.runId)),
       batches.map((b) => b.noticePoints),
       ids((b) => b.points),
       ...chunkParams(
