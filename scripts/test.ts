@@ -28,14 +28,16 @@ const CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 2);
  * long file alone on a core. A file missing here only starts later; keep the list to the few that dominate.
  */
 const LONGEST_FIRST = [
-  'test/server/launch.test.ts',
-  'trainers/test/tracking-server.test.ts',
-  'test/web/dashboard.test.ts',
-  'test/trainer/entry-points-e2e.test.ts',
-  'test/web/defects.test.ts',
   'trainers/test/ort-conv-kernels.test.ts',
+  'test/web/dashboard.test.ts',
+  'test/server/launch.test.ts',
   'test/web/table.test.ts',
-  'server/test/boot.test.ts',
+  'server/test/metric-chunks.test.ts',
+  'trainers/test/tracking-server.test.ts',
+  'test/web/defects.test.ts',
+  'test/web/sign-in.test.ts',
+  'trainers/test/failures.test.ts',
+  'test/trainer/entry-points-e2e.test.ts',
 ];
 
 function preflight(): void {
