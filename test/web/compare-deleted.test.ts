@@ -48,6 +48,10 @@ async function assertDropped(page: Page, kept: string, doomed: string) {
   assert.match((await page.locator('h1').textContent()) ?? '', /Compare 1 run\b/);
   assert.match((await page.locator('[data-testid="compare-deleted"]').textContent()) ?? '', /This run was deleted/);
   // Its lines leave the charts as well as the legend.
+  assert.equal(await page.locator(`[data-testid="compare-charts"] [data-line-id="${doomed}"]`).count(), 0);
+  assert.equal(await page.locator('[data-testid="chart-acc"]').getAttribute('data-lines'), '1');
+  // The best/final table is read again without it (and shown once it matches the runs).
+  await page.locator(`[data-testid="summary-row"][data-run-id="${kept}"]`).waitFor({ timeout: 30_000 });
   assert.equal(await page.locator(`[data-testid="summary-row"][data-run-id="${doomed}"]`).count(), 0);
 }
 
