@@ -19,6 +19,7 @@ export interface Stack {
   gql: Gql;
   browser: Browser;
   database: TestDatabase;
+  /** A page that records its uncaught errors and console errors (see pageErrors, hydrationErrors). */
   newPage(): Promise<Page>;
   /** Stops the API server (every WebSocket drops). */
   stopApi(): Promise<void>;
@@ -57,7 +58,7 @@ export async function startStack(): Promise<Stack> {
     database,
     async newPage() {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-      page.on('pageerror', (e) => console.error('[pageerror]', e.message));
+      recordErrors(page);
       pages.push(page);
       return page;
     },
@@ -82,6 +83,37 @@ export async function startStack(): Promise<Stack> {
       await database.drop().catch(() => {});
     },
   };
+}
+
+const errorsOf = new WeakMap<Page, string[]>();
+
+/** Keeps the page's uncaught errors and console errors (React reports hydration mismatches as either). */
+function recordErrors(page: Page) {
+  const errors: string[] = [];
+  errorsOf.set(page, errors);
+  page.on('pageerror', (e) => {
+    console.error('[pageerror]', e.message);
+    errors.push(`${page.url()}: ${e.message}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+  });
+}
+
+/** Uncaught errors and console errors a page from `stack.newPage()` has logged so far. */
+export function pageErrors(page: Page): string[] {
+  return [...(errorsOf.get(page) ?? [])];
+}
+
+// Minified React: #418 text differs, #423 the root re-rendered on the client, #425 text content mismatch.
+const HYDRATION = /hydrat|react\.dev\/errors\/(418|423|425)\b|Minified React error #(418|423|425)\b/i;
+
+/**
+ * The hydration errors among pageErrors: the server rendered one thing and the browser another (a date in the
+ * server's locale, Date.now() read twice, a value from `window`), so React threw away the server's HTML.
+ */
+export function hydrationErrors(page: Page): string[] {
+  return pageErrors(page).filter((e) => HYDRATION.test(e));
 }
 
 export async function shot(page: Page, name: string) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { uniqueName } from '@runboard/test-kit/gql';
 import { createRun, logMetrics, startRun } from '@runboard/test-kit/seed';
-import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
+import { hydrationErrors, type Stack, shot, startStack } from '@runboard/test-kit/stack';
 import type { Page } from 'playwright-core';
 
 let stack: Stack;
@@ -207,6 +207,22 @@ const OVERFLOWING = `(() => {
   return { vw, scrollWidth: document.documentElement.scrollWidth, out: out.slice(0, 12) };
 })()`;
 
+/**
+ * The experiment page's filter placeholder, measured with a canvas in the input's own font: it must end inside
+ * the input's content box (else Chromium cuts it off mid-example).
+ */
+const filterPlaceholderCut = (page: Page) =>
+  page.evaluate(() => {
+    const input = document.querySelector<HTMLInputElement>('[data-testid="filter-input"]');
+    if (!input) return 'no filter input';
+    const cs = getComputedStyle(input);
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const text = ctx.measureText(input.placeholder).width;
+    const inner = input.clientWidth - Number.parseFloat(cs.paddingLeft) - Number.parseFloat(cs.paddingRight);
+    return text > inner + 0.5 ? `placeholder "${input.placeholder}" is ${text.toFixed(0)} px in ${inner} px` : null;
+  });
+
 const overflowing = (page: Page) =>
   page.evaluate(OVERFLOWING) as Promise<{ vw: number; scrollWidth: number; out: string[] }>;
 
@@ -277,8 +293,14 @@ test('390 px: no page scrolls sideways and no element is wider than the viewport
       problems.push(`${path}: scrollWidth ${o.scrollWidth} > ${o.vw}? ${o.out.join('; ')}`);
       await shot(page, `phone-${path.replace(/[^a-z0-9]+/gi, '-')}`);
     }
+    if (path.startsWith('/experiments/')) {
+      const cut = await filterPlaceholderCut(page);
+      if (cut) problems.push(`${path}: ${cut}`);
+    }
   }
   assert.deepEqual(problems, []);
+  // Every page above rendered the same on the server and in the browser.
+  assert.deepEqual(hydrationErrors(page), []);
   await page.close();
 });
 

@@ -7,13 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createRun, finishRun, logMetrics, type Point, type SeedRun, startRun } from '@runboard/test-kit/seed';
-import { type Stack, shot, startStack } from '@runboard/test-kit/stack';
+import { hydrationErrors, type Stack, shot, startStack } from '@runboard/test-kit/stack';
 import type { Page } from 'playwright-core';
 
 let stack: Stack;
 let page: Page;
 let runs: SeedRun[];
 let expId: string;
+let stackStartedAt = 0;
 const STEPS = 40;
 /** Run i sits at level i on `score`, so a point on the plot names one run. */
 const score = (i: number, step: number) => i + 0.05 * Math.sin(step / 5);
@@ -22,6 +23,7 @@ const loss = (i: number, step: number) => (i % 2 ? 4 : 0.05) * Math.exp(-step / 
 
 before(async () => {
   stack = await startStack();
+  stackStartedAt = Date.now();
   runs = [];
   for (let i = 0; i < 6; i++) {
     const run = await createRun(stack.gql, {
@@ -318,4 +320,22 @@ test('the "add a panel" placeholder is not cut off: desktop and 390 px', async (
   } finally {
     await page.setViewportSize({ width: 1400, height: 900 });
   }
+});
+
+test('the experiment page and its workspace hydrate without a mismatch (React #418/#423/#425)', async () => {
+  // The web server must have been up for longer than the workspace's prefetch "freshness" (15 s of its own
+  // performance.now()), as any server in use has: the server then rendered the workspace without its prefetch.
+  await new Promise((r) => setTimeout(r, Math.max(0, stackStartedAt + 16_000 - Date.now())));
+  const fresh = await stack.newPage();
+  for (const query of ['', '?panels=score,loss']) {
+    await fresh.goto(`${stack.webUrl}/experiments/${expId}${query}`);
+    await fresh.locator('[data-testid="runs-table"]').waitFor();
+    if (query) await fresh.locator('[data-testid="panel-score"]').waitFor();
+    await fresh.waitForLoadState('networkidle').catch(() => {});
+  }
+  // Before, the server rendered the workspace as "0 runs" (no prefetch) and the browser as "6 runs" (with it):
+  // React logged #418 and rendered the page again on the client.
+  assert.deepEqual(hydrationErrors(fresh), []);
+  assert.deepEqual(hydrationErrors(page), [], 'the pages the tests above opened');
+  await fresh.close();
 });

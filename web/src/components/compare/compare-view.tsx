@@ -22,6 +22,7 @@ import { MetricSummary } from './metric-summary';
 import { RunLegend } from './run-legend';
 import { RunPanels } from './run-panels';
 import { useCompareState } from './use-compare-state';
+import { useDeletedRuns } from './use-deleted-runs';
 
 export function CompareView({ runIds, prefetch }: { runIds: string[]; prefetch?: Promise<ComparePrefetch | null> }) {
   const bad = runIds.filter((id) => !isUuid(id));
@@ -92,18 +93,24 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
     () => head.data?.compareRuns.runs.map((r) => ({ runId: r.id, seq: r.seq })) ?? null,
     [head.data],
   );
+  // Runs deleted while the page is open leave it (metricsLogged says nothing of a delete).
+  const { deleted, listening } = useDeletedRuns(seqs);
+  const liveIds = useMemo(
+    () => (deleted.size ? runIds.filter((id) => !deleted.has(id.toLowerCase())) : runIds),
+    [runIds, deleted],
+  );
   // No keys yet: subscribe to every key (null) so metrics appear as soon as the runs log them.
   const keys = useMemo(() => (head.data?.metricKeys.length ? head.data.metricKeys : null), [head.data]);
   const [initialSeries] = useState(() => (initial ? unpackSeries(initial.series) : null));
-  const series = useLiveSeries(seqs, keys, maxPoints, initialSeries);
+  // The deleted runs' series stay loaded but undrawn: dropping them from `seqs` would reload every series.
+  const series = useLiveSeries(liveIds.length ? seqs : null, keys, maxPoints, initialSeries);
 
   const chartsReady = series.version > 0 || !!series.problem;
   const [{ data, fetching }, refetch] = useQuery({
     query: CompareRunsDocument,
-    variables: { runIds, differencesOnly },
-    pause: !chartsReady,
+    variables: { runIds: liveIds, differencesOnly },
+    pause: !chartsReady || !liveIds.length,
   });
-  const cmp = data?.compareRuns;
 
   // Best/final values come from the server: refresh them 1.5 s after points start streaming in (one
   // refetch per burst, and always one after the last point).
@@ -117,10 +124,14 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   }, [series.version, refetch]);
   useEffect(() => () => void (refreshTimer.current && clearTimeout(refreshTimer.current)), []);
 
-  const runs: CompareRun[] = useMemo(
+  // Colours are given over every run read, so a run keeps its colour when another one is deleted.
+  const allRuns: CompareRun[] = useMemo(
     () => (head.data ? head.data.compareRuns.runs.map((r, i) => ({ id: r.id, name: r.name, color: runColor(i) })) : []),
     [head.data],
   );
+  const runs = useMemo(() => allRuns.filter((r) => !deleted.has(r.id)), [allRuns, deleted]);
+  // Best/final values and config come by position: until the refetch without a deleted run, they are stale.
+  const cmp = sameRuns(data?.compareRuns.runs, runs) ? data?.compareRuns : undefined;
 
   const shown = useMemo(() => (hidden.size ? runs.filter((r) => !hidden.has(r.id)) : runs), [runs, hidden]);
   // In runs order, so the same hidden runs always give the same URL.
@@ -154,7 +165,7 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
   if (!head.data) return <Loading what="runs" />;
   const experiments = [...new Map(head.data.compareRuns.runs.map((r) => [r.experiment.id, r.experiment])).values()];
   return (
-    <section>
+    <section data-testid="compare-view" data-runs-live={listening ? 'true' : 'false'}>
       <div className="crumbs">
         <Link href="/">Experiments</Link> /{' '}
         {experiments.map((e) => (
@@ -168,6 +179,7 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
           Compare {runs.length} run{runs.length === 1 ? '' : 's'}
         </h1>
       </div>
+      <DeletedNotice runs={allRuns} deleted={deleted} />
       <RunLegend runs={runs} hidden={hidden} onChange={setHidden} />
       <div className="controls panel">
         <label>
@@ -285,8 +297,24 @@ function CompareLoaded({ runIds, initial }: { runIds: string[]; initial: Compare
           />
         </>
       ) : (
-        chartsReady && <Loading what="config and summary" />
+        chartsReady && runs.length > 0 && <Loading what="config and summary" />
       )}
     </section>
+  );
+}
+
+function sameRuns(a: readonly { id: string }[] | undefined, b: readonly { id: string }[]): boolean {
+  return !!a && a.length === b.length && a.every((r, i) => r.id === b[i]!.id);
+}
+
+/** Names the runs deleted since the page read them, as the run page says "This run was deleted." */
+function DeletedNotice({ runs, deleted }: { runs: CompareRun[]; deleted: ReadonlySet<string> }) {
+  const gone = runs.filter((r) => deleted.has(r.id));
+  if (!gone.length) return null;
+  return (
+    <div className="notice notice-warning" role="status" data-testid="compare-deleted">
+      <strong>{gone.length === 1 ? 'This run was deleted: ' : `These ${gone.length} runs were deleted: `}</strong>
+      {gone.map((r) => r.name).join(', ')}
+    </div>
   );
 }

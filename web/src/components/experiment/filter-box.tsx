@@ -14,6 +14,25 @@ const EXAMPLES = [
   'name ~ "sweep"',
   'tags HAS "baseline"',
 ];
+/** The placeholder's example on a phone: the first one is wider than a 390 px screen's input. */
+const SHORT_EXAMPLE = 'status = RUNNING';
+const NARROW = '(max-width: 640px)';
+
+/**
+ * Whether the screen is phone-narrow. False on the server and in the first client render (so hydration matches),
+ * then the media query's answer, kept current as the window resizes.
+ */
+function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(false);
+  useEffect(() => {
+    const mq = window.matchMedia(NARROW);
+    setNarrow(mq.matches);
+    const onChange = () => setNarrow(mq.matches);
+    mq.addEventListener('change', onChange);
+    return () => mq.removeEventListener('change', onChange);
+  }, []);
+  return narrow;
+}
 
 /**
  * The filter language box. The server is the only parser, so an INVALID_FILTER error is shown with
@@ -42,6 +61,7 @@ export function FilterBox({
   keep: Record<string, string>;
 }) {
   const [text, setText] = useState(value);
+  const narrow = useNarrow();
   useEffect(() => setText(value), [value]);
   // Config paths are read when the box is first focused: most visits never type a filter.
   const [focused, setFocused] = useState(false);
@@ -76,7 +96,7 @@ export function FilterBox({
           value={text}
           onChange={(e) => setText(e.target.value)}
           onFocus={() => setFocused(true)}
-          placeholder={`Filter, e.g. ${EXAMPLES[0]}`}
+          placeholder={`Filter, e.g. ${narrow ? SHORT_EXAMPLE : EXAMPLES[0]}`}
           aria-label="Filter runs"
           aria-invalid={invalid}
           className={invalid ? 'invalid' : ''}

@@ -14,6 +14,7 @@ import { type Loaded, type RunSeq, useLoad } from '@/lib/data';
 import type { RunGroup } from '@/lib/group-series';
 import { toChartCols } from '@/lib/series';
 import { unpackSeries } from '@/lib/series-pack';
+import { useHydrating } from '@/lib/use-hydrating';
 import { type LiveSeries, seriesKey, useLiveSeries } from '@/lib/use-live-series';
 import { colorOfRun, sectionsOf, WORKSPACE_WIDTH_PX, workspacePoints } from '@/lib/workspace';
 import type { WorkspacePrefetch, WorkspaceRun } from '@/lib/workspace-prefetch';
@@ -180,14 +181,20 @@ export function Workspace({ prefetch, ...props }: WorkspaceProps) {
  */
 const PREFETCH_FRESH_MS = 15_000;
 
-/** Waits for the data the server started fetching (streamed with the page). */
+/**
+ * Waits for the data the server started fetching (streamed with the page). Hydrating, the prefetch always stands
+ * in, as it did on the server: the age check read the server's performance.now() (the web server's uptime, past
+ * 15 s on any server up for a while), so the server rendered "0 runs" and the browser "6 runs", and React threw
+ * the HTML away with error #418.
+ */
 function WithPrefetch({ prefetch, ...props }: WorkspaceProps & { prefetch: Promise<WorkspacePrefetch | null> }) {
   const data = use(prefetch);
+  const hydrating = useHydrating();
   const [initial] = useState(() => {
     const f = data?.for;
     const fits =
       !!data &&
-      performance.now() < PREFETCH_FRESH_MS &&
+      (hydrating || performance.now() < PREFETCH_FRESH_MS) &&
       (props.count === null || props.count === data.runs.length) &&
       !props.groups &&
       f!.where === props.where &&
