@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { utcTime } from '../src/lib/format.ts';
 import { bandOf, configValue, groupRuns, groupStats, varyingPaths } from '../src/lib/group-series.ts';
 import {
   decodeList,
@@ -242,4 +243,10 @@ describe('issue 21 helpers', async () => {
       aug: { flip: true, zoom: 0 },
     });
   });
+});
+
+test('the Created column states a UTC time, the same on the web server and in any browser', () => {
+  assert.equal(utcTime('2026-12-06T14:05:09.123Z'), '2026-12-06 14:05:09 UTC');
+  assert.equal(utcTime('2026-12-06T23:30:00+02:00'), '2026-12-06 21:30:00 UTC');
+  assert.equal(utcTime('not a date'), 'not a date');
 });

@@ -8,6 +8,16 @@ export function formatJsonValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * `2026-12-06 14:05:09 UTC`: the table is rendered on the web server, whose locale and time zone are not the
+ * reader's (toLocaleString there showed every reader the server's clock, unmarked); a stated UTC time reads the
+ * same on both sides and is never mistaken for local time.
+ */
+export function utcTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
 export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
   const s = Math.round((now - Date.parse(iso)) / 1000);

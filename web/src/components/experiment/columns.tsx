@@ -1,6 +1,6 @@
 import type { RunRowFragment } from '@/gql/graphql';
 import { fieldSegment } from '@/lib/filter-complete';
-import { flatten, formatJsonValue } from '@/lib/format';
+import { flatten, formatJsonValue, utcTime } from '@/lib/format';
 import { formatNumber, inferGoal, type NumberStyle, type WireNumber } from '@/lib/metric-value';
 
 export interface Column {
@@ -25,7 +25,7 @@ export const BASE_COLUMNS: Column[] = [
     label: 'Created',
     sortField: 'createdAt',
     value: (r) => r.createdAt,
-    text: (r) => new Date(r.createdAt).toLocaleString(),
+    text: (r) => utcTime(r.createdAt),
   },
   { id: 'tags', label: 'Tags', sortField: null, value: (r) => r.tags, text: (r) => r.tags.join(', ') },
 ];
