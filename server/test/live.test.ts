@@ -143,18 +143,32 @@ test('run changes reach subscribers of the experiment and of the run, with repla
 
 test('sinceListedOnly replays the listed runs changed or deleted after their seqs, and no other run', async () => {
   // What a page does: read some runs (seqs), then subscribe. Changes committed in between must be replayed.
+  // A watcher that is live before any run exists: what it has received, server a has dispatched.
+  const watcher = collect<any>(
+    a.ws(),
+    `subscription($e: ID) { runChanged(experimentId: $e, startWithResync: true) { seq kind runId run { status } } }`,
+    { e: (await newRun(a, 'listed-only')).experimentId },
+  );
+  await watcher.until((e) => e.length >= 1);
   const changed = await newRun(a, 'listed-only');
   const deleted = await newRun(a, 'listed-only');
   const quiet = await newRun(a, 'listed-only');
   const unlisted = await newRun(a, 'listed-only'); // another page's run: changed, but not asked for
+  await a.gql(`mutation($id: ID!) { finishRun(id: $id, status: FAILED) { id } }`, { id: unlisted.id });
+  // Its notice is dispatched before the subscription below registers, so any event of it there would be a replay.
+  // (A notice committed before a subscribe may reach it late: for a run it does not hold, that is a live event.)
+  await watcher.until((e) =>
+    e.some((x) => x.runChanged.runId === unlisted.id && x.runChanged.run?.status === 'FAILED'),
+  );
+  watcher.dispose();
   const read = [
     ...(await sinceNow(a, changed.id)),
     ...(await sinceNow(a, deleted.id)),
     ...(await sinceNow(a, quiet.id)),
   ];
+  // The listed runs' notices may arrive after the subscription's replay: they must not be delivered again.
   await a.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: changed.id });
   await a.gql(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: deleted.id });
-  await a.gql(`mutation($id: ID!) { finishRun(id: $id, status: FAILED) { id } }`, { id: unlisted.id });
   const sub = collect<any>(
     a.ws(),
     `subscription($e: ID, $since: [RunSeqInput!]) {

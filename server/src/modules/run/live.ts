@@ -81,7 +81,9 @@ export class RunLive {
       // before it, and every later one comes as a notice.
       start: since || startWithResync ? (push) => replayThenResync(push, given, true) : undefined,
       notice: async (n, push) => {
-        if (n.seq <= (last.get(n.runId) ?? -1)) return;
+        // A notice committed before the replay's read can arrive after it (LISTEN delivers late under load): what
+        // the subscriber holds (`since`) or was sent counts, and a run reported DELETED is reported once.
+        if (gone.has(n.runId) || n.seq <= (last.get(n.runId) ?? given.get(n.runId) ?? -1)) return;
         const run = n.kind === 'DELETED' ? null : await this.loadRun(n.runId, n.seq);
         // The row may already be newer than the notice; report it at its own seq so the next notice is skipped.
         const seq = run ? Math.max(n.seq, run.stateSeq) : n.seq;
