@@ -320,7 +320,8 @@ export const runTypeDefs = /* GraphQL */ `
       """
       true: replay only the runs \`since\` lists, not every run of the experiment. What a page that has just read
       some runs passes on its first subscribe, with the seqs it read: a change committed between its read and
-      the subscription is replayed, and the runs it did not read (other pages) cost nothing.
+      the subscription is replayed, and the runs it did not read (other pages) cost nothing. A change to a run
+      not listed, committed just before subscribing, may still arrive as a live event.
       """
       sinceListedOnly: Boolean = false
       """
