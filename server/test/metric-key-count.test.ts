@@ -5,9 +5,10 @@
 // MLflow log-batch, truncate, delete).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { countStatements } from '@runboard/test-kit/db';
 import { mlflowClient } from '@runboard/test-kit/mlflow';
 import { serverPerFile, type TestServer } from '@runboard/test-kit/server';
-import pg from 'pg';
+import type pg from 'pg';
 import { compactRun } from '../src/modules/metric/compaction.ts';
 
 const COST = 5_000;
@@ -53,21 +54,7 @@ async function keptCount(runId: string): Promise<number> {
 }
 
 /** Statements that list a page of runs (run/store.ts selectRunPage: its sort keys come back as "_k0", ...). */
-async function pagesListed(fn: () => Promise<unknown>): Promise<number> {
-  const original = pg.Client.prototype.query;
-  let n = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text?.includes('AS "_k0"')) n++;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return n;
-}
+const pagesListed = (fn: () => Promise<unknown>) => countStatements((sql) => sql.includes('AS "_k0"'), fn);
 
 /** A page of (at most) 2 runs with all their metrics: static cost 1 + 1 + 2 x (1 + 1 + 10 x 6) = 126. */
 const metricsPage = (alias: string, experiment: string) =>

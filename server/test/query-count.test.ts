@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { countStatements } from '@runboard/test-kit/db';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
-import pg from 'pg';
 
 let s: TestServer;
 before(async () => {
@@ -16,21 +16,9 @@ after(() => s.close());
 /** Background work of the server (lease expiry, crash sweep, queue maintenance, LISTEN), not the request's. */
 const BACKGROUND = /lease_expires_at < now\(\)|last_heartbeat_at < now\(\)|pgboss\.|LISTEN/;
 
-async function countStatements(fn: () => Promise<unknown>): Promise<number> {
-  const original = pg.Client.prototype.query;
-  let n = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text && !BACKGROUND.test(text) && !/^(BEGIN|COMMIT|ROLLBACK)/.test(text)) n++;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return n;
-}
+/** The request's own statements: not the server's background work, not transaction control. */
+const requestStatements = (fn: () => Promise<unknown>) =>
+  countStatements((sql) => !BACKGROUND.test(sql) && !/^(BEGIN|COMMIT|ROLLBACK)/.test(sql), fn);
 
 const CONFIG = { experiment: 'x', train: 'data/train', val: 'data/val', epochs: 1 };
 
@@ -71,7 +59,7 @@ test('a page of runs with launch info costs the same number of statements for 10
   const small = await experimentWithLaunchedRuns(10, agentId, label);
   const large = await experimentWithLaunchedRuns(100, agentId, label);
   const read = (e: string, expected: number) =>
-    countStatements(async () => {
+    requestStatements(async () => {
       const { runs } = await s.gql(PAGE, { e });
       assert.equal(runs.nodes.length, expected);
       assert.ok(runs.nodes.some((r: any) => r.launch.agent?.name === 'counter'));
@@ -110,7 +98,7 @@ test('a sweep page costs the same number of statements for 2 runs as for 20', as
   const lrs = (n: number) => Array.from({ length: n }, (_, i) => 1e-5 * (i + 1));
   const [two, twenty] = [await launchSweep(lrs(2)), await launchSweep(lrs(20))];
   const read = (id: string, expected: number) =>
-    countStatements(async () => {
+    requestStatements(async () => {
       const { sweep } = await s.gql(SWEEP, { id });
       assert.equal(sweep.runs.length, expected);
       assert.equal(sweep.parameters[0].points.length, expected);

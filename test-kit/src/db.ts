@@ -44,3 +44,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * How many statements whose SQL `counts` accepts were sent through node-postgres (every pg query, Prisma's adapter
+ * included) while `fn` ran. It patches the driver for the whole process: only for a server running in this process.
+ */
+export async function countStatements(counts: (sql: string) => boolean, fn: () => Promise<unknown>): Promise<number> {
+  const original = pg.Client.prototype.query;
+  let n = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (text && counts(text)) n++;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return n;
+}

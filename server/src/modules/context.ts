@@ -66,10 +66,6 @@ function createLoaders(s: Services, auth: Principal, cost: CostMeter) {
     latest: batched((runIds: readonly string[]) =>
       cost.refused ? Promise.resolve(runIds.map(() => cost.refused!)) : s.metrics.latest(runIds),
     ),
-    /** Keys per run (runs.metric_keys), for a run object that did not come with its count. */
-    metricKeyCount: batched((runIds: readonly string[]) =>
-      cost.refused ? Promise.resolve(runIds.map(() => cost.refused!)) : s.metrics.keyCounts(runIds),
-    ),
     /** The summaries of only these keys, one loader per key list (a table asks for the same list on every row). */
     latestOfKeys: memoByKeys((keys: readonly string[]) =>
       batched((runIds: readonly string[]) => s.metrics.latest(runIds, keys)),

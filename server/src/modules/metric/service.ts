@@ -12,7 +12,6 @@ import { MetricLive, type MetricsEvent } from './live.ts';
 import { metricSeries, RAW_BUCKET_BUDGET, type Series, type SeriesExtras } from './series.ts';
 import {
   type HistoryPoint,
-  keyCountsOfRuns,
   type LatestRow,
   latestForRuns,
   metricKeys,
@@ -96,11 +95,6 @@ export class MetricService {
   /** Summaries of each run, all keys or only `keys`, in run order (for the per-request loaders). */
   latest(runIds: readonly string[], keys: readonly string[] | null = null): Promise<LatestRow[][]> {
     return latestForRuns(this.db.pool, runIds, keys);
-  }
-
-  /** Each run's number of metric keys (runs.metric_keys); what Run.metrics is charged by. */
-  keyCounts(runIds: readonly string[]): Promise<number[]> {
-    return keyCountsOfRuns(this.db.pool, runIds);
   }
 
   logged(

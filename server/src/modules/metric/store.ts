@@ -53,19 +53,6 @@ export async function latestForRuns(
   return runIds.map((id) => byRun.get(id) ?? []);
 }
 
-/**
- * How many keys each run has in metric_latest: runs.metric_keys, which triggers on metric_latest keep in the
- * writing transaction (migration run_metric_keys), so a 200k-key run costs one row read, not 200k index entries.
- */
-export async function keyCountsOfRuns(db: pg.Pool, runIds: readonly string[]): Promise<number[]> {
-  const { rows } = await db.query<{ runId: string; n: number }>(
-    `SELECT id AS "runId", metric_keys AS n FROM runs WHERE id = ANY($1::uuid[])`,
-    [runIds],
-  );
-  const byRun = new Map(rows.map((r) => [r.runId, r.n]));
-  return runIds.map((id) => byRun.get(id) ?? 0);
-}
-
 /** One key's rows after a step, in step order (paged); history.ts adds the chunks. */
 export async function historyRows(
   db: pg.Pool | pg.ClientBase,

@@ -42,9 +42,9 @@ export const runResolvers: Resolvers = {
     experiment: (r, _, ctx) => ctx.loaders.experiment.load(r.experimentId),
     metrics: async (r, a, ctx, info) => {
       if (a.keys) return ctx.loaders.latestOfKeys(a.keys).load(r.id);
-      // Its length is the run's key count (5 or 200,000), charged before any summary is read. A listed run carries
-      // it (runs.metric_keys), so the charge is made the moment its page is listed (CostMeter.page).
-      const n = typeof r.metricKeys === 'number' ? r.metricKeys : await ctx.loaders.metricKeyCount.load(r.id);
+      // Its length is the run's key count (5 or 200,000), charged before any summary is read. Every run row carries
+      // it (runs.metric_keys, in RUN_COLUMNS), so the charge is made the moment its page is listed (CostMeter.page).
+      const n = r.metricKeys;
       ctx.cost.charge(Math.max(0, n - ASSUMED_LIST_ITEMS) * itemCost(info), `Run.metrics of run ${r.id} (${n} keys)`);
       return ctx.loaders.latest.load(r.id);
     },
