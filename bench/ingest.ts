@@ -369,12 +369,14 @@ function printPython(python: PythonClientResult) {
       `run.log() ${round(python.ingest.log_us_per_call)} us per call of ${python.ingest.keys} keys.`,
   );
   console.log(
-    `python overhead on a training loop (${o.loop}, ${o.steps} steps, 2 points logged per step, client flushing every ${o.flush_s} s), ${o.pairs} interleaved pairs:`,
+    `python overhead on a training loop (${o.loop}, ${o.steps} steps, 2 points logged per step, client flushing every ${o.flush_s} s, ` +
+      `${o.pinned_cpu === null ? 'not pinned' : `pinned to core ${o.pinned_cpu}`}), ${o.pairs} interleaved pairs:`,
   );
+  const perStep = (s: number) => ((s / o.steps) * 1000).toFixed(3);
   console.log(
     table(
-      ['pair', 'without s', 'with s', 'with / without'],
-      o.trials_without_s.map((w, i) => [i + 1, w, o.trials_with_s[i]!, o.pair_ratios[i]!]),
+      ['pair', 'without ms/step', 'with ms/step', 'with / without'],
+      o.trials_without_s.map((w, i) => [i + 1, perStep(w), perStep(o.trials_with_s[i]!), o.pair_ratios[i]!.toFixed(3)]),
     ),
   );
   console.log(

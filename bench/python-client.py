@@ -13,9 +13,16 @@
    so the "one-thread" loop took both cores, 1.97 s of CPU per s, and any other work slowed it), else a pure-Python stand-in of similar length. Repetitions are interleaved in
    pairs, in alternating order (without-with, with-without, ...), so load drifts and order effects hit both
    sides; the headline is the median of the per-pair ratios, beside the ratio of the medians.
+   The process is pinned to one core (BENCH_PY_CPU, which bench/lib/python-client.ts sets to the last core), so
+   the training thread stays on its core and the scheduler puts the server and PostgreSQL on the other, as a
+   training job owns its cores. Unpinned, two idle runs on 2 cores gave 2.7% and 7.1%; in the second the
+   process's CPU per step rose 7% while run.log() and the sender thread took 1.8%: the rest was the training
+   thread slowed by sharing its cores with the server, not the client's work. Pinned, the next two gave 3.0% and
+   2.2%.
 
 Prints one JSON object. Env: RUNBOARD_API, BENCH_TRIALS (5), BENCH_PY_STEPS (25000), BENCH_LOOP_STEPS (1500),
-BENCH_LOOP_PAIRS (2 x BENCH_TRIALS), RUNBOARD_FLUSH_SECONDS (the client's, default 0.2).
+BENCH_LOOP_PAIRS (2 x BENCH_TRIALS), RUNBOARD_FLUSH_SECONDS (the client's, default 0.2), BENCH_PY_CPU (the core
+to pin to; empty: not pinned).
 """
 
 import json
@@ -28,6 +35,11 @@ import time
 # Before torch loads OpenBLAS: its thread pool is sized when the library loads (see the docstring).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The training process on a core of its own, as a training job owns its cores (see the docstring); set before any
+# thread starts, so the sender thread shares that core and its cost shows in the loop's wall time.
+PINNED = os.environ.get("BENCH_PY_CPU", "")
+if PINNED:
+    os.sched_setaffinity(0, {int(PINNED)})
 
 import runboard  # noqa: E402
 
@@ -151,6 +163,7 @@ def main() -> None:
                     "steps": LOOP_STEPS,
                     "pairs": LOOP_PAIRS,
                     "flush_s": float(os.environ.get("RUNBOARD_FLUSH_SECONDS", "0.2")),
+                    "pinned_cpu": int(PINNED) if PINNED else None,
                     "logged_per_step": 2,
                     "without_s": base,
                     "with_s": logged,

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 export const PYTHON = '/usr/bin/python3';
@@ -23,6 +24,8 @@ export interface PythonClientResult {
     pairs: number;
     /** The client's flush interval (RUNBOARD_FLUSH_SECONDS). */
     flush_s: number;
+    /** The core the Python process was pinned to (BENCH_PY_CPU), or null. */
+    pinned_cpu: number | null;
     without_s: number;
     with_s: number;
     trials_without_s: number[];
@@ -64,6 +67,8 @@ export async function benchPythonClient(graphqlUrl: string, trials: number): Pro
       PYTHONPATH: path.join(root, 'python'),
       RUNBOARD_API: graphqlUrl,
       BENCH_TRIALS: String(trials),
+      // the training process on the last core (see bench/python-client.py); BENCH_PY_CPU= turns it off
+      BENCH_PY_CPU: process.env.BENCH_PY_CPU ?? (availableParallelism() > 1 ? String(availableParallelism() - 1) : ''),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
