@@ -240,11 +240,26 @@ test('log_model appends to mlflow.log-model.history as MLflow writes it', async 
     hits.body.runs.map((x: any) => x.info.run_id),
     [id],
   );
-  // Without a model_uuid, one is made (as MLflow's Model() does).
+  // Model.from_dict on MLflow's server: no model_uuid is None (null), flavors null is {}, and a null or empty
+  // utc_time_created is the server's clock as Python's str(datetime.utcnow()) writes it.
   const bare = await newRun('bare-model');
-  const m = { run_id: bare, artifact_path: 'm', utc_time_created: 't', flavors: {} };
-  assert.equal((await ml.post('runs/log-model', { run_id: bare, model_json: JSON.stringify(m) })).status, 200);
-  assert.match(JSON.parse((await historyOf(bare))!)[0].model_uuid, /^[0-9a-f]{32}$/);
+  const before = Date.now();
+  for (const utc_time_created of [null, '']) {
+    const m = { run_id: bare, artifact_path: 'm', utc_time_created, flavors: null };
+    const r = await ml.post('runs/log-model', { run_id: bare, model_json: JSON.stringify(m) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const bareHistory = (await historyOf(bare))!;
+  assert.match(
+    bareHistory,
+    /^\[\{"run_id": "[-0-9a-f]{36}", "artifact_path": "m", "utc_time_created": "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?", "model_uuid": null, "flavors": \{\}\}, \{.*\}\]$/,
+  );
+  for (const e of JSON.parse(bareHistory)) {
+    assert.deepEqual(Object.keys(e), ['run_id', 'artifact_path', 'utc_time_created', 'model_uuid', 'flavors']);
+    assert.equal(e.model_uuid, null);
+    const at = Date.parse(`${e.utc_time_created.replace(' ', 'T')}Z`);
+    assert.ok(at >= Math.floor(before / 1000) * 1000 && at <= Date.now(), e.utc_time_created);
+  }
 });
 
 test('concurrent log-model calls on one run all land, each once', async () => {
@@ -271,6 +286,7 @@ test('log-model: malformed or oversize models are INVALID_PARAMETER_VALUE and th
     ['[1, 2]', /Malformed model info/],
     [JSON.stringify({ run_id: id, flavors: {} }), /missing mandatory fields: \{'artifact_path', 'utc_time_created'\}/],
     [JSON.stringify({ run_id: id, artifact_path: 'a', utc_time_created: 't', flavors: [] }), /flavors/],
+    [JSON.stringify({ run_id: id, artifact_path: 'a', utc_time_created: 5, flavors: {} }), /utc_time_created/],
     [huge, /exceeds the length limit of 8000/],
     [undefined, /model_json/],
     [42, /expected a string/],

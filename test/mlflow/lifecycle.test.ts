@@ -107,6 +107,15 @@ test('run delete is an archive: hidden from ACTIVE_ONLY and the dashboard list, 
   assert.equal(g.run.archived, true);
   const write = await ml.post('runs/log-metric', { run_id: run, key: 'x', value: 1, timestamp: 1 });
   assert.equal(write.body.error_code, 'INVALID_PARAMETER_VALUE');
+  // Nor updates (MLflow's update_run_info checks the run is active): end_run on a deleted run ends nothing.
+  for (const body of [{ status: 'FINISHED', end_time: 5_000 }, { run_name: 'renamed' }, { end_time: 5_000 }]) {
+    const u = await ml.post('runs/update', { run_id: run, ...body });
+    assert.equal(u.status, 400, JSON.stringify(body));
+    assert.equal(u.body.error_code, 'INVALID_PARAMETER_VALUE');
+    assert.match(u.body.message, /must be in the 'active' state\. Current state is deleted/);
+  }
+  const info = (await ml.get('runs/get', { run_id: run })).body.run.info;
+  assert.deepEqual([info.status, info.end_time, info.run_name], ['RUNNING', undefined, 'run-1']);
   assert.equal((await ml.post('runs/restore', { run_id: run })).status, 200);
   assert.equal(await search('ACTIVE_ONLY'), 1);
   // The default experiment "0" is the experiment named Default.

@@ -3,7 +3,6 @@
  * tag that log_model appends to): reading the requests with MLflow's rules and limits, and the JSON they read back
  * as. Pure functions; the writes are MlflowRuns.logInputs / logModel.
  */
-import { randomUUID } from 'node:crypto';
 import type { Tag } from './convert.ts';
 import { invalid } from './errors.ts';
 import { type Args, checkLength, MLFLOW_LIMITS, objectList, optList, optObject, optString } from './input.ts';
@@ -88,9 +87,10 @@ const MODEL_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'];
 /**
  * The history entry for LogModel's `model_json`, as MLflow's server makes it: the JSON must be an object with
  * the mandatory fields; the entry is `Model.from_dict(model).get_tags_dict()`: run_id, artifact_path,
- * utc_time_created, model_uuid (a new one when absent, as Model() makes) and the flavors without their `config`.
+ * utc_time_created (Model() takes the server's clock when it is null or ''), model_uuid (from_dict passes None
+ * when it is absent, so null) and the flavors (none: {}) without their `config`.
  */
-export function modelHistoryEntry(modelJson: string): Record<string, unknown> {
+export function modelHistoryEntry(modelJson: string, now = new Date()): Record<string, unknown> {
   let model: unknown;
   try {
     model = JSON.parse(modelJson);
@@ -101,10 +101,11 @@ export function modelHistoryEntry(modelJson: string): Record<string, unknown> {
   const missing = MODEL_FIELDS.filter((f) => !(f in m));
   if (missing.length)
     throw invalid(`Model json is missing mandatory fields: {${missing.map((f) => `'${f}'`).join(', ')}}`);
-  if (!m.flavors || typeof m.flavors !== 'object' || Array.isArray(m.flavors))
+  const given = m.flavors ?? {};
+  if (typeof given !== 'object' || Array.isArray(given))
     throw invalid('Model json field flavors must be an object (flavor name -> its settings)');
   const flavors = Object.fromEntries(
-    Object.entries(m.flavors).map(([name, conf]) => {
+    Object.entries(given).map(([name, conf]) => {
       if (!conf || typeof conf !== 'object' || Array.isArray(conf)) return [name, conf];
       return [name, Object.fromEntries(Object.entries(conf).filter(([k]) => k !== 'config'))];
     }),
@@ -112,10 +113,23 @@ export function modelHistoryEntry(modelJson: string): Record<string, unknown> {
   return {
     run_id: m.run_id,
     artifact_path: m.artifact_path,
-    utc_time_created: m.utc_time_created,
-    model_uuid: m.model_uuid ?? randomUUID().replaceAll('-', ''),
+    utc_time_created: createdAt(m.utc_time_created, now),
+    model_uuid: m.model_uuid ?? null,
     flavors,
   };
+}
+
+/**
+ * Model() keeps `str(utc_time_created or datetime.utcnow())`: a string as sent, the server's clock (as Python's
+ * str(datetime) writes it) for null or ''. Other values, which Python would write with its own str(), are refused.
+ */
+function createdAt(v: unknown, now: Date): string {
+  if (typeof v === 'string' && v) return v;
+  if (v !== null && v !== '')
+    throw invalid(`Model json field utc_time_created must be a string, like '2026-12-06 10:00:00.000000'`);
+  const [date, time] = now.toISOString().replace('Z', '').split('T') as [string, string];
+  const [hms, ms] = time.split('.') as [string, string];
+  return `${date} ${hms}${ms === '000' ? '' : `.${ms}000`}`;
 }
 
 /**

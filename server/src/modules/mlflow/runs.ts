@@ -103,7 +103,8 @@ export class MlflowRuns {
    * end_run sends status FINISHED/FAILED/KILLED with its `end_time`, which becomes the run's end (the server's
    * clock when absent); a repeated end_run is a retry and keeps the first end. An `end_time` without a status
    * moves the end of a run that has ended, as MLflow stores it; on a run still active it is ignored (Runboard
-   * runs have an end only once they ended). One transaction.
+   * runs have an end only once they ended). A deleted run takes no update (MLflow's update_run_info checks that
+   * the run is active). One transaction.
    */
   async update(a: Args) {
     const id = runIdOf(a);
@@ -113,7 +114,7 @@ export class MlflowRuns {
     if (status && !['FINISHED', 'FAILED', 'KILLED', 'RUNNING', 'SCHEDULED'].includes(status))
       throw invalid(`Invalid run status '${status}'`);
     const run = await inTransaction(this.s.db.pool, async (c) => {
-      let run = await this.row(id);
+      let run = await this.assertWritable(id);
       if (name) run = await this.s.runs.update(id, { name }, c);
       if (status === 'FINISHED' || status === 'FAILED')
         run = await this.s.runs.finish(id, status, null, null, endedAt, c);
