@@ -3,7 +3,7 @@ import { isConnectionError } from '../../core/db-errors.ts';
 import { currentTiming, telemetry, untimed } from '../../core/telemetry.ts';
 import { ingestNoticesSql } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
-import { appendBatches, type ForwardBatch } from './store.ts';
+import { appendBatches, type ForwardBatch, FRONTIER_MOVED } from './store.ts';
 
 /** Statements in flight at once: one committing while the next runs its inserts. */
 const MAX_IN_FLIGHT = 2;
@@ -96,11 +96,15 @@ export class ForwardGroups {
     } catch (err) {
       // The whole statement wrote nothing. The database gone: every batch fails (not acknowledged; clients
       // retry). Otherwise one batch was at fault (23505: it re-logs a stored point; or a value the database
-      // refused): each batch takes the transactional path on its own, which replaces and rebuilds summaries,
-      // or fails that batch alone, so one trainer's input never fails another's request.
+      // refused; or FRONTIER_MOVED: another writer of a run committed while the statement waited for its lock):
+      // each batch takes the transactional path on its own, which replaces and rebuilds summaries, or fails that
+      // batch alone, so one trainer's input never fails another's request.
       if (isConnectionError(err)) for (const p of group) p.reject(err);
-      else if (group.length > 1 || (err as { code?: string }).code === '23505') for (const p of group) p.resolve(null);
+      else if (group.length > 1 || (err as { code?: string }).code === '23505' || movedUnder(err))
+        for (const p of group) p.resolve(null);
       else group[0]!.reject(err);
     }
   }
 }
+
+const movedUnder = (err: unknown) => String((err as { message?: unknown }).message).includes(FRONTIER_MOVED);
