@@ -5,7 +5,10 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { connectDatabase, type Database } from '../src/db/database.ts';
 import { compactRun } from '../src/modules/metric/compaction.ts';
+import { rebuildSummaries } from '../src/modules/metric/history.ts';
 import { metricSeries } from '../src/modules/metric/series.ts';
+import { deletePointsAfter, upsertPoints } from '../src/modules/metric/store.ts';
+import { lockRun, nextIngestSeq } from '../src/modules/run/store.ts';
 
 /**
  * Rollups "fold on close" (issue #24): level 4 holds every point, the levels above only the points before the
@@ -280,20 +283,99 @@ test('property: series read from folded rollups equal an in-memory model through
   );
 });
 
-test('concurrent batches of one run crossing bucket boundaries fold every closed bucket once', async () => {
-  const id = await runningRun();
-  const model: Model = new Map(PROPERTY_KEYS.map((k) => [k, new Map()]));
-  // 60 batches of 7 steps each, sent 12 at a time: statements of the same run wait on each other's lock.
-  const batches = Array.from({ length: 60 }, (_, b) =>
-    PROPERTY_KEYS.flatMap((key) =>
-      Array.from({ length: 7 }, (_, i) => {
-        const step = b * 7 + i;
-        return { key, step, value: step % 13 === 0 ? Number.NaN : Math.cos(step) * step, wall: BASE_MS + step };
-      }),
-    ),
-  );
-  for (let i = 0; i < batches.length; i += 12) await Promise.all(batches.slice(i, i + 12).map((b) => logPoints(id, b)));
-  for (const b of batches) for (const p of b) model.get(p.key)!.set(p.step, [p.value, p.wall]);
-  await assertSeries(id, model, 'after concurrent batches');
-  await assertRollups(id, model, false, 'after concurrent batches');
+test('concurrent batches of one run through two servers crossing bucket boundaries fold every closed bucket once', async () => {
+  // A server sends a run's batches one statement at a time (ForwardGroups); two servers do not know of each
+  // other's, so a statement waits for the other's lock with a snapshot from before that one committed.
+  const s2 = await startTestServer({ database: s.database });
+  try {
+    const id = await runningRun();
+    const model: Model = new Map(PROPERTY_KEYS.map((k) => [k, new Map()]));
+    const batches = Array.from({ length: 80 }, (_, b) =>
+      PROPERTY_KEYS.flatMap((key) =>
+        Array.from({ length: 7 }, (_, i) => {
+          const step = b * 7 + i;
+          return { key, step, value: step % 13 === 0 ? Number.NaN : Math.cos(step) * step, wall: BASE_MS + step };
+        }),
+      ),
+    );
+    const send = (points: P[], i: number) =>
+      (i % 2 ? s2 : s).gql(LOG, {
+        id,
+        c: {
+          keys: points.map((p) => p.key),
+          steps: points.map((p) => p.step),
+          values: points.map((p) => (Number.isFinite(p.value) ? p.value : String(p.value))),
+          wallTimes: points.map((p) => new Date(p.wall).toISOString()),
+        },
+      });
+    // Each round also re-logs the previous round's last batch (its steps in the open bucket the round closes) with
+    // other values: a replacement changes no count, only the run's seq tells the forward statement it happened.
+    const relogs: P[][] = [];
+    for (let i = 0; i < batches.length; i += 16) {
+      const round: Promise<unknown>[] = [];
+      if (i > 0) {
+        const again = batches[i - 1]!.map((p) => ({ ...p, value: Number.isNaN(p.value) ? 500 : p.value + 1000 }));
+        relogs.push(again);
+        round.push(send(again, 1));
+      }
+      round.push(...batches.slice(i, i + 16).map((b, j) => send(b, j)));
+      await Promise.all(round);
+    }
+    for (const b of [...batches, ...relogs]) for (const p of b) model.get(p.key)!.set(p.step, [p.value, p.wall]);
+    await assertSeries(id, model, 'after concurrent batches');
+    await assertRollups(id, model, false, 'after concurrent batches');
+  } finally {
+    await s2.close();
+  }
 });
+
+/**
+ * A forward statement takes its snapshot, then waits for the run's lock while another writer of the run commits:
+ * the frontier and open bucket it read are stale. A re-log (the run's seq moved, no count did) and a truncate
+ * (a count moved, not the seq) each make it fail on purpose, and the batch is written by the transactional path.
+ */
+for (const writer of ['re-log', 'truncate'] as const) {
+  test(`a forward batch that waited for a ${writer} committed under it folds what is stored now`, async () => {
+    const id = await runningRun();
+    const model: Model = new Map(PROPERTY_KEYS.map((k) => [k, new Map()]));
+    const first = Array.from({ length: 11 }, (_, st) => ({ key: 'a', step: st, value: st, wall: BASE_MS + st }));
+    await logPoints(id, first);
+    for (const p of first) model.get('a')!.set(p.step, [p.value, p.wall]);
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      if (writer === 're-log') await nextIngestSeq(other, id);
+      else await lockRun(other, id);
+      // Closes bucket 0 (steps 0-15): folds it from the stored level-4 row.
+      const closing = logPoints(id, [{ key: 'a', step: 20, value: 20, wall: BASE_MS + 20 }]);
+      await waitForLockWait();
+      if (writer === 're-log') {
+        const again = { key: 'a', step: 5, value: -1000, wallTime: BASE_MS + 5 };
+        await upsertPoints(other, id, [again], 99);
+        model.get('a')!.set(5, [-1000, BASE_MS + 5]);
+      } else {
+        await deletePointsAfter(other, id, 7);
+        for (const st of [8, 9, 10]) model.get('a')!.delete(st);
+      }
+      await rebuildSummaries(other, id, ['a']);
+      await other.query('COMMIT');
+      await closing;
+      model.get('a')!.set(20, [20, BASE_MS + 20]);
+    } finally {
+      other.release();
+    }
+    await assertSeries(id, model, `after a forward batch waited for a ${writer}`);
+    await assertRollups(id, model, false, `after a forward batch waited for a ${writer}`);
+  });
+}
+
+async function waitForLockWait() {
+  for (let i = 0; i < 500; i++) {
+    const { rowCount } = await pool.query(
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (rowCount) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the forward statement never waited for the run lock');
+}

@@ -28,6 +28,8 @@ interface Pending {
 export class ForwardGroups {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  /** Runs with a batch in a statement under way: their next batch waits for it (see take). */
+  private readonly busy = new Set<string>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -54,15 +56,23 @@ export class ForwardGroups {
   private flush(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
       const group = this.take();
+      if (group.length === 0) return;
+      const runs = group.map((p) => p.batch.runId);
+      for (const r of runs) this.busy.add(r);
       this.inFlight++;
       untimed(() => this.send(group)).finally(() => {
         this.inFlight--;
+        for (const r of runs) this.busy.delete(r);
         this.flush();
       });
     }
   }
 
-  /** The next group: queued batches in order, one per run, within the bounds (the first always fits). */
+  /**
+   * The next group: queued batches in order, one per run, within the bounds (the first always fits). A run with
+   * a batch in the other statement under way waits for it: its statement would only wait for that one's lock,
+   * with a snapshot from before its commit, and fail with FRONTIER_MOVED (store.ts appendBatchesSql).
+   */
   private take(): Pending[] {
     const group: Pending[] = [];
     const runs = new Set<string>();
@@ -70,7 +80,8 @@ export class ForwardGroups {
     for (let i = 0; i < this.queue.length && group.length < MAX_BATCHES; ) {
       const p = this.queue[i]!;
       const n = p.batch.points.length;
-      if (runs.has(p.batch.runId) || (group.length > 0 && points + n > MAX_POINTS)) {
+      const run = p.batch.runId;
+      if (runs.has(run) || this.busy.has(run) || (group.length > 0 && points + n > MAX_POINTS)) {
         i++;
         continue;
       }
