@@ -248,9 +248,9 @@ const level4Sql = (run: string, from: string, first: number, on = '', r = '') =>
 const ROLLUP_FOLD = `WITH ${foldSql(level4Sql('$1::uuid', '', 2))} SELECT 1`;
 
 /** The 9 arrays of ROLLUP_MERGE. */
-const rollupParams = (rows: BucketSummary[]) => [
+const rollupParams = (rows: BucketSummary[], levels = true) => [
   textArray(rows.map((r) => r.key)),
-  int2Array(rows.map((r) => r.level)),
+  levels ? int2Array(rows.map((r) => r.level)) : null,
   int8Array(rows.map((r) => r.bucket)),
   float8Array(rows.map((r) => r.minValue)),
   float8Array(rows.map((r) => r.maxValue)),
@@ -260,8 +260,11 @@ const rollupParams = (rows: BucketSummary[]) => [
   int4Array(rows.map((r) => r.count)),
 ];
 
-/** The 8 arrays of level4Sql. */
-const level4Params = (rows: BucketSummary[]) => rollupParams(rows).filter((_, i) => i !== 1);
+/** The 8 arrays of level4Sql: ROLLUP_MERGE's without the levels (all OPEN_LEVEL). */
+const level4Params = (rows: BucketSummary[]) => {
+  const [keys, , ...rest] = rollupParams(rows, false);
+  return [keys, ...rest];
+};
 
 /** Stores rollup rows as they are (rebuilds from history: the caller computed every level, see settledBuckets). */
 export async function mergeRollups(c: pg.ClientBase, runId: string, rows: BucketSummary[]): Promise<void> {
