@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import fc from 'fast-check';
 import type pg from 'pg';
+import { telemetry } from '../src/core/telemetry.ts';
 import { connectDatabase, type Database } from '../src/db/database.ts';
 import { compactRun } from '../src/modules/metric/compaction.ts';
 import { rebuildSummaries } from '../src/modules/metric/history.ts';
@@ -341,6 +342,7 @@ for (const writer of ['re-log', 'truncate'] as const) {
     const first = Array.from({ length: 11 }, (_, st) => ({ key: 'a', step: st, value: st, wall: BASE_MS + st }));
     await logPoints(id, first);
     for (const p of first) model.get('a')!.set(p.step, [p.value, p.wall]);
+    const moved = telemetry.forwardFrontierMoved;
     const other = await pool.connect();
     try {
       await other.query('BEGIN');
@@ -364,6 +366,7 @@ for (const writer of ['re-log', 'truncate'] as const) {
     } finally {
       other.release();
     }
+    assert.equal(telemetry.forwardFrontierMoved, moved + 1, 'the forward statement failed on purpose');
     await assertSeries(id, model, `after a forward batch waited for a ${writer}`);
     await assertRollups(id, model, false, `after a forward batch waited for a ${writer}`);
   });

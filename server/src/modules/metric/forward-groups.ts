@@ -110,8 +110,10 @@ export class ForwardGroups {
       // refused; or FRONTIER_MOVED: another writer of a run committed while the statement waited for its lock):
       // each batch takes the transactional path on its own, which replaces and rebuilds summaries, or fails that
       // batch alone, so one trainer's input never fails another's request.
+      const moved = movedUnder(err);
+      if (moved) telemetry.forwardFrontierMoved++;
       if (isConnectionError(err)) for (const p of group) p.reject(err);
-      else if (group.length > 1 || (err as { code?: string }).code === '23505' || movedUnder(err))
+      else if (group.length > 1 || (err as { code?: string }).code === '23505' || moved)
         for (const p of group) p.resolve(null);
       else group[0]!.reject(err);
     }
