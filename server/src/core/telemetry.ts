@@ -105,6 +105,8 @@ class Telemetry {
   /** Forward logMetrics batches, and the statements (commits) they went in (metric/forward-groups.ts). */
   forwardBatches = 0;
   forwardStatements = 0;
+  /** Forward statements that failed because a run's rollup frontier moved under them (metric/store.ts FRONTIER_MOVED). */
+  forwardFrontierMoved = 0;
   private loop: IntervalHistogram | null = null;
   private gcObserver: PerformanceObserver | null = null;
   private users = 0;
@@ -146,6 +148,7 @@ class Telemetry {
       subscriptionExecutions: this.subscriptionExecutions,
       forwardBatches: this.forwardBatches,
       forwardStatements: this.forwardStatements,
+      forwardFrontierMoved: this.forwardFrontierMoved,
       memory: process.memoryUsage(),
     };
     if (reset) {
@@ -156,6 +159,7 @@ class Telemetry {
       this.subscriptionExecutions = 0;
       this.forwardBatches = 0;
       this.forwardStatements = 0;
+      this.forwardFrontierMoved = 0;
       this.windowStart = performance.now();
       this.cpuStart = process.cpuUsage();
     }

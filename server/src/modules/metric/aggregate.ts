@@ -13,6 +13,20 @@ export interface Point {
 /** Rollup levels: bucket = step >> level, i.e. bucket widths 16, 32, ..., 65536 steps. */
 export const ROLLUP_LEVELS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
 
+/**
+ * "Fold on close" (issue #24): level 4 holds every point; the levels above it hold exactly the points before the
+ * pair's frontier F = (last_step >> 4) << 4, i.e. all but those of the open level-4 bucket (last_step >> 4). A
+ * batch writes its level-4 buckets only, plus, in the levels above, its points before the new frontier and the
+ * stored level-4 bucket that closed (store.ts foldSql): a one-step batch of 10 keys inside an open bucket writes
+ * 10 rollup rows instead of 130. Readers of levels >= 5 merge the open level-4 bucket into the last bucket
+ * (store.ts withOpenBuckets).
+ */
+export const OPEN_LEVEL = 4;
+export const FOLDED_LEVELS = ROLLUP_LEVELS.filter((l) => l > OPEN_LEVEL);
+
+/** The first step of a pair's open level-4 bucket: levels above 4 hold exactly the points before it. */
+export const frontierOf = (lastStep: number) => Math.floor(lastStep / 2 ** OPEN_LEVEL) * 2 ** OPEN_LEVEL;
+
 export interface Extremes {
   minValue: number | null;
   minStep: number | null;
@@ -91,10 +105,22 @@ export function summarise(group: Point[]): KeySummary {
   return s;
 }
 
+/**
+ * A key's rollup rows when its whole history is `group` (sorted by step): level 4 of every point, the levels
+ * above of the points before the frontier (see OPEN_LEVEL). What a rebuild from history writes.
+ */
+export function settledBuckets(group: Point[]): BucketSummary[] {
+  if (group.length === 0) return [];
+  const frontier = frontierOf(group[group.length - 1]!.step);
+  let n = 0;
+  while (n < group.length && group[n]!.step < frontier) n++;
+  return [...buckets(group, [OPEN_LEVEL]), ...buckets(group.slice(0, n), FOLDED_LEVELS)];
+}
+
 /** One pass per level over a key's points sorted by step. */
-export function buckets(group: Point[]): BucketSummary[] {
+export function buckets(group: Point[], levels: readonly number[] = ROLLUP_LEVELS): BucketSummary[] {
   const out: BucketSummary[] = [];
-  for (const level of ROLLUP_LEVELS) {
+  for (const level of levels) {
     const width = 2 ** level;
     let current: BucketSummary | null = null;
     for (const p of group) {

@@ -32,7 +32,8 @@ export const KEEP_RECENT_ROWS = 4000;
 /**
  * Rollup levels dropped once a key of an ended run is all chunks: bucket widths 16-128 hold ~94% of the rollup
  * rows (they halve per level), ~20 of the ~21 bytes a point rollups cost. Each chunk carries its level-4 buckets
- * packed instead (rollup-pack.ts), which series at these levels merge (series.ts); the coarser levels stay.
+ * packed instead (rollup-pack.ts), which series at these levels merge (series.ts); the coarser levels stay, and
+ * first take the open level-4 bucket (store.ts dropFineRollups), so they then hold every point.
  */
 export const DROPPED_ROLLUP_LEVELS = [4, 5, 6, 7] as const;
 

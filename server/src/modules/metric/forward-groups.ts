@@ -3,7 +3,7 @@ import { isConnectionError } from '../../core/db-errors.ts';
 import { currentTiming, telemetry, untimed } from '../../core/telemetry.ts';
 import { ingestNoticesSql } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
-import { appendBatches, type ForwardBatch } from './store.ts';
+import { appendBatches, type ForwardBatch, FRONTIER_MOVED } from './store.ts';
 
 /** Statements in flight at once: one committing while the next runs its inserts. */
 const MAX_IN_FLIGHT = 2;
@@ -28,6 +28,8 @@ interface Pending {
 export class ForwardGroups {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  /** Runs with a batch in a statement under way: their next batch waits for it (see take). */
+  private readonly busy = new Set<string>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -54,15 +56,23 @@ export class ForwardGroups {
   private flush(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
       const group = this.take();
+      if (group.length === 0) return;
+      const runs = group.map((p) => p.batch.runId);
+      for (const r of runs) this.busy.add(r);
       this.inFlight++;
       untimed(() => this.send(group)).finally(() => {
         this.inFlight--;
+        for (const r of runs) this.busy.delete(r);
         this.flush();
       });
     }
   }
 
-  /** The next group: queued batches in order, one per run, within the bounds (the first always fits). */
+  /**
+   * The next group: queued batches in order, one per run, within the bounds (the first always fits). A run with
+   * a batch in the other statement under way waits for it: its statement would only wait for that one's lock,
+   * with a snapshot from before its commit, and fail with FRONTIER_MOVED (store.ts appendBatchesSql).
+   */
   private take(): Pending[] {
     const group: Pending[] = [];
     const runs = new Set<string>();
@@ -70,7 +80,8 @@ export class ForwardGroups {
     for (let i = 0; i < this.queue.length && group.length < MAX_BATCHES; ) {
       const p = this.queue[i]!;
       const n = p.batch.points.length;
-      if (runs.has(p.batch.runId) || (group.length > 0 && points + n > MAX_POINTS)) {
+      const run = p.batch.runId;
+      if (runs.has(run) || this.busy.has(run) || (group.length > 0 && points + n > MAX_POINTS)) {
         i++;
         continue;
       }
@@ -96,11 +107,17 @@ export class ForwardGroups {
     } catch (err) {
       // The whole statement wrote nothing. The database gone: every batch fails (not acknowledged; clients
       // retry). Otherwise one batch was at fault (23505: it re-logs a stored point; or a value the database
-      // refused): each batch takes the transactional path on its own, which replaces and rebuilds summaries,
-      // or fails that batch alone, so one trainer's input never fails another's request.
+      // refused; or FRONTIER_MOVED: another writer of a run committed while the statement waited for its lock):
+      // each batch takes the transactional path on its own, which replaces and rebuilds summaries, or fails that
+      // batch alone, so one trainer's input never fails another's request.
+      const moved = movedUnder(err);
+      if (moved) telemetry.forwardFrontierMoved++;
       if (isConnectionError(err)) for (const p of group) p.reject(err);
-      else if (group.length > 1 || (err as { code?: string }).code === '23505') for (const p of group) p.resolve(null);
+      else if (group.length > 1 || (err as { code?: string }).code === '23505' || moved)
+        for (const p of group) p.resolve(null);
       else group[0]!.reject(err);
     }
   }
 }
+
+const movedUnder = (err: unknown) => String((err as { message?: unknown }).message).includes(FRONTIER_MOVED);

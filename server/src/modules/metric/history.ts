@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { buckets, type Point, summarise } from './aggregate.ts';
+import { type Point, settledBuckets, summarise } from './aggregate.ts';
 import { decodeChunk } from './chunk-codec.ts';
 import { type BucketColumns, emptyBuckets, mergePacked } from './rollup-pack.ts';
 import {
@@ -284,6 +284,6 @@ export async function rebuildSummaries(c: pg.ClientBase, runId: string, keys: st
     if (!s) continue;
     const points: Point[] = s.steps.map((step, i) => ({ key, step, value: s.values[i]!, wallTime: s.wallTimes[i]! }));
     await mergeLatest(c, runId, [summarise(points)]);
-    await mergeRollups(c, runId, buckets(points));
+    await mergeRollups(c, runId, settledBuckets(points));
   }
 }

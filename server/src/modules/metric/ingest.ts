@@ -5,16 +5,16 @@ import { inCallerTransaction, inTransaction } from '../../db/database.ts';
 import { notifyPg } from '../../pubsub/topics.ts';
 import type { RunState } from '../run/run-state.ts';
 import { lockRun } from '../run/store.ts';
-import { buckets, dedupe, groupByKey, type Point, summarise } from './aggregate.ts';
+import { buckets, dedupe, groupByKey, OPEN_LEVEL, type Point, summarise } from './aggregate.ts';
 import type { ForwardGroups } from './forward-groups.ts';
 import { rebuildSummaries, restoreChunksAsRows } from './history.ts';
 import {
   appendPoints,
   deletePointsAfter,
+  foldRollups,
   insertBatch,
   lastSteps,
   mergeLatest,
-  mergeRollups,
   takeChunksAfter,
   takeChunksInRanges,
   upsertPoints,
@@ -145,7 +145,7 @@ async function appendForward(forward: ForwardGroups, runId: string, points: Poin
     runId,
     points,
     latest: groups.map(summarise),
-    rollups: groups.flatMap(buckets),
+    rollups: groups.flatMap((g) => buckets(g, [OPEN_LEVEL])),
     noticePoints: noticePoints(points),
   });
   return seq === null ? null : { runId, seq, accepted: points.length };
@@ -184,8 +184,13 @@ export async function logMetrics(
     if (!appended) await explodeChunksUnderBatch(c, runId, groups);
     const replaced = appended ? new Set<string>() : await upsertPoints(c, runId, points, seq);
     const fresh = groups.filter((g) => !replaced.has(g[0]!.key));
+    // The fold reads each pair's frontier from metric_latest: before mergeLatest moves it.
+    await foldRollups(
+      c,
+      runId,
+      fresh.flatMap((g) => buckets(g, [OPEN_LEVEL])),
+    );
     await mergeLatest(c, runId, fresh.map(summarise));
-    await mergeRollups(c, runId, fresh.flatMap(buckets));
     await rebuildSummaries(c, runId, [...replaced]);
     const { min, max } = stepRange(groups);
     await insertBatch(c, { runId, seq, keys: groups.map((g) => g[0]!.key), minStep: min, maxStep: max });

@@ -1,6 +1,13 @@
 import { isUuid } from '@runboard/contract/ids';
 import type pg from 'pg';
-import { type BucketSummary, type KeySummary, type Point, ROLLUP_LEVELS } from './aggregate.ts';
+import {
+  type BucketSummary,
+  FOLDED_LEVELS,
+  type KeySummary,
+  OPEN_LEVEL,
+  type Point,
+  ROLLUP_LEVELS,
+} from './aggregate.ts';
 import { float8Array, float8ArrayExact, int2Array, int4Array, int8Array, textArray, uuidArray } from './pg-arrays.ts';
 
 /**
@@ -108,7 +115,9 @@ async function experimentMetricKeys(db: pg.Pool, experimentId: string): Promise<
 /**
  * Maintains metric_latest and metric_rollups. The fast path merges a batch's aggregates into the
  * existing rows; when a batch replaced earlier values (or history was truncated) the old extremes may
- * be gone, so those keys are rebuilt from history instead.
+ * be gone, so those keys are rebuilt from history instead. metric_rollups keeps level 4 of every point and the
+ * levels above only for points before the pair's open level-4 bucket (aggregate.ts OPEN_LEVEL): every writer
+ * below keeps that, and rolledSeries merges the open bucket back in.
  */
 
 const toSeconds = (ms: number) => ms / 1000;
@@ -131,7 +140,14 @@ const arrays = (first: number, types: string[]) => types.map((t, i) => `$${first
  * Merges per-key aggregates into metric_latest. `run` is the run id (a parameter or a CTE column); for many
  * runs, `r` adds a leading uuid[] of each row's run and `from`/`on` join it to the CTE.
  */
-const latestMergeSql = (run: string, from: string, first: number, on = '', r = '') => `INSERT INTO metric_latest
+const latestMergeSql = (
+  run: string,
+  from: string,
+  first: number,
+  on = '',
+  r = '',
+  returning = '',
+) => `INSERT INTO metric_latest
          AS t (run_id, key, first_step, last_step, last_value, last_wall_time, min_value, min_step, max_value, max_step, count)
      SELECT ${run}, k, fs, ls, lv, to_timestamp(lw), mnv, mns, mxv, mxs, n
        FROM ${from}unnest(${arrays(first, [...(r ? ['uuid'] : []), 'text', 'int8', 'int8', 'float8', 'float8', 'float8', 'int8', 'float8', 'int8', 'int8'])})
@@ -143,7 +159,7 @@ const latestMergeSql = (run: string, from: string, first: number, on = '', r = '
        last_wall_time = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_wall_time ELSE t.last_wall_time END,
        min_value = ${pickExtreme('min', 'value')}, min_step = ${pickExtreme('min', 'step')},
        max_value = ${pickExtreme('max', 'value')}, max_step = ${pickExtreme('max', 'step')},
-       count = t.count + EXCLUDED.count`;
+       count = t.count + EXCLUDED.count${returning}`;
 
 const LATEST_MERGE = latestMergeSql('$1', '', 2);
 
@@ -166,13 +182,10 @@ export async function mergeLatest(c: pg.ClientBase, runId: string, rows: KeySumm
   await c.query(LATEST_MERGE, [runId, ...latestParams(rows)]);
 }
 
-/** Merges per-bucket aggregates into metric_rollups; `run` as in latestMergeSql. */
-const rollupMergeSql = (run: string, from: string, first: number, on = '', r = '') => `INSERT INTO metric_rollups
-         AS t (run_id, key, level, bucket, min_value, max_value, last_step, last_value, last_wall_time, count)
-     SELECT ${run}, k, l, b, mn, mx, ls, lv, to_timestamp(lw), n
-       FROM ${from}unnest(${arrays(first, [...(r ? ['uuid'] : []), 'text', 'int2', 'int8', 'float8', 'float8', 'int8', 'float8', 'float8', 'int4'])})
-            AS u(${r}k, l, b, mn, mx, ls, lv, lw, n)${on}
-     ON CONFLICT (run_id, key, level, bucket) DO UPDATE SET
+const ROLLUP_COLUMNS = 'run_id, key, level, bucket, min_value, max_value, last_step, last_value, last_wall_time, count';
+
+/** How a bucket merges into a stored one: extremes ignore NULL (no non-NaN value), the later last point wins. */
+const ROLLUP_CONFLICT = `ON CONFLICT (run_id, key, level, bucket) DO UPDATE SET
        min_value = least(t.min_value, EXCLUDED.min_value),
        max_value = greatest(t.max_value, EXCLUDED.max_value),
        last_value = CASE WHEN EXCLUDED.last_step >= t.last_step THEN EXCLUDED.last_value ELSE t.last_value END,
@@ -180,12 +193,64 @@ const rollupMergeSql = (run: string, from: string, first: number, on = '', r = '
        last_step = greatest(t.last_step, EXCLUDED.last_step),
        count = t.count + EXCLUDED.count`;
 
-const ROLLUP_MERGE = rollupMergeSql('$1', '', 2);
+/** Merges per-bucket aggregates of any levels into metric_rollups (rebuilds from history). */
+const ROLLUP_MERGE = `INSERT INTO metric_rollups AS t (${ROLLUP_COLUMNS})
+     SELECT $1, k, l, b, mn, mx, ls, lv, to_timestamp(lw), n
+       FROM unnest(${arrays(2, ['text', 'int2', 'int8', 'float8', 'float8', 'int8', 'float8', 'float8', 'int4'])})
+            AS u(k, l, b, mn, mx, ls, lv, lw, n)
+     ${ROLLUP_CONFLICT}`;
 
-/** The 9 arrays of rollupMergeSql. */
-const rollupParams = (rows: BucketSummary[]) => [
+/** The levels above OPEN_LEVEL as an SQL array literal. */
+const FOLDED = `'{${FOLDED_LEVELS.join(',')}}'::int2[]`;
+
+/**
+ * A batch's level-4 buckets (CTE `l4`: r, k, b, mn, mx, ls, lv, lw, n) merged into metric_rollups, as CTEs
+ * `rollups`, `front` and `folded` (issue #24, "fold on close"). Level 4 takes every bucket. The levels above take
+ * what moves before the pair's frontier: the batch's buckets before its new open bucket o_new (points logged
+ * into closed ranges, and the buckets this batch closed) and, when the open bucket moved (o_old < o_new), the
+ * stored level-4 bucket o_old that just closed. The stored row and metric_latest are read in the statement's
+ * snapshot, so neither includes this batch: nothing is counted twice, and the frontier is the one before it.
+ * One grouped upsert, one row per level and upper bucket; a batch inside the open bucket writes nothing here.
+ * The caller holds the run's lock with a snapshot taken after it, or checks that it was (appendBatchesSql).
+ * `front` also carries each pair's stored count and the batch's, for that check.
+ */
+const foldSql = (l4: string) => `l4 AS (${l4}),
+  rollups AS (
+    INSERT INTO metric_rollups AS t (${ROLLUP_COLUMNS})
+    SELECT r, k, ${OPEN_LEVEL}, b, mn, mx, ls, lv, lw, n FROM l4
+    ${ROLLUP_CONFLICT}),
+  front AS (
+    SELECT f.r, f.k, f.n, ml.count AS old_count, ml.last_step >> ${OPEN_LEVEL} AS o_old,
+           greatest(ml.last_step, f.ls) >> ${OPEN_LEVEL} AS o_new
+      FROM (SELECT r, k, max(ls) AS ls, sum(n) AS n FROM l4 GROUP BY r, k) f
+      LEFT JOIN metric_latest ml ON ml.run_id = f.r AND ml.key = f.k),
+  folded AS (
+    INSERT INTO metric_rollups AS t (${ROLLUP_COLUMNS})
+    SELECT s.r, s.k, l.level, s.b >> (l.level - ${OPEN_LEVEL}), min(s.mn), max(s.mx), max(s.ls),
+           (array_agg(s.lv ORDER BY s.ls DESC))[1], (array_agg(s.lw ORDER BY s.ls DESC))[1], sum(s.n)::int4
+      FROM (SELECT l4.r, l4.k, l4.b, l4.mn, l4.mx, l4.ls, l4.lv, l4.lw, l4.n
+              FROM l4 JOIN front f ON f.r = l4.r AND f.k = l4.k WHERE l4.b < f.o_new
+            UNION ALL
+            SELECT o.run_id, o.key, o.bucket, o.min_value, o.max_value, o.last_step, o.last_value, o.last_wall_time, o.count
+              FROM front f JOIN metric_rollups o
+                ON o.run_id = f.r AND o.key = f.k AND o.level = ${OPEN_LEVEL} AND o.bucket = f.o_old
+             WHERE f.o_old < f.o_new) s
+      CROSS JOIN unnest(${FOLDED}) AS l(level)
+     GROUP BY s.r, s.k, l.level, s.b >> (l.level - ${OPEN_LEVEL})
+    ${ROLLUP_CONFLICT})`;
+
+/** The level-4 bucket rows of a batch as `l4`; `run` and the rest as in latestMergeSql. */
+const level4Sql = (run: string, from: string, first: number, on = '', r = '') =>
+  `SELECT ${run} AS r, k, b, mn, mx, ls, lv, to_timestamp(lw) AS lw, n
+     FROM ${from}unnest(${arrays(first, [...(r ? ['uuid'] : []), 'text', 'int8', 'float8', 'float8', 'int8', 'float8', 'float8', 'int4'])})
+          AS u(${r}k, b, mn, mx, ls, lv, lw, n)${on}`;
+
+const ROLLUP_FOLD = `WITH ${foldSql(level4Sql('$1::uuid', '', 2))} SELECT 1`;
+
+/** The 9 arrays of ROLLUP_MERGE. */
+const rollupParams = (rows: BucketSummary[], levels = true) => [
   textArray(rows.map((r) => r.key)),
-  int2Array(rows.map((r) => r.level)),
+  levels ? int2Array(rows.map((r) => r.level)) : null,
   int8Array(rows.map((r) => r.bucket)),
   float8Array(rows.map((r) => r.minValue)),
   float8Array(rows.map((r) => r.maxValue)),
@@ -195,9 +260,25 @@ const rollupParams = (rows: BucketSummary[]) => [
   int4Array(rows.map((r) => r.count)),
 ];
 
+/** The 8 arrays of level4Sql: ROLLUP_MERGE's without the levels (all OPEN_LEVEL). */
+const level4Params = (rows: BucketSummary[]) => {
+  const [keys, , ...rest] = rollupParams(rows, false);
+  return [keys, ...rest];
+};
+
+/** Stores rollup rows as they are (rebuilds from history: the caller computed every level, see settledBuckets). */
 export async function mergeRollups(c: pg.ClientBase, runId: string, rows: BucketSummary[]): Promise<void> {
   if (rows.length === 0) return;
   await c.query(ROLLUP_MERGE, [runId, ...rollupParams(rows)]);
+}
+
+/**
+ * Merges a batch's level-4 buckets (new points only: replaced ones are rebuilt) and folds what closed into the
+ * levels above (foldSql). Under the run's lock and before mergeLatest: the frontier is read from metric_latest.
+ */
+export async function foldRollups(c: pg.ClientBase, runId: string, level4: BucketSummary[]): Promise<void> {
+  if (level4.length === 0) return;
+  await c.query(ROLLUP_FOLD, [runId, ...level4Params(level4)]);
 }
 
 /** Deletes both summaries of some keys of a run (before they are rebuilt). */
@@ -208,7 +289,8 @@ export async function deleteSummaries(c: pg.ClientBase, runId: string, keys: str
 
 /**
  * Recomputes both summary tables for some keys of a run from their rows (rare path). Only for keys without
- * chunks: history.ts's rebuildSummaries decides.
+ * chunks: history.ts's rebuildSummaries decides. The levels above 4 take the points before the frontier, read
+ * from the metric_latest row just rebuilt (see OPEN_LEVEL).
  */
 export async function rebuildSummaries(c: pg.ClientBase, runId: string, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
@@ -233,8 +315,10 @@ export async function rebuildSummaries(c: pg.ClientBase, runId: string, keys: st
             min(m.value) FILTER (WHERE m.value <> 'NaN'), max(m.value) FILTER (WHERE m.value <> 'NaN'),
             max(m.step), (array_agg(m.value ORDER BY m.step DESC))[1],
             (array_agg(m.wall_time ORDER BY m.step DESC))[1], count(*)
-       FROM metrics m CROSS JOIN unnest($3::int2[]) AS l(level)
+       FROM metrics m JOIN metric_latest ml ON ml.run_id = m.run_id AND ml.key = m.key
+            CROSS JOIN unnest($3::int2[]) AS l(level)
       WHERE m.run_id = $1 AND m.key = ANY($2::text[])
+        AND (l.level = ${OPEN_LEVEL} OR m.step < (ml.last_step >> ${OPEN_LEVEL}) << ${OPEN_LEVEL})
       GROUP BY m.run_id, m.key, l.level, bucket`,
     [runId, keys, ROLLUP_LEVELS],
   );
@@ -315,6 +399,7 @@ export interface ForwardBatch {
   runId: string;
   points: Point[];
   latest: KeySummary[];
+  /** level-4 buckets only: the statement folds the levels above (foldSql) */
   rollups: BucketSummary[];
   /** NoticePoint[] as JSON, or null when the points do not go in the NOTIFY. */
   noticePoints: string | null;
@@ -323,8 +408,11 @@ export interface ForwardBatch {
 /**
  * Forward batches of distinct runs in one statement, sent alone (autocommit: its own transaction, one round
  * trip, one commit): RunState's seq statement as CTE `run`, then every batch's points (a plain INSERT: a point
- * that already exists fails the whole statement with 23505 and nothing is written), the two summaries merged,
- * the batch records, and the NOTIFYs (pubsub ingestNoticesSql), all committed together. Several trainers'
+ * that already exists fails the whole statement with 23505 and nothing is written), the two summaries merged
+ * (the rollups' closed buckets folded, foldSql), the batch records, and the NOTIFYs (pubsub ingestNoticesSql),
+ * all committed together. The fold reads each pair's frontier in the statement's snapshot, taken before `run`
+ * waits for the run's lock: if another writer of the run committed in between (the run's seq moved by more than
+ * this statement's step, or a pair's count by more than the batch), the statement fails with FRONTIER_MOVED. Several trainers'
  * batches share one commit (ingest.ts ForwardGroups): a NOTIFYing commit holds PostgreSQL's cluster-wide
  * notify lock through its WAL flush, so commits with NOTIFY cannot overlap (docs/performance.md).
  * Returns a row per batch whose run accepted it; a named statement, parsed and planned once per connection.
@@ -351,14 +439,21 @@ export async function appendBatches(
       ids((b) => b.latest),
       ...latestParams(each((b) => b.latest)),
       ids((b) => b.rollups),
-      ...rollupParams(each((b) => b.rollups)),
+      ...level4Params(each((b) => b.rollups)),
     ],
   });
   return rows;
 }
 
+/**
+ * In the message of the error appendBatches raises when a run's summaries changed between the statement's
+ * snapshot and its lock on the run (another writer of the run committed meanwhile): the fold read a stale
+ * frontier, so nothing is written and each batch takes the transactional path (ForwardGroups).
+ */
+export const FRONTIER_MOVED = 'metric frontier moved under a forward batch';
+
 // Parameters: $1 the runs (in RunState's statement), $2 each run's notice points; $3-$7 points with their run,
-// $8-$18 key summaries with their run, $19-$28 bucket summaries with their run.
+// $8-$18 key summaries with their run, $19-$27 level-4 bucket summaries with their run.
 // A batch reaching back to a compacted step (metric_chunks, issue #23) is no plain append: the INSERT would not
 // see the point in the chunk and would store the step twice. Such a run is left out of `run` (nothing of its
 // batch is written, no seq taken), so its request takes the transactional path, which restores the chunk first.
@@ -375,14 +470,18 @@ const appendBatchesSql = (runSeq: (runs: string) => string, notices: string) => 
     SELECT run.id, k, s, v, to_timestamp(w), run.seq
       FROM unnest(${arrays(3, ['uuid', 'text', 'int8', 'float8', 'float8'])}) AS u(r, k, s, v, w)
       JOIN run ON run.id = u.r),
-  latest AS (${latestMergeSql('run.id', 'run JOIN ', 8, ' ON run.id = u.r', 'r, ')}),
-  rollups AS (${rollupMergeSql('run.id', 'run JOIN ', 19, ' ON run.id = u.r', 'r, ')}),
+  latest AS (${latestMergeSql('run.id', 'run JOIN ', 8, ' ON run.id = u.r', 'r, ', ' RETURNING run_id, key, count')}),
+  ${foldSql(level4Sql('run.id', 'run JOIN ', 19, ' ON run.id = u.r', 'r, '))},
   batch AS (
     INSERT INTO metric_batches (run_id, seq, keys, min_step, max_step)
     SELECT run.id, run.seq, b.keys, b.min_step, b.max_step
       FROM run JOIN (SELECT r, array_agg(DISTINCT k) AS keys, min(s) AS min_step, max(s) AS max_step
                        FROM unnest($3::uuid[], $4::text[], $5::int8[]) AS u(r, k, s) GROUP BY r) b ON b.r = run.id)
-  SELECT run.id, run.seq, ${notices}
+  SELECT run.id, run.seq, ${notices},
+         CASE WHEN run.seq <> (SELECT o.seq FROM runs o WHERE o.id = run.id) + 1
+                OR EXISTS (SELECT 1 FROM latest l JOIN front f ON f.r = l.run_id AND f.k = l.key
+                            WHERE l.run_id = run.id AND l.count <> coalesce(f.old_count, 0) + f.n)
+              THEN ('${FRONTIER_MOVED}: ' || run.id)::int END AS moved
     FROM run JOIN unnest($1::uuid[], $2::text[]) AS n(r, points) ON n.r = run.id`;
 
 /** The record of one logMetrics batch: what a live stream replays by seq. */
@@ -493,14 +592,23 @@ export const rawSql = (x: SeriesExtras) => `SELECT q.run_id AS "runId", q.key, a
      ) a
     WHERE a.s IS NOT NULL`;
 
-export const rollupSql = (x: SeriesExtras) => `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.mx, a.w
+// A level above 4 lacks the points of the pair's open level-4 bucket (aggregate.ts OPEN_LEVEL): `o` is that bucket
+// (last step, last value, min, max, wall time ms), two index probes per pair, merged in by withOpenBucket.
+export const rollupSql = (x: SeriesExtras) => `SELECT q.run_id AS "runId", q.key, a.s, a.v, a.mn, a.mx, a.w, o.o
      FROM unnest($1::uuid[], $2::text[], $3::int2[]) AS q(run_id, key, level)
      CROSS JOIN LATERAL (
        SELECT ${seriesAggs(x, { s: 'm.last_step', v: 'm.last_value', mn: 'm.min_value', mx: 'm.max_value', w: 'm.last_wall_time' })}
          FROM (SELECT last_step, last_value, min_value, max_value, last_wall_time FROM metric_rollups
                 WHERE run_id = q.run_id AND key = q.key AND level = q.level ORDER BY bucket) m
      ) a
-    WHERE a.s IS NOT NULL`;
+     LEFT JOIN LATERAL (
+       SELECT json_build_array(r.last_step, r.last_value, r.min_value, r.max_value,
+                               round(date_part('epoch', r.last_wall_time) * 1000)) AS o
+         FROM metric_latest ml JOIN metric_rollups r
+           ON r.run_id = ml.run_id AND r.key = ml.key AND r.level = ${OPEN_LEVEL} AND r.bucket = ml.last_step >> ${OPEN_LEVEL}
+        WHERE q.level > ${OPEN_LEVEL} AND ml.run_id = q.run_id AND ml.key = q.key
+     ) o ON true
+    WHERE a.s IS NOT NULL OR o.o IS NOT NULL`;
 export const ROLLUP_SQL = rollupSql(ALL_EXTRAS);
 
 // Buckets of `width` steps computed from raw history (series at most 8x maxPoints long), in the same
@@ -560,12 +668,57 @@ export const bucketedSeries = (
     pairs.map((p) => p.width),
   ]);
 
-/** Each pair read from one rollup level. */
-export const rolledSeries = (
+/** Each pair read from one rollup level, its open level-4 bucket merged in. */
+export const rolledSeries = async (
   db: pg.Pool,
   pairs: { runId: string; key: string; level: number }[],
   x: SeriesExtras = ALL_EXTRAS,
-) => seriesRows(db, rollupSql(x), [pairs.map((p) => p.runId), pairs.map((p) => p.key), pairs.map((p) => p.level)]);
+) => {
+  const rows = await seriesRows(db, rollupSql(x), [
+    pairs.map((p) => p.runId),
+    pairs.map((p) => p.key),
+    pairs.map((p) => p.level),
+  ]);
+  const levels = new Map(pairs.map((p) => [`${p.runId}\u0000${p.key}`, p.level]));
+  return rows.map((r) => withOpenBucket(r, levels.get(`${r.runId}\u0000${r.key}`)!, x));
+};
+
+type Open = [number, number | string, number | string | null, number | string | null, number];
+
+/** The lesser (or greater) of two extremes as the JSON encodes them (numbers, "Infinity", "-Infinity"); null is none. */
+const extreme = (a: number | string | null, b: number | string | null, less: boolean) =>
+  a === null ? b : b === null ? a : (less ? Number(b) < Number(a) : Number(b) > Number(a)) ? b : a;
+
+/**
+ * A series read at a level above 4 with the pair's open level-4 bucket (rollupSql's `o`) merged in: into the last
+ * bucket when it is the same bucket at this level, else appended. Its points are all after every folded one, so
+ * its last point is the bucket's.
+ */
+export function withOpenBucket(row: SeriesRow & { o?: Open | null }, level: number, x: SeriesExtras): SeriesRow {
+  const { o, ...rest } = row;
+  if (!o) return rest;
+  const [step, value, mn, mx, w] = o;
+  // no folded bucket at all: every column is NULL, the open bucket is the series
+  const out: SeriesRow = rest.s
+    ? rest
+    : { ...rest, s: [], v: [], mn: x.extremes ? [] : null, mx: x.extremes ? [] : null, w: x.wallTime ? [] : null };
+  const width = 2 ** level;
+  const n = out.s.length;
+  if (n > 0 && Math.floor(out.s[n - 1]! / width) === Math.floor(step / width)) {
+    out.s[n - 1] = step;
+    out.v[n - 1] = value;
+    if (out.mn) out.mn[n - 1] = extreme(out.mn[n - 1]!, mn, true);
+    if (out.mx) out.mx[n - 1] = extreme(out.mx[n - 1]!, mx, false);
+    if (out.w) out.w[n - 1] = w;
+  } else {
+    out.s.push(step);
+    out.v.push(value);
+    out.mn?.push(mn);
+    out.mx?.push(mx);
+    out.w?.push(w);
+  }
+  return out;
+}
 
 // compareRuns (compare.ts).
 
@@ -874,9 +1027,25 @@ export async function rowKeysOf(
 
 /**
  * Drops the fine rollup levels of a pair once all its points are in chunks (issue #23: they are most of the
- * rollups' bytes); series at those levels are bucketed from the decoded chunks instead (history.ts).
+ * rollups' bytes); series at those levels are bucketed from the decoded chunks instead (history.ts). The open
+ * level-4 bucket goes with level 4, so it is first folded into the levels kept (see OPEN_LEVEL): they then hold
+ * every point, and a reader finds no open bucket to merge.
  */
 export async function dropFineRollups(c: pg.ClientBase, runId: string, levels: readonly number[]) {
+  const kept = FOLDED_LEVELS.filter((l) => !levels.includes(l));
+  if (levels.includes(OPEN_LEVEL) && kept.length > 0)
+    await c.query(
+      `INSERT INTO metric_rollups AS t (${ROLLUP_COLUMNS})
+       SELECT o.run_id, o.key, l.level, o.bucket >> (l.level - ${OPEN_LEVEL}), o.min_value, o.max_value, o.last_step,
+              o.last_value, o.last_wall_time, o.count
+         FROM metric_latest ml
+         JOIN metric_rollups o
+           ON o.run_id = ml.run_id AND o.key = ml.key AND o.level = ${OPEN_LEVEL} AND o.bucket = ml.last_step >> ${OPEN_LEVEL}
+         CROSS JOIN unnest($2::int2[]) AS l(level)
+        WHERE ml.run_id = $1 AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = $1 AND m.key = ml.key)
+       ${ROLLUP_CONFLICT}`,
+      [runId, int2Array(kept)],
+    );
   await c.query(
     `DELETE FROM metric_rollups r WHERE r.run_id = $1 AND r.level = ANY($2::int2[])
         AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = $1 AND m.key = r.key)`,
