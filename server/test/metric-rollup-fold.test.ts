@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import fc from 'fast-check';
 import type pg from 'pg';
 import { telemetry } from '../src/core/telemetry.ts';
 import { connectDatabase, type Database } from '../src/db/database.ts';
+import { buckets, dedupe, groupByKey } from '../src/modules/metric/aggregate.ts';
 import { compactRun } from '../src/modules/metric/compaction.ts';
 import { rebuildSummaries } from '../src/modules/metric/history.ts';
 import { metricSeries } from '../src/modules/metric/series.ts';
-import { deletePointsAfter, upsertPoints } from '../src/modules/metric/store.ts';
+import { deletePointsAfter, mergeRollups, upsertPoints } from '../src/modules/metric/store.ts';
 import { lockRun, nextIngestSeq } from '../src/modules/run/store.ts';
 
 /**
@@ -382,3 +385,62 @@ async function waitForLockWait() {
   }
   throw new Error('the forward statement never waited for the run lock');
 }
+
+/** Every rollup row of a run, as stored. */
+const rollupRows = async (id: string) =>
+  (
+    await pool.query(
+      `SELECT key, level, bucket::float8 AS bucket, count, min_value, max_value, last_step::float8 AS ls, last_value
+         FROM metric_rollups WHERE run_id = $1 ORDER BY key, level, bucket`,
+      [id],
+    )
+  ).rows;
+
+test('the migration rebuilds upper buckets written before the fold, and leaves compacted ended runs alone', async () => {
+  const MIGRATION = readFileSync(
+    path.join(import.meta.dirname, '../../prisma/migrations/20261206190000_rollups_fold_open_buckets/migration.sql'),
+    'utf8',
+  );
+  // A live run whose rollups were written as before the fold: every level of every point, open bucket included.
+  const id = await runningRun();
+  const model: Model = new Map(PROPERTY_KEYS.map((k) => [k, new Map()]));
+  const points: P[] = [];
+  for (const [key, last] of [
+    ['a', 70],
+    ['b', 40],
+    ['c', 1023],
+  ] as const)
+    for (let step = 0; step <= last; step += key === 'c' ? 3 : 1) {
+      const value = step % 13 === 0 ? Number.NaN : ((step * 7) % 101) - 50;
+      points.push({ key, step, value, wall: BASE_MS + step * 1000 });
+      model.get(key)!.set(step, [value, BASE_MS + step * 1000]);
+    }
+  await logPoints(id, points);
+  await pool.query('DELETE FROM metric_rollups WHERE run_id = $1', [id]);
+  const asBefore = groupByKey(dedupe(points.map((p) => ({ ...p, wallTime: p.wall }))));
+  await mergeRollups(
+    pool,
+    id,
+    asBefore.flatMap((g) => buckets(g)),
+  );
+  await assert.rejects(assertRollups(id, model, false, 'as written before the fold'), /rollup rows/);
+  // An ended, compacted run: levels 4-7 dropped, the levels kept hold every point, as the new code expects.
+  const ended = await runningRun();
+  await logPoints(
+    ended,
+    points.filter((p) => p.key === 'a'),
+  );
+  await s.gql(`mutation($id: ID!) { finishRun(id: $id, status: FINISHED) { id } }`, { id: ended });
+  await compactRun(pool, ended, { chunkPoints: 20 });
+  const endedRows = await rollupRows(ended);
+
+  await pool.query(MIGRATION);
+  await assertRollups(id, model, false, 'after the migration');
+  await assertSeries(id, model, 'after the migration');
+  assert.deepEqual(await rollupRows(ended), endedRows, 'the compacted ended run is unchanged');
+  // The next fold of those open buckets counts their points once.
+  const later = PROPERTY_KEYS.map((key) => ({ key, step: 2000, value: 1, wall: BASE_MS + 2e6 }));
+  await logPoints(id, later);
+  for (const p of later) model.get(p.key)!.set(p.step, [p.value, p.wall]);
+  await assertRollups(id, model, false, 'after the open buckets closed');
+});
