@@ -418,11 +418,16 @@ test('the migration rebuilds upper buckets written before the fold, and leaves c
   await logPoints(id, points);
   await pool.query('DELETE FROM metric_rollups WHERE run_id = $1', [id]);
   const asBefore = groupByKey(dedupe(points.map((p) => ({ ...p, wallTime: p.wall }))));
-  await mergeRollups(
-    pool,
-    id,
-    asBefore.flatMap((g) => buckets(g)),
-  );
+  const c = await pool.connect();
+  try {
+    await mergeRollups(
+      c,
+      id,
+      asBefore.flatMap((g) => buckets(g)),
+    );
+  } finally {
+    c.release();
+  }
   await assert.rejects(assertRollups(id, model, false, 'as written before the fold'), /rollup rows/);
   // An ended, compacted run: levels 4-7 dropped, the levels kept hold every point, as the new code expects.
   const ended = await runningRun();
