@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { createRunningRun } from '@runboard/test-kit/gql';
 import { startTestServer, type TestServer } from '@runboard/test-kit/server';
 import fc from 'fast-check';
 import type pg from 'pg';
@@ -38,11 +39,7 @@ const LOG = `mutation($id: ID!, $c: MetricColumnsInput) { logMetrics(runId: $id,
 const TRUNCATE = `mutation($id: ID!, $a: Int!) { truncateMetrics(runId: $id, afterStep: $a) { deleted } }`;
 const BASE_MS = 1.7e12;
 
-async function runningRun(): Promise<string> {
-  const { createRun } = await s.gql(`mutation { createRun(input: { experimentName: "rollup-fold" }) { id } }`);
-  await s.gql(`mutation($id: ID!) { startRun(id: $id) { id } }`, { id: createRun.id });
-  return createRun.id;
-}
+const runningRun = async () => (await createRunningRun(s.gql, { experimentName: 'rollup-fold' })).id;
 
 interface P {
   key: string;
