@@ -9,6 +9,8 @@
  *   --ramp              raise trainers (2 subscribers per run) until a p99 passes 50 ms or a point is lost
  *   --trainers/--subscribers/--seconds   the shape (env BENCH_TRAINERS, BENCH_SUBSCRIBERS, BENCH_SECONDS)
  *   --step-seconds S    seconds per ramp step (20); --start T, --step T: the ramp's trainers (50, +50)
+ *   --warmup S          seconds before each phase's measured window (2): trainers start at once on a fresh
+ *                       server; their latencies are printed apart, their points checked like the rest
  * BENCH_SERVER_ROOT=<checkout> runs that checkout's server (it may not send Server-Timing or have /metrics).
  */
 import { parseArgs } from 'node:util';
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
     subscribers: { type: 'string', default: process.env.BENCH_SUBSCRIBERS ?? '100' },
     seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '60' },
     'step-seconds': { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '2' },
     start: { type: 'string', default: '50' },
     step: { type: 'string', default: '50' },
     'max-trainers': { type: 'string', default: '1000' },
@@ -41,8 +44,18 @@ function printPhase(r: PhaseResult, load: number[]): void {
   );
   if (r.firstError) console.log(`first mutation error: ${r.firstError}`);
   console.log(
-    `logMetrics p50 ${fmt(r.mutationP50)} ms, p99 ${fmt(r.mutationP99)} ms over ${r.requests} requests; ` +
-      `delivery p50 ${fmt(r.deliveryP50)} ms, p99 ${fmt(r.deliveryP99)} ms over ${r.deliveries}`,
+    `logMetrics p50 ${fmt(r.mutationP50)} ms, p99 ${fmt(r.mutationP99)} ms over ${r.measuredRequests} requests; ` +
+      `delivery p50 ${fmt(r.deliveryP50)} ms, p99 ${fmt(r.deliveryP99)} ms over ${r.deliveries} (after the warm-up)`,
+  );
+  const w = r.warmup;
+  console.log(
+    `warm-up (first ${s.warmupSeconds} s, all trainers starting at once on a fresh server): logMetrics p99 ` +
+      `${fmt(w.mutationP99)} ms over ${w.requests} requests, delivery p99 ${fmt(w.deliveryP99)} ms; each run's ` +
+      `first batch p50 ${fmt(w.firstBatchP50)} / p99 ${fmt(w.firstBatchP99)} ms`,
+  );
+  console.log(
+    `before the clock, each trainer's client connected at once (one \`{ __typename }\` each): ` +
+      `p50 ${fmt(r.connectP50)} ms, p99 ${fmt(r.connectP99)} ms`,
   );
   console.log(
     `points: acknowledged ${r.pointsAcknowledged}, in the database ${r.pointsStored} ` +
@@ -60,10 +73,12 @@ function printPhase(r: PhaseResult, load: number[]): void {
     ['all', b.all],
   ] as const)
     console.log(
-      `  ${name.padEnd(4)} n=${p.n}: client ${f1(p.clientMs)} = outside the server ${f1(p.outsideServerMs)} + ` +
+      `  ${name.padEnd(4)} n=${p.n}: client ${f1(p.clientMs)} = outside the server ${f1(p.outsideServerMs)} ` +
+        `(before the handler ${f1(p.beforeHandlerMs)}, after it ${f1(p.afterHandlerMs)}) + ` +
         `server JS ${f1(p.serverJsMs)} + pool wait ${f1(p.poolWaitMs)} + statements ${f1(p.statementsMs)} ` +
         `(${f1(p.statements)} of them; a grouped batch's wait for its group's commit included) + ` +
-        `COMMIT ${f1(p.commitMs)}`,
+        `COMMIT ${f1(p.commitMs)}; ${fmt(100 * p.closingShare, 0)}% closed a 16-step bucket, ` +
+        `sent ${f1(p.sentSpanS[0]!)}-${f1(p.sentSpanS[1]!)} s into the measured window`,
     );
   console.log(
     `  slowest 1% of deliveries: ${f1(r.deliveryTail.ackMs)} ms until logMetrics answered, then ` +
@@ -133,7 +148,7 @@ async function ramp() {
     const shape = { trainers, subscribers: Math.ceil((2 * trainers) / 5), runsPerSubscriber: 5 };
     console.log(`\n--- ${trainers} trainers, ${shape.subscribers} subscribers (2 per run) ---`);
     const start = await printLoad('start');
-    const r = await runPhase({ ...shape, seconds: Number(args['step-seconds']) });
+    const r = await runPhase({ ...shape, seconds: Number(args['step-seconds']), warmupSeconds: Number(args.warmup) });
     const end = await printLoad('end');
     printPhase(r, end);
     const ok = intact(r) && r.mutationP99 <= LIMIT_MS && r.deliveryP99 <= LIMIT_MS;
@@ -152,7 +167,7 @@ async function ramp() {
   console.log(
     held
       ? `largest load held at p99 <= ${LIMIT_MS} ms with nothing lost: ${held.shape.trainers} trainers ` +
-          `(${held.shape.subscribers} subscribers, ${held.requests / held.shape.seconds} requests/s)`
+          `(${held.shape.subscribers} subscribers, ${held.measuredRequests / held.shape.seconds} requests/s)`
       : `no step held p99 <= ${LIMIT_MS} ms`,
   );
   return { results, held: held?.shape.trainers ?? 0 };
@@ -172,6 +187,7 @@ async function main() {
     subscribers: Number(args.subscribers),
     runsPerSubscriber: 5,
     seconds: Number(args.seconds),
+    warmupSeconds: Number(args.warmup),
   };
   const results = await phases(shape, Number(args.runs));
   await writeResults('load', { env, results });

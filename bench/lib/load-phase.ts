@@ -26,6 +26,11 @@ export interface Shape {
   subscribers: number;
   runsPerSubscriber: number;
   seconds: number;
+  /**
+   * Seconds before `seconds` whose latencies are printed apart: the trainers have just started, all at once, on a
+   * fresh server (code not yet optimised by the JIT, each run's first batch inserting its summary rows).
+   */
+  warmupSeconds: number;
 }
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `m${i}`);
@@ -33,8 +38,20 @@ const KEYS = Array.from({ length: 10 }, (_, i) => `m${i}`);
 /** One logMetrics request as the client saw it, with the server's split when it sent one. */
 interface Sample {
   ms: number;
+  /** Wall-clock ms since the epoch when the request was sent and its answer read (compared with the server's). */
+  sentWall: number;
+  doneWall: number;
   server: Record<string, number> | null;
+  /** This batch's step moved its run past a 16-step boundary: it folds the closed bucket into 12 rollup levels. */
+  closes: boolean;
+  /** The run's first batch. */
+  first: boolean;
+  /** Sent during the warm-up. */
+  warm: boolean;
 }
+
+/** Steps per open rollup bucket (OPEN_LEVEL 4 in the server's metric/aggregate.ts). */
+const BUCKET_STEPS = 16;
 
 async function createKey(admin: GqlClient, name: string, scopes: string[]): Promise<string> {
   const { createApiKey } = await admin.gql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key } }`, {
@@ -54,7 +71,7 @@ function subscribe(
   sentAt: Map<string, number>,
   ackAt: Map<string, number>,
 ) {
-  const deliveries: { ms: number; afterAckMs: number }[] = [];
+  const deliveries: { ms: number; afterAckMs: number; sent: number }[] = [];
   let errors = 0;
   const subs: Subscriber[] = Array.from({ length: shape.subscribers }, (_, i) => {
     const client = wsClient(wsUrl, readKey);
@@ -76,7 +93,7 @@ function subscribe(
           for (const p of e.points) mine.get(e.runId)?.add(`${p.key}@${p.step}`);
           const id = `${e.runId}:${e.points[0]?.step}`;
           const t = sentAt.get(id);
-          if (t !== undefined) deliveries.push({ ms: now - t, afterAckMs: now - (ackAt.get(id) ?? now) });
+          if (t !== undefined) deliveries.push({ ms: now - t, afterAckMs: now - (ackAt.get(id) ?? now), sent: t });
         },
         error: () => errors++,
         complete: () => {},
@@ -110,13 +127,14 @@ function logBody(runId: string, step: number): string {
  * its sockets out last-in first-out, so the least used ones idle past the idle bound and are reconnected,
  * churn that trainers logging every 500 ms never cause.
  */
-async function train(loggers: GqlClient[], runs: string[], seconds: number, times: Map<string, number>[]) {
+async function train(loggers: GqlClient[], runs: string[], shape: Shape, times: Map<string, number>[]) {
   const [sentAt, ackAt] = times as [Map<string, number>, Map<string, number>];
   const samples: Sample[] = [];
   const acknowledged = new Map<string, number>(runs.map((r) => [r, 0]));
   let errors = 0;
   let firstError: string | null = null;
-  const until = performance.now() + seconds * 1000;
+  const warmUntil = performance.now() + shape.warmupSeconds * 1000;
+  const until = warmUntil + shape.seconds * 1000;
   await Promise.all(
     runs.map(async (runId, t) => {
       await sleep((500 * t) / runs.length);
@@ -130,7 +148,15 @@ async function train(loggers: GqlClient[], runs: string[], seconds: number, time
           const now = performance.now();
           if (JSON.parse(text).errors) throw new Error(text);
           ackAt.set(`${runId}:${step}`, now);
-          samples.push({ ms: now - t0, server: parseServerTiming(serverTiming) });
+          samples.push({
+            ms: now - t0,
+            sentWall: performance.timeOrigin + t0,
+            doneWall: performance.timeOrigin + now,
+            server: parseServerTiming(serverTiming),
+            closes: step > 0 && step % BUCKET_STEPS === 0,
+            first: step === 0,
+            warm: t0 < warmUntil,
+          });
           acknowledged.set(runId, acknowledged.get(runId)! + KEYS.length);
         } catch (err) {
           errors++;
@@ -140,7 +166,18 @@ async function train(loggers: GqlClient[], runs: string[], seconds: number, time
       }
     }),
   );
-  return { samples, acknowledged, errors, firstError };
+  return { samples, acknowledged, errors, firstError, warmUntil };
+}
+
+/** Each trainer's first request (a `{ __typename }` query), all at once: the time each took, connecting included. */
+async function connect(loggers: GqlClient[]): Promise<number[]> {
+  return Promise.all(
+    loggers.map(async (l) => {
+      const t0 = performance.now();
+      await l.gql('{ __typename }');
+      return performance.now() - t0;
+    }),
+  );
 }
 
 /** Mean of each part over the requests at or above the p99 (and over all requests, to compare). */
@@ -149,6 +186,7 @@ function breakdown(samples: Sample[]) {
     samples.map((s) => s.ms),
     99,
   );
+  const t0 = Math.min(...samples.map((s) => s.sentWall));
   const part = (list: Sample[]) => {
     const timed = list.filter((s) => s.server);
     const mean = (f: (s: Sample) => number) => timed.reduce((a, s) => a + f(s), 0) / Math.max(1, timed.length);
@@ -158,8 +196,16 @@ function breakdown(samples: Sample[]) {
     const commit = mean((s) => s.server!.commit ?? 0);
     return {
       n: list.length,
+      closingShare: list.filter((s) => s.closes).length / Math.max(1, list.length),
+      /** When (s after the first measured request) the first and last of these were sent. */
+      sentSpanS: [Math.min(...list.map((s) => s.sentWall)), Math.max(...list.map((s) => s.sentWall))].map(
+        (t) => (t - t0) / 1000,
+      ),
       clientMs: list.reduce((a, s) => a + s.ms, 0) / Math.max(1, list.length),
       outsideServerMs: timed.length ? mean((s) => s.ms) - total : null,
+      // Older servers send no start/end: NaN then, printed as such.
+      beforeHandlerMs: timed.length ? mean((s) => (s.server!.start ?? Number.NaN) - s.sentWall) : null,
+      afterHandlerMs: timed.length ? mean((s) => s.doneWall - (s.server!.end ?? Number.NaN)) : null,
       serverJsMs: timed.length ? total - pool - db - commit : null,
       poolWaitMs: timed.length ? pool : null,
       statementsMs: timed.length ? db : null,
@@ -168,6 +214,45 @@ function breakdown(samples: Sample[]) {
     };
   };
   return { p99: part(samples.filter((s) => s.ms >= p99)), all: part(samples) };
+}
+
+/** logMetrics and delivery latencies after the warm-up, and the warm-up's own apart. */
+function latencies(
+  samples: Sample[],
+  deliveries: { ms: number; afterAckMs: number; sent: number }[],
+  warmUntil: number,
+) {
+  const measured = samples.filter((s) => !s.warm);
+  const warm = samples.filter((s) => s.warm);
+  const deliveryMs = deliveries.filter((d) => d.sent >= warmUntil).map((d) => d.ms);
+  const p99Delivery = percentile(deliveryMs, 99);
+  const slowDeliveries = deliveries.filter((d) => d.sent >= warmUntil && d.ms >= p99Delivery);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const ms = (list: Sample[]) => list.map((s) => s.ms);
+  return {
+    measuredRequests: measured.length,
+    mutationP50: percentile(ms(measured), 50),
+    mutationP99: percentile(ms(measured), 99),
+    deliveryP50: percentile(deliveryMs, 50),
+    deliveryP99: p99Delivery,
+    deliveries: deliveryMs.length,
+    /** Of the slowest 1% of deliveries: the logMetrics request's part, then from its answer to delivery. */
+    deliveryTail: {
+      ackMs: mean(slowDeliveries.map((d) => d.ms - d.afterAckMs)),
+      afterAckMs: mean(slowDeliveries.map((d) => d.afterAckMs)),
+    },
+    breakdown: breakdown(measured),
+    warmup: {
+      requests: warm.length,
+      mutationP99: percentile(ms(warm), 99),
+      deliveryP99: percentile(
+        deliveries.filter((d) => d.sent < warmUntil).map((d) => d.ms),
+        99,
+      ),
+      firstBatchP50: percentile(ms(samples.filter((s) => s.first)), 50),
+      firstBatchP99: percentile(ms(samples.filter((s) => s.first)), 99),
+    },
+  };
 }
 
 async function storedPoints(url: string): Promise<Map<string, number>> {
@@ -199,6 +284,11 @@ export async function runPhase(shape: Shape) {
     const live = subscribe(server.wsUrl, readKey, runs, shape, sentAt, ackAt);
     await sleep(2000); // subscriptions registered (they replay nothing: no points yet)
 
+    // A trainer's client is connected before it logs: it created or started its run on that socket. So is each
+    // of these, outside the measured window; what connecting costs is printed apart.
+    const loggers = runs.map(() => new GqlClient(server.url, 1, logKey));
+    const connectMs = await connect(loggers);
+
     const cpu = new CpuMeter(server.pid, db.name);
     await cpu.start();
     const waits = new WaitSampler(db.name);
@@ -207,8 +297,7 @@ export async function runPhase(shape: Shape) {
     const wal0 = await walCounters(db.name);
     const cpu0 = await cpu.sample();
     const loop = clientLoopDelay();
-    const loggers = runs.map(() => new GqlClient(server.url, 1, logKey));
-    const trained = await train(loggers, runs, shape.seconds, [sentAt, ackAt]);
+    const trained = await train(loggers, runs, shape, [sentAt, ackAt]);
     for (const l of loggers) l.close();
     await sleep(3000); // the last deliveries
     const clientLoop = loop.stop();
@@ -232,33 +321,15 @@ export async function runPhase(shape: Shape) {
 
     const requests = trained.samples.length;
     const used = cpuDelta(cpu0, cpu1);
-    const deliveryMs = live.deliveries.map((d) => d.ms);
-    const p99Delivery = percentile(deliveryMs, 99);
-    const slowDeliveries = live.deliveries.filter((d) => d.ms >= p99Delivery);
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
     return {
       shape,
       errors: trained.errors,
       firstError: trained.firstError,
       subscriptionErrors: live.errors(),
       requests,
-      mutationP50: percentile(
-        trained.samples.map((s) => s.ms),
-        50,
-      ),
-      mutationP99: percentile(
-        trained.samples.map((s) => s.ms),
-        99,
-      ),
-      deliveryP50: percentile(deliveryMs, 50),
-      deliveryP99: p99Delivery,
-      deliveries: deliveryMs.length,
-      /** Of the slowest 1% of deliveries: the logMetrics request's part, then from its answer to delivery. */
-      deliveryTail: {
-        ackMs: mean(slowDeliveries.map((d) => d.ms - d.afterAckMs)),
-        afterAckMs: mean(slowDeliveries.map((d) => d.afterAckMs)),
-      },
-      breakdown: breakdown(trained.samples),
+      ...latencies(trained.samples, live.deliveries, trained.warmUntil),
+      connectP50: percentile(connectMs, 50),
+      connectP99: percentile(connectMs, 99),
       cpuPerRequestMs: {
         server: used.serverMs / Math.max(1, requests),
         postgres: used.postgresMs / Math.max(1, requests),

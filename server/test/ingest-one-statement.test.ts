@@ -204,3 +204,13 @@ test("one trainer's refused batch does not fail the others it shared a statement
     else assert.deepEqual(a.body.data?.logMetrics, { seq: 3, accepted: 3 }, `batch ${i}: ${JSON.stringify(a.body)}`);
   });
 });
+
+test("Server-Timing gives the handler's wall-clock start and end, inside the client's send and receive", async () => {
+  const id = await runningRun();
+  const sent = Date.now();
+  const { timing } = await post(logKey, LOG, { id, p: epoch(0) });
+  const received = Date.now();
+  const at = (name: string) => Number(new RegExp(`${name};desc=([0-9.]+)`).exec(timing)?.[1] ?? Number.NaN);
+  // bench:load splits the time outside the handler with these (Date.now and the server's clock agree to ~1 ms).
+  assert.ok(sent - 2 <= at('start') && at('start') <= at('end') && at('end') <= received + 2, timing);
+});

@@ -40,8 +40,14 @@ export const currentTiming = (): RequestTiming | undefined => requests.getStore(
 /** The Server-Timing header value for a finished request (milliseconds; `stmts` counts statements). */
 export function serverTimingHeader(t: RequestTiming): string {
   const ms = (v: number) => v.toFixed(2);
+  const now = performance.now();
+  // Wall-clock start and end (ms since the epoch): a client on the same machine splits the time outside the
+  // handler into before it (socket, event loop, HTTP parsing) and after it (the answer's way back).
+  const at = (v: number) => (performance.timeOrigin + v).toFixed(3);
   return [
-    `total;dur=${ms(performance.now() - t.start)}`,
+    `total;dur=${ms(now - t.start)}`,
+    `start;desc=${at(t.start)}`,
+    `end;desc=${at(now)}`,
     `pool;dur=${ms(t.poolWaitMs)}`,
     `db;dur=${ms(t.dbMs)}`,
     `commit;dur=${ms(t.commitMs)}`,
