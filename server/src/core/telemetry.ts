@@ -113,6 +113,8 @@ class Telemetry {
   forwardStatements = 0;
   /** Forward statements that failed because a run's rollup frontier moved under them (metric/store.ts FRONTIER_MOVED). */
   forwardFrontierMoved = 0;
+  /** Forward batches sent to the transactional path after their statement failed (forward-groups.ts failed). */
+  forwardFallbacks = 0;
   private loop: IntervalHistogram | null = null;
   private gcObserver: PerformanceObserver | null = null;
   private users = 0;
@@ -155,6 +157,7 @@ class Telemetry {
       forwardBatches: this.forwardBatches,
       forwardStatements: this.forwardStatements,
       forwardFrontierMoved: this.forwardFrontierMoved,
+      forwardFallbacks: this.forwardFallbacks,
       memory: process.memoryUsage(),
     };
     if (reset) {
@@ -166,6 +169,7 @@ class Telemetry {
       this.forwardBatches = 0;
       this.forwardStatements = 0;
       this.forwardFrontierMoved = 0;
+      this.forwardFallbacks = 0;
       this.windowStart = performance.now();
       this.cpuStart = process.cpuUsage();
     }

@@ -105,19 +105,51 @@ export class ForwardGroups {
       const seqs = new Map(rows.map((r) => [r.id, r.seq]));
       for (const p of group) p.resolve(seqs.get(p.batch.runId) ?? null);
     } catch (err) {
-      // The whole statement wrote nothing. The database gone: every batch fails (not acknowledged; clients
-      // retry). Otherwise one batch was at fault (23505: it re-logs a stored point; or a value the database
-      // refused; or FRONTIER_MOVED: another writer of a run committed while the statement waited for its lock):
-      // each batch takes the transactional path on its own, which replaces and rebuilds summaries, or fails that
-      // batch alone, so one trainer's input never fails another's request.
-      const moved = movedUnder(err);
-      if (moved) telemetry.forwardFrontierMoved++;
-      if (isConnectionError(err)) for (const p of group) p.reject(err);
-      else if (group.length > 1 || (err as { code?: string }).code === '23505' || moved)
-        for (const p of group) p.resolve(null);
-      else group[0]!.reject(err);
+      this.failed(group, err);
     }
+  }
+
+  /**
+   * The whole statement wrote nothing. The database gone: every batch fails (not acknowledged; clients retry).
+   * Otherwise one batch was at fault: 23505 (it re-logs a stored point), FRONTIER_MOVED (another writer of its
+   * run committed while the statement waited for the run's lock) or a value the database refused. The batch the
+   * error names takes the transactional path, which replaces and rebuilds summaries, and the rest of the group
+   * goes again in the next statement, so one trainer's re-log does not send up to 63 others down the slower
+   * path. When no batch is named, each takes the transactional path on its own, which fails a bad batch alone:
+   * one trainer's input never fails another's request.
+   */
+  private failed(group: Pending[], err: unknown): void {
+    const moved = movedUnder(err);
+    if (moved) telemetry.forwardFrontierMoved++;
+    if (isConnectionError(err)) {
+      for (const p of group) p.reject(err);
+      return;
+    }
+    if (group.length === 1 && !moved && (err as { code?: string }).code !== '23505') {
+      group[0]!.reject(err);
+      return;
+    }
+    const named = runNamedBy(err);
+    const fallBack = group.some((p) => p.batch.runId === named) ? group.filter((p) => p.batch.runId === named) : group;
+    telemetry.forwardFallbacks += fallBack.length;
+    for (const p of fallBack) p.resolve(null);
+    // Ahead of later arrivals, in their order; flush() sends them once this statement's runs are no longer busy.
+    if (fallBack !== group) this.queue.unshift(...group.filter((p) => p.batch.runId !== named));
   }
 }
 
 const movedUnder = (err: unknown) => String((err as { message?: unknown }).message).includes(FRONTIER_MOVED);
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/**
+ * The run a failed forward statement names: FRONTIER_MOVED's message ends with it; a unique violation's detail
+ * starts with the key's first column, run_id in every table the statement inserts into ("Key (run_id, key,
+ * step)=(<uuid>, ...) already exists."). Null when the error names none.
+ */
+function runNamedBy(err: unknown): string | null {
+  const e = err as { message?: unknown; code?: unknown; detail?: unknown };
+  if (movedUnder(err)) return new RegExp(`${FRONTIER_MOVED}: (${UUID})`).exec(String(e.message))?.[1] ?? null;
+  if (e.code === '23505')
+    return new RegExp(`^Key \\(run_id,[^)]*\\)=\\((${UUID}),`).exec(String(e.detail))?.[1] ?? null;
+  return null;
+}
