@@ -59,7 +59,10 @@ test('a re-log in a group sends only itself down the transactional path; the res
     await lockWaits(2);
     // These queue behind them and go together in the next statement, which the re-log of c fails with 23505.
     const grouped = [log(c!, 2), log(d!, 1), log(e!, 1)];
-    await sleep(300);
+    for (let i = 0; telemetry.forwardQueued < 3; i++) {
+      if (i > 500) throw new Error('the three batches never queued');
+      await sleep(10);
+    }
     await other.query('COMMIT');
     seqs = await Promise.all([...held, ...grouped]);
   } finally {

@@ -43,6 +43,35 @@ async function runningRun(): Promise<string> {
   return createRun.id;
 }
 
+/** The server's /metrics (an ADMIN key); `reset` starts a new window of its counters. */
+const metrics = (reset = false) =>
+  fetch(s.url.replace(/\/graphql$/, `/metrics${reset ? '?reset=1' : ''}`), {
+    method: reset ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${ADMIN}` },
+  }).then((r) => r.json() as Promise<any>);
+
+/** Logs an epoch to each of two runs whose rows another connection holds: both statements wait in flight. */
+async function holdTwoStatements(b1: string, b2: string) {
+  const blocker = new pg.Client({ connectionString: s.database.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT 1 FROM runs WHERE id = ANY($1::uuid[]) FOR UPDATE', [[b1, b2]]);
+  const held = [b1, b2].map((id) => post(logKey, LOG, { id, p: epoch(0) }));
+  await waitFor(async () => {
+    const { rows } = await blocker.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    return rows[0].n >= 2;
+  });
+  return {
+    held,
+    async release() {
+      await blocker.query('COMMIT');
+      await blocker.end();
+    },
+  };
+}
+
 const epoch = (step: number, value = (k: number) => step + k / 10) =>
   ['loss', 'acc', 'lr'].map((key, k) => ({
     key,
@@ -141,11 +170,6 @@ test('a batch followed by three dashboards is executed once for them; a key filt
   const subs = [0, 1, 2].map(() => collect<any>(ws, doc, { ids: [id] }));
   const filtered = collect<any>(ws, doc, { ids: [id], keys: ['lr'] });
   await new Promise((r) => setTimeout(r, 500)); // subscriptions registered
-  const metrics = (reset = false) =>
-    fetch(s.url.replace(/\/graphql$/, `/metrics${reset ? '?reset=1' : ''}`), {
-      method: reset ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${ADMIN}` },
-    }).then((r) => r.json() as Promise<any>);
   await metrics(true);
   await post(logKey, LOG, { id, p: epoch(0) });
   for (const sub of subs) {
@@ -160,18 +184,19 @@ test('a batch followed by three dashboards is executed once for them; a key filt
 });
 
 test('concurrent trainers share commits: fewer statements than batches, every point stored once', async () => {
-  const ids = await Promise.all(Array.from({ length: 20 }, () => runningRun()));
-  const metrics = (reset = false) =>
-    fetch(s.url.replace(/\/graphql$/, `/metrics${reset ? '?reset=1' : ''}`), {
-      method: reset ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${ADMIN}` },
-    }).then((r) => r.json() as Promise<any>);
+  const [b1, b2, ...ids] = await Promise.all(Array.from({ length: 22 }, () => runningRun()));
   await metrics(true);
-  const answers = await Promise.all(ids.map((id) => post(logKey, LOG, { id, p: epoch(0) })));
-  assert.ok(answers.every((a) => a.body.data.logMetrics.seq === 3));
+  // Two statements held in flight on row locks (the most a server sends), so the twenty batches sent meanwhile
+  // queue; without the hold an idle server may send each at once, and whether they share is down to timing.
+  const blocker = await holdTwoStatements(b1!, b2!);
+  const answers = ids.map((id) => post(logKey, LOG, { id, p: epoch(0) }));
+  await waitFor(async () => (await metrics()).forwardQueued >= 20);
+  await blocker.release();
+  for (const a of [...(await Promise.all(blocker.held)), ...(await Promise.all(answers))])
+    assert.equal(a.body.data.logMetrics.seq, 3);
   const m = await metrics();
-  assert.equal(m.forwardBatches, 20);
-  assert.ok(m.forwardStatements < 20, `20 batches went in ${m.forwardStatements} statements`);
+  assert.equal(m.forwardBatches, 22);
+  assert.equal(m.forwardStatements, 3, `22 batches went in ${m.forwardStatements} statements`);
   for (const id of ids) {
     const { run } = await s.gql(`query($id: ID!) { run(id: $id) { metrics { count } } }`, { id });
     assert.deepEqual(run.metrics, [{ count: 1 }, { count: 1 }, { count: 1 }]);
@@ -181,24 +206,13 @@ test('concurrent trainers share commits: fewer statements than batches, every po
 test("one trainer's refused batch does not fail the others it shared a statement with", async () => {
   const [b1, b2, ...ids] = await Promise.all(Array.from({ length: 12 }, () => runningRun()));
   // Two statements held in flight on row locks, so the next ten batches queue and go in one statement together.
-  const blocker = new pg.Client({ connectionString: s.database.url });
-  await blocker.connect();
-  await blocker.query('BEGIN');
-  await blocker.query('SELECT 1 FROM runs WHERE id = ANY($1::uuid[]) FOR UPDATE', [[b1, b2]]);
-  const held = [b1, b2].map((id) => post(logKey, LOG, { id, p: epoch(0) }));
-  await waitFor(async () => {
-    const { rows } = await blocker.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    return rows[0].n >= 2;
-  });
+  const blocker = await holdTwoStatements(b1!, b2!);
   // A date JavaScript accepts and PostgreSQL refuses (timestamp out of range): the statement fails as a whole.
   const bad = [{ key: 'loss', step: 0, value: 1, wallTime: '-100000-01-01T00:00:00.000Z' }];
   const answers = ids.map((id, i) => post(logKey, LOG, { id, p: i === 5 ? bad : epoch(0) }));
-  await new Promise((r) => setTimeout(r, 1000)); // all ten queued behind the two held statements
-  await blocker.query('COMMIT');
-  await blocker.end();
-  for (const a of await Promise.all(held)) assert.equal(a.body.data?.logMetrics.accepted, 3);
+  await waitFor(async () => (await metrics()).forwardQueued >= 10);
+  await blocker.release();
+  for (const a of await Promise.all(blocker.held)) assert.equal(a.body.data?.logMetrics.accepted, 3);
   (await Promise.all(answers)).forEach((a, i) => {
     if (i === 5) assert.ok(a.body.errors?.length, 'the refused batch is refused');
     else assert.deepEqual(a.body.data?.logMetrics, { seq: 3, accepted: 3 }, `batch ${i}: ${JSON.stringify(a.body)}`);

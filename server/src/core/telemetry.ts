@@ -115,6 +115,8 @@ class Telemetry {
   forwardFrontierMoved = 0;
   /** Forward batches sent to the transactional path after their statement failed (forward-groups.ts failed). */
   forwardFallbacks = 0;
+  /** Forward batches waiting for a statement now (a gauge, never reset): queued behind the statements in flight. */
+  forwardQueued = 0;
   private loop: IntervalHistogram | null = null;
   private gcObserver: PerformanceObserver | null = null;
   private users = 0;
@@ -158,6 +160,7 @@ class Telemetry {
       forwardStatements: this.forwardStatements,
       forwardFrontierMoved: this.forwardFrontierMoved,
       forwardFallbacks: this.forwardFallbacks,
+      forwardQueued: this.forwardQueued,
       memory: process.memoryUsage(),
     };
     if (reset) {

@@ -43,6 +43,7 @@ export class ForwardGroups {
     const t0 = performance.now();
     return new Promise<number | null>((resolve, reject) => {
       this.queue.push({ batch, resolve, reject });
+      telemetry.forwardQueued++;
       this.flush();
     }).finally(() => {
       // The request's share: from queueing to its commit (the statement itself is timed for nobody).
@@ -90,6 +91,7 @@ export class ForwardGroups {
       points += n;
       this.queue.splice(i, 1);
     }
+    telemetry.forwardQueued -= group.length;
     return group;
   }
 
@@ -134,7 +136,10 @@ export class ForwardGroups {
     telemetry.forwardFallbacks += fallBack.length;
     for (const p of fallBack) p.resolve(null);
     // Ahead of later arrivals, in their order; flush() sends them once this statement's runs are no longer busy.
-    if (fallBack !== group) this.queue.unshift(...group.filter((p) => p.batch.runId !== named));
+    if (fallBack === group) return;
+    const again = group.filter((p) => p.batch.runId !== named);
+    this.queue.unshift(...again);
+    telemetry.forwardQueued += again.length;
   }
 }
 
