@@ -63,10 +63,22 @@ async function openWorkspace(query = '') {
   await page.goto(`${stack.webUrl}/experiments/${expId}${query}`);
   if (!query.includes('panels=')) await page.click('[data-testid="workspace-open"]');
   // Until a suspended render settles, React keeps the previous workspace mounted but hidden beside the new one
-  // (a clean-clone CI run saw two); wait for the one that remains, and fail if two stay.
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="workspace"]').length === 1, null, {
-    timeout: 30_000,
-  });
+  // (clean-clone CI runs saw two). One workspace at a single moment is not enough: a CI run saw one, then two as
+  // the page's data arrived, and the strict locator below failed. Wait until one has stayed alone for 500 ms
+  // (fail if two stay).
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as { wsCount?: number; wsSince?: number };
+      const n = document.querySelectorAll('[data-testid="workspace"]').length;
+      if (n !== w.wsCount) {
+        w.wsCount = n;
+        w.wsSince = performance.now();
+      }
+      return n === 1 && performance.now() - w.wsSince! >= 500;
+    },
+    null,
+    { timeout: 30_000, polling: 50 },
+  );
   await page.locator('[data-testid="workspace"]').waitFor();
 }
 
