@@ -1,6 +1,7 @@
 // A trainer's forward logMetrics is one statement (one round trip) with its NOTIFYs in it, delivered from the
-// notice itself; re-logs and NaN batches take the transactional and read paths and still arrive intact. The
-// server's own figures (/metrics) are for ADMIN keys only. Statement counts come from the server's
+// notice itself; re-logs and NaN batches take the transactional and read paths and still arrive intact.
+// Concurrent trainers' batches share a statement, and one that fails it goes alone down the transactional path
+// while the rest go forward again. The server's own figures (/metrics) are for ADMIN keys only. Statement counts come from the server's
 // Server-Timing header (SERVER_TIMING=on), so they are the request's own, on a real server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -49,6 +50,17 @@ const metrics = (reset = false) =>
     method: reset ? 'POST' : 'GET',
     headers: { authorization: `Bearer ${ADMIN}` },
   }).then((r) => r.json() as Promise<any>);
+
+/** Rows of one statement on the server's database, on a connection of its own. */
+async function query<T extends pg.QueryResultRow>(text: string, values: unknown[]) {
+  const c = new pg.Client({ connectionString: s.database.url });
+  await c.connect();
+  try {
+    return await c.query<T>(text, values);
+  } finally {
+    await c.end();
+  }
+}
 
 /** Logs an epoch to each of two runs whose rows another connection holds: both statements wait in flight. */
 async function holdTwoStatements(b1: string, b2: string) {
@@ -217,6 +229,48 @@ test("one trainer's refused batch does not fail the others it shared a statement
     if (i === 5) assert.ok(a.body.errors?.length, 'the refused batch is refused');
     else assert.deepEqual(a.body.data?.logMetrics, { seq: 3, accepted: 3 }, `batch ${i}: ${JSON.stringify(a.body)}`);
   });
+});
+
+test('a re-log in a group sends only itself down the transactional path; the rest go forward again', async () => {
+  const [a, b, c, d, e] = await Promise.all(Array.from({ length: 5 }, () => runningRun()));
+  const loss = (id: string, value: number) => post(logKey, LOG, { id, p: [{ key: 'loss', step: 0, value }] });
+  await loss(c!, 1); // the point c's next batch re-logs
+  await metrics(true);
+  const blocker = await holdTwoStatements(a!, b!);
+  // These queue behind the two held statements and go together in the next one, which the re-log of c fails with
+  // 23505.
+  const grouped = [loss(c!, 2), loss(d!, 1), loss(e!, 1)];
+  await waitFor(async () => (await metrics()).forwardQueued >= 3);
+  await blocker.release();
+  const answers = await Promise.all([...blocker.held, ...grouped]);
+  const m = await metrics();
+  assert.deepEqual(
+    { statements: m.forwardStatements, batches: m.forwardBatches, fallbacks: m.forwardFallbacks },
+    // a, b, then c + d + e (failed), then d + e again; c alone took the transactional path.
+    { statements: 4, batches: 7, fallbacks: 1 },
+  );
+  // create, start, then each run's batches: every batch got the next seq once, nothing was written twice.
+  assert.deepEqual(
+    answers.map((x) => x.body.data.logMetrics.seq),
+    [3, 3, 4, 3, 3],
+  );
+  const { rows } = await query<{ run_id: string; value: number; n: number }>(
+    `SELECT run_id, max(value) AS value, count(*)::int AS n FROM metrics WHERE run_id = ANY($1::uuid[]) AND key = 'loss'
+      GROUP BY run_id`,
+    [[a, b, c, d, e]],
+  );
+  const stored = new Map(rows.map((r) => [r.run_id, [r.value, r.n]]));
+  // a and b logged epoch(0), whose loss is 0; c's re-log replaced 1 with 2.
+  assert.deepEqual(
+    [a, b, c, d, e].map((r) => stored.get(r!)),
+    [
+      [0, 1],
+      [0, 1],
+      [2, 1],
+      [1, 1],
+      [1, 1],
+    ],
+  );
 });
 
 test("Server-Timing gives the handler's wall-clock start and end, inside the client's send and receive", async () => {
